@@ -1,0 +1,146 @@
+//! The `roster` binary: `roster serve` runs the server; administration commands follow.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use roster_server::{Application, BootstrapCredentials, Config, Tls};
+
+#[derive(Parser)]
+#[command(
+    name = "roster",
+    version,
+    about = "Self-hosted user-account and license administration"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (creating the tenant on first start).
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address and port to listen on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "ROSTER_LISTEN")]
+    listen: SocketAddr,
+    /// Where the embedded database and generated certificate live.
+    #[arg(long, env = "ROSTER_DATA_DIR", default_value_os_t = default_data_dir())]
+    data_dir: PathBuf,
+    /// Use PostgreSQL (postgres://user@host:port/database) instead of the embedded database.
+    #[arg(long, env = "ROSTER_DATABASE_URL")]
+    database_url: Option<String>,
+    /// The tenant's default domain, on first start.
+    #[arg(long, default_value = "contoso.example", env = "ROSTER_DOMAIN")]
+    domain: String,
+    /// The tenant's display name, on first start.
+    #[arg(long, default_value = "Contoso", env = "ROSTER_TENANT_NAME")]
+    tenant_name: String,
+    /// Seed a demo organisation (users, managers, groups, subscriptions) on first start.
+    #[arg(long)]
+    demo: bool,
+    /// How many users the demo organisation has.
+    #[arg(long, default_value_t = 1000, requires = "demo")]
+    demo_users: usize,
+    /// Serve https with a self-signed certificate generated into the data directory.
+    #[arg(long)]
+    tls: bool,
+    /// Serve https with this certificate (PEM); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// The scheme and host clients use (https://roster.example.com), for links.
+    #[arg(long, env = "ROSTER_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+fn default_data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))
+        .map(|base| base.join("roster"))
+        .unwrap_or_else(|| PathBuf::from("roster-data"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROSTER_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let tls = match (args.tls_cert, args.tls_key, args.tls) {
+        (Some(cert), Some(key), _) => Tls::Files { cert, key },
+        (_, _, true) => Tls::SelfSigned,
+        _ => Tls::Off,
+    };
+    let config = Config {
+        listen: args.listen,
+        data_dir: args.data_dir,
+        database_url: args.database_url,
+        domain: args.domain,
+        tenant_name: args.tenant_name,
+        demo_users: args.demo.then_some(args.demo_users),
+        tls,
+        public_url: args.public_url,
+        bootstrap: BootstrapCredentials {
+            admin: env("ROSTER_BOOTSTRAP_ADMIN"),
+            password: env("ROSTER_BOOTSTRAP_PASSWORD"),
+            client_id: env("ROSTER_BOOTSTRAP_CLIENT_ID"),
+            client_secret: env("ROSTER_BOOTSTRAP_CLIENT_SECRET"),
+        },
+    };
+    let application = Application::build(config)
+        .await
+        .context("starting roster")?;
+    let scheme = if application.certificate_path.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "roster is listening on {scheme}://{}",
+        application.local_addr()
+    )?;
+    if let Some(path) = &application.certificate_path {
+        writeln!(out, "certificate: {}", path.display())?;
+    }
+    // The credentials are printed once, to the terminal, and never logged.
+    if let Some(report) = &application.bootstrap {
+        writeln!(
+            out,
+            "\nA new tenant was created. These credentials are shown only now:"
+        )?;
+        writeln!(out, "  tenant id:        {}", report.tenant_id)?;
+        writeln!(out, "  domain:           {}", report.domain)?;
+        writeln!(out, "  administrator:    {}", report.admin_upn)?;
+        writeln!(out, "  password:         {}", report.admin_password)?;
+        writeln!(out, "  app client id:    {}", report.client_id)?;
+        writeln!(out, "  app client secret: {}", report.client_secret)?;
+    }
+    out.flush()?;
+    drop(out);
+    tokio::select! {
+        result = application.run_until_stopped() => result,
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
+}

@@ -1,0 +1,191 @@
+//! The directory's entities as the core sees them: every value valid.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::access::Role;
+use crate::attributes::Attributes;
+use crate::types::{DomainName, MailNickname, ObjectId, SkuId, UsageLocation, UserPrincipalName};
+
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub id: ObjectId,
+    pub display_name: String,
+    pub default_usage_location: Option<UsageLocation>,
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub name: DomainName,
+    pub is_default: bool,
+    pub is_verified: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserType {
+    Member,
+    Guest,
+}
+
+impl UserType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            UserType::Member => "Member",
+            UserType::Guest => "Guest",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            t if t.eq_ignore_ascii_case("Member") => Some(UserType::Member),
+            t if t.eq_ignore_ascii_case("Guest") => Some(UserType::Guest),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: ObjectId,
+    pub user_principal_name: UserPrincipalName,
+    pub display_name: String,
+    pub mail_nickname: MailNickname,
+    pub account_enabled: bool,
+    pub user_type: UserType,
+    pub usage_location: Option<UsageLocation>,
+    pub force_change_password_next_sign_in: bool,
+    pub manager_id: Option<ObjectId>,
+    pub created: DateTime<Utc>,
+    pub deleted: Option<DateTime<Utc>>,
+    pub sign_in_sessions_valid_from: DateTime<Utc>,
+    pub attributes: Attributes,
+    /// The licenses the user holds directly.
+    pub licenses: Vec<LicenseAssignment>,
+}
+
+impl User {
+    pub fn is_synced(&self) -> bool {
+        matches!(
+            self.attributes.get("onPremisesSyncEnabled"),
+            crate::attributes::AttrValue::Bool(true)
+        )
+    }
+}
+
+/// How a password is stored. A human-chosen one is hashed with Argon2id; one that roster
+/// generated (128 random bits or more) with a keyed HMAC-SHA-256, because guessing it is
+/// infeasible whatever the hash's speed (DESIGN.md, "Cost of password hashing").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordHash {
+    Argon2id(String),
+    HmacSha256(String),
+}
+
+/// `{ skuId, disabledPlans }` as held by a user directly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenseAssignment {
+    pub sku_id: SkuId,
+    pub disabled_plans: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupKind {
+    Security,
+    MailEnabledSecurity,
+    Distribution,
+    Microsoft365,
+}
+
+impl GroupKind {
+    /// Graph's (mailEnabled, securityEnabled, groupTypes contains "Unified") combinations.
+    pub fn from_flags(mail_enabled: bool, security_enabled: bool, unified: bool) -> Option<Self> {
+        match (mail_enabled, security_enabled, unified) {
+            (_, _, true) if mail_enabled => Some(GroupKind::Microsoft365),
+            (false, true, false) => Some(GroupKind::Security),
+            (true, true, false) => Some(GroupKind::MailEnabledSecurity),
+            (true, false, false) => Some(GroupKind::Distribution),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: ObjectId,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub mail_nickname: MailNickname,
+    pub mail: Option<String>,
+    pub mail_enabled: bool,
+    pub security_enabled: bool,
+    pub group_types: Vec<String>,
+    pub membership_rule: Option<String>,
+    pub membership_rule_processing_state: Option<String>,
+    pub visibility: Option<String>,
+    pub created: DateTime<Utc>,
+    pub deleted: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    User,
+    Group,
+}
+
+impl ObjectKind {
+    pub fn odata_type(&self) -> &'static str {
+        match self {
+            ObjectKind::User => "#microsoft.graph.user",
+            ObjectKind::Group => "#microsoft.graph.group",
+        }
+    }
+}
+
+/// A purchased product: a SKU of the catalog with seats.
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub sku_id: SkuId,
+    pub sku_part_number: String,
+    pub enabled_units: i64,
+    pub suspended_units: i64,
+    pub warning_units: i64,
+    pub consumed_units: i64,
+    pub capability_status: String,
+    pub created: DateTime<Utc>,
+}
+
+/// An app registration that signs in with the client-credentials grant.
+#[derive(Debug, Clone)]
+pub struct AppRegistration {
+    pub client_id: ObjectId,
+    pub display_name: String,
+    pub permissions: Vec<String>,
+    pub tokens_valid_from: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoleAssignment {
+    pub principal_id: ObjectId,
+    pub role: Role,
+}
+
+/// One change to the directory, written in the same transaction as the change.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub id: ObjectId,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<ObjectId>,
+    pub actor_name: String,
+    pub operation: String,
+    pub target_id: Option<ObjectId>,
+    pub target_name: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+    pub job_id: Option<ObjectId>,
+}
+
+/// How long a deleted user or group stays restorable.
+pub const RECYCLE_BIN_DAYS: i64 = 30;

@@ -1,0 +1,392 @@
+//! Value types that validate on parse: once a value of one of these types exists, it is valid,
+//! and the rest of the core never checks it again.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Why a value was refused, naming the property so that the HTTP layer can say
+/// "Property userPrincipalName is invalid." as Graph does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("property {property} is invalid: {reason}")]
+pub struct InvalidValue {
+    pub property: &'static str,
+    pub reason: String,
+}
+
+impl InvalidValue {
+    pub fn new(property: &'static str, reason: impl Into<String>) -> Self {
+        InvalidValue {
+            property,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The id of any directory object (user, group, contact, app, tenant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ObjectId(Uuid);
+
+impl ObjectId {
+    pub fn new() -> Self {
+        ObjectId(Uuid::new_v4())
+    }
+
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+        Uuid::try_parse(text.trim())
+            .map(ObjectId)
+            .map_err(|_| InvalidValue::new("id", format!("'{text}' is not a GUID")))
+    }
+
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
+impl Default for ObjectId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl From<Uuid> for ObjectId {
+    fn from(value: Uuid) -> Self {
+        ObjectId(value)
+    }
+}
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A SKU's id, as in `assignedLicenses[].skuId`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SkuId(Uuid);
+
+impl SkuId {
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+        Uuid::try_parse(text.trim())
+            .map(SkuId)
+            .map_err(|_| InvalidValue::new("skuId", format!("'{text}' is not a GUID")))
+    }
+
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
+impl From<Uuid> for SkuId {
+    fn from(value: Uuid) -> Self {
+        SkuId(value)
+    }
+}
+
+impl fmt::Display for SkuId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A DNS domain name, compared case-insensitively: it is kept in lower case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DomainName(String);
+
+impl DomainName {
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+        let name = text.trim().trim_end_matches('.').to_ascii_lowercase();
+        let invalid = |reason: &str| Err(InvalidValue::new("domain", format!("'{text}' {reason}")));
+        if name.is_empty() || name.len() > 253 {
+            return invalid("must have 1 to 253 characters");
+        }
+        let labels: Vec<&str> = name.split('.').collect();
+        if labels.len() < 2 {
+            return invalid("needs at least two labels, as in contoso.example");
+        }
+        for label in &labels {
+            if label.is_empty() || label.len() > 63 {
+                return invalid("has an empty label or one longer than 63 characters");
+            }
+            if !label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                return invalid("may contain only letters, digits, hyphens and dots");
+            }
+            if label.starts_with('-') || label.ends_with('-') {
+                return invalid("has a label that starts or ends with a hyphen");
+            }
+        }
+        Ok(DomainName(name))
+    }
+}
+
+impl AsRef<str> for DomainName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DomainName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Characters Entra ID accepts in the alias part of a user principal name.
+fn is_alias_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "'.-_!#^~".contains(c)
+}
+
+/// `alias@domain`. Compared case-insensitively, but kept as the administrator wrote it,
+/// as Entra ID does; [`UserPrincipalName::key`] is the form to compare and index.
+#[derive(Debug, Clone)]
+pub struct UserPrincipalName {
+    text: String,
+    at: usize,
+}
+
+impl UserPrincipalName {
+    /// Entra ID's limits: 64 characters before the `@`, 113 in all (48 for the domain part is
+    /// not enforced by Graph for verified domains, so only the total is).
+    pub const MAX_ALIAS: usize = 64;
+    pub const MAX_LEN: usize = 113;
+
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+        let text = text.trim();
+        let invalid = |reason: String| Err(InvalidValue::new("userPrincipalName", reason));
+        let Some(at) = text.find('@') else {
+            return invalid(format!("'{text}' has no '@': write it as alias@domain"));
+        };
+        let (alias, domain) = (&text[..at], &text[at + 1..]);
+        if alias.is_empty() || alias.chars().count() > Self::MAX_ALIAS {
+            return invalid(format!(
+                "the part before '@' must have 1 to {} characters",
+                Self::MAX_ALIAS
+            ));
+        }
+        if text.chars().count() > Self::MAX_LEN {
+            return invalid(format!("it is longer than {} characters", Self::MAX_LEN));
+        }
+        if let Some(bad) = alias.chars().find(|c| !is_alias_char(*c)) {
+            return invalid(format!("the character '{bad}' is not allowed before '@'"));
+        }
+        if alias.starts_with('.') || alias.ends_with('.') || alias.contains("..") {
+            return invalid(
+                "the part before '@' cannot start or end with a dot or contain two dots in a row"
+                    .into(),
+            );
+        }
+        if let Err(error) = DomainName::parse(domain) {
+            return invalid(format!(
+                "the domain {}",
+                error.reason.trim_start_matches(&format!("'{domain}' "))
+            ));
+        }
+        Ok(UserPrincipalName {
+            text: text.to_string(),
+            at,
+        })
+    }
+
+    pub fn alias(&self) -> &str {
+        &self.text[..self.at]
+    }
+
+    pub fn domain(&self) -> DomainName {
+        DomainName::parse(&self.text[self.at + 1..]).expect("validated on parse")
+    }
+
+    /// The case-folded form that uniqueness and look-ups use.
+    pub fn key(&self) -> String {
+        self.text.to_lowercase()
+    }
+
+    pub fn with_domain(&self, domain: &DomainName) -> Self {
+        let text = format!("{}@{}", self.alias(), domain);
+        UserPrincipalName { at: self.at, text }
+    }
+}
+
+impl PartialEq for UserPrincipalName {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for UserPrincipalName {}
+
+impl AsRef<str> for UserPrincipalName {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for UserPrincipalName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// `mailNickname`: the mail alias, 1 to 64 characters without spaces or the characters
+/// Exchange refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailNickname(String);
+
+impl MailNickname {
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 64 {
+            return Err(InvalidValue::new(
+                "mailNickname",
+                "must have 1 to 64 characters",
+            ));
+        }
+        if let Some(bad) = text
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control() || "@()\\[]\";:<>,".contains(*c))
+        {
+            return Err(InvalidValue::new(
+                "mailNickname",
+                format!("the character '{bad}' is not allowed"),
+            ));
+        }
+        Ok(MailNickname(text.to_string()))
+    }
+}
+
+impl AsRef<str> for MailNickname {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// ISO 3166-1 alpha-2 country codes, the values `usageLocation` accepts.
+const ISO_3166_ALPHA2: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+/// `usageLocation`: an ISO 3166-1 alpha-2 code, kept in upper case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UsageLocation([u8; 2]);
+
+impl UsageLocation {
+    pub fn parse(text: &str) -> Result<Self, InvalidValue> {
+        let code = text.trim().to_ascii_uppercase();
+        if code.len() == 2 && ISO_3166_ALPHA2.split(' ').any(|known| known == code) {
+            let bytes = code.as_bytes();
+            Ok(UsageLocation([bytes[0], bytes[1]]))
+        } else {
+            Err(InvalidValue::new(
+                "usageLocation",
+                format!("'{text}' is not an ISO 3166-1 alpha-2 country code such as NL or US"),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("ascii letters")
+    }
+}
+
+impl AsRef<str> for UsageLocation {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for UsageLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check_upn(input: &str, expected: Result<&str, &str>) {
+        match (UserPrincipalName::parse(input), expected) {
+            (Ok(upn), Ok(text)) => assert_eq!(upn.as_ref(), text),
+            (Err(error), Err(fragment)) => {
+                assert!(
+                    error.reason.contains(fragment),
+                    "{input:?}: {} lacks {fragment:?}",
+                    error.reason
+                )
+            }
+            (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn user_principal_names() {
+        check_upn(
+            "Adele.Vance@Contoso.example",
+            Ok("Adele.Vance@Contoso.example"),
+        );
+        check_upn(" a@b.example ", Ok("a@b.example"));
+        check_upn("o'brien@contoso.example", Ok("o'brien@contoso.example"));
+        check_upn("adele", Err("has no '@'"));
+        check_upn("@contoso.example", Err("1 to 64"));
+        check_upn("a b@contoso.example", Err("' '"));
+        check_upn(".a@contoso.example", Err("dot"));
+        check_upn("a..b@contoso.example", Err("dot"));
+        check_upn("a@contoso", Err("two labels"));
+        check_upn("a@-x.example", Err("hyphen"));
+        check_upn(&format!("{}@c.example", "a".repeat(65)), Err("1 to 64"));
+        check_upn(
+            &format!("{}@{}.example", "a".repeat(60), "b".repeat(50)),
+            Err("longer than 113"),
+        );
+    }
+
+    #[test]
+    fn upns_compare_case_insensitively() {
+        let a = UserPrincipalName::parse("Adele@Contoso.example").unwrap();
+        let b = UserPrincipalName::parse("adele@contoso.EXAMPLE").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.key(), "adele@contoso.example");
+        assert_eq!(a.domain().as_ref(), "contoso.example");
+    }
+
+    #[test]
+    fn usage_locations() {
+        assert_eq!(UsageLocation::parse("nl").unwrap().as_str(), "NL");
+        assert!(UsageLocation::parse("XX").is_err());
+        assert!(UsageLocation::parse("NLD").is_err());
+        assert!(UsageLocation::parse("").is_err());
+        assert_eq!(ISO_3166_ALPHA2.split(' ').count(), 249);
+    }
+
+    #[test]
+    fn mail_nicknames() {
+        assert!(MailNickname::parse("adele.vance").is_ok());
+        assert!(MailNickname::parse("adele vance").is_err());
+        assert!(MailNickname::parse("a@b").is_err());
+        assert!(MailNickname::parse(&"x".repeat(65)).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn upn_parse_never_panics(input in "\\PC{0,130}") {
+            let _ = UserPrincipalName::parse(&input);
+        }
+
+        #[test]
+        fn valid_upns_round_trip(alias in "[a-zA-Z0-9][a-zA-Z0-9_-]{0,20}", domain in "[a-z]{1,10}\\.[a-z]{2,6}") {
+            let text = format!("{alias}@{domain}");
+            let upn = UserPrincipalName::parse(&text).unwrap();
+            prop_assert_eq!(upn.as_ref(), text.as_str());
+            prop_assert_eq!(UserPrincipalName::parse(upn.as_ref()).unwrap(), upn);
+        }
+
+        #[test]
+        fn domain_parse_never_panics(input in "\\PC{0,300}") {
+            let _ = DomainName::parse(&input);
+        }
+    }
+}

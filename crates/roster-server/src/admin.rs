@@ -1,0 +1,212 @@
+//! roster's own API at `/roster/v1`, for what Graph has no call for: buying and resizing
+//! subscriptions, granting directory roles, adding domains, reading the audit log.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use roster_core::access::{Operation, Role};
+use roster_core::attributes::format_datetime;
+use roster_core::types::{DomainName, ObjectId, SkuId};
+use serde::Deserialize;
+use serde_json::{Value as JsonValue, json};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::graph::{Body, created, no_content};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/subscriptions",
+            get(list_subscriptions).post(add_subscription),
+        )
+        .route("/subscriptions/{sku}", patch(update_subscription))
+        .route("/roleAssignments", post(assign_role))
+        .route("/domains", post(add_domain))
+        .route("/auditLogs", get(audit_log))
+}
+
+async fn list_subscriptions(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    caller
+        .principal
+        .authorize(Operation::ReadOrganization, &[])?;
+    let tenant_id = caller.tenant_id;
+    let subscriptions = state
+        .db(move |store| store.subscriptions(tenant_id))
+        .await?;
+    let items: Vec<JsonValue> = subscriptions
+        .iter()
+        .map(|s| crate::graph::directory_sku_json(tenant_id, s))
+        .collect();
+    Ok(Json(json!({ "value": items })).into_response())
+}
+
+fn field<'a>(body: &'a JsonValue, name: &str) -> Option<&'a JsonValue> {
+    body.get(name).filter(|value| !value.is_null())
+}
+
+fn seats_of(body: &JsonValue) -> ApiResult<Option<i64>> {
+    match field(body, "seats").or_else(|| field(body, "enabledUnits")) {
+        None => Ok(None),
+        Some(value) => value
+            .as_i64()
+            .filter(|seats| *seats >= 0)
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "Property seats is invalid: expected a whole number of 0 or more.",
+                )
+            }),
+    }
+}
+
+async fn add_subscription(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller
+        .principal
+        .authorize(Operation::ManageSubscriptions, &[])?;
+    let part_number = field(&body, "skuPartNumber")
+        .and_then(JsonValue::as_str)
+        .ok_or_else(|| {
+            ApiError::bad_request("Property skuPartNumber is required, for example \"SPE_E3\".")
+        })?
+        .to_string();
+    let seats =
+        seats_of(&body)?.ok_or_else(|| ApiError::bad_request("Property seats is required."))?;
+    let change = caller.change();
+    let tenant_id = caller.tenant_id;
+    let subscription = state
+        .db(move |store| store.add_subscription(&change, &part_number, seats))
+        .await?;
+    Ok(created(crate::graph::directory_sku_json(
+        tenant_id,
+        &subscription,
+    )))
+}
+
+async fn update_subscription(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sku): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller
+        .principal
+        .authorize(Operation::ManageSubscriptions, &[])?;
+    // Accept the skuId, the subscribedSku id (`{tenant}_{skuId}`) or the part number.
+    let tenant_id = caller.tenant_id;
+    let sku_text = sku.rsplit('_').next().unwrap_or(&sku).to_string();
+    let sku_id = match SkuId::parse(&sku_text) {
+        Ok(id) => id,
+        Err(_) => roster_core::catalog::Catalog::builtin()
+            .by_part_number(&sku)
+            .map(|def| SkuId::from(def.sku_id))
+            .ok_or_else(|| ApiError::not_found(format!("Subscription '{sku}' does not exist.")))?,
+    };
+    let seats = seats_of(&body)?;
+    let status =
+        field(&body, "capabilityStatus").map(|v| v.as_str().unwrap_or_default().to_string());
+    if seats.is_none() && status.is_none() {
+        return Err(ApiError::bad_request(
+            "Give seats, capabilityStatus (Enabled or Suspended), or both.",
+        ));
+    }
+    let change = caller.change();
+    let subscription = state
+        .db(move |store| store.update_subscription(&change, sku_id, seats, status.as_deref()))
+        .await?;
+    Ok(Json(crate::graph::directory_sku_json(tenant_id, &subscription)).into_response())
+}
+
+async fn assign_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ManageRoles, &[])?;
+    let principal = field(&body, "principalId")
+        .and_then(JsonValue::as_str)
+        .ok_or_else(|| ApiError::bad_request("Property principalId is required."))?;
+    let principal_id = ObjectId::parse(principal)?;
+    let role_text = field(&body, "role")
+        .and_then(JsonValue::as_str)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "Property role is required, for example \"Helpdesk Administrator\".",
+            )
+        })?;
+    let role = Role::parse(role_text).ok_or_else(|| {
+        let known: Vec<&str> = Role::ALL.iter().map(Role::display_name).collect();
+        ApiError::bad_request(format!(
+            "Property role is invalid: '{role_text}' is not one of {}.",
+            known.join(", ")
+        ))
+    })?;
+    let change = caller.change();
+    let tenant_id = caller.tenant_id;
+    state
+        .db(move |store| {
+            store.get_user(tenant_id, &roster_store::UserKey::Id(principal_id))?;
+            store.assign_role(&change, principal_id, role)
+        })
+        .await?;
+    Ok(no_content())
+}
+
+async fn add_domain(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ManageDomains, &[])?;
+    let name = field(&body, "id")
+        .and_then(JsonValue::as_str)
+        .ok_or_else(|| ApiError::bad_request("Property id (the domain name) is required."))?;
+    let domain = DomainName::parse(name)?;
+    let change = caller.change();
+    let added = state
+        .db(move |store| store.add_domain(&change, &domain))
+        .await?;
+    Ok(created(
+        json!({ "id": added.name.as_ref(), "isDefault": false, "isVerified": true }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    top: Option<usize>,
+}
+
+async fn audit_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadAuditLog, &[])?;
+    let tenant_id = caller.tenant_id;
+    let limit = query.top.unwrap_or(100).clamp(1, 1000);
+    let records = state
+        .db(move |store| store.audit_log(tenant_id, limit))
+        .await?;
+    let items: Vec<JsonValue> = records
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "activityDateTime": format_datetime(&r.at),
+                "activityDisplayName": r.operation,
+                "initiatedBy": { "id": r.actor_id, "displayName": r.actor_name, "ipAddress": r.client_ip },
+                "targetResources": [{ "id": r.target_id, "displayName": r.target_name }],
+                "modifiedProperties": { "oldValue": r.before, "newValue": r.after },
+                "correlationId": r.request_id,
+                "jobId": r.job_id,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "value": items })).into_response())
+}

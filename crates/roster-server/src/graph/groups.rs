@@ -1,0 +1,270 @@
+//! `/groups`: security, mail-enabled security, distribution and Microsoft 365 groups with
+//! assigned membership.
+
+use axum::Json as JsonResponse;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use roster_core::access::Operation;
+use roster_core::types::ObjectId;
+use roster_store::DirectoryObject;
+
+use super::json::{apply_group_update, group_view, parse_new_group, reference_body, user_view};
+use super::query::QueryOptions;
+use super::{Body, collection, context, created, no_content};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+fn group_id(text: &str) -> ApiResult<ObjectId> {
+    ObjectId::parse(text).map_err(|_| {
+        ApiError::not_found(format!("Resource '{text}' does not exist or one of its queried reference-property objects are not present."))
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadGroups, &[])?;
+    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let tenant_id = caller.tenant_id;
+    let list = options.list.clone();
+    let page = state
+        .db(move |store| store.list_groups(tenant_id, &list, false))
+        .await?;
+    let items = page
+        .items
+        .iter()
+        .map(|group| group_view(group, options.select.as_deref()))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let next = page
+        .next
+        .as_ref()
+        .map(|cursor| options.next_link(&state, &parts, cursor));
+    Ok(JsonResponse(collection(
+        &context(&state.base_url(&parts), "groups"),
+        items,
+        next,
+        page.count,
+    ))
+    .into_response())
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadGroups, &[])?;
+    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let (tenant_id, id) = (caller.tenant_id, group_id(&id)?);
+    let group = state
+        .db(move |store| store.get_group(tenant_id, id))
+        .await?;
+    let mut body = group_view(&group, options.select.as_deref())?;
+    body["@odata.context"] = context(&state.base_url(&parts), "groups/$entity").into();
+    Ok(JsonResponse(body).into_response())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ManageGroups, &[])?;
+    let (group, owners, members) = parse_new_group(&body)?;
+    let change = caller.change();
+    let stored = group.clone();
+    state
+        .db(move |store| store.create_group(&change, &stored, &owners, &members))
+        .await?;
+    Ok(created(group_view(&group, None)?))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ManageGroups, &[])?;
+    let (tenant_id, id) = (caller.tenant_id, group_id(&id)?);
+    let mut group = state
+        .db(move |store| store.get_group(tenant_id, id))
+        .await?;
+    apply_group_update(&mut group, &body)?;
+    let change = caller.change();
+    state
+        .db(move |store| store.update_group(&change, &group))
+        .await?;
+    Ok(no_content())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ManageGroups, &[])?;
+    let (change, id) = (caller.change(), group_id(&id)?);
+    state
+        .db(move |store| store.delete_group(&change, id))
+        .await?;
+    Ok(no_content())
+}
+
+fn object_view(
+    object: &DirectoryObject,
+    select: Option<&[String]>,
+) -> ApiResult<serde_json::Value> {
+    match object {
+        DirectoryObject::User(user) => user_view(user, select),
+        DirectoryObject::Group(group) => group_view(group, select),
+    }
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadGroups, &[])?;
+    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let (tenant_id, id) = (caller.tenant_id, group_id(&id)?);
+    let members = state
+        .db(move |store| store.group_members(tenant_id, id))
+        .await?;
+    let items = members
+        .iter()
+        .map(|member| object_view(member, options.select.as_deref()))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(JsonResponse(collection(
+        &context(&state.base_url(&parts), "directoryObjects"),
+        items,
+        None,
+        None,
+    ))
+    .into_response())
+}
+
+pub async fn owners(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadGroups, &[])?;
+    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let (tenant_id, id) = (caller.tenant_id, group_id(&id)?);
+    let owners = state
+        .db(move |store| store.group_owners(tenant_id, id))
+        .await?;
+    let items = owners
+        .iter()
+        .map(|user| user_view(user, options.select.as_deref()))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(JsonResponse(collection(
+        &context(&state.base_url(&parts), "directoryObjects"),
+        items,
+        None,
+        None,
+    ))
+    .into_response())
+}
+
+pub async fn member_of(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadGroups, &[])?;
+    let (tenant_id, id) = (caller.tenant_id, group_id(&id)?);
+    let groups = state
+        .db(move |store| {
+            store.get_group(tenant_id, id)?;
+            store.member_of(tenant_id, id)
+        })
+        .await?;
+    let items = groups
+        .iter()
+        .map(|group| group_view(group, None))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(JsonResponse(collection(
+        &context(&state.base_url(&parts), "directoryObjects"),
+        items,
+        None,
+        None,
+    ))
+    .into_response())
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller
+        .principal
+        .authorize(Operation::ManageGroupMembers, &[])?;
+    let (change, id, member) = (caller.change(), group_id(&id)?, reference_body(&body)?);
+    state
+        .db(move |store| store.add_group_member(&change, id, member))
+        .await?;
+    Ok(no_content())
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, member)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    caller
+        .principal
+        .authorize(Operation::ManageGroupMembers, &[])?;
+    let (change, id, member) = (caller.change(), group_id(&id)?, group_id(&member)?);
+    state
+        .db(move |store| store.remove_group_member(&change, id, member))
+        .await?;
+    Ok(no_content())
+}
+
+pub async fn add_owner(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller
+        .principal
+        .authorize(Operation::ManageGroupMembers, &[])?;
+    let (change, id, owner) = (caller.change(), group_id(&id)?, reference_body(&body)?);
+    state
+        .db(move |store| store.add_group_owner(&change, id, owner))
+        .await?;
+    Ok(no_content())
+}
+
+pub async fn remove_owner(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, owner)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    caller
+        .principal
+        .authorize(Operation::ManageGroupMembers, &[])?;
+    let (change, id, owner) = (caller.change(), group_id(&id)?, group_id(&owner)?);
+    state
+        .db(move |store| store.remove_group_owner(&change, id, owner))
+        .await?;
+    Ok(no_content())
+}

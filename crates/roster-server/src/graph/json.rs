@@ -1,0 +1,632 @@
+//! Directory objects to and from Graph's JSON.
+//!
+//! Reading a body is where validation happens: each property is parsed into its core type, and
+//! an unknown, read-only or invalid property is refused by name before anything is written.
+
+use chrono::Utc;
+use roster_core::attributes::{Access, AttrValue, USER_ATTRIBUTES, format_datetime};
+use roster_core::catalog::Catalog;
+use roster_core::directory::{Group, GroupKind, PasswordHash, User, UserType};
+use roster_core::types::{MailNickname, ObjectId, UsageLocation, UserPrincipalName};
+use roster_store::UserUpdate;
+use serde_json::{Map, Value as Json, json};
+
+use crate::error::{ApiError, ApiResult};
+
+pub type Object = Map<String, Json>;
+
+/// The properties Graph returns for a user when the request has no `$select`.
+pub const USER_DEFAULT_PROPERTIES: &[&str] = &[
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+];
+
+/// Every property of a user, as `$select` can name them.
+pub fn user_json(user: &User) -> Object {
+    let mut object = Map::new();
+    object.insert("@odata.type".into(), "#microsoft.graph.user".into());
+    object.insert("id".into(), user.id.to_string().into());
+    object.insert(
+        "userPrincipalName".into(),
+        user.user_principal_name.as_ref().into(),
+    );
+    object.insert("displayName".into(), user.display_name.clone().into());
+    object.insert("mailNickname".into(), user.mail_nickname.as_ref().into());
+    object.insert("accountEnabled".into(), user.account_enabled.into());
+    object.insert("userType".into(), user.user_type.as_str().into());
+    object.insert(
+        "usageLocation".into(),
+        user.usage_location.map(|l| l.to_string()).into(),
+    );
+    object.insert(
+        "createdDateTime".into(),
+        format_datetime(&user.created).into(),
+    );
+    object.insert(
+        "deletedDateTime".into(),
+        user.deleted.as_ref().map(format_datetime).into(),
+    );
+    object.insert(
+        "signInSessionsValidFromDateTime".into(),
+        format_datetime(&user.sign_in_sessions_valid_from).into(),
+    );
+    object.insert("passwordProfile".into(), Json::Null);
+    user.attributes.write_json(&mut object);
+    let catalog = Catalog::builtin();
+    let assigned: Vec<Json> = user
+        .licenses
+        .iter()
+        .map(|a| json!({ "skuId": a.sku_id, "disabledPlans": a.disabled_plans }))
+        .collect();
+    let states: Vec<Json> = user
+        .licenses
+        .iter()
+        .map(|a| {
+            json!({
+                "skuId": a.sku_id,
+                "disabledPlans": a.disabled_plans,
+                "assignedByGroup": null,
+                "state": "Active",
+                "error": "None",
+                "lastUpdatedDateTime": null,
+            })
+        })
+        .collect();
+    let mut plans = Vec::new();
+    for assignment in &user.licenses {
+        if let Some(sku) = catalog.by_sku_id(assignment.sku_id.as_uuid()) {
+            for plan in &sku.service_plans {
+                let status = if assignment.disabled_plans.contains(&plan.service_plan_id) {
+                    "Deleted"
+                } else {
+                    "Enabled"
+                };
+                plans.push(json!({
+                    "assignedDateTime": null,
+                    "capabilityStatus": status,
+                    "service": plan.service_plan_name,
+                    "servicePlanId": plan.service_plan_id,
+                }));
+            }
+        }
+    }
+    object.insert("assignedLicenses".into(), assigned.into());
+    object.insert("licenseAssignmentStates".into(), states.into());
+    object.insert("assignedPlans".into(), plans.into());
+    object
+}
+
+/// A user as a response shows it: the selected properties, or Graph's default set.
+pub fn user_view(user: &User, select: Option<&[String]>) -> ApiResult<Json> {
+    let full = user_json(user);
+    let selected = match select {
+        Some(select) => super::query::apply_select(full, select, "user")?,
+        None => {
+            let mut object = Map::new();
+            object.insert("@odata.type".into(), "#microsoft.graph.user".into());
+            for name in USER_DEFAULT_PROPERTIES {
+                object.insert((*name).into(), full.get(*name).cloned().unwrap_or_default());
+            }
+            object
+        }
+    };
+    Ok(Json::Object(selected))
+}
+
+pub fn group_json(group: &Group) -> Object {
+    let mut object = Map::new();
+    object.insert("@odata.type".into(), "#microsoft.graph.group".into());
+    object.insert("id".into(), group.id.to_string().into());
+    object.insert("displayName".into(), group.display_name.clone().into());
+    object.insert("description".into(), group.description.clone().into());
+    object.insert("mailNickname".into(), group.mail_nickname.as_ref().into());
+    object.insert("mail".into(), group.mail.clone().into());
+    object.insert("mailEnabled".into(), group.mail_enabled.into());
+    object.insert("securityEnabled".into(), group.security_enabled.into());
+    object.insert("groupTypes".into(), group.group_types.clone().into());
+    object.insert(
+        "membershipRule".into(),
+        group.membership_rule.clone().into(),
+    );
+    object.insert(
+        "membershipRuleProcessingState".into(),
+        group.membership_rule_processing_state.clone().into(),
+    );
+    object.insert("visibility".into(), group.visibility.clone().into());
+    object.insert(
+        "createdDateTime".into(),
+        format_datetime(&group.created).into(),
+    );
+    object.insert(
+        "deletedDateTime".into(),
+        group.deleted.as_ref().map(format_datetime).into(),
+    );
+    object.insert("assignedLicenses".into(), Json::Array(Vec::new()));
+    object
+}
+
+pub fn group_view(group: &Group, select: Option<&[String]>) -> ApiResult<Json> {
+    let full = group_json(group);
+    Ok(Json::Object(match select {
+        Some(select) => super::query::apply_select(full, select, "group")?,
+        None => full,
+    }))
+}
+
+fn as_object(body: &Json) -> ApiResult<&Object> {
+    body.as_object()
+        .ok_or_else(|| ApiError::bad_request("The request body must be a JSON object."))
+}
+
+fn unknown_property(name: &str) -> ApiError {
+    ApiError::bad_request(format!(
+        "Property '{name}' does not exist as a declared property or extension property."
+    ))
+}
+
+fn read_only(name: &str) -> ApiError {
+    ApiError::bad_request(format!("Property '{name}' is read-only and cannot be set."))
+}
+
+fn string_of<'a>(name: &str, value: &'a Json) -> ApiResult<&'a str> {
+    value.as_str().ok_or_else(|| {
+        ApiError::bad_request(format!("Property {name} is invalid: expected a string."))
+    })
+}
+
+fn bool_of(name: &str, value: &Json) -> ApiResult<bool> {
+    value.as_bool().ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Property {name} is invalid: expected true or false."
+        ))
+    })
+}
+
+fn display_name(value: &Json) -> ApiResult<String> {
+    let text = string_of("displayName", value)?.trim();
+    if text.is_empty() || text.chars().count() > 256 {
+        return Err(ApiError::bad_request(
+            "Property displayName is invalid: it must have 1 to 256 characters.",
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// Entra ID's rule for human-chosen passwords: 8 to 256 characters and three of the four
+/// classes (lower, upper, digit, symbol).
+pub fn check_password_complexity(password: &str) -> ApiResult<()> {
+    let length = password.chars().count();
+    let classes = [
+        password.chars().any(|c| c.is_lowercase()),
+        password.chars().any(|c| c.is_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_alphanumeric()),
+    ];
+    if !(8..=256).contains(&length) || classes.iter().filter(|has| **has).count() < 3 {
+        return Err(ApiError::bad_request(
+            "The specified password does not comply with password complexity requirements. Please provide a different password.",
+        ));
+    }
+    Ok(())
+}
+
+/// A `passwordProfile` from a body: the password if one was given, and the force-change flag.
+pub struct PasswordProfile {
+    pub password: Option<String>,
+    pub force_change: bool,
+}
+
+fn password_profile(value: &Json) -> ApiResult<PasswordProfile> {
+    let object = value.as_object().ok_or_else(|| {
+        ApiError::bad_request("Property passwordProfile is invalid: expected an object.")
+    })?;
+    let mut profile = PasswordProfile {
+        password: None,
+        force_change: true,
+    };
+    for (key, value) in object {
+        match key.as_str() {
+            "password" if !value.is_null() => {
+                let password = string_of("passwordProfile.password", value)?;
+                check_password_complexity(password)?;
+                profile.password = Some(password.to_string());
+            }
+            "password" => {}
+            "forceChangePasswordNextSignIn" => profile.force_change = bool_of(key, value)?,
+            "forceChangePasswordNextSignInWithMfa" | "@odata.type" => {}
+            other => return Err(unknown_property(&format!("passwordProfile.{other}"))),
+        }
+    }
+    Ok(profile)
+}
+
+/// A user-create body, validated.
+pub struct NewUser {
+    pub user: User,
+    pub password: Option<PasswordProfile>,
+}
+
+fn check_odata_type(value: &Json, expected: &str) -> ApiResult<()> {
+    match value.as_str() {
+        Some(text) if text.trim_start_matches('#').eq_ignore_ascii_case(expected) => Ok(()),
+        _ => Err(ApiError::bad_request(format!(
+            "The @odata.type '{}' does not match the resource '{expected}'.",
+            value
+        ))),
+    }
+}
+
+pub fn parse_new_user(body: &Json) -> ApiResult<NewUser> {
+    let object = as_object(body)?;
+    let now = Utc::now();
+    let upn_value = object
+        .iter()
+        .find(|(k, _)| k.as_str() == "userPrincipalName")
+        .map(|(_, v)| v)
+        .ok_or_else(|| ApiError::bad_request("Property userPrincipalName is required."))?;
+    let upn = UserPrincipalName::parse(string_of("userPrincipalName", upn_value)?)?;
+    let name = object
+        .get("displayName")
+        .ok_or_else(|| ApiError::bad_request("Property displayName is required."))?;
+    let mut user = User {
+        id: ObjectId::new(),
+        mail_nickname: MailNickname::parse(upn.alias()).or_else(|_| {
+            MailNickname::parse(&upn.alias().replace(['\'', '#', '^', '~', '!'], ""))
+        })?,
+        user_principal_name: upn,
+        display_name: display_name(name)?,
+        account_enabled: true,
+        user_type: UserType::Member,
+        usage_location: None,
+        force_change_password_next_sign_in: true,
+        manager_id: None,
+        created: now,
+        deleted: None,
+        sign_in_sessions_valid_from: now,
+        attributes: Default::default(),
+        licenses: Vec::new(),
+    };
+    let mut password = None;
+    for (key, value) in object {
+        match key.as_str() {
+            "userPrincipalName" | "displayName" => {}
+            "@odata.type" => check_odata_type(value, "microsoft.graph.user")?,
+            "passwordProfile" => {
+                let profile = password_profile(value)?;
+                user.force_change_password_next_sign_in = profile.force_change;
+                password = Some(profile);
+            }
+            _ => apply_user_property(&mut user, key, value)?,
+        }
+    }
+    Ok(NewUser { user, password })
+}
+
+/// Sets one writable property on a user being created.
+fn apply_user_property(user: &mut User, key: &str, value: &Json) -> ApiResult<()> {
+    let mut update = UserUpdate::default();
+    read_user_property(&mut update, key, value)?;
+    if let Some(nickname) = update.mail_nickname {
+        user.mail_nickname = nickname;
+    }
+    if let Some(enabled) = update.account_enabled {
+        user.account_enabled = enabled;
+    }
+    if let Some(user_type) = update.user_type {
+        user.user_type = user_type;
+    }
+    if let Some(location) = update.usage_location {
+        user.usage_location = location;
+    }
+    for (index, value) in update.attributes {
+        user.attributes.set_at(index, value);
+    }
+    Ok(())
+}
+
+/// Reads one property of a user body into `update`, refusing unknown and read-only ones.
+fn read_user_property(update: &mut UserUpdate, key: &str, value: &Json) -> ApiResult<()> {
+    match key {
+        "userPrincipalName" => {
+            update.user_principal_name = Some(UserPrincipalName::parse(string_of(key, value)?)?)
+        }
+        "displayName" => update.display_name = Some(display_name(value)?),
+        "mailNickname" => update.mail_nickname = Some(MailNickname::parse(string_of(key, value)?)?),
+        "accountEnabled" => update.account_enabled = Some(bool_of(key, value)?),
+        "userType" => {
+            let text = string_of(key, value)?;
+            update.user_type = Some(UserType::parse(text).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "Property userType is invalid: '{text}' is not Member or Guest."
+                ))
+            })?);
+        }
+        "usageLocation" => {
+            update.usage_location = Some(match value {
+                Json::Null => None,
+                other => Some(UsageLocation::parse(string_of(key, other)?)?),
+            })
+        }
+        "onPremisesExtensionAttributes" => {
+            let object = value.as_object().ok_or_else(|| {
+                ApiError::bad_request(
+                    "Property onPremisesExtensionAttributes is invalid: expected an object.",
+                )
+            })?;
+            for (leaf, item) in object {
+                let path = format!("onPremisesExtensionAttributes/{leaf}");
+                let (index, def) = roster_core::attributes::find_attribute(&path)
+                    .ok_or_else(|| unknown_property(&path))?;
+                update
+                    .attributes
+                    .push((index, AttrValue::from_json(def, item)?));
+            }
+        }
+        "id"
+        | "createdDateTime"
+        | "deletedDateTime"
+        | "assignedLicenses"
+        | "assignedPlans"
+        | "licenseAssignmentStates"
+        | "signInSessionsValidFromDateTime" => return Err(read_only(key)),
+        _ => {
+            let Some((index, def)) = USER_ATTRIBUTES
+                .iter()
+                .enumerate()
+                .find(|(_, def)| !def.is_nested() && def.graph_path == key)
+            else {
+                return Err(unknown_property(key));
+            };
+            if def.access == Access::ReadOnly {
+                return Err(read_only(key));
+            }
+            update
+                .attributes
+                .push((index, AttrValue::from_json(def, value)?));
+        }
+    }
+    Ok(())
+}
+
+/// A PATCH body for a user, validated; `passwordProfile` is returned apart because it needs
+/// hashing (and its own permission).
+pub fn parse_user_update(body: &Json) -> ApiResult<(UserUpdate, Option<PasswordProfile>)> {
+    let object = as_object(body)?;
+    let mut update = UserUpdate::default();
+    let mut password = None;
+    for (key, value) in object {
+        match key.as_str() {
+            "@odata.type" => check_odata_type(value, "microsoft.graph.user")?,
+            "passwordProfile" => password = Some(password_profile(value)?),
+            _ => read_user_property(&mut update, key, value)?,
+        }
+    }
+    Ok((update, password))
+}
+
+/// The hash to store for a password profile: Argon2id for a human-chosen password, or a keyed
+/// hash of a freshly generated one (returned so that it can be shown once).
+pub fn password_hash_for(
+    keys: &crate::auth::Keys,
+    profile: Option<&PasswordProfile>,
+) -> (PasswordHash, Option<String>) {
+    match profile.and_then(|p| p.password.as_deref()) {
+        Some(password) => (crate::auth::hash_human_password(password), None),
+        None => {
+            let generated = crate::auth::generate_password();
+            (keys.generated_password_hash(&generated), Some(generated))
+        }
+    }
+}
+
+/// A group-create body, validated.
+pub fn parse_new_group(body: &Json) -> ApiResult<(Group, Vec<ObjectId>, Vec<ObjectId>)> {
+    let object = as_object(body)?;
+    let now = Utc::now();
+    let mut group = Group {
+        id: ObjectId::new(),
+        display_name: display_name(
+            object
+                .get("displayName")
+                .ok_or_else(|| ApiError::bad_request("Property displayName is required."))?,
+        )?,
+        description: None,
+        mail_nickname: MailNickname::parse(string_of(
+            "mailNickname",
+            object
+                .get("mailNickname")
+                .ok_or_else(|| ApiError::bad_request("Property mailNickname is required."))?,
+        )?)?,
+        mail: None,
+        mail_enabled: false,
+        security_enabled: false,
+        group_types: Vec::new(),
+        membership_rule: None,
+        membership_rule_processing_state: None,
+        visibility: None,
+        created: now,
+        deleted: None,
+    };
+    let (mut owners, mut members) = (Vec::new(), Vec::new());
+    let mut saw_mail_enabled = false;
+    let mut saw_security_enabled = false;
+    for (key, value) in object {
+        match key.as_str() {
+            "displayName" | "mailNickname" => {}
+            "@odata.type" => check_odata_type(value, "microsoft.graph.group")?,
+            "owners@odata.bind" => owners = bind_list(key, value)?,
+            "members@odata.bind" => members = bind_list(key, value)?,
+            "mailEnabled" => {
+                group.mail_enabled = bool_of(key, value)?;
+                saw_mail_enabled = true;
+            }
+            "securityEnabled" => {
+                group.security_enabled = bool_of(key, value)?;
+                saw_security_enabled = true;
+            }
+            _ => apply_group_property(&mut group, key, value)?,
+        }
+    }
+    if !saw_mail_enabled || !saw_security_enabled {
+        return Err(ApiError::bad_request(
+            "Properties mailEnabled and securityEnabled are required.",
+        ));
+    }
+    finish_group(&mut group)?;
+    Ok((group, owners, members))
+}
+
+/// Applies a PATCH body to a group.
+pub fn apply_group_update(group: &mut Group, body: &Json) -> ApiResult<()> {
+    for (key, value) in as_object(body)? {
+        match key.as_str() {
+            "@odata.type" => check_odata_type(value, "microsoft.graph.group")?,
+            "displayName" => group.display_name = display_name(value)?,
+            "mailNickname" => group.mail_nickname = MailNickname::parse(string_of(key, value)?)?,
+            "mailEnabled" => group.mail_enabled = bool_of(key, value)?,
+            "securityEnabled" => group.security_enabled = bool_of(key, value)?,
+            _ => apply_group_property(group, key, value)?,
+        }
+    }
+    finish_group(group)
+}
+
+fn apply_group_property(group: &mut Group, key: &str, value: &Json) -> ApiResult<()> {
+    let optional_text = |value: &Json, max: usize| -> ApiResult<Option<String>> {
+        match value {
+            Json::Null => Ok(None),
+            other => {
+                let text = string_of(key, other)?;
+                if text.chars().count() > max {
+                    return Err(ApiError::bad_request(format!(
+                        "Property {key} is invalid: it is longer than {max} characters."
+                    )));
+                }
+                Ok(Some(text.to_string()))
+            }
+        }
+    };
+    match key {
+        "description" => group.description = optional_text(value, 1024)?,
+        "visibility" => {
+            group.visibility = match optional_text(value, 16)? {
+                Some(text) => Some(
+                    ["Public", "Private", "HiddenMembership"]
+                        .into_iter()
+                        .find(|v| v.eq_ignore_ascii_case(&text))
+                        .ok_or_else(|| {
+                            ApiError::bad_request(format!(
+                                "Property visibility is invalid: '{text}'."
+                            ))
+                        })?
+                        .to_string(),
+                ),
+                None => None,
+            }
+        }
+        "groupTypes" => {
+            let items = value.as_array().ok_or_else(|| {
+                ApiError::bad_request("Property groupTypes is invalid: expected a list.")
+            })?;
+            let mut types = Vec::new();
+            for item in items {
+                let text = string_of("groupTypes", item)?;
+                let canonical = ["Unified", "DynamicMembership"]
+                    .into_iter()
+                    .find(|t| t.eq_ignore_ascii_case(text))
+                    .ok_or_else(|| ApiError::bad_request(format!("Property groupTypes is invalid: '{text}' is not Unified or DynamicMembership.")))?;
+                if !types.contains(&canonical.to_string()) {
+                    types.push(canonical.to_string());
+                }
+            }
+            group.group_types = types;
+        }
+        "membershipRule" => group.membership_rule = optional_text(value, 3072)?,
+        "membershipRuleProcessingState" => {
+            group.membership_rule_processing_state = match optional_text(value, 16)? {
+                Some(text) if text.eq_ignore_ascii_case("On") => Some("On".into()),
+                Some(text) if text.eq_ignore_ascii_case("Paused") => Some("Paused".into()),
+                Some(text) => {
+                    return Err(ApiError::bad_request(format!(
+                        "Property membershipRuleProcessingState is invalid: '{text}' is not On or Paused."
+                    )));
+                }
+                None => None,
+            }
+        }
+        "id" | "createdDateTime" | "deletedDateTime" | "mail" | "assignedLicenses" => {
+            return Err(read_only(key));
+        }
+        _ => return Err(unknown_property(key)),
+    }
+    Ok(())
+}
+
+/// Checks the combination of flags and derives what follows from it.
+fn finish_group(group: &mut Group) -> ApiResult<()> {
+    let unified = group.group_types.iter().any(|t| t == "Unified");
+    if GroupKind::from_flags(group.mail_enabled, group.security_enabled, unified).is_none() {
+        return Err(ApiError::bad_request(
+            "This combination of mailEnabled, securityEnabled and groupTypes is not a group kind: use a security group (false, true, []), a Microsoft 365 group (true, any, [\"Unified\"]), a mail-enabled security group (true, true, []) or a distribution group (true, false, []).",
+        ));
+    }
+    let dynamic = group.group_types.iter().any(|t| t == "DynamicMembership");
+    if dynamic {
+        return Err(ApiError::bad_request(
+            "Groups with dynamic membership are not available yet in roster: create an assigned group.",
+        ));
+    }
+    if group.membership_rule.is_some() {
+        return Err(ApiError::bad_request(
+            "Property membershipRule is only valid on a group whose groupTypes contains DynamicMembership.",
+        ));
+    }
+    Ok(())
+}
+
+fn bind_list(key: &str, value: &Json) -> ApiResult<Vec<ObjectId>> {
+    let items = value.as_array().ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Property {key} is invalid: expected a list of object urls."
+        ))
+    })?;
+    items
+        .iter()
+        .map(|item| reference_id(string_of(key, item)?))
+        .collect()
+}
+
+/// The object id at the end of an `@odata.id` url such as
+/// `https://graph.microsoft.com/v1.0/directoryObjects/{id}` or `.../users/{id}`.
+pub fn reference_id(url: &str) -> ApiResult<ObjectId> {
+    let last = url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    ObjectId::parse(last).map_err(|_| {
+        ApiError::bad_request(format!(
+            "Invalid object identifier '{url}': expected a url ending in an object id."
+        ))
+    })
+}
+
+/// The object id from a `$ref` body `{"@odata.id": "…"}`.
+pub fn reference_body(body: &Json) -> ApiResult<ObjectId> {
+    let url = body
+        .get("@odata.id")
+        .and_then(Json::as_str)
+        .ok_or_else(|| {
+            ApiError::bad_request("The request body needs an '@odata.id' with the object's url.")
+        })?;
+    reference_id(url)
+}

@@ -1,0 +1,141 @@
+//! The Graph-compatible API at `/v1.0`.
+
+mod batch;
+mod directory;
+mod groups;
+pub mod json;
+pub mod query;
+mod users;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::FromRequest;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value as Json, json};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(users::list).post(users::create))
+        .route("/me", get(users::me))
+        .route(
+            "/users/{key}",
+            get(users::get).patch(users::update).delete(users::delete),
+        )
+        .route("/users/{key}/manager", get(users::manager))
+        .route(
+            "/users/{key}/manager/$ref",
+            get(users::manager)
+                .put(users::set_manager)
+                .delete(users::remove_manager),
+        )
+        .route("/users/{key}/directReports", get(users::direct_reports))
+        .route("/users/{key}/memberOf", get(users::member_of))
+        .route("/users/{key}/assignLicense", post(users::assign_license))
+        .route("/users/{key}/licenseDetails", get(users::license_details))
+        .route(
+            "/users/{key}/revokeSignInSessions",
+            post(users::revoke_sessions),
+        )
+        .route("/groups", get(groups::list).post(groups::create))
+        .route(
+            "/groups/{id}",
+            get(groups::get)
+                .patch(groups::update)
+                .delete(groups::delete),
+        )
+        .route("/groups/{id}/members", get(groups::members))
+        .route("/groups/{id}/members/$ref", post(groups::add_member))
+        .route(
+            "/groups/{id}/members/{member}/$ref",
+            axum::routing::delete(groups::remove_member),
+        )
+        .route("/groups/{id}/owners", get(groups::owners))
+        .route("/groups/{id}/owners/$ref", post(groups::add_owner))
+        .route(
+            "/groups/{id}/owners/{owner}/$ref",
+            axum::routing::delete(groups::remove_owner),
+        )
+        .route("/groups/{id}/memberOf", get(groups::member_of))
+        .route("/subscribedSkus", get(directory::subscribed_skus))
+        .route("/subscribedSkus/{id}", get(directory::subscribed_sku))
+        .route("/domains", get(directory::domains))
+        .route("/domains/{id}", get(directory::domain))
+        .route("/organization", get(directory::organization))
+        .route(
+            "/directory/deletedItems/{kind}",
+            get(directory::deleted_items_or_item).delete(directory::purge),
+        )
+        .route(
+            "/directory/deletedItems/{id}/restore",
+            post(directory::restore),
+        )
+        .route("/$batch", post(batch::batch))
+}
+
+/// A JSON request body: empty means `null`, malformed JSON is refused with where it broke.
+pub struct Body(pub Json);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> ApiResult<Body> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "Request_EntityTooLarge",
+                        "The request body is too large.",
+                    )
+                } else {
+                    ApiError::bad_request(format!(
+                        "The request body could not be read: {rejection}"
+                    ))
+                }
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Body(Json::Null));
+        }
+        serde_json::from_slice(&bytes).map(Body).map_err(|error| {
+            ApiError::bad_request(format!("Invalid JSON in the request body: {error}."))
+        })
+    }
+}
+
+/// A collection response: `value`, and `@odata.nextLink` / `@odata.count` when there are.
+pub fn collection(
+    context: &str,
+    items: Vec<Json>,
+    next_link: Option<String>,
+    count: Option<i64>,
+) -> Json {
+    let mut body = json!({ "@odata.context": context });
+    if let Some(count) = count {
+        body["@odata.count"] = count.into();
+    }
+    body["value"] = Json::Array(items);
+    if let Some(link) = next_link {
+        body["@odata.nextLink"] = link.into();
+    }
+    body
+}
+
+pub fn context(base: &str, what: &str) -> String {
+    format!("{base}/v1.0/$metadata#{what}")
+}
+
+pub fn created(body: Json) -> Response {
+    (StatusCode::CREATED, axum::Json(body)).into_response()
+}
+
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+pub(crate) use directory::subscribed_sku_json as directory_sku_json;

@@ -1,0 +1,484 @@
+//! `/users`: accounts, their manager, direct reports, groups and licenses.
+
+use axum::Json as JsonResponse;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use roster_core::access::{Operation, Principal, Role};
+use roster_core::catalog::Catalog;
+use roster_core::directory::{LicenseAssignment, User};
+use roster_core::types::{ObjectId, SkuId};
+use roster_store::UserKey;
+use serde_json::{Value as Json, json};
+
+use super::json::{
+    parse_new_user, parse_user_update, password_hash_for, reference_body, user_view,
+};
+use super::query::QueryOptions;
+use super::{Body, collection, context, created, no_content};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Loads a user and the roles it holds, for an operation whose permission depends on them.
+async fn target(state: &AppState, caller: &Caller, key: &str) -> ApiResult<(User, Vec<Role>)> {
+    let tenant_id = caller.tenant_id;
+    let key = UserKey::parse(key);
+    state
+        .db(move |store| {
+            let user = store.get_user(tenant_id, &key)?;
+            let roles = store.roles_of(user.id)?;
+            Ok((user, roles))
+        })
+        .await
+}
+
+/// Reading a user: readers of the directory, and every user for their own account.
+async fn readable_user(state: &AppState, caller: &Caller, key: &str) -> ApiResult<User> {
+    let tenant_id = caller.tenant_id;
+    let user_key = UserKey::parse(key);
+    let user = state
+        .db(move |store| store.get_user(tenant_id, &user_key))
+        .await?;
+    if !caller.principal.is_user(user.id) {
+        caller.principal.authorize(Operation::ReadUsers, &[])?;
+    }
+    Ok(user)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadUsers, &[])?;
+    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let tenant_id = caller.tenant_id;
+    let list = options.list.clone();
+    let page = state
+        .db(move |store| store.list_users(tenant_id, &list))
+        .await?;
+    let items = page
+        .items
+        .iter()
+        .map(|user| user_view(user, options.select.as_deref()))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let next = page
+        .next
+        .as_ref()
+        .map(|cursor| options.next_link(&state, &parts, cursor));
+    let base = state.base_url(&parts);
+    Ok(JsonResponse(collection(
+        &context(&base, "users"),
+        items,
+        next,
+        page.count,
+    ))
+    .into_response())
+}
+
+pub async fn me(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let Principal::User { id, .. } = &caller.principal else {
+        return Err(ApiError::bad_request(
+            "/me is only valid with a delegated (user) token.",
+        ));
+    };
+    get(
+        State(state),
+        caller.clone(),
+        parts,
+        Path(id.to_string()),
+        RawQuery(raw),
+    )
+    .await
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(key): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let user = readable_user(&state, &caller, &key).await?;
+    let mut body = user_view(&user, options.select.as_deref())?;
+    body["@odata.context"] = context(&state.base_url(&parts), "users/$entity").into();
+    Ok(JsonResponse(body).into_response())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::CreateUser, &[])?;
+    let new_user = parse_new_user(&body)?;
+    let keys = state.keys.clone();
+    let change = caller.change();
+    // Hashing (Argon2id for a human-chosen password) runs on the blocking pool with the write.
+    let (user, generated) = state
+        .db(move |store| {
+            let (hash, generated) = password_hash_for(&keys, new_user.password.as_ref());
+            store.create_user(&change, &new_user.user, Some(&hash))?;
+            Ok((new_user.user, generated))
+        })
+        .await?;
+    let mut view = user_view(&user, None)?;
+    if let Some(password) = generated {
+        // roster's extension: a generated password is shown once, here, and never again.
+        view["passwordProfile"] =
+            json!({ "password": password, "forceChangePasswordNextSignIn": true });
+    }
+    Ok(created(view))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let (mut update, password) = parse_user_update(&body)?;
+    let (user, roles) = target(&state, &caller, &key).await?;
+    // Each part of the change needs its own permission: a Helpdesk Administrator may block a
+    // user but not rename it.
+    let general = update.user_principal_name.is_some()
+        || update.display_name.is_some()
+        || update.mail_nickname.is_some()
+        || update.user_type.is_some()
+        || !update.attributes.is_empty()
+        || (update.is_empty() && password.is_none());
+    let required = [
+        (general, Operation::UpdateUser),
+        (update.account_enabled.is_some(), Operation::BlockSignIn),
+        (password.is_some(), Operation::ResetPassword),
+        (update.usage_location.is_some(), Operation::SetUsageLocation),
+    ];
+    for (needed, operation) in required {
+        if needed {
+            caller.principal.authorize(operation, &roles)?;
+        }
+    }
+    if user.is_synced() && (touches_directory_attributes(&update) || password.is_some()) {
+        return Err(ApiError::bad_request(format!(
+            "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration: {} is synchronised from the on-premises directory ({}), which is its source of authority; only usageLocation and licenses are managed in roster.",
+            user.user_principal_name,
+            user.attributes
+                .text("onPremisesDistinguishedName")
+                .unwrap_or("unknown DN")
+        )));
+    }
+    let keys = state.keys.clone();
+    let change = caller.change();
+    let user_key = UserKey::Id(user.id);
+    state
+        .db(move |store| {
+            if let Some(profile) = &password {
+                let (hash, _) = password_hash_for(&keys, Some(profile));
+                update.password = Some((hash, profile.force_change));
+            }
+            store.update_user(&change, &user_key, &update)
+        })
+        .await?;
+    Ok(no_content())
+}
+
+fn touches_directory_attributes(update: &roster_store::UserUpdate) -> bool {
+    update.user_principal_name.is_some()
+        || update.display_name.is_some()
+        || update.mail_nickname.is_some()
+        || update.user_type.is_some()
+        || update.account_enabled.is_some()
+        || !update.attributes.is_empty()
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    let (user, roles) = target(&state, &caller, &key).await?;
+    caller.principal.authorize(Operation::DeleteUser, &roles)?;
+    if caller.principal.is_user(user.id) {
+        return Err(ApiError::bad_request("You cannot delete your own account."));
+    }
+    let change = caller.change();
+    state
+        .db(move |store| store.delete_user(&change, &UserKey::Id(user.id)))
+        .await?;
+    Ok(no_content())
+}
+
+pub async fn manager(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    let user = readable_user(&state, &caller, &key).await?;
+    let Some(manager_id) = user.manager_id else {
+        return Err(ApiError::not_found(format!(
+            "Resource 'manager' does not exist or one of its queried reference-property objects are not present. ({key})"
+        )));
+    };
+    let tenant_id = caller.tenant_id;
+    let manager = state
+        .db(move |store| store.get_user(tenant_id, &UserKey::Id(manager_id)))
+        .await?;
+    let mut body = user_view(&manager, None)?;
+    body["@odata.context"] = context(&state.base_url(&parts), "directoryObjects/$entity").into();
+    Ok(JsonResponse(body).into_response())
+}
+
+pub async fn set_manager(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let manager_id = reference_body(&body)?;
+    let (user, roles) = target(&state, &caller, &key).await?;
+    caller.principal.authorize(Operation::UpdateUser, &roles)?;
+    let change = caller.change();
+    state
+        .db(move |store| store.set_manager(&change, &UserKey::Id(user.id), Some(manager_id)))
+        .await?;
+    Ok(no_content())
+}
+
+pub async fn remove_manager(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    let (user, roles) = target(&state, &caller, &key).await?;
+    caller.principal.authorize(Operation::UpdateUser, &roles)?;
+    let change = caller.change();
+    state
+        .db(move |store| store.set_manager(&change, &UserKey::Id(user.id), None))
+        .await?;
+    Ok(no_content())
+}
+
+pub async fn direct_reports(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    RawQuery(raw): RawQuery,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let user = readable_user(&state, &caller, &key).await?;
+    let tenant_id = caller.tenant_id;
+    let reports = state
+        .db(move |store| store.direct_reports(tenant_id, &UserKey::Id(user.id)))
+        .await?;
+    let items = reports
+        .iter()
+        .map(|user| user_view(user, options.select.as_deref()))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(JsonResponse(collection(
+        &context(&state.base_url(&parts), "directoryObjects"),
+        items,
+        None,
+        None,
+    ))
+    .into_response())
+}
+
+pub async fn member_of(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    RawQuery(raw): RawQuery,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let user = readable_user(&state, &caller, &key).await?;
+    let tenant_id = caller.tenant_id;
+    let groups = state
+        .db(move |store| store.member_of(tenant_id, user.id))
+        .await?;
+    let items = groups
+        .iter()
+        .map(|group| super::json::group_view(group, options.select.as_deref()))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(JsonResponse(collection(
+        &context(&state.base_url(&parts), "directoryObjects"),
+        items,
+        None,
+        None,
+    ))
+    .into_response())
+}
+
+/// Reads `addLicenses` / `removeLicenses` of an `assignLicense` body.
+pub fn parse_assign_license(body: &Json) -> ApiResult<(Vec<LicenseAssignment>, Vec<SkuId>)> {
+    let object = body.as_object().ok_or_else(|| {
+        ApiError::bad_request(
+            "The request body must be a JSON object with addLicenses and removeLicenses.",
+        )
+    })?;
+    for key in object.keys() {
+        if key != "addLicenses" && key != "removeLicenses" {
+            return Err(ApiError::bad_request(format!(
+                "Property '{key}' does not exist as a declared property of assignLicense."
+            )));
+        }
+    }
+    let list = |name: &str| -> ApiResult<Vec<Json>> {
+        match object.get(name) {
+            Some(Json::Array(items)) => Ok(items.clone()),
+            Some(Json::Null) => Ok(Vec::new()),
+            Some(_) => Err(ApiError::bad_request(format!(
+                "Property {name} is invalid: expected a list."
+            ))),
+            None => Err(ApiError::bad_request(format!(
+                "Property {name} is required (it may be an empty list)."
+            ))),
+        }
+    };
+    let mut add = Vec::new();
+    for item in list("addLicenses")? {
+        let sku = item
+            .get("skuId")
+            .and_then(Json::as_str)
+            .ok_or_else(|| ApiError::bad_request("Each item of addLicenses needs a skuId."))?;
+        let sku_id = SkuId::parse(sku)?;
+        let disabled_plans = match item.get("disabledPlans") {
+            None | Some(Json::Null) => Vec::new(),
+            Some(Json::Array(plans)) => plans
+                .iter()
+                .map(|plan| {
+                    plan.as_str()
+                        .and_then(|text| uuid::Uuid::parse_str(text).ok())
+                        .ok_or_else(|| ApiError::bad_request(format!("Property disabledPlans is invalid: {plan} is not a service plan id.")))
+                })
+                .collect::<ApiResult<Vec<_>>>()?,
+            Some(_) => return Err(ApiError::bad_request("Property disabledPlans is invalid: expected a list of ids.")),
+        };
+        add.push(LicenseAssignment {
+            sku_id,
+            disabled_plans,
+        });
+    }
+    let remove = list("removeLicenses")?
+        .iter()
+        .map(|item| {
+            item.as_str()
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "Property removeLicenses is invalid: expected a list of skuIds.",
+                    )
+                })
+                .and_then(|text| Ok(SkuId::parse(text)?))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok((add, remove))
+}
+
+pub async fn assign_license(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(key): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::AssignLicense, &[])?;
+    let (add, remove) = parse_assign_license(&body)?;
+    let change = caller.change();
+    let user_key = UserKey::parse(&key);
+    let user = state
+        .db(move |store| store.assign_licenses(&change, &user_key, &add, &remove))
+        .await?;
+    let mut view = user_view(&user, None)?;
+    let full = super::json::user_json(&user);
+    view["assignedLicenses"] = full["assignedLicenses"].clone();
+    view["@odata.context"] = context(&state.base_url(&parts), "users/$entity").into();
+    Ok(JsonResponse(view).into_response())
+}
+
+pub async fn license_details(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    let user = readable_user(&state, &caller, &key).await?;
+    let catalog = Catalog::builtin();
+    let items = user
+        .licenses
+        .iter()
+        .map(|assignment| {
+            let sku = catalog.by_sku_id(assignment.sku_id.as_uuid());
+            let plans: Vec<Json> = sku
+                .map(|sku| {
+                    sku.service_plans
+                        .iter()
+                        .map(|plan| {
+                            let disabled =
+                                assignment.disabled_plans.contains(&plan.service_plan_id);
+                            json!({
+                                "servicePlanId": plan.service_plan_id,
+                                "servicePlanName": plan.service_plan_name,
+                                "provisioningStatus": if disabled { "Disabled" } else { "Success" },
+                                "appliesTo": "User",
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "id": license_detail_id(user.id, assignment.sku_id),
+                "skuId": assignment.sku_id,
+                "skuPartNumber": sku.map(|s| s.sku_part_number.clone()),
+                "servicePlans": plans,
+            })
+        })
+        .collect();
+    Ok(JsonResponse(collection(
+        &context(&state.base_url(&parts), "users('id')/licenseDetails"),
+        items,
+        None,
+        None,
+    ))
+    .into_response())
+}
+
+/// Graph's licenseDetails id is opaque; roster derives a stable one from user and SKU.
+fn license_detail_id(user_id: ObjectId, sku_id: SkuId) -> String {
+    use base64::Engine;
+    let mut bytes = user_id.as_uuid().as_bytes().to_vec();
+    bytes.extend_from_slice(sku_id.as_uuid().as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub async fn revoke_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    let (user, roles) = target(&state, &caller, &key).await?;
+    if !caller.principal.is_user(user.id) {
+        caller
+            .principal
+            .authorize(Operation::RevokeSessions, &roles)?;
+    }
+    let change = caller.change();
+    state
+        .db(move |store| store.revoke_sign_in_sessions(&change, &UserKey::Id(user.id)))
+        .await?;
+    Ok(JsonResponse(json!({
+        "@odata.context": context(&state.base_url(&parts), "Edm.Boolean"),
+        "value": true,
+    }))
+    .into_response())
+}

@@ -1,0 +1,240 @@
+//! roster's HTTP server: the Graph-compatible API at `/v1.0`, roster's own API at
+//! `/roster/v1`, OAuth 2.0 at Entra ID's paths, and the server's life cycle.
+//!
+//! [`Application::build`] opens the store, brings it up to date, bootstraps a new tenant and
+//! binds the listener; [`Application::run_until_stopped`] serves until the process is stopped.
+
+pub mod admin;
+pub mod auth;
+pub mod bootstrap;
+pub mod error;
+pub mod graph;
+pub mod oauth;
+pub mod state;
+mod tls;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use roster_store::Store;
+
+pub use bootstrap::{BootstrapCredentials, BootstrapReport};
+use state::{AppState, Scheme};
+
+#[derive(Debug, Clone)]
+pub enum Tls {
+    Off,
+    /// A self-signed certificate, generated once into the data directory.
+    SelfSigned,
+    Files {
+        cert: PathBuf,
+        key: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; the embedded SQLite file in `data_dir` otherwise.
+    pub database_url: Option<String>,
+    pub domain: String,
+    pub tenant_name: String,
+    /// Seed a demo organisation of this many users on first start.
+    pub demo_users: Option<usize>,
+    pub tls: Tls,
+    pub public_url: Option<String>,
+    pub bootstrap: BootstrapCredentials,
+}
+
+impl Config {
+    pub fn new(data_dir: PathBuf) -> Config {
+        Config {
+            listen: "127.0.0.1:8080".parse().expect("valid address"),
+            data_dir,
+            database_url: None,
+            domain: "contoso.example".into(),
+            tenant_name: "Contoso".into(),
+            demo_users: None,
+            tls: Tls::Off,
+            public_url: None,
+            bootstrap: BootstrapCredentials::default(),
+        }
+    }
+}
+
+pub struct Application {
+    listener: std::net::TcpListener,
+    router: Router,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    store: Store,
+    /// Set on the first start of a new database: the credentials to show once.
+    pub bootstrap: Option<BootstrapReport>,
+    /// The certificate clients must trust, when serving https.
+    pub certificate_path: Option<PathBuf>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        // ring is the one crypto provider compiled in; rustls needs to be told.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
+        let store = {
+            let url = config.database_url.clone();
+            let path = config.data_dir.join("roster.db");
+            tokio::task::spawn_blocking(move || match url {
+                Some(url) => Store::open_postgres(&url).context("opening the PostgreSQL database"),
+                None => {
+                    Store::open_sqlite(&path).with_context(|| format!("opening {}", path.display()))
+                }
+            })
+            .await??
+        };
+        let keys = {
+            let store = store.clone();
+            Arc::new(tokio::task::spawn_blocking(move || auth::Keys::load(&store)).await??)
+        };
+        let report = {
+            let (store, keys, config) = (store.clone(), keys.clone(), config.clone());
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Option<BootstrapReport>> {
+                let report = bootstrap::bootstrap(
+                    &store,
+                    &keys,
+                    &config.tenant_name,
+                    &config.domain,
+                    &config.bootstrap,
+                )?;
+                if let (Some(report), Some(n_users)) = (&report, config.demo_users) {
+                    bootstrap::seed_demo(&store, &keys, report.tenant_id, &report.domain, n_users)?;
+                }
+                Ok(report)
+            })
+            .await??
+        };
+
+        let (tls, certificate_path) = tls::configure(&config).await?;
+        let listener = std::net::TcpListener::bind(config.listen)
+            .with_context(|| format!("listening on {}", config.listen))?;
+        listener.set_nonblocking(true)?;
+        let scheme = Scheme(if tls.is_some() { "https" } else { "http" });
+        let state = AppState {
+            store: store.clone(),
+            keys,
+            public_url: config.public_url.clone(),
+            router: Arc::new(OnceLock::new()),
+        };
+        let router = app_router(state.clone(), scheme);
+        let _ = state.router.set(router.clone());
+        Ok(Application {
+            listener,
+            router,
+            tls,
+            store,
+            bootstrap: report,
+            certificate_path,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tokio::spawn(purge_recycle_bin(self.store.clone()));
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        match self.tls {
+            Some(tls) => {
+                axum_server::from_tcp_rustls(self.listener, tls)?
+                    .serve(service)
+                    .await?
+            }
+            None => axum_server::from_tcp(self.listener)?.serve(service).await?,
+        }
+        Ok(())
+    }
+}
+
+/// Every router of the server, with the layers every request passes.
+fn app_router(state: AppState, scheme: Scheme) -> Router {
+    Router::new()
+        .nest("/v1.0", graph::router())
+        .nest("/roster/v1", admin::router())
+        .merge(oauth::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(4 * 1024 * 1024))
+        .layer(middleware::from_fn(
+            move |mut request: Request, next: Next| {
+                request.extensions_mut().insert(scheme);
+                request_scope(request, next)
+            },
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "Resource not found for the segment: roster does not serve this path.",
+    )
+}
+
+/// Gives each request an id (the client's `client-request-id` when it sends one), makes it
+/// available to error bodies and logs, and echoes it as Graph does.
+async fn request_scope(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let mut response = error::REQUEST_ID
+        .scope(request_id.clone(), next.run(request))
+        .await;
+    if let Ok(value) = request_id.parse() {
+        response.headers_mut().insert("request-id", value);
+    }
+    tracing::debug!(%method, %path, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, %request_id, "request");
+    response
+}
+
+/// Purges users deleted more than 30 days ago, hourly.
+async fn purge_recycle_bin(store: Store) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        let store = store.clone();
+        let result = tokio::task::spawn_blocking(move || -> roster_store::Result<usize> {
+            let mut purged = 0;
+            for tenant in store.tenants()? {
+                purged += store.purge_expired_users(tenant.id)?;
+            }
+            Ok(purged)
+        })
+        .await;
+        match result {
+            Ok(Ok(0)) => {}
+            Ok(Ok(purged)) => tracing::info!(purged, "purged expired users from the recycle bin"),
+            Ok(Err(error)) => tracing::warn!("purging the recycle bin failed: {error}"),
+            Err(error) => tracing::warn!("purging the recycle bin panicked: {error}"),
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! OAuth 2.0 at Entra ID's paths, so that Microsoft's identity libraries obtain tokens from
+//! roster as they do from Entra: `/{tenant}/oauth2/v2.0/token`, discovery at
+//! `/{tenant}/v2.0/.well-known/openid-configuration`, keys at `/{tenant}/discovery/v2.0/keys`.
+//! `{tenant}` is the tenant id or one of its domains.
+//!
+//! Grants: `client_credentials` for app registrations, and `password` (resource owner) for an
+//! administrator signing in from the CLI.
+
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use roster_core::types::ObjectId;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{Claims, TOKEN_LIFETIME_SECONDS};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(keys))
+}
+
+/// An OAuth error body (RFC 6749 section 5.2) with Entra's extra fields.
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let body = json!({
+        "error": error,
+        "error_description": description,
+        "timestamp": Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string(),
+        "trace_id": crate::error::current_request_id(),
+    });
+    (status, Json(body)).into_response()
+}
+
+fn issuer(base: &str, tenant_id: ObjectId) -> String {
+    format!("{base}/{tenant_id}/v2.0")
+}
+
+async fn resolve(state: &AppState, tenant: String) -> Result<ObjectId, Response> {
+    let found = state
+        .db(move |store| store.resolve_tenant(&tenant))
+        .await
+        .map_err(IntoResponse::into_response)?;
+    found.ok_or_else(|| {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            "AADSTS90002: Tenant not found. Check the tenant id or domain in the URL.",
+        )
+    })
+}
+
+async fn discovery(
+    State(state): State<AppState>,
+    parts: Parts,
+    Path(tenant): Path<String>,
+) -> Response {
+    let tenant_id = match resolve(&state, tenant).await {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let base = state.base_url(&parts);
+    Json(json!({
+        "issuer": issuer(&base, tenant_id),
+        "token_endpoint": format!("{base}/{tenant_id}/oauth2/v2.0/token"),
+        "jwks_uri": format!("{base}/{tenant_id}/discovery/v2.0/keys"),
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "grant_types_supported": ["client_credentials", "password"],
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "scopes_supported": ["https://graph.microsoft.com/.default"],
+        "tenant_region_scope": null,
+    }))
+    .into_response()
+}
+
+async fn keys(State(state): State<AppState>, Path(tenant): Path<String>) -> Response {
+    if let Err(response) = resolve(&state, tenant).await {
+        return response;
+    }
+    Json(state.keys.jwks().clone()).into_response()
+}
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    scope: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+/// Reads `client_id:client_secret` from HTTP Basic authentication (client_secret_basic).
+fn basic_credentials(parts: &Parts) -> Option<(String, String)> {
+    use base64::Engine;
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let encoded = header.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let decode = |s: &str| {
+        form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Some((decode(id)?, decode(secret)?))
+}
+
+fn token_response(token: String, scope: &str) -> Response {
+    Json(json!({
+        "token_type": "Bearer",
+        "expires_in": TOKEN_LIFETIME_SECONDS - 1,
+        "ext_expires_in": TOKEN_LIFETIME_SECONDS - 1,
+        "access_token": token,
+        "scope": scope,
+    }))
+    .into_response()
+}
+
+async fn token(
+    State(state): State<AppState>,
+    parts: Parts,
+    Path(tenant): Path<String>,
+    Form(request): Form<TokenRequest>,
+) -> Response {
+    let tenant_id = match resolve(&state, tenant).await {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let scope = request
+        .scope
+        .clone()
+        .unwrap_or_else(|| "https://graph.microsoft.com/.default".into());
+    let issuer = issuer(&state.base_url(&parts), tenant_id);
+    match request.grant_type.as_deref() {
+        Some("client_credentials") => {
+            let Some((client_id, secret)) = basic_credentials(&parts)
+                .or_else(|| Some((request.client_id.clone()?, request.client_secret.clone()?)))
+            else {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "AADSTS900144: The request body must contain client_id and client_secret.",
+                );
+            };
+            let invalid = || {
+                oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "AADSTS7000215: Invalid client secret provided, or the application does not exist in this tenant.",
+                )
+            };
+            let Ok(client_id) = ObjectId::parse(&client_id) else {
+                return invalid();
+            };
+            let app = match state.db(move |store| store.app(client_id)).await {
+                Ok(app) => app,
+                Err(error) => return error.into_response(),
+            };
+            let Some((app_tenant, app, secret_hash)) = app else {
+                return invalid();
+            };
+            if app_tenant != tenant_id || !state.keys.verify_secret(&secret, &secret_hash) {
+                return invalid();
+            }
+            let mut claims = Claims::new(issuer, tenant_id, app.client_id, "app", Utc::now());
+            claims.roles = app.permissions.clone();
+            token_response(state.keys.issue(&claims), &scope)
+        }
+        Some("password") => {
+            let (Some(username), Some(password)) =
+                (request.username.clone(), request.password.clone())
+            else {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "AADSTS900144: The request body must contain username and password.",
+                );
+            };
+            let found = match state
+                .db(move |store| store.user_for_sign_in(&username))
+                .await
+            {
+                Ok(found) => found,
+                Err(error) => return error.into_response(),
+            };
+            let keys = state.keys.clone();
+            // Argon2id verification runs on the blocking pool; an unknown user costs the same
+            // as a wrong password, so timing does not reveal which names exist.
+            let verified = tokio::task::spawn_blocking(move || {
+                let stored = found.as_ref().and_then(|(_, _, hash, _)| hash.clone());
+                static DUMMY: std::sync::OnceLock<roster_core::directory::PasswordHash> =
+                    std::sync::OnceLock::new();
+                let hash = stored
+                    .as_deref()
+                    .map(roster_store::decode_password)
+                    .unwrap_or_else(|| {
+                        DUMMY
+                            .get_or_init(|| {
+                                crate::auth::hash_human_password("roster-timing-equaliser")
+                            })
+                            .clone()
+                    });
+                let ok = keys.verify_password(&password, &hash) && stored.is_some();
+                (found, ok)
+            })
+            .await;
+            let Ok((Some((user_tenant, user, _, _)), true)) = verified else {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "AADSTS50126: Error validating credentials due to invalid username or password.",
+                );
+            };
+            if user_tenant != tenant_id {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "AADSTS50126: Error validating credentials due to invalid username or password.",
+                );
+            }
+            if !user.account_enabled {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "AADSTS50057: The user account is disabled.",
+                );
+            }
+            if user.force_change_password_next_sign_in {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "AADSTS50055: The password is expired: the user must change it at the next sign-in.",
+                );
+            }
+            let mut claims = Claims::new(issuer, tenant_id, user.id, "user", Utc::now());
+            claims.upn = Some(user.user_principal_name.to_string());
+            token_response(state.keys.issue(&claims), &scope)
+        }
+        Some(other) => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            &format!(
+                "AADSTS70003: The grant type '{other}' is not supported: use client_credentials or password."
+            ),
+        ),
+        None => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS900144: The request body must contain grant_type.",
+        ),
+    }
+}

@@ -1,0 +1,56 @@
+//! Microsoft's JavaScript Graph client (`tests/graph-js`) against a real server over https.
+//! Needs Node.js and `npm ci` in tests/graph-js (scripts/test does it); without them the test
+//! fails rather than skips.
+
+use std::process::Command;
+
+use roster_testkit::{DOMAIN, Options, spawn_app_with};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_javascript_client_works_unmodified() {
+    let app = spawn_app_with(Options {
+        tls: true,
+        ..Default::default()
+    })
+    .await;
+    let plenty = app.buy("SPE_E3", 1000).await;
+    let scarce = app.buy("POWER_BI_PRO", 1).await;
+    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/graph-js");
+    assert!(
+        directory
+            .join("node_modules/@microsoft/microsoft-graph-client")
+            .exists(),
+        "run `npm ci` in {} first (scripts/test does)",
+        directory.display()
+    );
+    let certificate = app.certificate.clone().expect("https server");
+    let (url, token) = (app.address.clone(), app.app_token.clone());
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(["--test", "--test-reporter=spec", "graph-client.test.mjs"])
+            .current_dir(&directory)
+            .env("ROSTER_URL", url)
+            .env("ROSTER_TOKEN", token)
+            .env("ROSTER_DOMAIN", DOMAIN)
+            .env("ROSTER_SKU_ID", plenty)
+            .env("ROSTER_SCARCE_SKU_ID", scarce)
+            .env("NODE_EXTRA_CA_CERTS", certificate)
+            .output()
+            .expect("node is installed")
+    })
+    .await
+    .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "the JavaScript client's tests failed:\n{report}"
+    );
+    assert!(
+        report.contains("ℹ fail 0") && !report.contains("ℹ pass 0"),
+        "{report}"
+    );
+}

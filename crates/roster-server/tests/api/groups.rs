@@ -1,0 +1,180 @@
+use reqwest::{Method, StatusCode};
+use roster_testkit::spawn_app;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_members_owners_and_recycle_bin() {
+    let app = spawn_app().await;
+    let alice = app.create_user("alice", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bob = app.create_user("bob", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let created = app
+        .post(
+            "/v1.0/groups",
+            json!({
+                "displayName": "Sales team", "mailNickname": "sales", "mailEnabled": true, "securityEnabled": false,
+                "groupTypes": ["Unified"],
+                "owners@odata.bind": [format!("https://graph.microsoft.com/v1.0/users/{alice}")],
+                "members@odata.bind": [format!("https://graph.microsoft.com/v1.0/directoryObjects/{alice}")],
+            }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let group = created.body["id"].as_str().unwrap().to_string();
+    assert_eq!(created.body["groupTypes"], json!(["Unified"]));
+
+    let add = app
+        .post(
+            &format!("/v1.0/groups/{group}/members/$ref"),
+            json!({ "@odata.id": format!("{}/v1.0/directoryObjects/{bob}", app.address) }),
+        )
+        .await;
+    assert_eq!(add.status, StatusCode::NO_CONTENT, "{:?}", add.body);
+    let again = app
+        .post(
+            &format!("/v1.0/groups/{group}/members/$ref"),
+            json!({ "@odata.id": format!("https://x/v1.0/directoryObjects/{bob}") }),
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::BAD_REQUEST,
+        "adding a member twice"
+    );
+
+    let members = app.get(&format!("/v1.0/groups/{group}/members")).await;
+    let ids: Vec<&str> = members.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(
+        members.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["@odata.type"] == "#microsoft.graph.user")
+    );
+    let owners = app.get(&format!("/v1.0/groups/{group}/owners")).await;
+    assert_eq!(owners.body["value"][0]["id"], alice);
+    let member_of = app.get(&format!("/v1.0/users/{bob}/memberOf")).await;
+    assert_eq!(member_of.body["value"][0]["id"], group);
+    assert_eq!(
+        member_of.body["value"][0]["@odata.type"],
+        "#microsoft.graph.group"
+    );
+
+    // A deleted member disappears from the list and comes back with a restore.
+    app.delete(&format!("/v1.0/users/{bob}")).await;
+    assert_eq!(
+        app.get(&format!("/v1.0/groups/{group}/members")).await.body["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    app.post(
+        &format!("/v1.0/directory/deletedItems/{bob}/restore"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        app.get(&format!("/v1.0/groups/{group}/members")).await.body["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let removed = app
+        .call(
+            &app.app_token,
+            Method::DELETE,
+            &format!("/v1.0/groups/{group}/members/{bob}/$ref"),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+
+    assert_eq!(
+        app.patch(
+            &format!("/v1.0/groups/{group}"),
+            json!({ "description": "All of sales" })
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/v1.0/groups/{group}")).await.body["description"],
+        "All of sales"
+    );
+
+    assert_eq!(
+        app.delete(&format!("/v1.0/groups/{group}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/v1.0/groups/{group}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let deleted = app
+        .get("/v1.0/directory/deletedItems/microsoft.graph.group")
+        .await;
+    assert_eq!(deleted.body["value"][0]["id"], group);
+    let restored = app
+        .post(
+            &format!("/v1.0/directory/deletedItems/{group}/restore"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(restored.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/v1.0/groups/{group}/members")).await.body["value"][0]["id"],
+        alice,
+        "members kept"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_kinds_are_validated() {
+    let app = spawn_app().await;
+    let kinds = [
+        (
+            json!({ "mailEnabled": false, "securityEnabled": true, "groupTypes": [] }),
+            StatusCode::CREATED,
+        ),
+        (
+            json!({ "mailEnabled": true, "securityEnabled": true, "groupTypes": [] }),
+            StatusCode::CREATED,
+        ),
+        (
+            json!({ "mailEnabled": true, "securityEnabled": false, "groupTypes": [] }),
+            StatusCode::CREATED,
+        ),
+        (
+            json!({ "mailEnabled": false, "securityEnabled": false, "groupTypes": [] }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({ "mailEnabled": false, "securityEnabled": true, "groupTypes": ["Bogus"] }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (json!({ "securityEnabled": true }), StatusCode::BAD_REQUEST),
+    ];
+    for (index, (flags, expected)) in kinds.into_iter().enumerate() {
+        let mut body = flags.clone();
+        body["displayName"] = json!(format!("g{index}"));
+        body["mailNickname"] = json!(format!("g{index}"));
+        let reply = app.post("/v1.0/groups", body).await;
+        assert_eq!(reply.status, expected, "{flags}: {:?}", reply.body);
+    }
+}

@@ -1,0 +1,10 @@
+//! Black-box tests of the running server, on the store `ROSTER_TEST_DATABASE` names
+//! (see roster-testkit). One binary, so that the suite links once.
+
+mod auth;
+mod batch;
+mod graph_js;
+mod groups;
+mod licenses;
+mod queries;
+mod users;

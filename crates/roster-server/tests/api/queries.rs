@@ -1,0 +1,204 @@
+use std::collections::HashSet;
+
+use reqwest::StatusCode;
+use roster_testkit::spawn_app;
+use serde_json::json;
+
+const DEPARTMENTS: [&str; 3] = ["Sales", "Finance", "Legal"];
+
+async fn seeded() -> roster_testkit::TestApp {
+    let app = spawn_app().await;
+    for index in 0..240 {
+        let department = DEPARTMENTS[index % 3];
+        app.create_user(
+            &format!("user{index:03}"),
+            json!({ "displayName": format!("{} user {index:03}", if index % 2 == 0 { "Ada" } else { "Bob" }), "department": department,
+                    "otherMails": [format!("u{index}@other.example")] }),
+        )
+        .await;
+    }
+    app
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_filters_and_counts() {
+    let app = seeded().await;
+
+    // Paging follows absolute next links on the host the client used, to the last page.
+    let mut link = app.url("/v1.0/users?$top=50&$select=displayName");
+    let mut seen = HashSet::new();
+    let mut pages = 0;
+    loop {
+        let page = app.get(&link).await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        for user in page.body["value"].as_array().unwrap() {
+            assert!(
+                seen.insert(user["id"].as_str().unwrap().to_string()),
+                "no user twice"
+            );
+        }
+        pages += 1;
+        match page.body["@odata.nextLink"].as_str() {
+            Some(next) => {
+                assert!(
+                    next.starts_with(&format!("{}/v1.0/users?", app.address)),
+                    "{next}"
+                );
+                link = next.to_string();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 241, "240 users and the admin");
+    assert_eq!(pages, 5);
+
+    let sales = app
+        .get("/v1.0/users?$filter=department%20eq%20'sales'&$top=999&$select=department")
+        .await;
+    let value = sales.body["value"].as_array().unwrap();
+    assert_eq!(value.len(), 80, "eq is case-insensitive");
+    assert!(value.iter().all(|u| u["department"] == "Sales"));
+
+    let not_sales = app
+        .get("/v1.0/users?$filter=not(department%20eq%20'Sales')&$top=999")
+        .await;
+    assert_eq!(
+        not_sales.body["value"].as_array().unwrap().len(),
+        161,
+        "not() keeps users without department"
+    );
+
+    let ada = app
+        .get("/v1.0/users?$filter=startsWith(displayName,'ada')&$top=999")
+        .await;
+    assert_eq!(ada.body["value"].as_array().unwrap().len(), 120);
+
+    let both = app.get("/v1.0/users?$filter=startsWith(displayName,'Ada')%20and%20department%20in%20('Legal','Finance')&$top=999").await;
+    assert_eq!(both.body["value"].as_array().unwrap().len(), 80);
+
+    let other_mail = app
+        .get("/v1.0/users?$filter=otherMails/any(x:x%20eq%20'U7@other.example')")
+        .await;
+    assert_eq!(other_mail.body["value"].as_array().unwrap().len(), 1);
+
+    // $count and $search need ConsistencyLevel: eventual, as in Graph.
+    let counted = app
+        .client
+        .get(app.url("/v1.0/users?$count=true&$search=%22displayName:bob%22&$top=5"))
+        .bearer_auth(&app.app_token)
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = counted.json().await.unwrap();
+    assert_eq!(body["@odata.count"], 120);
+    assert_eq!(body["value"].as_array().unwrap().len(), 5);
+    let refused = app.get("/v1.0/users?$count=true").await;
+    assert_eq!(refused.code(), "Request_UnsupportedQuery");
+
+    // Ordered paging returns every user once, in order.
+    let mut link = app.url("/v1.0/users?$orderby=displayName%20desc&$top=100&$select=displayName");
+    let mut names = Vec::new();
+    loop {
+        let page = app.get(&link).await;
+        names.extend(
+            page.body["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["displayName"].as_str().unwrap().to_lowercase()),
+        );
+        match page.body["@odata.nextLink"].as_str() {
+            Some(next) => link = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(names.len(), 241);
+    assert!(
+        names.windows(2).all(|pair| pair[0] >= pair[1]),
+        "descending by displayName"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_roster_cannot_answer_are_refused() {
+    let app = spawn_app().await;
+    let check = |path: &'static str, code: &'static str, fragment: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app.get(path).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}");
+            assert_eq!(reply.code(), code, "{path}: {}", reply.message());
+            assert!(
+                reply.message().contains(fragment),
+                "{path}: {}",
+                reply.message()
+            );
+        }
+    };
+    check(
+        "/v1.0/users?$filter=department%20eq",
+        "Request_BadRequest",
+        "position",
+    )
+    .await;
+    check(
+        "/v1.0/users?$filter=shoeSize%20eq%20'42'",
+        "Request_UnsupportedQuery",
+        "shoeSize",
+    )
+    .await;
+    check(
+        "/v1.0/users?$orderby=department",
+        "Request_UnsupportedQuery",
+        "department",
+    )
+    .await;
+    check(
+        "/v1.0/users?$top=1000",
+        "Request_BadRequest",
+        "between 1 and 999",
+    )
+    .await;
+    check(
+        "/v1.0/users?$select=shoeSize",
+        "Request_BadRequest",
+        "shoeSize",
+    )
+    .await;
+    check(
+        "/v1.0/users?$expand=manager",
+        "Request_UnsupportedQuery",
+        "expand",
+    )
+    .await;
+    check(
+        "/v1.0/users?$skiptoken=garbage",
+        "Request_BadRequest",
+        "skiptoken",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn next_links_use_the_host_the_client_used() {
+    let app = spawn_app().await;
+    for index in 0..3 {
+        app.create_user(&format!("p{index}"), json!({})).await;
+    }
+    let reply = app
+        .client
+        .get(app.url("/v1.0/users?$top=1"))
+        .bearer_auth(&app.app_token)
+        .header("X-Forwarded-Proto", "https")
+        .header("X-Forwarded-Host", "roster.contoso.example")
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = reply.json().await.unwrap();
+    let next = body["@odata.nextLink"].as_str().unwrap();
+    assert!(
+        next.starts_with("https://roster.contoso.example/v1.0/users?"),
+        "{next}"
+    );
+}

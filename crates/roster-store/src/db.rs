@@ -1,0 +1,541 @@
+//! The two database drivers behind one small interface.
+//!
+//! Every statement is written once, in PostgreSQL's dialect with `$1` placeholders, and runs on
+//! both backends: the SQLite driver rewrites the placeholders to `?1`, and each driver converts
+//! [`SqlValue`] to and from its native types by the type the database declares (a `uuid`
+//! column in PostgreSQL, `TEXT` in SQLite; `timestamptz` and integer microseconds; `boolean`
+//! and 0/1). Schemas differ per backend and live in `migrations/`.
+//!
+//! SQLite has one writer at a time: writes queue on a mutex in front of a single connection
+//! (rather than spinning on `SQLITE_BUSY`), reads use a pool. PostgreSQL uses one pool, and its
+//! row locks serialise writers that touch the same row.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use uuid::Uuid;
+
+use crate::{Error, Result};
+
+/// A value passed to or read from the database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Text(String),
+    Uuid(Uuid),
+    Timestamp(DateTime<Utc>),
+}
+
+impl From<&str> for SqlValue {
+    fn from(value: &str) -> Self {
+        SqlValue::Text(value.to_string())
+    }
+}
+impl From<String> for SqlValue {
+    fn from(value: String) -> Self {
+        SqlValue::Text(value)
+    }
+}
+impl From<bool> for SqlValue {
+    fn from(value: bool) -> Self {
+        SqlValue::Bool(value)
+    }
+}
+impl From<i64> for SqlValue {
+    fn from(value: i64) -> Self {
+        SqlValue::Int(value)
+    }
+}
+impl From<Uuid> for SqlValue {
+    fn from(value: Uuid) -> Self {
+        SqlValue::Uuid(value)
+    }
+}
+impl From<roster_core::types::ObjectId> for SqlValue {
+    fn from(value: roster_core::types::ObjectId) -> Self {
+        SqlValue::Uuid(value.as_uuid())
+    }
+}
+impl From<roster_core::types::SkuId> for SqlValue {
+    fn from(value: roster_core::types::SkuId) -> Self {
+        SqlValue::Uuid(value.as_uuid())
+    }
+}
+impl From<DateTime<Utc>> for SqlValue {
+    fn from(value: DateTime<Utc>) -> Self {
+        SqlValue::Timestamp(value)
+    }
+}
+impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(SqlValue::Null, Into::into)
+    }
+}
+
+/// Builds a parameter list: `params![tenant_id, name]`.
+#[macro_export]
+macro_rules! params {
+    ($($value:expr),* $(,)?) => { vec![$($crate::db::SqlValue::from($value)),*] };
+}
+
+/// One row, read by column position with conversions that both backends agree on.
+#[derive(Debug, Clone)]
+pub struct Row(pub Vec<SqlValue>);
+
+impl Row {
+    fn at(&self, index: usize) -> &SqlValue {
+        &self.0[index]
+    }
+
+    pub fn is_null(&self, index: usize) -> bool {
+        matches!(self.at(index), SqlValue::Null)
+    }
+
+    pub fn text(&self, index: usize) -> String {
+        self.opt_text(index).unwrap_or_default()
+    }
+
+    pub fn opt_text(&self, index: usize) -> Option<String> {
+        match self.at(index) {
+            SqlValue::Text(text) => Some(text.clone()),
+            SqlValue::Uuid(id) => Some(id.to_string()),
+            SqlValue::Null => None,
+            other => Some(format!("{other:?}")),
+        }
+    }
+
+    pub fn int(&self, index: usize) -> i64 {
+        match self.at(index) {
+            SqlValue::Int(value) => *value,
+            SqlValue::Bool(flag) => *flag as i64,
+            _ => 0,
+        }
+    }
+
+    pub fn bool(&self, index: usize) -> bool {
+        self.opt_bool(index).unwrap_or(false)
+    }
+
+    pub fn opt_bool(&self, index: usize) -> Option<bool> {
+        match self.at(index) {
+            SqlValue::Bool(flag) => Some(*flag),
+            SqlValue::Int(value) => Some(*value != 0),
+            _ => None,
+        }
+    }
+
+    pub fn uuid(&self, index: usize) -> Uuid {
+        self.opt_uuid(index).expect("non-null uuid column")
+    }
+
+    pub fn opt_uuid(&self, index: usize) -> Option<Uuid> {
+        match self.at(index) {
+            SqlValue::Uuid(id) => Some(*id),
+            SqlValue::Text(text) => Uuid::parse_str(text).ok(),
+            _ => None,
+        }
+    }
+
+    pub fn timestamp(&self, index: usize) -> DateTime<Utc> {
+        self.opt_timestamp(index).unwrap_or_default()
+    }
+
+    pub fn opt_timestamp(&self, index: usize) -> Option<DateTime<Utc>> {
+        match self.at(index) {
+            SqlValue::Timestamp(at) => Some(*at),
+            SqlValue::Int(micros) => Utc.timestamp_micros(*micros).single(),
+            _ => None,
+        }
+    }
+}
+
+/// A transaction (or a read-only connection) on either backend.
+pub trait Tx {
+    /// Runs a statement and returns the number of rows it changed.
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64>;
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>>;
+
+    fn query_one(&mut self, sql: &str, params: &[SqlValue]) -> Result<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite {
+        writer: Arc<Mutex<rusqlite::Connection>>,
+        readers: r2d2::Pool<SqliteManager>,
+    },
+    Postgres(r2d2::Pool<PostgresManager>),
+}
+
+impl Pool {
+    pub(crate) fn open_sqlite(path: &std::path::Path) -> Result<Pool> {
+        let writer = open_sqlite_connection(path)?;
+        writer
+            .execute_batch("PRAGMA journal_mode = WAL;")
+            .map_err(sqlite_error)?;
+        let readers = r2d2::Pool::builder()
+            .max_size(8)
+            .min_idle(Some(1))
+            .build(SqliteManager {
+                path: path.to_path_buf(),
+            })
+            .map_err(|error| Error::Database(format!("opening sqlite readers: {error}")))?;
+        Ok(Pool::Sqlite {
+            writer: Arc::new(Mutex::new(writer)),
+            readers,
+        })
+    }
+
+    pub(crate) fn open_postgres(url: &str, max_connections: u32) -> Result<Pool> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|error| Error::Database(format!("invalid database url: {error}")))?;
+        let pool = r2d2::Pool::builder()
+            .max_size(max_connections)
+            .connection_timeout(Duration::from_secs(10))
+            .build(PostgresManager { config })
+            .map_err(|error| Error::Database(format!("connecting to postgres: {error}")))?;
+        Ok(Pool::Postgres(pool))
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Pool::Sqlite { .. } => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs `work` in one transaction; commits when it returns `Ok`, rolls back otherwise.
+    pub(crate) fn write<T>(&self, work: impl FnOnce(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        match self {
+            Pool::Sqlite { writer, .. } => {
+                let mut connection = writer
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let transaction = connection
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(sqlite_error)?;
+                let mut tx = SqliteTx(&transaction);
+                let value = work(&mut tx)?;
+                transaction.commit().map_err(sqlite_error)?;
+                Ok(value)
+            }
+            Pool::Postgres(pool) => {
+                let mut client = pool
+                    .get()
+                    .map_err(|error| Error::Database(format!("postgres pool: {error}")))?;
+                let mut transaction = client.transaction().map_err(postgres_error)?;
+                let value = work(&mut PostgresTx(&mut transaction))?;
+                transaction.commit().map_err(postgres_error)?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// Runs `work` on a connection that sees one consistent snapshot.
+    pub(crate) fn read<T>(&self, work: impl FnOnce(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        match self {
+            Pool::Sqlite { readers, .. } => {
+                let mut connection = readers
+                    .get()
+                    .map_err(|error| Error::Database(format!("sqlite pool: {error}")))?;
+                let transaction = connection.transaction().map_err(sqlite_error)?;
+                let value = work(&mut SqliteTx(&transaction))?;
+                transaction.finish().map_err(sqlite_error)?;
+                Ok(value)
+            }
+            Pool::Postgres(pool) => {
+                let mut client = pool
+                    .get()
+                    .map_err(|error| Error::Database(format!("postgres pool: {error}")))?;
+                let mut transaction = client
+                    .build_transaction()
+                    .read_only(true)
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .start()
+                    .map_err(postgres_error)?;
+                let value = work(&mut PostgresTx(&mut transaction))?;
+                transaction.commit().map_err(postgres_error)?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// Runs a script of statements outside any transaction (migrations).
+    pub(crate) fn batch(&self, script: &str) -> Result<()> {
+        match self {
+            Pool::Sqlite { writer, .. } => writer
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .execute_batch(script)
+                .map_err(sqlite_error),
+            Pool::Postgres(pool) => pool
+                .get()
+                .map_err(|error| Error::Database(format!("postgres pool: {error}")))?
+                .batch_execute(script)
+                .map_err(postgres_error),
+        }
+    }
+}
+
+// ---- SQLite ----
+
+fn open_sqlite_connection(path: &std::path::Path) -> Result<rusqlite::Connection> {
+    let connection = rusqlite::Connection::open(path).map_err(sqlite_error)?;
+    connection
+        .execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(sqlite_error)?;
+    connection.set_prepared_statement_cache_capacity(256);
+    Ok(connection)
+}
+
+pub(crate) struct SqliteManager {
+    path: std::path::PathBuf,
+}
+
+impl r2d2::ManageConnection for SqliteManager {
+    type Connection = rusqlite::Connection;
+    type Error = rusqlite::Error;
+
+    fn connect(&self) -> std::result::Result<Self::Connection, Self::Error> {
+        open_sqlite_connection(&self.path)
+            .map_err(|_| rusqlite::Error::InvalidPath(self.path.clone()))
+    }
+
+    fn is_valid(&self, connection: &mut Self::Connection) -> std::result::Result<(), Self::Error> {
+        connection.execute_batch("")
+    }
+
+    fn has_broken(&self, _: &mut Self::Connection) -> bool {
+        false
+    }
+}
+
+struct SqliteTx<'a>(&'a rusqlite::Transaction<'a>);
+
+/// `$1` → `?1`: SQLite reads `?NNN` as a numbered parameter, as PostgreSQL reads `$NNN`.
+fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
+    if sql.contains('$') {
+        std::borrow::Cow::Owned(sql.replace('$', "?"))
+    } else {
+        std::borrow::Cow::Borrowed(sql)
+    }
+}
+
+impl rusqlite::ToSql for SqlValue {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+        Ok(match self {
+            SqlValue::Null => ToSqlOutput::Owned(Value::Null),
+            SqlValue::Bool(flag) => ToSqlOutput::Owned(Value::Integer(*flag as i64)),
+            SqlValue::Int(value) => ToSqlOutput::Owned(Value::Integer(*value)),
+            SqlValue::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            SqlValue::Uuid(id) => ToSqlOutput::Owned(Value::Text(id.to_string())),
+            SqlValue::Timestamp(at) => ToSqlOutput::Owned(Value::Integer(at.timestamp_micros())),
+        })
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
+        let mut statement = self
+            .0
+            .prepare_cached(&sqlite_sql(sql))
+            .map_err(sqlite_error)?;
+        let changed = statement
+            .execute(rusqlite::params_from_iter(params))
+            .map_err(sqlite_error)?;
+        Ok(changed as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
+        use rusqlite::types::ValueRef;
+        let mut statement = self
+            .0
+            .prepare_cached(&sqlite_sql(sql))
+            .map_err(sqlite_error)?;
+        let width = statement.column_count();
+        let mut rows = statement
+            .query(rusqlite::params_from_iter(params))
+            .map_err(sqlite_error)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(sqlite_error)? {
+            let mut values = Vec::with_capacity(width);
+            for index in 0..width {
+                values.push(match row.get_ref(index).map_err(sqlite_error)? {
+                    ValueRef::Null => SqlValue::Null,
+                    ValueRef::Integer(value) => SqlValue::Int(value),
+                    ValueRef::Real(value) => SqlValue::Int(value as i64),
+                    ValueRef::Text(text) | ValueRef::Blob(text) => {
+                        SqlValue::Text(String::from_utf8_lossy(text).into_owned())
+                    }
+                });
+            }
+            out.push(Row(values));
+        }
+        Ok(out)
+    }
+}
+
+fn sqlite_error(error: rusqlite::Error) -> Error {
+    if let rusqlite::Error::SqliteFailure(code, message) = &error {
+        if code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+        {
+            return Error::UniqueViolation(message.clone().unwrap_or_default());
+        }
+        if code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_CHECK {
+            return Error::CheckViolation(message.clone().unwrap_or_default());
+        }
+    }
+    Error::Database(format!("sqlite: {error}"))
+}
+
+// ---- PostgreSQL ----
+
+pub(crate) struct PostgresManager {
+    config: postgres::Config,
+}
+
+impl r2d2::ManageConnection for PostgresManager {
+    type Connection = postgres::Client;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> std::result::Result<Self::Connection, Self::Error> {
+        self.config.connect(postgres::NoTls)
+    }
+
+    fn is_valid(&self, client: &mut Self::Connection) -> std::result::Result<(), Self::Error> {
+        client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, client: &mut Self::Connection) -> bool {
+        client.is_closed()
+    }
+}
+
+struct PostgresTx<'a, 'b>(&'a mut postgres::Transaction<'b>);
+
+impl postgres::types::ToSql for SqlValue {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    {
+        use postgres::types::Type;
+        match self {
+            SqlValue::Null => Ok(postgres::types::IsNull::Yes),
+            SqlValue::Bool(flag) => flag.to_sql(ty, out),
+            SqlValue::Int(value) => match *ty {
+                Type::INT2 => (*value as i16).to_sql(ty, out),
+                Type::INT4 => (*value as i32).to_sql(ty, out),
+                Type::BOOL => (*value != 0).to_sql(ty, out),
+                _ => value.to_sql(ty, out),
+            },
+            SqlValue::Text(text) => match *ty {
+                Type::UUID => Uuid::parse_str(text)?.to_sql(ty, out),
+                _ => text.to_sql(ty, out),
+            },
+            SqlValue::Uuid(id) => match *ty {
+                Type::UUID => id.to_sql(ty, out),
+                _ => id.to_string().to_sql(ty, out),
+            },
+            SqlValue::Timestamp(at) => match *ty {
+                Type::INT8 => at.timestamp_micros().to_sql(ty, out),
+                _ => at.to_sql(ty, out),
+            },
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+fn postgres_value(
+    row: &postgres::Row,
+    index: usize,
+) -> std::result::Result<SqlValue, postgres::Error> {
+    use postgres::types::Type;
+    let ty = row.columns()[index].type_().clone();
+    Ok(match ty {
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(index)?
+            .map_or(SqlValue::Null, SqlValue::Bool),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(index)?
+            .map_or(SqlValue::Null, |v| SqlValue::Int(v.into())),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(index)?
+            .map_or(SqlValue::Null, |v| SqlValue::Int(v.into())),
+        Type::INT8 => row
+            .try_get::<_, Option<i64>>(index)?
+            .map_or(SqlValue::Null, SqlValue::Int),
+        Type::UUID => row
+            .try_get::<_, Option<Uuid>>(index)?
+            .map_or(SqlValue::Null, SqlValue::Uuid),
+        Type::TIMESTAMPTZ => row
+            .try_get::<_, Option<DateTime<Utc>>>(index)?
+            .map_or(SqlValue::Null, SqlValue::Timestamp),
+        Type::VOID => SqlValue::Null,
+        _ => row
+            .try_get::<_, Option<String>>(index)?
+            .map_or(SqlValue::Null, SqlValue::Text),
+    })
+}
+
+impl Tx for PostgresTx<'_, '_> {
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            params.iter().map(|p| p as _).collect();
+        let statement = self.0.prepare(sql).map_err(postgres_error)?;
+        self.0.execute(&statement, &refs).map_err(postgres_error)
+    }
+
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            params.iter().map(|p| p as _).collect();
+        let statement = self.0.prepare(sql).map_err(postgres_error)?;
+        let rows = self.0.query(&statement, &refs).map_err(postgres_error)?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|index| postgres_value(row, index))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map(Row)
+                    .map_err(postgres_error)
+            })
+            .collect()
+    }
+}
+
+fn postgres_error(error: postgres::Error) -> Error {
+    if let Some(db) = error.as_db_error() {
+        let detail = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
+        if *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION {
+            return Error::UniqueViolation(detail);
+        }
+        if *db.code() == postgres::error::SqlState::CHECK_VIOLATION {
+            return Error::CheckViolation(detail);
+        }
+        return Error::Database(format!("postgres: {}: {}", db.code().code(), db.message()));
+    }
+    Error::Database(format!("postgres: {error}"))
+}

@@ -1,0 +1,216 @@
+//! Tenants, domains, app registrations and directory role assignments.
+
+use roster_core::access::Role;
+use roster_core::directory::{AppRegistration, AuditRecord, Domain, Tenant};
+use roster_core::types::{DomainName, ObjectId, UsageLocation};
+
+use crate::db::Row;
+use crate::{Change, Error, Result, Store, audit, params};
+
+fn tenant_from_row(row: &Row) -> Tenant {
+    Tenant {
+        id: row.uuid(0).into(),
+        display_name: row.text(1),
+        default_usage_location: row
+            .opt_text(2)
+            .and_then(|code| UsageLocation::parse(&code).ok()),
+        created: row.timestamp(3),
+    }
+}
+
+impl Store {
+    pub fn tenants(&self) -> Result<Vec<Tenant>> {
+        self.pool.read(|tx| {
+            Ok(tx
+                .query("SELECT id, display_name, default_usage_location, created_at FROM tenants ORDER BY created_at", &[])?
+                .iter()
+                .map(tenant_from_row)
+                .collect())
+        })
+    }
+
+    pub fn tenant(&self, id: ObjectId) -> Result<Tenant> {
+        self.pool.read(|tx| {
+            tx.query_one(
+                "SELECT id, display_name, default_usage_location, created_at FROM tenants WHERE id = $1",
+                &params![id],
+            )?
+            .map(|row| tenant_from_row(&row))
+            .ok_or_else(|| Error::NotFound { kind: "tenant", id: id.to_string() })
+        })
+    }
+
+    /// Creates a tenant with its default domain.
+    pub fn create_tenant(&self, tenant: &Tenant, domain: &DomainName) -> Result<()> {
+        self.pool.write(|tx| {
+            tx.execute(
+                "INSERT INTO tenants (id, display_name, default_usage_location, created_at) VALUES ($1, $2, $3, $4)",
+                &params![
+                    tenant.id,
+                    tenant.display_name.clone(),
+                    tenant.default_usage_location.map(|l| l.to_string()),
+                    tenant.created
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO domains (name, tenant_id, is_default, is_verified) VALUES ($1, $2, $3, $4)",
+                &params![domain.as_ref(), tenant.id, true, true],
+            )
+            .map_err(|error| match error {
+                Error::UniqueViolation(_) => Error::Conflict { property: "domain" },
+                other => other,
+            })?;
+            let change = Change::system(tenant.id);
+            audit(tx, &change, "Create tenant", Some((tenant.id, &tenant.display_name)), None, None)
+        })
+    }
+
+    /// The tenant that `id_or_domain` names: its id, or one of its domains.
+    pub fn resolve_tenant(&self, id_or_domain: &str) -> Result<Option<ObjectId>> {
+        self.pool.read(|tx| {
+            if let Ok(id) = ObjectId::parse(id_or_domain) {
+                return Ok(tx
+                    .query_one("SELECT id FROM tenants WHERE id = $1", &params![id])?
+                    .map(|row| row.uuid(0).into()));
+            }
+            Ok(tx
+                .query_one(
+                    "SELECT tenant_id FROM domains WHERE name = $1",
+                    &params![id_or_domain.to_ascii_lowercase()],
+                )?
+                .map(|row| row.uuid(0).into()))
+        })
+    }
+
+    pub fn domains(&self, tenant_id: ObjectId) -> Result<Vec<Domain>> {
+        self.pool.read(|tx| {
+            tx.query(
+                "SELECT name, is_default, is_verified FROM domains WHERE tenant_id = $1 ORDER BY name",
+                &params![tenant_id],
+            )?
+            .iter()
+            .map(|row| {
+                Ok(Domain {
+                    name: DomainName::parse(&row.text(0))?,
+                    is_default: row.bool(1),
+                    is_verified: row.bool(2),
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// Adds a verified domain to the tenant (roster verifies by administrator's word: there is no
+    /// DNS challenge on a closed network).
+    pub fn add_domain(&self, change: &Change, name: &DomainName) -> Result<Domain> {
+        self.pool.write(|tx| {
+            tx.execute(
+                "INSERT INTO domains (name, tenant_id, is_default, is_verified) VALUES ($1, $2, $3, $4)",
+                &params![name.as_ref(), change.tenant_id, false, true],
+            )
+            .map_err(|error| match error {
+                Error::UniqueViolation(_) => Error::Conflict { property: "id" },
+                other => other,
+            })?;
+            audit(tx, change, "Add domain", None, None, Some(serde_json::json!({ "id": name.as_ref() })))?;
+            Ok(Domain { name: name.clone(), is_default: false, is_verified: true })
+        })
+    }
+
+    pub fn create_app(
+        &self,
+        change: &Change,
+        app: &AppRegistration,
+        secret_hash: &str,
+    ) -> Result<()> {
+        self.pool.write(|tx| {
+            tx.execute(
+                "INSERT INTO apps (client_id, tenant_id, display_name, secret_hash, permissions, tokens_valid_from, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &params![
+                    app.client_id,
+                    change.tenant_id,
+                    app.display_name.clone(),
+                    secret_hash,
+                    serde_json::to_string(&app.permissions).expect("strings serialise"),
+                    app.tokens_valid_from,
+                    change.at
+                ],
+            )?;
+            audit(
+                tx,
+                change,
+                "Add application",
+                Some((app.client_id, &app.display_name)),
+                None,
+                Some(serde_json::json!({ "permissions": app.permissions })),
+            )
+        })
+    }
+
+    /// An app registration with its tenant and stored secret hash, for the token endpoint and
+    /// for checking a token on every request.
+    pub fn app(&self, client_id: ObjectId) -> Result<Option<(ObjectId, AppRegistration, String)>> {
+        self.pool.read(|tx| {
+            Ok(tx
+                .query_one(
+                    "SELECT tenant_id, display_name, permissions, tokens_valid_from, secret_hash FROM apps WHERE client_id = $1",
+                    &params![client_id],
+                )?
+                .map(|row| {
+                    let app = AppRegistration {
+                        client_id,
+                        display_name: row.text(1),
+                        permissions: serde_json::from_str(&row.text(2)).unwrap_or_default(),
+                        tokens_valid_from: row.timestamp(3),
+                    };
+                    (row.uuid(0).into(), app, row.text(4))
+                }))
+        })
+    }
+
+    pub fn assign_role(&self, change: &Change, principal_id: ObjectId, role: Role) -> Result<()> {
+        self.pool.write(|tx| {
+            tx.execute(
+                "INSERT INTO role_assignments (principal_id, tenant_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &params![principal_id, change.tenant_id, role.display_name()],
+            )?;
+            audit(
+                tx,
+                change,
+                "Add member to role",
+                Some((principal_id, role.display_name())),
+                None,
+                Some(serde_json::json!({ "role": role.display_name() })),
+            )
+        })
+    }
+
+    /// The most recent audit records of a tenant, newest first.
+    pub fn audit_log(&self, tenant_id: ObjectId, limit: usize) -> Result<Vec<AuditRecord>> {
+        self.pool.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT id, at, actor_id, actor_name, operation, target_id, target_name, before_json, after_json, \
+                     client_ip, request_id, job_id FROM audit_log WHERE tenant_id = $1 ORDER BY at DESC, id LIMIT $2",
+                    &params![tenant_id, limit as i64],
+                )?
+                .iter()
+                .map(|row| AuditRecord {
+                    id: row.uuid(0).into(),
+                    at: row.timestamp(1),
+                    actor_id: row.opt_uuid(2).map(Into::into),
+                    actor_name: row.text(3),
+                    operation: row.text(4),
+                    target_id: row.opt_uuid(5).map(Into::into),
+                    target_name: row.opt_text(6),
+                    before: row.opt_text(7).and_then(|text| serde_json::from_str(&text).ok()),
+                    after: row.opt_text(8).and_then(|text| serde_json::from_str(&text).ok()),
+                    client_ip: row.opt_text(9),
+                    request_id: row.opt_text(10),
+                    job_id: row.opt_uuid(11).map(Into::into),
+                })
+                .collect())
+        })
+    }
+}

@@ -1,0 +1,493 @@
+//! Groups with static membership: members, owners, memberOf.
+
+use roster_core::directory::{Group, ObjectKind, User};
+use roster_core::types::{MailNickname, ObjectId};
+
+use crate::db::{Row, Tx};
+use crate::users::{require_user, user_columns, user_from_row};
+use crate::{Change, Error, ListQuery, Page, Result, Store, audit, params};
+
+const GROUP_COLUMNS: &str = "id, display_name, description, mail_nickname, mail, mail_enabled, security_enabled, \
+     group_types, membership_rule, membership_rule_processing_state, visibility, created_at, deleted_at";
+
+fn group_from_row(row: &Row) -> Result<Group> {
+    Ok(Group {
+        id: row.uuid(0).into(),
+        display_name: row.text(1),
+        description: row.opt_text(2),
+        mail_nickname: MailNickname::parse(&row.text(3))
+            .map_err(|_| Error::Database("stored group has an invalid mailNickname".into()))?,
+        mail: row.opt_text(4),
+        mail_enabled: row.bool(5),
+        security_enabled: row.bool(6),
+        group_types: serde_json::from_str(&row.text(7)).unwrap_or_default(),
+        membership_rule: row.opt_text(8),
+        membership_rule_processing_state: row.opt_text(9),
+        visibility: row.opt_text(10),
+        created: row.timestamp(11),
+        deleted: row.opt_timestamp(12),
+    })
+}
+
+fn audit_json(group: &Group) -> serde_json::Value {
+    serde_json::json!({
+        "displayName": group.display_name,
+        "description": group.description,
+        "mailNickname": group.mail_nickname.as_ref(),
+        "mail": group.mail,
+        "mailEnabled": group.mail_enabled,
+        "securityEnabled": group.security_enabled,
+        "groupTypes": group.group_types,
+    })
+}
+
+fn find_group(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    id: ObjectId,
+    deleted: bool,
+) -> Result<Option<Group>> {
+    let deleted_clause = if deleted {
+        "deleted_at IS NOT NULL"
+    } else {
+        "deleted_at IS NULL"
+    };
+    let sql = format!(
+        "SELECT {GROUP_COLUMNS} FROM groups WHERE tenant_id = $1 AND id = $2 AND {deleted_clause}"
+    );
+    tx.query_one(&sql, &params![tenant_id, id])?
+        .map(|row| group_from_row(&row))
+        .transpose()
+}
+
+fn require_group(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result<Group> {
+    find_group(tx, tenant_id, id, false)?.ok_or_else(|| Error::NotFound {
+        kind: "group",
+        id: id.to_string(),
+    })
+}
+
+/// Which kind of live directory object `id` is, if any.
+fn object_kind(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result<Option<ObjectKind>> {
+    if tx
+        .query_one(
+            "SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+            &params![tenant_id, id],
+        )?
+        .is_some()
+    {
+        return Ok(Some(ObjectKind::User));
+    }
+    if tx
+        .query_one(
+            "SELECT 1 FROM groups WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+            &params![tenant_id, id],
+        )?
+        .is_some()
+    {
+        return Ok(Some(ObjectKind::Group));
+    }
+    Ok(None)
+}
+
+fn mail_conflict(error: Error) -> Error {
+    match error {
+        Error::UniqueViolation(detail) if detail.contains("mail") => {
+            Error::Conflict { property: "mail" }
+        }
+        other => other,
+    }
+}
+
+/// A member or owner: a user, or a group (members only).
+#[derive(Debug, Clone)]
+pub enum DirectoryObject {
+    User(User),
+    Group(Group),
+}
+
+impl Store {
+    pub fn create_group(
+        &self,
+        change: &Change,
+        group: &Group,
+        owners: &[ObjectId],
+        members: &[ObjectId],
+    ) -> Result<()> {
+        self.pool.write(|tx| {
+            tx.execute(
+                &format!("INSERT INTO groups ({GROUP_COLUMNS}, tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"),
+                &params![
+                    group.id,
+                    group.display_name.clone(),
+                    group.description.clone(),
+                    group.mail_nickname.as_ref(),
+                    group.mail.clone(),
+                    group.mail_enabled,
+                    group.security_enabled,
+                    serde_json::to_string(&group.group_types).expect("strings serialise"),
+                    group.membership_rule.clone(),
+                    group.membership_rule_processing_state.clone(),
+                    group.visibility.clone(),
+                    group.created,
+                    group.deleted,
+                    change.tenant_id,
+                ],
+            )
+            .map_err(mail_conflict)?;
+            audit(tx, change, "Add group", Some((group.id, &group.display_name)), None, Some(audit_json(group)))?;
+            for owner in owners {
+                add_owner(tx, change, group, *owner)?;
+            }
+            for member in members {
+                add_member(tx, change, group, *member)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn get_group(&self, tenant_id: ObjectId, id: ObjectId) -> Result<Group> {
+        self.pool.read(|tx| require_group(tx, tenant_id, id))
+    }
+
+    pub fn get_deleted_group(&self, tenant_id: ObjectId, id: ObjectId) -> Result<Group> {
+        self.pool.read(|tx| {
+            find_group(tx, tenant_id, id, true)?.ok_or_else(|| Error::NotFound {
+                kind: "deleted item",
+                id: id.to_string(),
+            })
+        })
+    }
+
+    pub fn list_groups(
+        &self,
+        tenant_id: ObjectId,
+        query: &ListQuery,
+        deleted: bool,
+    ) -> Result<Page<Group>> {
+        self.pool.read(|tx| {
+            let scope = if deleted {
+                "tenant_id = $1 AND deleted_at IS NOT NULL"
+            } else {
+                "tenant_id = $1 AND deleted_at IS NULL"
+            };
+            let (rows, next, count) = crate::query::list_rows(
+                tx,
+                &crate::query::GroupSchema,
+                GROUP_COLUMNS,
+                scope,
+                params![tenant_id],
+                query,
+            )?;
+            let items = rows
+                .iter()
+                .map(group_from_row)
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Page { items, next, count })
+        })
+    }
+
+    /// Replaces a group's properties with `group`'s (the caller applied the PATCH).
+    pub fn update_group(&self, change: &Change, group: &Group) -> Result<()> {
+        self.pool.write(|tx| {
+            let before = require_group(tx, change.tenant_id, group.id)?;
+            tx.execute(
+                "UPDATE groups SET display_name = $2, description = $3, mail_nickname = $4, mail = $5, \
+                 mail_enabled = $6, security_enabled = $7, group_types = $8, membership_rule = $9, \
+                 membership_rule_processing_state = $10, visibility = $11 WHERE id = $1",
+                &params![
+                    group.id,
+                    group.display_name.clone(),
+                    group.description.clone(),
+                    group.mail_nickname.as_ref(),
+                    group.mail.clone(),
+                    group.mail_enabled,
+                    group.security_enabled,
+                    serde_json::to_string(&group.group_types).expect("strings serialise"),
+                    group.membership_rule.clone(),
+                    group.membership_rule_processing_state.clone(),
+                    group.visibility.clone(),
+                ],
+            )
+            .map_err(mail_conflict)?;
+            audit(tx, change, "Update group", Some((group.id, &group.display_name)), Some(audit_json(&before)), Some(audit_json(group)))
+        })
+    }
+
+    pub fn delete_group(&self, change: &Change, id: ObjectId) -> Result<()> {
+        self.pool.write(|tx| {
+            let group = require_group(tx, change.tenant_id, id)?;
+            tx.execute(
+                "UPDATE groups SET deleted_at = $2 WHERE id = $1",
+                &params![id, change.at],
+            )?;
+            audit(
+                tx,
+                change,
+                "Delete group",
+                Some((id, &group.display_name)),
+                Some(audit_json(&group)),
+                None,
+            )
+        })
+    }
+
+    pub fn restore_group(&self, change: &Change, id: ObjectId) -> Result<Group> {
+        self.pool.write(|tx| {
+            let mut group =
+                find_group(tx, change.tenant_id, id, true)?.ok_or_else(|| Error::NotFound {
+                    kind: "deleted item",
+                    id: id.to_string(),
+                })?;
+            tx.execute(
+                "UPDATE groups SET deleted_at = NULL WHERE id = $1",
+                &params![id],
+            )
+            .map_err(mail_conflict)?;
+            group.deleted = None;
+            audit(
+                tx,
+                change,
+                "Restore group",
+                Some((id, &group.display_name)),
+                None,
+                Some(audit_json(&group)),
+            )?;
+            Ok(group)
+        })
+    }
+
+    pub fn purge_group(&self, change: &Change, id: ObjectId) -> Result<()> {
+        self.pool.write(|tx| {
+            let group =
+                find_group(tx, change.tenant_id, id, true)?.ok_or_else(|| Error::NotFound {
+                    kind: "deleted item",
+                    id: id.to_string(),
+                })?;
+            tx.execute(
+                "DELETE FROM group_members WHERE member_id = $1",
+                &params![id],
+            )?;
+            tx.execute("DELETE FROM groups WHERE id = $1", &params![id])?;
+            audit(
+                tx,
+                change,
+                "Hard delete group",
+                Some((id, &group.display_name)),
+                Some(audit_json(&group)),
+                None,
+            )
+        })
+    }
+
+    pub fn add_group_member(
+        &self,
+        change: &Change,
+        group_id: ObjectId,
+        member_id: ObjectId,
+    ) -> Result<()> {
+        self.pool.write(|tx| {
+            let group = require_group(tx, change.tenant_id, group_id)?;
+            add_member(tx, change, &group, member_id)
+        })
+    }
+
+    pub fn remove_group_member(
+        &self,
+        change: &Change,
+        group_id: ObjectId,
+        member_id: ObjectId,
+    ) -> Result<()> {
+        self.pool.write(|tx| {
+            let group = require_group(tx, change.tenant_id, group_id)?;
+            let removed = tx.execute(
+                "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",
+                &params![group_id, member_id],
+            )?;
+            if removed == 0 {
+                return Err(Error::NotFound {
+                    kind: "member of group",
+                    id: member_id.to_string(),
+                });
+            }
+            audit(
+                tx,
+                change,
+                "Remove member from group",
+                Some((group_id, &group.display_name)),
+                Some(serde_json::json!({ "member": member_id })),
+                None,
+            )
+        })
+    }
+
+    pub fn add_group_owner(
+        &self,
+        change: &Change,
+        group_id: ObjectId,
+        owner_id: ObjectId,
+    ) -> Result<()> {
+        self.pool.write(|tx| {
+            let group = require_group(tx, change.tenant_id, group_id)?;
+            add_owner(tx, change, &group, owner_id)
+        })
+    }
+
+    pub fn remove_group_owner(
+        &self,
+        change: &Change,
+        group_id: ObjectId,
+        owner_id: ObjectId,
+    ) -> Result<()> {
+        self.pool.write(|tx| {
+            let group = require_group(tx, change.tenant_id, group_id)?;
+            let removed = tx.execute(
+                "DELETE FROM group_owners WHERE group_id = $1 AND owner_id = $2",
+                &params![group_id, owner_id],
+            )?;
+            if removed == 0 {
+                return Err(Error::NotFound {
+                    kind: "owner of group",
+                    id: owner_id.to_string(),
+                });
+            }
+            audit(
+                tx,
+                change,
+                "Remove owner from group",
+                Some((group_id, &group.display_name)),
+                Some(serde_json::json!({ "owner": owner_id })),
+                None,
+            )
+        })
+    }
+
+    /// The live members of a group: users, then groups, each ordered by display name.
+    pub fn group_members(
+        &self,
+        tenant_id: ObjectId,
+        group_id: ObjectId,
+    ) -> Result<Vec<DirectoryObject>> {
+        self.pool.read(|tx| {
+            require_group(tx, tenant_id, group_id)?;
+            let sql = format!(
+                "SELECT {} FROM users WHERE deleted_at IS NULL AND id IN (SELECT member_id FROM group_members WHERE group_id = $1) ORDER BY lower(display_name), id",
+                user_columns()
+            );
+            let mut users = tx.query(&sql, &params![group_id])?.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
+            crate::licenses::load_licenses(tx, &mut users)?;
+            let sql = format!(
+                "SELECT {GROUP_COLUMNS} FROM groups WHERE deleted_at IS NULL AND id IN (SELECT member_id FROM group_members WHERE group_id = $1) ORDER BY lower(display_name), id"
+            );
+            let groups = tx.query(&sql, &params![group_id])?.iter().map(group_from_row).collect::<Result<Vec<_>>>()?;
+            Ok(users.into_iter().map(DirectoryObject::User).chain(groups.into_iter().map(DirectoryObject::Group)).collect())
+        })
+    }
+
+    pub fn group_owners(&self, tenant_id: ObjectId, group_id: ObjectId) -> Result<Vec<User>> {
+        self.pool.read(|tx| {
+            require_group(tx, tenant_id, group_id)?;
+            let sql = format!(
+                "SELECT {} FROM users WHERE deleted_at IS NULL AND id IN (SELECT owner_id FROM group_owners WHERE group_id = $1) ORDER BY lower(display_name), id",
+                user_columns()
+            );
+            let mut users = tx.query(&sql, &params![group_id])?.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
+            crate::licenses::load_licenses(tx, &mut users)?;
+            Ok(users)
+        })
+    }
+
+    /// The groups a user or group is a direct member of.
+    pub fn member_of(&self, tenant_id: ObjectId, member_id: ObjectId) -> Result<Vec<Group>> {
+        self.pool.read(|tx| {
+            let sql = format!(
+                "SELECT {GROUP_COLUMNS} FROM groups WHERE tenant_id = $1 AND deleted_at IS NULL AND id IN (SELECT group_id FROM group_members WHERE member_id = $2) ORDER BY lower(display_name), id"
+            );
+            tx.query(&sql, &params![tenant_id, member_id])?.iter().map(group_from_row).collect()
+        })
+    }
+
+    /// The user `id` if it exists (for `memberOf` on users, which must 404 for unknown users).
+    pub fn require_user_id(&self, tenant_id: ObjectId, key: &crate::UserKey) -> Result<ObjectId> {
+        self.pool
+            .read(|tx| Ok(require_user(tx, tenant_id, key)?.id))
+    }
+}
+
+fn add_member(tx: &mut dyn Tx, change: &Change, group: &Group, member_id: ObjectId) -> Result<()> {
+    if group
+        .group_types
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
+    {
+        return Err(Error::BadRequest(
+            "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.".into(),
+        ));
+    }
+    let Some(kind) = object_kind(tx, change.tenant_id, member_id)? else {
+        return Err(Error::NotFound {
+            kind: "directory object",
+            id: member_id.to_string(),
+        });
+    };
+    if member_id == group.id {
+        return Err(Error::BadRequest(
+            "A group cannot be a member of itself.".into(),
+        ));
+    }
+    let kind_text = match kind {
+        ObjectKind::User => "user",
+        ObjectKind::Group => "group",
+    };
+    tx.execute(
+        "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES ($1, $2, $3, $4)",
+        &params![group.id, member_id, kind_text, change.tenant_id],
+    )
+    .map_err(|error| match error {
+        Error::UniqueViolation(_) => Error::BadRequest(
+            "One or more added object references already exist for the following modified properties: 'members'.".into(),
+        ),
+        other => other,
+    })?;
+    audit(
+        tx,
+        change,
+        "Add member to group",
+        Some((group.id, &group.display_name)),
+        None,
+        Some(serde_json::json!({ "member": member_id })),
+    )
+}
+
+fn add_owner(tx: &mut dyn Tx, change: &Change, group: &Group, owner_id: ObjectId) -> Result<()> {
+    match object_kind(tx, change.tenant_id, owner_id)? {
+        Some(ObjectKind::User) => {}
+        Some(ObjectKind::Group) => {
+            return Err(Error::BadRequest("Only users can own a group.".into()));
+        }
+        None => {
+            return Err(Error::NotFound {
+                kind: "directory object",
+                id: owner_id.to_string(),
+            });
+        }
+    }
+    tx.execute(
+        "INSERT INTO group_owners (group_id, owner_id, tenant_id) VALUES ($1, $2, $3)",
+        &params![group.id, owner_id, change.tenant_id],
+    )
+    .map_err(|error| match error {
+        Error::UniqueViolation(_) => Error::BadRequest(
+            "One or more added object references already exist for the following modified properties: 'owners'.".into(),
+        ),
+        other => other,
+    })?;
+    audit(
+        tx,
+        change,
+        "Add owner to group",
+        Some((group.id, &group.display_name)),
+        None,
+        Some(serde_json::json!({ "owner": owner_id })),
+    )
+}

@@ -1,0 +1,217 @@
+//! The only crate that writes SQL: the directory's storage on SQLite or PostgreSQL.
+//!
+//! [`Store`] is the storage interface the server uses. Its methods are use cases that must be
+//! atomic (create a user and write its audit record; take a seat and assign a license), each
+//! one transaction, written once over [`db::Tx`] and run on either backend.
+//! The methods block: the server calls them from `spawn_blocking`.
+
+pub mod db;
+mod directory;
+mod groups;
+mod licenses;
+mod query;
+mod users;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use roster_core::licensing::LicenseViolation;
+use roster_core::types::ObjectId;
+
+pub use db::Backend;
+use db::{Pool, Tx};
+pub use groups::DirectoryObject;
+pub use query::{Cursor, ListQuery, Page, SortKey};
+pub use users::{UserKey, UserUpdate, decode_password};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{kind} '{id}' does not exist")]
+    NotFound { kind: &'static str, id: String },
+    #[error("another object with the same value for property {property} already exists")]
+    Conflict { property: &'static str },
+    #[error("license assignment cannot be done for user with invalid usage location")]
+    NoUsageLocation,
+    #[error("subscription {sku_part_number} has no available units")]
+    OutOfSeats { sku_part_number: String },
+    #[error("{0}")]
+    License(#[from] LicenseViolation),
+    #[error("{0}")]
+    Invalid(#[from] roster_core::types::InvalidValue),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    UnsupportedQuery(String),
+    #[error("unique constraint: {0}")]
+    UniqueViolation(String),
+    #[error("check constraint: {0}")]
+    CheckViolation(String),
+    #[error("database: {0}")]
+    Database(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Who makes a change and from where: what the audit record says besides the change itself.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub tenant_id: ObjectId,
+    pub actor_id: Option<ObjectId>,
+    pub actor_name: String,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+    pub job_id: Option<ObjectId>,
+    pub at: DateTime<Utc>,
+}
+
+impl Change {
+    /// A change made by roster itself (bootstrap, demo data, expiry).
+    pub fn system(tenant_id: ObjectId) -> Self {
+        Change {
+            tenant_id,
+            actor_id: None,
+            actor_name: "roster".into(),
+            client_ip: None,
+            request_id: None,
+            job_id: None,
+            at: Utc::now(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+const MIGRATIONS_SQLITE: &[&str] = &[include_str!("../migrations/sqlite-0001.sql")];
+const MIGRATIONS_POSTGRES: &[&str] = &[include_str!("../migrations/postgres-0001.sql")];
+
+impl Store {
+    /// Opens (creating if needed) an embedded database file and brings its schema up to date.
+    pub fn open_sqlite(path: &Path) -> Result<Store> {
+        let store = Store {
+            pool: Pool::open_sqlite(path)?,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Connects to PostgreSQL (`postgres://user@host:port/db`) and brings its schema up to date.
+    pub fn open_postgres(url: &str) -> Result<Store> {
+        let store = Store {
+            pool: Pool::open_postgres(url, 16)?,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    /// Applies the migrations this database lacks. Several servers starting at once on one
+    /// PostgreSQL database serialise on an advisory lock.
+    fn migrate(&self) -> Result<()> {
+        let (migrations, lock) = match self.backend() {
+            Backend::Sqlite => (MIGRATIONS_SQLITE, None),
+            Backend::Postgres => (MIGRATIONS_POSTGRES, Some(0x726f73746572_i64)),
+        };
+        self.pool
+            .batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")?;
+        self.pool.write(|tx| {
+            if let Some(key) = lock {
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &params![key])?;
+            }
+            let applied = tx
+                .query_one(
+                    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                    &[],
+                )?
+                .map_or(0, |row| row.int(0));
+            for (index, script) in migrations.iter().enumerate() {
+                let version = index as i64 + 1;
+                if version <= applied {
+                    continue;
+                }
+                for statement in split_statements(script) {
+                    tx.execute(&statement, &[])?;
+                }
+                tx.execute(
+                    "INSERT INTO schema_migrations (version) VALUES ($1)",
+                    &params![version],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// A server-wide secret, created by `make` the first time any server asks for it.
+    pub fn secret(&self, name: &str, make: impl FnOnce() -> String) -> Result<String> {
+        self.pool.write(|tx| {
+            if let Some(row) = tx.query_one("SELECT value FROM server_secrets WHERE name = $1", &params![name])? {
+                return Ok(row.text(0));
+            }
+            let value = make();
+            tx.execute(
+                "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                &params![name, value.clone()],
+            )?;
+            let row = tx.query_one("SELECT value FROM server_secrets WHERE name = $1", &params![name])?;
+            Ok(row.map(|row| row.text(0)).unwrap_or(value))
+        })
+    }
+}
+
+/// Splits a migration script into statements at semicolons that end a line; comments go.
+fn split_statements(script: &str) -> Vec<String> {
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    for line in script.lines() {
+        let line = line.split("--").next().unwrap_or_default();
+        if line.trim().is_empty() {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if line.trim_end().ends_with(';') {
+            statements.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.trim().is_empty() {
+        statements.push(current);
+    }
+    statements
+}
+
+/// Writes one audit record inside the transaction `tx` of the change it describes.
+pub(crate) fn audit(
+    tx: &mut dyn Tx,
+    change: &Change,
+    operation: &str,
+    target: Option<(ObjectId, &str)>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO audit_log (id, tenant_id, at, actor_id, actor_name, operation, target_id, target_name, \
+         before_json, after_json, client_ip, request_id, job_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        &params![
+            ObjectId::new(),
+            change.tenant_id,
+            change.at,
+            change.actor_id,
+            change.actor_name.clone(),
+            operation,
+            target.map(|(id, _)| id),
+            target.map(|(_, name)| name.to_string()),
+            before.map(|value| value.to_string()),
+            after.map(|value| value.to_string()),
+            change.client_ip.clone(),
+            change.request_id.clone(),
+            change.job_id,
+        ],
+    )?;
+    Ok(())
+}

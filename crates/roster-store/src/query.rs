@@ -1,0 +1,768 @@
+//! OData query options translated to SQL: `$filter`, `$search`, `$orderby`, `$count`, and
+//! keyset paging for `$top` / `$skiptoken`.
+//!
+//! Every condition is two-valued (a NULL column compares false, never unknown), so `not(...)`
+//! means what OData says on both backends. Text compares case-insensitively on ASCII letters
+//! through `lower()`, which is what SQLite's and PostgreSQL's `lower()` agree on for the "C"
+//! collation both use; the indexes are on `lower(column)`.
+
+use roster_core::attributes::{AttrKind, USER_ATTRIBUTES};
+use roster_core::odata::{CompareOp, Conjunction, Expr, Literal, PropertyPath, Search};
+use roster_core::types::ObjectId;
+
+use crate::db::SqlValue;
+use crate::{Error, Result};
+
+/// A page's position: the last row's sort key and id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    pub key: Option<String>,
+    pub id: ObjectId,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SortKey {
+    pub property: String,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub filter: Option<Expr>,
+    pub search: Option<Search>,
+    pub order: Option<SortKey>,
+    pub top: usize,
+    pub after: Option<Cursor>,
+    pub count: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+    pub count: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ColumnKind {
+    Text,
+    /// Already stored in lower case (`upn_key`).
+    TextKey,
+    Bool,
+    Timestamp,
+    Id,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Column {
+    pub sql: &'static str,
+    pub kind: ColumnKind,
+}
+
+/// A multi-valued property that `any()` can look into.
+pub(crate) enum Collection {
+    /// Rows of `user_values` with this `attribute`.
+    Values(&'static str),
+    /// `assignedLicenses/any(x: x/skuId eq …)`.
+    Licenses,
+    /// `groupTypes/any(x: x eq 'Unified')`, a JSON array column.
+    GroupTypes,
+}
+
+/// What a collection of one entity type can be filtered, searched and sorted on.
+pub(crate) trait Schema {
+    fn table(&self) -> &'static str;
+    fn column(&self, path: &str) -> Option<Column>;
+    fn collection(&self, path: &str) -> Option<Collection>;
+    fn searchable(&self, property: &str) -> Option<Column>;
+    /// Properties `$orderby` accepts: never-null columns, so that keyset paging is exact.
+    fn sortable(&self, property: &str) -> Option<Column>;
+}
+
+pub(crate) struct UserSchema;
+
+impl Schema for UserSchema {
+    fn table(&self) -> &'static str {
+        "users"
+    }
+
+    fn column(&self, path: &str) -> Option<Column> {
+        let fixed = |sql, kind| Some(Column { sql, kind });
+        match path.to_ascii_lowercase().as_str() {
+            "id" => fixed("id", ColumnKind::Id),
+            "userprincipalname" => fixed("upn_key", ColumnKind::TextKey),
+            "displayname" => fixed("display_name", ColumnKind::Text),
+            "mailnickname" => fixed("mail_nickname", ColumnKind::Text),
+            "accountenabled" => fixed("account_enabled", ColumnKind::Bool),
+            "usertype" => fixed("user_type", ColumnKind::Text),
+            "usagelocation" => fixed("usage_location", ColumnKind::Text),
+            "createddatetime" => fixed("created_at", ColumnKind::Timestamp),
+            _ => {
+                let def = USER_ATTRIBUTES
+                    .iter()
+                    .find(|def| def.graph_path.eq_ignore_ascii_case(path))?;
+                let kind = match def.kind {
+                    AttrKind::Text => ColumnKind::Text,
+                    AttrKind::Bool => ColumnKind::Bool,
+                    AttrKind::DateTime => ColumnKind::Timestamp,
+                    AttrKind::TextList => return None,
+                };
+                Some(Column {
+                    sql: def.column,
+                    kind,
+                })
+            }
+        }
+    }
+
+    fn collection(&self, path: &str) -> Option<Collection> {
+        if path.eq_ignore_ascii_case("assignedLicenses") {
+            return Some(Collection::Licenses);
+        }
+        USER_ATTRIBUTES
+            .iter()
+            .find(|def| def.kind == AttrKind::TextList && def.graph_path.eq_ignore_ascii_case(path))
+            .map(|def| Collection::Values(def.column))
+    }
+
+    fn searchable(&self, property: &str) -> Option<Column> {
+        const SEARCHABLE: &[&str] = &[
+            "displayName",
+            "userPrincipalName",
+            "mail",
+            "mailNickname",
+            "givenName",
+            "surname",
+            "jobTitle",
+            "department",
+        ];
+        SEARCHABLE
+            .iter()
+            .find(|name| name.eq_ignore_ascii_case(property))
+            .and_then(|name| self.column(name))
+    }
+
+    fn sortable(&self, property: &str) -> Option<Column> {
+        const SORTABLE: &[&str] = &[
+            "id",
+            "displayName",
+            "userPrincipalName",
+            "mailNickname",
+            "createdDateTime",
+        ];
+        SORTABLE
+            .iter()
+            .find(|name| name.eq_ignore_ascii_case(property))
+            .and_then(|name| self.column(name))
+    }
+}
+
+pub(crate) struct GroupSchema;
+
+impl Schema for GroupSchema {
+    fn table(&self) -> &'static str {
+        "groups"
+    }
+
+    fn column(&self, path: &str) -> Option<Column> {
+        let fixed = |sql, kind| Some(Column { sql, kind });
+        match path.to_ascii_lowercase().as_str() {
+            "id" => fixed("id", ColumnKind::Id),
+            "displayname" => fixed("display_name", ColumnKind::Text),
+            "description" => fixed("description", ColumnKind::Text),
+            "mailnickname" => fixed("mail_nickname", ColumnKind::Text),
+            "mail" => fixed("mail", ColumnKind::Text),
+            "mailenabled" => fixed("mail_enabled", ColumnKind::Bool),
+            "securityenabled" => fixed("security_enabled", ColumnKind::Bool),
+            "membershiprule" => fixed("membership_rule", ColumnKind::Text),
+            "membershipruleprocessingstate" => {
+                fixed("membership_rule_processing_state", ColumnKind::Text)
+            }
+            "visibility" => fixed("visibility", ColumnKind::Text),
+            "createddatetime" => fixed("created_at", ColumnKind::Timestamp),
+            _ => None,
+        }
+    }
+
+    fn collection(&self, path: &str) -> Option<Collection> {
+        path.eq_ignore_ascii_case("groupTypes")
+            .then_some(Collection::GroupTypes)
+    }
+
+    fn searchable(&self, property: &str) -> Option<Column> {
+        ["displayName", "description", "mail", "mailNickname"]
+            .iter()
+            .find(|name| name.eq_ignore_ascii_case(property))
+            .and_then(|name| self.column(name))
+    }
+
+    fn sortable(&self, property: &str) -> Option<Column> {
+        ["id", "displayName", "createdDateTime"]
+            .iter()
+            .find(|name| name.eq_ignore_ascii_case(property))
+            .and_then(|name| self.column(name))
+    }
+}
+
+/// Accumulates SQL text and its parameters; placeholders are numbered as they are added.
+pub(crate) struct SqlBuilder {
+    pub params: Vec<SqlValue>,
+}
+
+impl SqlBuilder {
+    pub fn new(params: Vec<SqlValue>) -> Self {
+        SqlBuilder { params }
+    }
+
+    /// Adds a parameter and returns its placeholder.
+    pub fn param(&mut self, value: impl Into<SqlValue>) -> String {
+        self.params.push(value.into());
+        format!("${}", self.params.len())
+    }
+}
+
+fn unsupported(message: String) -> Error {
+    Error::UnsupportedQuery(message)
+}
+
+fn path_text(path: &PropertyPath) -> String {
+    path.segments.join("/")
+}
+
+/// The lower-cased key of `text`, folding ASCII letters only as both backends' `lower()` do.
+pub(crate) fn text_key(text: &str) -> String {
+    text.to_ascii_lowercase()
+}
+
+/// The smallest string greater than every string that starts with `prefix`, if there is one.
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = char::from_u32(last as u32 + 1) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+pub(crate) fn translate_filter(
+    schema: &dyn Schema,
+    expr: &Expr,
+    out: &mut SqlBuilder,
+) -> Result<String> {
+    Ok(match expr {
+        Expr::And(left, right) => format!(
+            "({} AND {})",
+            translate_filter(schema, left, out)?,
+            translate_filter(schema, right, out)?
+        ),
+        Expr::Or(left, right) => format!(
+            "({} OR {})",
+            translate_filter(schema, left, out)?,
+            translate_filter(schema, right, out)?
+        ),
+        Expr::Not(inner) => format!("(NOT {})", translate_filter(schema, inner, out)?),
+        Expr::Compare {
+            property,
+            op,
+            value,
+        } => {
+            let column = lookup(schema, property)?;
+            compare(column, *op, value, &path_text(property), out)?
+        }
+        Expr::StartsWith { property, value } => {
+            let column = lookup(schema, property)?;
+            starts_with(column, &path_text(property), value, out)?
+        }
+        Expr::EndsWith { property, value } => {
+            let column = lookup(schema, property)?;
+            text_only(column, &path_text(property), "endsWith")?;
+            let pattern = out.param(format!("%{}", like_escape(&text_key(value))));
+            format!(
+                "({0} IS NOT NULL AND lower({0}) LIKE {pattern} ESCAPE '\\')",
+                column.sql
+            )
+        }
+        Expr::In { property, values } => {
+            let column = lookup(schema, property)?;
+            if values.is_empty() {
+                return Ok("(1 = 0)".into());
+            }
+            let mut placeholders = Vec::new();
+            for value in values {
+                placeholders.push(literal_param(column, value, &path_text(property), out)?);
+            }
+            format!(
+                "({0} IS NOT NULL AND {1} IN ({2}))",
+                column.sql,
+                compared(column),
+                placeholders.join(", ")
+            )
+        }
+        Expr::Any {
+            collection,
+            var,
+            predicate,
+        } => any(schema, collection, var, predicate, out)?,
+    })
+}
+
+fn lookup(schema: &dyn Schema, property: &PropertyPath) -> Result<Column> {
+    let path = path_text(property);
+    schema.column(&path).ok_or_else(|| {
+        if schema.collection(&path).is_some() {
+            unsupported(format!("Property '{path}' is a collection: filter it with {path}/any(x: ...)"))
+        } else {
+            unsupported(format!("Unsupported or invalid query filter clause specified for property '{path}' of resource '{}'.", schema.table().trim_end_matches('s')))
+        }
+    })
+}
+
+/// The SQL expression a literal is compared with: `lower(col)` for text.
+fn compared(column: Column) -> String {
+    match column.kind {
+        ColumnKind::Text => format!("lower({})", column.sql),
+        _ => column.sql.to_string(),
+    }
+}
+
+fn text_only(column: Column, path: &str, function: &str) -> Result<()> {
+    match column.kind {
+        ColumnKind::Text | ColumnKind::TextKey => Ok(()),
+        _ => Err(unsupported(format!(
+            "{function} applies to text, and '{path}' is not text"
+        ))),
+    }
+}
+
+fn literal_param(
+    column: Column,
+    value: &Literal,
+    path: &str,
+    out: &mut SqlBuilder,
+) -> Result<String> {
+    let mismatch = || {
+        Error::BadRequest(format!(
+            "Invalid filter clause: the value {value:?} does not fit property '{path}'"
+        ))
+    };
+    Ok(match (column.kind, value) {
+        (ColumnKind::Text | ColumnKind::TextKey, Literal::String(text)) => {
+            out.param(text_key(text))
+        }
+        (ColumnKind::Bool, Literal::Bool(flag)) => out.param(*flag),
+        (ColumnKind::Timestamp, Literal::DateTime(at)) => out.param(*at),
+        (ColumnKind::Id, Literal::Guid(id)) => out.param(*id),
+        (ColumnKind::Id, Literal::String(text)) => {
+            let id = uuid::Uuid::parse_str(text).map_err(|_| mismatch())?;
+            out.param(id)
+        }
+        _ => return Err(mismatch()),
+    })
+}
+
+fn compare(
+    column: Column,
+    op: CompareOp,
+    value: &Literal,
+    path: &str,
+    out: &mut SqlBuilder,
+) -> Result<String> {
+    if *value == Literal::Null {
+        return match op {
+            CompareOp::Eq => Ok(format!("({} IS NULL)", column.sql)),
+            CompareOp::Ne => Ok(format!("({} IS NOT NULL)", column.sql)),
+            _ => Err(Error::BadRequest(format!(
+                "Invalid filter clause: '{path}' can only be compared with null by eq or ne"
+            ))),
+        };
+    }
+    let placeholder = literal_param(column, value, path, out)?;
+    let target = compared(column);
+    Ok(match op {
+        CompareOp::Ne => format!("({} IS NULL OR {target} <> {placeholder})", column.sql),
+        _ => {
+            let symbol = match op {
+                CompareOp::Eq => "=",
+                CompareOp::Gt => ">",
+                CompareOp::Ge => ">=",
+                CompareOp::Lt => "<",
+                CompareOp::Le => "<=",
+                CompareOp::Ne => unreachable!("handled above"),
+            };
+            format!(
+                "({} IS NOT NULL AND {target} {symbol} {placeholder})",
+                column.sql
+            )
+        }
+    })
+}
+
+/// `startsWith` as a range on `lower(col)`, which both backends answer from the index.
+fn starts_with(column: Column, path: &str, prefix: &str, out: &mut SqlBuilder) -> Result<String> {
+    text_only(column, path, "startsWith")?;
+    let key = text_key(prefix);
+    let target = compared(column);
+    if key.is_empty() {
+        return Ok(format!("({} IS NOT NULL)", column.sql));
+    }
+    Ok(match prefix_upper_bound(&key) {
+        Some(upper) => {
+            let low = out.param(key);
+            let high = out.param(upper);
+            format!(
+                "({} IS NOT NULL AND {target} >= {low} AND {target} < {high})",
+                column.sql
+            )
+        }
+        None => {
+            let pattern = out.param(format!("{}%", like_escape(&key)));
+            format!(
+                "({} IS NOT NULL AND {target} LIKE {pattern} ESCAPE '\\')",
+                column.sql
+            )
+        }
+    })
+}
+
+fn any(
+    schema: &dyn Schema,
+    collection: &PropertyPath,
+    var: &str,
+    predicate: &Expr,
+    out: &mut SqlBuilder,
+) -> Result<String> {
+    let path = path_text(collection);
+    let Some(kind) = schema.collection(&path) else {
+        return Err(unsupported(format!(
+            "'{path}' is not a collection that any() can filter"
+        )));
+    };
+    let (from, value_column, sub_property) = match kind {
+        Collection::Values(attribute) => {
+            let placeholder = out.param(attribute);
+            (
+                format!("user_values v WHERE v.user_id = users.id AND v.attribute = {placeholder}"),
+                Column {
+                    sql: "v.value_key",
+                    kind: ColumnKind::TextKey,
+                },
+                None,
+            )
+        }
+        Collection::Licenses => (
+            "license_assignments v WHERE v.user_id = users.id".to_string(),
+            Column {
+                sql: "v.sku_id",
+                kind: ColumnKind::Id,
+            },
+            Some("skuId"),
+        ),
+        Collection::GroupTypes => {
+            // A group has at most a few types: match the JSON array's quoted items as text.
+            return group_types_any(var, predicate, out);
+        }
+    };
+    let condition = lambda_condition(var, predicate, value_column, sub_property, &path, out)?;
+    Ok(format!("EXISTS (SELECT 1 FROM {from} AND {condition})"))
+}
+
+fn lambda_condition(
+    var: &str,
+    predicate: &Expr,
+    column: Column,
+    sub_property: Option<&str>,
+    collection: &str,
+    out: &mut SqlBuilder,
+) -> Result<String> {
+    let check_path = |path: &PropertyPath| -> Result<()> {
+        let expected_len = if sub_property.is_some() { 2 } else { 1 };
+        let matches_var = path.segments.first().is_some_and(|first| first == var);
+        let matches_sub = match (sub_property, path.segments.get(1)) {
+            (Some(expected), Some(got)) => expected.eq_ignore_ascii_case(got),
+            (None, None) => true,
+            _ => false,
+        };
+        if matches_var && matches_sub && path.segments.len() == expected_len {
+            Ok(())
+        } else {
+            let want = sub_property.map_or(var.to_string(), |sub| format!("{var}/{sub}"));
+            Err(unsupported(format!(
+                "in {collection}/any(), compare '{want}', not '{}'",
+                path_text(path)
+            )))
+        }
+    };
+    Ok(match predicate {
+        Expr::Compare {
+            property,
+            op,
+            value,
+        } => {
+            check_path(property)?;
+            if !matches!(op, CompareOp::Eq) {
+                return Err(unsupported(format!(
+                    "{collection}/any() supports eq and startsWith"
+                )));
+            }
+            compare(column, *op, value, collection, out)?
+        }
+        Expr::StartsWith { property, value } => {
+            check_path(property)?;
+            starts_with(column, collection, value, out)?
+        }
+        Expr::In { property, values } => {
+            check_path(property)?;
+            let mut placeholders = Vec::new();
+            for value in values {
+                placeholders.push(literal_param(column, value, collection, out)?);
+            }
+            format!("{} IN ({})", column.sql, placeholders.join(", "))
+        }
+        Expr::Or(left, right) => format!(
+            "({} OR {})",
+            lambda_condition(var, left, column, sub_property, collection, out)?,
+            lambda_condition(var, right, column, sub_property, collection, out)?
+        ),
+        _ => {
+            return Err(unsupported(format!(
+                "{collection}/any() supports eq, in and startsWith"
+            )));
+        }
+    })
+}
+
+fn group_types_any(var: &str, predicate: &Expr, out: &mut SqlBuilder) -> Result<String> {
+    match predicate {
+        Expr::Compare {
+            property,
+            op: CompareOp::Eq,
+            value: Literal::String(text),
+        } if property.segments.len() == 1 && property.segments[0] == var => {
+            let pattern = out.param(format!("%\"{}\"%", like_escape(&text_key(text))));
+            Ok(format!("(lower(group_types) LIKE {pattern} ESCAPE '\\')"))
+        }
+        _ => Err(unsupported(
+            "groupTypes/any() supports only x eq 'Unified' or x eq 'DynamicMembership'".into(),
+        )),
+    }
+}
+
+pub(crate) fn translate_search(
+    schema: &dyn Schema,
+    search: &Search,
+    out: &mut SqlBuilder,
+) -> Result<String> {
+    let mut parts = Vec::new();
+    for clause in &search.clauses {
+        let column = schema.searchable(&clause.property).ok_or_else(|| {
+            unsupported(format!(
+                "$search is not supported on property '{}'",
+                clause.property
+            ))
+        })?;
+        let key = like_escape(&text_key(&clause.text));
+        let at_start = out.param(format!("{key}%"));
+        let at_word = out.param(format!("% {key}%"));
+        let target = compared(column);
+        parts.push(format!(
+            "({0} IS NOT NULL AND ({target} LIKE {at_start} ESCAPE '\\' OR {target} LIKE {at_word} ESCAPE '\\'))",
+            column.sql
+        ));
+    }
+    let joiner = match search.conjunction {
+        Conjunction::And => " AND ",
+        Conjunction::Or => " OR ",
+    };
+    Ok(format!("({})", parts.join(joiner)))
+}
+
+/// The `ORDER BY` expression for a sort key, and the column it reads for the cursor.
+pub(crate) fn sort_expression(
+    schema: &dyn Schema,
+    order: Option<&SortKey>,
+) -> Result<Option<(String, Column, bool)>> {
+    let Some(order) = order else { return Ok(None) };
+    let column = schema
+        .sortable(&order.property)
+        .ok_or_else(|| unsupported(format!("Sorting by '{}' is not supported.", order.property)))?;
+    if column.kind == ColumnKind::Id {
+        return Ok(Some(("id".to_string(), column, order.descending)));
+    }
+    Ok(Some((compared(column), column, order.descending)))
+}
+
+/// Runs a list query over `schema`'s table: the rows of one page (each with `columns`), the cursor
+/// of the next page, and the total count when asked. `scope` is extra SQL with its parameters
+/// already in `base` (tenant, not deleted, ...).
+pub(crate) fn list_rows(
+    tx: &mut dyn crate::db::Tx,
+    schema: &dyn Schema,
+    columns: &str,
+    scope: &str,
+    base: Vec<SqlValue>,
+    query: &ListQuery,
+) -> Result<(Vec<crate::db::Row>, Option<Cursor>, Option<i64>)> {
+    let mut out = SqlBuilder::new(base);
+    let mut conditions = vec![scope.to_string()];
+    if let Some(filter) = &query.filter {
+        conditions.push(translate_filter(schema, filter, &mut out)?);
+    }
+    if let Some(search) = &query.search {
+        conditions.push(translate_search(schema, search, &mut out)?);
+    }
+    let table = schema.table();
+    let count = if query.count {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {table} WHERE {}",
+            conditions.join(" AND ")
+        );
+        Some(tx.query_one(&sql, &out.params)?.map_or(0, |row| row.int(0)))
+    } else {
+        None
+    };
+    let sort = sort_expression(schema, query.order.as_ref())?;
+    let descending = sort.as_ref().is_some_and(|(_, _, descending)| *descending);
+    let (comparison, direction) = if descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let sort_sql = sort.as_ref().map(|(expression, _, _)| expression.clone());
+    if let Some(after) = &query.after {
+        let id = out.param(after.id);
+        match (&sort, &after.key) {
+            (Some((expression, column, _)), Some(key)) if expression != "id" => {
+                let key = match column.kind {
+                    ColumnKind::Timestamp => {
+                        let micros: i64 = key
+                            .parse()
+                            .map_err(|_| Error::BadRequest("invalid $skiptoken".into()))?;
+                        SqlValue::Timestamp(
+                            chrono::DateTime::from_timestamp_micros(micros).unwrap_or_default(),
+                        )
+                    }
+                    _ => SqlValue::Text(key.clone()),
+                };
+                let key = out.param(key);
+                conditions.push(format!("(({expression}, id) {comparison} ({key}, {id}))"));
+            }
+            _ => conditions.push(format!("(id {comparison} {id})")),
+        }
+    }
+    let order_by = match &sort_sql {
+        Some(expression) if expression != "id" => {
+            format!("{expression} {direction}, id {direction}")
+        }
+        _ => format!("id {direction}"),
+    };
+    let key_column = sort_sql.clone().unwrap_or_else(|| "id".into());
+    let limit = out.param(query.top as i64 + 1);
+    let sql = format!(
+        "SELECT {columns}, {key_column} FROM {table} WHERE {} ORDER BY {order_by} LIMIT {limit}",
+        conditions.join(" AND ")
+    );
+    let mut rows = tx.query(&sql, &out.params)?;
+    let next = if rows.len() > query.top {
+        rows.truncate(query.top);
+        rows.last().map(|row| {
+            let width = row.0.len();
+            let key = match &row.0[width - 1] {
+                SqlValue::Timestamp(at) => Some(at.timestamp_micros().to_string()),
+                SqlValue::Int(micros) => Some(micros.to_string()),
+                SqlValue::Null => None,
+                other => Some(match other {
+                    SqlValue::Text(text) => text.clone(),
+                    SqlValue::Uuid(id) => id.to_string(),
+                    _ => String::new(),
+                }),
+            };
+            Cursor {
+                key,
+                id: ObjectId::from(row.uuid(0)),
+            }
+        })
+    } else {
+        None
+    };
+    for row in &mut rows {
+        row.0.pop();
+    }
+    Ok((rows, next, count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_core::odata::Filter;
+
+    fn check(filter: &str, expected: &str) {
+        let expr = Filter::parse(filter).unwrap().into_expr();
+        let mut out = SqlBuilder::new(Vec::new());
+        let sql = translate_filter(&UserSchema, &expr, &mut out)
+            .unwrap_or_else(|error| format!("error: {error}"));
+        assert_eq!(sql, expected, "{filter}");
+    }
+
+    #[test]
+    fn filters_translate() {
+        check(
+            "department eq 'Sales'",
+            "(department IS NOT NULL AND lower(department) = $1)",
+        );
+        check(
+            "department ne 'Sales'",
+            "(department IS NULL OR lower(department) <> $1)",
+        );
+        check("usageLocation eq null", "(usage_location IS NULL)");
+        check(
+            "startsWith(displayName,'Ad')",
+            "(display_name IS NOT NULL AND lower(display_name) >= $1 AND lower(display_name) < $2)",
+        );
+        check(
+            "accountEnabled eq false",
+            "(account_enabled IS NOT NULL AND account_enabled = $1)",
+        );
+        check(
+            "not(department eq 'HR') and city eq 'Delft'",
+            "((NOT (department IS NOT NULL AND lower(department) = $1)) AND (city IS NOT NULL AND lower(city) = $2))",
+        );
+        check(
+            "proxyAddresses/any(x:startswith(x,'smtp:'))",
+            "EXISTS (SELECT 1 FROM user_values v WHERE v.user_id = users.id AND v.attribute = $1 AND (v.value_key IS NOT NULL AND v.value_key >= $2 AND v.value_key < $3))",
+        );
+        check(
+            "assignedLicenses/any(x:x/skuId eq 05e9a617-0261-4cee-bb44-138d3ef5d965)",
+            "EXISTS (SELECT 1 FROM license_assignments v WHERE v.user_id = users.id AND (v.sku_id IS NOT NULL AND v.sku_id = $1))",
+        );
+        check(
+            "favouriteColour eq 'red'",
+            "error: Unsupported or invalid query filter clause specified for property 'favouriteColour' of resource 'user'.",
+        );
+        check(
+            "proxyAddresses eq 'x'",
+            "error: Property 'proxyAddresses' is a collection: filter it with proxyAddresses/any(x: ...)",
+        );
+        check(
+            "accountEnabled eq 'yes'",
+            "error: Invalid filter clause: the value String(\"yes\") does not fit property 'accountEnabled'",
+        );
+        check(
+            "startsWith(accountEnabled,'t')",
+            "error: startsWith applies to text, and 'accountEnabled' is not text",
+        );
+    }
+
+    #[test]
+    fn prefix_bounds() {
+        assert_eq!(prefix_upper_bound("ad").as_deref(), Some("ae"));
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
+    }
+}

@@ -1,0 +1,758 @@
+//! Users: create, read, update, soft delete, restore, purge; manager and direct reports.
+
+use std::sync::OnceLock;
+
+use chrono::Utc;
+use roster_core::access::Role;
+use roster_core::attributes::{AttrKind, AttrValue, Attributes, USER_ATTRIBUTES};
+use roster_core::directory::{PasswordHash, User, UserType};
+use roster_core::types::{MailNickname, ObjectId, UsageLocation, UserPrincipalName};
+
+use crate::db::{Row, SqlValue, Tx};
+use crate::{Change, Error, Result, Store, audit, params};
+
+/// How a request names a user: by id or by user principal name.
+#[derive(Debug, Clone)]
+pub enum UserKey {
+    Id(ObjectId),
+    Upn(String),
+}
+
+impl UserKey {
+    /// `/users/{id | userPrincipalName}`.
+    pub fn parse(text: &str) -> UserKey {
+        match ObjectId::parse(text) {
+            Ok(id) => UserKey::Id(id),
+            Err(_) => UserKey::Upn(text.to_lowercase()),
+        }
+    }
+}
+
+/// A validated change to a user's properties; `None` leaves a property as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    pub user_principal_name: Option<UserPrincipalName>,
+    pub display_name: Option<String>,
+    pub mail_nickname: Option<MailNickname>,
+    pub account_enabled: Option<bool>,
+    pub user_type: Option<UserType>,
+    pub usage_location: Option<Option<UsageLocation>>,
+    pub password: Option<(PasswordHash, bool)>,
+    /// Attribute changes by index into [`USER_ATTRIBUTES`].
+    pub attributes: Vec<(usize, AttrValue)>,
+}
+
+impl UserUpdate {
+    pub fn is_empty(&self) -> bool {
+        self.user_principal_name.is_none()
+            && self.display_name.is_none()
+            && self.mail_nickname.is_none()
+            && self.account_enabled.is_none()
+            && self.user_type.is_none()
+            && self.usage_location.is_none()
+            && self.password.is_none()
+            && self.attributes.is_empty()
+    }
+
+    /// Applies the change to `user` in memory; the store then writes the whole row.
+    fn apply(&self, user: &mut User) {
+        if let Some(upn) = &self.user_principal_name {
+            user.user_principal_name = upn.clone();
+        }
+        if let Some(name) = &self.display_name {
+            user.display_name = name.clone();
+        }
+        if let Some(nickname) = &self.mail_nickname {
+            user.mail_nickname = nickname.clone();
+        }
+        if let Some(enabled) = self.account_enabled {
+            user.account_enabled = enabled;
+        }
+        if let Some(user_type) = self.user_type {
+            user.user_type = user_type;
+        }
+        if let Some(location) = self.usage_location {
+            user.usage_location = location;
+        }
+        if let Some((_, force_change)) = &self.password {
+            user.force_change_password_next_sign_in = *force_change;
+        }
+        for (index, value) in &self.attributes {
+            user.attributes.set_at(*index, value.clone());
+        }
+    }
+}
+
+/// The fixed columns of a user row, then one per attribute, in [`USER_ATTRIBUTES`] order.
+const FIXED_COLUMNS: &[&str] = &[
+    "id",
+    "user_principal_name",
+    "display_name",
+    "mail_nickname",
+    "account_enabled",
+    "user_type",
+    "usage_location",
+    "force_change_password",
+    "manager_id",
+    "created_at",
+    "deleted_at",
+    "sessions_valid_from",
+];
+
+pub(crate) fn user_columns() -> &'static str {
+    static COLUMNS: OnceLock<String> = OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        FIXED_COLUMNS
+            .iter()
+            .copied()
+            .chain(USER_ATTRIBUTES.iter().map(|def| def.column))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+pub(crate) fn user_from_row(row: &Row) -> Result<User> {
+    let corrupt = |what: &str| Error::Database(format!("stored user has an invalid {what}"));
+    let attributes = USER_ATTRIBUTES
+        .iter()
+        .enumerate()
+        .map(|(offset, def)| {
+            let index = FIXED_COLUMNS.len() + offset;
+            if row.is_null(index) {
+                return Ok(AttrValue::Null);
+            }
+            Ok(match def.kind {
+                AttrKind::Text => AttrValue::Text(row.text(index)),
+                AttrKind::TextList => AttrValue::TextList(
+                    serde_json::from_str(&row.text(index)).map_err(|_| corrupt(def.graph_path))?,
+                ),
+                AttrKind::DateTime => AttrValue::DateTime(row.timestamp(index)),
+                AttrKind::Bool => AttrValue::Bool(row.bool(index)),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(User {
+        id: row.uuid(0).into(),
+        user_principal_name: UserPrincipalName::parse(&row.text(1))
+            .map_err(|_| corrupt("userPrincipalName"))?,
+        display_name: row.text(2),
+        mail_nickname: MailNickname::parse(&row.text(3)).map_err(|_| corrupt("mailNickname"))?,
+        account_enabled: row.bool(4),
+        user_type: UserType::parse(&row.text(5)).unwrap_or(UserType::Member),
+        usage_location: row
+            .opt_text(6)
+            .and_then(|code| UsageLocation::parse(&code).ok()),
+        force_change_password_next_sign_in: row.bool(7),
+        manager_id: row.opt_uuid(8).map(ObjectId::from),
+        created: row.timestamp(9),
+        deleted: row.opt_timestamp(10),
+        sign_in_sessions_valid_from: row.timestamp(11),
+        attributes: Attributes::from_values(attributes),
+        licenses: Vec::new(),
+    })
+}
+
+fn attribute_params(attributes: &Attributes) -> Vec<SqlValue> {
+    attributes
+        .values()
+        .iter()
+        .map(|value| match value {
+            AttrValue::Null => SqlValue::Null,
+            AttrValue::Text(text) => SqlValue::Text(text.clone()),
+            AttrValue::TextList(items) => {
+                SqlValue::Text(serde_json::to_string(items).expect("strings serialise"))
+            }
+            AttrValue::DateTime(at) => SqlValue::Timestamp(*at),
+            AttrValue::Bool(flag) => SqlValue::Bool(*flag),
+        })
+        .collect()
+}
+
+/// The items of list-valued attributes, kept in `user_values` for `any()` filters.
+fn write_user_values(tx: &mut dyn Tx, tenant_id: ObjectId, user: &User) -> Result<()> {
+    tx.execute(
+        "DELETE FROM user_values WHERE user_id = $1",
+        &params![user.id],
+    )?;
+    for (def, value) in USER_ATTRIBUTES.iter().zip(user.attributes.values()) {
+        if let AttrValue::TextList(items) = value {
+            for item in items {
+                tx.execute(
+                    "INSERT INTO user_values (user_id, tenant_id, attribute, value_key) VALUES ($1, $2, $3, $4)",
+                    &params![user.id, tenant_id, def.column, crate::query::text_key(item)],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A user as the audit log records it: its properties, never its password.
+pub(crate) fn audit_json(user: &User) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    object.insert(
+        "userPrincipalName".into(),
+        user.user_principal_name.as_ref().into(),
+    );
+    object.insert("displayName".into(), user.display_name.clone().into());
+    object.insert("mailNickname".into(), user.mail_nickname.as_ref().into());
+    object.insert("accountEnabled".into(), user.account_enabled.into());
+    object.insert("userType".into(), user.user_type.as_str().into());
+    object.insert(
+        "usageLocation".into(),
+        user.usage_location.map(|l| l.to_string()).into(),
+    );
+    user.attributes.write_json(&mut object);
+    serde_json::Value::Object(object)
+}
+
+/// Keeps only the properties that differ, so that an update's audit record shows the change.
+fn diff(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> (serde_json::Value, serde_json::Value) {
+    let (mut old, mut new) = (serde_json::Map::new(), serde_json::Map::new());
+    if let (Some(before), Some(after)) = (before.as_object(), after.as_object()) {
+        for (key, value) in after {
+            if before.get(key) != Some(value) {
+                old.insert(key.clone(), before.get(key).cloned().unwrap_or_default());
+                new.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    (old.into(), new.into())
+}
+
+fn unique_error(error: Error) -> Error {
+    match error {
+        Error::UniqueViolation(detail) if detail.contains("upn") => Error::Conflict {
+            property: "userPrincipalName",
+        },
+        Error::UniqueViolation(detail)
+            if detail.contains("users.id") || detail.contains("users_pkey") =>
+        {
+            Error::Conflict { property: "id" }
+        }
+        other => other,
+    }
+}
+
+/// Checks that the UPN's domain belongs to the tenant.
+pub(crate) fn check_domain(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    upn: &UserPrincipalName,
+) -> Result<()> {
+    let domain = upn.domain();
+    let owned = tx.query_one(
+        "SELECT 1 FROM domains WHERE tenant_id = $1 AND name = $2",
+        &params![tenant_id, domain.as_ref()],
+    )?;
+    if owned.is_none() {
+        return Err(Error::BadRequest(format!(
+            "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization. ({domain} is not a domain of this tenant)"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn find_user(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    key: &UserKey,
+    deleted: bool,
+) -> Result<Option<User>> {
+    let deleted_clause = if deleted {
+        "deleted_at IS NOT NULL"
+    } else {
+        "deleted_at IS NULL"
+    };
+    let (condition, value) = match key {
+        UserKey::Id(id) => ("id = $2", SqlValue::from(*id)),
+        UserKey::Upn(upn) => ("upn_key = $2", SqlValue::from(upn.to_lowercase())),
+    };
+    let sql = format!(
+        "SELECT {} FROM users WHERE tenant_id = $1 AND {condition} AND {deleted_clause}",
+        user_columns()
+    );
+    let Some(row) = tx.query_one(&sql, &[tenant_id.into(), value])? else {
+        return Ok(None);
+    };
+    let mut users = [user_from_row(&row)?];
+    crate::licenses::load_licenses(tx, &mut users)?;
+    let [user] = users;
+    Ok(Some(user))
+}
+
+pub(crate) fn require_user(tx: &mut dyn Tx, tenant_id: ObjectId, key: &UserKey) -> Result<User> {
+    find_user(tx, tenant_id, key, false)?.ok_or_else(|| not_found(key))
+}
+
+fn not_found(key: &UserKey) -> Error {
+    let id = match key {
+        UserKey::Id(id) => id.to_string(),
+        UserKey::Upn(upn) => upn.clone(),
+    };
+    Error::NotFound { kind: "user", id }
+}
+
+pub(crate) fn roles_of(tx: &mut dyn Tx, principal: ObjectId) -> Result<Vec<Role>> {
+    Ok(tx
+        .query(
+            "SELECT role FROM role_assignments WHERE principal_id = $1",
+            &params![principal],
+        )?
+        .iter()
+        .filter_map(|row| Role::parse(&row.text(0)))
+        .collect())
+}
+
+impl Store {
+    pub fn create_user(
+        &self,
+        change: &Change,
+        user: &User,
+        password: Option<&PasswordHash>,
+    ) -> Result<()> {
+        self.pool
+            .write(|tx| insert_user(tx, change, user, password))
+    }
+
+    pub fn get_user(&self, tenant_id: ObjectId, key: &UserKey) -> Result<User> {
+        self.pool.read(|tx| require_user(tx, tenant_id, key))
+    }
+
+    pub fn get_deleted_user(&self, tenant_id: ObjectId, id: ObjectId) -> Result<User> {
+        self.pool.read(|tx| {
+            find_user(tx, tenant_id, &UserKey::Id(id), true)?.ok_or_else(|| Error::NotFound {
+                kind: "deleted item",
+                id: id.to_string(),
+            })
+        })
+    }
+
+    /// The user with `upn` in whichever tenant owns it, with its stored password hash and roles,
+    /// for sign-in.
+    pub fn user_for_sign_in(
+        &self,
+        upn: &str,
+    ) -> Result<Option<(ObjectId, User, Option<String>, Vec<Role>)>> {
+        self.pool.read(|tx| {
+            let sql = format!(
+                "SELECT {}, tenant_id, password_hash FROM users WHERE upn_key = $1 AND deleted_at IS NULL",
+                user_columns()
+            );
+            let Some(row) = tx.query_one(&sql, &params![upn.to_lowercase()])? else {
+                return Ok(None);
+            };
+            let user = user_from_row(&row)?;
+            let width = row.0.len();
+            let tenant_id = ObjectId::from(row.uuid(width - 2));
+            let roles = roles_of(tx, user.id)?;
+            Ok(Some((tenant_id, user, row.opt_text(width - 1), roles)))
+        })
+    }
+
+    /// What authenticating a token needs on every request, in one read: the user's state and roles.
+    pub fn principal_state(
+        &self,
+        tenant_id: ObjectId,
+        id: ObjectId,
+    ) -> Result<Option<(User, Vec<Role>)>> {
+        self.pool.read(|tx| {
+            let Some(user) = find_user(tx, tenant_id, &UserKey::Id(id), false)? else {
+                return Ok(None);
+            };
+            let roles = roles_of(tx, id)?;
+            Ok(Some((user, roles)))
+        })
+    }
+
+    pub fn roles_of(&self, principal: ObjectId) -> Result<Vec<Role>> {
+        self.pool.read(|tx| roles_of(tx, principal))
+    }
+
+    pub fn update_user(&self, change: &Change, key: &UserKey, update: &UserUpdate) -> Result<User> {
+        self.pool.write(|tx| {
+            let before = require_user(tx, change.tenant_id, key)?;
+            let mut user = before.clone();
+            update.apply(&mut user);
+            if update.user_principal_name.is_some() {
+                check_domain(tx, change.tenant_id, &user.user_principal_name)?;
+            }
+            write_user(tx, change, &user)?;
+            if let Some((hash, _)) = &update.password {
+                tx.execute(
+                    "UPDATE users SET password_hash = $2 WHERE id = $1",
+                    &params![user.id, encode_password(hash)],
+                )?;
+            }
+            let (old, new) = diff(&audit_json(&before), &audit_json(&user));
+            let operation = if update.password.is_some() {
+                "Reset user password"
+            } else {
+                "Update user"
+            };
+            audit(
+                tx,
+                change,
+                operation,
+                Some((user.id, user.user_principal_name.as_ref())),
+                Some(old),
+                Some(new),
+            )?;
+            Ok(user)
+        })
+    }
+
+    /// Invalidates every token issued to the user before now.
+    pub fn revoke_sign_in_sessions(&self, change: &Change, key: &UserKey) -> Result<User> {
+        self.pool.write(|tx| {
+            let mut user = require_user(tx, change.tenant_id, key)?;
+            user.sign_in_sessions_valid_from = change.at;
+            tx.execute(
+                "UPDATE users SET sessions_valid_from = $2 WHERE id = $1",
+                &params![user.id, change.at],
+            )?;
+            audit(
+                tx,
+                change,
+                "Revoke sign-in sessions",
+                Some((user.id, user.user_principal_name.as_ref())),
+                None,
+                None,
+            )?;
+            Ok(user)
+        })
+    }
+
+    /// Moves a user to the recycle bin: it stops signing in, frees its license seats and leaves its
+    /// groups, all of which a restore brings back.
+    pub fn delete_user(&self, change: &Change, key: &UserKey) -> Result<User> {
+        self.pool.write(|tx| {
+            let user = require_user(tx, change.tenant_id, key)?;
+            tx.execute(
+                "UPDATE users SET deleted_at = $2, row_version = row_version + 1 WHERE id = $1",
+                &params![user.id, change.at],
+            )?;
+            crate::licenses::release_seats(tx, change.tenant_id, user.id)?;
+            audit(
+                tx,
+                change,
+                "Delete user",
+                Some((user.id, user.user_principal_name.as_ref())),
+                Some(audit_json(&user)),
+                None,
+            )?;
+            Ok(user)
+        })
+    }
+
+    pub fn restore_user(&self, change: &Change, id: ObjectId) -> Result<User> {
+        self.pool.write(|tx| {
+            let Some(mut user) = find_user(tx, change.tenant_id, &UserKey::Id(id), true)? else {
+                return Err(Error::NotFound {
+                    kind: "deleted item",
+                    id: id.to_string(),
+                });
+            };
+            tx.execute(
+                "UPDATE users SET deleted_at = NULL WHERE id = $1",
+                &params![id],
+            )
+            .map_err(unique_error)?;
+            crate::licenses::retake_seats(tx, change.tenant_id, id)?;
+            user.deleted = None;
+            audit(
+                tx,
+                change,
+                "Restore user",
+                Some((id, user.user_principal_name.as_ref())),
+                None,
+                Some(audit_json(&user)),
+            )?;
+            Ok(user)
+        })
+    }
+
+    /// Deletes a user from the recycle bin for good.
+    pub fn purge_user(&self, change: &Change, id: ObjectId) -> Result<()> {
+        self.pool.write(|tx| purge(tx, change, id))
+    }
+
+    /// Purges every user deleted more than [`RECYCLE_BIN_DAYS`] ago; returns how many.
+    ///
+    /// [`RECYCLE_BIN_DAYS`]: roster_core::directory::RECYCLE_BIN_DAYS
+    pub fn purge_expired_users(&self, tenant_id: ObjectId) -> Result<usize> {
+        let cutoff = Utc::now() - chrono::Duration::days(roster_core::directory::RECYCLE_BIN_DAYS);
+        self.pool.write(|tx| {
+            let expired = tx.query(
+                "SELECT id FROM users WHERE tenant_id = $1 AND deleted_at IS NOT NULL AND deleted_at < $2",
+                &params![tenant_id, cutoff],
+            )?;
+            let change = Change::system(tenant_id);
+            for row in &expired {
+                purge(tx, &change, row.uuid(0).into())?;
+            }
+            Ok(expired.len())
+        })
+    }
+
+    pub fn set_manager(
+        &self,
+        change: &Change,
+        key: &UserKey,
+        manager: Option<ObjectId>,
+    ) -> Result<()> {
+        self.pool.write(|tx| {
+            let user = require_user(tx, change.tenant_id, key)?;
+            if let Some(manager_id) = manager {
+                if manager_id == user.id {
+                    return Err(Error::BadRequest(
+                        "A user cannot be their own manager.".into(),
+                    ));
+                }
+                require_user(tx, change.tenant_id, &UserKey::Id(manager_id))?;
+                // Walk up from the new manager: a cycle would make the user its own manager.
+                let mut cursor = Some(manager_id);
+                let mut steps = 0;
+                while let Some(current) = cursor {
+                    if current == user.id || steps > 10_000 {
+                        return Err(Error::BadRequest(
+                            "The manager chain would contain a loop.".into(),
+                        ));
+                    }
+                    cursor = tx
+                        .query_one(
+                            "SELECT manager_id FROM users WHERE id = $1",
+                            &params![current],
+                        )?
+                        .and_then(|row| row.opt_uuid(0))
+                        .map(ObjectId::from);
+                    steps += 1;
+                }
+            } else if user.manager_id.is_none() {
+                return Err(Error::NotFound {
+                    kind: "manager of user",
+                    id: user.id.to_string(),
+                });
+            }
+            tx.execute(
+                "UPDATE users SET manager_id = $2 WHERE id = $1",
+                &params![user.id, manager],
+            )?;
+            audit(
+                tx,
+                change,
+                if manager.is_some() {
+                    "Set manager"
+                } else {
+                    "Remove manager"
+                },
+                Some((user.id, user.user_principal_name.as_ref())),
+                Some(serde_json::json!({ "manager": user.manager_id })),
+                Some(serde_json::json!({ "manager": manager })),
+            )
+        })
+    }
+
+    pub fn direct_reports(&self, tenant_id: ObjectId, key: &UserKey) -> Result<Vec<User>> {
+        self.pool.read(|tx| {
+            let user = require_user(tx, tenant_id, key)?;
+            let sql = format!(
+                "SELECT {} FROM users WHERE tenant_id = $1 AND manager_id = $2 AND deleted_at IS NULL ORDER BY lower(display_name), id",
+                user_columns()
+            );
+            let mut users = tx.query(&sql, &params![tenant_id, user.id])?.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
+            crate::licenses::load_licenses(tx, &mut users)?;
+            Ok(users)
+        })
+    }
+
+    /// A page of live users matching `query`.
+    pub fn list_users(
+        &self,
+        tenant_id: ObjectId,
+        query: &crate::ListQuery,
+    ) -> Result<crate::Page<User>> {
+        self.pool.read(|tx| list_users(tx, tenant_id, query, false))
+    }
+
+    /// A page of users in the recycle bin.
+    pub fn list_deleted_users(
+        &self,
+        tenant_id: ObjectId,
+        query: &crate::ListQuery,
+    ) -> Result<crate::Page<User>> {
+        self.pool.read(|tx| list_users(tx, tenant_id, query, true))
+    }
+
+    /// Users by id in one query (for `$ref` look-ups and audit), missing ones left out.
+    pub fn users_by_ids(&self, tenant_id: ObjectId, ids: &[ObjectId]) -> Result<Vec<User>> {
+        self.pool.read(|tx| {
+            let mut users = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT {} FROM users WHERE tenant_id = $1 AND deleted_at IS NULL AND id IN ({})",
+                    user_columns(),
+                    placeholders.join(", ")
+                );
+                let mut values = vec![SqlValue::from(tenant_id)];
+                values.extend(chunk.iter().map(|id| SqlValue::from(*id)));
+                for row in tx.query(&sql, &values)? {
+                    users.push(user_from_row(&row)?);
+                }
+            }
+            crate::licenses::load_licenses(tx, &mut users)?;
+            Ok(users)
+        })
+    }
+}
+
+pub(crate) fn encode_password(hash: &PasswordHash) -> String {
+    match hash {
+        PasswordHash::Argon2id(phc) => phc.clone(),
+        PasswordHash::HmacSha256(hex) => format!("hmac-sha256:{hex}"),
+    }
+}
+
+pub fn decode_password(stored: &str) -> PasswordHash {
+    match stored.strip_prefix("hmac-sha256:") {
+        Some(hex) => PasswordHash::HmacSha256(hex.to_string()),
+        None => PasswordHash::Argon2id(stored.to_string()),
+    }
+}
+
+pub(crate) fn insert_user(
+    tx: &mut dyn Tx,
+    change: &Change,
+    user: &User,
+    password: Option<&PasswordHash>,
+) -> Result<()> {
+    check_domain(tx, change.tenant_id, &user.user_principal_name)?;
+    let columns = user_columns();
+    let count = FIXED_COLUMNS.len() + USER_ATTRIBUTES.len();
+    let placeholders: Vec<String> = (1..=count + 3).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO users ({columns}, tenant_id, upn_key, password_hash) VALUES ({})",
+        placeholders.join(", ")
+    );
+    let mut values = params![
+        user.id,
+        user.user_principal_name.as_ref(),
+        user.display_name.clone(),
+        user.mail_nickname.as_ref(),
+        user.account_enabled,
+        user.user_type.as_str(),
+        user.usage_location.map(|l| l.to_string()),
+        user.force_change_password_next_sign_in,
+        user.manager_id,
+        user.created,
+        user.deleted,
+        user.sign_in_sessions_valid_from,
+    ];
+    values.extend(attribute_params(&user.attributes));
+    values.push(change.tenant_id.into());
+    values.push(user.user_principal_name.key().into());
+    values.push(password.map(encode_password).into());
+    tx.execute(&sql, &values).map_err(unique_error)?;
+    write_user_values(tx, change.tenant_id, user)?;
+    audit(
+        tx,
+        change,
+        "Add user",
+        Some((user.id, user.user_principal_name.as_ref())),
+        None,
+        Some(audit_json(user)),
+    )
+}
+
+/// Writes every column of an existing user from `user`.
+fn write_user(tx: &mut dyn Tx, change: &Change, user: &User) -> Result<()> {
+    let mut assignments = vec![
+        "user_principal_name = $2".to_string(),
+        "upn_key = $3".into(),
+        "display_name = $4".into(),
+        "mail_nickname = $5".into(),
+        "account_enabled = $6".into(),
+        "user_type = $7".into(),
+        "usage_location = $8".into(),
+        "force_change_password = $9".into(),
+        "row_version = row_version + 1".into(),
+    ];
+    let first_attribute = 10;
+    for (offset, def) in USER_ATTRIBUTES.iter().enumerate() {
+        assignments.push(format!("{} = ${}", def.column, first_attribute + offset));
+    }
+    let sql = format!("UPDATE users SET {} WHERE id = $1", assignments.join(", "));
+    let mut values = params![
+        user.id,
+        user.user_principal_name.as_ref(),
+        user.user_principal_name.key(),
+        user.display_name.clone(),
+        user.mail_nickname.as_ref(),
+        user.account_enabled,
+        user.user_type.as_str(),
+        user.usage_location.map(|l| l.to_string()),
+        user.force_change_password_next_sign_in,
+    ];
+    values.extend(attribute_params(&user.attributes));
+    tx.execute(&sql, &values).map_err(unique_error)?;
+    write_user_values(tx, change.tenant_id, user)
+}
+
+fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {
+    let Some(user) = find_user(tx, change.tenant_id, &UserKey::Id(id), true)? else {
+        return Err(Error::NotFound {
+            kind: "deleted item",
+            id: id.to_string(),
+        });
+    };
+    tx.execute(
+        "DELETE FROM group_members WHERE member_id = $1",
+        &params![id],
+    )?;
+    tx.execute("DELETE FROM group_owners WHERE owner_id = $1", &params![id])?;
+    tx.execute(
+        "DELETE FROM role_assignments WHERE principal_id = $1",
+        &params![id],
+    )?;
+    tx.execute(
+        "UPDATE users SET manager_id = NULL WHERE manager_id = $1",
+        &params![id],
+    )?;
+    tx.execute("DELETE FROM users WHERE id = $1", &params![id])?;
+    audit(
+        tx,
+        change,
+        "Hard delete user",
+        Some((id, user.user_principal_name.as_ref())),
+        Some(audit_json(&user)),
+        None,
+    )
+}
+
+fn list_users(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    query: &crate::ListQuery,
+    deleted: bool,
+) -> Result<crate::Page<User>> {
+    let scope = if deleted {
+        "tenant_id = $1 AND deleted_at IS NOT NULL"
+    } else {
+        "tenant_id = $1 AND deleted_at IS NULL"
+    };
+    let (rows, next, count) = crate::query::list_rows(
+        tx,
+        &crate::query::UserSchema,
+        user_columns(),
+        scope,
+        params![tenant_id],
+        query,
+    )?;
+    let mut items = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
+    crate::licenses::load_licenses(tx, &mut items)?;
+    Ok(crate::Page { items, next, count })
+}

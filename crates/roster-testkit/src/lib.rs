@@ -1,0 +1,275 @@
+//! Black-box test support: [`spawn_app`] starts a real roster server on a free port with a
+//! fresh database, and [`TestApp`] talks to it as a client would.
+//!
+//! The store is chosen by the environment, so that one suite runs on both:
+//! - `ROSTER_TEST_DATABASE=sqlite` (the default): a temporary SQLite file per test;
+//! - `ROSTER_TEST_DATABASE=postgres`: a new database per test on the server at
+//!   `ROSTER_TEST_POSTGRES_URL` (for example `postgres://postgres@127.0.0.1:5433/postgres`).
+//!   Asking for PostgreSQL without a reachable server fails the test; it never falls back.
+
+use std::path::PathBuf;
+
+use reqwest::{Method, StatusCode};
+use roster_server::{Application, BootstrapCredentials, Config, Tls};
+use serde_json::Value as Json;
+
+pub const DOMAIN: &str = "contoso.example";
+pub const ADMIN_UPN: &str = "admin@contoso.example";
+pub const ADMIN_PASSWORD: &str = "Adm1n-Passw0rd!";
+pub const CLIENT_SECRET: &str = "test-client-secret-0123456789abcdef";
+
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT` (or https).
+    pub address: String,
+    pub client: reqwest::Client,
+    pub tenant_id: String,
+    pub client_id: String,
+    /// A token of the bootstrap app, which holds every application permission.
+    pub app_token: String,
+    pub certificate: Option<PathBuf>,
+    pub data_dir: tempfile::TempDir,
+    pub database_url: Option<String>,
+}
+
+#[derive(Default, Clone)]
+pub struct Options {
+    pub tls: bool,
+    pub demo_users: Option<usize>,
+}
+
+/// Starts a server with a new tenant (domain `contoso.example`, Global Administrator
+/// `admin@contoso.example`) and an app token.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temporary directory");
+    let database_url = test_database().await;
+    let client_id = uuid::Uuid::new_v4().to_string();
+    let mut config = Config::new(data_dir.path().to_path_buf());
+    config.listen = "127.0.0.1:0".parse().expect("address");
+    config.database_url = database_url.clone();
+    config.demo_users = options.demo_users;
+    config.tls = if options.tls {
+        Tls::SelfSigned
+    } else {
+        Tls::Off
+    };
+    config.bootstrap = BootstrapCredentials {
+        admin: Some(ADMIN_UPN.into()),
+        password: Some(ADMIN_PASSWORD.into()),
+        client_id: Some(client_id.clone()),
+        client_secret: Some(CLIENT_SECRET.into()),
+    };
+    let application = Application::build(config).await.expect("server starts");
+    let report = application
+        .bootstrap
+        .clone()
+        .expect("a new database bootstraps");
+    let scheme = if options.tls { "https" } else { "http" };
+    let address = format!("{scheme}://127.0.0.1:{}", application.port());
+    let certificate = application.certificate_path.clone();
+    tokio::spawn(application.run_until_stopped());
+    let mut builder = reqwest::Client::builder();
+    if let Some(path) = &certificate {
+        let pem = std::fs::read(path).expect("certificate file");
+        builder = builder
+            .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("pem certificate"));
+    }
+    let client = builder.build().expect("http client");
+    let mut app = TestApp {
+        address,
+        client,
+        tenant_id: report.tenant_id.to_string(),
+        client_id,
+        app_token: String::new(),
+        certificate,
+        data_dir,
+        database_url,
+    };
+    app.app_token = app
+        .client_credentials_token(&app.client_id.clone(), CLIENT_SECRET)
+        .await
+        .expect("app token");
+    app
+}
+
+/// A fresh PostgreSQL database when the environment asks for one, else `None` (SQLite).
+async fn test_database() -> Option<String> {
+    let backend = std::env::var("ROSTER_TEST_DATABASE").unwrap_or_else(|_| "sqlite".into());
+    match backend.as_str() {
+        "sqlite" => None,
+        "postgres" => {
+            let admin_url = std::env::var("ROSTER_TEST_POSTGRES_URL")
+                .expect("ROSTER_TEST_DATABASE=postgres needs ROSTER_TEST_POSTGRES_URL");
+            let name = format!("roster_test_{}", uuid::Uuid::new_v4().simple());
+            let create = format!("CREATE DATABASE {name}");
+            let url = admin_url.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls)
+                    .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {url}: {error}"));
+                client.batch_execute(&create).expect("create test database");
+            })
+            .await
+            .expect("postgres setup");
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(base, _)| base);
+            Some(format!("{base}/{name}"))
+        }
+        other => panic!("ROSTER_TEST_DATABASE must be sqlite or postgres, not {other}"),
+    }
+}
+
+/// A response's status and JSON body (`null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Json,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// The Graph error code of an error reply.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_default()
+    }
+
+    pub fn message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn client_credentials_token(
+        &self,
+        client_id: &str,
+        secret: &str,
+    ) -> Result<String, Reply> {
+        self.token(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", secret),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .await
+    }
+
+    pub async fn password_token(&self, username: &str, password: &str) -> Result<String, Reply> {
+        self.token(&[
+            ("grant_type", "password"),
+            ("username", username),
+            ("password", password),
+        ])
+        .await
+    }
+
+    async fn token(&self, form: &[(&str, &str)]) -> Result<String, Reply> {
+        let response = self
+            .client
+            .post(self.url(&format!("/{DOMAIN}/oauth2/v2.0/token")))
+            .form(form)
+            .send()
+            .await
+            .expect("token request");
+        let reply = to_reply(response).await;
+        match reply.body["access_token"].as_str() {
+            Some(token) if reply.status.is_success() => Ok(token.to_string()),
+            _ => Err(reply),
+        }
+    }
+
+    /// Sends a request with `token` and returns the reply; `path` starts with `/v1.0` or is absolute.
+    pub async fn call(&self, token: &str, method: Method, path: &str, body: Option<Json>) -> Reply {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            self.url(path)
+        };
+        let mut request = self.client.request(method, url).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        to_reply(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(&self.app_token, Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Json) -> Reply {
+        self.call(&self.app_token, Method::POST, path, Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Json) -> Reply {
+        self.call(&self.app_token, Method::PATCH, path, Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.call(&self.app_token, Method::DELETE, path, None).await
+    }
+
+    /// Creates a user with a generated password and returns its JSON (with `passwordProfile.password`).
+    pub async fn create_user(&self, alias: &str, extra: Json) -> Json {
+        let mut body = serde_json::json!({
+            "accountEnabled": true,
+            "displayName": alias,
+            "mailNickname": alias,
+            "userPrincipalName": format!("{alias}@{DOMAIN}"),
+        });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            for (key, value) in extra {
+                body.insert(key.clone(), value.clone());
+            }
+        }
+        let reply = self.post("/v1.0/users", body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "creating {alias}: {:?}",
+            reply.body
+        );
+        reply.body
+    }
+
+    /// Buys seats of a SKU through roster's own API; returns its skuId.
+    pub async fn buy(&self, sku_part_number: &str, seats: i64) -> String {
+        let reply = self
+            .post(
+                "/roster/v1/subscriptions",
+                serde_json::json!({ "skuPartNumber": sku_part_number, "seats": seats }),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "buying {sku_part_number}: {:?}",
+            reply.body
+        );
+        reply.body["skuId"].as_str().expect("skuId").to_string()
+    }
+}
+
+async fn to_reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("response body");
+    let body = if bytes.is_empty() {
+        Json::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    Reply {
+        status,
+        body,
+        headers,
+    }
+}
