@@ -100,10 +100,12 @@ pub enum Operation {
     ManageSubscriptions,
     ManageDomains,
     ManageRoles,
+    ReadContacts,
+    ManageContacts,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 19] = [
+    pub const ALL: [Operation; 21] = [
         Operation::ReadUsers,
         Operation::ReadGroups,
         Operation::ReadOrganization,
@@ -123,6 +125,8 @@ impl Operation {
         Operation::ManageSubscriptions,
         Operation::ManageDomains,
         Operation::ManageRoles,
+        Operation::ReadContacts,
+        Operation::ManageContacts,
     ];
 
     /// Operations on one user whose outcome depends on that user's roles.
@@ -150,7 +154,11 @@ impl Operation {
             GlobalReader,
         ];
         match self {
-            Operation::ReadUsers | Operation::ReadGroups | Operation::ReadOrganization => ADMINS,
+            Operation::ReadUsers
+            | Operation::ReadGroups
+            | Operation::ReadOrganization
+            | Operation::ReadContacts => ADMINS,
+            Operation::ManageContacts => &[GlobalAdministrator, UserAdministrator],
             Operation::ReadAuditLog => &[GlobalAdministrator, GlobalReader],
             Operation::CreateUser
             | Operation::UpdateUser
@@ -231,6 +239,10 @@ impl Operation {
             Operation::ManageSubscriptions => &["Organization.ReadWrite.All", DIRECTORY_WRITE],
             Operation::ManageDomains => &["Domain.ReadWrite.All", DIRECTORY_WRITE],
             Operation::ManageRoles => &["RoleManagement.ReadWrite.Directory"],
+            Operation::ReadContacts => {
+                &["OrgContact.Read.All", "Directory.Read.All", DIRECTORY_WRITE]
+            }
+            Operation::ManageContacts => &[DIRECTORY_WRITE],
         }
     }
 }
@@ -415,6 +427,14 @@ mod tests {
             (
                 Op::ManageRoles,
                 [true, false, false, false, false, false, false],
+            ),
+            (
+                Op::ReadContacts,
+                [true, true, true, true, true, true, false],
+            ),
+            (
+                Op::ManageContacts,
+                [true, true, false, false, false, false, false],
             ),
         ];
         assert_eq!(expected.len(), Op::ALL.len(), "every operation has a row");

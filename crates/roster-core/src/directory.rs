@@ -189,3 +189,26 @@ pub struct AuditRecord {
 
 /// How long a deleted user or group stays restorable.
 pub const RECYCLE_BIN_DAYS: i64 = 30;
+
+/// An external mail contact (Graph's `orgContact`): listed in the directory, no sign-in.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub id: ObjectId,
+    pub display_name: String,
+    pub mail: Option<String>,
+    /// The other properties, as listed in [`CONTACT_PROPERTIES`], in Graph's JSON.
+    pub properties: serde_json::Map<String, serde_json::Value>,
+    pub created: DateTime<Utc>,
+}
+
+/// A contact's descriptive properties and their length limits; `businessPhones` is a list.
+pub const CONTACT_PROPERTIES: &[(&str, usize)] = &[
+    ("givenName", 64),
+    ("surname", 64),
+    ("mailNickname", 64),
+    ("companyName", 64),
+    ("jobTitle", 128),
+    ("department", 64),
+    ("mobilePhone", 64),
+    ("businessPhones", 64),
+];

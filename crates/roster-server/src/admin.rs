@@ -26,6 +26,11 @@ pub fn router() -> Router<AppState> {
         .route("/roleAssignments", post(assign_role))
         .route("/domains", post(add_domain))
         .route("/auditLogs", get(audit_log))
+        .route("/contacts", post(crate::graph::contacts::create))
+        .route(
+            "/contacts/{id}",
+            patch(crate::graph::contacts::update).delete(crate::graph::contacts::delete),
+        )
 }
 
 async fn list_subscriptions(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {

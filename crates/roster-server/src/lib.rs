@@ -216,7 +216,7 @@ async fn request_scope(request: Request, next: Next) -> Response {
     response
 }
 
-/// Purges users deleted more than 30 days ago, hourly.
+/// Purges users and groups deleted more than 30 days ago, hourly.
 async fn purge_recycle_bin(store: Store) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -226,6 +226,7 @@ async fn purge_recycle_bin(store: Store) {
             let mut purged = 0;
             for tenant in store.tenants()? {
                 purged += store.purge_expired_users(tenant.id)?;
+                purged += store.purge_expired_groups(tenant.id)?;
             }
             Ok(purged)
         })

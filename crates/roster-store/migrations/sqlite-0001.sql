@@ -165,6 +165,18 @@ CREATE TABLE license_assignments (
 );
 CREATE INDEX license_assignments_sku ON license_assignments(tenant_id, sku_id);
 
+-- External mail contacts (Graph's orgContact): no sign-in, no licenses.
+CREATE TABLE contacts (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    display_name TEXT NOT NULL,
+    mail TEXT,
+    properties TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX contacts_display_name ON contacts(tenant_id, lower(display_name), id);
+CREATE UNIQUE INDEX contacts_mail_unique ON contacts(tenant_id, lower(mail));
+
 CREATE TABLE apps (
     client_id TEXT PRIMARY KEY,
     tenant_id TEXT NOT NULL REFERENCES tenants(id),

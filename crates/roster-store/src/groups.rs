@@ -258,25 +258,23 @@ impl Store {
     }
 
     pub fn purge_group(&self, change: &Change, id: ObjectId) -> Result<()> {
+        self.pool.write(|tx| purge(tx, change, id))
+    }
+
+    /// Purges every group deleted more than 30 days ago; returns how many.
+    pub fn purge_expired_groups(&self, tenant_id: ObjectId) -> Result<usize> {
+        let cutoff =
+            chrono::Utc::now() - chrono::Duration::days(roster_core::directory::RECYCLE_BIN_DAYS);
         self.pool.write(|tx| {
-            let group =
-                find_group(tx, change.tenant_id, id, true)?.ok_or_else(|| Error::NotFound {
-                    kind: "deleted item",
-                    id: id.to_string(),
-                })?;
-            tx.execute(
-                "DELETE FROM group_members WHERE member_id = $1",
-                &params![id],
+            let expired = tx.query(
+                "SELECT id FROM groups WHERE tenant_id = $1 AND deleted_at IS NOT NULL AND deleted_at < $2",
+                &params![tenant_id, cutoff],
             )?;
-            tx.execute("DELETE FROM groups WHERE id = $1", &params![id])?;
-            audit(
-                tx,
-                change,
-                "Hard delete group",
-                Some((id, &group.display_name)),
-                Some(audit_json(&group)),
-                None,
-            )
+            let change = Change::system(tenant_id);
+            for row in &expired {
+                purge(tx, &change, row.uuid(0).into())?;
+            }
+            Ok(expired.len())
         })
     }
 
@@ -412,6 +410,27 @@ impl Store {
         self.pool
             .read(|tx| Ok(require_user(tx, tenant_id, key)?.id))
     }
+}
+
+/// Deletes a group from the recycle bin for good.
+fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {
+    let group = find_group(tx, change.tenant_id, id, true)?.ok_or_else(|| Error::NotFound {
+        kind: "deleted item",
+        id: id.to_string(),
+    })?;
+    tx.execute(
+        "DELETE FROM group_members WHERE member_id = $1",
+        &params![id],
+    )?;
+    tx.execute("DELETE FROM groups WHERE id = $1", &params![id])?;
+    audit(
+        tx,
+        change,
+        "Hard delete group",
+        Some((id, &group.display_name)),
+        Some(audit_json(&group)),
+        None,
+    )
 }
 
 fn add_member(tx: &mut dyn Tx, change: &Change, group: &Group, member_id: ObjectId) -> Result<()> {

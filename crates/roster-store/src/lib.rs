@@ -5,6 +5,7 @@
 //! one transaction, written once over [`db::Tx`] and run on either backend.
 //! The methods block: the server calls them from `spawn_blocking`.
 
+mod contacts;
 pub mod db;
 mod directory;
 mod groups;
@@ -214,4 +215,66 @@ pub(crate) fn audit(
         ],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_core::directory::{Tenant, User, UserType};
+    use roster_core::types::{DomainName, MailNickname, UserPrincipalName};
+
+    fn user(upn: &str) -> User {
+        let now = Utc::now();
+        User {
+            id: ObjectId::new(),
+            user_principal_name: UserPrincipalName::parse(upn).unwrap(),
+            display_name: upn.into(),
+            mail_nickname: MailNickname::parse("x").unwrap(),
+            account_enabled: true,
+            user_type: UserType::Member,
+            usage_location: None,
+            force_change_password_next_sign_in: false,
+            manager_id: None,
+            created: now,
+            deleted: None,
+            sign_in_sessions_valid_from: now,
+            attributes: Default::default(),
+            licenses: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_recycle_bin_keeps_users_for_thirty_days() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
+        let tenant = Tenant {
+            id: ObjectId::new(),
+            display_name: "T".into(),
+            default_usage_location: None,
+            created: Utc::now(),
+        };
+        store
+            .create_tenant(&tenant, &DomainName::parse("t.example").unwrap())
+            .unwrap();
+        let mut change = Change::system(tenant.id);
+        let (old, recent) = (user("old@t.example"), user("recent@t.example"));
+        store.create_user(&change, &old, None).unwrap();
+        store.create_user(&change, &recent, None).unwrap();
+        change.at = Utc::now() - chrono::Duration::days(31);
+        store.delete_user(&change, &UserKey::Id(old.id)).unwrap();
+        change.at = Utc::now() - chrono::Duration::days(29);
+        store.delete_user(&change, &UserKey::Id(recent.id)).unwrap();
+
+        assert_eq!(store.purge_expired_users(tenant.id).unwrap(), 1);
+        assert!(matches!(
+            store.get_deleted_user(tenant.id, old.id),
+            Err(Error::NotFound { .. })
+        ));
+        assert!(store.get_deleted_user(tenant.id, recent.id).is_ok());
+        let log = store.audit_log(tenant.id, 10).unwrap();
+        assert!(
+            log.iter()
+                .any(|r| r.operation == "Hard delete user" && r.target_id == Some(old.id))
+        );
+    }
 }

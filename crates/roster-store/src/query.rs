@@ -204,6 +204,54 @@ impl Schema for GroupSchema {
     }
 }
 
+pub(crate) struct ContactSchema;
+
+impl Schema for ContactSchema {
+    fn table(&self) -> &'static str {
+        "contacts"
+    }
+
+    fn column(&self, path: &str) -> Option<Column> {
+        match path.to_ascii_lowercase().as_str() {
+            "id" => Some(Column {
+                sql: "id",
+                kind: ColumnKind::Id,
+            }),
+            "displayname" => Some(Column {
+                sql: "display_name",
+                kind: ColumnKind::Text,
+            }),
+            "mail" => Some(Column {
+                sql: "mail",
+                kind: ColumnKind::Text,
+            }),
+            "createddatetime" => Some(Column {
+                sql: "created_at",
+                kind: ColumnKind::Timestamp,
+            }),
+            _ => None,
+        }
+    }
+
+    fn collection(&self, _: &str) -> Option<Collection> {
+        None
+    }
+
+    fn searchable(&self, property: &str) -> Option<Column> {
+        ["displayName", "mail"]
+            .iter()
+            .find(|name| name.eq_ignore_ascii_case(property))
+            .and_then(|name| self.column(name))
+    }
+
+    fn sortable(&self, property: &str) -> Option<Column> {
+        ["id", "displayName"]
+            .iter()
+            .find(|name| name.eq_ignore_ascii_case(property))
+            .and_then(|name| self.column(name))
+    }
+}
+
 /// Accumulates SQL text and its parameters; placeholders are numbered as they are added.
 pub(crate) struct SqlBuilder {
     pub params: Vec<SqlValue>,

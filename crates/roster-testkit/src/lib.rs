@@ -198,6 +198,33 @@ impl TestApp {
         to_reply(request.send().await.expect("request sent")).await
     }
 
+    /// Starts another server on this one's database, as when several roster servers share one
+    /// PostgreSQL database; returns its address. Tokens of either server work on both.
+    pub async fn spawn_peer(&self) -> String {
+        let mut config = Config::new(self.data_dir.path().to_path_buf());
+        config.listen = "127.0.0.1:0".parse().expect("address");
+        config.database_url = self.database_url.clone();
+        if self.certificate.is_some() {
+            config.tls = Tls::SelfSigned;
+        }
+        let peer = Application::build(config).await.expect("peer starts");
+        assert!(
+            peer.bootstrap.is_none(),
+            "the peer finds the existing tenant"
+        );
+        let address = format!(
+            "{}://127.0.0.1:{}",
+            if self.certificate.is_some() {
+                "https"
+            } else {
+                "http"
+            },
+            peer.port()
+        );
+        tokio::spawn(peer.run_until_stopped());
+        address
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.call(&self.app_token, Method::GET, path, None).await
     }

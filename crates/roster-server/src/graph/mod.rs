@@ -1,6 +1,7 @@
 //! The Graph-compatible API at `/v1.0`.
 
 mod batch;
+pub(crate) mod contacts;
 mod directory;
 mod groups;
 pub mod json;
@@ -61,6 +62,8 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(groups::remove_owner),
         )
         .route("/groups/{id}/memberOf", get(groups::member_of))
+        .route("/contacts", get(contacts::list))
+        .route("/contacts/{id}", get(contacts::get))
         .route("/subscribedSkus", get(directory::subscribed_skus))
         .route("/subscribedSkus/{id}", get(directory::subscribed_sku))
         .route("/domains", get(directory::domains))

@@ -178,3 +178,70 @@ async fn group_kinds_are_validated() {
         assert_eq!(reply.status, expected, "{flags}: {:?}", reply.body);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contacts_are_kept_in_the_directory() {
+    let app = spawn_app().await;
+    let created = app
+        .post("/roster/v1/contacts", json!({ "displayName": "Pat Supplier", "mail": "pat@supplier.example", "companyName": "Supplier", "businessPhones": ["+31 10 1234567"] }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let duplicate = app
+        .post(
+            "/roster/v1/contacts",
+            json!({ "displayName": "Pat again", "mail": "PAT@supplier.example" }),
+        )
+        .await;
+    assert_eq!(
+        duplicate.body["error"]["details"][0]["code"],
+        "ObjectConflict"
+    );
+    let invalid = app
+        .post(
+            "/roster/v1/contacts",
+            json!({ "displayName": "X", "mail": "not-mail" }),
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
+    let unknown = app
+        .post(
+            "/roster/v1/contacts",
+            json!({ "displayName": "X", "password": "x" }),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+
+    let listed = app
+        .get("/v1.0/contacts?$filter=startsWith(displayName,'pat')")
+        .await;
+    assert_eq!(listed.body["value"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        listed.body["value"][0]["@odata.type"],
+        "#microsoft.graph.orgContact"
+    );
+    assert_eq!(listed.body["value"][0]["companyName"], "Supplier");
+    assert_eq!(
+        app.patch(
+            &format!("/roster/v1/contacts/{id}"),
+            json!({ "jobTitle": "Buyer" })
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/v1.0/contacts/{id}")).await.body["jobTitle"],
+        "Buyer"
+    );
+    assert_eq!(
+        app.delete(&format!("/roster/v1/contacts/{id}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/v1.0/contacts/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

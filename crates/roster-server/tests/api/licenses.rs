@@ -268,3 +268,59 @@ async fn seats_are_never_over_assigned() {
     .await;
     assert_eq!(suspended.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_database_never_over_assign() {
+    let app = spawn_app().await;
+    let peer = app.spawn_peer().await;
+    let sku = app.buy("POWER_BI_PRO", 3).await;
+    let mut users = Vec::new();
+    for index in 0..16 {
+        users.push(
+            app.create_user(&format!("peer{index}"), json!({ "usageLocation": "DE" }))
+                .await["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    // Half the requests go to each server, all at once, for three seats.
+    let attempts = users.iter().enumerate().map(|(index, user)| {
+        let app = &app;
+        let url = if index % 2 == 0 {
+            app.url(&format!("/v1.0/users/{user}/assignLicense"))
+        } else {
+            format!("{peer}/v1.0/users/{user}/assignLicense")
+        };
+        let body = json!({ "addLicenses": [{ "skuId": sku }], "removeLicenses": [] });
+        async move {
+            app.call(&app.app_token, reqwest::Method::POST, &url, Some(body))
+                .await
+        }
+    });
+    let replies = futures::future::join_all(attempts).await;
+    let winners = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    assert_eq!(
+        winners,
+        3,
+        "{:?}",
+        replies
+            .iter()
+            .map(|r| (r.status, r.message().to_string()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(consumed(&app, &sku).await, 3);
+    let holders = app
+        .get(&format!(
+            "/v1.0/users?$filter=assignedLicenses/any(x:x/skuId%20eq%20{sku})&$top=999"
+        ))
+        .await;
+    assert_eq!(
+        holders.body["value"].as_array().unwrap().len(),
+        3,
+        "consumedUnits equals the holders"
+    );
+}

@@ -216,8 +216,9 @@ async fn bad_input_gets_graph_errors_and_writes_nothing() {
     );
     assert!(body["error"]["innerError"]["request-id"].is_string());
 
-    let oversized = app
-        .client
+    // A separate client: the server answers before reading the whole body and closes that
+    // connection, which must not break the shared client's pool.
+    let oversized = reqwest::Client::new()
         .post(app.url("/v1.0/users"))
         .bearer_auth(&app.app_token)
         .header("content-type", "application/json")

@@ -1,0 +1,434 @@
+//! Benchmarks of a real roster server, with their baselines measured in the same run.
+//!
+//! `cargo run --release -p roster-bench -- --users 100000` builds nothing itself: it starts the
+//! `roster` binary next to it (build it with `cargo build --release -p roster-cli`) on a fresh
+//! embedded database, drives it over HTTP, and prints a Markdown table for BENCHMARKS.md.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+#[derive(Parser)]
+struct Args {
+    /// Users to create without a password (roster generates one).
+    #[arg(long, default_value_t = 100_000)]
+    users: usize,
+    /// Users to create with an administrator-chosen password (Argon2id-bound).
+    #[arg(long, default_value_t = 1_000)]
+    hashed_users: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Filter requests per query for the latency percentiles.
+    #[arg(long, default_value_t = 2_000)]
+    filter_requests: usize,
+    /// The roster binary (default: next to this one).
+    #[arg(long)]
+    roster: Option<PathBuf>,
+    /// Keep the server's data directory here instead of a temporary one.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+const DOMAIN: &str = "bench.example";
+const CLIENT_ID: &str = "8b0c5d52-7c8e-4d7a-9f3e-2f5c8a1b6d40";
+const SECRET: &str = "bench-secret-0123456789abcdef0123";
+const DEPARTMENTS: [&str; 8] = [
+    "Sales",
+    "Marketing",
+    "Finance",
+    "Engineering",
+    "Operations",
+    "Legal",
+    "Support",
+    "Research",
+];
+const FIRST: [&str; 16] = [
+    "Adele", "Alex", "Bianca", "Adam", "Daan", "Debra", "Diego", "Emma", "Femke", "Grady",
+    "Adriana", "Isaiah", "Joni", "Lars", "Megan", "Noah",
+];
+
+struct Server {
+    child: tokio::process::Child,
+    base: String,
+    pid: u32,
+}
+
+async fn start_server(binary: &PathBuf, data_dir: &std::path::Path) -> anyhow::Result<Server> {
+    let mut child = tokio::process::Command::new(binary)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--domain",
+            DOMAIN,
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .env("ROSTER_BOOTSTRAP_CLIENT_ID", CLIENT_ID)
+        .env("ROSTER_BOOTSTRAP_CLIENT_SECRET", SECRET)
+        .env("ROSTER_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let pid = child.id().context("server pid")?;
+    let mut lines = BufReader::new(child.stdout.take().context("server stdout")?).lines();
+    while let Some(line) = lines.next_line().await? {
+        if let Some(address) = line.strip_prefix("roster is listening on ") {
+            let base = address.trim().to_string();
+            // Keep draining stdout so the server never blocks on a full pipe.
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            return Ok(Server { child, base, pid });
+        }
+    }
+    bail!("the server exited before listening")
+}
+
+fn resident_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmRSS:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted[index]
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+/// Raw Argon2id throughput on every core at roster's parameters: the ceiling for creating users
+/// with human-chosen passwords.
+fn argon2_hashes_per_second(seconds: f64) -> f64 {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let started = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|thread| {
+            std::thread::spawn(move || {
+                let mut count = 0u64;
+                let begin = Instant::now();
+                while begin.elapsed().as_secs_f64() < seconds {
+                    let _ = roster_server::auth::hash_human_password(&format!(
+                        "Bench-Passw0rd-{thread}-{count}"
+                    ));
+                    count += 1;
+                }
+                count
+            })
+        })
+        .collect();
+    let total: u64 = handles
+        .into_iter()
+        .map(|h| h.join().expect("hash thread"))
+        .sum();
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Creates `count` users with `clients` concurrent clients, one request each; returns users/s
+/// and the per-request latencies.
+async fn create_users(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    prefix: &str,
+    count: usize,
+    clients: usize,
+    password: bool,
+) -> anyhow::Result<(f64, Vec<Duration>)> {
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers = (0..clients).map(|_| {
+        let (client, next) = (client.clone(), next.clone());
+        let url = format!("{base}/v1.0/users");
+        let token = token.to_string();
+        let prefix = prefix.to_string();
+        async move {
+            let mut latencies = Vec::new();
+            loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if index >= count {
+                    return Ok::<_, anyhow::Error>(latencies);
+                }
+                let first = FIRST[index % FIRST.len()];
+                let mut body = json!({
+                    "accountEnabled": true,
+                    "displayName": format!("{first} {prefix}{index}"),
+                    "mailNickname": format!("{prefix}{index}"),
+                    "userPrincipalName": format!("{prefix}{index}@{DOMAIN}"),
+                    "department": DEPARTMENTS[index % DEPARTMENTS.len()],
+                    "jobTitle": "Analyst",
+                    "usageLocation": "NL",
+                });
+                if password {
+                    body["passwordProfile"] = json!({ "password": format!("Bench-Passw0rd-{index}"), "forceChangePasswordNextSignIn": true });
+                }
+                let sent = Instant::now();
+                let response = client.post(&url).bearer_auth(&token).json(&body).send().await?;
+                let status = response.status();
+                let _ = response.bytes().await?;
+                latencies.push(sent.elapsed());
+                if status != reqwest::StatusCode::CREATED {
+                    bail!("creating user {index}: HTTP {status}");
+                }
+            }
+        }
+    });
+    let mut latencies = Vec::with_capacity(count);
+    for result in futures::future::join_all(workers).await {
+        latencies.extend(result?);
+    }
+    let rate = count as f64 / started.elapsed().as_secs_f64();
+    latencies.sort();
+    Ok((rate, latencies))
+}
+
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> anyhow::Result<Value> {
+    let response = client.get(url).bearer_auth(token).send().await?;
+    let status = response.status();
+    let body: Value = response.json().await?;
+    if !status.is_success() {
+        bail!("GET {url}: HTTP {status}: {body}");
+    }
+    Ok(body)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let binary = match args.roster {
+        Some(path) => path,
+        None => std::env::current_exe()?.with_file_name("roster"),
+    };
+    let temporary = tempfile::tempdir()?;
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| temporary.path().to_path_buf());
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+
+    eprintln!("measuring raw Argon2id throughput (baseline) ...");
+    let argon2_before = argon2_hashes_per_second(5.0);
+
+    let server = start_server(&binary, &data_dir).await?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients * 2)
+        .build()?;
+    let token_reply: Value = client
+        .post(format!("{}/{DOMAIN}/oauth2/v2.0/token", server.base))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", SECRET),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = token_reply["access_token"]
+        .as_str()
+        .context("token")?
+        .to_string();
+    let rss_empty = resident_mib(server.pid);
+
+    // Baseline: the same clients sending the cheapest authenticated request.
+    eprintln!("measuring the request baseline ...");
+    let baseline_started = Instant::now();
+    let baseline_requests = 4_000;
+    let probes = (0..args.clients).map(|_| {
+        let (client, url, token) = (
+            client.clone(),
+            format!("{}/v1.0/domains", server.base),
+            token.clone(),
+        );
+        async move {
+            for _ in 0..baseline_requests / args.clients {
+                client
+                    .get(&url)
+                    .bearer_auth(&token)
+                    .send()
+                    .await?
+                    .bytes()
+                    .await?;
+            }
+            Ok::<_, anyhow::Error>(())
+        }
+    });
+    for result in futures::future::join_all(probes).await {
+        result?;
+    }
+    let baseline_rate = baseline_requests as f64 / baseline_started.elapsed().as_secs_f64();
+    rows.push((
+        "authenticated GET /v1.0/domains, 8 clients (baseline)".into(),
+        format!("{baseline_rate:.0} requests/s"),
+        "".into(),
+    ));
+
+    eprintln!("creating {} users without a password ...", args.users);
+    let (rate, latencies) = create_users(
+        &client,
+        &server.base,
+        &token,
+        "u",
+        args.users,
+        args.clients,
+        false,
+    )
+    .await?;
+    rows.push((
+        format!(
+            "create {} users, generated passwords, {} clients",
+            args.users, args.clients
+        ),
+        format!(
+            "{rate:.0} users/s (p50 {:.2} ms, p99 {:.2} ms)",
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.99))
+        ),
+        format!(
+            "{:.2} × baseline request rate; target ≥ 2,000 users/s",
+            rate / baseline_rate
+        ),
+    ));
+
+    eprintln!(
+        "creating {} users with administrator-chosen passwords ...",
+        args.hashed_users
+    );
+    let (hashed_rate, _) = create_users(
+        &client,
+        &server.base,
+        &token,
+        "h",
+        args.hashed_users,
+        args.clients,
+        true,
+    )
+    .await?;
+    let argon2_after = argon2_hashes_per_second(5.0);
+    let argon2 = (argon2_before + argon2_after) / 2.0;
+    rows.push((
+        "raw Argon2id (m=19 MiB, t=2, p=1) on all cores (baseline)".into(),
+        format!("{argon2:.1} hashes/s (before {argon2_before:.1}, after {argon2_after:.1})"),
+        "".into(),
+    ));
+    rows.push((
+        format!(
+            "create {} users, administrator-chosen passwords, {} clients",
+            args.hashed_users, args.clients
+        ),
+        format!("{hashed_rate:.1} users/s"),
+        format!(
+            "{:.0}% of raw Argon2id; target ≥ 90%",
+            100.0 * hashed_rate / argon2
+        ),
+    ));
+
+    let total_users = args.users + args.hashed_users + 1;
+    eprintln!("paging through all {total_users} users ...");
+    let mut page_times = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let mut url = format!("{}/v1.0/users?$top=999", server.base);
+        let mut seen = 0;
+        loop {
+            let page = get_json(&client, &url, &token).await?;
+            seen += page["value"].as_array().map_or(0, Vec::len);
+            match page["@odata.nextLink"].as_str() {
+                Some(next) => url = next.to_string(),
+                None => break,
+            }
+        }
+        if seen != total_users {
+            bail!("paging saw {seen} users, expected {total_users}");
+        }
+        page_times.push(started.elapsed().as_secs_f64());
+    }
+    rows.push((
+        format!("page through all {total_users} users with $top=999"),
+        format!(
+            "{:.2} s median of 5 (min {:.2}, max {:.2})",
+            median(page_times.clone()),
+            page_times.iter().cloned().fold(f64::MAX, f64::min),
+            page_times.iter().cloned().fold(0.0, f64::max)
+        ),
+        "target < 2 s".into(),
+    ));
+
+    for (label, filter) in [
+        (
+            "$filter department eq 'Sales' ($top=100)",
+            "department%20eq%20'Sales'&$top=100",
+        ),
+        (
+            "$filter startsWith(displayName,'Ad') ($top=100)",
+            "startsWith(displayName,'Ad')&$top=100",
+        ),
+    ] {
+        eprintln!("timing {label} ...");
+        let url = format!("{}/v1.0/users?$filter={filter}", server.base);
+        let mut latencies = Vec::with_capacity(args.filter_requests);
+        for _ in 0..args.filter_requests {
+            let started = Instant::now();
+            let page = get_json(&client, &url, &token).await?;
+            latencies.push(started.elapsed());
+            if page["value"].as_array().is_none_or(Vec::is_empty) {
+                bail!("{label} matched nothing");
+            }
+        }
+        latencies.sort();
+        rows.push((
+            format!("{label}, {} sequential requests", args.filter_requests),
+            format!(
+                "p50 {:.2} ms, p99 {:.2} ms",
+                ms(percentile(&latencies, 0.5)),
+                ms(percentile(&latencies, 0.99))
+            ),
+            "target p99 < 10 ms".into(),
+        ));
+    }
+
+    let rss = resident_mib(server.pid);
+    rows.push((
+        format!("server resident memory with {total_users} users"),
+        format!("{rss:.0} MiB (empty tenant: {rss_empty:.0} MiB)"),
+        "".into(),
+    ));
+    let database_mib = std::fs::metadata(data_dir.join("roster.db"))
+        .map_or(f64::NAN, |m| m.len() as f64 / 1048576.0);
+    rows.push((
+        "embedded database file".into(),
+        format!("{database_mib:.0} MiB"),
+        "".into(),
+    ));
+    drop(server.child);
+
+    println!("| measurement | result | against |");
+    println!("| --- | --- | --- |");
+    for (what, result, against) in rows {
+        println!("| {what} | {result} | {against} |");
+    }
+    Ok(())
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
