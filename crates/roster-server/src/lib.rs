@@ -130,6 +130,9 @@ impl Application {
             keys,
             public_url: config.public_url.clone(),
             router: Arc::new(OnceLock::new()),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         };
         let router = app_router(state.clone(), scheme);
         let _ = state.router.set(router.clone());

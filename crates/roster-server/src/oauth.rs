@@ -31,12 +31,20 @@ pub fn router() -> Router<AppState> {
 }
 
 /// An OAuth error body (RFC 6749 section 5.2) with Entra's extra fields.
+/// `description` starts with Entra's `AADSTSnnnn:` code, which MSAL reads from `error_codes`.
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let code: Option<u64> = description
+        .strip_prefix("AADSTS")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|digits| digits.parse().ok());
+    let request_id = crate::error::current_request_id();
     let body = json!({
         "error": error,
         "error_description": description,
+        "error_codes": code.into_iter().collect::<Vec<_>>(),
         "timestamp": Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string(),
-        "trace_id": crate::error::current_request_id(),
+        "trace_id": request_id,
+        "correlation_id": request_id,
     });
     (status, Json(body)).into_response()
 }
@@ -71,6 +79,10 @@ async fn discovery(
     let base = state.base_url(&parts);
     Json(json!({
         "issuer": issuer(&base, tenant_id),
+        // Required by OpenID Connect Discovery 1.0 and by MSAL, which rejects a document without
+        // it (msal-common isOpenIdConfigResponse) and takes the tenant id from its first path
+        // segment. Entra ID publishes it at this path.
+        "authorization_endpoint": format!("{base}/{tenant_id}/oauth2/v2.0/authorize"),
         "token_endpoint": format!("{base}/{tenant_id}/oauth2/v2.0/token"),
         "jwks_uri": format!("{base}/{tenant_id}/discovery/v2.0/keys"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
@@ -204,24 +216,25 @@ async fn token(
             let keys = state.keys.clone();
             // Argon2id verification runs on the blocking pool; an unknown user costs the same
             // as a wrong password, so timing does not reveal which names exist.
-            let verified = tokio::task::spawn_blocking(move || {
-                let stored = found.as_ref().and_then(|(_, _, hash, _)| hash.clone());
-                static DUMMY: std::sync::OnceLock<roster_core::directory::PasswordHash> =
-                    std::sync::OnceLock::new();
-                let hash = stored
-                    .as_deref()
-                    .map(roster_store::decode_password)
-                    .unwrap_or_else(|| {
-                        DUMMY
-                            .get_or_init(|| {
-                                crate::auth::hash_human_password("roster-timing-equaliser")
-                            })
-                            .clone()
-                    });
-                let ok = keys.verify_password(&password, &hash) && stored.is_some();
-                (found, ok)
-            })
-            .await;
+            let verified = state
+                .with_hashing(move || {
+                    let stored = found.as_ref().and_then(|(_, _, hash, _)| hash.clone());
+                    static DUMMY: std::sync::OnceLock<roster_core::directory::PasswordHash> =
+                        std::sync::OnceLock::new();
+                    let hash = stored
+                        .as_deref()
+                        .map(roster_store::decode_password)
+                        .unwrap_or_else(|| {
+                            DUMMY
+                                .get_or_init(|| {
+                                    crate::auth::hash_human_password("roster-timing-equaliser")
+                                })
+                                .clone()
+                        });
+                    let ok = keys.verify_password(&password, &hash) && stored.is_some();
+                    (found, ok)
+                })
+                .await;
             let Ok((Some((user_tenant, user, _, _)), true)) = verified else {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,

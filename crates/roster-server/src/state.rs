@@ -17,6 +17,9 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The whole router, for `$batch` to send its requests through.
     pub router: Arc<OnceLock<Router>>,
+    /// One permit per core for Argon2id: more hashes at once than cores only thrash the
+    /// caches (each takes 19 MiB), so requests queue here instead.
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -31,6 +34,40 @@ impl AppState {
             .await
             .map_err(ApiError::internal)?
             .map_err(ApiError::from)
+    }
+
+    /// The hash to store for a password profile: Argon2id for a human-chosen password, or a
+    /// keyed hash of a freshly generated one (returned so that it can be shown once).
+    pub async fn password_hash(
+        &self,
+        profile: Option<&crate::graph::json::PasswordProfile>,
+    ) -> ApiResult<(roster_core::directory::PasswordHash, Option<String>)> {
+        match profile.and_then(|p| p.password.clone()) {
+            Some(password) => {
+                let hash = self
+                    .with_hashing(move || crate::auth::hash_human_password(&password))
+                    .await?;
+                Ok((hash, None))
+            }
+            None => {
+                let generated = crate::auth::generate_password();
+                Ok((
+                    self.keys.generated_password_hash(&generated),
+                    Some(generated),
+                ))
+            }
+        }
+    }
+
+    /// Runs Argon2id work (hashing or verifying) on the blocking pool, one per core at a time.
+    pub async fn with_hashing<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> ApiResult<T> {
+        let _permit = self.hashing.acquire().await.map_err(ApiError::internal)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(ApiError::internal)
     }
 
     /// The scheme and host the client used (or the configured public URL), for absolute links

@@ -80,15 +80,15 @@ CREATE INDEX users_tenant_id ON users(tenant_id, id);
 CREATE INDEX users_display_name ON users(tenant_id, lower(display_name), id);
 CREATE INDEX users_mail_nickname ON users(tenant_id, lower(mail_nickname), id);
 CREATE INDEX users_created ON users(tenant_id, created_at, id);
-CREATE INDEX users_department ON users(tenant_id, lower(department));
-CREATE INDEX users_job_title ON users(tenant_id, lower(job_title));
-CREATE INDEX users_country ON users(tenant_id, lower(country));
-CREATE INDEX users_usage_location ON users(tenant_id, lower(usage_location));
-CREATE INDEX users_mail ON users(tenant_id, lower(mail));
-CREATE INDEX users_given_name ON users(tenant_id, lower(given_name));
-CREATE INDEX users_surname ON users(tenant_id, lower(surname));
+CREATE INDEX users_department ON users(tenant_id, lower(department), id);
+CREATE INDEX users_job_title ON users(tenant_id, lower(job_title), id);
+CREATE INDEX users_country ON users(tenant_id, lower(country), id);
+CREATE INDEX users_usage_location ON users(tenant_id, lower(usage_location), id);
+CREATE INDEX users_mail ON users(tenant_id, lower(mail), id);
+CREATE INDEX users_given_name ON users(tenant_id, lower(given_name), id);
+CREATE INDEX users_surname ON users(tenant_id, lower(surname), id);
 CREATE INDEX users_manager ON users(manager_id);
-CREATE INDEX users_deleted ON users(tenant_id, deleted_at);
+CREATE INDEX users_deleted ON users(tenant_id, deleted_at) WHERE deleted_at IS NOT NULL;
 
 -- The items of list-valued attributes (otherMails, proxyAddresses, businessPhones), one row
 -- each, so that `any()` filters use an index on both backends.

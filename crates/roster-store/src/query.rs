@@ -632,6 +632,25 @@ pub(crate) fn translate_search(
     Ok(format!("({})", parts.join(joiner)))
 }
 
+/// Without `$orderby`, a page of `startsWith(p, …)` is ordered by `p`: the index on `p` then
+/// yields the page in order, where ordering by id would sort every match first. Graph promises
+/// no order without `$orderby`, so either is faithful.
+fn implied_order(schema: &dyn Schema, filter: Option<&Expr>) -> Option<SortKey> {
+    match filter? {
+        Expr::StartsWith { property, .. } => {
+            let path = path_text(property);
+            schema.sortable(&path).map(|_| SortKey {
+                property: path,
+                descending: false,
+            })
+        }
+        Expr::And(left, right) => {
+            implied_order(schema, Some(left)).or_else(|| implied_order(schema, Some(right)))
+        }
+        _ => None,
+    }
+}
+
 /// The `ORDER BY` expression for a sort key, and the column it reads for the cursor.
 pub(crate) fn sort_expression(
     schema: &dyn Schema,
@@ -676,7 +695,12 @@ pub(crate) fn list_rows(
     } else {
         None
     };
-    let sort = sort_expression(schema, query.order.as_ref())?;
+    let implied = query
+        .order
+        .is_none()
+        .then(|| implied_order(schema, query.filter.as_ref()))
+        .flatten();
+    let sort = sort_expression(schema, query.order.as_ref().or(implied.as_ref()))?;
     let descending = sort.as_ref().is_some_and(|(_, _, descending)| *descending);
     let (comparison, direction) = if descending {
         ("<", "DESC")

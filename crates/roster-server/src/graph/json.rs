@@ -6,7 +6,7 @@
 use chrono::Utc;
 use roster_core::attributes::{Access, AttrValue, USER_ATTRIBUTES, format_datetime};
 use roster_core::catalog::Catalog;
-use roster_core::directory::{Group, GroupKind, PasswordHash, User, UserType};
+use roster_core::directory::{Group, GroupKind, User, UserType};
 use roster_core::types::{MailNickname, ObjectId, UsageLocation, UserPrincipalName};
 use roster_store::UserUpdate;
 use serde_json::{Map, Value as Json, json};
@@ -30,96 +30,126 @@ pub const USER_DEFAULT_PROPERTIES: &[&str] = &[
     "id",
 ];
 
-/// Every property of a user, as `$select` can name them.
-pub fn user_json(user: &User) -> Object {
+/// The user's properties that are not in the attribute table.
+const USER_FIXED_PROPERTIES: &[&str] = &[
+    "id",
+    "userPrincipalName",
+    "displayName",
+    "mailNickname",
+    "accountEnabled",
+    "userType",
+    "usageLocation",
+    "createdDateTime",
+    "deletedDateTime",
+    "signInSessionsValidFromDateTime",
+    "passwordProfile",
+    "assignedLicenses",
+    "licenseAssignmentStates",
+    "assignedPlans",
+];
+
+/// Every top-level property of a user, in Graph's spelling.
+fn user_properties() -> impl Iterator<Item = &'static str> {
+    let mut attributes: Vec<&'static str> = USER_ATTRIBUTES
+        .iter()
+        .map(|def| def.json_property())
+        .collect();
+    attributes.dedup();
+    USER_FIXED_PROPERTIES.iter().copied().chain(attributes)
+}
+
+/// One property of a user, computed only when asked for (`assignedPlans` expands every
+/// service plan of every license, which a page of 999 users should not pay for unasked).
+pub fn user_property(user: &User, name: &str) -> Json {
+    match name {
+        "id" => user.id.to_string().into(),
+        "userPrincipalName" => user.user_principal_name.as_ref().into(),
+        "displayName" => user.display_name.clone().into(),
+        "mailNickname" => user.mail_nickname.as_ref().into(),
+        "accountEnabled" => user.account_enabled.into(),
+        "userType" => user.user_type.as_str().into(),
+        "usageLocation" => user.usage_location.map(|l| l.to_string()).into(),
+        "createdDateTime" => format_datetime(&user.created).into(),
+        "deletedDateTime" => user.deleted.as_ref().map(format_datetime).into(),
+        "signInSessionsValidFromDateTime" => {
+            format_datetime(&user.sign_in_sessions_valid_from).into()
+        }
+        "passwordProfile" => Json::Null,
+        "assignedLicenses" => user
+            .licenses
+            .iter()
+            .map(|a| json!({ "skuId": a.sku_id, "disabledPlans": a.disabled_plans }))
+            .collect(),
+        "licenseAssignmentStates" => user
+            .licenses
+            .iter()
+            .map(|a| {
+                json!({
+                    "skuId": a.sku_id,
+                    "disabledPlans": a.disabled_plans,
+                    "assignedByGroup": null,
+                    "state": "Active",
+                    "error": "None",
+                    "lastUpdatedDateTime": null,
+                })
+            })
+            .collect(),
+        "assignedPlans" => {
+            let catalog = Catalog::builtin();
+            let mut plans = Vec::new();
+            for assignment in &user.licenses {
+                let Some(sku) = catalog.by_sku_id(assignment.sku_id.as_uuid()) else {
+                    continue;
+                };
+                for plan in &sku.service_plans {
+                    let disabled = assignment.disabled_plans.contains(&plan.service_plan_id);
+                    plans.push(json!({
+                        "assignedDateTime": null,
+                        "capabilityStatus": if disabled { "Deleted" } else { "Enabled" },
+                        "service": plan.service_plan_name,
+                        "servicePlanId": plan.service_plan_id,
+                    }));
+                }
+            }
+            plans.into()
+        }
+        "onPremisesExtensionAttributes" => {
+            let mut nested = Map::new();
+            for (def, value) in USER_ATTRIBUTES.iter().zip(user.attributes.values()) {
+                if def.json_property() == name {
+                    nested.insert(def.leaf().to_string(), value.to_json());
+                }
+            }
+            Json::Object(nested)
+        }
+        attribute => user.attributes.get(attribute).to_json(),
+    }
+}
+
+/// A user as a response shows it: the selected properties (Graph's names, matched without
+/// regard to case; `id` always), or Graph's default set.
+pub fn user_view(user: &User, select: Option<&[String]>) -> ApiResult<Json> {
     let mut object = Map::new();
     object.insert("@odata.type".into(), "#microsoft.graph.user".into());
-    object.insert("id".into(), user.id.to_string().into());
-    object.insert(
-        "userPrincipalName".into(),
-        user.user_principal_name.as_ref().into(),
-    );
-    object.insert("displayName".into(), user.display_name.clone().into());
-    object.insert("mailNickname".into(), user.mail_nickname.as_ref().into());
-    object.insert("accountEnabled".into(), user.account_enabled.into());
-    object.insert("userType".into(), user.user_type.as_str().into());
-    object.insert(
-        "usageLocation".into(),
-        user.usage_location.map(|l| l.to_string()).into(),
-    );
-    object.insert(
-        "createdDateTime".into(),
-        format_datetime(&user.created).into(),
-    );
-    object.insert(
-        "deletedDateTime".into(),
-        user.deleted.as_ref().map(format_datetime).into(),
-    );
-    object.insert(
-        "signInSessionsValidFromDateTime".into(),
-        format_datetime(&user.sign_in_sessions_valid_from).into(),
-    );
-    object.insert("passwordProfile".into(), Json::Null);
-    user.attributes.write_json(&mut object);
-    let catalog = Catalog::builtin();
-    let assigned: Vec<Json> = user
-        .licenses
-        .iter()
-        .map(|a| json!({ "skuId": a.sku_id, "disabledPlans": a.disabled_plans }))
-        .collect();
-    let states: Vec<Json> = user
-        .licenses
-        .iter()
-        .map(|a| {
-            json!({
-                "skuId": a.sku_id,
-                "disabledPlans": a.disabled_plans,
-                "assignedByGroup": null,
-                "state": "Active",
-                "error": "None",
-                "lastUpdatedDateTime": null,
-            })
-        })
-        .collect();
-    let mut plans = Vec::new();
-    for assignment in &user.licenses {
-        if let Some(sku) = catalog.by_sku_id(assignment.sku_id.as_uuid()) {
-            for plan in &sku.service_plans {
-                let status = if assignment.disabled_plans.contains(&plan.service_plan_id) {
-                    "Deleted"
-                } else {
-                    "Enabled"
-                };
-                plans.push(json!({
-                    "assignedDateTime": null,
-                    "capabilityStatus": status,
-                    "service": plan.service_plan_name,
-                    "servicePlanId": plan.service_plan_id,
-                }));
+    match select {
+        None => {
+            for name in USER_DEFAULT_PROPERTIES {
+                object.insert((*name).into(), user_property(user, name));
+            }
+        }
+        Some(select) => {
+            object.insert("id".into(), user_property(user, "id"));
+            for wanted in select {
+                let name = user_properties().find(|name| name.eq_ignore_ascii_case(wanted)).ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "Could not find a property named '{wanted}' on type 'microsoft.graph.user'."
+                    ))
+                })?;
+                object.insert(name.into(), user_property(user, name));
             }
         }
     }
-    object.insert("assignedLicenses".into(), assigned.into());
-    object.insert("licenseAssignmentStates".into(), states.into());
-    object.insert("assignedPlans".into(), plans.into());
-    object
-}
-
-/// A user as a response shows it: the selected properties, or Graph's default set.
-pub fn user_view(user: &User, select: Option<&[String]>) -> ApiResult<Json> {
-    let full = user_json(user);
-    let selected = match select {
-        Some(select) => super::query::apply_select(full, select, "user")?,
-        None => {
-            let mut object = Map::new();
-            object.insert("@odata.type".into(), "#microsoft.graph.user".into());
-            for name in USER_DEFAULT_PROPERTIES {
-                object.insert((*name).into(), full.get(*name).cloned().unwrap_or_default());
-            }
-            object
-        }
-    };
-    Ok(Json::Object(selected))
+    Ok(Json::Object(object))
 }
 
 pub fn group_json(group: &Group) -> Object {
@@ -411,21 +441,6 @@ pub fn parse_user_update(body: &Json) -> ApiResult<(UserUpdate, Option<PasswordP
         }
     }
     Ok((update, password))
-}
-
-/// The hash to store for a password profile: Argon2id for a human-chosen password, or a keyed
-/// hash of a freshly generated one (returned so that it can be shown once).
-pub fn password_hash_for(
-    keys: &crate::auth::Keys,
-    profile: Option<&PasswordProfile>,
-) -> (PasswordHash, Option<String>) {
-    match profile.and_then(|p| p.password.as_deref()) {
-        Some(password) => (crate::auth::hash_human_password(password), None),
-        None => {
-            let generated = crate::auth::generate_password();
-            (keys.generated_password_hash(&generated), Some(generated))
-        }
-    }
 }
 
 /// A group-create body, validated.

@@ -11,9 +11,7 @@ use roster_core::types::{ObjectId, SkuId};
 use roster_store::UserKey;
 use serde_json::{Value as Json, json};
 
-use super::json::{
-    parse_new_user, parse_user_update, password_hash_for, reference_body, user_view,
-};
+use super::json::{parse_new_user, parse_user_update, reference_body, user_view};
 use super::query::QueryOptions;
 use super::{Body, collection, context, created, no_content};
 use crate::auth::Caller;
@@ -120,14 +118,12 @@ pub async fn create(
 ) -> ApiResult<Response> {
     caller.principal.authorize(Operation::CreateUser, &[])?;
     let new_user = parse_new_user(&body)?;
-    let keys = state.keys.clone();
     let change = caller.change();
-    // Hashing (Argon2id for a human-chosen password) runs on the blocking pool with the write.
-    let (user, generated) = state
+    let (hash, generated) = state.password_hash(new_user.password.as_ref()).await?;
+    let user = state
         .db(move |store| {
-            let (hash, generated) = password_hash_for(&keys, new_user.password.as_ref());
             store.create_user(&change, &new_user.user, Some(&hash))?;
-            Ok((new_user.user, generated))
+            Ok(new_user.user)
         })
         .await?;
     let mut view = user_view(&user, None)?;
@@ -175,17 +171,14 @@ pub async fn update(
                 .unwrap_or("unknown DN")
         )));
     }
-    let keys = state.keys.clone();
     let change = caller.change();
     let user_key = UserKey::Id(user.id);
+    if let Some(profile) = &password {
+        let (hash, _) = state.password_hash(Some(profile)).await?;
+        update.password = Some((hash, profile.force_change));
+    }
     state
-        .db(move |store| {
-            if let Some(profile) = &password {
-                let (hash, _) = password_hash_for(&keys, Some(profile));
-                update.password = Some((hash, profile.force_change));
-            }
-            store.update_user(&change, &user_key, &update)
-        })
+        .db(move |store| store.update_user(&change, &user_key, &update))
         .await?;
     Ok(no_content())
 }
@@ -399,8 +392,8 @@ pub async fn assign_license(
         .db(move |store| store.assign_licenses(&change, &user_key, &add, &remove))
         .await?;
     let mut view = user_view(&user, None)?;
-    let full = super::json::user_json(&user);
-    view["assignedLicenses"] = full["assignedLicenses"].clone();
+    // Graph answers with the user; roster adds its licenses, which is what the caller changed.
+    view["assignedLicenses"] = super::json::user_property(&user, "assignedLicenses");
     view["@odata.context"] = context(&state.base_url(&parts), "users/$entity").into();
     Ok(JsonResponse(view).into_response())
 }

@@ -59,6 +59,7 @@ async fn tokens_are_required_and_checked() {
         .unwrap_err();
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.body["error"], "invalid_client");
+    assert_eq!(wrong.body["error_codes"][0], 7000215);
     let bad_password = app.password_token(ADMIN_UPN, "nope").await.unwrap_err();
     assert_eq!(bad_password.body["error"], "invalid_grant");
     let unknown_user = app

@@ -1,10 +1,11 @@
-//! Microsoft's JavaScript Graph client (`tests/graph-js`) against a real server over https.
+//! Microsoft's JavaScript libraries (`tests/graph-js`: the Graph client and MSAL) against a real
+//! server over https.
 //! Needs Node.js and `npm ci` in tests/graph-js (scripts/test does it); without them the test
 //! fails rather than skips.
 
 use std::process::Command;
 
-use roster_testkit::{DOMAIN, Options, spawn_app_with};
+use roster_testkit::{CLIENT_SECRET, DOMAIN, Options, spawn_app_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_javascript_client_works_unmodified() {
@@ -25,15 +26,19 @@ async fn official_javascript_client_works_unmodified() {
     );
     let certificate = app.certificate.clone().expect("https server");
     let (url, token) = (app.address.clone(), app.app_token.clone());
+    let (tenant_id, client_id) = (app.tenant_id.clone(), app.client_id.clone());
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .args(["--test", "--test-reporter=spec", "graph-client.test.mjs"])
+            .args(["--test", "--test-reporter=spec"])
             .current_dir(&directory)
             .env("ROSTER_URL", url)
             .env("ROSTER_TOKEN", token)
             .env("ROSTER_DOMAIN", DOMAIN)
             .env("ROSTER_SKU_ID", plenty)
             .env("ROSTER_SCARCE_SKU_ID", scarce)
+            .env("ROSTER_TENANT_ID", tenant_id)
+            .env("ROSTER_CLIENT_ID", client_id)
+            .env("ROSTER_CLIENT_SECRET", CLIENT_SECRET)
             .env("NODE_EXTRA_CA_CERTS", certificate)
             .output()
             .expect("node is installed")
