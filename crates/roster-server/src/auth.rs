@@ -5,7 +5,6 @@
 //! blocked, and its sessions were not revoked after the token was issued; the app still exists
 //! and its permissions are read afresh), so revocation takes effect on the next request.
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use base64::Engine;
@@ -23,22 +22,10 @@ use sha2::Sha256;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// OWASP's minimum for Argon2id (m = 19 MiB, t = 2, p = 1); DESIGN.md forbids going lower.
-pub fn argon2() -> argon2::Argon2<'static> {
-    let params = argon2::Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
-    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-}
-
-/// Hashes a human-chosen password with Argon2id (about 30 ms of one core: call it off the
-/// async threads).
+/// Hashes a human-chosen password with Argon2id, allocating its memory; about 30 ms of one
+/// core. For one-off use off the async threads (bootstrap); requests use [`crate::hashing::Hasher`].
 pub fn hash_human_password(password: &str) -> PasswordHash {
-    let salt_bytes: [u8; 16] = rand::rng().random();
-    let salt = SaltString::encode_b64(&salt_bytes).expect("16 bytes make a valid salt");
-    let phc = argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 accepts any password")
-        .to_string();
-    PasswordHash::Argon2id(phc)
+    crate::hashing::hash_with(&mut crate::hashing::memory(), password)
 }
 
 /// A password roster generates: 24 characters of 62 (142 bits), with each character class.
@@ -63,6 +50,10 @@ pub fn generate_password() -> String {
 /// The server-wide keys, loaded from (or created in) the database so that every server on one
 /// database signs and checks alike.
 pub struct Keys {
+    /// Tokens whose signature has been checked, with their claims. ES256 verification costs
+    /// more than the rest of a request; a token is an immutable string, so its signature needs
+    /// checking once. Expiry and revocation are still checked on every request.
+    verified: std::sync::Mutex<std::collections::HashMap<String, Claims>>,
     encoding: EncodingKey,
     decoding: DecodingKey,
     key_id: String,
@@ -95,6 +86,7 @@ impl Keys {
             "keys": [{ "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": key_id, "x": x, "y": y }]
         });
         Ok(Keys {
+            verified: Default::default(),
             encoding: EncodingKey::from_ec_der(&der),
             decoding: DecodingKey::from_ec_components(&x, &y)?,
             key_id,
@@ -129,18 +121,9 @@ impl Keys {
         PasswordHash::HmacSha256(self.keyed_hash(password))
     }
 
-    /// Checks a password against its stored hash (Argon2id is slow: call it off the async threads).
-    pub fn verify_password(&self, password: &str, stored: &PasswordHash) -> bool {
-        match stored {
-            PasswordHash::Argon2id(phc) => {
-                argon2::password_hash::PasswordHash::new(phc).is_ok_and(|parsed| {
-                    argon2()
-                        .verify_password(password.as_bytes(), &parsed)
-                        .is_ok()
-                })
-            }
-            PasswordHash::HmacSha256(hex) => self.keyed_hash_matches(password, hex),
-        }
+    /// Checks a generated password against its stored keyed hash.
+    pub fn verify_generated_password(&self, password: &str, stored_hex: &str) -> bool {
+        self.keyed_hash_matches(password, stored_hex)
     }
 
     pub fn verify_secret(&self, secret: &str, stored_hex: &str) -> bool {
@@ -154,12 +137,32 @@ impl Keys {
     }
 
     fn decode(&self, token: &str) -> Option<Claims> {
+        const MAX_CACHED: usize = 20_000;
+        let now = Utc::now().timestamp();
+        let lock = || {
+            self.verified
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(claims) = lock().get(token) {
+            return (claims.exp + LEEWAY_SECONDS > now && claims.nbf - LEEWAY_SECONDS <= now)
+                .then(|| claims.clone());
+        }
         let mut validation = Validation::new(Algorithm::ES256);
         validation.set_audience(&[GRAPH_AUDIENCE, GRAPH_APP_ID]);
-        validation.leeway = 30;
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .ok()
-            .map(|data| data.claims)
+        validation.leeway = LEEWAY_SECONDS as u64;
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .ok()?
+            .claims;
+        let mut cache = lock();
+        if cache.len() >= MAX_CACHED {
+            cache.retain(|_, cached| cached.exp + LEEWAY_SECONDS > now);
+            if cache.len() >= MAX_CACHED {
+                cache.clear();
+            }
+        }
+        cache.insert(token.to_string(), claims.clone());
+        Some(claims)
     }
 }
 
@@ -185,6 +188,7 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 pub const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 pub const TOKEN_LIFETIME_SECONDS: i64 = 3600;
+const LEEWAY_SECONDS: i64 = 30;
 
 /// An access token's claims, named as Entra ID names them.
 #[derive(Debug, Clone, Serialize, Deserialize)]

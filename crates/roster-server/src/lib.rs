@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod error;
 pub mod graph;
+pub mod hashing;
 pub mod oauth;
 pub mod state;
 mod tls;
@@ -130,9 +131,9 @@ impl Application {
             keys,
             public_url: config.public_url.clone(),
             router: Arc::new(OnceLock::new()),
-            hashing: Arc::new(tokio::sync::Semaphore::new(
+            hasher: hashing::Hasher::start(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
-            )),
+            ),
         };
         let router = app_router(state.clone(), scheme);
         let _ = state.router.set(router.clone());

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
+use roster_core::directory::PasswordHash;
 use roster_core::types::ObjectId;
 use serde::Deserialize;
 use serde_json::json;
@@ -213,29 +214,29 @@ async fn token(
                 Ok(found) => found,
                 Err(error) => return error.into_response(),
             };
-            let keys = state.keys.clone();
-            // Argon2id verification runs on the blocking pool; an unknown user costs the same
-            // as a wrong password, so timing does not reveal which names exist.
-            let verified = state
-                .with_hashing(move || {
-                    let stored = found.as_ref().and_then(|(_, _, hash, _)| hash.clone());
-                    static DUMMY: std::sync::OnceLock<roster_core::directory::PasswordHash> =
-                        std::sync::OnceLock::new();
-                    let hash = stored
-                        .as_deref()
-                        .map(roster_store::decode_password)
-                        .unwrap_or_else(|| {
-                            DUMMY
-                                .get_or_init(|| {
-                                    crate::auth::hash_human_password("roster-timing-equaliser")
-                                })
-                                .clone()
-                        });
-                    let ok = keys.verify_password(&password, &hash) && stored.is_some();
-                    (found, ok)
-                })
-                .await;
-            let Ok((Some((user_tenant, user, _, _)), true)) = verified else {
+            // An unknown user costs an Argon2id verification like a wrong password, so timing
+            // does not reveal which names exist.
+            static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            let stored = found
+                .as_ref()
+                .and_then(|(_, _, hash, _)| hash.as_deref().map(roster_store::decode_password));
+            let matches = match stored {
+                Some(PasswordHash::HmacSha256(hex)) => {
+                    state.keys.verify_generated_password(&password, &hex)
+                }
+                Some(PasswordHash::Argon2id(phc)) => state.hasher.verify(password, phc).await,
+                None => {
+                    let dummy = DUMMY.get_or_init(|| {
+                        match crate::auth::hash_human_password("roster-timing-equaliser") {
+                            PasswordHash::Argon2id(phc) => phc,
+                            PasswordHash::HmacSha256(hex) => hex,
+                        }
+                    });
+                    let _ = state.hasher.verify(password, dummy.clone()).await;
+                    false
+                }
+            };
+            let (Some((user_tenant, user, _, _)), true) = (found, matches) else {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",

@@ -17,9 +17,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The whole router, for `$batch` to send its requests through.
     pub router: Arc<OnceLock<Router>>,
-    /// One permit per core for Argon2id: more hashes at once than cores only thrash the
-    /// caches (each takes 19 MiB), so requests queue here instead.
-    pub hashing: Arc<tokio::sync::Semaphore>,
+    /// The Argon2id threads, one per core.
+    pub hasher: crate::hashing::Hasher,
 }
 
 impl AppState {
@@ -45,8 +44,10 @@ impl AppState {
         match profile.and_then(|p| p.password.clone()) {
             Some(password) => {
                 let hash = self
-                    .with_hashing(move || crate::auth::hash_human_password(&password))
-                    .await?;
+                    .hasher
+                    .hash(password)
+                    .await
+                    .ok_or_else(|| ApiError::internal("the hashing threads stopped"))?;
                 Ok((hash, None))
             }
             None => {
@@ -57,17 +58,6 @@ impl AppState {
                 ))
             }
         }
-    }
-
-    /// Runs Argon2id work (hashing or verifying) on the blocking pool, one per core at a time.
-    pub async fn with_hashing<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> ApiResult<T> {
-        let _permit = self.hashing.acquire().await.map_err(ApiError::internal)?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(ApiError::internal)
     }
 
     /// The scheme and host the client used (or the configured public URL), for absolute links

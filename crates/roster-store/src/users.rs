@@ -169,11 +169,18 @@ fn attribute_params(attributes: &Attributes) -> Vec<SqlValue> {
 }
 
 /// The items of list-valued attributes, kept in `user_values` for `any()` filters.
-fn write_user_values(tx: &mut dyn Tx, tenant_id: ObjectId, user: &User) -> Result<()> {
-    tx.execute(
-        "DELETE FROM user_values WHERE user_id = $1",
-        &params![user.id],
-    )?;
+fn write_user_values(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    user: &User,
+    replace: bool,
+) -> Result<()> {
+    if replace {
+        tx.execute(
+            "DELETE FROM user_values WHERE user_id = $1",
+            &params![user.id],
+        )?;
+    }
     for (def, value) in USER_ATTRIBUTES.iter().zip(user.attributes.values()) {
         if let AttrValue::TextList(items) = value {
             for item in items {
@@ -203,7 +210,26 @@ pub(crate) fn audit_json(user: &User) -> serde_json::Value {
         user.usage_location.map(|l| l.to_string()).into(),
     );
     user.attributes.write_json(&mut object);
-    serde_json::Value::Object(object)
+    serde_json::Value::Object(without_empty(object))
+}
+
+/// Leaves out null and empty values, so that an audit record holds what the user has.
+fn without_empty(
+    object: serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::Value;
+    object
+        .into_iter()
+        .filter_map(|(key, value)| match value {
+            Value::Null => None,
+            Value::Array(items) if items.is_empty() => None,
+            Value::Object(nested) => {
+                let nested = without_empty(nested);
+                (!nested.is_empty()).then(|| (key, Value::Object(nested)))
+            }
+            other => Some((key, other)),
+        })
+        .collect()
 }
 
 /// Keeps only the properties that differ, so that an update's audit record shows the change.
@@ -213,10 +239,12 @@ fn diff(
 ) -> (serde_json::Value, serde_json::Value) {
     let (mut old, mut new) = (serde_json::Map::new(), serde_json::Map::new());
     if let (Some(before), Some(after)) = (before.as_object(), after.as_object()) {
-        for (key, value) in after {
-            if before.get(key) != Some(value) {
-                old.insert(key.clone(), before.get(key).cloned().unwrap_or_default());
-                new.insert(key.clone(), value.clone());
+        // A property missing on one side is null there.
+        for key in before.keys().chain(after.keys()) {
+            let (was, is) = (before.get(key), after.get(key));
+            if was != is && !old.contains_key(key) {
+                old.insert(key.clone(), was.cloned().unwrap_or_default());
+                new.insert(key.clone(), is.cloned().unwrap_or_default());
             }
         }
     }
@@ -657,7 +685,7 @@ pub(crate) fn insert_user(
     values.push(user.user_principal_name.key().into());
     values.push(password.map(encode_password).into());
     tx.execute(&sql, &values).map_err(unique_error)?;
-    write_user_values(tx, change.tenant_id, user)?;
+    write_user_values(tx, change.tenant_id, user, false)?;
     audit(
         tx,
         change,
@@ -699,7 +727,7 @@ fn write_user(tx: &mut dyn Tx, change: &Change, user: &User) -> Result<()> {
     ];
     values.extend(attribute_params(&user.attributes));
     tx.execute(&sql, &values).map_err(unique_error)?;
-    write_user_values(tx, change.tenant_id, user)
+    write_user_values(tx, change.tenant_id, user, true)
 }
 
 fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {

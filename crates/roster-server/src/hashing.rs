@@ -1,0 +1,195 @@
+//! Argon2id for human-chosen passwords, on threads of its own.
+//!
+//! One thread per core, each with its 19 MiB of Argon2 memory allocated once: more hashes at
+//! once than cores only thrash the caches, and allocating (and page-faulting) 19 MiB per hash
+//! costs as much as a tenth of the hash. Requests queue on a channel and await their answer, so
+//! the async threads never block on a hash.
+
+use std::sync::{Arc, Mutex, mpsc};
+
+use argon2::Block;
+use argon2::password_hash::{Output, PasswordHash as Phc};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use rand::Rng;
+use roster_core::directory::PasswordHash;
+
+/// OWASP's minimum for Argon2id (m = 19 MiB, t = 2, p = 1); DESIGN.md forbids going lower.
+pub fn argon2() -> argon2::Argon2<'static> {
+    let params = argon2::Params::new(19 * 1024, 2, 1, Some(32)).expect("valid argon2 parameters");
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// Memory for one Argon2id computation at [`argon2`]'s parameters.
+pub fn memory() -> Vec<Block> {
+    vec![Block::default(); argon2().params().block_count()]
+}
+
+/// Hashes `password` with a fresh salt into a PHC string, using `memory`.
+pub fn hash_with(memory: &mut [Block], password: &str) -> PasswordHash {
+    let hasher = argon2();
+    let salt: [u8; 16] = rand::rng().random();
+    let mut output = [0u8; 32];
+    hasher
+        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut output, &mut *memory)
+        .expect("argon2 accepts any password with a 16-byte salt");
+    let params = hasher.params();
+    PasswordHash::Argon2id(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        STANDARD_NO_PAD.encode(salt),
+        STANDARD_NO_PAD.encode(output)
+    ))
+}
+
+/// Checks `password` against a PHC string, with the parameters the string names.
+pub fn verify_with(memory: &mut Vec<Block>, password: &str, phc: &str) -> bool {
+    let Ok(parsed) = Phc::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(params) = argon2::Params::try_from(&parsed) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let hasher = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    if memory.len() != hasher.params().block_count() {
+        *memory = vec![Block::default(); hasher.params().block_count()];
+    }
+    let mut output = vec![0u8; expected.len()];
+    if hasher
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut output, &mut memory[..])
+        .is_err()
+    {
+        return false;
+    }
+    // Output's equality is constant-time.
+    Output::new(&output).is_ok_and(|computed| computed == expected)
+}
+
+enum Work {
+    Hash(String),
+    Verify { password: String, phc: String },
+}
+
+enum Answer {
+    Hash(PasswordHash),
+    Verified(bool),
+}
+
+struct Job {
+    work: Work,
+    reply: tokio::sync::oneshot::Sender<Answer>,
+}
+
+/// The hashing threads; dropping the last clone lets them finish.
+#[derive(Clone)]
+pub struct Hasher {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Hasher {
+    pub fn start(threads: usize) -> Hasher {
+        let (jobs, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for index in 0..threads.max(1) {
+            let receiver = receiver.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{index}"))
+                .spawn(move || {
+                    let mut memory = memory();
+                    loop {
+                        let job = match receiver.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        let answer = match job.work {
+                            Work::Hash(password) => Answer::Hash(hash_with(&mut memory, &password)),
+                            Work::Verify { password, phc } => {
+                                Answer::Verified(verify_with(&mut memory, &password, &phc))
+                            }
+                        };
+                        let _ = job.reply.send(answer);
+                    }
+                })
+                .expect("starting a hashing thread");
+        }
+        Hasher { jobs }
+    }
+
+    async fn ask(&self, work: Work) -> Option<Answer> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs.send(Job { work, reply }).ok()?;
+        answer.await.ok()
+    }
+
+    pub async fn hash(&self, password: String) -> Option<PasswordHash> {
+        match self.ask(Work::Hash(password)).await? {
+            Answer::Hash(hash) => Some(hash),
+            Answer::Verified(_) => None,
+        }
+    }
+
+    pub async fn verify(&self, password: String, phc: String) -> bool {
+        matches!(
+            self.ask(Work::Verify { password, phc }).await,
+            Some(Answer::Verified(true))
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_interoperate_with_the_password_hash_crate() {
+        let mut memory = memory();
+        let PasswordHash::Argon2id(phc) = hash_with(&mut memory, "Corr3ct-Horse!") else {
+            panic!("argon2")
+        };
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_with(&mut memory, "Corr3ct-Horse!", &phc));
+        assert!(!verify_with(&mut memory, "corr3ct-Horse!", &phc));
+        assert!(!verify_with(
+            &mut memory,
+            "Corr3ct-Horse!",
+            "$argon2id$garbage"
+        ));
+        // The reference implementation accepts what we write.
+        use argon2::password_hash::PasswordVerifier;
+        let parsed = Phc::new(&phc).unwrap();
+        assert!(argon2().verify_password(b"Corr3ct-Horse!", &parsed).is_ok());
+        // And we accept what it writes, with other parameters.
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let other = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(8 * 1024, 3, 1, None).unwrap(),
+        );
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let foreign = other
+            .hash_password(b"pw-Other1!", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_with(&mut memory, "pw-Other1!", &foreign));
+    }
+
+    #[tokio::test]
+    async fn the_threads_answer() {
+        let hasher = Hasher::start(2);
+        let Some(PasswordHash::Argon2id(phc)) = hasher.hash("Tr0ub4dor&3".into()).await else {
+            panic!("hash")
+        };
+        assert!(hasher.verify("Tr0ub4dor&3".into(), phc.clone()).await);
+        assert!(!hasher.verify("wrong".into(), phc).await);
+    }
+}
