@@ -300,14 +300,33 @@ fn open_sqlite_connection(path: &std::path::Path, cache_kib: u32) -> Result<rusq
     Ok(connection)
 }
 
+/// WAL frames past which the checkpointer makes writers wait for it, so that the log restarts.
+const WAL_RESTART_FRAMES: i64 = 8192;
+
 /// Checkpoints the WAL every quarter second while the writer lives.
+///
+/// A PASSIVE checkpoint copies what it can without blocking anyone, but under steady writes it
+/// never catches up with the end of the log, and a log that is never wholly copied never
+/// restarts: it would grow without bound. So once the log passes [`WAL_RESTART_FRAMES`], a
+/// RESTART checkpoint briefly holds writers back until the log is copied and can start over
+/// (and `journal_size_limit` then truncates the file).
 fn spawn_checkpointer(path: &std::path::Path, writer: std::sync::Weak<SqliteWriter>) -> Result<()> {
     let connection = open_sqlite_connection(path, 2048)?;
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
             while writer.upgrade().is_some() {
-                if let Err(error) = connection.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                let frames = connection.query_row("PRAGMA wal_checkpoint(PASSIVE);", [], |row| {
+                    row.get::<_, i64>(1)
+                });
+                let outcome = match frames {
+                    Ok(frames) if frames > WAL_RESTART_FRAMES => {
+                        connection.execute_batch("PRAGMA wal_checkpoint(RESTART);")
+                    }
+                    Ok(_) => Ok(()),
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = outcome {
                     tracing::warn!("sqlite checkpoint failed: {error}");
                 }
                 std::thread::sleep(Duration::from_millis(250));
