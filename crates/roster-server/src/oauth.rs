@@ -217,9 +217,12 @@ async fn token(
             // An unknown user costs an Argon2id verification like a wrong password, so timing
             // does not reveal which names exist.
             static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-            let stored = found
-                .as_ref()
-                .and_then(|(_, _, hash, _)| hash.as_deref().map(roster_store::decode_password));
+            let stored = found.as_ref().and_then(|record| {
+                record
+                    .password_hash
+                    .as_deref()
+                    .map(roster_store::decode_password)
+            });
             let matches = match stored {
                 Some(PasswordHash::HmacSha256(hex)) => {
                     state.keys.verify_generated_password(&password, &hex)
@@ -236,7 +239,15 @@ async fn token(
                     false
                 }
             };
-            let (Some((user_tenant, user, _, _)), true) = (found, matches) else {
+            let (
+                Some(roster_store::SignInRecord {
+                    tenant_id: user_tenant,
+                    user,
+                    ..
+                }),
+                true,
+            ) = (found, matches)
+            else {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",

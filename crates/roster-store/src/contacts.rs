@@ -76,7 +76,7 @@ impl Store {
                 &crate::query::ContactSchema,
                 CONTACT_COLUMNS,
                 "tenant_id = $1",
-                params![tenant_id],
+                params![tenant_id].to_vec(),
                 query,
             )?;
             Ok(Page {

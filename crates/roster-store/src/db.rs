@@ -76,10 +76,10 @@ impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
     }
 }
 
-/// Builds a parameter list: `params![tenant_id, name]`.
+/// Builds a parameter list: `&params![tenant_id, name]` (an array; `.to_vec()` to extend it).
 #[macro_export]
 macro_rules! params {
-    ($($value:expr),* $(,)?) => { vec![$($crate::db::SqlValue::from($value)),*] };
+    ($($value:expr),* $(,)?) => { [$($crate::db::SqlValue::from($value)),*] };
 }
 
 /// One row, read by column position with conversions that both backends agree on.

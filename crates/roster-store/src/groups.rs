@@ -176,7 +176,7 @@ impl Store {
                 &crate::query::GroupSchema,
                 GROUP_COLUMNS,
                 scope,
-                params![tenant_id],
+                params![tenant_id].to_vec(),
                 query,
             )?;
             let items = rows

@@ -23,7 +23,7 @@ pub use db::Backend;
 use db::{Pool, Tx};
 pub use groups::DirectoryObject;
 pub use query::{Cursor, ListQuery, Page, SortKey};
-pub use users::{UserKey, UserUpdate, decode_password};
+pub use users::{SignInRecord, UserKey, UserUpdate, decode_password};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

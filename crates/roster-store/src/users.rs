@@ -11,6 +11,15 @@ use roster_core::types::{MailNickname, ObjectId, UsageLocation, UserPrincipalNam
 use crate::db::{Row, SqlValue, Tx};
 use crate::{Change, Error, Result, Store, audit, params};
 
+/// What signing in needs to know of a user: its tenant, stored password hash and roles.
+#[derive(Debug, Clone)]
+pub struct SignInRecord {
+    pub tenant_id: ObjectId,
+    pub user: User,
+    pub password_hash: Option<String>,
+    pub roles: Vec<Role>,
+}
+
 /// How a request names a user: by id or by user principal name.
 #[derive(Debug, Clone)]
 pub enum UserKey {
@@ -225,7 +234,7 @@ fn without_empty(
             Value::Array(items) if items.is_empty() => None,
             Value::Object(nested) => {
                 let nested = without_empty(nested);
-                (!nested.is_empty()).then(|| (key, Value::Object(nested)))
+                (!nested.is_empty()).then_some((key, Value::Object(nested)))
             }
             other => Some((key, other)),
         })
@@ -361,10 +370,7 @@ impl Store {
 
     /// The user with `upn` in whichever tenant owns it, with its stored password hash and roles,
     /// for sign-in.
-    pub fn user_for_sign_in(
-        &self,
-        upn: &str,
-    ) -> Result<Option<(ObjectId, User, Option<String>, Vec<Role>)>> {
+    pub fn user_for_sign_in(&self, upn: &str) -> Result<Option<SignInRecord>> {
         self.pool.read(|tx| {
             let sql = format!(
                 "SELECT {}, tenant_id, password_hash FROM users WHERE upn_key = $1 AND deleted_at IS NULL",
@@ -375,9 +381,12 @@ impl Store {
             };
             let user = user_from_row(&row)?;
             let width = row.0.len();
-            let tenant_id = ObjectId::from(row.uuid(width - 2));
-            let roles = roles_of(tx, user.id)?;
-            Ok(Some((tenant_id, user, row.opt_text(width - 1), roles)))
+            Ok(Some(SignInRecord {
+                tenant_id: ObjectId::from(row.uuid(width - 2)),
+                password_hash: row.opt_text(width - 1),
+                roles: roles_of(tx, user.id)?,
+                user,
+            }))
         })
     }
 
@@ -666,7 +675,7 @@ pub(crate) fn insert_user(
         "INSERT INTO users ({columns}, tenant_id, upn_key, password_hash) VALUES ({})",
         placeholders.join(", ")
     );
-    let mut values = params![
+    let mut values = Vec::from(params![
         user.id,
         user.user_principal_name.as_ref(),
         user.display_name.clone(),
@@ -679,7 +688,7 @@ pub(crate) fn insert_user(
         user.created,
         user.deleted,
         user.sign_in_sessions_valid_from,
-    ];
+    ]);
     values.extend(attribute_params(&user.attributes));
     values.push(change.tenant_id.into());
     values.push(user.user_principal_name.key().into());
@@ -714,7 +723,7 @@ fn write_user(tx: &mut dyn Tx, change: &Change, user: &User) -> Result<()> {
         assignments.push(format!("{} = ${}", def.column, first_attribute + offset));
     }
     let sql = format!("UPDATE users SET {} WHERE id = $1", assignments.join(", "));
-    let mut values = params![
+    let mut values = Vec::from(params![
         user.id,
         user.user_principal_name.as_ref(),
         user.user_principal_name.key(),
@@ -724,7 +733,7 @@ fn write_user(tx: &mut dyn Tx, change: &Change, user: &User) -> Result<()> {
         user.user_type.as_str(),
         user.usage_location.map(|l| l.to_string()),
         user.force_change_password_next_sign_in,
-    ];
+    ]);
     values.extend(attribute_params(&user.attributes));
     tx.execute(&sql, &values).map_err(unique_error)?;
     write_user_values(tx, change.tenant_id, user, true)
@@ -777,7 +786,7 @@ fn list_users(
         &crate::query::UserSchema,
         user_columns(),
         scope,
-        params![tenant_id],
+        params![tenant_id].to_vec(),
         query,
     )?;
     let mut items = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;

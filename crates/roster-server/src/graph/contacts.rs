@@ -13,7 +13,7 @@ use roster_core::types::ObjectId;
 use serde_json::{Map, Value as Json};
 
 use super::query::{QueryOptions, apply_select};
-use super::{Body, collection, context, created, no_content};
+use super::{Body, collection_response, created, no_content};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -133,22 +133,16 @@ pub async fn list(
     let page = state
         .db(move |store| store.list_contacts(tenant_id, &list))
         .await?;
-    let items = page
-        .items
-        .iter()
-        .map(|c| contact_view(c, options.select.as_deref()))
-        .collect::<ApiResult<Vec<_>>>()?;
-    let next = page
-        .next
-        .as_ref()
-        .map(|cursor| options.next_link(&state, &parts, cursor));
-    Ok(JsonResponse(collection(
-        &context(&state.base_url(&parts), "contacts"),
-        items,
-        next,
+    collection_response(
+        &state,
+        &parts,
+        &options,
+        "contacts",
+        &page.items,
+        page.next.as_ref(),
         page.count,
-    ))
-    .into_response())
+        contact_view,
+    )
 }
 
 pub async fn get(

@@ -14,7 +14,7 @@ use serde_json::{Value as Json, json};
 
 use super::json::{group_view, user_view};
 use super::query::QueryOptions;
-use super::{collection, context, no_content};
+use super::{collection, collection_response, context, no_content};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -206,22 +206,19 @@ pub async fn deleted_items_or_item(
             let page = state
                 .db(move |store| store.list_deleted_users(tenant_id, &list))
                 .await?;
-            let items = page
-                .items
-                .iter()
-                .map(|user| deleted_view(user_view(user, options.select.as_deref())?, user.deleted))
-                .collect::<ApiResult<Vec<_>>>()?;
-            let next = page
-                .next
-                .as_ref()
-                .map(|cursor| options.next_link(&state, &parts, cursor));
-            Ok(JsonResponse(collection(
-                &context(&base, "directory/deletedItems/microsoft.graph.user"),
-                items,
-                next,
+            let view = |user: &roster_core::directory::User, select: Option<&[String]>| {
+                deleted_view(user_view(user, select)?, user.deleted)
+            };
+            collection_response(
+                &state,
+                &parts,
+                &options,
+                "directory/deletedItems/microsoft.graph.user",
+                &page.items,
+                page.next.as_ref(),
                 page.count,
-            ))
-            .into_response())
+                view,
+            )
         }
         Some(_) => {
             caller.principal.authorize(Operation::ReadGroups, &[])?;
@@ -229,22 +226,16 @@ pub async fn deleted_items_or_item(
             let page = state
                 .db(move |store| store.list_groups(tenant_id, &list, true))
                 .await?;
-            let items = page
-                .items
-                .iter()
-                .map(|group| group_view(group, options.select.as_deref()))
-                .collect::<ApiResult<Vec<_>>>()?;
-            let next = page
-                .next
-                .as_ref()
-                .map(|cursor| options.next_link(&state, &parts, cursor));
-            Ok(JsonResponse(collection(
-                &context(&base, "directory/deletedItems/microsoft.graph.group"),
-                items,
-                next,
+            collection_response(
+                &state,
+                &parts,
+                &options,
+                "directory/deletedItems/microsoft.graph.group",
+                &page.items,
+                page.next.as_ref(),
                 page.count,
-            ))
-            .into_response())
+                group_view,
+            )
         }
         None => {
             let id = deleted_id(&segment)?;

@@ -11,7 +11,7 @@ use roster_store::DirectoryObject;
 
 use super::json::{apply_group_update, group_view, parse_new_group, reference_body, user_view};
 use super::query::QueryOptions;
-use super::{Body, collection, context, created, no_content};
+use super::{Body, collection, collection_response, context, created, no_content};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -35,22 +35,16 @@ pub async fn list(
     let page = state
         .db(move |store| store.list_groups(tenant_id, &list, false))
         .await?;
-    let items = page
-        .items
-        .iter()
-        .map(|group| group_view(group, options.select.as_deref()))
-        .collect::<ApiResult<Vec<_>>>()?;
-    let next = page
-        .next
-        .as_ref()
-        .map(|cursor| options.next_link(&state, &parts, cursor));
-    Ok(JsonResponse(collection(
-        &context(&state.base_url(&parts), "groups"),
-        items,
-        next,
+    collection_response(
+        &state,
+        &parts,
+        &options,
+        "groups",
+        &page.items,
+        page.next.as_ref(),
         page.count,
-    ))
-    .into_response())
+        group_view,
+    )
 }
 
 pub async fn get(
@@ -141,17 +135,16 @@ pub async fn members(
     let members = state
         .db(move |store| store.group_members(tenant_id, id))
         .await?;
-    let items = members
-        .iter()
-        .map(|member| object_view(member, options.select.as_deref()))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(JsonResponse(collection(
-        &context(&state.base_url(&parts), "directoryObjects"),
-        items,
+    collection_response(
+        &state,
+        &parts,
+        &options,
+        "directoryObjects",
+        &members,
         None,
         None,
-    ))
-    .into_response())
+        object_view,
+    )
 }
 
 pub async fn owners(
@@ -167,17 +160,16 @@ pub async fn owners(
     let owners = state
         .db(move |store| store.group_owners(tenant_id, id))
         .await?;
-    let items = owners
-        .iter()
-        .map(|user| user_view(user, options.select.as_deref()))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(JsonResponse(collection(
-        &context(&state.base_url(&parts), "directoryObjects"),
-        items,
+    collection_response(
+        &state,
+        &parts,
+        &options,
+        "directoryObjects",
+        &owners,
         None,
         None,
-    ))
-    .into_response())
+        user_view,
+    )
 }
 
 pub async fn member_of(

@@ -13,7 +13,7 @@ use serde_json::{Value as Json, json};
 
 use super::json::{parse_new_user, parse_user_update, reference_body, user_view};
 use super::query::QueryOptions;
-use super::{Body, collection, context, created, no_content};
+use super::{Body, collection, collection_response, context, created, no_content};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -57,23 +57,16 @@ pub async fn list(
     let page = state
         .db(move |store| store.list_users(tenant_id, &list))
         .await?;
-    let items = page
-        .items
-        .iter()
-        .map(|user| user_view(user, options.select.as_deref()))
-        .collect::<ApiResult<Vec<_>>>()?;
-    let next = page
-        .next
-        .as_ref()
-        .map(|cursor| options.next_link(&state, &parts, cursor));
-    let base = state.base_url(&parts);
-    Ok(JsonResponse(collection(
-        &context(&base, "users"),
-        items,
-        next,
+    collection_response(
+        &state,
+        &parts,
+        &options,
+        "users",
+        &page.items,
+        page.next.as_ref(),
         page.count,
-    ))
-    .into_response())
+        user_view,
+    )
 }
 
 pub async fn me(
@@ -273,17 +266,16 @@ pub async fn direct_reports(
     let reports = state
         .db(move |store| store.direct_reports(tenant_id, &UserKey::Id(user.id)))
         .await?;
-    let items = reports
-        .iter()
-        .map(|user| user_view(user, options.select.as_deref()))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(JsonResponse(collection(
-        &context(&state.base_url(&parts), "directoryObjects"),
-        items,
+    collection_response(
+        &state,
+        &parts,
+        &options,
+        "directoryObjects",
+        &reports,
         None,
         None,
-    ))
-    .into_response())
+        user_view,
+    )
 }
 
 pub async fn member_of(
@@ -299,17 +291,16 @@ pub async fn member_of(
     let groups = state
         .db(move |store| store.member_of(tenant_id, user.id))
         .await?;
-    let items = groups
-        .iter()
-        .map(|group| super::json::group_view(group, options.select.as_deref()))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(JsonResponse(collection(
-        &context(&state.base_url(&parts), "directoryObjects"),
-        items,
+    collection_response(
+        &state,
+        &parts,
+        &options,
+        "directoryObjects",
+        &groups,
         None,
         None,
-    ))
-    .into_response())
+        super::json::group_view,
+    )
 }
 
 /// Reads `addLicenses` / `removeLicenses` of an `assignLicense` body.

@@ -184,14 +184,16 @@ async fn roles_decide_over_http() {
 
     let reset = json!({ "passwordProfile": { "password": "N3w-Passw0rd!", "forceChangePasswordNextSignIn": true } });
     let new_user = |alias: &str| json!({ "accountEnabled": true, "displayName": alias, "mailNickname": alias, "userPrincipalName": format!("{alias}@{DOMAIN}") });
-    let cases: Vec<(
-        &str,
-        &str,
+    // (who, their token, method, path, body, expected status)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
         Method,
         String,
         Option<serde_json::Value>,
         StatusCode,
-    )> = vec![
+    );
+    let cases: Vec<Case> = vec![
         (
             "helpdesk",
             &helpdesk,
