@@ -433,6 +433,17 @@ fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {
     )
 }
 
+/// Adds a member to a group inside a transaction the caller holds (for bulk jobs).
+pub(crate) fn add_member_tx(
+    tx: &mut dyn Tx,
+    change: &Change,
+    group_id: ObjectId,
+    member_id: ObjectId,
+) -> Result<()> {
+    let group = require_group(tx, change.tenant_id, group_id)?;
+    add_member(tx, change, &group, member_id)
+}
+
 fn add_member(tx: &mut dyn Tx, change: &Change, group: &Group, member_id: ObjectId) -> Result<()> {
     if group
         .group_types

@@ -9,6 +9,7 @@ mod contacts;
 pub mod db;
 mod directory;
 mod groups;
+mod jobs;
 mod licenses;
 mod query;
 mod users;
@@ -22,6 +23,7 @@ use roster_core::types::ObjectId;
 pub use db::Backend;
 use db::{Pool, Tx};
 pub use groups::DirectoryObject;
+pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};
 pub use query::{Cursor, ListQuery, Page, SortKey};
 pub use users::{SignInRecord, UserKey, UserUpdate, decode_password};
 
@@ -85,8 +87,14 @@ pub struct Store {
     pool: Pool,
 }
 
-const MIGRATIONS_SQLITE: &[&str] = &[include_str!("../migrations/sqlite-0001.sql")];
-const MIGRATIONS_POSTGRES: &[&str] = &[include_str!("../migrations/postgres-0001.sql")];
+const MIGRATIONS_SQLITE: &[&str] = &[
+    include_str!("../migrations/sqlite-0001.sql"),
+    include_str!("../migrations/sqlite-0002.sql"),
+];
+const MIGRATIONS_POSTGRES: &[&str] = &[
+    include_str!("../migrations/postgres-0001.sql"),
+    include_str!("../migrations/postgres-0002.sql"),
+];
 
 impl Store {
     /// Opens (creating if needed) an embedded database file and brings its schema up to date.

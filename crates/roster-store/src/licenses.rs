@@ -254,85 +254,109 @@ impl Store {
         add: &[LicenseAssignment],
         remove: &[SkuId],
     ) -> Result<User> {
-        let catalog = Catalog::builtin();
-        self.pool.write(|tx| {
-            let user = require_user(tx, change.tenant_id, key)?;
-            let before = user.licenses.clone();
-            let mut after: Vec<LicenseAssignment> = before.clone();
-            for sku_id in remove {
-                let position = after.iter().position(|a| a.sku_id == *sku_id).ok_or_else(|| {
-                    Error::BadRequest(format!("User does not have a corresponding license: {sku_id} is not assigned to {}", user.user_principal_name))
-                })?;
-                after.remove(position);
-            }
-            for assignment in add {
-                if remove.contains(&assignment.sku_id) {
-                    return Err(Error::BadRequest(format!(
-                        "License {} is both added and removed in the same request.",
-                        assignment.sku_id
-                    )));
-                }
-                match after.iter_mut().find(|a| a.sku_id == assignment.sku_id) {
-                    Some(existing) => existing.disabled_plans = assignment.disabled_plans.clone(),
-                    None => after.push(assignment.clone()),
-                }
-            }
-            if !add.is_empty() && user.usage_location.is_none() {
-                return Err(Error::NoUsageLocation);
-            }
-            let mut subscriptions = Vec::new();
-            for assignment in add {
-                let subscription = find_subscription(tx, change.tenant_id, assignment.sku_id)?.ok_or_else(|| {
-                    Error::BadRequest(format!(
-                        "License {} does not correspond to a valid company License.",
-                        assignment.sku_id
-                    ))
-                })?;
-                subscriptions.push(subscription);
-            }
-            let location = user.usage_location.map(|l| l.to_string()).unwrap_or_default();
-            check_assignments(catalog, &location, &to_rule_input(&after))?;
-
-            for subscription in &subscriptions {
-                if before.iter().any(|a| a.sku_id == subscription.sku_id) {
-                    continue;
-                }
-                if subscription.capability_status != "Enabled" {
-                    return Err(Error::BadRequest(format!(
-                        "Subscription {} is {} and cannot be assigned.",
-                        subscription.sku_part_number, subscription.capability_status
-                    )));
-                }
-                take_seat(tx, change.tenant_id, subscription)?;
-                tx.execute(
-                    "INSERT INTO license_assignments (user_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES ($1, $2, $3, $4, $5)",
-                    &params![user.id, subscription.sku_id, change.tenant_id, plans_json(&[]), change.at],
-                )?;
-            }
-            for assignment in &after {
-                tx.execute(
-                    "UPDATE license_assignments SET disabled_plans = $3 WHERE user_id = $1 AND sku_id = $2",
-                    &params![user.id, assignment.sku_id, plans_json(&assignment.disabled_plans)],
-                )?;
-            }
-            for sku_id in remove {
-                tx.execute(
-                    "DELETE FROM license_assignments WHERE user_id = $1 AND sku_id = $2",
-                    &params![user.id, *sku_id],
-                )?;
-                free_seat(tx, change.tenant_id, *sku_id)?;
-            }
-            audit(
-                tx,
-                change,
-                "Change user license",
-                Some((user.id, user.user_principal_name.as_ref())),
-                Some(licenses_json(&before)),
-                Some(licenses_json(&after)),
-            )?;
-            require_user(tx, change.tenant_id, key)
-        })
+        self.pool
+            .write(|tx| assign_licenses_tx(tx, change, key, add, remove))
     }
+}
+
+/// `assignLicense` inside a transaction the caller holds (for bulk jobs).
+pub(crate) fn assign_licenses_tx(
+    tx: &mut dyn Tx,
+    change: &Change,
+    key: &UserKey,
+    add: &[LicenseAssignment],
+    remove: &[SkuId],
+) -> Result<User> {
+    let catalog = Catalog::builtin();
+    let user = require_user(tx, change.tenant_id, key)?;
+    let before = user.licenses.clone();
+    let mut after: Vec<LicenseAssignment> = before.clone();
+    for sku_id in remove {
+        let position = after
+            .iter()
+            .position(|a| a.sku_id == *sku_id)
+            .ok_or_else(|| {
+                Error::BadRequest(format!(
+                    "User does not have a corresponding license: {sku_id} is not assigned to {}",
+                    user.user_principal_name
+                ))
+            })?;
+        after.remove(position);
+    }
+    for assignment in add {
+        if remove.contains(&assignment.sku_id) {
+            return Err(Error::BadRequest(format!(
+                "License {} is both added and removed in the same request.",
+                assignment.sku_id
+            )));
+        }
+        match after.iter_mut().find(|a| a.sku_id == assignment.sku_id) {
+            Some(existing) => existing.disabled_plans = assignment.disabled_plans.clone(),
+            None => after.push(assignment.clone()),
+        }
+    }
+    if !add.is_empty() && user.usage_location.is_none() {
+        return Err(Error::NoUsageLocation);
+    }
+    let mut subscriptions = Vec::new();
+    for assignment in add {
+        let subscription =
+            find_subscription(tx, change.tenant_id, assignment.sku_id)?.ok_or_else(|| {
+                Error::BadRequest(format!(
+                    "License {} does not correspond to a valid company License.",
+                    assignment.sku_id
+                ))
+            })?;
+        subscriptions.push(subscription);
+    }
+    let location = user
+        .usage_location
+        .map(|l| l.to_string())
+        .unwrap_or_default();
+    check_assignments(catalog, &location, &to_rule_input(&after))?;
+
+    for subscription in &subscriptions {
+        if before.iter().any(|a| a.sku_id == subscription.sku_id) {
+            continue;
+        }
+        if subscription.capability_status != "Enabled" {
+            return Err(Error::BadRequest(format!(
+                "Subscription {} is {} and cannot be assigned.",
+                subscription.sku_part_number, subscription.capability_status
+            )));
+        }
+        take_seat(tx, change.tenant_id, subscription)?;
+        tx.execute(
+                "INSERT INTO license_assignments (user_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES ($1, $2, $3, $4, $5)",
+                &params![user.id, subscription.sku_id, change.tenant_id, plans_json(&[]), change.at],
+            )?;
+    }
+    for assignment in &after {
+        tx.execute(
+            "UPDATE license_assignments SET disabled_plans = $3 WHERE user_id = $1 AND sku_id = $2",
+            &params![
+                user.id,
+                assignment.sku_id,
+                plans_json(&assignment.disabled_plans)
+            ],
+        )?;
+    }
+    for sku_id in remove {
+        tx.execute(
+            "DELETE FROM license_assignments WHERE user_id = $1 AND sku_id = $2",
+            &params![user.id, *sku_id],
+        )?;
+        free_seat(tx, change.tenant_id, *sku_id)?;
+    }
+    audit(
+        tx,
+        change,
+        "Change user license",
+        Some((user.id, user.user_principal_name.as_ref())),
+        Some(licenses_json(&before)),
+        Some(licenses_json(&after)),
+    )?;
+    require_user(tx, change.tenant_id, key)
 }
 
 fn plans_json(plans: &[Uuid]) -> String {

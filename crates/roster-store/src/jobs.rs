@@ -1,0 +1,594 @@
+//! Bulk jobs: submitted whole, applied in batches, resumable.
+//!
+//! A job's rows are stored when it is submitted. A worker (any server) takes the job's lease
+//! and applies its pending rows a batch at a time; each row runs in a savepoint, and its outcome
+//! is written in the same transaction as its change. So a worker that dies leaves every row either
+//! applied with its outcome or untouched: after the lease expires, the next worker carries on
+//! from the first row without an outcome, and no row is applied twice.
+//!
+//! What a row does is the caller's: [`Store::run_job_batch`] hands each row to a function that
+//! changes the directory through [`JobTx`], within the batch's transaction.
+
+use chrono::{DateTime, Duration, Utc};
+use roster_core::directory::{LicenseAssignment, PasswordHash, User};
+use roster_core::types::{ObjectId, SkuId};
+use serde_json::Value as Json;
+
+use crate::db::{Row, SqlValue, Tx};
+use crate::users::UserKey;
+use crate::{Change, Error, Result, Store, params};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    /// Submitted, or stopped half-way and waiting for a worker.
+    Running,
+    /// Every row has an outcome.
+    Completed,
+}
+
+impl JobStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            JobStatus::Running => "running",
+            JobStatus::Completed => "completed",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: ObjectId,
+    pub kind: String,
+    pub status: JobStatus,
+    pub options: Json,
+    pub total_rows: i64,
+    pub done_rows: i64,
+    pub failed_rows: i64,
+    pub created_by: String,
+    pub created: DateTime<Utc>,
+    pub finished: Option<DateTime<Utc>>,
+}
+
+/// What became of one row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOutcome {
+    Succeeded {
+        object_id: Option<ObjectId>,
+        output: Option<Json>,
+    },
+    /// The row asked for what was already so (a re-run of the same file).
+    Unchanged { object_id: Option<ObjectId> },
+    Failed {
+        column: Option<String>,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    pub row_number: i64,
+    pub input: Json,
+    /// `pending`, `succeeded`, `unchanged` or `failed`.
+    pub status: String,
+    pub object_id: Option<ObjectId>,
+    pub error_column: Option<String>,
+    pub error_message: Option<String>,
+    pub output: Option<Json>,
+}
+
+const JOB_COLUMNS: &str = "id, kind, status, options, total_rows, done_rows, failed_rows, created_by_name, created_at, finished_at";
+
+fn job_from_row(row: &Row) -> Job {
+    Job {
+        id: row.uuid(0).into(),
+        kind: row.text(1),
+        status: if row.text(2) == "completed" {
+            JobStatus::Completed
+        } else {
+            JobStatus::Running
+        },
+        options: serde_json::from_str(&row.text(3)).unwrap_or_default(),
+        total_rows: row.int(4),
+        done_rows: row.int(5),
+        failed_rows: row.int(6),
+        created_by: row.text(7),
+        created: row.timestamp(8),
+        finished: row.opt_timestamp(9),
+    }
+}
+
+/// The directory changes a job's row may make, inside the batch's transaction.
+pub struct JobTx<'a> {
+    tx: &'a mut dyn Tx,
+    change: &'a Change,
+}
+
+impl JobTx<'_> {
+    pub fn change(&self) -> &Change {
+        self.change
+    }
+
+    pub fn find_user(&mut self, key: &UserKey) -> Result<Option<User>> {
+        crate::users::find_user(self.tx, self.change.tenant_id, key, false)
+    }
+
+    pub fn create_user(&mut self, user: &User, password: Option<&PasswordHash>) -> Result<()> {
+        crate::users::insert_user(self.tx, self.change, user, password)
+    }
+
+    pub fn assign_licenses(
+        &mut self,
+        key: &UserKey,
+        add: &[LicenseAssignment],
+        remove: &[SkuId],
+    ) -> Result<User> {
+        crate::licenses::assign_licenses_tx(self.tx, self.change, key, add, remove)
+    }
+
+    pub fn add_group_member(&mut self, group_id: ObjectId, member_id: ObjectId) -> Result<()> {
+        crate::groups::add_member_tx(self.tx, self.change, group_id, member_id)
+    }
+}
+
+/// Applies one row in a savepoint, so that a failed row leaves no trace but its outcome.
+fn apply_row(
+    tx: &mut dyn Tx,
+    change: &Change,
+    apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &Json) -> RowOutcome,
+    number: i64,
+    input: &Json,
+) -> Result<RowOutcome> {
+    tx.execute("SAVEPOINT job_row", &[])?;
+    let outcome = apply(
+        &mut JobTx {
+            tx: &mut *tx,
+            change,
+        },
+        number,
+        input,
+    );
+    if matches!(outcome, RowOutcome::Failed { .. }) {
+        tx.execute("ROLLBACK TO SAVEPOINT job_row", &[])?;
+    }
+    tx.execute("RELEASE SAVEPOINT job_row", &[])?;
+    Ok(outcome)
+}
+
+impl Store {
+    /// Stores a job and its rows (each a JSON object of its own) for a worker to apply.
+    pub fn submit_job(
+        &self,
+        change: &Change,
+        kind: &str,
+        options: &Json,
+        rows: &[Json],
+    ) -> Result<Job> {
+        let id = ObjectId::new();
+        self.pool.write(|tx| {
+            tx.execute(
+                &format!(
+                    "INSERT INTO jobs ({JOB_COLUMNS}, tenant_id, created_by_id) VALUES ($1, $2, 'running', $3, $4, 0, 0, $5, $6, NULL, $7, $8)"
+                ),
+                &params![
+                    id,
+                    kind,
+                    options.to_string(),
+                    rows.len() as i64,
+                    change.actor_name.clone(),
+                    change.at,
+                    change.tenant_id,
+                    change.actor_id
+                ],
+            )?;
+            // Many rows per statement: a 100,000-row job is stored in seconds, not minutes.
+            for (chunk_index, chunk) in rows.chunks(200).enumerate() {
+                let mut values: Vec<SqlValue> = Vec::with_capacity(chunk.len() * 3);
+                let mut tuples = Vec::with_capacity(chunk.len());
+                for (offset, row) in chunk.iter().enumerate() {
+                    let number = (chunk_index * 200 + offset + 1) as i64;
+                    let base = values.len();
+                    tuples.push(format!("(${}, ${}, ${}, 'pending')", base + 1, base + 2, base + 3));
+                    values.extend([SqlValue::from(id), SqlValue::Int(number), SqlValue::Text(row.to_string())]);
+                }
+                tx.execute(
+                    &format!("INSERT INTO job_rows (job_id, row_number, input, status) VALUES {}", tuples.join(", ")),
+                    &values,
+                )?;
+            }
+            crate::audit(
+                tx,
+                change,
+                &format!("Submit bulk job {kind}"),
+                Some((id, kind)),
+                None,
+                Some(serde_json::json!({ "rows": rows.len(), "options": options })),
+            )?;
+            Ok(())
+        })?;
+        self.job(change.tenant_id, id)
+    }
+
+    pub fn job(&self, tenant_id: ObjectId, id: ObjectId) -> Result<Job> {
+        self.pool.read(|tx| {
+            tx.query_one(
+                &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND id = $2"),
+                &params![tenant_id, id],
+            )?
+            .map(|row| job_from_row(&row))
+            .ok_or_else(|| Error::NotFound {
+                kind: "job",
+                id: id.to_string(),
+            })
+        })
+    }
+
+    /// The tenant's jobs, newest first.
+    pub fn jobs(&self, tenant_id: ObjectId, limit: usize) -> Result<Vec<Job>> {
+        self.pool.read(|tx| {
+            Ok(tx
+                .query(
+                    &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"),
+                    &params![tenant_id, limit as i64],
+                )?
+                .iter()
+                .map(job_from_row)
+                .collect())
+        })
+    }
+
+    /// A job's rows from `after` (exclusive), in order.
+    pub fn job_rows(
+        &self,
+        tenant_id: ObjectId,
+        id: ObjectId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<JobRow>> {
+        self.pool.read(|tx| {
+            if tx.query_one("SELECT 1 FROM jobs WHERE tenant_id = $1 AND id = $2", &params![tenant_id, id])?.is_none() {
+                return Err(Error::NotFound { kind: "job", id: id.to_string() });
+            }
+            Ok(tx
+                .query(
+                    "SELECT row_number, input, status, object_id, error_column, error_message, output FROM job_rows \
+                     WHERE job_id = $1 AND row_number > $2 ORDER BY row_number LIMIT $3",
+                    &params![id, after, limit as i64],
+                )?
+                .iter()
+                .map(|row| JobRow {
+                    row_number: row.int(0),
+                    input: serde_json::from_str(&row.text(1)).unwrap_or_default(),
+                    status: row.text(2),
+                    object_id: row.opt_uuid(3).map(Into::into),
+                    error_column: row.opt_text(4),
+                    error_message: row.opt_text(5),
+                    output: row.opt_text(6).and_then(|text| serde_json::from_str(&text).ok()),
+                })
+                .collect())
+        })
+    }
+
+    /// Takes the lease of the oldest unfinished job whose lease is free or expired, for `lease`.
+    /// Two workers asking at once never both get the same job: the update re-checks the lease.
+    pub fn claim_job(&self, owner: &str, lease: Duration) -> Result<Option<Job>> {
+        let now = Utc::now();
+        self.pool.write(|tx| {
+            let Some(candidate) = tx.query_one(
+                "SELECT id FROM jobs WHERE status = 'running' AND (lease_until IS NULL OR lease_until < $1) \
+                 ORDER BY created_at, id LIMIT 1",
+                &params![now],
+            )?
+            else {
+                return Ok(None);
+            };
+            let id = ObjectId::from(candidate.uuid(0));
+            let taken = tx.execute(
+                "UPDATE jobs SET lease_owner = $2, lease_until = $3 \
+                 WHERE id = $1 AND status = 'running' AND (lease_until IS NULL OR lease_until < $4)",
+                &params![id, owner, now + lease, now],
+            )?;
+            if taken == 0 {
+                return Ok(None);
+            }
+            Ok(tx
+                .query_one(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"), &params![id])?
+                .map(|row| job_from_row(&row)))
+        })
+    }
+
+    /// Applies up to `batch` pending rows of a job whose lease `owner` holds, in one transaction,
+    /// and renews the lease. Returns how many rows it applied; 0 means the job is complete (or
+    /// the lease was lost to another worker).
+    pub fn run_job_batch(
+        &self,
+        change: &Change,
+        job_id: ObjectId,
+        owner: &str,
+        lease: Duration,
+        batch: usize,
+        apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &Json) -> RowOutcome,
+    ) -> Result<usize> {
+        self.pool.write(|tx| {
+            let now = Utc::now();
+            let held = tx.execute(
+                "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+                &params![job_id, owner, now + lease],
+            )?;
+            if held == 0 {
+                return Ok(0);
+            }
+            let pending = tx.query(
+                "SELECT row_number, input FROM job_rows WHERE job_id = $1 AND status = 'pending' ORDER BY row_number LIMIT $2",
+                &params![job_id, batch as i64],
+            )?;
+            let (mut done, mut failed) = (0i64, 0i64);
+            for row in &pending {
+                let number = row.int(0);
+                let input: Json = serde_json::from_str(&row.text(1)).unwrap_or_default();
+                let outcome = apply_row(tx, change, apply, number, &input)?;
+                let (status, object_id, column, message, output) = match &outcome {
+                    RowOutcome::Succeeded { object_id, output } => ("succeeded", *object_id, None, None, output.clone()),
+                    RowOutcome::Unchanged { object_id } => ("unchanged", *object_id, None, None, None),
+                    RowOutcome::Failed { column, message } => ("failed", None, column.clone(), Some(message.clone()), None),
+                };
+                if status == "failed" {
+                    failed += 1;
+                }
+                done += 1;
+                tx.execute(
+                    "UPDATE job_rows SET status = $3, object_id = $4, error_column = $5, error_message = $6, output = $7 \
+                     WHERE job_id = $1 AND row_number = $2",
+                    &params![job_id, number, status, object_id, column, message, output.map(|o| o.to_string())],
+                )?;
+            }
+            let remaining = tx
+                .query_one("SELECT COUNT(*) FROM job_rows WHERE job_id = $1 AND status = 'pending'", &params![job_id])?
+                .map_or(0, |row| row.int(0));
+            tx.execute(
+                "UPDATE jobs SET done_rows = done_rows + $2, failed_rows = failed_rows + $3 WHERE id = $1",
+                &params![job_id, done, failed],
+            )?;
+            if remaining == 0 {
+                tx.execute(
+                    "UPDATE jobs SET status = 'completed', finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+                    &params![job_id, now],
+                )?;
+            }
+            Ok(pending.len())
+        })
+    }
+
+    /// Forgets the outputs of a job's rows (generated passwords), once they have been handed out.
+    pub fn clear_job_outputs(&self, change: &Change, id: ObjectId) -> Result<()> {
+        self.pool.write(|tx| {
+            tx.execute(
+                "UPDATE job_rows SET output = NULL WHERE job_id = $1 AND job_id IN (SELECT id FROM jobs WHERE tenant_id = $2)",
+                &params![id, change.tenant_id],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_core::directory::{Tenant, UserType};
+    use roster_core::types::{DomainName, MailNickname, UserPrincipalName};
+
+    fn store() -> (tempfile::TempDir, Store, Change) {
+        let directory = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
+        let tenant = Tenant {
+            id: ObjectId::new(),
+            display_name: "T".into(),
+            default_usage_location: None,
+            created: Utc::now(),
+        };
+        store
+            .create_tenant(&tenant, &DomainName::parse("t.example").unwrap())
+            .unwrap();
+        (directory, store, Change::system(tenant.id))
+    }
+
+    /// Creates the row's user; a row whose `upn` is invalid fails on that column.
+    fn create_user(job: &mut JobTx<'_>, _: i64, input: &Json) -> RowOutcome {
+        let text = input["upn"].as_str().unwrap_or_default();
+        let Ok(upn) = UserPrincipalName::parse(text) else {
+            return RowOutcome::Failed {
+                column: Some("upn".into()),
+                message: format!("'{text}' is not a UPN"),
+            };
+        };
+        if let Ok(Some(existing)) = job.find_user(&UserKey::Upn(upn.key())) {
+            return RowOutcome::Unchanged {
+                object_id: Some(existing.id),
+            };
+        }
+        let now = Utc::now();
+        let user = User {
+            id: ObjectId::new(),
+            mail_nickname: MailNickname::parse(upn.alias()).unwrap(),
+            user_principal_name: upn,
+            display_name: text.into(),
+            account_enabled: true,
+            user_type: UserType::Member,
+            usage_location: None,
+            force_change_password_next_sign_in: true,
+            manager_id: None,
+            created: now,
+            deleted: None,
+            sign_in_sessions_valid_from: now,
+            attributes: Default::default(),
+            licenses: Vec::new(),
+        };
+        match job.create_user(&user, None) {
+            Ok(()) => RowOutcome::Succeeded {
+                object_id: Some(user.id),
+                output: None,
+            },
+            Err(error) => RowOutcome::Failed {
+                column: Some("upn".into()),
+                message: error.to_string(),
+            },
+        }
+    }
+
+    fn rows(n: usize) -> Vec<Json> {
+        (1..=n)
+            .map(|i| {
+                if i == 5 {
+                    serde_json::json!({ "upn": "not a upn" })
+                } else {
+                    serde_json::json!({ "upn": format!("u{i}@t.example") })
+                }
+            })
+            .collect()
+    }
+
+    fn users(store: &Store, tenant_id: ObjectId) -> Vec<String> {
+        let query = crate::ListQuery {
+            top: 999,
+            ..Default::default()
+        };
+        let mut upns: Vec<String> = store
+            .list_users(tenant_id, &query)
+            .unwrap()
+            .items
+            .iter()
+            .map(|u| u.user_principal_name.to_string())
+            .collect();
+        upns.sort();
+        upns
+    }
+
+    #[test]
+    fn a_job_stopped_half_way_resumes_without_applying_a_row_twice() {
+        let (directory, store, change) = store();
+        let job = store
+            .submit_job(&change, "createUsers", &serde_json::json!({}), &rows(10))
+            .unwrap();
+        assert_eq!(job.total_rows, 10);
+
+        // The first worker applies two batches, then dies in the middle of the third: that
+        // batch's transaction never commits.
+        let lease = Duration::milliseconds(1);
+        let claimed = store
+            .claim_job("worker-a", lease)
+            .unwrap()
+            .expect("a job to run");
+        assert_eq!(claimed.id, job.id);
+        for _ in 0..2 {
+            assert_eq!(
+                store
+                    .run_job_batch(&change, job.id, "worker-a", lease, 3, &mut create_user)
+                    .unwrap(),
+                3
+            );
+        }
+        let crash = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut dying = |job: &mut JobTx<'_>, number: i64, input: &Json| {
+                if number == 8 {
+                    panic!("killed");
+                }
+                create_user(job, number, input)
+            };
+            store.run_job_batch(&change, job.id, "worker-a", lease, 3, &mut dying)
+        }));
+        assert!(
+            matches!(crash, Ok(Err(_)) | Err(_)),
+            "the batch did not commit"
+        );
+        drop(store);
+
+        // Another server starts on the same database once the lease has lapsed.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
+        assert_eq!(
+            users(&store, change.tenant_id).len(),
+            5,
+            "rows 1-6 applied, row 5 failed, row 7 rolled back"
+        );
+        let resumed = store
+            .claim_job("worker-b", Duration::seconds(30))
+            .unwrap()
+            .expect("the job resumes");
+        assert_eq!(resumed.done_rows, 6);
+        assert!(
+            store
+                .claim_job("worker-c", Duration::seconds(30))
+                .unwrap()
+                .is_none(),
+            "one worker at a time"
+        );
+        while store
+            .run_job_batch(
+                &change,
+                job.id,
+                "worker-b",
+                Duration::seconds(30),
+                3,
+                &mut create_user,
+            )
+            .unwrap()
+            > 0
+        {}
+
+        let finished = store.job(change.tenant_id, job.id).unwrap();
+        assert_eq!(finished.status, JobStatus::Completed);
+        assert_eq!((finished.done_rows, finished.failed_rows), (10, 1));
+        let expected: Vec<String> = {
+            let mut upns: Vec<String> = (1..=10)
+                .filter(|i| *i != 5)
+                .map(|i| format!("u{i}@t.example"))
+                .collect();
+            upns.sort();
+            upns
+        };
+        assert_eq!(
+            users(&store, change.tenant_id),
+            expected,
+            "every row applied exactly once"
+        );
+        let outcomes = store.job_rows(change.tenant_id, job.id, 0, 100).unwrap();
+        assert_eq!(outcomes.len(), 10);
+        let failed = &outcomes[4];
+        assert_eq!(
+            (failed.status.as_str(), failed.error_column.as_deref()),
+            ("failed", Some("upn"))
+        );
+        assert!(
+            outcomes
+                .iter()
+                .filter(|r| r.row_number != 5)
+                .all(|r| r.status == "succeeded" && r.object_id.is_some())
+        );
+
+        // Running the same rows again changes nothing and says so.
+        let again = store
+            .submit_job(&change, "createUsers", &serde_json::json!({}), &rows(10))
+            .unwrap();
+        store
+            .claim_job("worker-b", Duration::seconds(30))
+            .unwrap()
+            .expect("the second job");
+        while store
+            .run_job_batch(
+                &change,
+                again.id,
+                "worker-b",
+                Duration::seconds(30),
+                4,
+                &mut create_user,
+            )
+            .unwrap()
+            > 0
+        {}
+        let outcomes = store.job_rows(change.tenant_id, again.id, 0, 100).unwrap();
+        assert_eq!(
+            outcomes.iter().filter(|r| r.status == "unchanged").count(),
+            9
+        );
+        assert_eq!(users(&store, change.tenant_id).len(), 9);
+    }
+}
