@@ -100,6 +100,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo_users: args.demo.then_some(args.demo_users),
         tls,
         public_url: args.public_url,
+        run_jobs: true,
         bootstrap: BootstrapCredentials {
             admin: env("ROSTER_BOOTSTRAP_ADMIN"),
             password: env("ROSTER_BOOTSTRAP_PASSWORD"),

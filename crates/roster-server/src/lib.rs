@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod error;
 pub mod graph;
 pub mod hashing;
+pub mod jobs;
 pub mod oauth;
 pub mod state;
 mod tls;
@@ -52,6 +53,8 @@ pub struct Config {
     pub tls: Tls,
     pub public_url: Option<String>,
     pub bootstrap: BootstrapCredentials,
+    /// Run bulk jobs in the background (tests turn it off and drain jobs themselves).
+    pub run_jobs: bool,
 }
 
 impl Config {
@@ -66,6 +69,7 @@ impl Config {
             tls: Tls::Off,
             public_url: None,
             bootstrap: BootstrapCredentials::default(),
+            run_jobs: true,
         }
     }
 }
@@ -79,6 +83,9 @@ pub struct Application {
     pub bootstrap: Option<BootstrapReport>,
     /// The certificate clients must trust, when serving https.
     pub certificate_path: Option<PathBuf>,
+    /// The bulk-job worker; it runs in the background when `Config::run_jobs` is set.
+    pub worker: Arc<jobs::Worker>,
+    job_wake: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Application {
@@ -126,8 +133,11 @@ impl Application {
             .with_context(|| format!("listening on {}", config.listen))?;
         listener.set_nonblocking(true)?;
         let scheme = Scheme(if tls.is_some() { "https" } else { "http" });
+        let job_wake = Arc::new(tokio::sync::Notify::new());
+        let worker = Arc::new(jobs::Worker::new(store.clone(), keys.clone()));
         let state = AppState {
             store: store.clone(),
+            job_wake: job_wake.clone(),
             keys,
             public_url: config.public_url.clone(),
             router: Arc::new(OnceLock::new()),
@@ -144,6 +154,8 @@ impl Application {
             store,
             bootstrap: report,
             certificate_path,
+            worker,
+            job_wake: config.run_jobs.then_some(job_wake),
         })
     }
 
@@ -157,6 +169,9 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tokio::spawn(purge_recycle_bin(self.store.clone()));
+        if let Some(wake) = self.job_wake {
+            tokio::spawn(jobs::run_worker(self.worker.clone(), wake));
+        }
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -176,7 +191,7 @@ impl Application {
 fn app_router(state: AppState, scheme: Scheme) -> Router {
     Router::new()
         .nest("/v1.0", graph::router())
-        .nest("/roster/v1", admin::router())
+        .nest("/roster/v1", admin::router().merge(jobs::router()))
         .merge(oauth::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(4 * 1024 * 1024))

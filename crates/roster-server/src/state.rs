@@ -19,6 +19,8 @@ pub struct AppState {
     pub router: Arc<OnceLock<Router>>,
     /// The Argon2id threads, one per core.
     pub hasher: crate::hashing::Hasher,
+    /// Wakes the bulk-job worker when a job is submitted.
+    pub job_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

@@ -38,6 +38,8 @@ impl JobStatus {
 #[derive(Debug, Clone)]
 pub struct Job {
     pub id: ObjectId,
+    pub tenant_id: ObjectId,
+    pub created_by_id: Option<ObjectId>,
     pub kind: String,
     pub status: JobStatus,
     pub options: Json,
@@ -76,7 +78,8 @@ pub struct JobRow {
     pub output: Option<Json>,
 }
 
-const JOB_COLUMNS: &str = "id, kind, status, options, total_rows, done_rows, failed_rows, created_by_name, created_at, finished_at";
+const JOB_COLUMNS: &str = "id, kind, status, options, total_rows, done_rows, failed_rows, created_by_name, created_at, \
+     finished_at, tenant_id, created_by_id";
 
 fn job_from_row(row: &Row) -> Job {
     Job {
@@ -94,6 +97,8 @@ fn job_from_row(row: &Row) -> Job {
         created_by: row.text(7),
         created: row.timestamp(8),
         finished: row.opt_timestamp(9),
+        tenant_id: row.uuid(10).into(),
+        created_by_id: row.opt_uuid(11).map(Into::into),
     }
 }
 
@@ -167,7 +172,7 @@ impl Store {
         self.pool.write(|tx| {
             tx.execute(
                 &format!(
-                    "INSERT INTO jobs ({JOB_COLUMNS}, tenant_id, created_by_id) VALUES ($1, $2, 'running', $3, $4, 0, 0, $5, $6, NULL, $7, $8)"
+                    "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, 'running', $3, $4, 0, 0, $5, $6, NULL, $7, $8)"
                 ),
                 &params![
                     id,

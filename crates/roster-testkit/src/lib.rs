@@ -27,6 +27,8 @@ pub struct TestApp {
     /// A token of the bootstrap app, which holds every application permission.
     pub app_token: String,
     pub certificate: Option<PathBuf>,
+    /// The server's bulk-job worker; tests run jobs with [`TestApp::drain_jobs`].
+    pub worker: std::sync::Arc<roster_server::jobs::Worker>,
     pub data_dir: tempfile::TempDir,
     pub database_url: Option<String>,
 }
@@ -48,6 +50,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let database_url = test_database().await;
     let client_id = uuid::Uuid::new_v4().to_string();
     let mut config = Config::new(data_dir.path().to_path_buf());
+    config.run_jobs = false;
     config.listen = "127.0.0.1:0".parse().expect("address");
     config.database_url = database_url.clone();
     config.demo_users = options.demo_users;
@@ -70,6 +73,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let scheme = if options.tls { "https" } else { "http" };
     let address = format!("{scheme}://127.0.0.1:{}", application.port());
     let certificate = application.certificate_path.clone();
+    let worker = application.worker.clone();
     tokio::spawn(application.run_until_stopped());
     let mut builder = reqwest::Client::builder();
     if let Some(path) = &certificate {
@@ -85,6 +89,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         client_id,
         app_token: String::new(),
         certificate,
+        worker,
         data_dir,
         database_url,
     };
@@ -204,6 +209,7 @@ impl TestApp {
         let mut config = Config::new(self.data_dir.path().to_path_buf());
         config.listen = "127.0.0.1:0".parse().expect("address");
         config.database_url = self.database_url.clone();
+        config.run_jobs = false;
         if self.certificate.is_some() {
             config.tls = Tls::SelfSigned;
         }
@@ -223,6 +229,14 @@ impl TestApp {
         );
         tokio::spawn(peer.run_until_stopped());
         address
+    }
+
+    /// Runs every waiting bulk job to its end, as the background worker would.
+    pub async fn drain_jobs(&self) {
+        let worker = self.worker.clone();
+        tokio::task::spawn_blocking(move || while worker.run_once().expect("job worker") {})
+            .await
+            .expect("job worker thread");
     }
 
     pub async fn get(&self, path: &str) -> Reply {

@@ -5,6 +5,7 @@ mod auth;
 mod batch;
 mod graph_js;
 mod groups;
+mod jobs;
 mod licenses;
 mod queries;
 mod users;

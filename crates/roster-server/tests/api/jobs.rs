@@ -1,0 +1,155 @@
+use reqwest::StatusCode;
+use roster_testkit::{DOMAIN, spawn_app};
+use serde_json::{Value, json};
+
+fn row(alias: &str) -> Value {
+    json!({ "userPrincipalName": format!("{alias}@{DOMAIN}"), "displayName": format!("User {alias}"), "department": "Sales" })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_users_job_applies_each_row_on_its_own() {
+    let app = spawn_app().await;
+    let sku = app.buy("SPE_E3", 8).await;
+    let group = app
+        .post("/v1.0/groups", json!({ "displayName": "Imported", "mailNickname": "imported", "mailEnabled": false, "securityEnabled": true }))
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.create_user("existing", json!({})).await;
+
+    let mut rows: Vec<Value> = (1..=9).map(|i| row(&format!("bulk{i}"))).collect();
+    rows.push(json!({ "userPrincipalName": "not-a-upn", "displayName": "Bad" }));
+    rows.push(row("existing"));
+    rows.push(json!({ "userPrincipalName": format!("nameless@{DOMAIN}") }));
+    let submitted = app
+        .post(
+            "/roster/v1/jobs/createUsers",
+            json!({ "rows": rows, "options": { "usageLocation": "NL", "licenses": [sku], "groups": [group] } }),
+        )
+        .await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        submitted.body
+    );
+    let id = submitted.body["id"].as_str().unwrap().to_string();
+    assert_eq!(submitted.body["status"], "running");
+    assert_eq!(submitted.body["totalRows"], 12);
+
+    app.drain_jobs().await;
+    let job = app.get(&format!("/roster/v1/jobs/{id}")).await;
+    assert_eq!(job.body["status"], "completed", "{:?}", job.body);
+    assert_eq!(job.body["processedRows"], 12);
+    // Eight seats for nine new users: the ninth fails on its license and is not created.
+    assert_eq!(job.body["failedRows"], 3);
+
+    let results = app.get(&format!("/roster/v1/jobs/{id}/results")).await;
+    let value = results.body["value"].as_array().unwrap().clone();
+    assert_eq!(value.len(), 12);
+    let status = |n: usize| value[n - 1]["status"].as_str().unwrap().to_string();
+    assert!((1..=8).all(|n| status(n) == "succeeded"));
+    assert_eq!(status(9), "failed");
+    assert_eq!(value[8]["errorColumn"], "licenses");
+    assert!(
+        value[8]["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("available licenses")
+    );
+    assert_eq!(status(10), "failed");
+    assert_eq!(value[9]["errorColumn"], "userPrincipalName");
+    assert_eq!(status(11), "unchanged");
+    assert_eq!(status(12), "failed");
+    assert_eq!(value[11]["errorColumn"], "displayName");
+    assert!(value[..8].iter().all(|r| {
+        r["generatedPassword"]
+            .as_str()
+            .is_some_and(|p| p.len() >= 22)
+    }));
+    // Generated passwords are handed out once.
+    let again = app.get(&format!("/roster/v1/jobs/{id}/results")).await;
+    assert!(
+        again.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["generatedPassword"].is_null())
+    );
+
+    let bulk1 = app
+        .get(&format!(
+            "/v1.0/users/bulk1@{DOMAIN}?$select=usageLocation,assignedLicenses,department"
+        ))
+        .await;
+    assert_eq!(bulk1.body["usageLocation"], "NL");
+    assert_eq!(bulk1.body["assignedLicenses"][0]["skuId"], sku);
+    assert_eq!(
+        app.get(&format!("/v1.0/users/bulk9@{DOMAIN}")).await.status,
+        StatusCode::NOT_FOUND,
+        "a failed row leaves nothing"
+    );
+    let members = app.get(&format!("/v1.0/groups/{group}/members")).await;
+    assert_eq!(members.body["value"].as_array().unwrap().len(), 8);
+
+    // Every change is audited with its job.
+    let log = app.get("/roster/v1/auditLogs?top=200").await;
+    let added: Vec<&Value> = log.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["activityDisplayName"] == "Add user" && r["jobId"] == id)
+        .collect();
+    assert_eq!(added.len(), 8);
+
+    // The same file again changes nothing.
+    let rerun = app
+        .post(
+            "/roster/v1/jobs/createUsers",
+            json!({ "rows": rows[..8], "options": { "licenses": [sku] } }),
+        )
+        .await;
+    let rerun_id = rerun.body["id"].as_str().unwrap().to_string();
+    app.drain_jobs().await;
+    let results = app
+        .get(&format!("/roster/v1/jobs/{rerun_id}/results"))
+        .await;
+    assert!(
+        results.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "unchanged")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_submissions_are_checked() {
+    let app = spawn_app().await;
+    let no_rows = app
+        .post("/roster/v1/jobs/createUsers", json!({ "options": {} }))
+        .await;
+    assert_eq!(no_rows.status, StatusCode::BAD_REQUEST);
+    let bad_location = app
+        .post(
+            "/roster/v1/jobs/createUsers",
+            json!({ "rows": [], "options": { "usageLocation": "XX" } }),
+        )
+        .await;
+    assert!(bad_location.message().contains("usageLocation"));
+    let bad_sku = app
+        .post(
+            "/roster/v1/jobs/createUsers",
+            json!({ "rows": [], "options": { "licenses": ["E3"] } }),
+        )
+        .await;
+    assert_eq!(bad_sku.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.get("/roster/v1/jobs/00000000-0000-0000-0000-000000000001")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
