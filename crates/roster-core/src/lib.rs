@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod attributes;
+pub mod bulk_csv;
 pub mod catalog;
 pub mod directory;
 pub mod licensing;

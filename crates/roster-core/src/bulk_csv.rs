@@ -1,0 +1,2088 @@
+//! Users as CSV: the Microsoft 365 admin center's "Add multiple users" template, the Entra admin
+//! center's "Bulk create" template, and roster's own export format.
+//!
+//! [`parse`] turns the bytes of a file into one [`UserRow`] or [`RowError`] per record, so that
+//! one bad row never stops the others; only a problem with the file as a whole (its encoding or
+//! its header) is a [`FileError`]. [`write_roster_csv`] writes roster's export format, which
+//! [`parse`] reads back unchanged, so that an export can be edited and re-imported as an update.
+//!
+//! Decisions, made for files that administrators edit by hand or in Excel:
+//!
+//! - Encoding: UTF-8, with or without a byte-order mark. UTF-16 (Excel's "Unicode Text") and any
+//!   other encoding are refused, naming the row and byte offset of the first bad byte: guessing
+//!   Windows-1252 would silently mangle names.
+//! - Delimiter: comma, semicolon or tab, detected from the header (the delimiter that makes the
+//!   header recognisable, comma on a tie). Excel saves "CSV" with `;` wherever the decimal
+//!   separator is a comma (Dutch, German, French locales); refusing those files would only make
+//!   the administrator edit them by hand. [`Parsed::delimiter`] says which one was used.
+//! - Columns are found by name, trimmed and compared case-insensitively, in any order, and
+//!   optional columns may be left out. Unknown columns are refused for the admin center template
+//!   and roster's format, because a misspelt column would otherwise be dropped without a word.
+//!   The Entra template names each column by the property in brackets (`User name
+//!   [userPrincipalName] Required`), which is all that counts; columns without a known property
+//!   are ignored, as Entra ignores them. A column with an empty header (Excel leaves such
+//!   columns behind) is ignored, but a value in it is a row error.
+//! - Entra's first line `version:v1.0` is expected but may be missing; another version is refused.
+//!   Roster lets an Entra row leave the password (roster generates one) and "Block sign in"
+//!   (sign-in is allowed) empty, where Entra would refuse the row.
+//! - Rows: empty lines and lines of only delimiters are skipped. A row's number is the line on
+//!   which its record starts, so a quoted field that spans lines does not shift the numbers.
+//!   A record with more fields than the header is accepted when the extra fields are empty
+//!   (Excel pads rows so); a record with fewer is an error. Line breaks are accepted only in the
+//!   street address: anywhere else they mean a quote was left open, and the error says over
+//!   which lines the record ran.
+//! - Values are trimmed and an empty cell is `None`; a password is taken exactly as written.
+//!   Office phones (`businessPhones`) and alternate email addresses (`otherMails`) may hold
+//!   several values separated by `;`, in every template, as roster's export writes them.
+//! - A refused row reports one problem: its user principal name's first, then the columns'
+//!   from left to right.
+//! - Duplicates: a user principal name (compared case-insensitively) or an id seen on an earlier
+//!   row makes the later row an error naming the earlier one, even if the earlier row failed
+//!   for another reason, so that fixing it cannot create a clash on the next run.
+//! - Lengths are counted in characters: the admin center's own limits for its template
+//!   (DESIGN.md), Graph's ([`crate::attributes::USER_ATTRIBUTES`]) for the other two.
+//! - Size: no limit on rows or on the file (the admin center's 249 users is not roster's); the
+//!   layer that receives an upload bounds its size.
+//! - Memory: beyond the input and the rows read, one record at a time. A value over its limit is reported by its
+//!   length and never copied, and no error message quotes more than a few dozen characters.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::types::{DomainName, ObjectId, UsageLocation, UserPrincipalName};
+
+/// The kind of file, recognised from its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Template {
+    /// The Microsoft 365 admin center's "Add multiple users" template.
+    AdminCenter,
+    /// The Entra admin center's "Bulk create" template: `version:v1.0`, then headers such as
+    /// `User name [userPrincipalName] Required`.
+    EntraBulkCreate,
+    /// roster's own export, headed by Graph property names ([`ROSTER_COLUMNS`]).
+    Roster,
+}
+
+impl Template {
+    pub fn description(self) -> &'static str {
+        match self {
+            Template::AdminCenter => "the Microsoft 365 admin center template",
+            Template::EntraBulkCreate => "the Entra bulk-create template",
+            Template::Roster => "roster's export format",
+        }
+    }
+
+    fn columns(self) -> &'static [ColumnSpec] {
+        match self {
+            Template::AdminCenter => ADMIN_CENTER_COLUMNS,
+            Template::EntraBulkCreate => ENTRA_COLUMNS,
+            Template::Roster => ROSTER_TABLE,
+        }
+    }
+
+    /// The columns the header must have.
+    fn required_columns(self) -> &'static [Field] {
+        match self {
+            Template::AdminCenter => &[Field::UserPrincipalName, Field::DisplayName],
+            Template::EntraBulkCreate => &[
+                Field::DisplayName,
+                Field::UserPrincipalName,
+                Field::Password,
+                Field::AccountEnabled,
+            ],
+            Template::Roster => &[Field::UserPrincipalName],
+        }
+    }
+
+    /// The cells that must not be empty. roster's format is also read for updates, where only
+    /// the user principal name is needed to find the user.
+    fn requires_value(self, field: Field) -> bool {
+        match self {
+            Template::AdminCenter | Template::EntraBulkCreate => {
+                matches!(field, Field::UserPrincipalName | Field::DisplayName)
+            }
+            Template::Roster => field == Field::UserPrincipalName,
+        }
+    }
+
+    /// Looks a header cell up among this template's columns.
+    fn find_column(self, cell: &str) -> Option<&'static ColumnSpec> {
+        let key = match self {
+            Template::EntraBulkCreate => bracketed_property(cell)?,
+            Template::AdminCenter | Template::Roster => cell.trim(),
+        };
+        self.columns()
+            .iter()
+            .find(|spec| spec.name.eq_ignore_ascii_case(key))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Delimiter {
+    Comma,
+    Semicolon,
+    Tab,
+}
+
+impl Delimiter {
+    /// In order of preference when a header reads equally well with several.
+    pub const ALL: [Delimiter; 3] = [Delimiter::Comma, Delimiter::Semicolon, Delimiter::Tab];
+
+    pub fn as_byte(self) -> u8 {
+        match self {
+            Delimiter::Comma => b',',
+            Delimiter::Semicolon => b';',
+            Delimiter::Tab => b'\t',
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Delimiter::Comma => "comma",
+            Delimiter::Semicolon => "semicolon",
+            Delimiter::Tab => "tab",
+        }
+    }
+}
+
+/// The user properties that a CSV column can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    UserPrincipalName,
+    DisplayName,
+    GivenName,
+    Surname,
+    JobTitle,
+    Department,
+    OfficeLocation,
+    BusinessPhones,
+    MobilePhone,
+    FaxNumber,
+    OtherMails,
+    StreetAddress,
+    City,
+    State,
+    PostalCode,
+    Country,
+    UsageLocation,
+    Password,
+    AccountEnabled,
+    Id,
+}
+
+impl Field {
+    /// The property's name in Graph's JSON.
+    pub fn graph_name(self) -> &'static str {
+        match self {
+            Field::UserPrincipalName => "userPrincipalName",
+            Field::DisplayName => "displayName",
+            Field::GivenName => "givenName",
+            Field::Surname => "surname",
+            Field::JobTitle => "jobTitle",
+            Field::Department => "department",
+            Field::OfficeLocation => "officeLocation",
+            Field::BusinessPhones => "businessPhones",
+            Field::MobilePhone => "mobilePhone",
+            Field::FaxNumber => "faxNumber",
+            Field::OtherMails => "otherMails",
+            Field::StreetAddress => "streetAddress",
+            Field::City => "city",
+            Field::State => "state",
+            Field::PostalCode => "postalCode",
+            Field::Country => "country",
+            Field::UsageLocation => "usageLocation",
+            Field::Password => "passwordProfile",
+            Field::AccountEnabled => "accountEnabled",
+            Field::Id => "id",
+        }
+    }
+
+    fn is_list(self) -> bool {
+        matches!(self, Field::BusinessPhones | Field::OtherMails)
+    }
+}
+
+/// How many values a list cell (`a; b`) may hold.
+pub const MAX_LIST_ITEMS: usize = 10;
+
+/// Values that are parsed into a type (usage location, block sign-in, id) say what is wrong
+/// with them better than a length limit would, so their limit only keeps a huge cell from
+/// being quoted in the message.
+const PARSED_VALUE_GUARD: usize = 64;
+
+struct ColumnSpec {
+    /// The header as matched: the column's name, or for Entra the property in brackets.
+    name: &'static str,
+    /// How the template's own file writes the header, for messages about missing columns.
+    label: &'static str,
+    field: Field,
+    max_len: usize,
+}
+
+const fn spec(name: &'static str, field: Field, max_len: usize) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        label: name,
+        field,
+        max_len,
+    }
+}
+
+const fn entra(
+    name: &'static str,
+    label: &'static str,
+    field: Field,
+    max_len: usize,
+) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        label,
+        field,
+        max_len,
+    }
+}
+
+const ADMIN_CENTER_COLUMNS: &[ColumnSpec] = &[
+    spec("User Name", Field::UserPrincipalName, 79),
+    spec("First Name", Field::GivenName, 64),
+    spec("Last Name", Field::Surname, 64),
+    spec("Display Name", Field::DisplayName, 256),
+    spec("Job Title", Field::JobTitle, 64),
+    spec("Department", Field::Department, 64),
+    spec("Office Number", Field::OfficeLocation, 128),
+    spec("Office Phone", Field::BusinessPhones, 64),
+    spec("Mobile Phone", Field::MobilePhone, 64),
+    spec("Fax", Field::FaxNumber, 64),
+    spec("Alternate email address", Field::OtherMails, 256),
+    spec("Address", Field::StreetAddress, 1023),
+    spec("City", Field::City, 128),
+    spec("State or Province", Field::State, 128),
+    spec("ZIP or Postal Code", Field::PostalCode, 40),
+    spec("Country or Region", Field::Country, 128),
+];
+
+const ENTRA_COLUMNS: &[ColumnSpec] = &[
+    entra(
+        "displayName",
+        "Name [displayName] Required",
+        Field::DisplayName,
+        256,
+    ),
+    entra(
+        "userPrincipalName",
+        "User name [userPrincipalName] Required",
+        Field::UserPrincipalName,
+        UserPrincipalName::MAX_LEN,
+    ),
+    entra(
+        "passwordProfile",
+        "Initial password [passwordProfile] Required",
+        Field::Password,
+        256,
+    ),
+    entra(
+        "accountEnabled",
+        "Block sign in (Yes/No) [accountEnabled] Required",
+        Field::AccountEnabled,
+        PARSED_VALUE_GUARD,
+    ),
+    entra("givenName", "First name [givenName]", Field::GivenName, 64),
+    entra("surname", "Last name [surname]", Field::Surname, 64),
+    entra("jobTitle", "Job title [jobTitle]", Field::JobTitle, 128),
+    entra(
+        "department",
+        "Department [department]",
+        Field::Department,
+        64,
+    ),
+    entra(
+        "usageLocation",
+        "Usage location [usageLocation]",
+        Field::UsageLocation,
+        PARSED_VALUE_GUARD,
+    ),
+    entra(
+        "streetAddress",
+        "Street address [streetAddress]",
+        Field::StreetAddress,
+        1024,
+    ),
+    entra("state", "State or province [state]", Field::State, 128),
+    entra(
+        "country",
+        "Country or region [country]",
+        Field::Country,
+        128,
+    ),
+    entra(
+        "physicalDeliveryOfficeName",
+        "Office [physicalDeliveryOfficeName]",
+        Field::OfficeLocation,
+        128,
+    ),
+    entra("city", "City [city]", Field::City, 128),
+    entra(
+        "postalCode",
+        "ZIP or postal code [postalCode]",
+        Field::PostalCode,
+        40,
+    ),
+    entra(
+        "telephoneNumber",
+        "Office phone [telephoneNumber]",
+        Field::BusinessPhones,
+        64,
+    ),
+    entra("mobile", "Mobile phone [mobile]", Field::MobilePhone, 64),
+];
+
+/// The header of roster's export format, in the order [`write_roster_csv`] writes it.
+/// `businessPhones` and `otherMails` hold their values separated by `;`.
+pub const ROSTER_COLUMNS: [&str; 19] = [
+    "userPrincipalName",
+    "displayName",
+    "givenName",
+    "surname",
+    "jobTitle",
+    "department",
+    "officeLocation",
+    "businessPhones",
+    "mobilePhone",
+    "faxNumber",
+    "otherMails",
+    "streetAddress",
+    "city",
+    "state",
+    "postalCode",
+    "country",
+    "usageLocation",
+    "accountEnabled",
+    "id",
+];
+
+const ROSTER_TABLE: &[ColumnSpec] = &[
+    spec(
+        "userPrincipalName",
+        Field::UserPrincipalName,
+        UserPrincipalName::MAX_LEN,
+    ),
+    spec("displayName", Field::DisplayName, 256),
+    spec("givenName", Field::GivenName, 64),
+    spec("surname", Field::Surname, 64),
+    spec("jobTitle", Field::JobTitle, 128),
+    spec("department", Field::Department, 64),
+    spec("officeLocation", Field::OfficeLocation, 128),
+    spec("businessPhones", Field::BusinessPhones, 64),
+    spec("mobilePhone", Field::MobilePhone, 64),
+    spec("faxNumber", Field::FaxNumber, 64),
+    spec("otherMails", Field::OtherMails, 256),
+    spec("streetAddress", Field::StreetAddress, 1024),
+    spec("city", Field::City, 128),
+    spec("state", Field::State, 128),
+    spec("postalCode", Field::PostalCode, 40),
+    spec("country", Field::Country, 128),
+    spec("usageLocation", Field::UsageLocation, PARSED_VALUE_GUARD),
+    spec("accountEnabled", Field::AccountEnabled, PARSED_VALUE_GUARD),
+    spec("id", Field::Id, PARSED_VALUE_GUARD),
+];
+
+/// One column of the file's header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The header cell as the file writes it, trimmed.
+    pub name: String,
+    /// What the column holds; `None` for a column that is ignored.
+    pub field: Option<Field>,
+    max_len: usize,
+}
+
+/// One user, read from one record. Values are trimmed; an empty cell is `None` (or an empty
+/// list), so `Some("")` never occurs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserRow {
+    /// The line of the file on which this record starts (1-based).
+    pub row: usize,
+    pub user_principal_name: UserPrincipalName,
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+    pub job_title: Option<String>,
+    pub department: Option<String>,
+    pub office_location: Option<String>,
+    pub business_phones: Vec<String>,
+    pub mobile_phone: Option<String>,
+    pub fax_number: Option<String>,
+    /// The admin center's "Alternate email address".
+    pub other_mails: Vec<String>,
+    pub street_address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub usage_location: Option<UsageLocation>,
+    /// Entra's "Initial password", exactly as written.
+    pub password: Option<String>,
+    /// For Entra, the inverse of "Block sign in".
+    pub account_enabled: Option<bool>,
+    pub id: Option<ObjectId>,
+}
+
+impl UserRow {
+    /// A row with only a user principal name.
+    pub fn new(row: usize, user_principal_name: UserPrincipalName) -> Self {
+        UserRow {
+            row,
+            user_principal_name,
+            display_name: None,
+            given_name: None,
+            surname: None,
+            job_title: None,
+            department: None,
+            office_location: None,
+            business_phones: Vec::new(),
+            mobile_phone: None,
+            fax_number: None,
+            other_mails: Vec::new(),
+            street_address: None,
+            city: None,
+            state: None,
+            postal_code: None,
+            country: None,
+            usage_location: None,
+            password: None,
+            account_enabled: None,
+            id: None,
+        }
+    }
+
+    /// A property as a CSV cell would hold it (lists joined by `;`), or `None` when unset.
+    pub fn value(&self, field: Field) -> Option<Cow<'_, str>> {
+        fn text(value: &Option<String>) -> Option<Cow<'_, str>> {
+            value.as_deref().map(Cow::Borrowed)
+        }
+        fn list(values: &[String]) -> Option<Cow<'_, str>> {
+            (!values.is_empty()).then(|| values.join(";").into())
+        }
+        match field {
+            Field::UserPrincipalName => Some(self.user_principal_name.as_ref().into()),
+            Field::DisplayName => text(&self.display_name),
+            Field::GivenName => text(&self.given_name),
+            Field::Surname => text(&self.surname),
+            Field::JobTitle => text(&self.job_title),
+            Field::Department => text(&self.department),
+            Field::OfficeLocation => text(&self.office_location),
+            Field::BusinessPhones => list(&self.business_phones),
+            Field::MobilePhone => text(&self.mobile_phone),
+            Field::FaxNumber => text(&self.fax_number),
+            Field::OtherMails => list(&self.other_mails),
+            Field::StreetAddress => text(&self.street_address),
+            Field::City => text(&self.city),
+            Field::State => text(&self.state),
+            Field::PostalCode => text(&self.postal_code),
+            Field::Country => text(&self.country),
+            Field::UsageLocation => self
+                .usage_location
+                .map(|code| code.as_str().to_owned().into()),
+            Field::Password => text(&self.password),
+            Field::AccountEnabled => self
+                .account_enabled
+                .map(|enabled| if enabled { "true" } else { "false" }.into()),
+            Field::Id => self.id.map(|id| id.to_string().into()),
+        }
+    }
+}
+
+/// Spells out every field but the password, so that a row can be logged.
+impl fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserRow")
+            .field("row", &self.row)
+            .field("user_principal_name", &self.user_principal_name.as_ref())
+            .field("display_name", &self.display_name)
+            .field("given_name", &self.given_name)
+            .field("surname", &self.surname)
+            .field("job_title", &self.job_title)
+            .field("department", &self.department)
+            .field("office_location", &self.office_location)
+            .field("business_phones", &self.business_phones)
+            .field("mobile_phone", &self.mobile_phone)
+            .field("fax_number", &self.fax_number)
+            .field("other_mails", &self.other_mails)
+            .field("street_address", &self.street_address)
+            .field("city", &self.city)
+            .field("state", &self.state)
+            .field("postal_code", &self.postal_code)
+            .field("country", &self.country)
+            .field("usage_location", &self.usage_location)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("account_enabled", &self.account_enabled)
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+/// Why one row was refused; the other rows are not affected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// The line on which the record starts (1-based).
+    pub row: usize,
+    /// The column's header as the file writes it (`column C` for one without a header), or
+    /// `None` when the problem is the row as a whole.
+    pub column: Option<String>,
+    /// The row's user principal name as written, when it has one of a sensible length, so that
+    /// a results file can name the user.
+    pub user_principal_name: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_location(f, Some(self.row), self.column.as_deref())?;
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RowError {}
+
+/// A problem with the file as a whole: nothing in it can be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    /// The line concerned (1-based), if there is one.
+    pub row: Option<usize>,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl FileError {
+    fn new(row: Option<usize>, message: impl Into<String>) -> Self {
+        FileError {
+            row,
+            column: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_location(f, self.row, self.column.as_deref())?;
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+fn write_location(
+    f: &mut fmt::Formatter<'_>,
+    row: Option<usize>,
+    column: Option<&str>,
+) -> fmt::Result {
+    match (row, column) {
+        (Some(row), Some(column)) => write!(f, "row {row}, column '{}': ", excerpt(column)),
+        (Some(row), None) => write!(f, "row {row}: "),
+        (None, Some(column)) => write!(f, "column '{}': ", excerpt(column)),
+        (None, None) => Ok(()),
+    }
+}
+
+/// A file read: its kind, its columns, and one outcome per record in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub template: Template,
+    pub delimiter: Delimiter,
+    /// The line of the header.
+    pub header_row: usize,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Result<UserRow, RowError>>,
+}
+
+impl Parsed {
+    /// The column that holds `field`, if the file has one: an update must tell a column that
+    /// is absent (leave the property alone) from an empty cell.
+    pub fn column(&self, field: Field) -> Option<&Column> {
+        self.columns
+            .iter()
+            .find(|column| column.field == Some(field))
+    }
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Reads a CSV file of users. See the module's documentation for what is accepted.
+pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
+    let text = decode(bytes)?;
+    let version_row = find_version_line(text)?;
+    let skip = usize::from(version_row.is_some());
+
+    let header = recognise_header(text, skip, version_row)?;
+    let columns = header_columns(&header)?;
+
+    let mut reader = RowReader {
+        template: header.template,
+        columns: &columns,
+        upn_index: columns
+            .iter()
+            .position(|column| column.field == Some(Field::UserPrincipalName))
+            .expect("a required column"),
+        first_row_of_upn: HashMap::new(),
+        first_row_of_id: HashMap::new(),
+    };
+    let mut records = Records::new(text, header.delimiter);
+    records.skip(skip + 1)?;
+    let mut rows = Vec::new();
+    while let Some(lines) = records.next_record()? {
+        rows.push(reader.read(&records.record, lines));
+    }
+    Ok(Parsed {
+        template: header.template,
+        delimiter: header.delimiter,
+        header_row: header.row,
+        columns,
+        rows,
+    })
+}
+
+fn decode(bytes: &[u8]) -> Result<&str, FileError> {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(FileError::new(
+            None,
+            "the file is UTF-16: save it as CSV UTF-8 (in Excel, \"CSV UTF-8 (Comma delimited)\")",
+        ));
+    }
+    // UTF-16 without a byte-order mark shows as a NUL next to every ASCII letter.
+    if bytes.iter().take(2).any(|byte| *byte == 0) {
+        return Err(FileError::new(
+            Some(1),
+            "the file has NUL bytes, as UTF-16 has: save it as CSV UTF-8 \
+             (in Excel, \"CSV UTF-8 (Comma delimited)\")",
+        ));
+    }
+    let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    let text = std::str::from_utf8(body).map_err(|error| {
+        let offset = error.valid_up_to();
+        let row = 1 + body[..offset].iter().filter(|byte| **byte == b'\n').count();
+        let file_offset = offset + (bytes.len() - body.len());
+        FileError::new(
+            Some(row),
+            format!(
+                "the file is not UTF-8: byte 0x{:02X} at byte offset {file_offset} is not valid \
+                 UTF-8 (Windows-1252, Excel's plain \"CSV\", looks like this); save it as CSV \
+                 UTF-8 (in Excel, \"CSV UTF-8 (Comma delimited)\")",
+                body[offset]
+            ),
+        )
+    })?;
+    if text
+        .chars()
+        .all(|c| c.is_whitespace() || matches!(c, ',' | ';' | '"'))
+    {
+        return Err(FileError::new(None, "the file is empty"));
+    }
+    Ok(text)
+}
+
+/// Entra's `version:v1.0` line: its row, if the file's first non-blank line is one.
+fn find_version_line(text: &str) -> Result<Option<usize>, FileError> {
+    let blank = |c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"');
+    let Some((index, line)) = text
+        .split('\n')
+        .enumerate()
+        .find(|(_, line)| !line.trim_matches(blank).is_empty())
+    else {
+        return Ok(None);
+    };
+    let line = line.trim_matches(blank);
+    let row = index + 1;
+    match line.get(..8) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("version:") => {
+            let version = line[8..].trim();
+            if version.eq_ignore_ascii_case("v1.0") {
+                Ok(Some(row))
+            } else {
+                Err(FileError::new(
+                    Some(row),
+                    format!(
+                        "the Entra template's version '{}' is not supported: roster reads \
+                         version:v1.0",
+                        excerpt(version)
+                    ),
+                ))
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+struct Header {
+    template: Template,
+    delimiter: Delimiter,
+    row: usize,
+    cells: Vec<String>,
+}
+
+/// Reads the header with each delimiter and keeps the reading that recognises most columns.
+/// Only counts are kept while trying, so that a huge header is copied once.
+fn recognise_header(
+    text: &str,
+    skip: usize,
+    version_row: Option<usize>,
+) -> Result<Header, FileError> {
+    let templates: &[Template] = if version_row.is_some() {
+        &[Template::EntraBulkCreate]
+    } else {
+        &[
+            Template::EntraBulkCreate,
+            Template::AdminCenter,
+            Template::Roster,
+        ]
+    };
+    let mut best: Option<(usize, Template, Delimiter)> = None;
+    // The reading with the most cells, to show what was found if nothing is recognised.
+    let mut widest: Option<(usize, Delimiter)> = None;
+    for delimiter in Delimiter::ALL {
+        let mut records = Records::new(text, delimiter);
+        records.skip(skip)?;
+        if records.next_record()?.is_none() {
+            let message = match version_row {
+                Some(_) => "the file has the Entra template's version line but no header after it",
+                None => "the file is empty",
+            };
+            return Err(FileError::new(version_row, message));
+        }
+        for &template in templates {
+            let score = records
+                .record
+                .iter()
+                .filter(|cell| template.find_column(cell).is_some())
+                .count();
+            if score > best.map_or(0, |(best_score, _, _)| best_score) {
+                best = Some((score, template, delimiter));
+            }
+        }
+        let n_cells = records.record.len();
+        if widest.is_none_or(|(widest_cells, _)| n_cells > widest_cells) {
+            widest = Some((n_cells, delimiter));
+        }
+    }
+    let (template, delimiter) = match (best, widest) {
+        (Some((_, template, delimiter)), _) => (template, delimiter),
+        // The template is not used: the header is only quoted.
+        (None, Some((_, delimiter))) => (Template::AdminCenter, delimiter),
+        (None, None) => unreachable!("Delimiter::ALL is not empty"),
+    };
+    let mut records = Records::new(text, delimiter);
+    records.skip(skip)?;
+    let lines = records.next_record()?.expect("read above");
+    let header = Header {
+        template,
+        delimiter,
+        row: lines.first,
+        cells: records
+            .record
+            .iter()
+            .map(|cell| cell.trim().to_string())
+            .collect(),
+    };
+    match best {
+        Some(_) => Ok(header),
+        None => Err(unrecognised_header(&header, version_row.is_some())),
+    }
+}
+
+fn unrecognised_header(found: &Header, after_version_line: bool) -> FileError {
+    let found_text = quoted(found.cells.iter().map(String::as_str), found.cells.len());
+    let mut message = if after_version_line {
+        format!(
+            "the file starts with the Entra template's version line, but its header has none of \
+             the template's columns, such as 'User name [userPrincipalName] Required'; found \
+             {found_text}"
+        )
+    } else {
+        format!(
+            "the header is not one roster reads; found {found_text}; expected {} ({}, …), {} (a \
+             line version:v1.0, then headers such as 'User name [userPrincipalName] Required') \
+             or {} ({}, …)",
+            Template::AdminCenter.description(),
+            list_labels(&ADMIN_CENTER_COLUMNS[..4]),
+            Template::EntraBulkCreate.description(),
+            Template::Roster.description(),
+            list_labels(&ROSTER_TABLE[..3]),
+        )
+    };
+    if found.cells.len() == 1 {
+        message.push_str(
+            "; the header has a single column: roster reads files separated by commas, \
+             semicolons or tabs",
+        );
+    }
+    FileError::new(Some(found.row), message)
+}
+
+fn list_labels(specs: &[ColumnSpec]) -> String {
+    specs
+        .iter()
+        .map(|spec| spec.label)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Maps the header's cells to fields, refusing missing, unknown and repeated columns.
+fn header_columns(header: &Header) -> Result<Vec<Column>, FileError> {
+    let template = header.template;
+    let mut columns = Vec::with_capacity(header.cells.len());
+    let mut unknown = Vec::new();
+    let mut first_index: HashMap<Field, usize> = HashMap::new();
+    let mut problems = Vec::new();
+    for (index, cell) in header.cells.iter().enumerate() {
+        let spec = template.find_column(cell);
+        if let Some(spec) = spec {
+            if let Some(first) = first_index.insert(spec.field, index) {
+                problems.push(format!(
+                    "columns {} ('{}') and {} ('{}') both hold {}",
+                    column_letter(first),
+                    excerpt(&header.cells[first]),
+                    column_letter(index),
+                    excerpt(cell),
+                    spec.field.graph_name()
+                ));
+            }
+        } else if !cell.is_empty() && template != Template::EntraBulkCreate {
+            unknown.push(index);
+        }
+        columns.push(Column {
+            name: cell.clone(),
+            field: spec.map(|spec| spec.field),
+            max_len: spec.map_or(0, |spec| spec.max_len),
+        });
+    }
+    let missing: Vec<&str> = template
+        .required_columns()
+        .iter()
+        .filter(|field| !first_index.contains_key(field))
+        .map(|field| {
+            let spec = template
+                .columns()
+                .iter()
+                .find(|spec| spec.field == *field)
+                .expect("every required field has a column");
+            spec.label
+        })
+        .collect();
+    if !missing.is_empty() {
+        let names = quoted(missing.iter().copied(), missing.len());
+        problems.insert(
+            0,
+            if missing.len() == 1 {
+                format!("the required column {names} is missing")
+            } else {
+                format!("the required columns {names} are missing")
+            },
+        );
+    }
+    if !unknown.is_empty() {
+        let names = quoted(
+            unknown.iter().map(|index| header.cells[*index].as_str()),
+            unknown.len(),
+        );
+        let verb = if unknown.len() == 1 {
+            "the column"
+        } else {
+            "the columns"
+        };
+        let is = if unknown.len() == 1 { "is" } else { "are" };
+        problems.push(format!(
+            "{verb} {names} {is} not in {} (its columns are {})",
+            template.description(),
+            list_labels(template.columns()),
+        ));
+    }
+    if problems.is_empty() {
+        return Ok(columns);
+    }
+    Err(FileError {
+        row: Some(header.row),
+        column: unknown.first().map(|index| header.cells[*index].clone()),
+        message: format!(
+            "the header looks like {}, but {}",
+            template.description(),
+            problems.join("; ")
+        ),
+    })
+}
+
+/// Up to six names, quoted and shortened, then `…` if there were more.
+fn quoted<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> String {
+    let mut text = names
+        .take(6)
+        .map(|name| format!("'{}'", excerpt(name)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if n > 6 {
+        text.push_str(", …");
+    }
+    text
+}
+
+/// Excel's name for a column: A, B, …, Z, AA, AB, …
+fn column_letter(index: usize) -> String {
+    let mut letters = Vec::new();
+    let mut n = index + 1;
+    while n > 0 {
+        let rest = (n - 1) % 26;
+        letters.push(b'A' + u8::try_from(rest).expect("less than 26"));
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).expect("ASCII letters")
+}
+
+/// At most 60 characters of `text`, to quote in a message.
+fn excerpt(text: &str) -> Cow<'_, str> {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+    }
+}
+
+/// The text of an Entra header between `[` and `]`.
+fn bracketed_property(cell: &str) -> Option<&str> {
+    let open = cell.find('[')?;
+    let close = open + cell[open..].find(']')?;
+    Some(cell[open + 1..close].trim())
+}
+
+/// The lines a record spans.
+#[derive(Debug, Clone, Copy)]
+struct Lines {
+    first: usize,
+    last: usize,
+}
+
+impl Lines {
+    /// `" (the record runs from line 5 to line 9: is a quote left open?)"`, or nothing.
+    fn open_quote_hint(self) -> String {
+        if self.last > self.first {
+            format!(
+                " (the record runs from line {} to line {}: is a quote left open?)",
+                self.first, self.last
+            )
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// The file's non-blank records, one at a time into one buffer.
+struct Records<'a> {
+    text: &'a str,
+    reader: csv::Reader<&'a [u8]>,
+    record: csv::StringRecord,
+    /// Line breaks before `counted_to`, counted once as the reader moves on.
+    n_breaks: usize,
+    counted_to: usize,
+}
+
+impl<'a> Records<'a> {
+    fn new(text: &'a str, delimiter: Delimiter) -> Self {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter.as_byte())
+            .from_reader(text.as_bytes());
+        Records {
+            text,
+            reader,
+            record: csv::StringRecord::new(),
+            n_breaks: 0,
+            counted_to: 0,
+        }
+    }
+
+    fn skip(&mut self, n: usize) -> Result<(), FileError> {
+        for _ in 0..n {
+            self.next_record()?;
+        }
+        Ok(())
+    }
+
+    /// Reads the next record that has a non-blank field into `self.record`.
+    fn next_record(&mut self) -> Result<Option<Lines>, FileError> {
+        loop {
+            let read = self.reader.read_record(&mut self.record).map_err(|error| {
+                let row = error
+                    .position()
+                    .map(|position| self.line_at(offset(position.byte())));
+                FileError::new(row, format!("the file cannot be read as CSV: {error}"))
+            })?;
+            if !read {
+                return Ok(None);
+            }
+            if self.record.iter().all(|field| field.trim().is_empty()) {
+                continue;
+            }
+            // The csv crate's own line numbers go astray with `\r\n` and lone `\r`, so lines
+            // are counted here from byte offsets. A record's position may point at the line
+            // break that ended the previous one.
+            let bytes = self.text.as_bytes();
+            let mut start = offset(self.record.position().expect("set by read_record").byte());
+            while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+                start += 1;
+            }
+            let end = offset(self.reader.position().byte()).clamp(start, bytes.len());
+            let mut content_end = end;
+            while content_end > start && matches!(bytes[content_end - 1], b'\r' | b'\n') {
+                content_end -= 1;
+            }
+            let first = self.line_at(start);
+            return Ok(Some(Lines {
+                first,
+                last: first + count_line_breaks(bytes, start, content_end),
+            }));
+        }
+    }
+
+    /// The 1-based line of a byte offset at or after the last one asked about.
+    fn line_at(&mut self, at: usize) -> usize {
+        let at = at.min(self.text.len());
+        if at > self.counted_to {
+            self.n_breaks += count_line_breaks(self.text.as_bytes(), self.counted_to, at);
+            self.counted_to = at;
+        }
+        self.n_breaks + 1
+    }
+}
+
+fn offset(byte: u64) -> usize {
+    usize::try_from(byte).expect("an offset into a slice fits in usize")
+}
+
+/// Line breaks in `bytes[from..to]`: `\n`, `\r\n` and a lone `\r` (old Mac files) each count once.
+fn count_line_breaks(bytes: &[u8], from: usize, to: usize) -> usize {
+    (from..to)
+        .filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+struct RowReader<'a> {
+    template: Template,
+    columns: &'a [Column],
+    upn_index: usize,
+    first_row_of_upn: HashMap<String, usize>,
+    first_row_of_id: HashMap<ObjectId, usize>,
+}
+
+impl RowReader<'_> {
+    fn read(&mut self, record: &csv::StringRecord, lines: Lines) -> Result<UserRow, RowError> {
+        let upn_column = &self.columns[self.upn_index];
+        let upn_cell = record.get(self.upn_index).unwrap_or("").trim();
+        let written_upn = (!upn_cell.is_empty() && upn_cell.chars().count() <= upn_column.max_len)
+            .then(|| upn_cell.to_string());
+        self.read_fields(record, lines)
+            .map_err(|(column, message)| RowError {
+                row: lines.first,
+                column: column.map(|index| self.column_label(index)),
+                user_principal_name: written_upn,
+                message,
+            })
+    }
+
+    fn column_label(&self, index: usize) -> String {
+        let name = &self.columns[index].name;
+        if name.is_empty() {
+            format!("column {}", column_letter(index))
+        } else {
+            name.clone()
+        }
+    }
+
+    /// Reads a record; an error names the column by its index.
+    fn read_fields(
+        &mut self,
+        record: &csv::StringRecord,
+        lines: Lines,
+    ) -> Result<UserRow, (Option<usize>, String)> {
+        let n_columns = self.columns.len();
+        let has_extra_values = record
+            .iter()
+            .skip(n_columns)
+            .any(|field| !field.trim().is_empty());
+        if record.len() < n_columns || has_extra_values {
+            return Err((
+                None,
+                format!(
+                    "the row has {} fields but the header has {}{}",
+                    record.len(),
+                    n_columns,
+                    lines.open_quote_hint()
+                ),
+            ));
+        }
+
+        // The user principal name first: it names the row, and a duplicate is worth saying
+        // before anything else.
+        let upn_index = self.upn_index;
+        let upn_text = self
+            .cell(record, upn_index, lines)?
+            .ok_or_else(|| (Some(upn_index), "a value is required".to_string()))?;
+        let upn =
+            UserPrincipalName::parse(&upn_text).map_err(|error| (Some(upn_index), error.reason))?;
+        if let Some(first) = self.first_row_of_upn.get(&upn.key()) {
+            return Err((
+                Some(upn_index),
+                format!("'{upn}' is also on row {first}: each user may appear only once in a file"),
+            ));
+        }
+        self.first_row_of_upn.insert(upn.key(), lines.first);
+
+        let mut user = UserRow::new(lines.first, upn);
+        let columns = self.columns;
+        for (index, column) in columns.iter().enumerate() {
+            let Some(field) = column.field else {
+                if column.name.is_empty() && !record[index].trim().is_empty() {
+                    return Err((
+                        Some(index),
+                        "a value in a column without a header: give the column a header or \
+                         remove the value"
+                            .into(),
+                    ));
+                }
+                continue;
+            };
+            if field == Field::UserPrincipalName {
+                continue;
+            }
+            let Some(value) = self.cell(record, index, lines)? else {
+                if self.template.requires_value(field) {
+                    return Err((Some(index), "a value is required".into()));
+                }
+                continue;
+            };
+            self.assign(&mut user, field, value)
+                .map_err(|message| (Some(index), message))?;
+        }
+        Ok(user)
+    }
+
+    /// A cell's value, trimmed, checked for length and line breaks; `None` if empty.
+    fn cell(
+        &self,
+        record: &csv::StringRecord,
+        index: usize,
+        lines: Lines,
+    ) -> Result<Option<String>, (Option<usize>, String)> {
+        let column = &self.columns[index];
+        let field = column.field.expect("only read for known columns");
+        let raw = &record[index];
+        let value = if field == Field::Password {
+            raw
+        } else {
+            raw.trim()
+        };
+        if value.trim().is_empty() {
+            return Ok(None);
+        }
+        let too_long = |n: usize| {
+            (
+                Some(index),
+                format!(
+                    "the value has {n} characters; the limit is {}",
+                    column.max_len
+                ),
+            )
+        };
+        // Lists are limited per value; the whole cell only to what the values could fill.
+        let cell_limit = if field.is_list() {
+            (column.max_len + 1) * MAX_LIST_ITEMS
+        } else {
+            column.max_len
+        };
+        let n_chars = value.chars().filter(|c| *c != '\r').count();
+        if n_chars > cell_limit {
+            return Err(too_long(n_chars));
+        }
+        if field != Field::StreetAddress && value.contains(['\n', '\r']) {
+            return Err((
+                Some(index),
+                format!(
+                    "the value has a line break, which only an address may have{}",
+                    lines.open_quote_hint()
+                ),
+            ));
+        }
+        if field.is_list() {
+            for item in value.split(';') {
+                let n_chars = item.trim().chars().count();
+                if n_chars > column.max_len {
+                    return Err(too_long(n_chars));
+                }
+            }
+        }
+        Ok(Some(value.replace("\r\n", "\n")))
+    }
+
+    fn assign(&mut self, user: &mut UserRow, field: Field, value: String) -> Result<(), String> {
+        let slot = match field {
+            Field::DisplayName => &mut user.display_name,
+            Field::GivenName => &mut user.given_name,
+            Field::Surname => &mut user.surname,
+            Field::JobTitle => &mut user.job_title,
+            Field::Department => &mut user.department,
+            Field::OfficeLocation => &mut user.office_location,
+            Field::StreetAddress => &mut user.street_address,
+            Field::City => &mut user.city,
+            Field::State => &mut user.state,
+            Field::PostalCode => &mut user.postal_code,
+            Field::Country => &mut user.country,
+            Field::Password => &mut user.password,
+            Field::MobilePhone | Field::FaxNumber => {
+                check_phone(&value)?;
+                if field == Field::MobilePhone {
+                    &mut user.mobile_phone
+                } else {
+                    &mut user.fax_number
+                }
+            }
+            Field::BusinessPhones | Field::OtherMails => {
+                let items: Vec<String> = value
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                if items.len() > MAX_LIST_ITEMS {
+                    return Err(format!(
+                        "{} values separated by ';'; the limit is {MAX_LIST_ITEMS}",
+                        items.len()
+                    ));
+                }
+                for item in &items {
+                    if field == Field::BusinessPhones {
+                        check_phone(item)?;
+                    } else {
+                        check_email(item)?;
+                    }
+                }
+                if field == Field::BusinessPhones {
+                    user.business_phones = items;
+                } else {
+                    user.other_mails = items;
+                }
+                return Ok(());
+            }
+            Field::UsageLocation => {
+                user.usage_location =
+                    Some(UsageLocation::parse(&value).map_err(|error| error.reason)?);
+                return Ok(());
+            }
+            Field::AccountEnabled => {
+                user.account_enabled = Some(parse_account_enabled(self.template, &value)?);
+                return Ok(());
+            }
+            Field::Id => {
+                let id = ObjectId::parse(&value).map_err(|error| error.reason)?;
+                if let Some(first) = self.first_row_of_id.get(&id) {
+                    return Err(format!(
+                        "the id {id} is also on row {first}: each user may appear only once in a \
+                         file"
+                    ));
+                }
+                self.first_row_of_id.insert(id, user.row);
+                user.id = Some(id);
+                return Ok(());
+            }
+            Field::UserPrincipalName => unreachable!("read before the other columns"),
+        };
+        *slot = Some(value);
+        Ok(())
+    }
+}
+
+fn parse_account_enabled(template: Template, text: &str) -> Result<bool, String> {
+    let text = text.trim();
+    match template {
+        // The column is "Block sign in (Yes/No)", the inverse of accountEnabled.
+        Template::EntraBulkCreate => match text.to_ascii_lowercase().as_str() {
+            "yes" => Ok(false),
+            "no" => Ok(true),
+            _ => Err(format!("'{text}' is neither Yes nor No")),
+        },
+        Template::AdminCenter | Template::Roster => match text.to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(format!("'{text}' is neither true nor false")),
+        },
+    }
+}
+
+/// Graph does not check phone numbers, but a letter or a stray symbol in one is a mistake in
+/// the file, better caught before the user exists.
+fn check_phone(text: &str) -> Result<(), String> {
+    let without_extension = text.to_ascii_lowercase().replace("ext", "");
+    if let Some(bad) = without_extension
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || " +-()./x".contains(*c)))
+    {
+        return Err(format!(
+            "'{text}' is not a phone number: '{bad}' is not allowed (use digits, spaces, \
+             + - ( ) . / and x or ext before an extension)"
+        ));
+    }
+    if !text.chars().any(|c| c.is_ascii_digit()) {
+        return Err(format!("'{text}' is not a phone number: it has no digits"));
+    }
+    Ok(())
+}
+
+fn check_email(text: &str) -> Result<(), String> {
+    let invalid = |reason: &str| Err(format!("'{text}' is not an email address: {reason}"));
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return invalid("it has no '@'");
+    };
+    if local.is_empty()
+        || local
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "@,;<>()[]\\\"".contains(c))
+    {
+        return invalid(
+            "the part before '@' is empty or has a space or one of @ , ; < > ( ) [ ] \\ \"",
+        );
+    }
+    if DomainName::parse(domain).is_err() {
+        return invalid("the part after '@' is not a domain name");
+    }
+    Ok(())
+}
+
+/// Writes users in roster's export format: a UTF-8 byte-order mark (so that Excel reads the
+/// accents right), the [`ROSTER_COLUMNS`] header, and one line per user, `\r\n`-terminated.
+/// Passwords are never written.
+pub fn write_roster_csv(rows: &[UserRow]) -> String {
+    const IN_MEMORY: &str = "writing CSV into memory cannot fail";
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(UTF8_BOM.to_vec());
+    writer.write_record(ROSTER_COLUMNS).expect(IN_MEMORY);
+    for row in rows {
+        let cells = ROSTER_TABLE
+            .iter()
+            .map(|spec| row.value(spec.field).unwrap_or_default());
+        writer
+            .write_record(cells.map(|cell| cell.into_owned()))
+            .expect(IN_MEMORY);
+    }
+    let bytes = writer.into_inner().expect(IN_MEMORY);
+    String::from_utf8(bytes).expect("the csv writer writes back the UTF-8 it is given")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ADMIN_HEADER: &str = "User Name,First Name,Last Name,Display Name,Job Title,Department,\
+        Office Number,Office Phone,Mobile Phone,Fax,Alternate email address,Address,City,\
+        State or Province,ZIP or Postal Code,Country or Region";
+
+    const ENTRA_HEADER: &str = "version:v1.0\nName [displayName] Required,\
+        User name [userPrincipalName] Required,Initial password [passwordProfile] Required,\
+        Block sign in (Yes/No) [accountEnabled] Required,First name [givenName],\
+        Last name [surname],Job title [jobTitle],Department [department],\
+        Usage location [usageLocation],Street address [streetAddress],\
+        State or province [state],Country or region [country],\
+        Office [physicalDeliveryOfficeName],City [city],ZIP or postal code [postalCode],\
+        Office phone [telephoneNumber],Mobile phone [mobile]";
+
+    /// One line for the file, then one per row: `row N: ok UPN field=value …` or the error.
+    fn render(result: Result<Parsed, FileError>) -> String {
+        let parsed = match result {
+            Ok(parsed) => parsed,
+            Err(error) => return format!("file error: {error}"),
+        };
+        let mut lines = vec![format!(
+            "{:?} {} header={}",
+            parsed.template,
+            parsed.delimiter.name(),
+            parsed.header_row
+        )];
+        for row in &parsed.rows {
+            lines.push(match row {
+                Ok(user) => {
+                    let mut line = format!("row {}: ok {}", user.row, user.user_principal_name);
+                    for spec in ROSTER_TABLE.iter().skip(1) {
+                        if let Some(value) = user.value(spec.field) {
+                            let value = value.replace('\n', "\\n");
+                            line.push_str(&format!(" {}={value}", spec.name));
+                        }
+                    }
+                    if let Some(password) = &user.password {
+                        line.push_str(&format!(" password={password}"));
+                    }
+                    line
+                }
+                Err(error) => format!("{error}"),
+            });
+        }
+        lines.join("\n")
+    }
+
+    /// Each expected line must occur in the corresponding rendered line, and there must be as
+    /// many lines.
+    fn check(input: &str, expected: &str) {
+        let rendered = render(parse(input.as_bytes()));
+        let (got, want): (Vec<&str>, Vec<&str>) =
+            (rendered.lines().collect(), expected.lines().collect());
+        let matches = got.len() == want.len()
+            && got
+                .iter()
+                .zip(&want)
+                .all(|(got, want)| got.contains(want.trim()));
+        assert!(
+            matches,
+            "input:\n{input}\n\nexpected:\n{expected}\n\ngot:\n{rendered}"
+        );
+    }
+
+    fn admin(rows: &str) -> String {
+        format!("{ADMIN_HEADER}\n{rows}")
+    }
+
+    fn entra_file(rows: &str) -> String {
+        format!("{ENTRA_HEADER}\n{rows}")
+    }
+
+    #[test]
+    fn admin_center_template() {
+        check(
+            &admin(
+                "adele@contoso.example,Adele,Vance,Adele Vance,Retail Manager,Retail,\
+                 18/2111,+1 425 555 0109,+1 425 555 0110,,adele@home.example,\
+                 Kalverstraat 1,Amsterdam,NH,1012 NX,Netherlands",
+            ),
+            "AdminCenter comma header=1
+             row 2: ok adele@contoso.example displayName=Adele Vance givenName=Adele \
+             surname=Vance jobTitle=Retail Manager department=Retail officeLocation=18/2111 \
+             businessPhones=+1 425 555 0109 mobilePhone=+1 425 555 0110 \
+             otherMails=adele@home.example streetAddress=Kalverstraat 1 city=Amsterdam state=NH \
+             postalCode=1012 NX country=Netherlands",
+        );
+        check(
+            "user name , DISPLAY NAME\r\n adele@contoso.example , Adele \r\n",
+            "AdminCenter comma header=1\nrow 2: ok adele@contoso.example displayName=Adele",
+        );
+        check(
+            "Display Name,City,User Name\nAdele,Utrecht,adele@contoso.example",
+            "AdminCenter\nrow 2: ok adele@contoso.example displayName=Adele city=Utrecht",
+        );
+        check(
+            "\u{feff}User Name,Display Name\nadele@contoso.example,Adèle",
+            "AdminCenter\nrow 2: ok adele@contoso.example displayName=Adèle",
+        );
+        check(
+            "User Name,Display Name,Alternate email address\n\
+             a@contoso.example,A,a@home.example; a@work.example",
+            "AdminCenter\nrow 2: ok a@contoso.example displayName=A \
+             otherMails=a@home.example;a@work.example",
+        );
+    }
+
+    #[test]
+    fn entra_template() {
+        check(
+            &entra_file(
+                "Adele Vance,adele@contoso.example,Pa55 word!,No,Adele,Vance,Retail Manager,\
+                 Retail,NL,Kalverstraat 1,NH,Netherlands,18/2111,Amsterdam,1012 NX,\
+                 +31 20 123 4567,+31 6 1234 5678",
+            ),
+            "EntraBulkCreate comma header=2
+             row 3: ok adele@contoso.example displayName=Adele Vance givenName=Adele \
+             surname=Vance jobTitle=Retail Manager department=Retail officeLocation=18/2111 \
+             businessPhones=+31 20 123 4567 mobilePhone=+31 6 1234 5678 \
+             streetAddress=Kalverstraat 1 city=Amsterdam state=NH postalCode=1012 NX \
+             country=Netherlands usageLocation=NL accountEnabled=true password=Pa55 word!",
+        );
+        check(
+            &entra_file("Adele,adele@contoso.example,,yes,,,,,,,,,,,,,"),
+            "EntraBulkCreate\nrow 3: ok adele@contoso.example displayName=Adele accountEnabled=false",
+        );
+        // Excel pads the version line; extra columns are ignored; order does not matter.
+        check(
+            "version:v1.0,,,,\n\
+             Notes,User name [userPrincipalName] Required,Name [displayName] Required,\
+             Block sign in (Yes/No) [accountEnabled] Required,\
+             Initial password [passwordProfile] Required\n\
+             anything,adele@contoso.example,Adele,No,secret",
+            "EntraBulkCreate comma header=2\n\
+             row 3: ok adele@contoso.example displayName=Adele accountEnabled=true password=secret",
+        );
+        // Older templates wrote `Name (example: Chris Green) [displayName] *`.
+        check(
+            "Name (example: Chris Green) [displayName] *,User name [userPrincipalName] *,\
+             Initial password [passwordProfile] *,Block sign in (Yes/No) [accountEnabled] *\n\
+             Adele,adele@contoso.example,pw,No",
+            "EntraBulkCreate comma header=1\nrow 2: ok adele@contoso.example",
+        );
+        check(
+            "version:v2.0\nName [displayName] Required",
+            "file error: row 1: the Entra template's version 'v2.0' is not supported",
+        );
+        check(
+            "version:v1.0\n",
+            "file error: row 1: the file has the Entra template's version line but no header",
+        );
+        check(
+            "version:v1.0\nUser Name,Display Name\n",
+            "file error: row 2: the file starts with the Entra template's version line, but its \
+             header has none of the template's columns",
+        );
+        check(
+            "version:v1.0\nName [displayName] Required,User name [userPrincipalName] Required\n",
+            "file error: row 2: the header looks like the Entra bulk-create template, but the \
+             required columns 'Initial password [passwordProfile] Required', \
+             'Block sign in (Yes/No) [accountEnabled] Required' are missing",
+        );
+        check(
+            &entra_file("Adele,adele@contoso.example,pw,maybe,,,,,,,,,,,,,"),
+            "EntraBulkCreate\nrow 3, column 'Block sign in (Yes/No) [accountEnabled] Required': \
+             'maybe' is neither Yes nor No",
+        );
+        check(
+            &entra_file("Adele,adele@contoso.example,pw,No,,,,,Netherlands,,,,,,,,"),
+            "EntraBulkCreate\nrow 3, column 'Usage location [usageLocation]': 'Netherlands' is \
+             not an ISO 3166-1 alpha-2 country code",
+        );
+    }
+
+    #[test]
+    fn roster_format() {
+        let header = ROSTER_COLUMNS.join(",");
+        check(
+            &format!(
+                "{header}\nadele@contoso.example,Adele,,,,,,+1 555 0100;+1 555 0101,,,,,,,,,nl,\
+                 FALSE,0192f5a4-2c3e-7abc-8def-0123456789ab"
+            ),
+            "Roster comma header=1\nrow 2: ok adele@contoso.example displayName=Adele \
+             businessPhones=+1 555 0100;+1 555 0101 usageLocation=NL accountEnabled=false \
+             id=0192f5a4-2c3e-7abc-8def-0123456789ab",
+        );
+        check(
+            "userPrincipalName,department\nadele@contoso.example,\n",
+            "Roster\nrow 2: ok adele@contoso.example",
+        );
+        check(
+            "userPrincipalName,accountEnabled\nadele@contoso.example,yes\n",
+            "Roster\nrow 2, column 'accountEnabled': 'yes' is neither true nor false",
+        );
+        check(
+            "userPrincipalName,id\na@contoso.example,not-a-guid\n",
+            "Roster\nrow 2, column 'id': 'not-a-guid' is not a GUID",
+        );
+        check(
+            "userPrincipalName,id\n\
+             a@contoso.example,0192f5a4-2c3e-7abc-8def-0123456789ab\n\
+             b@contoso.example,0192F5A4-2C3E-7ABC-8DEF-0123456789AB\n",
+            "Roster\nrow 2: ok a@contoso.example\nrow 3, column 'id': the id \
+             0192f5a4-2c3e-7abc-8def-0123456789ab is also on row 2",
+        );
+        check(
+            "displayName,mail\nAdele,adele@contoso.example\n",
+            "file error: row 1, column 'mail': the header looks like roster's export format, but \
+             the required column 'userPrincipalName' is missing; the column 'mail' is not in roster's export \
+             format",
+        );
+    }
+
+    #[test]
+    fn delimiters() {
+        check(
+            "User Name;Display Name;City\nadele@contoso.example;Vance, Adele;Utrecht",
+            "AdminCenter semicolon\nrow 2: ok adele@contoso.example displayName=Vance, Adele \
+             city=Utrecht",
+        );
+        check(
+            "User Name\tDisplay Name\nadele@contoso.example\tAdele",
+            "AdminCenter tab\nrow 2: ok adele@contoso.example displayName=Adele",
+        );
+        check(
+            "version:v1.0;;;\nName [displayName] Required;User name [userPrincipalName] \
+             Required;Initial password [passwordProfile] Required;Block sign in (Yes/No) \
+             [accountEnabled] Required\nAdele;adele@contoso.example;p,w;No",
+            "EntraBulkCreate semicolon header=2\nrow 3: ok adele@contoso.example \
+             displayName=Adele accountEnabled=true password=p,w",
+        );
+        check(
+            "User Name|Display Name\nadele@contoso.example|Adele",
+            "file error: row 1: the header is not one roster reads; found 'User Name|Display \
+             Name'; expected the Microsoft 365 admin center template (User Name, First Name, \
+             Last Name, Display Name, …), the Entra bulk-create template (a line version:v1.0, \
+             then headers such as 'User name [userPrincipalName] Required') or roster's export \
+             format (userPrincipalName, displayName, givenName, …); the header has a single \
+             column: roster reads files separated by commas, semicolons or tabs",
+        );
+        // A comma-separated header with semicolon-separated rows: the rows are short.
+        check(
+            "User Name,Display Name\nadele@contoso.example;Adele",
+            "AdminCenter comma\nrow 2: the row has 1 fields but the header has 2",
+        );
+    }
+
+    #[test]
+    fn bad_files() {
+        check("", "file error: the file is empty");
+        check("\u{feff}", "file error: the file is empty");
+        check("\n\r\n,,,\n", "file error: the file is empty");
+        check(
+            "Name,Email\nAdele,adele@contoso.example",
+            "file error: row 1: the header is not one roster reads; found 'Name', 'Email'",
+        );
+        check(
+            "User Name,Display Name,Nickname,Manager\n",
+            "file error: row 1, column 'Nickname': the header looks like the Microsoft 365 admin \
+             center template, but the columns 'Nickname', 'Manager' are not in the Microsoft 365 admin center \
+             template (its columns are User Name, First Name,",
+        );
+        check(
+            "User Name,First Name\n",
+            "file error: row 1: the header looks like the Microsoft 365 admin center template, \
+             but the required column 'Display Name' is missing",
+        );
+        check(
+            "Usr Name,Display Name\n",
+            "file error: row 1, column 'Usr Name': the header looks like the Microsoft 365 admin \
+             center template, but the required column 'User Name' is missing; the column \
+             'Usr Name' is not in",
+        );
+        check(
+            "User Name,Display Name,user name\n",
+            "file error: row 1: the header looks like the Microsoft 365 admin center template, \
+             but columns A ('User Name') and C ('user name') both hold userPrincipalName",
+        );
+        // Only a header: nothing to do, and no error.
+        check("User Name,Display Name\r\n", "AdminCenter comma header=1");
+    }
+
+    #[test]
+    fn encodings() {
+        let check_bytes = |bytes: &[u8], expected: &str| {
+            let rendered = render(parse(bytes));
+            assert!(rendered.contains(expected), "{rendered}");
+        };
+        let utf16: Vec<u8> = "User Name,Display Name"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        check_bytes(
+            &[b"\xFF\xFE".as_slice(), &utf16].concat(),
+            "file error: the file is UTF-16: save it as CSV UTF-8",
+        );
+        check_bytes(
+            &utf16,
+            "file error: row 1: the file has NUL bytes, as UTF-16 has",
+        );
+        check_bytes(
+            b"\xFE\xFF\x00U",
+            "file error: the file is UTF-16: save it as CSV UTF-8",
+        );
+        check_bytes(
+            b"User Name,Display Name\nadele@contoso.example,Ad\xE8le\n",
+            "file error: row 2: the file is not UTF-8: byte 0xE8 at byte offset 47",
+        );
+        check_bytes(
+            b"\xEF\xBB\xBFUser Name,Display Name\r\na@contoso.example,A\r\nb@contoso.example,B\xFF",
+            "file error: row 3: the file is not UTF-8: byte 0xFF at byte offset 67",
+        );
+    }
+
+    #[test]
+    fn rows_stand_alone() {
+        check(
+            "User Name,Display Name\n\
+             a@contoso.example,A\n\
+             \n\
+             ,,\n\
+             not-an-upn,B\n\
+             c@contoso.example,\n\
+             A@Contoso.example,A again\n\
+             d@contoso.example,D,extra\n\
+             e@contoso.example,E,,\n\
+             f@contoso.example\n\
+             g@contoso.example,G\n",
+            "AdminCenter comma header=1
+             row 2: ok a@contoso.example displayName=A
+             row 5, column 'User Name': 'not-an-upn' has no '@'
+             row 6, column 'Display Name': a value is required
+             row 7, column 'User Name': 'A@Contoso.example' is also on row 2
+             row 8: the row has 3 fields but the header has 2
+             row 9: ok e@contoso.example displayName=E
+             row 10: the row has 1 fields but the header has 2
+             row 11: ok g@contoso.example displayName=G",
+        );
+        // The first row failed, but a second row for the same user is still a duplicate.
+        check(
+            "User Name,Display Name,Mobile Phone\n\
+             a@contoso.example,A,call me\n\
+             a@contoso.example,A,+1 555 0100\n",
+            "AdminCenter
+             row 2, column 'Mobile Phone': 'call me' is not a phone number: 'c' is not allowed
+             row 3, column 'User Name': 'a@contoso.example' is also on row 2",
+        );
+        check(
+            "User Name,Display Name,Office Phone,Fax,Alternate email address\n\
+             a@contoso.example,A,+1 (425) 555-0100 ext. 12,+1.425.555.0101 x3,a@home.example\n\
+             b@contoso.example,B,---,,\n\
+             c@contoso.example,C,,,c at home\n\
+             d@contoso.example,D,,,d@home\n",
+            "AdminCenter
+             row 2: ok a@contoso.example displayName=A businessPhones=+1 (425) 555-0100 ext. 12 \
+             faxNumber=+1.425.555.0101 x3 otherMails=a@home.example
+             row 3, column 'Office Phone': '---' is not a phone number: it has no digits
+             row 4, column 'Alternate email address': 'c at home' is not an email address: \
+             it has no '@'
+             row 5, column 'Alternate email address': 'd@home' is not an email address: the \
+             part after '@' is not a domain name",
+        );
+    }
+
+    #[test]
+    fn line_endings_and_row_numbers() {
+        // Old Mac Excel ends lines with a lone `\r`; Windows with `\r\n`.
+        check(
+            "User Name,Display Name\ra@contoso.example,A\r\rb@contoso.example,B\r",
+            "AdminCenter\nrow 2: ok a@contoso.example\nrow 4: ok b@contoso.example",
+        );
+        check(
+            "\r\n\r\nUser Name,Display Name\r\n\r\na@contoso.example,A\r\n,,\r\nb@contoso.example,B",
+            "AdminCenter comma header=3\nrow 5: ok a@contoso.example\nrow 7: ok b@contoso.example",
+        );
+        // Excel pads every line when a cell right of the table was ever touched.
+        check(
+            "User Name,Display Name,,\r\na@contoso.example,A,,\r\n,,,\r\n",
+            "AdminCenter\nrow 2: ok a@contoso.example displayName=A",
+        );
+        check(
+            &entra_file(",adele@contoso.example,pw,No,,,,,,,,,,,,,"),
+            "EntraBulkCreate\nrow 3, column 'Name [displayName] Required': a value is required",
+        );
+    }
+
+    #[test]
+    fn the_row_error_names_the_user() {
+        let parsed = parse(b"User Name,Display Name\nadele@contoso.example,\n").unwrap();
+        let error = parsed.rows[0].as_ref().unwrap_err();
+        assert_eq!(
+            error.user_principal_name.as_deref(),
+            Some("adele@contoso.example")
+        );
+        assert_eq!(error.column.as_deref(), Some("Display Name"));
+    }
+
+    #[test]
+    fn quoted_newlines_and_empty_headers() {
+        check(
+            "User Name,Display Name,Address,City\r\n\
+             a@contoso.example,\"Vance, Adele\",\"Kalverstraat 1\r\n3rd floor\",Amsterdam\r\n\
+             b@contoso.example,B,,Utrecht\r\n",
+            "AdminCenter
+             row 2: ok a@contoso.example displayName=Vance, Adele streetAddress=Kalverstraat 1\\n3rd floor city=Amsterdam
+             row 4: ok b@contoso.example displayName=B city=Utrecht",
+        );
+        // A quote left open swallows lines up to the next quote; the error says which.
+        check(
+            "User Name,Display Name,City\n\
+             a@contoso.example,\"Adele,Utrecht\n\
+             b@contoso.example,B,Utrecht\n\
+             c@contoso.example,\"C\",Delft\n",
+            "AdminCenter
+             row 2, column 'Display Name': the value has a line break, which only an address may \
+             have (the record runs from line 2 to line 4: is a quote left open?)",
+        );
+        // Left open to the end of the file: the fields after it are missing.
+        check(
+            "User Name,Display Name,City\n\
+             a@contoso.example,\"Adele,Utrecht\n\
+             b@contoso.example,B,Utrecht\n",
+            "AdminCenter
+             row 2: the row has 2 fields but the header has 3 (the record runs from line 2 to \
+             line 3: is a quote left open?)",
+        );
+        check(
+            "User Name,Display Name,City\n\
+             a@contoso.example,A,\"Utrecht\n\
+             b@contoso.example,B,Utrecht\n",
+            "AdminCenter
+             row 2, column 'City': the value has a line break, which only an address may have \
+             (the record runs from line 2 to line 3: is a quote left open?)",
+        );
+        check(
+            "User Name,Display Name,\na@contoso.example,A,\nb@contoso.example,B,oops\n",
+            "AdminCenter
+             row 2: ok a@contoso.example
+             row 3, column 'column C': a value in a column without a header",
+        );
+        check(
+            "User Name,Display Name\n\"a@contoso.example\",\"Dwayne \"\"The Rock\"\" Johnson\"\n",
+            "AdminCenter\nrow 2: ok a@contoso.example displayName=Dwayne \"The Rock\" Johnson",
+        );
+    }
+
+    #[test]
+    fn limits() {
+        let long = |n: usize| "x".repeat(n);
+        check(
+            &format!(
+                "User Name,Display Name,Job Title\na@contoso.example,A,{}",
+                long(64)
+            ),
+            "AdminCenter\nrow 2: ok",
+        );
+        check(
+            &format!(
+                "User Name,Display Name,Job Title\na@contoso.example,A,{}",
+                long(65)
+            ),
+            "AdminCenter\nrow 2, column 'Job Title': the value has 65 characters; the limit is 64",
+        );
+        check(
+            &format!(
+                "userPrincipalName,jobTitle\na@contoso.example,{}",
+                long(128)
+            ),
+            "Roster\nrow 2: ok",
+        );
+        check(
+            &format!(
+                "userPrincipalName,jobTitle\na@contoso.example,{}",
+                long(129)
+            ),
+            "Roster\nrow 2, column 'jobTitle': the value has 129 characters; the limit is 128",
+        );
+        // Characters, not bytes.
+        check(
+            &format!(
+                "User Name,Display Name,Department\na@contoso.example,A,{}",
+                "é".repeat(64)
+            ),
+            "AdminCenter\nrow 2: ok",
+        );
+        let upn_80 = format!("{}@contoso.example", long(64));
+        check(
+            &format!("User Name,Display Name\n{upn_80},A"),
+            "AdminCenter\nrow 2, column 'User Name': the value has 80 characters; the limit is 79",
+        );
+        check(&format!("userPrincipalName\n{upn_80}"), "Roster\nrow 2: ok");
+        check(
+            &format!(
+                "User Name,Display Name,Office Phone\na@contoso.example,A,1;{}",
+                "1".repeat(65)
+            ),
+            "AdminCenter\nrow 2, column 'Office Phone': the value has 65 characters; the limit is 64",
+        );
+        check(
+            &format!(
+                "User Name,Display Name,Office Phone\na@contoso.example,A,{}",
+                ["1"; 11].join(";")
+            ),
+            "AdminCenter\nrow 2, column 'Office Phone': 11 values separated by ';'; the limit is 10",
+        );
+    }
+
+    #[test]
+    fn a_huge_field_is_reported_by_its_length() {
+        let huge = "y".repeat(10 * 1024 * 1024);
+        for (input, column) in [
+            (
+                format!(
+                    "User Name,Display Name,City\na@contoso.example,A,\"{huge}\"\nb@contoso.example,B,Delft"
+                ),
+                "City",
+            ),
+            (
+                format!("User Name,Display Name\n{huge}@contoso.example,A\nb@contoso.example,B"),
+                "User Name",
+            ),
+            (
+                format!(
+                    "userPrincipalName,usageLocation\na@contoso.example,{huge}\nb@contoso.example,NL"
+                ),
+                "usageLocation",
+            ),
+        ] {
+            let parsed = parse(input.as_bytes()).unwrap();
+            let error = parsed.rows[0].as_ref().unwrap_err();
+            assert_eq!(error.column.as_deref(), Some(column));
+            assert!(error.message.contains("10485"), "{error}");
+            assert!(error.to_string().len() < 200, "{error}");
+            assert!(parsed.rows[1].is_ok());
+        }
+        let header = format!("User Name,Display Name,{huge}\n");
+        let error = parse(header.as_bytes()).unwrap_err();
+        assert!(error.to_string().len() < 1000, "{error}");
+    }
+
+    #[test]
+    fn tables_agree_with_graph() {
+        let names: Vec<&str> = ROSTER_TABLE.iter().map(|spec| spec.name).collect();
+        assert_eq!(names, ROSTER_COLUMNS);
+        for spec in ROSTER_TABLE {
+            assert_eq!(spec.name, spec.field.graph_name());
+        }
+        for spec in ROSTER_TABLE.iter().chain(ENTRA_COLUMNS) {
+            if let Some((_, def)) = crate::attributes::find_attribute(spec.field.graph_name()) {
+                assert_eq!(spec.max_len, def.max_len, "{}", spec.label);
+            }
+        }
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(701), "ZZ");
+        assert_eq!(column_letter(702), "AAA");
+    }
+
+    #[test]
+    fn debug_hides_the_password() {
+        let mut user = UserRow::new(2, UserPrincipalName::parse("a@contoso.example").unwrap());
+        user.password = Some("hunter2".into());
+        assert!(!format!("{user:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn export_round_trips() {
+        let mut adele = UserRow::new(
+            2,
+            UserPrincipalName::parse("Adele@contoso.example").unwrap(),
+        );
+        adele.display_name = Some("Vance, \"Adele\"".into());
+        adele.street_address = Some("Kalverstraat 1\n3rd floor".into());
+        adele.business_phones = vec!["+1 555 0100".into(), "+1 555 0101".into()];
+        adele.other_mails = vec!["adele@home.example".into()];
+        adele.usage_location = Some(UsageLocation::parse("NL").unwrap());
+        adele.account_enabled = Some(false);
+        adele.id = Some(ObjectId::new());
+        let mut bob = UserRow::new(0, UserPrincipalName::parse("bob@contoso.example").unwrap());
+        bob.city = Some("Utrecht".into());
+        let text = write_roster_csv(&[adele.clone(), bob.clone()]);
+        assert!(text.starts_with("\u{feff}userPrincipalName,displayName,"));
+        let parsed = parse(text.as_bytes()).unwrap();
+        assert_eq!(parsed.template, Template::Roster);
+        bob.row = 4; // Adele's address spans two lines
+        assert_eq!(parsed.rows, vec![Ok(adele), Ok(bob)]);
+    }
+
+    fn text_value(max: usize) -> impl Strategy<Value = Option<String>> {
+        let pattern =
+            proptest::string::string_regex(&format!("\\PC{{1,{max}}}")).expect("a valid pattern");
+        proptest::option::of(pattern).prop_map(|value| {
+            value
+                .map(|text| text.trim().to_string())
+                .filter(|text| !text.is_empty())
+        })
+    }
+
+    fn user_row() -> impl Strategy<Value = UserRow> {
+        let names = (
+            "[a-z0-9]{1,10}(\\.[a-z0-9_-]{1,5})?@[a-z]{1,8}\\.example",
+            text_value(30),
+            text_value(20),
+            text_value(20),
+            text_value(30),
+            text_value(20),
+            text_value(20),
+        );
+        let contact = (
+            proptest::collection::vec("\\+?[0-9][0-9 ()-]{0,15}[0-9]", 0..3),
+            proptest::option::of("[0-9]([0-9 ]{0,12}[0-9])?"),
+            proptest::option::of("[0-9]{3,10}"),
+            proptest::collection::vec("[a-z]{1,8}@[a-z]{1,8}\\.example", 0..3),
+            text_value(40).prop_map(|address| address.map(|a| a.replace('\r', ""))),
+            proptest::option::of("[a-z\\n]{0,10}[a-z]").prop_map(|a| a.map(|a| format!("x{a}"))),
+        );
+        let place = (
+            text_value(20),
+            text_value(20),
+            text_value(10),
+            text_value(20),
+            proptest::option::of(proptest::sample::select(vec!["NL", "US", "DE", "JP"])),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<u128>()),
+        );
+        (names, contact, place).prop_map(|(names, contact, place)| {
+            let (upn, display_name, given_name, surname, job_title, department, office) = names;
+            let (business_phones, mobile, fax, other_mails, address, multiline_address) = contact;
+            let (city, state, postal_code, country, usage_location, account_enabled, id) = place;
+            let mut user = UserRow::new(0, UserPrincipalName::parse(&upn).unwrap());
+            user.display_name = display_name;
+            user.given_name = given_name;
+            user.surname = surname;
+            user.job_title = job_title;
+            user.department = department;
+            user.office_location = office;
+            user.business_phones = business_phones;
+            user.mobile_phone = mobile;
+            user.fax_number = fax;
+            user.other_mails = other_mails;
+            user.street_address = multiline_address.or(address);
+            user.city = city;
+            user.state = state;
+            user.postal_code = postal_code;
+            user.country = country;
+            user.usage_location = usage_location.map(|code| UsageLocation::parse(code).unwrap());
+            user.account_enabled = account_enabled;
+            user.id = id.map(|n| ObjectId::from(uuid::Uuid::from_u128(n)));
+            user
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = parse(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_rows_never_panic(rows in "[a-z@.,;\"\\r\\n\\t ]{0,300}") {
+            for header in [ADMIN_HEADER, ENTRA_HEADER, "userPrincipalName,otherMails,id"] {
+                if let Ok(parsed) = parse(format!("{header}\n{rows}").as_bytes()) {
+                    let numbers: Vec<usize> = parsed
+                        .rows
+                        .iter()
+                        .map(|row| match row {
+                            Ok(user) => user.row,
+                            Err(error) => error.row,
+                        })
+                        .collect();
+                    prop_assert!(numbers.windows(2).all(|pair| pair[0] < pair[1]));
+                    prop_assert!(numbers.iter().all(|n| *n > parsed.header_row));
+                }
+            }
+        }
+
+        #[test]
+        fn write_then_parse_round_trips(users in proptest::collection::vec(user_row(), 0..6)) {
+            // A file holds each user once.
+            let mut seen = std::collections::HashSet::new();
+            let users: Vec<UserRow> = users
+                .into_iter()
+                .filter(|user| {
+                    seen.insert(user.user_principal_name.key())
+                        && user.id.is_none_or(|id| seen.insert(id.to_string()))
+                })
+                .collect();
+            let parsed = parse(write_roster_csv(&users).as_bytes()).unwrap();
+            prop_assert_eq!(parsed.template, Template::Roster);
+            let mut expected_row = 2;
+            for (user, got) in users.iter().zip(&parsed.rows) {
+                let got = got.as_ref().map_err(|error| error.to_string());
+                let got = got.map_err(TestCaseError::fail)?;
+                prop_assert_eq!(got.row, expected_row);
+                prop_assert_eq!(got.user_principal_name.as_ref(), user.user_principal_name.as_ref());
+                prop_assert_eq!(got, &UserRow { row: expected_row, ..user.clone() });
+                expected_row += 1 + user
+                    .street_address
+                    .as_deref()
+                    .map_or(0, |address| address.matches('\n').count());
+            }
+            prop_assert_eq!(parsed.rows.len(), users.len());
+        }
+    }
+}
