@@ -1,4 +1,8 @@
-//! The `roster` binary: `roster serve` runs the server; administration commands follow.
+//! The `roster` binary: `roster serve` runs the server; the other commands administer one over
+//! its API (never its database), signed in with `roster login` or `ROSTER_*` variables.
+
+mod client;
+mod commands;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -23,6 +27,98 @@ struct Cli {
 enum Command {
     /// Run the server (creating the tenant on first start).
     Serve(ServeArgs),
+    /// Sign in to a server as an administrator or an app, and keep the token for later commands.
+    Login(LoginArgs),
+    /// Users: list them.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Import from CSV files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Bulk jobs: list them, show one.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Args)]
+struct LoginArgs {
+    /// The server, e.g. https://roster.contoso.example:8080
+    #[arg(long, env = "ROSTER_URL")]
+    url: String,
+    /// An administrator's user principal name (the password is read from ROSTER_PASSWORD or standard input).
+    #[arg(long, conflicts_with = "client_id")]
+    username: Option<String>,
+    /// An app registration's client id (with --client-secret or ROSTER_CLIENT_SECRET, and --tenant).
+    #[arg(long)]
+    client_id: Option<String>,
+    #[arg(long, env = "ROSTER_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: Option<String>,
+    /// The tenant's domain or id (defaults to the domain of --username).
+    #[arg(long, env = "ROSTER_TENANT")]
+    tenant: Option<String>,
+    /// A CA certificate to trust for https (roster's generated certificate).
+    #[arg(long, env = "ROSTER_CA_CERT")]
+    ca_cert: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// List users, every page.
+    List {
+        /// An OData filter, e.g. "department eq 'Sales'".
+        #[arg(long)]
+        filter: Option<String>,
+        /// The properties to show, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        /// At most this many users.
+        #[arg(long)]
+        top: Option<usize>,
+        #[arg(long, short, value_enum, default_value = "table")]
+        output: commands::Output,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Create users from a Microsoft 365 admin center, Entra bulk-create or roster CSV file.
+    Users {
+        file: PathBuf,
+        /// Usage location for rows without one (ISO country code, e.g. NL).
+        #[arg(long)]
+        usage_location: Option<String>,
+        /// A subscription to assign to every user (part number such as SPE_E3, or skuId); repeatable.
+        #[arg(long)]
+        license: Vec<String>,
+        /// A group (id) every user joins; repeatable.
+        #[arg(long)]
+        group: Vec<String>,
+        /// Where to write each row's outcome and generated password (default: FILE.results.csv).
+        #[arg(long)]
+        results: Option<PathBuf>,
+        /// Check the file and report each row's problems without sending anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    List {
+        #[arg(long, short, value_enum, default_value = "table")]
+        output: commands::Output,
+    },
+    Show {
+        id: String,
+        #[arg(long, short, value_enum, default_value = "table")]
+        output: commands::Output,
+    },
 }
 
 #[derive(Args)]
@@ -81,7 +177,124 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
+        Command::Login(args) => login(args).await,
+        Command::Users {
+            command:
+                UsersCommand::List {
+                    filter,
+                    select,
+                    top,
+                    output,
+                },
+        } => {
+            let client = client::Client::connect().await?;
+            commands::users_list(&client, filter.as_deref(), &select, top, output).await
+        }
+        Command::Import {
+            command:
+                ImportCommand::Users {
+                    file,
+                    usage_location,
+                    license,
+                    group,
+                    results,
+                    dry_run,
+                },
+        } => {
+            let client = if dry_run {
+                None
+            } else {
+                Some(client::Client::connect().await?)
+            };
+            let options = commands::ImportOptions {
+                usage_location,
+                licenses: license,
+                groups: group,
+                results,
+            };
+            let ok = match &client {
+                Some(client) => commands::import_users(client, &file, options).await?,
+                None => commands::check_users_file(&file)?,
+            };
+            if !ok {
+                // Some rows failed: scripts can tell from the exit code; the results file says which.
+                std::process::exit(3);
+            }
+            Ok(())
+        }
+        Command::Jobs { command } => {
+            let client = client::Client::connect().await?;
+            match command {
+                JobsCommand::List { output } => commands::jobs_list(&client, output).await,
+                JobsCommand::Show { id, output } => commands::jobs_show(&client, &id, output).await,
+            }
+        }
     }
+}
+
+async fn login(args: LoginArgs) -> anyhow::Result<()> {
+    let server = client::Server {
+        url: args.url.trim_end_matches('/').to_string(),
+        ca_cert: args.ca_cert,
+    };
+    let token = match (args.username, args.client_id) {
+        (Some(username), None) => {
+            let password = match std::env::var("ROSTER_PASSWORD") {
+                Ok(password) if !password.is_empty() => password,
+                _ => {
+                    let mut line = String::new();
+                    eprint!("password for {username}: ");
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let tenant = args
+                .tenant
+                .or_else(|| {
+                    username
+                        .split_once('@')
+                        .map(|(_, domain)| domain.to_string())
+                })
+                .context("--username must be a user principal name (alias@domain)")?;
+            client::request_token(
+                &server,
+                &tenant,
+                &[
+                    ("grant_type", "password"),
+                    ("username", &username),
+                    ("password", &password),
+                ],
+            )
+            .await?
+        }
+        (None, Some(client_id)) => {
+            let secret = args
+                .client_secret
+                .context("--client-secret (or ROSTER_CLIENT_SECRET) is needed with --client-id")?;
+            let tenant = args
+                .tenant
+                .context("--tenant (or ROSTER_TENANT) is needed with --client-id")?;
+            client::request_token(
+                &server,
+                &tenant,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &client_id),
+                    ("client_secret", &secret),
+                    ("scope", "https://graph.microsoft.com/.default"),
+                ],
+            )
+            .await?
+        }
+        _ => anyhow::bail!("give --username (an administrator) or --client-id (an app)"),
+    };
+    let path = client::save_credentials(&server, &token)?;
+    eprintln!(
+        "signed in to {}; token kept in {} (valid for an hour)",
+        server.url,
+        path.display()
+    );
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -37,6 +37,9 @@ pub struct TestApp {
 pub struct Options {
     pub tls: bool,
     pub demo_users: Option<usize>,
+    /// Run bulk jobs in the background as a deployed server does (for tests of clients that
+    /// wait for a job); otherwise tests run them with [`TestApp::drain_jobs`].
+    pub background_jobs: bool,
 }
 
 /// Starts a server with a new tenant (domain `contoso.example`, Global Administrator
@@ -50,7 +53,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let database_url = test_database().await;
     let client_id = uuid::Uuid::new_v4().to_string();
     let mut config = Config::new(data_dir.path().to_path_buf());
-    config.run_jobs = false;
+    config.run_jobs = options.background_jobs;
     config.listen = "127.0.0.1:0".parse().expect("address");
     config.database_url = database_url.clone();
     config.demo_users = options.demo_users;

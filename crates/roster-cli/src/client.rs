@@ -1,0 +1,216 @@
+//! The administrator's connection to a roster server: where it is, the token, and requests that
+//! turn Graph's error bodies into messages that say what went wrong.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Where `roster login` keeps the server and token: `$ROSTER_CONFIG_DIR`, else
+/// `$XDG_CONFIG_HOME/roster`, else `~/.config/roster`.
+pub fn config_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ROSTER_CONFIG_DIR") {
+        return PathBuf::from(dir);
+    }
+    std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("roster")
+}
+
+fn credentials_path() -> PathBuf {
+    config_dir().join("credentials.json")
+}
+
+/// How to reach the server: its URL and, for https with a private certificate, the CA to trust.
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub url: String,
+    pub ca_cert: Option<PathBuf>,
+}
+
+impl Server {
+    pub fn http(&self) -> anyhow::Result<reqwest::Client> {
+        let mut builder = reqwest::Client::builder();
+        if let Some(path) = &self.ca_cert {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("reading the CA certificate {}", path.display()))?;
+            builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&pem)?);
+        }
+        Ok(builder.build()?)
+    }
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    pub base: String,
+    token: String,
+}
+
+/// Asks the token endpoint for a token; `tenant` is a domain or tenant id.
+pub async fn request_token(
+    server: &Server,
+    tenant: &str,
+    form: &[(&str, &str)],
+) -> anyhow::Result<String> {
+    let url = format!(
+        "{}/{tenant}/oauth2/v2.0/token",
+        server.url.trim_end_matches('/')
+    );
+    let response = server
+        .http()?
+        .post(&url)
+        .form(form)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {url}"))?;
+    let body: Value = response
+        .json()
+        .await
+        .context("the token endpoint did not answer with JSON")?;
+    match body["access_token"].as_str() {
+        Some(token) => Ok(token.to_string()),
+        None => bail!(
+            "sign-in refused: {} ({})",
+            body["error_description"]
+                .as_str()
+                .unwrap_or("no reason given"),
+            body["error"].as_str().unwrap_or("error")
+        ),
+    }
+}
+
+/// Saves the server and token for later commands, readable by the owner only.
+pub fn save_credentials(server: &Server, token: &str) -> anyhow::Result<PathBuf> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = credentials_path();
+    std::fs::create_dir_all(config_dir())?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    let body = json!({ "url": server.url, "caCert": server.ca_cert, "token": token });
+    file.write_all(body.to_string().as_bytes())?;
+    Ok(path)
+}
+
+impl Client {
+    /// A client from the environment (`ROSTER_URL`, `ROSTER_TENANT`, `ROSTER_CLIENT_ID`,
+    /// `ROSTER_CLIENT_SECRET`, for scripts), else from `roster login`'s saved credentials.
+    pub async fn connect() -> anyhow::Result<Client> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let ca_cert = env("ROSTER_CA_CERT").map(PathBuf::from);
+        if let (Some(url), Some(client_id), Some(secret)) = (
+            env("ROSTER_URL"),
+            env("ROSTER_CLIENT_ID"),
+            env("ROSTER_CLIENT_SECRET"),
+        ) {
+            let tenant = env("ROSTER_TENANT").context(
+                "ROSTER_TENANT (the tenant's domain or id) is needed with ROSTER_CLIENT_ID",
+            )?;
+            let server = Server { url, ca_cert };
+            let token = request_token(
+                &server,
+                &tenant,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &client_id),
+                    ("client_secret", &secret),
+                    ("scope", "https://graph.microsoft.com/.default"),
+                ],
+            )
+            .await?;
+            return Ok(Client {
+                http: server.http()?,
+                base: server.url.trim_end_matches('/').to_string(),
+                token,
+            });
+        }
+        let path = credentials_path();
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "not signed in: run `roster login` first (no {})",
+                path.display()
+            )
+        })?;
+        let saved: Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is damaged: run `roster login` again", path.display()))?;
+        let server = Server {
+            url: saved["url"]
+                .as_str()
+                .context("saved credentials lack the server url")?
+                .to_string(),
+            ca_cert: saved["caCert"].as_str().map(PathBuf::from).or(ca_cert),
+        };
+        Ok(Client {
+            http: server.http()?,
+            base: server.url.trim_end_matches('/').to_string(),
+            token: saved["token"]
+                .as_str()
+                .context("saved credentials lack a token")?
+                .to_string(),
+        })
+    }
+
+    /// Sends a request to `path` (`/v1.0/...`, `/roster/v1/...`, or an absolute next link) and
+    /// returns the JSON body (`null` for 204); a Graph error becomes an error naming its code.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<Value> {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let mut request = self
+            .http
+            .request(method.clone(), &url)
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {}", self.base))?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        let json: Value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        if status.is_success() {
+            return Ok(json);
+        }
+        let error = &json["error"];
+        let code = error["code"].as_str().unwrap_or("error");
+        let message = error["message"]
+            .as_str()
+            .unwrap_or("the server gave no reason");
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            bail!("{message} ({code}): sign in again with `roster login`");
+        }
+        bail!(
+            "{method} {path} failed: {message} ({code}, HTTP {})",
+            status.as_u16()
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        self.send(Method::POST, path, Some(body)).await
+    }
+}
