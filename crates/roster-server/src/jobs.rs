@@ -34,10 +34,17 @@ const LEASE_SECONDS: i64 = 30;
 /// Rows per transaction.
 const BATCH_ROWS: usize = 500;
 
+/// The largest job a request may carry: 100,000 users of a full admin-center row are about
+/// 40 MB of JSON.
+const MAX_JOB_BYTES: usize = 256 * 1024 * 1024;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/jobs", get(list))
-        .route("/jobs/createUsers", post(submit_create_users))
+        .route(
+            "/jobs/createUsers",
+            post(submit_create_users).layer(axum::extract::DefaultBodyLimit::max(MAX_JOB_BYTES)),
+        )
         .route("/jobs/{id}", get(show))
         .route("/jobs/{id}/results", get(results))
 }

@@ -153,3 +153,20 @@ async fn job_submissions_are_checked() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_jobs_are_accepted_whole() {
+    let app = spawn_app().await;
+    // About 6 MB of rows: more than an ordinary request may carry.
+    let rows: Vec<Value> = (0..20_000).map(|i| row(&format!("large{i:05}"))).collect();
+    let submitted = app
+        .post("/roster/v1/jobs/createUsers", json!({ "rows": rows }))
+        .await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        submitted.body
+    );
+    assert_eq!(submitted.body["totalRows"], 20_000);
+}
