@@ -207,8 +207,11 @@ impl Pool {
         let config: postgres::Config = url
             .parse()
             .map_err(|error| Error::Database(format!("invalid database url: {error}")))?;
+        // Connections open as they are needed: r2d2 would otherwise open all of them at start,
+        // and several servers (or test runs) on one PostgreSQL would exhaust its connections.
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
+            .min_idle(Some(2))
             .connection_timeout(Duration::from_secs(10))
             .build(PostgresManager { config })
             .map_err(|error| Error::Database(format!("connecting to postgres: {error}")))?;

@@ -116,8 +116,10 @@ async fn test_database() -> Option<String> {
             let url = admin_url.clone();
             tokio::task::spawn_blocking(move || {
                 let mut client = postgres::Client::connect(&url, postgres::NoTls)
-                    .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {url}: {error}"));
-                client.batch_execute(&create).expect("create test database");
+                    .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {url}: {error:?}"));
+                client
+                    .batch_execute(&create)
+                    .unwrap_or_else(|error| panic!("creating a test database: {error:?}"));
             })
             .await
             .expect("postgres setup");
