@@ -156,6 +156,23 @@ struct ServeArgs {
     /// The scheme and host clients use (https://roster.example.com), for links.
     #[arg(long, env = "ROSTER_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Seconds a server's claim on a bulk job lasts without renewal (after a crash, the job
+    /// resumes once it lapses).
+    #[arg(
+        long,
+        default_value_t = 30,
+        env = "ROSTER_JOB_LEASE_SECONDS",
+        hide = true
+    )]
+    job_lease_seconds: i64,
+    /// Rows of a bulk job applied per transaction.
+    #[arg(
+        long,
+        default_value_t = 500,
+        env = "ROSTER_JOB_BATCH_ROWS",
+        hide = true
+    )]
+    job_batch_rows: usize,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -314,6 +331,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tls,
         public_url: args.public_url,
         run_jobs: true,
+        jobs: roster_server::jobs::WorkerSettings {
+            lease: chrono::Duration::seconds(args.job_lease_seconds.max(1)),
+            batch_rows: args.job_batch_rows.max(1),
+        },
         bootstrap: BootstrapCredentials {
             admin: env("ROSTER_BOOTSTRAP_ADMIN"),
             password: env("ROSTER_BOOTSTRAP_PASSWORD"),

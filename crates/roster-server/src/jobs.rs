@@ -29,10 +29,24 @@ use crate::error::{ApiError, ApiResult};
 use crate::graph::Body;
 use crate::state::AppState;
 
-/// How long a worker's claim on a job lasts without renewal; another server takes over after.
-const LEASE_SECONDS: i64 = 30;
-/// Rows per transaction.
-const BATCH_ROWS: usize = 500;
+/// How the worker paces itself.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerSettings {
+    /// How long a claim on a job lasts without renewal: after a crash, another server (or this
+    /// one, restarted) takes the job over once it lapses.
+    pub lease: Duration,
+    /// Rows per transaction.
+    pub batch_rows: usize,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            lease: Duration::seconds(30),
+            batch_rows: 500,
+        }
+    }
+}
 
 /// The largest job a request may carry: 100,000 users of a full admin-center row are about
 /// 40 MB of JSON.
@@ -54,20 +68,22 @@ pub struct Worker {
     store: Store,
     keys: Arc<Keys>,
     owner: String,
+    settings: WorkerSettings,
 }
 
 impl Worker {
-    pub fn new(store: Store, keys: Arc<Keys>) -> Worker {
+    pub fn new(store: Store, keys: Arc<Keys>, settings: WorkerSettings) -> Worker {
         Worker {
             store,
             keys,
             owner: format!("server-{}", ObjectId::new()),
+            settings,
         }
     }
 
     /// Runs one job to its end, if one is waiting; says whether it found one. Blocking.
     pub fn run_once(&self) -> roster_store::Result<bool> {
-        let lease = Duration::seconds(LEASE_SECONDS);
+        let lease = self.settings.lease;
         let Some(job) = self.store.claim_job(&self.owner, lease)? else {
             return Ok(false);
         };
@@ -93,7 +109,7 @@ impl Worker {
             job.id,
             &self.owner,
             lease,
-            BATCH_ROWS,
+            self.settings.batch_rows,
             &mut apply,
         )? > 0
         {}

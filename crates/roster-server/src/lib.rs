@@ -55,6 +55,7 @@ pub struct Config {
     pub bootstrap: BootstrapCredentials,
     /// Run bulk jobs in the background (tests turn it off and drain jobs themselves).
     pub run_jobs: bool,
+    pub jobs: jobs::WorkerSettings,
 }
 
 impl Config {
@@ -70,6 +71,7 @@ impl Config {
             public_url: None,
             bootstrap: BootstrapCredentials::default(),
             run_jobs: true,
+            jobs: jobs::WorkerSettings::default(),
         }
     }
 }
@@ -134,7 +136,7 @@ impl Application {
         listener.set_nonblocking(true)?;
         let scheme = Scheme(if tls.is_some() { "https" } else { "http" });
         let job_wake = Arc::new(tokio::sync::Notify::new());
-        let worker = Arc::new(jobs::Worker::new(store.clone(), keys.clone()));
+        let worker = Arc::new(jobs::Worker::new(store.clone(), keys.clone(), config.jobs));
         let state = AppState {
             store: store.clone(),
             job_wake: job_wake.clone(),

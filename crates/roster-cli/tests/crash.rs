@@ -1,0 +1,197 @@
+//! A real `roster serve` killed with SIGKILL in the middle of a bulk job: after a restart the
+//! job finishes, every row applied exactly once.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const CLIENT_ID: &str = "0f4d3c2b-1a09-4876-9543-210fedcba987";
+const SECRET: &str = "crash-test-secret-0123456789abcdef";
+const DOMAIN: &str = "crash.example";
+
+/// Starts the server on the data directory and returns it with its address.
+fn start(data_dir: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--domain",
+            DOMAIN,
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .env("ROSTER_BOOTSTRAP_CLIENT_ID", CLIENT_ID)
+        .env("ROSTER_BOOTSTRAP_CLIENT_SECRET", SECRET)
+        .env("ROSTER_JOB_LEASE_SECONDS", "1")
+        .env("ROSTER_JOB_BATCH_ROWS", "50")
+        .env("ROSTER_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the roster binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server prints its address")
+            .expect("readable stdout");
+        if let Some(address) = line.strip_prefix("roster is listening on ") {
+            break address.trim().to_string();
+        }
+    };
+    // Keep reading so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, address)
+}
+
+async fn token(http: &reqwest::Client, base: &str) -> String {
+    let reply: Value = http
+        .post(format!("{base}/{DOMAIN}/oauth2/v2.0/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", SECRET),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reply["access_token"].as_str().expect("a token").to_string()
+}
+
+async fn job(http: &reqwest::Client, base: &str, token: &str, id: &str) -> Value {
+    http.get(format!("{base}/roster/v1/jobs/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_finishes_its_job_after_restart() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    let (mut server, base) = start(data_dir.path());
+    let token = token(&http, &base).await;
+
+    let total = 3_000;
+    let rows: Vec<Value> = (0..total)
+        .map(|i| json!({ "userPrincipalName": format!("crash{i:05}@{DOMAIN}"), "displayName": format!("Crash {i}") }))
+        .collect();
+    let submitted: Value = http
+        .post(format!("{base}/roster/v1/jobs/createUsers"))
+        .bearer_auth(&token)
+        .json(&json!({ "rows": rows }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = submitted["id"].as_str().expect("a job id").to_string();
+
+    // Kill it once some, but not all, rows are done.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let processed_before_kill = loop {
+        let state = job(&http, &base, &token, &id).await;
+        let processed = state["processedRows"].as_i64().unwrap_or(0);
+        if processed > 0 {
+            server.kill().expect("SIGKILL");
+            server.wait().unwrap();
+            break processed;
+        }
+        assert!(Instant::now() < deadline, "the job never started");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    assert!(
+        processed_before_kill < total,
+        "killed half-way ({processed_before_kill} of {total} rows done)"
+    );
+
+    // The restarted server takes the job over once the dead server's lease lapses.
+    let (mut server, base) = start(data_dir.path());
+    let token = self::token(&http, &base).await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let finished = loop {
+        let state = job(&http, &base, &token, &id).await;
+        if state["status"] == "completed" {
+            break state;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job did not finish after the restart: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(finished["processedRows"], total);
+    assert_eq!(finished["failedRows"], 0);
+
+    // Every row exactly once: all users exist, each once, and each row succeeded (a row applied
+    // twice would have found its user and said "unchanged").
+    let mut upns = Vec::new();
+    let mut link = format!("{base}/v1.0/users?$top=999&$select=userPrincipalName");
+    loop {
+        let page: Value = http
+            .get(&link)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        upns.extend(
+            page["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|u| u["userPrincipalName"].as_str().map(str::to_string)),
+        );
+        match page["@odata.nextLink"].as_str() {
+            Some(next) => link = next.to_string(),
+            None => break,
+        }
+    }
+    let created: std::collections::HashSet<&String> =
+        upns.iter().filter(|u| u.starts_with("crash")).collect();
+    assert_eq!(created.len(), total as usize);
+    let mut after = 0;
+    let mut statuses = std::collections::HashMap::new();
+    loop {
+        let page: Value = http
+            .get(format!(
+                "{base}/roster/v1/jobs/{id}/results?after={after}&top=1000"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for row in page["value"].as_array().unwrap() {
+            *statuses
+                .entry(row["status"].as_str().unwrap().to_string())
+                .or_insert(0) += 1;
+        }
+        match page["nextAfter"].as_i64() {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    assert_eq!(
+        statuses.get("succeeded"),
+        Some(&(total as usize)),
+        "{statuses:?}"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
