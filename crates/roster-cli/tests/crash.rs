@@ -11,9 +11,11 @@ const CLIENT_ID: &str = "0f4d3c2b-1a09-4876-9543-210fedcba987";
 const SECRET: &str = "crash-test-secret-0123456789abcdef";
 const DOMAIN: &str = "crash.example";
 
-/// Starts the server on the data directory and returns it with its address.
-fn start(data_dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+/// Starts the server on the data directory (and the PostgreSQL database, when the tests run on
+/// PostgreSQL) and returns it with its address.
+fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
+    command
         .args([
             "serve",
             "--listen",
@@ -22,7 +24,11 @@ fn start(data_dir: &std::path::Path) -> (Child, String) {
             DOMAIN,
             "--data-dir",
         ])
-        .arg(data_dir)
+        .arg(data_dir);
+    if let Some(url) = database_url {
+        command.args(["--database-url", url]);
+    }
+    let mut child = command
         .env("ROSTER_BOOTSTRAP_CLIENT_ID", CLIENT_ID)
         .env("ROSTER_BOOTSTRAP_CLIENT_SECRET", SECRET)
         .env("ROSTER_JOB_LEASE_SECONDS", "1")
@@ -78,8 +84,9 @@ async fn job(http: &reqwest::Client, base: &str, token: &str, id: &str) -> Value
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_finishes_its_job_after_restart() {
     let data_dir = tempfile::tempdir().unwrap();
+    let database_url = roster_testkit::test_database().await;
     let http = reqwest::Client::new();
-    let (mut server, base) = start(data_dir.path());
+    let (mut server, base) = start(data_dir.path(), database_url.as_deref());
     let token = token(&http, &base).await;
 
     let total = 3_000;
@@ -117,7 +124,7 @@ async fn a_killed_server_finishes_its_job_after_restart() {
     );
 
     // The restarted server takes the job over once the dead server's lease lapses.
-    let (mut server, base) = start(data_dir.path());
+    let (mut server, base) = start(data_dir.path(), database_url.as_deref());
     let token = self::token(&http, &base).await;
     let deadline = Instant::now() + Duration::from_secs(120);
     let finished = loop {

@@ -104,7 +104,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 }
 
 /// A fresh PostgreSQL database when the environment asks for one, else `None` (SQLite).
-async fn test_database() -> Option<String> {
+pub async fn test_database() -> Option<String> {
     let backend = std::env::var("ROSTER_TEST_DATABASE").unwrap_or_else(|_| "sqlite".into());
     match backend.as_str() {
         "sqlite" => None,
