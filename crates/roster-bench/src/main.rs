@@ -13,8 +13,14 @@ use clap::Parser;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+mod import;
+
 #[derive(Parser)]
 struct Args {
+    /// Run issue 3's import benchmark instead: import this many users from an admin-center CSV
+    /// through the `roster` CLI.
+    #[arg(long)]
+    import_users: Option<usize>,
     /// Users to create without a password (roster generates one).
     #[arg(long, default_value_t = 100_000)]
     users: usize,
@@ -240,6 +246,13 @@ async fn main() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| temporary.path().to_path_buf());
     let mut rows: Vec<(String, String, String)> = Vec::new();
+    if let Some(n_users) = args.import_users {
+        let server = start_server(&binary, &data_dir).await?;
+        let token = bench_token(&server).await?;
+        let rows = import::run(&binary, &server, &token, n_users).await?;
+        print_table(rows);
+        return Ok(());
+    }
 
     eprintln!("measuring raw Argon2id throughput (baseline) ...");
     let argon2_before = argon2_hashes_per_second(5.0);
@@ -457,12 +470,27 @@ async fn main() -> anyhow::Result<()> {
     ));
     drop(server.child);
 
+    print_table(rows);
+    Ok(())
+}
+
+fn print_table(rows: Vec<(String, String, String)>) {
     println!("| measurement | result | against |");
     println!("| --- | --- | --- |");
     for (what, result, against) in rows {
         println!("| {what} | {result} | {against} |");
     }
-    Ok(())
+}
+
+async fn bench_token(server: &Server) -> anyhow::Result<String> {
+    let reply: Value = reqwest::Client::new()
+        .post(format!("{}/{DOMAIN}/oauth2/v2.0/token", server.base))
+        .form(&[("grant_type", "client_credentials"), ("client_id", CLIENT_ID), ("client_secret", SECRET)])
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(reply["access_token"].as_str().context("token")?.to_string())
 }
 
 fn ms(duration: Duration) -> f64 {
