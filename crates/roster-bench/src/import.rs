@@ -35,9 +35,14 @@ fn floor_seconds(directory: &Path, n: usize) -> anyhow::Result<f64> {
     let path = directory.join("floor.db");
     let connection = rusqlite::Connection::open(&path)?;
     connection.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
-    connection.execute_batch(include_str!("../../roster-store/migrations/sqlite-0001.sql"))?;
+    connection.execute_batch(include_str!(
+        "../../roster-store/migrations/sqlite-0001.sql"
+    ))?;
     let tenant = "00000000-0000-7000-8000-000000000001";
-    connection.execute("INSERT INTO tenants (id, display_name, created_at) VALUES (?1, 'Floor', 0)", [tenant])?;
+    connection.execute(
+        "INSERT INTO tenants (id, display_name, created_at) VALUES (?1, 'Floor', 0)",
+        [tenant],
+    )?;
     let started = Instant::now();
     let transaction = connection.unchecked_transaction()?;
     {
@@ -68,13 +73,21 @@ fn floor_seconds(directory: &Path, n: usize) -> anyhow::Result<f64> {
     Ok(started.elapsed().as_secs_f64())
 }
 
-pub async fn run(binary: &Path, server: &Server, token: &str, n: usize) -> anyhow::Result<Vec<(String, String, String)>> {
+pub async fn run(
+    binary: &Path,
+    server: &Server,
+    token: &str,
+    n: usize,
+) -> anyhow::Result<Vec<(String, String, String)>> {
     let work = tempfile::tempdir()?;
     let csv = work.path().join("users.csv");
     write_csv(&csv, n)?;
     let http = reqwest::Client::new();
     let post = |path: &'static str, body: serde_json::Value| {
-        let request = http.post(format!("{}{path}", server.base)).bearer_auth(token).json(&body);
+        let request = http
+            .post(format!("{}{path}", server.base))
+            .bearer_auth(token)
+            .json(&body);
         async move {
             let response = request.send().await?;
             let status = response.status();
@@ -85,7 +98,11 @@ pub async fn run(binary: &Path, server: &Server, token: &str, n: usize) -> anyho
             Ok::<_, anyhow::Error>(body)
         }
     };
-    post("/roster/v1/subscriptions", json!({ "skuPartNumber": "SPE_E3", "seats": n })).await?;
+    post(
+        "/roster/v1/subscriptions",
+        json!({ "skuPartNumber": "SPE_E3", "seats": n }),
+    )
+    .await?;
     let mut groups = Vec::new();
     for name in ["imported-a", "imported-b"] {
         let group = post("/v1.0/groups", json!({ "displayName": name, "mailNickname": name, "mailEnabled": false, "securityEnabled": true })).await?;
@@ -98,9 +115,22 @@ pub async fn run(binary: &Path, server: &Server, token: &str, n: usize) -> anyho
             .env("ROSTER_CONFIG_DIR", &config)
             .output()
     };
-    let login = roster(&["login", "--url", &server.base, "--client-id", CLIENT_ID, "--client-secret", SECRET, "--tenant", DOMAIN])?;
+    let login = roster(&[
+        "login",
+        "--url",
+        &server.base,
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        SECRET,
+        "--tenant",
+        DOMAIN,
+    ])?;
     if !login.status.success() {
-        bail!("roster login failed: {}", String::from_utf8_lossy(&login.stderr));
+        bail!(
+            "roster login failed: {}",
+            String::from_utf8_lossy(&login.stderr)
+        );
     }
     let results = work.path().join("results.csv");
     let started = Instant::now();
@@ -121,9 +151,15 @@ pub async fn run(binary: &Path, server: &Server, token: &str, n: usize) -> anyho
     ])?;
     let import_seconds = started.elapsed().as_secs_f64();
     if !import.status.success() {
-        bail!("roster import failed: {}", String::from_utf8_lossy(&import.stderr));
+        bail!(
+            "roster import failed: {}",
+            String::from_utf8_lossy(&import.stderr)
+        );
     }
-    let succeeded = std::fs::read_to_string(&results)?.lines().filter(|line| line.contains(",succeeded,")).count();
+    let succeeded = std::fs::read_to_string(&results)?
+        .lines()
+        .filter(|line| line.contains(",succeeded,"))
+        .count();
     if succeeded != n {
         bail!("the import reported {succeeded} of {n} rows succeeded");
     }
@@ -135,9 +171,17 @@ pub async fn run(binary: &Path, server: &Server, token: &str, n: usize) -> anyho
             String::new(),
         ),
         (
-            format!("roster import users: {n}-row admin-center CSV, usage location, 1 license, 2 groups, generated passwords"),
-            format!("{import_seconds:.2} s end to end ({:.0} users/s)", n as f64 / import_seconds),
-            format!("{:.1} × the floor; targets < 10 s and ≤ 3 × the floor", import_seconds / floor),
+            format!(
+                "roster import users: {n}-row admin-center CSV, usage location, 1 license, 2 groups, generated passwords"
+            ),
+            format!(
+                "{import_seconds:.2} s end to end ({:.0} users/s)",
+                n as f64 / import_seconds
+            ),
+            format!(
+                "{:.1} × the floor; targets < 10 s and ≤ 3 × the floor",
+                import_seconds / floor
+            ),
         ),
     ])
 }

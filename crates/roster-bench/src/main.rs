@@ -485,7 +485,11 @@ fn print_table(rows: Vec<(String, String, String)>) {
 async fn bench_token(server: &Server) -> anyhow::Result<String> {
     let reply: Value = reqwest::Client::new()
         .post(format!("{}/{DOMAIN}/oauth2/v2.0/token", server.base))
-        .form(&[("grant_type", "client_credentials"), ("client_id", CLIENT_ID), ("client_secret", SECRET)])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", SECRET),
+        ])
         .send()
         .await?
         .json()

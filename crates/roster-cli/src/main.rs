@@ -44,6 +44,8 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Print a shell completion script: `roster completions bash > /etc/bash_completion.d/roster`.
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Args)]
@@ -195,6 +197,11 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::Login(args) => login(args).await,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "roster", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Users {
             command:
                 UsersCommand::List {

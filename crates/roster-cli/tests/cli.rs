@@ -218,3 +218,17 @@ async fn login_import_list_and_reimport() {
     let unreadable = roster(&config, &["import", "users", "/nonexistent.csv"]).await;
     assert!(!unreadable.status.success() && text(&unreadable).contains("/nonexistent.csv"));
 }
+
+#[tokio::test]
+async fn shell_completions_name_the_commands() {
+    let config = tempfile::tempdir().unwrap();
+    let bash = roster(config.path(), &["completions", "bash"]).await;
+    assert!(bash.status.success());
+    let script = String::from_utf8_lossy(&bash.stdout);
+    assert!(
+        script.contains("import")
+            && script.contains("login")
+            && script.contains("--usage-location"),
+        "{script}"
+    );
+}
