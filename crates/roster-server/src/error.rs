@@ -191,7 +191,8 @@ impl From<StoreError> for ApiError {
             StoreError::UnsupportedQuery(message) => ApiError::unsupported_query(message),
             other @ (StoreError::UniqueViolation(_)
             | StoreError::CheckViolation(_)
-            | StoreError::Database(_)) => ApiError::internal(other),
+            | StoreError::Database(_)
+            | StoreError::BatchNeedsSavepoints) => ApiError::internal(other),
         }
     }
 }

@@ -18,9 +18,8 @@ use axum::{Json, Router};
 use chrono::Duration;
 use roster_core::access::Operation;
 use roster_core::attributes::format_datetime;
-use roster_core::directory::LicenseAssignment;
 use roster_core::types::{ObjectId, SkuId, UsageLocation};
-use roster_store::{Change, Job, JobTx, RowOutcome, Store, UserKey};
+use roster_store::{Change, Job, JobTx, RowOutcome, Store};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 
@@ -196,10 +195,10 @@ fn create_user_row(
         Err(error) => return failed(error.message, None),
     };
     let mut user = new_user.user;
-    match tx.find_user(&UserKey::Upn(user.user_principal_name.key())) {
+    match tx.user_id_by_upn(&user.user_principal_name.key()) {
         Ok(Some(existing)) => {
             return RowOutcome::Unchanged {
-                object_id: Some(existing.id),
+                object_id: Some(existing),
             };
         }
         Ok(None) => {}
@@ -222,32 +221,16 @@ fn create_user_row(
     };
     if let Err(error) = tx.create_user(&user, Some(&hash)) {
         return failed(
-            crate::error::ApiError::from(error).message,
+            ApiError::from(error).message,
             Some("userPrincipalName".into()),
         );
     }
-    if !options.licenses.is_empty() {
-        let add: Vec<LicenseAssignment> = options
-            .licenses
-            .iter()
-            .map(|sku_id| LicenseAssignment {
-                sku_id: *sku_id,
-                disabled_plans: Vec::new(),
-            })
-            .collect();
-        if let Err(error) = tx.assign_licenses(&UserKey::Id(user.id), &add, &[]) {
-            return failed(
-                crate::error::ApiError::from(error).message,
-                Some("licenses".into()),
-            );
-        }
+    if let Err(error) = tx.license_new_user(&user, &options.licenses) {
+        return failed(ApiError::from(error).message, Some("licenses".into()));
     }
     for group in &options.groups {
-        if let Err(error) = tx.add_group_member(*group, user.id) {
-            return failed(
-                crate::error::ApiError::from(error).message,
-                Some("groups".into()),
-            );
+        if let Err(error) = tx.add_new_user_to_group(*group, &user) {
+            return failed(ApiError::from(error).message, Some("groups".into()));
         }
     }
     let output = generated.map(|password| json!({ "password": password }));

@@ -60,7 +60,7 @@ fn find_group(
         .transpose()
 }
 
-fn require_group(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result<Group> {
+pub(crate) fn require_group(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result<Group> {
     find_group(tx, tenant_id, id, false)?.ok_or_else(|| Error::NotFound {
         kind: "group",
         id: id.to_string(),
@@ -433,27 +433,7 @@ fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {
     )
 }
 
-/// Adds a member to a group inside a transaction the caller holds (for bulk jobs).
-pub(crate) fn add_member_tx(
-    tx: &mut dyn Tx,
-    change: &Change,
-    group_id: ObjectId,
-    member_id: ObjectId,
-) -> Result<()> {
-    let group = require_group(tx, change.tenant_id, group_id)?;
-    add_member(tx, change, &group, member_id)
-}
-
 fn add_member(tx: &mut dyn Tx, change: &Change, group: &Group, member_id: ObjectId) -> Result<()> {
-    if group
-        .group_types
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
-    {
-        return Err(Error::BadRequest(
-            "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.".into(),
-        ));
-    }
     let Some(kind) = object_kind(tx, change.tenant_id, member_id)? else {
         return Err(Error::NotFound {
             kind: "directory object",
@@ -469,6 +449,27 @@ fn add_member(tx: &mut dyn Tx, change: &Change, group: &Group, member_id: Object
         ObjectKind::User => "user",
         ObjectKind::Group => "group",
     };
+    insert_member(tx, change, group, member_id, kind_text)
+}
+
+/// Inserts a membership of a known directory object (`kind` "user" or "group"), with its audit
+/// record; refuses groups whose members are computed.
+pub(crate) fn insert_member(
+    tx: &mut dyn Tx,
+    change: &Change,
+    group: &Group,
+    member_id: ObjectId,
+    kind_text: &str,
+) -> Result<()> {
+    if group
+        .group_types
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
+    {
+        return Err(Error::BadRequest(
+            "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.".into(),
+        ));
+    }
     tx.execute(
         "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES ($1, $2, $3, $4)",
         &params![group.id, member_id, kind_text, change.tenant_id],

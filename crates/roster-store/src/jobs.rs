@@ -106,6 +106,18 @@ fn job_from_row(row: &Row) -> Job {
 pub struct JobTx<'a> {
     tx: &'a mut dyn Tx,
     change: &'a Change,
+    cache: &'a mut BatchCache,
+    /// Whether the row has used the database (a failure after that may have left changes).
+    touched: bool,
+}
+
+/// What the rows of one batch look up alike, looked up once: domains, subscriptions, groups.
+/// (Only what no row of the batch changes: seat counts are always taken from the table.)
+#[derive(Default)]
+struct BatchCache {
+    domains: std::collections::HashSet<String>,
+    subscriptions: std::collections::HashMap<SkuId, Option<roster_core::directory::Subscription>>,
+    groups: std::collections::HashMap<ObjectId, roster_core::directory::Group>,
 }
 
 impl JobTx<'_> {
@@ -114,40 +126,136 @@ impl JobTx<'_> {
     }
 
     pub fn find_user(&mut self, key: &UserKey) -> Result<Option<User>> {
+        self.touched = true;
         crate::users::find_user(self.tx, self.change.tenant_id, key, false)
     }
 
+    /// The id of the live user with this user principal name, if there is one.
+    pub fn user_id_by_upn(&mut self, upn_key: &str) -> Result<Option<ObjectId>> {
+        self.touched = true;
+        Ok(self
+            .tx
+            .query_one(
+                "SELECT id FROM users WHERE tenant_id = $1 AND upn_key = $2 AND deleted_at IS NULL",
+                &params![self.change.tenant_id, upn_key],
+            )?
+            .map(|row| row.uuid(0).into()))
+    }
+
     pub fn create_user(&mut self, user: &User, password: Option<&PasswordHash>) -> Result<()> {
-        crate::users::insert_user(self.tx, self.change, user, password)
+        self.touched = true;
+        let domain = user.user_principal_name.domain().to_string();
+        if !self.cache.domains.contains(&domain) {
+            crate::users::check_domain(self.tx, self.change.tenant_id, &user.user_principal_name)?;
+            self.cache.domains.insert(domain);
+        }
+        crate::users::insert_user_row(self.tx, self.change, user, password)
     }
 
-    pub fn assign_licenses(
-        &mut self,
-        key: &UserKey,
-        add: &[LicenseAssignment],
-        remove: &[SkuId],
-    ) -> Result<User> {
-        crate::licenses::assign_licenses_tx(self.tx, self.change, key, add, remove)
+    /// Gives a user that holds no license yet these licenses, under `assignLicense`'s rules
+    /// (usage location, plan rules, seats), without re-reading the user.
+    pub fn license_new_user(&mut self, user: &User, skus: &[SkuId]) -> Result<()> {
+        self.touched = true;
+        if skus.is_empty() {
+            return Ok(());
+        }
+        let Some(location) = user.usage_location else {
+            return Err(Error::NoUsageLocation);
+        };
+        let assignments: Vec<LicenseAssignment> = skus
+            .iter()
+            .map(|sku_id| LicenseAssignment {
+                sku_id: *sku_id,
+                disabled_plans: Vec::new(),
+            })
+            .collect();
+        let mut subscriptions = Vec::with_capacity(skus.len());
+        for sku_id in skus {
+            if !self.cache.subscriptions.contains_key(sku_id) {
+                let found =
+                    crate::licenses::find_subscription(self.tx, self.change.tenant_id, *sku_id)?;
+                self.cache.subscriptions.insert(*sku_id, found);
+            }
+            let subscription = self.cache.subscriptions[sku_id].clone().ok_or_else(|| {
+                Error::BadRequest(format!(
+                    "License {sku_id} does not correspond to a valid company License."
+                ))
+            })?;
+            if subscription.capability_status != "Enabled" {
+                return Err(Error::BadRequest(format!(
+                    "Subscription {} is {} and cannot be assigned.",
+                    subscription.sku_part_number, subscription.capability_status
+                )));
+            }
+            subscriptions.push(subscription);
+        }
+        roster_core::licensing::check_assignments(
+            roster_core::catalog::Catalog::builtin(),
+            location.as_str(),
+            &crate::licenses::to_rule_input(&assignments),
+        )?;
+        for subscription in &subscriptions {
+            crate::licenses::take_seat(self.tx, self.change.tenant_id, subscription)?;
+            self.tx.execute(
+                "INSERT INTO license_assignments (user_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES ($1, $2, $3, '[]', $4)",
+                &params![user.id, subscription.sku_id, self.change.tenant_id, self.change.at],
+            )?;
+        }
+        crate::audit(
+            self.tx,
+            self.change,
+            "Change user license",
+            Some((user.id, user.user_principal_name.as_ref())),
+            Some(serde_json::json!([])),
+            Some(crate::licenses::licenses_json(&assignments)),
+        )
     }
 
-    pub fn add_group_member(&mut self, group_id: ObjectId, member_id: ObjectId) -> Result<()> {
-        crate::groups::add_member_tx(self.tx, self.change, group_id, member_id)
+    /// Adds a user created in this batch to a group.
+    pub fn add_new_user_to_group(&mut self, group_id: ObjectId, user: &User) -> Result<()> {
+        self.touched = true;
+        if !self.cache.groups.contains_key(&group_id) {
+            let group = crate::groups::require_group(self.tx, self.change.tenant_id, group_id)?;
+            self.cache.groups.insert(group_id, group);
+        }
+        let group = &self.cache.groups[&group_id];
+        crate::groups::insert_member(self.tx, self.change, group, user.id, "user")
     }
 }
 
-/// Applies one row in a savepoint, so that a failed row leaves no trace but its outcome.
+/// Applies one row. Carefully, in a savepoint, so that a failed row leaves no trace but its
+/// outcome; or, first, without one (savepoints dominate a batch's cost in SQLite), which is safe
+/// while no row fails after touching the database: one that does sends the whole batch back to
+/// be run carefully.
 fn apply_row(
     tx: &mut dyn Tx,
     change: &Change,
+    cache: &mut BatchCache,
     apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &Json) -> RowOutcome,
     number: i64,
     input: &Json,
+    careful: bool,
 ) -> Result<RowOutcome> {
+    if !careful {
+        let mut job_tx = JobTx {
+            tx: &mut *tx,
+            change,
+            cache,
+            touched: false,
+        };
+        let outcome = apply(&mut job_tx, number, input);
+        if matches!(outcome, RowOutcome::Failed { .. }) && job_tx.touched {
+            return Err(Error::BatchNeedsSavepoints);
+        }
+        return Ok(outcome);
+    }
     tx.execute("SAVEPOINT job_row", &[])?;
     let outcome = apply(
         &mut JobTx {
             tx: &mut *tx,
             change,
+            cache,
+            touched: false,
         },
         number,
         input,
@@ -313,6 +421,25 @@ impl Store {
         batch: usize,
         apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &Json) -> RowOutcome,
     ) -> Result<usize> {
+        match self.job_batch(change, job_id, owner, lease, batch, apply, false) {
+            Err(Error::BatchNeedsSavepoints) => {
+                self.job_batch(change, job_id, owner, lease, batch, apply, true)
+            }
+            other => other,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn job_batch(
+        &self,
+        change: &Change,
+        job_id: ObjectId,
+        owner: &str,
+        lease: Duration,
+        batch: usize,
+        apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &Json) -> RowOutcome,
+        careful: bool,
+    ) -> Result<usize> {
         self.pool.write(|tx| {
             let now = Utc::now();
             let held = tx.execute(
@@ -327,10 +454,11 @@ impl Store {
                 &params![job_id, batch as i64],
             )?;
             let (mut done, mut failed) = (0i64, 0i64);
+            let mut cache = BatchCache::default();
             for row in &pending {
                 let number = row.int(0);
                 let input: Json = serde_json::from_str(&row.text(1)).unwrap_or_default();
-                let outcome = apply_row(tx, change, apply, number, &input)?;
+                let outcome = apply_row(tx, change, &mut cache, apply, number, &input, careful)?;
                 let (status, object_id, column, message, output) = match &outcome {
                     RowOutcome::Succeeded { object_id, output } => ("succeeded", *object_id, None, None, output.clone()),
                     RowOutcome::Unchanged { object_id } => ("unchanged", *object_id, None, None, None),

@@ -51,6 +51,10 @@ pub enum Error {
     CheckViolation(String),
     #[error("database: {0}")]
     Database(String),
+    /// A bulk batch met a row that failed after writing; it is rolled back and run again with a
+    /// savepoint per row. Never leaves `Store::run_job_batch`.
+    #[error("the batch is run again row by row")]
+    BatchNeedsSavepoints,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -63,7 +63,7 @@ fn subscription_from_row(row: &crate::db::Row) -> Subscription {
 
 const SUBSCRIPTION_COLUMNS: &str = "sku_id, sku_part_number, enabled_units, suspended_units, warning_units, consumed_units, capability_status, created_at";
 
-fn find_subscription(
+pub(crate) fn find_subscription(
     tx: &mut dyn Tx,
     tenant_id: ObjectId,
     sku_id: SkuId,
@@ -77,7 +77,11 @@ fn find_subscription(
 }
 
 /// Takes one seat of `sku_id`, or fails with [`Error::OutOfSeats`] and changes nothing.
-fn take_seat(tx: &mut dyn Tx, tenant_id: ObjectId, subscription: &Subscription) -> Result<()> {
+pub(crate) fn take_seat(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    subscription: &Subscription,
+) -> Result<()> {
     let taken = tx.execute(
         "UPDATE subscriptions SET consumed_units = consumed_units + 1 \
          WHERE tenant_id = $1 AND sku_id = $2 AND consumed_units < enabled_units",
@@ -124,7 +128,7 @@ pub(crate) fn retake_seats(tx: &mut dyn Tx, tenant_id: ObjectId, user_id: Object
     Ok(())
 }
 
-fn to_rule_input(assignments: &[LicenseAssignment]) -> Vec<Assignment> {
+pub(crate) fn to_rule_input(assignments: &[LicenseAssignment]) -> Vec<Assignment> {
     assignments
         .iter()
         .map(|a| Assignment {
@@ -363,7 +367,7 @@ fn plans_json(plans: &[Uuid]) -> String {
     serde_json::to_string(plans).expect("uuids serialise")
 }
 
-fn licenses_json(assignments: &[LicenseAssignment]) -> serde_json::Value {
+pub(crate) fn licenses_json(assignments: &[LicenseAssignment]) -> serde_json::Value {
     serde_json::Value::Array(
         assignments
             .iter()

@@ -668,6 +668,16 @@ pub(crate) fn insert_user(
     password: Option<&PasswordHash>,
 ) -> Result<()> {
     check_domain(tx, change.tenant_id, &user.user_principal_name)?;
+    insert_user_row(tx, change, user, password)
+}
+
+/// Inserts a user whose domain the caller has checked, with its list values and audit record.
+pub(crate) fn insert_user_row(
+    tx: &mut dyn Tx,
+    change: &Change,
+    user: &User,
+    password: Option<&PasswordHash>,
+) -> Result<()> {
     let columns = user_columns();
     let count = FIXED_COLUMNS.len() + USER_ATTRIBUTES.len();
     let placeholders: Vec<String> = (1..=count + 3).map(|i| format!("${i}")).collect();
