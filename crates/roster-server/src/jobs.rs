@@ -282,8 +282,9 @@ struct ResultsQuery {
     top: Option<usize>,
 }
 
-/// A page of the job's rows with their outcomes. Generated passwords are included until the
-/// job has finished and the last page has been read; then they are forgotten.
+/// A page of the job's rows with their outcomes. Generated passwords are shown to the job's
+/// submitter only, until the job has finished and they have read the last page; then they are
+/// forgotten.
 async fn results(
     State(state): State<AppState>,
     caller: Caller,
@@ -304,6 +305,8 @@ async fn results(
             ))
         })
         .await?;
+    // Generated passwords go to whoever submitted the job, and to nobody else.
+    let submitter = job.created_by_id == Some(caller.principal.id());
     let items: Vec<JsonValue> = rows
         .iter()
         .map(|row| {
@@ -314,13 +317,13 @@ async fn results(
                 "userPrincipalName": row.input["userPrincipalName"],
                 "errorColumn": row.error_column,
                 "errorMessage": row.error_message,
-                "generatedPassword": row.output.as_ref().map(|o| o["password"].clone()),
+                "generatedPassword": row.output.as_ref().filter(|_| submitter).map(|o| o["password"].clone()),
             })
         })
         .collect();
     let last = rows.last().map(|row| row.row_number);
     let finished = job.status == roster_store::JobStatus::Completed;
-    if finished && rows.len() < top && rows.iter().any(|row| row.output.is_some()) {
+    if submitter && finished && rows.len() < top && rows.iter().any(|row| row.output.is_some()) {
         let change = caller.change();
         state
             .db(move |store| store.clear_job_outputs(&change, id))

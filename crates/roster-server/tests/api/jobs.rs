@@ -46,6 +46,39 @@ async fn create_users_job_applies_each_row_on_its_own() {
     // Eight seats for nine new users: the ninth fails on its license and is not created.
     assert_eq!(job.body["failedRows"], 3);
 
+    // Another administrator sees the outcomes, but not the passwords.
+    let reader = app
+        .create_user("reader", json!({ "passwordProfile": { "password": "Re4der-Passw0rd!", "forceChangePasswordNextSignIn": false } }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/roster/v1/roleAssignments",
+        json!({ "principalId": reader, "role": "Global Reader" }),
+    )
+    .await;
+    let reader_token = app
+        .password_token(&format!("reader@{DOMAIN}"), "Re4der-Passw0rd!")
+        .await
+        .unwrap();
+    let seen = app
+        .call(
+            &reader_token,
+            reqwest::Method::GET,
+            &format!("/roster/v1/jobs/{id}/results"),
+            None,
+        )
+        .await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(
+        seen.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["generatedPassword"].is_null())
+    );
+
     let results = app.get(&format!("/roster/v1/jobs/{id}/results")).await;
     let value = results.body["value"].as_array().unwrap().clone();
     assert_eq!(value.len(), 12);
