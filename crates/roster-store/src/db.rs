@@ -383,8 +383,9 @@ struct WriterState {
     open: Option<u64>,
     next_group: u64,
     jobs_in_group: usize,
-    /// Commit outcomes of the most recent groups, for the callers waiting on them.
-    outcomes: std::collections::VecDeque<(u64, std::result::Result<(), String>)>,
+    /// The groups whose commit failed (rare: a full disk, an I/O error), most recent last, for
+    /// the callers waiting on them; every other committed group succeeded.
+    failed_groups: std::collections::VecDeque<(u64, String)>,
 }
 
 /// Past this many changes a group commits even when others wait, to bound latency.
@@ -398,7 +399,7 @@ impl SqliteWriter {
                 open: None,
                 next_group: 1,
                 jobs_in_group: 0,
-                outcomes: Default::default(),
+                failed_groups: Default::default(),
             }),
             committed: std::sync::Condvar::new(),
             waiting: std::sync::atomic::AtomicUsize::new(0),
@@ -444,9 +445,11 @@ impl SqliteWriter {
                 let _ = state.connection.execute_batch("ROLLBACK");
             }
             state.open = None;
-            state.outcomes.push_back((group, outcome));
-            while state.outcomes.len() > 16 {
-                state.outcomes.pop_front();
+            if let Err(error) = outcome {
+                state.failed_groups.push_back((group, error));
+                while state.failed_groups.len() > 4096 {
+                    state.failed_groups.pop_front();
+                }
             }
             self.committed.notify_all();
         } else {
@@ -456,16 +459,15 @@ impl SqliteWriter {
                 .wait_while(state, |s| s.open == Some(group))
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
-        let outcome = state
-            .outcomes
+        let failure = state
+            .failed_groups
             .iter()
             .find(|(g, _)| *g == group)
-            .map(|(_, outcome)| outcome.clone())
-            .unwrap_or_else(|| Err("the commit's outcome was lost".into()));
+            .map(|(_, error)| error.clone());
         drop(state);
-        match outcome {
-            Ok(()) => result,
-            Err(error) => Err(Error::Database(format!("sqlite commit: {error}"))),
+        match failure {
+            None => result,
+            Some(error) => Err(Error::Database(format!("sqlite commit: {error}"))),
         }
     }
 
