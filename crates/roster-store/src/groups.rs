@@ -4,7 +4,7 @@ use roster_core::directory::{Group, ObjectKind, User};
 use roster_core::types::{MailNickname, ObjectId};
 
 use crate::db::{Row, Tx};
-use crate::users::{require_user, user_columns, user_from_row};
+use crate::users::{user_columns, user_from_row};
 use crate::{Change, Error, ListQuery, Page, Result, Store, audit, params};
 
 const GROUP_COLUMNS: &str = "id, display_name, description, mail_nickname, mail, mail_enabled, security_enabled, \
@@ -403,12 +403,6 @@ impl Store {
             );
             tx.query(&sql, &params![tenant_id, member_id])?.iter().map(group_from_row).collect()
         })
-    }
-
-    /// The user `id` if it exists (for `memberOf` on users, which must 404 for unknown users).
-    pub fn require_user_id(&self, tenant_id: ObjectId, key: &crate::UserKey) -> Result<ObjectId> {
-        self.pool
-            .read(|tx| Ok(require_user(tx, tenant_id, key)?.id))
     }
 }
 

@@ -623,28 +623,6 @@ impl Store {
     ) -> Result<crate::Page<User>> {
         self.pool.read(|tx| list_users(tx, tenant_id, query, true))
     }
-
-    /// Users by id in one query (for `$ref` look-ups and audit), missing ones left out.
-    pub fn users_by_ids(&self, tenant_id: ObjectId, ids: &[ObjectId]) -> Result<Vec<User>> {
-        self.pool.read(|tx| {
-            let mut users = Vec::with_capacity(ids.len());
-            for chunk in ids.chunks(500) {
-                let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-                let sql = format!(
-                    "SELECT {} FROM users WHERE tenant_id = $1 AND deleted_at IS NULL AND id IN ({})",
-                    user_columns(),
-                    placeholders.join(", ")
-                );
-                let mut values = vec![SqlValue::from(tenant_id)];
-                values.extend(chunk.iter().map(|id| SqlValue::from(*id)));
-                for row in tx.query(&sql, &values)? {
-                    users.push(user_from_row(&row)?);
-                }
-            }
-            crate::licenses::load_licenses(tx, &mut users)?;
-            Ok(users)
-        })
-    }
 }
 
 pub(crate) fn encode_password(hash: &PasswordHash) -> String {
