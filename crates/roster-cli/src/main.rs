@@ -44,6 +44,11 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Export to CSV files.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Print a shell completion script: `roster completions bash > /etc/bash_completion.d/roster`.
     Completions { shell: clap_complete::Shell },
 }
@@ -107,6 +112,17 @@ enum ImportCommand {
         /// Check the file and report each row's problems without sending anything.
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Every (matching) user, in roster's CSV format, which `roster import users` reads back.
+    Users {
+        file: PathBuf,
+        /// An OData filter, e.g. "department eq 'Sales'".
+        #[arg(long)]
+        filter: Option<String>,
     },
 }
 
@@ -244,6 +260,14 @@ async fn main() -> anyhow::Result<()> {
                 // Some rows failed: scripts can tell from the exit code; the results file says which.
                 std::process::exit(3);
             }
+            Ok(())
+        }
+        Command::Export {
+            command: ExportCommand::Users { file, filter },
+        } => {
+            let client = client::Client::connect().await?;
+            let count = commands::export_users(&client, filter.as_deref(), &file).await?;
+            eprintln!("{count} users written to {}", file.display());
             Ok(())
         }
         Command::Jobs { command } => {

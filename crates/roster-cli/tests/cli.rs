@@ -215,6 +215,56 @@ async fn login_import_list_and_reimport() {
         .collect();
     assert_eq!(rows.iter().filter(|r| &r[2] == "unchanged").count(), 3);
 
+    // Export, and the export reads back as roster's own format with the same users.
+    let export = work.path().join("sales.csv");
+    let exported = roster(
+        &config,
+        &[
+            "export",
+            "users",
+            export.to_str().unwrap(),
+            "--filter",
+            "department eq 'Sales'",
+        ],
+    )
+    .await;
+    assert!(exported.status.success(), "{}", text(&exported));
+    let parsed = roster_core::bulk_csv::parse(&std::fs::read(&export).unwrap()).unwrap();
+    assert_eq!(parsed.template, roster_core::bulk_csv::Template::Roster);
+    let rows: Vec<_> = parsed.rows.into_iter().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    let bob_row = rows
+        .iter()
+        .find(|r| r.user_principal_name.alias() == "bob")
+        .unwrap();
+    assert_eq!(
+        bob_row.street_address.as_deref(),
+        Some("Main Street 1\nBuilding B")
+    );
+    assert_eq!(
+        bob_row.usage_location.map(|l| l.to_string()).as_deref(),
+        Some("NL")
+    );
+    assert!(bob_row.id.is_some());
+    let reimport = roster(
+        &config,
+        &[
+            "import",
+            "users",
+            export.to_str().unwrap(),
+            "--results",
+            results.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(reimport.status.success(), "{}", text(&reimport));
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_path(&results)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert!(rows.iter().all(|r| &r[2] == "unchanged"), "{rows:?}");
+
     let unreadable = roster(&config, &["import", "users", "/nonexistent.csv"]).await;
     assert!(!unreadable.status.success() && text(&unreadable).contains("/nonexistent.csv"));
 }
