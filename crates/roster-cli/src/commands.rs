@@ -530,3 +530,133 @@ pub async fn export_users(
         .with_context(|| format!("writing {}", file.display()))?;
     Ok(rows.len())
 }
+
+/// The properties `users create` and `users update` may set, as flags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct UserProperties {
+    #[arg(long)]
+    pub given_name: Option<String>,
+    #[arg(long)]
+    pub surname: Option<String>,
+    #[arg(long)]
+    pub job_title: Option<String>,
+    #[arg(long)]
+    pub department: Option<String>,
+    #[arg(long)]
+    pub office_location: Option<String>,
+    #[arg(long)]
+    pub mobile_phone: Option<String>,
+    #[arg(long)]
+    pub city: Option<String>,
+    #[arg(long)]
+    pub country: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, needed before licenses can be assigned.
+    #[arg(long)]
+    pub usage_location: Option<String>,
+    /// Block (false) or allow (true) sign-in.
+    #[arg(long)]
+    pub account_enabled: Option<bool>,
+}
+
+impl UserProperties {
+    fn write(&self, body: &mut Map<String, Value>) {
+        let fields = [
+            ("givenName", &self.given_name),
+            ("surname", &self.surname),
+            ("jobTitle", &self.job_title),
+            ("department", &self.department),
+            ("officeLocation", &self.office_location),
+            ("mobilePhone", &self.mobile_phone),
+            ("city", &self.city),
+            ("country", &self.country),
+            ("usageLocation", &self.usage_location),
+        ];
+        for (name, value) in fields {
+            if let Some(value) = value {
+                body.insert(name.into(), value.clone().into());
+            }
+        }
+        if let Some(enabled) = self.account_enabled {
+            body.insert("accountEnabled".into(), enabled.into());
+        }
+    }
+}
+
+fn user_path(user: &str) -> String {
+    format!("/v1.0/users/{}", encode(user))
+}
+
+pub async fn users_create(
+    client: &Client,
+    user_principal_name: &str,
+    display_name: &str,
+    properties: &UserProperties,
+    password: Option<&str>,
+) -> anyhow::Result<()> {
+    let mut body = Map::new();
+    body.insert("userPrincipalName".into(), user_principal_name.into());
+    body.insert("displayName".into(), display_name.into());
+    properties.write(&mut body);
+    if let Some(password) = password {
+        body.insert(
+            "passwordProfile".into(),
+            json!({ "password": password, "forceChangePasswordNextSignIn": true }),
+        );
+    }
+    let created = client.post("/v1.0/users", &Value::Object(body)).await?;
+    println!("{}", created["id"].as_str().unwrap_or_default());
+    if let Some(generated) = created["passwordProfile"]["password"].as_str() {
+        eprintln!(
+            "generated password (shown once; it must be changed at first sign-in): {generated}"
+        );
+    }
+    Ok(())
+}
+
+pub async fn users_update(
+    client: &Client,
+    user: &str,
+    display_name: Option<&str>,
+    properties: &UserProperties,
+) -> anyhow::Result<()> {
+    let mut body = Map::new();
+    if let Some(name) = display_name {
+        body.insert("displayName".into(), name.into());
+    }
+    properties.write(&mut body);
+    if body.is_empty() {
+        anyhow::bail!("nothing to change: give at least one property, e.g. --department Sales");
+    }
+    client
+        .send(
+            reqwest::Method::PATCH,
+            &user_path(user),
+            Some(&Value::Object(body)),
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn users_delete(client: &Client, user: &str) -> anyhow::Result<()> {
+    client
+        .send(reqwest::Method::DELETE, &user_path(user), None)
+        .await?;
+    eprintln!(
+        "{user} is in the recycle bin; `roster users restore ID` brings it back within 30 days"
+    );
+    Ok(())
+}
+
+pub async fn users_restore(client: &Client, id: &str) -> anyhow::Result<()> {
+    let restored = client
+        .post(
+            &format!("/v1.0/directory/deletedItems/{}/restore", encode(id)),
+            &Value::Null,
+        )
+        .await?;
+    eprintln!(
+        "restored {}",
+        restored["userPrincipalName"].as_str().unwrap_or(id)
+    );
+    Ok(())
+}

@@ -90,6 +90,31 @@ enum UsersCommand {
         #[arg(long, short, value_enum, default_value = "table")]
         output: commands::Output,
     },
+    /// Create a user; roster generates the password unless --password is given.
+    Create {
+        /// alias@domain
+        user_principal_name: String,
+        #[arg(long)]
+        display_name: String,
+        #[command(flatten)]
+        properties: commands::UserProperties,
+        /// A password of your choosing (else one is generated and shown once).
+        #[arg(long, env = "ROSTER_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Change a user's properties.
+    Update {
+        /// The user's principal name or id.
+        user: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        properties: commands::UserProperties,
+    },
+    /// Move a user to the recycle bin (restorable for 30 days).
+    Delete { user: String },
+    /// Bring a user back from the recycle bin (by id).
+    Restore { id: String },
 }
 
 #[derive(Subcommand)]
@@ -218,17 +243,41 @@ async fn main() -> anyhow::Result<()> {
             clap_complete::generate(shell, &mut Cli::command(), "roster", &mut std::io::stdout());
             Ok(())
         }
-        Command::Users {
-            command:
+        Command::Users { command } => {
+            let client = client::Client::connect().await?;
+            match command {
+                UsersCommand::Create {
+                    user_principal_name,
+                    display_name,
+                    properties,
+                    password,
+                } => {
+                    commands::users_create(
+                        &client,
+                        &user_principal_name,
+                        &display_name,
+                        &properties,
+                        password.as_deref(),
+                    )
+                    .await
+                }
+                UsersCommand::Update {
+                    user,
+                    display_name,
+                    properties,
+                } => {
+                    commands::users_update(&client, &user, display_name.as_deref(), &properties)
+                        .await
+                }
+                UsersCommand::Delete { user } => commands::users_delete(&client, &user).await,
+                UsersCommand::Restore { id } => commands::users_restore(&client, &id).await,
                 UsersCommand::List {
                     filter,
                     select,
                     top,
                     output,
-                },
-        } => {
-            let client = client::Client::connect().await?;
-            commands::users_list(&client, filter.as_deref(), &select, top, output).await
+                } => commands::users_list(&client, filter.as_deref(), &select, top, output).await,
+            }
         }
         Command::Import {
             command:

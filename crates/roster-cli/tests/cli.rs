@@ -265,6 +265,88 @@ async fn login_import_list_and_reimport() {
         .collect();
     assert!(rows.iter().all(|r| &r[2] == "unchanged"), "{rows:?}");
 
+    // Single users: create (generated password), update, delete, restore.
+    let created = roster(
+        &config,
+        &[
+            "users",
+            "create",
+            &format!("eve@{DOMAIN}"),
+            "--display-name",
+            "Eve Dekker",
+            "--department",
+            "Legal",
+        ],
+    )
+    .await;
+    assert!(created.status.success(), "{}", text(&created));
+    let eve_id = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    assert!(text(&created).contains("generated password"));
+    let updated = roster(
+        &config,
+        &[
+            "users",
+            "update",
+            &format!("eve@{DOMAIN}"),
+            "--job-title",
+            "Counsel",
+            "--usage-location",
+            "BE",
+        ],
+    )
+    .await;
+    assert!(updated.status.success(), "{}", text(&updated));
+    let eve = app
+        .get(&format!(
+            "/v1.0/users/{eve_id}?$select=jobTitle,usageLocation,department"
+        ))
+        .await;
+    assert_eq!(
+        (
+            eve.body["jobTitle"].as_str(),
+            eve.body["usageLocation"].as_str()
+        ),
+        (Some("Counsel"), Some("BE"))
+    );
+    let nothing = roster(&config, &["users", "update", &format!("eve@{DOMAIN}")]).await;
+    assert!(!nothing.status.success() && text(&nothing).contains("nothing to change"));
+    let bad = roster(
+        &config,
+        &[
+            "users",
+            "update",
+            &format!("eve@{DOMAIN}"),
+            "--usage-location",
+            "Belgium",
+        ],
+    )
+    .await;
+    assert!(
+        !bad.status.success() && text(&bad).contains("usageLocation"),
+        "{}",
+        text(&bad)
+    );
+    assert!(
+        roster(&config, &["users", "delete", &format!("eve@{DOMAIN}")])
+            .await
+            .status
+            .success()
+    );
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{eve_id}")).await.status,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    assert!(
+        roster(&config, &["users", "restore", &eve_id])
+            .await
+            .status
+            .success()
+    );
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{eve_id}")).await.status,
+        reqwest::StatusCode::OK
+    );
+
     let unreadable = roster(&config, &["import", "users", "/nonexistent.csv"]).await;
     assert!(!unreadable.status.success() && text(&unreadable).contains("/nonexistent.csv"));
 }
