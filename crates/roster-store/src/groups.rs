@@ -99,6 +99,13 @@ fn mail_conflict(error: Error) -> Error {
     }
 }
 
+/// How a directory object is tied to a group.
+#[derive(Debug, Clone, Copy)]
+enum Link {
+    Member,
+    Owner,
+}
+
 /// A member or owner: a user, or a group (members only).
 #[derive(Debug, Clone)]
 pub enum DirectoryObject {
@@ -296,27 +303,7 @@ impl Store {
         group_id: ObjectId,
         member_id: ObjectId,
     ) -> Result<()> {
-        self.pool.write(|tx| {
-            let group = require_group(tx, change.tenant_id, group_id)?;
-            let removed = tx.execute(
-                "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",
-                &params![group_id, member_id],
-            )?;
-            if removed == 0 {
-                return Err(Error::NotFound {
-                    kind: "member of group",
-                    id: member_id.to_string(),
-                });
-            }
-            audit(
-                tx,
-                change,
-                "Remove member from group",
-                Some((group_id, &group.display_name)),
-                Some(serde_json::json!({ "member": member_id })),
-                None,
-            )
-        })
+        self.remove_link(change, group_id, member_id, Link::Member)
     }
 
     pub fn add_group_owner(
@@ -337,24 +324,44 @@ impl Store {
         group_id: ObjectId,
         owner_id: ObjectId,
     ) -> Result<()> {
+        self.remove_link(change, group_id, owner_id, Link::Owner)
+    }
+
+    fn remove_link(
+        &self,
+        change: &Change,
+        group_id: ObjectId,
+        object_id: ObjectId,
+        link: Link,
+    ) -> Result<()> {
+        let (delete, kind, operation, key) = match link {
+            Link::Member => (
+                "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",
+                "member of group",
+                "Remove member from group",
+                "member",
+            ),
+            Link::Owner => (
+                "DELETE FROM group_owners WHERE group_id = $1 AND owner_id = $2",
+                "owner of group",
+                "Remove owner from group",
+                "owner",
+            ),
+        };
         self.pool.write(|tx| {
             let group = require_group(tx, change.tenant_id, group_id)?;
-            let removed = tx.execute(
-                "DELETE FROM group_owners WHERE group_id = $1 AND owner_id = $2",
-                &params![group_id, owner_id],
-            )?;
-            if removed == 0 {
+            if tx.execute(delete, &params![group_id, object_id])? == 0 {
                 return Err(Error::NotFound {
-                    kind: "owner of group",
-                    id: owner_id.to_string(),
+                    kind,
+                    id: object_id.to_string(),
                 });
             }
             audit(
                 tx,
                 change,
-                "Remove owner from group",
+                operation,
                 Some((group_id, &group.display_name)),
-                Some(serde_json::json!({ "owner": owner_id })),
+                Some(serde_json::json!({ key: object_id })),
                 None,
             )
         })
