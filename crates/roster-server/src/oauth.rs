@@ -190,7 +190,7 @@ async fn token(
             let Some((app_tenant, app, secret_hash)) = app else {
                 return invalid();
             };
-            if app_tenant != tenant_id || !state.keys.verify_secret(&secret, &secret_hash) {
+            if app_tenant != tenant_id || !state.keys.keyed_hash_matches(&secret, &secret_hash) {
                 return invalid();
             }
             let mut claims = Claims::new(issuer, tenant_id, app.client_id, "app", Utc::now());
@@ -225,7 +225,7 @@ async fn token(
             });
             let matches = match stored {
                 Some(PasswordHash::HmacSha256(hex)) => {
-                    state.keys.verify_generated_password(&password, &hex)
+                    state.keys.keyed_hash_matches(&password, &hex)
                 }
                 Some(PasswordHash::Argon2id(phc)) => state.hasher.verify(password, phc).await,
                 None => {

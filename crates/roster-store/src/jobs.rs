@@ -223,6 +223,27 @@ impl JobTx<'_> {
     }
 }
 
+/// The row without any `password` value, if it had one.
+fn without_passwords(input: &Json) -> Option<Json> {
+    fn strip(value: &mut Json) -> bool {
+        match value {
+            Json::Object(object) => {
+                let mut changed = object.remove("password").is_some();
+                for nested in object.values_mut() {
+                    changed |= strip(nested);
+                }
+                changed
+            }
+            Json::Array(items) => items
+                .iter_mut()
+                .fold(false, |changed, item| strip(item) | changed),
+            _ => false,
+        }
+    }
+    let mut copy = input.clone();
+    strip(&mut copy).then_some(copy)
+}
+
 /// Applies one row. Carefully, in a savepoint, so that a failed row leaves no trace but its
 /// outcome; or, first, without one (savepoints dominate a batch's cost in SQLite), which is safe
 /// while no row fails after touching the database: one that does sends the whole batch back to
@@ -468,10 +489,12 @@ impl Store {
                     failed += 1;
                 }
                 done += 1;
+                // A password given in the file has served its purpose: keep the row without it.
+                let redacted = without_passwords(&input).map(|json| json.to_string());
                 tx.execute(
-                    "UPDATE job_rows SET status = $3, object_id = $4, error_column = $5, error_message = $6, output = $7 \
-                     WHERE job_id = $1 AND row_number = $2",
-                    &params![job_id, number, status, object_id, column, message, output.map(|o| o.to_string())],
+                    "UPDATE job_rows SET status = $3, object_id = $4, error_column = $5, error_message = $6, output = $7, \
+                     input = COALESCE($8, input) WHERE job_id = $1 AND row_number = $2",
+                    &params![job_id, number, status, object_id, column, message, output.map(|o| o.to_string()), redacted],
                 )?;
             }
             let remaining = tx
@@ -569,12 +592,10 @@ mod tests {
 
     fn rows(n: usize) -> Vec<Json> {
         (1..=n)
-            .map(|i| {
-                if i == 5 {
-                    serde_json::json!({ "upn": "not a upn" })
-                } else {
-                    serde_json::json!({ "upn": format!("u{i}@t.example") })
-                }
+            .map(|i| match i {
+                5 => serde_json::json!({ "upn": "not a upn" }),
+                3 => serde_json::json!({ "upn": format!("u{i}@t.example"), "passwordProfile": { "password": "S3cret-row-3" } }),
+                _ => serde_json::json!({ "upn": format!("u{i}@t.example") }),
             })
             .collect()
     }
@@ -593,6 +614,18 @@ mod tests {
             .collect();
         upns.sort();
         upns
+    }
+
+    #[test]
+    fn applied_rows_keep_no_password() {
+        let row = serde_json::json!({ "upn": "a@t.example", "passwordProfile": { "password": "S3cret!x", "forceChangePasswordNextSignIn": true } });
+        let redacted = without_passwords(&row).expect("a password to remove");
+        assert_eq!(
+            redacted["passwordProfile"],
+            serde_json::json!({ "forceChangePasswordNextSignIn": true })
+        );
+        assert_eq!(redacted["upn"], "a@t.example");
+        assert!(without_passwords(&serde_json::json!({ "upn": "b@t.example" })).is_none());
     }
 
     #[test]
@@ -685,6 +718,12 @@ mod tests {
         );
         let outcomes = store.job_rows(change.tenant_id, job.id, 0, 100).unwrap();
         assert_eq!(outcomes.len(), 10);
+        assert!(
+            outcomes[2].input["passwordProfile"]
+                .get("password")
+                .is_none(),
+            "an applied row keeps no password"
+        );
         let failed = &outcomes[4];
         assert_eq!(
             (failed.status.as_str(), failed.error_column.as_deref()),

@@ -390,18 +390,24 @@ impl Store {
         })
     }
 
-    /// What authenticating a token needs on every request, in one read: the user's state and roles.
+    /// What authenticating a token needs on every request, in one read: the user's state and
+    /// roles (the user's `licenses` are left empty).
     pub fn principal_state(
         &self,
         tenant_id: ObjectId,
         id: ObjectId,
     ) -> Result<Option<(User, Vec<Role>)>> {
+        // Every request with a user's token asks this: read the user's row alone (its licenses,
+        // which find_user adds, play no part in authentication).
         self.pool.read(|tx| {
-            let Some(user) = find_user(tx, tenant_id, &UserKey::Id(id), false)? else {
+            let sql = format!(
+                "SELECT {} FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+                user_columns()
+            );
+            let Some(row) = tx.query_one(&sql, &params![tenant_id, id])? else {
                 return Ok(None);
             };
-            let roles = roles_of(tx, id)?;
-            Ok(Some((user, roles)))
+            Ok(Some((user_from_row(&row)?, roles_of(tx, id)?)))
         })
     }
 
