@@ -103,7 +103,48 @@ pub const USER_ATTRIBUTES: &[AttrDef] = attrs![
     "onPremisesExtensionAttributes/extensionAttribute13", "extension_attribute_13", Text, 1024, Writable;
     "onPremisesExtensionAttributes/extensionAttribute14", "extension_attribute_14", Text, 1024, Writable;
     "onPremisesExtensionAttributes/extensionAttribute15", "extension_attribute_15", Text, 1024, Writable;
+    // roster's extensions (Graph keeps these behind /authentication): per-user MFA and the
+    // contact details used for sign-in verification. See `CHOICES` for their allowed values.
+    "perUserMfaState", "mfa_state", Text, 16, Writable;
+    "mfaDefaultMethod", "mfa_default_method", Text, 32, Writable;
+    "mfaAllowedMethods", "mfa_allowed_methods", TextList, 32, Writable;
+    "authenticationPhone", "authentication_phone", Text, 64, Writable;
+    "authenticationAlternatePhone", "authentication_alternate_phone", Text, 64, Writable;
+    "authenticationEmail", "authentication_email", Text, 256, Writable;
 ];
+
+/// The second factors roster knows, named as Graph's sign-in preferences name them.
+pub const MFA_METHODS: &[&str] = &[
+    "push",
+    "oath",
+    "sms",
+    "voiceMobile",
+    "voiceAlternateMobile",
+    "voiceOffice",
+    "email",
+];
+
+/// Attributes whose values come from a fixed list (compared case-insensitively, stored as listed).
+const CHOICES: &[(&str, &[&str])] = &[
+    ("perUserMfaState", &["disabled", "enabled", "enforced"]),
+    ("mfaDefaultMethod", MFA_METHODS),
+    ("mfaAllowedMethods", MFA_METHODS),
+];
+
+/// The value among `def`'s choices that `text` names, if `def` has choices.
+fn choose(def: &AttrDef, text: &str) -> Result<String, InvalidValue> {
+    let Some((_, choices)) = CHOICES.iter().find(|(path, _)| *path == def.graph_path) else {
+        return Ok(text.to_string());
+    };
+    choices
+        .iter()
+        .find(|choice| choice.eq_ignore_ascii_case(text))
+        .map(|choice| choice.to_string())
+        .ok_or_else(|| InvalidValue {
+            property: def.leaf(),
+            reason: format!("'{text}' is not one of {}", choices.join(", ")),
+        })
+}
 
 /// Looks a property up by its Graph path, case-insensitively as Graph does.
 pub fn find_attribute(graph_path: &str) -> Option<(usize, &'static AttrDef)> {
@@ -145,7 +186,7 @@ impl AttrValue {
             (_, Json::Null) => Ok(AttrValue::Null),
             (AttrKind::Text, Json::String(text)) => {
                 check_len(text)?;
-                Ok(AttrValue::Text(text.clone()))
+                Ok(AttrValue::Text(choose(def, text)?))
             }
             (AttrKind::TextList, Json::Array(items)) => {
                 let mut texts = Vec::with_capacity(items.len());
@@ -154,7 +195,7 @@ impl AttrValue {
                         return Err(invalid("expected a list of strings".into()));
                     };
                     check_len(text)?;
-                    texts.push(text.clone());
+                    texts.push(choose(def, text)?);
                 }
                 Ok(AttrValue::TextList(texts))
             }

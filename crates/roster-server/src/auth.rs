@@ -336,3 +336,27 @@ fn principal_for(store: &roster_store::Store, claims: &Claims) -> ApiResult<(Obj
         )),
     }
 }
+
+/// The principal with this id (a user or an app's client id) as it stands now, for work done on
+/// its behalf after its request (bulk jobs): `None` if it is gone, blocked, or in another tenant.
+pub fn principal_by_id(
+    store: &roster_store::Store,
+    tenant_id: ObjectId,
+    id: ObjectId,
+) -> roster_store::Result<Option<Principal>> {
+    if let Some((user, roles)) = store.principal_state(tenant_id, id)? {
+        return Ok(user.account_enabled.then(|| Principal::User {
+            id: user.id,
+            name: user.user_principal_name.to_string(),
+            roles,
+        }));
+    }
+    Ok(store
+        .app(id)?
+        .filter(|(tenant, _, _)| *tenant == tenant_id)
+        .map(|(_, app, _)| Principal::App {
+            client_id: app.client_id,
+            name: app.display_name,
+            permissions: app.permissions,
+        }))
+}

@@ -192,7 +192,8 @@ impl From<StoreError> for ApiError {
             other @ (StoreError::UniqueViolation(_)
             | StoreError::CheckViolation(_)
             | StoreError::Database(_)
-            | StoreError::BatchNeedsSavepoints) => ApiError::internal(other),
+            | StoreError::BatchNeedsSavepoints
+            | StoreError::RolledBack) => ApiError::internal(other),
         }
     }
 }

@@ -1,29 +1,25 @@
 //! Bulk jobs on the server: what each kind of row does, the worker that runs them, and
 //! roster's `/roster/v1/jobs` API.
 //!
-//! Kinds:
-//! - `createUsers`: each row is a Graph user-create body (`userPrincipalName`, `displayName`,
-//!   ... and optionally `passwordProfile`), validated exactly as `POST /v1.0/users` validates it.
-//!   Options: `usageLocation` (for rows without one), `licenses` (skuIds to assign), `groups`
-//!   (group ids to join). A row whose user already exists is reported unchanged, so that running
-//!   the same file twice is safe. A generated password is the row's output, shown in the results
-//!   once.
+//! What each kind of row does is in [`crate::bulk`].
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Duration;
 use roster_core::access::Operation;
 use roster_core::attributes::format_datetime;
-use roster_core::types::{ObjectId, SkuId, UsageLocation};
+use roster_core::types::ObjectId;
 use roster_store::{Change, Job, JobTx, RowOutcome, Store};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 
 use crate::auth::{Caller, Keys};
+use crate::bulk;
 use crate::error::{ApiError, ApiResult};
 use crate::graph::Body;
 use crate::state::AppState;
@@ -55,10 +51,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/jobs", get(list))
         .route(
-            "/jobs/createUsers",
-            post(submit_create_users).layer(axum::extract::DefaultBodyLimit::max(MAX_JOB_BYTES)),
+            "/jobs/{id}",
+            get(show)
+                .post(submit)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_JOB_BYTES)),
         )
-        .route("/jobs/{id}", get(show))
         .route("/jobs/{id}/results", get(results))
 }
 
@@ -95,24 +92,80 @@ impl Worker {
             job_id: Some(job.id),
             at: chrono::Utc::now(),
         };
-        let options = CreateUsersOptions::from_json(&job.options);
-        let mut apply = |tx: &mut JobTx<'_>, _: i64, row: &JsonValue| match job.kind.as_str() {
-            "createUsers" => create_user_row(tx, &self.keys, &options, row),
-            other => RowOutcome::Failed {
-                column: None,
-                message: format!("unknown job kind {other}"),
-            },
+        let kind = bulk::Kind::parse(&job.kind);
+        let options = bulk::Options::parse(&job.options).unwrap_or_default();
+        let principal = match job.created_by_id {
+            Some(id) => crate::auth::principal_by_id(&self.store, job.tenant_id, id)?,
+            None => None,
         };
-        while self.store.run_job_batch(
-            &change,
-            job.id,
-            &self.owner,
-            lease,
-            self.settings.batch_rows,
-            &mut apply,
-        )? > 0
-        {}
-        Ok(true)
+        loop {
+            let hashed = self.hash_passwords(job.id)?;
+            let context = kind.map(|kind| bulk::Context {
+                kind,
+                options: &options,
+                keys: &self.keys,
+                principal: principal.as_ref(),
+                hashed: &hashed,
+            });
+            let mut apply = |tx: &mut JobTx<'_>, number: i64, row: &JsonValue| match &context {
+                Some(context) => bulk::apply(context, tx, number, row),
+                None => RowOutcome::Failed {
+                    column: None,
+                    message: format!("unknown job kind {}", job.kind),
+                },
+            };
+            let applied = self.store.run_job_batch(
+                &change,
+                job.id,
+                &self.owner,
+                lease,
+                self.settings.batch_rows,
+                &mut apply,
+            )?;
+            if applied == 0 {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Hashes the human-chosen passwords of the job's next batch with Argon2id, on every core,
+    /// before the batch's transaction begins (so that the database is not held while they hash).
+    fn hash_passwords(
+        &self,
+        job_id: ObjectId,
+    ) -> roster_store::Result<HashMap<i64, roster_core::directory::PasswordHash>> {
+        let pending = self
+            .store
+            .pending_job_rows(job_id, self.settings.batch_rows)?;
+        let passwords: Vec<(i64, &str)> = pending
+            .iter()
+            .filter_map(|(number, row)| bulk::row_password(row).map(|p| (*number, p)))
+            .collect();
+        if passwords.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = passwords.len().div_ceil(threads);
+        let hashed = std::thread::scope(|scope| {
+            let workers: Vec<_> = passwords
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut memory = crate::hashing::memory();
+                        part.iter()
+                            .map(|(number, password)| {
+                                (*number, crate::hashing::hash_with(&mut memory, password))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| worker.join().expect("hashing does not panic"))
+                .collect()
+        });
+        Ok(hashed)
     }
 }
 
@@ -130,113 +183,6 @@ pub async fn run_worker(worker: Arc<Worker>, wake: Arc<tokio::sync::Notify>) {
             _ = wake.notified() => {}
             _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
         }
-    }
-}
-
-#[derive(Debug, Default)]
-struct CreateUsersOptions {
-    usage_location: Option<UsageLocation>,
-    licenses: Vec<SkuId>,
-    groups: Vec<ObjectId>,
-}
-
-impl CreateUsersOptions {
-    fn from_json(json: &JsonValue) -> Self {
-        let ids = |name: &str| -> Vec<String> {
-            json[name]
-                .as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(|i| i.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        CreateUsersOptions {
-            usage_location: json["usageLocation"]
-                .as_str()
-                .and_then(|code| UsageLocation::parse(code).ok()),
-            licenses: ids("licenses")
-                .iter()
-                .filter_map(|id| SkuId::parse(id).ok())
-                .collect(),
-            groups: ids("groups")
-                .iter()
-                .filter_map(|id| ObjectId::parse(id).ok())
-                .collect(),
-        }
-    }
-}
-
-/// The property an error names, from Graph's "Property X is invalid" messages.
-fn property_of(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("Property ")?;
-    let name = rest
-        .split([' ', '\'', ':', '.'])
-        .find(|part| !part.is_empty())?;
-    Some(name.to_string())
-}
-
-fn failed(error: impl std::fmt::Display, column: Option<String>) -> RowOutcome {
-    let message = error.to_string();
-    let column = column.or_else(|| property_of(&message));
-    RowOutcome::Failed { column, message }
-}
-
-fn create_user_row(
-    tx: &mut JobTx<'_>,
-    keys: &Keys,
-    options: &CreateUsersOptions,
-    row: &JsonValue,
-) -> RowOutcome {
-    let new_user = match crate::graph::json::parse_new_user(row) {
-        Ok(new_user) => new_user,
-        Err(error) => return failed(error.message, None),
-    };
-    let mut user = new_user.user;
-    match tx.user_id_by_upn(&user.user_principal_name.key()) {
-        Ok(Some(existing)) => {
-            return RowOutcome::Unchanged {
-                object_id: Some(existing),
-            };
-        }
-        Ok(None) => {}
-        Err(error) => return failed(error, Some("userPrincipalName".into())),
-    }
-    if user.usage_location.is_none() {
-        user.usage_location = options.usage_location;
-    }
-    // Passwords in the file are hashed with Argon2id here; generated ones with the server's key.
-    let (hash, generated) = match new_user
-        .password
-        .as_ref()
-        .and_then(|p| p.password.as_deref())
-    {
-        Some(password) => (crate::auth::hash_human_password(password), None),
-        None => {
-            let password = crate::auth::generate_password();
-            (keys.generated_password_hash(&password), Some(password))
-        }
-    };
-    if let Err(error) = tx.create_user(&user, Some(&hash)) {
-        return failed(
-            ApiError::from(error).message,
-            Some("userPrincipalName".into()),
-        );
-    }
-    if let Err(error) = tx.license_new_user(&user, &options.licenses) {
-        return failed(ApiError::from(error).message, Some("licenses".into()));
-    }
-    for group in &options.groups {
-        if let Err(error) = tx.add_new_user_to_group(*group, &user) {
-            return failed(ApiError::from(error).message, Some("groups".into()));
-        }
-    }
-    let output = generated.map(|password| json!({ "password": password }));
-    RowOutcome::Succeeded {
-        object_id: Some(user.id),
-        output,
     }
 }
 
@@ -314,7 +260,7 @@ async fn results(
                 "row": row.row_number,
                 "status": row.status,
                 "objectId": row.object_id,
-                "userPrincipalName": row.input["userPrincipalName"],
+                "userPrincipalName": row.input.get("userPrincipalName").unwrap_or(&row.input["user"]),
                 "errorColumn": row.error_column,
                 "errorMessage": row.error_message,
                 "generatedPassword": row.output.as_ref().filter(|_| submitter).map(|o| o["password"].clone()),
@@ -336,52 +282,114 @@ async fn results(
     Ok(Json(body).into_response())
 }
 
-async fn submit_create_users(
+#[derive(Deserialize)]
+struct SubmitQuery {
+    #[serde(rename = "dryRun", default)]
+    dry_run: bool,
+}
+
+/// `POST /roster/v1/jobs/{kind}` with `{"rows": [...], "options": {...}}`: 202 with the job; or,
+/// with `?dryRun=true`, 200 with what each row would do, nothing written.
+async fn submit(
     State(state): State<AppState>,
     caller: Caller,
+    Path(kind): Path<String>,
+    Query(query): Query<SubmitQuery>,
     Body(body): Body,
 ) -> ApiResult<Response> {
-    caller.principal.authorize(Operation::CreateUser, &[])?;
-    let rows = body["rows"].as_array().cloned().ok_or_else(|| {
-        ApiError::bad_request(
-            "The body needs 'rows': a list of user objects, as POST /v1.0/users takes them.",
-        )
+    let kind = bulk::Kind::parse(&kind).ok_or_else(|| {
+        let kinds: Vec<&str> = bulk::Kind::ALL.iter().map(|k| k.name()).collect();
+        ApiError::not_found(format!(
+            "There is no bulk operation '{kind}'; roster has {}.",
+            kinds.join(", ")
+        ))
     })?;
-    let options = body.get("options").cloned().unwrap_or_else(|| json!({}));
-    if let Some(location) = options["usageLocation"].as_str() {
-        UsageLocation::parse(location)?;
+    let rows = body["rows"].as_array().cloned().ok_or_else(|| {
+        ApiError::bad_request("The body needs 'rows': a list of objects, one per row.")
+    })?;
+    if let Some(position) = rows.iter().position(|row| !row.is_object()) {
+        return Err(ApiError::bad_request(format!(
+            "Row {} is not an object.",
+            position + 1
+        )));
     }
-    if options["licenses"]
-        .as_array()
-        .is_some_and(|l| !l.is_empty())
-    {
-        caller.principal.authorize(Operation::AssignLicense, &[])?;
-    }
-    if options["groups"].as_array().is_some_and(|g| !g.is_empty()) {
-        caller
-            .principal
-            .authorize(Operation::ManageGroupMembers, &[])?;
-    }
-    for (name, parse) in [("licenses", true), ("groups", false)] {
-        for item in options[name].as_array().into_iter().flatten() {
-            let valid = item.as_str().is_some_and(|text| {
-                if parse {
-                    SkuId::parse(text).is_ok()
-                } else {
-                    ObjectId::parse(text).is_ok()
-                }
-            });
-            if !valid {
-                return Err(ApiError::bad_request(format!(
-                    "Option {name} is invalid: {item} is not an id."
-                )));
-            }
-        }
+    let options_json = body.get("options").cloned().unwrap_or_else(|| json!({}));
+    let options = bulk::Options::parse(&options_json)?;
+    for operation in options.operations(kind) {
+        caller.principal.authorize(operation, &[])?;
     }
     let change = caller.change();
+    if query.dry_run {
+        let keys = state.keys.clone();
+        let principal = caller.principal.clone();
+        let outcomes = state
+            .db(move |store| {
+                let hashed = HashMap::new();
+                let context = bulk::Context {
+                    kind,
+                    options: &options,
+                    keys: &keys,
+                    principal: Some(&principal),
+                    hashed: &hashed,
+                };
+                // Passwords are not hashed in a dry run: nothing is kept.
+                let mut apply = |tx: &mut JobTx<'_>, number: i64, row: &JsonValue| {
+                    let mut row = row.clone();
+                    strip_password(&mut row);
+                    bulk::apply(&context, tx, number, &row)
+                };
+                let outcomes = store.dry_run_job(&change, &rows, &mut apply)?;
+                Ok((rows, outcomes))
+            })
+            .await?;
+        let (rows, outcomes) = outcomes;
+        let value: Vec<JsonValue> = rows
+            .iter()
+            .zip(&outcomes)
+            .enumerate()
+            .map(|(index, (row, outcome))| dry_run_json(index + 1, row, outcome))
+            .collect();
+        return Ok(
+            Json(json!({ "kind": kind.name(), "dryRun": true, "value": value })).into_response(),
+        );
+    }
     let job = state
-        .db(move |store| store.submit_job(&change, "createUsers", &options, &rows))
+        .db(move |store| store.submit_job(&change, kind.name(), &options_json, &rows))
         .await?;
     state.job_wake.notify_one();
     Ok((axum::http::StatusCode::ACCEPTED, Json(job_json(&job))).into_response())
+}
+
+/// A dry run treats a given password as if it were to be generated: hashing it for nothing
+/// would only take time.
+fn strip_password(row: &mut JsonValue) {
+    if let Some(object) = row.as_object_mut() {
+        object.remove("password");
+        if let Some(profile) = object
+            .get_mut("passwordProfile")
+            .and_then(|p| p.as_object_mut())
+        {
+            profile.remove("password");
+        }
+    }
+}
+
+fn dry_run_json(number: usize, row: &JsonValue, outcome: &RowOutcome) -> JsonValue {
+    let user = row.get("userPrincipalName").unwrap_or(&row["user"]).clone();
+    match outcome {
+        RowOutcome::Succeeded { object_id, output } => json!({
+            "row": number,
+            "status": "succeeded",
+            "objectId": object_id,
+            "userPrincipalName": user,
+            "changes": output.as_ref().and_then(|o| o.get("changes")).cloned(),
+        }),
+        RowOutcome::Unchanged { object_id } => json!({
+            "row": number, "status": "unchanged", "objectId": object_id, "userPrincipalName": user,
+        }),
+        RowOutcome::Failed { column, message } => json!({
+            "row": number, "status": "failed", "userPrincipalName": user,
+            "errorColumn": column, "errorMessage": message,
+        }),
+    }
 }

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod bootstrap;
+pub mod bulk;
 pub mod error;
 pub mod graph;
 pub mod hashing;

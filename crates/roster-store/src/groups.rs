@@ -100,8 +100,8 @@ fn mail_conflict(error: Error) -> Error {
 }
 
 /// How a directory object is tied to a group.
-#[derive(Debug, Clone, Copy)]
-enum Link {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Link {
     Member,
     Owner,
 }
@@ -334,37 +334,8 @@ impl Store {
         object_id: ObjectId,
         link: Link,
     ) -> Result<()> {
-        let (delete, kind, operation, key) = match link {
-            Link::Member => (
-                "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",
-                "member of group",
-                "Remove member from group",
-                "member",
-            ),
-            Link::Owner => (
-                "DELETE FROM group_owners WHERE group_id = $1 AND owner_id = $2",
-                "owner of group",
-                "Remove owner from group",
-                "owner",
-            ),
-        };
-        self.pool.write(|tx| {
-            let group = require_group(tx, change.tenant_id, group_id)?;
-            if tx.execute(delete, &params![group_id, object_id])? == 0 {
-                return Err(Error::NotFound {
-                    kind,
-                    id: object_id.to_string(),
-                });
-            }
-            audit(
-                tx,
-                change,
-                operation,
-                Some((group_id, &group.display_name)),
-                Some(serde_json::json!({ key: object_id })),
-                None,
-            )
-        })
+        self.pool
+            .write(|tx| remove_link(tx, change, group_id, object_id, link))
     }
 
     /// The live members of a group: users, then groups, each ordered by display name.
@@ -434,7 +405,12 @@ fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {
     )
 }
 
-fn add_member(tx: &mut dyn Tx, change: &Change, group: &Group, member_id: ObjectId) -> Result<()> {
+pub(crate) fn add_member(
+    tx: &mut dyn Tx,
+    change: &Change,
+    group: &Group,
+    member_id: ObjectId,
+) -> Result<()> {
     let Some(kind) = object_kind(tx, change.tenant_id, member_id)? else {
         return Err(Error::NotFound {
             kind: "directory object",
@@ -521,5 +497,53 @@ fn add_owner(tx: &mut dyn Tx, change: &Change, group: &Group, owner_id: ObjectId
         Some((group.id, &group.display_name)),
         None,
         Some(serde_json::json!({ "owner": owner_id })),
+    )
+}
+
+pub(crate) fn remove_link(
+    tx: &mut dyn Tx,
+    change: &Change,
+    group_id: ObjectId,
+    object_id: ObjectId,
+    link: Link,
+) -> Result<()> {
+    let (delete, kind, operation, key) = match link {
+        Link::Member => (
+            "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",
+            "member of group",
+            "Remove member from group",
+            "member",
+        ),
+        Link::Owner => (
+            "DELETE FROM group_owners WHERE group_id = $1 AND owner_id = $2",
+            "owner of group",
+            "Remove owner from group",
+            "owner",
+        ),
+    };
+    let group = require_group(tx, change.tenant_id, group_id)?;
+    if link == Link::Member
+        && group
+            .group_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
+    {
+        return Err(Error::BadRequest(
+            "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.".into(),
+        ));
+    }
+    if tx.execute(delete, &params![group_id, object_id])? == 0 {
+        return Err(Error::NotFound {
+            kind,
+            id: object_id.to_string(),
+        });
+    }
+    audit(
+        tx,
+        change,
+        operation,
+        Some((group_id, &group.display_name)),
+        Some(serde_json::json!({ key: object_id })),
+        None,
     )
 }

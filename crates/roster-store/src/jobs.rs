@@ -223,6 +223,115 @@ impl JobTx<'_> {
     }
 }
 
+impl JobTx<'_> {
+    // The store's use cases, inside the batch's transaction: a bulk row does exactly what the
+    // same request to the API would.
+
+    /// A user in the recycle bin, by id or by user principal name (the most recently deleted).
+    pub fn find_deleted_user(&mut self, key: &UserKey) -> Result<Option<User>> {
+        self.touched = true;
+        match key {
+            UserKey::Id(id) => {
+                crate::users::find_user(self.tx, self.change.tenant_id, &UserKey::Id(*id), true)
+            }
+            UserKey::Upn(upn) => {
+                crate::users::find_deleted_by_upn(self.tx, self.change.tenant_id, upn)
+            }
+        }
+    }
+
+    pub fn roles_of(&mut self, principal: ObjectId) -> Result<Vec<roster_core::access::Role>> {
+        self.touched = true;
+        crate::users::roles_of(self.tx, principal)
+    }
+
+    /// Applies `update`; `None` when it would change nothing (and nothing was written).
+    pub fn update_user(&mut self, user: &User, update: &crate::UserUpdate) -> Result<Option<User>> {
+        self.touched = true;
+        let (after, changed) =
+            crate::users::update_user(self.tx, self.change, &UserKey::Id(user.id), update)?;
+        Ok(changed.then_some(after))
+    }
+
+    pub fn revoke_sign_in_sessions(&mut self, user: &User) -> Result<()> {
+        self.touched = true;
+        crate::users::revoke_sign_in_sessions(self.tx, self.change, &UserKey::Id(user.id)).map(drop)
+    }
+
+    pub fn delete_user(&mut self, user: &User) -> Result<()> {
+        self.touched = true;
+        crate::users::delete_user(self.tx, self.change, &UserKey::Id(user.id)).map(drop)
+    }
+
+    pub fn restore_user(&mut self, user: &User) -> Result<()> {
+        self.touched = true;
+        crate::users::restore_user(self.tx, self.change, user.id).map(drop)
+    }
+
+    pub fn purge_user(&mut self, user: &User) -> Result<()> {
+        self.touched = true;
+        crate::users::purge(self.tx, self.change, user.id)
+    }
+
+    pub fn set_manager(&mut self, user: &User, manager: Option<ObjectId>) -> Result<()> {
+        self.touched = true;
+        crate::users::set_manager(self.tx, self.change, &UserKey::Id(user.id), manager)
+    }
+
+    pub fn assign_licenses(
+        &mut self,
+        user: &User,
+        add: &[LicenseAssignment],
+        remove: &[SkuId],
+    ) -> Result<User> {
+        self.touched = true;
+        crate::licenses::assign_licenses_tx(
+            self.tx,
+            self.change,
+            &UserKey::Id(user.id),
+            add,
+            remove,
+        )
+    }
+
+    /// A live group of the tenant (looked up once per batch).
+    pub fn group(&mut self, group_id: ObjectId) -> Result<roster_core::directory::Group> {
+        self.touched = true;
+        if !self.cache.groups.contains_key(&group_id) {
+            let group = crate::groups::require_group(self.tx, self.change.tenant_id, group_id)?;
+            self.cache.groups.insert(group_id, group);
+        }
+        Ok(self.cache.groups[&group_id].clone())
+    }
+
+    pub fn is_member(&mut self, group_id: ObjectId, member_id: ObjectId) -> Result<bool> {
+        self.touched = true;
+        Ok(self
+            .tx
+            .query_one(
+                "SELECT 1 FROM group_members WHERE group_id = $1 AND member_id = $2",
+                &params![group_id, member_id],
+            )?
+            .is_some())
+    }
+
+    pub fn add_member(&mut self, group_id: ObjectId, member_id: ObjectId) -> Result<()> {
+        let group = self.group(group_id)?;
+        crate::groups::add_member(self.tx, self.change, &group, member_id)
+    }
+
+    pub fn remove_member(&mut self, group_id: ObjectId, member_id: ObjectId) -> Result<()> {
+        self.touched = true;
+        crate::groups::remove_link(
+            self.tx,
+            self.change,
+            group_id,
+            member_id,
+            crate::groups::Link::Member,
+        )
+    }
+}
+
 /// The row without any `password` value, if it had one.
 fn without_passwords(input: &Json) -> Option<Json> {
     fn strip(value: &mut Json) -> bool {
@@ -481,7 +590,15 @@ impl Store {
                 let input: Json = serde_json::from_str(&row.text(1)).unwrap_or_default();
                 let outcome = apply_row(tx, change, &mut cache, apply, number, &input, careful)?;
                 let (status, object_id, column, message, output) = match &outcome {
-                    RowOutcome::Succeeded { object_id, output } => ("succeeded", *object_id, None, None, output.clone()),
+                    // Of a row's output, only a generated password is kept (for its one showing);
+                    // what changed is in the audit log.
+                    RowOutcome::Succeeded { object_id, output } => (
+                        "succeeded",
+                        *object_id,
+                        None,
+                        None,
+                        output.as_ref().and_then(|o| o.get("password")).map(|p| serde_json::json!({ "password": p })),
+                    ),
                     RowOutcome::Unchanged { object_id } => ("unchanged", *object_id, None, None, None),
                     RowOutcome::Failed { column, message } => ("failed", None, column.clone(), Some(message.clone()), None),
                 };
@@ -512,6 +629,47 @@ impl Store {
             }
             Ok(pending.len())
         })
+    }
+
+    /// The next `limit` rows of a job without an outcome (what the next batch will apply), so that
+    /// slow work for them (hashing passwords) can be done before the batch's transaction.
+    pub fn pending_job_rows(&self, job_id: ObjectId, limit: usize) -> Result<Vec<(i64, Json)>> {
+        self.pool.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT row_number, input FROM job_rows WHERE job_id = $1 AND status = 'pending' ORDER BY row_number LIMIT $2",
+                    &params![job_id, limit as i64],
+                )?
+                .iter()
+                .map(|row| (row.int(0), serde_json::from_str(&row.text(1)).unwrap_or_default()))
+                .collect())
+        })
+    }
+
+    /// Runs rows as a job would, each in its savepoint, and rolls everything back: what each row
+    /// would do, with nothing written.
+    pub fn dry_run_job(
+        &self,
+        change: &Change,
+        rows: &[Json],
+        apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &Json) -> RowOutcome,
+    ) -> Result<Vec<RowOutcome>> {
+        let mut outcomes = Vec::with_capacity(rows.len());
+        let result = self.pool.write(|tx| {
+            let mut cache = BatchCache::default();
+            for (index, input) in rows.iter().enumerate() {
+                let number = index as i64 + 1;
+                outcomes.push(apply_row(
+                    tx, change, &mut cache, apply, number, input, true,
+                )?);
+            }
+            Err::<(), _>(Error::RolledBack)
+        });
+        match result {
+            Err(Error::RolledBack) => Ok(outcomes),
+            Err(error) => Err(error),
+            Ok(()) => unreachable!("a dry run always rolls back"),
+        }
     }
 
     /// Forgets the outputs of a job's rows (generated passwords), once they have been handed out.

@@ -25,7 +25,7 @@ use db::{Pool, Tx};
 pub use groups::DirectoryObject;
 pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};
 pub use query::{Cursor, ListQuery, Page, SortKey};
-pub use users::{SignInRecord, UserKey, UserUpdate, decode_password};
+pub use users::{SignInRecord, UserKey, UserUpdate, changes as user_changes, decode_password};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -55,6 +55,9 @@ pub enum Error {
     /// savepoint per row. Never leaves `Store::run_job_batch`.
     #[error("the batch is run again row by row")]
     BatchNeedsSavepoints,
+    /// A dry run's transaction, rolled back on purpose. Never leaves `Store::dry_run_job`.
+    #[error("rolled back")]
+    RolledBack,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -94,10 +97,12 @@ pub struct Store {
 const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0001.sql"),
     include_str!("../migrations/sqlite-0002.sql"),
+    include_str!("../migrations/sqlite-0003.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0001.sql"),
     include_str!("../migrations/postgres-0002.sql"),
+    include_str!("../migrations/postgres-0003.sql"),
 ];
 
 impl Store {

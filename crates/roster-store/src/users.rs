@@ -416,106 +416,24 @@ impl Store {
     }
 
     pub fn update_user(&self, change: &Change, key: &UserKey, update: &UserUpdate) -> Result<User> {
-        self.pool.write(|tx| {
-            let before = require_user(tx, change.tenant_id, key)?;
-            let mut user = before.clone();
-            update.apply(&mut user);
-            if update.user_principal_name.is_some() {
-                check_domain(tx, change.tenant_id, &user.user_principal_name)?;
-            }
-            write_user(tx, change, &user)?;
-            if let Some((hash, _)) = &update.password {
-                tx.execute(
-                    "UPDATE users SET password_hash = $2 WHERE id = $1",
-                    &params![user.id, encode_password(hash)],
-                )?;
-            }
-            let (old, new) = diff(&audit_json(&before), &audit_json(&user));
-            let operation = if update.password.is_some() {
-                "Reset user password"
-            } else {
-                "Update user"
-            };
-            audit(
-                tx,
-                change,
-                operation,
-                Some((user.id, user.user_principal_name.as_ref())),
-                Some(old),
-                Some(new),
-            )?;
-            Ok(user)
-        })
+        self.pool
+            .write(|tx| update_user(tx, change, key, update).map(|(user, _)| user))
     }
 
     /// Invalidates every token issued to the user before now.
     pub fn revoke_sign_in_sessions(&self, change: &Change, key: &UserKey) -> Result<User> {
-        self.pool.write(|tx| {
-            let mut user = require_user(tx, change.tenant_id, key)?;
-            user.sign_in_sessions_valid_from = change.at;
-            tx.execute(
-                "UPDATE users SET sessions_valid_from = $2 WHERE id = $1",
-                &params![user.id, change.at],
-            )?;
-            audit(
-                tx,
-                change,
-                "Revoke sign-in sessions",
-                Some((user.id, user.user_principal_name.as_ref())),
-                None,
-                None,
-            )?;
-            Ok(user)
-        })
+        self.pool
+            .write(|tx| revoke_sign_in_sessions(tx, change, key))
     }
 
     /// Moves a user to the recycle bin: it stops signing in, frees its license seats and leaves its
     /// groups, all of which a restore brings back.
     pub fn delete_user(&self, change: &Change, key: &UserKey) -> Result<User> {
-        self.pool.write(|tx| {
-            let user = require_user(tx, change.tenant_id, key)?;
-            tx.execute(
-                "UPDATE users SET deleted_at = $2, row_version = row_version + 1 WHERE id = $1",
-                &params![user.id, change.at],
-            )?;
-            crate::licenses::release_seats(tx, change.tenant_id, user.id)?;
-            audit(
-                tx,
-                change,
-                "Delete user",
-                Some((user.id, user.user_principal_name.as_ref())),
-                Some(audit_json(&user)),
-                None,
-            )?;
-            Ok(user)
-        })
+        self.pool.write(|tx| delete_user(tx, change, key))
     }
 
     pub fn restore_user(&self, change: &Change, id: ObjectId) -> Result<User> {
-        self.pool.write(|tx| {
-            let Some(mut user) = find_user(tx, change.tenant_id, &UserKey::Id(id), true)? else {
-                return Err(Error::NotFound {
-                    kind: "deleted item",
-                    id: id.to_string(),
-                });
-            };
-            tx.execute(
-                "UPDATE users SET deleted_at = NULL WHERE id = $1",
-                &params![id],
-            )
-            .map_err(unique_error)?;
-            crate::licenses::retake_seats(tx, change.tenant_id, id)?;
-            user.deleted = None;
-            audit(
-                tx,
-                change,
-                "Restore user",
-                Some((id, user.user_principal_name.as_ref())),
-                None,
-                Some(audit_json(&user)),
-            )?;
-            Ok(user)
-        })
+        self.pool.write(|tx| restore_user(tx, change, id))
     }
 
     /// Deletes a user from the recycle bin for good.
@@ -547,56 +465,7 @@ impl Store {
         key: &UserKey,
         manager: Option<ObjectId>,
     ) -> Result<()> {
-        self.pool.write(|tx| {
-            let user = require_user(tx, change.tenant_id, key)?;
-            if let Some(manager_id) = manager {
-                if manager_id == user.id {
-                    return Err(Error::BadRequest(
-                        "A user cannot be their own manager.".into(),
-                    ));
-                }
-                require_user(tx, change.tenant_id, &UserKey::Id(manager_id))?;
-                // Walk up from the new manager: a cycle would make the user its own manager.
-                let mut cursor = Some(manager_id);
-                let mut steps = 0;
-                while let Some(current) = cursor {
-                    if current == user.id || steps > 10_000 {
-                        return Err(Error::BadRequest(
-                            "The manager chain would contain a loop.".into(),
-                        ));
-                    }
-                    cursor = tx
-                        .query_one(
-                            "SELECT manager_id FROM users WHERE id = $1",
-                            &params![current],
-                        )?
-                        .and_then(|row| row.opt_uuid(0))
-                        .map(ObjectId::from);
-                    steps += 1;
-                }
-            } else if user.manager_id.is_none() {
-                return Err(Error::NotFound {
-                    kind: "manager of user",
-                    id: user.id.to_string(),
-                });
-            }
-            tx.execute(
-                "UPDATE users SET manager_id = $2 WHERE id = $1",
-                &params![user.id, manager],
-            )?;
-            audit(
-                tx,
-                change,
-                if manager.is_some() {
-                    "Set manager"
-                } else {
-                    "Remove manager"
-                },
-                Some((user.id, user.user_principal_name.as_ref())),
-                Some(serde_json::json!({ "manager": user.manager_id })),
-                Some(serde_json::json!({ "manager": manager })),
-            )
-        })
+        self.pool.write(|tx| set_manager(tx, change, key, manager))
     }
 
     pub fn direct_reports(&self, tenant_id: ObjectId, key: &UserKey) -> Result<Vec<User>> {
@@ -733,7 +602,7 @@ fn write_user(tx: &mut dyn Tx, change: &Change, user: &User) -> Result<()> {
     write_user_values(tx, change.tenant_id, user, true)
 }
 
-fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {
+pub(crate) fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {
     let Some(user) = find_user(tx, change.tenant_id, &UserKey::Id(id), true)? else {
         return Err(Error::NotFound {
             kind: "deleted item",
@@ -786,4 +655,203 @@ fn list_users(
     let mut items = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
     crate::licenses::load_licenses(tx, &mut items)?;
     Ok(crate::Page { items, next, count })
+}
+
+/// Applies `update` to the live user `key`; says whether anything changed (nothing is written
+/// when nothing would change, so that a re-run leaves no trace).
+pub(crate) fn update_user(
+    tx: &mut dyn Tx,
+    change: &Change,
+    key: &UserKey,
+    update: &UserUpdate,
+) -> Result<(User, bool)> {
+    let before = require_user(tx, change.tenant_id, key)?;
+    let mut user = before.clone();
+    update.apply(&mut user);
+    if update.password.is_none() && same_user(&before, &user) {
+        return Ok((user, false));
+    }
+    if update.user_principal_name.is_some() {
+        check_domain(tx, change.tenant_id, &user.user_principal_name)?;
+    }
+    write_user(tx, change, &user)?;
+    if let Some((hash, _)) = &update.password {
+        tx.execute(
+            "UPDATE users SET password_hash = $2 WHERE id = $1",
+            &params![user.id, encode_password(hash)],
+        )?;
+    }
+    let (old, new) = diff(&audit_json(&before), &audit_json(&user));
+    let operation = if update.password.is_some() {
+        "Reset user password"
+    } else {
+        "Update user"
+    };
+    audit(
+        tx,
+        change,
+        operation,
+        Some((user.id, user.user_principal_name.as_ref())),
+        Some(old),
+        Some(new),
+    )?;
+    Ok((user, true))
+}
+
+/// Whether two versions of a user differ in nothing an update can change.
+fn same_user(a: &User, b: &User) -> bool {
+    a.user_principal_name.as_ref() == b.user_principal_name.as_ref()
+        && a.display_name == b.display_name
+        && a.mail_nickname.as_ref() == b.mail_nickname.as_ref()
+        && a.account_enabled == b.account_enabled
+        && a.user_type == b.user_type
+        && a.usage_location == b.usage_location
+        && a.force_change_password_next_sign_in == b.force_change_password_next_sign_in
+        && a.attributes == b.attributes
+}
+
+/// The properties that `update` would change on `before`, old and new, as the audit log shows them.
+pub fn changes(before: &User, after: &User) -> serde_json::Value {
+    let (old, new) = diff(&audit_json(before), &audit_json(after));
+    serde_json::json!({ "before": old, "after": new })
+}
+
+pub(crate) fn revoke_sign_in_sessions(
+    tx: &mut dyn Tx,
+    change: &Change,
+    key: &UserKey,
+) -> Result<User> {
+    let mut user = require_user(tx, change.tenant_id, key)?;
+    user.sign_in_sessions_valid_from = change.at;
+    tx.execute(
+        "UPDATE users SET sessions_valid_from = $2 WHERE id = $1",
+        &params![user.id, change.at],
+    )?;
+    audit(
+        tx,
+        change,
+        "Revoke sign-in sessions",
+        Some((user.id, user.user_principal_name.as_ref())),
+        None,
+        None,
+    )?;
+    Ok(user)
+}
+
+pub(crate) fn delete_user(tx: &mut dyn Tx, change: &Change, key: &UserKey) -> Result<User> {
+    let user = require_user(tx, change.tenant_id, key)?;
+    tx.execute(
+        "UPDATE users SET deleted_at = $2, row_version = row_version + 1 WHERE id = $1",
+        &params![user.id, change.at],
+    )?;
+    crate::licenses::release_seats(tx, change.tenant_id, user.id)?;
+    audit(
+        tx,
+        change,
+        "Delete user",
+        Some((user.id, user.user_principal_name.as_ref())),
+        Some(audit_json(&user)),
+        None,
+    )?;
+    Ok(user)
+}
+
+pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<User> {
+    let Some(mut user) = find_user(tx, change.tenant_id, &UserKey::Id(id), true)? else {
+        return Err(Error::NotFound {
+            kind: "deleted item",
+            id: id.to_string(),
+        });
+    };
+    tx.execute(
+        "UPDATE users SET deleted_at = NULL WHERE id = $1",
+        &params![id],
+    )
+    .map_err(unique_error)?;
+    crate::licenses::retake_seats(tx, change.tenant_id, id)?;
+    user.deleted = None;
+    audit(
+        tx,
+        change,
+        "Restore user",
+        Some((id, user.user_principal_name.as_ref())),
+        None,
+        Some(audit_json(&user)),
+    )?;
+    Ok(user)
+}
+
+/// The most recently deleted user in the recycle bin with this user principal name.
+pub(crate) fn find_deleted_by_upn(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    upn_key: &str,
+) -> Result<Option<User>> {
+    let sql = format!(
+        "SELECT {} FROM users WHERE tenant_id = $1 AND upn_key = $2 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC, id DESC LIMIT 1",
+        user_columns()
+    );
+    let Some(row) = tx.query_one(&sql, &params![tenant_id, upn_key.to_lowercase()])? else {
+        return Ok(None);
+    };
+    let mut users = [user_from_row(&row)?];
+    crate::licenses::load_licenses(tx, &mut users)?;
+    let [user] = users;
+    Ok(Some(user))
+}
+
+pub(crate) fn set_manager(
+    tx: &mut dyn Tx,
+    change: &Change,
+    key: &UserKey,
+    manager: Option<ObjectId>,
+) -> Result<()> {
+    let user = require_user(tx, change.tenant_id, key)?;
+    if let Some(manager_id) = manager {
+        if manager_id == user.id {
+            return Err(Error::BadRequest(
+                "A user cannot be their own manager.".into(),
+            ));
+        }
+        require_user(tx, change.tenant_id, &UserKey::Id(manager_id))?;
+        // Walk up from the new manager: a cycle would make the user its own manager.
+        let mut cursor = Some(manager_id);
+        let mut steps = 0;
+        while let Some(current) = cursor {
+            if current == user.id || steps > 10_000 {
+                return Err(Error::BadRequest(
+                    "The manager chain would contain a loop.".into(),
+                ));
+            }
+            cursor = tx
+                .query_one(
+                    "SELECT manager_id FROM users WHERE id = $1",
+                    &params![current],
+                )?
+                .and_then(|row| row.opt_uuid(0))
+                .map(ObjectId::from);
+            steps += 1;
+        }
+    } else if user.manager_id.is_none() {
+        return Err(Error::NotFound {
+            kind: "manager of user",
+            id: user.id.to_string(),
+        });
+    }
+    tx.execute(
+        "UPDATE users SET manager_id = $2 WHERE id = $1",
+        &params![user.id, manager],
+    )?;
+    audit(
+        tx,
+        change,
+        if manager.is_some() {
+            "Set manager"
+        } else {
+            "Remove manager"
+        },
+        Some((user.id, user.user_principal_name.as_ref())),
+        Some(serde_json::json!({ "manager": user.manager_id })),
+        Some(serde_json::json!({ "manager": manager })),
+    )
 }

@@ -6,7 +6,7 @@ mod directory;
 mod groups;
 pub mod json;
 pub mod query;
-mod users;
+pub(crate) mod users;
 
 use axum::Router;
 use axum::body::Bytes;

@@ -136,34 +136,13 @@ pub async fn update(
 ) -> ApiResult<Response> {
     let (mut update, password) = parse_user_update(&body)?;
     let (user, roles) = target(&state, &caller, &key).await?;
-    // Each part of the change needs its own permission: a Helpdesk Administrator may block a
-    // user but not rename it.
-    let general = update.user_principal_name.is_some()
-        || update.display_name.is_some()
-        || update.mail_nickname.is_some()
-        || update.user_type.is_some()
-        || !update.attributes.is_empty()
-        || (update.is_empty() && password.is_none());
-    let required = [
-        (general, Operation::UpdateUser),
-        (update.account_enabled.is_some(), Operation::BlockSignIn),
-        (password.is_some(), Operation::ResetPassword),
-        (update.usage_location.is_some(), Operation::SetUsageLocation),
-    ];
-    for (needed, operation) in required {
-        if needed {
-            caller.principal.authorize(operation, &roles)?;
-        }
-    }
-    if user.is_synced() && (touches_directory_attributes(&update) || password.is_some()) {
-        return Err(ApiError::bad_request(format!(
-            "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration: {} is synchronised from the on-premises directory ({}), which is its source of authority; only usageLocation and licenses are managed in roster.",
-            user.user_principal_name,
-            user.attributes
-                .text("onPremisesDistinguishedName")
-                .unwrap_or("unknown DN")
-        )));
-    }
+    check_update(
+        &caller.principal,
+        &user,
+        &roles,
+        &update,
+        password.is_some(),
+    )?;
     let change = caller.change();
     let user_key = UserKey::Id(user.id);
     if let Some(profile) = &password {
@@ -174,6 +153,46 @@ pub async fn update(
         .db(move |store| store.update_user(&change, &user_key, &update))
         .await?;
     Ok(no_content())
+}
+
+/// Whether `principal` may make this change to `user` (who holds `roles`), and whether the change
+/// is possible at all: what `PATCH /users/{id}` and a bulk update row both ask.
+pub(crate) fn check_update(
+    principal: &roster_core::access::Principal,
+    user: &User,
+    roles: &[Role],
+    update: &roster_store::UserUpdate,
+    password: bool,
+) -> ApiResult<()> {
+    // Each part of the change needs its own permission: a Helpdesk Administrator may block a
+    // user but not rename it.
+    let general = update.user_principal_name.is_some()
+        || update.display_name.is_some()
+        || update.mail_nickname.is_some()
+        || update.user_type.is_some()
+        || !update.attributes.is_empty()
+        || (update.is_empty() && !password);
+    let required = [
+        (general, Operation::UpdateUser),
+        (update.account_enabled.is_some(), Operation::BlockSignIn),
+        (password, Operation::ResetPassword),
+        (update.usage_location.is_some(), Operation::SetUsageLocation),
+    ];
+    for (needed, operation) in required {
+        if needed {
+            principal.authorize(operation, roles)?;
+        }
+    }
+    if user.is_synced() && (touches_directory_attributes(update) || password) {
+        return Err(ApiError::bad_request(format!(
+            "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration: {} is synchronised from the on-premises directory ({}), which is its source of authority; only usageLocation and licenses are managed in roster.",
+            user.user_principal_name,
+            user.attributes
+                .text("onPremisesDistinguishedName")
+                .unwrap_or("unknown DN")
+        )));
+    }
+    Ok(())
 }
 
 fn touches_directory_attributes(update: &roster_store::UserUpdate) -> bool {

@@ -3,6 +3,7 @@
 
 mod auth;
 mod batch;
+mod bulk;
 mod graph_js;
 mod groups;
 mod jobs;

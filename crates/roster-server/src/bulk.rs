@@ -1,0 +1,640 @@
+//! What each kind of bulk job does with one row.
+//!
+//! A row is a JSON object. Every kind but `createUsers` names its user in `user` (a user
+//! principal name or an object id) and changes it through the same store use case, with the same
+//! authorization (the submitter's roles against the target's, decided per row) and the same
+//! errors, as the API's request for one user would. A row that asks for what is already so is
+//! `unchanged`, so that running the same file twice is safe.
+//!
+//! Kinds and their rows (options apply to every row that does not say otherwise):
+//! - `createUsers`: a Graph user-create body. Options `usageLocation`, `licenses`, `groups`.
+//! - `updateUsers`: `user` and the properties to change, as `PATCH /users/{id}` takes them
+//!   (names, contact and authentication contact details, MFA state and methods, UPN, ...).
+//! - `resetPasswords`: `user`, optionally `password` (else one is generated and shown once).
+//!   Option `forceChangePasswordNextSignIn` (default true).
+//! - `blockUsers`, `unblockUsers`, `revokeSessions`, `deleteUsers`: `user`.
+//! - `restoreUsers`, `purgeUsers`: `user` in the recycle bin (by id, or the most recently
+//!   deleted with that user principal name).
+//! - `setManager`: `user` and `manager` (a user; empty or null removes the manager).
+//! - `changeDomain`: `user`, and `domain` in the row or the options: the user principal name
+//!   keeps its alias and takes the domain (and `mail`, if it was the old user principal name).
+//! - `assignLicenses`, `removeLicenses`: `user`, `licenses` (skuIds) in the row or options;
+//!   option `disabledPlans` (service plan ids) for assignments.
+//! - `addToGroups`, `removeFromGroups`: `user`, `groups` (ids) in the row or options.
+
+use std::collections::HashMap;
+
+use roster_core::access::{Operation, Principal, Role};
+use roster_core::directory::{LicenseAssignment, PasswordHash, User};
+use roster_core::types::{DomainName, ObjectId, SkuId, UsageLocation, UserPrincipalName};
+use roster_store::{JobTx, RowOutcome, UserKey, UserUpdate};
+use serde_json::{Value as JsonValue, json};
+use uuid::Uuid;
+
+use crate::auth::Keys;
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    CreateUsers,
+    UpdateUsers,
+    ResetPasswords,
+    BlockUsers,
+    UnblockUsers,
+    RevokeSessions,
+    DeleteUsers,
+    RestoreUsers,
+    PurgeUsers,
+    SetManager,
+    ChangeDomain,
+    AssignLicenses,
+    RemoveLicenses,
+    AddToGroups,
+    RemoveFromGroups,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 15] = [
+        Kind::CreateUsers,
+        Kind::UpdateUsers,
+        Kind::ResetPasswords,
+        Kind::BlockUsers,
+        Kind::UnblockUsers,
+        Kind::RevokeSessions,
+        Kind::DeleteUsers,
+        Kind::RestoreUsers,
+        Kind::PurgeUsers,
+        Kind::SetManager,
+        Kind::ChangeDomain,
+        Kind::AssignLicenses,
+        Kind::RemoveLicenses,
+        Kind::AddToGroups,
+        Kind::RemoveFromGroups,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::CreateUsers => "createUsers",
+            Kind::UpdateUsers => "updateUsers",
+            Kind::ResetPasswords => "resetPasswords",
+            Kind::BlockUsers => "blockUsers",
+            Kind::UnblockUsers => "unblockUsers",
+            Kind::RevokeSessions => "revokeSessions",
+            Kind::DeleteUsers => "deleteUsers",
+            Kind::RestoreUsers => "restoreUsers",
+            Kind::PurgeUsers => "purgeUsers",
+            Kind::SetManager => "setManager",
+            Kind::ChangeDomain => "changeDomain",
+            Kind::AssignLicenses => "assignLicenses",
+            Kind::RemoveLicenses => "removeLicenses",
+            Kind::AddToGroups => "addToGroups",
+            Kind::RemoveFromGroups => "removeFromGroups",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// What the submitter must be allowed to do at all; each row checks it again against its
+    /// target's roles (and `updateUsers` checks each part of its change as `PATCH` does).
+    pub fn operation(self) -> Operation {
+        match self {
+            Kind::CreateUsers => Operation::CreateUser,
+            Kind::UpdateUsers | Kind::SetManager | Kind::ChangeDomain => Operation::UpdateUser,
+            Kind::ResetPasswords => Operation::ResetPassword,
+            Kind::BlockUsers | Kind::UnblockUsers => Operation::BlockSignIn,
+            Kind::RevokeSessions => Operation::RevokeSessions,
+            Kind::DeleteUsers => Operation::DeleteUser,
+            Kind::RestoreUsers => Operation::RestoreUser,
+            Kind::PurgeUsers => Operation::PurgeUser,
+            Kind::AssignLicenses | Kind::RemoveLicenses => Operation::AssignLicense,
+            Kind::AddToGroups | Kind::RemoveFromGroups => Operation::ManageGroupMembers,
+        }
+    }
+}
+
+/// A job's options, checked when it is submitted.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    usage_location: Option<UsageLocation>,
+    licenses: Vec<SkuId>,
+    disabled_plans: Vec<Uuid>,
+    groups: Vec<ObjectId>,
+    domain: Option<DomainName>,
+    force_change: bool,
+}
+
+fn id_list<T>(
+    json: &JsonValue,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> ApiResult<Vec<T>> {
+    match &json[name] {
+        JsonValue::Null => Ok(Vec::new()),
+        JsonValue::Array(items) => items
+            .iter()
+            .map(|item| {
+                item.as_str().and_then(&parse).ok_or_else(|| {
+                    ApiError::bad_request(format!("{name} is invalid: {item} is not an id."))
+                })
+            })
+            .collect(),
+        other => Err(ApiError::bad_request(format!(
+            "{name} is invalid: expected a list of ids, not {other}."
+        ))),
+    }
+}
+
+impl Options {
+    pub fn parse(json: &JsonValue) -> ApiResult<Options> {
+        let usage_location = match json["usageLocation"].as_str() {
+            Some(code) => Some(UsageLocation::parse(code)?),
+            None => None,
+        };
+        let domain = match json["domain"].as_str() {
+            Some(name) => Some(DomainName::parse(name)?),
+            None => None,
+        };
+        Ok(Options {
+            usage_location,
+            licenses: id_list(json, "licenses", |t| SkuId::parse(t).ok())?,
+            disabled_plans: id_list(json, "disabledPlans", |t| Uuid::parse_str(t).ok())?,
+            groups: id_list(json, "groups", |t| ObjectId::parse(t).ok())?,
+            domain,
+            force_change: json["forceChangePasswordNextSignIn"]
+                .as_bool()
+                .unwrap_or(true),
+        })
+    }
+
+    /// The operations a job with these options needs besides its kind's.
+    pub fn operations(&self, kind: Kind) -> Vec<Operation> {
+        let mut operations = vec![kind.operation()];
+        if kind == Kind::CreateUsers {
+            if !self.licenses.is_empty() {
+                operations.push(Operation::AssignLicense);
+            }
+            if !self.groups.is_empty() {
+                operations.push(Operation::ManageGroupMembers);
+            }
+        }
+        operations
+    }
+}
+
+/// A row's human-chosen password, if it has one: `passwordProfile.password` or `password`.
+pub fn row_password(row: &JsonValue) -> Option<&str> {
+    row["passwordProfile"]["password"]
+        .as_str()
+        .or_else(|| row["password"].as_str())
+}
+
+/// Everything a row needs besides itself.
+pub struct Context<'a> {
+    pub kind: Kind,
+    pub options: &'a Options,
+    pub keys: &'a Keys,
+    /// Who submitted the job, as of now (`None`: deleted, blocked, or its app is gone).
+    pub principal: Option<&'a Principal>,
+    /// Passwords of this batch's rows, hashed beforehand off the database's critical path.
+    pub hashed: &'a HashMap<i64, PasswordHash>,
+}
+
+fn failed(message: impl std::fmt::Display, column: &str) -> RowOutcome {
+    RowOutcome::Failed {
+        column: Some(column.to_string()),
+        message: message.to_string(),
+    }
+}
+
+/// The message and property an error names, from Graph's "Property X is invalid" messages.
+fn failed_api(error: ApiError, fallback: &str) -> RowOutcome {
+    let column = error
+        .message
+        .strip_prefix("Property ")
+        .and_then(|rest| {
+            rest.split([' ', '\'', ':', '.'])
+                .find(|part| !part.is_empty())
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| fallback.to_string());
+    RowOutcome::Failed {
+        column: Some(column),
+        message: error.message,
+    }
+}
+
+fn store_failed(error: roster_store::Error, column: &str) -> RowOutcome {
+    failed_api(ApiError::from(error), column)
+}
+
+/// Applies one row of a job.
+pub fn apply(
+    context: &Context<'_>,
+    tx: &mut JobTx<'_>,
+    number: i64,
+    row: &JsonValue,
+) -> RowOutcome {
+    let Some(principal) = context.principal else {
+        return failed(
+            "The job's submitter can no longer make changes (deleted, blocked, or its app removed).",
+            "user",
+        );
+    };
+    if context.kind == Kind::CreateUsers {
+        return create_user(context, tx, number, row);
+    }
+    let Some(key) = row["user"]
+        .as_str()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    else {
+        return failed("The row names no user.", "user");
+    };
+    let key = UserKey::parse(key);
+    let deleted = matches!(context.kind, Kind::RestoreUsers | Kind::PurgeUsers);
+    let found = if deleted {
+        tx.find_deleted_user(&key)
+    } else {
+        tx.find_user(&key)
+    };
+    let user = match found {
+        Ok(Some(user)) => user,
+        Ok(None) => return missing(context.kind, tx, &key),
+        Err(error) => return store_failed(error, "user"),
+    };
+    let roles = match tx.roles_of(user.id) {
+        Ok(roles) => roles,
+        Err(error) => return store_failed(error, "user"),
+    };
+    let step = Step {
+        context,
+        principal,
+        user: &user,
+        roles: &roles,
+        number,
+        row,
+    };
+    match step.run(tx) {
+        Ok(outcome) => outcome,
+        Err(outcome) => outcome,
+    }
+}
+
+/// A row whose user is not where the kind looks: for some kinds that means already done.
+fn missing(kind: Kind, tx: &mut JobTx<'_>, key: &UserKey) -> RowOutcome {
+    let elsewhere = match kind {
+        Kind::DeleteUsers => tx.find_deleted_user(key),
+        Kind::RestoreUsers => tx.find_user(key),
+        _ => Ok(None),
+    };
+    match (kind, elsewhere) {
+        (Kind::DeleteUsers | Kind::RestoreUsers, Ok(Some(user))) => RowOutcome::Unchanged {
+            object_id: Some(user.id),
+        },
+        (Kind::RestoreUsers | Kind::PurgeUsers, _) => failed(
+            "No user with this name or id is in the recycle bin.",
+            "user",
+        ),
+        _ => failed(
+            "No user with this user principal name or id exists.",
+            "user",
+        ),
+    }
+}
+
+struct Step<'a> {
+    context: &'a Context<'a>,
+    principal: &'a Principal,
+    user: &'a User,
+    roles: &'a [Role],
+    number: i64,
+    row: &'a JsonValue,
+}
+
+type StepResult = Result<RowOutcome, RowOutcome>;
+
+impl Step<'_> {
+    fn succeeded(&self, output: Option<JsonValue>) -> StepResult {
+        Ok(RowOutcome::Succeeded {
+            object_id: Some(self.user.id),
+            output,
+        })
+    }
+
+    fn unchanged(&self) -> StepResult {
+        Ok(RowOutcome::Unchanged {
+            object_id: Some(self.user.id),
+        })
+    }
+
+    fn authorize(&self, operation: Operation) -> Result<(), RowOutcome> {
+        self.principal
+            .authorize(operation, self.roles)
+            .map_err(|error| failed_api(error.into(), "user"))
+    }
+
+    /// Applies a change to the user's properties, as `PATCH` would.
+    /// A failure that names no property is put on `column`.
+    fn update(
+        &self,
+        tx: &mut JobTx<'_>,
+        update: UserUpdate,
+        password: bool,
+        column: &str,
+    ) -> StepResult {
+        crate::graph::users::check_update(self.principal, self.user, self.roles, &update, password)
+            .map_err(|error| failed_api(error, "user"))?;
+        match tx.update_user(self.user, &update) {
+            Ok(Some(after)) => self.succeeded(Some(
+                json!({ "changes": roster_store::user_changes(self.user, &after) }),
+            )),
+            Ok(None) => self.unchanged(),
+            Err(error) => Err(store_failed(error, column)),
+        }
+    }
+
+    fn run(&self, tx: &mut JobTx<'_>) -> StepResult {
+        let context = self.context;
+        let store_error = |column: &'static str| move |error| store_failed(error, column);
+        match context.kind {
+            Kind::CreateUsers => unreachable!("created before a user is looked up"),
+            Kind::UpdateUsers => {
+                let mut body = self.row.clone();
+                if let Some(object) = body.as_object_mut() {
+                    object.remove("user");
+                }
+                let (update, password) = crate::graph::json::parse_user_update(&body)
+                    .map_err(|error| failed_api(error, "user"))?;
+                if password.is_some() {
+                    return Err(failed(
+                        "Passwords are reset with resetPasswords, not updateUsers.",
+                        "passwordProfile",
+                    ));
+                }
+                self.update(tx, update, false, "user")
+            }
+            Kind::BlockUsers | Kind::UnblockUsers => {
+                let enabled = context.kind == Kind::UnblockUsers;
+                if !enabled && self.principal.is_user(self.user.id) {
+                    return Err(failed("You cannot block your own account.", "user"));
+                }
+                let update = UserUpdate {
+                    account_enabled: Some(enabled),
+                    ..Default::default()
+                };
+                self.update(tx, update, false, "user")
+            }
+            Kind::ResetPasswords => {
+                let (hash, generated) = match row_password(self.row) {
+                    Some(password) => {
+                        let hash = context
+                            .hashed
+                            .get(&self.number)
+                            .cloned()
+                            .unwrap_or_else(|| crate::auth::hash_human_password(password));
+                        (hash, None)
+                    }
+                    None => {
+                        let password = crate::auth::generate_password();
+                        (
+                            context.keys.generated_password_hash(&password),
+                            Some(password),
+                        )
+                    }
+                };
+                let update = UserUpdate {
+                    password: Some((hash, context.options.force_change || generated.is_some())),
+                    ..Default::default()
+                };
+                self.update(tx, update, true, "password")?;
+                self.succeeded(generated.map(|password| json!({ "password": password })))
+            }
+            Kind::RevokeSessions => {
+                self.authorize(Operation::RevokeSessions)?;
+                tx.revoke_sign_in_sessions(self.user)
+                    .map_err(store_error("user"))?;
+                self.succeeded(None)
+            }
+            Kind::DeleteUsers => {
+                self.authorize(Operation::DeleteUser)?;
+                if self.principal.is_user(self.user.id) {
+                    return Err(failed("You cannot delete your own account.", "user"));
+                }
+                tx.delete_user(self.user).map_err(store_error("user"))?;
+                self.succeeded(None)
+            }
+            Kind::RestoreUsers => {
+                self.authorize(Operation::RestoreUser)?;
+                tx.restore_user(self.user).map_err(store_error("user"))?;
+                self.succeeded(None)
+            }
+            Kind::PurgeUsers => {
+                self.authorize(Operation::PurgeUser)?;
+                tx.purge_user(self.user).map_err(store_error("user"))?;
+                self.succeeded(None)
+            }
+            Kind::SetManager => {
+                self.authorize(Operation::UpdateUser)?;
+                let manager = match self.row["manager"].as_str().map(str::trim) {
+                    None | Some("") => None,
+                    Some(key) => match tx.find_user(&UserKey::parse(key)) {
+                        Ok(Some(manager)) => Some(manager.id),
+                        Ok(None) => {
+                            return Err(failed(
+                                format!("The manager '{key}' does not exist."),
+                                "manager",
+                            ));
+                        }
+                        Err(error) => return Err(store_failed(error, "manager")),
+                    },
+                };
+                if manager == self.user.manager_id {
+                    return self.unchanged();
+                }
+                tx.set_manager(self.user, manager)
+                    .map_err(store_error("manager"))?;
+                self.succeeded(None)
+            }
+            Kind::ChangeDomain => {
+                let domain = match self.row["domain"].as_str() {
+                    Some(name) => DomainName::parse(name).map_err(|e| failed(e, "domain"))?,
+                    None => context
+                        .options
+                        .domain
+                        .clone()
+                        .ok_or_else(|| failed("The row names no domain.", "domain"))?,
+                };
+                let upn = &self.user.user_principal_name;
+                if upn.domain().as_ref().eq_ignore_ascii_case(domain.as_ref()) {
+                    return self.unchanged();
+                }
+                let new_upn = UserPrincipalName::parse(&format!("{}@{}", upn.alias(), domain))
+                    .map_err(|e| failed(e, "domain"))?;
+                let mut update = UserUpdate {
+                    user_principal_name: Some(new_upn.clone()),
+                    ..Default::default()
+                };
+                let mail = roster_core::attributes::find_attribute("mail").expect("mail");
+                if self
+                    .user
+                    .attributes
+                    .text("mail")
+                    .is_some_and(|m| m.eq_ignore_ascii_case(upn.as_ref()))
+                {
+                    update.attributes.push((
+                        mail.0,
+                        roster_core::attributes::AttrValue::Text(new_upn.to_string()),
+                    ));
+                }
+                self.update(tx, update, false, "domain")
+            }
+            Kind::AssignLicenses | Kind::RemoveLicenses => {
+                self.authorize(Operation::AssignLicense)?;
+                let skus = match &self.row["licenses"] {
+                    JsonValue::Null => context.options.licenses.clone(),
+                    _ => id_list(self.row, "licenses", |t| SkuId::parse(t).ok())
+                        .map_err(|e| failed_api(e, "licenses"))?,
+                };
+                if skus.is_empty() {
+                    return Err(failed("The row names no license.", "licenses"));
+                }
+                let held = |sku: &SkuId| self.user.licenses.iter().find(|a| a.sku_id == *sku);
+                let (add, remove): (Vec<LicenseAssignment>, Vec<SkuId>) =
+                    if context.kind == Kind::AssignLicenses {
+                        let wanted: Vec<LicenseAssignment> = skus
+                            .iter()
+                            .map(|sku| LicenseAssignment {
+                                sku_id: *sku,
+                                disabled_plans: context.options.disabled_plans.clone(),
+                            })
+                            .collect();
+                        let add = wanted
+                            .into_iter()
+                            .filter(|want| {
+                                held(&want.sku_id).is_none_or(|have| {
+                                    let mut a = have.disabled_plans.clone();
+                                    let mut b = want.disabled_plans.clone();
+                                    a.sort();
+                                    b.sort();
+                                    a != b
+                                })
+                            })
+                            .collect();
+                        (add, Vec::new())
+                    } else {
+                        (
+                            Vec::new(),
+                            skus.into_iter().filter(|s| held(s).is_some()).collect(),
+                        )
+                    };
+                if add.is_empty() && remove.is_empty() {
+                    return self.unchanged();
+                }
+                tx.assign_licenses(self.user, &add, &remove)
+                    .map_err(store_error("licenses"))?;
+                self.succeeded(None)
+            }
+            Kind::AddToGroups | Kind::RemoveFromGroups => {
+                let groups = match &self.row["groups"] {
+                    JsonValue::Null => context.options.groups.clone(),
+                    _ => id_list(self.row, "groups", |t| ObjectId::parse(t).ok())
+                        .map_err(|e| failed_api(e, "groups"))?,
+                };
+                if groups.is_empty() {
+                    return Err(failed("The row names no group.", "groups"));
+                }
+                self.principal
+                    .authorize(Operation::ManageGroupMembers, &[])
+                    .map_err(|error| failed_api(error.into(), "groups"))?;
+                let adding = context.kind == Kind::AddToGroups;
+                let mut changed = false;
+                for group in groups {
+                    let member = tx
+                        .is_member(group, self.user.id)
+                        .map_err(store_error("groups"))?;
+                    if member == adding {
+                        continue;
+                    }
+                    let result = if adding {
+                        tx.add_member(group, self.user.id)
+                    } else {
+                        tx.remove_member(group, self.user.id)
+                    };
+                    result.map_err(store_error("groups"))?;
+                    changed = true;
+                }
+                if changed {
+                    self.succeeded(None)
+                } else {
+                    self.unchanged()
+                }
+            }
+        }
+    }
+}
+
+fn create_user(
+    context: &Context<'_>,
+    tx: &mut JobTx<'_>,
+    number: i64,
+    row: &JsonValue,
+) -> RowOutcome {
+    let options = context.options;
+    let new_user = match crate::graph::json::parse_new_user(row) {
+        Ok(new_user) => new_user,
+        Err(error) => return failed_api(error, "userPrincipalName"),
+    };
+    let mut user = new_user.user;
+    match tx.user_id_by_upn(&user.user_principal_name.key()) {
+        Ok(Some(existing)) => {
+            return RowOutcome::Unchanged {
+                object_id: Some(existing),
+            };
+        }
+        Ok(None) => {}
+        Err(error) => return store_failed(error, "userPrincipalName"),
+    }
+    if user.usage_location.is_none() {
+        user.usage_location = options.usage_location;
+    }
+    // A password in the file was hashed (Argon2id) before the batch began; generated ones are
+    // hashed here with the server's key.
+    let (hash, generated) = match new_user
+        .password
+        .as_ref()
+        .and_then(|p| p.password.as_deref())
+    {
+        Some(password) => (
+            context
+                .hashed
+                .get(&number)
+                .cloned()
+                .unwrap_or_else(|| crate::auth::hash_human_password(password)),
+            None,
+        ),
+        None => {
+            let password = crate::auth::generate_password();
+            (
+                context.keys.generated_password_hash(&password),
+                Some(password),
+            )
+        }
+    };
+    if let Err(error) = tx.create_user(&user, Some(&hash)) {
+        return store_failed(error, "userPrincipalName");
+    }
+    if let Err(error) = tx.license_new_user(&user, &options.licenses) {
+        return store_failed(error, "licenses");
+    }
+    for group in &options.groups {
+        if let Err(error) = tx.add_new_user_to_group(*group, &user) {
+            return store_failed(error, "groups");
+        }
+    }
+    RowOutcome::Succeeded {
+        object_id: Some(user.id),
+        output: generated.map(|password| json!({ "password": password })),
+    }
+}
