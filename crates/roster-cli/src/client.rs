@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// Where `roster login` keeps the server and token: `$ROSTER_CONFIG_DIR`, else
@@ -65,7 +65,11 @@ pub async fn request_token(
         .form(form)
         .send()
         .await
-        .with_context(|| format!("cannot reach {url}"))?;
+        .with_context(|| {
+            format!(
+                "cannot reach {url}: is the server running, and is the address (ROSTER_URL or `roster login --url`) right?"
+            )
+        })?;
     let body: Value = response
         .json()
         .await
@@ -133,12 +137,32 @@ impl Client {
             });
         }
         let path = credentials_path();
-        let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "not signed in: run `roster login` first (no {})",
-                path.display()
-            )
-        })?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let names = [
+                    "ROSTER_URL",
+                    "ROSTER_TENANT",
+                    "ROSTER_CLIENT_ID",
+                    "ROSTER_CLIENT_SECRET",
+                ];
+                let missing: Vec<&str> = names
+                    .into_iter()
+                    .filter(|name| env(name).is_none())
+                    .collect();
+                let advice = if missing.len() == names.len() {
+                    String::new()
+                } else {
+                    format!(" ({} missing)", missing.join(", "))
+                };
+                bail!(
+                    "not signed in: run `roster login --url URL --username ADMIN_UPN`, or set ROSTER_URL, ROSTER_TENANT, ROSTER_CLIENT_ID and ROSTER_CLIENT_SECRET{advice}"
+                )
+            }
+            Err(error) => {
+                return Err(error).with_context(|| format!("reading {}", path.display()));
+            }
+        };
         let saved: Value = serde_json::from_str(&text)
             .with_context(|| format!("{} is damaged: run `roster login` again", path.display()))?;
         let server = Server {
@@ -159,7 +183,7 @@ impl Client {
     }
 
     /// Sends a request to `path` (`/v1.0/...`, `/roster/v1/...`, or an absolute next link) and
-    /// returns the JSON body (`null` for 204); a Graph error becomes an error naming its code.
+    /// returns the JSON body (`null` for 204); an error answer becomes an [`HttpError`].
     pub async fn send(
         &self,
         method: Method,
@@ -178,10 +202,12 @@ impl Client {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("cannot reach {}", self.base))?;
+        let response = request.send().await.with_context(|| {
+            format!(
+                "cannot reach {}: is the server running, and is the address (ROSTER_URL or `roster login --url`) right?",
+                self.base
+            )
+        })?;
         let status = response.status();
         let bytes = response.bytes().await?;
         let json: Value = if bytes.is_empty() {
@@ -193,17 +219,16 @@ impl Client {
             return Ok(json);
         }
         let error = &json["error"];
-        let code = error["code"].as_str().unwrap_or("error");
-        let message = error["message"]
-            .as_str()
-            .unwrap_or("the server gave no reason");
-        if status == reqwest::StatusCode::UNAUTHORIZED {
-            bail!("{message} ({code}): sign in again with `roster login`");
+        Err(HttpError {
+            status,
+            code: error["code"].as_str().unwrap_or("error").to_string(),
+            message: error["message"]
+                .as_str()
+                .unwrap_or("the server gave no reason")
+                .to_string(),
+            request: format!("{method} {}", path.strip_prefix(&self.base).unwrap_or(path)),
         }
-        bail!(
-            "{method} {path} failed: {message} ({code}, HTTP {})",
-            status.as_u16()
-        )
+        .into())
     }
 
     pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
@@ -213,4 +238,106 @@ impl Client {
     pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
         self.send(Method::POST, path, Some(body)).await
     }
+
+    pub async fn delete(&self, path: &str) -> anyhow::Result<Value> {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// Every item of a Graph collection, following `@odata.nextLink` to the last page.
+    pub async fn get_all(&self, path: &str) -> anyhow::Result<Vec<Value>> {
+        let mut link = path.to_string();
+        let mut items = Vec::new();
+        loop {
+            let mut page = self.get(&link).await?;
+            if let Value::Array(values) = page["value"].take() {
+                items.extend(values);
+            }
+            match page["@odata.nextLink"].as_str() {
+                Some(next) => link = next.to_string(),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    /// The URL naming an object in a `$ref` body (`{"@odata.id": ...}`).
+    pub fn object_url(&self, id: &str) -> String {
+        format!("{}/v1.0/directoryObjects/{id}", self.base)
+    }
+}
+
+/// An error answer from the server: its status, and Graph's error code and message.
+#[derive(Debug)]
+pub struct HttpError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    /// The method and path, to say which call failed.
+    pub request: String,
+}
+
+impl HttpError {
+    pub fn is_not_found(&self) -> bool {
+        self.status == StatusCode::NOT_FOUND
+    }
+}
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (message, code) = (self.message.trim_end_matches('.'), &self.code);
+        match self.status {
+            StatusCode::UNAUTHORIZED => write!(
+                f,
+                "{message} ({code}): sign in again with `roster login` (or check ROSTER_CLIENT_ID and ROSTER_CLIENT_SECRET)"
+            ),
+            StatusCode::FORBIDDEN => write!(
+                f,
+                "{message} ({code}): sign in as an administrator whose role allows this, or grant the app the permission"
+            ),
+            status => write!(
+                f,
+                "{} failed: {message} ({code}, HTTP {})",
+                self.request,
+                status.as_u16()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+/// An object the command was asked about does not exist; the message says how to find it.
+#[derive(Debug)]
+pub struct NotFound(pub String);
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+/// Whether `error` is, or was caused by, a missing object: a server's 404 or a name that
+/// resolves to nothing.
+pub fn is_not_found(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.is::<NotFound>()
+            || cause
+                .downcast_ref::<HttpError>()
+                .is_some_and(HttpError::is_not_found)
+    })
+}
+
+/// A path segment or query value, percent-encoded (user principal names may hold `#`, `'`
+/// and `&`).
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~@".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

@@ -2,21 +2,37 @@
 //! its API (never its database), signed in with `roster login` or `ROSTER_*` variables.
 
 mod client;
-mod commands;
+mod domains;
+mod groups;
+mod import_export;
+mod jobs;
+mod licenses;
+mod output;
+mod resolve;
+mod users;
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use roster_server::{Application, BootstrapCredentials, Config, Tls};
 
+use crate::client::Client;
+use crate::output::Output;
+
+/// Exit statuses scripts can rely on, besides 0 (done), 1 (failed) and 2 (usage error, clap's).
+const EXIT_ROWS_FAILED: u8 = 3;
+const EXIT_NOT_FOUND: u8 = 4;
+
 #[derive(Parser)]
 #[command(
     name = "roster",
     version,
-    about = "Self-hosted user-account and license administration"
+    about = "Self-hosted user-account and license administration",
+    after_help = "Exit status: 0 done; 1 failed; 2 usage error; 3 some rows of a bulk job failed; 4 not found (a user, group, job, subscription ...)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -29,25 +45,45 @@ enum Command {
     Serve(ServeArgs),
     /// Sign in to a server as an administrator or an app, and keep the token for later commands.
     Login(LoginArgs),
-    /// Users: list them.
+    /// Users: list, show, create, update, delete, restore, purge; manager and sign-in sessions.
     Users {
         #[command(subcommand)]
         command: UsersCommand,
+    },
+    /// The recycle bin: deleted users, restorable for 30 days.
+    Deleted {
+        #[command(subcommand)]
+        command: DeletedCommand,
+    },
+    /// Licenses: the tenant's subscriptions, and users' licenses.
+    Licenses {
+        #[command(subcommand)]
+        command: LicensesCommand,
+    },
+    /// Groups and their members.
+    Groups {
+        #[command(subcommand)]
+        command: GroupsCommand,
+    },
+    /// The tenant's domains.
+    Domains {
+        #[command(subcommand)]
+        command: DomainsCommand,
     },
     /// Import from CSV files.
     Import {
         #[command(subcommand)]
         command: ImportCommand,
     },
-    /// Bulk jobs: list them, show one.
-    Jobs {
-        #[command(subcommand)]
-        command: JobsCommand,
-    },
     /// Export to CSV files.
     Export {
         #[command(subcommand)]
         command: ExportCommand,
+    },
+    /// Bulk jobs: list them, show one, watch one to its end, read its results.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
     },
     /// Print a shell completion script: `roster completions bash > /etc/bash_completion.d/roster`.
     Completions { shell: clap_complete::Shell },
@@ -74,6 +110,14 @@ struct LoginArgs {
     ca_cert: Option<PathBuf>,
 }
 
+/// `--output`, on every command that reads.
+#[derive(Args)]
+struct OutputArg {
+    /// How to print: aligned columns, JSON or CSV.
+    #[arg(long, short, value_enum, default_value = "table")]
+    output: Output,
+}
+
 #[derive(Subcommand)]
 enum UsersCommand {
     /// List users, every page.
@@ -87,8 +131,18 @@ enum UsersCommand {
         /// At most this many users.
         #[arg(long)]
         top: Option<usize>,
-        #[arg(long, short, value_enum, default_value = "table")]
-        output: commands::Output,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Show one user's properties and manager.
+    Show {
+        /// The user's principal name or id.
+        user: String,
+        /// The properties to show, comma-separated (instead of the usual ones).
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        #[command(flatten)]
+        output: OutputArg,
     },
     /// Create a user; roster generates the password unless --password is given.
     Create {
@@ -97,7 +151,7 @@ enum UsersCommand {
         #[arg(long)]
         display_name: String,
         #[command(flatten)]
-        properties: commands::UserProperties,
+        properties: users::UserProperties,
         /// A password of your choosing (else one is generated and shown once).
         #[arg(long, env = "ROSTER_NEW_PASSWORD", hide_env_values = true)]
         password: Option<String>,
@@ -109,12 +163,172 @@ enum UsersCommand {
         #[arg(long)]
         display_name: Option<String>,
         #[command(flatten)]
-        properties: commands::UserProperties,
+        properties: users::UserProperties,
     },
     /// Move a user to the recycle bin (restorable for 30 days).
-    Delete { user: String },
-    /// Bring a user back from the recycle bin (by id).
-    Restore { id: String },
+    Delete {
+        /// The user's principal name or id.
+        user: String,
+    },
+    /// Bring a user back from the recycle bin.
+    Restore {
+        /// The deleted user's id or principal name.
+        user: String,
+    },
+    /// Delete a user from the recycle bin for good.
+    Purge {
+        /// The deleted user's id or principal name.
+        user: String,
+        /// Do not ask for confirmation (needed when not on a terminal).
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Set a user's manager, or remove it with --remove.
+    SetManager {
+        /// The user's principal name or id.
+        user: String,
+        /// The manager's principal name or id.
+        #[arg(required_unless_present = "remove")]
+        manager: Option<String>,
+        /// Leave the user without a manager.
+        #[arg(long, conflicts_with = "manager")]
+        remove: bool,
+    },
+    /// Sign a user out everywhere: tokens and sessions issued so far stop working.
+    RevokeSessions {
+        /// The user's principal name or id.
+        user: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeletedCommand {
+    /// List the deleted users, every page.
+    List {
+        /// An OData filter, e.g. "startsWith(userPrincipalName,'ann')".
+        #[arg(long)]
+        filter: Option<String>,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum LicensesCommand {
+    /// List the tenant's subscriptions and their seats.
+    List {
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Assign licenses to a user (whose usage location is set). Assigning a license the user
+    /// has already replaces its disabled plans.
+    Assign {
+        /// The user's principal name or id.
+        user: String,
+        /// A subscription: part number (SPE_E3) or skuId; repeatable.
+        #[arg(long, required = true)]
+        sku: Vec<String>,
+        /// A service plan to leave off, by name (EXCHANGE_S_ENTERPRISE) or id; repeatable.
+        #[arg(long)]
+        disable_plan: Vec<String>,
+    },
+    /// Take licenses from a user, freeing their seats.
+    Remove {
+        /// The user's principal name or id.
+        user: String,
+        /// A subscription: part number (SPE_E3) or skuId; repeatable.
+        #[arg(long, required = true)]
+        sku: Vec<String>,
+    },
+    /// Show a user's licenses and their disabled plans.
+    Show {
+        /// The user's principal name or id.
+        user: String,
+        /// List every service plan of every license, with its status.
+        #[arg(long)]
+        plans: bool,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum GroupsCommand {
+    /// List groups, every page.
+    List {
+        /// An OData filter, e.g. "startsWith(displayName,'Sales')".
+        #[arg(long)]
+        filter: Option<String>,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Show one group.
+    Show {
+        /// The group's id, display name or mail nickname.
+        group: String,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Create a group (a security group unless --m365); prints its id.
+    Create {
+        #[arg(long)]
+        display_name: String,
+        #[arg(long)]
+        mail_nickname: String,
+        /// A security group (the default).
+        #[arg(long, conflicts_with = "m365")]
+        security: bool,
+        /// A Microsoft 365 group.
+        #[arg(long)]
+        m365: bool,
+        #[arg(long)]
+        description: Option<String>,
+        /// A member, by principal name or id; repeatable.
+        #[arg(long)]
+        member: Vec<String>,
+    },
+    /// Move a group to the recycle bin (restorable for 30 days, with its members).
+    Delete {
+        /// The group's id, display name or mail nickname.
+        group: String,
+    },
+    /// Bring a group back from the recycle bin.
+    Restore {
+        /// The deleted group's id.
+        id: String,
+    },
+    /// List a group's members.
+    Members {
+        /// The group's id, display name or mail nickname.
+        group: String,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Add users to a group (those already in it are left as they are).
+    AddMember {
+        /// The group's id, display name or mail nickname.
+        group: String,
+        /// Principal names or ids.
+        #[arg(required = true)]
+        users: Vec<String>,
+    },
+    /// Remove users from a group (those not in it are left as they are).
+    RemoveMember {
+        /// The group's id, display name or mail nickname.
+        group: String,
+        /// Principal names or ids.
+        #[arg(required = true)]
+        users: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DomainsCommand {
+    /// List the tenant's domains.
+    List {
+        #[command(flatten)]
+        output: OutputArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -128,7 +342,7 @@ enum ImportCommand {
         /// A subscription to assign to every user (part number such as SPE_E3, or skuId); repeatable.
         #[arg(long)]
         license: Vec<String>,
-        /// A group (id) every user joins; repeatable.
+        /// A group every user joins (id, display name or mail nickname); repeatable.
         #[arg(long)]
         group: Vec<String>,
         /// Where to write each row's outcome and generated password (default: FILE.results.csv).
@@ -153,14 +367,37 @@ enum ExportCommand {
 
 #[derive(Subcommand)]
 enum JobsCommand {
+    /// List the latest jobs.
     List {
-        #[arg(long, short, value_enum, default_value = "table")]
-        output: commands::Output,
+        #[command(flatten)]
+        output: OutputArg,
     },
+    /// Show one job's progress.
     Show {
+        /// The job's id.
         id: String,
-        #[arg(long, short, value_enum, default_value = "table")]
-        output: commands::Output,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Follow a job with a progress bar until it completes, then show it; exits with 3 if
+    /// some rows failed.
+    Watch {
+        /// The job's id.
+        id: String,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Every row's outcome. Generated passwords are shown to the job's submitter once: the
+    /// server forgets them when the last row has been read.
+    Results {
+        /// The job's id.
+        id: String,
+        /// How to print (default: table, or csv with --file).
+        #[arg(long, short, value_enum)]
+        output: Option<Output>,
+        /// Write to this file, readable by its owner only, instead of standard output.
+        #[arg(long)]
+        file: Option<PathBuf>,
     },
 }
 
@@ -211,7 +448,7 @@ struct ServeArgs {
     /// Rows of a bulk job applied per transaction.
     #[arg(
         long,
-        default_value_t = 500,
+        default_value_t = 2000,
         env = "ROSTER_JOB_BATCH_ROWS",
         hide = true
     )]
@@ -227,7 +464,7 @@ fn default_data_dir() -> PathBuf {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ROSTER_LOG")
@@ -235,98 +472,198 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
-        Command::Serve(args) => serve(args).await,
-        Command::Login(args) => login(args).await,
-        Command::Completions { shell } => {
-            use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "roster", &mut std::io::stdout());
-            Ok(())
-        }
-        Command::Users { command } => {
-            let client = client::Client::connect().await?;
-            match command {
-                UsersCommand::Create {
-                    user_principal_name,
-                    display_name,
-                    properties,
-                    password,
-                } => {
-                    commands::users_create(
-                        &client,
-                        &user_principal_name,
-                        &display_name,
-                        &properties,
-                        password.as_deref(),
-                    )
-                    .await
-                }
-                UsersCommand::Update {
-                    user,
-                    display_name,
-                    properties,
-                } => {
-                    commands::users_update(&client, &user, display_name.as_deref(), &properties)
-                        .await
-                }
-                UsersCommand::Delete { user } => commands::users_delete(&client, &user).await,
-                UsersCommand::Restore { id } => commands::users_restore(&client, &id).await,
-                UsersCommand::List {
-                    filter,
-                    select,
-                    top,
-                    output,
-                } => commands::users_list(&client, filter.as_deref(), &select, top, output).await,
-            }
-        }
-        Command::Import {
-            command:
-                ImportCommand::Users {
-                    file,
-                    usage_location,
-                    license,
-                    group,
-                    results,
-                    dry_run,
-                },
-        } => {
-            let client = if dry_run {
-                None
+    match run(Cli::parse().command).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            if client::is_not_found(&error) {
+                ExitCode::from(EXIT_NOT_FOUND)
             } else {
-                Some(client::Client::connect().await?)
-            };
-            let options = commands::ImportOptions {
-                usage_location,
-                licenses: license,
-                groups: group,
-                results,
-            };
-            let ok = match &client {
-                Some(client) => commands::import_users(client, &file, options).await?,
-                None => commands::check_users_file(&file)?,
-            };
-            if !ok {
-                // Some rows failed: scripts can tell from the exit code; the results file says which.
-                std::process::exit(3);
-            }
-            Ok(())
-        }
-        Command::Export {
-            command: ExportCommand::Users { file, filter },
-        } => {
-            let client = client::Client::connect().await?;
-            let count = commands::export_users(&client, filter.as_deref(), &file).await?;
-            eprintln!("{count} users written to {}", file.display());
-            Ok(())
-        }
-        Command::Jobs { command } => {
-            let client = client::Client::connect().await?;
-            match command {
-                JobsCommand::List { output } => commands::jobs_list(&client, output).await,
-                JobsCommand::Show { id, output } => commands::jobs_show(&client, &id, output).await,
+                ExitCode::FAILURE
             }
         }
     }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve(args).await?,
+        Command::Login(args) => login(args).await?,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "roster", &mut std::io::stdout());
+        }
+        Command::Users { command } => run_users(&Client::connect().await?, command).await?,
+        Command::Deleted {
+            command: DeletedCommand::List { filter, output },
+        } => {
+            let client = Client::connect().await?;
+            users::deleted_list(&client, filter.as_deref(), output.output).await?
+        }
+        Command::Licenses { command } => run_licenses(&Client::connect().await?, command).await?,
+        Command::Groups { command } => run_groups(&Client::connect().await?, command).await?,
+        Command::Domains {
+            command: DomainsCommand::List { output },
+        } => domains::list(&Client::connect().await?, output.output).await?,
+        Command::Import { command } => return run_import(command).await,
+        Command::Export {
+            command: ExportCommand::Users { file, filter },
+        } => {
+            let client = Client::connect().await?;
+            let count = import_export::export_users(&client, filter.as_deref(), &file).await?;
+            eprintln!("{count} users written to {}", file.display());
+        }
+        Command::Jobs { command } => return run_jobs(&Client::connect().await?, command).await,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_users(client: &Client, command: UsersCommand) -> anyhow::Result<()> {
+    match command {
+        UsersCommand::List {
+            filter,
+            select,
+            top,
+            output,
+        } => users::list(client, filter.as_deref(), &select, top, output.output).await,
+        UsersCommand::Show {
+            user,
+            select,
+            output,
+        } => users::show(client, &user, &select, output.output).await,
+        UsersCommand::Create {
+            user_principal_name,
+            display_name,
+            properties,
+            password,
+        } => {
+            users::create(
+                client,
+                &user_principal_name,
+                &display_name,
+                &properties,
+                password.as_deref(),
+            )
+            .await
+        }
+        UsersCommand::Update {
+            user,
+            display_name,
+            properties,
+        } => users::update(client, &user, display_name.as_deref(), &properties).await,
+        UsersCommand::Delete { user } => users::delete(client, &user).await,
+        UsersCommand::Restore { user } => users::restore(client, &user).await,
+        UsersCommand::Purge { user, yes } => users::purge(client, &user, yes).await,
+        UsersCommand::SetManager { user, manager, .. } => {
+            users::set_manager(client, &user, manager.as_deref()).await
+        }
+        UsersCommand::RevokeSessions { user } => users::revoke_sessions(client, &user).await,
+    }
+}
+
+async fn run_licenses(client: &Client, command: LicensesCommand) -> anyhow::Result<()> {
+    match command {
+        LicensesCommand::List { output } => licenses::list(client, output.output).await,
+        LicensesCommand::Assign {
+            user,
+            sku,
+            disable_plan,
+        } => licenses::assign(client, &user, &sku, &disable_plan).await,
+        LicensesCommand::Remove { user, sku } => licenses::remove(client, &user, &sku).await,
+        LicensesCommand::Show {
+            user,
+            plans,
+            output,
+        } => licenses::show(client, &user, plans, output.output).await,
+    }
+}
+
+async fn run_groups(client: &Client, command: GroupsCommand) -> anyhow::Result<()> {
+    match command {
+        GroupsCommand::List { filter, output } => {
+            groups::list(client, filter.as_deref(), output.output).await
+        }
+        GroupsCommand::Show { group, output } => groups::show(client, &group, output.output).await,
+        GroupsCommand::Create {
+            display_name,
+            mail_nickname,
+            m365,
+            description,
+            member,
+            ..
+        } => {
+            let kind = if m365 {
+                groups::NewGroupKind::Microsoft365
+            } else {
+                groups::NewGroupKind::Security
+            };
+            groups::create(
+                client,
+                &display_name,
+                &mail_nickname,
+                kind,
+                description.as_deref(),
+                &member,
+            )
+            .await
+        }
+        GroupsCommand::Delete { group } => groups::delete(client, &group).await,
+        GroupsCommand::Restore { id } => groups::restore(client, &id).await,
+        GroupsCommand::Members { group, output } => {
+            groups::members(client, &group, output.output).await
+        }
+        GroupsCommand::AddMember { group, users } => {
+            groups::add_members(client, &group, &users).await
+        }
+        GroupsCommand::RemoveMember { group, users } => {
+            groups::remove_members(client, &group, &users).await
+        }
+    }
+}
+
+async fn run_jobs(client: &Client, command: JobsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        JobsCommand::List { output } => jobs::list(client, output.output).await?,
+        JobsCommand::Show { id, output } => jobs::show(client, &id, output.output).await?,
+        JobsCommand::Watch { id, output } => {
+            if !jobs::watch(client, &id, output.output).await? {
+                return Ok(ExitCode::from(EXIT_ROWS_FAILED));
+            }
+        }
+        JobsCommand::Results { id, output, file } => {
+            jobs::results(client, &id, output, file.as_deref()).await?
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_import(command: ImportCommand) -> anyhow::Result<ExitCode> {
+    let ImportCommand::Users {
+        file,
+        usage_location,
+        license,
+        group,
+        results,
+        dry_run,
+    } = command;
+    let ok = if dry_run {
+        import_export::check_users_file(&file)?
+    } else {
+        let client = Client::connect().await?;
+        let options = import_export::ImportOptions {
+            usage_location,
+            licenses: license,
+            groups: group,
+            results,
+        };
+        import_export::import_users(&client, &file, options).await?
+    };
+    // Some rows failed: scripts can tell from the exit code; the results file says which.
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_ROWS_FAILED)
+    })
 }
 
 async fn login(args: LoginArgs) -> anyhow::Result<()> {

@@ -364,3 +364,518 @@ async fn shell_completions_name_the_commands() {
         "{script}"
     );
 }
+
+/// Runs `roster` signed in through the environment, as a script would (no `roster login`).
+async fn roster_env(app: &roster_testkit::TestApp, args: &[&str]) -> Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let (url, client_id) = (app.address.clone(), app.client_id.clone());
+    tokio::task::spawn_blocking(move || {
+        let config = tempfile::tempdir().unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(&args)
+            .env("ROSTER_CONFIG_DIR", config.path())
+            .env("ROSTER_URL", url)
+            .env("ROSTER_TENANT", DOMAIN)
+            .env("ROSTER_CLIENT_ID", client_id)
+            .env("ROSTER_CLIENT_SECRET", CLIENT_SECRET)
+            .env("ROSTER_LOG", "warn")
+            .output()
+            .expect("the roster binary runs")
+    })
+    .await
+    .unwrap()
+}
+
+/// Standard output as JSON; fails the test (showing both streams) if it is not.
+fn json_of(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "{}", text(output));
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("not JSON ({error}): {}", text(output)))
+}
+
+/// Standard output as CSV records, the header first.
+fn csv_of(output: &Output) -> Vec<csv::StringRecord> {
+    assert!(output.status.success(), "{}", text(output));
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(output.stdout.as_slice())
+        .records()
+        .map(|record| record.unwrap_or_else(|error| panic!("not CSV ({error}): {}", text(output))))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn licenses_with_disabled_plans() {
+    let app = roster_testkit::spawn_app().await;
+    let sku_id = app.buy("SPE_E3", 5).await;
+    app.create_user("ann", serde_json::json!({ "usageLocation": "NL" }))
+        .await;
+    let ann = format!("ann@{DOMAIN}");
+
+    let listed = json_of(&roster_env(&app, &["licenses", "list", "-o", "json"]).await);
+    assert_eq!(
+        listed,
+        serde_json::json!([{
+            "skuPartNumber": "SPE_E3", "skuId": sku_id, "enabled": 5, "consumed": 0,
+            "available": 5, "capabilityStatus": "Enabled",
+        }])
+    );
+
+    // Plans by name (in any case) and by id; the SKU by part number.
+    let sway = app.get("/v1.0/subscribedSkus").await.body["value"][0]["servicePlans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|plan| plan["servicePlanName"] == "SWAY")
+        .expect("E3 has Sway")["servicePlanId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let assign = roster_env(
+        &app,
+        &[
+            "licenses",
+            "assign",
+            &ann,
+            "--sku",
+            "spe_e3",
+            "--disable-plan",
+            "yammer_enterprise",
+            "--disable-plan",
+            &sway,
+        ],
+    )
+    .await;
+    assert!(assign.status.success(), "{}", text(&assign));
+
+    let shown = json_of(&roster_env(&app, &["licenses", "show", &ann, "--output", "json"]).await);
+    assert_eq!(shown[0]["skuPartNumber"], "SPE_E3");
+    let mut disabled: Vec<&str> = shown[0]["disabledPlans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    disabled.sort();
+    assert_eq!(disabled, ["SWAY", "YAMMER_ENTERPRISE"]);
+
+    let plans =
+        csv_of(&roster_env(&app, &["licenses", "show", &ann, "--plans", "-o", "csv"]).await);
+    assert_eq!(
+        plans[0].iter().collect::<Vec<_>>(),
+        [
+            "skuPartNumber",
+            "servicePlanName",
+            "servicePlanId",
+            "provisioningStatus"
+        ]
+    );
+    let status = |name: &str| {
+        plans
+            .iter()
+            .find(|r| &r[1] == name)
+            .map(|r| r[3].to_string())
+    };
+    assert_eq!(status("SWAY").as_deref(), Some("Disabled"));
+    assert_eq!(status("EXCHANGE_S_ENTERPRISE").as_deref(), Some("Success"));
+
+    let seats = csv_of(&roster_env(&app, &["licenses", "list", "-o", "csv"]).await);
+    assert_eq!((&seats[1][3], &seats[1][4]), ("1", "4"), "{seats:?}");
+
+    // A plan the license lacks, and a subscription the tenant lacks, change nothing.
+    let no_plan = roster_env(
+        &app,
+        &[
+            "licenses",
+            "assign",
+            &ann,
+            "--sku",
+            "SPE_E3",
+            "--disable-plan",
+            "NO_SUCH_PLAN",
+        ],
+    )
+    .await;
+    assert_eq!(no_plan.status.code(), Some(1), "{}", text(&no_plan));
+    assert!(
+        text(&no_plan).contains("EXCHANGE_S_ENTERPRISE"),
+        "lists the plans: {}",
+        text(&no_plan)
+    );
+    let no_sku = roster_env(&app, &["licenses", "assign", &ann, "--sku", "SPE_E5"]).await;
+    assert_eq!(no_sku.status.code(), Some(4), "{}", text(&no_sku));
+    assert!(text(&no_sku).contains("SPE_E3"), "{}", text(&no_sku));
+
+    let removed = roster_env(&app, &["licenses", "remove", &ann, "--sku", &sku_id]).await;
+    assert!(removed.status.success(), "{}", text(&removed));
+    let shown = json_of(&roster_env(&app, &["licenses", "show", &ann, "-o", "json"]).await);
+    assert_eq!(shown, serde_json::json!([]));
+
+    let nobody = roster_env(&app, &["licenses", "show", &format!("nobody@{DOMAIN}")]).await;
+    assert_eq!(nobody.status.code(), Some(4), "{}", text(&nobody));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_by_name() {
+    let app = roster_testkit::spawn_app().await;
+    for alias in ["ann", "bob", "cid"] {
+        app.create_user(alias, serde_json::json!({})).await;
+    }
+    let (ann, bob, cid) = (
+        format!("ann@{DOMAIN}"),
+        format!("bob@{DOMAIN}"),
+        format!("cid@{DOMAIN}"),
+    );
+    let created = roster_env(
+        &app,
+        &[
+            "groups",
+            "create",
+            "--display-name",
+            "Sales Team",
+            "--mail-nickname",
+            "salesteam",
+            "--member",
+            &cid,
+        ],
+    )
+    .await;
+    assert!(created.status.success(), "{}", text(&created));
+    let group_id = String::from_utf8_lossy(&created.stdout).trim().to_string();
+
+    let added = roster_env(&app, &["groups", "add-member", "Sales Team", &ann, &bob]).await;
+    assert!(added.status.success(), "{}", text(&added));
+    // Adding a member again leaves it as it is.
+    let again = roster_env(&app, &["groups", "add-member", "sales team", &ann]).await;
+    assert!(
+        again.status.success() && text(&again).contains("already"),
+        "{}",
+        text(&again)
+    );
+
+    let members = |output: &Output| -> Vec<String> {
+        let mut upns: Vec<String> = json_of(output)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["userPrincipalName"].as_str().unwrap().to_string())
+            .collect();
+        upns.sort();
+        upns
+    };
+    let listed = roster_env(&app, &["groups", "members", "Sales Team", "-o", "json"]).await;
+    assert_eq!(members(&listed), [ann.clone(), bob.clone(), cid.clone()]);
+
+    // By mail nickname; a user who is not a member is reported, not an error.
+    let removed = roster_env(&app, &["groups", "remove-member", "salesteam", &bob, &cid]).await;
+    assert!(removed.status.success(), "{}", text(&removed));
+    let not_member = roster_env(&app, &["groups", "remove-member", "salesteam", &bob]).await;
+    assert!(
+        not_member.status.success() && text(&not_member).contains("not a member"),
+        "{}",
+        text(&not_member)
+    );
+    let listed = csv_of(&roster_env(&app, &["groups", "members", "salesteam", "-o", "csv"]).await);
+    assert_eq!(
+        listed[0].iter().collect::<Vec<_>>(),
+        ["displayName", "userPrincipalName", "type", "id"]
+    );
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!((&listed[1][1], &listed[1][2]), (ann.as_str(), "user"));
+
+    // An unknown member changes nothing: every user is looked up first.
+    let unknown = roster_env(
+        &app,
+        &[
+            "groups",
+            "add-member",
+            "Sales Team",
+            &bob,
+            &format!("nobody@{DOMAIN}"),
+        ],
+    )
+    .await;
+    assert_eq!(unknown.status.code(), Some(4), "{}", text(&unknown));
+    assert!(text(&unknown).contains("nobody@"), "{}", text(&unknown));
+    let listed = roster_env(&app, &["groups", "members", &group_id, "-o", "json"]).await;
+    assert_eq!(members(&listed), std::slice::from_ref(&ann));
+
+    let shown = json_of(&roster_env(&app, &["groups", "show", "salesteam", "-o", "json"]).await);
+    assert_eq!(
+        (shown["id"].as_str(), shown["kind"].as_str()),
+        (Some(group_id.as_str()), Some("Security"))
+    );
+    let m365 = roster_env(
+        &app,
+        &[
+            "groups",
+            "create",
+            "--display-name",
+            "Sales Team",
+            "--mail-nickname",
+            "sales-m365",
+            "--m365",
+        ],
+    )
+    .await;
+    assert!(m365.status.success(), "{}", text(&m365));
+    let groups = csv_of(
+        &roster_env(
+            &app,
+            &[
+                "groups",
+                "list",
+                "--filter",
+                "displayName eq 'Sales Team'",
+                "-o",
+                "csv",
+            ],
+        )
+        .await,
+    );
+    let mut kinds: Vec<&str> = groups[1..].iter().map(|r| &r[2]).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["Microsoft 365", "Security"]);
+
+    // Two groups now share the display name: the name is refused with both ids.
+    let ambiguous = roster_env(&app, &["groups", "members", "Sales Team"]).await;
+    assert_eq!(ambiguous.status.code(), Some(1), "{}", text(&ambiguous));
+    assert!(text(&ambiguous).contains(&group_id), "{}", text(&ambiguous));
+    let missing = roster_env(&app, &["groups", "show", "No Such Group"]).await;
+    assert_eq!(missing.status.code(), Some(4), "{}", text(&missing));
+
+    let deleted = roster_env(&app, &["groups", "delete", "salesteam"]).await;
+    assert!(deleted.status.success(), "{}", text(&deleted));
+    assert_eq!(
+        roster_env(&app, &["groups", "show", &group_id])
+            .await
+            .status
+            .code(),
+        Some(4)
+    );
+    let restored = roster_env(&app, &["groups", "restore", &group_id]).await;
+    assert!(restored.status.success(), "{}", text(&restored));
+    let listed = roster_env(&app, &["groups", "members", "salesteam", "-o", "json"]).await;
+    assert_eq!(
+        members(&listed),
+        [ann],
+        "a restored group keeps its members"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_users_manager_recycle_bin_and_not_found() {
+    let app = roster_testkit::spawn_app().await;
+    let ann = app
+        .create_user(
+            "ann",
+            serde_json::json!({ "usageLocation": "NL", "department": "Sales" }),
+        )
+        .await;
+    app.create_user("bob", serde_json::json!({})).await;
+    let cid = app.create_user("cid", serde_json::json!({})).await;
+    let cid_id = cid["id"].as_str().unwrap();
+    let (ann_upn, bob_upn) = (format!("ann@{DOMAIN}"), format!("bob@{DOMAIN}"));
+
+    let unknown = roster_env(&app, &["users", "show", &format!("nobody@{DOMAIN}")]).await;
+    assert_eq!(unknown.status.code(), Some(4), "{}", text(&unknown));
+    assert!(
+        text(&unknown).contains("no user nobody@"),
+        "{}",
+        text(&unknown)
+    );
+    assert_eq!(
+        roster_env(&app, &["jobs", "show", cid_id])
+            .await
+            .status
+            .code(),
+        Some(4),
+        "an unknown job"
+    );
+    let usage = roster_env(&app, &["users", "show"]).await;
+    assert_eq!(usage.status.code(), Some(2));
+
+    let set = roster_env(&app, &["users", "set-manager", &ann_upn, &bob_upn]).await;
+    assert!(set.status.success(), "{}", text(&set));
+    let shown = json_of(&roster_env(&app, &["users", "show", &ann_upn, "-o", "json"]).await);
+    assert_eq!(shown["id"], ann["id"]);
+    assert_eq!(shown["usageLocation"], "NL");
+    assert_eq!(shown["department"], "Sales");
+    assert_eq!(shown["manager"], bob_upn.as_str());
+    let table = roster_env(&app, &["users", "show", &ann_upn]).await;
+    assert!(
+        String::from_utf8_lossy(&table.stdout)
+            .lines()
+            .any(|line| line.starts_with("manager") && line.ends_with(&bob_upn)),
+        "{}",
+        text(&table)
+    );
+    let removed = roster_env(&app, &["users", "set-manager", &ann_upn, "--remove"]).await;
+    assert!(removed.status.success(), "{}", text(&removed));
+    let shown = csv_of(
+        &roster_env(
+            &app,
+            &[
+                "users",
+                "show",
+                &ann_upn,
+                "--select",
+                "displayName,department",
+                "-o",
+                "csv",
+            ],
+        )
+        .await,
+    );
+    assert_eq!(shown.len(), 2);
+    assert_eq!(shown[1].iter().collect::<Vec<_>>(), ["ann", "Sales"]);
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{ann_upn}/manager"))
+            .await
+            .status,
+        reqwest::StatusCode::NOT_FOUND
+    );
+
+    let revoked = roster_env(&app, &["users", "revoke-sessions", &ann_upn]).await;
+    assert!(revoked.status.success(), "{}", text(&revoked));
+    let audit = app.get("/roster/v1/auditLogs").await.body;
+    assert!(
+        audit["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["activityDisplayName"] == "Revoke sign-in sessions"),
+        "{audit}"
+    );
+
+    // Recycle bin: list, purge (asks unless --yes), and then it is gone for good.
+    let cid_upn = format!("cid@{DOMAIN}");
+    assert!(
+        roster_env(&app, &["users", "delete", &cid_upn])
+            .await
+            .status
+            .success()
+    );
+    let bin = json_of(&roster_env(&app, &["deleted", "list", "-o", "json"]).await);
+    assert_eq!(bin.as_array().unwrap().len(), 1);
+    assert_eq!(bin[0]["userPrincipalName"], cid_upn.as_str());
+    assert!(bin[0]["deletedDateTime"].is_string());
+    let unasked = roster_env(&app, &["users", "purge", &cid_upn]).await;
+    assert_eq!(unasked.status.code(), Some(1));
+    assert!(text(&unasked).contains("--yes"), "{}", text(&unasked));
+    let purged = roster_env(&app, &["users", "purge", &cid_upn, "--yes"]).await;
+    assert!(purged.status.success(), "{}", text(&purged));
+    let bin = csv_of(&roster_env(&app, &["deleted", "list", "-o", "csv"]).await);
+    assert_eq!(bin.len(), 1, "only the header: {bin:?}");
+    let gone = roster_env(&app, &["users", "restore", cid_id]).await;
+    assert_eq!(gone.status.code(), Some(4), "{}", text(&gone));
+    assert_eq!(
+        app.get(&format!("/v1.0/directory/deletedItems/{cid_id}"))
+            .await
+            .status,
+        reqwest::StatusCode::NOT_FOUND
+    );
+
+    let domains = json_of(&roster_env(&app, &["domains", "list", "-o", "json"]).await);
+    assert_eq!(domains[0]["id"], DOMAIN);
+    assert_eq!(domains[0]["isDefault"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_watch_and_results_to_a_private_csv_file() {
+    let app = roster_testkit::spawn_app().await;
+    let rows: Vec<serde_json::Value> = ["ann", "bob", "cid"]
+        .iter()
+        .map(|alias| {
+            serde_json::json!({ "userPrincipalName": format!("{alias}@{DOMAIN}"), "displayName": alias })
+        })
+        .chain([serde_json::json!({ "userPrincipalName": "eve@elsewhere.example", "displayName": "Eve" })])
+        .collect();
+    let job = app
+        .post(
+            "/roster/v1/jobs/createUsers",
+            serde_json::json!({ "rows": rows }),
+        )
+        .await;
+    assert!(job.status.is_success(), "{:?}", job.body);
+    let id = job.body["id"].as_str().unwrap().to_string();
+    app.drain_jobs().await;
+
+    let watched = roster_env(&app, &["jobs", "watch", &id, "-o", "json"]).await;
+    assert_eq!(
+        watched.status.code(),
+        Some(3),
+        "one row failed: {}",
+        text(&watched)
+    );
+    let watched: serde_json::Value = serde_json::from_slice(&watched.stdout).unwrap();
+    assert_eq!(
+        (
+            &watched["status"],
+            &watched["totalRows"],
+            &watched["failedRows"]
+        ),
+        (
+            &serde_json::json!("completed"),
+            &serde_json::json!(4),
+            &serde_json::json!(1)
+        )
+    );
+
+    // A file that already exists, readable by others, becomes owner-only before anything is written.
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("results.csv");
+    std::fs::write(&file, "old").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let results = roster_env(
+        &app,
+        &["jobs", "results", &id, "--file", file.to_str().unwrap()],
+    )
+    .await;
+    assert!(results.status.success(), "{}", text(&results));
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let records: Vec<csv::StringRecord> = csv::Reader::from_path(&file)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(records.len(), 4);
+    for record in &records[..3] {
+        assert_eq!(&record[2], "succeeded", "{record:?}");
+        assert!(record[6].len() >= 22, "a generated password: {record:?}");
+    }
+    assert_eq!(&records[3][2], "failed");
+    assert!(!records[3][5].is_empty(), "a reason: {:?}", records[3]);
+
+    // The passwords were shown once; the outcomes stay.
+    let again = json_of(&roster_env(&app, &["jobs", "results", &id, "-o", "json"]).await);
+    assert_eq!(again.as_array().unwrap().len(), 4);
+    assert!(
+        again
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["generatedPassword"].is_null())
+    );
+
+    let listed = csv_of(&roster_env(&app, &["jobs", "list", "-o", "csv"]).await);
+    assert_eq!(&listed[1][0], id.as_str());
+    let shown = json_of(&roster_env(&app, &["jobs", "show", &id, "-o", "json"]).await);
+    assert_eq!(shown["id"], id.as_str());
+}
+
+#[tokio::test]
+async fn not_signed_in_says_how_to_sign_in() {
+    let config = tempfile::tempdir().unwrap();
+    let output = roster(config.path(), &["groups", "list"]).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).contains("roster login") && text(&output).contains("ROSTER_URL"),
+        "{}",
+        text(&output)
+    );
+}

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use roster_core::access::{Operation, Principal, Role};
 use roster_core::directory::{LicenseAssignment, PasswordHash, User};
 use roster_core::types::{DomainName, ObjectId, SkuId, UsageLocation, UserPrincipalName};
-use roster_store::{JobTx, RowOutcome, UserKey, UserUpdate};
+use roster_store::{JobTx, PreparedUser, RowOutcome, UserKey, UserUpdate};
 use serde_json::{Value as JsonValue, json};
 use uuid::Uuid;
 
@@ -190,15 +190,77 @@ pub fn row_password(row: &JsonValue) -> Option<&str> {
         .or_else(|| row["password"].as_str())
 }
 
+/// What can be worked out for a row before its batch's transaction, from the row alone: its
+/// password's hash, and for a new user its whole row. A worker prepares the next batch on other
+/// cores while the database applies the current one.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// The hash of the row's human-chosen password (Argon2id).
+    password: Option<PasswordHash>,
+    /// A new user ready to insert, and the password generated for it; or why the row fails.
+    create: Option<Result<(PreparedUser, Option<String>), RowOutcome>>,
+}
+
+/// Prepares one row (pure work: no database).
+pub fn prepare(
+    kind: Kind,
+    options: &Options,
+    keys: &Keys,
+    tenant_id: ObjectId,
+    raw: &str,
+) -> Prepared {
+    if kind != Kind::CreateUsers {
+        let password = serde_json::from_str::<JsonValue>(raw)
+            .ok()
+            .and_then(|row| row_password(&row).map(crate::auth::hash_human_password));
+        return Prepared {
+            password,
+            create: None,
+        };
+    }
+    let create = (|| {
+        let row: JsonValue = serde_json::from_str(raw).map_err(|error| {
+            failed(format!("The row is not JSON: {error}"), "userPrincipalName")
+        })?;
+        let new_user = crate::graph::json::parse_new_user(&row)
+            .map_err(|error| failed_api(error, "userPrincipalName"))?;
+        let mut user = new_user.user;
+        if user.usage_location.is_none() {
+            user.usage_location = options.usage_location;
+        }
+        // A password in the file is hashed with Argon2id; a generated one with the server's key.
+        let (hash, generated) = match new_user
+            .password
+            .as_ref()
+            .and_then(|p| p.password.as_deref())
+        {
+            Some(password) => (crate::auth::hash_human_password(password), None),
+            None => {
+                let password = crate::auth::generate_password();
+                (keys.generated_password_hash(&password), Some(password))
+            }
+        };
+        Ok((
+            roster_store::prepare_user(tenant_id, user, Some(&hash)),
+            generated,
+        ))
+    })();
+    Prepared {
+        password: None,
+        create: Some(create),
+    }
+}
+
 /// Everything a row needs besides itself.
 pub struct Context<'a> {
     pub kind: Kind,
     pub options: &'a Options,
     pub keys: &'a Keys,
+    pub tenant_id: ObjectId,
     /// Who submitted the job, as of now (`None`: deleted, blocked, or its app is gone).
     pub principal: Option<&'a Principal>,
-    /// Passwords of this batch's rows, hashed beforehand off the database's critical path.
-    pub hashed: &'a HashMap<i64, PasswordHash>,
+    /// Rows of this batch prepared beforehand (a row missing here is prepared when applied).
+    pub prepared: &'a HashMap<i64, Prepared>,
 }
 
 fn failed(message: impl std::fmt::Display, column: &str) -> RowOutcome {
@@ -230,21 +292,33 @@ fn store_failed(error: roster_store::Error, column: &str) -> RowOutcome {
 }
 
 /// Applies one row of a job.
-pub fn apply(
-    context: &Context<'_>,
-    tx: &mut JobTx<'_>,
-    number: i64,
-    row: &JsonValue,
-) -> RowOutcome {
+pub fn apply(context: &Context<'_>, tx: &mut JobTx<'_>, number: i64, raw: &str) -> RowOutcome {
     let Some(principal) = context.principal else {
         return failed(
             "The job's submitter can no longer make changes (deleted, blocked, or its app removed).",
             "user",
         );
     };
-    if context.kind == Kind::CreateUsers {
-        return create_user(context, tx, number, row);
+    let prepared = match context.prepared.get(&number) {
+        Some(prepared) => prepared.clone(),
+        None => prepare(
+            context.kind,
+            context.options,
+            context.keys,
+            context.tenant_id,
+            raw,
+        ),
+    };
+    if let Some(create) = prepared.create {
+        return match create {
+            Ok((user, generated)) => create_user(context, tx, user, generated),
+            Err(outcome) => outcome,
+        };
     }
+    let row: JsonValue = match serde_json::from_str(raw) {
+        Ok(row) => row,
+        Err(error) => return failed(format!("The row is not JSON: {error}"), "user"),
+    };
     let Some(key) = row["user"]
         .as_str()
         .map(str::trim)
@@ -273,8 +347,8 @@ pub fn apply(
         principal,
         user: &user,
         roles: &roles,
-        number,
-        row,
+        password: prepared.password,
+        row: &row,
     };
     match step.run(tx) {
         Ok(outcome) => outcome,
@@ -309,7 +383,8 @@ struct Step<'a> {
     principal: &'a Principal,
     user: &'a User,
     roles: &'a [Role],
-    number: i64,
+    /// The hash of the row's password, if it gives one.
+    password: Option<PasswordHash>,
     row: &'a JsonValue,
 }
 
@@ -387,15 +462,8 @@ impl Step<'_> {
                 self.update(tx, update, false, "user")
             }
             Kind::ResetPasswords => {
-                let (hash, generated) = match row_password(self.row) {
-                    Some(password) => {
-                        let hash = context
-                            .hashed
-                            .get(&self.number)
-                            .cloned()
-                            .unwrap_or_else(|| crate::auth::hash_human_password(password));
-                        (hash, None)
-                    }
+                let (hash, generated) = match &self.password {
+                    Some(hash) => (hash.clone(), None),
                     None => {
                         let password = crate::auth::generate_password();
                         (
@@ -578,15 +646,10 @@ impl Step<'_> {
 fn create_user(
     context: &Context<'_>,
     tx: &mut JobTx<'_>,
-    number: i64,
-    row: &JsonValue,
+    prepared: PreparedUser,
+    generated: Option<String>,
 ) -> RowOutcome {
-    let options = context.options;
-    let new_user = match crate::graph::json::parse_new_user(row) {
-        Ok(new_user) => new_user,
-        Err(error) => return failed_api(error, "userPrincipalName"),
-    };
-    let mut user = new_user.user;
+    let user = &prepared.user;
     match tx.user_id_by_upn(&user.user_principal_name.key()) {
         Ok(Some(existing)) => {
             return RowOutcome::Unchanged {
@@ -596,40 +659,14 @@ fn create_user(
         Ok(None) => {}
         Err(error) => return store_failed(error, "userPrincipalName"),
     }
-    if user.usage_location.is_none() {
-        user.usage_location = options.usage_location;
-    }
-    // A password in the file was hashed (Argon2id) before the batch began; generated ones are
-    // hashed here with the server's key.
-    let (hash, generated) = match new_user
-        .password
-        .as_ref()
-        .and_then(|p| p.password.as_deref())
-    {
-        Some(password) => (
-            context
-                .hashed
-                .get(&number)
-                .cloned()
-                .unwrap_or_else(|| crate::auth::hash_human_password(password)),
-            None,
-        ),
-        None => {
-            let password = crate::auth::generate_password();
-            (
-                context.keys.generated_password_hash(&password),
-                Some(password),
-            )
-        }
-    };
-    if let Err(error) = tx.create_user(&user, Some(&hash)) {
+    if let Err(error) = tx.create_prepared_user(&prepared) {
         return store_failed(error, "userPrincipalName");
     }
-    if let Err(error) = tx.license_new_user(&user, &options.licenses) {
+    if let Err(error) = tx.license_new_user(user, &context.options.licenses) {
         return store_failed(error, "licenses");
     }
-    for group in &options.groups {
-        if let Err(error) = tx.add_new_user_to_group(*group, &user) {
+    for group in &context.options.groups {
+        if let Err(error) = tx.add_new_user_to_group(*group, user) {
             return store_failed(error, "groups");
         }
     }

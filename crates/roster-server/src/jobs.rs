@@ -12,7 +12,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Duration;
 use roster_core::access::Operation;
-use roster_core::attributes::format_datetime;
 use roster_core::types::ObjectId;
 use roster_store::{Change, Job, JobTx, RowOutcome, Store};
 use serde::Deserialize;
@@ -38,7 +37,7 @@ impl Default for WorkerSettings {
     fn default() -> Self {
         WorkerSettings {
             lease: Duration::seconds(30),
-            batch_rows: 500,
+            batch_rows: 2000,
         }
     }
 }
@@ -98,63 +97,79 @@ impl Worker {
             Some(id) => crate::auth::principal_by_id(&self.store, job.tenant_id, id)?,
             None => None,
         };
+        // The next batch is prepared (parsed, validated, passwords hashed) on other threads
+        // while the database applies the current one.
+        let prepare = |after: i64| self.prepare_rows(&job, kind, &options, after);
+        let mut ready = prepare(0)?;
         loop {
-            let hashed = self.hash_passwords(job.id)?;
-            let context = kind.map(|kind| bulk::Context {
-                kind,
-                options: &options,
-                keys: &self.keys,
-                principal: principal.as_ref(),
-                hashed: &hashed,
+            let (applied, next) = std::thread::scope(|scope| {
+                let after = ready.0;
+                let next = scope.spawn(move || prepare(after));
+                let context = kind.map(|kind| bulk::Context {
+                    kind,
+                    options: &options,
+                    keys: &self.keys,
+                    tenant_id: job.tenant_id,
+                    principal: principal.as_ref(),
+                    prepared: &ready.1,
+                });
+                let mut apply = |tx: &mut JobTx<'_>, number: i64, row: &str| match &context {
+                    Some(context) => bulk::apply(context, tx, number, row),
+                    None => RowOutcome::Failed {
+                        column: None,
+                        message: format!("unknown job kind {}", job.kind),
+                    },
+                };
+                let applied = self.store.run_job_batch(
+                    &change,
+                    job.id,
+                    &self.owner,
+                    lease,
+                    self.settings.batch_rows,
+                    &mut apply,
+                );
+                (applied, next.join().expect("preparing rows does not panic"))
             });
-            let mut apply = |tx: &mut JobTx<'_>, number: i64, row: &JsonValue| match &context {
-                Some(context) => bulk::apply(context, tx, number, row),
-                None => RowOutcome::Failed {
-                    column: None,
-                    message: format!("unknown job kind {}", job.kind),
-                },
-            };
-            let applied = self.store.run_job_batch(
-                &change,
-                job.id,
-                &self.owner,
-                lease,
-                self.settings.batch_rows,
-                &mut apply,
-            )?;
-            if applied == 0 {
+            if applied? == 0 {
                 return Ok(true);
             }
+            ready = next?;
         }
     }
 
-    /// Hashes the human-chosen passwords of the job's next batch with Argon2id, on every core,
-    /// before the batch's transaction begins (so that the database is not held while they hash).
-    fn hash_passwords(
+    /// Prepares the job's next batch of pending rows after row `after`, on every core; returns
+    /// the last row's number with the prepared rows.
+    fn prepare_rows(
         &self,
-        job_id: ObjectId,
-    ) -> roster_store::Result<HashMap<i64, roster_core::directory::PasswordHash>> {
-        let pending = self
+        job: &Job,
+        kind: Option<bulk::Kind>,
+        options: &bulk::Options,
+        after: i64,
+    ) -> roster_store::Result<(i64, HashMap<i64, bulk::Prepared>)> {
+        let Some(kind) = kind else {
+            return Ok((after, HashMap::new()));
+        };
+        let rows = self
             .store
-            .pending_job_rows(job_id, self.settings.batch_rows)?;
-        let passwords: Vec<(i64, &str)> = pending
-            .iter()
-            .filter_map(|(number, row)| bulk::row_password(row).map(|p| (*number, p)))
-            .collect();
-        if passwords.is_empty() {
-            return Ok(HashMap::new());
+            .pending_job_rows(job.id, after, self.settings.batch_rows)?;
+        let last = rows.last().map_or(after, |(number, _)| *number);
+        if rows.is_empty() {
+            return Ok((last, HashMap::new()));
         }
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = passwords.len().div_ceil(threads);
-        let hashed = std::thread::scope(|scope| {
-            let workers: Vec<_> = passwords
+        let chunk = rows.len().div_ceil(threads);
+        let keys = &self.keys;
+        let prepared = std::thread::scope(|scope| {
+            let workers: Vec<_> = rows
                 .chunks(chunk)
                 .map(|part| {
                     scope.spawn(move || {
-                        let mut memory = crate::hashing::memory();
                         part.iter()
-                            .map(|(number, password)| {
-                                (*number, crate::hashing::hash_with(&mut memory, password))
+                            .map(|(number, raw)| {
+                                (
+                                    *number,
+                                    bulk::prepare(kind, options, keys, job.tenant_id, raw),
+                                )
                             })
                             .collect::<Vec<_>>()
                     })
@@ -162,10 +177,10 @@ impl Worker {
                 .collect();
             workers
                 .into_iter()
-                .flat_map(|worker| worker.join().expect("hashing does not panic"))
+                .flat_map(|worker| worker.join().expect("preparing rows does not panic"))
                 .collect()
         });
-        Ok(hashed)
+        Ok((last, prepared))
     }
 }
 
@@ -195,8 +210,9 @@ fn job_json(job: &Job) -> JsonValue {
         "processedRows": job.done_rows,
         "failedRows": job.failed_rows,
         "createdBy": job.created_by,
-        "createdDateTime": format_datetime(&job.created),
-        "finishedDateTime": job.finished.as_ref().map(format_datetime),
+        // To the millisecond: a job's duration is worth knowing closely.
+        "createdDateTime": job.created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "finishedDateTime": job.finished.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
     })
 }
 
@@ -260,7 +276,7 @@ async fn results(
                 "row": row.row_number,
                 "status": row.status,
                 "objectId": row.object_id,
-                "userPrincipalName": row.input.get("userPrincipalName").unwrap_or(&row.input["user"]),
+                "userPrincipalName": RowKey::of(&row.input),
                 "errorColumn": row.error_column,
                 "errorMessage": row.error_message,
                 "generatedPassword": row.output.as_ref().filter(|_| submitter).map(|o| o["password"].clone()),
@@ -269,7 +285,9 @@ async fn results(
         .collect();
     let last = rows.last().map(|row| row.row_number);
     let finished = job.status == roster_store::JobStatus::Completed;
-    if submitter && finished && rows.len() < top && rows.iter().any(|row| row.output.is_some()) {
+    // The last page read: whether it is short, or ends on the job's last row.
+    let at_end = rows.len() < top || last == Some(job.total_rows);
+    if submitter && finished && at_end {
         let change = caller.change();
         state
             .db(move |store| store.clear_job_outputs(&change, id))
@@ -280,6 +298,31 @@ async fn results(
         body["nextAfter"] = last.into();
     }
     Ok(Json(body).into_response())
+}
+
+/// Whom a row is about: `userPrincipalName` (creates) or `user` (changes), read without
+/// building the whole row.
+#[derive(Deserialize)]
+struct RowKey {
+    #[serde(rename = "userPrincipalName")]
+    user_principal_name: Option<JsonValue>,
+    user: Option<JsonValue>,
+}
+
+impl RowKey {
+    fn of(input: &str) -> JsonValue {
+        serde_json::from_str::<RowKey>(input)
+            .ok()
+            .and_then(|key| key.user_principal_name.or(key.user))
+            .unwrap_or_default()
+    }
+}
+
+/// A job's body: its rows are kept as the client wrote them (each is stored as it is).
+#[derive(Deserialize)]
+struct Submission {
+    rows: Option<Vec<Box<serde_json::value::RawValue>>>,
+    options: Option<JsonValue>,
 }
 
 #[derive(Deserialize)]
@@ -295,7 +338,7 @@ async fn submit(
     caller: Caller,
     Path(kind): Path<String>,
     Query(query): Query<SubmitQuery>,
-    Body(body): Body,
+    Body(body): Body<Submission>,
 ) -> ApiResult<Response> {
     let kind = bulk::Kind::parse(&kind).ok_or_else(|| {
         let kinds: Vec<&str> = bulk::Kind::ALL.iter().map(|k| k.name()).collect();
@@ -304,16 +347,19 @@ async fn submit(
             kinds.join(", ")
         ))
     })?;
-    let rows = body["rows"].as_array().cloned().ok_or_else(|| {
+    let rows = body.rows.ok_or_else(|| {
         ApiError::bad_request("The body needs 'rows': a list of objects, one per row.")
     })?;
-    if let Some(position) = rows.iter().position(|row| !row.is_object()) {
+    if let Some(position) = rows
+        .iter()
+        .position(|row| !row.get().trim_start().starts_with('{'))
+    {
         return Err(ApiError::bad_request(format!(
             "Row {} is not an object.",
             position + 1
         )));
     }
-    let options_json = body.get("options").cloned().unwrap_or_else(|| json!({}));
+    let options_json = body.options.unwrap_or_else(|| json!({}));
     let options = bulk::Options::parse(&options_json)?;
     for operation in options.operations(kind) {
         caller.principal.authorize(operation, &[])?;
@@ -324,19 +370,27 @@ async fn submit(
         let principal = caller.principal.clone();
         let outcomes = state
             .db(move |store| {
-                let hashed = HashMap::new();
+                let prepared = HashMap::new();
                 let context = bulk::Context {
                     kind,
                     options: &options,
                     keys: &keys,
+                    tenant_id: change.tenant_id,
                     principal: Some(&principal),
-                    hashed: &hashed,
+                    prepared: &prepared,
                 };
                 // Passwords are not hashed in a dry run: nothing is kept.
-                let mut apply = |tx: &mut JobTx<'_>, number: i64, row: &JsonValue| {
-                    let mut row = row.clone();
-                    strip_password(&mut row);
-                    bulk::apply(&context, tx, number, &row)
+                let rows: Vec<JsonValue> = rows
+                    .iter()
+                    .map(|row| {
+                        let mut row: JsonValue =
+                            serde_json::from_str(row.get()).unwrap_or_default();
+                        strip_password(&mut row);
+                        row
+                    })
+                    .collect();
+                let mut apply = |tx: &mut JobTx<'_>, number: i64, row: &str| {
+                    bulk::apply(&context, tx, number, row)
                 };
                 let outcomes = store.dry_run_job(&change, &rows, &mut apply)?;
                 Ok((rows, outcomes))
@@ -354,7 +408,10 @@ async fn submit(
         );
     }
     let job = state
-        .db(move |store| store.submit_job(&change, kind.name(), &options_json, &rows))
+        .db(move |store| {
+            let rows: Vec<&str> = rows.iter().map(|row| row.get()).collect();
+            store.submit_job(&change, kind.name(), &options_json, &rows)
+        })
         .await?;
     state.job_wake.notify_one();
     Ok((axum::http::StatusCode::ACCEPTED, Json(job_json(&job))).into_response())

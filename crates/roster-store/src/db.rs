@@ -162,6 +162,104 @@ pub trait Tx {
     fn query_one(&mut self, sql: &str, params: &[SqlValue]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
+
+    /// Runs an `INSERT INTO t (...) VALUES ($1, ...)` whose row nothing reads back before the
+    /// transaction ends. A transaction may hold it and insert it later with others of its kind
+    /// (see [`Deferred`]); its errors (a duplicate key) may then surface only at that point.
+    fn insert_later(&mut self, sql: &str, params: &[SqlValue]) -> Result<()> {
+        self.execute(sql, params).map(drop)
+    }
+}
+
+/// A transaction that holds back the rows given to [`Tx::insert_later`] and inserts them with
+/// one multi-row statement per kind of row when flushed: a bulk batch of 500 users is a few
+/// dozen statements instead of thousands, whose per-statement cost dominates in SQLite.
+pub(crate) struct Deferred<'a> {
+    inner: &'a mut dyn Tx,
+    /// Whether to hold rows back at all (else they are inserted at once).
+    hold: bool,
+    /// Per statement, in the order first seen (so that a row is inserted after those it
+    /// refers to): its text and the values of every held row.
+    held: Vec<(String, Vec<SqlValue>, usize)>,
+}
+
+/// Parameters per statement: under SQLite's limit (32,766) and PostgreSQL's (65,535).
+const MAX_PARAMETERS: usize = 30_000;
+
+impl<'a> Deferred<'a> {
+    pub(crate) fn new(inner: &'a mut dyn Tx, hold: bool) -> Self {
+        Deferred {
+            inner,
+            hold,
+            held: Vec::new(),
+        }
+    }
+
+    /// Inserts every held row.
+    pub(crate) fn flush(&mut self) -> Result<()> {
+        for (sql, values, width) in std::mem::take(&mut self.held) {
+            let split = sql
+                .find(" VALUES (")
+                .expect("insert_later takes INSERT ... VALUES (...)");
+            let (head, tuple) = (&sql[..split], &sql[split + " VALUES ".len()..]);
+            let rows_per_statement = (MAX_PARAMETERS / width.max(1)).max(1);
+            for chunk in values.chunks(rows_per_statement * width) {
+                let rows = chunk.len() / width;
+                let mut statement = String::with_capacity(head.len() + rows * (tuple.len() + 8));
+                statement.push_str(head);
+                statement.push_str(" VALUES ");
+                for row in 0..rows {
+                    if row > 0 {
+                        statement.push_str(", ");
+                    }
+                    renumber(tuple, row * width, &mut statement);
+                }
+                self.inner.execute(&statement, chunk)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Appends `tuple` with each placeholder `$n` written as `$(n + offset)`.
+fn renumber(tuple: &str, offset: usize, out: &mut String) {
+    let mut rest = tuple;
+    while let Some(dollar) = rest.find('$') {
+        out.push_str(&rest[..dollar]);
+        let digits = rest[dollar + 1..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(rest.len() - dollar - 1, |end| end);
+        let number: usize = rest[dollar + 1..dollar + 1 + digits]
+            .parse()
+            .expect("placeholders are $ and a number");
+        out.push('$');
+        out.push_str(&(number + offset).to_string());
+        rest = &rest[dollar + 1 + digits..];
+    }
+    out.push_str(rest);
+}
+
+impl Tx for Deferred<'_> {
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
+        self.inner.execute(sql, params)
+    }
+
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
+        self.inner.query(sql, params)
+    }
+
+    fn insert_later(&mut self, sql: &str, params: &[SqlValue]) -> Result<()> {
+        if !self.hold {
+            return self.inner.insert_later(sql, params);
+        }
+        match self.held.iter_mut().find(|(held, _, _)| held == sql) {
+            Some((_, values, _)) => values.extend_from_slice(params),
+            None => self
+                .held
+                .push((sql.to_string(), params.to_vec(), params.len())),
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -715,4 +813,14 @@ fn postgres_error(error: postgres::Error) -> Error {
         return Error::Database(format!("postgres: {}: {}", db.code().code(), db.message()));
     }
     Error::Database(format!("postgres: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_renumbered_per_row() {
+        let mut out = String::new();
+        super::renumber("($1, $2, '[]', $10)", 20, &mut out);
+        assert_eq!(out, "($21, $22, '[]', $30)");
+    }
 }

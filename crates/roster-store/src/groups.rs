@@ -438,6 +438,25 @@ pub(crate) fn insert_member(
     member_id: ObjectId,
     kind_text: &str,
 ) -> Result<()> {
+    insert_member_row(tx, change, group, member_id, kind_text)?;
+    audit(
+        tx,
+        change,
+        "Add member to group",
+        Some((group.id, &group.display_name)),
+        None,
+        Some(serde_json::json!({ "member": member_id })),
+    )
+}
+
+/// [`insert_member`] without its audit record, for a caller that records many at once.
+pub(crate) fn insert_member_row(
+    tx: &mut dyn Tx,
+    change: &Change,
+    group: &Group,
+    member_id: ObjectId,
+    kind_text: &str,
+) -> Result<()> {
     if group
         .group_types
         .iter()
@@ -447,7 +466,7 @@ pub(crate) fn insert_member(
             "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.".into(),
         ));
     }
-    tx.execute(
+    tx.insert_later(
         "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES ($1, $2, $3, $4)",
         &params![group.id, member_id, kind_text, change.tenant_id],
     )
@@ -456,15 +475,7 @@ pub(crate) fn insert_member(
             "One or more added object references already exist for the following modified properties: 'members'.".into(),
         ),
         other => other,
-    })?;
-    audit(
-        tx,
-        change,
-        "Add member to group",
-        Some((group.id, &group.display_name)),
-        None,
-        Some(serde_json::json!({ "member": member_id })),
-    )
+    })
 }
 
 fn add_owner(tx: &mut dyn Tx, change: &Change, group: &Group, owner_id: ObjectId) -> Result<()> {

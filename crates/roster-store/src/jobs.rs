@@ -14,7 +14,7 @@ use roster_core::directory::{LicenseAssignment, PasswordHash, User};
 use roster_core::types::{ObjectId, SkuId};
 use serde_json::Value as Json;
 
-use crate::db::{Row, SqlValue, Tx};
+use crate::db::{Deferred, Row, SqlValue, Tx};
 use crate::users::UserKey;
 use crate::{Change, Error, Result, Store, params};
 
@@ -69,7 +69,8 @@ pub enum RowOutcome {
 #[derive(Debug, Clone)]
 pub struct JobRow {
     pub row_number: i64,
-    pub input: Json,
+    /// The row as submitted (JSON), without any password once applied.
+    pub input: String,
     /// `pending`, `succeeded`, `unchanged` or `failed`.
     pub status: String,
     pub object_id: Option<ObjectId>,
@@ -118,6 +119,43 @@ struct BatchCache {
     domains: std::collections::HashSet<String>,
     subscriptions: std::collections::HashMap<SkuId, Option<roster_core::directory::Subscription>>,
     groups: std::collections::HashMap<ObjectId, roster_core::directory::Group>,
+    /// New users added to groups by this batch's rows, audited per group when the batch ends.
+    new_members: Vec<(ObjectId, ObjectId)>,
+}
+
+/// Members listed in one "Add members to group" audit record, at most.
+const MEMBERS_PER_AUDIT_RECORD: usize = 1000;
+
+impl BatchCache {
+    /// Writes one audit record per group (per thousand members) for the new users the batch
+    /// added to it: a bulk import of 100,000 users into two groups records 200 changes to
+    /// groups, each listing its members, rather than 200,000.
+    fn audit_new_members(&mut self, tx: &mut dyn Tx, change: &Change) -> Result<()> {
+        let mut by_group: Vec<(ObjectId, Vec<ObjectId>)> = Vec::new();
+        for (group, member) in std::mem::take(&mut self.new_members) {
+            match by_group.iter_mut().find(|(id, _)| *id == group) {
+                Some((_, members)) => members.push(member),
+                None => by_group.push((group, vec![member])),
+            }
+        }
+        for (group_id, members) in by_group {
+            let name = self
+                .groups
+                .get(&group_id)
+                .map_or_else(String::new, |g| g.display_name.clone());
+            for chunk in members.chunks(MEMBERS_PER_AUDIT_RECORD) {
+                crate::audit(
+                    tx,
+                    change,
+                    "Add members to group",
+                    Some((group_id, &name)),
+                    None,
+                    Some(serde_json::json!({ "members": chunk })),
+                )?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl JobTx<'_> {
@@ -143,13 +181,20 @@ impl JobTx<'_> {
     }
 
     pub fn create_user(&mut self, user: &User, password: Option<&PasswordHash>) -> Result<()> {
+        let prepared = crate::users::prepare_user(self.change.tenant_id, user.clone(), password);
+        self.create_prepared_user(&prepared)
+    }
+
+    /// Creates a user made ready by [`crate::prepare_user`].
+    pub fn create_prepared_user(&mut self, prepared: &crate::PreparedUser) -> Result<()> {
         self.touched = true;
-        let domain = user.user_principal_name.domain().to_string();
+        let upn = &prepared.user.user_principal_name;
+        let domain = upn.domain().to_string();
         if !self.cache.domains.contains(&domain) {
-            crate::users::check_domain(self.tx, self.change.tenant_id, &user.user_principal_name)?;
+            crate::users::check_domain(self.tx, self.change.tenant_id, upn)?;
             self.cache.domains.insert(domain);
         }
-        crate::users::insert_user_row(self.tx, self.change, user, password)
+        crate::users::insert_prepared_user(self.tx, self.change, prepared)
     }
 
     /// Gives a user that holds no license yet these licenses, under `assignLicense`'s rules
@@ -196,7 +241,7 @@ impl JobTx<'_> {
         )?;
         for subscription in &subscriptions {
             crate::licenses::take_seat(self.tx, self.change.tenant_id, subscription)?;
-            self.tx.execute(
+            self.tx.insert_later(
                 "INSERT INTO license_assignments (user_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES ($1, $2, $3, '[]', $4)",
                 &params![user.id, subscription.sku_id, self.change.tenant_id, self.change.at],
             )?;
@@ -219,7 +264,9 @@ impl JobTx<'_> {
             self.cache.groups.insert(group_id, group);
         }
         let group = &self.cache.groups[&group_id];
-        crate::groups::insert_member(self.tx, self.change, group, user.id, "user")
+        crate::groups::insert_member_row(self.tx, self.change, group, user.id, "user")?;
+        self.cache.new_members.push((group_id, user.id));
+        Ok(())
     }
 }
 
@@ -361,9 +408,9 @@ fn apply_row(
     tx: &mut dyn Tx,
     change: &Change,
     cache: &mut BatchCache,
-    apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &Json) -> RowOutcome,
+    apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &str) -> RowOutcome,
     number: i64,
-    input: &Json,
+    input: &str,
     careful: bool,
 ) -> Result<RowOutcome> {
     if !careful {
@@ -380,6 +427,7 @@ fn apply_row(
         return Ok(outcome);
     }
     tx.execute("SAVEPOINT job_row", &[])?;
+    let members_before = cache.new_members.len();
     let outcome = apply(
         &mut JobTx {
             tx: &mut *tx,
@@ -392,19 +440,20 @@ fn apply_row(
     );
     if matches!(outcome, RowOutcome::Failed { .. }) {
         tx.execute("ROLLBACK TO SAVEPOINT job_row", &[])?;
+        cache.new_members.truncate(members_before);
     }
     tx.execute("RELEASE SAVEPOINT job_row", &[])?;
     Ok(outcome)
 }
 
 impl Store {
-    /// Stores a job and its rows (each a JSON object of its own) for a worker to apply.
+    /// Stores a job and its rows (each a JSON object of its own, as text) for a worker to apply.
     pub fn submit_job(
         &self,
         change: &Change,
         kind: &str,
         options: &Json,
-        rows: &[Json],
+        rows: &[&str],
     ) -> Result<Job> {
         let id = ObjectId::new();
         self.pool.write(|tx| {
@@ -431,7 +480,7 @@ impl Store {
                     let number = (chunk_index * 200 + offset + 1) as i64;
                     let base = values.len();
                     tuples.push(format!("(${}, ${}, ${}, 'pending')", base + 1, base + 2, base + 3));
-                    values.extend([SqlValue::from(id), SqlValue::Int(number), SqlValue::Text(row.to_string())]);
+                    values.extend([SqlValue::from(id), SqlValue::Int(number), SqlValue::Text((*row).to_string())]);
                 }
                 tx.execute(
                     &format!("INSERT INTO job_rows (job_id, row_number, input, status) VALUES {}", tuples.join(", ")),
@@ -500,7 +549,7 @@ impl Store {
                 .iter()
                 .map(|row| JobRow {
                     row_number: row.int(0),
-                    input: serde_json::from_str(&row.text(1)).unwrap_or_default(),
+                    input: row.text(1),
                     status: row.text(2),
                     object_id: row.opt_uuid(3).map(Into::into),
                     error_column: row.opt_text(4),
@@ -549,7 +598,7 @@ impl Store {
         owner: &str,
         lease: Duration,
         batch: usize,
-        apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &Json) -> RowOutcome,
+        apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &str) -> RowOutcome,
     ) -> Result<usize> {
         match self.job_batch(change, job_id, owner, lease, batch, apply, false) {
             Err(Error::BatchNeedsSavepoints) => {
@@ -567,7 +616,7 @@ impl Store {
         owner: &str,
         lease: Duration,
         batch: usize,
-        apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &Json) -> RowOutcome,
+        apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &str) -> RowOutcome,
         careful: bool,
     ) -> Result<usize> {
         self.pool.write(|tx| {
@@ -585,10 +634,12 @@ impl Store {
             )?;
             let (mut done, mut failed) = (0i64, 0i64);
             let mut cache = BatchCache::default();
+            // Run fast, the batch's new rows are held back and inserted together at the end.
+            let mut deferred = Deferred::new(&mut *tx, !careful);
             for row in &pending {
                 let number = row.int(0);
-                let input: Json = serde_json::from_str(&row.text(1)).unwrap_or_default();
-                let outcome = apply_row(tx, change, &mut cache, apply, number, &input, careful)?;
+                let input = row.text(1);
+                let outcome = apply_row(&mut deferred, change, &mut cache, apply, number, &input, careful)?;
                 let (status, object_id, column, message, output) = match &outcome {
                     // Of a row's output, only a generated password is kept (for its one showing);
                     // what changed is in the audit log.
@@ -607,12 +658,43 @@ impl Store {
                 }
                 done += 1;
                 // A password given in the file has served its purpose: keep the row without it.
-                let redacted = without_passwords(&input).map(|json| json.to_string());
-                tx.execute(
-                    "UPDATE job_rows SET status = $3, object_id = $4, error_column = $5, error_message = $6, output = $7, \
-                     input = COALESCE($8, input) WHERE job_id = $1 AND row_number = $2",
-                    &params![job_id, number, status, object_id, column, message, output.map(|o| o.to_string()), redacted],
+                let kept_input = input
+                    .contains("\"password\"")
+                    .then(|| serde_json::from_str::<Json>(&input).ok().and_then(|json| without_passwords(&json)))
+                    .flatten()
+                    .map(|json| json.to_string());
+                let output = output.map(|o| o.to_string());
+                if careful {
+                    deferred.execute(
+                        "UPDATE job_rows SET status = $3, object_id = $4, error_column = $5, error_message = $6, output = $7, \
+                         input = COALESCE($8, input) WHERE job_id = $1 AND row_number = $2",
+                        &params![job_id, number, status, object_id, column, message, output, kept_input],
+                    )?;
+                } else {
+                    // The pending row is deleted below and inserted again with its outcome.
+                    let kept_input = kept_input.unwrap_or(input);
+                    deferred.insert_later(
+                        "INSERT INTO job_rows (job_id, row_number, input, status, object_id, error_column, error_message, output) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        &params![job_id, number, kept_input, status, object_id, column, message, output],
+                    )?;
+                }
+            }
+            cache.audit_new_members(&mut deferred, change)?;
+            if let (false, Some(first), Some(last)) = (careful, pending.first(), pending.last()) {
+                let deleted = deferred.execute(
+                    "DELETE FROM job_rows WHERE job_id = $1 AND row_number BETWEEN $2 AND $3 AND status = 'pending'",
+                    &params![job_id, first.int(0), last.int(0)],
                 )?;
+                if deleted != pending.len() as u64 {
+                    return Err(Error::BatchNeedsSavepoints);
+                }
+                // A held row that cannot be inserted (a duplicate key two rows of the batch
+                // shared) fails the batch, which runs again carefully.
+                deferred.flush().map_err(|error| match error {
+                    Error::UniqueViolation(_) | Error::CheckViolation(_) => Error::BatchNeedsSavepoints,
+                    other => other,
+                })?;
             }
             let remaining = tx
                 .query_one("SELECT COUNT(*) FROM job_rows WHERE job_id = $1 AND status = 'pending'", &params![job_id])?
@@ -631,17 +713,24 @@ impl Store {
         })
     }
 
-    /// The next `limit` rows of a job without an outcome (what the next batch will apply), so that
-    /// slow work for them (hashing passwords) can be done before the batch's transaction.
-    pub fn pending_job_rows(&self, job_id: ObjectId, limit: usize) -> Result<Vec<(i64, Json)>> {
+    /// Up to `limit` rows of a job after row `after` without an outcome (what the coming batches
+    /// will apply), so that slow work for them (hashing passwords, preparing rows) can be done
+    /// outside the batches' transactions.
+    pub fn pending_job_rows(
+        &self,
+        job_id: ObjectId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, String)>> {
         self.pool.read(|tx| {
             Ok(tx
                 .query(
-                    "SELECT row_number, input FROM job_rows WHERE job_id = $1 AND status = 'pending' ORDER BY row_number LIMIT $2",
-                    &params![job_id, limit as i64],
+                    "SELECT row_number, input FROM job_rows WHERE job_id = $1 AND status = 'pending' AND row_number > $2 \
+                     ORDER BY row_number LIMIT $3",
+                    &params![job_id, after, limit as i64],
                 )?
                 .iter()
-                .map(|row| (row.int(0), serde_json::from_str(&row.text(1)).unwrap_or_default()))
+                .map(|row| (row.int(0), row.text(1)))
                 .collect())
         })
     }
@@ -652,15 +741,16 @@ impl Store {
         &self,
         change: &Change,
         rows: &[Json],
-        apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &Json) -> RowOutcome,
+        apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &str) -> RowOutcome,
     ) -> Result<Vec<RowOutcome>> {
         let mut outcomes = Vec::with_capacity(rows.len());
         let result = self.pool.write(|tx| {
             let mut cache = BatchCache::default();
             for (index, input) in rows.iter().enumerate() {
                 let number = index as i64 + 1;
+                let text = input.to_string();
                 outcomes.push(apply_row(
-                    tx, change, &mut cache, apply, number, input, true,
+                    tx, change, &mut cache, apply, number, &text, true,
                 )?);
             }
             Err::<(), _>(Error::RolledBack)
@@ -676,7 +766,7 @@ impl Store {
     pub fn clear_job_outputs(&self, change: &Change, id: ObjectId) -> Result<()> {
         self.pool.write(|tx| {
             tx.execute(
-                "UPDATE job_rows SET output = NULL WHERE job_id = $1 AND job_id IN (SELECT id FROM jobs WHERE tenant_id = $2)",
+                "UPDATE job_rows SET output = NULL WHERE job_id = $1 AND output IS NOT NULL AND job_id IN (SELECT id FROM jobs WHERE tenant_id = $2)",
                 &params![id, change.tenant_id],
             )?;
             Ok(())
@@ -706,7 +796,8 @@ mod tests {
     }
 
     /// Creates the row's user; a row whose `upn` is invalid fails on that column.
-    fn create_user(job: &mut JobTx<'_>, _: i64, input: &Json) -> RowOutcome {
+    fn create_user(job: &mut JobTx<'_>, _: i64, input: &str) -> RowOutcome {
+        let input: Json = serde_json::from_str(input).unwrap();
         let text = input["upn"].as_str().unwrap_or_default();
         let Ok(upn) = UserPrincipalName::parse(text) else {
             return RowOutcome::Failed {
@@ -748,14 +839,19 @@ mod tests {
         }
     }
 
-    fn rows(n: usize) -> Vec<Json> {
+    fn rows(n: usize) -> Vec<String> {
         (1..=n)
             .map(|i| match i {
                 5 => serde_json::json!({ "upn": "not a upn" }),
                 3 => serde_json::json!({ "upn": format!("u{i}@t.example"), "passwordProfile": { "password": "S3cret-row-3" } }),
                 _ => serde_json::json!({ "upn": format!("u{i}@t.example") }),
             })
+            .map(|row| row.to_string())
             .collect()
+    }
+
+    fn texts(rows: &[String]) -> Vec<&str> {
+        rows.iter().map(String::as_str).collect()
     }
 
     fn users(store: &Store, tenant_id: ObjectId) -> Vec<String> {
@@ -775,6 +871,48 @@ mod tests {
     }
 
     #[test]
+    fn a_duplicate_within_a_batch_is_found_when_its_held_rows_are_inserted() {
+        let (_directory, store, change) = store();
+        let rows: Vec<String> = ["a", "b", "a", "c"]
+            .iter()
+            .map(|alias| serde_json::json!({ "upn": format!("{alias}@t.example") }).to_string())
+            .collect();
+        let job = store
+            .submit_job(
+                &change,
+                "createUsers",
+                &serde_json::json!({}),
+                &texts(&rows),
+            )
+            .unwrap();
+        store
+            .claim_job("w", Duration::seconds(30))
+            .unwrap()
+            .unwrap();
+        let applied = store
+            .run_job_batch(
+                &change,
+                job.id,
+                "w",
+                Duration::seconds(30),
+                10,
+                &mut create_user,
+            )
+            .unwrap();
+        assert_eq!(applied, 4);
+        let outcomes = store.job_rows(change.tenant_id, job.id, 0, 10).unwrap();
+        let statuses: Vec<&str> = outcomes.iter().map(|r| r.status.as_str()).collect();
+        assert_eq!(
+            statuses,
+            ["succeeded", "succeeded", "unchanged", "succeeded"]
+        );
+        assert_eq!(outcomes[2].object_id, outcomes[0].object_id);
+        assert_eq!(users(&store, change.tenant_id).len(), 3);
+        let log = store.audit_log(change.tenant_id, 100).unwrap();
+        assert_eq!(log.iter().filter(|r| r.operation == "Add user").count(), 3);
+    }
+
+    #[test]
     fn applied_rows_keep_no_password() {
         let row = serde_json::json!({ "upn": "a@t.example", "passwordProfile": { "password": "S3cret!x", "forceChangePasswordNextSignIn": true } });
         let redacted = without_passwords(&row).expect("a password to remove");
@@ -790,7 +928,12 @@ mod tests {
     fn a_job_stopped_half_way_resumes_without_applying_a_row_twice() {
         let (directory, store, change) = store();
         let job = store
-            .submit_job(&change, "createUsers", &serde_json::json!({}), &rows(10))
+            .submit_job(
+                &change,
+                "createUsers",
+                &serde_json::json!({}),
+                &texts(&rows(10)),
+            )
             .unwrap();
         assert_eq!(job.total_rows, 10);
 
@@ -811,7 +954,7 @@ mod tests {
             );
         }
         let crash = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut dying = |job: &mut JobTx<'_>, number: i64, input: &Json| {
+            let mut dying = |job: &mut JobTx<'_>, number: i64, input: &str| {
                 if number == 8 {
                     panic!("killed");
                 }
@@ -877,7 +1020,7 @@ mod tests {
         let outcomes = store.job_rows(change.tenant_id, job.id, 0, 100).unwrap();
         assert_eq!(outcomes.len(), 10);
         assert!(
-            outcomes[2].input["passwordProfile"]
+            serde_json::from_str::<Json>(&outcomes[2].input).unwrap()["passwordProfile"]
                 .get("password")
                 .is_none(),
             "an applied row keeps no password"
@@ -896,7 +1039,12 @@ mod tests {
 
         // Running the same rows again changes nothing and says so.
         let again = store
-            .submit_job(&change, "createUsers", &serde_json::json!({}), &rows(10))
+            .submit_job(
+                &change,
+                "createUsers",
+                &serde_json::json!({}),
+                &texts(&rows(10)),
+            )
             .unwrap();
         store
             .claim_job("worker-b", Duration::seconds(30))

@@ -25,7 +25,10 @@ use db::{Pool, Tx};
 pub use groups::DirectoryObject;
 pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};
 pub use query::{Cursor, ListQuery, Page, SortKey};
-pub use users::{SignInRecord, UserKey, UserUpdate, changes as user_changes, decode_password};
+pub use users::{
+    PreparedUser, SignInRecord, UserKey, UserUpdate, changes as user_changes, decode_password,
+    prepare_user,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -211,7 +214,26 @@ pub(crate) fn audit(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<()> {
-    tx.execute(
+    audit_text(
+        tx,
+        change,
+        operation,
+        target,
+        before.map(|value| value.to_string()),
+        after.map(|value| value.to_string()),
+    )
+}
+
+/// [`audit`] with the before and after states already written as JSON.
+pub(crate) fn audit_text(
+    tx: &mut dyn Tx,
+    change: &Change,
+    operation: &str,
+    target: Option<(ObjectId, &str)>,
+    before: Option<String>,
+    after: Option<String>,
+) -> Result<()> {
+    tx.insert_later(
         "INSERT INTO audit_log (id, tenant_id, at, actor_id, actor_name, operation, target_id, target_name, \
          before_json, after_json, client_ip, request_id, job_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -224,8 +246,8 @@ pub(crate) fn audit(
             operation,
             target.map(|(id, _)| id),
             target.map(|(_, name)| name.to_string()),
-            before.map(|value| value.to_string()),
-            after.map(|value| value.to_string()),
+            before,
+            after,
             change.client_ip.clone(),
             change.request_id.clone(),
             change.job_id,

@@ -177,19 +177,13 @@ fn attribute_params(attributes: &Attributes) -> Vec<SqlValue> {
         .collect()
 }
 
-/// The items of list-valued attributes, kept in `user_values` for `any()` filters.
-fn write_user_values(
-    tx: &mut dyn Tx,
-    tenant_id: ObjectId,
-    user: &User,
-    replace: bool,
-) -> Result<()> {
-    if replace {
-        tx.execute(
-            "DELETE FROM user_values WHERE user_id = $1",
-            &params![user.id],
-        )?;
-    }
+/// Replaces the items of a user's list-valued attributes, kept in `user_values` for `any()`
+/// filters.
+fn replace_user_values(tx: &mut dyn Tx, tenant_id: ObjectId, user: &User) -> Result<()> {
+    tx.execute(
+        "DELETE FROM user_values WHERE user_id = $1",
+        &params![user.id],
+    )?;
     for (def, value) in USER_ATTRIBUTES.iter().zip(user.attributes.values()) {
         if let AttrValue::TextList(items) = value {
             for item in items {
@@ -531,14 +525,30 @@ pub(crate) fn insert_user_row(
     user: &User,
     password: Option<&PasswordHash>,
 ) -> Result<()> {
-    let columns = user_columns();
-    let count = FIXED_COLUMNS.len() + USER_ATTRIBUTES.len();
-    let placeholders: Vec<String> = (1..=count + 3).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "INSERT INTO users ({columns}, tenant_id, upn_key, password_hash) VALUES ({})",
-        placeholders.join(", ")
-    );
-    let mut values = Vec::from(params![
+    insert_prepared_user(
+        tx,
+        change,
+        &prepare_user(change.tenant_id, user.clone(), password),
+    )
+}
+
+/// A new user's row, list values and audit record, made ready outside any transaction: the pure
+/// part of creating a user, which a bulk job does on another core while its previous batch writes.
+#[derive(Debug, Clone)]
+pub struct PreparedUser {
+    pub user: User,
+    tenant_id: ObjectId,
+    row: Vec<SqlValue>,
+    values: Vec<[SqlValue; 4]>,
+    audit_after: String,
+}
+
+pub fn prepare_user(
+    tenant_id: ObjectId,
+    user: User,
+    password: Option<&PasswordHash>,
+) -> PreparedUser {
+    let mut row = Vec::from(params![
         user.id,
         user.user_principal_name.as_ref(),
         user.display_name.clone(),
@@ -552,19 +562,68 @@ pub(crate) fn insert_user_row(
         user.deleted,
         user.sign_in_sessions_valid_from,
     ]);
-    values.extend(attribute_params(&user.attributes));
-    values.push(change.tenant_id.into());
-    values.push(user.user_principal_name.key().into());
-    values.push(password.map(encode_password).into());
-    tx.execute(&sql, &values).map_err(unique_error)?;
-    write_user_values(tx, change.tenant_id, user, false)?;
-    audit(
+    row.extend(attribute_params(&user.attributes));
+    row.push(tenant_id.into());
+    row.push(user.user_principal_name.key().into());
+    row.push(password.map(encode_password).into());
+    let mut values = Vec::new();
+    for (def, value) in USER_ATTRIBUTES.iter().zip(user.attributes.values()) {
+        if let AttrValue::TextList(items) = value {
+            for item in items {
+                values.push(params![
+                    user.id,
+                    tenant_id,
+                    def.column,
+                    crate::query::text_key(item)
+                ]);
+            }
+        }
+    }
+    let audit_after = audit_json(&user).to_string();
+    PreparedUser {
+        user,
+        tenant_id,
+        row,
+        values,
+        audit_after,
+    }
+}
+
+fn insert_user_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let count = FIXED_COLUMNS.len() + USER_ATTRIBUTES.len() + 3;
+        let placeholders: Vec<String> = (1..=count).map(|i| format!("${i}")).collect();
+        format!(
+            "INSERT INTO users ({}, tenant_id, upn_key, password_hash) VALUES ({})",
+            user_columns(),
+            placeholders.join(", ")
+        )
+    })
+}
+
+pub(crate) fn insert_prepared_user(
+    tx: &mut dyn Tx,
+    change: &Change,
+    prepared: &PreparedUser,
+) -> Result<()> {
+    debug_assert_eq!(prepared.tenant_id, change.tenant_id);
+    let user = &prepared.user;
+    tx.insert_later(insert_user_sql(), &prepared.row)
+        .map_err(unique_error)?;
+    for values in &prepared.values {
+        tx.insert_later(
+            "INSERT INTO user_values (user_id, tenant_id, attribute, value_key) VALUES ($1, $2, $3, $4)",
+            values,
+        )?;
+    }
+    crate::audit_text(
         tx,
         change,
         "Add user",
         Some((user.id, user.user_principal_name.as_ref())),
         None,
-        Some(audit_json(user)),
+        Some(prepared.audit_after.clone()),
     )
 }
 
@@ -599,7 +658,7 @@ fn write_user(tx: &mut dyn Tx, change: &Change, user: &User) -> Result<()> {
     ]);
     values.extend(attribute_params(&user.attributes));
     tx.execute(&sql, &values).map_err(unique_error)?;
-    write_user_values(tx, change.tenant_id, user, true)
+    replace_user_values(tx, change.tenant_id, user)
 }
 
 pub(crate) fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {

@@ -81,12 +81,12 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A JSON request body: empty means `null`, malformed JSON is refused with where it broke.
-pub struct Body(pub Json);
+pub struct Body<T = Json>(pub T);
 
-impl<S: Send + Sync> FromRequest<S> for Body {
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
-    async fn from_request(request: axum::extract::Request, state: &S) -> ApiResult<Body> {
+    async fn from_request(request: axum::extract::Request, state: &S) -> ApiResult<Body<T>> {
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| {
@@ -102,9 +102,11 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                     ))
                 }
             })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Body(Json::Null));
-        }
+        let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Bytes::from_static(b"null")
+        } else {
+            bytes
+        };
         serde_json::from_slice(&bytes).map(Body).map_err(|error| {
             ApiError::bad_request(format!("Invalid JSON in the request body: {error}."))
         })

@@ -136,6 +136,20 @@ async fn create_users_job_applies_each_row_on_its_own() {
         .filter(|r| r["activityDisplayName"] == "Add user" && r["jobId"] == id)
         .collect();
     assert_eq!(added.len(), 8);
+    // The batch's memberships are one record for the group, listing the eight new members
+    // (not the ninth, whose row failed and was undone).
+    let memberships: Vec<&Value> = log.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["activityDisplayName"] == "Add members to group" && r["jobId"] == id)
+        .collect();
+    assert_eq!(memberships.len(), 1);
+    assert_eq!(memberships[0]["targetResources"][0]["id"], group);
+    let listed = memberships[0]["modifiedProperties"]["newValue"]["members"]
+        .as_array()
+        .unwrap();
+    assert_eq!(listed.len(), 8);
 
     // The same file again changes nothing.
     let rerun = app

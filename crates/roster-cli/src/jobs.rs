@@ -1,0 +1,157 @@
+//! `roster jobs ...`: bulk jobs at `/roster/v1/jobs`, and what other commands use to wait for a
+//! job and read its outcomes.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::Value;
+
+use crate::client::{Client, encode};
+use crate::output::{self, Output, print, print_one};
+
+const JOB_COLUMNS: &[&str] = &[
+    "id",
+    "kind",
+    "status",
+    "totalRows",
+    "processedRows",
+    "failedRows",
+    "createdDateTime",
+    "finishedDateTime",
+];
+
+pub async fn list(client: &Client, output: Output) -> anyhow::Result<()> {
+    let jobs = client.get("/roster/v1/jobs").await?;
+    let jobs = jobs["value"].as_array().cloned().unwrap_or_default();
+    print(&jobs, &JOB_COLUMNS[..7], output)
+}
+
+fn job_path(id: &str) -> String {
+    format!("/roster/v1/jobs/{}", encode(id.trim()))
+}
+
+pub async fn show(client: &Client, id: &str, output: Output) -> anyhow::Result<()> {
+    let job = client.get(&job_path(id)).await?;
+    print_one(&job, JOB_COLUMNS, output)
+}
+
+/// Follows a job with a progress bar (rows, rate, time left) on a terminal until it completes;
+/// returns its final state.
+pub async fn follow(client: &Client, id: &str) -> anyhow::Result<Value> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
+            .expect("valid progress template"),
+    );
+    loop {
+        let job = client.get(&job_path(id)).await?;
+        bar.set_length(job["totalRows"].as_u64().unwrap_or(0));
+        bar.set_position(job["processedRows"].as_u64().unwrap_or(0));
+        if job["status"] == "completed" {
+            bar.finish_and_clear();
+            return Ok(job);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// `roster jobs watch ID`: follows the job to its end, then prints it and a summary; returns
+/// whether every row succeeded (or was unchanged).
+pub async fn watch(client: &Client, id: &str, output: Output) -> anyhow::Result<bool> {
+    let job = follow(client, id).await?;
+    let failed = job["failedRows"].as_u64().unwrap_or(0);
+    let took = match (
+        job["createdDateTime"].as_str(),
+        job["finishedDateTime"].as_str(),
+    ) {
+        (Some(created), Some(finished)) => {
+            match (
+                chrono::DateTime::parse_from_rfc3339(created),
+                chrono::DateTime::parse_from_rfc3339(finished),
+            ) {
+                (Ok(created), Ok(finished)) => format!(
+                    " in {:.1} s",
+                    (finished - created).num_milliseconds().max(0) as f64 / 1000.0
+                ),
+                _ => String::new(),
+            }
+        }
+        _ => String::new(),
+    };
+    print_one(&job, JOB_COLUMNS, output)?;
+    let id = job["id"].as_str().unwrap_or(id);
+    eprintln!(
+        "job {id} completed{took}: {} rows, {failed} failed{}",
+        job["totalRows"],
+        if failed > 0 {
+            format!("; `roster jobs results {id}` says which and why")
+        } else {
+            String::new()
+        }
+    );
+    Ok(failed == 0)
+}
+
+/// Every row's outcome, reading page after page. Reading a completed job's last page forgets its
+/// generated passwords (the submitter gets them once).
+pub async fn all_results(client: &Client, id: &str) -> anyhow::Result<Vec<Value>> {
+    let mut after = 0;
+    let mut rows = Vec::new();
+    loop {
+        let mut page = client
+            .get(&format!("{}/results?after={after}&top=10000", job_path(id)))
+            .await?;
+        if let Value::Array(items) = page["value"].take() {
+            rows.extend(items);
+        }
+        match page["nextAfter"].as_i64() {
+            Some(next) => after = next,
+            None => return Ok(rows),
+        }
+    }
+}
+
+const RESULT_COLUMNS: &[&str] = &[
+    "row",
+    "userPrincipalName",
+    "status",
+    "objectId",
+    "errorColumn",
+    "errorMessage",
+    "generatedPassword",
+];
+
+/// `roster jobs results ID [--file PATH]`: every row's outcome, to standard output or to an
+/// owner-only file (CSV unless `--output` says otherwise).
+pub async fn results(
+    client: &Client,
+    id: &str,
+    output: Option<Output>,
+    file: Option<&Path>,
+) -> anyhow::Result<()> {
+    // The file is opened first: generated passwords are shown once, and must have somewhere to go.
+    // It is always owner-only, since whether passwords are in it is known only once it is read.
+    let file = file
+        .map(|path| output::create_private(path).map(|file| (path, file)))
+        .transpose()?;
+    let rows = all_results(client, id).await?;
+    let passwords = rows
+        .iter()
+        .filter(|row| row["generatedPassword"].is_string())
+        .count();
+    match file {
+        Some((path, file)) => {
+            output::write(file, &rows, RESULT_COLUMNS, output.unwrap_or(Output::Csv))
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("{} rows written to {}", rows.len(), path.display());
+        }
+        None => print(&rows, RESULT_COLUMNS, output.unwrap_or(Output::Table))?,
+    }
+    if passwords > 0 {
+        eprintln!(
+            "{passwords} generated passwords: the server shows them only once, so keep them now"
+        );
+    }
+    Ok(())
+}
