@@ -52,6 +52,7 @@ fn floor_seconds(directory: &Path, n: usize, floor: Floor) -> anyhow::Result<f64
     connection.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
     for migration in [
         include_str!("../../roster-store/migrations/sqlite-0001.sql"),
+        include_str!("../../roster-store/migrations/sqlite-0002.sql"),
         include_str!("../../roster-store/migrations/sqlite-0003.sql"),
     ] {
         connection.execute_batch(migration)?;
@@ -291,7 +292,43 @@ pub async fn run(
     let floor = floor_seconds(work.path(), n, Floor::Users)?;
     let directory_floor = floor_seconds(work.path(), n, Floor::Directory)?;
     let audited_floor = floor_seconds(work.path(), n, Floor::Audited)?;
-    Ok(vec![
+
+    // Bulk modifications of the imported users through the CLI, against the same updates made
+    // straight in the floor's database (which now holds the same users).
+    let block_n = n / 2;
+    let block_csv = work.path().join("block.csv");
+    write_user_list(&block_csv, 0..block_n)?;
+    let block = modify(
+        &roster,
+        &http,
+        server,
+        token,
+        &["bulk", "block", path_text(&block_csv)?],
+        work.path(),
+        block_n,
+    )
+    .await?;
+    post("/roster/v1/domains", json!({ "id": "fabrikam.example" })).await?;
+    let domain_csv = work.path().join("domain.csv");
+    write_user_list(&domain_csv, 0..n)?;
+    let domain = modify(
+        &roster,
+        &http,
+        server,
+        token,
+        &[
+            "bulk",
+            "change-domain",
+            path_text(&domain_csv)?,
+            "--domain",
+            "fabrikam.example",
+        ],
+        work.path(),
+        n,
+    )
+    .await?;
+    let (block_floors, domain_floors) = modification_floors(work.path(), n)?;
+    let mut table = vec![
         (
             format!("insert {n} users straight into SQLite, one transaction (floor)"),
             format!("{floor:.2} s"),
@@ -322,5 +359,177 @@ pub async fn run(
                 import_seconds / audited_floor
             ),
         ),
-    ])
+    ];
+    table.extend(modification_rows(
+        &format!("block {block_n} users"),
+        block,
+        block_n,
+        block_floors,
+    ));
+    table.extend(modification_rows(
+        &format!("change the domain of {n} users"),
+        domain,
+        n,
+        domain_floors,
+    ));
+    Ok(table)
+}
+
+type Row = (String, String, String);
+
+fn path_text(path: &Path) -> anyhow::Result<&str> {
+    path.to_str().context("a path in UTF-8")
+}
+
+/// A CSV naming users imp{i}@DOMAIN, as `roster bulk` reads them.
+fn write_user_list(path: &Path, users: std::ops::Range<usize>) -> anyhow::Result<()> {
+    let mut text = String::from("User Name\n");
+    for i in users {
+        text.push_str(&format!("imp{i:06}@{DOMAIN}\n"));
+    }
+    std::fs::write(path, text)?;
+    Ok(())
+}
+
+/// Runs a `roster bulk` command; returns its time end to end and its job's own.
+async fn modify(
+    roster: &dyn Fn(&[&str]) -> std::io::Result<std::process::Output>,
+    http: &reqwest::Client,
+    server: &Server,
+    token: &str,
+    args: &[&str],
+    work: &Path,
+    rows: usize,
+) -> anyhow::Result<(f64, f64)> {
+    let results = work.join("bulk-results.csv");
+    let mut args = args.to_vec();
+    args.extend(["--results", path_text(&results)?]);
+    let started = Instant::now();
+    let output = roster(&args)?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        bail!(
+            "roster {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let succeeded = std::fs::read_to_string(&results)?
+        .lines()
+        .filter(|line| line.contains(",succeeded,"))
+        .count();
+    if succeeded != rows {
+        bail!(
+            "roster {}: {succeeded} of {rows} rows succeeded",
+            args.join(" ")
+        );
+    }
+    let jobs = http
+        .get(format!("{}/roster/v1/jobs", server.base))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json::<serde_json::Value>()
+        .await?;
+    let job = &jobs["value"][0];
+    let at = |name: &str| {
+        job[name]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    };
+    let job_seconds = match (at("createdDateTime"), at("finishedDateTime")) {
+        (Some(start), Some(end)) => (end - start).num_milliseconds() as f64 / 1000.0,
+        _ => f64::NAN,
+    };
+    Ok((seconds, job_seconds))
+}
+
+/// The floors of the two modifications, each as (updates alone, updates with their audit
+/// records), on the floor database left by the import's floors: block the first half of the
+/// users, then move every user to another domain.
+fn modification_floors(work: &Path, n: usize) -> anyhow::Result<((f64, f64), (f64, f64))> {
+    let connection = rusqlite::Connection::open(work.join("floor.db"))?;
+    let tenant = "00000000-0000-7000-8000-000000000001";
+    let mut audit_id = 0usize;
+    let mut run = |users: std::ops::Range<usize>,
+                   audited: bool,
+                   sql: &str,
+                   values: &dyn Fn(usize) -> (String, String)|
+     -> anyhow::Result<f64> {
+        let started = Instant::now();
+        let transaction = connection.unchecked_transaction()?;
+        {
+            let mut update = transaction.prepare(sql)?;
+            let mut audit = transaction.prepare(
+                "INSERT INTO audit_log (id, tenant_id, at, actor_id, actor_name, operation, target_id, target_name, \
+                 before_json, after_json, job_id) VALUES (?1, ?2, 0, ?2, 'bench', 'Update user', ?3, ?4, ?5, ?6, ?2)",
+            )?;
+            for i in users {
+                let (key, new) = values(i);
+                update.execute(rusqlite::params![tenant, key, new])?;
+                if audited {
+                    audit_id += 1;
+                    audit.execute(rusqlite::params![
+                        format!("00000000-0000-7000-c000-{audit_id:012}"),
+                        tenant,
+                        format!("00000000-0000-7000-8000-{:012}", i + 2),
+                        new,
+                        format!("{{\"before\":\"{key}\"}}"),
+                        format!("{{\"after\":\"{new}\"}}"),
+                    ])?;
+                }
+            }
+        }
+        transaction.commit()?;
+        Ok(started.elapsed().as_secs_f64())
+    };
+    let block_sql = "UPDATE users SET account_enabled = 0, row_version = row_version + 1 WHERE tenant_id = ?1 AND upn_key = ?2 AND ?3 IS NOT NULL";
+    let upn = |i: usize, domain: &str| format!("imp{i:06}@{domain}");
+    let half = n / 2;
+    // Half of the block on one half of the users, half on the other: each floor on its own rows.
+    let block = (
+        run(0..half / 2, false, block_sql, &|i| {
+            (upn(i, DOMAIN), upn(i, DOMAIN))
+        })? * 2.0,
+        run(half / 2..half, true, block_sql, &|i| {
+            (upn(i, DOMAIN), upn(i, DOMAIN))
+        })? * 2.0,
+    );
+    let domain_sql = "UPDATE users SET user_principal_name = ?3, upn_key = ?3, row_version = row_version + 1 WHERE tenant_id = ?1 AND upn_key = ?2";
+    let domain = (
+        run(0..n, false, domain_sql, &|i| {
+            (upn(i, DOMAIN), upn(i, "fabrikam.example"))
+        })?,
+        run(0..n, true, domain_sql, &|i| {
+            (upn(i, "fabrikam.example"), upn(i, DOMAIN))
+        })?,
+    );
+    Ok((block, domain))
+}
+
+fn modification_rows(
+    name: &str,
+    (seconds, job): (f64, f64),
+    rows: usize,
+    (bare, audited): (f64, f64),
+) -> [Row; 2] {
+    [
+        (
+            format!("{name} straight into SQLite (floor); with their audit records"),
+            format!("{bare:.2} s; {audited:.2} s"),
+            String::new(),
+        ),
+        (
+            format!("roster bulk: {name}"),
+            format!(
+                "{seconds:.2} s end to end ({:.0} users/s), of which the job {job:.2} s",
+                rows as f64 / seconds
+            ),
+            format!(
+                "{:.1} × the floor ({:.1} × the audited floor)",
+                seconds / bare,
+                seconds / audited
+            ),
+        ),
+    ]
 }

@@ -7,8 +7,9 @@ use anyhow::Context;
 use roster_core::bulk_csv::{self, UserRow};
 use serde_json::{Map, Value, json};
 
+use crate::bulk;
 use crate::client::{Client, encode};
-use crate::output::{self, cell};
+use crate::output::{Output, cell};
 use crate::resolve;
 
 /// A Graph user-create body from a CSV row.
@@ -69,73 +70,42 @@ pub struct ImportOptions {
     pub licenses: Vec<String>,
     pub groups: Vec<String>,
     pub results: Option<PathBuf>,
-}
-
-/// `roster import users FILE --dry-run`: checks the file as the import would, row by row, and
-/// sends nothing. (Checks that need the directory, such as a UPN already taken or seats running
-/// out, happen when the rows are applied.)
-pub fn check_users_file(file: &Path) -> anyhow::Result<bool> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let parsed =
-        bulk_csv::parse(&bytes).map_err(|error| anyhow::anyhow!("{}: {error}", file.display()))?;
-    let mut refused = 0;
-    for row in &parsed.rows {
-        match row {
-            Ok(row) => println!("row {}: create {}", row.row, row.user_principal_name),
-            Err(error) => {
-                refused += 1;
-                println!("row {}: refused: {error}", error.row);
-            }
-        }
-    }
-    eprintln!(
-        "{}: {} template, {} rows, {refused} refused; dry run: nothing was sent to the server",
-        file.display(),
-        parsed.template.description(),
-        parsed.rows.len()
-    );
-    Ok(refused == 0)
-}
-
-/// One line of the results file.
-struct Outcome {
-    row: usize,
-    user_principal_name: String,
-    status: String,
-    object_id: String,
-    column: String,
-    message: String,
-    password: String,
+    /// Ask the server what each row would do, and change nothing.
+    pub dry_run: bool,
+    /// How to print a dry run.
+    pub output: Output,
 }
 
 /// `roster import users FILE`: checks the file, submits the valid rows as one job, follows its
 /// progress, and writes every row's outcome (and any generated password) to the results file.
-pub async fn import_users(
-    client: &Client,
-    file: &Path,
-    options: ImportOptions,
-) -> anyhow::Result<bool> {
+/// With `dry_run`, the server checks the valid rows against the directory (a user principal
+/// name already taken, an unknown domain, seats running out) and nothing is written.
+pub async fn import_users(file: &Path, options: ImportOptions) -> anyhow::Result<bool> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let parsed =
         bulk_csv::parse(&bytes).map_err(|error| anyhow::anyhow!("{}: {error}", file.display()))?;
-    let mut outcomes = Vec::new();
+    let mut refused = Vec::new();
     let mut rows = Vec::new();
-    let mut row_numbers = Vec::new();
     for row in &parsed.rows {
         match row {
             Ok(row) => {
-                rows.push(create_body(row));
-                row_numbers.push(row.row);
+                let mut body = create_body(row);
+                if options.dry_run {
+                    // The server would not use it; it need not travel.
+                    if let Some(profile) = body
+                        .get_mut("passwordProfile")
+                        .and_then(Value::as_object_mut)
+                    {
+                        profile.remove("password");
+                    }
+                }
+                rows.push(bulk::Row {
+                    number: row.row,
+                    user: row.user_principal_name.to_string(),
+                    body,
+                });
             }
-            Err(error) => outcomes.push(Outcome {
-                row: error.row,
-                user_principal_name: error.user_principal_name.clone().unwrap_or_default(),
-                status: "failed".into(),
-                object_id: String::new(),
-                column: error.column.clone().unwrap_or_default(),
-                message: error.message.clone(),
-                password: String::new(),
-            }),
+            Err(error) => refused.push(bulk::Outcome::refused(error)),
         }
     }
     eprintln!(
@@ -144,8 +114,9 @@ pub async fn import_users(
         parsed.template.description(),
         parsed.rows.len(),
         rows.len(),
-        outcomes.len()
+        refused.len()
     );
+    let client = &Client::connect().await?;
     let mut licenses = Vec::new();
     if !options.licenses.is_empty() {
         let skus = resolve::Skus::read(client).await?;
@@ -162,100 +133,29 @@ pub async fn import_users(
     if let Some(location) = &options.usage_location {
         job_options["usageLocation"] = location.clone().into();
     }
-    // Opened before the job runs: generated passwords are shown once, and must have somewhere to go.
+    let column_names = parsed
+        .columns
+        .iter()
+        .filter_map(|column| Some((column.field?.graph_name().to_string(), column.name.clone())))
+        .collect();
+    let submission = bulk::Submission {
+        kind: "createUsers",
+        options: job_options,
+        rows,
+        refused,
+        column_names,
+    };
+    if options.dry_run {
+        return bulk::preview(client, &submission, options.output).await;
+    }
     let results = options
         .results
         .unwrap_or_else(|| file.with_extension("results.csv"));
-    let results_file = output::create_private(&results)?;
-    if !rows.is_empty() {
-        let submitted = client
-            .post(
-                "/roster/v1/jobs/createUsers",
-                &json!({ "rows": rows, "options": job_options }),
-            )
-            .await;
-        let job = match submitted {
-            Ok(job) => job,
-            Err(error) => {
-                drop(results_file);
-                let _ = std::fs::remove_file(&results);
-                return Err(error);
-            }
-        };
-        let id = job["id"]
-            .as_str()
-            .context("the server returned no job id")?
-            .to_string();
-        // The job runs on the server whatever happens here: say how to pick it up again.
-        let resume = || {
-            format!(
-                "job {id} goes on at the server: `roster jobs watch {id}`, then `roster jobs results {id} --file {}`",
-                results.display()
-            )
-        };
-        let finished = crate::jobs::follow(client, &id)
-            .await
-            .with_context(resume)?;
-        let job_results = crate::jobs::all_results(client, &id)
-            .await
-            .with_context(resume)?;
-        for item in job_results {
-            let index = item["row"].as_u64().unwrap_or(0) as usize;
-            outcomes.push(Outcome {
-                row: row_numbers
-                    .get(index.saturating_sub(1))
-                    .copied()
-                    .unwrap_or(0),
-                user_principal_name: cell(&item["userPrincipalName"]),
-                status: cell(&item["status"]),
-                object_id: cell(&item["objectId"]),
-                column: cell(&item["errorColumn"]),
-                message: cell(&item["errorMessage"]),
-                password: cell(&item["generatedPassword"]),
-            });
-        }
-        eprintln!(
-            "job {id}: {} rows, {} failed",
-            finished["processedRows"], finished["failedRows"]
-        );
-    }
-    outcomes.sort_by_key(|o| o.row);
-    write_results(results_file, &outcomes)
-        .with_context(|| format!("writing {}", results.display()))?;
-    let failed = outcomes.iter().filter(|o| o.status == "failed").count();
-    eprintln!(
-        "results: {} ({} succeeded or unchanged, {failed} failed)",
-        results.display(),
-        outcomes.len() - failed
-    );
-    Ok(failed == 0)
-}
-
-/// Writes the results to an owner-only file ([`output::create_private`]): generated passwords are in it.
-fn write_results(file: std::fs::File, outcomes: &[Outcome]) -> anyhow::Result<()> {
-    let mut writer = csv::Writer::from_writer(file);
-    writer.write_record([
-        "row",
-        "userPrincipalName",
-        "status",
-        "objectId",
-        "column",
-        "error",
-        "generatedPassword",
-    ])?;
-    for o in outcomes {
-        writer.write_record([
-            o.row.to_string(),
-            o.user_principal_name.clone(),
-            o.status.clone(),
-            o.object_id.clone(),
-            o.column.clone(),
-            o.message.clone(),
-            o.password.clone(),
-        ])?;
-    }
-    writer.flush()?;
-    Ok(())
+    let layout = bulk::Layout {
+        user_header: "userPrincipalName",
+        passwords: true,
+    };
+    bulk::apply(client, submission, &results, layout).await
 }
 
 /// A user as roster's export format holds it, from its Graph JSON.

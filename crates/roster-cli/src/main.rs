@@ -1,6 +1,7 @@
 //! The `roster` binary: `roster serve` runs the server; the other commands administer one over
 //! its API (never its database), signed in with `roster login` or `ROSTER_*` variables.
 
+mod bulk;
 mod client;
 mod domains;
 mod groups;
@@ -69,6 +70,12 @@ enum Command {
     Domains {
         #[command(subcommand)]
         command: DomainsCommand,
+    },
+    /// Change many existing users from a CSV file: one bulk job, with progress and a results file.
+    #[command(after_long_help = bulk::HELP)]
+    Bulk {
+        #[command(subcommand)]
+        command: bulk::BulkCommand,
     },
     /// Import from CSV files.
     Import {
@@ -346,11 +353,16 @@ enum ImportCommand {
         #[arg(long)]
         group: Vec<String>,
         /// Where to write each row's outcome and generated password (default: FILE.results.csv).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "dry_run")]
         results: Option<PathBuf>,
-        /// Check the file and report each row's problems without sending anything.
+        /// Check the file, then ask the server what each row would do (a user that already
+        /// exists is unchanged; an unknown domain or a license without free seats fails),
+        /// creating nothing. Needs the server.
         #[arg(long)]
         dry_run: bool,
+        /// How to print a dry run.
+        #[arg(long, short, value_enum, default_value = "table")]
+        output: Output,
     },
 }
 
@@ -505,6 +517,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Domains {
             command: DomainsCommand::List { output },
         } => domains::list(&Client::connect().await?, output.output).await?,
+        Command::Bulk { command } => return Ok(rows_exit_code(bulk::run(command).await?)),
         Command::Import { command } => return run_import(command).await,
         Command::Export {
             command: ExportCommand::Users { file, filter },
@@ -645,25 +658,27 @@ async fn run_import(command: ImportCommand) -> anyhow::Result<ExitCode> {
         group,
         results,
         dry_run,
+        output,
     } = command;
-    let ok = if dry_run {
-        import_export::check_users_file(&file)?
-    } else {
-        let client = Client::connect().await?;
-        let options = import_export::ImportOptions {
-            usage_location,
-            licenses: license,
-            groups: group,
-            results,
-        };
-        import_export::import_users(&client, &file, options).await?
+    let options = import_export::ImportOptions {
+        usage_location,
+        licenses: license,
+        groups: group,
+        results,
+        dry_run,
+        output,
     };
-    // Some rows failed: scripts can tell from the exit code; the results file says which.
-    Ok(if ok {
+    let ok = import_export::import_users(&file, options).await?;
+    Ok(rows_exit_code(ok))
+}
+
+/// Some rows failed: scripts can tell from the exit code; the results file says which.
+fn rows_exit_code(all_rows_ok: bool) -> ExitCode {
+    if all_rows_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_ROWS_FAILED)
-    })
+    }
 }
 
 async fn login(args: LoginArgs) -> anyhow::Result<()> {

@@ -270,7 +270,7 @@ pub async fn purge(client: &Client, user: &str, yes: bool) -> anyhow::Result<()>
 }
 
 /// Asks on the terminal; without one (a script), refuses and names the flag that skips asking.
-fn confirm(question: &str) -> anyhow::Result<()> {
+pub fn confirm(question: &str) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
         anyhow::bail!("{question}: give --yes to confirm when not running in a terminal");
     }

@@ -94,11 +94,19 @@ async fn login_import_list_and_reimport() {
     )
     .await;
     assert_eq!(dry.status.code(), Some(3), "{}", text(&dry));
+    let printed = String::from_utf8_lossy(&dry.stdout);
+    let line = |n: &str| {
+        printed
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(n))
+            .unwrap_or_else(|| panic!("row {n} in {}", text(&dry)))
+    };
     assert!(
-        text(&dry).contains("row 5: refused") && text(&dry).contains("Department"),
+        line("5").contains("failed") && line("5").contains("Department"),
         "{}",
         text(&dry)
     );
+    assert!(line("2").contains("succeeded") && line("2").contains("create"));
     assert_eq!(
         app.get(&format!("/v1.0/users/ann@{DOMAIN}")).await.status,
         reqwest::StatusCode::NOT_FOUND,

@@ -45,6 +45,9 @@
 //!   layer that receives an upload bounds its size.
 //! - Memory: beyond the input and the rows read, one record at a time. A value over its limit is reported by its
 //!   length and never copied, and no error message quotes more than a few dozen characters.
+//!
+//! Files of changes to existing users ([`crate::bulk_edit`]) are read with the same decoding,
+//! records, line numbers and checks of phones and addresses.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -555,7 +558,7 @@ pub struct FileError {
 }
 
 impl FileError {
-    fn new(row: Option<usize>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(row: Option<usize>, message: impl Into<String>) -> Self {
         FileError {
             row,
             column: None,
@@ -643,7 +646,8 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
     })
 }
 
-fn decode(bytes: &[u8]) -> Result<&str, FileError> {
+/// The file's text: UTF-8, with or without a byte-order mark; anything else is refused.
+pub(crate) fn decode(bytes: &[u8]) -> Result<&str, FileError> {
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         return Err(FileError::new(
             None,
@@ -912,7 +916,7 @@ fn header_columns(header: &Header) -> Result<Vec<Column>, FileError> {
 }
 
 /// Up to six names, quoted and shortened, then `…` if there were more.
-fn quoted<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> String {
+pub(crate) fn quoted<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> String {
     let mut text = names
         .take(6)
         .map(|name| format!("'{}'", excerpt(name)))
@@ -925,7 +929,7 @@ fn quoted<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> String {
 }
 
 /// Excel's name for a column: A, B, …, Z, AA, AB, …
-fn column_letter(index: usize) -> String {
+pub(crate) fn column_letter(index: usize) -> String {
     let mut letters = Vec::new();
     let mut n = index + 1;
     while n > 0 {
@@ -938,7 +942,7 @@ fn column_letter(index: usize) -> String {
 }
 
 /// At most 60 characters of `text`, to quote in a message.
-fn excerpt(text: &str) -> Cow<'_, str> {
+pub(crate) fn excerpt(text: &str) -> Cow<'_, str> {
     const MAX: usize = 60;
     match text.char_indices().nth(MAX) {
         None => Cow::Borrowed(text),
@@ -955,14 +959,14 @@ fn bracketed_property(cell: &str) -> Option<&str> {
 
 /// The lines a record spans.
 #[derive(Debug, Clone, Copy)]
-struct Lines {
-    first: usize,
-    last: usize,
+pub(crate) struct Lines {
+    pub(crate) first: usize,
+    pub(crate) last: usize,
 }
 
 impl Lines {
     /// `" (the record runs from line 5 to line 9: is a quote left open?)"`, or nothing.
-    fn open_quote_hint(self) -> String {
+    pub(crate) fn open_quote_hint(self) -> String {
         if self.last > self.first {
             format!(
                 " (the record runs from line {} to line {}: is a quote left open?)",
@@ -975,17 +979,17 @@ impl Lines {
 }
 
 /// The file's non-blank records, one at a time into one buffer.
-struct Records<'a> {
+pub(crate) struct Records<'a> {
     text: &'a str,
     reader: csv::Reader<&'a [u8]>,
-    record: csv::StringRecord,
+    pub(crate) record: csv::StringRecord,
     /// Line breaks before `counted_to`, counted once as the reader moves on.
     n_breaks: usize,
     counted_to: usize,
 }
 
 impl<'a> Records<'a> {
-    fn new(text: &'a str, delimiter: Delimiter) -> Self {
+    pub(crate) fn new(text: &'a str, delimiter: Delimiter) -> Self {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -1000,7 +1004,7 @@ impl<'a> Records<'a> {
         }
     }
 
-    fn skip(&mut self, n: usize) -> Result<(), FileError> {
+    pub(crate) fn skip(&mut self, n: usize) -> Result<(), FileError> {
         for _ in 0..n {
             self.next_record()?;
         }
@@ -1008,7 +1012,7 @@ impl<'a> Records<'a> {
     }
 
     /// Reads the next record that has a non-blank field into `self.record`.
-    fn next_record(&mut self) -> Result<Option<Lines>, FileError> {
+    pub(crate) fn next_record(&mut self) -> Result<Option<Lines>, FileError> {
         loop {
             let read = self.reader.read_record(&mut self.record).map_err(|error| {
                 let row = error
@@ -1318,7 +1322,7 @@ fn parse_account_enabled(template: Template, text: &str) -> Result<bool, String>
 
 /// Graph does not check phone numbers, but a letter or a stray symbol in one is a mistake in
 /// the file, better caught before the user exists.
-fn check_phone(text: &str) -> Result<(), String> {
+pub(crate) fn check_phone(text: &str) -> Result<(), String> {
     let without_extension = text.to_ascii_lowercase().replace("ext", "");
     if let Some(bad) = without_extension
         .chars()
@@ -1335,7 +1339,7 @@ fn check_phone(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_email(text: &str) -> Result<(), String> {
+pub(crate) fn check_email(text: &str) -> Result<(), String> {
     let invalid = |reason: &str| Err(format!("'{text}' is not an email address: {reason}"));
     let Some((local, domain)) = text.rsplit_once('@') else {
         return invalid("it has no '@'");
@@ -1377,7 +1381,7 @@ pub fn write_roster_csv(rows: &[UserRow]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -1979,7 +1983,8 @@ mod tests {
         })
     }
 
-    fn user_row() -> impl Strategy<Value = UserRow> {
+    /// Any user that roster's export can hold.
+    pub(crate) fn user_row() -> impl Strategy<Value = UserRow> {
         let names = (
             "[a-z0-9]{1,10}(\\.[a-z0-9_-]{1,5})?@[a-z]{1,8}\\.example",
             text_value(30),

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod attributes;
 pub mod bulk_csv;
+pub mod bulk_edit;
 pub mod catalog;
 pub mod directory;
 pub mod licensing;

@@ -79,6 +79,9 @@ pub struct JobRow {
     pub output: Option<Json>,
 }
 
+/// The rows of job `$1` that have an outcome end here (outcomes are a prefix of the rows).
+const APPLIED: &str = "(SELECT COALESCE(MAX(row_number), 0) FROM job_outcomes WHERE job_id = $1)";
+
 const JOB_COLUMNS: &str = "id, kind, status, options, total_rows, done_rows, failed_rows, created_by_name, created_at, \
      finished_at, tenant_id, created_by_id";
 
@@ -295,8 +298,7 @@ impl JobTx<'_> {
     /// Applies `update`; `None` when it would change nothing (and nothing was written).
     pub fn update_user(&mut self, user: &User, update: &crate::UserUpdate) -> Result<Option<User>> {
         self.touched = true;
-        let (after, changed) =
-            crate::users::update_user(self.tx, self.change, &UserKey::Id(user.id), update)?;
+        let (after, changed) = crate::users::update_user_from(self.tx, self.change, user, update)?;
         Ok(changed.then_some(after))
     }
 
@@ -479,11 +481,11 @@ impl Store {
                 for (offset, row) in chunk.iter().enumerate() {
                     let number = (chunk_index * 200 + offset + 1) as i64;
                     let base = values.len();
-                    tuples.push(format!("(${}, ${}, ${}, 'pending')", base + 1, base + 2, base + 3));
+                    tuples.push(format!("(${}, ${}, ${})", base + 1, base + 2, base + 3));
                     values.extend([SqlValue::from(id), SqlValue::Int(number), SqlValue::Text((*row).to_string())]);
                 }
                 tx.execute(
-                    &format!("INSERT INTO job_rows (job_id, row_number, input, status) VALUES {}", tuples.join(", ")),
+                    &format!("INSERT INTO job_rows (job_id, row_number, input) VALUES {}", tuples.join(", ")),
                     &values,
                 )?;
             }
@@ -542,8 +544,11 @@ impl Store {
             }
             Ok(tx
                 .query(
-                    "SELECT row_number, input, status, object_id, error_column, error_message, output FROM job_rows \
-                     WHERE job_id = $1 AND row_number > $2 ORDER BY row_number LIMIT $3",
+                    "SELECT r.row_number, r.input, COALESCE(o.status, 'pending'), o.object_id, o.error_column, o.error_message, p.output \
+                     FROM job_rows r \
+                     LEFT JOIN job_outcomes o ON o.job_id = r.job_id AND o.row_number = r.row_number \
+                     LEFT JOIN job_outputs p ON p.job_id = r.job_id AND p.row_number = r.row_number \
+                     WHERE r.job_id = $1 AND r.row_number > $2 ORDER BY r.row_number LIMIT $3",
                     &params![id, after, limit as i64],
                 )?
                 .iter()
@@ -629,7 +634,7 @@ impl Store {
                 return Ok(0);
             }
             let pending = tx.query(
-                "SELECT row_number, input FROM job_rows WHERE job_id = $1 AND status = 'pending' ORDER BY row_number LIMIT $2",
+                &format!("SELECT row_number, input FROM job_rows WHERE job_id = $1 AND row_number > {APPLIED} ORDER BY row_number LIMIT $2"),
                 &params![job_id, batch as i64],
             )?;
             let (mut done, mut failed) = (0i64, 0i64);
@@ -664,45 +669,40 @@ impl Store {
                     .flatten()
                     .map(|json| json.to_string());
                 let output = output.map(|o| o.to_string());
-                if careful {
-                    deferred.execute(
-                        "UPDATE job_rows SET status = $3, object_id = $4, error_column = $5, error_message = $6, output = $7, \
-                         input = COALESCE($8, input) WHERE job_id = $1 AND row_number = $2",
-                        &params![job_id, number, status, object_id, column, message, output, kept_input],
-                    )?;
-                } else {
-                    // The pending row is deleted below and inserted again with its outcome.
-                    let kept_input = kept_input.unwrap_or(input);
+                // In a fast batch these wait with the batch's other new rows.
+                deferred.insert_later(
+                    "INSERT INTO job_outcomes (job_id, row_number, status, object_id, error_column, error_message) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    &params![job_id, number, status, object_id, column, message],
+                )?;
+                if let Some(output) = output {
                     deferred.insert_later(
-                        "INSERT INTO job_rows (job_id, row_number, input, status, object_id, error_column, error_message, output) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                        &params![job_id, number, kept_input, status, object_id, column, message, output],
+                        "INSERT INTO job_outputs (job_id, row_number, output) VALUES ($1, $2, $3)",
+                        &params![job_id, number, output],
+                    )?;
+                }
+                if let Some(kept_input) = kept_input {
+                    deferred.execute(
+                        "UPDATE job_rows SET input = $3 WHERE job_id = $1 AND row_number = $2",
+                        &params![job_id, number, kept_input],
                     )?;
                 }
             }
             cache.audit_new_members(&mut deferred, change)?;
-            if let (false, Some(first), Some(last)) = (careful, pending.first(), pending.last()) {
-                let deleted = deferred.execute(
-                    "DELETE FROM job_rows WHERE job_id = $1 AND row_number BETWEEN $2 AND $3 AND status = 'pending'",
-                    &params![job_id, first.int(0), last.int(0)],
-                )?;
-                if deleted != pending.len() as u64 {
-                    return Err(Error::BatchNeedsSavepoints);
-                }
-                // A held row that cannot be inserted (a duplicate key two rows of the batch
-                // shared) fails the batch, which runs again carefully.
-                deferred.flush().map_err(|error| match error {
-                    Error::UniqueViolation(_) | Error::CheckViolation(_) => Error::BatchNeedsSavepoints,
-                    other => other,
-                })?;
-            }
+            // A held row that cannot be inserted (a duplicate key two rows of the batch shared)
+            // fails the batch, which runs again carefully.
+            deferred.flush().map_err(|error| match error {
+                Error::UniqueViolation(_) | Error::CheckViolation(_) if !careful => Error::BatchNeedsSavepoints,
+                other => other,
+            })?;
+            drop(deferred);
             let remaining = tx
-                .query_one("SELECT COUNT(*) FROM job_rows WHERE job_id = $1 AND status = 'pending'", &params![job_id])?
+                .query_one(
+                    "UPDATE jobs SET done_rows = done_rows + $2, failed_rows = failed_rows + $3 WHERE id = $1 \
+                     RETURNING total_rows - done_rows",
+                    &params![job_id, done, failed],
+                )?
                 .map_or(0, |row| row.int(0));
-            tx.execute(
-                "UPDATE jobs SET done_rows = done_rows + $2, failed_rows = failed_rows + $3 WHERE id = $1",
-                &params![job_id, done, failed],
-            )?;
             if remaining == 0 {
                 tx.execute(
                     "UPDATE jobs SET status = 'completed', finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
@@ -725,8 +725,10 @@ impl Store {
         self.pool.read(|tx| {
             Ok(tx
                 .query(
-                    "SELECT row_number, input FROM job_rows WHERE job_id = $1 AND status = 'pending' AND row_number > $2 \
-                     ORDER BY row_number LIMIT $3",
+                    &format!(
+                        "SELECT row_number, input FROM job_rows WHERE job_id = $1 AND row_number > $2 AND row_number > {APPLIED} \
+                         ORDER BY row_number LIMIT $3"
+                    ),
                     &params![job_id, after, limit as i64],
                 )?
                 .iter()
@@ -766,7 +768,7 @@ impl Store {
     pub fn clear_job_outputs(&self, change: &Change, id: ObjectId) -> Result<()> {
         self.pool.write(|tx| {
             tx.execute(
-                "UPDATE job_rows SET output = NULL WHERE job_id = $1 AND output IS NOT NULL AND job_id IN (SELECT id FROM jobs WHERE tenant_id = $2)",
+                "DELETE FROM job_outputs WHERE job_id = $1 AND job_id IN (SELECT id FROM jobs WHERE tenant_id = $2)",
                 &params![id, change.tenant_id],
             )?;
             Ok(())

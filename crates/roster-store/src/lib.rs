@@ -283,6 +283,61 @@ mod tests {
     }
 
     #[test]
+    fn migrating_keeps_the_outcomes_of_jobs_stored_before_outcomes_had_a_table() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("roster.db");
+        let (tenant, job) = (ObjectId::new(), ObjectId::new());
+        {
+            let connection = rusqlite::Connection::open(&path).unwrap();
+            connection
+                .execute_batch("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)")
+                .unwrap();
+            for (version, script) in MIGRATIONS_SQLITE[..2].iter().enumerate() {
+                for statement in split_statements(script) {
+                    connection.execute_batch(&statement).unwrap();
+                }
+                connection
+                    .execute(
+                        "INSERT INTO schema_migrations VALUES (?1)",
+                        [version as i64 + 1],
+                    )
+                    .unwrap();
+            }
+            connection
+                .execute(
+                    "INSERT INTO tenants (id, display_name, created_at) VALUES (?1, 'T', 0)",
+                    [tenant.to_string()],
+                )
+                .unwrap();
+            connection
+                .execute(
+                    "INSERT INTO jobs (id, tenant_id, kind, status, options, total_rows, done_rows, failed_rows, \
+                     created_by_name, created_at) VALUES (?1, ?2, 'createUsers', 'running', '{}', 2, 1, 0, 'x', 0)",
+                    [job.to_string(), tenant.to_string()],
+                )
+                .unwrap();
+            connection
+                .execute(
+                    "INSERT INTO job_rows (job_id, row_number, input, status, output) VALUES \
+                     (?1, 1, '{\"user\":\"a\"}', 'succeeded', '{\"password\":\"p\"}'), (?1, 2, '{\"user\":\"b\"}', 'pending', NULL)",
+                    [job.to_string()],
+                )
+                .unwrap();
+        }
+        let store = Store::open_sqlite(&path).unwrap();
+        let rows = store.job_rows(tenant, job, 0, 10).unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
+            ["succeeded", "pending"]
+        );
+        assert_eq!(rows[0].output, Some(serde_json::json!({ "password": "p" })));
+        assert_eq!(
+            store.pending_job_rows(job, 0, 10).unwrap(),
+            [(2, "{\"user\":\"b\"}".to_string())]
+        );
+    }
+
+    #[test]
     fn the_recycle_bin_keeps_users_for_thirty_days() {
         let directory = tempfile::tempdir().unwrap();
         let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();

@@ -627,38 +627,80 @@ pub(crate) fn insert_prepared_user(
     )
 }
 
-/// Writes every column of an existing user from `user`.
-fn write_user(tx: &mut dyn Tx, change: &Change, user: &User) -> Result<()> {
-    let mut assignments = vec![
-        "user_principal_name = $2".to_string(),
-        "upn_key = $3".into(),
-        "display_name = $4".into(),
-        "mail_nickname = $5".into(),
-        "account_enabled = $6".into(),
-        "user_type = $7".into(),
-        "usage_location = $8".into(),
-        "force_change_password = $9".into(),
-        "row_version = row_version + 1".into(),
-    ];
-    let first_attribute = 10;
-    for (offset, def) in USER_ATTRIBUTES.iter().enumerate() {
-        assignments.push(format!("{} = ${}", def.column, first_attribute + offset));
+/// Writes the columns of an existing user that differ between `before` and `user` (an index is
+/// touched only when its column changes), and a new password if there is one.
+fn write_user(
+    tx: &mut dyn Tx,
+    change: &Change,
+    before: &User,
+    user: &User,
+    password: Option<&PasswordHash>,
+) -> Result<()> {
+    let mut changed: Vec<(&str, SqlValue)> = Vec::new();
+    if before.user_principal_name.as_ref() != user.user_principal_name.as_ref() {
+        changed.push((
+            "user_principal_name",
+            user.user_principal_name.as_ref().into(),
+        ));
+        changed.push(("upn_key", user.user_principal_name.key().into()));
+    }
+    if before.display_name != user.display_name {
+        changed.push(("display_name", user.display_name.clone().into()));
+    }
+    if before.mail_nickname.as_ref() != user.mail_nickname.as_ref() {
+        changed.push(("mail_nickname", user.mail_nickname.as_ref().into()));
+    }
+    if before.account_enabled != user.account_enabled {
+        changed.push(("account_enabled", user.account_enabled.into()));
+    }
+    if before.user_type != user.user_type {
+        changed.push(("user_type", user.user_type.as_str().into()));
+    }
+    if before.usage_location != user.usage_location {
+        changed.push((
+            "usage_location",
+            user.usage_location.map(|l| l.to_string()).into(),
+        ));
+    }
+    if before.force_change_password_next_sign_in != user.force_change_password_next_sign_in {
+        changed.push((
+            "force_change_password",
+            user.force_change_password_next_sign_in.into(),
+        ));
+    }
+    let mut lists_changed = false;
+    let new_values = attribute_params(&user.attributes);
+    for ((def, (was, is)), value) in USER_ATTRIBUTES
+        .iter()
+        .zip(
+            before
+                .attributes
+                .values()
+                .iter()
+                .zip(user.attributes.values()),
+        )
+        .zip(new_values)
+    {
+        if was != is {
+            lists_changed |= def.kind == roster_core::attributes::AttrKind::TextList;
+            changed.push((def.column, value));
+        }
+    }
+    if let Some(hash) = password {
+        changed.push(("password_hash", encode_password(hash).into()));
+    }
+    let mut assignments = vec!["row_version = row_version + 1".to_string()];
+    let mut values = vec![SqlValue::from(user.id)];
+    for (column, value) in changed {
+        values.push(value);
+        assignments.push(format!("{column} = ${}", values.len()));
     }
     let sql = format!("UPDATE users SET {} WHERE id = $1", assignments.join(", "));
-    let mut values = Vec::from(params![
-        user.id,
-        user.user_principal_name.as_ref(),
-        user.user_principal_name.key(),
-        user.display_name.clone(),
-        user.mail_nickname.as_ref(),
-        user.account_enabled,
-        user.user_type.as_str(),
-        user.usage_location.map(|l| l.to_string()),
-        user.force_change_password_next_sign_in,
-    ]);
-    values.extend(attribute_params(&user.attributes));
     tx.execute(&sql, &values).map_err(unique_error)?;
-    replace_user_values(tx, change.tenant_id, user)
+    if lists_changed {
+        replace_user_values(tx, change.tenant_id, user)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {
@@ -725,22 +767,32 @@ pub(crate) fn update_user(
     update: &UserUpdate,
 ) -> Result<(User, bool)> {
     let before = require_user(tx, change.tenant_id, key)?;
+    update_user_from(tx, change, &before, update)
+}
+
+/// [`update_user`] of a user the caller has just read in the same transaction.
+pub(crate) fn update_user_from(
+    tx: &mut dyn Tx,
+    change: &Change,
+    before: &User,
+    update: &UserUpdate,
+) -> Result<(User, bool)> {
     let mut user = before.clone();
     update.apply(&mut user);
-    if update.password.is_none() && same_user(&before, &user) {
+    if update.password.is_none() && same_user(before, &user) {
         return Ok((user, false));
     }
     if update.user_principal_name.is_some() {
         check_domain(tx, change.tenant_id, &user.user_principal_name)?;
     }
-    write_user(tx, change, &user)?;
-    if let Some((hash, _)) = &update.password {
-        tx.execute(
-            "UPDATE users SET password_hash = $2 WHERE id = $1",
-            &params![user.id, encode_password(hash)],
-        )?;
-    }
-    let (old, new) = diff(&audit_json(&before), &audit_json(&user));
+    write_user(
+        tx,
+        change,
+        before,
+        &user,
+        update.password.as_ref().map(|(hash, _)| hash),
+    )?;
+    let (old, new) = diff(&audit_json(before), &audit_json(&user));
     let operation = if update.password.is_some() {
         "Reset user password"
     } else {

@@ -1,0 +1,1694 @@
+//! Files of changes to existing users, one [`Operation`] per file: a user column naming each
+//! row's user, and the operation's columns. [`parse`] turns a file into one bulk-job row (JSON,
+//! as `/roster/v1/jobs/{kind}` takes it) or one [`RowError`] per record.
+//!
+//! Files are read as [`crate::bulk_csv`] reads files of new users: UTF-8 with or without a
+//! byte-order mark (anything else refused, naming the row and byte), comma, semicolon or tab
+//! detected from the header, rows numbered by the line on which their record starts, empty
+//! lines skipped, values trimmed, lengths counted in characters with Graph's limits, line
+//! breaks only in an address, `;` between the values of a list, phones and mail addresses
+//! checked. Decisions of its own:
+//!
+//! - Columns: each has a few names, compared trimmed and case-insensitively: the admin
+//!   center's label (`Mobile Phone`) and Graph's property (`mobilePhone`). A column that is not
+//!   the operation's is refused (a misspelt column would otherwise change nothing, silently).
+//! - The user: a column `User Name`, `userPrincipalName`, `User principal name`, `UPN` or
+//!   `user` (a user principal name or an object id), or `Object ID` or `id` (an object id). A
+//!   file may have one of each; the id then names the user when the row gives one, and in an
+//!   [`Operation::Update`] the user principal name column renames that user. This is what
+//!   roster's export holds (`userPrincipalName` and `id`), so an export edited in a spreadsheet
+//!   is an update file.
+//! - An empty cell leaves the property as it is; [`CLEAR`] empties it. Only the manager column
+//!   of [`Operation::SetManager`] reads an empty cell as "none", since setting the manager is
+//!   all that file does.
+//! - A user named on two rows (by principal name, compared case-insensitively, or by id) makes
+//!   the file as a whole wrong, naming both rows: what the file means would depend on the order
+//!   in which the rows are applied.
+//! - License and group columns hold names (`SPE_E3`, `Sales Team`) or ids, separated by `;`;
+//!   they are resolved to ids by whoever submits the job, since that needs the directory.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value as Json};
+
+use crate::attributes::MFA_METHODS;
+use crate::bulk_csv::{
+    self, Delimiter, FileError, Lines, MAX_LIST_ITEMS, Records, RowError, column_letter, excerpt,
+    quoted,
+};
+use crate::types::{DomainName, ObjectId, UsageLocation, UserPrincipalName};
+
+/// The cell that empties a property (case-insensitive); an empty cell leaves it as it is.
+pub const CLEAR: &str = "<clear>";
+
+/// The names of a column that names the user by principal name or id.
+pub const USER_COLUMN_NAMES: &[&str] = &[
+    "User Name",
+    "userPrincipalName",
+    "User principal name",
+    "UPN",
+    "user",
+];
+
+/// The names of a column that names the user by object id.
+pub const ID_COLUMN_NAMES: &[&str] = &["Object ID", "id"];
+
+/// What a file asks to be done to each of its users: one bulk job kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Any of the user's properties, from roster's export format (or the admin center's
+    /// column names).
+    Update,
+    ResetPasswords,
+    Block,
+    Unblock,
+    RevokeSessions,
+    Delete,
+    Restore,
+    Purge,
+    SetManager,
+    /// First, last and display name.
+    Rename,
+    /// Phones and postal address.
+    ContactInfo,
+    /// Authentication phones and email, alternate email, fax.
+    AuthContactInfo,
+    /// Per-user MFA state, default and allowed methods.
+    Mfa,
+    ChangeDomain,
+    ChangeUpn,
+    AssignLicenses,
+    RemoveLicenses,
+    AddToGroups,
+    RemoveFromGroups,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 19] = [
+        Operation::Update,
+        Operation::ResetPasswords,
+        Operation::Block,
+        Operation::Unblock,
+        Operation::RevokeSessions,
+        Operation::Delete,
+        Operation::Restore,
+        Operation::Purge,
+        Operation::SetManager,
+        Operation::Rename,
+        Operation::ContactInfo,
+        Operation::AuthContactInfo,
+        Operation::Mfa,
+        Operation::ChangeDomain,
+        Operation::ChangeUpn,
+        Operation::AssignLicenses,
+        Operation::RemoveLicenses,
+        Operation::AddToGroups,
+        Operation::RemoveFromGroups,
+    ];
+
+    /// The operation's name in messages (and in `roster bulk`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::Update => "update",
+            Operation::ResetPasswords => "reset-passwords",
+            Operation::Block => "block",
+            Operation::Unblock => "unblock",
+            Operation::RevokeSessions => "revoke-sessions",
+            Operation::Delete => "delete",
+            Operation::Restore => "restore",
+            Operation::Purge => "purge",
+            Operation::SetManager => "set-manager",
+            Operation::Rename => "rename",
+            Operation::ContactInfo => "contact-info",
+            Operation::AuthContactInfo => "auth-contact-info",
+            Operation::Mfa => "mfa",
+            Operation::ChangeDomain => "change-domain",
+            Operation::ChangeUpn => "change-upn",
+            Operation::AssignLicenses => "assign-licenses",
+            Operation::RemoveLicenses => "remove-licenses",
+            Operation::AddToGroups => "add-to-groups",
+            Operation::RemoveFromGroups => "remove-from-groups",
+        }
+    }
+
+    /// The bulk job kind that applies the rows.
+    pub fn job_kind(self) -> &'static str {
+        match self {
+            Operation::Update
+            | Operation::Rename
+            | Operation::ContactInfo
+            | Operation::AuthContactInfo
+            | Operation::Mfa
+            | Operation::ChangeUpn => "updateUsers",
+            Operation::ResetPasswords => "resetPasswords",
+            Operation::Block => "blockUsers",
+            Operation::Unblock => "unblockUsers",
+            Operation::RevokeSessions => "revokeSessions",
+            Operation::Delete => "deleteUsers",
+            Operation::Restore => "restoreUsers",
+            Operation::Purge => "purgeUsers",
+            Operation::SetManager => "setManager",
+            Operation::ChangeDomain => "changeDomain",
+            Operation::AssignLicenses => "assignLicenses",
+            Operation::RemoveLicenses => "removeLicenses",
+            Operation::AddToGroups => "addToGroups",
+            Operation::RemoveFromGroups => "removeFromGroups",
+        }
+    }
+
+    /// The columns besides the user's.
+    pub fn columns(self) -> &'static [&'static ColumnDef] {
+        match self {
+            Operation::Update => UPDATE_COLUMNS,
+            Operation::ResetPasswords => &[&PASSWORD],
+            Operation::Block
+            | Operation::Unblock
+            | Operation::RevokeSessions
+            | Operation::Delete
+            | Operation::Restore
+            | Operation::Purge => &[],
+            Operation::SetManager => &[&MANAGER],
+            Operation::Rename => &[&GIVEN_NAME, &SURNAME, &DISPLAY_NAME],
+            Operation::ContactInfo => &[
+                &BUSINESS_PHONES,
+                &MOBILE_PHONE,
+                &FAX_NUMBER,
+                &STREET_ADDRESS,
+                &CITY,
+                &STATE,
+                &POSTAL_CODE,
+                &COUNTRY,
+            ],
+            Operation::AuthContactInfo => &[
+                &AUTHENTICATION_PHONE,
+                &AUTHENTICATION_ALTERNATE_PHONE,
+                &AUTHENTICATION_EMAIL,
+                &OTHER_MAILS,
+                &FAX_NUMBER,
+            ],
+            Operation::Mfa => &[&MFA_STATE, &MFA_DEFAULT_METHOD, &MFA_ALLOWED_METHODS],
+            Operation::ChangeDomain => &[&DOMAIN],
+            Operation::ChangeUpn => &[&NEW_USER_PRINCIPAL_NAME],
+            Operation::AssignLicenses | Operation::RemoveLicenses => &[&LICENSES],
+            Operation::AddToGroups | Operation::RemoveFromGroups => &[&GROUPS],
+        }
+    }
+
+    /// Whether a file must have at least one of the (optional) property columns: a file of
+    /// updates without one would change nothing.
+    fn needs_a_property(self) -> bool {
+        matches!(
+            self,
+            Operation::Update
+                | Operation::Rename
+                | Operation::ContactInfo
+                | Operation::AuthContactInfo
+                | Operation::Mfa
+        )
+    }
+}
+
+/// What a column's cells hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    /// Text that may span lines (the street address).
+    MultilineText,
+    Phone,
+    Email,
+    PhoneList,
+    EmailList,
+    Choice(&'static [&'static str]),
+    ChoiceList(&'static [&'static str]),
+    UsageLocation,
+    /// `true` or `false`.
+    Bool,
+    UserPrincipalName,
+    /// Another user, by principal name or id.
+    User,
+    Domain,
+    /// Taken exactly as written.
+    Password,
+    /// Names or ids, separated by `;`, resolved by the submitter.
+    Names,
+}
+
+impl Kind {
+    fn is_list(self) -> bool {
+        matches!(
+            self,
+            Kind::PhoneList | Kind::EmailList | Kind::ChoiceList(_) | Kind::Names
+        )
+    }
+}
+
+/// Whether a column must be in the file, and its cells filled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// May be left out; an empty cell leaves the property as it is.
+    Optional,
+    /// The header must have it; an empty cell means "none".
+    Column,
+    /// The header must have it, and every row a value.
+    Value,
+    /// As [`Need::Value`], unless the submitter gives a value for every row (with this flag).
+    ValueOrFlag(&'static str),
+}
+
+/// A column of an operation's file.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ColumnDef {
+    /// The property of the job's row that the column sets.
+    pub property: &'static str,
+    /// The header names it goes by; the first is how messages name it.
+    pub names: &'static [&'static str],
+    kind: Kind,
+    /// The limit in characters (per value for lists).
+    max_len: usize,
+    need: Need,
+    /// Whether [`CLEAR`] may empty it.
+    clearable: bool,
+}
+
+impl ColumnDef {
+    pub fn label(&self) -> &'static str {
+        self.names[0]
+    }
+}
+
+const fn column(
+    property: &'static str,
+    names: &'static [&'static str],
+    kind: Kind,
+    max_len: usize,
+) -> ColumnDef {
+    ColumnDef {
+        property,
+        names,
+        kind,
+        max_len,
+        need: Need::Optional,
+        clearable: true,
+    }
+}
+
+/// Values that are parsed into a type say what is wrong with them better than a length would;
+/// the limit only keeps a huge cell out of messages.
+const PARSED_VALUE_GUARD: usize = 64;
+
+const MFA_STATES: &[&str] = &["disabled", "enabled", "enforced"];
+
+const DISPLAY_NAME: ColumnDef = ColumnDef {
+    clearable: false,
+    ..column(
+        "displayName",
+        &["Display Name", "displayName"],
+        Kind::Text,
+        256,
+    )
+};
+const GIVEN_NAME: ColumnDef = column("givenName", &["First Name", "givenName"], Kind::Text, 64);
+const SURNAME: ColumnDef = column("surname", &["Last Name", "surname"], Kind::Text, 64);
+const JOB_TITLE: ColumnDef = column("jobTitle", &["Job Title", "jobTitle"], Kind::Text, 128);
+const DEPARTMENT: ColumnDef = column("department", &["Department"], Kind::Text, 64);
+const OFFICE_LOCATION: ColumnDef = column(
+    "officeLocation",
+    &["Office Number", "officeLocation", "Office"],
+    Kind::Text,
+    128,
+);
+const BUSINESS_PHONES: ColumnDef = column(
+    "businessPhones",
+    &["Office Phone", "businessPhones"],
+    Kind::PhoneList,
+    64,
+);
+const MOBILE_PHONE: ColumnDef = column(
+    "mobilePhone",
+    &["Mobile Phone", "mobilePhone"],
+    Kind::Phone,
+    64,
+);
+const FAX_NUMBER: ColumnDef = column("faxNumber", &["Fax", "faxNumber"], Kind::Phone, 64);
+const OTHER_MAILS: ColumnDef = column(
+    "otherMails",
+    &["Alternate Email", "otherMails", "Alternate email address"],
+    Kind::EmailList,
+    256,
+);
+const STREET_ADDRESS: ColumnDef = column(
+    "streetAddress",
+    &["Address", "streetAddress", "Street address"],
+    Kind::MultilineText,
+    1024,
+);
+const CITY: ColumnDef = column("city", &["City"], Kind::Text, 128);
+const STATE: ColumnDef = column("state", &["State or Province", "state"], Kind::Text, 128);
+const POSTAL_CODE: ColumnDef = column(
+    "postalCode",
+    &["ZIP or Postal Code", "postalCode"],
+    Kind::Text,
+    40,
+);
+const COUNTRY: ColumnDef = column(
+    "country",
+    &["Country or Region", "country"],
+    Kind::Text,
+    128,
+);
+const USAGE_LOCATION: ColumnDef = column(
+    "usageLocation",
+    &["Usage Location", "usageLocation"],
+    Kind::UsageLocation,
+    PARSED_VALUE_GUARD,
+);
+const ACCOUNT_ENABLED: ColumnDef = ColumnDef {
+    clearable: false,
+    ..column(
+        "accountEnabled",
+        &["accountEnabled", "Account Enabled"],
+        Kind::Bool,
+        PARSED_VALUE_GUARD,
+    )
+};
+const COMPANY_NAME: ColumnDef = column(
+    "companyName",
+    &["Company Name", "companyName"],
+    Kind::Text,
+    64,
+);
+const EMPLOYEE_ID: ColumnDef = column("employeeId", &["Employee ID", "employeeId"], Kind::Text, 16);
+const MAIL: ColumnDef = column("mail", &["mail"], Kind::Email, 256);
+const MFA_STATE: ColumnDef = column(
+    "perUserMfaState",
+    &["MFA State", "perUserMfaState"],
+    Kind::Choice(MFA_STATES),
+    16,
+);
+const MFA_DEFAULT_METHOD: ColumnDef = column(
+    "mfaDefaultMethod",
+    &["Default Method", "mfaDefaultMethod"],
+    Kind::Choice(MFA_METHODS),
+    32,
+);
+const MFA_ALLOWED_METHODS: ColumnDef = column(
+    "mfaAllowedMethods",
+    &["Allowed Methods", "mfaAllowedMethods"],
+    Kind::ChoiceList(MFA_METHODS),
+    32,
+);
+const AUTHENTICATION_PHONE: ColumnDef = column(
+    "authenticationPhone",
+    &["Authentication Phone", "authenticationPhone"],
+    Kind::Phone,
+    64,
+);
+const AUTHENTICATION_ALTERNATE_PHONE: ColumnDef = column(
+    "authenticationAlternatePhone",
+    &[
+        "Alternate Authentication Phone",
+        "authenticationAlternatePhone",
+    ],
+    Kind::Phone,
+    64,
+);
+const AUTHENTICATION_EMAIL: ColumnDef = column(
+    "authenticationEmail",
+    &["Authentication Email", "authenticationEmail"],
+    Kind::Email,
+    256,
+);
+const PASSWORD: ColumnDef = ColumnDef {
+    clearable: false,
+    ..column(
+        "password",
+        &["Password", "New Password"],
+        Kind::Password,
+        256,
+    )
+};
+const MANAGER: ColumnDef = ColumnDef {
+    need: Need::Column,
+    ..column(
+        "manager",
+        &["Manager"],
+        Kind::User,
+        UserPrincipalName::MAX_LEN,
+    )
+};
+const DOMAIN: ColumnDef = ColumnDef {
+    need: Need::ValueOrFlag("--domain"),
+    clearable: false,
+    ..column("domain", &["Domain"], Kind::Domain, 253)
+};
+const NEW_USER_PRINCIPAL_NAME: ColumnDef = ColumnDef {
+    need: Need::Value,
+    clearable: false,
+    ..column(
+        "userPrincipalName",
+        &["New User Name", "New userPrincipalName"],
+        Kind::UserPrincipalName,
+        UserPrincipalName::MAX_LEN,
+    )
+};
+const LICENSES: ColumnDef = ColumnDef {
+    need: Need::ValueOrFlag("--license"),
+    clearable: false,
+    ..column("licenses", &["License", "Licenses"], Kind::Names, 256)
+};
+const GROUPS: ColumnDef = ColumnDef {
+    need: Need::ValueOrFlag("--group"),
+    clearable: false,
+    ..column("groups", &["Group", "Groups"], Kind::Names, 256)
+};
+
+/// roster's export columns first (in [`crate::bulk_csv::ROSTER_COLUMNS`]' order), then the
+/// other properties an update may set.
+const UPDATE_COLUMNS: &[&ColumnDef] = &[
+    &DISPLAY_NAME,
+    &GIVEN_NAME,
+    &SURNAME,
+    &JOB_TITLE,
+    &DEPARTMENT,
+    &OFFICE_LOCATION,
+    &BUSINESS_PHONES,
+    &MOBILE_PHONE,
+    &FAX_NUMBER,
+    &OTHER_MAILS,
+    &STREET_ADDRESS,
+    &CITY,
+    &STATE,
+    &POSTAL_CODE,
+    &COUNTRY,
+    &USAGE_LOCATION,
+    &ACCOUNT_ENABLED,
+    &COMPANY_NAME,
+    &EMPLOYEE_ID,
+    &MAIL,
+    &MFA_STATE,
+    &MFA_DEFAULT_METHOD,
+    &MFA_ALLOWED_METHODS,
+    &AUTHENTICATION_PHONE,
+    &AUTHENTICATION_ALTERNATE_PHONE,
+    &AUTHENTICATION_EMAIL,
+];
+
+/// What a column of the file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Names the user by principal name or id.
+    User,
+    /// Names the user by id.
+    UserId,
+    Property(&'static ColumnDef),
+    /// A column without a header: ignored, but a value in it is a row error.
+    Blank,
+}
+
+/// One column of the file's header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The header cell as the file writes it, trimmed.
+    pub name: String,
+    role: Role,
+}
+
+/// One row of changes: whom it is about, and the job's row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditRow {
+    /// The line of the file on which the record starts (1-based).
+    pub row: usize,
+    /// The user as the file names them: the user principal name if the row has one, else the id.
+    pub user: String,
+    /// The job's row: `user` (principal name or id), then each property the row sets, `null`
+    /// (or `[]` for a list) to empty it. License and group columns hold names, not yet ids.
+    pub job_row: Map<String, Json>,
+}
+
+/// A file read: its columns and one outcome per record, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditFile {
+    pub operation: Operation,
+    pub delimiter: Delimiter,
+    pub header_row: usize,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Result<EditRow, RowError>>,
+}
+
+impl EditFile {
+    /// The header of the column that holds `property` of the job's row (`user` for the user),
+    /// to name the column when the server reports a problem with it.
+    pub fn column_of(&self, property: &str) -> Option<&str> {
+        let find = |wanted: &dyn Fn(Role) -> bool| {
+            self.columns
+                .iter()
+                .find(|column| wanted(column.role))
+                .map(|column| column.name.as_str())
+        };
+        find(&|role| matches!(role, Role::Property(def) if def.property == property)).or_else(
+            || match property {
+                "user" => find(&|role| role == Role::User).or_else(|| find(&|r| r == Role::UserId)),
+                "userPrincipalName" if self.operation == Operation::Update => {
+                    find(&|role| role == Role::User)
+                }
+                _ => None,
+            },
+        )
+    }
+}
+
+/// Reads a file of changes for `operation`. `given` names the properties that the submitter
+/// gives for every row (a domain, licenses, groups): their columns may then be left out, and
+/// their cells empty.
+pub fn parse(operation: Operation, bytes: &[u8], given: &[&str]) -> Result<EditFile, FileError> {
+    let text = bulk_csv::decode(bytes)?;
+    let (delimiter, header_row, cells) = read_header(operation, text)?;
+    let columns = header_columns(operation, header_row, &cells, given)?;
+    let mut reader = RowReader {
+        operation,
+        columns: &columns,
+        given,
+        user_index: columns.iter().position(|c| c.role == Role::User),
+        id_index: columns.iter().position(|c| c.role == Role::UserId),
+        first_row_of: HashMap::new(),
+    };
+    let mut records = Records::new(text, delimiter);
+    records.skip(1)?;
+    let mut rows = Vec::new();
+    while let Some(lines) = records.next_record()? {
+        rows.push(reader.read(&records.record, lines)?);
+    }
+    Ok(EditFile {
+        operation,
+        delimiter,
+        header_row,
+        columns,
+        rows,
+    })
+}
+
+fn role_of(operation: Operation, cell: &str) -> Option<Role> {
+    let cell = cell.trim();
+    let named = |names: &[&str]| names.iter().any(|name| name.eq_ignore_ascii_case(cell));
+    if named(USER_COLUMN_NAMES) {
+        return Some(Role::User);
+    }
+    if named(ID_COLUMN_NAMES) {
+        return Some(Role::UserId);
+    }
+    operation
+        .columns()
+        .iter()
+        .find(|def| named(def.names))
+        .map(|def| Role::Property(def))
+}
+
+/// The delimiter that recognises most header cells (comma on a tie), the header's row and cells.
+fn read_header(
+    operation: Operation,
+    text: &str,
+) -> Result<(Delimiter, usize, Vec<String>), FileError> {
+    let mut best: Option<(usize, Delimiter)> = None;
+    let mut widest: Option<(usize, Delimiter)> = None;
+    for delimiter in Delimiter::ALL {
+        let mut records = Records::new(text, delimiter);
+        if records.next_record()?.is_none() {
+            return Err(FileError::new(None, "the file is empty"));
+        }
+        let score = records
+            .record
+            .iter()
+            .filter(|cell| role_of(operation, cell).is_some())
+            .count();
+        if score > best.map_or(0, |(best_score, _)| best_score) {
+            best = Some((score, delimiter));
+        }
+        let n_cells = records.record.len();
+        if widest.is_none_or(|(widest_cells, _)| n_cells > widest_cells) {
+            widest = Some((n_cells, delimiter));
+        }
+    }
+    let delimiter = best
+        .or(widest)
+        .map(|(_, delimiter)| delimiter)
+        .unwrap_or(Delimiter::Comma);
+    let mut records = Records::new(text, delimiter);
+    let lines = records.next_record()?.expect("read above");
+    let cells: Vec<String> = records
+        .record
+        .iter()
+        .map(|cell| cell.trim().to_string())
+        .collect();
+    if best.is_none() {
+        let mut message = format!(
+            "the header names none of the columns that bulk {} reads; found {}; expected {}",
+            operation.name(),
+            quoted(cells.iter().map(String::as_str), cells.len()),
+            expected_columns(operation)
+        );
+        if cells.len() == 1 {
+            message.push_str(
+                "; the header has a single column: roster reads files separated by commas, \
+                 semicolons or tabs",
+            );
+        }
+        return Err(FileError::new(Some(lines.first), message));
+    }
+    Ok((delimiter, lines.first, cells))
+}
+
+/// `a user column (User Name, …, Object ID or id) and MFA State, Default Method, …`.
+fn expected_columns(operation: Operation) -> String {
+    let users = format!(
+        "a user column ({} or {})",
+        USER_COLUMN_NAMES.join(", "),
+        ID_COLUMN_NAMES.join(", ")
+    );
+    let columns: Vec<&str> = operation.columns().iter().map(|def| def.label()).collect();
+    if columns.is_empty() {
+        users
+    } else {
+        format!("{users} and {}", columns.join(", "))
+    }
+}
+
+/// Maps the header's cells to columns, refusing unknown, repeated and missing columns.
+fn header_columns(
+    operation: Operation,
+    header_row: usize,
+    cells: &[String],
+    given: &[&str],
+) -> Result<Vec<Column>, FileError> {
+    let mut columns = Vec::with_capacity(cells.len());
+    let mut unknown = Vec::new();
+    let mut problems = Vec::new();
+    let mut first_index: HashMap<&'static str, usize> = HashMap::new();
+    for (index, cell) in cells.iter().enumerate() {
+        let role = if cell.is_empty() {
+            Role::Blank
+        } else if let Some(role) = role_of(operation, cell) {
+            role
+        } else {
+            unknown.push(index);
+            Role::Blank
+        };
+        let holds = match role {
+            Role::User => Some("the user"),
+            Role::UserId => Some("the user's id"),
+            Role::Property(def) => Some(def.property),
+            Role::Blank => None,
+        };
+        if let Some(first) = holds.and_then(|holds| first_index.insert(holds, index)) {
+            problems.push(format!(
+                "columns {} ('{}') and {} ('{}') both hold {}",
+                column_letter(first),
+                excerpt(&cells[first]),
+                column_letter(index),
+                excerpt(cell),
+                holds.expect("only a column that holds something has a first index"),
+            ));
+        }
+        columns.push(Column {
+            name: cell.clone(),
+            role,
+        });
+    }
+    let has = |role: Role| columns.iter().any(|column| column.role == role);
+    if !has(Role::User) && !has(Role::UserId) {
+        problems.insert(
+            0,
+            format!(
+                "no column names the user: add one named {} (a user principal name or id) or {} \
+                 (an id)",
+                USER_COLUMN_NAMES.join(", "),
+                ID_COLUMN_NAMES.join(", ")
+            ),
+        );
+    }
+    for def in operation.columns() {
+        if has(Role::Property(def)) {
+            continue;
+        }
+        match def.need {
+            Need::Column | Need::Value => {
+                problems.push(format!("the required column '{}' is missing", def.label()));
+            }
+            Need::ValueOrFlag(flag) if !given.contains(&def.property) => problems.push(format!(
+                "the column '{}' is missing: give it, or {flag} for every row",
+                def.label()
+            )),
+            Need::ValueOrFlag(_) | Need::Optional => {}
+        }
+    }
+    if operation.needs_a_property()
+        && !columns
+            .iter()
+            .any(|column| matches!(column.role, Role::Property(_)))
+        && !(operation == Operation::Update && has(Role::User) && has(Role::UserId))
+    {
+        let names: Vec<&str> = operation.columns().iter().map(|def| def.label()).collect();
+        problems.push(format!(
+            "the file has no column to change; bulk {} changes {}",
+            operation.name(),
+            names.join(", ")
+        ));
+    }
+    if !unknown.is_empty() {
+        let names = quoted(
+            unknown.iter().map(|index| cells[*index].as_str()),
+            unknown.len(),
+        );
+        let (verb, is) = if unknown.len() == 1 {
+            ("the column", "is")
+        } else {
+            ("the columns", "are")
+        };
+        problems.push(format!(
+            "{verb} {names} {is} not read by bulk {} (it reads {})",
+            operation.name(),
+            expected_columns(operation)
+        ));
+    }
+    if problems.is_empty() {
+        return Ok(columns);
+    }
+    Err(FileError {
+        row: Some(header_row),
+        column: unknown.first().map(|index| cells[*index].clone()),
+        message: format!("the header does not fit: {}", problems.join("; ")),
+    })
+}
+
+struct RowReader<'a> {
+    operation: Operation,
+    columns: &'a [Column],
+    given: &'a [&'a str],
+    user_index: Option<usize>,
+    id_index: Option<usize>,
+    /// Users seen so far, by folded principal name or id, with their rows.
+    first_row_of: HashMap<String, usize>,
+}
+
+/// A problem with a row: the column's index, and what is wrong.
+type CellError = (Option<usize>, String);
+
+/// Whom a row is about, as the file names them, and the job's row begun with them.
+type RowUser = Result<(String, Map<String, Json>), CellError>;
+
+impl RowReader<'_> {
+    /// One record: a row or its error; or, for a user named twice, the file's error.
+    fn read(
+        &mut self,
+        record: &csv::StringRecord,
+        lines: Lines,
+    ) -> Result<Result<EditRow, RowError>, FileError> {
+        let label = self.user_label(record);
+        let n_columns = self.columns.len();
+        let has_extra_values = record
+            .iter()
+            .skip(n_columns)
+            .any(|field| !field.trim().is_empty());
+        let result = if record.len() < n_columns || has_extra_values {
+            Err((
+                None,
+                format!(
+                    "the row has {} fields but the header has {}{}",
+                    record.len(),
+                    n_columns,
+                    lines.open_quote_hint()
+                ),
+            ))
+        } else {
+            match self.read_user(record, lines)? {
+                Ok((user, job_row)) => {
+                    self.read_properties(record, lines, job_row)
+                        .map(|job_row| EditRow {
+                            row: lines.first,
+                            user,
+                            job_row,
+                        })
+                }
+                Err(error) => Err(error),
+            }
+        };
+        Ok(result.map_err(|(index, message)| RowError {
+            row: lines.first,
+            column: index.map(|index| self.column_label(index)),
+            user_principal_name: label,
+            message,
+        }))
+    }
+
+    fn column_label(&self, index: usize) -> String {
+        let name = &self.columns[index].name;
+        if name.is_empty() {
+            format!("column {}", column_letter(index))
+        } else {
+            name.clone()
+        }
+    }
+
+    /// The user as written, for a results file: the principal name (else the id) if it is of a
+    /// sensible length.
+    fn user_label(&self, record: &csv::StringRecord) -> Option<String> {
+        [self.user_index, self.id_index]
+            .into_iter()
+            .flatten()
+            .filter_map(|index| record.get(index))
+            .map(str::trim)
+            .find(|cell| !cell.is_empty() && cell.chars().count() <= UserPrincipalName::MAX_LEN)
+            .map(str::to_string)
+    }
+
+    /// Whom the row is about (the job row's `user`, and for an update by id a new principal
+    /// name); a user seen on an earlier row is the file's error.
+    fn read_user(
+        &mut self,
+        record: &csv::StringRecord,
+        lines: Lines,
+    ) -> Result<RowUser, FileError> {
+        let cell = |index: Option<usize>| {
+            index
+                .and_then(|index| record.get(index))
+                .map(str::trim)
+                .filter(|cell| !cell.is_empty())
+        };
+        let too_long = |index: usize, text: &str| {
+            let n = text.chars().count();
+            (n > UserPrincipalName::MAX_LEN).then(|| {
+                (
+                    Some(index),
+                    format!(
+                        "the value has {n} characters; the limit is {}",
+                        UserPrincipalName::MAX_LEN
+                    ),
+                )
+            })
+        };
+        // Each name the row gives, checked: (column, folded key, text).
+        let mut names: Vec<(usize, String, String)> = Vec::new();
+        if let (Some(index), Some(text)) = (self.id_index, cell(self.id_index)) {
+            if let Some(error) = too_long(index, text) {
+                return Ok(Err(error));
+            }
+            match ObjectId::parse(text) {
+                Ok(id) => names.push((index, id.to_string(), id.to_string())),
+                Err(error) => return Ok(Err((Some(index), error.reason))),
+            }
+        }
+        if let (Some(index), Some(text)) = (self.user_index, cell(self.user_index)) {
+            if let Some(error) = too_long(index, text) {
+                return Ok(Err(error));
+            }
+            let by_id = names.is_empty();
+            match (ObjectId::parse(text), UserPrincipalName::parse(text)) {
+                (Ok(id), _) if by_id => names.push((index, id.to_string(), id.to_string())),
+                (_, Ok(upn)) => names.push((index, upn.key(), upn.to_string())),
+                (Ok(_), Err(_)) => {
+                    return Ok(Err((
+                        Some(index),
+                        format!(
+                            "'{text}' is an id, but the column '{}' names the user by id: \
+                             this column holds a user principal name",
+                            self.column_label(self.id_index.expect("the id names the user"))
+                        ),
+                    )));
+                }
+                (Err(_), Err(error)) => {
+                    let reason = if by_id {
+                        format!(
+                            "neither a user principal name nor an object id: {}",
+                            error.reason
+                        )
+                    } else {
+                        error.reason
+                    };
+                    return Ok(Err((Some(index), reason)));
+                }
+            }
+        }
+        let Some((_, _, key_text)) = names.first().cloned() else {
+            let index = self.user_index.or(self.id_index);
+            return Ok(Err((
+                index,
+                "a value is required: the row names no user".into(),
+            )));
+        };
+        for (index, key, text) in &names {
+            if let Some(first) = self.first_row_of.get(key) {
+                return Err(FileError {
+                    row: Some(lines.first),
+                    column: Some(self.column_label(*index)),
+                    message: format!(
+                        "'{}' is also on row {first}: each user may appear only once in a file",
+                        excerpt(text)
+                    ),
+                });
+            }
+        }
+        for (_, key, _) in &names {
+            self.first_row_of.insert(key.clone(), lines.first);
+        }
+        let mut job_row = Map::new();
+        job_row.insert("user".into(), key_text.clone().into());
+        // Named by id, a principal name in the row is the user's new one (in an update).
+        if let (Operation::Update, [_, (_, _, new_name)]) = (self.operation, names.as_slice()) {
+            job_row.insert("userPrincipalName".into(), new_name.clone().into());
+        }
+        let label = names.last().map(|(_, _, text)| text.clone());
+        Ok(Ok((label.unwrap_or(key_text), job_row)))
+    }
+
+    fn read_properties(
+        &self,
+        record: &csv::StringRecord,
+        lines: Lines,
+        mut job_row: Map<String, Json>,
+    ) -> Result<Map<String, Json>, CellError> {
+        for (index, column) in self.columns.iter().enumerate() {
+            let def = match column.role {
+                Role::Property(def) => def,
+                Role::Blank => {
+                    if !record[index].trim().is_empty() {
+                        return Err((
+                            Some(index),
+                            "a value in a column that is ignored: give the column a header bulk \
+                             reads, or remove the value"
+                                .into(),
+                        ));
+                    }
+                    continue;
+                }
+                Role::User | Role::UserId => continue,
+            };
+            let given = self.given.contains(&def.property);
+            if let Some(value) =
+                cell_value(def, &record[index], lines, given).map_err(|m| (Some(index), m))?
+            {
+                job_row.insert(def.property.into(), value);
+            }
+        }
+        Ok(job_row)
+    }
+}
+
+/// A cell's value for the job's row; `None` leaves the property out.
+fn cell_value(
+    def: &ColumnDef,
+    raw: &str,
+    lines: Lines,
+    given: bool,
+) -> Result<Option<Json>, String> {
+    let value = if def.kind == Kind::Password {
+        raw
+    } else {
+        raw.trim()
+    };
+    if value.trim().is_empty() {
+        return match def.need {
+            Need::Column => Ok(Some(Json::Null)),
+            Need::Value => Err("a value is required".into()),
+            Need::ValueOrFlag(flag) if !given => Err(format!(
+                "a value is required (or give {flag} for every row)"
+            )),
+            Need::ValueOrFlag(_) | Need::Optional => Ok(None),
+        };
+    }
+    if value.trim().eq_ignore_ascii_case(CLEAR) {
+        if !def.clearable {
+            return Err(format!("{CLEAR} cannot empty this column"));
+        }
+        return Ok(Some(if def.kind.is_list() {
+            Json::Array(Vec::new())
+        } else {
+            Json::Null
+        }));
+    }
+    // Lists are limited per value; the whole cell only to what the values could fill.
+    let cell_limit = if def.kind.is_list() {
+        (def.max_len + 1) * MAX_LIST_ITEMS
+    } else {
+        def.max_len
+    };
+    let too_long = |n: usize| format!("the value has {n} characters; the limit is {}", def.max_len);
+    let n_chars = value.chars().filter(|c| *c != '\r').count();
+    if n_chars > cell_limit {
+        return Err(too_long(n_chars));
+    }
+    if def.kind != Kind::MultilineText && value.contains(['\n', '\r']) {
+        return Err(format!(
+            "the value has a line break, which only an address may have{}",
+            lines.open_quote_hint()
+        ));
+    }
+    let list = || -> Result<Vec<&str>, String> {
+        let items: Vec<&str> = value
+            .split(';')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .collect();
+        if items.len() > MAX_LIST_ITEMS {
+            return Err(format!(
+                "{} values separated by ';'; the limit is {MAX_LIST_ITEMS}",
+                items.len()
+            ));
+        }
+        if let Some(item) = items.iter().find(|item| item.chars().count() > def.max_len) {
+            return Err(too_long(item.chars().count()));
+        }
+        Ok(items)
+    };
+    let strings = |items: Vec<String>| Json::Array(items.into_iter().map(Json::String).collect());
+    let json = match def.kind {
+        Kind::Text | Kind::Password => Json::String(value.to_string()),
+        Kind::MultilineText => Json::String(value.replace("\r\n", "\n")),
+        Kind::Phone => {
+            bulk_csv::check_phone(value)?;
+            Json::String(value.to_string())
+        }
+        Kind::Email => {
+            bulk_csv::check_email(value)?;
+            Json::String(value.to_string())
+        }
+        Kind::PhoneList | Kind::EmailList => {
+            let items = list()?;
+            for item in &items {
+                if def.kind == Kind::PhoneList {
+                    bulk_csv::check_phone(item)?;
+                } else {
+                    bulk_csv::check_email(item)?;
+                }
+            }
+            strings(items.into_iter().map(str::to_string).collect())
+        }
+        Kind::Choice(choices) => Json::String(choose(choices, value)?),
+        Kind::ChoiceList(choices) => strings(
+            list()?
+                .into_iter()
+                .map(|item| choose(choices, item))
+                .collect::<Result<_, _>>()?,
+        ),
+        Kind::Names => strings(list()?.into_iter().map(str::to_string).collect()),
+        Kind::UsageLocation => Json::String(
+            UsageLocation::parse(value)
+                .map_err(|error| error.reason)?
+                .to_string(),
+        ),
+        Kind::Bool => match value.to_ascii_lowercase().as_str() {
+            "true" => Json::Bool(true),
+            "false" => Json::Bool(false),
+            _ => return Err(format!("'{value}' is neither true nor false")),
+        },
+        Kind::UserPrincipalName => Json::String(
+            UserPrincipalName::parse(value)
+                .map_err(|error| error.reason)?
+                .to_string(),
+        ),
+        Kind::User => {
+            if let Ok(id) = ObjectId::parse(value) {
+                Json::String(id.to_string())
+            } else {
+                let upn = UserPrincipalName::parse(value).map_err(|error| {
+                    format!(
+                        "neither a user principal name nor an object id: {}",
+                        error.reason
+                    )
+                })?;
+                Json::String(upn.to_string())
+            }
+        }
+        Kind::Domain => Json::String(
+            DomainName::parse(value)
+                .map_err(|error| error.reason)?
+                .to_string(),
+        ),
+    };
+    Ok(Some(json))
+}
+
+/// The choice `text` names, ignoring case, as the server stores it.
+fn choose(choices: &[&str], text: &str) -> Result<String, String> {
+    choices
+        .iter()
+        .find(|choice| choice.eq_ignore_ascii_case(text))
+        .map(|choice| choice.to_string())
+        .ok_or_else(|| format!("'{text}' is not one of {}", choices.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bulk_csv::{UserRow, write_roster_csv};
+    use proptest::prelude::*;
+
+    /// One line for the file, then one per row: `row N: USER {json}` or the error.
+    fn render(result: Result<EditFile, FileError>) -> String {
+        let file = match result {
+            Ok(file) => file,
+            Err(error) => return format!("file error: {error}"),
+        };
+        let mut lines = vec![format!(
+            "{} {} header={}",
+            file.operation.name(),
+            file.delimiter.name(),
+            file.header_row
+        )];
+        for row in &file.rows {
+            lines.push(match row {
+                Ok(row) => {
+                    let sorted: std::collections::BTreeMap<_, _> = row.job_row.iter().collect();
+                    format!(
+                        "row {}: {} {}",
+                        row.row,
+                        row.user,
+                        serde_json::to_string(&sorted).unwrap()
+                    )
+                }
+                Err(error) => format!("{error}"),
+            });
+        }
+        lines.join("\n")
+    }
+
+    /// Each expected line must occur in the corresponding rendered line, and there must be as
+    /// many lines.
+    fn check_given(operation: Operation, given: &[&str], input: &str, expected: &str) {
+        let rendered = render(parse(operation, input.as_bytes(), given));
+        let (got, want): (Vec<&str>, Vec<&str>) =
+            (rendered.lines().collect(), expected.lines().collect());
+        let matches = got.len() == want.len()
+            && got
+                .iter()
+                .zip(&want)
+                .all(|(got, want)| got.contains(want.trim()));
+        assert!(
+            matches,
+            "input:\n{input}\n\nexpected:\n{expected}\n\ngot:\n{rendered}"
+        );
+    }
+
+    fn check(operation: Operation, input: &str, expected: &str) {
+        check_given(operation, &[], input, expected);
+    }
+
+    const ID: &str = "0190c6a4-0000-7000-8000-000000000001";
+
+    #[test]
+    fn user_columns() {
+        for header in [
+            "User Name",
+            "userPrincipalName",
+            "user principal name",
+            "UPN",
+            "USER",
+        ] {
+            check(
+                Operation::Block,
+                &format!("{header}\nann@contoso.example\n{ID}\n"),
+                &format!(
+                    "block comma header=1\n\
+                     row 2: ann@contoso.example {{\"user\":\"ann@contoso.example\"}}\n\
+                     row 3: {ID} {{\"user\":\"{ID}\"}}"
+                ),
+            );
+        }
+        check(
+            Operation::Delete,
+            &format!("Object ID\n{ID}\nann@contoso.example\n"),
+            &format!(
+                "delete comma header=1\nrow 2: {ID} {{\"user\":\"{ID}\"}}\n\
+                 row 3, column 'Object ID': 'ann@contoso.example' is not a GUID"
+            ),
+        );
+        // Both: the id names the user; the name labels the row, and its problems are reported.
+        check(
+            Operation::Block,
+            &format!("id,userPrincipalName\n{ID},ann@contoso.example\n,bob@contoso.example\n"),
+            &format!(
+                "block\nrow 2: ann@contoso.example {{\"user\":\"{ID}\"}}\n\
+                 row 3: bob@contoso.example {{\"user\":\"bob@contoso.example\"}}"
+            ),
+        );
+        check(
+            Operation::Block,
+            "User Name\nann\n,\n\"\"\n",
+            "block\nrow 2, column 'User Name': neither a user principal name nor an object id: \
+             'ann' has no '@'",
+        );
+        check(
+            Operation::Block,
+            "User Name,Object ID\n,\nx,\n",
+            "block\nrow 3, column 'User Name': neither a user principal name",
+        );
+        check(
+            Operation::Block,
+            &format!("User Name\n{}@contoso.example\n", "a".repeat(200)),
+            "block\nrow 2, column 'User Name': the value has 216 characters; the limit is 113",
+        );
+    }
+
+    #[test]
+    fn duplicates_are_the_files_problem() {
+        check(
+            Operation::Block,
+            "User Name\nann@contoso.example\nbob@contoso.example\nANN@Contoso.example\n",
+            "file error: row 4, column 'User Name': 'ANN@Contoso.example' is also on row 2: each \
+             user may appear only once in a file",
+        );
+        check(
+            Operation::Update,
+            &format!(
+                "userPrincipalName,id,city\nann@contoso.example,{ID},Delft\nbob@contoso.example,{},Gouda\n",
+                ID.to_uppercase()
+            ),
+            &format!("file error: row 3, column 'id': '{ID}' is also on row 2"),
+        );
+        // An update by id that gives two users the same new name.
+        check(
+            Operation::Update,
+            &format!(
+                "userPrincipalName,id,city\nann@contoso.example,{ID},\nann@contoso.example,\
+                 0190c6a4-0000-7000-8000-000000000002,\n"
+            ),
+            "file error: row 3, column 'userPrincipalName': 'ann@contoso.example' is also on row 2",
+        );
+        // Even when the earlier row is refused for another reason.
+        check(
+            Operation::Mfa,
+            "User Name,MFA State\nann@contoso.example,sometimes\nann@contoso.example,enabled\n",
+            "file error: row 3, column 'User Name': 'ann@contoso.example' is also on row 2",
+        );
+    }
+
+    #[test]
+    fn headers() {
+        check(
+            Operation::Mfa,
+            "User Name,MFA State,Nickname,Colour\n",
+            "file error: row 1, column 'Nickname': the header does not fit: the columns \
+             'Nickname', 'Colour' are not read by bulk mfa (it reads a user column (User \
+             Name, userPrincipalName, User principal name, UPN, user or Object ID, id) and MFA \
+             State, Default Method, Allowed Methods)",
+        );
+        check(
+            Operation::Mfa,
+            "MFA State,Default Method\n",
+            "file error: row 1: the header does not fit: no column names the user",
+        );
+        check(
+            Operation::Rename,
+            "User Name\n",
+            "file error: row 1: the header does not fit: the file has no column to change; bulk \
+             rename changes First Name, Last Name, Display Name",
+        );
+        check(
+            Operation::SetManager,
+            "User Name\n",
+            "file error: row 1: the header does not fit: the required column 'Manager' is missing",
+        );
+        check(
+            Operation::ChangeDomain,
+            "User Name\n",
+            "file error: row 1: the header does not fit: the column 'Domain' is missing: give \
+             it, or --domain for every row",
+        );
+        check_given(
+            Operation::ChangeDomain,
+            &["domain"],
+            "User Name\nann@contoso.example\n",
+            "change-domain\nrow 2: ann@contoso.example {\"user\":\"ann@contoso.example\"}",
+        );
+        check(
+            Operation::Rename,
+            "User Name,First Name,first name\n",
+            "file error: row 1: the header does not fit: columns B ('First Name') and C ('first \
+             name') both hold givenName",
+        );
+        check(
+            Operation::Rename,
+            "User Name,UPN,First Name\n",
+            "file error: row 1: the header does not fit: columns A ('User Name') and B ('UPN') \
+             both hold the user",
+        );
+        check(
+            Operation::Block,
+            "Name|Mail\n",
+            "file error: row 1: the header names none of the columns that bulk block reads; \
+             found 'Name|Mail'; expected a user column (User Name, userPrincipalName, User \
+             principal name, UPN, user or Object ID, id); the header has a single column",
+        );
+        check(
+            Operation::Block,
+            "\u{feff}\r\n,,\n",
+            "file error: the file is empty",
+        );
+        // Only a header: nothing to do, and no error.
+        check(Operation::Block, "User Name\r\n", "block comma header=1");
+    }
+
+    #[test]
+    fn encodings_and_delimiters() {
+        let latin1 = b"User Name,City\nann@contoso.example,Li\xE8ge\n";
+        let rendered = render(parse(Operation::ContactInfo, latin1, &[]));
+        assert!(
+            rendered.contains("file error: row 2: the file is not UTF-8: byte 0xE8"),
+            "{rendered}"
+        );
+        check(
+            Operation::ContactInfo,
+            "\u{feff}User Name;City;Office Phone\r\n\
+             ann@contoso.example;Liège;\"+32 4 1234;+32 4 5678\"\r\n",
+            "contact-info semicolon\n\
+             row 2: ann@contoso.example {\"businessPhones\":[\"+32 4 1234\",\"+32 4 5678\"],\
+             \"city\":\"Liège\",\"user\":\"ann@contoso.example\"}",
+        );
+        check(
+            Operation::ContactInfo,
+            "User Name\tCity\tOffice Phone\nann@contoso.example\tLiège\t+32 4 1234;+32 4 5678\n",
+            "contact-info tab\nrow 2: ann@contoso.example {\"businessPhones\":[\"+32 4 1234\",\
+             \"+32 4 5678\"],\"city\":\"Liège\",\"user\":\"ann@contoso.example\"}",
+        );
+    }
+
+    #[test]
+    fn empty_leaves_and_clear_empties() {
+        check(
+            Operation::ContactInfo,
+            "User Name,Office Phone,Mobile Phone,Fax,Address,City,State or Province,ZIP or Postal \
+             Code,Country or Region\n\
+             ann@contoso.example,,<clear>,<CLEAR>, <clear> ,Delft,,2611,\n\
+             bob@contoso.example,<clear>,+31 6 1,,\"Main Street 1\r\nBuilding B\",,,,NL\n",
+            "contact-info\n\
+             row 2: ann@contoso.example {\"city\":\"Delft\",\"faxNumber\":null,\
+             \"mobilePhone\":null,\"postalCode\":\"2611\",\"streetAddress\":null,\
+             \"user\":\"ann@contoso.example\"}\n\
+             row 3: bob@contoso.example {\"businessPhones\":[],\"country\":\"NL\",\
+             \"mobilePhone\":\"+31 6 1\",\"streetAddress\":\"Main Street 1\\nBuilding B\",\
+             \"user\":\"bob@contoso.example\"}",
+        );
+        check(
+            Operation::Rename,
+            "User Name,Display Name,First Name\nann@contoso.example,<clear>,Ann\n",
+            "rename\nrow 2, column 'Display Name': <clear> cannot empty this column",
+        );
+    }
+
+    #[test]
+    fn each_operation() {
+        check(
+            Operation::Mfa,
+            "User Name,MFA State,Default Method,Allowed Methods\n\
+             ann@contoso.example,Enforced,OATH,push; oath;SMS\n\
+             bob@contoso.example,sometimes,,\n\
+             cid@contoso.example,,,push;carrier pigeon\n\
+             dee@contoso.example,disabled,<clear>,<clear>\n",
+            "mfa\n\
+             row 2: ann@contoso.example {\"mfaAllowedMethods\":[\"push\",\"oath\",\"sms\"],\
+             \"mfaDefaultMethod\":\"oath\",\"perUserMfaState\":\"enforced\",\
+             \"user\":\"ann@contoso.example\"}\n\
+             row 3, column 'MFA State': 'sometimes' is not one of disabled, enabled, enforced\n\
+             row 4, column 'Allowed Methods': 'carrier pigeon' is not one of push, oath, sms,\n\
+             row 5: dee@contoso.example {\"mfaAllowedMethods\":[],\"mfaDefaultMethod\":null,\
+             \"perUserMfaState\":\"disabled\",\"user\":\"dee@contoso.example\"}",
+        );
+        check(
+            Operation::AuthContactInfo,
+            "User Name,Authentication Phone,Alternate Authentication Phone,Authentication Email,\
+             Alternate Email,Fax\n\
+             ann@contoso.example,+31 6 1,+31 6 2,ann@home.example,a@home.example;b@home.example,+31 70 1\n\
+             bob@contoso.example,call me,,,,\n\
+             cid@contoso.example,,,cid-at-home,,\n",
+            "auth-contact-info\n\
+             row 2: ann@contoso.example {\"authenticationAlternatePhone\":\"+31 6 2\",\
+             \"authenticationEmail\":\"ann@home.example\",\"authenticationPhone\":\"+31 6 1\",\
+             \"faxNumber\":\"+31 70 1\",\"otherMails\":[\"a@home.example\",\"b@home.example\"],\
+             \"user\":\"ann@contoso.example\"}\n\
+             row 3, column 'Authentication Phone': 'call me' is not a phone number\n\
+             row 4, column 'Authentication Email': 'cid-at-home' is not an email address",
+        );
+        check(
+            Operation::ResetPasswords,
+            "User Name,Password\nann@contoso.example, Secret 1 \nbob@contoso.example,\n",
+            "reset-passwords\n\
+             row 2: ann@contoso.example {\"password\":\" Secret 1 \",\"user\":\"ann@contoso.example\"}\n\
+             row 3: bob@contoso.example {\"user\":\"bob@contoso.example\"}",
+        );
+        check(
+            Operation::SetManager,
+            &format!(
+                "User Name,Manager\nann@contoso.example,bob@contoso.example\n\
+                 bob@contoso.example,\ncid@contoso.example,{ID}\ndee@contoso.example,bob\n"
+            ),
+            &format!(
+                "set-manager\n\
+                 row 2: ann@contoso.example {{\"manager\":\"bob@contoso.example\",\"user\":\"ann@contoso.example\"}}\n\
+                 row 3: bob@contoso.example {{\"manager\":null,\"user\":\"bob@contoso.example\"}}\n\
+                 row 4: cid@contoso.example {{\"manager\":\"{ID}\",\"user\":\"cid@contoso.example\"}}\n\
+                 row 5, column 'Manager': neither a user principal name nor an object id"
+            ),
+        );
+        check(
+            Operation::ChangeDomain,
+            "User Name,Domain\nann@contoso.example,Fabrikam.example\nbob@contoso.example,\n\
+             cid@contoso.example,fabrikam\n",
+            "change-domain\n\
+             row 2: ann@contoso.example {\"domain\":\"fabrikam.example\",\"user\":\"ann@contoso.example\"}\n\
+             row 3, column 'Domain': a value is required (or give --domain for every row)\n\
+             row 4, column 'Domain': 'fabrikam' needs at least two labels",
+        );
+        check(
+            Operation::ChangeUpn,
+            "User Name,New User Name\nann@contoso.example,anna@contoso.example\n\
+             bob@contoso.example,\ncid@contoso.example,cid\n",
+            "change-upn\n\
+             row 2: ann@contoso.example {\"user\":\"ann@contoso.example\",\"userPrincipalName\":\"anna@contoso.example\"}\n\
+             row 3, column 'New User Name': a value is required\n\
+             row 4, column 'New User Name': 'cid' has no '@'",
+        );
+        check_given(
+            Operation::AssignLicenses,
+            &["licenses"],
+            "User Name,License\nann@contoso.example,SPE_E3; EMS\nbob@contoso.example,\n",
+            "assign-licenses\n\
+             row 2: ann@contoso.example {\"licenses\":[\"SPE_E3\",\"EMS\"],\"user\":\"ann@contoso.example\"}\n\
+             row 3: bob@contoso.example {\"user\":\"bob@contoso.example\"}",
+        );
+        check(
+            Operation::AddToGroups,
+            "User Name,Groups\nann@contoso.example,Sales Team;Everyone\nbob@contoso.example,\n",
+            "add-to-groups\n\
+             row 2: ann@contoso.example {\"groups\":[\"Sales Team\",\"Everyone\"],\"user\":\"ann@contoso.example\"}\n\
+             row 3, column 'Groups': a value is required (or give --group for every row)",
+        );
+    }
+
+    #[test]
+    fn rows_stand_alone() {
+        check(
+            Operation::Rename,
+            "User Name,First Name,,Last Name\n\
+             ann@contoso.example,Ann,,Smit,,\n\
+             bob@contoso.example,Bob,x,Berg\n\
+             cid@contoso.example,Cid\n\
+             dee@contoso.example,\"Dee\nDee\",,Visser\n\
+             eve@contoso.example,Eve,,Visser,extra\n",
+            "rename\n\
+             row 2: ann@contoso.example {\"givenName\":\"Ann\",\"surname\":\"Smit\",\"user\":\"ann@contoso.example\"}\n\
+             row 3, column 'column C': a value in a column that is ignored\n\
+             row 4: the row has 2 fields but the header has 4\n\
+             row 5, column 'First Name': the value has a line break, which only an address may \
+             have (the record runs from line 5 to line 6: is a quote left open?)\n\
+             row 7: the row has 5 fields but the header has 4",
+        );
+        check(
+            Operation::Rename,
+            &format!(
+                "User Name,First Name\nann@contoso.example,{}\n",
+                "x".repeat(100_000)
+            ),
+            "rename\nrow 2, column 'First Name': the value has 100000 characters; the limit is 64",
+        );
+    }
+
+    #[test]
+    fn export_is_an_update_file() {
+        let mut ann = UserRow::new(2, UserPrincipalName::parse("Ann@contoso.example").unwrap());
+        ann.display_name = Some("Smit, \"Ann\"".into());
+        ann.street_address = Some("Main Street 1\nBuilding B".into());
+        ann.business_phones = vec!["+31 70 1".into(), "+31 70 2".into()];
+        ann.usage_location = Some(UsageLocation::parse("NL").unwrap());
+        ann.account_enabled = Some(true);
+        ann.id = Some(ObjectId::parse(ID).unwrap());
+        let bob = UserRow::new(0, UserPrincipalName::parse("bob@contoso.example").unwrap());
+        let file = parse(
+            Operation::Update,
+            write_roster_csv(&[ann, bob]).as_bytes(),
+            &[],
+        )
+        .unwrap();
+        let rows: Vec<Json> = file
+            .rows
+            .iter()
+            .map(|row| Json::Object(row.as_ref().unwrap().job_row.clone()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                serde_json::json!({
+                    "user": ID, "userPrincipalName": "Ann@contoso.example",
+                    "displayName": "Smit, \"Ann\"", "businessPhones": ["+31 70 1", "+31 70 2"],
+                    "streetAddress": "Main Street 1\nBuilding B", "usageLocation": "NL",
+                    "accountEnabled": true,
+                }),
+                serde_json::json!({ "user": "bob@contoso.example" }),
+            ]
+        );
+        assert_eq!(file.rows[1].as_ref().unwrap().row, 4);
+        assert_eq!(file.column_of("user"), Some("userPrincipalName"));
+        assert_eq!(
+            file.column_of("userPrincipalName"),
+            Some("userPrincipalName")
+        );
+        assert_eq!(file.column_of("businessPhones"), Some("businessPhones"));
+        assert_eq!(file.column_of("licenses"), None);
+    }
+
+    #[test]
+    fn tables_agree_with_graph() {
+        for operation in Operation::ALL {
+            for def in operation.columns() {
+                if let Some((_, attribute)) = crate::attributes::find_attribute(def.property) {
+                    assert_eq!(def.max_len, attribute.max_len, "{}", def.property);
+                    // Every choice is one the server takes.
+                    if let Kind::Choice(choices) | Kind::ChoiceList(choices) = def.kind {
+                        for choice in choices {
+                            let json = if def.kind.is_list() {
+                                serde_json::json!([choice])
+                            } else {
+                                serde_json::json!(choice)
+                            };
+                            crate::attributes::AttrValue::from_json(attribute, &json).unwrap();
+                        }
+                    }
+                }
+                // No column shares a name with the user's.
+                for name in def.names {
+                    assert!(
+                        role_of(operation, name) == Some(Role::Property(def)),
+                        "{name}"
+                    );
+                }
+            }
+        }
+        // Every column of roster's export is an update column (or the user's).
+        for name in bulk_csv::ROSTER_COLUMNS {
+            assert!(role_of(Operation::Update, name).is_some(), "{name}");
+        }
+    }
+
+    /// The job row that an exported user's row asks for: every property it has, as it is.
+    fn expected_job_row(user: &UserRow) -> Json {
+        let mut expected = Map::new();
+        match user.id {
+            Some(id) => {
+                expected.insert("user".into(), id.to_string().into());
+                expected.insert(
+                    "userPrincipalName".into(),
+                    user.user_principal_name.to_string().into(),
+                );
+            }
+            None => {
+                expected.insert("user".into(), user.user_principal_name.to_string().into());
+            }
+        }
+        for name in bulk_csv::ROSTER_COLUMNS {
+            let Some(Role::Property(def)) = role_of(Operation::Update, name) else {
+                continue;
+            };
+            let field = match def.property {
+                "displayName" => bulk_csv::Field::DisplayName,
+                "givenName" => bulk_csv::Field::GivenName,
+                "surname" => bulk_csv::Field::Surname,
+                "jobTitle" => bulk_csv::Field::JobTitle,
+                "department" => bulk_csv::Field::Department,
+                "officeLocation" => bulk_csv::Field::OfficeLocation,
+                "businessPhones" => bulk_csv::Field::BusinessPhones,
+                "mobilePhone" => bulk_csv::Field::MobilePhone,
+                "faxNumber" => bulk_csv::Field::FaxNumber,
+                "otherMails" => bulk_csv::Field::OtherMails,
+                "streetAddress" => bulk_csv::Field::StreetAddress,
+                "city" => bulk_csv::Field::City,
+                "state" => bulk_csv::Field::State,
+                "postalCode" => bulk_csv::Field::PostalCode,
+                "country" => bulk_csv::Field::Country,
+                "usageLocation" => bulk_csv::Field::UsageLocation,
+                "accountEnabled" => bulk_csv::Field::AccountEnabled,
+                other => panic!("{other} is not in roster's export"),
+            };
+            let Some(value) = user.value(field) else {
+                continue;
+            };
+            let json = match def.kind {
+                Kind::PhoneList | Kind::EmailList => {
+                    Json::Array(value.split(';').map(|v| Json::String(v.into())).collect())
+                }
+                Kind::Bool => Json::Bool(value == "true"),
+                _ => Json::String(value.into_owned()),
+            };
+            expected.insert(def.property.into(), json);
+        }
+        Json::Object(expected)
+    }
+
+    proptest! {
+        #[test]
+        fn an_edited_export_asks_for_what_it_holds(
+            users in proptest::collection::vec(bulk_csv::tests::user_row(), 0..6)
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let users: Vec<UserRow> = users
+                .into_iter()
+                .filter(|user| {
+                    seen.insert(user.user_principal_name.key())
+                        && user.id.is_none_or(|id| seen.insert(id.to_string()))
+                })
+                .collect();
+            let file = parse(Operation::Update, write_roster_csv(&users).as_bytes(), &[]).unwrap();
+            prop_assert_eq!(file.rows.len(), users.len());
+            for (user, row) in users.iter().zip(&file.rows) {
+                let row = row.as_ref().map_err(|error| TestCaseError::fail(error.to_string()))?;
+                prop_assert_eq!(Json::Object(row.job_row.clone()), expected_job_row(user));
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            for operation in Operation::ALL {
+                let _ = parse(operation, &bytes, &[]);
+            }
+        }
+
+        #[test]
+        fn arbitrary_rows_never_panic(rows in "[a-z@.,;<>\"\\r\\n\\t ]{0,300}") {
+            let headers = [
+                (Operation::Update, "userPrincipalName,id,otherMails,streetAddress"),
+                (Operation::Mfa, "user,MFA State,Allowed Methods"),
+                (Operation::SetManager, "User Name;Manager"),
+            ];
+            for (operation, header) in headers {
+                if let Ok(file) = parse(operation, format!("{header}\n{rows}").as_bytes(), &[]) {
+                    let numbers: Vec<usize> = file
+                        .rows
+                        .iter()
+                        .map(|row| match row {
+                            Ok(row) => row.row,
+                            Err(error) => error.row,
+                        })
+                        .collect();
+                    prop_assert!(numbers.windows(2).all(|pair| pair[0] < pair[1]));
+                    prop_assert!(numbers.iter().all(|n| *n > file.header_row));
+                }
+            }
+        }
+    }
+}
