@@ -483,7 +483,7 @@ fn modification_floors(work: &Path, n: usize) -> anyhow::Result<((f64, f64), (f6
         transaction.commit()?;
         Ok(started.elapsed().as_secs_f64())
     };
-    let block_sql = "UPDATE users SET account_enabled = 0, row_version = row_version + 1 WHERE tenant_id = ?1 AND upn_key = ?2 AND ?3 IS NOT NULL";
+    let block_sql = "UPDATE users SET account_enabled = 0, row_version = row_version + 1 WHERE tenant_id = ?1 AND upn_key = ?2 AND deleted_at IS NULL AND ?3 IS NOT NULL";
     let upn = |i: usize, domain: &str| format!("imp{i:06}@{domain}");
     let half = n / 2;
     // Half of the block on one half of the users, half on the other: each floor on its own rows.
@@ -495,7 +495,7 @@ fn modification_floors(work: &Path, n: usize) -> anyhow::Result<((f64, f64), (f6
             (upn(i, DOMAIN), upn(i, DOMAIN))
         })? * 2.0,
     );
-    let domain_sql = "UPDATE users SET user_principal_name = ?3, upn_key = ?3, row_version = row_version + 1 WHERE tenant_id = ?1 AND upn_key = ?2";
+    let domain_sql = "UPDATE users SET user_principal_name = ?3, upn_key = ?3, row_version = row_version + 1 WHERE tenant_id = ?1 AND upn_key = ?2 AND deleted_at IS NULL";
     let domain = (
         run(0..n, false, domain_sql, &|i| {
             (upn(i, DOMAIN), upn(i, "fabrikam.example"))

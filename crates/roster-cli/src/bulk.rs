@@ -839,10 +839,7 @@ pub async fn apply(
                 results.display()
             )
         };
-        let finished = crate::jobs::follow(client, &id)
-            .await
-            .with_context(resume)?;
-        let items = crate::jobs::all_results(client, &id)
+        let (finished, items) = crate::jobs::follow_with_results(client, &id)
             .await
             .with_context(resume)?;
         outcomes.extend(items.iter().map(|item| submission.outcome(item)));

@@ -56,6 +56,54 @@ pub async fn follow(client: &Client, id: &str) -> anyhow::Result<Value> {
     }
 }
 
+/// Follows a job like [`follow`] and collects every row's outcome as rows finish (rows finish in
+/// order), so that fetching the results overlaps the job instead of following it. Reads the
+/// results to their end once the job has completed, which tells the server that generated
+/// passwords have been handed out.
+pub async fn follow_with_results(client: &Client, id: &str) -> anyhow::Result<(Value, Vec<Value>)> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
+            .expect("valid progress template"),
+    );
+    let mut rows: Vec<Value> = Vec::new();
+    loop {
+        let job = client.get(&job_path(id)).await?;
+        let processed = job["processedRows"].as_u64().unwrap_or(0) as usize;
+        bar.set_length(job["totalRows"].as_u64().unwrap_or(0));
+        bar.set_position(processed as u64);
+        let completed = job["status"] == "completed";
+        // Fetch what has finished since the last look, a page at a time.
+        while rows.len() < processed {
+            let top = (processed - rows.len()).min(10_000);
+            let mut page = client
+                .get(&format!(
+                    "{}/results?after={}&top={top}",
+                    job_path(id),
+                    rows.len()
+                ))
+                .await?;
+            match page["value"].take() {
+                Value::Array(items) if !items.is_empty() => rows.extend(items),
+                _ => break,
+            }
+        }
+        if completed {
+            // The end of the results, read once: the server forgets the generated passwords.
+            client
+                .get(&format!(
+                    "{}/results?after={}&top=1",
+                    job_path(id),
+                    rows.len()
+                ))
+                .await?;
+            bar.finish_and_clear();
+            return Ok((job, rows));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// `roster jobs watch ID`: follows the job to its end, then prints it and a summary; returns
 /// whether every row succeeded (or was unchanged).
 pub async fn watch(client: &Client, id: &str, output: Output) -> anyhow::Result<bool> {

@@ -199,6 +199,82 @@ async fn a_killed_server_finishes_its_job_after_restart() {
         Some(&(total as usize)),
         "{statuses:?}"
     );
+
+    // A modification killed half-way: every user moves department exactly once (a row applied
+    // twice would find its change made and say "unchanged").
+    let rows: Vec<Value> = (0..total)
+        .map(|i| json!({ "user": format!("crash{i:05}@{DOMAIN}"), "department": "Moved" }))
+        .collect();
+    let submitted: Value = http
+        .post(format!("{base}/roster/v1/jobs/updateUsers"))
+        .bearer_auth(&token)
+        .json(&json!({ "rows": rows }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = submitted["id"].as_str().expect("a job id").to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = job(&http, &base, &token, &id).await;
+        let processed = state["processedRows"].as_i64().unwrap_or(0);
+        if processed > 0 {
+            server.kill().expect("SIGKILL");
+            server.wait().unwrap();
+            assert!(
+                processed < total,
+                "killed half-way ({processed} of {total})"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "the update never started");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (mut server, base) = start(data_dir.path(), database_url.as_deref());
+    let token = self::token(&http, &base).await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let state = job(&http, &base, &token, &id).await;
+        if state["status"] == "completed" {
+            assert_eq!(state["failedRows"], 0, "{state}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the update did not finish: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page: Value = http
+        .get(format!("{base}/roster/v1/jobs/{id}/results?top={total}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let outcomes = page["value"].as_array().unwrap();
+    assert_eq!(outcomes.len(), total as usize);
+    assert!(
+        outcomes.iter().all(|row| row["status"] == "succeeded"),
+        "every row applied once"
+    );
+    let moved: Value = http
+        .get(format!(
+            "{base}/v1.0/users?$filter=department eq 'Moved'&$count=true&$top=1"
+        ))
+        .header("ConsistencyLevel", "eventual")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(moved["@odata.count"], total, "{moved}");
     server.kill().unwrap();
     server.wait().unwrap();
 }

@@ -338,6 +338,42 @@ mod tests {
     }
 
     #[test]
+    fn an_update_records_only_what_changed() {
+        use roster_core::attributes::{AttrValue, find_attribute};
+        let before = user("a@t.example");
+        let mut after = before.clone();
+        after.account_enabled = false;
+        for (path, value) in [
+            ("department", AttrValue::Text("Finance".into())),
+            (
+                "otherMails",
+                AttrValue::TextList(vec!["a@home.example".into()]),
+            ),
+            (
+                "onPremisesExtensionAttributes/extensionAttribute3",
+                AttrValue::Text("x".into()),
+            ),
+        ] {
+            after
+                .attributes
+                .set_at(find_attribute(path).unwrap().0, value);
+        }
+        assert_eq!(
+            users::changes(&before, &after),
+            serde_json::json!({
+                "before": { "accountEnabled": true, "department": null, "otherMails": null,
+                            "onPremisesExtensionAttributes": { "extensionAttribute3": null } },
+                "after": { "accountEnabled": false, "department": "Finance", "otherMails": ["a@home.example"],
+                           "onPremisesExtensionAttributes": { "extensionAttribute3": "x" } },
+            })
+        );
+        assert_eq!(
+            users::changes(&before, &before),
+            serde_json::json!({ "before": {}, "after": {} })
+        );
+    }
+
+    #[test]
     fn the_recycle_bin_keeps_users_for_thirty_days() {
         let directory = tempfile::tempdir().unwrap();
         let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();

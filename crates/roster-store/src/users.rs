@@ -235,25 +235,6 @@ fn without_empty(
         .collect()
 }
 
-/// Keeps only the properties that differ, so that an update's audit record shows the change.
-fn diff(
-    before: &serde_json::Value,
-    after: &serde_json::Value,
-) -> (serde_json::Value, serde_json::Value) {
-    let (mut old, mut new) = (serde_json::Map::new(), serde_json::Map::new());
-    if let (Some(before), Some(after)) = (before.as_object(), after.as_object()) {
-        // A property missing on one side is null there.
-        for key in before.keys().chain(after.keys()) {
-            let (was, is) = (before.get(key), after.get(key));
-            if was != is && !old.contains_key(key) {
-                old.insert(key.clone(), was.cloned().unwrap_or_default());
-                new.insert(key.clone(), is.cloned().unwrap_or_default());
-            }
-        }
-    }
-    (old.into(), new.into())
-}
-
 fn unique_error(error: Error) -> Error {
     match error {
         Error::UniqueViolation(detail) if detail.contains("upn") => Error::Conflict {
@@ -792,7 +773,7 @@ pub(crate) fn update_user_from(
         &user,
         update.password.as_ref().map(|(hash, _)| hash),
     )?;
-    let (old, new) = diff(&audit_json(before), &audit_json(&user));
+    let (old, new) = changed_properties(before, &user);
     let operation = if update.password.is_some() {
         "Reset user password"
     } else {
@@ -823,8 +804,96 @@ fn same_user(a: &User, b: &User) -> bool {
 
 /// The properties that `update` would change on `before`, old and new, as the audit log shows them.
 pub fn changes(before: &User, after: &User) -> serde_json::Value {
-    let (old, new) = diff(&audit_json(before), &audit_json(after));
+    let (old, new) = changed_properties(before, after);
     serde_json::json!({ "before": old, "after": new })
+}
+
+/// The properties that differ between two versions of a user, old and new, as the audit log
+/// records an update (a property without a value is null). Compares the values first and writes
+/// JSON only for those that changed: bulk updates make this for every row.
+fn changed_properties(before: &User, after: &User) -> (serde_json::Value, serde_json::Value) {
+    use serde_json::{Map, Value};
+    // Graph paths (`parent/leaf` for nested properties) with their old and new values.
+    let mut changed: Vec<(&str, Value, Value)> = Vec::new();
+    let mut put = |path: &'static str, was: Value, is: Value| changed.push((path, was, is));
+    if before.user_principal_name.as_ref() != after.user_principal_name.as_ref() {
+        put(
+            "userPrincipalName",
+            before.user_principal_name.as_ref().into(),
+            after.user_principal_name.as_ref().into(),
+        );
+    }
+    if before.display_name != after.display_name {
+        put(
+            "displayName",
+            before.display_name.clone().into(),
+            after.display_name.clone().into(),
+        );
+    }
+    if before.mail_nickname.as_ref() != after.mail_nickname.as_ref() {
+        put(
+            "mailNickname",
+            before.mail_nickname.as_ref().into(),
+            after.mail_nickname.as_ref().into(),
+        );
+    }
+    if before.account_enabled != after.account_enabled {
+        put(
+            "accountEnabled",
+            before.account_enabled.into(),
+            after.account_enabled.into(),
+        );
+    }
+    if before.user_type != after.user_type {
+        put(
+            "userType",
+            before.user_type.as_str().into(),
+            after.user_type.as_str().into(),
+        );
+    }
+    if before.usage_location != after.usage_location {
+        let code = |l: Option<UsageLocation>| l.map(|l| l.to_string()).into();
+        put(
+            "usageLocation",
+            code(before.usage_location),
+            code(after.usage_location),
+        );
+    }
+    let value = |value: &AttrValue| match value {
+        AttrValue::TextList(items) if items.is_empty() => Value::Null,
+        other => other.to_json(),
+    };
+    for (def, (was, is)) in USER_ATTRIBUTES.iter().zip(
+        before
+            .attributes
+            .values()
+            .iter()
+            .zip(after.attributes.values()),
+    ) {
+        let (was, is) = (value(was), value(is));
+        if was != is {
+            put(def.graph_path, was, is);
+        }
+    }
+    let (mut old, mut new) = (Map::new(), Map::new());
+    for (path, was, is) in changed {
+        for (side, json) in [(&mut old, was), (&mut new, is)] {
+            match path.split_once('/') {
+                Some((parent, leaf)) => {
+                    let parent = side
+                        .entry(parent)
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if let Value::Object(parent) = parent {
+                        parent.insert(leaf.to_string(), json);
+                    }
+                }
+                None => {
+                    side.insert(path.to_string(), json);
+                }
+            }
+        }
+    }
+    (Value::Object(old), Value::Object(new))
 }
 
 pub(crate) fn revoke_sign_in_sessions(
