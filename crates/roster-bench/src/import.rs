@@ -266,28 +266,9 @@ pub async fn run(
         bail!("the import reported {succeeded} of {n} rows succeeded");
     }
     // Where the time went: the job's own span, from submission to its last row.
-    let jobs = http
-        .get(format!("{}/roster/v1/jobs", server.base))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .json::<serde_json::Value>()
-        .await?;
-    let job = &jobs["value"][0];
-    let at = |name: &str| {
-        job[name]
-            .as_str()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-    };
-    let seconds = |from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>| {
-        (to - from).num_milliseconds() as f64 / 1000.0
-    };
-    let (before_job, job_seconds) = match (at("createdDateTime"), at("finishedDateTime")) {
-        (Some(start), Some(end)) => (
-            seconds(wall_started, start.into()),
-            seconds(start.into(), end.into()),
-        ),
-        _ => (f64::NAN, f64::NAN),
+    let (before_job, job_seconds) = match job_span(&http, server, token).await? {
+        Some((start, end)) => (seconds(wall_started, start), seconds(start, end)),
+        None => (f64::NAN, f64::NAN),
     };
     let floor = floor_seconds(work.path(), n, Floor::Users)?;
     let directory_floor = floor_seconds(work.path(), n, Floor::Directory)?;
@@ -377,6 +358,34 @@ pub async fn run(
 
 type Row = (String, String, String);
 
+type Moment = chrono::DateTime<chrono::Utc>;
+
+fn seconds(from: Moment, to: Moment) -> f64 {
+    (to - from).num_milliseconds() as f64 / 1000.0
+}
+
+/// When the newest job was submitted and when it finished.
+async fn job_span(
+    http: &reqwest::Client,
+    server: &Server,
+    token: &str,
+) -> anyhow::Result<Option<(Moment, Moment)>> {
+    let jobs = http
+        .get(format!("{}/roster/v1/jobs", server.base))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json::<serde_json::Value>()
+        .await?;
+    let at = |name: &str| {
+        jobs["value"][0][name]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    Ok(at("createdDateTime").zip(at("finishedDateTime")))
+}
+
 fn path_text(path: &Path) -> anyhow::Result<&str> {
     path.to_str().context("a path in UTF-8")
 }
@@ -424,23 +433,9 @@ async fn modify(
             args.join(" ")
         );
     }
-    let jobs = http
-        .get(format!("{}/roster/v1/jobs", server.base))
-        .bearer_auth(token)
-        .send()
+    let job_seconds = job_span(http, server, token)
         .await?
-        .json::<serde_json::Value>()
-        .await?;
-    let job = &jobs["value"][0];
-    let at = |name: &str| {
-        job[name]
-            .as_str()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-    };
-    let job_seconds = match (at("createdDateTime"), at("finishedDateTime")) {
-        (Some(start), Some(end)) => (end - start).num_milliseconds() as f64 / 1000.0,
-        _ => f64::NAN,
-    };
+        .map_or(f64::NAN, |(start, end)| self::seconds(start, end));
     Ok((seconds, job_seconds))
 }
 

@@ -81,6 +81,50 @@ async fn job(http: &reqwest::Client, base: &str, token: &str, id: &str) -> Value
         .unwrap()
 }
 
+/// Kills the server (SIGKILL) once the job has applied some of its rows, and checks that it had
+/// not applied them all.
+async fn kill_half_way(
+    server: &mut Child,
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+    total: i64,
+) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = job(http, base, token, id).await;
+        let processed = state["processedRows"].as_i64().unwrap_or(0);
+        if processed > 0 {
+            server.kill().expect("SIGKILL");
+            server.wait().unwrap();
+            assert!(
+                processed < total,
+                "killed half-way ({processed} of {total} rows done)"
+            );
+            return;
+        }
+        assert!(Instant::now() < deadline, "the job never started");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Waits for a restarted server to finish the job.
+async fn wait_until_completed(http: &reqwest::Client, base: &str, token: &str, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let state = job(http, base, token, id).await;
+        if state["status"] == "completed" {
+            return state;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job did not finish after the restart: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_finishes_its_job_after_restart() {
     let data_dir = tempfile::tempdir().unwrap();
@@ -106,38 +150,12 @@ async fn a_killed_server_finishes_its_job_after_restart() {
     let id = submitted["id"].as_str().expect("a job id").to_string();
 
     // Kill it once some, but not all, rows are done.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let processed_before_kill = loop {
-        let state = job(&http, &base, &token, &id).await;
-        let processed = state["processedRows"].as_i64().unwrap_or(0);
-        if processed > 0 {
-            server.kill().expect("SIGKILL");
-            server.wait().unwrap();
-            break processed;
-        }
-        assert!(Instant::now() < deadline, "the job never started");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    };
-    assert!(
-        processed_before_kill < total,
-        "killed half-way ({processed_before_kill} of {total} rows done)"
-    );
+    kill_half_way(&mut server, &http, &base, &token, &id, total).await;
 
     // The restarted server takes the job over once the dead server's lease lapses.
     let (mut server, base) = start(data_dir.path(), database_url.as_deref());
     let token = self::token(&http, &base).await;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let finished = loop {
-        let state = job(&http, &base, &token, &id).await;
-        if state["status"] == "completed" {
-            break state;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the job did not finish after the restart: {state}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let finished = wait_until_completed(&http, &base, &token, &id).await;
     assert_eq!(finished["processedRows"], total);
     assert_eq!(finished["failedRows"], 0);
 
@@ -216,37 +234,11 @@ async fn a_killed_server_finishes_its_job_after_restart() {
         .await
         .unwrap();
     let id = submitted["id"].as_str().expect("a job id").to_string();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let state = job(&http, &base, &token, &id).await;
-        let processed = state["processedRows"].as_i64().unwrap_or(0);
-        if processed > 0 {
-            server.kill().expect("SIGKILL");
-            server.wait().unwrap();
-            assert!(
-                processed < total,
-                "killed half-way ({processed} of {total})"
-            );
-            break;
-        }
-        assert!(Instant::now() < deadline, "the update never started");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    kill_half_way(&mut server, &http, &base, &token, &id, total).await;
     let (mut server, base) = start(data_dir.path(), database_url.as_deref());
     let token = self::token(&http, &base).await;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let state = job(&http, &base, &token, &id).await;
-        if state["status"] == "completed" {
-            assert_eq!(state["failedRows"], 0, "{state}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the update did not finish: {state}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let finished = wait_until_completed(&http, &base, &token, &id).await;
+    assert_eq!(finished["failedRows"], 0, "{finished}");
     let page: Value = http
         .get(format!("{base}/roster/v1/jobs/{id}/results?top={total}"))
         .bearer_auth(&token)

@@ -1093,12 +1093,7 @@ impl RowReader<'_> {
     }
 
     fn column_label(&self, index: usize) -> String {
-        let name = &self.columns[index].name;
-        if name.is_empty() {
-            format!("column {}", column_letter(index))
-        } else {
-            name.clone()
-        }
+        column_label(&self.columns[index].name, index)
     }
 
     /// Reads a record; an error names the column by its index.
@@ -1378,6 +1373,15 @@ pub fn write_roster_csv(rows: &[UserRow]) -> String {
     }
     let bytes = writer.into_inner().expect(IN_MEMORY);
     String::from_utf8(bytes).expect("the csv writer writes back the UTF-8 it is given")
+}
+
+/// How an error names a column: by its header, or by its letter when the header is empty.
+pub(crate) fn column_label(name: &str, index: usize) -> String {
+    if name.is_empty() {
+        format!("column {}", column_letter(index))
+    } else {
+        name.to_string()
+    }
 }
 
 #[cfg(test)]

@@ -840,12 +840,7 @@ impl RowReader<'_> {
     }
 
     fn column_label(&self, index: usize) -> String {
-        let name = &self.columns[index].name;
-        if name.is_empty() {
-            format!("column {}", column_letter(index))
-        } else {
-            name.clone()
-        }
+        bulk_csv::column_label(&self.columns[index].name, index)
     }
 
     /// The user as written, for a results file: the principal name (else the id) if it is of a
