@@ -12,8 +12,9 @@ use crate::client::{Client, encode};
 use crate::output::{Output, cell};
 use crate::resolve;
 
-/// A Graph user-create body from a CSV row.
-fn create_body(row: &UserRow) -> Value {
+/// A Graph user-create body from a CSV row, with the file's password unless `passwords` says
+/// to generate them all.
+fn create_body(row: &UserRow, passwords: Passwords) -> Value {
     let mut body = Map::new();
     let upn = row.user_principal_name.to_string();
     body.insert("userPrincipalName".into(), upn.clone().into());
@@ -56,16 +57,33 @@ fn create_body(row: &UserRow) -> Value {
     if let Some(enabled) = row.account_enabled {
         body.insert("accountEnabled".into(), enabled.into());
     }
-    if let Some(password) = &row.password {
-        body.insert(
-            "passwordProfile".into(),
-            json!({ "password": password, "forceChangePasswordNextSignIn": true }),
-        );
+    match (&row.password, passwords) {
+        (Some(password), Passwords::FromFile { force_change }) => {
+            body.insert(
+                "passwordProfile".into(),
+                json!({ "password": password, "forceChangePasswordNextSignIn": force_change }),
+            );
+        }
+        // roster generates one, shown once in the results, which must be changed at first sign-in.
+        (None, _) | (_, Passwords::Generate) => {}
     }
     Value::Object(body)
 }
 
+/// The admin center wizard's choice for a file's passwords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passwords {
+    /// Each row's password where the file gives one (else one is generated).
+    FromFile {
+        /// Whether the user must change it at first sign-in.
+        force_change: bool,
+    },
+    /// A generated password for every user, whatever the file says.
+    Generate,
+}
+
 pub struct ImportOptions {
+    pub passwords: Passwords,
     pub usage_location: Option<String>,
     pub licenses: Vec<String>,
     pub groups: Vec<String>,
@@ -89,7 +107,7 @@ pub async fn import_users(file: &Path, options: ImportOptions) -> anyhow::Result
     for row in &parsed.rows {
         match row {
             Ok(row) => {
-                let mut body = create_body(row);
+                let mut body = create_body(row, options.passwords);
                 if options.dry_run {
                     // The server would not use it; it need not travel.
                     if let Some(profile) = body

@@ -352,6 +352,14 @@ enum ImportCommand {
         /// A group every user joins (id, display name or mail nickname); repeatable.
         #[arg(long)]
         group: Vec<String>,
+        /// Generate a password for every user (shown once in the results file), ignoring any
+        /// in the file. Rows without a password always get a generated one.
+        #[arg(long)]
+        generate_passwords: bool,
+        /// Let users keep the file's passwords at first sign-in (by default they must change
+        /// them, as generated ones must always be changed).
+        #[arg(long, conflicts_with = "generate_passwords")]
+        no_force_change: bool,
         /// Where to write each row's outcome and generated password (default: FILE.results.csv).
         #[arg(long, conflicts_with = "dry_run")]
         results: Option<PathBuf>,
@@ -659,8 +667,17 @@ async fn run_import(command: ImportCommand) -> anyhow::Result<ExitCode> {
         results,
         dry_run,
         output,
+        generate_passwords,
+        no_force_change,
     } = command;
     let options = import_export::ImportOptions {
+        passwords: if generate_passwords {
+            import_export::Passwords::Generate
+        } else {
+            import_export::Passwords::FromFile {
+                force_change: !no_force_change,
+            }
+        },
         usage_location,
         licenses: license,
         groups: group,

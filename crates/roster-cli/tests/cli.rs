@@ -887,3 +887,88 @@ async fn not_signed_in_says_how_to_sign_in() {
         text(&output)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_passwords_from_the_file_or_generated() {
+    let app = spawn_app_with(Options {
+        background_jobs: true,
+        ..Default::default()
+    })
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("entra.csv");
+    let entra = |aliases: &[&str]| {
+        let mut text = String::from(
+            "version:v1.0\nName [displayName] Required,User name [userPrincipalName] Required,Initial password [passwordProfile] Required,Block sign in (Yes/No) [accountEnabled] Required\n",
+        );
+        for alias in aliases {
+            text.push_str(&format!(
+                "{alias},{alias}@{DOMAIN},Fi1e-Passw0rd-{alias},No\n"
+            ));
+        }
+        text
+    };
+    let results_of = |path: &std::path::Path| -> Vec<csv::StringRecord> {
+        csv::Reader::from_path(path)
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    };
+
+    // The file's passwords, kept at first sign-in.
+    std::fs::write(&file, entra(&["kept"])).unwrap();
+    let results = work.path().join("kept.csv");
+    let output = roster_env(
+        &app,
+        &[
+            "import",
+            "users",
+            file.to_str().unwrap(),
+            "--no-force-change",
+            "--results",
+            results.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(&results_of(&results)[0][6], "", "no generated password");
+    app.password_token(&format!("kept@{DOMAIN}"), "Fi1e-Passw0rd-kept")
+        .await
+        .expect("the file's password signs in, with no change required");
+
+    // Generated passwords for everyone, whatever the file says.
+    std::fs::write(&file, entra(&["gen"])).unwrap();
+    let results = work.path().join("gen.csv");
+    let output = roster_env(
+        &app,
+        &[
+            "import",
+            "users",
+            file.to_str().unwrap(),
+            "--generate-passwords",
+            "--results",
+            results.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(output.status.success(), "{}", text(&output));
+    let generated = results_of(&results)[0][6].to_string();
+    assert!(generated.len() >= 20, "a generated password: {generated:?}");
+    let wrong = app
+        .password_token(&format!("gen@{DOMAIN}"), "Fi1e-Passw0rd-gen")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        wrong.body["error_codes"][0], 50126,
+        "the file's password is not the user's"
+    );
+    let expired = app
+        .password_token(&format!("gen@{DOMAIN}"), &generated)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        expired.body["error_codes"][0], 50055,
+        "the generated one must be changed first"
+    );
+}
