@@ -6,7 +6,7 @@
 //! [`Submission`], [`preview`] and [`apply`] are shared with `roster import users`.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -462,26 +462,17 @@ pub async fn run(command: BulkCommand) -> anyhow::Result<bool> {
         ))?;
     }
     let client = Client::connect().await?;
-    let mut submission = submission(&client, &file, &flags).await?;
+    let submission = submission(&client, &file, &flags).await?;
     if args.dry_run {
-        if operation == Operation::ResetPasswords {
-            // The server would not use them; they need not travel.
-            for row in &mut submission.rows {
-                if let Some(body) = row.body.as_object_mut() {
-                    body.remove("password");
-                }
-            }
-        }
+        // Given passwords travel too: the server checks them against the password rules.
         return preview(&client, &submission, args.output).await;
     }
-    let results = args
-        .results
-        .unwrap_or_else(|| path.with_extension("results.csv"));
+    let results = output::ResultsPath::new(args.results, path.with_extension("results.csv"));
     let layout = Layout {
         user_header: "user",
         passwords: operation == Operation::ResetPasswords,
     };
-    apply(&client, submission, &results, layout).await
+    apply(&client, submission, results, layout).await
 }
 
 /// The job's options and rows, with license and group names resolved to ids.
@@ -807,11 +798,15 @@ pub struct Layout {
 pub async fn apply(
     client: &Client,
     submission: Submission,
-    results: &Path,
+    results: output::ResultsPath,
     layout: Layout,
 ) -> anyhow::Result<bool> {
-    // Opened before the job runs: generated passwords are shown once, and must have somewhere to go.
-    let results_file = output::create_private(results)?;
+    // Opened before the job runs: generated passwords are shown once, and must have somewhere to
+    // go. An earlier run's file, which may hold the only copy of its passwords, is never
+    // overwritten.
+    let (results, results_file) = results.create()?;
+    let results = results.as_path();
+    let mut job_id = None;
     let mut outcomes = submission.refused.clone();
     if !submission.rows.is_empty() {
         let submitted = client
@@ -842,6 +837,7 @@ pub async fn apply(
         let (finished, items) = crate::jobs::follow_with_results(client, &id)
             .await
             .with_context(resume)?;
+        job_id = Some(id.clone());
         outcomes.extend(items.iter().map(|item| submission.outcome(item)));
         eprintln!(
             "job {id}: {} rows, {} failed",
@@ -851,6 +847,10 @@ pub async fn apply(
     outcomes.sort_by_key(|outcome| outcome.row);
     write_results(results_file, &outcomes, layout)
         .with_context(|| format!("writing {}", results.display()))?;
+    // Only now that the passwords are on disk may the server forget them.
+    if let Some(id) = job_id {
+        crate::jobs::forget_outputs(client, &id).await?;
+    }
     let count = |status: &str| outcomes.iter().filter(|o| o.status == status).count();
     let failed = count("failed");
     eprintln!(
@@ -892,6 +892,9 @@ fn write_results(file: std::fs::File, outcomes: &[Outcome], layout: Layout) -> a
         }
         writer.write_record(&record)?;
     }
-    writer.flush()?;
+    writer
+        .into_inner()
+        .map_err(|error| error.into_error())?
+        .sync_all()?;
     Ok(())
 }

@@ -107,16 +107,8 @@ pub async fn import_users(file: &Path, options: ImportOptions) -> anyhow::Result
     for row in &parsed.rows {
         match row {
             Ok(row) => {
-                let mut body = create_body(row, options.passwords);
-                if options.dry_run {
-                    // The server would not use it; it need not travel.
-                    if let Some(profile) = body
-                        .get_mut("passwordProfile")
-                        .and_then(Value::as_object_mut)
-                    {
-                        profile.remove("password");
-                    }
-                }
+                // Given passwords travel in a dry run too: the server checks them.
+                let body = create_body(row, options.passwords);
                 rows.push(bulk::Row {
                     number: row.row,
                     user: row.user_principal_name.to_string(),
@@ -166,14 +158,13 @@ pub async fn import_users(file: &Path, options: ImportOptions) -> anyhow::Result
     if options.dry_run {
         return bulk::preview(client, &submission, options.output).await;
     }
-    let results = options
-        .results
-        .unwrap_or_else(|| file.with_extension("results.csv"));
+    let results =
+        crate::output::ResultsPath::new(options.results, file.with_extension("results.csv"));
     let layout = bulk::Layout {
         user_header: "userPrincipalName",
         passwords: true,
     };
-    bulk::apply(client, submission, &results, layout).await
+    bulk::apply(client, submission, results, layout).await
 }
 
 /// A user as roster's export format holds it, from its Graph JSON.

@@ -57,9 +57,8 @@ pub async fn follow(client: &Client, id: &str) -> anyhow::Result<Value> {
 }
 
 /// Follows a job like [`follow`] and collects every row's outcome as rows finish (rows finish in
-/// order), so that fetching the results overlaps the job instead of following it. Reads the
-/// results to their end once the job has completed, which tells the server that generated
-/// passwords have been handed out.
+/// order), so that fetching the results overlaps the job instead of following it. The caller
+/// keeps any generated passwords, then tells the server to forget them ([`forget_outputs`]).
 pub async fn follow_with_results(client: &Client, id: &str) -> anyhow::Result<(Value, Vec<Value>)> {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -89,19 +88,19 @@ pub async fn follow_with_results(client: &Client, id: &str) -> anyhow::Result<(V
             }
         }
         if completed {
-            // The end of the results, read once: the server forgets the generated passwords.
-            client
-                .get(&format!(
-                    "{}/results?after={}&top=1",
-                    job_path(id),
-                    rows.len()
-                ))
-                .await?;
             bar.finish_and_clear();
             return Ok((job, rows));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Tells the server that the job's generated passwords are kept safe, so it forgets them.
+pub async fn forget_outputs(client: &Client, id: &str) -> anyhow::Result<()> {
+    client
+        .delete(&format!("{}/outputs", job_path(id)))
+        .await
+        .map(drop)
 }
 
 /// `roster jobs watch ID`: follows the job to its end, then prints it and a summary; returns
@@ -192,7 +191,14 @@ pub async fn results(
         Some((path, file)) => {
             output::write(file, &rows, RESULT_COLUMNS, output.unwrap_or(Output::Csv))
                 .with_context(|| format!("writing {}", path.display()))?;
+            std::fs::File::open(path)
+                .and_then(|file| file.sync_all())
+                .with_context(|| format!("writing {}", path.display()))?;
             eprintln!("{} rows written to {}", rows.len(), path.display());
+            // Kept on disk: the server may forget them.
+            if passwords > 0 {
+                forget_outputs(client, id).await?;
+            }
         }
         None => print(&rows, RESULT_COLUMNS, output.unwrap_or(Output::Table))?,
     }

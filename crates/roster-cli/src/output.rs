@@ -134,3 +134,56 @@ pub fn create_private(path: &Path) -> anyhow::Result<std::fs::File> {
         .with_context(|| format!("making {} owner-only", path.display()))?;
     Ok(file)
 }
+
+/// Where a bulk operation writes its results: the file named with `--results`, which must not
+/// exist yet, or by default `FILE.results.csv`, numbered (`FILE.results.2.csv`, ...) past any
+/// that an earlier run left. A results file may hold the only copy of generated passwords.
+pub struct ResultsPath {
+    explicit: Option<std::path::PathBuf>,
+    default: std::path::PathBuf,
+}
+
+impl ResultsPath {
+    pub fn new(explicit: Option<std::path::PathBuf>, default: std::path::PathBuf) -> Self {
+        ResultsPath { explicit, default }
+    }
+
+    /// Creates the file, owner-only, and says where it is.
+    pub fn create(self) -> anyhow::Result<(std::path::PathBuf, std::fs::File)> {
+        if let Some(path) = self.explicit {
+            let file = create_new_private(&path)?.with_context(|| {
+                format!(
+                    "{} exists (it may hold the passwords of an earlier run): move it away, or name another file with --results",
+                    path.display()
+                )
+            })?;
+            return Ok((path, file));
+        }
+        for number in 1.. {
+            let path = if number == 1 {
+                self.default.clone()
+            } else {
+                self.default.with_extension(format!("{number}.csv"))
+            };
+            if let Some(file) = create_new_private(&path)? {
+                return Ok((path, file));
+            }
+        }
+        unreachable!("some number names a free file")
+    }
+}
+
+/// Creates a new owner-only file; `None` if one is there already.
+fn create_new_private(path: &Path) -> anyhow::Result<Option<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(file) => Ok(Some(file)),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(error) => Err(error).with_context(|| format!("writing {}", path.display())),
+    }
+}

@@ -159,8 +159,16 @@ async fn block_and_unblock_with_a_dry_run_a_rerun_and_bad_rows() {
     // The same file again: nothing to do, and that is not a failure.
     let again = roster(&app, &["bulk", "block", &block]).await;
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
-    let rows = results(results_of(&block));
+    // The first run's results (which could hold passwords) are kept; the second run's go beside.
+    let first = results(results_of(&block));
+    assert!(first[1..].iter().all(|r| r[2] == "succeeded"), "{first:?}");
+    let rows = results(results_of(&block).with_extension("2.csv"));
     assert!(rows[1..].iter().all(|r| r[2] == "unchanged"), "{rows:?}");
+    // A results file named on purpose is never overwritten.
+    let named = results_of(&block).to_str().unwrap().to_string();
+    let refused = roster(&app, &["bulk", "block", &block, "--results", &named]).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(text(&refused).contains("exists"), "{}", text(&refused));
 
     // Unblock, by id and by name, with a user that does not exist and one the file check refuses.
     let ann_id = user(&app, "ann", "id").await["id"]

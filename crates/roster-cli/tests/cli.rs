@@ -203,7 +203,9 @@ async fn login_import_list_and_reimport() {
         ]
     );
 
-    // The same file again: nothing changes, and the results say so.
+    // The same file again: nothing changes, and the results say so (in a file of their own:
+    // the first run's, with its passwords, is kept).
+    let results = work.path().join("again.csv");
     let again = roster(
         &config,
         &[
@@ -254,6 +256,7 @@ async fn login_import_list_and_reimport() {
         Some("NL")
     );
     assert!(bob_row.id.is_some());
+    let results = work.path().join("reimport.csv");
     let reimport = roster(
         &config,
         &[

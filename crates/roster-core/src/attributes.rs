@@ -199,8 +199,14 @@ impl AttrValue {
                 }
                 Ok(AttrValue::TextList(texts))
             }
+            // To the microsecond, as the stores keep it (else a re-sent value never compares equal).
             (AttrKind::DateTime, Json::String(text)) => DateTime::parse_from_rfc3339(text)
-                .map(|at| AttrValue::DateTime(at.with_timezone(&Utc)))
+                .map(|at| {
+                    let at = at.with_timezone(&Utc);
+                    AttrValue::DateTime(
+                        DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at),
+                    )
+                })
                 .map_err(|_| {
                     invalid(format!(
                         "'{text}' is not a date and time such as 2024-01-31T00:00:00Z"

@@ -195,6 +195,8 @@ pub fn row_password(row: &JsonValue) -> Option<&str> {
 /// cores while the database applies the current one.
 #[derive(Debug, Clone, Default)]
 pub struct Prepared {
+    /// Why the row fails before it touches the directory (a password too weak).
+    refused: Option<RowOutcome>,
     /// The hash of the row's human-chosen password (Argon2id).
     password: Option<PasswordHash>,
     /// A new user ready to insert, and the password generated for it; or why the row fails.
@@ -202,20 +204,38 @@ pub struct Prepared {
 }
 
 /// Prepares one row (pure work: no database).
+/// Prepares one row (pure work: no database). A dry run checks a given password but does not
+/// spend an Argon2id hash on it.
 pub fn prepare(
     kind: Kind,
     options: &Options,
     keys: &Keys,
     tenant_id: ObjectId,
     raw: &str,
+    dry_run: bool,
 ) -> Prepared {
+    let hash = |password: &str| {
+        if dry_run {
+            keys.generated_password_hash(password)
+        } else {
+            crate::auth::hash_human_password(password)
+        }
+    };
     if kind != Kind::CreateUsers {
-        let password = serde_json::from_str::<JsonValue>(raw)
-            .ok()
-            .and_then(|row| row_password(&row).map(crate::auth::hash_human_password));
+        let row = serde_json::from_str::<JsonValue>(raw).unwrap_or_default();
+        let Some(password) = row_password(&row) else {
+            return Prepared::default();
+        };
+        // The same rule as a reset through the API.
+        if let Err(error) = crate::graph::json::check_password_complexity(password) {
+            return Prepared {
+                refused: Some(failed(error.message, "password")),
+                ..Prepared::default()
+            };
+        }
         return Prepared {
-            password,
-            create: None,
+            password: Some(hash(password)),
+            ..Prepared::default()
         };
     }
     let create = (|| {
@@ -234,7 +254,7 @@ pub fn prepare(
             .as_ref()
             .and_then(|p| p.password.as_deref())
         {
-            Some(password) => (crate::auth::hash_human_password(password), None),
+            Some(password) => (hash(password), None),
             None => {
                 let password = crate::auth::generate_password();
                 (keys.generated_password_hash(&password), Some(password))
@@ -246,8 +266,8 @@ pub fn prepare(
         ))
     })();
     Prepared {
-        password: None,
         create: Some(create),
+        ..Prepared::default()
     }
 }
 
@@ -261,6 +281,8 @@ pub struct Context<'a> {
     pub principal: Option<&'a Principal>,
     /// Rows of this batch prepared beforehand (a row missing here is prepared when applied).
     pub prepared: &'a HashMap<i64, Prepared>,
+    /// Whether the rows are applied to be rolled back (passwords are checked, not hashed).
+    pub dry_run: bool,
 }
 
 fn failed(message: impl std::fmt::Display, column: &str) -> RowOutcome {
@@ -307,9 +329,19 @@ pub fn apply(context: &Context<'_>, tx: &mut JobTx<'_>, number: i64, raw: &str) 
             context.keys,
             context.tenant_id,
             raw,
+            context.dry_run,
         ),
     };
+    if let Some(refused) = prepared.refused {
+        return refused;
+    }
     if let Some(create) = prepared.create {
+        // Creating needs the submitter's permission as it stands now, as each change does.
+        for operation in context.options.operations(Kind::CreateUsers) {
+            if let Err(error) = principal.authorize(operation, &[]) {
+                return failed_api(error.into(), "userPrincipalName");
+            }
+        }
         return match create {
             Ok((user, generated)) => create_user(context, tx, user, generated),
             Err(outcome) => outcome,
@@ -330,8 +362,11 @@ pub fn apply(context: &Context<'_>, tx: &mut JobTx<'_>, number: i64, raw: &str) 
     let deleted = matches!(context.kind, Kind::RestoreUsers | Kind::PurgeUsers);
     let found = if deleted {
         tx.find_deleted_user(&key)
-    } else {
+    } else if matches!(context.kind, Kind::AssignLicenses | Kind::RemoveLicenses) {
         tx.find_user(&key)
+    } else {
+        // Only the license kinds look at what the user holds.
+        tx.find_user_properties(&key)
     };
     let user = match found {
         Ok(Some(user)) => user,
@@ -507,7 +542,7 @@ impl Step<'_> {
                 self.authorize(Operation::UpdateUser)?;
                 let manager = match self.row["manager"].as_str().map(str::trim) {
                     None | Some("") => None,
-                    Some(key) => match tx.find_user(&UserKey::parse(key)) {
+                    Some(key) => match tx.find_user_properties(&UserKey::parse(key)) {
                         Ok(Some(manager)) => Some(manager.id),
                         Ok(None) => {
                             return Err(failed(
@@ -571,11 +606,23 @@ impl Step<'_> {
                 let held = |sku: &SkuId| self.user.licenses.iter().find(|a| a.sku_id == *sku);
                 let (add, remove): (Vec<LicenseAssignment>, Vec<SkuId>) =
                     if context.kind == Kind::AssignLicenses {
+                        // Each SKU disables those of the job's plans that it has.
+                        let catalog = roster_core::catalog::Catalog::builtin();
                         let wanted: Vec<LicenseAssignment> = skus
                             .iter()
                             .map(|sku| LicenseAssignment {
                                 sku_id: *sku,
-                                disabled_plans: context.options.disabled_plans.clone(),
+                                disabled_plans: context
+                                    .options
+                                    .disabled_plans
+                                    .iter()
+                                    .copied()
+                                    .filter(|plan| {
+                                        catalog
+                                            .by_sku_id(sku.as_uuid())
+                                            .is_some_and(|def| def.plan(*plan).is_some())
+                                    })
+                                    .collect(),
                             })
                             .collect();
                         let add = wanted
@@ -619,6 +666,7 @@ impl Step<'_> {
                 let adding = context.kind == Kind::AddToGroups;
                 let mut changed = false;
                 for group in groups {
+                    tx.group(group).map_err(store_error("groups"))?;
                     let member = tx
                         .is_member(group, self.user.id)
                         .map_err(store_error("groups"))?;

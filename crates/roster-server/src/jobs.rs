@@ -56,6 +56,7 @@ pub fn router() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_JOB_BYTES)),
         )
         .route("/jobs/{id}/results", get(results))
+        .route("/jobs/{id}/outputs", axum::routing::delete(forget_outputs))
 }
 
 /// Runs jobs: claims one, applies its rows batch by batch until it completes or the lease is lost.
@@ -93,15 +94,17 @@ impl Worker {
         };
         let kind = bulk::Kind::parse(&job.kind);
         let options = bulk::Options::parse(&job.options).unwrap_or_default();
-        let principal = match job.created_by_id {
-            Some(id) => crate::auth::principal_by_id(&self.store, job.tenant_id, id)?,
-            None => None,
-        };
         // The next batch is prepared (parsed, validated, passwords hashed) on other threads
         // while the database applies the current one.
         let prepare = |after: i64| self.prepare_rows(&job, kind, &options, after);
         let mut ready = prepare(0)?;
         loop {
+            // The submitter as they are now: blocked, deleted or without the role since the
+            // last batch, they change nothing more.
+            let principal = match job.created_by_id {
+                Some(id) => crate::auth::principal_by_id(&self.store, job.tenant_id, id)?,
+                None => None,
+            };
             let (applied, next) = std::thread::scope(|scope| {
                 let after = ready.0;
                 let next = scope.spawn(move || prepare(after));
@@ -112,6 +115,7 @@ impl Worker {
                     tenant_id: job.tenant_id,
                     principal: principal.as_ref(),
                     prepared: &ready.1,
+                    dry_run: false,
                 });
                 let mut apply = |tx: &mut JobTx<'_>, number: i64, row: &str| match &context {
                     Some(context) => bulk::apply(context, tx, number, row),
@@ -168,7 +172,7 @@ impl Worker {
                             .map(|(number, raw)| {
                                 (
                                     *number,
-                                    bulk::prepare(kind, options, keys, job.tenant_id, raw),
+                                    bulk::prepare(kind, options, keys, job.tenant_id, raw, false),
                                 )
                             })
                             .collect::<Vec<_>>()
@@ -238,6 +242,28 @@ async fn show(
     Ok(Json(job_json(&job)).into_response())
 }
 
+/// `DELETE /roster/v1/jobs/{id}/outputs`: the submitter has kept the generated passwords, which
+/// are forgotten now (a client asks once it has written them somewhere safe).
+async fn forget_outputs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadUsers, &[])?;
+    let (tenant_id, id) = (caller.tenant_id, job_id(&id)?);
+    let job = state.db(move |store| store.job(tenant_id, id)).await?;
+    if job.created_by_id != Some(caller.principal.id()) {
+        return Err(ApiError::forbidden(
+            "Only the job's submitter holds its generated passwords.",
+        ));
+    }
+    let change = caller.change();
+    state
+        .db(move |store| store.clear_job_outputs(&change, id))
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
 #[derive(Deserialize)]
 struct ResultsQuery {
     after: Option<i64>,
@@ -245,8 +271,8 @@ struct ResultsQuery {
 }
 
 /// A page of the job's rows with their outcomes. Generated passwords are shown to the job's
-/// submitter only, until the job has finished and they have read the last page; then they are
-/// forgotten.
+/// submitter only, until they say they have kept them (`DELETE .../outputs`) or a day after the
+/// job finished.
 async fn results(
     State(state): State<AppState>,
     caller: Caller,
@@ -284,15 +310,6 @@ async fn results(
         })
         .collect();
     let last = rows.last().map(|row| row.row_number);
-    let finished = job.status == roster_store::JobStatus::Completed;
-    // The last page read: whether it is short, or ends on the job's last row.
-    let at_end = rows.len() < top || last == Some(job.total_rows);
-    if submitter && finished && at_end {
-        let change = caller.change();
-        state
-            .db(move |store| store.clear_job_outputs(&change, id))
-            .await?;
-    }
     let mut body = json!({ "job": job_json(&job), "value": items });
     if rows.len() == top {
         body["nextAfter"] = last.into();
@@ -378,16 +395,11 @@ async fn submit(
                     tenant_id: change.tenant_id,
                     principal: Some(&principal),
                     prepared: &prepared,
+                    dry_run: true,
                 };
-                // Passwords are not hashed in a dry run: nothing is kept.
                 let rows: Vec<JsonValue> = rows
                     .iter()
-                    .map(|row| {
-                        let mut row: JsonValue =
-                            serde_json::from_str(row.get()).unwrap_or_default();
-                        strip_password(&mut row);
-                        row
-                    })
+                    .map(|row| serde_json::from_str(row.get()).unwrap_or_default())
                     .collect();
                 let mut apply = |tx: &mut JobTx<'_>, number: i64, row: &str| {
                     bulk::apply(&context, tx, number, row)
@@ -415,20 +427,6 @@ async fn submit(
         .await?;
     state.job_wake.notify_one();
     Ok((axum::http::StatusCode::ACCEPTED, Json(job_json(&job))).into_response())
-}
-
-/// A dry run treats a given password as if it were to be generated: hashing it for nothing
-/// would only take time.
-fn strip_password(row: &mut JsonValue) {
-    if let Some(object) = row.as_object_mut() {
-        object.remove("password");
-        if let Some(profile) = object
-            .get_mut("passwordProfile")
-            .and_then(|p| p.as_object_mut())
-        {
-            profile.remove("password");
-        }
-    }
 }
 
 fn dry_run_json(number: usize, row: &JsonValue, outcome: &RowOutcome) -> JsonValue {

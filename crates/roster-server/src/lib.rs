@@ -250,6 +250,8 @@ async fn purge_recycle_bin(store: Store) {
                 purged += store.purge_expired_users(tenant.id)?;
                 purged += store.purge_expired_groups(tenant.id)?;
             }
+            // Generated passwords nobody collected are not kept past a day.
+            store.forget_job_outputs_before(chrono::Utc::now() - chrono::Duration::days(1))?;
             Ok(purged)
         })
         .await;

@@ -171,6 +171,12 @@ impl JobTx<'_> {
         crate::users::find_user(self.tx, self.change.tenant_id, key, false)
     }
 
+    /// A live user without its licenses (left empty): for changes that do not touch them.
+    pub fn find_user_properties(&mut self, key: &UserKey) -> Result<Option<User>> {
+        self.touched = true;
+        crate::users::find_user_properties(self.tx, self.change.tenant_id, key, false)
+    }
+
     /// The id of the live user with this user principal name, if there is one.
     pub fn user_id_by_upn(&mut self, upn_key: &str) -> Result<Option<ObjectId>> {
         self.touched = true;
@@ -764,6 +770,17 @@ impl Store {
         }
     }
 
+    /// Forgets the outputs (generated passwords) of every job that finished before `cutoff`.
+    pub fn forget_job_outputs_before(&self, cutoff: DateTime<Utc>) -> Result<u64> {
+        self.pool.write(|tx| {
+            tx.execute(
+                "DELETE FROM job_outputs WHERE job_id IN \
+                 (SELECT id FROM jobs WHERE status = 'completed' AND finished_at < $1)",
+                &params![cutoff],
+            )
+        })
+    }
+
     /// Forgets the outputs of a job's rows (generated passwords), once they have been handed out.
     pub fn clear_job_outputs(&self, change: &Change, id: ObjectId) -> Result<()> {
         self.pool.write(|tx| {
@@ -912,6 +929,62 @@ mod tests {
         assert_eq!(users(&store, change.tenant_id).len(), 3);
         let log = store.audit_log(change.tenant_id, 100).unwrap();
         assert_eq!(log.iter().filter(|r| r.operation == "Add user").count(), 3);
+    }
+
+    #[test]
+    fn generated_passwords_are_forgotten_a_day_after_their_job() {
+        let (_directory, store, change) = store();
+        let job = store
+            .submit_job(
+                &change,
+                "createUsers",
+                &serde_json::json!({}),
+                &texts(&rows(2)),
+            )
+            .unwrap();
+        store
+            .claim_job("w", Duration::seconds(30))
+            .unwrap()
+            .unwrap();
+        let mut with_password =
+            |job: &mut JobTx<'_>, number: i64, input: &str| match create_user(job, number, input) {
+                RowOutcome::Succeeded { object_id, .. } => RowOutcome::Succeeded {
+                    object_id,
+                    output: Some(serde_json::json!({ "password": format!("secret-{number}") })),
+                },
+                other => other,
+            };
+        store
+            .run_job_batch(
+                &change,
+                job.id,
+                "w",
+                Duration::seconds(30),
+                10,
+                &mut with_password,
+            )
+            .unwrap();
+        let outputs = |store: &Store| {
+            store
+                .job_rows(change.tenant_id, job.id, 0, 10)
+                .unwrap()
+                .iter()
+                .filter(|row| row.output.is_some())
+                .count()
+        };
+        assert_eq!(outputs(&store), 2);
+        store
+            .forget_job_outputs_before(Utc::now() - Duration::days(1))
+            .unwrap();
+        assert_eq!(
+            outputs(&store),
+            2,
+            "a job that finished just now keeps them"
+        );
+        store
+            .forget_job_outputs_before(Utc::now() + Duration::seconds(1))
+            .unwrap();
+        assert_eq!(outputs(&store), 0);
     }
 
     #[test]

@@ -274,6 +274,22 @@ pub(crate) fn find_user(
     key: &UserKey,
     deleted: bool,
 ) -> Result<Option<User>> {
+    let Some(user) = find_user_properties(tx, tenant_id, key, deleted)? else {
+        return Ok(None);
+    };
+    let mut users = [user];
+    crate::licenses::load_licenses(tx, &mut users)?;
+    let [user] = users;
+    Ok(Some(user))
+}
+
+/// [`find_user`] without the user's licenses (left empty), for what does not need them.
+pub(crate) fn find_user_properties(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    key: &UserKey,
+    deleted: bool,
+) -> Result<Option<User>> {
     let deleted_clause = if deleted {
         "deleted_at IS NOT NULL"
     } else {
@@ -287,13 +303,9 @@ pub(crate) fn find_user(
         "SELECT {} FROM users WHERE tenant_id = $1 AND {condition} AND {deleted_clause}",
         user_columns()
     );
-    let Some(row) = tx.query_one(&sql, &[tenant_id.into(), value])? else {
-        return Ok(None);
-    };
-    let mut users = [user_from_row(&row)?];
-    crate::licenses::load_licenses(tx, &mut users)?;
-    let [user] = users;
-    Ok(Some(user))
+    tx.query_one(&sql, &[tenant_id.into(), value])?
+        .map(|row| user_from_row(&row))
+        .transpose()
 }
 
 pub(crate) fn require_user(tx: &mut dyn Tx, tenant_id: ObjectId, key: &UserKey) -> Result<User> {
@@ -961,23 +973,30 @@ pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Re
     Ok(user)
 }
 
-/// The most recently deleted user in the recycle bin with this user principal name.
+/// The user in the recycle bin with this user principal name; an error if there are several
+/// (a bulk row must not restore or purge one of them by chance: the id says which).
 pub(crate) fn find_deleted_by_upn(
     tx: &mut dyn Tx,
     tenant_id: ObjectId,
     upn_key: &str,
 ) -> Result<Option<User>> {
     let sql = format!(
-        "SELECT {} FROM users WHERE tenant_id = $1 AND upn_key = $2 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC, id DESC LIMIT 1",
+        "SELECT {} FROM users WHERE tenant_id = $1 AND upn_key = $2 AND deleted_at IS NOT NULL LIMIT 2",
         user_columns()
     );
-    let Some(row) = tx.query_one(&sql, &params![tenant_id, upn_key.to_lowercase()])? else {
-        return Ok(None);
-    };
-    let mut users = [user_from_row(&row)?];
-    crate::licenses::load_licenses(tx, &mut users)?;
-    let [user] = users;
-    Ok(Some(user))
+    let rows = tx.query(&sql, &params![tenant_id, upn_key.to_lowercase()])?;
+    match rows.as_slice() {
+        [] => Ok(None),
+        [row] => {
+            let mut users = [user_from_row(row)?];
+            crate::licenses::load_licenses(tx, &mut users)?;
+            let [user] = users;
+            Ok(Some(user))
+        }
+        _ => Err(Error::BadRequest(format!(
+            "More than one deleted user has the user principal name {upn_key}: name the one you mean by its object id."
+        ))),
+    }
 }
 
 pub(crate) fn set_manager(

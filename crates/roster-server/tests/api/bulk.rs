@@ -503,3 +503,176 @@ async fn a_dry_run_says_what_each_row_would_do_and_writes_nothing() {
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert!(unknown.message().contains("blockUsers"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_keep_the_rules_of_the_requests_they_stand_for() {
+    let app = spawn_app().await;
+    let e3 = app.buy("SPE_E3", 5).await;
+    let ems = app.buy("EMS", 5).await;
+    app.create_user("r1", json!({ "usageLocation": "NL" }))
+        .await;
+
+    // A given password meets the same rules as a reset through the API, also in a dry run.
+    let weak = json!([{ "user": upn("r1"), "password": "a" }]);
+    let preview = app
+        .post(
+            "/roster/v1/jobs/resetPasswords?dryRun=true",
+            json!({ "rows": weak }),
+        )
+        .await;
+    assert_eq!(preview.body["value"][0]["status"], "failed");
+    assert_eq!(preview.body["value"][0]["errorColumn"], "password");
+    let reset = run(&app, "resetPasswords", weak, json!({})).await;
+    assert_eq!(statuses(&reset), ["failed"]);
+    assert!(app.password_token(&upn("r1"), "a").await.is_err());
+
+    // Disabled plans apply to the licenses that have them: Exchange is in E3, not in EMS.
+    let exchange = "efb87545-963c-4e0d-99df-69c6916d9eb0";
+    let options = json!({ "licenses": [e3, ems], "disabledPlans": [exchange] });
+    let assigned = run(
+        &app,
+        "assignLicenses",
+        json!([{ "user": upn("r1") }]),
+        options.clone(),
+    )
+    .await;
+    assert_eq!(statuses(&assigned), ["succeeded"], "{assigned:?}");
+    let licenses = app
+        .get(&format!(
+            "/v1.0/users/{}?$select=assignedLicenses",
+            upn("r1")
+        ))
+        .await;
+    let held = licenses.body["assignedLicenses"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let disabled = |sku: &str| {
+        held.iter()
+            .find(|l| l["skuId"] == sku)
+            .map(|l| l["disabledPlans"].clone())
+    };
+    assert_eq!(disabled(&e3), Some(json!([exchange])));
+    assert_eq!(disabled(&ems), Some(json!([])));
+    let again = run(
+        &app,
+        "assignLicenses",
+        json!([{ "user": upn("r1") }]),
+        options,
+    )
+    .await;
+    assert_eq!(statuses(&again), ["unchanged"]);
+
+    // A group that does not exist is an error, not "unchanged".
+    let ghost = "00000000-0000-7000-8000-00000000dead";
+    let left = run(
+        &app,
+        "removeFromGroups",
+        json!([{ "user": upn("r1") }]),
+        json!({ "groups": [ghost] }),
+    )
+    .await;
+    assert_eq!(statuses(&left), ["failed"]);
+    assert_eq!(left[0]["errorColumn"], "groups");
+
+    // A date more precise than the store keeps settles: the same value again is unchanged.
+    let hired = json!([{ "user": upn("r1"), "employeeHireDate": "2024-03-01T09:00:00.1234567Z" }]);
+    assert_eq!(
+        statuses(&run(&app, "updateUsers", hired.clone(), json!({})).await),
+        ["succeeded"]
+    );
+    assert_eq!(
+        statuses(&run(&app, "updateUsers", hired, json!({})).await),
+        ["unchanged"]
+    );
+
+    // Two deleted users with one name: a row naming that name purges neither.
+    for _ in 0..2 {
+        let twin = app.create_user("twin", json!({})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.delete(&format!("/v1.0/users/{twin}")).await;
+    }
+    let purged = run(
+        &app,
+        "purgeUsers",
+        json!([{ "user": upn("twin") }]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(statuses(&purged), ["failed"]);
+    assert!(
+        purged[0]["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("object id")
+    );
+    let bin = app
+        .get("/v1.0/directory/deletedItems/microsoft.graph.user")
+        .await;
+    assert_eq!(bin.body["value"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_stops_acting_for_a_submitter_who_is_blocked() {
+    let app = spawn_app().await;
+    let admin = app
+        .create_user("useradmin", json!({ "passwordProfile": { "password": "Us3r-Admin-Passw0rd", "forceChangePasswordNextSignIn": false } }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/roster/v1/roleAssignments",
+        json!({ "principalId": admin, "role": "User Administrator" }),
+    )
+    .await;
+    app.create_user("target", json!({})).await;
+    let token = app
+        .password_token(&upn("useradmin"), "Us3r-Admin-Passw0rd")
+        .await
+        .unwrap();
+    let rows = json!([{ "userPrincipalName": upn("fresh"), "displayName": "Fresh" }]);
+    let create = app
+        .call(
+            &token,
+            reqwest::Method::POST,
+            "/roster/v1/jobs/createUsers",
+            Some(json!({ "rows": rows })),
+        )
+        .await;
+    assert_eq!(create.status, StatusCode::ACCEPTED);
+    let block = app
+        .call(
+            &token,
+            reqwest::Method::POST,
+            "/roster/v1/jobs/blockUsers",
+            Some(json!({ "rows": [{ "user": upn("target") }] })),
+        )
+        .await;
+    assert_eq!(block.status, StatusCode::ACCEPTED);
+
+    // Blocked before the jobs run: they change nothing.
+    app.patch(
+        &format!("/v1.0/users/{admin}"),
+        json!({ "accountEnabled": false }),
+    )
+    .await;
+    app.drain_jobs().await;
+    for job in [&create, &block] {
+        let id = job.body["id"].as_str().unwrap();
+        let job = app.get(&format!("/roster/v1/jobs/{id}")).await;
+        assert_eq!(job.body["failedRows"], 1, "{:?}", job.body);
+    }
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{}", upn("fresh")))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        user(&app, "target", "accountEnabled").await["accountEnabled"],
+        true
+    );
+}

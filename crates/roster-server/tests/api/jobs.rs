@@ -78,6 +78,15 @@ async fn create_users_job_applies_each_row_on_its_own() {
             .iter()
             .all(|r| r["generatedPassword"].is_null())
     );
+    let refused = app
+        .call(
+            &reader_token,
+            reqwest::Method::DELETE,
+            &format!("/roster/v1/jobs/{id}/outputs"),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "only the submitter");
 
     let results = app.get(&format!("/roster/v1/jobs/{id}/results")).await;
     let value = results.body["value"].as_array().unwrap().clone();
@@ -102,7 +111,12 @@ async fn create_users_job_applies_each_row_on_its_own() {
             .as_str()
             .is_some_and(|p| p.len() >= 22)
     }));
-    // Generated passwords are handed out once.
+    // Generated passwords stay until the submitter says they are kept (a client that fails to
+    // write them can read them again), and are then forgotten.
+    let again = app.get(&format!("/roster/v1/jobs/{id}/results")).await;
+    assert!(again.body["value"][0]["generatedPassword"].is_string());
+    let forget = app.delete(&format!("/roster/v1/jobs/{id}/outputs")).await;
+    assert_eq!(forget.status, StatusCode::NO_CONTENT);
     let again = app.get(&format!("/roster/v1/jobs/{id}/results")).await;
     assert!(
         again.body["value"]
