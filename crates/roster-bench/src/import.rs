@@ -410,7 +410,7 @@ async fn modify(
     work: &Path,
     rows: usize,
 ) -> anyhow::Result<(f64, f64)> {
-    let results = work.join("bulk-results.csv");
+    let results = work.join(format!("{}-results.csv", args[1]));
     let mut args = args.to_vec();
     args.extend(["--results", path_text(&results)?]);
     let started = Instant::now();

@@ -184,11 +184,11 @@ impl Client {
 
     /// Sends a request to `path` (`/v1.0/...`, `/roster/v1/...`, or an absolute next link) and
     /// returns the JSON body (`null` for 204); an error answer becomes an [`HttpError`].
-    pub async fn send(
+    pub async fn send<B: serde::Serialize + ?Sized>(
         &self,
         method: Method,
         path: &str,
-        body: Option<&Value>,
+        body: Option<&B>,
     ) -> anyhow::Result<Value> {
         let url = if path.starts_with("http") {
             path.to_string()
@@ -232,15 +232,20 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
-        self.send(Method::GET, path, None).await
+        self.send::<Value>(Method::GET, path, None).await
     }
 
-    pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+    /// Posts any serialisable body (written straight to the request, not through a `Value`).
+    pub async fn post<B: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> anyhow::Result<Value> {
         self.send(Method::POST, path, Some(body)).await
     }
 
     pub async fn delete(&self, path: &str) -> anyhow::Result<Value> {
-        self.send(Method::DELETE, path, None).await
+        self.send::<Value>(Method::DELETE, path, None).await
     }
 
     /// Every item of a Graph collection, following `@odata.nextLink` to the last page.

@@ -314,7 +314,7 @@ pub async fn set_manager(client: &Client, user: &str, manager: Option<&str>) -> 
 /// `roster users revoke-sessions USER`: every token issued to the user so far stops working.
 pub async fn revoke_sessions(client: &Client, user: &str) -> anyhow::Result<()> {
     client
-        .send(
+        .send::<Value>(
             Method::POST,
             &format!("{}/revokeSignInSessions", user_path(user)),
             None,
