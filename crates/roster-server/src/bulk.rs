@@ -199,6 +199,8 @@ pub struct Prepared {
     refused: Option<RowOutcome>,
     /// The hash of the row's human-chosen password (Argon2id).
     password: Option<PasswordHash>,
+    /// The row, parsed (every kind but `createUsers`).
+    row: Option<JsonValue>,
     /// A new user ready to insert, and the password generated for it; or why the row fails.
     create: Option<Result<(PreparedUser, Option<String>), RowOutcome>>,
 }
@@ -222,19 +224,31 @@ pub fn prepare(
         }
     };
     if kind != Kind::CreateUsers {
-        let row = serde_json::from_str::<JsonValue>(raw).unwrap_or_default();
-        let Some(password) = row_password(&row) else {
-            return Prepared::default();
+        let row: JsonValue = match serde_json::from_str(raw) {
+            Ok(row) => row,
+            Err(error) => {
+                return Prepared {
+                    refused: Some(failed(format!("The row is not JSON: {error}"), "user")),
+                    ..Prepared::default()
+                };
+            }
         };
-        // The same rule as a reset through the API.
-        if let Err(error) = crate::graph::json::check_password_complexity(password) {
-            return Prepared {
-                refused: Some(failed(error.message, "password")),
-                ..Prepared::default()
-            };
-        }
+        let password = match row_password(&row) {
+            None => None,
+            // The same rule as a reset through the API.
+            Some(password) => match crate::graph::json::check_password_complexity(password) {
+                Ok(()) => Some(hash(password)),
+                Err(error) => {
+                    return Prepared {
+                        refused: Some(failed(error.message, "password")),
+                        ..Prepared::default()
+                    };
+                }
+            },
+        };
         return Prepared {
-            password: Some(hash(password)),
+            password,
+            row: Some(row),
             ..Prepared::default()
         };
     }
@@ -321,21 +335,26 @@ pub fn apply(context: &Context<'_>, tx: &mut JobTx<'_>, number: i64, raw: &str) 
             "user",
         );
     };
+    // Borrowed from the batch's preparation (a row may be applied twice: fast, then carefully).
+    let prepared_here;
     let prepared = match context.prepared.get(&number) {
-        Some(prepared) => prepared.clone(),
-        None => prepare(
-            context.kind,
-            context.options,
-            context.keys,
-            context.tenant_id,
-            raw,
-            context.dry_run,
-        ),
+        Some(prepared) => prepared,
+        None => {
+            prepared_here = prepare(
+                context.kind,
+                context.options,
+                context.keys,
+                context.tenant_id,
+                raw,
+                context.dry_run,
+            );
+            &prepared_here
+        }
     };
-    if let Some(refused) = prepared.refused {
-        return refused;
+    if let Some(refused) = &prepared.refused {
+        return refused.clone();
     }
-    if let Some(create) = prepared.create {
+    if let Some(create) = &prepared.create {
         // Creating needs the submitter's permission as it stands now, as each change does.
         for operation in context.options.operations(Kind::CreateUsers) {
             if let Err(error) = principal.authorize(operation, &[]) {
@@ -343,13 +362,12 @@ pub fn apply(context: &Context<'_>, tx: &mut JobTx<'_>, number: i64, raw: &str) 
             }
         }
         return match create {
-            Ok((user, generated)) => create_user(context, tx, user, generated),
-            Err(outcome) => outcome,
+            Ok((user, generated)) => create_user(context, tx, user, generated.as_deref()),
+            Err(outcome) => outcome.clone(),
         };
     }
-    let row: JsonValue = match serde_json::from_str(raw) {
-        Ok(row) => row,
-        Err(error) => return failed(format!("The row is not JSON: {error}"), "user"),
+    let Some(row) = &prepared.row else {
+        return failed("The row is not JSON.", "user");
     };
     let Some(key) = row["user"]
         .as_str()
@@ -382,8 +400,8 @@ pub fn apply(context: &Context<'_>, tx: &mut JobTx<'_>, number: i64, raw: &str) 
         principal,
         user: &user,
         roles: &roles,
-        password: prepared.password,
-        row: &row,
+        password: prepared.password.as_ref(),
+        row,
     };
     match step.run(tx) {
         Ok(outcome) => outcome,
@@ -419,7 +437,7 @@ struct Step<'a> {
     user: &'a User,
     roles: &'a [Role],
     /// The hash of the row's password, if it gives one.
-    password: Option<PasswordHash>,
+    password: Option<&'a PasswordHash>,
     row: &'a JsonValue,
 }
 
@@ -457,9 +475,7 @@ impl Step<'_> {
         crate::graph::users::check_update(self.principal, self.user, self.roles, &update, password)
             .map_err(|error| failed_api(error, "user"))?;
         match tx.update_user(self.user, &update) {
-            Ok(Some(after)) => self.succeeded(Some(
-                json!({ "changes": roster_store::user_changes(self.user, &after) }),
-            )),
+            Ok(Some(changes)) => self.succeeded(Some(json!({ "changes": changes }))),
             Ok(None) => self.unchanged(),
             Err(error) => Err(store_failed(error, column)),
         }
@@ -497,7 +513,7 @@ impl Step<'_> {
                 self.update(tx, update, false, "user")
             }
             Kind::ResetPasswords => {
-                let (hash, generated) = match &self.password {
+                let (hash, generated) = match self.password {
                     Some(hash) => (hash.clone(), None),
                     None => {
                         let password = crate::auth::generate_password();
@@ -694,8 +710,8 @@ impl Step<'_> {
 fn create_user(
     context: &Context<'_>,
     tx: &mut JobTx<'_>,
-    prepared: PreparedUser,
-    generated: Option<String>,
+    prepared: &PreparedUser,
+    generated: Option<&str>,
 ) -> RowOutcome {
     let user = &prepared.user;
     match tx.user_id_by_upn(&user.user_principal_name.key()) {
@@ -707,7 +723,7 @@ fn create_user(
         Ok(None) => {}
         Err(error) => return store_failed(error, "userPrincipalName"),
     }
-    if let Err(error) = tx.create_prepared_user(&prepared) {
+    if let Err(error) = tx.create_prepared_user(prepared) {
         return store_failed(error, "userPrincipalName");
     }
     if let Err(error) = tx.license_new_user(user, &context.options.licenses) {

@@ -397,14 +397,11 @@ async fn submit(
                     prepared: &prepared,
                     dry_run: true,
                 };
-                let rows: Vec<JsonValue> = rows
-                    .iter()
-                    .map(|row| serde_json::from_str(row.get()).unwrap_or_default())
-                    .collect();
+                let texts: Vec<&str> = rows.iter().map(|row| row.get()).collect();
                 let mut apply = |tx: &mut JobTx<'_>, number: i64, row: &str| {
                     bulk::apply(&context, tx, number, row)
                 };
-                let outcomes = store.dry_run_job(&change, &rows, &mut apply)?;
+                let outcomes = store.dry_run_job(&change, &texts, &mut apply)?;
                 Ok((rows, outcomes))
             })
             .await?;
@@ -413,7 +410,7 @@ async fn submit(
             .iter()
             .zip(&outcomes)
             .enumerate()
-            .map(|(index, (row, outcome))| dry_run_json(index + 1, row, outcome))
+            .map(|(index, (row, outcome))| dry_run_json(index + 1, row.get(), outcome))
             .collect();
         return Ok(
             Json(json!({ "kind": kind.name(), "dryRun": true, "value": value })).into_response(),
@@ -429,8 +426,8 @@ async fn submit(
     Ok((axum::http::StatusCode::ACCEPTED, Json(job_json(&job))).into_response())
 }
 
-fn dry_run_json(number: usize, row: &JsonValue, outcome: &RowOutcome) -> JsonValue {
-    let user = row.get("userPrincipalName").unwrap_or(&row["user"]).clone();
+fn dry_run_json(number: usize, row: &str, outcome: &RowOutcome) -> JsonValue {
+    let user = RowKey::of(row);
     match outcome {
         RowOutcome::Succeeded { object_id, output } => json!({
             "row": number,

@@ -449,14 +449,8 @@ pub(crate) fn insert_member(
     )
 }
 
-/// [`insert_member`] without its audit record, for a caller that records many at once.
-pub(crate) fn insert_member_row(
-    tx: &mut dyn Tx,
-    change: &Change,
-    group: &Group,
-    member_id: ObjectId,
-    kind_text: &str,
-) -> Result<()> {
+/// A group whose members are computed (dynamic membership) takes no member by hand.
+fn refuse_computed_members(group: &Group) -> Result<()> {
     if group
         .group_types
         .iter()
@@ -466,6 +460,18 @@ pub(crate) fn insert_member_row(
             "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.".into(),
         ));
     }
+    Ok(())
+}
+
+/// [`insert_member`] without its audit record, for a caller that records many at once.
+pub(crate) fn insert_member_row(
+    tx: &mut dyn Tx,
+    change: &Change,
+    group: &Group,
+    member_id: ObjectId,
+    kind_text: &str,
+) -> Result<()> {
+    refuse_computed_members(group)?;
     tx.insert_later(
         "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES ($1, $2, $3, $4)",
         &params![group.id, member_id, kind_text, change.tenant_id],
@@ -533,15 +539,8 @@ pub(crate) fn remove_link(
         ),
     };
     let group = require_group(tx, change.tenant_id, group_id)?;
-    if link == Link::Member
-        && group
-            .group_types
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
-    {
-        return Err(Error::BadRequest(
-            "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.".into(),
-        ));
+    if link == Link::Member {
+        refuse_computed_members(&group)?;
     }
     if tx.execute(delete, &params![group_id, object_id])? == 0 {
         return Err(Error::NotFound {

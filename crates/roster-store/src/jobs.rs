@@ -301,11 +301,15 @@ impl JobTx<'_> {
         crate::users::roles_of(self.tx, principal)
     }
 
-    /// Applies `update`; `None` when it would change nothing (and nothing was written).
-    pub fn update_user(&mut self, user: &User, update: &crate::UserUpdate) -> Result<Option<User>> {
+    /// Applies `update`; returns what changed (`{"before": ..., "after": ...}`, as audited), or
+    /// `None` when nothing would (and nothing was written).
+    pub fn update_user(
+        &mut self,
+        user: &User,
+        update: &crate::UserUpdate,
+    ) -> Result<Option<serde_json::Value>> {
         self.touched = true;
-        let (after, changed) = crate::users::update_user_from(self.tx, self.change, user, update)?;
-        Ok(changed.then_some(after))
+        Ok(crate::users::update_user_from(self.tx, self.change, user, update)?.1)
     }
 
     pub fn revoke_sign_in_sessions(&mut self, user: &User) -> Result<()> {
@@ -748,7 +752,7 @@ impl Store {
     pub fn dry_run_job(
         &self,
         change: &Change,
-        rows: &[Json],
+        rows: &[&str],
         apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &str) -> RowOutcome,
     ) -> Result<Vec<RowOutcome>> {
         let mut outcomes = Vec::with_capacity(rows.len());
@@ -756,9 +760,8 @@ impl Store {
             let mut cache = BatchCache::default();
             for (index, input) in rows.iter().enumerate() {
                 let number = index as i64 + 1;
-                let text = input.to_string();
                 outcomes.push(apply_row(
-                    tx, change, &mut cache, apply, number, &text, true,
+                    tx, change, &mut cache, apply, number, input, true,
                 )?);
             }
             Err::<(), _>(Error::RolledBack)

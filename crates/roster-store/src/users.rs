@@ -758,22 +758,23 @@ pub(crate) fn update_user(
     change: &Change,
     key: &UserKey,
     update: &UserUpdate,
-) -> Result<(User, bool)> {
+) -> Result<(User, Option<serde_json::Value>)> {
     let before = require_user(tx, change.tenant_id, key)?;
     update_user_from(tx, change, &before, update)
 }
 
-/// [`update_user`] of a user the caller has just read in the same transaction.
+/// [`update_user`] of a user the caller has just read in the same transaction; with what it
+/// changed (`{"before": ..., "after": ...}`, as its audit record says), or `None` when nothing.
 pub(crate) fn update_user_from(
     tx: &mut dyn Tx,
     change: &Change,
     before: &User,
     update: &UserUpdate,
-) -> Result<(User, bool)> {
+) -> Result<(User, Option<serde_json::Value>)> {
     let mut user = before.clone();
     update.apply(&mut user);
     if update.password.is_none() && same_user(before, &user) {
-        return Ok((user, false));
+        return Ok((user, None));
     }
     if update.user_principal_name.is_some() {
         check_domain(tx, change.tenant_id, &user.user_principal_name)?;
@@ -796,10 +797,13 @@ pub(crate) fn update_user_from(
         change,
         operation,
         Some((user.id, user.user_principal_name.as_ref())),
-        Some(old),
-        Some(new),
+        Some(old.clone()),
+        Some(new.clone()),
     )?;
-    Ok((user, true))
+    Ok((
+        user,
+        Some(serde_json::json!({ "before": old, "after": new })),
+    ))
 }
 
 /// Whether two versions of a user differ in nothing an update can change.
@@ -814,16 +818,13 @@ fn same_user(a: &User, b: &User) -> bool {
         && a.attributes == b.attributes
 }
 
-/// The properties that `update` would change on `before`, old and new, as the audit log shows them.
-pub fn changes(before: &User, after: &User) -> serde_json::Value {
-    let (old, new) = changed_properties(before, after);
-    serde_json::json!({ "before": old, "after": new })
-}
-
 /// The properties that differ between two versions of a user, old and new, as the audit log
 /// records an update (a property without a value is null). Compares the values first and writes
 /// JSON only for those that changed: bulk updates make this for every row.
-fn changed_properties(before: &User, after: &User) -> (serde_json::Value, serde_json::Value) {
+pub(crate) fn changed_properties(
+    before: &User,
+    after: &User,
+) -> (serde_json::Value, serde_json::Value) {
     use serde_json::{Map, Value};
     // Graph paths (`parent/leaf` for nested properties) with their old and new values.
     let mut changed: Vec<(&str, Value, Value)> = Vec::new();
