@@ -56,16 +56,21 @@ pub async fn follow(client: &Client, id: &str) -> anyhow::Result<Value> {
     }
 }
 
-/// Follows a job like [`follow`] and collects every row's outcome as rows finish (rows finish in
-/// order), so that fetching the results overlaps the job instead of following it. The caller
-/// keeps any generated passwords, then tells the server to forget them ([`forget_outputs`]).
-pub async fn follow_with_results(client: &Client, id: &str) -> anyhow::Result<(Value, Vec<Value>)> {
+/// Follows a job like [`follow`] and hands every row's outcome to `each` as rows finish (rows
+/// finish in order), so that fetching the results overlaps the job instead of following it. The
+/// caller keeps any generated passwords, then tells the server to forget them
+/// ([`forget_outputs`]).
+pub async fn follow_with_results(
+    client: &Client,
+    id: &str,
+    mut each: impl FnMut(Value),
+) -> anyhow::Result<Value> {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
             .expect("valid progress template"),
     );
-    let mut rows: Vec<Value> = Vec::new();
+    let mut fetched = 0;
     loop {
         let job = client.get(&job_path(id)).await?;
         let processed = job["processedRows"].as_u64().unwrap_or(0) as usize;
@@ -73,25 +78,27 @@ pub async fn follow_with_results(client: &Client, id: &str) -> anyhow::Result<(V
         bar.set_position(processed as u64);
         let completed = job["status"] == "completed";
         // Fetch what has finished since the last look, a page at a time.
-        while rows.len() < processed {
-            let top = (processed - rows.len()).min(10_000);
+        while fetched < processed {
+            let top = (processed - fetched).min(10_000);
             let mut page = client
                 .get(&format!(
-                    "{}/results?after={}&top={top}",
+                    "{}/results?after={fetched}&top={top}",
                     job_path(id),
-                    rows.len()
                 ))
                 .await?;
             match page["value"].take() {
-                Value::Array(items) if !items.is_empty() => rows.extend(items),
+                Value::Array(items) if !items.is_empty() => {
+                    fetched += items.len();
+                    items.into_iter().for_each(&mut each);
+                }
                 _ => break,
             }
         }
         if completed {
             bar.finish_and_clear();
-            return Ok((job, rows));
+            return Ok(job);
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

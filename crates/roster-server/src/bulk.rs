@@ -205,7 +205,6 @@ pub struct Prepared {
     create: Option<Result<(PreparedUser, Option<String>), RowOutcome>>,
 }
 
-/// Prepares one row (pure work: no database).
 /// Prepares one row (pure work: no database). A dry run checks a given password but does not
 /// spend an Argon2id hash on it.
 pub fn prepare(
@@ -262,6 +261,15 @@ pub fn prepare(
         if user.usage_location.is_none() {
             user.usage_location = options.usage_location;
         }
+        // The licenses it is created with (given in the row's transaction, or the row fails).
+        user.licenses = options
+            .licenses
+            .iter()
+            .map(|sku_id| LicenseAssignment {
+                sku_id: *sku_id,
+                disabled_plans: Vec::new(),
+            })
+            .collect();
         // A password in the file is hashed with Argon2id; a generated one with the server's key.
         let (hash, generated) = match new_user
             .password
@@ -726,7 +734,7 @@ fn create_user(
     if let Err(error) = tx.create_prepared_user(prepared) {
         return store_failed(error, "userPrincipalName");
     }
-    if let Err(error) = tx.license_new_user(user, &context.options.licenses) {
+    if let Err(error) = tx.license_new_user(user) {
         return store_failed(error, "licenses");
     }
     for group in &context.options.groups {

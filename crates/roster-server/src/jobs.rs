@@ -29,7 +29,7 @@ pub struct WorkerSettings {
     /// How long a claim on a job lasts without renewal: after a crash, another server (or this
     /// one, restarted) takes the job over once it lapses.
     pub lease: Duration,
-    /// Rows per transaction.
+    /// Rows per batch of a job submitted to this server: the rows one transaction applies.
     pub batch_rows: usize,
 }
 
@@ -124,14 +124,9 @@ impl Worker {
                         message: format!("unknown job kind {}", job.kind),
                     },
                 };
-                let applied = self.store.run_job_batch(
-                    &change,
-                    job.id,
-                    &self.owner,
-                    lease,
-                    self.settings.batch_rows,
-                    &mut apply,
-                );
+                let applied =
+                    self.store
+                        .run_job_batch(&change, job.id, &self.owner, lease, &mut apply);
                 (applied, next.join().expect("preparing rows does not panic"))
             });
             if applied? == 0 {
@@ -153,9 +148,7 @@ impl Worker {
         let Some(kind) = kind else {
             return Ok((after, HashMap::new()));
         };
-        let rows = self
-            .store
-            .pending_job_rows(job.id, after, self.settings.batch_rows)?;
+        let rows = self.store.pending_job_rows(job.id, after)?;
         let last = rows.last().map_or(after, |(number, _)| *number);
         if rows.is_empty() {
             return Ok((last, HashMap::new()));
@@ -416,10 +409,11 @@ async fn submit(
             Json(json!({ "kind": kind.name(), "dryRun": true, "value": value })).into_response(),
         );
     }
+    let batch_rows = state.job_batch_rows;
     let job = state
         .db(move |store| {
             let rows: Vec<&str> = rows.iter().map(|row| row.get()).collect();
-            store.submit_job(&change, kind.name(), &options_json, &rows)
+            store.submit_job(&change, kind.name(), &options_json, &rows, batch_rows)
         })
         .await?;
     state.job_wake.notify_one();

@@ -141,6 +141,7 @@ impl Application {
         let state = AppState {
             store: store.clone(),
             job_wake: job_wake.clone(),
+            job_batch_rows: config.jobs.batch_rows,
             keys,
             public_url: config.public_url.clone(),
             router: Arc::new(OnceLock::new()),

@@ -21,6 +21,8 @@ pub struct AppState {
     pub hasher: crate::hashing::Hasher,
     /// Wakes the bulk-job worker when a job is submitted.
     pub job_wake: Arc<tokio::sync::Notify>,
+    /// Rows per batch of a submitted job (the rows one transaction applies).
+    pub job_batch_rows: usize,
 }
 
 impl AppState {

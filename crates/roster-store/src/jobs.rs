@@ -1,10 +1,11 @@
 //! Bulk jobs: submitted whole, applied in batches, resumable.
 //!
-//! A job's rows are stored when it is submitted. A worker (any server) takes the job's lease
-//! and applies its pending rows a batch at a time; each row runs in a savepoint, and its outcome
-//! is written in the same transaction as its change. So a worker that dies leaves every row either
-//! applied with its outcome or untouched: after the lease expires, the next worker carries on
-//! from the first row without an outcome, and no row is applied twice.
+//! A job's rows are stored when it is submitted, a batch to a record (the rows one transaction
+//! applies, as a JSON array). A worker (any server) takes the job's lease and applies the next
+//! batch without outcomes in one transaction, which also appends the batch's outcomes as one
+//! record. So a worker that dies leaves every batch either applied with its outcomes or
+//! untouched: after the lease expires, the next worker carries on from the first batch without
+//! outcomes, and no row is applied twice.
 //!
 //! What a row does is the caller's: [`Store::run_job_batch`] hands each row to a function that
 //! changes the directory through [`JobTx`], within the batch's transaction.
@@ -14,7 +15,7 @@ use roster_core::directory::{LicenseAssignment, PasswordHash, User};
 use roster_core::types::{ObjectId, SkuId};
 use serde_json::Value as Json;
 
-use crate::db::{Deferred, Row, SqlValue, Tx};
+use crate::db::{Deferred, Row, Tx};
 use crate::users::UserKey;
 use crate::{Change, Error, Result, Store, params};
 
@@ -80,7 +81,25 @@ pub struct JobRow {
 }
 
 /// The rows of job `$1` that have an outcome end here (outcomes are a prefix of the rows).
-const APPLIED: &str = "(SELECT COALESCE(MAX(row_number), 0) FROM job_outcomes WHERE job_id = $1)";
+const APPLIED: &str =
+    "(SELECT COALESCE(MAX(last_row), 0) FROM job_batch_outcomes WHERE job_id = $1)";
+
+/// The rows of a stored batch (a JSON array), each as the client wrote it.
+fn batch_rows(first_row: i64, text: &str) -> Result<NumberedRows> {
+    let rows: Vec<&serde_json::value::RawValue> = serde_json::from_str(text)
+        .map_err(|error| Error::Database(format!("a stored batch of a job: {error}")))?;
+    Ok(rows
+        .iter()
+        .enumerate()
+        .map(|(offset, row)| (first_row + offset as i64, row.get().to_string()))
+        .collect())
+}
+
+/// A job's rows by number, each as the client wrote it.
+type NumberedRows = Vec<(i64, String)>;
+
+/// One row's outcome as a batch stores it: `[status, objectId, errorColumn, errorMessage]`.
+type StoredOutcome = (String, Option<ObjectId>, Option<String>, Option<String>);
 
 const JOB_COLUMNS: &str = "id, kind, status, options, total_rows, done_rows, failed_rows, created_by_name, created_at, \
      finished_at, tenant_id, created_by_id";
@@ -124,12 +143,35 @@ struct BatchCache {
     groups: std::collections::HashMap<ObjectId, roster_core::directory::Group>,
     /// New users added to groups by this batch's rows, audited per group when the batch ends.
     new_members: Vec<(ObjectId, ObjectId)>,
+    /// Whether rows run in savepoints (see [`apply_row`]): then each seat is taken as it is
+    /// given, so that a row rolled back gives its seat back.
+    careful: bool,
+    /// Seats given to new users by this fast batch's rows, per subscription, taken together
+    /// when the batch ends ([`BatchCache::commit_seats`]).
+    seats_taken: std::collections::HashMap<SkuId, i64>,
 }
 
 /// Members listed in one "Add members to group" audit record, at most.
 const MEMBERS_PER_AUDIT_RECORD: usize = 1000;
 
 impl BatchCache {
+    /// Takes the seats this batch's rows gave, in one statement per subscription that checks
+    /// that they are still free: if another transaction took them since the batch counted them,
+    /// the batch runs again carefully, a seat at a time.
+    fn commit_seats(&mut self, tx: &mut dyn Tx, change: &Change) -> Result<()> {
+        for (sku_id, taken) in std::mem::take(&mut self.seats_taken) {
+            let updated = tx.execute(
+                "UPDATE subscriptions SET consumed_units = consumed_units + $3 \
+                 WHERE tenant_id = $1 AND sku_id = $2 AND consumed_units + $3 <= enabled_units",
+                &params![change.tenant_id, sku_id, taken],
+            )?;
+            if updated == 0 {
+                return Err(Error::BatchNeedsSavepoints);
+            }
+        }
+        Ok(())
+    }
+
     /// Writes one audit record per group (per thousand members) for the new users the batch
     /// added to it: a bulk import of 100,000 users into two groups records 200 changes to
     /// groups, each listing its members, rather than 200,000.
@@ -206,25 +248,21 @@ impl JobTx<'_> {
         crate::users::insert_prepared_user(self.tx, self.change, prepared)
     }
 
-    /// Gives a user that holds no license yet these licenses, under `assignLicense`'s rules
-    /// (usage location, plan rules, seats), without re-reading the user.
-    pub fn license_new_user(&mut self, user: &User, skus: &[SkuId]) -> Result<()> {
+    /// Gives a user just created by [`JobTx::create_prepared_user`] the licenses it was made with
+    /// (`user.licenses`, which its creation's audit record lists), under `assignLicense`'s rules
+    /// (usage location, plan rules, seats).
+    pub fn license_new_user(&mut self, user: &User) -> Result<()> {
         self.touched = true;
-        if skus.is_empty() {
+        let assignments = &user.licenses;
+        if assignments.is_empty() {
             return Ok(());
         }
         let Some(location) = user.usage_location else {
             return Err(Error::NoUsageLocation);
         };
-        let assignments: Vec<LicenseAssignment> = skus
-            .iter()
-            .map(|sku_id| LicenseAssignment {
-                sku_id: *sku_id,
-                disabled_plans: Vec::new(),
-            })
-            .collect();
+        let skus: Vec<SkuId> = assignments.iter().map(|a| a.sku_id).collect();
         let mut subscriptions = Vec::with_capacity(skus.len());
-        for sku_id in skus {
+        for sku_id in &skus {
             if !self.cache.subscriptions.contains_key(sku_id) {
                 let found =
                     crate::licenses::find_subscription(self.tx, self.change.tenant_id, *sku_id)?;
@@ -246,23 +284,37 @@ impl JobTx<'_> {
         roster_core::licensing::check_assignments(
             roster_core::catalog::Catalog::builtin(),
             location.as_str(),
-            &crate::licenses::to_rule_input(&assignments),
+            &crate::licenses::to_rule_input(assignments),
         )?;
-        for subscription in &subscriptions {
-            crate::licenses::take_seat(self.tx, self.change.tenant_id, subscription)?;
+        for (subscription, assignment) in subscriptions.iter().zip(assignments) {
+            if self.cache.careful {
+                crate::licenses::take_seat(self.tx, self.change.tenant_id, subscription)?;
+            } else {
+                // Counted against the seats free when the batch first looked, taken at its end.
+                let taken = self
+                    .cache
+                    .seats_taken
+                    .entry(subscription.sku_id)
+                    .or_default();
+                if subscription.consumed_units + *taken >= subscription.enabled_units {
+                    return Err(Error::OutOfSeats {
+                        sku_part_number: subscription.sku_part_number.clone(),
+                    });
+                }
+                *taken += 1;
+            }
             self.tx.insert_later(
-                "INSERT INTO license_assignments (user_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES ($1, $2, $3, '[]', $4)",
-                &params![user.id, subscription.sku_id, self.change.tenant_id, self.change.at],
+                "INSERT INTO license_assignments (user_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES ($1, $2, $3, $4, $5)",
+                &params![
+                    user.id,
+                    subscription.sku_id,
+                    self.change.tenant_id,
+                    crate::licenses::plans_json(&assignment.disabled_plans),
+                    self.change.at
+                ],
             )?;
         }
-        crate::audit(
-            self.tx,
-            self.change,
-            "Change user license",
-            Some((user.id, user.user_principal_name.as_ref())),
-            Some(serde_json::json!([])),
-            Some(crate::licenses::licenses_json(&assignments)),
-        )
+        Ok(())
     }
 
     /// Adds a user created in this batch to a group.
@@ -458,14 +510,36 @@ fn apply_row(
     Ok(outcome)
 }
 
+/// The first batch of a job after row `after` without outcomes: its first row's number and rows.
+fn next_batch(
+    tx: &mut dyn Tx,
+    job_id: ObjectId,
+    after: i64,
+) -> Result<Option<(i64, NumberedRows)>> {
+    let Some(row) = tx.query_one(
+        &format!(
+            "SELECT first_row, rows FROM job_batches WHERE job_id = $1 AND first_row > $2 AND first_row > {APPLIED} \
+             ORDER BY first_row LIMIT 1"
+        ),
+        &params![job_id, after],
+    )?
+    else {
+        return Ok(None);
+    };
+    let first_row = row.int(0);
+    Ok(Some((first_row, batch_rows(first_row, &row.text(1))?)))
+}
+
 impl Store {
-    /// Stores a job and its rows (each a JSON object of its own, as text) for a worker to apply.
+    /// Stores a job and its rows (each a JSON object of its own, as text) for a worker to apply,
+    /// `batch_rows` to a batch: the rows that one transaction applies.
     pub fn submit_job(
         &self,
         change: &Change,
         kind: &str,
         options: &Json,
         rows: &[&str],
+        batch_rows: usize,
     ) -> Result<Job> {
         let id = ObjectId::new();
         self.pool.write(|tx| {
@@ -484,19 +558,11 @@ impl Store {
                     change.actor_id
                 ],
             )?;
-            // Many rows per statement: a 100,000-row job is stored in seconds, not minutes.
-            for (chunk_index, chunk) in rows.chunks(200).enumerate() {
-                let mut values: Vec<SqlValue> = Vec::with_capacity(chunk.len() * 3);
-                let mut tuples = Vec::with_capacity(chunk.len());
-                for (offset, row) in chunk.iter().enumerate() {
-                    let number = (chunk_index * 200 + offset + 1) as i64;
-                    let base = values.len();
-                    tuples.push(format!("(${}, ${}, ${})", base + 1, base + 2, base + 3));
-                    values.extend([SqlValue::from(id), SqlValue::Int(number), SqlValue::Text((*row).to_string())]);
-                }
+            let batch_rows = batch_rows.max(1);
+            for (index, batch) in rows.chunks(batch_rows).enumerate() {
                 tx.execute(
-                    &format!("INSERT INTO job_rows (job_id, row_number, input) VALUES {}", tuples.join(", ")),
-                    &values,
+                    "INSERT INTO job_batches (job_id, first_row, rows) VALUES ($1, $2, $3)",
+                    &params![id, (index * batch_rows + 1) as i64, format!("[{}]", batch.join(","))],
                 )?;
             }
             crate::audit(
@@ -540,7 +606,7 @@ impl Store {
         })
     }
 
-    /// A job's rows from `after` (exclusive), in order.
+    /// Up to `limit` of a job's rows from `after` (exclusive), in order, with their outcomes.
     pub fn job_rows(
         &self,
         tenant_id: ObjectId,
@@ -548,30 +614,53 @@ impl Store {
         after: i64,
         limit: usize,
     ) -> Result<Vec<JobRow>> {
+        let last = after.saturating_add(limit as i64);
         self.pool.read(|tx| {
             if tx.query_one("SELECT 1 FROM jobs WHERE tenant_id = $1 AND id = $2", &params![tenant_id, id])?.is_none() {
                 return Err(Error::NotFound { kind: "job", id: id.to_string() });
             }
-            Ok(tx
-                .query(
-                    "SELECT r.row_number, r.input, COALESCE(o.status, 'pending'), o.object_id, o.error_column, o.error_message, p.output \
-                     FROM job_rows r \
-                     LEFT JOIN job_outcomes o ON o.job_id = r.job_id AND o.row_number = r.row_number \
-                     LEFT JOIN job_outputs p ON p.job_id = r.job_id AND p.row_number = r.row_number \
-                     WHERE r.job_id = $1 AND r.row_number > $2 ORDER BY r.row_number LIMIT $3",
-                    &params![id, after, limit as i64],
-                )?
-                .iter()
-                .map(|row| JobRow {
-                    row_number: row.int(0),
-                    input: row.text(1),
-                    status: row.text(2),
-                    object_id: row.opt_uuid(3).map(Into::into),
-                    error_column: row.opt_text(4),
-                    error_message: row.opt_text(5),
-                    output: row.opt_text(6).and_then(|text| serde_json::from_str(&text).ok()),
-                })
-                .collect())
+            // The batches that hold rows `after + 1` to `last`.
+            let batches = tx.query(
+                "SELECT b.first_row, b.rows, o.outcomes, o.outputs FROM job_batches b \
+                 LEFT JOIN job_batch_outcomes o ON o.job_id = b.job_id AND o.first_row = b.first_row \
+                 WHERE b.job_id = $1 AND b.first_row <= $3 AND b.first_row >= \
+                 (SELECT COALESCE(MAX(first_row), 0) FROM job_batches WHERE job_id = $1 AND first_row <= $2) \
+                 ORDER BY b.first_row",
+                &params![id, after + 1, last],
+            )?;
+            let mut rows = Vec::new();
+            for batch in &batches {
+                let inputs = batch_rows(batch.int(0), &batch.text(1))?;
+                let outcomes: Vec<StoredOutcome> = match batch.opt_text(2) {
+                    Some(text) => serde_json::from_str(&text).map_err(|error| {
+                        Error::Database(format!("the stored outcomes of a job: {error}"))
+                    })?,
+                    None => Vec::new(),
+                };
+                let mut outputs: std::collections::HashMap<i64, Json> = batch
+                    .opt_text(3)
+                    .and_then(|text| serde_json::from_str(&text).ok())
+                    .unwrap_or_default();
+                for (index, (number, input)) in inputs.into_iter().enumerate() {
+                    if number <= after || number > last {
+                        continue;
+                    }
+                    let (status, object_id, error_column, error_message) = match outcomes.get(index) {
+                        Some(outcome) => outcome.clone(),
+                        None => ("pending".to_string(), None, None, None),
+                    };
+                    rows.push(JobRow {
+                        row_number: number,
+                        input,
+                        status,
+                        object_id,
+                        error_column,
+                        error_message,
+                        output: outputs.remove(&number),
+                    });
+                }
+            }
+            Ok(rows)
         })
     }
 
@@ -603,34 +692,31 @@ impl Store {
         })
     }
 
-    /// Applies up to `batch` pending rows of a job whose lease `owner` holds, in one transaction,
-    /// and renews the lease. Returns how many rows it applied; 0 means the job is complete (or
-    /// the lease was lost to another worker).
+    /// Applies the next pending batch of a job whose lease `owner` holds, in one transaction, and
+    /// renews the lease. Returns how many rows it applied; 0 means the job is complete (or the
+    /// lease was lost to another worker).
     pub fn run_job_batch(
         &self,
         change: &Change,
         job_id: ObjectId,
         owner: &str,
         lease: Duration,
-        batch: usize,
         apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &str) -> RowOutcome,
     ) -> Result<usize> {
-        match self.job_batch(change, job_id, owner, lease, batch, apply, false) {
+        match self.job_batch(change, job_id, owner, lease, apply, false) {
             Err(Error::BatchNeedsSavepoints) => {
-                self.job_batch(change, job_id, owner, lease, batch, apply, true)
+                self.job_batch(change, job_id, owner, lease, apply, true)
             }
             other => other,
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn job_batch(
         &self,
         change: &Change,
         job_id: ObjectId,
         owner: &str,
         lease: Duration,
-        batch: usize,
         apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &str) -> RowOutcome,
         careful: bool,
     ) -> Result<usize> {
@@ -643,59 +729,47 @@ impl Store {
             if held == 0 {
                 return Ok(0);
             }
-            let pending = tx.query(
-                &format!("SELECT row_number, input FROM job_rows WHERE job_id = $1 AND row_number > {APPLIED} ORDER BY row_number LIMIT $2"),
-                &params![job_id, batch as i64],
-            )?;
+            let Some((first_row, pending)) = next_batch(&mut *tx, job_id, 0)? else {
+                return Ok(0);
+            };
             let (mut done, mut failed) = (0i64, 0i64);
-            let mut cache = BatchCache::default();
+            let mut cache = BatchCache { careful, ..BatchCache::default() };
+            let mut outcomes: Vec<StoredOutcome> = Vec::with_capacity(pending.len());
+            let mut outputs = serde_json::Map::new();
+            // The rows as they are kept once applied: without any password the file gave.
+            let mut kept: Vec<String> = Vec::new();
+            let mut redacted = false;
             // Run fast, the batch's new rows are held back and inserted together at the end.
             let mut deferred = Deferred::new(&mut *tx, !careful);
-            for row in &pending {
-                let number = row.int(0);
-                let input = row.text(1);
-                let outcome = apply_row(&mut deferred, change, &mut cache, apply, number, &input, careful)?;
-                let (status, object_id, column, message, output) = match &outcome {
+            for (number, input) in &pending {
+                let outcome = apply_row(&mut deferred, change, &mut cache, apply, *number, input, careful)?;
+                outcomes.push(match outcome {
                     // Of a row's output, only a generated password is kept (for its one showing);
                     // what changed is in the audit log.
-                    RowOutcome::Succeeded { object_id, output } => (
-                        "succeeded",
-                        *object_id,
-                        None,
-                        None,
-                        output.as_ref().and_then(|o| o.get("password")).map(|p| serde_json::json!({ "password": p })),
-                    ),
-                    RowOutcome::Unchanged { object_id } => ("unchanged", *object_id, None, None, None),
-                    RowOutcome::Failed { column, message } => ("failed", None, column.clone(), Some(message.clone()), None),
-                };
-                if status == "failed" {
-                    failed += 1;
-                }
+                    RowOutcome::Succeeded { object_id, output } => {
+                        if let Some(password) = output.as_ref().and_then(|o| o.get("password")) {
+                            outputs.insert(number.to_string(), serde_json::json!({ "password": password }));
+                        }
+                        ("succeeded".into(), object_id, None, None)
+                    }
+                    RowOutcome::Unchanged { object_id } => ("unchanged".into(), object_id, None, None),
+                    RowOutcome::Failed { column, message } => {
+                        failed += 1;
+                        ("failed".into(), None, column, Some(message))
+                    }
+                });
                 done += 1;
                 // A password given in the file has served its purpose: keep the row without it.
-                let kept_input = input
+                match input
                     .contains("\"password\"")
-                    .then(|| serde_json::from_str::<Json>(&input).ok().and_then(|json| without_passwords(&json)))
+                    .then(|| serde_json::from_str::<Json>(input).ok().and_then(|json| without_passwords(&json)))
                     .flatten()
-                    .map(|json| json.to_string());
-                let output = output.map(|o| o.to_string());
-                // In a fast batch these wait with the batch's other new rows.
-                deferred.insert_later(
-                    "INSERT INTO job_outcomes (job_id, row_number, status, object_id, error_column, error_message) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                    &params![job_id, number, status, object_id, column, message],
-                )?;
-                if let Some(output) = output {
-                    deferred.insert_later(
-                        "INSERT INTO job_outputs (job_id, row_number, output) VALUES ($1, $2, $3)",
-                        &params![job_id, number, output],
-                    )?;
-                }
-                if let Some(kept_input) = kept_input {
-                    deferred.execute(
-                        "UPDATE job_rows SET input = $3 WHERE job_id = $1 AND row_number = $2",
-                        &params![job_id, number, kept_input],
-                    )?;
+                {
+                    Some(json) => {
+                        redacted = true;
+                        kept.push(json.to_string());
+                    }
+                    None => kept.push(input.clone()),
                 }
             }
             cache.audit_new_members(&mut deferred, change)?;
@@ -706,6 +780,26 @@ impl Store {
                 other => other,
             })?;
             drop(deferred);
+            cache.commit_seats(&mut *tx, change)?;
+            let outcomes = serde_json::to_string(&outcomes)
+                .map_err(|error| Error::Database(format!("a batch's outcomes: {error}")))?;
+            let last_row = first_row + pending.len() as i64 - 1;
+            tx.execute(
+                "INSERT INTO job_batch_outcomes (job_id, first_row, last_row, outcomes, outputs) VALUES ($1, $2, $3, $4, $5)",
+                &params![
+                    job_id,
+                    first_row,
+                    last_row,
+                    outcomes,
+                    (!outputs.is_empty()).then(|| Json::Object(outputs).to_string())
+                ],
+            )?;
+            if redacted {
+                tx.execute(
+                    "UPDATE job_batches SET rows = $3 WHERE job_id = $1 AND first_row = $2",
+                    &params![job_id, first_row, format!("[{}]", kept.join(","))],
+                )?;
+            }
             let remaining = tx
                 .query_one(
                     "UPDATE jobs SET done_rows = done_rows + $2, failed_rows = failed_rows + $3 WHERE id = $1 \
@@ -723,27 +817,14 @@ impl Store {
         })
     }
 
-    /// Up to `limit` rows of a job after row `after` without an outcome (what the coming batches
-    /// will apply), so that slow work for them (hashing passwords, preparing rows) can be done
-    /// outside the batches' transactions.
-    pub fn pending_job_rows(
-        &self,
-        job_id: ObjectId,
-        after: i64,
-        limit: usize,
-    ) -> Result<Vec<(i64, String)>> {
+    /// The rows of a job's next batch after row `after` that has no outcome yet (what the coming
+    /// transaction will apply), so that slow work for them (hashing passwords, preparing rows)
+    /// can be done outside the batches' transactions. Empty when no batch is left.
+    pub fn pending_job_rows(&self, job_id: ObjectId, after: i64) -> Result<NumberedRows> {
         self.pool.read(|tx| {
-            Ok(tx
-                .query(
-                    &format!(
-                        "SELECT row_number, input FROM job_rows WHERE job_id = $1 AND row_number > $2 AND row_number > {APPLIED} \
-                         ORDER BY row_number LIMIT $3"
-                    ),
-                    &params![job_id, after, limit as i64],
-                )?
-                .iter()
-                .map(|row| (row.int(0), row.text(1)))
-                .collect())
+            Ok(next_batch(tx, job_id, after)?
+                .map(|(_, rows)| rows)
+                .unwrap_or_default())
         })
     }
 
@@ -777,7 +858,7 @@ impl Store {
     pub fn forget_job_outputs_before(&self, cutoff: DateTime<Utc>) -> Result<u64> {
         self.pool.write(|tx| {
             tx.execute(
-                "DELETE FROM job_outputs WHERE job_id IN \
+                "UPDATE job_batch_outcomes SET outputs = NULL WHERE outputs IS NOT NULL AND job_id IN \
                  (SELECT id FROM jobs WHERE status = 'completed' AND finished_at < $1)",
                 &params![cutoff],
             )
@@ -788,7 +869,8 @@ impl Store {
     pub fn clear_job_outputs(&self, change: &Change, id: ObjectId) -> Result<()> {
         self.pool.write(|tx| {
             tx.execute(
-                "DELETE FROM job_outputs WHERE job_id = $1 AND job_id IN (SELECT id FROM jobs WHERE tenant_id = $2)",
+                "UPDATE job_batch_outcomes SET outputs = NULL \
+                 WHERE job_id = $1 AND outputs IS NOT NULL AND job_id IN (SELECT id FROM jobs WHERE tenant_id = $2)",
                 &params![id, change.tenant_id],
             )?;
             Ok(())
@@ -905,6 +987,7 @@ mod tests {
                 "createUsers",
                 &serde_json::json!({}),
                 &texts(&rows),
+                10,
             )
             .unwrap();
         store
@@ -917,7 +1000,6 @@ mod tests {
                 job.id,
                 "w",
                 Duration::seconds(30),
-                10,
                 &mut create_user,
             )
             .unwrap();
@@ -943,6 +1025,7 @@ mod tests {
                 "createUsers",
                 &serde_json::json!({}),
                 &texts(&rows(2)),
+                10,
             )
             .unwrap();
         store
@@ -963,7 +1046,6 @@ mod tests {
                 job.id,
                 "w",
                 Duration::seconds(30),
-                10,
                 &mut with_password,
             )
             .unwrap();
@@ -1011,6 +1093,7 @@ mod tests {
                 "createUsers",
                 &serde_json::json!({}),
                 &texts(&rows(10)),
+                3,
             )
             .unwrap();
         assert_eq!(job.total_rows, 10);
@@ -1026,7 +1109,7 @@ mod tests {
         for _ in 0..2 {
             assert_eq!(
                 store
-                    .run_job_batch(&change, job.id, "worker-a", lease, 3, &mut create_user)
+                    .run_job_batch(&change, job.id, "worker-a", lease, &mut create_user)
                     .unwrap(),
                 3
             );
@@ -1038,7 +1121,7 @@ mod tests {
                 }
                 create_user(job, number, input)
             };
-            store.run_job_batch(&change, job.id, "worker-a", lease, 3, &mut dying)
+            store.run_job_batch(&change, job.id, "worker-a", lease, &mut dying)
         }));
         assert!(
             matches!(crash, Ok(Err(_)) | Err(_)),
@@ -1072,7 +1155,6 @@ mod tests {
                 job.id,
                 "worker-b",
                 Duration::seconds(30),
-                3,
                 &mut create_user,
             )
             .unwrap()
@@ -1122,6 +1204,7 @@ mod tests {
                 "createUsers",
                 &serde_json::json!({}),
                 &texts(&rows(10)),
+                4,
             )
             .unwrap();
         store
@@ -1134,7 +1217,6 @@ mod tests {
                 again.id,
                 "worker-b",
                 Duration::seconds(30),
-                4,
                 &mut create_user,
             )
             .unwrap()

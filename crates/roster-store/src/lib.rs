@@ -98,11 +98,13 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0001.sql"),
     include_str!("../migrations/sqlite-0002.sql"),
     include_str!("../migrations/sqlite-0003.sql"),
+    include_str!("../migrations/sqlite-0004.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0001.sql"),
     include_str!("../migrations/postgres-0002.sql"),
     include_str!("../migrations/postgres-0003.sql"),
+    include_str!("../migrations/postgres-0004.sql"),
 ];
 
 impl Store {
@@ -280,7 +282,7 @@ mod tests {
     }
 
     #[test]
-    fn migrating_keeps_the_outcomes_of_jobs_stored_before_outcomes_had_a_table() {
+    fn migrating_keeps_the_rows_and_outcomes_of_jobs_stored_before_batches_had_tables() {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("roster.db");
         let (tenant, job) = (ObjectId::new(), ObjectId::new());
@@ -329,7 +331,7 @@ mod tests {
         );
         assert_eq!(rows[0].output, Some(serde_json::json!({ "password": "p" })));
         assert_eq!(
-            store.pending_job_rows(job, 0, 10).unwrap(),
+            store.pending_job_rows(job, 0).unwrap(),
             [(2, "{\"user\":\"b\"}".to_string())]
         );
     }

@@ -363,7 +363,7 @@ pub(crate) fn assign_licenses_tx(
     require_user(tx, change.tenant_id, key)
 }
 
-fn plans_json(plans: &[Uuid]) -> String {
+pub(crate) fn plans_json(plans: &[Uuid]) -> String {
     serde_json::to_string(plans).expect("uuids serialise")
 }
 

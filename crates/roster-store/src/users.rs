@@ -213,6 +213,11 @@ pub(crate) fn audit_json(user: &User) -> serde_json::Value {
         user.usage_location.map(|l| l.to_string()).into(),
     );
     user.attributes.write_json(&mut object);
+    // Set when a bulk import creates a user with licenses: its one record says so.
+    object.insert(
+        "assignedLicenses".into(),
+        crate::licenses::licenses_json(&user.licenses),
+    );
     serde_json::Value::Object(without_empty(object))
 }
 

@@ -150,6 +150,22 @@ async fn create_users_job_applies_each_row_on_its_own() {
         .filter(|r| r["activityDisplayName"] == "Add user" && r["jobId"] == id)
         .collect();
     assert_eq!(added.len(), 8);
+    // A new user's licenses are in its creation's record, not in one of their own; every seat
+    // given is taken, none more.
+    assert!(
+        added.iter().all(|r| {
+            r["modifiedProperties"]["newValue"]["assignedLicenses"][0]["skuId"] == sku
+        })
+    );
+    assert!(
+        !log.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| { r["activityDisplayName"] == "Change user license" && r["jobId"] == id })
+    );
+    let skus = app.get("/v1.0/subscribedSkus").await;
+    assert_eq!(skus.body["value"][0]["consumedUnits"], 8, "{:?}", skus.body);
     // The batch's memberships are one record for the group, listing the eight new members
     // (not the ninth, whose row failed and was undone).
     let memberships: Vec<&Value> = log.body["value"]
@@ -164,6 +180,27 @@ async fn create_users_job_applies_each_row_on_its_own() {
         .as_array()
         .unwrap();
     assert_eq!(listed.len(), 8);
+
+    // With seats enough, a batch counts them as it goes and takes them at its end.
+    let grow = app
+        .patch(
+            &format!("/roster/v1/subscriptions/{sku}"),
+            json!({ "seats": 11 }),
+        )
+        .await;
+    assert_eq!(grow.status, StatusCode::OK, "{:?}", grow.body);
+    let more = app
+        .post(
+            "/roster/v1/jobs/createUsers",
+            json!({ "rows": [row("more1"), row("more2")], "options": { "usageLocation": "NL", "licenses": [sku] } }),
+        )
+        .await;
+    let more_id = more.body["id"].as_str().unwrap().to_string();
+    app.drain_jobs().await;
+    let job = app.get(&format!("/roster/v1/jobs/{more_id}")).await;
+    assert_eq!(job.body["failedRows"], 0, "{:?}", job.body);
+    let skus = app.get("/v1.0/subscribedSkus").await;
+    assert_eq!(skus.body["value"][0]["consumedUnits"], 10);
 
     // The same file again changes nothing.
     let rerun = app
