@@ -98,7 +98,7 @@ pub async fn follow_with_results(
             bar.finish_and_clear();
             return Ok(job);
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
