@@ -62,9 +62,35 @@ pub struct User {
     pub attributes: Attributes,
     /// The licenses the user holds directly.
     pub licenses: Vec<LicenseAssignment>,
+    /// The licenses the user's groups give it (group-based licensing), each with whether it
+    /// took.
+    pub inherited_licenses: Vec<InheritedLicense>,
 }
 
 impl User {
+    /// Graph's `assignedLicenses`: every SKU the user holds, directly or through a group whose
+    /// assignment took. A SKU held several ways has a plan turned off only where every way
+    /// turns it off.
+    pub fn assigned_licenses(&self) -> Vec<LicenseAssignment> {
+        let mut held: Vec<LicenseAssignment> = self.licenses.clone();
+        for inherited in self
+            .inherited_licenses
+            .iter()
+            .filter(|l| l.state == LicenseState::Active)
+        {
+            match held.iter_mut().find(|a| a.sku_id == inherited.sku_id) {
+                Some(existing) => existing
+                    .disabled_plans
+                    .retain(|plan| inherited.disabled_plans.contains(plan)),
+                None => held.push(LicenseAssignment {
+                    sku_id: inherited.sku_id,
+                    disabled_plans: inherited.disabled_plans.clone(),
+                }),
+            }
+        }
+        held
+    }
+
     pub fn is_synced(&self) -> bool {
         matches!(
             self.attributes.get("onPremisesSyncEnabled"),
@@ -87,6 +113,83 @@ pub enum PasswordHash {
 pub struct LicenseAssignment {
     pub sku_id: SkuId,
     pub disabled_plans: Vec<Uuid>,
+}
+
+/// A license a user holds through one of its groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InheritedLicense {
+    pub sku_id: SkuId,
+    pub disabled_plans: Vec<Uuid>,
+    pub group_id: ObjectId,
+    pub state: LicenseState,
+    pub error: LicenseError,
+}
+
+/// Graph's `licenseAssignmentState.state`, as roster uses it: a group's license either took
+/// (and holds a seat) or did not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LicenseState {
+    Active,
+    Error,
+}
+
+impl LicenseState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LicenseState::Active => "Active",
+            LicenseState::Error => "Error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LicenseState> {
+        match text {
+            "Active" => Some(LicenseState::Active),
+            "Error" => Some(LicenseState::Error),
+            _ => None,
+        }
+    }
+}
+
+/// Graph's `licenseAssignmentState.error`: why a group's license did not take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LicenseError {
+    None,
+    CountViolation,
+    MutuallyExclusiveViolation,
+    DependencyViolation,
+    ProhibitedInUsageLocationViolation,
+    UniquenessViolation,
+    Other,
+}
+
+impl LicenseError {
+    pub const ALL: [LicenseError; 7] = [
+        LicenseError::None,
+        LicenseError::CountViolation,
+        LicenseError::MutuallyExclusiveViolation,
+        LicenseError::DependencyViolation,
+        LicenseError::ProhibitedInUsageLocationViolation,
+        LicenseError::UniquenessViolation,
+        LicenseError::Other,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LicenseError::None => "None",
+            LicenseError::CountViolation => "CountViolation",
+            LicenseError::MutuallyExclusiveViolation => "MutuallyExclusiveViolation",
+            LicenseError::DependencyViolation => "DependencyViolation",
+            LicenseError::ProhibitedInUsageLocationViolation => {
+                "ProhibitedInUsageLocationViolation"
+            }
+            LicenseError::UniquenessViolation => "UniquenessViolation",
+            LicenseError::Other => "Other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LicenseError> {
+        LicenseError::ALL.into_iter().find(|e| e.as_str() == text)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +226,10 @@ pub struct Group {
     pub membership_rule: Option<String>,
     pub membership_rule_processing_state: Option<String>,
     pub visibility: Option<String>,
+    /// The licenses the group gives its members (group-based licensing).
+    pub licenses: Vec<LicenseAssignment>,
+    /// Graph's `licenseProcessingState.state`, once the group has had licenses.
+    pub license_processing_state: Option<String>,
     pub created: DateTime<Utc>,
     pub deleted: Option<DateTime<Utc>>,
 }

@@ -125,6 +125,8 @@ async fn update_subscription(
     let subscription = state
         .db(move |store| store.update_subscription(&change, sku_id, seats, status.as_deref()))
         .await?;
+    // Seats bought go to members waiting for one, from the background worker.
+    state.job_wake.notify_one();
     Ok(Json(crate::graph::directory_sku_json(tenant_id, &subscription)).into_response())
 }
 

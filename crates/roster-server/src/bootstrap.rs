@@ -132,6 +132,7 @@ fn new_user(upn: UserPrincipalName, display_name: &str, now: chrono::DateTime<Ut
         sign_in_sessions_valid_from: now,
         attributes: Default::default(),
         licenses: Vec::new(),
+        inherited_licenses: Vec::new(),
     }
 }
 
@@ -384,6 +385,8 @@ pub fn seed_demo(
             group_types: vec!["Unified".into()],
             membership_rule: None,
             membership_rule_processing_state: None,
+            licenses: Vec::new(),
+            license_processing_state: None,
             visibility: Some("Private".into()),
             created: now,
             deleted: None,

@@ -77,11 +77,18 @@ impl Worker {
         }
     }
 
-    /// Runs one job to its end, if one is waiting; says whether it found one. Blocking.
+    /// Runs one job to its end, or else processes one queued group (group-based licensing), if
+    /// one is waiting; says whether it found one. Blocking.
     pub fn run_once(&self) -> roster_store::Result<bool> {
         let lease = self.settings.lease;
         let Some(job) = self.store.claim_job(&self.owner, lease)? else {
-            return Ok(false);
+            return match self.store.claim_group_work(&self.owner, lease)? {
+                Some(work) => self
+                    .store
+                    .process_group(&work, &self.owner, lease)
+                    .map(|_| true),
+                None => Ok(false),
+            };
         };
         let change = Change {
             tenant_id: job.tenant_id,

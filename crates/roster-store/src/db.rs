@@ -169,6 +169,13 @@ pub trait Tx {
     fn insert_later(&mut self, sql: &str, params: &[SqlValue]) -> Result<()> {
         self.execute(sql, params).map(drop)
     }
+
+    /// What to append to a `SELECT` whose rows the transaction will change: ` FOR UPDATE` on
+    /// PostgreSQL, so that concurrent transactions on the same rows take turns; nothing on
+    /// SQLite, whose single writer already serialises them.
+    fn row_lock(&self) -> &'static str {
+        ""
+    }
 }
 
 /// A transaction that holds back the rows given to [`Tx::insert_later`] and inserts them with
@@ -246,6 +253,10 @@ impl Tx for Deferred<'_> {
 
     fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
         self.inner.query(sql, params)
+    }
+
+    fn row_lock(&self) -> &'static str {
+        self.inner.row_lock()
     }
 
     fn insert_later(&mut self, sql: &str, params: &[SqlValue]) -> Result<()> {
@@ -777,6 +788,10 @@ fn postgres_value(
 }
 
 impl Tx for PostgresTx<'_, '_> {
+    fn row_lock(&self) -> &'static str {
+        " FOR UPDATE"
+    }
+
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             params.iter().map(|p| p as _).collect();

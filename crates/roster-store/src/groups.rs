@@ -1,4 +1,4 @@
-//! Groups with static membership: members, owners, memberOf.
+//! Groups: their properties, members, owners, memberOf.
 
 use roster_core::directory::{Group, ObjectKind, User};
 use roster_core::types::{MailNickname, ObjectId};
@@ -8,7 +8,8 @@ use crate::users::{user_columns, user_from_row};
 use crate::{Change, Error, ListQuery, Page, Result, Store, audit, params};
 
 const GROUP_COLUMNS: &str = "id, display_name, description, mail_nickname, mail, mail_enabled, security_enabled, \
-     group_types, membership_rule, membership_rule_processing_state, visibility, created_at, deleted_at";
+     group_types, membership_rule, membership_rule_processing_state, visibility, created_at, deleted_at, \
+     license_processing_state";
 
 fn group_from_row(row: &Row) -> Result<Group> {
     Ok(Group {
@@ -26,7 +27,16 @@ fn group_from_row(row: &Row) -> Result<Group> {
         visibility: row.opt_text(10),
         created: row.timestamp(11),
         deleted: row.opt_timestamp(12),
+        licenses: Vec::new(),
+        license_processing_state: row.opt_text(13),
     })
+}
+
+/// A group read with the licenses it gives.
+fn group_with_licenses(tx: &mut dyn Tx, row: &Row) -> Result<Group> {
+    let mut group = group_from_row(row)?;
+    group.licenses = crate::group_processing::group_licenses(tx, group.id)?;
+    Ok(group)
 }
 
 fn audit_json(group: &Group) -> serde_json::Value {
@@ -41,7 +51,7 @@ fn audit_json(group: &Group) -> serde_json::Value {
     })
 }
 
-fn find_group(
+pub(crate) fn find_group(
     tx: &mut dyn Tx,
     tenant_id: ObjectId,
     id: ObjectId,
@@ -56,7 +66,7 @@ fn find_group(
         "SELECT {GROUP_COLUMNS} FROM groups WHERE tenant_id = $1 AND id = $2 AND {deleted_clause}"
     );
     tx.query_one(&sql, &params![tenant_id, id])?
-        .map(|row| group_from_row(&row))
+        .map(|row| group_with_licenses(tx, &row))
         .transpose()
 }
 
@@ -123,7 +133,7 @@ impl Store {
     ) -> Result<()> {
         self.pool.write(|tx| {
             tx.execute(
-                &format!("INSERT INTO groups ({GROUP_COLUMNS}, tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"),
+                &format!("INSERT INTO groups ({GROUP_COLUMNS}, tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"),
                 &params![
                     group.id,
                     group.display_name.clone(),
@@ -138,6 +148,7 @@ impl Store {
                     group.visibility.clone(),
                     group.created,
                     group.deleted,
+                    group.license_processing_state.clone(),
                     change.tenant_id,
                 ],
             )
@@ -188,7 +199,7 @@ impl Store {
             )?;
             let items = rows
                 .iter()
-                .map(group_from_row)
+                .map(|row| group_with_licenses(tx, row))
                 .collect::<Result<Vec<_>>>()?;
             Ok(Page { items, next, count })
         })
@@ -224,6 +235,12 @@ impl Store {
     pub fn delete_group(&self, change: &Change, id: ObjectId) -> Result<()> {
         self.pool.write(|tx| {
             let group = require_group(tx, change.tenant_id, id)?;
+            if crate::licenses::group_has_licenses(tx, id)? {
+                return Err(Error::BadRequest(format!(
+                    "The group {} has licenses assigned: remove them (assignLicense with removeLicenses) before deleting the group.",
+                    group.display_name
+                )));
+            }
             tx.execute(
                 "UPDATE groups SET deleted_at = $2 WHERE id = $1",
                 &params![id, change.at],
@@ -438,7 +455,10 @@ pub(crate) fn insert_member(
     member_id: ObjectId,
     kind_text: &str,
 ) -> Result<()> {
-    insert_member_row(tx, change, group, member_id, kind_text)?;
+    // A member of a licensed group is licensed in the same transaction, so its row must be
+    // there to be seen (not held back with a bulk batch's other inserts).
+    let licensed = crate::licenses::group_has_licenses(tx, group.id)?;
+    insert_member_row(tx, change, group, member_id, kind_text, licensed)?;
     audit(
         tx,
         change,
@@ -446,7 +466,11 @@ pub(crate) fn insert_member(
         Some((group.id, &group.display_name)),
         None,
         Some(serde_json::json!({ "member": member_id })),
-    )
+    )?;
+    if licensed && kind_text == "user" {
+        crate::licenses::reconcile_and_fill(tx, change, member_id)?;
+    }
+    Ok(())
 }
 
 /// A group whose members are computed (dynamic membership) takes no member by hand.
@@ -463,20 +487,25 @@ fn refuse_computed_members(group: &Group) -> Result<()> {
     Ok(())
 }
 
-/// [`insert_member`] without its audit record, for a caller that records many at once.
+/// [`insert_member`] without its audit record (or licensing), for a caller that records many at
+/// once; inserted `now`, or possibly held back with a bulk batch's other new rows.
 pub(crate) fn insert_member_row(
     tx: &mut dyn Tx,
     change: &Change,
     group: &Group,
     member_id: ObjectId,
     kind_text: &str,
+    now: bool,
 ) -> Result<()> {
     refuse_computed_members(group)?;
-    tx.insert_later(
-        "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES ($1, $2, $3, $4)",
-        &params![group.id, member_id, kind_text, change.tenant_id],
-    )
-    .map_err(|error| match error {
+    let sql = "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES ($1, $2, $3, $4)";
+    let values = params![group.id, member_id, kind_text, change.tenant_id];
+    let inserted = if now {
+        tx.execute(sql, &values).map(drop)
+    } else {
+        tx.insert_later(sql, &values)
+    };
+    inserted.map_err(|error| match error {
         Error::UniqueViolation(_) => Error::BadRequest(
             "One or more added object references already exist for the following modified properties: 'members'.".into(),
         ),
@@ -555,5 +584,11 @@ pub(crate) fn remove_link(
         Some((group_id, &group.display_name)),
         Some(serde_json::json!({ key: object_id })),
         None,
-    )
+    )?;
+    // A member who leaves loses the group's licenses (a no-op for a group member or a user the
+    // group gave none).
+    if link == Link::Member && crate::licenses::group_has_licenses(tx, group_id)? {
+        crate::licenses::reconcile_and_fill(tx, change, object_id)?;
+    }
+    Ok(())
 }

@@ -149,6 +149,11 @@ struct BatchCache {
     /// Seats given to new users by this fast batch's rows, per subscription, taken together
     /// when the batch ends ([`BatchCache::commit_seats`]).
     seats_taken: std::collections::HashMap<SkuId, i64>,
+    /// Whether each group the batch adds new users to gives licenses.
+    licensed_groups: std::collections::HashMap<ObjectId, bool>,
+    /// New users of this fast batch that joined a licensed group: licensed once the batch's
+    /// held rows are in.
+    to_license: Vec<ObjectId>,
 }
 
 /// Members listed in one "Add members to group" audit record, at most.
@@ -325,8 +330,24 @@ impl JobTx<'_> {
             self.cache.groups.insert(group_id, group);
         }
         let group = &self.cache.groups[&group_id];
-        crate::groups::insert_member_row(self.tx, self.change, group, user.id, "user")?;
+        let licensed = match self.cache.licensed_groups.get(&group_id) {
+            Some(licensed) => *licensed,
+            None => {
+                let licensed = crate::licenses::group_has_licenses(self.tx, group_id)?;
+                self.cache.licensed_groups.insert(group_id, licensed);
+                licensed
+            }
+        };
+        crate::groups::insert_member_row(self.tx, self.change, group, user.id, "user", false)?;
         self.cache.new_members.push((group_id, user.id));
+        if licensed {
+            if self.cache.careful {
+                // Its rows are in already: licensed now, inside the row's savepoint.
+                crate::licenses::reconcile_and_fill(self.tx, self.change, user.id)?;
+            } else {
+                self.cache.to_license.push(user.id);
+            }
+        }
         Ok(())
     }
 }
@@ -781,6 +802,9 @@ impl Store {
             })?;
             drop(deferred);
             cache.commit_seats(&mut *tx, change)?;
+            for user_id in std::mem::take(&mut cache.to_license) {
+                crate::licenses::reconcile_and_fill(&mut *tx, change, user_id)?;
+            }
             let outcomes = serde_json::to_string(&outcomes)
                 .map_err(|error| Error::Database(format!("a batch's outcomes: {error}")))?;
             let last_row = first_row + pending.len() as i64 - 1;
@@ -930,6 +954,7 @@ mod tests {
             sign_in_sessions_valid_from: now,
             attributes: Default::default(),
             licenses: Vec::new(),
+            inherited_licenses: Vec::new(),
         };
         match job.create_user(&user, None) {
             Ok(()) => RowOutcome::Succeeded {

@@ -8,6 +8,7 @@
 mod contacts;
 pub mod db;
 mod directory;
+mod group_processing;
 mod groups;
 mod jobs;
 mod licenses;
@@ -22,6 +23,7 @@ use roster_core::types::ObjectId;
 
 pub use db::Backend;
 use db::{Pool, Tx};
+pub use group_processing::{GroupLicensing, GroupWork};
 pub use groups::DirectoryObject;
 pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};
 pub use query::{Cursor, ListQuery, Page, SortKey};
@@ -99,12 +101,14 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0002.sql"),
     include_str!("../migrations/sqlite-0003.sql"),
     include_str!("../migrations/sqlite-0004.sql"),
+    include_str!("../migrations/sqlite-0005.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0001.sql"),
     include_str!("../migrations/postgres-0002.sql"),
     include_str!("../migrations/postgres-0003.sql"),
     include_str!("../migrations/postgres-0004.sql"),
+    include_str!("../migrations/postgres-0005.sql"),
 ];
 
 impl Store {
@@ -278,6 +282,7 @@ mod tests {
             sign_in_sessions_valid_from: now,
             attributes: Default::default(),
             licenses: Vec::new(),
+            inherited_licenses: Vec::new(),
         }
     }
 

@@ -1,14 +1,25 @@
-//! Subscriptions and direct license assignments.
+//! Subscriptions, and the licenses users hold directly and through their groups.
 //!
 //! Invariant: a subscription's `consumed_units` equals the number of live users holding its
-//! SKU. Every change of a holding moves the counter in the same transaction, and taking a seat
-//! is `UPDATE ... SET consumed_units = consumed_units + 1 WHERE consumed_units < enabled_units`:
+//! SKU in at least one Active assignment (direct, or from a group whose assignment took). Every
+//! change of a holding moves the counter in the same transaction, and taking a seat is
+//! `UPDATE ... SET consumed_units = consumed_units + 1 WHERE consumed_units < enabled_units`:
 //! on SQLite the single writer serialises it, on PostgreSQL the row lock does (READ COMMITTED
 //! re-evaluates the condition after the wait), so two requests racing for the last seat
 //! cannot both win.
+//!
+//! One mechanism keeps a user's group-based licenses right: [`reconcile_user`], which works out
+//! from the user's groups what it should hold, takes and frees seats for the difference and
+//! rewrites the user's group assignments. Everything that can change the outcome (a membership,
+//! a group's licenses, the user's usage location, a seat freed) calls it for the users
+//! concerned, in the same transaction or, for a whole group, from the background worker.
 
 use roster_core::catalog::Catalog;
-use roster_core::directory::{LicenseAssignment, Subscription, User};
+use std::collections::HashSet;
+
+use roster_core::directory::{
+    InheritedLicense, LicenseAssignment, LicenseError, LicenseState, Subscription, User,
+};
 use roster_core::licensing::{Assignment, check_assignments};
 use roster_core::types::{ObjectId, SkuId};
 use uuid::Uuid;
@@ -17,7 +28,7 @@ use crate::db::{SqlValue, Tx};
 use crate::users::{UserKey, require_user};
 use crate::{Change, Error, Result, Store, audit, params};
 
-/// Fills in each user's direct licenses with one query.
+/// Fills in each user's licenses, direct and inherited, with one query per 500 users.
 pub(crate) fn load_licenses(tx: &mut dyn Tx, users: &mut [User]) -> Result<()> {
     if users.is_empty() {
         return Ok(());
@@ -30,22 +41,49 @@ pub(crate) fn load_licenses(tx: &mut dyn Tx, users: &mut [User]) -> Result<()> {
     for chunk in ids.chunks(500) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT user_id, sku_id, disabled_plans FROM license_assignments WHERE user_id IN ({}) ORDER BY assigned_at, sku_id",
+            "SELECT user_id, {HELD_COLUMNS} FROM license_assignments WHERE user_id IN ({}) ORDER BY assigned_at, sku_id",
             placeholders.join(", ")
         );
         let values: Vec<SqlValue> = chunk.iter().map(|id| SqlValue::from(*id)).collect();
         for row in tx.query(&sql, &values)? {
             let user_id = ObjectId::from(row.uuid(0));
-            let assignment = LicenseAssignment {
-                sku_id: SkuId::from(row.uuid(1)),
-                disabled_plans: serde_json::from_str(&row.text(2)).unwrap_or_default(),
+            let Some(position) = index.get(&user_id) else {
+                continue;
             };
-            if let Some(position) = index.get(&user_id) {
-                users[*position].licenses.push(assignment);
+            let user = &mut users[*position];
+            match held_from_row(&row, 1) {
+                Held::Direct(assignment) => user.licenses.push(assignment),
+                Held::Inherited(inherited) => user.inherited_licenses.push(inherited),
             }
         }
     }
     Ok(())
+}
+
+/// One row of `license_assignments`, as read.
+enum Held {
+    Direct(LicenseAssignment),
+    Inherited(InheritedLicense),
+}
+
+const HELD_COLUMNS: &str = "sku_id, group_id, disabled_plans, state, error";
+
+fn held_from_row(row: &crate::db::Row, first: usize) -> Held {
+    let sku_id = SkuId::from(row.uuid(first));
+    let disabled_plans = serde_json::from_str(&row.text(first + 2)).unwrap_or_default();
+    match row.opt_uuid(first + 1) {
+        None => Held::Direct(LicenseAssignment {
+            sku_id,
+            disabled_plans,
+        }),
+        Some(group_id) => Held::Inherited(InheritedLicense {
+            sku_id,
+            disabled_plans,
+            group_id: group_id.into(),
+            state: LicenseState::parse(&row.text(first + 3)).unwrap_or(LicenseState::Error),
+            error: LicenseError::parse(&row.text(first + 4)).unwrap_or(LicenseError::Other),
+        }),
+    }
 }
 
 fn subscription_from_row(row: &crate::db::Row) -> Subscription {
@@ -103,29 +141,346 @@ fn free_seat(tx: &mut dyn Tx, tenant_id: ObjectId, sku_id: SkuId) -> Result<()> 
     Ok(())
 }
 
-/// Frees the seats of a user that goes to the recycle bin; its assignments stay for a restore.
-pub(crate) fn release_seats(tx: &mut dyn Tx, tenant_id: ObjectId, user_id: ObjectId) -> Result<()> {
+/// The SKUs whose seats a user's assignments hold: those it holds in an Active row.
+fn skus_held(tx: &mut dyn Tx, user_id: ObjectId) -> Result<Vec<SkuId>> {
+    Ok(tx
+        .query(
+            "SELECT DISTINCT sku_id FROM license_assignments WHERE user_id = $1 AND state = 'Active'",
+            &params![user_id],
+        )?
+        .iter()
+        .map(|row| SkuId::from(row.uuid(0)))
+        .collect())
+}
+
+/// Frees the seats of a user that goes to the recycle bin (its assignments stay for a restore),
+/// and gives them to members of licensed groups waiting for one.
+pub(crate) fn release_seats(tx: &mut dyn Tx, change: &Change, user_id: ObjectId) -> Result<()> {
+    let skus = skus_held(tx, user_id)?;
+    for sku_id in &skus {
+        free_seat(tx, change.tenant_id, *sku_id)?;
+    }
+    fill_freed_seats(tx, change, &skus)
+}
+
+/// Takes the seats back for a restored user: its direct licenses must all get theirs (else the
+/// restore fails); its groups' licenses take theirs where seats remain, as for any member.
+pub(crate) fn retake_seats(tx: &mut dyn Tx, change: &Change, user_id: ObjectId) -> Result<()> {
+    reconcile_user(tx, change, user_id, false).map(drop)
+}
+
+/// Takes one seat of `sku_id` if one is free; says whether it did.
+fn try_take_seat(tx: &mut dyn Tx, tenant_id: ObjectId, sku_id: SkuId) -> Result<bool> {
+    Ok(tx.execute(
+        "UPDATE subscriptions SET consumed_units = consumed_units + 1 \
+         WHERE tenant_id = $1 AND sku_id = $2 AND consumed_units < enabled_units AND capability_status = 'Enabled'",
+        &params![tenant_id, sku_id],
+    )? > 0)
+}
+
+/// Brings a user's group-based licenses into line with the licenses of the groups it is a
+/// direct member of, and the seats into line with what it holds; says which SKUs' seats it
+/// freed (for [`fill_freed_seats`]). `seats_held`: whether the user's Active rows are counted in
+/// the subscriptions now (false for a user being restored, whose seats were released).
+///
+/// A group's licenses take all together or not at all for a user (Entra's rule): each group in
+/// turn is checked against what the user holds so far (usage location, or the tenant's default;
+/// the plan rules; a free seat for each SKU the user does not hold yet), and its rows are
+/// written Active, or Error with the reason. Groups whose licenses took before are checked first,
+/// so that a newer group never takes their place. Direct licenses always hold their seats: a
+/// direct SKU without one fails the whole change with [`Error::OutOfSeats`].
+pub(crate) fn reconcile_user(
+    tx: &mut dyn Tx,
+    change: &Change,
+    user_id: ObjectId,
+    seats_held: bool,
+) -> Result<Vec<SkuId>> {
+    let tenant_id = change.tenant_id;
+    let lock = tx.row_lock();
+    let Some(row) = tx.query_one(
+        &format!(
+            "SELECT deleted_at, usage_location, user_principal_name FROM users WHERE id = $1 AND tenant_id = $2{lock}"
+        ),
+        &params![user_id, tenant_id],
+    )?
+    else {
+        return Ok(Vec::new());
+    };
+    if row.opt_timestamp(0).is_some() {
+        // In the recycle bin: it holds no seat, and its rows wait for a restore.
+        return Ok(Vec::new());
+    }
+    let upn = row.text(2);
+    let location = match row.opt_text(1) {
+        Some(location) => Some(location),
+        None => tx
+            .query_one(
+                "SELECT default_usage_location FROM tenants WHERE id = $1",
+                &params![tenant_id],
+            )?
+            .and_then(|row| row.opt_text(0)),
+    };
+    let mut direct = Vec::new();
+    let mut inherited = Vec::new();
     for row in tx.query(
-        "SELECT sku_id FROM license_assignments WHERE user_id = $1",
+        &format!("SELECT {HELD_COLUMNS} FROM license_assignments WHERE user_id = $1"),
         &params![user_id],
     )? {
-        free_seat(tx, tenant_id, SkuId::from(row.uuid(0)))?;
+        match held_from_row(&row, 0) {
+            Held::Direct(assignment) => direct.push(assignment),
+            Held::Inherited(license) => inherited.push(license),
+        }
+    }
+    let held_before: HashSet<SkuId> = if seats_held {
+        direct
+            .iter()
+            .map(|a| a.sku_id)
+            .chain(
+                inherited
+                    .iter()
+                    .filter(|l| l.state == LicenseState::Active)
+                    .map(|l| l.sku_id),
+            )
+            .collect()
+    } else {
+        HashSet::new()
+    };
+
+    let mut held: HashSet<SkuId> = HashSet::new();
+    for assignment in &direct {
+        if held.insert(assignment.sku_id)
+            && !held_before.contains(&assignment.sku_id)
+            && !try_take_seat(tx, tenant_id, assignment.sku_id)?
+        {
+            let sku_part_number = find_subscription(tx, tenant_id, assignment.sku_id)?
+                .map_or_else(|| assignment.sku_id.to_string(), |s| s.sku_part_number);
+            return Err(Error::OutOfSeats { sku_part_number });
+        }
+    }
+    let mut granted: Vec<LicenseAssignment> = direct.clone();
+
+    let mut groups = licenses_of_groups_of(tx, user_id)?;
+    let took_before = |group_id: &ObjectId| {
+        inherited
+            .iter()
+            .any(|l| l.group_id == *group_id && l.state == LicenseState::Active)
+    };
+    groups.sort_by_key(|(group_id, _)| (!took_before(group_id), *group_id));
+    let catalog = Catalog::builtin();
+    let mut desired: Vec<InheritedLicense> = Vec::new();
+    for (group_id, licenses) in groups {
+        let mut candidate = granted.clone();
+        for license in &licenses {
+            match candidate.iter_mut().find(|a| a.sku_id == license.sku_id) {
+                Some(existing) => existing
+                    .disabled_plans
+                    .retain(|plan| license.disabled_plans.contains(plan)),
+                None => candidate.push(license.clone()),
+            }
+        }
+        let mut error = match &location {
+            None => Some(LicenseError::Other),
+            Some(location) => check_assignments(catalog, location, &to_rule_input(&candidate))
+                .err()
+                .map(|violation| {
+                    LicenseError::parse(violation.graph_error_code()).unwrap_or(LicenseError::Other)
+                }),
+        };
+        if error.is_none() {
+            let mut taken = Vec::new();
+            for license in &licenses {
+                if held.contains(&license.sku_id) || held_before.contains(&license.sku_id) {
+                    continue;
+                }
+                if try_take_seat(tx, tenant_id, license.sku_id)? {
+                    taken.push(license.sku_id);
+                } else {
+                    error = Some(LicenseError::CountViolation);
+                    break;
+                }
+            }
+            if error.is_some() {
+                for sku_id in taken {
+                    free_seat(tx, tenant_id, sku_id)?;
+                }
+            }
+        }
+        if error.is_none() {
+            held.extend(licenses.iter().map(|l| l.sku_id));
+            granted = candidate;
+        }
+        desired.extend(licenses.into_iter().map(|license| InheritedLicense {
+            sku_id: license.sku_id,
+            disabled_plans: license.disabled_plans,
+            group_id,
+            state: if error.is_none() {
+                LicenseState::Active
+            } else {
+                LicenseState::Error
+            },
+            error: error.unwrap_or(LicenseError::None),
+        }));
+    }
+    // A SKU the user held before but no longer holds gives its seat back.
+    let freed: Vec<SkuId> = held_before.difference(&held).copied().collect();
+    for sku_id in &freed {
+        free_seat(tx, tenant_id, *sku_id)?;
+    }
+
+    let mut changed = false;
+    for license in &inherited {
+        if !desired
+            .iter()
+            .any(|d| d.group_id == license.group_id && d.sku_id == license.sku_id)
+        {
+            tx.execute(
+                "DELETE FROM license_assignments WHERE user_id = $1 AND sku_id = $2 AND group_id = $3",
+                &params![user_id, license.sku_id, license.group_id],
+            )?;
+            changed = true;
+        }
+    }
+    for license in &desired {
+        match inherited
+            .iter()
+            .find(|l| l.group_id == license.group_id && l.sku_id == license.sku_id)
+        {
+            Some(existing) if existing == license => {}
+            Some(_) => {
+                tx.execute(
+                    "UPDATE license_assignments SET disabled_plans = $4, state = $5, error = $6 \
+                     WHERE user_id = $1 AND sku_id = $2 AND group_id = $3",
+                    &params![
+                        user_id,
+                        license.sku_id,
+                        license.group_id,
+                        plans_json(&license.disabled_plans),
+                        license.state.as_str(),
+                        license.error.as_str()
+                    ],
+                )?;
+                changed = true;
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO license_assignments (user_id, sku_id, tenant_id, group_id, disabled_plans, state, error, assigned_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    &params![
+                        user_id,
+                        license.sku_id,
+                        tenant_id,
+                        license.group_id,
+                        plans_json(&license.disabled_plans),
+                        license.state.as_str(),
+                        license.error.as_str(),
+                        change.at
+                    ],
+                )?;
+                changed = true;
+            }
+        }
+    }
+    if changed {
+        audit(
+            tx,
+            change,
+            "Change user license",
+            Some((user_id, &upn)),
+            Some(inherited_json(&inherited)),
+            Some(inherited_json(&desired)),
+        )?;
+    }
+    Ok(freed)
+}
+
+/// Whether the group gives its members any license.
+pub(crate) fn group_has_licenses(tx: &mut dyn Tx, group_id: ObjectId) -> Result<bool> {
+    Ok(tx
+        .query_one(
+            "SELECT 1 FROM group_licenses WHERE group_id = $1 LIMIT 1",
+            &params![group_id],
+        )?
+        .is_some())
+}
+
+/// [`reconcile_user`] for a live user, then the seats it freed to those waiting.
+pub(crate) fn reconcile_and_fill(
+    tx: &mut dyn Tx,
+    change: &Change,
+    user_id: ObjectId,
+) -> Result<()> {
+    let freed = reconcile_user(tx, change, user_id, true)?;
+    fill_freed_seats(tx, change, &freed)
+}
+
+/// Members waiting for a seat of these SKUs (their group's assignment in `CountViolation`) get
+/// the seats that are free now, longest waiting first.
+pub(crate) fn fill_freed_seats(tx: &mut dyn Tx, change: &Change, skus: &[SkuId]) -> Result<()> {
+    for sku_id in skus {
+        let waiting: Vec<ObjectId> = tx
+            .query(
+                "SELECT a.user_id FROM license_assignments a JOIN users u ON u.id = a.user_id \
+                 WHERE a.tenant_id = $1 AND a.sku_id = $2 AND a.state = 'Error' AND a.error = 'CountViolation' \
+                 AND u.deleted_at IS NULL GROUP BY a.user_id ORDER BY MIN(a.assigned_at), a.user_id LIMIT 100",
+                &params![change.tenant_id, *sku_id],
+            )?
+            .iter()
+            .map(|row| row.uuid(0).into())
+            .collect();
+        for user_id in waiting {
+            let free = find_subscription(tx, change.tenant_id, *sku_id)?
+                .is_some_and(|s| s.consumed_units < s.enabled_units);
+            if !free {
+                break;
+            }
+            // Taking a seat frees none, so this does not cascade.
+            reconcile_user(tx, change, user_id, true)?;
+        }
     }
     Ok(())
 }
 
-/// Takes the seats back for a restored user; fails (and so the restore fails) when one is gone.
-pub(crate) fn retake_seats(tx: &mut dyn Tx, tenant_id: ObjectId, user_id: ObjectId) -> Result<()> {
+/// The licenses of each live group the user is a direct member of (groups without licenses
+/// left out), by group.
+fn licenses_of_groups_of(
+    tx: &mut dyn Tx,
+    user_id: ObjectId,
+) -> Result<Vec<(ObjectId, Vec<LicenseAssignment>)>> {
+    let mut groups: Vec<(ObjectId, Vec<LicenseAssignment>)> = Vec::new();
     for row in tx.query(
-        "SELECT sku_id FROM license_assignments WHERE user_id = $1",
+        "SELECT l.group_id, l.sku_id, l.disabled_plans FROM group_members m \
+         JOIN group_licenses l ON l.group_id = m.group_id JOIN groups g ON g.id = m.group_id \
+         WHERE m.member_id = $1 AND g.deleted_at IS NULL ORDER BY l.group_id, l.assigned_at, l.sku_id",
         &params![user_id],
     )? {
-        let sku_id = SkuId::from(row.uuid(0));
-        if let Some(subscription) = find_subscription(tx, tenant_id, sku_id)? {
-            take_seat(tx, tenant_id, &subscription)?;
+        let group_id: ObjectId = row.uuid(0).into();
+        let license = LicenseAssignment {
+            sku_id: SkuId::from(row.uuid(1)),
+            disabled_plans: serde_json::from_str(&row.text(2)).unwrap_or_default(),
+        };
+        match groups.last_mut() {
+            Some((last, licenses)) if *last == group_id => licenses.push(license),
+            _ => groups.push((group_id, vec![license])),
         }
     }
-    Ok(())
+    Ok(groups)
+}
+
+fn inherited_json(licenses: &[InheritedLicense]) -> serde_json::Value {
+    serde_json::Value::Array(
+        licenses
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "skuId": l.sku_id,
+                    "disabledPlans": l.disabled_plans,
+                    "assignedByGroup": l.group_id,
+                    "state": l.state.as_str(),
+                    "error": l.error.as_str(),
+                })
+            })
+            .collect(),
+    )
 }
 
 pub(crate) fn to_rule_input(assignments: &[LicenseAssignment]) -> Vec<Assignment> {
@@ -237,6 +592,16 @@ impl Store {
             }
             let after = find_subscription(tx, change.tenant_id, sku_id)?
                 .ok_or_else(|| Error::Database("subscription vanished".into()))?;
+            // Members waiting for a seat get the new ones: their groups are processed again.
+            if after.enabled_units > before.enabled_units || after.capability_status != before.capability_status {
+                for row in tx.query(
+                    "SELECT DISTINCT group_id FROM license_assignments \
+                     WHERE tenant_id = $1 AND sku_id = $2 AND state = 'Error' AND group_id IS NOT NULL",
+                    &params![change.tenant_id, sku_id],
+                )? {
+                    crate::group_processing::queue_group(tx, change, row.uuid(0).into())?;
+                }
+            }
             audit(
                 tx,
                 change,
@@ -319,6 +684,9 @@ pub(crate) fn assign_licenses_tx(
         .unwrap_or_default();
     check_assignments(catalog, &location, &to_rule_input(&after))?;
 
+    // Seats follow what the user holds in any way: a SKU it already holds through a group takes
+    // no second seat, and one it still holds through a group keeps its seat.
+    let held_before = skus_held(tx, user.id)?;
     for subscription in &subscriptions {
         if before.iter().any(|a| a.sku_id == subscription.sku_id) {
             continue;
@@ -329,7 +697,9 @@ pub(crate) fn assign_licenses_tx(
                 subscription.sku_part_number, subscription.capability_status
             )));
         }
-        take_seat(tx, change.tenant_id, subscription)?;
+        if !held_before.contains(&subscription.sku_id) {
+            take_seat(tx, change.tenant_id, subscription)?;
+        }
         tx.execute(
                 "INSERT INTO license_assignments (user_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES ($1, $2, $3, $4, $5)",
                 &params![user.id, subscription.sku_id, change.tenant_id, plans_json(&[]), change.at],
@@ -337,7 +707,7 @@ pub(crate) fn assign_licenses_tx(
     }
     for assignment in &after {
         tx.execute(
-            "UPDATE license_assignments SET disabled_plans = $3 WHERE user_id = $1 AND sku_id = $2",
+            "UPDATE license_assignments SET disabled_plans = $3 WHERE user_id = $1 AND sku_id = $2 AND group_id IS NULL",
             &params![
                 user.id,
                 assignment.sku_id,
@@ -347,10 +717,12 @@ pub(crate) fn assign_licenses_tx(
     }
     for sku_id in remove {
         tx.execute(
-            "DELETE FROM license_assignments WHERE user_id = $1 AND sku_id = $2",
+            "DELETE FROM license_assignments WHERE user_id = $1 AND sku_id = $2 AND group_id IS NULL",
             &params![user.id, *sku_id],
         )?;
-        free_seat(tx, change.tenant_id, *sku_id)?;
+        if !skus_held(tx, user.id)?.contains(sku_id) {
+            free_seat(tx, change.tenant_id, *sku_id)?;
+        }
     }
     audit(
         tx,
@@ -360,6 +732,9 @@ pub(crate) fn assign_licenses_tx(
         Some(licenses_json(&before)),
         Some(licenses_json(&after)),
     )?;
+    // A direct license may now clash with a group's, or have freed a seat someone waits for.
+    reconcile_and_fill(tx, change, user.id)?;
+    fill_freed_seats(tx, change, remove)?;
     require_user(tx, change.tenant_id, key)
 }
 

@@ -158,6 +158,7 @@ pub(crate) fn user_from_row(row: &Row) -> Result<User> {
         sign_in_sessions_valid_from: row.timestamp(11),
         attributes: Attributes::from_values(attributes),
         licenses: Vec::new(),
+        inherited_licenses: Vec::new(),
     })
 }
 
@@ -791,6 +792,10 @@ pub(crate) fn update_user_from(
         &user,
         update.password.as_ref().map(|(hash, _)| hash),
     )?;
+    // Its groups' licenses depend on where it uses them.
+    if before.usage_location != user.usage_location {
+        crate::licenses::reconcile_and_fill(tx, change, user.id)?;
+    }
     let (old, new) = changed_properties(before, &user);
     let operation = if update.password.is_some() {
         "Reset user password"
@@ -942,7 +947,7 @@ pub(crate) fn delete_user(tx: &mut dyn Tx, change: &Change, key: &UserKey) -> Re
         "UPDATE users SET deleted_at = $2, row_version = row_version + 1 WHERE id = $1",
         &params![user.id, change.at],
     )?;
-    crate::licenses::release_seats(tx, change.tenant_id, user.id)?;
+    crate::licenses::release_seats(tx, change, user.id)?;
     audit(
         tx,
         change,
@@ -966,7 +971,7 @@ pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Re
         &params![id],
     )
     .map_err(unique_error)?;
-    crate::licenses::retake_seats(tx, change.tenant_id, id)?;
+    crate::licenses::retake_seats(tx, change, id)?;
     user.deleted = None;
     audit(
         tx,

@@ -1,5 +1,5 @@
-//! `/groups`: security, mail-enabled security, distribution and Microsoft 365 groups with
-//! assigned membership.
+//! `/groups`: security, mail-enabled security, distribution and Microsoft 365 groups, their
+//! members and owners, and the licenses they give their members.
 
 use axum::Json as JsonResponse;
 use axum::extract::{Path, RawQuery, State};
@@ -259,4 +259,67 @@ pub async fn remove_owner(
         .db(move |store| store.remove_group_owner(&change, id, owner))
         .await?;
     Ok(no_content())
+}
+
+/// `POST /groups/{id}/assignLicense`: 202 with the group; every member is brought up to date in
+/// the background (`licenseProcessingState` says how far). Licensing a group with guests among
+/// its members is allowed, and the answer says so in a `Warning` header.
+pub async fn assign_license(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::AssignLicense, &[])?;
+    let (add, remove) = super::users::parse_assign_license(&body)?;
+    let (change, id) = (caller.change(), group_id(&id)?);
+    let (tenant_id, for_view) = (caller.tenant_id, id);
+    let (_, guests) = state
+        .db(move |store| store.assign_group_licenses(&change, id, &add, &remove))
+        .await?;
+    state.job_wake.notify_one();
+    let group = state
+        .db(move |store| store.get_group(tenant_id, for_view))
+        .await?;
+    let mut body = group_view(&group, None)?;
+    body["@odata.context"] = context(&state.base_url(&parts), "groups/$entity").into();
+    let mut response = (axum::http::StatusCode::ACCEPTED, JsonResponse(body)).into_response();
+    if guests {
+        response.headers_mut().insert(
+            axum::http::header::WARNING,
+            axum::http::HeaderValue::from_static(
+                "199 roster \"The group has guests among its members: they are licensed too.\"",
+            ),
+        );
+    }
+    Ok(response)
+}
+
+/// `GET /groups/{id}/membersWithLicenseErrors`: members whose licenses from the group did not
+/// take; each user's `licenseAssignmentStates` says why.
+pub async fn members_with_license_errors(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadGroups, &[])?;
+    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let (tenant_id, id) = (caller.tenant_id, group_id(&id)?);
+    let users = state
+        .db(move |store| store.members_with_license_errors(tenant_id, id, 999))
+        .await?;
+    let members: Vec<DirectoryObject> = users.into_iter().map(DirectoryObject::User).collect();
+    collection_response(
+        &state,
+        &parts,
+        &options,
+        "directoryObjects",
+        &members,
+        None,
+        None,
+        object_view,
+    )
 }

@@ -76,14 +76,12 @@ pub fn user_property(user: &User, name: &str) -> Json {
         }
         "passwordProfile" => Json::Null,
         "assignedLicenses" => user
-            .licenses
+            .assigned_licenses()
             .iter()
             .map(|a| json!({ "skuId": a.sku_id, "disabledPlans": a.disabled_plans }))
             .collect(),
-        "licenseAssignmentStates" => user
-            .licenses
-            .iter()
-            .map(|a| {
+        "licenseAssignmentStates" => {
+            let direct = user.licenses.iter().map(|a| {
                 json!({
                     "skuId": a.sku_id,
                     "disabledPlans": a.disabled_plans,
@@ -92,12 +90,23 @@ pub fn user_property(user: &User, name: &str) -> Json {
                     "error": "None",
                     "lastUpdatedDateTime": null,
                 })
-            })
-            .collect(),
+            });
+            let inherited = user.inherited_licenses.iter().map(|l| {
+                json!({
+                    "skuId": l.sku_id,
+                    "disabledPlans": l.disabled_plans,
+                    "assignedByGroup": l.group_id,
+                    "state": l.state.as_str(),
+                    "error": l.error.as_str(),
+                    "lastUpdatedDateTime": null,
+                })
+            });
+            direct.chain(inherited).collect()
+        }
         "assignedPlans" => {
             let catalog = Catalog::builtin();
             let mut plans = Vec::new();
-            for assignment in &user.licenses {
+            for assignment in &user.assigned_licenses() {
                 let Some(sku) = catalog.by_sku_id(assignment.sku_id.as_uuid()) else {
                     continue;
                 };
@@ -180,7 +189,21 @@ pub fn group_json(group: &Group) -> Object {
         "deletedDateTime".into(),
         group.deleted.as_ref().map(format_datetime).into(),
     );
-    object.insert("assignedLicenses".into(), Json::Array(Vec::new()));
+    object.insert(
+        "assignedLicenses".into(),
+        group
+            .licenses
+            .iter()
+            .map(|a| json!({ "skuId": a.sku_id, "disabledPlans": a.disabled_plans }))
+            .collect(),
+    );
+    object.insert(
+        "licenseProcessingState".into(),
+        group
+            .license_processing_state
+            .as_ref()
+            .map_or(Json::Null, |state| json!({ "state": state })),
+    );
     object
 }
 
@@ -324,6 +347,7 @@ pub fn parse_new_user(body: &Json) -> ApiResult<NewUser> {
         sign_in_sessions_valid_from: now,
         attributes: Default::default(),
         licenses: Vec::new(),
+        inherited_licenses: Vec::new(),
     };
     let mut password = None;
     for (key, value) in object {
@@ -467,6 +491,8 @@ pub fn parse_new_group(body: &Json) -> ApiResult<(Group, Vec<ObjectId>, Vec<Obje
         group_types: Vec::new(),
         membership_rule: None,
         membership_rule_processing_state: None,
+        licenses: Vec::new(),
+        license_processing_state: None,
         visibility: None,
         created: now,
         deleted: None,
@@ -578,7 +604,12 @@ fn apply_group_property(group: &mut Group, key: &str, value: &Json) -> ApiResult
                 None => None,
             }
         }
-        "id" | "createdDateTime" | "deletedDateTime" | "mail" | "assignedLicenses" => {
+        "id"
+        | "createdDateTime"
+        | "deletedDateTime"
+        | "mail"
+        | "assignedLicenses"
+        | "licenseProcessingState" => {
             return Err(read_only(key));
         }
         _ => return Err(unknown_property(key)),

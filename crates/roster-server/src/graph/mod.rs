@@ -39,6 +39,10 @@ pub fn router() -> Router<AppState> {
         .route("/users/{key}/assignLicense", post(users::assign_license))
         .route("/users/{key}/licenseDetails", get(users::license_details))
         .route(
+            "/users/{key}/reprocessLicenseAssignment",
+            post(users::reprocess_license_assignment),
+        )
+        .route(
             "/users/{key}/revokeSignInSessions",
             post(users::revoke_sessions),
         )
@@ -62,6 +66,11 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(groups::remove_owner),
         )
         .route("/groups/{id}/memberOf", get(groups::member_of))
+        .route("/groups/{id}/assignLicense", post(groups::assign_license))
+        .route(
+            "/groups/{id}/membersWithLicenseErrors",
+            get(groups::members_with_license_errors),
+        )
         .route("/contacts", get(contacts::list))
         .route("/contacts/{id}", get(contacts::get))
         .route("/subscribedSkus", get(directory::subscribed_skus))

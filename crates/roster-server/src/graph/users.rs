@@ -417,7 +417,7 @@ pub async fn license_details(
     let user = readable_user(&state, &caller, &key).await?;
     let catalog = Catalog::builtin();
     let items = user
-        .licenses
+        .assigned_licenses()
         .iter()
         .map(|assignment| {
             let sku = catalog.by_sku_id(assignment.sku_id.as_uuid());
@@ -484,4 +484,25 @@ pub async fn revoke_sessions(
         "value": true,
     }))
     .into_response())
+}
+
+/// `POST /users/{id}/reprocessLicenseAssignment`: works the user's group-based licenses out
+/// again (after fixing what put them in error); 200 with the user.
+pub async fn reprocess_license_assignment(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Path(key): Path<String>,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::AssignLicense, &[])?;
+    let change = caller.change();
+    let user_key = UserKey::parse(&key);
+    let user = state
+        .db(move |store| store.reprocess_license_assignment(&change, &user_key))
+        .await?;
+    let mut view = user_view(&user, None)?;
+    view["assignedLicenses"] = super::json::user_property(&user, "assignedLicenses");
+    view["licenseAssignmentStates"] = super::json::user_property(&user, "licenseAssignmentStates");
+    view["@odata.context"] = context(&state.base_url(&parts), "users/$entity").into();
+    Ok(JsonResponse(view).into_response())
 }

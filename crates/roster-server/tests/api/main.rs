@@ -5,6 +5,7 @@ mod auth;
 mod batch;
 mod bulk;
 mod graph_js;
+mod group_licensing;
 mod groups;
 mod jobs;
 mod licenses;

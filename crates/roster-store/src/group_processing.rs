@@ -1,0 +1,361 @@
+//! Group-based licensing, and the background processing of groups.
+//!
+//! A change that concerns every member of a group (licenses assigned to or removed from it,
+//! seats bought for members waiting) queues the group in `group_work`. A worker on any server
+//! claims a queued group with a lease and brings each user concerned up to date with
+//! [`crate::licenses::reconcile_user`], a few hundred users to a transaction. Processing is
+//! idempotent (it works out from the directory what should be, not from what was asked), so a
+//! worker that dies half-way leaves nothing wrong that the next one does not put right; and a
+//! group queued again while being processed is processed again.
+
+use chrono::{Duration, Utc};
+use roster_core::directory::{Group, LicenseAssignment, User};
+use roster_core::licensing::check_assignments;
+use roster_core::types::{ObjectId, SkuId};
+
+use crate::db::Tx;
+use crate::groups::require_group;
+use crate::licenses::{find_subscription, licenses_json, plans_json, to_rule_input};
+use crate::{Change, Error, Result, Store, audit, params};
+
+/// Users brought up to date per transaction while processing a group: a transaction holds the
+/// embedded store's writer for about a tenth of a second.
+const USERS_PER_TRANSACTION: usize = 500;
+
+/// A group claimed for processing.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupWork {
+    pub group_id: ObjectId,
+    pub tenant_id: ObjectId,
+    generation: i64,
+}
+
+/// Queues a group for processing (again, if it is already queued or being processed).
+pub(crate) fn queue_group(tx: &mut dyn Tx, change: &Change, group_id: ObjectId) -> Result<()> {
+    tx.execute(
+        "INSERT INTO group_work (group_id, tenant_id, generation, queued_at) VALUES ($1, $2, 1, $3) \
+         ON CONFLICT (group_id) DO UPDATE SET generation = group_work.generation + 1, queued_at = $3",
+        &params![group_id, change.tenant_id, change.at],
+    )?;
+    tx.execute(
+        "UPDATE groups SET license_processing_state = 'QueuedForProcessing' WHERE id = $1 \
+         AND license_processing_state IS NOT NULL",
+        &params![group_id],
+    )?;
+    Ok(())
+}
+
+/// The licenses a group gives its members.
+pub(crate) fn group_licenses(
+    tx: &mut dyn Tx,
+    group_id: ObjectId,
+) -> Result<Vec<LicenseAssignment>> {
+    Ok(tx
+        .query(
+            "SELECT sku_id, disabled_plans FROM group_licenses WHERE group_id = $1 ORDER BY assigned_at, sku_id",
+            &params![group_id],
+        )?
+        .iter()
+        .map(|row| LicenseAssignment {
+            sku_id: SkuId::from(row.uuid(0)),
+            disabled_plans: serde_json::from_str(&row.text(1)).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// What a group's license processing looks like from outside.
+#[derive(Debug, Clone)]
+pub struct GroupLicensing {
+    pub licenses: Vec<LicenseAssignment>,
+    /// Graph's `licenseProcessingState.state`, once the group has had licenses.
+    pub processing_state: Option<String>,
+    pub has_members_with_errors: bool,
+}
+
+impl Store {
+    /// Graph's `assignLicense` on a group: adds (or changes the disabled plans of) and removes
+    /// the licenses the group gives its members, and queues the group so that every member is
+    /// brought up to date in the background. Returns the group with whether guests are among its
+    /// members (licensing them is allowed, with a warning).
+    pub fn assign_group_licenses(
+        &self,
+        change: &Change,
+        group_id: ObjectId,
+        add: &[LicenseAssignment],
+        remove: &[SkuId],
+    ) -> Result<(Group, bool)> {
+        self.pool.write(|tx| {
+            let group = require_group(tx, change.tenant_id, group_id)?;
+            if !group.security_enabled {
+                return Err(Error::BadRequest(format!(
+                    "Licenses can only be assigned to security-enabled groups; {} is not one.",
+                    group.display_name
+                )));
+            }
+            let before = group_licenses(tx, group_id)?;
+            let mut after = before.clone();
+            for sku_id in remove {
+                let position = after.iter().position(|a| a.sku_id == *sku_id).ok_or_else(|| {
+                    Error::BadRequest(format!(
+                        "The group does not have a corresponding license: {sku_id} is not assigned to {}",
+                        group.display_name
+                    ))
+                })?;
+                after.remove(position);
+            }
+            for assignment in add {
+                if remove.contains(&assignment.sku_id) {
+                    return Err(Error::BadRequest(format!(
+                        "License {} is both added and removed in the same request.",
+                        assignment.sku_id
+                    )));
+                }
+                if find_subscription(tx, change.tenant_id, assignment.sku_id)?.is_none() {
+                    return Err(Error::BadRequest(format!(
+                        "License {} does not correspond to a valid company License.",
+                        assignment.sku_id
+                    )));
+                }
+                match after.iter_mut().find(|a| a.sku_id == assignment.sku_id) {
+                    Some(existing) => existing.disabled_plans = assignment.disabled_plans.clone(),
+                    None => after.push(assignment.clone()),
+                }
+            }
+            // The group's own licenses must go together (plans that exclude each other, plans
+            // that need another); where they may be used is each member's matter.
+            if let Err(violation) = check_assignments(
+                roster_core::catalog::Catalog::builtin(),
+                "",
+                &to_rule_input(&after),
+            ) && !matches!(
+                violation,
+                roster_core::licensing::LicenseViolation::ProhibitedInUsageLocation { .. }
+            ) {
+                return Err(Error::License(violation));
+            }
+            for sku_id in remove {
+                tx.execute(
+                    "DELETE FROM group_licenses WHERE group_id = $1 AND sku_id = $2",
+                    &params![group_id, *sku_id],
+                )?;
+            }
+            for assignment in &after {
+                if before.iter().any(|a| a.sku_id == assignment.sku_id) {
+                    tx.execute(
+                        "UPDATE group_licenses SET disabled_plans = $3 WHERE group_id = $1 AND sku_id = $2",
+                        &params![group_id, assignment.sku_id, plans_json(&assignment.disabled_plans)],
+                    )?;
+                } else {
+                    tx.execute(
+                        "INSERT INTO group_licenses (group_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES ($1, $2, $3, $4, $5)",
+                        &params![
+                            group_id,
+                            assignment.sku_id,
+                            change.tenant_id,
+                            plans_json(&assignment.disabled_plans),
+                            change.at
+                        ],
+                    )?;
+                }
+            }
+            tx.execute(
+                "UPDATE groups SET license_processing_state = 'QueuedForProcessing' WHERE id = $1",
+                &params![group_id],
+            )?;
+            queue_group(tx, change, group_id)?;
+            audit(
+                tx,
+                change,
+                "Change group license",
+                Some((group_id, &group.display_name)),
+                Some(licenses_json(&before)),
+                Some(licenses_json(&after)),
+            )?;
+            let guests = tx
+                .query_one(
+                    "SELECT 1 FROM group_members m JOIN users u ON u.id = m.member_id \
+                     WHERE m.group_id = $1 AND u.user_type = 'Guest' AND u.deleted_at IS NULL LIMIT 1",
+                    &params![group_id],
+                )?
+                .is_some();
+            Ok((group, guests))
+        })
+    }
+
+    /// A group's licenses and how their processing stands.
+    pub fn group_licensing(
+        &self,
+        tenant_id: ObjectId,
+        group_id: ObjectId,
+    ) -> Result<GroupLicensing> {
+        self.pool.read(|tx| {
+            require_group(tx, tenant_id, group_id)?;
+            let licenses = group_licenses(tx, group_id)?;
+            let processing_state = tx
+                .query_one(
+                    "SELECT license_processing_state FROM groups WHERE id = $1",
+                    &params![group_id],
+                )?
+                .and_then(|row| row.opt_text(0));
+            let has_members_with_errors = tx
+                .query_one(
+                    "SELECT 1 FROM license_assignments a JOIN users u ON u.id = a.user_id \
+                     WHERE a.group_id = $1 AND a.state = 'Error' AND u.deleted_at IS NULL LIMIT 1",
+                    &params![group_id],
+                )?
+                .is_some();
+            Ok(GroupLicensing {
+                licenses,
+                processing_state,
+                has_members_with_errors,
+            })
+        })
+    }
+
+    /// Graph's `membersWithLicenseErrors`: the group's members whose licenses from it did not
+    /// take, in id order, up to `limit`.
+    pub fn members_with_license_errors(
+        &self,
+        tenant_id: ObjectId,
+        group_id: ObjectId,
+        limit: usize,
+    ) -> Result<Vec<User>> {
+        self.pool.read(|tx| {
+            require_group(tx, tenant_id, group_id)?;
+            let ids: Vec<ObjectId> = tx
+                .query(
+                    "SELECT DISTINCT a.user_id FROM license_assignments a JOIN users u ON u.id = a.user_id \
+                     WHERE a.group_id = $1 AND a.state = 'Error' AND u.deleted_at IS NULL ORDER BY a.user_id LIMIT $2",
+                    &params![group_id, limit as i64],
+                )?
+                .iter()
+                .map(|row| row.uuid(0).into())
+                .collect();
+            let mut users = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(user) =
+                    crate::users::find_user(tx, tenant_id, &crate::UserKey::Id(id), false)?
+                {
+                    users.push(user);
+                }
+            }
+            Ok(users)
+        })
+    }
+
+    /// Graph's `reprocessLicenseAssignment`: works out the user's group-based licenses again.
+    pub fn reprocess_license_assignment(
+        &self,
+        change: &Change,
+        key: &crate::UserKey,
+    ) -> Result<User> {
+        self.pool.write(|tx| {
+            let user = crate::users::require_user(tx, change.tenant_id, key)?;
+            crate::licenses::reconcile_and_fill(tx, change, user.id)?;
+            crate::users::require_user(tx, change.tenant_id, key)
+        })
+    }
+
+    /// Takes the lease of a queued group whose lease is free or expired, for `lease`.
+    pub fn claim_group_work(&self, owner: &str, lease: Duration) -> Result<Option<GroupWork>> {
+        let now = Utc::now();
+        self.pool.write(|tx| {
+            let Some(row) = tx.query_one(
+                "SELECT group_id, tenant_id, generation FROM group_work \
+                 WHERE lease_until IS NULL OR lease_until < $1 ORDER BY queued_at, group_id LIMIT 1",
+                &params![now],
+            )?
+            else {
+                return Ok(None);
+            };
+            let work = GroupWork {
+                group_id: row.uuid(0).into(),
+                tenant_id: row.uuid(1).into(),
+                generation: row.int(2),
+            };
+            let taken = tx.execute(
+                "UPDATE group_work SET lease_owner = $2, lease_until = $3 \
+                 WHERE group_id = $1 AND (lease_until IS NULL OR lease_until < $4)",
+                &params![work.group_id, owner, now + lease, now],
+            )?;
+            Ok((taken > 0).then_some(work))
+        })
+    }
+
+    /// Processes a claimed group: every user who is a member, or holds a license from it,
+    /// is brought up to date, a few hundred to a transaction, renewing the lease as it goes.
+    /// Returns whether it finished (false: the lease was lost to another worker).
+    pub fn process_group(&self, work: &GroupWork, owner: &str, lease: Duration) -> Result<bool> {
+        let change = Change {
+            tenant_id: work.tenant_id,
+            actor_id: None,
+            actor_name: "roster (group-based licensing)".into(),
+            client_ip: None,
+            request_id: None,
+            job_id: None,
+            at: Utc::now(),
+        };
+        let group = self.pool.write(|tx| {
+            let group = crate::groups::find_group(tx, work.tenant_id, work.group_id, false)?;
+            if group.is_some() {
+                tx.execute(
+                    "UPDATE groups SET license_processing_state = 'ProcessingInProgress' \
+                     WHERE id = $1 AND license_processing_state IS NOT NULL",
+                    &params![work.group_id],
+                )?;
+            }
+            Ok(group)
+        })?;
+        let users: Vec<ObjectId> = self.pool.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT member_id FROM group_members WHERE group_id = $1 AND member_kind = 'user' \
+                     UNION SELECT user_id FROM license_assignments WHERE group_id = $1",
+                    &params![work.group_id],
+                )?
+                .iter()
+                .map(|row| row.uuid(0).into())
+                .collect())
+        })?;
+        let mut users = users;
+        users.sort();
+        for chunk in users.chunks(USERS_PER_TRANSACTION) {
+            let held = self.pool.write(|tx| {
+                let held = tx.execute(
+                    "UPDATE group_work SET lease_until = $3 WHERE group_id = $1 AND lease_owner = $2",
+                    &params![work.group_id, owner, Utc::now() + lease],
+                )? > 0;
+                if held {
+                    for user_id in chunk {
+                        crate::licenses::reconcile_and_fill(tx, &change, *user_id)?;
+                    }
+                }
+                Ok(held)
+            })?;
+            if !held {
+                return Ok(false);
+            }
+        }
+        self.pool.write(|tx| {
+            let done = tx.execute(
+                "DELETE FROM group_work WHERE group_id = $1 AND lease_owner = $2 AND generation = $3",
+                &params![work.group_id, owner, work.generation],
+            )? > 0;
+            if !done {
+                // Queued again meanwhile: free the lease so that it is processed once more.
+                tx.execute(
+                    "UPDATE group_work SET lease_owner = NULL, lease_until = NULL WHERE group_id = $1 AND lease_owner = $2",
+                    &params![work.group_id, owner],
+                )?;
+            } else if group.is_some() {
+                tx.execute(
+                    "UPDATE groups SET license_processing_state = 'ProcessingComplete' \
+                     WHERE id = $1 AND license_processing_state IS NOT NULL",
+                    &params![work.group_id],
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(true)
+    }
+}
