@@ -191,7 +191,7 @@ async fn a_groups_licenses_flow_to_its_members_and_wait_for_seats() {
         .delete(&format!("/v1.0/groups/{staff}/members/{cas}/$ref"))
         .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
-    assert_eq!(assigned(&app, &cas).await, [e3.clone()]);
+    assert_eq!(assigned(&app, &cas).await, vec![e3.clone()]);
     assert_eq!(consumed(&app, &e3).await, 2);
 
     // A group with licenses cannot be deleted; removed, they leave every member.
@@ -258,7 +258,7 @@ async fn a_groups_licenses_take_together_or_not_at_all() {
             .all(|s| s.2 == "Error" && s.3 == "MutuallyExclusiveViolation"),
         "{dana_states:?}"
     );
-    assert_eq!(assigned(&app, &dana).await, [plan1.clone()]);
+    assert_eq!(assigned(&app, &dana).await, vec![plan1.clone()]);
     assert_eq!(consumed(&app, &e3).await, 0);
 
     // Removing the direct license that clashes lets the group's take, on request.
