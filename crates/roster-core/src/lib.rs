@@ -9,4 +9,5 @@ pub mod catalog;
 pub mod directory;
 pub mod licensing;
 pub mod odata;
+pub mod rules;
 pub mod types;
