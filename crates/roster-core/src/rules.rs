@@ -54,7 +54,7 @@
 //!   selects users without plans, as Microsoft's example says).
 //! - `-ge` and `-le` compare dates; `system.now` is the `now` passed to
 //!   [`MembershipRule::matches`].
-//! - `user.assignedPlans` is derived from `user.licenses` and the built-in catalog, as Graph
+//! - `user.assignedPlans` is derived from the user's licenses (`User::assigned_licenses`) and the built-in catalog, as Graph
 //!   shows it: every plan of every assigned SKU, `capabilityStatus` `Enabled`, or `Deleted` for a
 //!   plan in the assignment's `disabledPlans`.
 //! - `user.dirSyncEnabled` reads as `false` for a user that was never synced (Graph's
@@ -398,7 +398,7 @@ fn plan_service(plan: &PlanDef) -> Option<&'static str> {
         .map(|(_, service)| *service)
 }
 
-/// One entry of the user's `assignedPlans`, derived from `user.licenses`.
+/// One entry of the user's `assignedPlans`, derived from its licenses.
 #[derive(Debug, Clone, Copy)]
 struct AssignedPlan<'a> {
     plan: &'a PlanDef,
@@ -412,20 +412,22 @@ impl AssignedPlan<'_> {
     }
 }
 
-/// Every plan of every SKU the user holds, as Graph's `assignedPlans` lists them.
-fn assigned_plans(user: &User) -> impl Iterator<Item = AssignedPlan<'static>> + '_ {
+/// Every plan of every SKU the user holds (directly, or through a group whose assignment took),
+/// as Graph's `assignedPlans` lists them.
+fn assigned_plans(user: &User) -> impl Iterator<Item = AssignedPlan<'static>> {
     let catalog = Catalog::builtin();
-    user.licenses.iter().flat_map(move |license| {
-        catalog
-            .by_sku_id(license.sku_id.as_uuid())
-            .into_iter()
-            .flat_map(move |sku| {
-                sku.service_plans.iter().map(move |plan| AssignedPlan {
+    let mut plans = Vec::new();
+    for license in user.assigned_licenses() {
+        if let Some(sku) = catalog.by_sku_id(license.sku_id.as_uuid()) {
+            for plan in &sku.service_plans {
+                plans.push(AssignedPlan {
                     plan,
                     disabled: license.disabled_plans.contains(&plan.service_plan_id),
-                })
-            })
-    })
+                });
+            }
+        }
+    }
+    plans.into_iter()
 }
 
 // ---------------------------------------------------------------------------
@@ -2852,6 +2854,7 @@ mod tests {
             sign_in_sessions_valid_from: now(),
             attributes: Attributes::default(),
             licenses: Vec::new(),
+            inherited_licenses: Vec::new(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! roster's own API at `/roster/v1`, for what Graph has no call for: buying and resizing
-//! subscriptions, granting directory roles, adding domains, reading the audit log.
+//! subscriptions, granting directory roles, adding domains, reading the audit log, previewing a
+//! membership rule.
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/roleAssignments", post(assign_role))
         .route("/domains", post(add_domain))
         .route("/auditLogs", get(audit_log))
+        .route("/groups/previewRule", post(preview_rule))
         .route("/contacts", post(crate::graph::contacts::create))
         .route(
             "/contacts/{id}",
@@ -216,4 +218,75 @@ async fn audit_log(
         })
         .collect();
     Ok(Json(json!({ "value": items })).into_response())
+}
+
+#[derive(Deserialize)]
+struct PreviewRequest {
+    #[serde(rename = "membershipRule")]
+    membership_rule: Option<String>,
+    #[serde(rename = "groupId")]
+    group_id: Option<String>,
+    /// How many users to list in each sample.
+    top: Option<usize>,
+}
+
+/// `POST /roster/v1/groups/previewRule` with `{"membershipRule": "...", "groupId": "..."}`: how
+/// many users and which the rule takes in and, against the named group, who would join and
+/// leave and which licenses they would get or lose, with the seats free for them. Nothing is
+/// changed.
+async fn preview_rule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<PreviewRequest>,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadGroups, &[])?;
+    let text = body.membership_rule.ok_or_else(|| {
+        ApiError::bad_request("The body needs 'membershipRule': the rule to preview.")
+    })?;
+    let rule = roster_core::rules::MembershipRule::parse(&text).map_err(|error| {
+        ApiError::bad_request(format!("Property membershipRule is invalid: {error}."))
+    })?;
+    let group_id = body
+        .group_id
+        .map(|id| {
+            ObjectId::parse(&id)
+                .map_err(|_| ApiError::not_found(format!("Group '{id}' does not exist.")))
+        })
+        .transpose()?;
+    let (tenant_id, sample) = (caller.tenant_id, body.top.unwrap_or(20).min(999));
+    let preview = state
+        .db(move |store| store.preview_rule(tenant_id, &rule, group_id, sample))
+        .await?;
+    let users = |users: &[roster_core::directory::User]| -> Vec<JsonValue> {
+        users
+            .iter()
+            .map(|u| json!({ "id": u.id, "userPrincipalName": u.user_principal_name.as_ref(), "displayName": u.display_name }))
+            .collect()
+    };
+    let mut answer = json!({
+        "membershipRule": text,
+        "matchingUsers": preview.matched,
+        "sample": users(&preview.sample),
+    });
+    if group_id.is_some() {
+        answer["joining"] =
+            json!({ "count": preview.joining, "sample": users(&preview.joining_sample) });
+        answer["leaving"] =
+            json!({ "count": preview.leaving, "sample": users(&preview.leaving_sample) });
+        answer["licenses"] = preview
+            .licenses
+            .iter()
+            .map(|l| {
+                json!({
+                    "skuId": l.sku_id,
+                    "skuPartNumber": l.sku_part_number,
+                    "granted": l.granted,
+                    "removed": l.removed,
+                    "seatsNeeded": (l.granted as i64 - l.removed as i64).max(0),
+                    "seatsAvailable": l.seats_available,
+                })
+            })
+            .collect();
+    }
+    Ok(Json(answer).into_response())
 }

@@ -742,6 +742,9 @@ fn create_user(
             return store_failed(error, "groups");
         }
     }
+    if let Err(error) = tx.new_user_done(user) {
+        return store_failed(error, "userPrincipalName");
+    }
     RowOutcome::Succeeded {
         object_id: Some(user.id),
         output: generated.map(|password| json!({ "password": password })),

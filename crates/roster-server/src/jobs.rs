@@ -77,18 +77,20 @@ impl Worker {
         }
     }
 
-    /// Runs one job to its end, or else processes one queued group (group-based licensing), if
-    /// one is waiting; says whether it found one. Blocking.
+    /// Runs one job to its end, or else processes the queued groups of one tenant (dynamic
+    /// membership, group-based licensing), if any are waiting; says whether it found work.
+    /// Blocking.
     pub fn run_once(&self) -> roster_store::Result<bool> {
         let lease = self.settings.lease;
         let Some(job) = self.store.claim_job(&self.owner, lease)? else {
-            return match self.store.claim_group_work(&self.owner, lease)? {
-                Some(work) => self
-                    .store
-                    .process_group(&work, &self.owner, lease)
-                    .map(|_| true),
-                None => Ok(false),
-            };
+            let works = self.store.claim_group_work(&self.owner, lease)?;
+            if works.is_empty() {
+                return Ok(false);
+            }
+            return self
+                .store
+                .process_groups(&works, &self.owner, lease)
+                .map(|_| true);
         };
         let change = Change {
             tenant_id: job.tenant_id,

@@ -42,3 +42,7 @@ CREATE TABLE group_work (
     lease_owner TEXT,
     lease_until INTEGER
 );
+
+-- Moved on by every change to a tenant's groups that can change who their rules take in or what
+-- they give: a server keeps the tenant's dynamic groups in memory for as long as it does not move.
+ALTER TABLE tenants ADD COLUMN groups_version INTEGER NOT NULL DEFAULT 0;

@@ -176,6 +176,12 @@ pub trait Tx {
     fn row_lock(&self) -> &'static str {
         ""
     }
+
+    /// Like [`Tx::row_lock`], for a row the transaction only reads but must not see change under
+    /// it: ` FOR SHARE` on PostgreSQL (readers share it; a writer waits for them).
+    fn share_lock(&self) -> &'static str {
+        ""
+    }
 }
 
 /// A transaction that holds back the rows given to [`Tx::insert_later`] and inserts them with
@@ -257,6 +263,10 @@ impl Tx for Deferred<'_> {
 
     fn row_lock(&self) -> &'static str {
         self.inner.row_lock()
+    }
+
+    fn share_lock(&self) -> &'static str {
+        self.inner.share_lock()
     }
 
     fn insert_later(&mut self, sql: &str, params: &[SqlValue]) -> Result<()> {
@@ -790,6 +800,10 @@ fn postgres_value(
 impl Tx for PostgresTx<'_, '_> {
     fn row_lock(&self) -> &'static str {
         " FOR UPDATE"
+    }
+
+    fn share_lock(&self) -> &'static str {
+        " FOR SHARE"
     }
 
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {

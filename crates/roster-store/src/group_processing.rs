@@ -8,6 +8,8 @@
 //! worker that dies half-way leaves nothing wrong that the next one does not put right; and a
 //! group queued again while being processed is processed again.
 
+use std::collections::HashSet;
+
 use chrono::{Duration, Utc};
 use roster_core::directory::{Group, LicenseAssignment, User};
 use roster_core::licensing::check_assignments;
@@ -162,6 +164,7 @@ impl Store {
                 "UPDATE groups SET license_processing_state = 'QueuedForProcessing' WHERE id = $1",
                 &params![group_id],
             )?;
+            crate::dynamic::groups_changed(tx, change.tenant_id)?;
             queue_group(tx, change, group_id)?;
             audit(
                 tx,
@@ -256,106 +259,243 @@ impl Store {
         })
     }
 
-    /// Takes the lease of a queued group whose lease is free or expired, for `lease`.
-    pub fn claim_group_work(&self, owner: &str, lease: Duration) -> Result<Option<GroupWork>> {
+    /// Takes the lease, for `lease`, of the queued groups (up to a thousand) of the tenant whose
+    /// group has waited longest, whose leases are free or expired.
+    pub fn claim_group_work(&self, owner: &str, lease: Duration) -> Result<Vec<GroupWork>> {
         let now = Utc::now();
         self.pool.write(|tx| {
-            let Some(row) = tx.query_one(
-                "SELECT group_id, tenant_id, generation FROM group_work \
-                 WHERE lease_until IS NULL OR lease_until < $1 ORDER BY queued_at, group_id LIMIT 1",
+            let Some(first) = tx.query_one(
+                "SELECT tenant_id FROM group_work WHERE lease_until IS NULL OR lease_until < $1 \
+                 ORDER BY queued_at, group_id LIMIT 1",
                 &params![now],
             )?
             else {
-                return Ok(None);
+                return Ok(Vec::new());
             };
-            let work = GroupWork {
-                group_id: row.uuid(0).into(),
-                tenant_id: row.uuid(1).into(),
-                generation: row.int(2),
-            };
-            let taken = tx.execute(
-                "UPDATE group_work SET lease_owner = $2, lease_until = $3 \
-                 WHERE group_id = $1 AND (lease_until IS NULL OR lease_until < $4)",
-                &params![work.group_id, owner, now + lease, now],
-            )?;
-            Ok((taken > 0).then_some(work))
+            let tenant_id: ObjectId = first.uuid(0).into();
+            let candidates: Vec<GroupWork> = tx
+                .query(
+                    "SELECT group_id, generation FROM group_work WHERE tenant_id = $1 \
+                     AND (lease_until IS NULL OR lease_until < $2) ORDER BY queued_at, group_id LIMIT 1000",
+                    &params![tenant_id, now],
+                )?
+                .iter()
+                .map(|row| GroupWork {
+                    group_id: row.uuid(0).into(),
+                    tenant_id,
+                    generation: row.int(1),
+                })
+                .collect();
+            let mut claimed = Vec::with_capacity(candidates.len());
+            for work in candidates {
+                let taken = tx.execute(
+                    "UPDATE group_work SET lease_owner = $2, lease_until = $3 \
+                     WHERE group_id = $1 AND (lease_until IS NULL OR lease_until < $4)",
+                    &params![work.group_id, owner, now + lease, now],
+                )?;
+                if taken > 0 {
+                    claimed.push(work);
+                }
+            }
+            Ok(claimed)
         })
     }
 
-    /// Processes a claimed group: every user who is a member, or holds a license from it,
-    /// is brought up to date, a few hundred to a transaction, renewing the lease as it goes.
-    /// Returns whether it finished (false: the lease was lost to another worker).
-    pub fn process_group(&self, work: &GroupWork, owner: &str, lease: Duration) -> Result<bool> {
+    /// Processes claimed groups (all of one tenant): the members of those with dynamic
+    /// membership are worked out from their rules in one pass over the tenant's users; then
+    /// every user who is a member of one of them, or holds a license from one, has its licenses
+    /// brought up to date; a few hundred users to a transaction, renewing the leases as it goes.
+    /// Returns whether it finished (false: a lease was lost to another worker).
+    pub fn process_groups(
+        &self,
+        works: &[GroupWork],
+        owner: &str,
+        lease: Duration,
+    ) -> Result<bool> {
+        let Some(tenant_id) = works.first().map(|w| w.tenant_id) else {
+            return Ok(true);
+        };
         let change = Change {
-            tenant_id: work.tenant_id,
+            tenant_id,
             actor_id: None,
-            actor_name: "roster (group-based licensing)".into(),
+            actor_name: "roster (group processing)".into(),
             client_ip: None,
             request_id: None,
             job_id: None,
             at: Utc::now(),
         };
-        let group = self.pool.write(|tx| {
-            let group = crate::groups::find_group(tx, work.tenant_id, work.group_id, false)?;
-            if group.is_some() {
+        let ids: Vec<ObjectId> = works.iter().map(|w| w.group_id).collect();
+        self.pool.write(|tx| {
+            for id in &ids {
                 tx.execute(
                     "UPDATE groups SET license_processing_state = 'ProcessingInProgress' \
                      WHERE id = $1 AND license_processing_state IS NOT NULL",
-                    &params![work.group_id],
+                    &params![*id],
                 )?;
             }
-            Ok(group)
+            Ok(())
         })?;
-        let users: Vec<ObjectId> = self.pool.read(|tx| {
-            Ok(tx
-                .query(
-                    "SELECT member_id FROM group_members WHERE group_id = $1 AND member_kind = 'user' \
-                     UNION SELECT user_id FROM license_assignments WHERE group_id = $1",
-                    &params![work.group_id],
-                )?
-                .iter()
-                .map(|row| row.uuid(0).into())
-                .collect())
-        })?;
-        let mut users = users;
-        users.sort();
-        for chunk in users.chunks(USERS_PER_TRANSACTION) {
-            let held = self.pool.write(|tx| {
-                let held = tx.execute(
+        let renew = |tx: &mut dyn Tx| -> Result<bool> {
+            let until = Utc::now() + lease;
+            let mut held = true;
+            for id in &ids {
+                held &= tx.execute(
                     "UPDATE group_work SET lease_until = $3 WHERE group_id = $1 AND lease_owner = $2",
-                    &params![work.group_id, owner, Utc::now() + lease],
+                    &params![*id, owner, until],
                 )? > 0;
-                if held {
-                    for user_id in chunk {
-                        crate::licenses::reconcile_and_fill(tx, &change, *user_id)?;
-                    }
+            }
+            Ok(held)
+        };
+
+        // Memberships of the dynamic groups among them, from their rules.
+        let changing = self.dynamic_changes(tenant_id, &ids)?;
+        for chunk in changing.chunks(USERS_PER_TRANSACTION) {
+            let held = self.pool.write(|tx| {
+                if !renew(tx)? {
+                    return Ok(false);
                 }
-                Ok(held)
+                let groups = crate::dynamic::dynamic_groups(tx, tenant_id)?;
+                for user_id in chunk {
+                    crate::dynamic::reevaluate_user_by_id(tx, &change, &groups, *user_id)?;
+                }
+                Ok(true)
             })?;
             if !held {
                 return Ok(false);
             }
         }
+
+        // Licenses of everyone the groups concern.
+        let users: Vec<ObjectId> = self.pool.read(|tx| {
+            let mut users = HashSet::new();
+            for id in &ids {
+                for row in tx.query(
+                    "SELECT g.id FROM group_licenses l JOIN group_members m ON m.group_id = l.group_id \
+                     JOIN users g ON g.id = m.member_id WHERE l.group_id = $1 \
+                     UNION SELECT user_id FROM license_assignments WHERE group_id = $1",
+                    &params![*id],
+                )? {
+                    users.insert(ObjectId::from(row.uuid(0)));
+                }
+            }
+            let mut users: Vec<ObjectId> = users.into_iter().collect();
+            users.sort();
+            Ok(users)
+        })?;
+        for chunk in users.chunks(USERS_PER_TRANSACTION) {
+            let held = self.pool.write(|tx| {
+                if !renew(tx)? {
+                    return Ok(false);
+                }
+                for user_id in chunk {
+                    crate::licenses::reconcile_and_fill(tx, &change, *user_id)?;
+                }
+                Ok(true)
+            })?;
+            if !held {
+                return Ok(false);
+            }
+        }
+
         self.pool.write(|tx| {
-            let done = tx.execute(
-                "DELETE FROM group_work WHERE group_id = $1 AND lease_owner = $2 AND generation = $3",
-                &params![work.group_id, owner, work.generation],
-            )? > 0;
-            if !done {
-                // Queued again meanwhile: free the lease so that it is processed once more.
-                tx.execute(
-                    "UPDATE group_work SET lease_owner = NULL, lease_until = NULL WHERE group_id = $1 AND lease_owner = $2",
-                    &params![work.group_id, owner],
-                )?;
-            } else if group.is_some() {
-                tx.execute(
-                    "UPDATE groups SET license_processing_state = 'ProcessingComplete' \
-                     WHERE id = $1 AND license_processing_state IS NOT NULL",
-                    &params![work.group_id],
-                )?;
+            for work in works {
+                let done = tx.execute(
+                    "DELETE FROM group_work WHERE group_id = $1 AND lease_owner = $2 AND generation = $3",
+                    &params![work.group_id, owner, work.generation],
+                )? > 0;
+                if !done {
+                    // Queued again meanwhile: free the lease so that it is processed once more.
+                    tx.execute(
+                        "UPDATE group_work SET lease_owner = NULL, lease_until = NULL WHERE group_id = $1 AND lease_owner = $2",
+                        &params![work.group_id, owner],
+                    )?;
+                } else {
+                    tx.execute(
+                        "UPDATE groups SET license_processing_state = 'ProcessingComplete' \
+                         WHERE id = $1 AND license_processing_state IS NOT NULL",
+                        &params![work.group_id],
+                    )?;
+                }
             }
             Ok(())
         })?;
         Ok(true)
+    }
+
+    /// The users whose membership of one of these dynamic groups (those among `ids` whose
+    /// processing is on) their rules would change: every live user of the tenant tested against
+    /// each rule, on every core, a page of users at a time.
+    fn dynamic_changes(&self, tenant_id: ObjectId, ids: &[ObjectId]) -> Result<Vec<ObjectId>> {
+        let (groups, members) = self.pool.read(|tx| {
+            let all = crate::dynamic::read_dynamic_groups(tx, tenant_id)?;
+            let groups = crate::dynamic::DynamicGroups {
+                groups: all
+                    .groups
+                    .into_iter()
+                    .filter(|g| ids.contains(&g.id))
+                    .collect(),
+                reads_licenses: all.reads_licenses,
+            };
+            let mut members = Vec::with_capacity(groups.groups.len());
+            for group in &groups.groups {
+                let current: HashSet<ObjectId> = tx
+                    .query(
+                        "SELECT m.member_id FROM group_members m JOIN users u ON u.id = m.member_id \
+                         WHERE m.group_id = $1 AND u.deleted_at IS NULL",
+                        &params![group.id],
+                    )?
+                    .iter()
+                    .map(|row| row.uuid(0).into())
+                    .collect();
+                members.push(current);
+            }
+            Ok((groups, members))
+        })?;
+        if groups.groups.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = Utc::now();
+        let mut changing = HashSet::new();
+        let mut after: Option<ObjectId> = None;
+        loop {
+            let page = self.pool.read(|tx| {
+                crate::users::live_users_page(tx, tenant_id, after, 5000, groups.reads_licenses)
+            })?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(last.id);
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let part = page.len().div_ceil(threads);
+            let found: Vec<Vec<ObjectId>> = std::thread::scope(|scope| {
+                let workers: Vec<_> = page
+                    .chunks(part)
+                    .map(|users| {
+                        let (groups, members) = (&groups, &members);
+                        scope.spawn(move || {
+                            users
+                                .iter()
+                                .filter(|user| {
+                                    groups.groups.iter().zip(members).any(|(group, current)| {
+                                        group.matches_user(user, now) != current.contains(&user.id)
+                                    })
+                                })
+                                .map(|user| user.id)
+                                .collect()
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|worker| worker.join().expect("testing rules does not panic"))
+                    .collect()
+            });
+            changing.extend(found.into_iter().flatten());
+        }
+        // Members who are no longer live users keep their rows for a restore; those whose user
+        // is gone altogether are not the rules' concern.
+        let mut changing: Vec<ObjectId> = changing.into_iter().collect();
+        changing.sort();
+        Ok(changing)
     }
 }

@@ -160,6 +160,10 @@ impl Store {
             for member in members {
                 add_member(tx, change, group, *member)?;
             }
+            if is_dynamic(group) {
+                crate::dynamic::groups_changed(tx, change.tenant_id)?;
+                crate::group_processing::queue_group(tx, change, group.id)?;
+            }
             Ok(())
         })
     }
@@ -228,7 +232,18 @@ impl Store {
                 ],
             )
             .map_err(mail_conflict)?;
-            audit(tx, change, "Update group", Some((group.id, &group.display_name)), Some(audit_json(&before)), Some(audit_json(group)))
+            audit(tx, change, "Update group", Some((group.id, &group.display_name)), Some(audit_json(&before)), Some(audit_json(group)))?;
+            // A new rule, or a rule turned back on, is applied to every user in the background.
+            let rule_changed = before.membership_rule != group.membership_rule
+                || before.membership_rule_processing_state != group.membership_rule_processing_state
+                || is_dynamic(&before) != is_dynamic(group);
+            if rule_changed {
+                crate::dynamic::groups_changed(tx, change.tenant_id)?;
+                if is_dynamic(group) {
+                    crate::group_processing::queue_group(tx, change, group.id)?;
+                }
+            }
+            Ok(())
         })
     }
 
@@ -245,6 +260,9 @@ impl Store {
                 "UPDATE groups SET deleted_at = $2 WHERE id = $1",
                 &params![id, change.at],
             )?;
+            if is_dynamic(&group) {
+                crate::dynamic::groups_changed(tx, change.tenant_id)?;
+            }
             audit(
                 tx,
                 change,
@@ -269,6 +287,10 @@ impl Store {
             )
             .map_err(mail_conflict)?;
             group.deleted = None;
+            if is_dynamic(&group) {
+                crate::dynamic::groups_changed(tx, change.tenant_id)?;
+                crate::group_processing::queue_group(tx, change, group.id)?;
+            }
             audit(
                 tx,
                 change,
@@ -473,13 +495,17 @@ pub(crate) fn insert_member(
     Ok(())
 }
 
-/// A group whose members are computed (dynamic membership) takes no member by hand.
-fn refuse_computed_members(group: &Group) -> Result<()> {
-    if group
+/// Whether the group's members are computed from its rule.
+pub(crate) fn is_dynamic(group: &Group) -> bool {
+    group
         .group_types
         .iter()
         .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
-    {
+}
+
+/// A group whose members are computed (dynamic membership) takes no member by hand.
+fn refuse_computed_members(group: &Group) -> Result<()> {
+    if is_dynamic(group) {
         return Err(Error::BadRequest(
             "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.".into(),
         ));

@@ -154,6 +154,10 @@ struct BatchCache {
     /// New users of this fast batch that joined a licensed group: licensed once the batch's
     /// held rows are in.
     to_license: Vec<ObjectId>,
+    /// The tenant's dynamic groups, read at the batch's first new user.
+    dynamic: Option<std::sync::Arc<crate::dynamic::DynamicGroups>>,
+    /// New users of this fast batch to test against the dynamic groups once its held rows are in.
+    to_evaluate: Vec<User>,
 }
 
 /// Members listed in one "Add members to group" audit record, at most.
@@ -251,6 +255,27 @@ impl JobTx<'_> {
             self.cache.domains.insert(domain);
         }
         crate::users::insert_prepared_user(self.tx, self.change, prepared)
+    }
+
+    /// Ends a new user's row (created, licensed, added to its groups): it joins the dynamic
+    /// groups whose rules take it in, now or, in a fast batch, once the batch's rows are in.
+    pub fn new_user_done(&mut self, user: &User) -> Result<()> {
+        if self.cache.dynamic.is_none() {
+            self.cache.dynamic = Some(crate::dynamic::dynamic_groups(
+                self.tx,
+                self.change.tenant_id,
+            )?);
+        }
+        let dynamic = self.cache.dynamic.clone().unwrap_or_default();
+        if dynamic.groups.is_empty() {
+            return Ok(());
+        }
+        if self.cache.careful {
+            crate::dynamic::reevaluate_user(self.tx, self.change, &dynamic, user)
+        } else {
+            self.cache.to_evaluate.push(user.clone());
+            Ok(())
+        }
     }
 
     /// Gives a user just created by [`JobTx::create_prepared_user`] the licenses it was made with
@@ -804,6 +829,11 @@ impl Store {
             cache.commit_seats(&mut *tx, change)?;
             for user_id in std::mem::take(&mut cache.to_license) {
                 crate::licenses::reconcile_and_fill(&mut *tx, change, user_id)?;
+            }
+            if let Some(dynamic) = cache.dynamic.clone() {
+                for user in std::mem::take(&mut cache.to_evaluate) {
+                    crate::dynamic::reevaluate_user(&mut *tx, change, &dynamic, &user)?;
+                }
             }
             let outcomes = serde_json::to_string(&outcomes)
                 .map_err(|error| Error::Database(format!("a batch's outcomes: {error}")))?;

@@ -8,6 +8,7 @@
 mod contacts;
 pub mod db;
 mod directory;
+mod dynamic;
 mod group_processing;
 mod groups;
 mod jobs;
@@ -23,6 +24,7 @@ use roster_core::types::ObjectId;
 
 pub use db::Backend;
 use db::{Pool, Tx};
+pub use dynamic::{LicensePreview, RulePreview};
 pub use group_processing::{GroupLicensing, GroupWork};
 pub use groups::DirectoryObject;
 pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};

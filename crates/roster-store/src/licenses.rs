@@ -735,6 +735,9 @@ pub(crate) fn assign_licenses_tx(
     // A direct license may now clash with a group's, or have freed a seat someone waits for.
     reconcile_and_fill(tx, change, user.id)?;
     fill_freed_seats(tx, change, remove)?;
+    let user = require_user(tx, change.tenant_id, key)?;
+    // Rules may read the user's service plans (`assignedPlans`).
+    crate::dynamic::user_changed(tx, change, &user)?;
     require_user(tx, change.tenant_id, key)
 }
 

@@ -289,6 +289,32 @@ pub(crate) fn find_user(
     Ok(Some(user))
 }
 
+/// Up to `limit` live users of a tenant after `after` in id order (from the first without it),
+/// with their licenses if asked: for passes over a whole tenant.
+pub(crate) fn live_users_page(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    after: Option<ObjectId>,
+    limit: usize,
+    with_licenses: bool,
+) -> Result<Vec<User>> {
+    let sql = format!(
+        "SELECT {} FROM users WHERE tenant_id = $1 AND deleted_at IS NULL AND id > $2 ORDER BY id LIMIT $3",
+        user_columns()
+    );
+    // The nil id sorts before every other.
+    let after = after.unwrap_or_else(|| ObjectId::from(uuid::Uuid::nil()));
+    let mut users = tx
+        .query(&sql, &params![tenant_id, after, limit as i64])?
+        .iter()
+        .map(user_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    if with_licenses {
+        crate::licenses::load_licenses(tx, &mut users)?;
+    }
+    Ok(users)
+}
+
 /// [`find_user`] without the user's licenses (left empty), for what does not need them.
 pub(crate) fn find_user_properties(
     tx: &mut dyn Tx,
@@ -344,8 +370,10 @@ impl Store {
         user: &User,
         password: Option<&PasswordHash>,
     ) -> Result<()> {
-        self.pool
-            .write(|tx| insert_user(tx, change, user, password))
+        self.pool.write(|tx| {
+            insert_user(tx, change, user, password)?;
+            crate::dynamic::user_changed(tx, change, user)
+        })
     }
 
     pub fn get_user(&self, tenant_id: ObjectId, key: &UserKey) -> Result<User> {
@@ -796,6 +824,7 @@ pub(crate) fn update_user_from(
     if before.usage_location != user.usage_location {
         crate::licenses::reconcile_and_fill(tx, change, user.id)?;
     }
+    crate::dynamic::user_changed(tx, change, &user)?;
     let (old, new) = changed_properties(before, &user);
     let operation = if update.password.is_some() {
         "Reset user password"
@@ -973,6 +1002,7 @@ pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Re
     .map_err(unique_error)?;
     crate::licenses::retake_seats(tx, change, id)?;
     user.deleted = None;
+    crate::dynamic::user_changed(tx, change, &user)?;
     audit(
         tx,
         change,
@@ -1063,5 +1093,9 @@ pub(crate) fn set_manager(
         Some((user.id, user.user_principal_name.as_ref())),
         Some(serde_json::json!({ "manager": user.manager_id })),
         Some(serde_json::json!({ "manager": manager })),
-    )
+    )?;
+    // "Direct Reports for" rules follow the manager.
+    let mut managed = user;
+    managed.manager_id = manager;
+    crate::dynamic::user_changed(tx, change, &managed)
 }

@@ -591,7 +591,8 @@ fn apply_group_property(group: &mut Group, key: &str, value: &Json) -> ApiResult
             }
             group.group_types = types;
         }
-        "membershipRule" => group.membership_rule = optional_text(value, 3072)?,
+        // Its length is the rule language's to check, with the position.
+        "membershipRule" => group.membership_rule = optional_text(value, usize::MAX)?,
         "membershipRuleProcessingState" => {
             group.membership_rule_processing_state = match optional_text(value, 16)? {
                 Some(text) if text.eq_ignore_ascii_case("On") => Some("On".into()),
@@ -627,14 +628,24 @@ fn finish_group(group: &mut Group) -> ApiResult<()> {
     }
     let dynamic = group.group_types.iter().any(|t| t == "DynamicMembership");
     if dynamic {
-        return Err(ApiError::bad_request(
-            "Groups with dynamic membership are not available yet in roster: create an assigned group.",
-        ));
-    }
-    if group.membership_rule.is_some() {
-        return Err(ApiError::bad_request(
-            "Property membershipRule is only valid on a group whose groupTypes contains DynamicMembership.",
-        ));
+        let Some(rule) = &group.membership_rule else {
+            return Err(ApiError::bad_request(
+                "Property membershipRule is required on a group whose groupTypes contains DynamicMembership.",
+            ));
+        };
+        roster_core::rules::MembershipRule::parse(rule).map_err(|error| {
+            ApiError::bad_request(format!("Property membershipRule is invalid: {error}."))
+        })?;
+        if group.membership_rule_processing_state.is_none() {
+            group.membership_rule_processing_state = Some("On".into());
+        }
+    } else {
+        if group.membership_rule.is_some() {
+            return Err(ApiError::bad_request(
+                "Property membershipRule is only valid on a group whose groupTypes contains DynamicMembership.",
+            ));
+        }
+        group.membership_rule_processing_state = None;
     }
     Ok(())
 }

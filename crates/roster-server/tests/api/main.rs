@@ -4,6 +4,7 @@
 mod auth;
 mod batch;
 mod bulk;
+mod dynamic_groups;
 mod graph_js;
 mod group_licensing;
 mod groups;

@@ -1,0 +1,391 @@
+//! Dynamic membership: groups whose members are the users their rule matches.
+//!
+//! Two paths keep them right, both ending in [`reevaluate_user`] inside a write transaction:
+//! - a change to one user (created, updated, restored, licensed) tests that user against every
+//!   dynamic group of its tenant in the same transaction, so the request that made the change
+//!   returns with the memberships (and the licenses they bring) already right;
+//! - a change to a rule (a group created, its rule changed, its processing turned back on)
+//!   queues the group; the worker tests every user against the queued rules in one pass over the
+//!   tenant, then re-tests each user whose membership would change in the transaction that
+//!   changes it, so a user changed meanwhile is judged on what it is now.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use chrono::{DateTime, Utc};
+use roster_core::directory::User;
+use roster_core::rules::MembershipRule;
+use roster_core::types::ObjectId;
+
+use crate::db::Tx;
+use crate::users::{UserKey, find_user};
+use crate::{Change, Result, audit, params};
+
+/// Parsed rules by their text: each rule is parsed once per process, not once per user it is
+/// tested on. (A stored rule was validated when written; one that no longer parses matches
+/// nobody.)
+static PARSED: LazyLock<Mutex<HashMap<String, Option<Arc<MembershipRule>>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn parsed(text: &str) -> Option<Arc<MembershipRule>> {
+    let mut cache = PARSED.lock().expect("the rule cache is never poisoned");
+    if let Some(rule) = cache.get(text) {
+        return rule.clone();
+    }
+    if cache.len() >= 10_000 {
+        cache.clear();
+    }
+    let rule = MembershipRule::parse(text).ok().map(Arc::new);
+    cache.insert(text.to_string(), rule.clone());
+    rule
+}
+
+/// A dynamic group whose processing is on.
+#[derive(Clone)]
+pub(crate) struct DynamicGroup {
+    pub id: ObjectId,
+    pub display_name: String,
+    pub rule: Option<Arc<MembershipRule>>,
+    /// Whether it gives licenses (a membership change then re-licenses the user).
+    pub licensed: bool,
+}
+
+impl DynamicGroup {
+    pub fn matches_user(&self, user: &User, now: DateTime<Utc>) -> bool {
+        self.rule
+            .as_ref()
+            .is_some_and(|rule| rule.matches(user, now))
+    }
+}
+
+/// A tenant's dynamic groups whose processing is on.
+#[derive(Clone, Default)]
+pub(crate) struct DynamicGroups {
+    pub groups: Vec<DynamicGroup>,
+    /// Whether a rule reads `assignedPlans`, so that users must be tested with their licenses.
+    pub reads_licenses: bool,
+}
+
+/// A tenant's dynamic groups as last read, with the `groups_version` they were read at.
+type VersionedGroups = (i64, Arc<DynamicGroups>);
+
+/// Tenants' dynamic groups as last read.
+static DYNAMIC_GROUPS: LazyLock<Mutex<HashMap<ObjectId, VersionedGroups>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Says that a tenant's groups changed in a way that can change who their rules take in or
+/// what they give (a rule, its processing, a group's licenses, a group deleted): every server
+/// reads its dynamic groups afresh. Taking the tenant's row also makes a transaction that tests
+/// users against the old rules (which shares it) finish first, or wait.
+pub(crate) fn groups_changed(tx: &mut dyn Tx, tenant_id: ObjectId) -> Result<()> {
+    tx.execute(
+        "UPDATE tenants SET groups_version = groups_version + 1 WHERE id = $1",
+        &params![tenant_id],
+    )?;
+    Ok(())
+}
+
+/// The tenant's dynamic groups whose processing is on: from memory while the tenant's
+/// `groups_version` has not moved, else read again.
+pub(crate) fn dynamic_groups(tx: &mut dyn Tx, tenant_id: ObjectId) -> Result<Arc<DynamicGroups>> {
+    let lock = tx.share_lock();
+    let version = tx
+        .query_one(
+            &format!("SELECT groups_version FROM tenants WHERE id = $1{lock}"),
+            &params![tenant_id],
+        )?
+        .map_or(0, |row| row.int(0));
+    if let Some((cached, groups)) = DYNAMIC_GROUPS
+        .lock()
+        .expect("the group cache is never poisoned")
+        .get(&tenant_id)
+        && *cached == version
+    {
+        return Ok(groups.clone());
+    }
+    let groups = Arc::new(read_dynamic_groups(tx, tenant_id)?);
+    DYNAMIC_GROUPS
+        .lock()
+        .expect("the group cache is never poisoned")
+        .insert(tenant_id, (version, groups.clone()));
+    Ok(groups)
+}
+
+/// The tenant's dynamic groups whose processing is on, read from the database.
+pub(crate) fn read_dynamic_groups(tx: &mut dyn Tx, tenant_id: ObjectId) -> Result<DynamicGroups> {
+    let mut groups = Vec::new();
+    let mut reads_licenses = false;
+    for row in tx.query(
+        "SELECT g.id, g.display_name, g.membership_rule, \
+         EXISTS (SELECT 1 FROM group_licenses l WHERE l.group_id = g.id) \
+         FROM groups g WHERE g.tenant_id = $1 AND g.deleted_at IS NULL AND g.membership_rule IS NOT NULL \
+         AND g.group_types LIKE '%DynamicMembership%' \
+         AND (g.membership_rule_processing_state IS NULL OR g.membership_rule_processing_state = 'On') \
+         ORDER BY g.id",
+        &params![tenant_id],
+    )? {
+        let text = row.text(2);
+        reads_licenses |= text.to_ascii_lowercase().contains("assignedplans");
+        groups.push(DynamicGroup {
+            id: row.uuid(0).into(),
+            display_name: row.text(1),
+            rule: parsed(&text),
+            licensed: row.bool(3),
+        });
+    }
+    Ok(DynamicGroups {
+        groups,
+        reads_licenses,
+    })
+}
+
+/// Brings a live user's memberships of the dynamic groups in line with their rules, and its
+/// licenses with its memberships where a licensed group's changed. `user` is the user as it is
+/// now in this transaction (re-read with its licenses when a rule reads them).
+pub(crate) fn reevaluate_user(
+    tx: &mut dyn Tx,
+    change: &Change,
+    groups: &DynamicGroups,
+    user: &User,
+) -> Result<()> {
+    if groups.groups.is_empty() || user.deleted.is_some() {
+        return Ok(());
+    }
+    let reread;
+    let user = if groups.reads_licenses {
+        match find_user(tx, change.tenant_id, &UserKey::Id(user.id), false)? {
+            Some(found) => {
+                reread = found;
+                &reread
+            }
+            None => return Ok(()),
+        }
+    } else {
+        user
+    };
+    let now = Utc::now();
+    let current: HashSet<ObjectId> = tx
+        .query(
+            "SELECT group_id FROM group_members WHERE member_id = $1",
+            &params![user.id],
+        )?
+        .iter()
+        .map(|row| row.uuid(0).into())
+        .collect();
+    let mut relicense = false;
+    for group in &groups.groups {
+        let should = group.matches_user(user, now);
+        let is = current.contains(&group.id);
+        if should && !is {
+            tx.execute(
+                "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES ($1, $2, 'user', $3)",
+                &params![group.id, user.id, change.tenant_id],
+            )?;
+            audit(
+                tx,
+                change,
+                "Add member to group",
+                Some((group.id, &group.display_name)),
+                None,
+                Some(serde_json::json!({ "member": user.id, "membershipRule": true })),
+            )?;
+        } else if is && !should {
+            tx.execute(
+                "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",
+                &params![group.id, user.id],
+            )?;
+            audit(
+                tx,
+                change,
+                "Remove member from group",
+                Some((group.id, &group.display_name)),
+                Some(serde_json::json!({ "member": user.id, "membershipRule": true })),
+                None,
+            )?;
+        } else {
+            continue;
+        }
+        relicense |= group.licensed;
+    }
+    if relicense {
+        crate::licenses::reconcile_and_fill(tx, change, user.id)?;
+    }
+    Ok(())
+}
+
+/// [`reevaluate_user`] for a user known by id, re-read in this transaction.
+pub(crate) fn reevaluate_user_by_id(
+    tx: &mut dyn Tx,
+    change: &Change,
+    groups: &DynamicGroups,
+    user_id: ObjectId,
+) -> Result<()> {
+    if groups.groups.is_empty() {
+        return Ok(());
+    }
+    match find_user(tx, change.tenant_id, &UserKey::Id(user_id), false)? {
+        Some(user) => reevaluate_user(tx, change, groups, &user),
+        None => Ok(()),
+    }
+}
+
+/// After one user changed: its dynamic memberships (and the licenses they bring) brought up to
+/// date in the same transaction.
+pub(crate) fn user_changed(tx: &mut dyn Tx, change: &Change, user: &User) -> Result<()> {
+    let groups = dynamic_groups(tx, change.tenant_id)?;
+    reevaluate_user(tx, change, &groups, user)
+}
+
+/// What a rule would do, worked out without changing anything.
+#[derive(Debug, Clone)]
+pub struct RulePreview {
+    /// Live users the rule takes in, and the first of them (in id order).
+    pub matched: usize,
+    pub sample: Vec<User>,
+    /// Against the group's current members (when a group is named): who would join and leave.
+    pub joining: usize,
+    pub joining_sample: Vec<User>,
+    pub leaving: usize,
+    pub leaving_sample: Vec<User>,
+    /// For each license the group gives: how many users would get it, how many would lose it,
+    /// and how many seats are free for them.
+    pub licenses: Vec<LicensePreview>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LicensePreview {
+    pub sku_id: roster_core::types::SkuId,
+    pub sku_part_number: String,
+    pub granted: usize,
+    pub removed: usize,
+    pub seats_available: i64,
+}
+
+impl crate::Store {
+    /// Tests `rule` against every live user of the tenant (on every core) and, when `group_id`
+    /// names a group, compares the outcome with its members and licenses: what replacing its
+    /// rule would do, with nothing written.
+    pub fn preview_rule(
+        &self,
+        tenant_id: ObjectId,
+        rule: &MembershipRule,
+        group_id: Option<ObjectId>,
+        sample: usize,
+    ) -> Result<RulePreview> {
+        let (members, licenses) = match group_id {
+            Some(group_id) => self.pool.read(|tx| {
+                crate::groups::require_group(tx, tenant_id, group_id)?;
+                let members: HashSet<ObjectId> = tx
+                    .query(
+                        "SELECT m.member_id FROM group_members m JOIN users u ON u.id = m.member_id \
+                         WHERE m.group_id = $1 AND u.deleted_at IS NULL",
+                        &params![group_id],
+                    )?
+                    .iter()
+                    .map(|row| row.uuid(0).into())
+                    .collect();
+                let mut licenses = Vec::new();
+                for license in crate::group_processing::group_licenses(tx, group_id)? {
+                    let subscription =
+                        crate::licenses::find_subscription(tx, tenant_id, license.sku_id)?;
+                    licenses.push((license, subscription));
+                }
+                Ok((members, licenses))
+            })?,
+            None => (HashSet::new(), Vec::new()),
+        };
+        let with_licenses =
+            !licenses.is_empty() || rule.as_str().to_ascii_lowercase().contains("assignedplans");
+        let now = Utc::now();
+        let mut preview = RulePreview {
+            matched: 0,
+            sample: Vec::new(),
+            joining: 0,
+            joining_sample: Vec::new(),
+            leaving: 0,
+            leaving_sample: Vec::new(),
+            licenses: licenses
+                .iter()
+                .map(|(license, subscription)| LicensePreview {
+                    sku_id: license.sku_id,
+                    sku_part_number: subscription
+                        .as_ref()
+                        .map_or_else(|| license.sku_id.to_string(), |s| s.sku_part_number.clone()),
+                    granted: 0,
+                    removed: 0,
+                    seats_available: subscription
+                        .as_ref()
+                        .map_or(0, |s| s.enabled_units - s.consumed_units),
+                })
+                .collect(),
+        };
+        let mut after: Option<ObjectId> = None;
+        loop {
+            let page = self.pool.read(|tx| {
+                crate::users::live_users_page(tx, tenant_id, after, 5000, with_licenses)
+            })?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(last.id);
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let part = page.len().div_ceil(threads);
+            let matched: Vec<bool> = std::thread::scope(|scope| {
+                let workers: Vec<_> = page
+                    .chunks(part)
+                    .map(|users| {
+                        scope.spawn(move || {
+                            users
+                                .iter()
+                                .map(|user| rule.matches(user, now))
+                                .collect::<Vec<bool>>()
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|worker| worker.join().expect("testing a rule does not panic"))
+                    .collect()
+            });
+            for (user, matches) in page.into_iter().zip(matched) {
+                let member = members.contains(&user.id);
+                if matches {
+                    preview.matched += 1;
+                    if preview.sample.len() < sample {
+                        preview.sample.push(user.clone());
+                    }
+                }
+                if group_id.is_none() || matches == member {
+                    continue;
+                }
+                for (license, change) in licenses.iter().zip(&mut preview.licenses) {
+                    let held_elsewhere = user.licenses.iter().any(|a| a.sku_id == license.0.sku_id)
+                        || user.inherited_licenses.iter().any(|l| {
+                            l.sku_id == license.0.sku_id
+                                && Some(l.group_id) != group_id
+                                && l.state == roster_core::directory::LicenseState::Active
+                        });
+                    if !held_elsewhere {
+                        if matches {
+                            change.granted += 1;
+                        } else {
+                            change.removed += 1;
+                        }
+                    }
+                }
+                if matches {
+                    preview.joining += 1;
+                    if preview.joining_sample.len() < sample {
+                        preview.joining_sample.push(user);
+                    }
+                } else {
+                    preview.leaving += 1;
+                    if preview.leaving_sample.len() < sample {
+                        preview.leaving_sample.push(user);
+                    }
+                }
+            }
+        }
+        Ok(preview)
+    }
+}
