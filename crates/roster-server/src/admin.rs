@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/domains", post(add_domain))
         .route("/auditLogs", get(audit_log))
         .route("/groups/previewRule", post(preview_rule))
+        .route("/groups/reprocess", post(reprocess_groups))
+        .route("/groups/processing", get(group_processing))
         .route("/contacts", post(crate::graph::contacts::create))
         .route(
             "/contacts/{id}",
@@ -289,4 +291,30 @@ async fn preview_rule(
             .collect();
     }
     Ok(Json(answer).into_response())
+}
+
+/// `POST /roster/v1/groups/reprocess`: works out the members of every dynamic group of the
+/// tenant again from its rule, in the background; 202 with how many were queued.
+async fn reprocess_groups(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ManageGroups, &[])?;
+    let change = caller.change();
+    let queued = state
+        .db(move |store| store.queue_dynamic_groups(&change, false))
+        .await?;
+    state.job_wake.notify_one();
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        Json(json!({ "queued": queued })),
+    )
+        .into_response())
+}
+
+/// `GET /roster/v1/groups/processing`: how many groups wait for (or are in) processing.
+async fn group_processing(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadGroups, &[])?;
+    let tenant_id = caller.tenant_id;
+    let queued = state
+        .db(move |store| store.queued_groups(tenant_id))
+        .await?;
+    Ok(Json(json!({ "queued": queued })).into_response())
 }

@@ -239,7 +239,8 @@ async fn request_scope(request: Request, next: Next) -> Response {
     response
 }
 
-/// Purges users and groups deleted more than 30 days ago, hourly.
+/// Hourly upkeep: purges users and groups deleted more than 30 days ago, queues the dynamic
+/// groups whose rules read the time, forgets uncollected generated passwords.
 async fn purge_recycle_bin(store: Store) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -250,6 +251,8 @@ async fn purge_recycle_bin(store: Store) {
             for tenant in store.tenants()? {
                 purged += store.purge_expired_users(tenant.id)?;
                 purged += store.purge_expired_groups(tenant.id)?;
+                // Rules that read the time take in other users as it passes.
+                store.queue_dynamic_groups(&roster_store::Change::system(tenant.id), true)?;
             }
             // Generated passwords nobody collected are not kept past a day.
             store.forget_job_outputs_before(chrono::Utc::now() - chrono::Duration::days(1))?;

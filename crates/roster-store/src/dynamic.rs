@@ -389,3 +389,35 @@ impl crate::Store {
         Ok(preview)
     }
 }
+
+impl crate::Store {
+    /// Queues the tenant's dynamic groups whose processing is on: every one, or (`time_based`)
+    /// those whose rules read the time (`system.now`), whose members change as it passes.
+    /// Returns how many it queued.
+    pub fn queue_dynamic_groups(&self, change: &Change, time_based: bool) -> Result<usize> {
+        self.pool.write(|tx| {
+            let groups = read_dynamic_groups(tx, change.tenant_id)?;
+            let mut queued = 0;
+            for group in &groups.groups {
+                let due = !time_based || group.rule.as_ref().is_some_and(|r| r.depends_on_time());
+                if due {
+                    crate::group_processing::queue_group(tx, change, group.id)?;
+                    queued += 1;
+                }
+            }
+            Ok(queued)
+        })
+    }
+
+    /// How many groups wait for processing (or are being processed) in the tenant.
+    pub fn queued_groups(&self, tenant_id: ObjectId) -> Result<i64> {
+        self.pool.read(|tx| {
+            Ok(tx
+                .query_one(
+                    "SELECT COUNT(*) FROM group_work WHERE tenant_id = $1",
+                    &params![tenant_id],
+                )?
+                .map_or(0, |row| row.int(0)))
+        })
+    }
+}

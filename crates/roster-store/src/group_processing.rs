@@ -332,6 +332,19 @@ impl Store {
                      WHERE id = $1 AND license_processing_state IS NOT NULL",
                     &params![*id],
                 )?;
+                if let Some(group) = crate::groups::find_group(tx, tenant_id, *id, false)? {
+                    audit(
+                        tx,
+                        &change,
+                        "Start group processing",
+                        Some((group.id, &group.display_name)),
+                        None,
+                        Some(serde_json::json!({
+                            "membershipRule": group.membership_rule,
+                            "assignedLicenses": licenses_json(&group.licenses),
+                        })),
+                    )?;
+                }
             }
             Ok(())
         })?;
@@ -414,6 +427,34 @@ impl Store {
                         "UPDATE groups SET license_processing_state = 'ProcessingComplete' \
                          WHERE id = $1 AND license_processing_state IS NOT NULL",
                         &params![work.group_id],
+                    )?;
+                }
+                if let Some(group) = crate::groups::find_group(tx, tenant_id, work.group_id, false)? {
+                    let count = |tx: &mut dyn Tx, sql: &str| -> Result<i64> {
+                        Ok(tx.query_one(sql, &params![work.group_id])?.map_or(0, |row| row.int(0)))
+                    };
+                    let members = count(
+                        tx,
+                        "SELECT COUNT(*) FROM group_members m JOIN users u ON u.id = m.member_id \
+                         WHERE m.group_id = $1 AND u.deleted_at IS NULL",
+                    )?;
+                    let errors = count(
+                        tx,
+                        "SELECT COUNT(DISTINCT a.user_id) FROM license_assignments a JOIN users u ON u.id = a.user_id \
+                         WHERE a.group_id = $1 AND a.state = 'Error' AND u.deleted_at IS NULL",
+                    )?;
+                    audit(
+                        tx,
+                        &change,
+                        "Finish group processing",
+                        Some((group.id, &group.display_name)),
+                        None,
+                        Some(serde_json::json!({
+                            "members": members,
+                            "membersWithLicenseErrors": errors,
+                            "usersReevaluated": changing.len(),
+                            "usersWhoseLicensesWereChecked": users.len(),
+                        })),
                     )?;
                 }
             }

@@ -230,4 +230,37 @@ async fn members_follow_users_and_rules() {
     assert_eq!(members(&app, &group).await, ["bob"]);
     let skus = app.get("/v1.0/subscribedSkus").await;
     assert_eq!(skus.body["value"][0]["consumedUnits"], 1);
+
+    // Processing is in the audit log, from start to finish, with what it came to.
+    let log = app.get("/roster/v1/auditLogs?top=500").await;
+    let records = log.body["value"].as_array().unwrap();
+    let finished: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["activityDisplayName"] == "Finish group processing")
+        .collect();
+    assert!(
+        records
+            .iter()
+            .any(|r| r["activityDisplayName"] == "Start group processing")
+    );
+    assert_eq!(
+        finished[0]["modifiedProperties"]["newValue"]["members"], 1,
+        "the latest first: {:?}",
+        finished[0]
+    );
+
+    // Every dynamic group can be worked out again on request.
+    let reply = app.post("/roster/v1/groups/reprocess", json!({})).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    assert_eq!(reply.body["queued"], 1);
+    assert_eq!(
+        app.get("/roster/v1/groups/processing").await.body["queued"],
+        1
+    );
+    app.drain_jobs().await;
+    assert_eq!(
+        app.get("/roster/v1/groups/processing").await.body["queued"],
+        0
+    );
+    assert_eq!(members(&app, &group).await, ["bob"]);
 }
