@@ -189,6 +189,12 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(invalid) => invalid.into(),
             StoreError::BadRequest(message) => ApiError::bad_request(message),
             StoreError::UnsupportedQuery(message) => ApiError::unsupported_query(message),
+            // Still deadlocked after the store's retries: the client may try again shortly.
+            StoreError::Contended(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "serviceNotAvailable",
+                "The directory is busy with concurrent changes to the same objects; try again in a moment.",
+            ),
             other @ (StoreError::UniqueViolation(_)
             | StoreError::CheckViolation(_)
             | StoreError::Database(_)

@@ -345,17 +345,31 @@ impl Pool {
     }
 
     /// Runs `work` in one transaction; commits when it returns `Ok`, rolls back otherwise.
-    pub(crate) fn write<T>(&self, work: impl FnOnce(&mut dyn Tx) -> Result<T>) -> Result<T> {
+    ///
+    /// On PostgreSQL, transactions of several servers that take the same rows in different orders
+    /// (a user, then a subscription; a group, then its queue entry) can deadlock; the database
+    /// then aborts one of them, which is run again from the start, a few times at most.
+    pub(crate) fn write<T>(&self, mut work: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
         match self {
-            Pool::Sqlite { writer, .. } => writer.write(work),
+            Pool::Sqlite { writer, .. } => writer.write(|tx| work(tx)),
             Pool::Postgres(pool) => {
                 let mut client = pool
                     .get()
                     .map_err(|error| Error::Database(format!("postgres pool: {error}")))?;
-                let mut transaction = client.transaction().map_err(postgres_error)?;
-                let value = work(&mut PostgresTx(&mut transaction))?;
-                transaction.commit().map_err(postgres_error)?;
-                Ok(value)
+                let mut attempt = 0;
+                loop {
+                    let mut transaction = client.transaction().map_err(postgres_error)?;
+                    let outcome = work(&mut PostgresTx(&mut transaction)).and_then(|value| {
+                        transaction.commit().map_err(postgres_error).map(|()| value)
+                    });
+                    match outcome {
+                        Err(Error::Contended(_)) if attempt < 8 => {
+                            attempt += 1;
+                            std::thread::sleep(std::time::Duration::from_millis(2 << attempt));
+                        }
+                        other => return other,
+                    }
+                }
             }
         }
     }
@@ -838,6 +852,11 @@ fn postgres_error(error: postgres::Error) -> Error {
         }
         if *db.code() == postgres::error::SqlState::CHECK_VIOLATION {
             return Error::CheckViolation(detail);
+        }
+        if *db.code() == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+            || *db.code() == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+        {
+            return Error::Contended(detail);
         }
         return Error::Database(format!("postgres: {}: {}", db.code().code(), db.message()));
     }

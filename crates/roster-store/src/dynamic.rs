@@ -178,7 +178,8 @@ pub(crate) fn reevaluate_user(
         let is = current.contains(&group.id);
         if should && !is {
             tx.execute(
-                "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES ($1, $2, 'user', $3)",
+                "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES ($1, $2, 'user', $3) \
+                 ON CONFLICT (group_id, member_id) DO NOTHING",
                 &params![group.id, user.id, change.tenant_id],
             )?;
             audit(
@@ -223,6 +224,13 @@ pub(crate) fn reevaluate_user_by_id(
     if groups.groups.is_empty() {
         return Ok(());
     }
+    // Taken first, so that a concurrent change of the same user (which tests it too) finishes
+    // before this reads it, or waits for this to finish.
+    let lock = tx.row_lock();
+    tx.query_one(
+        &format!("SELECT id FROM users WHERE id = $1{lock}"),
+        &params![user_id],
+    )?;
     match find_user(tx, change.tenant_id, &UserKey::Id(user_id), false)? {
         Some(user) => reevaluate_user(tx, change, groups, &user),
         None => Ok(()),

@@ -540,3 +540,83 @@ impl Store {
         Ok(changing)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_core::directory::Tenant;
+    use roster_core::types::DomainName;
+
+    #[test]
+    fn a_group_whose_worker_died_is_processed_by_another_and_one_queued_again_runs_again() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
+        let tenant = Tenant {
+            id: ObjectId::new(),
+            display_name: "T".into(),
+            default_usage_location: None,
+            created: Utc::now(),
+        };
+        store
+            .create_tenant(&tenant, &DomainName::parse("t.example").unwrap())
+            .unwrap();
+        let change = Change::system(tenant.id);
+        let group = Group {
+            id: ObjectId::new(),
+            display_name: "g".into(),
+            description: None,
+            mail_nickname: roster_core::types::MailNickname::parse("g").unwrap(),
+            mail: None,
+            mail_enabled: false,
+            security_enabled: true,
+            group_types: Vec::new(),
+            membership_rule: None,
+            membership_rule_processing_state: None,
+            visibility: None,
+            licenses: Vec::new(),
+            license_processing_state: None,
+            created: Utc::now(),
+            deleted: None,
+        };
+        store.create_group(&change, &group, &[], &[]).unwrap();
+        let queue = || {
+            store
+                .pool
+                .write(|tx| queue_group(tx, &change, group.id))
+                .unwrap()
+        };
+        queue();
+
+        // Worker a claims it and dies: its lease runs out, and worker b takes the group over.
+        let claimed = store
+            .claim_group_work("a", Duration::milliseconds(1))
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let taken = store.claim_group_work("b", Duration::seconds(30)).unwrap();
+        assert_eq!(taken.len(), 1, "the lapsed lease is taken over");
+        assert!(
+            store
+                .claim_group_work("c", Duration::seconds(30))
+                .unwrap()
+                .is_empty(),
+            "one worker at a time"
+        );
+        // Queued again while b processes it: b's run does not remove the new request.
+        queue();
+        assert!(
+            store
+                .process_groups(&taken, "b", Duration::seconds(30))
+                .unwrap()
+        );
+        assert_eq!(store.queued_groups(tenant.id).unwrap(), 1);
+        let again = store.claim_group_work("b", Duration::seconds(30)).unwrap();
+        assert_eq!(again.len(), 1);
+        assert!(
+            store
+                .process_groups(&again, "b", Duration::seconds(30))
+                .unwrap()
+        );
+        assert_eq!(store.queued_groups(tenant.id).unwrap(), 0);
+    }
+}

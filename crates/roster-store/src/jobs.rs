@@ -892,7 +892,12 @@ impl Store {
     ) -> Result<Vec<RowOutcome>> {
         let mut outcomes = Vec::with_capacity(rows.len());
         let result = self.pool.write(|tx| {
-            let mut cache = BatchCache::default();
+            // A transaction run again (after a deadlock) starts its outcomes afresh.
+            outcomes.clear();
+            let mut cache = BatchCache {
+                careful: true,
+                ..BatchCache::default()
+            };
             for (index, input) in rows.iter().enumerate() {
                 let number = index as i64 + 1;
                 outcomes.push(apply_row(

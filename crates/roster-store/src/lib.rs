@@ -55,6 +55,10 @@ pub enum Error {
     CheckViolation(String),
     #[error("database: {0}")]
     Database(String),
+    /// PostgreSQL aborted the transaction to break a deadlock (or a serialization conflict);
+    /// `Pool::write` runs it again.
+    #[error("database contention: {0}")]
+    Contended(String),
     /// A bulk batch met a row that failed after writing; it is rolled back and run again with a
     /// savepoint per row. Never leaves `Store::run_job_batch`.
     #[error("the batch is run again row by row")]
@@ -174,11 +178,15 @@ impl Store {
 
     /// A server-wide secret, created by `make` the first time any server asks for it.
     pub fn secret(&self, name: &str, make: impl FnOnce() -> String) -> Result<String> {
+        let mut make = Some(make);
         self.pool.write(|tx| {
             if let Some(row) = tx.query_one("SELECT value FROM server_secrets WHERE name = $1", &params![name])? {
                 return Ok(row.text(0));
             }
-            let value = make();
+            let value = match make.take() {
+                Some(make) => make(),
+                None => return Err(Error::Database(format!("server secret {name} could not be stored"))),
+            };
             tx.execute(
                 "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
                 &params![name, value.clone()],

@@ -8,6 +8,7 @@ mod dynamic_groups;
 mod graph_js;
 mod group_licensing;
 mod groups;
+mod invariants;
 mod jobs;
 mod licenses;
 mod queries;
