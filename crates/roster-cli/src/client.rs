@@ -190,6 +190,37 @@ impl Client {
         path: &str,
         body: Option<&B>,
     ) -> anyhow::Result<Value> {
+        Ok(self.exchange(method, path, body).await?.body)
+    }
+
+    /// Like [`Client::send`], keeping the answer's `Warning` header: the server allows some
+    /// things while saying they may not be what was meant.
+    pub async fn send_with_warning<B: serde::Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> anyhow::Result<(Value, Option<String>)> {
+        let answer = self.exchange(method, path, body).await?;
+        let warning = answer
+            .headers
+            .get_all(reqwest::header::WARNING)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .map(warning_text)
+            .collect::<Vec<_>>();
+        Ok((
+            answer.body,
+            (!warning.is_empty()).then(|| warning.join("; ")),
+        ))
+    }
+
+    async fn exchange<B: serde::Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> anyhow::Result<Answer> {
         let url = if path.starts_with("http") {
             path.to_string()
         } else {
@@ -209,6 +240,7 @@ impl Client {
             )
         })?;
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = response.bytes().await?;
         let json: Value = if bytes.is_empty() {
             Value::Null
@@ -216,7 +248,10 @@ impl Client {
             serde_json::from_slice(&bytes).unwrap_or(Value::Null)
         };
         if status.is_success() {
-            return Ok(json);
+            return Ok(Answer {
+                body: json,
+                headers,
+            });
         }
         let error = &json["error"];
         Err(HttpError {
@@ -244,6 +279,14 @@ impl Client {
         self.send(Method::POST, path, Some(body)).await
     }
 
+    pub async fn patch<B: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> anyhow::Result<Value> {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+
     pub async fn delete(&self, path: &str) -> anyhow::Result<Value> {
         self.send::<Value>(Method::DELETE, path, None).await
     }
@@ -268,6 +311,30 @@ impl Client {
     pub fn object_url(&self, id: &str) -> String {
         format!("{}/v1.0/directoryObjects/{id}", self.base)
     }
+}
+
+/// A successful answer: its JSON body (`null` when empty) and headers.
+struct Answer {
+    body: Value,
+    headers: reqwest::header::HeaderMap,
+}
+
+/// The text of a `Warning` header (`199 agent "text" ["date"]`), or the whole value if it has
+/// no quoted text.
+fn warning_text(value: &str) -> String {
+    let Some(start) = value.find('"') else {
+        return value.trim().to_string();
+    };
+    let mut text = String::new();
+    let mut chars = value[start + 1..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return text,
+            '\\' => text.extend(chars.next()),
+            c => text.push(c),
+        }
+    }
+    value.trim().to_string()
 }
 
 /// An error answer from the server: its status, and Graph's error code and message.
@@ -345,4 +412,27 @@ pub fn encode(text: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::warning_text;
+
+    #[test]
+    fn warning_headers_give_their_text() {
+        for (header, expected) in [
+            (
+                "199 roster \"The group has guests among its members: they are licensed too.\"",
+                "The group has guests among its members: they are licensed too.",
+            ),
+            ("199 - \"a \\\"quoted\\\" word\"", "a \"quoted\" word"),
+            ("just text ", "just text"),
+            (
+                "199 roster \"text\" \"Wed, 21 Oct 2026 07:28:00 GMT\"",
+                "text",
+            ),
+        ] {
+            assert_eq!(warning_text(header), expected, "{header}");
+        }
+    }
 }

@@ -1,11 +1,12 @@
-//! `roster groups ...`: groups with assigned membership, over `/v1.0/groups`. A group is named
-//! by id, display name or mail nickname; a member by principal name or id.
+//! `roster groups ...`: groups over `/v1.0/groups`, with assigned members or dynamic ones (the
+//! users a membership rule matches, worked out by the server). A group is named by id, display
+//! name or mail nickname; a member by principal name or id.
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use crate::client::{self, Client, encode};
-use crate::output::{Output, cell, print, print_one, row};
+use crate::output::{Output, cell, print, print_one, row, write};
 use crate::resolve::{self, GROUP_PROPERTIES};
 
 /// The group's kind in the admin center's words, from Graph's three properties.
@@ -48,10 +49,16 @@ pub async fn list(client: &Client, filter: Option<&str>, output: Output) -> anyh
     print(&groups, &columns, output)
 }
 
-/// `roster groups show GROUP`.
+fn is_dynamic(group: &Value) -> bool {
+    group["groupTypes"]
+        .as_array()
+        .is_some_and(|types| types.iter().any(|t| t == "DynamicMembership"))
+}
+
+/// `roster groups show GROUP`: with its rule and whether it is paused, if it is dynamic.
 pub async fn show(client: &Client, group: &str, output: Output) -> anyhow::Result<()> {
     let found = resolve::group(client, group).await?;
-    let columns = [
+    let mut columns = vec![
         "id",
         "displayName",
         "mailNickname",
@@ -61,6 +68,9 @@ pub async fn show(client: &Client, group: &str, output: Output) -> anyhow::Resul
         "visibility",
         "createdDateTime",
     ];
+    if is_dynamic(&found) {
+        columns.extend(["membershipRule", "membershipRuleProcessingState"]);
+    }
     print_one(&group_row(&found, &columns), &columns, output)
 }
 
@@ -71,6 +81,15 @@ pub enum NewGroupKind {
     Microsoft365,
 }
 
+/// How the members of a new group are chosen.
+pub enum NewMembers<'a> {
+    /// These users (principal names or ids), and later whoever is added.
+    Assigned(&'a [String]),
+    /// The users the rule matches, kept up to date by the server; a paused rule takes none in
+    /// until it is resumed.
+    Dynamic { rule: &'a str, paused: bool },
+}
+
 /// `roster groups create`: prints the new group's id.
 pub async fn create(
     client: &Client,
@@ -78,7 +97,7 @@ pub async fn create(
     mail_nickname: &str,
     kind: NewGroupKind,
     description: Option<&str>,
-    members: &[String],
+    members: NewMembers<'_>,
 ) -> anyhow::Result<()> {
     let mut body = match kind {
         NewGroupKind::Security => json!({
@@ -93,15 +112,269 @@ pub async fn create(
     if let Some(description) = description {
         body["description"] = description.into();
     }
-    if !members.is_empty() {
-        let mut urls = Vec::new();
-        for member in members {
-            urls.push(client.object_url(&resolve::user_id(client, member).await?));
+    match members {
+        NewMembers::Assigned(members) if !members.is_empty() => {
+            let mut urls = Vec::new();
+            for member in members {
+                urls.push(client.object_url(&resolve::user_id(client, member).await?));
+            }
+            body["members@odata.bind"] = urls.into();
         }
-        body["members@odata.bind"] = urls.into();
+        NewMembers::Assigned(_) => {}
+        NewMembers::Dynamic { rule, paused } => {
+            if let Some(types) = body["groupTypes"].as_array_mut() {
+                types.push("DynamicMembership".into());
+            }
+            body["membershipRule"] = rule.into();
+            body["membershipRuleProcessingState"] = if paused { "Paused" } else { "On" }.into();
+        }
     }
-    let created = client.post("/v1.0/groups", &body).await?;
+    let created = client
+        .post("/v1.0/groups", &body)
+        .await
+        .inspect_err(|error| show_rule_error(error, body["membershipRule"].as_str()))?;
     println!("{}", cell(&created["id"]));
+    match members {
+        NewMembers::Dynamic { paused: false, .. } => eprintln!(
+            "{display_name}: its members are being worked out from the rule; `roster groups members {mail_nickname}` shows them"
+        ),
+        NewMembers::Dynamic { paused: true, .. } => eprintln!(
+            "{display_name}: the rule is paused, so the group has no members until `roster groups resume {mail_nickname}`"
+        ),
+        NewMembers::Assigned(_) => {}
+    }
+    Ok(())
+}
+
+/// Where in `rule` the server's message says the mistake is ("... at position N: ..."), as the
+/// rule (or the part around the mistake, for a long one) and a caret under it.
+fn point_at_mistake(rule: &str, message: &str) -> Option<String> {
+    const AROUND: usize = 40;
+    let (_, after) = message.split_once("at position ")?;
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    let position: usize = digits.parse().ok()?;
+    let chars: Vec<char> = rule
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if position == 0 || position > chars.len() + 1 {
+        return None;
+    }
+    let index = position - 1;
+    let start = index.saturating_sub(AROUND);
+    let end = (index + AROUND).min(chars.len());
+    let prefix = if start > 0 { "..." } else { "" };
+    let suffix = if end < chars.len() { "..." } else { "" };
+    let shown: String = chars[start..end].iter().collect();
+    let caret = " ".repeat(prefix.len() + index - start);
+    Some(format!("  {prefix}{shown}{suffix}\n  {caret}^"))
+}
+
+/// On a rule the server refused, shows where the mistake is (the message says what it is).
+fn show_rule_error(error: &anyhow::Error, rule: Option<&str>) {
+    let Some(rule) = rule else { return };
+    let refused = error.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<client::HttpError>()
+            .filter(|e| e.status == reqwest::StatusCode::BAD_REQUEST)
+    });
+    if let Some(pointed) = refused.and_then(|e| point_at_mistake(rule, &e.message)) {
+        eprintln!("{pointed}");
+    }
+}
+
+/// A dynamic group named by id, display name or mail nickname; an assigned one is refused, as
+/// the server would silently ignore a processing state sent to it.
+async fn dynamic_group(client: &Client, group: &str) -> anyhow::Result<Value> {
+    let found = resolve::group(client, group).await?;
+    if !is_dynamic(&found) {
+        bail!(
+            "{} has assigned members, not a membership rule: create a dynamic group with `roster groups create --rule`",
+            cell(&found["displayName"])
+        );
+    }
+    Ok(found)
+}
+
+/// `roster groups set-rule GROUP RULE`: the server works the members out again in the
+/// background, and their group licenses follow.
+pub async fn set_rule(client: &Client, group: &str, rule: &str) -> anyhow::Result<()> {
+    let found = dynamic_group(client, group).await?;
+    client
+        .patch(
+            &format!("/v1.0/groups/{}", id_of(&found)?),
+            &json!({ "membershipRule": rule }),
+        )
+        .await
+        .inspect_err(|error| show_rule_error(error, Some(rule)))?;
+    let name = cell(&found["displayName"]);
+    if found["membershipRuleProcessingState"] == "Paused" {
+        eprintln!(
+            "{name}: rule changed; it is paused, so the members stay as they are until `roster groups resume`"
+        );
+    } else {
+        eprintln!("{name}: rule changed; the members are being worked out again");
+    }
+    Ok(())
+}
+
+/// `roster groups pause GROUP` and `roster groups resume GROUP`: a paused rule leaves the
+/// members as they are; resumed, it catches up with every change made meanwhile.
+pub async fn set_processing(client: &Client, group: &str, on: bool) -> anyhow::Result<()> {
+    let found = dynamic_group(client, group).await?;
+    client
+        .patch(
+            &format!("/v1.0/groups/{}", id_of(&found)?),
+            &json!({ "membershipRuleProcessingState": if on { "On" } else { "Paused" } }),
+        )
+        .await?;
+    let name = cell(&found["displayName"]);
+    if on {
+        eprintln!("{name}: resumed; the members are being brought up to date");
+    } else {
+        eprintln!("{name}: paused; its members stay as they are until `roster groups resume`");
+    }
+    Ok(())
+}
+
+/// `roster groups preview-rule RULE [--group GROUP] [--top N]`: what the rule would take in and,
+/// against a group, who would join and leave and what that does to licenses and seats. Nothing
+/// changes.
+pub async fn preview_rule(
+    client: &Client,
+    rule: &str,
+    group: Option<&str>,
+    top: Option<usize>,
+    output: Output,
+) -> anyhow::Result<()> {
+    let mut body = json!({ "membershipRule": rule });
+    let group = match group {
+        Some(group) => Some(resolve::group(client, group).await?),
+        None => None,
+    };
+    if let Some(group) = &group {
+        body["groupId"] = id_of(group)?.into();
+    }
+    if let Some(top) = top {
+        body["top"] = top.into();
+    }
+    let preview = client
+        .post("/roster/v1/groups/previewRule", &body)
+        .await
+        .inspect_err(|error| show_rule_error(error, Some(rule)))?;
+    for license in preview["licenses"].as_array().into_iter().flatten() {
+        let (needed, available) = (
+            license["seatsNeeded"].as_i64().unwrap_or(0),
+            license["seatsAvailable"].as_i64().unwrap_or(0),
+        );
+        if needed > available {
+            eprintln!(
+                "warning: {} needs {needed} more seats and has {available} free: {} members would wait without it (CountViolation)",
+                cell(&license["skuPartNumber"]),
+                needed - available
+            );
+        }
+    }
+    match output {
+        Output::Json => print_one(&preview, &[], output),
+        Output::Csv => print(&preview_rows(&preview), PREVIEW_COLUMNS, output),
+        Output::Table => print_preview(&preview, group.as_ref()),
+    }
+}
+
+const PREVIEW_COLUMNS: &[&str] = &[
+    "section",
+    "count",
+    "userPrincipalName",
+    "displayName",
+    "id",
+    "skuPartNumber",
+    "granted",
+    "removed",
+    "seatsNeeded",
+    "seatsAvailable",
+];
+
+const USER_COLUMNS: &[&str] = &["userPrincipalName", "displayName", "id"];
+
+const LICENSE_COLUMNS: &[&str] = &[
+    "skuPartNumber",
+    "granted",
+    "removed",
+    "seatsNeeded",
+    "seatsAvailable",
+];
+
+/// The sections of a preview: `matching` (every user the rule takes in), and against a group
+/// `joining` and `leaving`; each as its count and a sample of users.
+fn preview_sections(preview: &Value) -> Vec<(&'static str, &Value, &Value)> {
+    let mut sections = vec![("matching", &preview["matchingUsers"], &preview["sample"])];
+    for name in ["joining", "leaving"] {
+        if preview[name].is_object() {
+            sections.push((name, &preview[name]["count"], &preview[name]["sample"]));
+        }
+    }
+    sections
+}
+
+/// One CSV row per section (its count), per sampled user and per license, told apart by
+/// `section`.
+fn preview_rows(preview: &Value) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for (section, count, sample) in preview_sections(preview) {
+        rows.push(json!({ "section": section, "count": count }));
+        for user in sample.as_array().into_iter().flatten() {
+            let mut line = row(USER_COLUMNS, |column| user[column].clone());
+            line["section"] = section.into();
+            rows.push(line);
+        }
+    }
+    for license in preview["licenses"].as_array().into_iter().flatten() {
+        let mut line = row(LICENSE_COLUMNS, |column| license[column].clone());
+        line["section"] = "license".into();
+        rows.push(line);
+    }
+    rows
+}
+
+fn print_preview(preview: &Value, group: Option<&Value>) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for (section, count, sample) in preview_sections(preview) {
+        let count = count.as_u64().unwrap_or(0);
+        let sample = sample.as_array().cloned().unwrap_or_default();
+        let heading = match (section, group) {
+            ("matching", _) => format!("the rule matches {count} users"),
+            (_, Some(group)) => format!(
+                "{count} would {} {}",
+                if section == "joining" {
+                    "join"
+                } else {
+                    "leave"
+                },
+                cell(&group["displayName"])
+            ),
+            _ => format!("{section}: {count}"),
+        };
+        let shown = if (sample.len() as u64) < count {
+            format!(" ({} shown; --top shows more)", sample.len())
+        } else {
+            String::new()
+        };
+        writeln!(out, "{heading}{shown}")?;
+        if !sample.is_empty() {
+            write(&mut out, &sample, USER_COLUMNS, Output::Table)?;
+        }
+        writeln!(out)?;
+    }
+    if let Some(licenses) = preview["licenses"].as_array() {
+        if licenses.is_empty() {
+            writeln!(out, "the group gives no licenses")?;
+        } else {
+            writeln!(out, "licenses")?;
+            write(&mut out, licenses, LICENSE_COLUMNS, Output::Table)?;
+        }
+    }
     Ok(())
 }
 
@@ -231,4 +504,59 @@ pub async fn remove_members(client: &Client, group: &str, users: &[String]) -> a
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::point_at_mistake;
+
+    fn check(rule: &str, message: &str, expected: Option<&str>) {
+        assert_eq!(
+            point_at_mistake(rule, message).as_deref(),
+            expected,
+            "{rule} / {message}"
+        );
+    }
+
+    #[test]
+    fn a_caret_points_at_the_mistake() {
+        let at = |n: usize| {
+            format!(
+                "Property membershipRule is invalid: the membership rule is invalid at position {n}: expected ..."
+            )
+        };
+        check(
+            "user.department -equals \"Sales\"",
+            &at(17),
+            Some("  user.department -equals \"Sales\"\n                  ^"),
+        );
+        check(
+            "user.department -eq",
+            &at(1),
+            Some("  user.department -eq\n  ^"),
+        );
+        // Past the end: something was missing there.
+        check(
+            "user.department -eq",
+            &at(20),
+            Some("  user.department -eq\n                     ^"),
+        );
+        check("user.department -eq", &at(21), None);
+        check("user.department -eq", &at(0), None);
+        check("user.department -eq", "no position here", None);
+        // Characters, not bytes; a tab is shown as a space so that the caret lines up.
+        check("é\tx -eq", &at(3), Some("  é x -eq\n    ^"));
+        // A long rule is cut around the mistake.
+        let long = format!("{}user.x{}", "a".repeat(100), "b".repeat(100));
+        check(
+            &long,
+            &at(101),
+            Some(&format!(
+                "  ...{}user.x{}...\n  {}^",
+                "a".repeat(40),
+                "b".repeat(34),
+                " ".repeat(43)
+            )),
+        );
+    }
 }

@@ -43,6 +43,76 @@ fn map_no_user(error: anyhow::Error, user: &str) -> anyhow::Error {
     }
 }
 
+/// Licenses to add, from the names typed: each subscription once, and in each the service plans
+/// named that it has (a plan named is disabled in every given license that has it).
+pub struct Additions<'a> {
+    skus: Vec<&'a Value>,
+    disabled: Vec<Vec<resolve::PlanMatch>>,
+}
+
+impl<'a> Additions<'a> {
+    pub fn resolve(
+        tenant: &'a Skus,
+        sku_names: &[String],
+        disable_plans: &[String],
+    ) -> anyhow::Result<Additions<'a>> {
+        let mut skus: Vec<&Value> = Vec::new();
+        for name in sku_names {
+            let sku = tenant.find(name)?;
+            if !skus.iter().any(|s| s["skuId"] == sku["skuId"]) {
+                skus.push(sku);
+            }
+        }
+        let mut disabled: Vec<Vec<resolve::PlanMatch>> = skus.iter().map(|_| Vec::new()).collect();
+        for plan in disable_plans {
+            for found in resolve::service_plans(&skus, plan)? {
+                let plans = &mut disabled[found.sku];
+                if !plans
+                    .iter()
+                    .any(|p| p.service_plan_id == found.service_plan_id)
+                {
+                    plans.push(found);
+                }
+            }
+        }
+        Ok(Additions { skus, disabled })
+    }
+
+    /// `addLicenses` of an `assignLicense` request.
+    pub fn add_licenses(&self) -> Vec<Value> {
+        self.skus
+            .iter()
+            .zip(&self.disabled)
+            .map(|(sku, plans)| {
+                json!({
+                    "skuId": sku["skuId"],
+                    "disabledPlans": plans.iter().map(|p| p.service_plan_id.as_str()).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
+    }
+
+    /// Each license in words: `SPE_E3`, or `SPE_E3 without SWAY, YAMMER_ENTERPRISE`.
+    pub fn describe(&self) -> Vec<String> {
+        self.skus
+            .iter()
+            .zip(&self.disabled)
+            .map(|(sku, plans)| {
+                let names: Vec<&str> = plans.iter().map(|p| p.service_plan_name.as_str()).collect();
+                if names.is_empty() {
+                    cell(&sku["skuPartNumber"])
+                } else {
+                    format!(
+                        "{} without {}",
+                        cell(&sku["skuPartNumber"]),
+                        names.join(", ")
+                    )
+                }
+            })
+            .collect()
+    }
+}
+
 /// `roster licenses assign USER --sku ... [--disable-plan ...]`: each plan named is disabled in
 /// every given license that has it. Assigning a license the user already has replaces its
 /// disabled plans, as in Graph.
@@ -53,39 +123,11 @@ pub async fn assign(
     disable_plans: &[String],
 ) -> anyhow::Result<()> {
     let tenant = Skus::read(client).await?;
-    let mut skus: Vec<&Value> = Vec::new();
-    for name in sku_names {
-        let sku = tenant.find(name)?;
-        if !skus.iter().any(|s| s["skuId"] == sku["skuId"]) {
-            skus.push(sku);
-        }
-    }
-    let mut disabled: Vec<Vec<resolve::PlanMatch>> = skus.iter().map(|_| Vec::new()).collect();
-    for plan in disable_plans {
-        for found in resolve::service_plans(&skus, plan)? {
-            let plans = &mut disabled[found.sku];
-            if !plans
-                .iter()
-                .any(|p| p.service_plan_id == found.service_plan_id)
-            {
-                plans.push(found);
-            }
-        }
-    }
-    let add: Vec<Value> = skus
-        .iter()
-        .zip(&disabled)
-        .map(|(sku, plans)| {
-            json!({
-                "skuId": sku["skuId"],
-                "disabledPlans": plans.iter().map(|p| p.service_plan_id.as_str()).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
+    let additions = Additions::resolve(&tenant, sku_names, disable_plans)?;
     client
         .post(
             &format!("/v1.0/users/{}/assignLicense", encode(user.trim())),
-            &json!({ "addLicenses": add, "removeLicenses": [] }),
+            &json!({ "addLicenses": additions.add_licenses(), "removeLicenses": [] }),
         )
         .await
         .map_err(|error| {
@@ -102,17 +144,8 @@ pub async fn assign(
                 map_no_user(error, user)
             }
         })?;
-    for (sku, plans) in skus.iter().zip(&disabled) {
-        let names: Vec<&str> = plans.iter().map(|p| p.service_plan_name.as_str()).collect();
-        if names.is_empty() {
-            eprintln!("{user}: {} assigned", cell(&sku["skuPartNumber"]));
-        } else {
-            eprintln!(
-                "{user}: {} assigned without {}",
-                cell(&sku["skuPartNumber"]),
-                names.join(", ")
-            );
-        }
+    for license in additions.describe() {
+        eprintln!("{user}: {license} assigned");
     }
     Ok(())
 }

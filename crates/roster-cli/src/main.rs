@@ -4,6 +4,7 @@
 mod bulk;
 mod client;
 mod domains;
+mod group_licenses;
 mod groups;
 mod import_export;
 mod jobs;
@@ -61,7 +62,7 @@ enum Command {
         #[command(subcommand)]
         command: LicensesCommand,
     },
-    /// Groups and their members.
+    /// Groups: their members (assigned, or dynamic from a membership rule) and licenses.
     Groups {
         #[command(subcommand)]
         command: GroupsCommand,
@@ -206,6 +207,12 @@ enum UsersCommand {
         /// The user's principal name or id.
         user: String,
     },
+    /// Work a user's group licenses out again (after fixing what put them in error), and say
+    /// how each stands.
+    ReprocessLicenses {
+        /// The user's principal name or id.
+        user: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -276,7 +283,8 @@ enum GroupsCommand {
         #[command(flatten)]
         output: OutputArg,
     },
-    /// Create a group (a security group unless --m365); prints its id.
+    /// Create a group (a security group unless --m365), with assigned members or, with --rule,
+    /// dynamic ones; prints its id.
     Create {
         #[arg(long)]
         display_name: String,
@@ -293,6 +301,61 @@ enum GroupsCommand {
         /// A member, by principal name or id; repeatable.
         #[arg(long)]
         member: Vec<String>,
+        /// Make it a dynamic security group: its members are the users this membership rule
+        /// matches (Entra ID's rule language, e.g. 'user.department -eq "Sales"'), kept up to
+        /// date by the server. Try a rule first with `roster groups preview-rule`.
+        #[arg(long, conflicts_with_all = ["member", "m365"])]
+        rule: Option<String>,
+        /// Create the dynamic group with its rule paused: no members until `roster groups resume`.
+        #[arg(long, requires = "rule")]
+        paused: bool,
+    },
+    /// Change a dynamic group's membership rule: the members are worked out again, and the
+    /// group's licenses follow them (`roster groups preview-rule RULE --group GROUP` shows who
+    /// would join and leave).
+    SetRule {
+        /// The group's id, display name or mail nickname.
+        group: String,
+        /// The new membership rule, e.g. 'user.department -eq "Sales"'.
+        rule: String,
+    },
+    /// Pause a dynamic group's rule: its members stay as they are, whatever users change.
+    Pause {
+        /// The group's id, display name or mail nickname.
+        group: String,
+    },
+    /// Resume a dynamic group's rule: its members catch up with what changed meanwhile.
+    Resume {
+        /// The group's id, display name or mail nickname.
+        group: String,
+    },
+    /// Show which users a membership rule would take in and, with --group, who would join and
+    /// leave that group and what it does to licenses and seats. Changes nothing.
+    PreviewRule {
+        /// The membership rule, e.g. 'user.department -eq "Sales"'.
+        rule: String,
+        /// Compare with this group's members (id, display name or mail nickname).
+        #[arg(long)]
+        group: Option<String>,
+        /// How many users to list in each sample (default 20; counts are always complete).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(0..=999))]
+        top: Option<u16>,
+        /// How to print: sections of aligned columns, the server's JSON answer, or CSV with a
+        /// `section` column (matching, joining, leaving, license).
+        #[arg(long, short, value_enum, default_value = "table")]
+        output: Output,
+    },
+    /// The licenses a group gives its members (group-based licensing).
+    Licenses {
+        #[command(subcommand)]
+        command: GroupLicensesCommand,
+    },
+    /// Members whose licenses from the group did not take, with the error and what to do.
+    LicenseErrors {
+        /// The group's id, display name or mail nickname.
+        group: String,
+        #[command(flatten)]
+        output: OutputArg,
     },
     /// Move a group to the recycle bin (restorable for 30 days, with its members).
     Delete {
@@ -326,6 +389,43 @@ enum GroupsCommand {
         /// Principal names or ids.
         #[arg(required = true)]
         users: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum GroupLicensesCommand {
+    /// Give a security group's members licenses; a license the group already gives gets the
+    /// new disabled plans. Members are licensed in the background.
+    Assign {
+        /// The group's id, display name or mail nickname.
+        group: String,
+        /// A subscription: part number (SPE_E3) or skuId; repeatable.
+        #[arg(long, required = true)]
+        sku: Vec<String>,
+        /// A service plan to leave off, by name (EXCHANGE_S_ENTERPRISE) or id; repeatable.
+        #[arg(long)]
+        disable_plan: Vec<String>,
+        /// Wait until every member has been processed, then say how many are in error.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Stop giving licenses through a group: members lose them unless they hold them otherwise.
+    Remove {
+        /// The group's id, display name or mail nickname.
+        group: String,
+        /// A subscription: part number (SPE_E3) or skuId; repeatable.
+        #[arg(long, required = true)]
+        sku: Vec<String>,
+        /// Wait until every member has been processed.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Show the licenses a group gives, their disabled plans, and how far processing is.
+    Show {
+        /// The group's id, display name or mail nickname.
+        group: String,
+        #[command(flatten)]
+        output: OutputArg,
     },
 }
 
@@ -579,6 +679,7 @@ async fn run_users(client: &Client, command: UsersCommand) -> anyhow::Result<()>
             users::set_manager(client, &user, manager.as_deref()).await
         }
         UsersCommand::RevokeSessions { user } => users::revoke_sessions(client, &user).await,
+        UsersCommand::ReprocessLicenses { user } => group_licenses::reprocess(client, &user).await,
     }
 }
 
@@ -611,6 +712,8 @@ async fn run_groups(client: &Client, command: GroupsCommand) -> anyhow::Result<(
             m365,
             description,
             member,
+            rule,
+            paused,
             ..
         } => {
             let kind = if m365 {
@@ -618,15 +721,54 @@ async fn run_groups(client: &Client, command: GroupsCommand) -> anyhow::Result<(
             } else {
                 groups::NewGroupKind::Security
             };
+            let members = match &rule {
+                Some(rule) => groups::NewMembers::Dynamic { rule, paused },
+                None => groups::NewMembers::Assigned(&member),
+            };
             groups::create(
                 client,
                 &display_name,
                 &mail_nickname,
                 kind,
                 description.as_deref(),
-                &member,
+                members,
             )
             .await
+        }
+        GroupsCommand::SetRule { group, rule } => groups::set_rule(client, &group, &rule).await,
+        GroupsCommand::Pause { group } => groups::set_processing(client, &group, false).await,
+        GroupsCommand::Resume { group } => groups::set_processing(client, &group, true).await,
+        GroupsCommand::PreviewRule {
+            rule,
+            group,
+            top,
+            output,
+        } => {
+            groups::preview_rule(
+                client,
+                &rule,
+                group.as_deref(),
+                top.map(usize::from),
+                output,
+            )
+            .await
+        }
+        GroupsCommand::Licenses { command } => match command {
+            GroupLicensesCommand::Assign {
+                group,
+                sku,
+                disable_plan,
+                wait,
+            } => group_licenses::assign(client, &group, &sku, &disable_plan, wait).await,
+            GroupLicensesCommand::Remove { group, sku, wait } => {
+                group_licenses::remove(client, &group, &sku, wait).await
+            }
+            GroupLicensesCommand::Show { group, output } => {
+                group_licenses::show(client, &group, output.output).await
+            }
+        },
+        GroupsCommand::LicenseErrors { group, output } => {
+            group_licenses::errors(client, &group, output.output).await
         }
         GroupsCommand::Delete { group } => groups::delete(client, &group).await,
         GroupsCommand::Restore { id } => groups::restore(client, &id).await,

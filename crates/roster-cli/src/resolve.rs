@@ -46,7 +46,7 @@ pub fn no_user(user: &str) -> anyhow::Error {
 }
 
 /// The properties a resolved group carries.
-pub const GROUP_PROPERTIES: &str = "id,displayName,mailNickname,mail,description,mailEnabled,securityEnabled,groupTypes,visibility,createdDateTime";
+pub const GROUP_PROPERTIES: &str = "id,displayName,mailNickname,mail,description,mailEnabled,securityEnabled,groupTypes,visibility,createdDateTime,membershipRule,membershipRuleProcessingState";
 
 /// A group named by id, display name or mail nickname; a name that fits several groups is refused
 /// with their ids, so that the administrator can pick one.
