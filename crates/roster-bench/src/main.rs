@@ -13,6 +13,7 @@ use clap::Parser;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+mod dynamic;
 mod import;
 
 #[derive(Parser)]
@@ -21,6 +22,10 @@ struct Args {
     /// through the `roster` CLI.
     #[arg(long)]
     import_users: Option<usize>,
+    /// Run issue 4's benchmark instead: dynamic groups and group-based licensing on a demo
+    /// organisation of this many users.
+    #[arg(long)]
+    dynamic_groups: Option<usize>,
     /// Users to create without a password (roster generates one).
     #[arg(long, default_value_t = 100_000)]
     users: usize,
@@ -71,6 +76,15 @@ struct Server {
 }
 
 async fn start_server(binary: &PathBuf, data_dir: &std::path::Path) -> anyhow::Result<Server> {
+    start_server_with(binary, data_dir, &[]).await
+}
+
+/// [`start_server`] with more arguments for `roster serve` (such as a demo organisation).
+async fn start_server_with(
+    binary: &PathBuf,
+    data_dir: &std::path::Path,
+    extra: &[&str],
+) -> anyhow::Result<Server> {
     let mut child = tokio::process::Command::new(binary)
         .args([
             "serve",
@@ -81,6 +95,7 @@ async fn start_server(binary: &PathBuf, data_dir: &std::path::Path) -> anyhow::R
             "--data-dir",
         ])
         .arg(data_dir)
+        .args(extra)
         .env("ROSTER_BOOTSTRAP_CLIENT_ID", CLIENT_ID)
         .env("ROSTER_BOOTSTRAP_CLIENT_SECRET", SECRET)
         .env("ROSTER_LOG", "warn")
@@ -246,6 +261,17 @@ async fn main() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| temporary.path().to_path_buf());
     let mut rows: Vec<(String, String, String)> = Vec::new();
+    if let Some(n_users) = args.dynamic_groups {
+        let started = Instant::now();
+        let users = n_users.to_string();
+        let server =
+            start_server_with(&binary, &data_dir, &["--demo", "--demo-users", &users]).await?;
+        let seeded = started.elapsed().as_secs_f64();
+        let token = bench_token(&server).await?;
+        let rows = dynamic::run(&server, &token, n_users, seeded).await?;
+        print_table(rows);
+        return Ok(());
+    }
     if let Some(n_users) = args.import_users {
         let server = start_server(&binary, &data_dir).await?;
         let token = bench_token(&server).await?;

@@ -8,7 +8,7 @@ use roster_core::directory::{AppRegistration, Group, LicenseAssignment, Tenant, 
 use roster_core::types::{
     DomainName, MailNickname, ObjectId, SkuId, UsageLocation, UserPrincipalName,
 };
-use roster_store::{Change, Store, UserKey};
+use roster_store::{Change, Store};
 
 use crate::auth::{Keys, generate_password, hash_human_password};
 
@@ -275,6 +275,7 @@ pub fn seed_demo(
     let mut by_department: Vec<(String, ObjectId)> = Vec::new();
     let password = keys.generated_password_hash(&generate_password());
     let (mut n_e5, mut n_bi) = (0, 0);
+    let mut batch = Vec::with_capacity(1000);
     for index in 0..n_users {
         let given = sequence.pick(GIVEN_NAMES);
         let surname = sequence.pick(SURNAMES);
@@ -330,7 +331,6 @@ pub fn seed_demo(
         {
             user.manager_id = Some(manager);
         }
-        store.create_user(&change, &user, Some(&password))?;
         if is_manager {
             managers.push(user.id);
             by_department.push((department.to_string(), user.id));
@@ -355,10 +355,15 @@ pub fn seed_demo(
         }
         if index % 10 == 9 {
             // Every tenth user is left without a license, as real tenants have.
-            continue;
+            licenses.clear();
         }
-        store.assign_licenses(&change, &UserKey::Id(user.id), &licenses, &[])?;
+        batch.push((user, licenses));
+        if batch.len() == 1000 {
+            store.create_licensed_users(&change, &batch, &password)?;
+            batch.clear();
+        }
     }
+    store.create_licensed_users(&change, &batch, &password)?;
     // Leave POWER_BI_PRO two seats from full, so that running out is easy to show.
     let power_bi = store
         .subscriptions(tenant_id)?

@@ -190,6 +190,9 @@ impl Worker {
     }
 }
 
+/// How long the worker waits, once woken, for more work to arrive with what woke it.
+const COALESCE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Runs the worker in the background until the server stops; `wake` starts it early.
 pub async fn run_worker(worker: Arc<Worker>, wake: Arc<tokio::sync::Notify>) {
     loop {
@@ -201,7 +204,9 @@ pub async fn run_worker(worker: Arc<Worker>, wake: Arc<tokio::sync::Notify>) {
             Err(error) => tracing::warn!("bulk job worker panicked: {error}"),
         }
         tokio::select! {
-            _ = wake.notified() => {}
+            // Changes that arrive together (a script creating many dynamic groups) are
+            // processed together: one pass over the tenant's users for all of them.
+            _ = wake.notified() => tokio::time::sleep(COALESCE).await,
             _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
         }
     }

@@ -147,6 +147,7 @@ pub(crate) fn reevaluate_user(
     change: &Change,
     groups: &DynamicGroups,
     user: &User,
+    audited: &mut MembershipChanges,
 ) -> Result<()> {
     if groups.groups.is_empty() || user.deleted.is_some() {
         return Ok(());
@@ -182,27 +183,13 @@ pub(crate) fn reevaluate_user(
                  ON CONFLICT (group_id, member_id) DO NOTHING",
                 &params![group.id, user.id, change.tenant_id],
             )?;
-            audit(
-                tx,
-                change,
-                "Add member to group",
-                Some((group.id, &group.display_name)),
-                None,
-                Some(serde_json::json!({ "member": user.id, "membershipRule": true })),
-            )?;
+            audited.record(tx, change, group, user.id, true)?;
         } else if is && !should {
             tx.execute(
                 "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",
                 &params![group.id, user.id],
             )?;
-            audit(
-                tx,
-                change,
-                "Remove member from group",
-                Some((group.id, &group.display_name)),
-                Some(serde_json::json!({ "member": user.id, "membershipRule": true })),
-                None,
-            )?;
+            audited.record(tx, change, group, user.id, false)?;
         } else {
             continue;
         }
@@ -220,6 +207,7 @@ pub(crate) fn reevaluate_user_by_id(
     change: &Change,
     groups: &DynamicGroups,
     user_id: ObjectId,
+    audited: &mut MembershipChanges,
 ) -> Result<()> {
     if groups.groups.is_empty() {
         return Ok(());
@@ -232,7 +220,7 @@ pub(crate) fn reevaluate_user_by_id(
         &params![user_id],
     )?;
     match find_user(tx, change.tenant_id, &UserKey::Id(user_id), false)? {
-        Some(user) => reevaluate_user(tx, change, groups, &user),
+        Some(user) => reevaluate_user(tx, change, groups, &user, audited),
         None => Ok(()),
     }
 }
@@ -241,7 +229,89 @@ pub(crate) fn reevaluate_user_by_id(
 /// date in the same transaction.
 pub(crate) fn user_changed(tx: &mut dyn Tx, change: &Change, user: &User) -> Result<()> {
     let groups = dynamic_groups(tx, change.tenant_id)?;
-    reevaluate_user(tx, change, &groups, user)
+    let mut audited = MembershipChanges::one_by_one();
+    reevaluate_user(tx, change, &groups, user, &mut audited)
+}
+
+/// How the membership changes a rule makes are audited: one record each (a single user's
+/// change), or gathered and written per group a thousand members to a record (processing a
+/// whole tenant, or a bulk import, which would otherwise write millions).
+pub(crate) struct MembershipChanges {
+    gathered: Option<Vec<(ObjectId, String, ObjectId, bool)>>,
+}
+
+/// Members listed in one gathered audit record, at most.
+const MEMBERS_PER_RECORD: usize = 1000;
+
+impl MembershipChanges {
+    pub(crate) fn one_by_one() -> Self {
+        MembershipChanges { gathered: None }
+    }
+
+    pub(crate) fn gathered() -> Self {
+        MembershipChanges {
+            gathered: Some(Vec::new()),
+        }
+    }
+
+    fn record(
+        &mut self,
+        tx: &mut dyn Tx,
+        change: &Change,
+        group: &DynamicGroup,
+        member: ObjectId,
+        added: bool,
+    ) -> Result<()> {
+        if let Some(gathered) = &mut self.gathered {
+            gathered.push((group.id, group.display_name.clone(), member, added));
+            return Ok(());
+        }
+        let detail = Some(serde_json::json!({ "member": member, "membershipRule": true }));
+        let (operation, before, after) = if added {
+            ("Add member to group", None, detail)
+        } else {
+            ("Remove member from group", detail, None)
+        };
+        audit(
+            tx,
+            change,
+            operation,
+            Some((group.id, &group.display_name)),
+            before,
+            after,
+        )
+    }
+
+    /// Writes the gathered changes: per group, "Add members to group" and "Remove members from
+    /// group" records listing up to a thousand members each.
+    pub(crate) fn write(&mut self, tx: &mut dyn Tx, change: &Change) -> Result<()> {
+        let Some(gathered) = self.gathered.as_mut() else {
+            return Ok(());
+        };
+        let mut by_group: HashMap<(ObjectId, bool), (String, Vec<ObjectId>)> = HashMap::new();
+        for (group, name, member, added) in gathered.drain(..) {
+            by_group
+                .entry((group, added))
+                .or_insert_with(|| (name, Vec::new()))
+                .1
+                .push(member);
+        }
+        let mut keys: Vec<(ObjectId, bool)> = by_group.keys().copied().collect();
+        keys.sort();
+        for key in keys {
+            let (name, members) = &by_group[&key];
+            for chunk in members.chunks(MEMBERS_PER_RECORD) {
+                let detail = Some(serde_json::json!({ "members": chunk, "membershipRule": true }));
+                let (operation, before, after) = if key.1 {
+                    ("Add members to group", None, detail)
+                } else {
+                    ("Remove members from group", detail, None)
+                };
+                audit(tx, change, operation, Some((key.0, name)), before, after)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What a rule would do, worked out without changing anything.

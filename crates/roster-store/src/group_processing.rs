@@ -368,9 +368,17 @@ impl Store {
                     return Ok(false);
                 }
                 let groups = crate::dynamic::dynamic_groups(tx, tenant_id)?;
+                let mut audited = crate::dynamic::MembershipChanges::gathered();
                 for user_id in chunk {
-                    crate::dynamic::reevaluate_user_by_id(tx, &change, &groups, *user_id)?;
+                    crate::dynamic::reevaluate_user_by_id(
+                        tx,
+                        &change,
+                        &groups,
+                        *user_id,
+                        &mut audited,
+                    )?;
                 }
+                audited.write(tx, &change)?;
                 Ok(true)
             })?;
             if !held {

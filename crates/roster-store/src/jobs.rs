@@ -271,7 +271,13 @@ impl JobTx<'_> {
             return Ok(());
         }
         if self.cache.careful {
-            crate::dynamic::reevaluate_user(self.tx, self.change, &dynamic, user)
+            crate::dynamic::reevaluate_user(
+                self.tx,
+                self.change,
+                &dynamic,
+                user,
+                &mut crate::dynamic::MembershipChanges::one_by_one(),
+            )
         } else {
             self.cache.to_evaluate.push(user.clone());
             Ok(())
@@ -831,9 +837,12 @@ impl Store {
                 crate::licenses::reconcile_and_fill(&mut *tx, change, user_id)?;
             }
             if let Some(dynamic) = cache.dynamic.clone() {
+                // New users joining dynamic groups are audited per group, as other new members.
+                let mut audited = crate::dynamic::MembershipChanges::gathered();
                 for user in std::mem::take(&mut cache.to_evaluate) {
-                    crate::dynamic::reevaluate_user(&mut *tx, change, &dynamic, &user)?;
+                    crate::dynamic::reevaluate_user(&mut *tx, change, &dynamic, &user, &mut audited)?;
                 }
+                audited.write(&mut *tx, change)?;
             }
             let outcomes = serde_json::to_string(&outcomes)
                 .map_err(|error| Error::Database(format!("a batch's outcomes: {error}")))?;

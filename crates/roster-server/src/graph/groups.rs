@@ -77,6 +77,8 @@ pub async fn create(
     state
         .db(move |store| store.create_group(&change, &stored, &owners, &members))
         .await?;
+    // A dynamic group's members are worked out by the background worker.
+    state.job_wake.notify_one();
     Ok(created(group_view(&group, None)?))
 }
 
@@ -96,6 +98,8 @@ pub async fn update(
     state
         .db(move |store| store.update_group(&change, &group))
         .await?;
+    // A changed or resumed rule is applied by the background worker.
+    state.job_wake.notify_one();
     Ok(no_content())
 }
 
