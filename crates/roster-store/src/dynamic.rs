@@ -372,8 +372,9 @@ impl crate::Store {
             })?,
             None => (HashSet::new(), Vec::new()),
         };
-        let with_licenses =
-            !licenses.is_empty() || rule.as_str().to_ascii_lowercase().contains("assignedplans");
+        // Licenses are read for every user only when the rule reads them; else only for those
+        // who would join or leave, to say what they would get or lose.
+        let with_licenses = rule.as_str().to_ascii_lowercase().contains("assignedplans");
         let now = Utc::now();
         let mut preview = RulePreview {
             matched: 0,
@@ -425,6 +426,24 @@ impl crate::Store {
                     .flat_map(|worker| worker.join().expect("testing a rule does not panic"))
                     .collect()
             });
+            let mut page = page;
+            if !with_licenses && !licenses.is_empty() {
+                let mut moving: Vec<User> = page
+                    .iter()
+                    .zip(&matched)
+                    .filter(|(user, matches)| **matches != members.contains(&user.id))
+                    .map(|(user, _)| user.clone())
+                    .collect();
+                self.pool
+                    .read(|tx| crate::licenses::load_licenses(tx, &mut moving))?;
+                let mut moving: HashMap<ObjectId, User> =
+                    moving.into_iter().map(|user| (user.id, user)).collect();
+                for user in &mut page {
+                    if let Some(with) = moving.remove(&user.id) {
+                        *user = with;
+                    }
+                }
+            }
             for (user, matches) in page.into_iter().zip(matched) {
                 let member = members.contains(&user.id);
                 if matches {
