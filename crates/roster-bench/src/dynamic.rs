@@ -342,8 +342,7 @@ pub async fn run(
     }
     table.push((
         format!(
-            "change one user's department (Sales ↔ Legal: {} groups and the group's license follow), {rounds} sequential requests",
-            "its department's"
+            "change one user's department (Sales ↔ Legal: its department's groups and the group's license follow), {rounds} sequential requests"
         ),
         format!(
             "p50 {:.1} ms, p99 {:.1} ms (the request returns with memberships and licenses done)",

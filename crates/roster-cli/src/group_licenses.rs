@@ -121,7 +121,7 @@ async fn finish(client: &Client, group_id: &str, group: &str, wait: bool) -> any
         return Ok(());
     }
     follow(client, group_id).await?;
-    let errors = members_with_errors(client, group_id).await?.len();
+    let errors = members_with_errors(client, group_id, "id").await?.len();
     if errors == 0 {
         eprintln!("done: every member is up to date");
     } else {
@@ -159,10 +159,15 @@ async fn follow(client: &Client, group_id: &str) -> anyhow::Result<()> {
     }
 }
 
-async fn members_with_errors(client: &Client, group_id: &str) -> anyhow::Result<Vec<Value>> {
+/// The members in error, with the properties `select` names.
+async fn members_with_errors(
+    client: &Client,
+    group_id: &str,
+    select: &str,
+) -> anyhow::Result<Vec<Value>> {
     client
         .get_all(&format!(
-            "/v1.0/groups/{group_id}/membersWithLicenseErrors?$select=id"
+            "/v1.0/groups/{group_id}/membersWithLicenseErrors?$select={select}"
         ))
         .await
 }
@@ -226,7 +231,7 @@ pub async fn show(client: &Client, group: &str, output: Output) -> anyhow::Resul
     match processing_state(&licensed) {
         None => eprintln!("{name} has never had licenses"),
         Some(state) => {
-            let errors = members_with_errors(client, &group_id).await?.len();
+            let errors = members_with_errors(client, &group_id, "id").await?.len();
             if errors == 0 {
                 eprintln!("{name}: {state}");
             } else {
@@ -253,14 +258,14 @@ pub async fn errors(client: &Client, group: &str, output: Output) -> anyhow::Res
         "id",
     ];
     let mut rows = Vec::new();
-    for member in members_with_errors(client, &group_id).await? {
-        let user_id = cell(&member["id"]);
-        let user = client
-            .get(&format!(
-                "/v1.0/users/{}?$select=id,userPrincipalName,usageLocation,licenseAssignmentStates",
-                encode(&user_id)
-            ))
-            .await?;
+    // One request: the members come with their license states.
+    let members = members_with_errors(
+        client,
+        &group_id,
+        "id,userPrincipalName,usageLocation,licenseAssignmentStates",
+    )
+    .await?;
+    for user in &members {
         let usage_location = user["usageLocation"].as_str();
         for state in user["licenseAssignmentStates"]
             .as_array()

@@ -152,18 +152,23 @@ pub(crate) fn reevaluate_user(
     if groups.groups.is_empty() || user.deleted.is_some() {
         return Ok(());
     }
-    let reread;
-    let user = if groups.reads_licenses {
-        match find_user(tx, change.tenant_id, &UserKey::Id(user.id), false)? {
-            Some(found) => {
-                reread = found;
-                &reread
-            }
-            None => return Ok(()),
-        }
-    } else {
-        user
-    };
+    if groups.reads_licenses {
+        return match find_user(tx, change.tenant_id, &UserKey::Id(user.id), false)? {
+            Some(fresh) => apply_rules(tx, change, groups, &fresh, audited),
+            None => Ok(()),
+        };
+    }
+    apply_rules(tx, change, groups, user, audited)
+}
+
+/// [`reevaluate_user`] for a user read in this transaction with its licenses.
+fn apply_rules(
+    tx: &mut dyn Tx,
+    change: &Change,
+    groups: &DynamicGroups,
+    user: &User,
+    audited: &mut MembershipChanges,
+) -> Result<()> {
     let now = Utc::now();
     let current: HashSet<ObjectId> = tx
         .query(
@@ -219,8 +224,9 @@ pub(crate) fn reevaluate_user_by_id(
         &format!("SELECT id FROM users WHERE id = $1{lock}"),
         &params![user_id],
     )?;
+    // Read with its licenses: no second read for rules that read them.
     match find_user(tx, change.tenant_id, &UserKey::Id(user_id), false)? {
-        Some(user) => reevaluate_user(tx, change, groups, &user, audited),
+        Some(user) => apply_rules(tx, change, groups, &user, audited),
         None => Ok(()),
     }
 }

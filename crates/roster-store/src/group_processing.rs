@@ -77,8 +77,8 @@ pub struct GroupLicensing {
 impl Store {
     /// Graph's `assignLicense` on a group: adds (or changes the disabled plans of) and removes
     /// the licenses the group gives its members, and queues the group so that every member is
-    /// brought up to date in the background. Returns the group with whether guests are among its
-    /// members (licensing them is allowed, with a warning).
+    /// brought up to date in the background. Returns the group as changed, with whether guests
+    /// are among its members (licensing them is allowed, with a warning).
     pub fn assign_group_licenses(
         &self,
         change: &Change,
@@ -181,7 +181,8 @@ impl Store {
                     &params![group_id],
                 )?
                 .is_some();
-            Ok((group, guests))
+            // As it is now: its new licenses, queued for processing.
+            Ok((require_group(tx, change.tenant_id, group_id)?, guests))
         })
     }
 
@@ -225,23 +226,18 @@ impl Store {
     ) -> Result<Vec<User>> {
         self.pool.read(|tx| {
             require_group(tx, tenant_id, group_id)?;
-            let ids: Vec<ObjectId> = tx
-                .query(
-                    "SELECT DISTINCT a.user_id FROM license_assignments a JOIN users u ON u.id = a.user_id \
-                     WHERE a.group_id = $1 AND a.state = 'Error' AND u.deleted_at IS NULL ORDER BY a.user_id LIMIT $2",
-                    &params![group_id, limit as i64],
-                )?
+            let sql = format!(
+                "SELECT {} FROM users WHERE deleted_at IS NULL AND id IN \
+                 (SELECT user_id FROM license_assignments WHERE group_id = $1 AND state = 'Error') \
+                 ORDER BY id LIMIT $2",
+                crate::users::user_columns()
+            );
+            let mut users = tx
+                .query(&sql, &params![group_id, limit as i64])?
                 .iter()
-                .map(|row| row.uuid(0).into())
-                .collect();
-            let mut users = Vec::with_capacity(ids.len());
-            for id in ids {
-                if let Some(user) =
-                    crate::users::find_user(tx, tenant_id, &crate::UserKey::Id(id), false)?
-                {
-                    users.push(user);
-                }
-            }
+                .map(crate::users::user_from_row)
+                .collect::<Result<Vec<_>>>()?;
+            crate::licenses::load_licenses(tx, &mut users)?;
             Ok(users)
         })
     }
@@ -348,16 +344,16 @@ impl Store {
             }
             Ok(())
         })?;
+        // One statement for all the claimed groups' leases; held only if every one still is.
+        let claimed: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+        let renew_sql = format!(
+            "UPDATE group_work SET lease_until = $2 WHERE lease_owner = $1 AND group_id IN ({})",
+            claimed.join(", ")
+        );
         let renew = |tx: &mut dyn Tx| -> Result<bool> {
-            let until = Utc::now() + lease;
-            let mut held = true;
-            for id in &ids {
-                held &= tx.execute(
-                    "UPDATE group_work SET lease_until = $3 WHERE group_id = $1 AND lease_owner = $2",
-                    &params![*id, owner, until],
-                )? > 0;
-            }
-            Ok(held)
+            let mut values = params![owner, Utc::now() + lease].to_vec();
+            values.extend(ids.iter().map(|id| crate::db::SqlValue::from(*id)));
+            Ok(tx.execute(&renew_sql, &values)? == ids.len() as u64)
         };
 
         // Memberships of the dynamic groups among them, from their rules.
@@ -391,8 +387,8 @@ impl Store {
             let mut users = HashSet::new();
             for id in &ids {
                 for row in tx.query(
-                    "SELECT g.id FROM group_licenses l JOIN group_members m ON m.group_id = l.group_id \
-                     JOIN users g ON g.id = m.member_id WHERE l.group_id = $1 \
+                    "SELECT u.id FROM group_licenses l JOIN group_members m ON m.group_id = l.group_id \
+                     JOIN users u ON u.id = m.member_id WHERE l.group_id = $1 \
                      UNION SELECT user_id FROM license_assignments WHERE group_id = $1",
                     &params![*id],
                 )? {

@@ -388,8 +388,10 @@ impl Store {
         self.pool.write(|tx| {
             for (user, licenses) in users {
                 insert_user(tx, change, user, Some(password))?;
-                crate::dynamic::user_changed(tx, change, user)?;
-                if !licenses.is_empty() {
+                // Assigning licenses tests the user against the dynamic groups; else test it here.
+                if licenses.is_empty() {
+                    crate::dynamic::user_changed(tx, change, user)?;
+                } else {
                     crate::licenses::assign_licenses_tx(
                         tx,
                         change,

@@ -278,14 +278,10 @@ pub async fn assign_license(
     caller.principal.authorize(Operation::AssignLicense, &[])?;
     let (add, remove) = super::users::parse_assign_license(&body)?;
     let (change, id) = (caller.change(), group_id(&id)?);
-    let (tenant_id, for_view) = (caller.tenant_id, id);
-    let (_, guests) = state
+    let (group, guests) = state
         .db(move |store| store.assign_group_licenses(&change, id, &add, &remove))
         .await?;
     state.job_wake.notify_one();
-    let group = state
-        .db(move |store| store.get_group(tenant_id, for_view))
-        .await?;
     let mut body = group_view(&group, None)?;
     body["@odata.context"] = context(&state.base_url(&parts), "groups/$entity").into();
     let mut response = (axum::http::StatusCode::ACCEPTED, JsonResponse(body)).into_response();
