@@ -152,6 +152,17 @@ impl MembershipRule {
     pub fn depends_on_time(&self) -> bool {
         self.uses_now
     }
+
+    /// The attributes (indexes into [`crate::attributes::USER_ATTRIBUTES`]) the rule reads,
+    /// in order, without repeats: a user read with only these (and the fixed properties) is
+    /// judged as it would be read in full.
+    pub fn attributes_read(&self) -> Vec<usize> {
+        let mut read = Vec::new();
+        self.condition.attributes_read(&mut read);
+        read.sort_unstable();
+        read.dedup();
+        read
+    }
 }
 
 /// Why a rule was refused: where (1-based, in characters) and what was expected there.
@@ -667,6 +678,50 @@ impl TextTest {
 }
 
 impl Node {
+    fn attributes_read(&self, read: &mut Vec<usize>) {
+        match self {
+            Node::And(nodes) | Node::Or(nodes) => {
+                nodes.iter().for_each(|node| node.attributes_read(read))
+            }
+            Node::Not(node)
+            | Node::Plans {
+                condition: node, ..
+            } => node.attributes_read(read),
+            Node::Text { source, .. } => match source {
+                TextSource::Attribute(index)
+                | TextSource::FirstOf(index)
+                | TextSource::SipAddress(index) => read.push(*index),
+                _ => {}
+            },
+            Node::List {
+                source: ListSource::Attribute(index),
+                ..
+            }
+            | Node::Date {
+                source: DateSource::Attribute(index),
+                ..
+            }
+            | Node::Bool {
+                source: BoolSource::Attribute(index),
+                ..
+            } => read.push(*index),
+            Node::Items {
+                source: ListSource::Attribute(index),
+                condition,
+                ..
+            } => {
+                read.push(*index);
+                condition.attributes_read(read);
+            }
+            Node::Id { .. }
+            | Node::Bool {
+                source: BoolSource::AccountEnabled,
+                ..
+            }
+            | Node::DirectReports(_) => {}
+        }
+    }
+
     fn eval<'v>(&self, user: &'v User, now: DateTime<Utc>, item: &Item<'v>) -> bool {
         match self {
             Node::And(nodes) => nodes.iter().all(|node| node.eval(user, now, item)),
@@ -3012,6 +3067,21 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_names_the_attributes_it_reads() {
+        let index = |path| crate::attributes::find_attribute(path).unwrap().0;
+        let rule = MembershipRule::parse(
+            "(user.department -eq \"Sales\") -and (user.proxyAddresses -any (_ -startsWith \"smtp:a\")) \
+             -and (user.accountEnabled -eq true) -and (user.displayName -ne null) -or (user.department -eq \"Legal\")",
+        )
+        .unwrap();
+        let mut expected = vec![index("department"), index("proxyAddresses")];
+        expected.sort_unstable();
+        assert_eq!(rule.attributes_read(), expected);
+        let rule = MembershipRule::parse("user.objectId -ne null").unwrap();
+        assert!(rule.attributes_read().is_empty());
+    }
+
+    #[test]
     fn text_operators() {
         check_members("user.department -eq \"sales\"", "adele");
         check_members("user.department -eq \"SALES\"", "adele");
@@ -3704,8 +3774,16 @@ mod tests {
             match MembershipRule::parse(&input) {
                 Ok(rule) => {
                     prop_assert_eq!(rule.as_str(), input.as_str());
+                    // A user read with only the attributes the rule reads is judged alike.
+                    let read = rule.attributes_read();
                     for user in population() {
-                        let _ = rule.matches(&user, now());
+                        let mut partial = user.clone();
+                        for index in 0..crate::attributes::USER_ATTRIBUTES.len() {
+                            if !read.contains(&index) {
+                                partial.attributes.set_at(index, AttrValue::Null);
+                            }
+                        }
+                        prop_assert_eq!(rule.matches(&user, now()), rule.matches(&partial, now()));
                     }
                 }
                 Err(error) => {

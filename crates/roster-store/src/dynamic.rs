@@ -1,13 +1,17 @@
 //! Dynamic membership: groups whose members are the users their rule matches.
 //!
-//! Two paths keep them right, both ending in [`reevaluate_user`] inside a write transaction:
+//! Two paths keep them right, both inside write transactions that hold the users they judge:
 //! - a change to one user (created, updated, restored, licensed) tests that user against every
-//!   dynamic group of its tenant in the same transaction, so the request that made the change
-//!   returns with the memberships (and the licenses they bring) already right;
+//!   dynamic group of its tenant in the same transaction ([`reevaluate_user`]), so the request
+//!   that made the change returns with the memberships (and the licenses they bring) already
+//!   right;
 //! - a change to a rule (a group created, its rule changed, its processing turned back on)
-//!   queues the group; the worker tests every user against the queued rules in one pass over the
-//!   tenant, then re-tests each user whose membership would change in the transaction that
-//!   changes it, so a user changed meanwhile is judged on what it is now.
+//!   queues the group; the worker (`group_processing`) pages through the tenant's users, each
+//!   page read under a lock in the transaction that writes its differences, so a user changed
+//!   meanwhile is judged on what it is now.
+//!
+//! The worker and a rule's preview read only the properties the rules name
+//! ([`MembershipRule::attributes_read`]), the rest left empty.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -206,31 +210,6 @@ fn apply_rules(
     Ok(())
 }
 
-/// [`reevaluate_user`] for a user known by id, re-read in this transaction.
-pub(crate) fn reevaluate_user_by_id(
-    tx: &mut dyn Tx,
-    change: &Change,
-    groups: &DynamicGroups,
-    user_id: ObjectId,
-    audited: &mut MembershipChanges,
-) -> Result<()> {
-    if groups.groups.is_empty() {
-        return Ok(());
-    }
-    // Taken first, so that a concurrent change of the same user (which tests it too) finishes
-    // before this reads it, or waits for this to finish.
-    let lock = tx.row_lock();
-    tx.query_one(
-        &format!("SELECT id FROM users WHERE id = $1{lock}"),
-        &params![user_id],
-    )?;
-    // Read with its licenses: no second read for rules that read them.
-    match find_user(tx, change.tenant_id, &UserKey::Id(user_id), false)? {
-        Some(user) => apply_rules(tx, change, groups, &user, audited),
-        None => Ok(()),
-    }
-}
-
 /// After one user changed: its dynamic memberships (and the licenses they bring) brought up to
 /// date in the same transaction.
 pub(crate) fn user_changed(tx: &mut dyn Tx, change: &Change, user: &User) -> Result<()> {
@@ -260,7 +239,7 @@ impl MembershipChanges {
         }
     }
 
-    fn record(
+    pub(crate) fn record(
         &mut self,
         tx: &mut dyn Tx,
         change: &Change,
@@ -381,6 +360,12 @@ impl crate::Store {
         // Licenses are read for every user only when the rule reads them; else only for those
         // who would join or leave, to say what they would get or lose.
         let with_licenses = rule.as_str().to_ascii_lowercase().contains("assignedplans");
+        // Only what the rule reads (and the fixed properties the samples show).
+        let read = crate::users::UsersRead {
+            attributes: Some(rule.attributes_read()),
+            licenses: with_licenses,
+            lock: false,
+        };
         let now = Utc::now();
         let mut preview = RulePreview {
             matched: 0,
@@ -406,9 +391,9 @@ impl crate::Store {
         };
         let mut after: Option<ObjectId> = None;
         loop {
-            let page = self.pool.read(|tx| {
-                crate::users::live_users_page(tx, tenant_id, after, 5000, with_licenses)
-            })?;
+            let page = self
+                .pool
+                .read(|tx| crate::users::live_users_page(tx, tenant_id, after, 5000, &read))?;
             let Some(last) = page.last() else {
                 break;
             };

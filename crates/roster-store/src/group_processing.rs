@@ -1,23 +1,27 @@
 //! Group-based licensing, and the background processing of groups.
 //!
-//! A change that concerns every member of a group (licenses assigned to or removed from it,
-//! seats bought for members waiting) queues the group in `group_work`. A worker on any server
-//! claims a queued group with a lease and brings each user concerned up to date with
-//! [`crate::licenses::reconcile_user`], a few hundred users to a transaction. Processing is
-//! idempotent (it works out from the directory what should be, not from what was asked), so a
-//! worker that dies half-way leaves nothing wrong that the next one does not put right; and a
-//! group queued again while being processed is processed again.
+//! A change that concerns every member of a group (a rule created, changed or resumed; licenses
+//! assigned to or removed from it; seats bought for members waiting) queues the group in
+//! `group_work`. A worker on any server claims the queued groups of a tenant with a lease;
+//! works out the members of the dynamic ones from their rules, a page of users to a
+//! transaction ([`Store::apply_rules`]); then brings each user the groups concern up to date
+//! with [`crate::licenses::reconcile_and_fill`], a few hundred users to a transaction.
+//! Processing is idempotent (it works out from the directory what should be, not from what was
+//! asked), so a worker that dies half-way leaves nothing wrong that the next one does not put
+//! right; and a group queued again while being processed is processed again.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, Utc};
 use roster_core::directory::{Group, LicenseAssignment, User};
 use roster_core::licensing::check_assignments;
 use roster_core::types::{ObjectId, SkuId};
 
-use crate::db::Tx;
+use crate::db::{Deferred, Tx};
+use crate::dynamic::DynamicGroup;
 use crate::groups::require_group;
 use crate::licenses::{find_subscription, licenses_json, plans_json, to_rule_input};
+use crate::users::{UsersRead, live_users_page};
 use crate::{Change, Error, Result, Store, audit, params};
 
 /// Users brought up to date per transaction while processing a group: a transaction holds the
@@ -357,30 +361,9 @@ impl Store {
         };
 
         // Memberships of the dynamic groups among them, from their rules.
-        let changing = self.dynamic_changes(tenant_id, &ids)?;
-        for chunk in changing.chunks(USERS_PER_TRANSACTION) {
-            let held = self.pool.write(|tx| {
-                if !renew(tx)? {
-                    return Ok(false);
-                }
-                let groups = crate::dynamic::dynamic_groups(tx, tenant_id)?;
-                let mut audited = crate::dynamic::MembershipChanges::gathered();
-                for user_id in chunk {
-                    crate::dynamic::reevaluate_user_by_id(
-                        tx,
-                        &change,
-                        &groups,
-                        *user_id,
-                        &mut audited,
-                    )?;
-                }
-                audited.write(tx, &change)?;
-                Ok(true)
-            })?;
-            if !held {
-                return Ok(false);
-            }
-        }
+        let Some(changing) = self.apply_rules(&change, &ids, &renew)? else {
+            return Ok(false);
+        };
 
         // Licenses of everyone the groups concern.
         let users: Vec<ObjectId> = self.pool.read(|tx| {
@@ -456,7 +439,7 @@ impl Store {
                         Some(serde_json::json!({
                             "members": members,
                             "membersWithLicenseErrors": errors,
-                            "usersReevaluated": changing.len(),
+                            "usersWhoseMembershipsChanged": changing,
                             "usersWhoseLicensesWereChecked": users.len(),
                         })),
                     )?;
@@ -467,82 +450,166 @@ impl Store {
         Ok(true)
     }
 
-    /// The users whose membership of one of these dynamic groups (those among `ids` whose
-    /// processing is on) their rules would change: every live user of the tenant tested against
-    /// each rule, on every core, a page of users at a time.
-    fn dynamic_changes(&self, tenant_id: ObjectId, ids: &[ObjectId]) -> Result<Vec<ObjectId>> {
-        let (groups, members) = self.pool.read(|tx| {
-            let all = crate::dynamic::read_dynamic_groups(tx, tenant_id)?;
-            let groups = crate::dynamic::DynamicGroups {
-                groups: all
-                    .groups
-                    .into_iter()
-                    .filter(|g| ids.contains(&g.id))
-                    .collect(),
-                reads_licenses: all.reads_licenses,
-            };
-            let mut members = Vec::with_capacity(groups.groups.len());
-            for group in &groups.groups {
-                let current: HashSet<ObjectId> = tx
-                    .query(
-                        "SELECT m.member_id FROM group_members m JOIN users u ON u.id = m.member_id \
-                         WHERE m.group_id = $1 AND u.deleted_at IS NULL",
-                        &params![group.id],
-                    )?
-                    .iter()
-                    .map(|row| row.uuid(0).into())
-                    .collect();
-                members.push(current);
-            }
-            Ok((groups, members))
-        })?;
-        if groups.groups.is_empty() {
-            return Ok(Vec::new());
-        }
-        let now = Utc::now();
-        let mut changing = HashSet::new();
+    /// Works out the members of the dynamic groups among `ids` (those whose processing is on)
+    /// from their rules: every live user of the tenant, a page at a time in id order, each page
+    /// in one transaction that locks its users, tests them against the rules on every core and
+    /// writes what differs (re-licensing users whose licensed groups changed). A user changed
+    /// meanwhile is judged on what it is now, as it is read under the lock. Returns how many
+    /// users' memberships changed, or `None` when a lease was lost.
+    fn apply_rules(
+        &self,
+        change: &Change,
+        ids: &[ObjectId],
+        renew: &dyn Fn(&mut dyn Tx) -> Result<bool>,
+    ) -> Result<Option<usize>> {
         let mut after: Option<ObjectId> = None;
+        let mut changed = 0;
         loop {
-            let page = self.pool.read(|tx| {
-                crate::users::live_users_page(tx, tenant_id, after, 5000, groups.reads_licenses)
+            let step = self.pool.write(|tx| {
+                if !renew(tx)? {
+                    return Ok(None);
+                }
+                apply_rules_to_page(tx, change, ids, after)
             })?;
-            let Some(last) = page.last() else {
-                break;
-            };
-            after = Some(last.id);
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let part = page.len().div_ceil(threads);
-            let found: Vec<Vec<ObjectId>> = std::thread::scope(|scope| {
-                let workers: Vec<_> = page
-                    .chunks(part)
-                    .map(|users| {
-                        let (groups, members) = (&groups, &members);
-                        scope.spawn(move || {
-                            users
+            match step {
+                None => return Ok(None),
+                Some((users_changed, next)) => {
+                    changed += users_changed;
+                    match next {
+                        Some(last) => after = Some(last),
+                        None => return Ok(Some(changed)),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Users tested per transaction in [`Store::apply_rules`]: a page holds the embedded store's
+/// writer for about a tenth of a second.
+const USERS_PER_PAGE: usize = 2000;
+
+/// One page of [`Store::apply_rules`]: the live users after `after`. Returns how many users'
+/// memberships changed and the last user read (`None`: the pass is over).
+fn apply_rules_to_page(
+    tx: &mut dyn Tx,
+    change: &Change,
+    ids: &[ObjectId],
+    after: Option<ObjectId>,
+) -> Result<Option<(usize, Option<ObjectId>)>> {
+    let all = crate::dynamic::dynamic_groups(tx, change.tenant_id)?;
+    let groups: Vec<&DynamicGroup> = all
+        .groups
+        .iter()
+        .filter(|group| ids.contains(&group.id))
+        .collect();
+    if groups.is_empty() {
+        return Ok(Some((0, None)));
+    }
+    let mut attributes: Vec<usize> = groups
+        .iter()
+        .filter_map(|group| group.rule.as_ref())
+        .flat_map(|rule| rule.attributes_read())
+        .collect();
+    attributes.sort_unstable();
+    attributes.dedup();
+    let read = UsersRead {
+        attributes: Some(attributes),
+        licenses: all.reads_licenses,
+        lock: true,
+    };
+    let users = live_users_page(tx, change.tenant_id, after, USERS_PER_PAGE, &read)?;
+    let (Some(first), Some(last)) = (users.first(), users.last()) else {
+        return Ok(Some((0, None)));
+    };
+    let next = (users.len() == USERS_PER_PAGE).then_some(last.id);
+
+    // Their memberships of these groups now.
+    let position: HashMap<ObjectId, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(index, group)| (group.id, index))
+        .collect();
+    let mut current: HashSet<(usize, ObjectId)> = HashSet::new();
+    for row in tx.query(
+        "SELECT group_id, member_id FROM group_members WHERE member_id >= $1 AND member_id <= $2",
+        &params![first.id, last.id],
+    )? {
+        if let Some(index) = position.get(&ObjectId::from(row.uuid(0))) {
+            current.insert((*index, row.uuid(1).into()));
+        }
+    }
+
+    // What their rules say, on every core.
+    let now = Utc::now();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let part = users.len().div_ceil(threads);
+    let verdicts: Vec<Vec<bool>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = users
+            .chunks(part)
+            .map(|users| {
+                let groups = &groups;
+                scope.spawn(move || {
+                    users
+                        .iter()
+                        .map(|user| {
+                            groups
                                 .iter()
-                                .filter(|user| {
-                                    groups.groups.iter().zip(members).any(|(group, current)| {
-                                        group.matches_user(user, now) != current.contains(&user.id)
-                                    })
-                                })
-                                .map(|user| user.id)
+                                .map(|group| group.matches_user(user, now))
                                 .collect()
                         })
-                    })
-                    .collect();
-                workers
-                    .into_iter()
-                    .map(|worker| worker.join().expect("testing rules does not panic"))
-                    .collect()
-            });
-            changing.extend(found.into_iter().flatten());
+                        .collect::<Vec<Vec<bool>>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("testing rules does not panic"))
+            .collect()
+    });
+
+    // The differences: removals at once, additions in a few multi-row statements.
+    let mut audited = crate::dynamic::MembershipChanges::gathered();
+    let mut relicense = Vec::new();
+    let mut changed = 0;
+    {
+        let mut deferred = Deferred::new(&mut *tx, true);
+        for (user, verdict) in users.iter().zip(&verdicts) {
+            let mut moved = false;
+            let mut licensed = false;
+            for (index, (group, should)) in groups.iter().zip(verdict).enumerate() {
+                let is = current.contains(&(index, user.id));
+                if *should == is {
+                    continue;
+                }
+                if *should {
+                    deferred.insert_later(
+                        "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) \
+                         VALUES ($1, $2, 'user', $3)",
+                        &params![group.id, user.id, change.tenant_id],
+                    )?;
+                } else {
+                    deferred.execute(
+                        "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",
+                        &params![group.id, user.id],
+                    )?;
+                }
+                audited.record(&mut deferred, change, group, user.id, *should)?;
+                moved = true;
+                licensed |= group.licensed;
+            }
+            changed += usize::from(moved);
+            if licensed {
+                relicense.push(user.id);
+            }
         }
-        // Members who are no longer live users keep their rows for a restore; those whose user
-        // is gone altogether are not the rules' concern.
-        let mut changing: Vec<ObjectId> = changing.into_iter().collect();
-        changing.sort();
-        Ok(changing)
+        deferred.flush()?;
     }
+    for user_id in relicense {
+        crate::licenses::reconcile_and_fill(tx, change, user_id)?;
+    }
+    audited.write(tx, change)?;
+    Ok(Some((changed, next)))
 }
 
 #[cfg(test)]

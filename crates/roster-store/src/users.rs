@@ -290,17 +290,33 @@ pub(crate) fn find_user(
 }
 
 /// Up to `limit` live users of a tenant after `after` in id order (from the first without it),
-/// with their licenses if asked: for passes over a whole tenant.
+/// read as `read` says: for passes over a whole tenant.
 pub(crate) fn live_users_page(
     tx: &mut dyn Tx,
     tenant_id: ObjectId,
     after: Option<ObjectId>,
     limit: usize,
-    with_licenses: bool,
+    read: &UsersRead,
 ) -> Result<Vec<User>> {
+    let columns = match &read.attributes {
+        None => user_columns().to_string(),
+        // Unread attributes are selected as NULL, so that the row still reads as a user.
+        Some(wanted) => FIXED_COLUMNS
+            .iter()
+            .copied()
+            .chain(USER_ATTRIBUTES.iter().enumerate().map(|(index, def)| {
+                if wanted.contains(&index) {
+                    def.column
+                } else {
+                    "NULL"
+                }
+            }))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let lock = if read.lock { tx.row_lock() } else { "" };
     let sql = format!(
-        "SELECT {} FROM users WHERE tenant_id = $1 AND deleted_at IS NULL AND id > $2 ORDER BY id LIMIT $3",
-        user_columns()
+        "SELECT {columns} FROM users WHERE tenant_id = $1 AND deleted_at IS NULL AND id > $2 ORDER BY id LIMIT $3{lock}"
     );
     // The nil id sorts before every other.
     let after = after.unwrap_or_else(|| ObjectId::from(uuid::Uuid::nil()));
@@ -309,10 +325,22 @@ pub(crate) fn live_users_page(
         .iter()
         .map(user_from_row)
         .collect::<Result<Vec<_>>>()?;
-    if with_licenses {
+    if read.licenses {
         crate::licenses::load_licenses(tx, &mut users)?;
     }
     Ok(users)
+}
+
+/// What [`live_users_page`] reads of each user.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UsersRead {
+    /// The attributes to read (indexes into `USER_ATTRIBUTES`; the others read as unset), or
+    /// all of them. The fixed properties are always read.
+    pub attributes: Option<Vec<usize>>,
+    /// Whether to read the users' licenses.
+    pub licenses: bool,
+    /// Whether to lock the rows for the transaction's writes ([`Tx::row_lock`]).
+    pub lock: bool,
 }
 
 /// [`find_user`] without the user's licenses (left empty), for what does not need them.
