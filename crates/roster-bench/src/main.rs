@@ -13,6 +13,7 @@ use clap::Parser;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+mod center;
 mod dynamic;
 mod import;
 
@@ -26,6 +27,10 @@ struct Args {
     /// organisation of this many users.
     #[arg(long)]
     dynamic_groups: Option<usize>,
+    /// Run issue 5's benchmark instead: the admin center's pages on a demo organisation of
+    /// this many users.
+    #[arg(long)]
+    admin_center: Option<usize>,
     /// Users to create without a password (roster generates one).
     #[arg(long, default_value_t = 100_000)]
     users: usize,
@@ -52,6 +57,8 @@ struct Args {
 }
 
 const DOMAIN: &str = "bench.example";
+const ADMIN_UPN: &str = "admin@bench.example";
+const ADMIN_PASSWORD: &str = "Bench-Adm1n-Passw0rd";
 const CLIENT_ID: &str = "8b0c5d52-7c8e-4d7a-9f3e-2f5c8a1b6d40";
 const SECRET: &str = "bench-secret-0123456789abcdef0123";
 const DEPARTMENTS: [&str; 8] = [
@@ -98,6 +105,8 @@ async fn start_server_with(
         .args(extra)
         .env("ROSTER_BOOTSTRAP_CLIENT_ID", CLIENT_ID)
         .env("ROSTER_BOOTSTRAP_CLIENT_SECRET", SECRET)
+        .env("ROSTER_BOOTSTRAP_ADMIN", ADMIN_UPN)
+        .env("ROSTER_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)
         .env("ROSTER_LOG", "warn")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -269,6 +278,16 @@ async fn main() -> anyhow::Result<()> {
         let seeded = started.elapsed().as_secs_f64();
         let token = bench_token(&server).await?;
         let rows = dynamic::run(&server, &token, n_users, seeded).await?;
+        print_table(rows);
+        return Ok(());
+    }
+    if let Some(n_users) = args.admin_center {
+        let started = Instant::now();
+        let users = n_users.to_string();
+        let server =
+            start_server_with(&binary, &data_dir, &["--demo", "--demo-users", &users]).await?;
+        let seeded = started.elapsed().as_secs_f64();
+        let rows = center::run(&server, n_users, seeded).await?;
         print_table(rows);
         return Ok(());
     }

@@ -128,7 +128,8 @@ pub enum Expr {
         property: PropertyPath,
         values: Vec<Literal>,
     },
-    /// `collection/any(var: predicate)`.
+    /// `collection/any(var: predicate)`, or `collection/any()` (the collection is not empty:
+    /// `predicate` is `None` and `var` empty).
     ///
     /// Every property path inside `predicate` starts with `var` (`x`, `x/skuId`), and
     /// `predicate` holds no further `Any`: Graph's directory supports neither outer
@@ -137,7 +138,7 @@ pub enum Expr {
     Any {
         collection: PropertyPath,
         var: String,
-        predicate: Box<Expr>,
+        predicate: Option<Box<Expr>>,
     },
 }
 
@@ -834,6 +835,14 @@ impl Parser {
         self.nested(|parser| {
             parser.bump();
             let open = parser.expect(Token::OpenParen, &format!("'(' after '{name}'"))?;
+            if parser.at(&Token::CloseParen) {
+                parser.bump();
+                return Ok(Expr::Any {
+                    collection,
+                    var: String::new(),
+                    predicate: None,
+                });
+            }
             let var = match parser.peek().token.clone() {
                 Token::Name(var) if !is_reserved(&var) => {
                     parser.bump();
@@ -862,7 +871,7 @@ impl Parser {
             Ok(Expr::Any {
                 collection,
                 var,
-                predicate: Box::new(predicate),
+                predicate: Some(Box::new(predicate)),
             })
         })
     }
@@ -1213,7 +1222,10 @@ impl fmt::Display for Expr {
                 collection,
                 var,
                 predicate,
-            } => write!(f, "{collection}/any({var}:{predicate})"),
+            } => match predicate {
+                Some(predicate) => write!(f, "{collection}/any({var}:{predicate})"),
+                None => write!(f, "{collection}/any()"),
+            },
         }
     }
 }
@@ -1355,7 +1367,10 @@ mod tests {
                 collection,
                 var,
                 predicate,
-            } => format!("(any {collection} {var} {})", sexp(predicate)),
+            } => match predicate {
+                Some(predicate) => format!("(any {collection} {var} {})", sexp(predicate)),
+                None => format!("(any {collection})"),
+            },
         }
     }
 
@@ -1367,6 +1382,11 @@ mod tests {
         );
         check("department eq 'Sales'", "(eq department 'Sales')");
         check("accountEnabled eq false", "(eq accountEnabled false)");
+        check("assignedLicenses/any()", "(any assignedLicenses)");
+        check(
+            "not(assignedLicenses/any()) and department eq 'Sales'",
+            "(and (not (any assignedLicenses)) (eq department 'Sales'))",
+        );
         check("userType eq 'Guest'", "(eq userType 'Guest')");
         check("not(department eq 'HR')", "(not (eq department 'HR'))");
         check(
@@ -1646,8 +1666,8 @@ mod tests {
             "syntax error at position 12 in $filter: expected a condition on 'x', found a nested 'any': lambdas do not nest",
         );
         check(
-            "a/any()",
-            "syntax error at position 6 in $filter: expected a range variable name after 'any(', found ')'",
+            "a/any(:x eq 1)",
+            "syntax error at position 6 in $filter: expected a range variable name after 'any(', found ':'",
         );
         check(
             "a/any",
@@ -2023,10 +2043,19 @@ mod tests {
                 expression(Some(var.clone())).prop_map(move |predicate| Expr::Any {
                     collection: collection.clone(),
                     var: var.clone(),
-                    predicate: Box::new(predicate),
+                    predicate: Some(Box::new(predicate)),
                 })
             });
             leaves.push(lambda.boxed());
+            leaves.push(
+                path(None)
+                    .prop_map(|collection| Expr::Any {
+                        collection,
+                        var: String::new(),
+                        predicate: None,
+                    })
+                    .boxed(),
+            );
         }
         prop::strategy::Union::new(leaves).boxed()
     }

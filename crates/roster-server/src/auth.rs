@@ -207,6 +207,10 @@ pub struct Claims {
     /// sign-in does not revoke the new token.
     pub iat_us: i64,
     pub jti: String,
+    /// The admin center session the token belongs to: refused once the session is signed out
+    /// of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<ObjectId>,
 }
 
 impl Claims {
@@ -231,6 +235,7 @@ impl Claims {
             upn: None,
             iat_us: now.timestamp_micros(),
             jti: uuid::Uuid::new_v4().to_string(),
+            sid: None,
         }
     }
 }
@@ -274,29 +279,81 @@ impl FromRequestParts<AppState> for Caller {
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| ApiError::unauthorized("Access token is missing the Bearer scheme."))?;
-        let claims = state.keys.decode(token.trim()).ok_or_else(|| {
-            ApiError::unauthorized(
-                "Access token has expired or is not yet valid, or its signature is invalid.",
-            )
-        })?;
         let client_ip = crate::state::client_ip(parts);
-        let store = state.store.clone();
-        let principal = tokio::task::spawn_blocking(move || principal_for(&store, &claims))
-            .await
-            .map_err(ApiError::internal)??;
-        let caller = Caller {
-            tenant_id: principal.0,
-            principal: principal.1,
-            client_ip,
-        };
+        let (caller, _) = caller_for_token(state, token.trim(), client_ip).await?;
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }
 }
 
+/// The caller a token stands for, checked against the directory as it is now, with the
+/// token's claims.
+pub async fn caller_for_token(
+    state: &AppState,
+    token: &str,
+    client_ip: Option<String>,
+) -> ApiResult<(Caller, Claims)> {
+    let claims = state.keys.decode(token).ok_or_else(|| {
+        ApiError::unauthorized(
+            "Access token has expired or is not yet valid, or its signature is invalid.",
+        )
+    })?;
+    let store = state.store.clone();
+    let checked = claims.clone();
+    let (tenant_id, principal) =
+        tokio::task::spawn_blocking(move || principal_for(&store, &checked))
+            .await
+            .map_err(ApiError::internal)??;
+    let caller = Caller {
+        tenant_id,
+        principal,
+        client_ip,
+    };
+    Ok((caller, claims))
+}
+
+/// Checks a name and password, costing one password verification whether or not the name
+/// exists (so that timing does not reveal which names do). `None`: no such user, or the wrong
+/// password. The caller still checks the tenant, a blocked account and a forced change.
+pub async fn check_password(
+    state: &AppState,
+    username: String,
+    password: String,
+) -> ApiResult<Option<roster_store::SignInRecord>> {
+    let found = state
+        .db(move |store| store.user_for_sign_in(&username))
+        .await?;
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let stored = found.as_ref().and_then(|record| {
+        record
+            .password_hash
+            .as_deref()
+            .map(roster_store::decode_password)
+    });
+    let matches = match stored {
+        Some(PasswordHash::HmacSha256(hex)) => state.keys.keyed_hash_matches(&password, &hex),
+        Some(PasswordHash::Argon2id(phc)) => state.hasher.verify(password, phc).await,
+        None => {
+            let dummy =
+                DUMMY.get_or_init(|| match hash_human_password("roster-timing-equaliser") {
+                    PasswordHash::Argon2id(phc) => phc,
+                    PasswordHash::HmacSha256(hex) => hex,
+                });
+            let _ = state.hasher.verify(password, dummy.clone()).await;
+            false
+        }
+    };
+    Ok(found.filter(|_| matches))
+}
+
 fn principal_for(store: &roster_store::Store, claims: &Claims) -> ApiResult<(ObjectId, Principal)> {
     let revoked = || ApiError::unauthorized("Access token has been revoked.");
     let issued = DateTime::from_timestamp_micros(claims.iat_us).unwrap_or_default();
+    if let Some(session) = claims.sid
+        && !store.admin_session_open(session)?
+    {
+        return Err(revoked());
+    }
     match claims.idtyp.as_str() {
         "app" => {
             let (tenant_id, app, _) = store.app(claims.oid)?.ok_or_else(revoked)?;

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod bootstrap;
 pub mod bulk;
+pub mod center;
 pub mod error;
 pub mod graph;
 pub mod hashing;
@@ -197,6 +198,7 @@ fn app_router(state: AppState, scheme: Scheme) -> Router {
         .nest("/v1.0", graph::router())
         .nest("/roster/v1", admin::router().merge(jobs::router()))
         .merge(oauth::router())
+        .merge(center::router(state.clone()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(4 * 1024 * 1024))
         .layer(middleware::from_fn(

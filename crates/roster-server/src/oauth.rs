@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use roster_core::directory::PasswordHash;
 use roster_core::types::ObjectId;
 use serde::Deserialize;
 use serde_json::json;
@@ -207,46 +206,15 @@ async fn token(
                     "AADSTS900144: The request body must contain username and password.",
                 );
             };
-            let found = match state
-                .db(move |store| store.user_for_sign_in(&username))
-                .await
-            {
+            let found = match crate::auth::check_password(&state, username, password).await {
                 Ok(found) => found,
                 Err(error) => return error.into_response(),
             };
-            // An unknown user costs an Argon2id verification like a wrong password, so timing
-            // does not reveal which names exist.
-            static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-            let stored = found.as_ref().and_then(|record| {
-                record
-                    .password_hash
-                    .as_deref()
-                    .map(roster_store::decode_password)
-            });
-            let matches = match stored {
-                Some(PasswordHash::HmacSha256(hex)) => {
-                    state.keys.keyed_hash_matches(&password, &hex)
-                }
-                Some(PasswordHash::Argon2id(phc)) => state.hasher.verify(password, phc).await,
-                None => {
-                    let dummy = DUMMY.get_or_init(|| {
-                        match crate::auth::hash_human_password("roster-timing-equaliser") {
-                            PasswordHash::Argon2id(phc) => phc,
-                            PasswordHash::HmacSha256(hex) => hex,
-                        }
-                    });
-                    let _ = state.hasher.verify(password, dummy.clone()).await;
-                    false
-                }
-            };
-            let (
-                Some(roster_store::SignInRecord {
-                    tenant_id: user_tenant,
-                    user,
-                    ..
-                }),
-                true,
-            ) = (found, matches)
+            let Some(roster_store::SignInRecord {
+                tenant_id: user_tenant,
+                user,
+                ..
+            }) = found
             else {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,

@@ -188,13 +188,62 @@ impl Store {
 
     /// The most recent audit records of a tenant, newest first.
     pub fn audit_log(&self, tenant_id: ObjectId, limit: usize) -> Result<Vec<AuditRecord>> {
+        self.search_audit_log(
+            tenant_id,
+            &AuditQuery {
+                limit,
+                ..Default::default()
+            },
+        )
+    }
+
+    /// A tenant's audit records that match a query, newest first.
+    pub fn search_audit_log(
+        &self,
+        tenant_id: ObjectId,
+        query: &AuditQuery,
+    ) -> Result<Vec<AuditRecord>> {
+        let mut sql = String::from(
+            "SELECT id, at, actor_id, actor_name, operation, target_id, target_name, before_json, after_json, \
+             client_ip, request_id, job_id FROM audit_log WHERE tenant_id = $1",
+        );
+        let mut values = vec![crate::db::SqlValue::from(tenant_id)];
+        let contains = |text: &str| {
+            // LIKE's wildcards in what was typed match themselves.
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        };
+        let texts = [
+            ("actor_name", &query.actor),
+            ("operation", &query.operation),
+            ("target_name", &query.target),
+        ];
+        for (column, text) in texts {
+            if let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) {
+                values.push(contains(text.trim()).into());
+                sql.push_str(&format!(
+                    " AND lower({column}) LIKE ${} ESCAPE '\\'",
+                    values.len()
+                ));
+            }
+        }
+        if let Some(from) = query.from {
+            values.push(from.into());
+            sql.push_str(&format!(" AND at >= ${}", values.len()));
+        }
+        if let Some(until) = query.until {
+            values.push(until.into());
+            sql.push_str(&format!(" AND at < ${}", values.len()));
+        }
+        values.push((query.limit as i64).into());
+        sql.push_str(&format!(" ORDER BY at DESC, id LIMIT ${}", values.len()));
         self.pool.read(|tx| {
             Ok(tx
-                .query(
-                    "SELECT id, at, actor_id, actor_name, operation, target_id, target_name, before_json, after_json, \
-                     client_ip, request_id, job_id FROM audit_log WHERE tenant_id = $1 ORDER BY at DESC, id LIMIT $2",
-                    &params![tenant_id, limit as i64],
-                )?
+                .query(&sql, &values)?
                 .iter()
                 .map(|row| AuditRecord {
                     id: row.uuid(0).into(),
@@ -204,8 +253,12 @@ impl Store {
                     operation: row.text(4),
                     target_id: row.opt_uuid(5).map(Into::into),
                     target_name: row.opt_text(6),
-                    before: row.opt_text(7).and_then(|text| serde_json::from_str(&text).ok()),
-                    after: row.opt_text(8).and_then(|text| serde_json::from_str(&text).ok()),
+                    before: row
+                        .opt_text(7)
+                        .and_then(|text| serde_json::from_str(&text).ok()),
+                    after: row
+                        .opt_text(8)
+                        .and_then(|text| serde_json::from_str(&text).ok()),
                     client_ip: row.opt_text(9),
                     request_id: row.opt_text(10),
                     job_id: row.opt_uuid(11).map(Into::into),
@@ -213,4 +266,16 @@ impl Store {
                 .collect())
         })
     }
+}
+
+/// Which audit records [`Store::search_audit_log`] returns: each text matches anywhere in its
+/// field, ignoring case; `from` is inclusive, `until` exclusive.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub operation: Option<String>,
+    pub target: Option<String>,
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    pub limit: usize,
 }

@@ -14,6 +14,7 @@ mod groups;
 mod jobs;
 mod licenses;
 mod query;
+mod sessions;
 mod users;
 
 use std::path::Path;
@@ -24,11 +25,13 @@ use roster_core::types::ObjectId;
 
 pub use db::Backend;
 use db::{Pool, Tx};
+pub use directory::AuditQuery;
 pub use dynamic::{LicensePreview, RulePreview};
 pub use group_processing::{GroupLicensing, GroupWork};
 pub use groups::DirectoryObject;
 pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};
 pub use query::{Cursor, ListQuery, Page, SortKey};
+pub use sessions::UserCounts;
 pub use users::{PreparedUser, SignInRecord, UserKey, UserUpdate, decode_password, prepare_user};
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +111,7 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0003.sql"),
     include_str!("../migrations/sqlite-0004.sql"),
     include_str!("../migrations/sqlite-0005.sql"),
+    include_str!("../migrations/sqlite-0006.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0001.sql"),
@@ -115,6 +119,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0003.sql"),
     include_str!("../migrations/postgres-0004.sql"),
     include_str!("../migrations/postgres-0005.sql"),
+    include_str!("../migrations/postgres-0006.sql"),
 ];
 
 impl Store {

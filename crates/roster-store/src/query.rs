@@ -358,7 +358,7 @@ pub(crate) fn translate_filter(
             collection,
             var,
             predicate,
-        } => any(schema, collection, var, predicate, out)?,
+        } => any(schema, collection, var, predicate.as_deref(), out)?,
     })
 }
 
@@ -484,7 +484,7 @@ fn any(
     schema: &dyn Schema,
     collection: &PropertyPath,
     var: &str,
-    predicate: &Expr,
+    predicate: Option<&Expr>,
     out: &mut SqlBuilder,
 ) -> Result<String> {
     let path = path_text(collection);
@@ -514,9 +514,16 @@ fn any(
             Some("skuId"),
         ),
         Collection::GroupTypes => {
+            let Some(predicate) = predicate else {
+                return Ok("(group_types <> '[]')".into());
+            };
             // A group has at most a few types: match the JSON array's quoted items as text.
             return group_types_any(var, predicate, out);
         }
+    };
+    let Some(predicate) = predicate else {
+        // `any()`: the collection is not empty.
+        return Ok(format!("EXISTS (SELECT 1 FROM {from})"));
     };
     let condition = lambda_condition(var, predicate, value_column, sub_property, &path, out)?;
     Ok(format!("EXISTS (SELECT 1 FROM {from} AND {condition})"))

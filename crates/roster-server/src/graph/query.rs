@@ -141,12 +141,12 @@ impl QueryOptions {
     }
 }
 
-fn encode_skiptoken(cursor: &Cursor) -> String {
+pub(crate) fn encode_skiptoken(cursor: &Cursor) -> String {
     let json = serde_json::json!({ "k": cursor.key, "i": cursor.id });
     URL_SAFE_NO_PAD.encode(json.to_string())
 }
 
-fn decode_skiptoken(token: &str) -> ApiResult<Cursor> {
+pub(crate) fn decode_skiptoken(token: &str) -> ApiResult<Cursor> {
     let invalid = || {
         ApiError::bad_request(
             "The $skiptoken is invalid: use the @odata.nextLink of the previous page as it is.",

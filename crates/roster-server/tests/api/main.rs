@@ -3,7 +3,9 @@
 
 mod auth;
 mod batch;
+mod browser;
 mod bulk;
+mod center;
 mod dynamic_groups;
 mod graph_js;
 mod group_licensing;

@@ -1,0 +1,156 @@
+//! Issue 5's benchmark: how long the admin center's pages take on a demo organisation of N
+//! users, signed in as its administrator through the sign-in form, one request at a time on
+//! loopback (so the figure is the server's time plus a loopback round trip), against the
+//! cheapest authenticated API request as the baseline.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::{ADMIN_PASSWORD, ADMIN_UPN, Server, percentile};
+
+const REQUESTS: usize = 200;
+
+fn hidden(body: &str, name: &str) -> anyhow::Result<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker).context("hidden input")? + marker.len();
+    let end = start + body[start..].find('"').context("quote")?;
+    Ok(body[start..end].to_string())
+}
+
+fn cookie_of(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+pub async fn run(
+    server: &Server,
+    n_users: usize,
+    seeded: f64,
+) -> anyhow::Result<Vec<(String, String, String)>> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let form = client.get(format!("{}/signin", server.base)).send().await?;
+    let nonce = cookie_of(&form, "roster_signin").context("sign-in cookie")?;
+    let csrf = hidden(&form.text().await?, "csrf")?;
+    let signed = client
+        .post(format!("{}/signin", server.base))
+        .header("cookie", format!("roster_signin={nonce}"))
+        .form(&[
+            ("username", ADMIN_UPN),
+            ("password", ADMIN_PASSWORD),
+            ("csrf", &csrf),
+            ("next", "/"),
+        ])
+        .send()
+        .await?;
+    let session = cookie_of(&signed, "roster_session").context("signing in to the admin center")?;
+    let cookie = format!("roster_session={session}");
+
+    // A user to search for, and a department and country to filter on, from the demo.
+    let users = client
+        .get(format!(
+            "{}/v1.0/users?$top=1&$select=userPrincipalName,department,country",
+            server.base
+        ))
+        .bearer_auth(&session)
+        .send()
+        .await?
+        .json::<serde_json::Value>()
+        .await?;
+    let user = &users["value"][0];
+    let prefix: String = user["userPrincipalName"]
+        .as_str()
+        .context("a user")?
+        .chars()
+        .take(6)
+        .collect();
+    let department = user["department"]
+        .as_str()
+        .unwrap_or("Sales")
+        .replace(' ', "+");
+    let country = user["country"]
+        .as_str()
+        .unwrap_or("Netherlands")
+        .replace(' ', "+");
+
+    let mut rows = vec![(
+        format!("seed the demo organisation of {n_users} users"),
+        format!("{seeded:.1} s"),
+        String::new(),
+    )];
+    let time = |url: String, bearer: bool| {
+        let (client, cookie, session) = (client.clone(), cookie.clone(), session.clone());
+        async move {
+            let mut times = Vec::with_capacity(REQUESTS);
+            for _ in 0..REQUESTS {
+                let request = client.get(&url);
+                let request = if bearer {
+                    request.bearer_auth(&session)
+                } else {
+                    request.header("cookie", &cookie)
+                };
+                let begun = Instant::now();
+                let response = request.send().await?;
+                let status = response.status();
+                let body = response.bytes().await?;
+                times.push(begun.elapsed());
+                if status != reqwest::StatusCode::OK {
+                    bail!("{url}: {status} {}", String::from_utf8_lossy(&body));
+                }
+            }
+            times.sort();
+            Ok::<Vec<Duration>, anyhow::Error>(times)
+        }
+    };
+    let baseline = time(format!("{}/v1.0/domains", server.base), true).await?;
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let against = format!(
+        "baseline (GET /v1.0/domains): p50 {:.1} ms, p99 {:.1} ms; target p99 < 100 ms",
+        ms(percentile(&baseline, 0.5)),
+        ms(percentile(&baseline, 0.99))
+    );
+    let pages: Vec<(String, String)> = vec![
+        ("home page".into(), "/".into()),
+        (
+            "active users, first page (100 of all, with the count)".into(),
+            "/users".into(),
+        ),
+        (
+            format!("active users, a search (\"{prefix}\")"),
+            format!("/users?q={prefix}"),
+        ),
+        (
+            "active users, filtered by department and country".into(),
+            format!("/users?department={department}&country={country}"),
+        ),
+        (
+            "active users, unlicensed".into(),
+            "/users?license=none".into(),
+        ),
+        (
+            "active users, sorted by user name, descending".into(),
+            "/users?sort=userPrincipalName&desc=1".into(),
+        ),
+    ];
+    for (what, path) in pages {
+        eprintln!("timing {path} ...");
+        let times = time(format!("{}{path}", server.base), false).await?;
+        rows.push((
+            format!("{what}: `GET {path}`, {REQUESTS} sequential requests"),
+            format!(
+                "p50 {:.1} ms, p99 {:.1} ms",
+                ms(percentile(&times, 0.5)),
+                ms(percentile(&times, 0.99))
+            ),
+            against.clone(),
+        ));
+    }
+    Ok(rows)
+}

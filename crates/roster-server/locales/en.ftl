@@ -1,0 +1,145 @@
+# roster admin center: English.
+product-name = Admin center
+language-en = English
+language-nl = Nederlands
+sign-out = Sign out
+nav-label = Navigation
+nav-home = Home
+nav-users = Active users
+nav-audit = Audit log
+
+sign-in-title = Sign in
+sign-in-intro = Sign in with your administrator account.
+sign-in-username = User name
+sign-in-password = Password
+sign-in-submit = Sign in
+sign-in-invalid = Your account or password is incorrect.
+sign-in-blocked = Your account has been blocked from signing in. Ask another administrator to unblock it.
+sign-in-must-change-password = Your password has expired and must be changed before you can sign in. Ask another administrator to reset it, or change it with the roster CLI.
+sign-in-not-an-administrator = This account does not have an administrator role, so it cannot use the admin center.
+sign-in-unavailable = Signing in is not possible right now. Try again in a moment.
+
+error-title = Something went wrong
+error-forbidden-title = Access denied
+error-not-found-title = Not found
+error-forbidden = Your administrator role does not allow this.
+error-internal = The server could not complete the request. Quote request { $request } to your administrator.
+error-no-such-user = This user does not exist, or has been deleted.
+error-back-home = Back to the home page
+
+home-title = Home
+home-users-total = Active users
+home-users-unlicensed = Users without licenses
+home-users-blocked = Blocked users
+home-users-guests = Guests
+home-seats = Seats per subscription
+home-seats-used = { $used } of { $total } assigned
+home-no-subscriptions = The organisation has no subscriptions yet.
+home-jobs = Running jobs
+home-no-jobs = No jobs are running.
+home-job-progress = { $done } of { $total } rows
+home-recent = Recent changes
+home-recent-all = View the audit log
+home-no-changes = Nothing has changed yet.
+
+users-title = Active users
+users-search = Search by name, user name or email
+users-found = { $count ->
+    [one] { $shown } user
+   *[other] { $shown } users
+}
+users-any = All
+users-apply = Apply
+users-clear = Clear filters
+users-choose-columns = Choose columns
+users-select-all = Select all users on this page
+users-unlicensed = Unlicensed
+users-status-enabled = Sign-in allowed
+users-status-blocked = Sign-in blocked
+users-type = User type
+users-type-member = Member
+users-type-guest = Guest
+users-source = Source
+users-source-cloud = Cloud
+users-source-synced = Synced from on-premises
+users-col-name = Display name
+users-col-upn = User name
+users-col-licenses = Licenses
+users-col-department = Department
+users-col-job-title = Job title
+users-col-country = Country or region
+users-col-city = City
+users-col-office = Office
+users-col-mobile = Mobile phone
+users-col-usage-location = Usage location
+users-col-status = Sign-in status
+users-col-created = Created
+users-first-page = First page
+users-next-page = Next page
+users-with-selected = With the selected users:
+users-group = Group
+users-run-action = Run
+
+details-account = Account
+details-licenses = Licenses and apps
+details-groups = Groups
+details-contact = Contact information
+details-given-name = First name
+details-surname = Last name
+details-manager = Manager
+details-none = None
+details-product = Product
+details-assigned = Assigned
+details-state = State
+details-apps = Apps
+details-apps-on = { $on } of { $total } apps on
+details-direct = Directly
+details-inherited = Through { $group }
+details-state-active = Active
+details-state-error = Error
+details-no-groups = Not a member of any group.
+details-mail = Email
+details-other-mails = Alternate email addresses
+details-business-phones = Office phone
+details-street = Street address
+details-postal-code = ZIP or postal code
+
+action-block = Block sign-in
+action-unblock = Unblock sign-in
+action-reset-password = Reset password
+action-revoke-sessions = Sign out of all sessions
+action-delete = Delete user
+action-assign-license = Assign license
+action-remove-license = Remove license
+action-add-to-group = Add to group
+action-summary = { $done } done, { $failed } failed.
+action-passwords-once = The new passwords are shown only once. Hand them out now: each must be changed at the next sign-in.
+action-user = User
+action-outcome = Outcome
+action-password = New password
+action-done = Done
+action-back = Back to active users
+action-none-selected = Select at least one user first.
+action-too-many = Select at most 1,000 users at a time, or use a bulk job.
+action-not-yourself = You cannot do this to your own account.
+action-choose-license = Choose a license.
+action-choose-group = Choose a group.
+action-unknown = This action is not known.
+
+audit-title = Audit log
+audit-when = Date (UTC)
+audit-actor = Actor
+audit-operation = Activity
+audit-target = Target
+audit-change = Change
+audit-from = From
+audit-to = To
+audit-show-change = Before and after
+audit-before = Before
+audit-after = After
+audit-shown = { $count ->
+    [one] { $shown } record
+   *[other] { $shown } records
+}
+audit-utc = Times are in UTC.
+audit-bad-date = { $field }: enter a date as YYYY-MM-DD.

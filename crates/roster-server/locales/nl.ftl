@@ -1,0 +1,145 @@
+# roster-beheercentrum: Nederlands.
+product-name = Beheercentrum
+language-en = English
+language-nl = Nederlands
+sign-out = Afmelden
+nav-label = Navigatie
+nav-home = Start
+nav-users = Actieve gebruikers
+nav-audit = Auditlogboek
+
+sign-in-title = Aanmelden
+sign-in-intro = Meld u aan met uw beheerdersaccount.
+sign-in-username = Gebruikersnaam
+sign-in-password = Wachtwoord
+sign-in-submit = Aanmelden
+sign-in-invalid = Uw account of wachtwoord is onjuist.
+sign-in-blocked = Aanmelden is voor uw account geblokkeerd. Vraag een andere beheerder om de blokkering op te heffen.
+sign-in-must-change-password = Uw wachtwoord is verlopen en moet worden gewijzigd voordat u zich kunt aanmelden. Vraag een andere beheerder om het opnieuw in te stellen, of wijzig het met de roster-CLI.
+sign-in-not-an-administrator = Dit account heeft geen beheerdersrol en kan het beheercentrum daarom niet gebruiken.
+sign-in-unavailable = Aanmelden is nu niet mogelijk. Probeer het zo opnieuw.
+
+error-title = Er is iets misgegaan
+error-forbidden-title = Toegang geweigerd
+error-not-found-title = Niet gevonden
+error-forbidden = Uw beheerdersrol staat dit niet toe.
+error-internal = De server kon de aanvraag niet voltooien. Noem aanvraag { $request } aan uw beheerder.
+error-no-such-user = Deze gebruiker bestaat niet of is verwijderd.
+error-back-home = Terug naar de startpagina
+
+home-title = Start
+home-users-total = Actieve gebruikers
+home-users-unlicensed = Gebruikers zonder licentie
+home-users-blocked = Geblokkeerde gebruikers
+home-users-guests = Gasten
+home-seats = Licenties per abonnement
+home-seats-used = { $used } van { $total } toegewezen
+home-no-subscriptions = De organisatie heeft nog geen abonnementen.
+home-jobs = Lopende taken
+home-no-jobs = Er lopen geen taken.
+home-job-progress = { $done } van { $total } rijen
+home-recent = Recente wijzigingen
+home-recent-all = Auditlogboek bekijken
+home-no-changes = Er is nog niets gewijzigd.
+
+users-title = Actieve gebruikers
+users-search = Zoeken op naam, gebruikersnaam of e-mail
+users-found = { $count ->
+    [one] { $shown } gebruiker
+   *[other] { $shown } gebruikers
+}
+users-any = Alle
+users-apply = Toepassen
+users-clear = Filters wissen
+users-choose-columns = Kolommen kiezen
+users-select-all = Alle gebruikers op deze pagina selecteren
+users-unlicensed = Zonder licentie
+users-status-enabled = Aanmelden toegestaan
+users-status-blocked = Aanmelden geblokkeerd
+users-type = Gebruikerstype
+users-type-member = Lid
+users-type-guest = Gast
+users-source = Bron
+users-source-cloud = Cloud
+users-source-synced = Gesynchroniseerd vanuit on-premises
+users-col-name = Weergavenaam
+users-col-upn = Gebruikersnaam
+users-col-licenses = Licenties
+users-col-department = Afdeling
+users-col-job-title = Functie
+users-col-country = Land of regio
+users-col-city = Plaats
+users-col-office = Kantoor
+users-col-mobile = Mobiele telefoon
+users-col-usage-location = Gebruikslocatie
+users-col-status = Aanmeldstatus
+users-col-created = Gemaakt
+users-first-page = Eerste pagina
+users-next-page = Volgende pagina
+users-with-selected = Met de geselecteerde gebruikers:
+users-group = Groep
+users-run-action = Uitvoeren
+
+details-account = Account
+details-licenses = Licenties en apps
+details-groups = Groepen
+details-contact = Contactgegevens
+details-given-name = Voornaam
+details-surname = Achternaam
+details-manager = Manager
+details-none = Geen
+details-product = Product
+details-assigned = Toegewezen
+details-state = Status
+details-apps = Apps
+details-apps-on = { $on } van { $total } apps aan
+details-direct = Rechtstreeks
+details-inherited = Via { $group }
+details-state-active = Actief
+details-state-error = Fout
+details-no-groups = Geen lid van een groep.
+details-mail = E-mail
+details-other-mails = Alternatieve e-mailadressen
+details-business-phones = Telefoon kantoor
+details-street = Adres
+details-postal-code = Postcode
+
+action-block = Aanmelden blokkeren
+action-unblock = Blokkering van aanmelden opheffen
+action-reset-password = Wachtwoord opnieuw instellen
+action-revoke-sessions = Afmelden bij alle sessies
+action-delete = Gebruiker verwijderen
+action-assign-license = Licentie toewijzen
+action-remove-license = Licentie verwijderen
+action-add-to-group = Toevoegen aan groep
+action-summary = { $done } gelukt, { $failed } mislukt.
+action-passwords-once = De nieuwe wachtwoorden worden maar één keer getoond. Geef ze nu door: elk moet bij de volgende aanmelding worden gewijzigd.
+action-user = Gebruiker
+action-outcome = Resultaat
+action-password = Nieuw wachtwoord
+action-done = Gelukt
+action-back = Terug naar actieve gebruikers
+action-none-selected = Selecteer eerst ten minste één gebruiker.
+action-too-many = Selecteer maximaal 1.000 gebruikers tegelijk, of gebruik een bulktaak.
+action-not-yourself = U kunt dit niet met uw eigen account doen.
+action-choose-license = Kies een licentie.
+action-choose-group = Kies een groep.
+action-unknown = Deze actie is onbekend.
+
+audit-title = Auditlogboek
+audit-when = Datum (UTC)
+audit-actor = Uitgevoerd door
+audit-operation = Activiteit
+audit-target = Doel
+audit-change = Wijziging
+audit-from = Van
+audit-to = Tot en met
+audit-show-change = Voor en na
+audit-before = Voor
+audit-after = Na
+audit-shown = { $count ->
+    [one] { $shown } record
+   *[other] { $shown } records
+}
+audit-utc = Tijden zijn in UTC.
+audit-bad-date = { $field }: voer een datum in als JJJJ-MM-DD.

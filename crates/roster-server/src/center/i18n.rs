@@ -1,0 +1,314 @@
+//! The admin center's languages: message catalogs in Project Fluent's format (`locales/*.ftl`,
+//! compiled into the binary), the language a request asks for, and numbers and dates written
+//! as each language writes them.
+
+use std::sync::LazyLock;
+
+use axum::extract::Query;
+use axum::http::HeaderMap;
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use serde::Deserialize;
+
+use super::local_path;
+
+/// A language the admin center is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Nl,
+}
+
+/// The cookie that keeps a language chosen with the switch.
+const COOKIE: &str = "roster_lang";
+
+type Bundle = FluentBundle<FluentResource>;
+
+fn bundle(code: &str, source: &'static str) -> Bundle {
+    let resource = FluentResource::try_new(source.to_string())
+        .unwrap_or_else(|(_, errors)| panic!("locales/{code}.ftl does not parse: {errors:?}"));
+    let mut bundle = Bundle::new_concurrent(vec![code.parse().expect("a valid language tag")]);
+    // Unicode isolation marks around arguments would land in the HTML as invisible characters.
+    bundle.set_use_isolating(false);
+    bundle
+        .add_resource(resource)
+        .unwrap_or_else(|errors| panic!("locales/{code}.ftl defines a message twice: {errors:?}"));
+    bundle
+}
+
+static EN: LazyLock<Bundle> = LazyLock::new(|| bundle("en", include_str!("../../locales/en.ftl")));
+static NL: LazyLock<Bundle> = LazyLock::new(|| bundle("nl", include_str!("../../locales/nl.ftl")));
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Nl];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Nl => "nl",
+        }
+    }
+
+    fn parse(code: &str) -> Option<Lang> {
+        let primary = code.split(['-', '_']).next()?.trim();
+        Lang::ALL
+            .into_iter()
+            .find(|lang| lang.code().eq_ignore_ascii_case(primary))
+    }
+
+    /// The language of a request: the one chosen with the switch (a cookie), else the first of
+    /// the browser's `Accept-Language` that the admin center is written in, else English.
+    pub fn of(headers: &HeaderMap) -> Lang {
+        if let Some(lang) = super::cookie(headers, COOKIE).and_then(|code| Lang::parse(&code)) {
+            return lang;
+        }
+        let accepted = headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        let mut ranges: Vec<(f32, Lang)> = accepted
+            .split(',')
+            .filter_map(|range| {
+                let mut parts = range.split(';');
+                let lang = Lang::parse(parts.next()?)?;
+                let quality = parts
+                    .find_map(|param| param.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                (quality > 0.0).then_some((quality, lang))
+            })
+            .collect();
+        // A stable sort keeps the browser's order among equal qualities.
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranges.first().map_or(Lang::En, |(_, lang)| *lang)
+    }
+
+    fn bundle(self) -> &'static Bundle {
+        match self {
+            Lang::En => &EN,
+            Lang::Nl => &NL,
+        }
+    }
+
+    /// A message. A message missing from the catalog shows as its id (a test checks that every
+    /// id the code uses is in both catalogs).
+    pub fn t(self, id: &str) -> String {
+        self.t_with(id, &[])
+    }
+
+    /// A message with arguments; numbers are passed already written ([`Lang::number`]), except
+    /// `count`, which is also passed as a number so that plurals can be chosen.
+    pub fn t_with(self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let bundle = self.bundle();
+        let Some(pattern) = bundle.get_message(id).and_then(|message| message.value()) else {
+            return id.to_string();
+        };
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(*name, value.clone());
+        }
+        let mut errors = Vec::new();
+        bundle
+            .format_pattern(pattern, Some(&fluent_args), &mut errors)
+            .into_owned()
+    }
+
+    /// A whole number with the language's thousands separator: 100,000 or 100.000.
+    pub fn number(self, n: i64) -> String {
+        let separator = match self {
+            Lang::En => ',',
+            Lang::Nl => '.',
+        };
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+        if n < 0 {
+            out.push('-');
+        }
+        for (index, digit) in digits.chars().enumerate() {
+            if index > 0 && (digits.len() - index).is_multiple_of(3) {
+                out.push(separator);
+            }
+            out.push(digit);
+        }
+        out
+    }
+
+    /// A moment as the language writes it (in UTC, which the page says): "23 Nov 2026, 15:20"
+    /// or "23 nov. 2026 15:20".
+    pub fn datetime(self, at: DateTime<Utc>) -> String {
+        use chrono::Datelike;
+        const EN_MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        const NL_MONTHS: [&str; 12] = [
+            "jan.", "feb.", "mrt.", "apr.", "mei", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.",
+            "dec.",
+        ];
+        let month = at.month0() as usize;
+        match self {
+            Lang::En => format!(
+                "{} {} {}, {}",
+                at.day(),
+                EN_MONTHS[month],
+                at.year(),
+                at.format("%H:%M")
+            ),
+            Lang::Nl => format!(
+                "{} {} {} {}",
+                at.day(),
+                NL_MONTHS[month],
+                at.year(),
+                at.format("%H:%M")
+            ),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Switch {
+    to: String,
+    back: Option<String>,
+}
+
+/// `GET /language?to=nl&back=/users`: keeps the chosen language in a cookie and goes back.
+pub async fn switch(Query(switch): Query<Switch>) -> Response {
+    let back = switch
+        .back
+        .as_deref()
+        .and_then(local_path)
+        .unwrap_or("/")
+        .to_string();
+    let mut response = (axum::http::StatusCode::SEE_OTHER, [(LOCATION, back)]).into_response();
+    if let Some(lang) = Lang::parse(&switch.to) {
+        let cookie = format!(
+            "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        );
+        if let Ok(value) = cookie.parse() {
+            response.headers_mut().insert(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message_ids(source: &str) -> Vec<String> {
+        source
+            .lines()
+            .filter(|line| line.starts_with(|c: char| c.is_ascii_lowercase()))
+            .filter_map(|line| line.split_once(" =").map(|(id, _)| id.trim().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn both_catalogs_have_the_same_messages() {
+        let en = message_ids(include_str!("../../locales/en.ftl"));
+        let nl = message_ids(include_str!("../../locales/nl.ftl"));
+        for id in &en {
+            assert!(nl.contains(id), "locales/nl.ftl lacks {id}");
+        }
+        for id in &nl {
+            assert!(en.contains(id), "locales/en.ftl lacks {id}");
+        }
+        assert!(en.len() > 50, "the catalog was read: {} messages", en.len());
+    }
+
+    #[test]
+    fn every_message_the_pages_use_is_in_the_catalogs() {
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("session.rs"),
+            include_str!("home.rs"),
+            include_str!("users.rs"),
+            include_str!("audit.rs"),
+        ];
+        let mut used = 0;
+        for source in sources {
+            for (index, _) in source
+                .match_indices(".t(\"")
+                .chain(source.match_indices(".t_with(\""))
+            {
+                let rest = &source[index..];
+                let start = rest.find('"').expect("a quote") + 1;
+                let end = start + rest[start..].find('"').expect("a closing quote");
+                let id = &rest[start..end];
+                for lang in Lang::ALL {
+                    assert!(
+                        lang.bundle().get_message(id).is_some(),
+                        "locales/{}.ftl lacks {id}",
+                        lang.code()
+                    );
+                }
+                used += 1;
+            }
+        }
+        assert!(used > 30, "the sources were scanned: {used} uses");
+    }
+
+    #[test]
+    fn the_language_follows_the_browser_unless_chosen() {
+        let headers = |pairs: &[(&'static str, &str)]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                headers.insert(*name, value.parse().unwrap());
+            }
+            headers
+        };
+        let check = |pairs: &[(&'static str, &str)], expected: Lang| {
+            assert_eq!(Lang::of(&headers(pairs)), expected, "{pairs:?}");
+        };
+        check(&[], Lang::En);
+        check(&[("accept-language", "nl-NL,nl;q=0.9,en;q=0.8")], Lang::Nl);
+        check(
+            &[("accept-language", "de-DE,de;q=0.9,nl;q=0.5,en;q=0.4")],
+            Lang::Nl,
+        );
+        check(&[("accept-language", "en;q=0.3, nl-BE;q=0.7")], Lang::Nl);
+        check(&[("accept-language", "fr, nl;q=0")], Lang::En);
+        check(
+            &[("accept-language", "nl"), ("cookie", "a=b; roster_lang=en")],
+            Lang::En,
+        );
+        check(&[("cookie", "roster_lang=nl")], Lang::Nl);
+        check(
+            &[("cookie", "roster_lang=xx"), ("accept-language", "nl")],
+            Lang::Nl,
+        );
+    }
+
+    #[test]
+    fn numbers_and_dates_are_written_as_the_language_writes_them() {
+        assert_eq!(Lang::En.number(100_000), "100,000");
+        assert_eq!(Lang::Nl.number(100_000), "100.000");
+        assert_eq!(Lang::En.number(999), "999");
+        assert_eq!(Lang::Nl.number(-1_234_567), "-1.234.567");
+        assert_eq!(Lang::En.number(0), "0");
+        let at = DateTime::parse_from_rfc3339("2026-03-05T09:07:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(Lang::En.datetime(at), "5 Mar 2026, 09:07");
+        assert_eq!(Lang::Nl.datetime(at), "5 mrt. 2026 09:07");
+    }
+
+    #[test]
+    fn messages_take_arguments() {
+        let text = Lang::Nl.t_with(
+            "users-found",
+            &[("count", FluentValue::from(1)), ("shown", "1".into())],
+        );
+        assert_eq!(text, "1 gebruiker");
+        let text = Lang::En.t_with(
+            "users-found",
+            &[
+                ("count", FluentValue::from(100_000)),
+                ("shown", Lang::En.number(100_000).into()),
+            ],
+        );
+        assert_eq!(text, "100,000 users");
+    }
+}

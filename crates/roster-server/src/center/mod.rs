@@ -1,0 +1,256 @@
+//! The admin center: server-rendered pages at `/` for administrators and help desk, in English
+//! and Dutch, on top of the same store calls and the same authorization as the API.
+//!
+//! Pages are HTML written with `maud` (which escapes every value it writes), styled and enhanced
+//! by one stylesheet and one small script served from the binary. A signed-in browser holds a
+//! session cookie carrying an access token of an admin center session ([`session`]); every form
+//! carries a token tied to that session (CSRF). What a page offers follows the administrator's
+//! roles, and the server checks every action again whatever the page sent.
+
+mod audit;
+mod home;
+mod i18n;
+mod session;
+mod users;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use maud::{DOCTYPE, Markup, html};
+use roster_core::access::Operation;
+
+pub use i18n::Lang;
+use session::Session;
+
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    let signed_in = Router::new()
+        .route("/", get(home::page_handler))
+        .route("/users", get(users::list))
+        .route("/users/{id}", get(users::details))
+        .route("/users/bulk", post(users::action))
+        .route("/audit", get(audit::page_handler))
+        .route("/signout", post(session::sign_out))
+        .route_layer(middleware::from_fn_with_state(state, session::require));
+    Router::new()
+        .route("/signin", get(session::sign_in_page).post(session::sign_in))
+        .route("/language", get(i18n::switch))
+        .route("/assets/{name}", get(asset))
+        .merge(signed_in)
+}
+
+/// The value of a cookie of the request.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+}
+
+/// `path` if it is a path of this server (so that a `next` or `back` parameter cannot send the
+/// browser elsewhere).
+pub(crate) fn local_path(path: &str) -> Option<&str> {
+    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')).then_some(path)
+}
+
+async fn asset(Path(name): Path<String>) -> Response {
+    let (body, kind): (&'static str, &'static str) = match name.as_str() {
+        "center.css" => (
+            include_str!("../../assets/center.css"),
+            "text/css; charset=utf-8",
+        ),
+        "center.js" => (
+            include_str!("../../assets/center.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (CONTENT_TYPE, HeaderValue::from_static(kind)),
+            (
+                CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Headers every page carries: no caching of what an administrator saw, no framing, and only
+/// the server's own scripts and styles.
+fn with_page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name: &'static str, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(headers, "cache-control", "no-store");
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "referrer-policy", "same-origin");
+    set(headers, "x-frame-options", "DENY");
+    set(
+        headers,
+        "content-security-policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    response
+}
+
+/// A whole HTML document around a page's body, in `lang`.
+fn document(lang: Lang, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – roster" }
+                link rel="stylesheet" href="/assets/center.css";
+                script src="/assets/center.js" defer {}
+            }
+            body { (body) }
+        }
+    }
+}
+
+/// The pages of the navigation, each shown only to administrators whose roles allow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nav {
+    Home,
+    Users,
+    Audit,
+}
+
+impl Nav {
+    const ALL: [Nav; 3] = [Nav::Home, Nav::Users, Nav::Audit];
+
+    fn href(self) -> &'static str {
+        match self {
+            Nav::Home => "/",
+            Nav::Users => "/users",
+            Nav::Audit => "/audit",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Nav::Home => "nav-home",
+            Nav::Users => "nav-users",
+            Nav::Audit => "nav-audit",
+        }
+    }
+
+    /// What the page needs: the navigation shows it only to those allowed.
+    pub(crate) fn operation(self) -> Operation {
+        match self {
+            Nav::Home | Nav::Users => Operation::ReadUsers,
+            Nav::Audit => Operation::ReadAuditLog,
+        }
+    }
+}
+
+/// A signed-in page: the header with the tenant, the language switch and signing out, the
+/// navigation the administrator's roles allow, and the page's content.
+pub(crate) fn page(session: &Session, active: Nav, title: &str, content: Markup) -> Response {
+    let lang = session.lang;
+    let other = if lang == Lang::En { Lang::Nl } else { Lang::En };
+    let body = html! {
+        header.top {
+            a.brand href="/" { (session.tenant_name) }
+            span.product { (lang.t("product-name")) }
+            span.spacer {}
+            a.lang href={ "/language?to=" (other.code()) "&back=" (session.path_and_query) }
+                hreflang=(other.code()) { (lang.t(if other == Lang::Nl { "language-nl" } else { "language-en" })) }
+            span.who { (session.caller.principal.name()) }
+            form.signout method="post" action="/signout" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                button type="submit" { (lang.t("sign-out")) }
+            }
+        }
+        div.frame {
+            nav.side aria-label=(lang.t("nav-label")) {
+                ul {
+                    @for item in Nav::ALL {
+                        @if session.may(item.operation()) {
+                            li { a href=(item.href()) aria-current=[(item == active).then_some("page")] { (lang.t(item.label())) } }
+                        }
+                    }
+                }
+            }
+            main { h1 { (title) } (content) }
+        }
+    };
+    with_page_headers(document(lang, title, body).into_response())
+}
+
+/// A page that says what went wrong, in the page's language, without any detail of the server.
+pub(crate) fn error_page(session: &Session, status: StatusCode, message: &str) -> Response {
+    let lang = session.lang;
+    let title = match status {
+        StatusCode::FORBIDDEN => lang.t("error-forbidden-title"),
+        StatusCode::NOT_FOUND => lang.t("error-not-found-title"),
+        _ => lang.t("error-title"),
+    };
+    let content = html! {
+        p.error role="alert" { (message) }
+        p { a href="/" { (lang.t("error-back-home")) } }
+    };
+    let mut response = page(session, Nav::Home, &title, content);
+    *response.status_mut() = status;
+    response
+}
+
+/// What a page handler answers when a store call or a check fails: the API's error turned into
+/// a page (its message is already safe to show; internal errors were logged and made opaque).
+pub(crate) fn failure(session: &Session, error: crate::error::ApiError) -> Response {
+    let message = if error.status == StatusCode::FORBIDDEN {
+        session.lang.t("error-forbidden")
+    } else if error.status.is_server_error() {
+        session.lang.t_with(
+            "error-internal",
+            &[("request", crate::error::current_request_id().into())],
+        )
+    } else {
+        error.message.clone()
+    };
+    error_page(session, error.status, &message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(local_path("/users?q=a"), Some("/users?q=a"));
+        assert_eq!(local_path("//evil.example/"), None);
+        assert_eq!(local_path("https://evil.example/"), None);
+        assert_eq!(local_path("/\\evil.example"), None);
+        assert_eq!(local_path(""), None);
+    }
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "cookie",
+            "a=1; roster_session=abc.def; b=2".parse().unwrap(),
+        );
+        assert_eq!(
+            cookie(&headers, "roster_session").as_deref(),
+            Some("abc.def")
+        );
+        assert_eq!(cookie(&headers, "roster"), None);
+    }
+}

@@ -1,0 +1,569 @@
+//! The admin center in a real headless Chromium (driven through chromedriver by fantoccini),
+//! against a real server with a demo organisation of thousands of users. Every page is saved
+//! as a screenshot in both languages, for a reviewer to look at, under the target directory's
+//! `tmp/admin-center-screenshots/`.
+//!
+//! Chromium and chromedriver must be installed (`.ci/run` installs them); without them the test
+//! fails, it is never skipped.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use roster_testkit::{ADMIN_PASSWORD, ADMIN_UPN, DOMAIN, Options, TestApp, spawn_app_with};
+use serde_json::json;
+
+use super::center::user_with_role;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// chromedriver on a free port, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_driver() -> Driver {
+    for path in [CHROMIUM, CHROMEDRIVER] {
+        assert!(
+            std::path::Path::new(path).exists(),
+            "{path} is missing: install Debian's chromium and chromium-driver (.ci/run does)"
+        );
+    }
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let began = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            began.elapsed() < Duration::from_secs(20),
+            "chromedriver did not listen"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    driver
+}
+
+async fn browser(driver: &Driver, profile: &tempfile::TempDir, language: &str) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
+                format!("--user-data-dir={}", profile.path().display()),
+                format!("--lang={language}"),
+            ],
+            "prefs": { "intl.accept_languages": language },
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("chromium starts under chromedriver")
+}
+
+struct Screenshots {
+    dir: PathBuf,
+}
+
+impl Screenshots {
+    fn new() -> Screenshots {
+        let backend = std::env::var("ROSTER_TEST_DATABASE").unwrap_or_else(|_| "sqlite".into());
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join("admin-center-screenshots")
+            .join(backend);
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        Screenshots { dir }
+    }
+
+    async fn save(&self, client: &Client, name: &str) {
+        let png = client.screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        std::fs::write(self.dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn sign_in(client: &Client, app: &TestApp, username: &str, password: &str) {
+    client.goto(&app.url("/")).await.expect("goto");
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/signin"),
+        "sent to sign in"
+    );
+    client
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("main.signin button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("header.top"))
+        .await
+        .expect("signed in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_works_through_the_admin_center_in_chromium() {
+    let app = spawn_app_with(Options {
+        demo_users: Some(3000),
+        ..Default::default()
+    })
+    .await;
+    let shots = Screenshots::new();
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = browser(&driver, &profile, "en-US").await;
+
+    // Sign in (a wrong password first: the reason beside the form, the name kept).
+    client.goto(&app.url("/")).await.unwrap();
+    shots.save(&client, "en-01-sign-in").await;
+    client
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(ADMIN_UPN)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("wrong")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("main.signin button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&client, "#signin-error").await,
+        "Your account or password is incorrect."
+    );
+    assert_eq!(
+        client
+            .find(Locator::Id("username"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(ADMIN_UPN)
+    );
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("main.signin button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section.cards"))
+        .await
+        .unwrap();
+    assert_eq!(text(&client, "main h1").await, "Home");
+    assert!(
+        text(&client, "section.cards").await.contains("3,001"),
+        "the demo's users and the administrator"
+    );
+    // The demo leaves two seats of Power BI Pro free.
+    let power_bi = app.get("/v1.0/subscribedSkus").await.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|sku| sku["skuPartNumber"] == "POWER_BI_PRO")
+        .unwrap()
+        .clone();
+    let (used, bought) = (
+        power_bi["consumedUnits"].as_i64().unwrap(),
+        power_bi["prepaidUnits"]["enabled"].as_i64().unwrap(),
+    );
+    let power_bi = power_bi["skuId"].as_str().unwrap().to_string();
+    let chart = text(&client, "svg.chart").await;
+    assert!(
+        chart.contains(&format!("{used} of {bought} assigned")),
+        "{chart}"
+    );
+    shots.save(&client, "en-02-home").await;
+
+    // Find one user among thousands by a part of its name.
+    let target = app
+        .get("/v1.0/users?$top=1&$filter=department eq 'Legal'&$orderby=displayName")
+        .await
+        .body["value"][0]
+        .clone();
+    let upn = target["userPrincipalName"].as_str().unwrap().to_string();
+    client
+        .find(Locator::LinkText("Active users"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.users"))
+        .await
+        .unwrap();
+    assert!(text(&client, "p.count").await.contains("3,001 users"));
+    shots.save(&client, "en-03-active-users").await;
+    let search = client.find(Locator::Css("input[name=q]")).await.unwrap();
+    search.send_keys(&upn).await.unwrap();
+    client
+        .find(Locator::Css("form.filters button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("p.count"))
+        .await
+        .unwrap();
+    assert_eq!(text(&client, "p.count").await, "1 user");
+    assert!(text(&client, "table.users tbody").await.contains(&upn));
+    shots.save(&client, "en-04-search").await;
+
+    // Assign a license to the selected user, and see the seat count change.
+    client
+        .find(Locator::Css("table.users tbody input[name=id]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("select[name=action]"))
+        .await
+        .unwrap()
+        .select_by_value("assign-license")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("select[name=sku]"))
+        .await
+        .unwrap()
+        .select_by_value(&power_bi)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("div.bulk button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.outcomes"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&client, "main p[role=status]").await,
+        "1 done, 0 failed."
+    );
+    shots.save(&client, "en-05-action-result").await;
+    client
+        .find(Locator::LinkText("Home"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("svg.chart"))
+        .await
+        .unwrap();
+    assert!(
+        text(&client, "svg.chart")
+            .await
+            .contains(&format!("{} of {bought} assigned", used + 1))
+    );
+
+    // The user's details: licenses with their apps, groups; reset its password.
+    client
+        .goto(&app.url(&format!("/users?q={upn}")))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("table.users tbody a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section#licenses"))
+        .await
+        .unwrap();
+    let licenses = text(&client, "section#licenses").await;
+    assert!(licenses.contains("Power BI Pro"), "{licenses}");
+    shots.save(&client, "en-06-user-details").await;
+    client
+        .find(Locator::XPath("//button[text()='Reset password']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("code.password"))
+        .await
+        .unwrap();
+    let password = text(&client, "code.password").await;
+    assert!(password.len() >= 16, "{password}");
+
+    // The audit log shows the license change, searchable by its target.
+    client
+        .find(Locator::LinkText("Audit log"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=target]"))
+        .await
+        .unwrap()
+        .send_keys(&upn)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.filters button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.audit"))
+        .await
+        .unwrap();
+    let audit = text(&client, "table.audit tbody").await;
+    assert!(audit.contains("Change user license"), "{audit}");
+    shots.save(&client, "en-07-audit-log").await;
+
+    // Switch to Dutch: every page again, in Dutch.
+    client
+        .find(Locator::Css("header.top a.lang"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("html[lang=nl]"))
+        .await
+        .unwrap();
+    assert_eq!(text(&client, "main h1").await, "Auditlogboek");
+    shots.save(&client, "nl-07-audit-log").await;
+    client
+        .find(Locator::LinkText("Start"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("svg.chart"))
+        .await
+        .unwrap();
+    assert!(
+        text(&client, "svg.chart")
+            .await
+            .contains(&format!("{} van {bought} toegewezen", used + 1))
+    );
+    assert!(
+        text(&client, "section.cards").await.contains("3.001"),
+        "Dutch thousands"
+    );
+    shots.save(&client, "nl-02-home").await;
+    client
+        .find(Locator::LinkText("Actieve gebruikers"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.users"))
+        .await
+        .unwrap();
+    assert!(text(&client, "p.count").await.contains("3.001 gebruikers"));
+    shots.save(&client, "nl-03-active-users").await;
+    client
+        .goto(&app.url(&format!("/users?q={upn}")))
+        .await
+        .unwrap();
+    shots.save(&client, "nl-04-search").await;
+    client
+        .find(Locator::Css("table.users tbody a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section#licenses"))
+        .await
+        .unwrap();
+    assert!(
+        text(&client, "nav.tabs")
+            .await
+            .contains("Licenties en apps")
+    );
+    shots.save(&client, "nl-06-user-details").await;
+    client
+        .find(Locator::XPath("//button[text()='Aanmelden blokkeren']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.outcomes"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&client, "main p[role=status]").await,
+        "1 gelukt, 0 mislukt."
+    );
+    shots.save(&client, "nl-05-action-result").await;
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{upn}?$select=accountEnabled"))
+            .await
+            .body["accountEnabled"],
+        false
+    );
+
+    // Signing out ends the session.
+    client
+        .find(Locator::Css("form.signout button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("main.signin"))
+        .await
+        .unwrap();
+    shots.save(&client, "nl-01-sign-in").await;
+    client.goto(&app.url("/users")).await.unwrap();
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/signin")
+    );
+    client.close().await.unwrap();
+
+    // A Helpdesk Administrator, in a browser that asks for Dutch, cannot reach what the role
+    // forbids: no audit log in the navigation, and the page refused when typed in.
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = browser(&driver, &profile, "nl-NL").await;
+    sign_in(
+        &client,
+        &app,
+        &format!("helpdesk@{DOMAIN}"),
+        "Center-Passw0rd!",
+    )
+    .await;
+    assert_eq!(text(&client, "main h1").await, "Start");
+    assert!(!text(&client, "nav.side").await.contains("Auditlogboek"));
+    client.goto(&app.url("/audit")).await.unwrap();
+    assert_eq!(text(&client, "main h1").await, "Toegang geweigerd");
+    shots.save(&client, "nl-08-helpdesk-refused").await;
+    client.goto(&app.url("/users")).await.unwrap();
+    let actions = text(&client, "select[name=action]").await;
+    assert!(
+        actions.contains("Aanmelden blokkeren") && !actions.contains("Gebruiker verwijderen"),
+        "{actions}"
+    );
+    client.close().await.unwrap();
+}

@@ -1,0 +1,576 @@
+//! The admin center over HTTP, as a browser without JavaScript uses it: signing in and out,
+//! the session cookie and CSRF tokens, what each role may see and do, escaping, languages, and
+//! the users list's filters and paging. (`browser.rs` drives a real Chromium through it.)
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use roster_testkit::{
+    ADMIN_PASSWORD, ADMIN_UPN, DOMAIN, Options, TestApp, spawn_app, spawn_app_with,
+};
+use serde_json::json;
+
+const PASSWORD: &str = "Center-Passw0rd!";
+
+/// A browser without JavaScript: keeps cookies, does not follow redirects.
+pub struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookies: HashMap<String, String>,
+    /// `Accept-Language` to send.
+    pub language: Option<&'static str>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The value of the first hidden input with this name.
+    pub fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {name} in {}", self.body))
+            + marker.len();
+        let end = start + self.body[start..].find('"').expect("closing quote");
+        self.body[start..end].to_string()
+    }
+
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_string)
+    }
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        if let Some(path) = &app.certificate {
+            let pem = std::fs::read(path).expect("certificate");
+            builder =
+                builder.add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("pem"));
+        }
+        Browser {
+            client: builder.build().expect("client"),
+            base: app.address.clone(),
+            cookies: HashMap::new(),
+            language: None,
+        }
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let mut request = request;
+        if !self.cookies.is_empty() {
+            let header: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            request = request.header("cookie", header.join("; "));
+        }
+        if let Some(language) = self.language {
+            request = request.header("accept-language", language);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        for value in headers.get_all(SET_COOKIE) {
+            let value = value.to_str().unwrap();
+            let pair = value.split(';').next().unwrap();
+            let (name, content) = pair.split_once('=').unwrap();
+            if content.is_empty() || value.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), content.to_string());
+            }
+        }
+        Page {
+            status,
+            headers,
+            body: response.text().await.unwrap_or_default(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let request = self.client.post(format!("{}{path}", self.base)).form(form);
+        self.send(request).await
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&String> {
+        self.cookies.get(name)
+    }
+
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.into(), value.into());
+    }
+
+    /// Signs in through the form; returns the page the form answered with.
+    pub async fn sign_in(&mut self, username: &str, password: &str) -> Page {
+        let form = self.get("/signin").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = form.hidden("csrf");
+        self.post(
+            "/signin",
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+}
+
+/// A user with a known password and, optionally, a directory role.
+pub async fn user_with_role(app: &TestApp, alias: &str, role: Option<&str>) -> String {
+    let id = app
+        .create_user(alias, json!({ "passwordProfile": { "password": PASSWORD, "forceChangePasswordNextSignIn": false } }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    if let Some(role) = role {
+        let reply = app
+            .post(
+                "/roster/v1/roleAssignments",
+                json!({ "principalId": id, "role": role }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
+    }
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_gives_a_session_that_forms_and_signing_out_protect() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app);
+
+    // Signed out, a page sends the browser to sign in, and back afterwards.
+    let page = browser.get("/users?q=a").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/signin?next=%2Fusers%3Fq%3Da");
+
+    // A wrong password: the form again, with the name kept and the reason.
+    let page = browser.sign_in(ADMIN_UPN, "wrong").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Your account or password is incorrect."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("value=\"{ADMIN_UPN}\"")));
+    assert!(browser.cookie("roster_session").is_none());
+
+    // A sign-in form posted without the cookie its page set is refused (login CSRF).
+    let mut other = Browser::new(&app);
+    let form = browser.get("/signin").await;
+    let page = other
+        .post(
+            "/signin",
+            &[
+                ("username", ADMIN_UPN),
+                ("password", ADMIN_PASSWORD),
+                ("csrf", &form.hidden("csrf")),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(other.cookie("roster_session").is_none());
+
+    let page = browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location(), "/");
+    let cookie = page.set_cookie("roster_session").expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+    assert!(
+        !cookie.contains("Max-Age") && !cookie.contains("Expires"),
+        "ends with the browser: {cookie}"
+    );
+
+    let home = browser.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.body.contains("Contoso"),
+        "the tenant's name: {}",
+        home.body
+    );
+    for header in [
+        "content-security-policy",
+        "x-frame-options",
+        "cache-control",
+    ] {
+        assert!(home.headers.contains_key(header), "{header}");
+    }
+    assert_eq!(home.headers["cache-control"], "no-store");
+
+    // A form without the session's token changes nothing.
+    let target = user_with_role(&app, "target", None).await;
+    let page = browser
+        .post(
+            "/users/bulk",
+            &[("action", "block"), ("id", &target), ("csrf", "forged")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{target}?$select=accountEnabled"))
+            .await
+            .body["accountEnabled"],
+        true
+    );
+    // With it, the change is made.
+    let csrf = home.hidden("csrf");
+    let page = browser
+        .post(
+            "/users/bulk",
+            &[("action", "block"), ("id", &target), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("1 done, 0 failed."), "{}", page.body);
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{target}?$select=accountEnabled"))
+            .await
+            .body["accountEnabled"],
+        false
+    );
+
+    // Signing out ends the session: its token is refused even when presented again.
+    let token = browser.cookie("roster_session").unwrap().clone();
+    let page = browser.post("/signout", &[("csrf", &csrf)]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(browser.cookie("roster_session").is_none());
+    browser.set("roster_session", &token);
+    let page = browser.get("/").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(page.location().starts_with("/signin"));
+    let api = app
+        .call(&token, reqwest::Method::GET, "/v1.0/users", None)
+        .await;
+    assert_eq!(
+        api.status,
+        StatusCode::UNAUTHORIZED,
+        "the session's token is refused by the API too"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_an_administrator_ends_its_sessions_at_once() {
+    let app = spawn_app().await;
+    let id = user_with_role(&app, "admin2", Some("User Administrator")).await;
+    let mut browser = Browser::new(&app);
+    let page = browser.sign_in(&format!("admin2@{DOMAIN}"), PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(browser.get("/users").await.status, StatusCode::OK);
+    let reply = app
+        .patch(
+            &format!("/v1.0/users/{id}"),
+            json!({ "accountEnabled": false }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let page = browser.get("/users").await;
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "the next request is refused"
+    );
+    // And it cannot sign in again.
+    let page = browser.sign_in(&format!("admin2@{DOMAIN}"), PASSWORD).await;
+    assert!(
+        page.body.contains("blocked from signing in"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cookie_is_secure_under_tls() {
+    let app = spawn_app_with(Options {
+        tls: true,
+        ..Default::default()
+    })
+    .await;
+    let mut browser = Browser::new(&app);
+    let page = browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let cookie = page.set_cookie("roster_session").unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_sees_and_does_only_what_it_may() {
+    let app = spawn_app().await;
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    user_with_role(&app, "plain", None).await;
+    let colleague = user_with_role(&app, "colleague", None).await;
+    let admin = app.get(&format!("/v1.0/users/{ADMIN_UPN}")).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // An account without an administrator role cannot use the admin center.
+    let mut browser = Browser::new(&app);
+    let page = browser.sign_in(&format!("plain@{DOMAIN}"), PASSWORD).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("does not have an administrator role"),
+        "{}",
+        page.body
+    );
+
+    let mut browser = Browser::new(&app);
+    let page = browser
+        .sign_in(&format!("helpdesk@{DOMAIN}"), PASSWORD)
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let home = browser.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        !home.body.contains("href=\"/audit\""),
+        "no audit log in the navigation"
+    );
+    assert!(
+        !home.body.contains("Recent changes"),
+        "no audit records on the home page"
+    );
+    let audit = browser.get("/audit").await;
+    assert_eq!(audit.status, StatusCode::FORBIDDEN);
+    assert!(
+        audit
+            .body
+            .contains("Your administrator role does not allow this.")
+    );
+
+    let users = browser.get("/users").await;
+    assert!(users.body.contains("value=\"block\""), "helpdesk may block");
+    assert!(!users.body.contains("value=\"delete\""), "but not delete");
+    assert!(
+        !users.body.contains("value=\"assign-license\""),
+        "nor license"
+    );
+    let csrf = users.hidden("csrf");
+
+    // The server refuses what the page did not offer, user by user.
+    let page = browser
+        .post(
+            "/users/bulk",
+            &[("action", "delete"), ("id", &colleague), ("csrf", &csrf)],
+        )
+        .await;
+    assert!(page.body.contains("0 done, 1 failed."), "{}", page.body);
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{colleague}")).await.status,
+        StatusCode::OK
+    );
+    // A Helpdesk Administrator blocks users without roles, not administrators.
+    let page = browser
+        .post(
+            "/users/bulk",
+            &[
+                ("action", "block"),
+                ("id", &colleague),
+                ("id", &admin),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert!(page.body.contains("1 done, 1 failed."), "{}", page.body);
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{colleague}?$select=accountEnabled"))
+            .await
+            .body["accountEnabled"],
+        false
+    );
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{admin}?$select=accountEnabled"))
+            .await
+            .body["accountEnabled"],
+        true
+    );
+
+    // A reset password is shown once and must be changed at the next sign-in.
+    let page = browser
+        .post(
+            "/users/bulk",
+            &[
+                ("action", "reset-password"),
+                ("id", &colleague),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    let start = page
+        .body
+        .find("<code class=\"password\">")
+        .expect("a password")
+        + "<code class=\"password\">".len();
+    let password = &page.body[start..start + page.body[start..].find('<').unwrap()];
+    assert!(password.len() >= 16, "{password}");
+    let token = app
+        .password_token(&format!("colleague@{DOMAIN}"), password)
+        .await;
+    assert!(
+        token.is_err(),
+        "blocked, and the password must be changed first"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_users_typed_is_shown_never_run() {
+    let app = spawn_app().await;
+    app.create_user("xss", json!({ "displayName": "<script>alert(1)</script>", "department": "\"><img src=x onerror=alert(2)>" })).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let page = browser.get("/users?q=xss").await;
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<script>alert"));
+    assert!(!page.body.contains("<img src=x"));
+    // A search typed with markup is written back escaped.
+    let page = browser.get("/users?q=%3Cb%3Ebold").await;
+    assert!(
+        page.body.contains("value=\"&lt;b&gt;bold\""),
+        "{}",
+        page.body
+    );
+    // A path typed after next= cannot send the browser elsewhere.
+    let form = browser.get("/signin?next=https://evil.example/").await;
+    assert!(
+        form.body.contains("name=\"next\" value=\"/\""),
+        "{}",
+        form.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_filters_sorts_and_pages_over_the_whole_tenant() {
+    let app = spawn_app().await;
+    let sku = app.buy("SPE_E3", 10).await;
+    for index in 0..130 {
+        let department = if index % 2 == 0 { "Sales" } else { "Legal" };
+        let country = if index % 3 == 0 { "NL" } else { "BE" };
+        app.create_user(
+            &format!("user{index:03}"),
+            json!({ "department": department, "country": country, "usageLocation": "NL" }),
+        )
+        .await;
+    }
+    for alias in ["user000", "user002"] {
+        let reply = app
+            .post(
+                &format!("/v1.0/users/{alias}@{DOMAIN}/assignLicense"),
+                json!({ "addLicenses": [{ "skuId": sku }], "removeLicenses": [] }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+
+    let rows = |page: &Page| page.body.matches("name=\"id\" value=").count();
+    let page = browser.get("/users").await;
+    assert!(page.body.contains("131 users"), "130 and the administrator");
+    assert_eq!(rows(&page), 100, "a page of 100");
+    let next = page
+        .body
+        .split("rel=\"next\" href=\"")
+        .nth(1)
+        .expect("a next page")
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let second = browser.get(&next).await;
+    assert_eq!(rows(&second), 31);
+    assert!(!second.body.contains("rel=\"next\""));
+
+    let page = browser.get("/users?department=Sales&country=NL").await;
+    // Sales: even indexes; NL: multiples of 3; both: multiples of 6 below 130.
+    assert!(page.body.contains("22 users"), "{}", page.body);
+    let page = browser.get(&format!("/users?license={sku}")).await;
+    assert!(
+        page.body.contains("2 users")
+            && page.body.contains("user000")
+            && page.body.contains("user002")
+    );
+    let page = browser.get("/users?license=none").await;
+    assert!(page.body.contains("129 users"), "{}", page.body);
+    let page = browser.get("/users?q=user12").await;
+    assert!(page.body.contains("10 users"), "user120..user129");
+
+    // Sorting by user name, descending: the last alias first.
+    let page = browser.get("/users?sort=userPrincipalName&desc=1").await;
+    let first = page.body.find("user129@").expect("user129");
+    let later = page.body.find("user128@").expect("user128");
+    assert!(first < later);
+
+    // The column chooser: only the chosen columns.
+    let page = browser.get("/users?cols=jobTitle&cols=created").await;
+    assert!(
+        page.body.contains("<th>Job title</th>") && page.body.contains("<th aria-sort"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(">Department<"));
+
+    // A bad filter value is a clear error, not a crash.
+    let page = browser.get("/users?license=not-a-sku").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("not a product of this tenant"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_speak_the_browsers_language_until_another_is_chosen() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app);
+    browser.language = Some("nl-NL,nl;q=0.9,en;q=0.5");
+    let form = browser.get("/signin").await;
+    assert!(form.body.contains("<html lang=\"nl\">") && form.body.contains("Aanmelden"));
+    let page = browser.sign_in(ADMIN_UPN, "wrong").await;
+    assert!(page.body.contains("Uw account of wachtwoord is onjuist."));
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let home = browser.get("/").await;
+    assert!(
+        home.body.contains("Actieve gebruikers")
+            && home.body.contains("Gebruikers zonder licentie")
+    );
+    let page = browser.get("/language?to=en&back=/users").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/users");
+    let users = browser.get("/users").await;
+    assert!(users.body.contains("<html lang=\"en\">") && users.body.contains("Active users"));
+    // Only local paths are gone back to.
+    let page = browser.get("/language?to=nl&back=//evil.example").await;
+    assert_eq!(page.location(), "/");
+}
