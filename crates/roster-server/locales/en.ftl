@@ -143,3 +143,33 @@ audit-shown = { $count ->
 }
 audit-utc = Times are in UTC.
 audit-bad-date = { $field }: enter a date as YYYY-MM-DD.
+
+nav-deleted = Deleted users
+nav-licenses = Licenses
+deleted-title = Deleted users
+deleted-intro = Deleted users can be restored with their licenses and groups for { $days } days; after that they are deleted for good.
+deleted-when = Deleted
+deleted-restore = Restore
+deleted-purge = Delete permanently
+deleted-back = Back to deleted users
+
+licenses-title = Licenses
+licenses-bought = Purchased
+licenses-assigned = Assigned
+licenses-available = Available
+licenses-in-error = In error
+licenses-status = Status
+licenses-groups = Assigned through groups
+licenses-plans = { $count ->
+    [one] { $shown } service plan
+   *[other] { $shown } service plans
+}
+licenses-seats = Seats
+licenses-change-seats = Change seats
+licenses-buy = Add a subscription
+licenses-part-number = Product (SKU part number)
+licenses-buy-submit = Add subscription
+licenses-seats-invalid = Enter a whole number of seats: at least 1 to buy, at least 0 to change.
+licenses-status-enabled = Active
+licenses-status-suspended = Suspended
+licenses-status-warning = Expiring (grace period)

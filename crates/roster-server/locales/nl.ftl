@@ -143,3 +143,33 @@ audit-shown = { $count ->
 }
 audit-utc = Tijden zijn in UTC.
 audit-bad-date = { $field }: voer een datum in als JJJJ-MM-DD.
+
+nav-deleted = Verwijderde gebruikers
+nav-licenses = Licenties
+deleted-title = Verwijderde gebruikers
+deleted-intro = Verwijderde gebruikers kunnen { $days } dagen lang met hun licenties en groepen worden hersteld; daarna worden ze definitief verwijderd.
+deleted-when = Verwijderd
+deleted-restore = Herstellen
+deleted-purge = Definitief verwijderen
+deleted-back = Terug naar verwijderde gebruikers
+
+licenses-title = Licenties
+licenses-bought = Gekocht
+licenses-assigned = Toegewezen
+licenses-available = Beschikbaar
+licenses-in-error = Met fouten
+licenses-status = Status
+licenses-groups = Toegewezen via groepen
+licenses-plans = { $count ->
+    [one] { $shown } serviceplan
+   *[other] { $shown } serviceplannen
+}
+licenses-seats = Licenties
+licenses-change-seats = Aantal wijzigen
+licenses-buy = Een abonnement toevoegen
+licenses-part-number = Product (SKU-onderdeelnummer)
+licenses-buy-submit = Abonnement toevoegen
+licenses-seats-invalid = Voer een geheel aantal licenties in: ten minste 1 om te kopen, ten minste 0 om te wijzigen.
+licenses-status-enabled = Actief
+licenses-status-suspended = Onderbroken
+licenses-status-warning = Verloopt (respijtperiode)

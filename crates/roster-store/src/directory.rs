@@ -240,7 +240,10 @@ impl Store {
             sql.push_str(&format!(" AND at < ${}", values.len()));
         }
         values.push((query.limit as i64).into());
-        sql.push_str(&format!(" ORDER BY at DESC, id LIMIT ${}", values.len()));
+        sql.push_str(&format!(
+            " ORDER BY at DESC, id DESC LIMIT ${}",
+            values.len()
+        ));
         self.pool.read(|tx| {
             Ok(tx
                 .query(&sql, &values)?

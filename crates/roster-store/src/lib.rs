@@ -112,6 +112,7 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0004.sql"),
     include_str!("../migrations/sqlite-0005.sql"),
     include_str!("../migrations/sqlite-0006.sql"),
+    include_str!("../migrations/sqlite-0007.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0001.sql"),
@@ -120,6 +121,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0004.sql"),
     include_str!("../migrations/postgres-0005.sql"),
     include_str!("../migrations/postgres-0006.sql"),
+    include_str!("../migrations/postgres-0007.sql"),
 ];
 
 impl Store {

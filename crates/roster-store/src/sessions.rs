@@ -1,7 +1,7 @@
 //! Admin center sessions, and the counts the admin center's home page shows.
 
 use chrono::{DateTime, Utc};
-use roster_core::types::ObjectId;
+use roster_core::types::{ObjectId, SkuId};
 
 use crate::{Result, Store, params};
 
@@ -56,24 +56,74 @@ impl Store {
         })
     }
 
-    /// The live users of a tenant counted as the admin center's home page shows them.
+    /// The live users of a tenant counted as the admin center's home page shows them: from
+    /// indexes alone (`users_live`, `license_assignments_holder`), not a visit to every user.
     pub fn user_counts(&self, tenant_id: ObjectId) -> Result<UserCounts> {
         self.pool.read(|tx| {
-            let row = tx.query_one(
-                "SELECT COUNT(*), \
-                 COALESCE(SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM license_assignments a \
-                   WHERE a.user_id = u.id AND a.state = 'Active') THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN u.account_enabled THEN 0 ELSE 1 END), 0), \
-                 COALESCE(SUM(CASE WHEN u.user_type = 'Guest' THEN 1 ELSE 0 END), 0) \
-                 FROM users u WHERE u.tenant_id = $1 AND u.deleted_at IS NULL",
+            let mut counts = UserCounts::default();
+            for row in tx.query(
+                "SELECT account_enabled, user_type, COUNT(*) FROM users \
+                 WHERE tenant_id = $1 AND deleted_at IS NULL GROUP BY account_enabled, user_type",
                 &params![tenant_id],
-            )?;
-            Ok(row.map_or_else(UserCounts::default, |row| UserCounts {
-                total: row.int(0),
-                without_licenses: row.int(1),
-                blocked: row.int(2),
-                guests: row.int(3),
-            }))
+            )? {
+                let n = row.int(2);
+                counts.total += n;
+                if !row.bool(0) {
+                    counts.blocked += n;
+                }
+                if row.text(1) == "Guest" {
+                    counts.guests += n;
+                }
+            }
+            // Holders of a license that took, less those in the recycle bin (few).
+            let licensed = tx
+                .query_one(
+                    "SELECT COUNT(DISTINCT user_id) FROM license_assignments \
+                     WHERE tenant_id = $1 AND state = 'Active'",
+                    &params![tenant_id],
+                )?
+                .map_or(0, |row| row.int(0));
+            let deleted = tx
+                .query_one(
+                    "SELECT COUNT(DISTINCT a.user_id) FROM users u JOIN license_assignments a ON a.user_id = u.id \
+                     WHERE u.tenant_id = $1 AND u.deleted_at IS NOT NULL AND a.state = 'Active'",
+                    &params![tenant_id],
+                )?
+                .map_or(0, |row| row.int(0));
+            counts.without_licenses = counts.total - (licensed - deleted);
+            Ok(counts)
+        })
+    }
+
+    /// Per SKU, how many live users hold it in error (a group's license that could not be
+    /// given), for the licenses page.
+    pub fn license_errors_by_sku(&self, tenant_id: ObjectId) -> Result<Vec<(SkuId, i64)>> {
+        self.pool.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT a.sku_id, COUNT(DISTINCT a.user_id) FROM license_assignments a \
+                     JOIN users u ON u.id = a.user_id \
+                     WHERE a.tenant_id = $1 AND a.state = 'Error' AND u.deleted_at IS NULL GROUP BY a.sku_id",
+                    &params![tenant_id],
+                )?
+                .iter()
+                .map(|row| (SkuId::from(row.uuid(0)), row.int(1)))
+                .collect())
+        })
+    }
+
+    /// The groups that give licenses, with the SKU each gives, ordered by name.
+    pub fn licensing_groups(&self, tenant_id: ObjectId) -> Result<Vec<(SkuId, ObjectId, String)>> {
+        self.pool.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT l.sku_id, g.id, g.display_name FROM group_licenses l JOIN groups g ON g.id = l.group_id \
+                     WHERE l.tenant_id = $1 AND g.deleted_at IS NULL ORDER BY lower(g.display_name), g.id",
+                    &params![tenant_id],
+                )?
+                .iter()
+                .map(|row| (SkuId::from(row.uuid(0)), ObjectId::from(row.uuid(1)), row.text(2)))
+                .collect())
         })
     }
 }

@@ -226,6 +226,8 @@ mod tests {
             include_str!("home.rs"),
             include_str!("users.rs"),
             include_str!("audit.rs"),
+            include_str!("deleted.rs"),
+            include_str!("licenses.rs"),
         ];
         let mut used = 0;
         for source in sources {

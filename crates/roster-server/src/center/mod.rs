@@ -8,8 +8,10 @@
 //! roles, and the server checks every action again whatever the page sent.
 
 mod audit;
+mod deleted;
 mod home;
 mod i18n;
+mod licenses;
 mod session;
 mod users;
 
@@ -34,6 +36,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/users", get(users::list))
         .route("/users/{id}", get(users::details))
         .route("/users/bulk", post(users::action))
+        .route("/deleted", get(deleted::page_handler).post(deleted::action))
+        .route(
+            "/licenses",
+            get(licenses::page_handler).post(licenses::change),
+        )
         .route("/audit", get(audit::page_handler))
         .route("/signout", post(session::sign_out))
         .route_layer(middleware::from_fn_with_state(state, session::require));
@@ -87,6 +94,14 @@ async fn asset(Path(name): Path<String>) -> Response {
         .into_response()
 }
 
+pub(crate) fn see_other(to: &str) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(axum::http::header::LOCATION, to.to_string())],
+    )
+        .into_response()
+}
+
 /// Headers every page carries: no caching of what an administrator saw, no framing, and only
 /// the server's own scripts and styles.
 fn with_page_headers(mut response: Response) -> Response {
@@ -129,16 +144,26 @@ fn document(lang: Lang, title: &str, body: Markup) -> Markup {
 pub(crate) enum Nav {
     Home,
     Users,
+    Deleted,
+    Licenses,
     Audit,
 }
 
 impl Nav {
-    const ALL: [Nav; 3] = [Nav::Home, Nav::Users, Nav::Audit];
+    const ALL: [Nav; 5] = [
+        Nav::Home,
+        Nav::Users,
+        Nav::Deleted,
+        Nav::Licenses,
+        Nav::Audit,
+    ];
 
     fn href(self) -> &'static str {
         match self {
             Nav::Home => "/",
             Nav::Users => "/users",
+            Nav::Deleted => "/deleted",
+            Nav::Licenses => "/licenses",
             Nav::Audit => "/audit",
         }
     }
@@ -147,6 +172,8 @@ impl Nav {
         match self {
             Nav::Home => "nav-home",
             Nav::Users => "nav-users",
+            Nav::Deleted => "nav-deleted",
+            Nav::Licenses => "nav-licenses",
             Nav::Audit => "nav-audit",
         }
     }
@@ -154,7 +181,8 @@ impl Nav {
     /// What the page needs: the navigation shows it only to those allowed.
     pub(crate) fn operation(self) -> Operation {
         match self {
-            Nav::Home | Nav::Users => Operation::ReadUsers,
+            Nav::Home | Nav::Users | Nav::Deleted => Operation::ReadUsers,
+            Nav::Licenses => Operation::ReadOrganization,
             Nav::Audit => Operation::ReadAuditLog,
         }
     }

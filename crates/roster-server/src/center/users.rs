@@ -874,7 +874,7 @@ async fn run(session: &Session, form: &ActionForm, user_id: ObjectId) -> Outcome
     }
 }
 
-fn message(session: &Session, error: ApiError) -> String {
+pub(crate) fn message(session: &Session, error: ApiError) -> String {
     if error.status == StatusCode::FORBIDDEN {
         session.lang.t("error-forbidden")
     } else if error.status.is_server_error() {

@@ -419,6 +419,91 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
     assert!(audit.contains("Change user license"), "{audit}");
     shots.save(&client, "en-07-audit-log").await;
 
+    // Licenses: the seat taken shows there too.
+    client
+        .find(Locator::LinkText("Licenses"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section.subscription"))
+        .await
+        .unwrap();
+    let licenses = text(&client, "main").await;
+    assert!(licenses.contains("Power BI Pro"), "{licenses}");
+    shots.save(&client, "en-09-licenses").await;
+
+    // Restore a deleted user from the recycle bin.
+    let deleted = app
+        .get("/v1.0/users?$top=1&$filter=department eq 'Sales'")
+        .await
+        .body["value"][0]
+        .clone();
+    let deleted_id = deleted["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.delete(&format!("/v1.0/users/{deleted_id}"))
+            .await
+            .status,
+        reqwest::StatusCode::NO_CONTENT
+    );
+    client
+        .find(Locator::LinkText("Deleted users"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.users"))
+        .await
+        .unwrap();
+    shots.save(&client, "en-10-deleted-users").await;
+    client
+        .find(Locator::Css(&format!(
+            "input[name=id][value='{deleted_id}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[value=restore]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.outcomes"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&client, "main p[role=status]").await,
+        "1 done, 0 failed."
+    );
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{deleted_id}")).await.status,
+        reqwest::StatusCode::OK
+    );
+    client
+        .find(Locator::LinkText("Audit log"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.audit"))
+        .await
+        .unwrap();
+
     // Switch to Dutch: every page again, in Dutch.
     client
         .find(Locator::Css("header.top a.lang"))
@@ -510,6 +595,33 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         "1 gelukt, 0 mislukt."
     );
     shots.save(&client, "nl-05-action-result").await;
+    client
+        .find(Locator::LinkText("Licenties"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section.subscription"))
+        .await
+        .unwrap();
+    assert!(text(&client, "main").await.contains("Gekocht"));
+    shots.save(&client, "nl-09-licenses").await;
+    client
+        .find(Locator::LinkText("Verwijderde gebruikers"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.users"))
+        .await
+        .unwrap();
+    shots.save(&client, "nl-10-deleted-users").await;
     assert_eq!(
         app.get(&format!("/v1.0/users/{upn}?$select=accountEnabled"))
             .await

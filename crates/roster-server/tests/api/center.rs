@@ -544,6 +544,37 @@ async fn the_list_filters_sorts_and_pages_over_the_whole_tenant() {
     );
     assert!(!page.body.contains(">Department<"));
 
+    // The home page counts the same users, and follows deletions, blocks and guests.
+    let card = |page: &Page, count: &str, label: &str| {
+        let html =
+            format!("<span class=\"count\">{count}</span><span class=\"label\">{label}</span>");
+        assert!(page.body.contains(&html), "{html} in {}", page.body);
+    };
+    let home = browser.get("/").await;
+    card(&home, "131", "Active users");
+    card(&home, "129", "Users without licenses");
+    card(&home, "0", "Blocked users");
+    assert_eq!(
+        app.delete(&format!("/v1.0/users/user000@{DOMAIN}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let reply = app
+        .patch(
+            &format!("/v1.0/users/user001@{DOMAIN}"),
+            json!({ "accountEnabled": false }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    app.create_user("visitor", json!({ "userType": "Guest" }))
+        .await;
+    let home = browser.get("/").await;
+    card(&home, "131", "Active users");
+    card(&home, "130", "Users without licenses");
+    card(&home, "1", "Blocked users");
+    card(&home, "1", "Guests");
+
     // A bad filter value is a clear error, not a crash.
     let page = browser.get("/users?license=not-a-sku").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
@@ -573,4 +604,219 @@ async fn pages_speak_the_browsers_language_until_another_is_chosen() {
     // Only local paths are gone back to.
     let page = browser.get("/language?to=nl&back=//evil.example").await;
     assert_eq!(page.location(), "/");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_users_are_restored_or_deleted_for_good_as_roles_allow() {
+    let app = spawn_app().await;
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    let gone = app.create_user("gone", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let back = app.create_user("back", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in [&gone, &back] {
+        assert_eq!(
+            app.delete(&format!("/v1.0/users/{id}")).await.status,
+            StatusCode::NO_CONTENT
+        );
+    }
+
+    // A Helpdesk Administrator sees the recycle bin but may neither restore nor purge.
+    let mut helpdesk = Browser::new(&app);
+    helpdesk
+        .sign_in(&format!("helpdesk@{DOMAIN}"), PASSWORD)
+        .await;
+    let page = helpdesk.get("/deleted").await;
+    assert!(
+        page.body.contains("gone@contoso.example") && page.body.contains("2 users"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("value=\"restore\"") && !page.body.contains("value=\"purge\""));
+    let csrf = page.hidden("csrf");
+    let page = helpdesk
+        .post(
+            "/deleted",
+            &[("action", "restore"), ("id", &back), ("csrf", &csrf)],
+        )
+        .await;
+    assert!(page.body.contains("0 done, 1 failed."), "{}", page.body);
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let page = browser.get("/deleted").await;
+    let csrf = page.hidden("csrf");
+    let page = browser
+        .post(
+            "/deleted",
+            &[("action", "restore"), ("id", &back), ("csrf", &csrf)],
+        )
+        .await;
+    assert!(page.body.contains("1 done, 0 failed."), "{}", page.body);
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{back}")).await.status,
+        StatusCode::OK
+    );
+    let page = browser
+        .post(
+            "/deleted",
+            &[("action", "purge"), ("id", &gone), ("csrf", &csrf)],
+        )
+        .await;
+    assert!(page.body.contains("1 done, 0 failed."), "{}", page.body);
+    let reply = app
+        .get(&format!("/v1.0/directory/deletedItems/{gone}"))
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let page = browser.get("/deleted").await;
+    assert!(page.body.contains("0 users"), "{}", page.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn licenses_show_their_seats_and_refuse_bad_changes_beside_the_form() {
+    let app = spawn_app().await;
+    let sku = app.buy("SPE_E3", 5).await;
+    for alias in ["a1", "a2"] {
+        app.create_user(alias, json!({ "usageLocation": "NL" }))
+            .await;
+        let reply = app
+            .post(
+                &format!("/v1.0/users/{alias}@{DOMAIN}/assignLicense"),
+                json!({ "addLicenses": [{ "skuId": sku }], "removeLicenses": [] }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let page = browser.get("/licenses").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Microsoft 365 E3") && page.body.contains("(SPE_E3)"));
+    assert!(
+        page.body.contains(&format!(
+            "<td class=\"assigned\"><a href=\"/users?license={sku}\">2</a></td>"
+        )),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<td class=\"available\">3</td>"));
+    let csrf = page.hidden("csrf");
+
+    // Fewer seats than assigned: refused beside the form, with what was typed kept.
+    let page = browser
+        .post(
+            "/licenses",
+            &[
+                ("action", "seats"),
+                ("sku", &sku),
+                ("seats", "1"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("role=\"alert\""), "{}", page.body);
+    assert!(page.body.contains("value=\"1\""), "the typed value is kept");
+    let page = browser
+        .post(
+            "/licenses",
+            &[
+                ("action", "seats"),
+                ("sku", &sku),
+                ("seats", "ten"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert!(
+        page.body.contains("Enter a whole number of seats"),
+        "{}",
+        page.body
+    );
+    let page = browser
+        .post(
+            "/licenses",
+            &[
+                ("action", "seats"),
+                ("sku", &sku),
+                ("seats", "20"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let skus = app.get("/v1.0/subscribedSkus").await.body;
+    assert_eq!(skus["value"][0]["prepaidUnits"]["enabled"], 20);
+
+    let page = browser
+        .post(
+            "/licenses",
+            &[
+                ("action", "buy"),
+                ("sku", "NOT_A_SKU"),
+                ("seats", "3"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("is not a SKU part number") && page.body.contains("value=\"NOT_A_SKU\""),
+        "{}",
+        page.body
+    );
+    let page = browser
+        .post(
+            "/licenses",
+            &[
+                ("action", "buy"),
+                ("sku", "power_bi_pro"),
+                ("seats", "3"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(
+        browser
+            .get("/licenses")
+            .await
+            .body
+            .contains("(POWER_BI_PRO)")
+    );
+
+    // Roles that may not buy see no forms, and are refused whatever they post.
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    let mut helpdesk = Browser::new(&app);
+    helpdesk
+        .sign_in(&format!("helpdesk@{DOMAIN}"), PASSWORD)
+        .await;
+    let page = helpdesk.get("/licenses").await;
+    assert!(page.body.contains("(SPE_E3)") && !page.body.contains("name=\"seats\""));
+    let csrf = page.hidden("csrf");
+    let page = helpdesk
+        .post(
+            "/licenses",
+            &[
+                ("action", "seats"),
+                ("sku", &sku),
+                ("seats", "100"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let skus = app.get("/v1.0/subscribedSkus").await.body;
+    let e3 = skus["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["skuId"] == sku.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(e3["prepaidUnits"]["enabled"], 20);
 }

@@ -1,0 +1,163 @@
+//! Deleted users: the recycle bin, with restore and hard delete.
+
+use axum::extract::Form;
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::html;
+use roster_core::access::Operation;
+use roster_core::directory::RECYCLE_BIN_DAYS;
+use roster_core::types::ObjectId;
+use roster_store::{ListQuery, SortKey};
+
+use super::session::Session;
+use super::{Nav, error_page, failure, page};
+use crate::error::ApiError;
+
+/// `GET /deleted`.
+pub async fn page_handler(session: Session) -> Response {
+    let lang = session.lang;
+    let tenant_id = session.caller.tenant_id;
+    let query = ListQuery {
+        top: 999,
+        order: Some(SortKey {
+            property: "displayName".into(),
+            descending: false,
+        }),
+        count: true,
+        ..Default::default()
+    };
+    let found = session
+        .state()
+        .db(move |store| store.list_deleted_users(tenant_id, &query))
+        .await;
+    let deleted = match found {
+        Ok(found) => found,
+        Err(error) => return failure(&session, error),
+    };
+    let content = html! {
+        p { (lang.t_with("deleted-intro", &[("days", RECYCLE_BIN_DAYS.into())])) }
+        p.count { (lang.t_with("users-found", &[("count", deleted.count.unwrap_or(0).into()), ("shown", lang.number(deleted.count.unwrap_or(0)).into())])) }
+        form id="selection" method="post" action="/deleted" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            div.bulk {
+                @if session.may(Operation::RestoreUser) { button type="submit" name="action" value="restore" { (lang.t("deleted-restore")) } }
+                @if session.may(Operation::PurgeUser) { button type="submit" name="action" value="purge" class="danger" { (lang.t("deleted-purge")) } }
+            }
+            table.users {
+                thead { tr {
+                    th { input type="checkbox" data-select-all="id" aria-label=(lang.t("users-select-all")); }
+                    th { (lang.t("users-col-name")) } th { (lang.t("users-col-upn")) } th { (lang.t("deleted-when")) }
+                } }
+                tbody {
+                    @for user in &deleted.items {
+                        tr {
+                            td { input type="checkbox" name="id" value=(user.id) aria-label=(user.display_name); }
+                            td { (user.display_name) }
+                            td { (user.user_principal_name) }
+                            td { (user.deleted.map(|at| lang.datetime(at)).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(&session, Nav::Deleted, &lang.t("deleted-title"), content)
+}
+
+/// `POST /deleted`: restores or hard-deletes the selected users, each authorized against its
+/// own roles.
+pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let lang = session.lang;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if let Err(error) = session.check_csrf(&field("csrf")) {
+        return failure(&session, error);
+    }
+    let action = field("action");
+    let ids: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .map(|(_, v)| v.clone())
+        .collect();
+    if ids.is_empty() {
+        return error_page(
+            &session,
+            StatusCode::BAD_REQUEST,
+            &lang.t("action-none-selected"),
+        );
+    }
+    let mut outcomes = Vec::new();
+    for id in ids {
+        let result = match ObjectId::parse(&id) {
+            Ok(user_id) => apply(&session, &action, user_id).await,
+            Err(_) => Err(ApiError::not_found(lang.t("error-no-such-user"))),
+        };
+        outcomes.push((
+            id,
+            result.map_err(|error| super::users::message(&session, error)),
+        ));
+    }
+    let failed = outcomes.iter().filter(|(_, r)| r.is_err()).count();
+    let content = html! {
+        p role="status" {
+            (lang.t_with("action-summary", &[("done", lang.number((outcomes.len() - failed) as i64).into()), ("failed", lang.number(failed as i64).into())]))
+        }
+        table.outcomes {
+            thead { tr { th { (lang.t("action-user")) } th { (lang.t("action-outcome")) } } }
+            tbody {
+                @for (user, result) in &outcomes {
+                    tr { td { (user) } @match result { Ok(name) => td { (name) ": " (lang.t("action-done")) }, Err(message) => td.error { (message) } } }
+                }
+            }
+        }
+        p { a href="/deleted" { (lang.t("deleted-back")) } }
+    };
+    let title = if action == "purge" {
+        lang.t("deleted-purge")
+    } else {
+        lang.t("deleted-restore")
+    };
+    page(&session, Nav::Deleted, &title, content)
+}
+
+/// Returns the user's principal name.
+async fn apply(session: &Session, action: &str, user_id: ObjectId) -> Result<String, ApiError> {
+    let state = session.state();
+    let tenant_id = session.caller.tenant_id;
+    let (user, roles) = state
+        .db(move |store| {
+            Ok((
+                store.get_deleted_user(tenant_id, user_id)?,
+                store.roles_of(user_id)?,
+            ))
+        })
+        .await?;
+    let change = session.caller.change();
+    match action {
+        "restore" => {
+            session
+                .caller
+                .principal
+                .authorize(Operation::RestoreUser, &roles)?;
+            state
+                .db(move |store| store.restore_user(&change, user_id))
+                .await?;
+        }
+        "purge" => {
+            session
+                .caller
+                .principal
+                .authorize(Operation::PurgeUser, &roles)?;
+            state
+                .db(move |store| store.purge_user(&change, user_id))
+                .await?;
+        }
+        _ => return Err(ApiError::bad_request(session.lang.t("action-unknown"))),
+    }
+    Ok(user.user_principal_name.to_string())
+}

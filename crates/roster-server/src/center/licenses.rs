@@ -1,0 +1,172 @@
+//! Licenses: each subscription with its seats bought, assigned, available and in error, its
+//! service plans, who holds it and through which groups; buying a subscription and changing
+//! its seats.
+
+use std::collections::HashMap;
+
+use axum::extract::Form;
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::html;
+use roster_core::access::Operation;
+use roster_core::catalog::Catalog;
+use roster_core::types::SkuId;
+use serde::Deserialize;
+
+use super::session::Session;
+use super::{Nav, error_page, failure, page};
+use crate::error::ApiError;
+
+/// `GET /licenses`.
+pub async fn page_handler(session: Session) -> Response {
+    render(&session, None).await
+}
+
+/// The page, with an error beside the form that caused it and what was typed.
+async fn render(session: &Session, refused: Option<(&LicenseForm, String)>) -> Response {
+    let lang = session.lang;
+    let tenant_id = session.caller.tenant_id;
+    let found = session
+        .state()
+        .db(move |store| {
+            Ok((
+                store.subscriptions(tenant_id)?,
+                store.license_errors_by_sku(tenant_id)?,
+                store.licensing_groups(tenant_id)?,
+            ))
+        })
+        .await;
+    let (subscriptions, errors, groups) = match found {
+        Ok(found) => found,
+        Err(error) => return failure(session, error),
+    };
+    let errors: HashMap<SkuId, i64> = errors.into_iter().collect();
+    let catalog = Catalog::builtin();
+    let manage = session.may(Operation::ManageSubscriptions);
+    let error_for = |form: &str, sku: Option<&str>| {
+        refused.as_ref().and_then(|(typed, message)| {
+            (typed.action == form && (sku.is_none() || typed.sku.as_deref() == sku))
+                .then_some(message.clone())
+        })
+    };
+    let content = html! {
+        @if subscriptions.is_empty() { p { (lang.t("home-no-subscriptions")) } }
+        @for subscription in &subscriptions {
+            @let sku = catalog.by_sku_id(subscription.sku_id.as_uuid());
+            @let name = sku.map_or(subscription.sku_part_number.as_str(), |s| s.display_name.as_str());
+            @let sku_text = subscription.sku_id.to_string();
+            section.panel.subscription {
+                h2 { (name) " " span.muted { "(" (subscription.sku_part_number) ")" } }
+                table.properties { tbody {
+                    tr { th scope="row" { (lang.t("licenses-bought")) } td { (lang.number(subscription.enabled_units)) } }
+                    tr { th scope="row" { (lang.t("licenses-assigned")) } td.assigned { a href={ "/users?license=" (subscription.sku_id) } { (lang.number(subscription.consumed_units)) } } }
+                    tr { th scope="row" { (lang.t("licenses-available")) } td.available { (lang.number(subscription.enabled_units - subscription.consumed_units)) } }
+                    tr { th scope="row" { (lang.t("licenses-in-error")) } td { (lang.number(errors.get(&subscription.sku_id).copied().unwrap_or(0))) } }
+                    tr { th scope="row" { (lang.t("licenses-status")) } td { (match subscription.capability_status.as_str() {
+                        "Enabled" => lang.t("licenses-status-enabled"),
+                        "Suspended" => lang.t("licenses-status-suspended"),
+                        "Warning" => lang.t("licenses-status-warning"),
+                        other => other.to_string(),
+                    }) } }
+                    tr { th scope="row" { (lang.t("licenses-groups")) } td {
+                        @let giving: Vec<&str> = groups.iter().filter(|(s, _, _)| *s == subscription.sku_id).map(|(_, _, name)| name.as_str()).collect();
+                        @if giving.is_empty() { (lang.t("details-none")) } @else { (giving.join(", ")) }
+                    } }
+                } }
+                @if let Some(sku) = sku {
+                    details {
+                        summary { (lang.t_with("licenses-plans", &[("count", (sku.service_plans.len() as i64).into()), ("shown", lang.number(sku.service_plans.len() as i64).into())])) }
+                        ul.plans { @for plan in &sku.service_plans { li { (plan.friendly_name) " " span.muted { "(" (plan.service_plan_name) ")" } } } }
+                    }
+                }
+                @if manage {
+                    form.inline.seats method="post" action="/licenses" {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        input type="hidden" name="action" value="seats";
+                        input type="hidden" name="sku" value=(sku_text);
+                        @let id = format!("seats-{sku_text}");
+                        @let error = error_for("seats", Some(&sku_text));
+                        label for=(id) { (lang.t("licenses-seats")) " " }
+                        input id=(id) name="seats" type="number" min="0" required
+                            value=(error.as_ref().and_then(|_| refused.as_ref().map(|(typed, _)| typed.seats.clone())).unwrap_or_else(|| subscription.enabled_units.to_string()));
+                        " " button type="submit" { (lang.t("licenses-change-seats")) }
+                        @if let Some(error) = error { p.error role="alert" { (error) } }
+                    }
+                }
+            }
+        }
+        @if manage {
+            section.panel {
+                h2 { (lang.t("licenses-buy")) }
+                @let error = error_for("buy", None);
+                @let typed = refused.as_ref().filter(|(typed, _)| typed.action == "buy").map(|(typed, _)| *typed);
+                form.filters method="post" action="/licenses" {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="action" value="buy";
+                    label { (lang.t("licenses-part-number")) " " input name="sku" required placeholder="SPE_E3" value=(typed.and_then(|t| t.sku.clone()).unwrap_or_default()); }
+                    label { (lang.t("licenses-seats")) " " input name="seats" type="number" min="1" required value=(typed.map(|t| t.seats.clone()).unwrap_or_default()); }
+                    button type="submit" { (lang.t("licenses-buy-submit")) }
+                }
+                @if let Some(error) = error { p.error role="alert" { (error) } }
+            }
+        }
+    };
+    page(session, Nav::Licenses, &lang.t("licenses-title"), content)
+}
+
+#[derive(Deserialize, Debug)]
+pub struct LicenseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    sku: Option<String>,
+    #[serde(default)]
+    seats: String,
+}
+
+/// `POST /licenses`: buy a subscription, or change a subscription's seats.
+pub async fn change(session: Session, Form(form): Form<LicenseForm>) -> Response {
+    let lang = session.lang;
+    if let Err(error) = session.check_csrf(&form.csrf) {
+        return failure(&session, error);
+    }
+    if !session.may(Operation::ManageSubscriptions) {
+        return error_page(&session, StatusCode::FORBIDDEN, &lang.t("error-forbidden"));
+    }
+    let Ok(seats) = form.seats.trim().parse::<i64>() else {
+        return render(&session, Some((&form, lang.t("licenses-seats-invalid")))).await;
+    };
+    let change = session.caller.change();
+    let sku = form.sku.clone().unwrap_or_default();
+    let result = match form.action.as_str() {
+        "buy" if seats >= 1 => {
+            let part_number = sku.trim().to_ascii_uppercase();
+            session
+                .state()
+                .db(move |store| store.add_subscription(&change, &part_number, seats))
+                .await
+                .map(drop)
+        }
+        "buy" => Err(ApiError::bad_request(lang.t("licenses-seats-invalid"))),
+        "seats" => match SkuId::parse(&sku) {
+            Ok(sku_id) if seats >= 0 => session
+                .state()
+                .db(move |store| store.update_subscription(&change, sku_id, Some(seats), None))
+                .await
+                .map(drop),
+            Ok(_) => Err(ApiError::bad_request(lang.t("licenses-seats-invalid"))),
+            Err(_) => Err(ApiError::bad_request(lang.t("action-choose-license"))),
+        },
+        _ => Err(ApiError::bad_request(lang.t("action-unknown"))),
+    };
+    match result {
+        Ok(()) => super::see_other("/licenses"),
+        Err(error) if error.status.is_client_error() => {
+            let mut response = render(&session, Some((&form, error.message))).await;
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            response
+        }
+        Err(error) => failure(&session, error),
+    }
+}
