@@ -186,6 +186,66 @@ impl Store {
         })
     }
 
+    /// Takes a role from a user or app. The tenant's last Global Administrator keeps the role,
+    /// so that the tenant is never left without one.
+    pub fn remove_role(&self, change: &Change, principal_id: ObjectId, role: Role) -> Result<()> {
+        self.pool.write(|tx| {
+            if role == Role::GlobalAdministrator {
+                // Locked, so that two removals at once cannot both see another holder.
+                let sql = format!(
+                    "SELECT principal_id FROM role_assignments WHERE tenant_id = $1 AND role = $2{}",
+                    tx.row_lock()
+                );
+                let holders = tx.query(&sql, &params![change.tenant_id, role.display_name()])?;
+                if holders.len() <= 1 {
+                    return Err(Error::BadRequest(
+                        "The tenant's last Global Administrator cannot lose the role: assign it to someone else first.".into(),
+                    ));
+                }
+            }
+            let removed = tx.execute(
+                "DELETE FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2 AND role = $3",
+                &params![change.tenant_id, principal_id, role.display_name()],
+            )?;
+            if removed == 0 {
+                return Err(Error::NotFound {
+                    kind: "role assignment",
+                    id: format!("{principal_id} {}", role.display_name()),
+                });
+            }
+            audit(
+                tx,
+                change,
+                "Remove member from role",
+                Some((principal_id, role.display_name())),
+                Some(serde_json::json!({ "role": role.display_name() })),
+                None,
+            )
+        })
+    }
+
+    /// Who holds which role: each live user holding a role, with its principal name and display
+    /// name, by role then name.
+    pub fn role_holders(
+        &self,
+        tenant_id: ObjectId,
+    ) -> Result<Vec<(Role, ObjectId, String, String)>> {
+        self.pool.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT r.role, u.id, u.user_principal_name, u.display_name FROM role_assignments r \
+                     JOIN users u ON u.id = r.principal_id \
+                     WHERE r.tenant_id = $1 AND u.deleted_at IS NULL ORDER BY r.role, lower(u.display_name), u.id",
+                    &params![tenant_id],
+                )?
+                .iter()
+                .filter_map(|row| {
+                    Some((Role::parse(&row.text(0))?, ObjectId::from(row.uuid(1)), row.text(2), row.text(3)))
+                })
+                .collect())
+        })
+    }
+
     /// The most recent audit records of a tenant, newest first.
     pub fn audit_log(&self, tenant_id: ObjectId, limit: usize) -> Result<Vec<AuditRecord>> {
         self.search_audit_log(

@@ -228,6 +228,7 @@ mod tests {
             include_str!("audit.rs"),
             include_str!("deleted.rs"),
             include_str!("licenses.rs"),
+            include_str!("roles.rs"),
         ];
         let mut used = 0;
         for source in sources {

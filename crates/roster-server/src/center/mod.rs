@@ -12,6 +12,7 @@ mod deleted;
 mod home;
 mod i18n;
 mod licenses;
+mod roles;
 mod session;
 mod users;
 
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/licenses",
             get(licenses::page_handler).post(licenses::change),
         )
+        .route("/roles", get(roles::page_handler).post(roles::change))
         .route("/audit", get(audit::page_handler))
         .route("/signout", post(session::sign_out))
         .route_layer(middleware::from_fn_with_state(state, session::require));
@@ -146,15 +148,17 @@ pub(crate) enum Nav {
     Users,
     Deleted,
     Licenses,
+    Roles,
     Audit,
 }
 
 impl Nav {
-    const ALL: [Nav; 5] = [
+    const ALL: [Nav; 6] = [
         Nav::Home,
         Nav::Users,
         Nav::Deleted,
         Nav::Licenses,
+        Nav::Roles,
         Nav::Audit,
     ];
 
@@ -164,6 +168,7 @@ impl Nav {
             Nav::Users => "/users",
             Nav::Deleted => "/deleted",
             Nav::Licenses => "/licenses",
+            Nav::Roles => "/roles",
             Nav::Audit => "/audit",
         }
     }
@@ -174,6 +179,7 @@ impl Nav {
             Nav::Users => "nav-users",
             Nav::Deleted => "nav-deleted",
             Nav::Licenses => "nav-licenses",
+            Nav::Roles => "nav-roles",
             Nav::Audit => "nav-audit",
         }
     }
@@ -182,7 +188,7 @@ impl Nav {
     pub(crate) fn operation(self) -> Operation {
         match self {
             Nav::Home | Nav::Users | Nav::Deleted => Operation::ReadUsers,
-            Nav::Licenses => Operation::ReadOrganization,
+            Nav::Licenses | Nav::Roles => Operation::ReadOrganization,
             Nav::Audit => Operation::ReadAuditLog,
         }
     }

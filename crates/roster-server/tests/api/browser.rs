@@ -435,6 +435,20 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
     let licenses = text(&client, "main").await;
     assert!(licenses.contains("Power BI Pro"), "{licenses}");
     shots.save(&client, "en-09-licenses").await;
+    client
+        .find(Locator::LinkText("Roles"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section.role"))
+        .await
+        .unwrap();
+    assert!(text(&client, "main").await.contains(ADMIN_UPN));
+    shots.save(&client, "en-11-roles").await;
 
     // Restore a deleted user from the recycle bin.
     let deleted = app
@@ -622,6 +636,20 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .await
         .unwrap();
     shots.save(&client, "nl-10-deleted-users").await;
+    client
+        .find(Locator::LinkText("Rollen"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section.role"))
+        .await
+        .unwrap();
+    assert!(text(&client, "main").await.contains("Globale beheerder"));
+    shots.save(&client, "nl-11-roles").await;
     assert_eq!(
         app.get(&format!("/v1.0/users/{upn}?$select=accountEnabled"))
             .await

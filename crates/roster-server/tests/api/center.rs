@@ -820,3 +820,127 @@ async fn licenses_show_their_seats_and_refuse_bad_changes_beside_the_form() {
         .clone();
     assert_eq!(e3["prepaidUnits"]["enabled"], 20);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_are_assigned_and_removed_by_global_administrators_only() {
+    let app = spawn_app().await;
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    app.create_user("newadmin", json!({})).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let page = browser.get("/roles").await;
+    assert!(
+        page.body.contains("helpdesk@contoso.example")
+            && page.body.contains("Nobody holds this role.")
+    );
+    let csrf = page.hidden("csrf");
+
+    let upn = format!("newadmin@{DOMAIN}");
+    let page = browser
+        .post(
+            "/roles",
+            &[
+                ("action", "assign"),
+                ("user", &upn),
+                ("role", "User Administrator"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = browser.get("/roles").await;
+    let section = page
+        .body
+        .split("<h2>User Administrator")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(section.contains(&upn), "{section}");
+
+    // Refusals beside the form, with what was typed kept.
+    let page = browser
+        .post(
+            "/roles",
+            &[
+                ("action", "assign"),
+                ("user", "nobody@contoso.example"),
+                ("role", "User Administrator"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("No user of this organisation has this user name.")
+            && page.body.contains("value=\"nobody@contoso.example\"")
+    );
+    let page = browser
+        .post(
+            "/roles",
+            &[
+                ("action", "remove"),
+                ("user", ADMIN_UPN),
+                ("role", "Global Administrator"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("last Global Administrator"),
+        "{}",
+        page.body
+    );
+
+    let page = browser
+        .post(
+            "/roles",
+            &[
+                ("action", "remove"),
+                ("user", &upn),
+                ("role", "User Administrator"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = browser.get("/roles").await;
+    assert!(!page.body.contains(&upn));
+
+    // Others read the roles but may not change them.
+    let mut helpdesk = Browser::new(&app);
+    helpdesk
+        .sign_in(&format!("helpdesk@{DOMAIN}"), PASSWORD)
+        .await;
+    let page = helpdesk.get("/roles").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("action=\"/roles\""));
+    let csrf = page.hidden("csrf");
+    let page = helpdesk
+        .post(
+            "/roles",
+            &[
+                ("action", "assign"),
+                ("user", "helpdesk@contoso.example"),
+                ("role", "Global Administrator"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = browser.get("/roles").await;
+    let section = page
+        .body
+        .split("<h2>Global Administrator")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(!section.contains("helpdesk@"), "{section}");
+}
