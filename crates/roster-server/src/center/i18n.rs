@@ -229,6 +229,7 @@ mod tests {
             include_str!("deleted.rs"),
             include_str!("licenses.rs"),
             include_str!("roles.rs"),
+            include_str!("new_user.rs"),
         ];
         let mut used = 0;
         for source in sources {

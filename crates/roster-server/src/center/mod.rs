@@ -12,6 +12,7 @@ mod deleted;
 mod home;
 mod i18n;
 mod licenses;
+mod new_user;
 mod roles;
 mod session;
 mod users;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/users", get(users::list))
         .route("/users/{id}", get(users::details))
         .route("/users/bulk", post(users::action))
+        .route("/users/new", get(new_user::start).post(new_user::step))
         .route("/deleted", get(deleted::page_handler).post(deleted::action))
         .route(
             "/licenses",

@@ -380,6 +380,9 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
         html! { option value=(value) selected[value == current] { (label) } }
     };
     let content = html! {
+        @if session.may(Operation::CreateUser) {
+            p.commands { a.button href="/users/new" { (lang.t("new-user-title")) } }
+        }
         form.filters method="get" action="/users" role="search" {
             input type="search" name="q" value=(params.search) placeholder=(lang.t("users-search"))
                 aria-label=(lang.t("users-search"));

@@ -450,6 +450,132 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
     assert!(text(&client, "main").await.contains(ADMIN_UPN));
     shots.save(&client, "en-11-roles").await;
 
+    // Add a user through the wizard, with a license.
+    client
+        .find(Locator::LinkText("Active users"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::LinkText("Add a user"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("form.wizard"))
+        .await
+        .unwrap();
+    for (field, value) in [
+        ("f-givenName", "Grace"),
+        ("f-surname", "Hopper"),
+        ("f-displayName", "Grace Hopper"),
+        ("f-alias", "grace.hopper"),
+    ] {
+        client
+            .find(Locator::Id(field))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    shots.save(&client, "en-12-add-user").await;
+    client
+        .find(Locator::Css("div.buttons button[value='2']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("f-usageLocation"))
+        .await
+        .unwrap();
+    let location = client.find(Locator::Id("f-usageLocation")).await.unwrap();
+    location.clear().await.unwrap();
+    location.send_keys("NL").await.unwrap();
+    let standard = app.get("/v1.0/subscribedSkus").await.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|sku| sku["skuPartNumber"] == "O365_BUSINESS_PREMIUM")
+        .unwrap()["skuId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    client
+        .find(Locator::Css(&format!(
+            "input[name=sku][value='{standard}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    shots.save(&client, "en-13-add-user-licenses").await;
+    client
+        .find(Locator::Css("div.buttons button[value='3']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("f-department"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("f-department"))
+        .await
+        .unwrap()
+        .send_keys("Research")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("div.buttons button[value='4']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("div.buttons button[value=create]"))
+        .await
+        .unwrap();
+    shots.save(&client, "en-14-add-user-finish").await;
+    client
+        .find(Locator::Css("div.buttons button[value=create]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("code.password"))
+        .await
+        .unwrap();
+    assert!(
+        text(&client, "main p[role=status]")
+            .await
+            .contains("grace.hopper@contoso.example has been added.")
+    );
+    assert!(text(&client, "code.password").await.len() >= 16);
+    let grace = app
+        .get("/v1.0/users/grace.hopper@contoso.example?$select=department,assignedLicenses")
+        .await
+        .body;
+    assert_eq!(grace["department"], "Research");
+    assert_eq!(grace["assignedLicenses"][0]["skuId"], standard.as_str());
+
     // Restore a deleted user from the recycle bin.
     let deleted = app
         .get("/v1.0/users?$top=1&$filter=department eq 'Sales'")
@@ -551,7 +677,7 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
             .contains(&format!("{} van {bought} toegewezen", used + 1))
     );
     assert!(
-        text(&client, "section.cards").await.contains("3.001"),
+        text(&client, "section.cards").await.contains("3.002"),
         "Dutch thousands"
     );
     shots.save(&client, "nl-02-home").await;
@@ -567,7 +693,7 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .for_element(Locator::Css("table.users"))
         .await
         .unwrap();
-    assert!(text(&client, "p.count").await.contains("3.001 gebruikers"));
+    assert!(text(&client, "p.count").await.contains("3.002 gebruikers"));
     shots.save(&client, "nl-03-active-users").await;
     client
         .goto(&app.url(&format!("/users?q={upn}")))
@@ -650,6 +776,14 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .unwrap();
     assert!(text(&client, "main").await.contains("Globale beheerder"));
     shots.save(&client, "nl-11-roles").await;
+    client.goto(&app.url("/users/new")).await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("form.wizard"))
+        .await
+        .unwrap();
+    assert!(text(&client, "ol.steps").await.contains("Basisgegevens"));
+    shots.save(&client, "nl-12-add-user").await;
     assert_eq!(
         app.get(&format!("/v1.0/users/{upn}?$select=accountEnabled"))
             .await

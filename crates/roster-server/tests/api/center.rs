@@ -944,3 +944,150 @@ async fn roles_are_assigned_and_removed_by_global_administrators_only() {
         .to_string();
     assert!(!section.contains("helpdesk@"), "{section}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_add_a_user_wizard_checks_each_step_and_creates_the_user_with_its_license() {
+    let app = spawn_app().await;
+    let sku = app.buy("SPE_E3", 2).await;
+    app.create_user("taken", json!({})).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let page = browser.get("/users/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("aria-current=\"step\">Basics"),
+        "{}",
+        page.body
+    );
+    let csrf = page.hidden("csrf");
+    let basics = |alias: &'static str, name: &'static str| {
+        vec![
+            ("step", "1"),
+            ("givenName", "Ada"),
+            ("surname", "Lovelace"),
+            ("displayName", name),
+            ("alias", alias),
+            ("domain", DOMAIN),
+            ("password", "generate"),
+            ("forceChange", "on"),
+        ]
+    };
+
+    // A required field left empty: the same step, the reason beside it, the rest kept.
+    let mut form = basics("ada", "");
+    form.extend([("csrf", csrf.as_str()), ("go", "2")]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("id=\"f-displayName-error\"")
+            && page.body.contains("This field is required."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"ada\"") && page.body.contains("value=\"Lovelace\""));
+
+    // Basics done: the licenses step, with the basics carried along.
+    let mut form = basics("ada", "Ada Lovelace");
+    form.extend([("csrf", csrf.as_str()), ("go", "2")]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("aria-current=\"step\">Product licenses"));
+    assert!(
+        page.body
+            .contains("type=\"hidden\" name=\"displayName\" value=\"Ada Lovelace\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("2 of 2 available"));
+
+    // A license without a usage location is refused on its step.
+    let mut form = basics("ada", "Ada Lovelace");
+    form.extend([
+        ("step", "2"),
+        ("sku", sku.as_str()),
+        ("usageLocation", ""),
+        ("csrf", csrf.as_str()),
+        ("go", "3"),
+    ]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("Choose the country where the user will use the licenses"),
+        "{}",
+        page.body
+    );
+
+    // Through to the end: the user, its license and its properties, in one go.
+    let mut form = basics("ada", "Ada Lovelace");
+    form.extend([
+        ("sku", sku.as_str()),
+        ("usageLocation", "nl"),
+        ("department", "Research"),
+        ("city", "London"),
+        ("step", "4"),
+        ("csrf", csrf.as_str()),
+        ("go", "create"),
+    ]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("ada@contoso.example has been added."),
+        "{}",
+        page.body
+    );
+    let start = page
+        .body
+        .find("<code class=\"password\">")
+        .expect("the password, once")
+        + "<code class=\"password\">".len();
+    let password = page.body[start..start + page.body[start..].find('<').unwrap()].to_string();
+    let user = app.get(&format!("/v1.0/users/ada@{DOMAIN}?$select=displayName,department,city,usageLocation,assignedLicenses")).await.body;
+    assert_eq!(user["displayName"], "Ada Lovelace");
+    assert_eq!(user["department"], "Research");
+    assert_eq!(user["usageLocation"], "NL");
+    assert_eq!(user["assignedLicenses"][0]["skuId"], sku.as_str());
+    let refused = app
+        .password_token(&format!("ada@{DOMAIN}"), &password)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.body.to_string().contains("AADSTS50055"),
+        "the password is right and must be changed: {:?}",
+        refused.body
+    );
+
+    // A user name that is taken: back on the basics, beside the user name, nothing written.
+    let mut form = basics("taken", "Someone Else");
+    form.extend([("step", "4"), ("csrf", csrf.as_str()), ("go", "create")]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("aria-current=\"step\">Basics"));
+    assert!(
+        page.body.contains(
+            "Another object with the same value for property userPrincipalName already exists."
+        ),
+        "{}",
+        page.body
+    );
+    let skus = app.get("/v1.0/subscribedSkus").await.body;
+    assert_eq!(skus["value"][0]["consumedUnits"], 1);
+
+    // A Helpdesk Administrator may not create users.
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    let mut helpdesk = Browser::new(&app);
+    helpdesk
+        .sign_in(&format!("helpdesk@{DOMAIN}"), PASSWORD)
+        .await;
+    assert!(
+        !helpdesk
+            .get("/users")
+            .await
+            .body
+            .contains("href=\"/users/new\"")
+    );
+    assert_eq!(
+        helpdesk.get("/users/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
