@@ -10,6 +10,23 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+  // A membership rule is checked as it is typed; the server checks it again on submit.
+  for (const area of document.querySelectorAll("textarea[data-check-rule]")) {
+    const status = document.getElementById(area.getAttribute("aria-describedby"));
+    let timer = null;
+    area.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const url = area.getAttribute("data-check-rule") + "?rule=" + encodeURIComponent(area.value);
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (!response.ok) return;
+        const answer = await response.json();
+        status.textContent = answer.message;
+        status.className = answer.valid ? "valid" : "error";
+        area.setAttribute("aria-invalid", answer.valid ? "false" : "true");
+      }, 250);
+    });
+  }
   // Deleting asks first.
   for (const form of document.querySelectorAll("form#selection")) {
     form.addEventListener("submit", (event) => {

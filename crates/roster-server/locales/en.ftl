@@ -216,3 +216,44 @@ new-user-done-title = User added
 new-user-created = { $user } has been added.
 new-user-password-once = The password is shown only this once: hand it to the user now. It must be changed at the first sign-in.
 new-user-another = Add another user
+
+nav-groups = Groups
+groups-title = Groups
+groups-add = Add a group
+groups-search = Search groups by name
+groups-found = { $count ->
+    [one] { $shown } group
+   *[other] { $shown } groups
+}
+groups-name = Name
+groups-kind = Group type
+groups-kind-m365 = Microsoft 365
+groups-kind-security = Security
+groups-kind-mail-security = Mail-enabled security
+groups-kind-distribution = Distribution
+groups-membership = Membership type
+groups-assigned = Assigned
+groups-dynamic = Dynamic
+groups-mail = Email
+groups-description = Description
+groups-nickname = Email alias (mail nickname)
+groups-rule = Dynamic membership rule
+groups-rule-hint = For example: (user.department -eq "Sales") -and (user.country -eq "Netherlands")
+groups-rule-valid = The rule is valid.
+groups-create = Create group
+groups-preview = Preview members
+groups-preview-changes = Preview changes
+groups-save-rule = Save rule
+groups-preview-matched = { $count ->
+    [one] The rule takes in { $shown } user.
+   *[other] The rule takes in { $shown } users.
+}
+groups-preview-joining = Would join: { $shown }.
+groups-preview-leaving = Would leave: { $shown }.
+groups-preview-licenses = { $sku }: { $granted } would get it, { $removed } would lose it; { $available } seats available.
+groups-processing = Rule processing
+groups-members = Members
+groups-owners = Owners
+groups-add-member = Add member
+groups-more-members = The first { $shown } members, by name.
+groups-no-such-group = This group does not exist, or has been deleted.

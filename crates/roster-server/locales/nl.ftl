@@ -216,3 +216,44 @@ new-user-done-title = Gebruiker toegevoegd
 new-user-created = { $user } is toegevoegd.
 new-user-password-once = Het wachtwoord wordt alleen deze keer getoond: geef het nu aan de gebruiker. Het moet bij de eerste aanmelding worden gewijzigd.
 new-user-another = Nog een gebruiker toevoegen
+
+nav-groups = Groepen
+groups-title = Groepen
+groups-add = Een groep toevoegen
+groups-search = Groepen zoeken op naam
+groups-found = { $count ->
+    [one] { $shown } groep
+   *[other] { $shown } groepen
+}
+groups-name = Naam
+groups-kind = Groepstype
+groups-kind-m365 = Microsoft 365
+groups-kind-security = Beveiliging
+groups-kind-mail-security = Beveiliging met e-mail
+groups-kind-distribution = Distributie
+groups-membership = Lidmaatschapstype
+groups-assigned = Toegewezen
+groups-dynamic = Dynamisch
+groups-mail = E-mail
+groups-description = Beschrijving
+groups-nickname = E-mailalias
+groups-rule = Regel voor dynamisch lidmaatschap
+groups-rule-hint = Bijvoorbeeld: (user.department -eq "Sales") -and (user.country -eq "Netherlands")
+groups-rule-valid = De regel is geldig.
+groups-create = Groep maken
+groups-preview = Leden bekijken
+groups-preview-changes = Wijzigingen bekijken
+groups-save-rule = Regel opslaan
+groups-preview-matched = { $count ->
+    [one] De regel neemt { $shown } gebruiker op.
+   *[other] De regel neemt { $shown } gebruikers op.
+}
+groups-preview-joining = Zouden lid worden: { $shown }.
+groups-preview-leaving = Zouden vertrekken: { $shown }.
+groups-preview-licenses = { $sku }: { $granted } zouden hem krijgen, { $removed } zouden hem verliezen; { $available } licenties beschikbaar.
+groups-processing = Verwerking van de regel
+groups-members = Leden
+groups-owners = Eigenaren
+groups-add-member = Lid toevoegen
+groups-more-members = De eerste { $shown } leden, op naam.
+groups-no-such-group = Deze groep bestaat niet of is verwijderd.

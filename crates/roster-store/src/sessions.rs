@@ -126,4 +126,35 @@ impl Store {
                 .collect())
         })
     }
+
+    /// The first `limit` live users of a group by name (id, principal name, display name), and
+    /// how many it has: for a group's page, which does not list 60,000 members.
+    pub fn group_member_users(
+        &self,
+        tenant_id: ObjectId,
+        group_id: ObjectId,
+        limit: usize,
+    ) -> Result<(Vec<(ObjectId, String, String)>, i64)> {
+        self.pool.read(|tx| {
+            crate::groups::require_group(tx, tenant_id, group_id)?;
+            let users = tx
+                .query(
+                    "SELECT u.id, u.user_principal_name, u.display_name FROM group_members m \
+                     JOIN users u ON u.id = m.member_id WHERE m.group_id = $1 AND u.deleted_at IS NULL \
+                     ORDER BY lower(u.display_name), u.id LIMIT $2",
+                    &params![group_id, limit as i64],
+                )?
+                .iter()
+                .map(|row| (ObjectId::from(row.uuid(0)), row.text(1), row.text(2)))
+                .collect();
+            let total = tx
+                .query_one(
+                    "SELECT COUNT(*) FROM group_members m JOIN users u ON u.id = m.member_id \
+                     WHERE m.group_id = $1 AND u.deleted_at IS NULL",
+                    &params![group_id],
+                )?
+                .map_or(0, |row| row.int(0));
+            Ok((users, total))
+        })
+    }
 }

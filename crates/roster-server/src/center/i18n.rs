@@ -230,6 +230,7 @@ mod tests {
             include_str!("licenses.rs"),
             include_str!("roles.rs"),
             include_str!("new_user.rs"),
+            include_str!("groups.rs"),
         ];
         let mut used = 0;
         for source in sources {

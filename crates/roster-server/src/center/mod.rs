@@ -9,6 +9,7 @@
 
 mod audit;
 mod deleted;
+mod groups;
 mod home;
 mod i18n;
 mod licenses;
@@ -40,6 +41,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/users/bulk", post(users::action))
         .route("/users/new", get(new_user::start).post(new_user::step))
         .route("/deleted", get(deleted::page_handler).post(deleted::action))
+        .route("/groups", get(groups::list))
+        .route("/groups/new", get(groups::new_form).post(groups::create))
+        .route("/groups/check-rule", get(groups::check_rule))
+        .route("/groups/{id}", get(groups::details).post(groups::change))
         .route(
             "/licenses",
             get(licenses::page_handler).post(licenses::change),
@@ -120,7 +125,7 @@ fn with_page_headers(mut response: Response) -> Response {
     set(
         headers,
         "content-security-policy",
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     response
@@ -149,16 +154,18 @@ pub(crate) enum Nav {
     Home,
     Users,
     Deleted,
+    Groups,
     Licenses,
     Roles,
     Audit,
 }
 
 impl Nav {
-    const ALL: [Nav; 6] = [
+    const ALL: [Nav; 7] = [
         Nav::Home,
         Nav::Users,
         Nav::Deleted,
+        Nav::Groups,
         Nav::Licenses,
         Nav::Roles,
         Nav::Audit,
@@ -169,6 +176,7 @@ impl Nav {
             Nav::Home => "/",
             Nav::Users => "/users",
             Nav::Deleted => "/deleted",
+            Nav::Groups => "/groups",
             Nav::Licenses => "/licenses",
             Nav::Roles => "/roles",
             Nav::Audit => "/audit",
@@ -180,6 +188,7 @@ impl Nav {
             Nav::Home => "nav-home",
             Nav::Users => "nav-users",
             Nav::Deleted => "nav-deleted",
+            Nav::Groups => "nav-groups",
             Nav::Licenses => "nav-licenses",
             Nav::Roles => "nav-roles",
             Nav::Audit => "nav-audit",
@@ -190,6 +199,7 @@ impl Nav {
     pub(crate) fn operation(self) -> Operation {
         match self {
             Nav::Home | Nav::Users | Nav::Deleted => Operation::ReadUsers,
+            Nav::Groups => Operation::ReadGroups,
             Nav::Licenses | Nav::Roles => Operation::ReadOrganization,
             Nav::Audit => Operation::ReadAuditLog,
         }

@@ -576,6 +576,130 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
     assert_eq!(grace["department"], "Research");
     assert_eq!(grace["assignedLicenses"][0]["skuId"], standard.as_str());
 
+    // A dynamic group from a rule: the editor checks the rule as it is typed.
+    client
+        .find(Locator::LinkText("Groups"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.groups"))
+        .await
+        .unwrap();
+    shots.save(&client, "en-15-groups").await;
+    client
+        .find(Locator::LinkText("Add a group"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("g-rule"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("g-name"))
+        .await
+        .unwrap()
+        .send_keys("Legal in the Netherlands")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=membership][value=dynamic]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let editor = client.find(Locator::Id("g-rule")).await.unwrap();
+    editor
+        .send_keys("(user.department -eq \"Legal\") -and (user.country -eq")
+        .await
+        .unwrap();
+    let began = Instant::now();
+    while !text(&client, "#g-rule-status").await.contains("position") {
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "the editor shows the rule's mistake"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    editor.send_keys(" \"Netherlands\")").await.unwrap();
+    let began = Instant::now();
+    while text(&client, "#g-rule-status").await != "The rule is valid." {
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "the editor accepts the finished rule"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client
+        .find(Locator::Css("div.buttons button[value=preview]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section.preview"))
+        .await
+        .unwrap();
+    let matched = text(&client, "section.preview p.matched").await;
+    assert!(matched.starts_with("The rule takes in "), "{matched}");
+    shots.save(&client, "en-16-group-new").await;
+    client
+        .find(Locator::Css("div.buttons button[value=create]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section.panel"))
+        .await
+        .unwrap();
+    assert_eq!(text(&client, "main h1").await, "Legal in the Netherlands");
+    app.drain_jobs().await;
+    client.refresh().await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("section.panel"))
+        .await
+        .unwrap();
+    shots.save(&client, "en-17-group").await;
+    let url = client.current_url().await.unwrap();
+    let group_id = url.path().trim_start_matches("/groups/");
+    let expected = app
+        .get("/v1.0/users?$filter=department eq 'Legal' and country eq 'Netherlands'&$top=999")
+        .await
+        .body["value"]
+        .as_array()
+        .unwrap()
+        .len();
+    let members = app
+        .get(&format!("/v1.0/groups/{group_id}/members?$top=999"))
+        .await
+        .body["value"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(
+        expected > 0 && members == expected,
+        "{members} members, {expected} users match"
+    );
+    assert!(
+        text(&client, "main")
+            .await
+            .contains(&format!("Members ({expected})"))
+    );
+
     // Restore a deleted user from the recycle bin.
     let deleted = app
         .get("/v1.0/users?$top=1&$filter=department eq 'Sales'")
@@ -784,6 +908,14 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .unwrap();
     assert!(text(&client, "ol.steps").await.contains("Basisgegevens"));
     shots.save(&client, "nl-12-add-user").await;
+    client.goto(&app.url("/groups")).await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.groups"))
+        .await
+        .unwrap();
+    assert!(text(&client, "main").await.contains("Groepstype"));
+    shots.save(&client, "nl-15-groups").await;
     assert_eq!(
         app.get(&format!("/v1.0/users/{upn}?$select=accountEnabled"))
             .await

@@ -1091,3 +1091,235 @@ async fn the_add_a_user_wizard_checks_each_step_and_creates_the_user_with_its_li
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
+    let app = spawn_app().await;
+    for (alias, department) in [("s1", "Sales"), ("s2", "Sales"), ("l1", "Legal")] {
+        app.create_user(alias, json!({ "department": department }))
+            .await;
+    }
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let page = browser.get("/groups/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = page.hidden("csrf");
+
+    // An assigned security group, and its members by hand.
+    let page = browser
+        .post(
+            "/groups/new",
+            &[
+                ("csrf", &csrf),
+                ("kind", "security"),
+                ("name", "Pilot"),
+                ("membership", "assigned"),
+                ("go", "create"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let pilot = page.location().to_string();
+    let page = browser
+        .post(
+            &pilot,
+            &[
+                ("csrf", &csrf),
+                ("go", "add-member"),
+                ("member", "s1@contoso.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = browser.get(&pilot).await;
+    assert!(
+        page.body.contains("s1@contoso.example")
+            && page
+                .body
+                .contains("Members <span class=\"muted\">(1)</span>"),
+        "{}",
+        page.body
+    );
+    let page = browser
+        .post(
+            &pilot,
+            &[
+                ("csrf", &csrf),
+                ("go", "add-member"),
+                ("member", "nobody@contoso.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("No user of this organisation has this user name.")
+    );
+
+    // A rule with a mistake: refused beside the editor with its position, the text kept.
+    let bad = "(user.department -eq \"Sales\") -and (user.nonsense -eq 1)";
+    let page = browser
+        .post(
+            "/groups/new",
+            &[
+                ("csrf", &csrf),
+                ("kind", "security"),
+                ("name", "Sales"),
+                ("membership", "dynamic"),
+                ("rule", bad),
+                ("go", "create"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("position") && page.body.contains("nonsense"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("(user.department -eq &quot;Sales&quot;) -and (user.nonsense -eq 1)"),
+        "the rule is kept"
+    );
+    let check = browser
+        .get("/groups/check-rule?rule=user.department%20-eq")
+        .await;
+    let answer: serde_json::Value = serde_json::from_str(&check.body).unwrap();
+    assert_eq!(answer["valid"], false);
+    assert!(
+        answer["message"].as_str().unwrap().contains("position"),
+        "{answer}"
+    );
+    let check = browser
+        .get("/groups/check-rule?rule=user.department%20-eq%20%22Sales%22")
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&check.body).unwrap()["valid"],
+        true
+    );
+
+    // A preview before creating, then the dynamic group itself.
+    let rule = "user.department -eq \"Sales\"";
+    let page = browser
+        .post(
+            "/groups/new",
+            &[
+                ("csrf", &csrf),
+                ("kind", "m365"),
+                ("name", "Sales team"),
+                ("membership", "dynamic"),
+                ("rule", rule),
+                ("go", "preview"),
+            ],
+        )
+        .await;
+    assert!(
+        page.body.contains("The rule takes in 2 users."),
+        "{}",
+        page.body
+    );
+    let page = browser
+        .post(
+            "/groups/new",
+            &[
+                ("csrf", &csrf),
+                ("kind", "m365"),
+                ("name", "Sales team"),
+                ("membership", "dynamic"),
+                ("rule", rule),
+                ("go", "create"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let sales = page.location().to_string();
+    app.drain_jobs().await;
+    let page = browser.get(&sales).await;
+    assert!(
+        page.body
+            .contains("Members <span class=\"muted\">(2)</span>")
+            && page.body.contains("Microsoft 365"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("name=\"go\" value=\"add-member\""),
+        "no members by hand in a dynamic group"
+    );
+    let group = app
+        .get(&format!(
+            "/v1.0/groups/{}",
+            sales.trim_start_matches("/groups/")
+        ))
+        .await
+        .body;
+    assert_eq!(group["groupTypes"], json!(["Unified", "DynamicMembership"]));
+    assert_eq!(group["membershipRule"], rule);
+
+    // Previewing a changed rule says who would join and leave; saving it moves them.
+    let legal = "user.department -eq \"Legal\"";
+    let page = browser
+        .post(
+            &sales,
+            &[("csrf", &csrf), ("go", "preview"), ("rule", legal)],
+        )
+        .await;
+    assert!(
+        page.body.contains("Would join: 1.") && page.body.contains("Would leave: 2."),
+        "{}",
+        page.body
+    );
+    let page = browser
+        .post(&sales, &[("csrf", &csrf), ("go", "save"), ("rule", legal)])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    app.drain_jobs().await;
+    let page = browser.get(&sales).await;
+    assert!(
+        page.body.contains("l1@contoso.example") && !page.body.contains("s1@contoso.example"),
+        "{}",
+        page.body
+    );
+
+    let list = browser.get("/groups?q=sales").await;
+    assert!(
+        list.body.contains("Sales team") && list.body.contains("1 group"),
+        "{}",
+        list.body
+    );
+
+    // A Helpdesk Administrator reads groups but creates none.
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    let mut helpdesk = Browser::new(&app);
+    helpdesk
+        .sign_in(&format!("helpdesk@{DOMAIN}"), PASSWORD)
+        .await;
+    let page = helpdesk.get("/groups").await;
+    assert!(page.body.contains("Pilot") && !page.body.contains("href=\"/groups/new\""));
+    let csrf = page.hidden("csrf");
+    let page = helpdesk
+        .post(
+            "/groups/new",
+            &[
+                ("csrf", &csrf),
+                ("kind", "security"),
+                ("name", "Mine"),
+                ("membership", "assigned"),
+                ("go", "create"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = helpdesk
+        .post(
+            &pilot,
+            &[
+                ("csrf", &csrf),
+                ("go", "add-member"),
+                ("member", "s2@contoso.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+}

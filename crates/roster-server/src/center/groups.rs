@@ -1,0 +1,649 @@
+//! Groups: the list, creating a group of any kind (assigned or dynamic), a group's members and
+//! owners, and for dynamic groups a rule editor that checks the rule as it is typed and
+//! previews who would join and leave before anything changes.
+//!
+//! Groups are read and written as the API reads and writes them
+//! ([`crate::graph::json::parse_new_group`], [`crate::graph::json::apply_group_update`]), so a
+//! rule refused here is refused with the same position and reason as in `POST /v1.0/groups`.
+
+use axum::Json as JsonResponse;
+use axum::extract::{Form, Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use roster_core::access::Operation;
+use roster_core::directory::Group;
+use roster_core::rules::MembershipRule;
+use roster_core::types::ObjectId;
+use roster_store::{ListQuery, SortKey, UserKey};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::session::Session;
+use super::{Lang, Nav, error_page, failure, page, see_other};
+use crate::error::ApiError;
+
+/// A group's kind as the admin center offers them.
+fn kind(group: &Group) -> &'static str {
+    if group
+        .group_types
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case("Unified"))
+    {
+        "groups-kind-m365"
+    } else if group.mail_enabled && group.security_enabled {
+        "groups-kind-mail-security"
+    } else if group.mail_enabled {
+        "groups-kind-distribution"
+    } else {
+        "groups-kind-security"
+    }
+}
+
+fn is_dynamic(group: &Group) -> bool {
+    group
+        .group_types
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /groups`.
+pub async fn list(session: Session, Query(params): Query<ListParams>) -> Response {
+    let lang = session.lang;
+    let tenant_id = session.caller.tenant_id;
+    let search = params.q.trim().to_string();
+    let query = ListQuery {
+        top: 200,
+        order: Some(SortKey {
+            property: "displayName".into(),
+            descending: false,
+        }),
+        count: true,
+        search: (!search.is_empty()).then(|| roster_core::odata::Search {
+            clauses: vec![roster_core::odata::SearchClause {
+                property: "displayName".into(),
+                text: search.clone(),
+            }],
+            conjunction: roster_core::odata::Conjunction::And,
+        }),
+        ..Default::default()
+    };
+    let groups = match session
+        .state()
+        .db(move |store| store.list_groups(tenant_id, &query, false))
+        .await
+    {
+        Ok(groups) => groups,
+        Err(error) => return failure(&session, error),
+    };
+    let content = html! {
+        @if session.may(Operation::ManageGroups) {
+            p.commands { a.button href="/groups/new" { (lang.t("groups-add")) } }
+        }
+        form.filters method="get" action="/groups" role="search" {
+            input type="search" name="q" value=(params.q) placeholder=(lang.t("groups-search")) aria-label=(lang.t("groups-search"));
+            button type="submit" { (lang.t("users-apply")) }
+        }
+        p.count { (lang.t_with("groups-found", &[("count", groups.count.unwrap_or(0).into()), ("shown", lang.number(groups.count.unwrap_or(0)).into())])) }
+        table.groups {
+            thead { tr { th { (lang.t("groups-name")) } th { (lang.t("groups-kind")) } th { (lang.t("groups-membership")) } th { (lang.t("groups-mail")) } } }
+            tbody {
+                @for group in &groups.items {
+                    tr {
+                        td { a href={ "/groups/" (group.id) } { (group.display_name) } }
+                        td { (lang.t(kind(group))) }
+                        td { (lang.t(if is_dynamic(group) { "groups-dynamic" } else { "groups-assigned" })) }
+                        td { (group.mail.as_deref().unwrap_or("")) }
+                    }
+                }
+            }
+        }
+    };
+    page(&session, Nav::Groups, &lang.t("groups-title"), content)
+}
+
+/// The create form's fields.
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct GroupForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    nickname: String,
+    #[serde(default)]
+    membership: String,
+    #[serde(default)]
+    rule: String,
+    #[serde(default)]
+    go: String,
+}
+
+/// `GET /groups/new`.
+pub async fn new_form(session: Session) -> Response {
+    if !session.may(Operation::ManageGroups) {
+        return error_page(
+            &session,
+            StatusCode::FORBIDDEN,
+            &session.lang.t("error-forbidden"),
+        );
+    }
+    let form = GroupForm {
+        kind: "security".into(),
+        membership: "assigned".into(),
+        ..Default::default()
+    };
+    render_new(&session, &form, None, None).await
+}
+
+/// Which field an error is about.
+fn field_of(error: &ApiError) -> &'static str {
+    let message = error.message.as_str();
+    if message.contains("membershipRule") || message.contains("rule") {
+        "rule"
+    } else if message.contains("mailNickname") {
+        "nickname"
+    } else if message.contains("displayName") {
+        "name"
+    } else if message.contains("description") {
+        "description"
+    } else {
+        "form"
+    }
+}
+
+async fn render_new(
+    session: &Session,
+    form: &GroupForm,
+    error: Option<(&'static str, String)>,
+    preview: Option<Markup>,
+) -> Response {
+    let lang = session.lang;
+    let error_for = |field: &str| {
+        error
+            .as_ref()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, m)| m.clone())
+    };
+    let field = |name: &'static str, label: &str, value: &str| -> Markup {
+        let message = error_for(name);
+        html! {
+            div.field {
+                label for={ "g-" (name) } { (lang.t(label)) }
+                input id={ "g-" (name) } name=(name) value=(value) aria-invalid=[message.as_ref().map(|_| "true")];
+                @if let Some(message) = message { p.error role="alert" { (message) } }
+            }
+        }
+    };
+    let kinds = [
+        ("m365", "groups-kind-m365"),
+        ("security", "groups-kind-security"),
+        ("mail-security", "groups-kind-mail-security"),
+        ("distribution", "groups-kind-distribution"),
+    ];
+    let content = html! {
+        @if let Some(message) = error_for("form") { p.error role="alert" { (message) } }
+        form.wizard method="post" action="/groups/new" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            fieldset {
+                legend { (lang.t("groups-kind")) }
+                @for (value, label) in kinds {
+                    label { input type="radio" name="kind" value=(value) checked[form.kind == value]; " " (lang.t(label)) }
+                }
+            }
+            (field("name", "groups-name", &form.name))
+            (field("description", "groups-description", &form.description))
+            (field("nickname", "groups-nickname", &form.nickname))
+            fieldset {
+                legend { (lang.t("groups-membership")) }
+                label { input type="radio" name="membership" value="assigned" checked[form.membership != "dynamic"]; " " (lang.t("groups-assigned")) }
+                label { input type="radio" name="membership" value="dynamic" checked[form.membership == "dynamic"]; " " (lang.t("groups-dynamic")) }
+            }
+            (rule_editor(lang, &form.rule, error_for("rule")))
+            @if let Some(preview) = preview { (preview) }
+            div.buttons {
+                button type="submit" name="go" value="create" { (lang.t("groups-create")) }
+                button.secondary type="submit" name="go" value="preview" { (lang.t("groups-preview")) }
+            }
+        }
+    };
+    let mut response = page(session, Nav::Groups, &lang.t("groups-add"), content);
+    if error.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    response
+}
+
+/// A rule's text area: the script checks it as it is typed (`/groups/check-rule`); the server
+/// checks it again on every submit.
+fn rule_editor(lang: Lang, rule: &str, error: Option<String>) -> Markup {
+    html! {
+        div.field.rule {
+            label for="g-rule" { (lang.t("groups-rule")) }
+            textarea id="g-rule" name="rule" rows="4" maxlength="3072" data-check-rule="/groups/check-rule"
+                aria-describedby="g-rule-status" aria-invalid=[error.as_ref().map(|_| "true")] { (rule) }
+            p id="g-rule-status" class=(if error.is_some() { "error" } else { "muted" }) role="status" aria-live="polite" {
+                @if let Some(error) = &error { (error) } @else { (lang.t("groups-rule-hint")) }
+            }
+        }
+    }
+}
+
+/// The group the form describes, as `POST /v1.0/groups` would receive it.
+fn graph_body(form: &GroupForm) -> serde_json::Value {
+    let (mail_enabled, security_enabled, unified) = match form.kind.as_str() {
+        "m365" => (true, false, true),
+        "mail-security" => (true, true, false),
+        "distribution" => (true, false, false),
+        _ => (false, true, false),
+    };
+    let mut types = Vec::new();
+    if unified {
+        types.push("Unified");
+    }
+    let nickname = if form.nickname.trim().is_empty() {
+        form.name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+    } else {
+        form.nickname.trim().to_string()
+    };
+    let mut body = json!({
+        "displayName": form.name.trim(),
+        "mailNickname": nickname,
+        "mailEnabled": mail_enabled,
+        "securityEnabled": security_enabled,
+    });
+    if !form.description.trim().is_empty() {
+        body["description"] = json!(form.description.trim());
+    }
+    if form.membership == "dynamic" {
+        types.push("DynamicMembership");
+        body["membershipRule"] = json!(form.rule.trim());
+        body["membershipRuleProcessingState"] = json!("On");
+    }
+    body["groupTypes"] = json!(types);
+    body
+}
+
+/// `POST /groups/new`: previews the rule, or creates the group.
+pub async fn create(session: Session, Form(form): Form<GroupForm>) -> Response {
+    let lang = session.lang;
+    if let Err(error) = session.check_csrf(&form.csrf) {
+        return failure(&session, error);
+    }
+    if !session.may(Operation::ManageGroups) {
+        return error_page(&session, StatusCode::FORBIDDEN, &lang.t("error-forbidden"));
+    }
+    if form.go == "preview" {
+        return match preview(&session, &form.rule, None).await {
+            Ok(markup) => render_new(&session, &form, None, Some(markup)).await,
+            Err(message) => render_new(&session, &form, Some(("rule", message)), None).await,
+        };
+    }
+    if form.membership == "dynamic" && form.rule.trim().is_empty() {
+        return render_new(
+            &session,
+            &form,
+            Some(("rule", lang.t("new-user-required"))),
+            None,
+        )
+        .await;
+    }
+    if form.name.trim().is_empty() {
+        return render_new(
+            &session,
+            &form,
+            Some(("name", lang.t("new-user-required"))),
+            None,
+        )
+        .await;
+    }
+    let (group, owners, members) = match crate::graph::json::parse_new_group(&graph_body(&form)) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            return render_new(
+                &session,
+                &form,
+                Some((field_of(&error), error.message)),
+                None,
+            )
+            .await;
+        }
+    };
+    let change = session.caller.change();
+    let id = group.id;
+    let created = session
+        .state()
+        .db(move |store| store.create_group(&change, &group, &owners, &members))
+        .await;
+    match created {
+        Ok(()) => {
+            // A dynamic group's members are worked out by the background worker.
+            session.state().job_wake.notify_one();
+            see_other(&format!("/groups/{id}"))
+        }
+        Err(error) if error.status.is_client_error() => {
+            let field = field_of(&error);
+            render_new(
+                &session,
+                &form,
+                Some((field, super::users::message(&session, error))),
+                None,
+            )
+            .await
+        }
+        Err(error) => failure(&session, error),
+    }
+}
+
+/// What a rule would take in, and against a group who would join and leave and which licenses
+/// that would give and take; or why the rule is refused.
+async fn preview(
+    session: &Session,
+    rule: &str,
+    group_id: Option<ObjectId>,
+) -> Result<Markup, String> {
+    let lang = session.lang;
+    let rule = MembershipRule::parse(rule.trim()).map_err(|error| error.to_string())?;
+    let tenant_id = session.caller.tenant_id;
+    let found = session
+        .state()
+        .db(move |store| store.preview_rule(tenant_id, &rule, group_id, 10))
+        .await
+        .map_err(|error| super::users::message(session, error))?;
+    let names = |users: &[roster_core::directory::User]| {
+        users
+            .iter()
+            .map(|u| u.user_principal_name.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Ok(html! {
+        section.preview aria-live="polite" {
+            h3 { (lang.t("groups-preview")) }
+            p.matched { (lang.t_with("groups-preview-matched", &[("count", (found.matched as i64).into()), ("shown", lang.number(found.matched as i64).into())])) }
+            @if !found.sample.is_empty() { p.muted { (names(&found.sample)) } }
+            @if group_id.is_some() {
+                p.joining { (lang.t_with("groups-preview-joining", &[("shown", lang.number(found.joining as i64).into())])) " " span.muted { (names(&found.joining_sample)) } }
+                p.leaving { (lang.t_with("groups-preview-leaving", &[("shown", lang.number(found.leaving as i64).into())])) " " span.muted { (names(&found.leaving_sample)) } }
+                @for license in &found.licenses {
+                    p.licenses { (lang.t_with("groups-preview-licenses", &[
+                        ("sku", license.sku_part_number.clone().into()),
+                        ("granted", lang.number(license.granted as i64).into()),
+                        ("removed", lang.number(license.removed as i64).into()),
+                        ("available", lang.number(license.seats_available).into()),
+                    ])) }
+                }
+            }
+        }
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RuleQuery {
+    #[serde(default)]
+    rule: String,
+}
+
+/// `GET /groups/check-rule?rule=…`: whether a rule parses, and if not where and why, for the
+/// editor's script.
+pub async fn check_rule(session: Session, Query(query): Query<RuleQuery>) -> Response {
+    let _ = &session;
+    let body = match MembershipRule::parse(query.rule.trim()) {
+        Ok(_) => json!({ "valid": true, "message": session.lang.t("groups-rule-valid") }),
+        Err(error) => json!({ "valid": false, "message": error.to_string() }),
+    };
+    JsonResponse(body).into_response()
+}
+
+/// `GET /groups/{id}`: a group's properties, rule, members and owners.
+pub async fn details(session: Session, Path(id): Path<String>) -> Response {
+    render_details(&session, &id, None, None).await
+}
+
+async fn render_details(
+    session: &Session,
+    id: &str,
+    error: Option<(&'static str, String, String)>,
+    preview_markup: Option<Markup>,
+) -> Response {
+    let lang = session.lang;
+    let Ok(group_id) = ObjectId::parse(id) else {
+        return error_page(
+            session,
+            StatusCode::NOT_FOUND,
+            &lang.t("groups-no-such-group"),
+        );
+    };
+    let tenant_id = session.caller.tenant_id;
+    let found = session
+        .state()
+        .db(move |store| {
+            let group = store.get_group(tenant_id, group_id)?;
+            let (members, total) = store.group_member_users(tenant_id, group_id, 100)?;
+            let owners = store.group_owners(tenant_id, group_id)?;
+            Ok((group, members, total, owners))
+        })
+        .await;
+    let (group, members, total, owners) = match found {
+        Ok(found) => found,
+        Err(error) if error.status == StatusCode::NOT_FOUND => {
+            return error_page(
+                session,
+                StatusCode::NOT_FOUND,
+                &lang.t("groups-no-such-group"),
+            );
+        }
+        Err(error) => return failure(session, error),
+    };
+    let dynamic = is_dynamic(&group);
+    let manage = session.may(Operation::ManageGroups);
+    let manage_members = session.may(Operation::ManageGroupMembers) && !dynamic;
+    let error_for = |field: &str| {
+        error
+            .as_ref()
+            .filter(|(f, _, _)| *f == field)
+            .map(|(_, m, _)| m.clone())
+    };
+    let typed_rule = error.as_ref().map(|(_, _, typed)| typed.clone());
+    let content = html! {
+        table.properties { tbody {
+            tr { th scope="row" { (lang.t("groups-kind")) } td { (lang.t(kind(&group))) } }
+            tr { th scope="row" { (lang.t("groups-membership")) } td { (lang.t(if dynamic { "groups-dynamic" } else { "groups-assigned" })) } }
+            tr { th scope="row" { (lang.t("groups-description")) } td { (group.description.as_deref().unwrap_or("")) } }
+            tr { th scope="row" { (lang.t("groups-mail")) } td { (group.mail.as_deref().unwrap_or("")) } }
+            @if dynamic {
+                tr { th scope="row" { (lang.t("groups-processing")) } td { (group.membership_rule_processing_state.as_deref().unwrap_or("On")) } }
+            }
+        } }
+        @if let Some(message) = error_for("form") { p.error role="alert" { (message) } }
+        @if dynamic {
+            section.panel {
+                h2 { (lang.t("groups-rule")) }
+                @if manage {
+                    form method="post" action={ "/groups/" (group.id) } {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        (rule_editor(lang, &typed_rule.unwrap_or_else(|| group.membership_rule.clone().unwrap_or_default()), error_for("rule")))
+                        @if let Some(preview) = preview_markup { (preview) }
+                        div.buttons {
+                            button type="submit" name="go" value="save" { (lang.t("groups-save-rule")) }
+                            button.secondary type="submit" name="go" value="preview" { (lang.t("groups-preview-changes")) }
+                        }
+                    }
+                } @else {
+                    pre { (group.membership_rule.as_deref().unwrap_or("")) }
+                }
+            }
+        }
+        section.panel {
+            h2 { (lang.t("groups-members")) " " span.muted { "(" (lang.number(total)) ")" } }
+            @if manage_members {
+                form.filters method="post" action={ "/groups/" (group.id) } {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="go" value="add-member";
+                    label { (lang.t("roles-user")) " " input name="member" type="email" required; }
+                    button type="submit" { (lang.t("groups-add-member")) }
+                }
+                @if let Some(message) = error_for("member") { p.error role="alert" { (message) } }
+            }
+            table { tbody {
+                @for (id, upn, name) in &members {
+                    tr {
+                        td { a href={ "/users/" (id) } { (name) } }
+                        td { (upn) }
+                        @if manage_members {
+                            td {
+                                form.inline method="post" action={ "/groups/" (group.id) } {
+                                    input type="hidden" name="csrf" value=(session.csrf);
+                                    input type="hidden" name="go" value="remove-member";
+                                    input type="hidden" name="member" value=(id);
+                                    button type="submit" { (lang.t("roles-remove")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+            @if total > members.len() as i64 { p.muted { (lang.t_with("groups-more-members", &[("shown", lang.number(members.len() as i64).into())])) } }
+        }
+        section.panel {
+            h2 { (lang.t("groups-owners")) }
+            @if owners.is_empty() { p { (lang.t("details-none")) } }
+            @else { ul { @for owner in &owners { li { (owner.display_name) " (" (owner.user_principal_name) ")" } } } }
+        }
+    };
+    let mut response = page(session, Nav::Groups, &group.display_name, content);
+    if error.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    response
+}
+
+#[derive(Deserialize, Debug)]
+pub struct DetailsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    go: String,
+    #[serde(default)]
+    rule: String,
+    #[serde(default)]
+    member: String,
+}
+
+/// `POST /groups/{id}`: saves or previews a rule; adds or removes a member.
+pub async fn change(
+    session: Session,
+    Path(id): Path<String>,
+    Form(form): Form<DetailsForm>,
+) -> Response {
+    let lang = session.lang;
+    if let Err(error) = session.check_csrf(&form.csrf) {
+        return failure(&session, error);
+    }
+    let Ok(group_id) = ObjectId::parse(&id) else {
+        return error_page(
+            &session,
+            StatusCode::NOT_FOUND,
+            &lang.t("groups-no-such-group"),
+        );
+    };
+    let tenant_id = session.caller.tenant_id;
+    let change = session.caller.change();
+    let refused = |field: &'static str, error: ApiError| {
+        (
+            field,
+            super::users::message(&session, error),
+            form.rule.clone(),
+        )
+    };
+    let result: Result<(), (&'static str, String, String)> = match form.go.as_str() {
+        "preview" => {
+            return match preview(&session, &form.rule, Some(group_id)).await {
+                Ok(markup) => render_details(&session, &id, None, Some(markup)).await,
+                Err(message) => {
+                    render_details(
+                        &session,
+                        &id,
+                        Some(("rule", message, form.rule.clone())),
+                        None,
+                    )
+                    .await
+                }
+            };
+        }
+        "save" => {
+            if let Err(error) = session
+                .caller
+                .principal
+                .authorize(Operation::ManageGroups, &[])
+            {
+                return failure(&session, error.into());
+            }
+            let rule = form.rule.trim().to_string();
+            let found = session
+                .state()
+                .db(move |store| store.get_group(tenant_id, group_id))
+                .await;
+            match found {
+                Ok(mut group) => match crate::graph::json::apply_group_update(
+                    &mut group,
+                    &json!({ "membershipRule": rule }),
+                ) {
+                    Ok(()) => session
+                        .state()
+                        .db(move |store| store.update_group(&change, &group))
+                        .await
+                        .map(|()| session.state().job_wake.notify_one())
+                        .map_err(|error| refused("rule", error)),
+                    Err(error) => Err(("rule", error.message, form.rule.clone())),
+                },
+                Err(error) => Err(refused("form", error)),
+            }
+        }
+        "add-member" | "remove-member" => {
+            if let Err(error) = session
+                .caller
+                .principal
+                .authorize(Operation::ManageGroupMembers, &[])
+            {
+                return failure(&session, error.into());
+            }
+            let key = UserKey::parse(form.member.trim());
+            let member = session
+                .state()
+                .db(move |store| store.get_user(tenant_id, &key).map(|u| u.id))
+                .await;
+            match member {
+                Ok(member_id) if form.go == "add-member" => session
+                    .state()
+                    .db(move |store| store.add_group_member(&change, group_id, member_id))
+                    .await
+                    .map_err(|error| refused("member", error)),
+                Ok(member_id) => session
+                    .state()
+                    .db(move |store| store.remove_group_member(&change, group_id, member_id))
+                    .await
+                    .map_err(|error| refused("member", error)),
+                Err(_) => Err(("member", lang.t("roles-unknown-user"), String::new())),
+            }
+        }
+        _ => Err(("form", lang.t("action-unknown"), String::new())),
+    };
+    match result {
+        Ok(()) => see_other(&format!("/groups/{group_id}")),
+        Err(error) => render_details(&session, &id, Some(error), None).await,
+    }
+}
