@@ -31,7 +31,7 @@ pub use group_processing::{GroupLicensing, GroupWork};
 pub use groups::DirectoryObject;
 pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};
 pub use query::{Cursor, ListQuery, Page, SortKey};
-pub use sessions::UserCounts;
+pub use sessions::{UserCounts, UserSummary};
 pub use users::{PreparedUser, SignInRecord, UserKey, UserUpdate, decode_password, prepare_user};
 
 #[derive(Debug, thiserror::Error)]

@@ -15,6 +15,14 @@ pub struct UserCounts {
     pub guests: i64,
 }
 
+/// A user as a list of names shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub id: ObjectId,
+    pub user_principal_name: String,
+    pub display_name: String,
+}
+
 impl Store {
     /// Records a new admin center session of a user and returns its id.
     pub fn start_admin_session(
@@ -134,7 +142,7 @@ impl Store {
         tenant_id: ObjectId,
         group_id: ObjectId,
         limit: usize,
-    ) -> Result<(Vec<(ObjectId, String, String)>, i64)> {
+    ) -> Result<(Vec<UserSummary>, i64)> {
         self.pool.read(|tx| {
             crate::groups::require_group(tx, tenant_id, group_id)?;
             let users = tx
@@ -145,7 +153,11 @@ impl Store {
                     &params![group_id, limit as i64],
                 )?
                 .iter()
-                .map(|row| (ObjectId::from(row.uuid(0)), row.text(1), row.text(2)))
+                .map(|row| UserSummary {
+                    id: ObjectId::from(row.uuid(0)),
+                    user_principal_name: row.text(1),
+                    display_name: row.text(2),
+                })
                 .collect();
             let total = tx
                 .query_one(

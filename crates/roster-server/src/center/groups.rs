@@ -499,16 +499,16 @@ async fn render_details(
                 @if let Some(message) = error_for("member") { p.error role="alert" { (message) } }
             }
             table { tbody {
-                @for (id, upn, name) in &members {
+                @for member in &members {
                     tr {
-                        td { a href={ "/users/" (id) } { (name) } }
-                        td { (upn) }
+                        td { a href={ "/users/" (member.id) } { (member.display_name) } }
+                        td { (member.user_principal_name) }
                         @if manage_members {
                             td {
                                 form.inline method="post" action={ "/groups/" (group.id) } {
                                     input type="hidden" name="csrf" value=(session.csrf);
                                     input type="hidden" name="go" value="remove-member";
-                                    input type="hidden" name="member" value=(id);
+                                    input type="hidden" name="member" value=(member.id);
                                     button type="submit" { (lang.t("roles-remove")) }
                                 }
                             }
