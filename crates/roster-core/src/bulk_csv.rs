@@ -2095,3 +2095,102 @@ pub(crate) mod tests {
         }
     }
 }
+/// A Graph user-create body from a CSV row, with the file's password unless `passwords` says
+/// to generate them all; as JSON text, written straight from the row.
+pub fn create_body(row: &UserRow, passwords: Passwords) -> Box<serde_json::value::RawValue> {
+    let display_name = match (&row.display_name, &row.given_name, &row.surname) {
+        (Some(name), _, _) => name.clone(),
+        (None, Some(given), Some(surname)) => format!("{given} {surname}"),
+        _ => row.user_principal_name.alias().to_string(),
+    };
+    let password_profile = match (&row.password, passwords) {
+        (Some(password), Passwords::FromFile { force_change }) => Some(PasswordProfile {
+            password,
+            force_change_password_next_sign_in: force_change,
+        }),
+        // roster generates one, shown once in the results, which must be changed at first sign-in.
+        (None, _) | (_, Passwords::Generate) => None,
+    };
+    let body = CreateBody {
+        user_principal_name: row.user_principal_name.as_ref(),
+        display_name: &display_name,
+        given_name: row.given_name.as_deref(),
+        surname: row.surname.as_deref(),
+        job_title: row.job_title.as_deref(),
+        department: row.department.as_deref(),
+        office_location: row.office_location.as_deref(),
+        mobile_phone: row.mobile_phone.as_deref(),
+        fax_number: row.fax_number.as_deref(),
+        street_address: row.street_address.as_deref(),
+        city: row.city.as_deref(),
+        state: row.state.as_deref(),
+        postal_code: row.postal_code.as_deref(),
+        country: row.country.as_deref(),
+        business_phones: &row.business_phones,
+        other_mails: &row.other_mails,
+        usage_location: row.usage_location.map(|location| location.to_string()),
+        account_enabled: row.account_enabled,
+        password_profile,
+    };
+    serde_json::value::to_raw_value(&body).expect("a create body serialises")
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateBody<'a> {
+    user_principal_name: &'a str,
+    display_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    given_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    surname: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    office_location: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mobile_phone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fax_number: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    street_address: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    city: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    postal_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    country: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    business_phones: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    other_mails: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage_location: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password_profile: Option<PasswordProfile<'a>>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PasswordProfile<'a> {
+    password: &'a str,
+    force_change_password_next_sign_in: bool,
+}
+
+/// The admin center wizard's choice for a file's passwords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passwords {
+    /// Each row's password where the file gives one (else one is generated).
+    FromFile {
+        /// Whether the user must change it at first sign-in.
+        force_change: bool,
+    },
+    /// A generated password for every user, whatever the file says.
+    Generate,
+}

@@ -257,3 +257,32 @@ groups-owners = Owners
 groups-add-member = Add member
 groups-more-members = The first { $shown } members, by name.
 groups-no-such-group = This group does not exist, or has been deleted.
+
+import-title = Add multiple users
+import-intro = Upload a CSV file: the Microsoft 365 admin center's "Add multiple users" template, Entra's "Bulk create" template, or a file roster exported. You will see what each row would do before anything is written.
+import-file = CSV file
+import-no-file = Choose a CSV file to upload.
+import-passwords-generate = Create a password for every user
+import-passwords-file = Use the passwords in the file (a password is created where a row has none)
+import-license = Product license for every user
+import-group = Add every user to the group
+import-check = Check the file
+import-check-title = Check the file
+import-summary = { $template }: { $would } users would be added, { $failing } rows would not.
+import-start = { $count ->
+    [one] Add { $shown } user
+   *[other] Add { $shown } users
+}
+import-another = Upload another file
+import-row = Row
+import-would-create = Would be added
+import-unchanged = Already there: nothing to do
+import-column = Column { $column }:
+import-job-title = Adding users
+import-running = Running:
+import-finished = Finished:
+import-failed-rows = { $failed } failed
+import-kind = Kind
+import-download = Download the results
+import-passwords-once = The results file holds the new passwords; they are kept for a day and only you can download them.
+import-no-job = This job does not exist.

@@ -257,3 +257,32 @@ groups-owners = Eigenaren
 groups-add-member = Lid toevoegen
 groups-more-members = De eerste { $shown } leden, op naam.
 groups-no-such-group = Deze groep bestaat niet of is verwijderd.
+
+import-title = Meerdere gebruikers toevoegen
+import-intro = Upload een CSV-bestand: de sjabloon "Meerdere gebruikers toevoegen" van het Microsoft 365-beheercentrum, de sjabloon "Bulksgewijs maken" van Entra, of een bestand dat roster heeft geëxporteerd. U ziet wat elke rij zou doen voordat er iets wordt opgeslagen.
+import-file = CSV-bestand
+import-no-file = Kies een CSV-bestand om te uploaden.
+import-passwords-generate = Voor elke gebruiker een wachtwoord maken
+import-passwords-file = De wachtwoorden uit het bestand gebruiken (waar een rij er geen heeft, wordt er een gemaakt)
+import-license = Productlicentie voor elke gebruiker
+import-group = Elke gebruiker aan de groep toevoegen
+import-check = Het bestand controleren
+import-check-title = Het bestand controleren
+import-summary = { $template }: { $would } gebruikers zouden worden toegevoegd, { $failing } rijen niet.
+import-start = { $count ->
+    [one] { $shown } gebruiker toevoegen
+   *[other] { $shown } gebruikers toevoegen
+}
+import-another = Een ander bestand uploaden
+import-row = Rij
+import-would-create = Zou worden toegevoegd
+import-unchanged = Bestaat al: niets te doen
+import-column = Kolom { $column }:
+import-job-title = Gebruikers toevoegen
+import-running = Bezig:
+import-finished = Klaar:
+import-failed-rows = { $failed } mislukt
+import-kind = Soort
+import-download = De resultaten downloaden
+import-passwords-once = Het resultatenbestand bevat de nieuwe wachtwoorden; ze worden een dag bewaard en alleen u kunt ze downloaden.
+import-no-job = Deze taak bestaat niet.

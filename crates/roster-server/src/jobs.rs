@@ -384,38 +384,10 @@ async fn submit(
         )));
     }
     let options_json = body.options.unwrap_or_else(|| json!({}));
-    let options = bulk::Options::parse(&options_json)?;
-    for operation in options.operations(kind) {
-        caller.principal.authorize(operation, &[])?;
-    }
-    let change = caller.change();
     if query.dry_run {
-        let keys = state.keys.clone();
-        let principal = caller.principal.clone();
-        let outcomes = state
-            .db(move |store| {
-                let prepared = HashMap::new();
-                let context = bulk::Context {
-                    kind,
-                    options: &options,
-                    keys: &keys,
-                    tenant_id: change.tenant_id,
-                    principal: Some(&principal),
-                    prepared: &prepared,
-                    dry_run: true,
-                };
-                let texts: Vec<&str> = rows.iter().map(|row| row.get()).collect();
-                let mut apply = |tx: &mut JobTx<'_>, number: i64, row: &str| {
-                    bulk::apply(&context, tx, number, row)
-                };
-                let outcomes = store.dry_run_job(&change, &texts, &mut apply)?;
-                Ok((rows, outcomes))
-            })
-            .await?;
-        let (rows, outcomes) = outcomes;
-        let value: Vec<JsonValue> = rows
+        let outcomes = dry_run(&state, &caller, kind, rows, options_json).await?;
+        let value: Vec<JsonValue> = outcomes
             .iter()
-            .zip(&outcomes)
             .enumerate()
             .map(|(index, (row, outcome))| dry_run_json(index + 1, row.get(), outcome))
             .collect();
@@ -423,6 +395,59 @@ async fn submit(
             Json(json!({ "kind": kind.name(), "dryRun": true, "value": value })).into_response(),
         );
     }
+    let job = start(&state, &caller, kind, rows, options_json).await?;
+    Ok((axum::http::StatusCode::ACCEPTED, Json(job_json(&job))).into_response())
+}
+
+/// What each row of a job would do, writing nothing: the rows with their outcomes.
+pub(crate) async fn dry_run(
+    state: &AppState,
+    caller: &Caller,
+    kind: bulk::Kind,
+    rows: Vec<Box<serde_json::value::RawValue>>,
+    options_json: JsonValue,
+) -> ApiResult<Vec<(Box<serde_json::value::RawValue>, RowOutcome)>> {
+    let options = bulk::Options::parse(&options_json)?;
+    for operation in options.operations(kind) {
+        caller.principal.authorize(operation, &[])?;
+    }
+    let change = caller.change();
+    let keys = state.keys.clone();
+    let principal = caller.principal.clone();
+    state
+        .db(move |store| {
+            let prepared = HashMap::new();
+            let context = bulk::Context {
+                kind,
+                options: &options,
+                keys: &keys,
+                tenant_id: change.tenant_id,
+                principal: Some(&principal),
+                prepared: &prepared,
+                dry_run: true,
+            };
+            let texts: Vec<&str> = rows.iter().map(|row| row.get()).collect();
+            let mut apply =
+                |tx: &mut JobTx<'_>, number: i64, row: &str| bulk::apply(&context, tx, number, row);
+            let outcomes = store.dry_run_job(&change, &texts, &mut apply)?;
+            Ok(rows.into_iter().zip(outcomes).collect())
+        })
+        .await
+}
+
+/// Submits a job of `kind` for the background worker, and wakes it.
+pub(crate) async fn start(
+    state: &AppState,
+    caller: &Caller,
+    kind: bulk::Kind,
+    rows: Vec<Box<serde_json::value::RawValue>>,
+    options_json: JsonValue,
+) -> ApiResult<Job> {
+    let options = bulk::Options::parse(&options_json)?;
+    for operation in options.operations(kind) {
+        caller.principal.authorize(operation, &[])?;
+    }
+    let change = caller.change();
     let batch_rows = state.job_batch_rows;
     let job = state
         .db(move |store| {
@@ -431,10 +456,10 @@ async fn submit(
         })
         .await?;
     state.job_wake.notify_one();
-    Ok((axum::http::StatusCode::ACCEPTED, Json(job_json(&job))).into_response())
+    Ok(job)
 }
 
-fn dry_run_json(number: usize, row: &str, outcome: &RowOutcome) -> JsonValue {
+pub(crate) fn dry_run_json(number: usize, row: &str, outcome: &RowOutcome) -> JsonValue {
     let user = RowKey::of(row);
     match outcome {
         RowOutcome::Succeeded { object_id, output } => json!({

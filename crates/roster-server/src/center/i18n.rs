@@ -231,6 +231,7 @@ mod tests {
             include_str!("roles.rs"),
             include_str!("new_user.rs"),
             include_str!("groups.rs"),
+            include_str!("import.rs"),
         ];
         let mut used = 0;
         for source in sources {

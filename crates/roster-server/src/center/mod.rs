@@ -12,6 +12,7 @@ mod deleted;
 mod groups;
 mod home;
 mod i18n;
+mod import;
 mod licenses;
 mod new_user;
 mod roles;
@@ -40,6 +41,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/users/{id}", get(users::details))
         .route("/users/bulk", post(users::action))
         .route("/users/new", get(new_user::start).post(new_user::step))
+        .route("/users/import", get(import::start_page).post(import::check))
+        .route("/users/import/start", post(import::start))
+        .route("/jobs/{id}", get(import::job))
+        .route("/jobs/{id}/results.csv", get(import::results))
         .route("/deleted", get(deleted::page_handler).post(deleted::action))
         .route("/groups", get(groups::list))
         .route("/groups/new", get(groups::new_form).post(groups::create))

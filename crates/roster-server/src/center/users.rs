@@ -381,7 +381,10 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
     };
     let content = html! {
         @if session.may(Operation::CreateUser) {
-            p.commands { a.button href="/users/new" { (lang.t("new-user-title")) } }
+            p.commands {
+                a.button href="/users/new" { (lang.t("new-user-title")) } " "
+                a.button href="/users/import" { (lang.t("import-title")) }
+            }
         }
         form.filters method="get" action="/users" role="search" {
             input type="search" name="q" value=(params.search) placeholder=(lang.t("users-search"))

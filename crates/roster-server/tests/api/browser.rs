@@ -166,6 +166,8 @@ async fn sign_in(client: &Client, app: &TestApp, username: &str, password: &str)
 async fn an_administrator_works_through_the_admin_center_in_chromium() {
     let app = spawn_app_with(Options {
         demo_users: Some(3000),
+        // Jobs run in the background, as deployed: the import's page follows one.
+        background_jobs: true,
         ..Default::default()
     })
     .await;
@@ -700,6 +702,105 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
             .contains(&format!("Members ({expected})"))
     );
 
+    // Import a CSV file: check it row by row, start the job, watch it finish.
+    let csv_dir = tempfile::tempdir().unwrap();
+    let csv_path = csv_dir.path().join("new-starters.csv");
+    let mut csv_text = String::from(
+        "User Name,First Name,Last Name,Display Name,Job Title,Department,Office Number,Office Phone,Mobile Phone,Fax,Alternate email address,Address,City,State or Province,ZIP or Postal Code,Country or Region\r\n",
+    );
+    for index in 0..40 {
+        csv_text.push_str(&format!(
+            "starter{index}@contoso.example,Starter,{index},Starter {index},,Support,,,,,,,,,,\r\n"
+        ));
+    }
+    csv_text.push_str("broken@elsewhere.example,Bro,Ken,Broken,,,,,,,,,,,,\r\n");
+    std::fs::write(&csv_path, csv_text).unwrap();
+    client
+        .find(Locator::LinkText("Active users"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::LinkText("Add multiple users"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("i-file"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("i-file"))
+        .await
+        .unwrap()
+        .send_keys(csv_path.to_str().unwrap())
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("i-location"))
+        .await
+        .unwrap()
+        .send_keys("NL")
+        .await
+        .unwrap();
+    shots.save(&client, "en-18-import").await;
+    client
+        .find(Locator::Css("form.wizard button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("table.outcomes"))
+        .await
+        .unwrap();
+    let summary = text(&client, "main p[role=status]").await;
+    assert!(
+        summary.contains("40 users would be added, 1 rows would not."),
+        "{summary}"
+    );
+    shots.save(&client, "en-19-import-check").await;
+    client
+        .find(Locator::Css("form[action='/users/import/start'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let began = Instant::now();
+    loop {
+        let status = match client.find(Locator::Css("main p[role=status]")).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if status.starts_with("Finished:") {
+            assert!(
+                status.contains("41 of 41 rows") && status.contains("1 failed"),
+                "{status}"
+            );
+            break;
+        }
+        assert!(
+            began.elapsed() < Duration::from_secs(60),
+            "the job finishes: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    shots.save(&client, "en-20-import-job").await;
+    assert_eq!(
+        app.get("/v1.0/users/starter39@contoso.example?$select=usageLocation")
+            .await
+            .body["usageLocation"],
+        "NL"
+    );
+
     // Restore a deleted user from the recycle bin.
     let deleted = app
         .get("/v1.0/users?$top=1&$filter=department eq 'Sales'")
@@ -801,7 +902,7 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
             .contains(&format!("{} van {bought} toegewezen", used + 1))
     );
     assert!(
-        text(&client, "section.cards").await.contains("3.002"),
+        text(&client, "section.cards").await.contains("3.042"),
         "Dutch thousands"
     );
     shots.save(&client, "nl-02-home").await;
@@ -817,7 +918,7 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .for_element(Locator::Css("table.users"))
         .await
         .unwrap();
-    assert!(text(&client, "p.count").await.contains("3.002 gebruikers"));
+    assert!(text(&client, "p.count").await.contains("3.042 gebruikers"));
     shots.save(&client, "nl-03-active-users").await;
     client
         .goto(&app.url(&format!("/users?q={upn}")))
@@ -916,6 +1017,13 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .unwrap();
     assert!(text(&client, "main").await.contains("Groepstype"));
     shots.save(&client, "nl-15-groups").await;
+    client.goto(&app.url("/users/import")).await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("i-file"))
+        .await
+        .unwrap();
+    shots.save(&client, "nl-18-import").await;
     assert_eq!(
         app.get(&format!("/v1.0/users/{upn}?$select=accountEnabled"))
             .await

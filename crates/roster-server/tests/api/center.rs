@@ -1323,3 +1323,187 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
+
+fn unescape(html: &str) -> String {
+    html.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// A `multipart/form-data` body as a browser sends one for the import form.
+fn multipart(fields: &[(&str, &str)], file: &str) -> (String, String) {
+    let boundary = "----rosterTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"users.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Browser {
+    pub async fn post_multipart(&mut self, path: &str, content_type: String, body: String) -> Page {
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        self.send(request).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_file_is_checked_row_by_row_then_imported_as_a_job_with_its_results() {
+    let app = spawn_app().await;
+    let sku = app.buy("SPE_E3", 10).await;
+    app.create_user("taken", json!({})).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let page = browser.get("/users/import").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = page.hidden("csrf");
+
+    let header = "User Name,First Name,Last Name,Display Name,Job Title,Department,Office Number,Office Phone,Mobile Phone,Fax,Alternate email address,Address,City,State or Province,ZIP or Postal Code,Country or Region";
+    let long = "x".repeat(300);
+    let file = format!(
+        "{header}\r\nnew1@contoso.example,New,One,New One,,Sales,,,,,,,,,,\r\nnew2@contoso.example,New,Two,New Two,,Sales,,,,,,,,,,\r\ntaken@contoso.example,Ta,Ken,Taken,,,,,,,,,,,,\r\nx@fabrikam.example,X,Y,Foreign,,,,,,,,,,,,\r\nlong@contoso.example,Lo,Ng,{long},,,,,,,,,,,,\r\n"
+    );
+    let (content_type, body) = multipart(
+        &[
+            ("csrf", &csrf),
+            ("passwords", "generate"),
+            ("forceChange", "on"),
+            ("usageLocation", "nl"),
+            ("license", &sku),
+            ("group", ""),
+        ],
+        &file,
+    );
+    let page = browser
+        .post_multipart("/users/import", content_type, body)
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("2 users would be added, 3 rows would not."),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("row 6, column 'Display Name': the value has 300 characters"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<td>taken@contoso.example</td><td>Already there: nothing to do</td>"),
+        "a re-run is safe: {}",
+        page.body
+    );
+    assert!(page.body.contains("fabrikam.example"), "{}", page.body);
+    assert_eq!(
+        app.get("/v1.0/users/new1@contoso.example").await.status,
+        StatusCode::NOT_FOUND,
+        "a check writes nothing"
+    );
+
+    // Starting it: a job whose page follows it and whose results name every row.
+    let rows = unescape(&page.hidden("rows"));
+    let options = unescape(&page.hidden("options"));
+    let page = browser
+        .post(
+            "/users/import/start",
+            &[("csrf", &csrf), ("rows", &rows), ("options", &options)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let job = page.location().to_string();
+    assert!(job.starts_with("/jobs/"));
+    let running = browser.get(&job).await;
+    assert!(
+        running.body.contains("http-equiv=\"refresh\""),
+        "reloads while running: {}",
+        running.body
+    );
+    app.drain_jobs().await;
+    let done = browser.get(&job).await;
+    assert!(
+        done.body.contains("Finished:")
+            && done.body.contains("4 of 4 rows")
+            && done.body.contains("1 failed"),
+        "{}",
+        done.body
+    );
+    assert!(!done.body.contains("http-equiv=\"refresh\""));
+    let results = browser.get(&format!("{job}/results.csv")).await;
+    assert_eq!(results.status, StatusCode::OK);
+    assert!(
+        results.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let mut reader = csv::Reader::from_reader(results.body.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 4);
+    let new1 = records
+        .iter()
+        .find(|r| &r[1] == "new1@contoso.example")
+        .unwrap();
+    assert_eq!(&new1[2], "succeeded");
+    assert!(
+        new1[6].len() >= 16,
+        "the generated password, for the submitter"
+    );
+    let taken = records
+        .iter()
+        .find(|r| &r[1] == "taken@contoso.example")
+        .unwrap();
+    assert_eq!(&taken[2], "unchanged");
+    let foreign = records
+        .iter()
+        .find(|r| &r[1] == "x@fabrikam.example")
+        .unwrap();
+    assert_eq!(&foreign[2], "failed");
+    assert!(foreign[5].contains("fabrikam.example"), "{:?}", foreign);
+    let user = app
+        .get("/v1.0/users/new1@contoso.example?$select=usageLocation,assignedLicenses,department")
+        .await
+        .body;
+    assert_eq!(user["usageLocation"], "NL");
+    assert_eq!(user["assignedLicenses"][0]["skuId"], sku.as_str());
+
+    // A file that cannot be read: the reason beside the file field.
+    let (content_type, body) = multipart(
+        &[("csrf", &csrf), ("passwords", "generate")],
+        "Name;Whatever\r\na;b\r\n",
+    );
+    let page = browser
+        .post_multipart("/users/import", content_type, body)
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("role=\"alert\""), "{}", page.body);
+
+    // Only those who may create users import them.
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    let mut helpdesk = Browser::new(&app);
+    helpdesk
+        .sign_in(&format!("helpdesk@{DOMAIN}"), PASSWORD)
+        .await;
+    assert_eq!(
+        helpdesk.get("/users/import").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let results = helpdesk.get(&format!("{job}/results.csv")).await;
+    assert!(
+        !results.body.contains(&new1[6]),
+        "another administrator never sees the passwords"
+    );
+}

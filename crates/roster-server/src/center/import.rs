@@ -1,0 +1,445 @@
+//! Add multiple users: upload a CSV file (the Microsoft 365 admin center's template, Entra's
+//! bulk-create template or roster's export), see what each row would do without anything
+//! written, start the job, follow its progress, and download the results file.
+//!
+//! The file is read by the same parser as `roster import users` (`roster_core::bulk_csv`), its
+//! rows become the same job rows (`bulk_csv::create_body`), and the dry run and the job are the
+//! API's own (`jobs::dry_run`, `jobs::start`): the page adds nothing of its own to what a row
+//! means. The checked rows travel to the "start" form as a hidden field, so nothing is kept on
+//! the server between the check and the start.
+
+use axum::extract::{Form, Multipart, Path};
+use axum::http::StatusCode;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use roster_core::access::Operation;
+use roster_core::bulk_csv::{self, Passwords};
+use roster_core::catalog::Catalog;
+use roster_core::types::ObjectId;
+use roster_store::{JobStatus, ListQuery, RowOutcome, SortKey};
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+
+use super::session::Session;
+use super::{Nav, error_page, failure, page, see_other};
+use crate::bulk::Kind;
+use crate::error::ApiError;
+
+/// What the form chose for the whole file, as the admin center's wizard offers it.
+#[derive(Debug, Default, Clone)]
+struct Choices {
+    passwords: String,
+    force_change: bool,
+    usage_location: String,
+    license: String,
+    group: String,
+}
+
+impl Choices {
+    fn passwords(&self) -> Passwords {
+        if self.passwords == "file" {
+            Passwords::FromFile {
+                force_change: self.force_change,
+            }
+        } else {
+            Passwords::Generate
+        }
+    }
+
+    /// The job's options, as `roster import users` sends them.
+    fn options(&self) -> Json {
+        let mut options = json!({
+            "licenses": if self.license.is_empty() { vec![] } else { vec![self.license.clone()] },
+            "groups": if self.group.is_empty() { vec![] } else { vec![self.group.clone()] },
+        });
+        if !self.usage_location.trim().is_empty() {
+            options["usageLocation"] = json!(self.usage_location.trim().to_ascii_uppercase());
+        }
+        options
+    }
+}
+
+async fn form(session: &Session, choices: &Choices, file_error: Option<String>) -> Response {
+    let lang = session.lang;
+    let tenant_id = session.caller.tenant_id;
+    let found = session
+        .state()
+        .db(move |store| {
+            let groups = store
+                .list_groups(
+                    tenant_id,
+                    &ListQuery {
+                        top: 500,
+                        order: Some(SortKey {
+                            property: "displayName".into(),
+                            descending: false,
+                        }),
+                        ..Default::default()
+                    },
+                    false,
+                )?
+                .items;
+            Ok((store.subscriptions(tenant_id)?, groups))
+        })
+        .await;
+    let (subscriptions, groups) = match found {
+        Ok(found) => found,
+        Err(error) => return failure(session, error),
+    };
+    let catalog = Catalog::builtin();
+    let content = html! {
+        p { (lang.t("import-intro")) }
+        form.wizard method="post" action="/users/import" enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            div.field {
+                label for="i-file" { (lang.t("import-file")) }
+                input id="i-file" name="file" type="file" accept=".csv,text/csv" required
+                    aria-invalid=[file_error.as_ref().map(|_| "true")];
+                @if let Some(error) = &file_error { p.error role="alert" { (error) } }
+            }
+            fieldset {
+                legend { (lang.t("new-user-password")) }
+                label { input type="radio" name="passwords" value="generate" checked[choices.passwords != "file"]; " " (lang.t("import-passwords-generate")) }
+                label { input type="radio" name="passwords" value="file" checked[choices.passwords == "file"]; " " (lang.t("import-passwords-file")) }
+                label { input type="checkbox" name="forceChange" value="on" checked[choices.force_change]; " " (lang.t("new-user-force-change")) }
+            }
+            div.field {
+                label for="i-location" { (lang.t("users-col-usage-location")) }
+                input id="i-location" name="usageLocation" value=(choices.usage_location) maxlength="2" placeholder="NL";
+            }
+            div.field {
+                label for="i-license" { (lang.t("import-license")) }
+                select id="i-license" name="license" {
+                    option value="" { (lang.t("details-none")) }
+                    @for subscription in &subscriptions {
+                        @let value = subscription.sku_id.to_string();
+                        option value=(value) selected[choices.license == value] {
+                            (catalog.by_sku_id(subscription.sku_id.as_uuid()).map_or(subscription.sku_part_number.clone(), |s| s.display_name.clone()))
+                        }
+                    }
+                }
+            }
+            div.field {
+                label for="i-group" { (lang.t("import-group")) }
+                select id="i-group" name="group" {
+                    option value="" { (lang.t("details-none")) }
+                    @for group in &groups { option value=(group.id) selected[choices.group == group.id.to_string()] { (group.display_name) } }
+                }
+            }
+            div.buttons { button type="submit" { (lang.t("import-check")) } }
+        }
+    };
+    let mut response = page(session, Nav::Users, &lang.t("import-title"), content);
+    if file_error.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    response
+}
+
+/// `GET /users/import`.
+pub async fn start_page(session: Session) -> Response {
+    if !session.may(Operation::CreateUser) {
+        return error_page(
+            &session,
+            StatusCode::FORBIDDEN,
+            &session.lang.t("error-forbidden"),
+        );
+    }
+    form(
+        &session,
+        &Choices {
+            passwords: "generate".into(),
+            force_change: true,
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+}
+
+/// `POST /users/import`: reads the file and shows, row by row, what the job would do.
+pub async fn check(session: Session, mut multipart: Multipart) -> Response {
+    let lang = session.lang;
+    let mut choices = Choices::default();
+    let (mut csrf, mut file) = (String::new(), None::<Vec<u8>>);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => return error_page(&session, StatusCode::BAD_REQUEST, &error.body_text()),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            match field.bytes().await {
+                Ok(bytes) => file = Some(bytes.to_vec()),
+                Err(error) => {
+                    return error_page(&session, StatusCode::BAD_REQUEST, &error.body_text());
+                }
+            }
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "csrf" => csrf = value,
+            "passwords" => choices.passwords = value,
+            "forceChange" => choices.force_change = value == "on",
+            "usageLocation" => choices.usage_location = value,
+            "license" => choices.license = value,
+            "group" => choices.group = value,
+            _ => {}
+        }
+    }
+    if let Err(error) = session.check_csrf(&csrf) {
+        return failure(&session, error);
+    }
+    if !session.may(Operation::CreateUser) {
+        return error_page(&session, StatusCode::FORBIDDEN, &lang.t("error-forbidden"));
+    }
+    let Some(bytes) = file.filter(|bytes| !bytes.is_empty()) else {
+        return form(&session, &choices, Some(lang.t("import-no-file"))).await;
+    };
+    let parsed = match bulk_csv::parse(&bytes) {
+        Ok(parsed) => parsed,
+        Err(error) => return form(&session, &choices, Some(error.to_string())).await,
+    };
+    let mut refused = Vec::new();
+    let mut rows = Vec::new();
+    let mut numbers = Vec::new();
+    for row in &parsed.rows {
+        match row {
+            Ok(row) => {
+                numbers.push(row.row);
+                rows.push(bulk_csv::create_body(row, choices.passwords()));
+            }
+            Err(error) => refused.push(error.clone()),
+        }
+    }
+    let rows_json = format!(
+        "[{}]",
+        rows.iter()
+            .map(|row| row.get())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let outcomes = match crate::jobs::dry_run(
+        session.state(),
+        &session.caller,
+        Kind::CreateUsers,
+        rows,
+        choices.options(),
+    )
+    .await
+    {
+        Ok(outcomes) => outcomes,
+        Err(error) if error.status.is_client_error() => {
+            return form(&session, &choices, Some(error.message)).await;
+        }
+        Err(error) => return failure(&session, error),
+    };
+    let would = outcomes
+        .iter()
+        .filter(|(_, outcome)| matches!(outcome, RowOutcome::Succeeded { .. }))
+        .count();
+    let failing = outcomes.len() - would + refused.len();
+    let content = html! {
+        p role="status" {
+            (lang.t_with("import-summary", &[
+                ("template", parsed.template.description().into()),
+                ("would", lang.number(would as i64).into()),
+                ("failing", lang.number(failing as i64).into()),
+            ]))
+        }
+        @if would > 0 {
+            form method="post" action="/users/import/start" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="rows" value=(rows_json);
+                input type="hidden" name="options" value=(choices.options().to_string());
+                div.buttons {
+                    button type="submit" { (lang.t_with("import-start", &[("count", (would as i64).into()), ("shown", lang.number(would as i64).into())])) }
+                    a href="/users/import" { (lang.t("import-another")) }
+                }
+            }
+        } @else {
+            p { a href="/users/import" { (lang.t("import-another")) } }
+        }
+        table.outcomes {
+            thead { tr { th { (lang.t("import-row")) } th { (lang.t("action-user")) } th { (lang.t("action-outcome")) } } }
+            tbody {
+                @for error in &refused {
+                    tr { td { (error.row) } td { (error.user_principal_name.as_deref().unwrap_or("")) } td.error { (error.to_string()) } }
+                }
+                @for (number, (row, outcome)) in numbers.iter().zip(&outcomes) {
+                    @let json = crate::jobs::dry_run_json(*number, row.get(), outcome);
+                    tr {
+                        td { (number) }
+                        td { (json["userPrincipalName"].as_str().unwrap_or("")) }
+                        @match outcome {
+                            RowOutcome::Succeeded { .. } => td { (lang.t("import-would-create")) },
+                            RowOutcome::Unchanged { .. } => td { (lang.t("import-unchanged")) },
+                            RowOutcome::Failed { column, message } => td.error {
+                                @if let Some(column) = column { (lang.t_with("import-column", &[("column", column.clone().into())])) " " }
+                                (message)
+                            },
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(&session, Nav::Users, &lang.t("import-check-title"), content)
+}
+
+#[derive(Deserialize)]
+pub struct StartForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    rows: String,
+    #[serde(default)]
+    options: String,
+}
+
+/// `POST /users/import/start`: submits the checked rows as a job and follows it.
+pub async fn start(session: Session, Form(form): Form<StartForm>) -> Response {
+    let lang = session.lang;
+    if let Err(error) = session.check_csrf(&form.csrf) {
+        return failure(&session, error);
+    }
+    let (Ok(rows), Ok(options)) = (
+        serde_json::from_str::<Vec<Box<serde_json::value::RawValue>>>(&form.rows),
+        serde_json::from_str::<Json>(&form.options),
+    ) else {
+        return error_page(&session, StatusCode::BAD_REQUEST, &lang.t("import-no-file"));
+    };
+    if !session.may(Operation::CreateUser) {
+        return error_page(&session, StatusCode::FORBIDDEN, &lang.t("error-forbidden"));
+    }
+    match crate::jobs::start(
+        session.state(),
+        &session.caller,
+        Kind::CreateUsers,
+        rows,
+        options,
+    )
+    .await
+    {
+        Ok(job) => see_other(&format!("/jobs/{}", job.id)),
+        Err(error) => failure(&session, error),
+    }
+}
+
+/// `GET /jobs/{id}`: a job's progress (the page reloads itself while it runs), and its results.
+pub async fn job(session: Session, Path(id): Path<String>) -> Response {
+    let lang = session.lang;
+    let Ok(job_id) = ObjectId::parse(&id) else {
+        return error_page(&session, StatusCode::NOT_FOUND, &lang.t("import-no-job"));
+    };
+    let tenant_id = session.caller.tenant_id;
+    let job = match session
+        .state()
+        .db(move |store| store.job(tenant_id, job_id))
+        .await
+    {
+        Ok(job) => job,
+        Err(error) if error.status == StatusCode::NOT_FOUND => {
+            return error_page(&session, StatusCode::NOT_FOUND, &lang.t("import-no-job"));
+        }
+        Err(error) => return failure(&session, error),
+    };
+    let running = job.status == JobStatus::Running;
+    let content: Markup = html! {
+        @if running { meta http-equiv="refresh" content="2"; }
+        p role="status" {
+            (lang.t(if running { "import-running" } else { "import-finished" }))
+            " "
+            (lang.t_with("home-job-progress", &[("done", lang.number(job.done_rows).into()), ("total", lang.number(job.total_rows).into())]))
+            @if job.failed_rows > 0 { " · " (lang.t_with("import-failed-rows", &[("failed", lang.number(job.failed_rows).into())])) }
+        }
+        progress.job max=(job.total_rows.max(1)) value=(job.done_rows) {}
+        table.properties { tbody {
+            tr { th scope="row" { (lang.t("import-kind")) } td { (job.kind) } }
+            tr { th scope="row" { (lang.t("audit-actor")) } td { (job.created_by) } }
+            tr { th scope="row" { (lang.t("users-col-created")) } td { (lang.datetime(job.created)) } }
+        } }
+        @if !running {
+            p { a.button href={ "/jobs/" (job.id) "/results.csv" } download { (lang.t("import-download")) } }
+            @if job.created_by_id == Some(session.caller.principal.id()) { p.warning { (lang.t("import-passwords-once")) } }
+        }
+    };
+    page(&session, Nav::Users, &lang.t("import-job-title"), content)
+}
+
+/// `GET /jobs/{id}/results.csv`: every row with its outcome, and the generated passwords for
+/// whoever submitted the job.
+pub async fn results(session: Session, Path(id): Path<String>) -> Response {
+    let lang = session.lang;
+    let Ok(job_id) = ObjectId::parse(&id) else {
+        return error_page(&session, StatusCode::NOT_FOUND, &lang.t("import-no-job"));
+    };
+    let tenant_id = session.caller.tenant_id;
+    let submitter = session.caller.principal.id();
+    let built: Result<Vec<u8>, ApiError> = session
+        .state()
+        .db(move |store| {
+            let job = store.job(tenant_id, job_id)?;
+            let mine = job.created_by_id == Some(submitter);
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            let header = [
+                "row",
+                "userPrincipalName",
+                "status",
+                "objectId",
+                "errorColumn",
+                "errorMessage",
+                "generatedPassword",
+            ];
+            let _ = writer.write_record(header);
+            let mut after = 0;
+            loop {
+                let rows = store.job_rows(tenant_id, job_id, after, 5000)?;
+                for row in &rows {
+                    let input: Json = serde_json::from_str(&row.input).unwrap_or_default();
+                    let password = row
+                        .output
+                        .as_ref()
+                        .filter(|_| mine)
+                        .and_then(|o| o["password"].as_str())
+                        .unwrap_or("");
+                    let _ = writer.write_record([
+                        row.row_number.to_string().as_str(),
+                        input["userPrincipalName"].as_str().unwrap_or(""),
+                        row.status.as_str(),
+                        &row.object_id.map(|id| id.to_string()).unwrap_or_default(),
+                        row.error_column.as_deref().unwrap_or(""),
+                        row.error_message.as_deref().unwrap_or(""),
+                        password,
+                    ]);
+                }
+                match rows.last() {
+                    Some(last) if rows.len() == 5000 => after = last.row_number,
+                    _ => break,
+                }
+            }
+            Ok(writer.into_inner().unwrap_or_default())
+        })
+        .await;
+    match built {
+        Ok(bytes) => (
+            [
+                (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"roster-job-{job_id}-results.csv\""),
+                ),
+                (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) if error.status == StatusCode::NOT_FOUND => {
+            error_page(&session, StatusCode::NOT_FOUND, &lang.t("import-no-job"))
+        }
+        Err(error) => failure(&session, error),
+    }
+}
