@@ -85,11 +85,22 @@ async fn browser(driver: &Driver, profile: &tempfile::TempDir, language: &str) -
             "prefs": { "intl.accept_languages": language },
         }),
     );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(capabilities)
         .connect(&driver.url)
         .await
-        .expect("chromium starts under chromedriver")
+        .expect("chromium starts under chromedriver");
+    // Elements are looked for until they appear (a page that follows a click may still be on
+    // its way on a busy machine); no step looks for an element that must be absent.
+    client
+        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            None,
+            None,
+            Some(Duration::from_secs(10)),
+        ))
+        .await
+        .expect("timeouts");
+    client
 }
 
 struct Screenshots {
