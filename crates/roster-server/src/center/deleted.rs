@@ -97,10 +97,7 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
             Ok(user_id) => apply(&session, &action, user_id).await,
             Err(_) => Err(ApiError::not_found(lang.t("error-no-such-user"))),
         };
-        outcomes.push((
-            id,
-            result.map_err(|error| super::users::message(&session, error)),
-        ));
+        outcomes.push((id, result.map_err(|error| super::message(&session, error))));
     }
     let failed = outcomes.iter().filter(|(_, r)| r.is_err()).count();
     let content = html! {

@@ -339,7 +339,7 @@ pub async fn create(session: Session, Form(form): Form<GroupForm>) -> Response {
             render_new(
                 &session,
                 &form,
-                Some((field, super::users::message(&session, error))),
+                Some((field, super::message(&session, error))),
                 None,
             )
             .await
@@ -362,7 +362,7 @@ async fn preview(
         .state()
         .db(move |store| store.preview_rule(tenant_id, &rule, group_id, 10))
         .await
-        .map_err(|error| super::users::message(session, error))?;
+        .map_err(|error| super::message(session, error))?;
     let names = |users: &[roster_core::directory::User]| {
         users
             .iter()
@@ -563,11 +563,7 @@ pub async fn change(
     let tenant_id = session.caller.tenant_id;
     let change = session.caller.change();
     let refused = |field: &'static str, error: ApiError| {
-        (
-            field,
-            super::users::message(&session, error),
-            form.rule.clone(),
-        )
+        (field, super::message(&session, error), form.rule.clone())
     };
     let result: Result<(), (&'static str, String, String)> = match form.go.as_str() {
         "preview" => {

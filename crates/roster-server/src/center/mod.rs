@@ -265,7 +265,14 @@ pub(crate) fn error_page(session: &Session, status: StatusCode, message: &str) -
 /// What a page handler answers when a store call or a check fails: the API's error turned into
 /// a page (its message is already safe to show; internal errors were logged and made opaque).
 pub(crate) fn failure(session: &Session, error: crate::error::ApiError) -> Response {
-    let message = if error.status == StatusCode::FORBIDDEN {
+    let status = error.status;
+    error_page(session, status, &message(session, error))
+}
+
+/// An error as a page shows it, in the page's language where the admin center words it: a
+/// refusal by role, or an internal error (only its request id); else the API's own message.
+pub(crate) fn message(session: &Session, error: crate::error::ApiError) -> String {
+    if error.status == StatusCode::FORBIDDEN {
         session.lang.t("error-forbidden")
     } else if error.status.is_server_error() {
         session.lang.t_with(
@@ -273,9 +280,8 @@ pub(crate) fn failure(session: &Session, error: crate::error::ApiError) -> Respo
             &[("request", crate::error::current_request_id().into())],
         )
     } else {
-        error.message.clone()
-    };
-    error_page(session, error.status, &message)
+        error.message
+    }
 }
 
 #[cfg(test)]

@@ -332,7 +332,7 @@ async fn create(
     }
     let beside = |error: ApiError| {
         let (step, field) = field_of(&error);
-        let message = super::users::message(session, error);
+        let message = super::message(session, error);
         (step, FieldError { field, message })
     };
     let new_user = crate::graph::json::parse_new_user(&graph_body(draft)).map_err(beside)?;

@@ -21,7 +21,7 @@ use roster_core::types::{ObjectId, SkuId};
 use roster_store::{ListQuery, SortKey, UserKey, UserUpdate};
 
 use super::session::Session;
-use super::{Lang, Nav, error_page, failure, page};
+use super::{Lang, Nav, error_page, failure, message, page};
 use crate::error::{ApiError, ApiResult};
 use crate::graph::query::{decode_skiptoken, encode_skiptoken};
 
@@ -877,19 +877,6 @@ async fn run(session: &Session, form: &ActionForm, user_id: ObjectId) -> Outcome
     Outcome {
         user: name,
         result: result.map_err(|error| message(session, error)),
-    }
-}
-
-pub(crate) fn message(session: &Session, error: ApiError) -> String {
-    if error.status == StatusCode::FORBIDDEN {
-        session.lang.t("error-forbidden")
-    } else if error.status.is_server_error() {
-        session.lang.t_with(
-            "error-internal",
-            &[("request", crate::error::current_request_id().into())],
-        )
-    } else {
-        error.message
     }
 }
 
