@@ -286,3 +286,7 @@ import-kind = Kind
 import-download = Download the results
 import-passwords-once = The results file holds the new passwords; they are kept for a day and only you can download them.
 import-no-job = This job does not exist.
+groups-processing-on = On: members follow the rule
+groups-processing-paused = Paused: members stay as they are
+groups-pause = Pause
+groups-resume = Resume

@@ -286,3 +286,7 @@ import-kind = Soort
 import-download = De resultaten downloaden
 import-passwords-once = Het resultatenbestand bevat de nieuwe wachtwoorden; ze worden een dag bewaard en alleen u kunt ze downloaden.
 import-no-job = Deze taak bestaat niet.
+groups-processing-on = Aan: de leden volgen de regel
+groups-processing-paused = Onderbroken: de leden blijven zoals ze zijn
+groups-pause = Onderbreken
+groups-resume = Hervatten

@@ -465,7 +465,18 @@ async fn render_details(
             tr { th scope="row" { (lang.t("groups-description")) } td { (group.description.as_deref().unwrap_or("")) } }
             tr { th scope="row" { (lang.t("groups-mail")) } td { (group.mail.as_deref().unwrap_or("")) } }
             @if dynamic {
-                tr { th scope="row" { (lang.t("groups-processing")) } td { (group.membership_rule_processing_state.as_deref().unwrap_or("On")) } }
+                @let paused = group.membership_rule_processing_state.as_deref() == Some("Paused");
+                tr { th scope="row" { (lang.t("groups-processing")) } td {
+                    (lang.t(if paused { "groups-processing-paused" } else { "groups-processing-on" }))
+                    @if manage {
+                        " "
+                        form.inline method="post" action={ "/groups/" (group.id) } {
+                            input type="hidden" name="csrf" value=(session.csrf);
+                            input type="hidden" name="go" value=(if paused { "resume" } else { "pause" });
+                            button.secondary type="submit" { (lang.t(if paused { "groups-resume" } else { "groups-pause" })) }
+                        }
+                    }
+                } }
             }
         } }
         @if let Some(message) = error_for("form") { p.error role="alert" { (message) } }
@@ -579,6 +590,36 @@ pub async fn change(
                     .await
                 }
             };
+        }
+        "pause" | "resume" => {
+            if let Err(error) = session
+                .caller
+                .principal
+                .authorize(Operation::ManageGroups, &[])
+            {
+                return failure(&session, error.into());
+            }
+            let state = if form.go == "pause" { "Paused" } else { "On" };
+            let found = session
+                .state()
+                .db(move |store| store.get_group(tenant_id, group_id))
+                .await;
+            match found {
+                Ok(mut group) => match crate::graph::json::apply_group_update(
+                    &mut group,
+                    &json!({ "membershipRuleProcessingState": state }),
+                ) {
+                    Ok(()) => session
+                        .state()
+                        .db(move |store| store.update_group(&change, &group))
+                        .await
+                        // Resumed processing catches up in the background.
+                        .map(|()| session.state().job_wake.notify_one())
+                        .map_err(|error| refused("form", error)),
+                    Err(error) => Err(("form", error.message, String::new())),
+                },
+                Err(error) => Err(refused("form", error)),
+            }
         }
         "save" => {
             if let Err(error) = session

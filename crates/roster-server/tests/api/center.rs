@@ -1282,6 +1282,47 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
         page.body
     );
 
+    // Paused, the members stay as they are whatever users do; resumed, they follow again.
+    let page = browser
+        .post(&sales, &[("csrf", &csrf), ("go", "pause")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = browser.get(&sales).await;
+    assert!(
+        page.body.contains("Paused: members stay as they are")
+            && page.body.contains("value=\"resume\""),
+        "{}",
+        page.body
+    );
+    let reply = app
+        .patch(
+            "/v1.0/users/s1@contoso.example",
+            json!({ "department": "Legal" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    app.drain_jobs().await;
+    assert!(
+        !browser
+            .get(&sales)
+            .await
+            .body
+            .contains("s1@contoso.example"),
+        "paused: s1 does not join"
+    );
+    let page = browser
+        .post(&sales, &[("csrf", &csrf), ("go", "resume")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    app.drain_jobs().await;
+    let page = browser.get(&sales).await;
+    assert!(
+        page.body.contains("On: members follow the rule")
+            && page.body.contains("s1@contoso.example"),
+        "resumed: s1 joins: {}",
+        page.body
+    );
+
     let list = browser.get("/groups?q=sales").await;
     assert!(
         list.body.contains("Sales team") && list.body.contains("1 group"),
