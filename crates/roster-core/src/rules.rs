@@ -163,6 +163,12 @@ impl MembershipRule {
         read.dedup();
         read
     }
+
+    /// Whether the rule reads `user.assignedPlans`, so that a user must be tested with its
+    /// licenses.
+    pub fn reads_licenses(&self) -> bool {
+        self.condition.reads_licenses()
+    }
 }
 
 /// Why a rule was refused: where (1-based, in characters) and what was expected there.
@@ -678,6 +684,15 @@ impl TextTest {
 }
 
 impl Node {
+    fn reads_licenses(&self) -> bool {
+        match self {
+            Node::Plans { .. } => true,
+            Node::And(nodes) | Node::Or(nodes) => nodes.iter().any(Node::reads_licenses),
+            Node::Not(node) => node.reads_licenses(),
+            _ => false,
+        }
+    }
+
     fn attributes_read(&self, read: &mut Vec<usize>) {
         match self {
             Node::And(nodes) | Node::Or(nodes) => {
@@ -3077,8 +3092,19 @@ mod tests {
         let mut expected = vec![index("department"), index("proxyAddresses")];
         expected.sort_unstable();
         assert_eq!(rule.attributes_read(), expected);
+        assert!(!rule.reads_licenses());
         let rule = MembershipRule::parse("user.objectId -ne null").unwrap();
         assert!(rule.attributes_read().is_empty());
+        let rule = MembershipRule::parse(
+            "(user.department -eq \"assignedPlans\") -or -not (user.assignedPlans -any (assignedPlan.capabilityStatus -eq \"Enabled\"))",
+        )
+        .unwrap();
+        assert!(rule.reads_licenses());
+        let rule = MembershipRule::parse("user.department -eq \"assignedPlans\"").unwrap();
+        assert!(
+            !rule.reads_licenses(),
+            "a value that spells the name is not a read"
+        );
     }
 
     #[test]

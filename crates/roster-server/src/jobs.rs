@@ -327,14 +327,14 @@ async fn results(
 /// Whom a row is about: `userPrincipalName` (creates) or `user` (changes), read without
 /// building the whole row.
 #[derive(Deserialize)]
-struct RowKey {
+pub(crate) struct RowKey {
     #[serde(rename = "userPrincipalName")]
     user_principal_name: Option<JsonValue>,
     user: Option<JsonValue>,
 }
 
 impl RowKey {
-    fn of(input: &str) -> JsonValue {
+    pub(crate) fn of(input: &str) -> JsonValue {
         serde_json::from_str::<RowKey>(input)
             .ok()
             .and_then(|key| key.user_principal_name.or(key.user))
@@ -399,6 +399,20 @@ async fn submit(
     Ok((axum::http::StatusCode::ACCEPTED, Json(job_json(&job))).into_response())
 }
 
+/// A job's options, read and authorized: the caller may do everything they ask of every row
+/// (each row is authorized again against its own user when it runs).
+fn authorized_options(
+    caller: &Caller,
+    kind: bulk::Kind,
+    options_json: &JsonValue,
+) -> ApiResult<bulk::Options> {
+    let options = bulk::Options::parse(options_json)?;
+    for operation in options.operations(kind) {
+        caller.principal.authorize(operation, &[])?;
+    }
+    Ok(options)
+}
+
 /// What each row of a job would do, writing nothing: the rows with their outcomes.
 pub(crate) async fn dry_run(
     state: &AppState,
@@ -407,10 +421,7 @@ pub(crate) async fn dry_run(
     rows: Vec<Box<serde_json::value::RawValue>>,
     options_json: JsonValue,
 ) -> ApiResult<Vec<(Box<serde_json::value::RawValue>, RowOutcome)>> {
-    let options = bulk::Options::parse(&options_json)?;
-    for operation in options.operations(kind) {
-        caller.principal.authorize(operation, &[])?;
-    }
+    let options = authorized_options(caller, kind, &options_json)?;
     let change = caller.change();
     let keys = state.keys.clone();
     let principal = caller.principal.clone();
@@ -443,10 +454,7 @@ pub(crate) async fn start(
     rows: Vec<Box<serde_json::value::RawValue>>,
     options_json: JsonValue,
 ) -> ApiResult<Job> {
-    let options = bulk::Options::parse(&options_json)?;
-    for operation in options.operations(kind) {
-        caller.principal.authorize(operation, &[])?;
-    }
+    authorized_options(caller, kind, &options_json)?;
     let change = caller.change();
     let batch_rows = state.job_batch_rows;
     let job = state
@@ -459,7 +467,7 @@ pub(crate) async fn start(
     Ok(job)
 }
 
-pub(crate) fn dry_run_json(number: usize, row: &str, outcome: &RowOutcome) -> JsonValue {
+fn dry_run_json(number: usize, row: &str, outcome: &RowOutcome) -> JsonValue {
     let user = RowKey::of(row);
     match outcome {
         RowOutcome::Succeeded { object_id, output } => json!({

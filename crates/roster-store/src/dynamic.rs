@@ -128,12 +128,12 @@ pub(crate) fn read_dynamic_groups(tx: &mut dyn Tx, tenant_id: ObjectId) -> Resul
          ORDER BY g.id",
         &params![tenant_id],
     )? {
-        let text = row.text(2);
-        reads_licenses |= text.to_ascii_lowercase().contains("assignedplans");
+        let rule = parsed(&row.text(2));
+        reads_licenses |= rule.as_ref().is_some_and(|rule| rule.reads_licenses());
         groups.push(DynamicGroup {
             id: row.uuid(0).into(),
             display_name: row.text(1),
-            rule: parsed(&text),
+            rule,
             licensed: row.bool(3),
         });
     }
@@ -359,7 +359,7 @@ impl crate::Store {
         };
         // Licenses are read for every user only when the rule reads them; else only for those
         // who would join or leave, to say what they would get or lose.
-        let with_licenses = rule.as_str().to_ascii_lowercase().contains("assignedplans");
+        let with_licenses = rule.reads_licenses();
         // Only what the rule reads (and the fixed properties the samples show).
         let read = crate::users::UsersRead {
             attributes: Some(rule.attributes_read()),

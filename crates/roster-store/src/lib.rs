@@ -5,6 +5,7 @@
 //! one transaction, written once over [`db::Tx`] and run on either backend.
 //! The methods block: the server calls them from `spawn_blocking`.
 
+mod admin_center;
 mod contacts;
 pub mod db;
 mod directory;
@@ -14,7 +15,6 @@ mod groups;
 mod jobs;
 mod licenses;
 mod query;
-mod sessions;
 mod users;
 
 use std::path::Path;
@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use roster_core::licensing::LicenseViolation;
 use roster_core::types::ObjectId;
 
+pub use admin_center::{UserCounts, UserSummary};
 pub use db::Backend;
 use db::{Pool, Tx};
 pub use directory::AuditQuery;
@@ -31,7 +32,6 @@ pub use group_processing::{GroupLicensing, GroupWork};
 pub use groups::DirectoryObject;
 pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};
 pub use query::{Cursor, ListQuery, Page, SortKey};
-pub use sessions::{UserCounts, UserSummary};
 pub use users::{PreparedUser, SignInRecord, UserKey, UserUpdate, decode_password, prepare_user};
 
 #[derive(Debug, thiserror::Error)]

@@ -400,7 +400,6 @@ pub struct RuleQuery {
 /// `GET /groups/check-rule?rule=…`: whether a rule parses, and if not where and why, for the
 /// editor's script.
 pub async fn check_rule(session: Session, Query(query): Query<RuleQuery>) -> Response {
-    let _ = &session;
     let body = match MembershipRule::parse(query.rule.trim()) {
         Ok(_) => json!({ "valid": true, "message": session.lang.t("groups-rule-valid") }),
         Err(error) => json!({ "valid": false, "message": error.to_string() }),
@@ -554,7 +553,29 @@ pub struct DetailsForm {
     member: String,
 }
 
-/// `POST /groups/{id}`: saves or previews a rule; adds or removes a member.
+/// Changes a group as `PATCH /v1.0/groups/{id}` with `body` would, and wakes the worker, which
+/// applies a changed or resumed rule in the background.
+async fn patch_group(
+    session: &Session,
+    group_id: ObjectId,
+    body: serde_json::Value,
+) -> Result<(), ApiError> {
+    let tenant_id = session.caller.tenant_id;
+    let mut group = session
+        .state()
+        .db(move |store| store.get_group(tenant_id, group_id))
+        .await?;
+    crate::graph::json::apply_group_update(&mut group, &body)?;
+    let change = session.caller.change();
+    session
+        .state()
+        .db(move |store| store.update_group(&change, &group))
+        .await?;
+    session.state().job_wake.notify_one();
+    Ok(())
+}
+
+/// `POST /groups/{id}`: saves or previews a rule, pauses or resumes it; adds or removes a member.
 pub async fn change(
     session: Session,
     Path(id): Path<String>,
@@ -591,7 +612,7 @@ pub async fn change(
                 }
             };
         }
-        "pause" | "resume" => {
+        "pause" | "resume" | "save" => {
             if let Err(error) = session
                 .caller
                 .principal
@@ -599,56 +620,21 @@ pub async fn change(
             {
                 return failure(&session, error.into());
             }
-            let state = if form.go == "pause" { "Paused" } else { "On" };
-            let found = session
-                .state()
-                .db(move |store| store.get_group(tenant_id, group_id))
-                .await;
-            match found {
-                Ok(mut group) => match crate::graph::json::apply_group_update(
-                    &mut group,
-                    &json!({ "membershipRuleProcessingState": state }),
-                ) {
-                    Ok(()) => session
-                        .state()
-                        .db(move |store| store.update_group(&change, &group))
-                        .await
-                        // Resumed processing catches up in the background.
-                        .map(|()| session.state().job_wake.notify_one())
-                        .map_err(|error| refused("form", error)),
-                    Err(error) => Err(("form", error.message, String::new())),
-                },
-                Err(error) => Err(refused("form", error)),
-            }
-        }
-        "save" => {
-            if let Err(error) = session
-                .caller
-                .principal
-                .authorize(Operation::ManageGroups, &[])
-            {
-                return failure(&session, error.into());
-            }
-            let rule = form.rule.trim().to_string();
-            let found = session
-                .state()
-                .db(move |store| store.get_group(tenant_id, group_id))
-                .await;
-            match found {
-                Ok(mut group) => match crate::graph::json::apply_group_update(
-                    &mut group,
-                    &json!({ "membershipRule": rule }),
-                ) {
-                    Ok(()) => session
-                        .state()
-                        .db(move |store| store.update_group(&change, &group))
-                        .await
-                        .map(|()| session.state().job_wake.notify_one())
-                        .map_err(|error| refused("rule", error)),
-                    Err(error) => Err(("rule", error.message, form.rule.clone())),
-                },
-                Err(error) => Err(refused("form", error)),
-            }
+            let (body, field) = match form.go.as_str() {
+                "save" => (json!({ "membershipRule": form.rule.trim() }), "rule"),
+                "pause" => (json!({ "membershipRuleProcessingState": "Paused" }), "form"),
+                _ => (json!({ "membershipRuleProcessingState": "On" }), "form"),
+            };
+            patch_group(&session, group_id, body)
+                .await
+                .map_err(|error| {
+                    let field = if error.status == StatusCode::NOT_FOUND {
+                        "form"
+                    } else {
+                        field
+                    };
+                    refused(field, error)
+                })
         }
         "add-member" | "remove-member" => {
             if let Err(error) = session

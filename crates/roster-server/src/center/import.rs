@@ -25,6 +25,7 @@ use super::session::Session;
 use super::{Nav, error_page, failure, page, see_other};
 use crate::bulk::Kind;
 use crate::error::ApiError;
+use crate::jobs::RowKey;
 
 /// What the form chose for the whole file, as the admin center's wizard offers it.
 #[derive(Debug, Default, Clone)]
@@ -270,10 +271,9 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
                     tr { td { (error.row) } td { (error.user_principal_name.as_deref().unwrap_or("")) } td.error { (error.to_string()) } }
                 }
                 @for (number, (row, outcome)) in numbers.iter().zip(&outcomes) {
-                    @let json = crate::jobs::dry_run_json(*number, row.get(), outcome);
                     tr {
                         td { (number) }
-                        td { (json["userPrincipalName"].as_str().unwrap_or("")) }
+                        td { (RowKey::of(row.get()).as_str().unwrap_or("")) }
                         @match outcome {
                             RowOutcome::Succeeded { .. } => td { (lang.t("import-would-create")) },
                             RowOutcome::Unchanged { .. } => td { (lang.t("import-unchanged")) },
@@ -399,7 +399,7 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
             loop {
                 let rows = store.job_rows(tenant_id, job_id, after, 5000)?;
                 for row in &rows {
-                    let input: Json = serde_json::from_str(&row.input).unwrap_or_default();
+                    let user = RowKey::of(&row.input);
                     let password = row
                         .output
                         .as_ref()
@@ -408,7 +408,7 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
                         .unwrap_or("");
                     let _ = writer.write_record([
                         row.row_number.to_string().as_str(),
-                        input["userPrincipalName"].as_str().unwrap_or(""),
+                        user.as_str().unwrap_or(""),
                         row.status.as_str(),
                         &row.object_id.map(|id| id.to_string()).unwrap_or_default(),
                         row.error_column.as_deref().unwrap_or(""),

@@ -91,16 +91,11 @@ async fn context(session: &Session) -> Result<Context, ApiError> {
         .state()
         .db(move |store| {
             let tenant = store.tenant(tenant_id)?;
+            // The default domain first (the wizard's preselection), the others by name.
+            let mut domains = store.domains(tenant_id)?;
+            domains.sort_by_key(|domain| !domain.is_default);
             Ok(Context {
-                domains: store
-                    .domains(tenant_id)?
-                    .into_iter()
-                    .map(|d| (d.is_default, d.name.to_string()))
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .rev()
-                    .map(|(_, name)| name)
-                    .collect(),
+                domains: domains.into_iter().map(|d| d.name.to_string()).collect(),
                 subscriptions: store.subscriptions(tenant_id)?,
                 default_location: tenant.default_usage_location.map(|l| l.to_string()),
             })

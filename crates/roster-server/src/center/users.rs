@@ -756,11 +756,11 @@ pub struct ActionForm {
 }
 
 impl ActionForm {
-    fn parse(body: &str) -> ActionForm {
+    /// The form's fields; `id` repeats, one per selected user.
+    fn from_fields(fields: Vec<(String, String)>) -> ActionForm {
         let mut form = ActionForm::default();
-        for (key, value) in form_urlencoded::parse(body.as_bytes()) {
-            let value = value.into_owned();
-            match key.as_ref() {
+        for (key, value) in fields {
+            match key.as_str() {
                 "csrf" => form.csrf = value,
                 "action" => form.action = value,
                 "id" => form.ids.push(value),
@@ -783,10 +783,7 @@ struct Outcome {
 /// administrator's roles (and that user's own roles) on its own.
 pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>) -> Response {
     let lang = session.lang;
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    let form = ActionForm::parse(&body);
+    let form = ActionForm::from_fields(fields);
     if let Err(error) = session.check_csrf(&form.csrf) {
         return failure(&session, error);
     }

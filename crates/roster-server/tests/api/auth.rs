@@ -4,26 +4,12 @@ use roster_testkit::{
 };
 use serde_json::json;
 
-const PASSWORD: &str = "Corr3ct-Horse!";
+use super::center::PASSWORD;
 
 /// Creates a user with a known password (no forced change) and, optionally, a directory role;
 /// returns its id and a token of its own.
 async fn user_with_role(app: &TestApp, alias: &str, role: Option<&str>) -> (String, String) {
-    let id = app
-        .create_user(alias, json!({ "passwordProfile": { "password": PASSWORD, "forceChangePasswordNextSignIn": false } }))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    if let Some(role) = role {
-        let reply = app
-            .post(
-                "/roster/v1/roleAssignments",
-                json!({ "principalId": id, "role": role }),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
-    }
+    let id = super::center::user_with_role(app, alias, role).await;
     let token = app
         .password_token(&format!("{alias}@{DOMAIN}"), PASSWORD)
         .await

@@ -1083,7 +1083,7 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         &client,
         &app,
         &format!("helpdesk@{DOMAIN}"),
-        "Center-Passw0rd!",
+        super::center::PASSWORD,
     )
     .await;
     assert_eq!(text(&client, "main h1").await, "Start");

@@ -11,7 +11,8 @@ use roster_testkit::{
 };
 use serde_json::json;
 
-const PASSWORD: &str = "Center-Passw0rd!";
+/// The password of the users [`user_with_role`] creates.
+pub const PASSWORD: &str = "Center-Passw0rd!";
 
 /// A browser without JavaScript: keeps cookies, does not follow redirects.
 pub struct Browser {

@@ -1,4 +1,6 @@
-//! Admin center sessions, and the counts the admin center's home page shows.
+//! What only the admin center asks of the store: its sessions, and the counts and short
+//! lists its pages show (reading indexes made for them, so that pages answer quickly on a
+//! large tenant).
 
 use chrono::{DateTime, Utc};
 use roster_core::types::{ObjectId, SkuId};
