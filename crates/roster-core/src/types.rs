@@ -272,16 +272,34 @@ impl AsRef<str> for MailNickname {
 /// ISO 3166-1 alpha-2 country codes, the values `usageLocation` accepts.
 const ISO_3166_ALPHA2: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
+/// Whether `code` is in [`ISO_3166_ALPHA2`]: a binary search over the sorted list (three bytes
+/// to a code), since every stored user's location is parsed as it is read.
+fn is_country_code(code: [u8; 2]) -> bool {
+    let known = ISO_3166_ALPHA2.as_bytes();
+    let (mut low, mut high) = (0, known.len().div_ceil(3));
+    while low < high {
+        let middle = (low + high) / 2;
+        match known[middle * 3..middle * 3 + 2].cmp(&code[..]) {
+            std::cmp::Ordering::Less => low = middle + 1,
+            std::cmp::Ordering::Greater => high = middle,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
 /// `usageLocation`: an ISO 3166-1 alpha-2 code, kept in upper case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UsageLocation([u8; 2]);
 
 impl UsageLocation {
     pub fn parse(text: &str) -> Result<Self, InvalidValue> {
-        let code = text.trim().to_ascii_uppercase();
-        if code.len() == 2 && ISO_3166_ALPHA2.split(' ').any(|known| known == code) {
-            let bytes = code.as_bytes();
-            Ok(UsageLocation([bytes[0], bytes[1]]))
+        let code = match text.trim().as_bytes() {
+            [a, b] => [a.to_ascii_uppercase(), b.to_ascii_uppercase()],
+            _ => [0, 0],
+        };
+        if is_country_code(code) {
+            Ok(UsageLocation(code))
         } else {
             Err(InvalidValue::new(
                 "usageLocation",
@@ -364,6 +382,25 @@ mod tests {
         assert!(UsageLocation::parse("NLD").is_err());
         assert!(UsageLocation::parse("").is_err());
         assert_eq!(ISO_3166_ALPHA2.split(' ').count(), 249);
+        // The search relies on the list being sorted: every code is found, in either case,
+        // and the codes between them are not.
+        let codes: Vec<&str> = ISO_3166_ALPHA2.split(' ').collect();
+        assert!(
+            codes
+                .windows(2)
+                .all(|pair| pair[0] < pair[1] && pair[0].len() == 2)
+        );
+        for first in b'A'..=b'Z' {
+            for second in b'A'..=b'Z' {
+                let code = String::from_utf8(vec![first, second]).unwrap();
+                let listed = codes.contains(&code.as_str());
+                assert_eq!(UsageLocation::parse(&code).is_ok(), listed, "{code}");
+                assert_eq!(UsageLocation::parse(&code.to_lowercase()).is_ok(), listed);
+            }
+        }
+        assert!(UsageLocation::parse(" nl ").is_ok());
+        assert!(UsageLocation::parse("N").is_err());
+        assert!(UsageLocation::parse("é").is_err());
     }
 
     #[test]

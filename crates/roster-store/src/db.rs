@@ -108,6 +108,20 @@ impl Row {
         }
     }
 
+    /// [`Row::opt_text`] moved out of the row (the column then reads as null): for reading
+    /// many rows without copying their strings.
+    pub fn take_text(&mut self, index: usize) -> Option<String> {
+        match std::mem::replace(&mut self.0[index], SqlValue::Null) {
+            SqlValue::Text(text) => Some(text),
+            other => {
+                self.0[index] = other;
+                let text = self.opt_text(index);
+                self.0[index] = SqlValue::Null;
+                text
+            }
+        }
+    }
+
     pub fn int(&self, index: usize) -> i64 {
         match self.at(index) {
             SqlValue::Int(value) => *value,
@@ -682,7 +696,7 @@ impl Tx for SqliteTx<'_> {
         let mut rows = statement
             .query(rusqlite::params_from_iter(params))
             .map_err(sqlite_error)?;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(64);
         while let Some(row) = rows.next().map_err(sqlite_error)? {
             let mut values = Vec::with_capacity(width);
             for index in 0..width {

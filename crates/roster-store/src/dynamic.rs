@@ -335,7 +335,7 @@ impl crate::Store {
         group_id: Option<ObjectId>,
         sample: usize,
     ) -> Result<RulePreview> {
-        let (members, licenses) = match group_id {
+        let (members, licenses, held_elsewhere) = match group_id {
             Some(group_id) => self.pool.read(|tx| {
                 crate::groups::require_group(tx, tenant_id, group_id)?;
                 let members: HashSet<ObjectId> = tx
@@ -348,17 +348,27 @@ impl crate::Store {
                     .map(|row| row.uuid(0).into())
                     .collect();
                 let mut licenses = Vec::new();
+                // Who holds each of the group's licenses other than through it (directly, or
+                // through another group where it took): they neither gain nor lose it.
+                let mut held_elsewhere = HashSet::new();
                 for license in crate::group_processing::group_licenses(tx, group_id)? {
                     let subscription =
                         crate::licenses::find_subscription(tx, tenant_id, license.sku_id)?;
+                    for row in tx.query(
+                        "SELECT user_id FROM license_assignments \
+                         WHERE tenant_id = $1 AND sku_id = $2 \
+                         AND (group_id IS NULL OR (group_id <> $3 AND state = 'Active'))",
+                        &params![tenant_id, license.sku_id, group_id],
+                    )? {
+                        held_elsewhere.insert((ObjectId::from(row.uuid(0)), license.sku_id));
+                    }
                     licenses.push((license, subscription));
                 }
-                Ok((members, licenses))
+                Ok((members, licenses, held_elsewhere))
             })?,
-            None => (HashSet::new(), Vec::new()),
+            None => (HashSet::new(), Vec::new(), HashSet::new()),
         };
-        // Licenses are read for every user only when the rule reads them; else only for those
-        // who would join or leave, to say what they would get or lose.
+        // Licenses are read only when the rule reads them.
         let with_licenses = rule.reads_licenses();
         // Only what the rule reads (and the fixed properties the samples show).
         let read = crate::users::UsersRead {
@@ -366,7 +376,6 @@ impl crate::Store {
             licenses: with_licenses,
             lock: false,
         };
-        let now = Utc::now();
         let mut preview = RulePreview {
             matched: 0,
             sample: Vec::new(),
@@ -389,53 +398,86 @@ impl crate::Store {
                 })
                 .collect(),
         };
-        let mut after: Option<ObjectId> = None;
+        // Each core reads and tests its own range of the tenant's users (split by id), so that
+        // reading the rows, the larger part, is shared too; the parts are joined in id order.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let bounds = self
+            .pool
+            .read(|tx| user_id_bounds(tx, tenant_id, threads))?;
+        let context = PreviewContext {
+            tenant_id,
+            rule,
+            group_id,
+            sample,
+            members: &members,
+            licenses: &licenses,
+            held_elsewhere: &held_elsewhere,
+            read: &read,
+            now: Utc::now(),
+        };
+        let parts = std::thread::scope(|scope| {
+            let workers: Vec<_> = bounds
+                .windows(2)
+                .map(|range| {
+                    let (context, empty) = (&context, preview.clone());
+                    scope.spawn(move || self.preview_range(context, range[0], range[1], empty))
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("previewing a rule does not panic"))
+                .collect::<Vec<_>>()
+        });
+        for part in parts {
+            let part = part?;
+            preview.matched += part.matched;
+            preview.joining += part.joining;
+            preview.leaving += part.leaving;
+            for (samples, more) in [
+                (&mut preview.sample, part.sample),
+                (&mut preview.joining_sample, part.joining_sample),
+                (&mut preview.leaving_sample, part.leaving_sample),
+            ] {
+                samples.extend(more.into_iter().take(sample - samples.len()));
+            }
+            for (total, more) in preview.licenses.iter_mut().zip(part.licenses) {
+                total.granted += more.granted;
+                total.removed += more.removed;
+            }
+        }
+        Ok(preview)
+    }
+
+    /// [`Store::preview_rule`] over the live users whose ids lie between `after` and `until`
+    /// (either open), added to `preview`.
+    fn preview_range(
+        &self,
+        context: &PreviewContext<'_>,
+        mut after: Option<ObjectId>,
+        until: Option<ObjectId>,
+        mut preview: RulePreview,
+    ) -> Result<RulePreview> {
+        let PreviewContext {
+            tenant_id,
+            rule,
+            group_id,
+            sample,
+            members,
+            licenses,
+            held_elsewhere,
+            read,
+            now,
+        } = *context;
         loop {
-            let page = self
-                .pool
-                .read(|tx| crate::users::live_users_page(tx, tenant_id, after, 5000, &read))?;
+            let page = self.pool.read(|tx| {
+                crate::users::live_users_page(tx, tenant_id, (after, until), 2000, read)
+            })?;
             let Some(last) = page.last() else {
                 break;
             };
             after = Some(last.id);
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let part = page.len().div_ceil(threads);
-            let matched: Vec<bool> = std::thread::scope(|scope| {
-                let workers: Vec<_> = page
-                    .chunks(part)
-                    .map(|users| {
-                        scope.spawn(move || {
-                            users
-                                .iter()
-                                .map(|user| rule.matches(user, now))
-                                .collect::<Vec<bool>>()
-                        })
-                    })
-                    .collect();
-                workers
-                    .into_iter()
-                    .flat_map(|worker| worker.join().expect("testing a rule does not panic"))
-                    .collect()
-            });
-            let mut page = page;
-            if !with_licenses && !licenses.is_empty() {
-                let mut moving: Vec<User> = page
-                    .iter()
-                    .zip(&matched)
-                    .filter(|(user, matches)| **matches != members.contains(&user.id))
-                    .map(|(user, _)| user.clone())
-                    .collect();
-                self.pool
-                    .read(|tx| crate::licenses::load_licenses(tx, &mut moving))?;
-                let mut moving: HashMap<ObjectId, User> =
-                    moving.into_iter().map(|user| (user.id, user)).collect();
-                for user in &mut page {
-                    if let Some(with) = moving.remove(&user.id) {
-                        *user = with;
-                    }
-                }
-            }
-            for (user, matches) in page.into_iter().zip(matched) {
+            for user in page {
+                let matches = rule.matches(&user, now);
                 let member = members.contains(&user.id);
                 if matches {
                     preview.matched += 1;
@@ -447,13 +489,7 @@ impl crate::Store {
                     continue;
                 }
                 for (license, change) in licenses.iter().zip(&mut preview.licenses) {
-                    let held_elsewhere = user.licenses.iter().any(|a| a.sku_id == license.0.sku_id)
-                        || user.inherited_licenses.iter().any(|l| {
-                            l.sku_id == license.0.sku_id
-                                && Some(l.group_id) != group_id
-                                && l.state == roster_core::directory::LicenseState::Active
-                        });
-                    if !held_elsewhere {
+                    if !held_elsewhere.contains(&(user.id, license.0.sku_id)) {
                         if matches {
                             change.granted += 1;
                         } else {
@@ -476,6 +512,49 @@ impl crate::Store {
         }
         Ok(preview)
     }
+}
+
+/// What every range of a preview shares.
+struct PreviewContext<'a> {
+    tenant_id: ObjectId,
+    rule: &'a MembershipRule,
+    group_id: Option<ObjectId>,
+    sample: usize,
+    members: &'a HashSet<ObjectId>,
+    licenses: &'a [(
+        roster_core::directory::LicenseAssignment,
+        Option<roster_core::directory::Subscription>,
+    )],
+    held_elsewhere: &'a HashSet<(ObjectId, roster_core::types::SkuId)>,
+    read: &'a crate::users::UsersRead,
+    now: chrono::DateTime<Utc>,
+}
+
+/// Ids that split the tenant's live users into `parts` ranges of about the same size: the
+/// open start, the ids between, and the open end.
+fn user_id_bounds(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    parts: usize,
+) -> Result<Vec<Option<ObjectId>>> {
+    let count = tx
+        .query_one(
+            "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND deleted_at IS NULL",
+            &params![tenant_id],
+        )?
+        .map_or(0, |row| row.int(0));
+    let mut bounds = vec![None];
+    for part in 1..parts as i64 {
+        let split = tx.query_one(
+            "SELECT id FROM users WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id LIMIT 1 OFFSET $2",
+            &params![tenant_id, count * part / parts as i64],
+        )?;
+        if let Some(row) = split {
+            bounds.push(Some(ObjectId::from(row.uuid(0))));
+        }
+    }
+    bounds.push(None);
+    Ok(bounds)
 }
 
 impl crate::Store {

@@ -238,7 +238,7 @@ impl Store {
             );
             let mut users = tx
                 .query(&sql, &params![group_id, limit as i64])?
-                .iter()
+                .iter_mut()
                 .map(crate::users::user_from_row)
                 .collect::<Result<Vec<_>>>()?;
             crate::licenses::load_licenses(tx, &mut users)?;
@@ -518,7 +518,7 @@ fn apply_rules_to_page(
         licenses: all.reads_licenses,
         lock: true,
     };
-    let users = live_users_page(tx, change.tenant_id, after, USERS_PER_PAGE, &read)?;
+    let users = live_users_page(tx, change.tenant_id, (after, None), USERS_PER_PAGE, &read)?;
     let (Some(first), Some(last)) = (users.first(), users.last()) else {
         return Ok(Some((0, None)));
     };

@@ -389,7 +389,7 @@ impl Store {
                 "SELECT {} FROM users WHERE deleted_at IS NULL AND id IN (SELECT member_id FROM group_members WHERE group_id = $1) ORDER BY lower(display_name), id",
                 user_columns()
             );
-            let mut users = tx.query(&sql, &params![group_id])?.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
+            let mut users = tx.query(&sql, &params![group_id])?.iter_mut().map(user_from_row).collect::<Result<Vec<_>>>()?;
             crate::licenses::load_licenses(tx, &mut users)?;
             let sql = format!(
                 "SELECT {GROUP_COLUMNS} FROM groups WHERE deleted_at IS NULL AND id IN (SELECT member_id FROM group_members WHERE group_id = $1) ORDER BY lower(display_name), id"
@@ -406,7 +406,7 @@ impl Store {
                 "SELECT {} FROM users WHERE deleted_at IS NULL AND id IN (SELECT owner_id FROM group_owners WHERE group_id = $1) ORDER BY lower(display_name), id",
                 user_columns()
             );
-            let mut users = tx.query(&sql, &params![group_id])?.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
+            let mut users = tx.query(&sql, &params![group_id])?.iter_mut().map(user_from_row).collect::<Result<Vec<_>>>()?;
             crate::licenses::load_licenses(tx, &mut users)?;
             Ok(users)
         })

@@ -120,7 +120,9 @@ pub(crate) fn user_columns() -> &'static str {
     })
 }
 
-pub(crate) fn user_from_row(row: &Row) -> Result<User> {
+/// Reads a user from a row of [`user_columns`], moving its strings out of the row (the
+/// columns after them stay as they were).
+pub(crate) fn user_from_row(row: &mut Row) -> Result<User> {
     let corrupt = |what: &str| Error::Database(format!("stored user has an invalid {what}"));
     let attributes = USER_ATTRIBUTES
         .iter()
@@ -131,9 +133,10 @@ pub(crate) fn user_from_row(row: &Row) -> Result<User> {
                 return Ok(AttrValue::Null);
             }
             Ok(match def.kind {
-                AttrKind::Text => AttrValue::Text(row.text(index)),
+                AttrKind::Text => AttrValue::Text(row.take_text(index).unwrap_or_default()),
                 AttrKind::TextList => AttrValue::TextList(
-                    serde_json::from_str(&row.text(index)).map_err(|_| corrupt(def.graph_path))?,
+                    serde_json::from_str(&row.take_text(index).unwrap_or_default())
+                        .map_err(|_| corrupt(def.graph_path))?,
                 ),
                 AttrKind::DateTime => AttrValue::DateTime(row.timestamp(index)),
                 AttrKind::Bool => AttrValue::Bool(row.bool(index)),
@@ -142,14 +145,16 @@ pub(crate) fn user_from_row(row: &Row) -> Result<User> {
         .collect::<Result<Vec<_>>>()?;
     Ok(User {
         id: row.uuid(0).into(),
-        user_principal_name: UserPrincipalName::parse(&row.text(1))
+        user_principal_name: UserPrincipalName::parse(&row.take_text(1).unwrap_or_default())
             .map_err(|_| corrupt("userPrincipalName"))?,
-        display_name: row.text(2),
-        mail_nickname: MailNickname::parse(&row.text(3)).map_err(|_| corrupt("mailNickname"))?,
+        display_name: row.take_text(2).unwrap_or_default(),
+        mail_nickname: MailNickname::parse(&row.take_text(3).unwrap_or_default())
+            .map_err(|_| corrupt("mailNickname"))?,
         account_enabled: row.bool(4),
-        user_type: UserType::parse(&row.text(5)).unwrap_or(UserType::Member),
+        user_type: UserType::parse(&row.take_text(5).unwrap_or_default())
+            .unwrap_or(UserType::Member),
         usage_location: row
-            .opt_text(6)
+            .take_text(6)
             .and_then(|code| UsageLocation::parse(&code).ok()),
         force_change_password_next_sign_in: row.bool(7),
         manager_id: row.opt_uuid(8).map(ObjectId::from),
@@ -289,12 +294,12 @@ pub(crate) fn find_user(
     Ok(Some(user))
 }
 
-/// Up to `limit` live users of a tenant after `after` in id order (from the first without it),
-/// read as `read` says: for passes over a whole tenant.
+/// Up to `limit` live users of a tenant with ids after `after` and up to `until` (either open),
+/// in id order, read as `read` says: for passes over a whole tenant or a range of it.
 pub(crate) fn live_users_page(
     tx: &mut dyn Tx,
     tenant_id: ObjectId,
-    after: Option<ObjectId>,
+    (after, until): (Option<ObjectId>, Option<ObjectId>),
     limit: usize,
     read: &UsersRead,
 ) -> Result<Vec<User>> {
@@ -316,13 +321,15 @@ pub(crate) fn live_users_page(
     };
     let lock = if read.lock { tx.row_lock() } else { "" };
     let sql = format!(
-        "SELECT {columns} FROM users WHERE tenant_id = $1 AND deleted_at IS NULL AND id > $2 ORDER BY id LIMIT $3{lock}"
+        "SELECT {columns} FROM users WHERE tenant_id = $1 AND deleted_at IS NULL AND id > $2 AND id <= $3 \
+         ORDER BY id LIMIT $4{lock}"
     );
-    // The nil id sorts before every other.
+    // The nil id sorts before every other, the max id after.
     let after = after.unwrap_or_else(|| ObjectId::from(uuid::Uuid::nil()));
+    let until = until.unwrap_or_else(|| ObjectId::from(uuid::Uuid::max()));
     let mut users = tx
-        .query(&sql, &params![tenant_id, after, limit as i64])?
-        .iter()
+        .query(&sql, &params![tenant_id, after, until, limit as i64])?
+        .iter_mut()
         .map(user_from_row)
         .collect::<Result<Vec<_>>>()?;
     if read.licenses {
@@ -364,7 +371,7 @@ pub(crate) fn find_user_properties(
         user_columns()
     );
     tx.query_one(&sql, &[tenant_id.into(), value])?
-        .map(|row| user_from_row(&row))
+        .map(|mut row| user_from_row(&mut row))
         .transpose()
 }
 
@@ -454,10 +461,10 @@ impl Store {
                 "SELECT {}, tenant_id, password_hash FROM users WHERE upn_key = $1 AND deleted_at IS NULL",
                 user_columns()
             );
-            let Some(row) = tx.query_one(&sql, &params![upn.to_lowercase()])? else {
+            let Some(mut row) = tx.query_one(&sql, &params![upn.to_lowercase()])? else {
                 return Ok(None);
             };
-            let user = user_from_row(&row)?;
+            let user = user_from_row(&mut row)?;
             let width = row.0.len();
             Ok(Some(SignInRecord {
                 tenant_id: ObjectId::from(row.uuid(width - 2)),
@@ -482,10 +489,10 @@ impl Store {
                 "SELECT {} FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
                 user_columns()
             );
-            let Some(row) = tx.query_one(&sql, &params![tenant_id, id])? else {
+            let Some(mut row) = tx.query_one(&sql, &params![tenant_id, id])? else {
                 return Ok(None);
             };
-            Ok(Some((user_from_row(&row)?, roles_of(tx, id)?)))
+            Ok(Some((user_from_row(&mut row)?, roles_of(tx, id)?)))
         })
     }
 
@@ -553,7 +560,7 @@ impl Store {
                 "SELECT {} FROM users WHERE tenant_id = $1 AND manager_id = $2 AND deleted_at IS NULL ORDER BY lower(display_name), id",
                 user_columns()
             );
-            let mut users = tx.query(&sql, &params![tenant_id, user.id])?.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
+            let mut users = tx.query(&sql, &params![tenant_id, user.id])?.iter_mut().map(user_from_row).collect::<Result<Vec<_>>>()?;
             crate::licenses::load_licenses(tx, &mut users)?;
             Ok(users)
         })
@@ -829,7 +836,7 @@ fn list_users(
     } else {
         "tenant_id = $1 AND deleted_at IS NULL"
     };
-    let (rows, next, count) = crate::query::list_rows(
+    let (mut rows, next, count) = crate::query::list_rows(
         tx,
         &crate::query::UserSchema,
         user_columns(),
@@ -837,7 +844,10 @@ fn list_users(
         params![tenant_id].to_vec(),
         query,
     )?;
-    let mut items = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
+    let mut items = rows
+        .iter_mut()
+        .map(user_from_row)
+        .collect::<Result<Vec<_>>>()?;
     crate::licenses::load_licenses(tx, &mut items)?;
     Ok(crate::Page { items, next, count })
 }
@@ -1082,8 +1092,8 @@ pub(crate) fn find_deleted_by_upn(
         "SELECT {} FROM users WHERE tenant_id = $1 AND upn_key = $2 AND deleted_at IS NOT NULL LIMIT 2",
         user_columns()
     );
-    let rows = tx.query(&sql, &params![tenant_id, upn_key.to_lowercase()])?;
-    match rows.as_slice() {
+    let mut rows = tx.query(&sql, &params![tenant_id, upn_key.to_lowercase()])?;
+    match rows.as_mut_slice() {
         [] => Ok(None),
         [row] => {
             let mut users = [user_from_row(row)?];

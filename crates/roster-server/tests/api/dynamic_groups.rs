@@ -194,7 +194,27 @@ async fn members_follow_users_and_rules() {
     app.drain_jobs().await;
     assert_eq!(members(&app, &group).await, ["ann", "cas", "dan"]);
 
-    // A preview says what a new rule would do, and changes nothing.
+    // A preview says what a new rule would do, and changes nothing. Dan also holds the
+    // license directly, so leaving would not take it from him.
+    let dan = app
+        .get("/v1.0/users?$filter=displayName eq 'dan'")
+        .await
+        .body["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.patch(
+        &format!("/v1.0/users/{dan}"),
+        json!({ "usageLocation": "BE" }),
+    )
+    .await;
+    let reply = app
+        .post(
+            &format!("/v1.0/users/{dan}/assignLicense"),
+            json!({ "addLicenses": [{ "skuId": e3, "disabledPlans": [] }], "removeLicenses": [] }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     let reply = app
         .post(
             "/roster/v1/groups/previewRule",
@@ -207,7 +227,7 @@ async fn members_follow_users_and_rules() {
     assert_eq!(reply.body["joining"]["count"], 1);
     assert_eq!(reply.body["leaving"]["count"], 3);
     assert_eq!(reply.body["licenses"][0]["granted"], 1);
-    assert_eq!(reply.body["licenses"][0]["removed"], 3);
+    assert_eq!(reply.body["licenses"][0]["removed"], 2);
     assert_eq!(members(&app, &group).await, ["ann", "cas", "dan"]);
     let reply = app
         .post(
@@ -228,8 +248,9 @@ async fn members_follow_users_and_rules() {
     assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
     app.drain_jobs().await;
     assert_eq!(members(&app, &group).await, ["bob"]);
+    // Bob's seat through the group and Dan's own, as the preview said.
     let skus = app.get("/v1.0/subscribedSkus").await;
-    assert_eq!(skus.body["value"][0]["consumedUnits"], 1);
+    assert_eq!(skus.body["value"][0]["consumedUnits"], 2);
 
     // Processing is in the audit log, from start to finish, with what it came to.
     let log = app.get("/roster/v1/auditLogs?top=500").await;
