@@ -113,6 +113,7 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0005.sql"),
     include_str!("../migrations/sqlite-0006.sql"),
     include_str!("../migrations/sqlite-0007.sql"),
+    include_str!("../migrations/sqlite-0008.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0001.sql"),
@@ -122,6 +123,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0005.sql"),
     include_str!("../migrations/postgres-0006.sql"),
     include_str!("../migrations/postgres-0007.sql"),
+    include_str!("../migrations/postgres-0008.sql"),
 ];
 
 impl Store {

@@ -77,9 +77,28 @@ pub(crate) trait Schema {
     fn searchable(&self, property: &str) -> Option<Column>;
     /// Properties `$orderby` accepts: never-null columns, so that keyset paging is exact.
     fn sortable(&self, property: &str) -> Option<Column>;
+    /// Whether the table has an index on `(tenant_id, c, …)` for this column, `c` being the
+    /// column as compared (lower-cased text): what a range of `startsWith` can be read from.
+    fn indexed(&self, _column: Column) -> bool {
+        false
+    }
 }
 
 pub(crate) struct UserSchema;
+
+/// The users' columns with an index on `(tenant_id, column as compared, …)`.
+const USER_INDEXED: &[&str] = &[
+    "display_name",
+    "upn_key",
+    "mail_nickname",
+    "department",
+    "job_title",
+    "country",
+    "usage_location",
+    "mail",
+    "given_name",
+    "surname",
+];
 
 impl Schema for UserSchema {
     fn table(&self) -> &'static str {
@@ -140,6 +159,11 @@ impl Schema for UserSchema {
             .iter()
             .find(|name| name.eq_ignore_ascii_case(property))
             .and_then(|name| self.column(name))
+    }
+
+    fn indexed(&self, column: Column) -> bool {
+        // The indexes of migration 0001 (`users_display_name` …), checked by a test.
+        USER_INDEXED.contains(&column.sql)
     }
 
     fn sortable(&self, property: &str) -> Option<Column> {
@@ -639,6 +663,28 @@ pub(crate) fn translate_search(
     Ok(format!("({})", parts.join(joiner)))
 }
 
+/// The terms of an `and` (or the expression itself).
+fn and_terms<'a>(expr: &'a Expr, terms: &mut Vec<&'a Expr>) {
+    match expr {
+        Expr::And(left, right) => {
+            and_terms(left, terms);
+            and_terms(right, terms);
+        }
+        other => terms.push(other),
+    }
+}
+
+/// The terms of an `or` (or the expression itself).
+fn or_terms<'a>(expr: &'a Expr, terms: &mut Vec<&'a Expr>) {
+    match expr {
+        Expr::Or(left, right) => {
+            or_terms(left, terms);
+            or_terms(right, terms);
+        }
+        other => terms.push(other),
+    }
+}
+
 /// Without `$orderby`, a page of `startsWith(p, …)` is ordered by `p`: the index on `p` then
 /// yields the page in order, where ordering by id would sort every match first. Graph promises
 /// no order without `$orderby`, so either is faithful.
@@ -686,13 +732,40 @@ pub(crate) fn list_rows(
 ) -> Result<(Vec<crate::db::Row>, Option<Cursor>, Option<i64>)> {
     let mut out = SqlBuilder::new(base);
     let mut conditions = vec![scope.to_string()];
+    let table = schema.table();
     if let Some(filter) = &query.filter {
-        conditions.push(translate_filter(schema, filter, &mut out)?);
+        let mut conjuncts = Vec::new();
+        and_terms(filter, &mut conjuncts);
+        for conjunct in conjuncts {
+            let mut arms = Vec::new();
+            or_terms(conjunct, &mut arms);
+            let from_indexes = arms.len() > 1
+                && arms.iter().all(|arm| match arm {
+                    Expr::StartsWith { property, .. } => {
+                        lookup(schema, property).is_ok_and(|column| schema.indexed(column))
+                    }
+                    _ => false,
+                });
+            conditions.push(if from_indexes {
+                // An `or` of prefixes (a search box over several names) as a union of ranges,
+                // each read from its column's index: as one condition, SQLite and PostgreSQL
+                // would test it on every row of the tenant.
+                let mut selects = Vec::new();
+                for arm in arms {
+                    let condition = translate_filter(schema, arm, &mut out)?;
+                    selects.push(format!(
+                        "SELECT id FROM {table} WHERE {scope} AND {condition}"
+                    ));
+                }
+                format!("id IN ({})", selects.join(" UNION "))
+            } else {
+                translate_filter(schema, conjunct, &mut out)?
+            });
+        }
     }
     if let Some(search) = &query.search {
         conditions.push(translate_search(schema, search, &mut out)?);
     }
-    let table = schema.table();
     let count = if query.count {
         let sql = format!(
             "SELECT COUNT(*) FROM {table} WHERE {}",
@@ -837,6 +910,38 @@ mod tests {
             "startsWith(accountEnabled,'t')",
             "error: startsWith applies to text, and 'accountEnabled' is not text",
         );
+    }
+
+    #[test]
+    fn indexed_columns_have_their_indexes() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = crate::Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
+        let indexes: Vec<String> = store
+            .pool
+            .read(|tx| {
+                Ok(tx
+                    .query(
+                        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL",
+                        &[],
+                    )?
+                    .iter()
+                    .map(|row| row.text(0).replace(' ', ""))
+                    .collect())
+            })
+            .unwrap();
+        for column in USER_INDEXED {
+            // The user name is kept lower-cased in its own column; the others are lowered.
+            let compared = match *column {
+                "upn_key" => column.to_string(),
+                other => format!("lower({other})"),
+            };
+            assert!(
+                indexes
+                    .iter()
+                    .any(|sql| sql.contains(&format!("(tenant_id,{compared}"))),
+                "no index on (tenant_id, {compared}): {indexes:?}"
+            );
+        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! paging), a user's details, and the actions on selected users.
 //!
 //! The list asks the store exactly what `GET /v1.0/users` asks it: the page's filters become an
-//! OData `$filter` parsed by the same parser, its search box a `$search` over names and
-//! addresses, so the admin center and the API cannot disagree on who matches.
+//! OData `$filter` parsed by the same parser (its search box a `startsWith` over names and
+//! addresses), so the admin center and the API cannot disagree on who matches.
 
 use std::collections::HashMap;
 
@@ -16,7 +16,7 @@ use roster_core::catalog::Catalog;
 use roster_core::directory::{
     Group, LicenseAssignment, LicenseState, Subscription, User, UserType,
 };
-use roster_core::odata::{Conjunction, Filter, Search, SearchClause};
+use roster_core::odata::Filter;
 use roster_core::types::{ObjectId, SkuId};
 use roster_store::{ListQuery, SortKey, UserKey, UserUpdate};
 
@@ -26,6 +26,15 @@ use crate::error::{ApiError, ApiResult};
 use crate::graph::query::{decode_skiptoken, encode_skiptoken};
 
 const PAGE_SIZE: usize = 100;
+
+/// What the search box matches the start of.
+const SEARCHED: [&str; 5] = [
+    "displayName",
+    "givenName",
+    "surname",
+    "userPrincipalName",
+    "mail",
+];
 
 /// A column the list can show besides the name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,8 +256,7 @@ impl ListParams {
         format!("/users?{}", query.finish())
     }
 
-    /// What the store is asked: the filters as one OData `$filter`, the search box as a
-    /// `$search` over names and addresses.
+    /// What the store is asked: the filters and the search box as one OData `$filter`.
     fn query(&self) -> ApiResult<ListQuery> {
         let quoted = |text: &str| format!("'{}'", text.replace('\'', "''"));
         let mut conditions = Vec::new();
@@ -283,28 +291,28 @@ impl ListParams {
             "cloud" => conditions.push("not(onPremisesSyncEnabled eq true)".into()),
             _ => {}
         }
+        // The search box, as in the Microsoft 365 admin center: the start of the display name,
+        // first or last name, user name or mail (which the store reads from their indexes).
+        let search = self.search.trim();
+        if !search.is_empty() {
+            let prefixes: Vec<String> = SEARCHED
+                .iter()
+                .map(|property| format!("startsWith({property},{})", quoted(search)))
+                .collect();
+            conditions.push(format!("({})", prefixes.join(" or ")));
+        }
         let filter = if conditions.is_empty() {
             None
         } else {
             Some(Filter::parse(&conditions.join(" and "))?.into_expr())
         };
-        let search = (!self.search.is_empty()).then(|| Search {
-            clauses: ["displayName", "userPrincipalName", "mail"]
-                .into_iter()
-                .map(|property| SearchClause {
-                    property: property.into(),
-                    text: self.search.clone(),
-                })
-                .collect(),
-            conjunction: Conjunction::Or,
-        });
         let property = match self.sort.as_str() {
             "userPrincipalName" | "createdDateTime" => self.sort.clone(),
             _ => "displayName".into(),
         };
         Ok(ListQuery {
             filter,
-            search,
+            search: None,
             order: Some(SortKey {
                 property,
                 descending: self.descending,

@@ -483,7 +483,9 @@ async fn the_list_filters_sorts_and_pages_over_the_whole_tenant() {
         let country = if index % 3 == 0 { "NL" } else { "BE" };
         app.create_user(
             &format!("user{index:03}"),
-            json!({ "department": department, "country": country, "usageLocation": "NL" }),
+            json!({ "department": department, "country": country, "usageLocation": "NL",
+                    "givenName": if index % 10 == 0 { "Zoë" } else { "Ann" },
+                    "surname": if index % 25 == 0 { "Vance" } else { "Berg" } }),
         )
         .await;
     }
@@ -529,6 +531,20 @@ async fn the_list_filters_sorts_and_pages_over_the_whole_tenant() {
     assert!(page.body.contains("129 users"), "{}", page.body);
     let page = browser.get("/users?q=user12").await;
     assert!(page.body.contains("10 users"), "user120..user129");
+    // The search box matches the start of the first or last name too, in any (ASCII) case,
+    // and with the filters beside it.
+    let page = browser.get("/users?q=ZO%C3%AB").await;
+    assert!(page.body.contains("13 users"), "{}", page.body);
+    let page = browser.get("/users?q=vanc&department=Legal").await;
+    assert!(
+        page.body.contains("3 users")
+            && page.body.contains("user025")
+            && page.body.contains("user125"),
+        "{}",
+        page.body
+    );
+    let page = browser.get("/users?q=erg").await;
+    assert!(page.body.contains("0 users"), "not the middle of a name");
 
     // Sorting by user name, descending: the last alias first.
     let page = browser.get("/users?sort=userPrincipalName&desc=1").await;
