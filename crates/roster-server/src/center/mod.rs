@@ -38,7 +38,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
         .route("/", get(home::page_handler))
         .route("/users", get(users::list))
-        .route("/users/{id}", get(users::details))
+        .route("/users/{id}", get(users::details).post(users::edit))
         .route("/users/bulk", post(users::action))
         .route("/users/new", get(new_user::start).post(new_user::step))
         .route("/users/import", get(import::start_page).post(import::check))

@@ -575,14 +575,27 @@ fn bulk_actions(
 /// `GET /users/{id}`: a user's details, with tabs for the account, licenses and apps, groups,
 /// and contact information.
 pub async fn details(session: Session, Path(id): Path<String>) -> Response {
-    let lang = session.lang;
     let Ok(user_id) = ObjectId::parse(&id) else {
         return error_page(
             &session,
             StatusCode::NOT_FOUND,
-            &lang.t("error-no-such-user"),
+            &session.lang.t("error-no-such-user"),
         );
     };
+    details_page(&session, user_id, None).await
+}
+
+/// A refused change on a user's page: which form, why, and what was typed.
+struct EditError {
+    form: &'static str,
+    message: String,
+    typed: String,
+}
+
+/// A user's page, with a refused change's error beside its form (and the page then a 400).
+async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditError>) -> Response {
+    let session = session.clone();
+    let lang = session.lang;
     let tenant_id = session.caller.tenant_id;
     let found = session
         .state()
@@ -594,10 +607,12 @@ pub async fn details(session: Session, Path(id): Path<String>) -> Response {
                 None => None,
             };
             let subscriptions = store.subscriptions(tenant_id)?;
-            Ok((user, groups, manager, subscriptions))
+            let mut domains = store.domains(tenant_id)?;
+            domains.sort_by_key(|domain| !domain.is_default);
+            Ok((user, groups, manager, subscriptions, domains))
         })
         .await;
-    let (user, groups, manager, subscriptions) = match found {
+    let (user, groups, manager, subscriptions, domains) = match found {
         Ok(found) => found,
         Err(error) if error.status == StatusCode::NOT_FOUND => {
             return error_page(
@@ -630,6 +645,30 @@ pub async fn details(session: Session, Path(id): Path<String>) -> Response {
             }
         }
     };
+    let error_for = |form: &str| error.as_ref().filter(|e| e.form == form);
+    let may_update = session.may(Operation::UpdateUser);
+    let may_license = session.may(Operation::AssignLicense);
+    let edit_form = |form: &str, body: Markup| {
+        html! {
+            form.edit method="post" action={ "/users/" (user.id) } {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="form" value=(form);
+                (body)
+                @if let Some(error) = error_for(form) { p.error role="alert" { (error.message) } }
+            }
+        }
+    };
+    let (alias, domain) = user
+        .user_principal_name
+        .as_ref()
+        .split_once('@')
+        .unwrap_or_default();
+    let typed_alias = error_for("upn").map_or(alias, |e| e.typed.as_str());
+    let manager_upn = manager
+        .as_ref()
+        .map(|m| m.user_principal_name.to_string())
+        .unwrap_or_default();
+    let typed_manager = error_for("manager").map_or(manager_upn.as_str(), |e| e.typed.as_str());
     let content = html! {
         p.subtitle { (user.user_principal_name) }
         div.actions {
@@ -661,6 +700,25 @@ pub async fn details(session: Session, Path(id): Path<String>) -> Response {
                 (row("users-col-created", lang.datetime(user.created)))
                 (row("details-manager", manager.as_ref().map(|m| format!("{} ({})", m.display_name, m.user_principal_name)).unwrap_or_default()))
             } }
+            @if may_update {
+                (edit_form("upn", html! {
+                    label { (lang.t("details-change-upn")) " "
+                        input name="alias" value=(typed_alias) required aria-label=(lang.t("details-change-upn")); }
+                    " @ "
+                    select name="domain" aria-label=(lang.t("new-user-domain-label")) {
+                        @for d in &domains {
+                            @let name = d.name.to_string();
+                            option value=(name) selected[name.eq_ignore_ascii_case(domain)] { (name) }
+                        }
+                    }
+                    " " button type="submit" { (lang.t("details-save")) }
+                }))
+                (edit_form("manager", html! {
+                    label { (lang.t("details-change-manager")) " "
+                        input name="manager" value=(typed_manager) placeholder=(lang.t("details-manager-placeholder")); }
+                    " " button type="submit" { (lang.t("details-save")) }
+                }))
+            }
         }
         section.panel id="licenses" {
             h2 { (lang.t("details-licenses")) }
@@ -673,6 +731,11 @@ pub async fn details(session: Session, Path(id): Path<String>) -> Response {
                     tbody {
                         @for license in &user.licenses {
                             (license_row(lang, catalog, &names, license, None, None, &group_names))
+                            @if may_license {
+                                tr.plans { td colspan="4" {
+                                    (edit_form("plans", plan_switches(lang, catalog, license)))
+                                } }
+                            }
                         }
                         @for license in &user.inherited_licenses {
                             (license_row(lang, catalog, &names, &LicenseAssignment { sku_id: license.sku_id, disabled_plans: license.disabled_plans.clone() },
@@ -701,7 +764,183 @@ pub async fn details(session: Session, Path(id): Path<String>) -> Response {
             } }
         }
     };
-    page(&session, Nav::Users, &user.display_name, content)
+    let mut response = page(&session, Nav::Users, &user.display_name, content);
+    if error.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    response
+}
+
+/// The switches of a direct license's service plans (on: checked), to switch some off.
+fn plan_switches(lang: Lang, catalog: &Catalog, license: &LicenseAssignment) -> Markup {
+    let plans = catalog
+        .by_sku_id(license.sku_id.as_uuid())
+        .map(|sku| sku.service_plans.clone())
+        .unwrap_or_default();
+    html! {
+        input type="hidden" name="sku" value=(license.sku_id);
+        fieldset.plans {
+            legend { (lang.t("details-apps-switch")) }
+            @for plan in &plans {
+                label {
+                    input type="checkbox" name="plan" value=(plan.service_plan_id)
+                        checked[!license.disabled_plans.contains(&plan.service_plan_id)];
+                    " " (plan.friendly_name)
+                }
+            }
+        }
+        button type="submit" { (lang.t("details-save")) }
+    }
+}
+
+/// `POST /users/{id}`: one change from the user's page (`form`: its user name, its manager, or
+/// the apps of one of its licenses), checked as the API checks it; a refusal shows the page
+/// again with the error beside the form and what was typed.
+pub async fn edit(
+    session: Session,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = session.lang;
+    let Ok(user_id) = ObjectId::parse(&id) else {
+        return error_page(
+            &session,
+            StatusCode::NOT_FOUND,
+            &lang.t("error-no-such-user"),
+        );
+    };
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim().to_string())
+            .unwrap_or_default()
+    };
+    if let Err(error) = session.check_csrf(&field("csrf")) {
+        return failure(&session, error);
+    }
+    let (form, typed): (&'static str, String) = match field("form").as_str() {
+        "upn" => ("upn", field("alias")),
+        "manager" => ("manager", field("manager")),
+        "plans" => ("plans", String::new()),
+        _ => return error_page(&session, StatusCode::BAD_REQUEST, &lang.t("action-unknown")),
+    };
+    let enabled: Vec<String> = fields
+        .iter()
+        .filter(|(key, _)| key == "plan")
+        .map(|(_, value)| value.clone())
+        .collect();
+    match save(&session, user_id, form, &field, &enabled).await {
+        Ok(()) => {
+            let section = if form == "plans" {
+                "licenses"
+            } else {
+                "account"
+            };
+            super::see_other(&format!("/users/{user_id}#{section}"))
+        }
+        Err(error) if error.status == StatusCode::NOT_FOUND && form != "manager" => error_page(
+            &session,
+            StatusCode::NOT_FOUND,
+            &lang.t("error-no-such-user"),
+        ),
+        // Refused to this administrator: the forms were not offered either.
+        Err(error) if error.status == StatusCode::FORBIDDEN => failure(&session, error),
+        Err(error) => {
+            let message = message(&session, error);
+            details_page(
+                &session,
+                user_id,
+                Some(EditError {
+                    form,
+                    message,
+                    typed,
+                }),
+            )
+            .await
+        }
+    }
+}
+
+/// Applies one change of [`edit`], authorized against the user's own roles.
+async fn save(
+    session: &Session,
+    user_id: ObjectId,
+    form: &str,
+    field: &(dyn Fn(&str) -> String + Sync),
+    enabled: &[String],
+) -> ApiResult<()> {
+    let state = session.state();
+    let tenant_id = session.caller.tenant_id;
+    let principal = session.caller.principal.clone();
+    let change = session.caller.change();
+    let key = UserKey::Id(user_id);
+    let (user, roles) = state
+        .db(move |store| {
+            let user = store.get_user(tenant_id, &UserKey::Id(user_id))?;
+            let roles = store.roles_of(user.id)?;
+            Ok((user, roles))
+        })
+        .await?;
+    match form {
+        "upn" => {
+            let text = format!("{}@{}", field("alias"), field("domain"));
+            let upn = roster_core::types::UserPrincipalName::parse(&text)
+                .map_err(|error| ApiError::bad_request(error.to_string()))?;
+            let update = UserUpdate {
+                user_principal_name: Some(upn),
+                ..Default::default()
+            };
+            crate::graph::users::check_update(&principal, &user, &roles, &update, false)?;
+            state
+                .db(move |store| store.update_user(&change, &key, &update))
+                .await?;
+        }
+        "manager" => {
+            principal.authorize(Operation::UpdateUser, &roles)?;
+            let upn = field("manager");
+            let manager = if upn.is_empty() {
+                None
+            } else {
+                let manager = state
+                    .db(move |store| store.get_user(tenant_id, &UserKey::Upn(upn)))
+                    .await
+                    .map_err(|_| {
+                        ApiError::bad_request(session.lang.t("details-no-such-manager"))
+                    })?;
+                Some(manager.id)
+            };
+            state
+                .db(move |store| store.set_manager(&change, &key, manager))
+                .await?;
+        }
+        _ => {
+            principal.authorize(Operation::AssignLicense, &[])?;
+            let sku_id = SkuId::parse(&field("sku"))
+                .map_err(|_| ApiError::bad_request(session.lang.t("action-choose-license")))?;
+            let plans = Catalog::builtin()
+                .by_sku_id(sku_id.as_uuid())
+                .map(|sku| sku.service_plans.clone())
+                .unwrap_or_default();
+            let disabled_plans = plans
+                .iter()
+                .map(|plan| plan.service_plan_id)
+                .filter(|plan| {
+                    !enabled
+                        .iter()
+                        .any(|on| on.eq_ignore_ascii_case(&plan.to_string()))
+                })
+                .collect();
+            let add = vec![LicenseAssignment {
+                sku_id,
+                disabled_plans,
+            }];
+            state
+                .db(move |store| store.assign_licenses(&change, &key, &add, &[]))
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 fn row_table(lang: Lang, label: &str, value: String) -> Markup {

@@ -1565,3 +1565,221 @@ async fn a_csv_file_is_checked_row_by_row_then_imported_as_a_job_with_its_result
         "another administrator never sees the passwords"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_page_changes_its_user_name_manager_and_apps() {
+    let app = spawn_app().await;
+    let e3 = app.buy("SPE_E3", 5).await;
+    app.post("/roster/v1/domains", json!({ "id": "fabrikam.example" }))
+        .await;
+    let ann = app
+        .create_user("ann", json!({ "usageLocation": "NL" }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.create_user("taken", json!({})).await;
+    let boss = app.create_user("boss", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = app
+        .post(
+            &format!("/v1.0/users/{ann}/assignLicense"),
+            json!({ "addLicenses": [{ "skuId": e3 }], "removeLicenses": [] }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let details = format!("/users/{ann}");
+    let page = browser.get(&details).await;
+    let csrf = page.hidden("csrf");
+    assert!(
+        page.body.contains("<option value=\"fabrikam.example\">"),
+        "{}",
+        page.body
+    );
+
+    // A user name already taken: the page again, the error beside the form, the alias kept.
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("form", "upn"),
+                ("alias", "taken"),
+                ("domain", DOMAIN),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("name=\"alias\" value=\"taken\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("class=\"error\""), "{}", page.body);
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("form", "upn"),
+                ("alias", "a b"),
+                ("domain", DOMAIN),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    // A domain the organisation does not have is refused too.
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("form", "upn"),
+                ("alias", "ann"),
+                ("domain", "elsewhere.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    // Without the form's token, nothing changes.
+    let page = browser
+        .post(
+            &details,
+            &[("form", "upn"), ("alias", "annie"), ("domain", DOMAIN)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    // Renamed into the other domain.
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("form", "upn"),
+                ("alias", "ann.smit"),
+                ("domain", "fabrikam.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let user = app.get(&format!("/v1.0/users/{ann}")).await;
+    assert_eq!(user.body["userPrincipalName"], "ann.smit@fabrikam.example");
+
+    // The manager, by user name; an unknown one is refused beside the field; empty removes it.
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("form", "manager"),
+                ("manager", "nobody@contoso.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("No active user has this user name."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"nobody@contoso.example\""));
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("form", "manager"),
+                ("manager", &format!("boss@{DOMAIN}")),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let manager = app.get(&format!("/v1.0/users/{ann}/manager")).await;
+    assert_eq!(manager.body["id"], boss.as_str());
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("form", "manager"), ("manager", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let manager = app.get(&format!("/v1.0/users/{ann}/manager")).await;
+    assert_eq!(manager.status, StatusCode::NOT_FOUND);
+
+    // Apps: every plan of the license but one left on switches that one off.
+    let catalog = roster_core::catalog::Catalog::builtin();
+    let plans: Vec<String> = catalog
+        .by_sku_id(e3.parse().unwrap())
+        .unwrap()
+        .service_plans
+        .iter()
+        .map(|plan| plan.service_plan_id.to_string())
+        .collect();
+    let page = browser.get(&details).await;
+    assert!(
+        page.body
+            .contains(&format!("name=\"plan\" value=\"{}\" checked", plans[1]))
+    );
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf), ("form", "plans"), ("sku", &e3)];
+    for plan in plans.iter().skip(1) {
+        form.push(("plan", plan));
+    }
+    let page = browser.post(&details, &form).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let user = app
+        .get(&format!("/v1.0/users/{ann}?$select=assignedLicenses"))
+        .await;
+    assert_eq!(
+        user.body["assignedLicenses"][0]["disabledPlans"],
+        json!([plans[0]])
+    );
+    let page = browser.get(&details).await;
+    assert!(
+        page.body
+            .contains(&format!("name=\"plan\" value=\"{}\">", plans[0])),
+        "switched off: unchecked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_helpdesk_administrator_cannot_rename_an_administrator_or_change_apps() {
+    let app = spawn_app().await;
+    let e3 = app.buy("SPE_E3", 5).await;
+    user_with_role(&app, "desk", Some("Helpdesk Administrator")).await;
+    let admin = user_with_role(&app, "other-admin", Some("User Administrator")).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&format!("desk@{DOMAIN}"), PASSWORD).await;
+    let details = format!("/users/{admin}");
+    let page = browser.get(&details).await;
+    let csrf = page.hidden("csrf");
+    // The forms are not offered, and the server refuses them whatever is sent.
+    assert!(!page.body.contains("name=\"alias\""), "{}", page.body);
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("form", "upn"),
+                ("alias", "renamed"),
+                ("domain", DOMAIN),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("form", "plans"), ("sku", &e3)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let user = app.get(&format!("/v1.0/users/{admin}")).await;
+    assert_eq!(
+        user.body["userPrincipalName"],
+        format!("other-admin@{DOMAIN}")
+    );
+}
