@@ -433,10 +433,16 @@ async fn render_details(
             let group = store.get_group(tenant_id, group_id)?;
             let (members, total) = store.group_member_users(tenant_id, group_id, 100)?;
             let owners = store.group_owners(tenant_id, group_id)?;
-            Ok((group, members, total, owners))
+            let subscriptions = store.subscriptions(tenant_id)?;
+            let in_error = if group.licenses.is_empty() {
+                Vec::new()
+            } else {
+                store.members_with_license_errors(tenant_id, group_id, 20)?
+            };
+            Ok((group, members, total, owners, subscriptions, in_error))
         })
         .await;
-    let (group, members, total, owners) = match found {
+    let (group, members, total, owners, subscriptions, in_error) = match found {
         Ok(found) => found,
         Err(error) if error.status == StatusCode::NOT_FOUND => {
             return error_page(
@@ -450,6 +456,24 @@ async fn render_details(
     let dynamic = is_dynamic(&group);
     let manage = session.may(Operation::ManageGroups);
     let manage_members = session.may(Operation::ManageGroupMembers) && !dynamic;
+    let manage_licenses = session.may(Operation::AssignLicense) && group.security_enabled;
+    let names = super::users::license_names_by_sku(&subscriptions);
+    let sku_name = |sku_id: roster_core::types::SkuId| {
+        names
+            .get(&sku_id)
+            .cloned()
+            .unwrap_or_else(|| sku_id.to_string())
+    };
+    let small_form = |go: &str, field: &str, value: String, label: &str| {
+        html! {
+            form.inline method="post" action={ "/groups/" (group.id) } {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="go" value=(go);
+                input type="hidden" name=(field) value=(value);
+                button type="submit" { (lang.t(label)) }
+            }
+        }
+    };
     let error_for = |field: &str| {
         error
             .as_ref()
@@ -530,8 +554,56 @@ async fn render_details(
         }
         section.panel {
             h2 { (lang.t("groups-owners")) }
+            @if manage {
+                form.filters method="post" action={ "/groups/" (group.id) } {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="go" value="add-owner";
+                    label { (lang.t("roles-user")) " " input name="member" type="email" required; }
+                    button type="submit" { (lang.t("groups-add-owner")) }
+                }
+                @if let Some(message) = error_for("owner") { p.error role="alert" { (message) } }
+            }
             @if owners.is_empty() { p { (lang.t("details-none")) } }
-            @else { ul { @for owner in &owners { li { (owner.display_name) " (" (owner.user_principal_name) ")" } } } }
+            @else { table { tbody { @for owner in &owners { tr {
+                td { a href={ "/users/" (owner.id) } { (owner.display_name) } }
+                td { (owner.user_principal_name) }
+                @if manage { td { (small_form("remove-owner", "member", owner.id.to_string(), "roles-remove")) } }
+            } } } } }
+        }
+        @if group.security_enabled {
+            section.panel id="licenses" {
+                h2 { (lang.t("licenses-title")) }
+                @if let Some(state) = &group.license_processing_state {
+                    p { (lang.t("groups-license-processing")) ": " (state) }
+                }
+                @if group.licenses.is_empty() { p { (lang.t("details-none")) } }
+                @else { table { tbody { @for license in &group.licenses { tr {
+                    td { (sku_name(license.sku_id)) }
+                    @if manage_licenses { td { (small_form("remove-license", "sku", license.sku_id.to_string(), "action-remove-license")) } }
+                } } } } }
+                @if !in_error.is_empty() {
+                    h3 { (lang.t("groups-license-errors")) }
+                    ul { @for user in &in_error { li {
+                        a href={ "/users/" (user.id) "#licenses" } { (user.display_name) }
+                        @for state in user.inherited_licenses.iter().filter(|l| l.group_id == group.id && l.state == roster_core::directory::LicenseState::Error) {
+                            " (" (sku_name(state.sku_id)) ": " (lang.license_error(state.error)) ")"
+                        }
+                    } } }
+                }
+                @if manage_licenses {
+                    form.filters method="post" action={ "/groups/" (group.id) } {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        input type="hidden" name="go" value="assign-license";
+                        label { (lang.t("licenses-title")) " " select name="sku" {
+                            @for subscription in &subscriptions {
+                                option value=(subscription.sku_id) { (sku_name(subscription.sku_id)) }
+                            }
+                        } }
+                        button type="submit" { (lang.t("action-assign-license")) }
+                    }
+                    @if let Some(message) = error_for("license") { p.error role="alert" { (message) } }
+                }
+            }
         }
     };
     let mut response = page(session, Nav::Groups, &group.display_name, content);
@@ -549,8 +621,11 @@ pub struct DetailsForm {
     go: String,
     #[serde(default)]
     rule: String,
+    /// A member's or owner's user name or id.
     #[serde(default)]
     member: String,
+    #[serde(default)]
+    sku: String,
 }
 
 /// Changes a group as `PATCH /v1.0/groups/{id}` with `body` would, and wakes the worker, which
@@ -575,7 +650,8 @@ async fn patch_group(
     Ok(())
 }
 
-/// `POST /groups/{id}`: saves or previews a rule, pauses or resumes it; adds or removes a member.
+/// `POST /groups/{id}`: saves or previews a rule, pauses or resumes it; adds or removes a member
+/// or an owner; assigns or removes a license the group gives its members.
 pub async fn change(
     session: Session,
     Path(id): Path<String>,
@@ -636,12 +712,48 @@ pub async fn change(
                     refused(field, error)
                 })
         }
-        "add-member" | "remove-member" => {
+        "assign-license" | "remove-license" => {
             if let Err(error) = session
                 .caller
                 .principal
-                .authorize(Operation::ManageGroupMembers, &[])
+                .authorize(Operation::AssignLicense, &[])
             {
+                return failure(&session, error.into());
+            }
+            let Ok(sku_id) = roster_core::types::SkuId::parse(form.sku.trim()) else {
+                return render_details(
+                    &session,
+                    &id,
+                    Some(("license", lang.t("action-choose-license"), String::new())),
+                    None,
+                )
+                .await;
+            };
+            let (add, remove) = if form.go == "assign-license" {
+                let add = roster_core::directory::LicenseAssignment {
+                    sku_id,
+                    disabled_plans: Vec::new(),
+                };
+                (vec![add], Vec::new())
+            } else {
+                (Vec::new(), vec![sku_id])
+            };
+            let assigned = session
+                .state()
+                .db(move |store| store.assign_group_licenses(&change, group_id, &add, &remove))
+                .await;
+            session.state().job_wake.notify_one();
+            assigned
+                .map(|_| ())
+                .map_err(|error| refused("license", error))
+        }
+        "add-owner" | "remove-owner" | "add-member" | "remove-member" => {
+            let (operation, field) = if form.go.ends_with("owner") {
+                (Operation::ManageGroups, "owner")
+            } else {
+                (Operation::ManageGroupMembers, "member")
+            };
+            if let Err(error) = session.caller.principal.authorize(operation, &[]) {
                 return failure(&session, error.into());
             }
             let key = UserKey::parse(form.member.trim());
@@ -649,18 +761,19 @@ pub async fn change(
                 .state()
                 .db(move |store| store.get_user(tenant_id, &key).map(|u| u.id))
                 .await;
+            let go = form.go.clone();
             match member {
-                Ok(member_id) if form.go == "add-member" => session
-                    .state()
-                    .db(move |store| store.add_group_member(&change, group_id, member_id))
-                    .await
-                    .map_err(|error| refused("member", error)),
                 Ok(member_id) => session
                     .state()
-                    .db(move |store| store.remove_group_member(&change, group_id, member_id))
+                    .db(move |store| match go.as_str() {
+                        "add-owner" => store.add_group_owner(&change, group_id, member_id),
+                        "remove-owner" => store.remove_group_owner(&change, group_id, member_id),
+                        "add-member" => store.add_group_member(&change, group_id, member_id),
+                        _ => store.remove_group_member(&change, group_id, member_id),
+                    })
                     .await
-                    .map_err(|error| refused("member", error)),
-                Err(_) => Err(("member", lang.t("roles-unknown-user"), String::new())),
+                    .map_err(|error| refused(field, error)),
+                Err(_) => Err((field, lang.t("roles-unknown-user"), String::new())),
             }
         }
         _ => Err(("form", lang.t("action-unknown"), String::new())),

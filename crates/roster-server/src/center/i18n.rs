@@ -115,6 +115,11 @@ impl Lang {
             .into_owned()
     }
 
+    /// Why a license did not take, in words (Graph's `error` code, such as `CountViolation`).
+    pub fn license_error(self, error: roster_core::directory::LicenseError) -> String {
+        self.t(&format!("license-error-{}", error.as_str()))
+    }
+
     /// A whole number with the language's thousands separator: 100,000 or 100.000.
     pub fn number(self, n: i64) -> String {
         let separator = match self {
@@ -254,6 +259,16 @@ mod tests {
             }
         }
         assert!(used > 30, "the sources were scanned: {used} uses");
+    }
+
+    #[test]
+    fn every_license_error_is_in_words() {
+        for lang in Lang::ALL {
+            for error in roster_core::directory::LicenseError::ALL {
+                let id = format!("license-error-{}", error.as_str());
+                assert_ne!(lang.license_error(error), id, "locales/{}.ftl", lang.code());
+            }
+        }
     }
 
     #[test]

@@ -489,7 +489,7 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
     page(&session, Nav::Users, &lang.t("users-title"), content)
 }
 
-fn license_names_by_sku(subscriptions: &[Subscription]) -> HashMap<SkuId, String> {
+pub(crate) fn license_names_by_sku(subscriptions: &[Subscription]) -> HashMap<SkuId, String> {
     let catalog = Catalog::builtin();
     subscriptions
         .iter()
@@ -739,7 +739,7 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
                         }
                         @for license in &user.inherited_licenses {
                             (license_row(lang, catalog, &names, &LicenseAssignment { sku_id: license.sku_id, disabled_plans: license.disabled_plans.clone() },
-                                Some(license.group_id), Some((license.state, license.error.as_str())), &group_names))
+                                Some(license.group_id), Some((license.state, license.error)), &group_names))
                         }
                     }
                 }
@@ -953,7 +953,7 @@ fn license_row(
     names: &HashMap<SkuId, String>,
     license: &LicenseAssignment,
     group: Option<ObjectId>,
-    state: Option<(LicenseState, &str)>,
+    state: Option<(LicenseState, roster_core::directory::LicenseError)>,
     group_names: &HashMap<ObjectId, &str>,
 ) -> Markup {
     let plans = catalog
@@ -972,7 +972,7 @@ fn license_row(
             td {
                 @match state {
                     None | Some((LicenseState::Active, _)) => (lang.t("details-state-active")),
-                    Some((LicenseState::Error, error)) => span.blocked { (lang.t("details-state-error")) " (" (error) ")" },
+                    Some((LicenseState::Error, error)) => span.blocked { (lang.t("details-state-error")) " (" (lang.license_error(error)) ")" },
                 }
             }
             td {

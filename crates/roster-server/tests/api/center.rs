@@ -1783,3 +1783,142 @@ async fn a_helpdesk_administrator_cannot_rename_an_administrator_or_change_apps(
         format!("other-admin@{DOMAIN}")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_groups_page_manages_its_owners_and_licenses() {
+    let app = spawn_app().await;
+    let e3 = app.buy("SPE_E3", 1).await;
+    let group = app
+        .post(
+            "/v1.0/groups",
+            json!({ "displayName": "Team", "mailNickname": "team", "mailEnabled": false, "securityEnabled": true }),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut ids = Vec::new();
+    for alias in ["ann", "bob"] {
+        let id = app
+            .create_user(
+                alias,
+                json!({ "usageLocation": "NL", "displayName": alias }),
+            )
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let reply = app
+            .post(
+                &format!("/v1.0/groups/{group}/members/$ref"),
+                json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}") }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
+        ids.push(id);
+    }
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let details = format!("/groups/{group}");
+    let csrf = browser.get(&details).await.hidden("csrf");
+
+    // Owners: added by user name, an unknown one refused beside the form, removed.
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("go", "add-owner"),
+                ("member", &format!("ann@{DOMAIN}")),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let owners = app.get(&format!("/v1.0/groups/{group}/owners")).await;
+    assert_eq!(owners.body["value"][0]["id"], ids[0].as_str());
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("go", "add-owner"),
+                ("member", "nobody@contoso.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("No user of this organisation has this user name.")
+    );
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("go", "remove-owner"), ("member", &ids[0])],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let owners = app.get(&format!("/v1.0/groups/{group}/owners")).await;
+    assert_eq!(owners.body["value"], json!([]));
+
+    // A license for the group's members: one seat for two members, so one is in error, and the
+    // page says who and why.
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("go", "assign-license"), ("sku", &e3)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    app.drain_jobs().await;
+    let skus = app.get("/v1.0/subscribedSkus").await;
+    assert_eq!(skus.body["value"][0]["consumedUnits"], 1);
+    let page = browser.get(&details).await;
+    assert!(page.body.contains("Microsoft 365 E3"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Members whose licenses from this group did not take"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("not enough licenses"), "{}", page.body);
+    browser.set("roster_lang", "nl");
+    let page = browser.get(&details).await;
+    assert!(page.body.contains("niet genoeg licenties"), "{}", page.body);
+    browser.set("roster_lang", "en");
+
+    // Removed again: the seat is free.
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("go", "remove-license"), ("sku", &e3)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    app.drain_jobs().await;
+    let skus = app.get("/v1.0/subscribedSkus").await;
+    assert_eq!(skus.body["value"][0]["consumedUnits"], 0);
+
+    // A Helpdesk Administrator is offered neither, and refused both.
+    user_with_role(&app, "desk", Some("Helpdesk Administrator")).await;
+    let mut desk = Browser::new(&app);
+    desk.sign_in(&format!("desk@{DOMAIN}"), PASSWORD).await;
+    let page = desk.get(&details).await;
+    assert!(
+        !page.body.contains("value=\"assign-license\""),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("value=\"add-owner\""), "{}", page.body);
+    let csrf = page.hidden("csrf");
+    for (go, field, value) in [
+        ("assign-license", "sku", e3.as_str()),
+        ("add-owner", "member", ids[1].as_str()),
+    ] {
+        let page = desk
+            .post(&details, &[("csrf", &csrf), ("go", go), (field, value)])
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{go}");
+    }
+}
