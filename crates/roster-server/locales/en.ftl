@@ -172,6 +172,11 @@ licenses-plans = { $count ->
 }
 licenses-seats = Seats
 licenses-change-seats = Change seats
+licenses-assign-to = Assign to
+licenses-assign-user = a user (user name)
+licenses-assign-group = a group (its name)
+licenses-assign-name = User name or group name
+licenses-no-such-group = No group of this organisation has exactly this name.
 licenses-buy = Add a subscription
 licenses-part-number = Product (SKU part number)
 licenses-buy-submit = Add subscription

@@ -172,6 +172,11 @@ licenses-plans = { $count ->
 }
 licenses-seats = Licenties
 licenses-change-seats = Aantal wijzigen
+licenses-assign-to = Toewijzen aan
+licenses-assign-user = een gebruiker (gebruikersnaam)
+licenses-assign-group = een groep (de naam)
+licenses-assign-name = Gebruikersnaam of groepsnaam
+licenses-no-such-group = Geen groep van deze organisatie heeft precies deze naam.
 licenses-buy = Een abonnement toevoegen
 licenses-part-number = Product (SKU-onderdeelnummer)
 licenses-buy-submit = Abonnement toevoegen

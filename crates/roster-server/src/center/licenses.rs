@@ -1,6 +1,6 @@
 //! Licenses: each subscription with its seats bought, assigned, available and in error, its
-//! service plans, who holds it and through which groups; buying a subscription and changing
-//! its seats.
+//! service plans, who holds it and through which groups; assigning it to a user or a group;
+//! buying a subscription and changing its seats.
 
 use std::collections::HashMap;
 
@@ -43,6 +43,7 @@ async fn render(session: &Session, refused: Option<(&LicenseForm, String)>) -> R
     let errors: HashMap<SkuId, i64> = errors.into_iter().collect();
     let catalog = Catalog::builtin();
     let manage = session.may(Operation::ManageSubscriptions);
+    let assign = session.may(Operation::AssignLicense);
     let error_for = |form: &str, sku: Option<&str>| {
         refused.as_ref().and_then(|(typed, message)| {
             (typed.action == form && (sku.is_none() || typed.sku.as_deref() == sku))
@@ -69,14 +70,38 @@ async fn render(session: &Session, refused: Option<(&LicenseForm, String)>) -> R
                         other => other.to_string(),
                     }) } }
                     tr { th scope="row" { (lang.t("licenses-groups")) } td {
-                        @let giving: Vec<&str> = groups.iter().filter(|(s, _, _)| *s == subscription.sku_id).map(|(_, _, name)| name.as_str()).collect();
-                        @if giving.is_empty() { (lang.t("details-none")) } @else { (giving.join(", ")) }
+                        @let giving: Vec<_> = groups.iter().filter(|(s, _, _)| *s == subscription.sku_id).collect();
+                        @if giving.is_empty() { (lang.t("details-none")) }
+                        @for (index, (_, group_id, name)) in giving.iter().enumerate() {
+                            @if index > 0 { ", " }
+                            a href={ "/groups/" (group_id) "#licenses" } { (name) }
+                        }
                     } }
                 } }
                 @if let Some(sku) = sku {
                     details {
                         summary { (lang.t_with("licenses-plans", &[("count", (sku.service_plans.len() as i64).into()), ("shown", lang.number(sku.service_plans.len() as i64).into())])) }
                         ul.plans { @for plan in &sku.service_plans { li { (plan.friendly_name) " " span.muted { "(" (plan.service_plan_name) ")" } } } }
+                    }
+                }
+                @if assign {
+                    form.filters method="post" action="/licenses" {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        input type="hidden" name="action" value="assign";
+                        input type="hidden" name="sku" value=(sku_text);
+                        @let error = error_for("assign", Some(&sku_text));
+                        @let typed = refused.as_ref().filter(|_| error.is_some()).map(|(typed, _)| *typed);
+                        @let to_group = typed.is_some_and(|t| t.to == "group");
+                        label { (lang.t("licenses-assign-to")) " "
+                            select name="to" {
+                                option value="user" selected[!to_group] { (lang.t("licenses-assign-user")) }
+                                option value="group" selected[to_group] { (lang.t("licenses-assign-group")) }
+                            }
+                        }
+                        " " input name="name" required aria-label=(lang.t("licenses-assign-name"))
+                            placeholder=(lang.t("licenses-assign-name")) value=(typed.map(|t| t.name.clone()).unwrap_or_default());
+                        " " button type="submit" { (lang.t("action-assign-license")) }
+                        @if let Some(error) = error { p.error role="alert" { (error) } }
                     }
                 }
                 @if manage {
@@ -123,13 +148,32 @@ pub struct LicenseForm {
     sku: Option<String>,
     #[serde(default)]
     seats: String,
+    /// Whom to assign the license to: `user` (by user name) or `group` (by name).
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    name: String,
 }
 
-/// `POST /licenses`: buy a subscription, or change a subscription's seats.
+/// `POST /licenses`: buy a subscription, change a subscription's seats, or assign it to a user
+/// or a group.
 pub async fn change(session: Session, Form(form): Form<LicenseForm>) -> Response {
     let lang = session.lang;
     if let Err(error) = session.check_csrf(&form.csrf) {
         return failure(&session, error);
+    }
+    if form.action == "assign" {
+        return match assign(&session, &form).await {
+            Ok(()) => super::see_other("/licenses"),
+            Err(error) if error.status == StatusCode::FORBIDDEN => failure(&session, error),
+            Err(error) if error.status.is_client_error() => {
+                let message = super::message(&session, error);
+                let mut response = render(&session, Some((&form, message))).await;
+                *response.status_mut() = StatusCode::BAD_REQUEST;
+                response
+            }
+            Err(error) => failure(&session, error),
+        };
     }
     if !session.may(Operation::ManageSubscriptions) {
         return error_page(&session, StatusCode::FORBIDDEN, &lang.t("error-forbidden"));
@@ -169,4 +213,57 @@ pub async fn change(session: Session, Form(form): Form<LicenseForm>) -> Response
         }
         Err(error) => failure(&session, error),
     }
+}
+
+/// Assigns the form's license to a user (by user name) or to a group (by its name), as
+/// `assignLicense` on either would.
+async fn assign(session: &Session, form: &LicenseForm) -> Result<(), ApiError> {
+    let lang = session.lang;
+    session
+        .caller
+        .principal
+        .authorize(Operation::AssignLicense, &[])?;
+    let sku_id = SkuId::parse(form.sku.as_deref().unwrap_or_default())
+        .map_err(|_| ApiError::bad_request(lang.t("action-choose-license")))?;
+    let add = vec![roster_core::directory::LicenseAssignment {
+        sku_id,
+        disabled_plans: Vec::new(),
+    }];
+    let (tenant_id, change) = (session.caller.tenant_id, session.caller.change());
+    let name = form.name.trim().to_string();
+    if form.to == "group" {
+        let quoted = format!("displayName eq '{}'", name.replace('\'', "''"));
+        let query = roster_store::ListQuery {
+            filter: Some(roster_core::odata::Filter::parse(&quoted)?.into_expr()),
+            top: 2,
+            ..Default::default()
+        };
+        let found = session
+            .state()
+            .db(move |store| store.list_groups(tenant_id, &query, false))
+            .await?;
+        let [group] = found.items.as_slice() else {
+            return Err(ApiError::bad_request(lang.t("licenses-no-such-group")));
+        };
+        let group_id = group.id;
+        session
+            .state()
+            .db(move |store| store.assign_group_licenses(&change, group_id, &add, &[]))
+            .await?;
+        session.state().job_wake.notify_one();
+    } else {
+        let key = roster_store::UserKey::Upn(name);
+        let user_id = session
+            .state()
+            .db(move |store| store.get_user(tenant_id, &key).map(|user| user.id))
+            .await
+            .map_err(|_| ApiError::bad_request(lang.t("roles-unknown-user")))?;
+        session
+            .state()
+            .db(move |store| {
+                store.assign_licenses(&change, &roster_store::UserKey::Id(user_id), &add, &[])
+            })
+            .await?;
+    }
+    Ok(())
 }

@@ -1922,3 +1922,89 @@ async fn a_groups_page_manages_its_owners_and_licenses() {
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{go}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_licenses_page_assigns_a_license_to_a_user_or_a_group() {
+    let app = spawn_app().await;
+    let e3 = app.buy("SPE_E3", 5).await;
+    let ann = app
+        .create_user("ann", json!({ "usageLocation": "NL" }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.create_user("nowhere", json!({})).await;
+    let group = app
+        .post(
+            "/v1.0/groups",
+            json!({ "displayName": "Field team", "mailNickname": "field", "mailEnabled": false, "securityEnabled": true }),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let csrf = browser.get("/licenses").await.hidden("csrf");
+    let form = |to: &'static str, name: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("csrf", csrf.clone()),
+            ("action", "assign".into()),
+            ("sku", e3.clone()),
+            ("to", to.into()),
+            ("name", name.into()),
+        ]
+    };
+    macro_rules! assign {
+        ($to:expr, $name:expr) => {{
+            let owned = form($to, &$name);
+            let borrowed: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser.post("/licenses", &borrowed).await
+        }};
+    }
+
+    // To a user by user name; to a group by its name (the group is then shown as giving it).
+    let page = assign!("user", format!("ann@{DOMAIN}"));
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let user = app
+        .get(&format!("/v1.0/users/{ann}?$select=assignedLicenses"))
+        .await;
+    assert_eq!(user.body["assignedLicenses"][0]["skuId"], e3.as_str());
+    let page = assign!("group", "field TEAM");
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = browser.get("/licenses").await;
+    assert!(
+        page.body.contains(&format!(
+            "<a href=\"/groups/{group}#licenses\">Field team</a>"
+        )),
+        "{}",
+        page.body
+    );
+
+    // Refusals beside the form, with what was typed: an unknown user, an unknown group, a user
+    // without a usage location.
+    let page = assign!("user", "nobody@contoso.example");
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("No user of this organisation has this user name.")
+    );
+    assert!(page.body.contains("value=\"nobody@contoso.example\""));
+    let page = assign!("group", "Nobody's team");
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("No group of this organisation has exactly this name."),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<option value=\"group\" selected>"),
+        "{}",
+        page.body
+    );
+    let page = assign!("user", format!("nowhere@{DOMAIN}"));
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("usage location"), "{}", page.body);
+}
