@@ -15,7 +15,6 @@ sign-in-password = Password
 sign-in-submit = Sign in
 sign-in-invalid = Your account or password is incorrect.
 sign-in-blocked = Your account has been blocked from signing in. Ask another administrator to unblock it.
-sign-in-must-change-password = Your password has expired and must be changed before you can sign in. Ask another administrator to reset it, or change it with the roster CLI.
 sign-in-not-an-administrator = This account does not have an administrator role, so it cannot use the admin center.
 sign-in-unavailable = Signing in is not possible right now. Try again in a moment.
 
@@ -312,3 +311,13 @@ license-error-DependencyViolation = needs a license the user does not have
 license-error-ProhibitedInUsageLocationViolation = not available in the user's usage location, or the usage location is missing
 license-error-UniquenessViolation = the user already has this license another way
 license-error-Other = another error
+
+change-password-title = Update your password
+change-password-intro = You need to update your password because this is the first time you are signing in, or because your password was reset.
+change-password-current = Current password
+change-password-new = New password
+change-password-confirm = Confirm password
+change-password-submit = Update password and sign in
+change-password-mismatch = The new passwords do not match.
+change-password-same = The new password must differ from the current one.
+change-password-too-weak = The new password is too weak: use at least 8 characters, with three of upper case, lower case, digits and symbols.

@@ -15,7 +15,6 @@ sign-in-password = Wachtwoord
 sign-in-submit = Aanmelden
 sign-in-invalid = Uw account of wachtwoord is onjuist.
 sign-in-blocked = Aanmelden is voor uw account geblokkeerd. Vraag een andere beheerder om de blokkering op te heffen.
-sign-in-must-change-password = Uw wachtwoord is verlopen en moet worden gewijzigd voordat u zich kunt aanmelden. Vraag een andere beheerder om het opnieuw in te stellen, of wijzig het met de roster-CLI.
 sign-in-not-an-administrator = Dit account heeft geen beheerdersrol en kan het beheercentrum daarom niet gebruiken.
 sign-in-unavailable = Aanmelden is nu niet mogelijk. Probeer het zo opnieuw.
 
@@ -312,3 +311,13 @@ license-error-DependencyViolation = vereist een licentie die de gebruiker niet h
 license-error-ProhibitedInUsageLocationViolation = niet beschikbaar op de gebruikslocatie van de gebruiker, of de gebruikslocatie ontbreekt
 license-error-UniquenessViolation = de gebruiker heeft deze licentie al op een andere manier
 license-error-Other = een andere fout
+
+change-password-title = Uw wachtwoord bijwerken
+change-password-intro = U moet uw wachtwoord bijwerken omdat u zich voor het eerst aanmeldt, of omdat uw wachtwoord opnieuw is ingesteld.
+change-password-current = Huidig wachtwoord
+change-password-new = Nieuw wachtwoord
+change-password-confirm = Wachtwoord bevestigen
+change-password-submit = Wachtwoord bijwerken en aanmelden
+change-password-mismatch = De nieuwe wachtwoorden komen niet overeen.
+change-password-same = Het nieuwe wachtwoord moet anders zijn dan het huidige.
+change-password-too-weak = Het nieuwe wachtwoord is te zwak: gebruik minstens 8 tekens, met drie van hoofdletters, kleine letters, cijfers en symbolen.

@@ -200,6 +200,45 @@ pub struct SignInForm {
     next: String,
     #[serde(default)]
     csrf: String,
+    /// For an account that must change its password: the new one, twice.
+    new_password: Option<String>,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The form of an account that must change its password before its first sign-in: its
+/// current password again, and the new one twice (never the typed passwords written back).
+fn change_password_form(
+    lang: Lang,
+    nonce_token: &str,
+    username: &str,
+    next: &str,
+    error: Option<String>,
+) -> Response {
+    let body = html! {
+        main.signin {
+            h1 { (lang.t("change-password-title")) }
+            p { (lang.t("change-password-intro")) }
+            form method="post" action="/signin" {
+                input type="hidden" name="csrf" value=(nonce_token);
+                input type="hidden" name="next" value=(next);
+                input type="hidden" name="username" value=(username);
+                @if let Some(error) = &error {
+                    p.error role="alert" id="signin-error" { (error) }
+                }
+                p { strong { (username) } }
+                label for="password" { (lang.t("change-password-current")) }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+                label for="new_password" { (lang.t("change-password-new")) }
+                input id="new_password" name="new_password" type="password" autocomplete="new-password" required
+                    aria-describedby=[error.as_ref().map(|_| "signin-error")];
+                label for="confirm" { (lang.t("change-password-confirm")) }
+                input id="confirm" name="confirm" type="password" autocomplete="new-password" required;
+                button type="submit" { (lang.t("change-password-submit")) }
+            }
+        }
+    };
+    with_page_headers(document(lang, &lang.t("change-password-title"), body).into_response())
 }
 
 /// The sign-in page, with what was typed and why it was refused.
@@ -320,9 +359,6 @@ pub async fn sign_in(
     if !record.user.account_enabled {
         return again(&lang.t("sign-in-blocked"));
     }
-    if record.user.force_change_password_next_sign_in {
-        return again(&lang.t("sign-in-must-change-password"));
-    }
     let principal = roster_core::access::Principal::User {
         id: record.user.id,
         name: record.user.user_principal_name.to_string(),
@@ -332,6 +368,49 @@ pub async fn sign_in(
         return again(&lang.t("sign-in-not-an-administrator"));
     }
     let (tenant_id, user_id) = (record.tenant_id, record.user.id);
+    if record.user.force_change_password_next_sign_in {
+        // The password was right, and must be changed before the session starts.
+        let refused = |message: Option<String>| {
+            change_password_form(lang, &form.csrf, form.username.trim(), &next, message)
+        };
+        let Some(new_password) = &form.new_password else {
+            return refused(None);
+        };
+        if *new_password != form.confirm {
+            return refused(Some(lang.t("change-password-mismatch")));
+        }
+        if *new_password == form.password {
+            return refused(Some(lang.t("change-password-same")));
+        }
+        if crate::graph::json::check_password_complexity(new_password).is_err() {
+            return refused(Some(lang.t("change-password-too-weak")));
+        }
+        let Some(hash) = state.hasher.hash(new_password.clone()).await else {
+            return again(&lang.t("sign-in-unavailable"));
+        };
+        let change = roster_store::Change {
+            tenant_id,
+            actor_id: Some(user_id),
+            actor_name: record.user.user_principal_name.to_string(),
+            client_ip: crate::state::client_ip(&parts),
+            request_id: Some(crate::error::current_request_id()).filter(|id| !id.is_empty()),
+            job_id: None,
+            at: Utc::now(),
+        };
+        let update = roster_store::UserUpdate {
+            password: Some((hash, false)),
+            ..Default::default()
+        };
+        let changed = state
+            .db(move |store| {
+                store.update_user(&change, &roster_store::UserKey::Id(user_id), &update)
+            })
+            .await;
+        if let Err(error) = changed {
+            tracing::warn!("admin center password change failed: {}", error.message);
+            return again(&lang.t("sign-in-unavailable"));
+        }
+    }
     let started = state
         .db(move |store| store.start_admin_session(tenant_id, user_id, Utc::now()))
         .await;

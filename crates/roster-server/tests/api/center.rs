@@ -2008,3 +2008,89 @@ async fn the_licenses_page_assigns_a_license_to_a_user_or_a_group() {
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("usage location"), "{}", page.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_whose_password_was_reset_changes_it_at_sign_in() {
+    let app = spawn_app().await;
+    let id = app
+        .create_user(
+            "fresh",
+            json!({ "passwordProfile": { "password": PASSWORD, "forceChangePasswordNextSignIn": true } }),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = app
+        .post(
+            "/roster/v1/roleAssignments",
+            json!({ "principalId": id, "role": "User Administrator" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
+    let upn = format!("fresh@{DOMAIN}");
+    let mut browser = Browser::new(&app);
+
+    // The right password: not a session yet, but the form to change it.
+    let page = browser.sign_in(&upn, PASSWORD).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Update your password"), "{}", page.body);
+    assert!(
+        !page.body.contains(PASSWORD),
+        "the typed password is not written back"
+    );
+    assert!(browser.cookie("roster_session").is_none());
+    let csrf = page.hidden("csrf");
+    let change = |current: &'static str, new: &'static str, confirm: &'static str| {
+        [
+            ("username", upn.clone()),
+            ("password", current.to_string()),
+            ("new_password", new.to_string()),
+            ("confirm", confirm.to_string()),
+            ("csrf", csrf.clone()),
+            ("next", "/users".to_string()),
+        ]
+    };
+    for (form, refusal) in [
+        (
+            change(PASSWORD, "Another-Passw0rd!", "Other-Passw0rd!"),
+            "do not match",
+        ),
+        (change(PASSWORD, "weakweak", "weakweak"), "too weak"),
+        (change(PASSWORD, PASSWORD, PASSWORD), "must differ"),
+        (
+            change("wrong", "Another-Passw0rd!", "Another-Passw0rd!"),
+            "incorrect",
+        ),
+    ] {
+        let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = browser.post("/signin", &fields).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(refusal), "{refusal}: {}", page.body);
+        assert!(browser.cookie("roster_session").is_none());
+    }
+    let user = app
+        .get(&format!("/v1.0/users/{id}?$select=passwordProfile"))
+        .await;
+    assert!(app.password_token(&upn, "Another-Passw0rd!").await.is_err());
+
+    // Changed: signed in, on the page asked for; the new password is the one that works.
+    let form = change(PASSWORD, "Another-Passw0rd!", "Another-Passw0rd!");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = browser.post("/signin", &fields).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location(), "/users");
+    assert!(browser.cookie("roster_session").is_some());
+    assert_eq!(browser.get("/users").await.status, StatusCode::OK);
+    assert!(app.password_token(&upn, "Another-Passw0rd!").await.is_ok());
+    assert!(app.password_token(&upn, PASSWORD).await.is_err());
+    let log = app.get("/roster/v1/auditLogs?top=50").await;
+    assert!(
+        log.body["value"].as_array().unwrap().iter().any(|r| {
+            r["activityDisplayName"] == "Reset user password"
+                && r["initiatedBy"]["id"] == id.as_str()
+        }),
+        "the change is audited as the user's own: {}",
+        log.body
+    );
+}
