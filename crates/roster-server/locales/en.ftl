@@ -250,6 +250,7 @@ groups-nickname = Email alias (mail nickname)
 groups-rule = Dynamic membership rule
 groups-rule-hint = For example: (user.department -eq "Sales") -and (user.country -eq "Netherlands")
 groups-rule-valid = The rule is valid.
+groups-rule-invalid = The rule is not valid at position { $position }: { $detail }
 groups-create = Create group
 groups-preview = Preview members
 groups-preview-changes = Preview changes

@@ -250,6 +250,7 @@ groups-nickname = E-mailalias
 groups-rule = Regel voor dynamisch lidmaatschap
 groups-rule-hint = Bijvoorbeeld: (user.department -eq "Sales") -and (user.country -eq "Netherlands")
 groups-rule-valid = De regel is geldig.
+groups-rule-invalid = De regel is ongeldig op positie { $position }: { $detail }
 groups-create = Groep maken
 groups-preview = Leden bekijken
 groups-preview-changes = Wijzigingen bekijken

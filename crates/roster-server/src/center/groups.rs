@@ -301,6 +301,11 @@ pub async fn create(session: Session, Form(form): Form<GroupForm>) -> Response {
         )
         .await;
     }
+    if form.membership == "dynamic"
+        && let Err(message) = parse_rule(lang, &form.rule)
+    {
+        return render_new(&session, &form, Some(("rule", message)), None).await;
+    }
     if form.name.trim().is_empty() {
         return render_new(
             &session,
@@ -356,7 +361,7 @@ async fn preview(
     group_id: Option<ObjectId>,
 ) -> Result<Markup, String> {
     let lang = session.lang;
-    let rule = MembershipRule::parse(rule.trim()).map_err(|error| error.to_string())?;
+    let rule = parse_rule(lang, rule)?;
     let tenant_id = session.caller.tenant_id;
     let found = session
         .state()
@@ -391,6 +396,20 @@ async fn preview(
     })
 }
 
+/// A rule as the editor shows its mistake: where, in the page's language, and what the parser
+/// expected there (the parser's own words).
+fn parse_rule(lang: Lang, rule: &str) -> Result<MembershipRule, String> {
+    MembershipRule::parse(rule.trim()).map_err(|error| {
+        lang.t_with(
+            "groups-rule-invalid",
+            &[
+                ("position", lang.number(error.position as i64).into()),
+                ("detail", error.message.into()),
+            ],
+        )
+    })
+}
+
 #[derive(Deserialize)]
 pub struct RuleQuery {
     #[serde(default)]
@@ -400,9 +419,9 @@ pub struct RuleQuery {
 /// `GET /groups/check-rule?rule=…`: whether a rule parses, and if not where and why, for the
 /// editor's script.
 pub async fn check_rule(session: Session, Query(query): Query<RuleQuery>) -> Response {
-    let body = match MembershipRule::parse(query.rule.trim()) {
+    let body = match parse_rule(session.lang, &query.rule) {
         Ok(_) => json!({ "valid": true, "message": session.lang.t("groups-rule-valid") }),
-        Err(error) => json!({ "valid": false, "message": error.to_string() }),
+        Err(message) => json!({ "valid": false, "message": message }),
     };
     JsonResponse(body).into_response()
 }
@@ -695,6 +714,12 @@ pub async fn change(
                 .authorize(Operation::ManageGroups, &[])
             {
                 return failure(&session, error.into());
+            }
+            if form.go == "save"
+                && let Err(message) = parse_rule(lang, &form.rule)
+            {
+                let refused = Some(("rule", message, form.rule.clone()));
+                return render_details(&session, &id, refused, None).await;
             }
             let (body, field) = match form.go.as_str() {
                 "save" => (json!({ "membershipRule": form.rule.trim() }), "rule"),

@@ -1205,9 +1205,23 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
     let answer: serde_json::Value = serde_json::from_str(&check.body).unwrap();
     assert_eq!(answer["valid"], false);
     assert!(
-        answer["message"].as_str().unwrap().contains("position"),
+        answer["message"].as_str().unwrap().contains("position 20"),
         "{answer}"
     );
+    // In Dutch, the editor says where in Dutch.
+    browser.set("roster_lang", "nl");
+    let check = browser
+        .get("/groups/check-rule?rule=user.department%20-eq")
+        .await;
+    let answer: serde_json::Value = serde_json::from_str(&check.body).unwrap();
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("De regel is ongeldig op positie 20"),
+        "{answer}"
+    );
+    browser.set("roster_lang", "en");
     let check = browser
         .get("/groups/check-rule?rule=user.department%20-eq%20%22Sales%22")
         .await;
