@@ -291,6 +291,19 @@ impl Store {
                 ));
             }
         }
+        if let Some(activity) = query.activity.as_deref().filter(|a| !a.is_empty()) {
+            values.push(activity.into());
+            let exact = values.len();
+            let escaped = activity
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            values.push(format!("{escaped} %").into());
+            sql.push_str(&format!(
+                " AND (operation = ${exact} OR operation LIKE ${} ESCAPE '\\')",
+                values.len()
+            ));
+        }
         if let Some(from) = query.from {
             values.push(from.into());
             sql.push_str(&format!(" AND at >= ${}", values.len()));
@@ -337,6 +350,8 @@ impl Store {
 pub struct AuditQuery {
     pub actor: Option<String>,
     pub operation: Option<String>,
+    /// One of [`crate::AUDIT_ACTIVITIES`], exactly (with a bulk job's kind after it, if any).
+    pub activity: Option<String>,
     pub target: Option<String>,
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     pub until: Option<chrono::DateTime<chrono::Utc>>,

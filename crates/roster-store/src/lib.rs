@@ -227,6 +227,59 @@ fn split_statements(script: &str) -> Vec<String> {
     statements
 }
 
+/// Every activity the audit log records, as Entra's audit log names them (the admin center
+/// offers them as a filter and words them in its languages). A bulk job's submission is
+/// recorded as "Submit bulk job" followed by the job's kind.
+pub const AUDIT_ACTIVITIES: &[&str] = &[
+    "Add application",
+    "Add contact",
+    "Add domain",
+    "Add group",
+    "Add member to group",
+    "Add member to role",
+    "Add members to group",
+    "Add owner to group",
+    "Add subscription",
+    "Add user",
+    "Change group license",
+    "Change user license",
+    "Create tenant",
+    "Delete contact",
+    "Delete group",
+    "Delete user",
+    "Finish group processing",
+    "Hard delete group",
+    "Hard delete user",
+    "Remove manager",
+    "Remove member from group",
+    "Remove member from role",
+    "Remove members from group",
+    "Remove owner from group",
+    "Reset user password",
+    "Restore group",
+    "Restore user",
+    "Revoke sign-in sessions",
+    "Set manager",
+    "Start group processing",
+    "Submit bulk job",
+    "Update contact",
+    "Update group",
+    "Update subscription",
+    "Update user",
+];
+
+/// The entry of [`AUDIT_ACTIVITIES`] that a recorded operation is, with what follows it (a bulk
+/// job's kind), if any.
+pub fn audit_activity(operation: &str) -> Option<(&'static str, &str)> {
+    AUDIT_ACTIVITIES.iter().find_map(|activity| {
+        let rest = operation.strip_prefix(activity)?;
+        match rest.strip_prefix(' ') {
+            Some(detail) => Some((*activity, detail)),
+            None => rest.is_empty().then_some((*activity, "")),
+        }
+    })
+}
+
 /// Writes one audit record inside the transaction `tx` of the change it describes.
 pub(crate) fn audit(
     tx: &mut dyn Tx,
@@ -255,6 +308,11 @@ pub(crate) fn audit_text(
     before: Option<String>,
     after: Option<String>,
 ) -> Result<()> {
+    // Every test run checks that what is recorded is listed (and so filterable and worded).
+    debug_assert!(
+        audit_activity(operation).is_some(),
+        "the audit activity '{operation}' is not in AUDIT_ACTIVITIES"
+    );
     tx.insert_later(
         "INSERT INTO audit_log (id, tenant_id, at, actor_id, actor_name, operation, target_id, target_name, \
          before_json, after_json, client_ip, request_id, job_id) \

@@ -19,6 +19,7 @@ const RECORDS: usize = 200;
 pub struct AuditParams {
     #[serde(default)]
     actor: String,
+    /// One of the activities the log records (all when empty).
     #[serde(default)]
     operation: String,
     #[serde(default)]
@@ -56,7 +57,8 @@ pub async fn page_handler(session: Session, Query(params): Query<AuditParams>) -
     };
     let query = AuditQuery {
         actor: Some(params.actor.clone()),
-        operation: Some(params.operation.clone()),
+        operation: None,
+        activity: Some(params.operation.clone()),
         target: Some(params.target.clone()),
         from: from
             .and_then(|d| d.and_hms_opt(0, 0, 0))
@@ -85,7 +87,12 @@ pub async fn page_handler(session: Session, Query(params): Query<AuditParams>) -
     let content = html! {
         form.filters method="get" action="/audit" role="search" {
             label { (lang.t("audit-actor")) " " input name="actor" value=(params.actor); }
-            label { (lang.t("audit-operation")) " " input name="operation" value=(params.operation); }
+            label { (lang.t("audit-operation")) " " select name="operation" {
+                option value="" selected[params.operation.is_empty()] { (lang.t("audit-all-activities")) }
+                @for activity in roster_store::AUDIT_ACTIVITIES {
+                    option value=(activity) selected[params.operation == *activity] { (lang.activity(activity)) }
+                }
+            } }
             label { (lang.t("audit-target")) " " input name="target" value=(params.target); }
             label { (lang.t("audit-from")) " " input type="date" name="from" value=(params.from); }
             label { (lang.t("audit-to")) " " input type="date" name="to" value=(params.to); }
@@ -102,7 +109,7 @@ pub async fn page_handler(session: Session, Query(params): Query<AuditParams>) -
                     tr {
                         td { (lang.datetime(record.at)) }
                         td { (record.actor_name) }
-                        td { (record.operation) }
+                        td { (lang.activity(&record.operation)) }
                         td { (record.target_name.as_deref().unwrap_or("")) }
                         td {
                             @if record.before.is_some() || record.after.is_some() {

@@ -93,7 +93,7 @@ pub async fn page_handler(session: Session) -> Response {
                                 tr {
                                     td { (lang.datetime(record.at)) }
                                     td { (record.actor_name) }
-                                    td { (record.operation) }
+                                    td { (lang.activity(&record.operation)) }
                                     td { (record.target_name.as_deref().unwrap_or("")) }
                                 }
                             }

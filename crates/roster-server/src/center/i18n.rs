@@ -120,6 +120,22 @@ impl Lang {
         self.t(&format!("license-error-{}", error.as_str()))
     }
 
+    /// An audit record's activity in words (one of `roster_store::AUDIT_ACTIVITIES`, and what
+    /// follows it, such as a bulk job's kind); as recorded when it is not one of them.
+    pub fn activity(self, operation: &str) -> String {
+        match roster_store::audit_activity(operation) {
+            Some((activity, detail)) => {
+                let words = self.t(&activity_id(activity));
+                if detail.is_empty() {
+                    words
+                } else {
+                    format!("{words}: {detail}")
+                }
+            }
+            None => operation.to_string(),
+        }
+    }
+
     /// A whole number with the language's thousands separator: 100,000 or 100.000.
     pub fn number(self, n: i64) -> String {
         let separator = match self {
@@ -198,6 +214,11 @@ pub async fn switch(Query(switch): Query<Switch>) -> Response {
     response
 }
 
+/// The catalog's id of an audit activity: `activity-` and its words, lower case, joined by `-`.
+fn activity_id(activity: &str) -> String {
+    format!("activity-{}", activity.to_lowercase().replace(' ', "-"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +280,29 @@ mod tests {
             }
         }
         assert!(used > 30, "the sources were scanned: {used} uses");
+    }
+
+    #[test]
+    fn every_audit_activity_is_in_words() {
+        for lang in Lang::ALL {
+            for activity in roster_store::AUDIT_ACTIVITIES {
+                let id = activity_id(activity);
+                assert!(
+                    lang.bundle().get_message(&id).is_some(),
+                    "locales/{}.ftl lacks {id}",
+                    lang.code()
+                );
+            }
+        }
+        assert_eq!(
+            Lang::Nl.activity("Reset user password"),
+            "Gebruikerswachtwoord opnieuw instellen"
+        );
+        assert_eq!(
+            Lang::Nl.activity("Submit bulk job blockUsers"),
+            "Bulktaak ingediend: blockUsers"
+        );
+        assert_eq!(Lang::En.activity("Something new"), "Something new");
     }
 
     #[test]

@@ -2105,3 +2105,71 @@ async fn an_administrator_whose_password_was_reset_changes_it_at_sign_in() {
         log.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_is_filtered_by_activity_and_worded_in_the_pages_language() {
+    let app = spawn_app().await;
+    for alias in ["gone", "purged"] {
+        let id = app.create_user(alias, json!({})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            app.delete(&format!("/v1.0/users/{id}")).await.status,
+            StatusCode::NO_CONTENT
+        );
+        if alias == "purged" {
+            let reply = app
+                .delete(&format!("/v1.0/directory/deletedItems/{id}"))
+                .await;
+            assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
+        }
+    }
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+
+    // Every activity is offered; one chosen shows that activity only (not "Hard delete user"
+    // for "Delete user").
+    let page = browser.get("/audit").await;
+    for activity in roster_store::AUDIT_ACTIVITIES {
+        assert!(
+            page.body
+                .contains(&format!("<option value=\"{activity}\">")),
+            "{activity}"
+        );
+    }
+    let page = browser.get("/audit?operation=Delete%20user").await;
+    assert!(page.body.contains("2 records"), "{}", page.body);
+    assert!(
+        !page.body.contains("<td>Hard delete user</td>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<option value=\"Delete user\" selected>")
+    );
+    let page = browser.get("/audit?operation=Hard%20delete%20user").await;
+    assert!(
+        page.body.contains("1 record") && page.body.contains("purged@"),
+        "{}",
+        page.body
+    );
+    let page = browser.get("/audit?operation=Submit%20bulk%20job").await;
+    assert!(page.body.contains("0 records"), "{}", page.body);
+
+    // In Dutch, the activities are Dutch, in the table and in the filter.
+    browser.set("roster_lang", "nl");
+    let page = browser.get("/audit?operation=Hard%20delete%20user").await;
+    assert!(
+        page.body
+            .contains("<td>Gebruiker definitief verwijderen</td>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(">Gebruiker verwijderen</option>"),
+        "{}",
+        page.body
+    );
+}
