@@ -277,6 +277,7 @@ import-title = Add multiple users
 import-intro = Upload a CSV file: the Microsoft 365 admin center's "Add multiple users" template, Entra's "Bulk create" template, or a file roster exported. You will see what each row would do before anything is written.
 import-file = CSV file
 import-no-file = Choose a CSV file to upload.
+import-too-large = The file is larger than { $size } MB, the most this page takes. Split it, or import it with the roster CLI (roster import users), which takes files of any size.
 import-passwords-generate = Create a password for every user
 import-passwords-file = Use the passwords in the file (a password is created where a row has none)
 import-license = Product license for every user

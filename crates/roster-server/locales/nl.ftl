@@ -277,6 +277,7 @@ import-title = Meerdere gebruikers toevoegen
 import-intro = Upload een CSV-bestand: de sjabloon "Meerdere gebruikers toevoegen" van het Microsoft 365-beheercentrum, de sjabloon "Bulksgewijs maken" van Entra, of een bestand dat roster heeft geëxporteerd. U ziet wat elke rij zou doen voordat er iets wordt opgeslagen.
 import-file = CSV-bestand
 import-no-file = Kies een CSV-bestand om te uploaden.
+import-too-large = Het bestand is groter dan { $size } MB, het maximum voor deze pagina. Splits het, of importeer het met de roster-CLI (roster import users), die bestanden van elke grootte aanneemt.
 import-passwords-generate = Voor elke gebruiker een wachtwoord maken
 import-passwords-file = De wachtwoorden uit het bestand gebruiken (waar een rij er geen heeft, wordt er een gemaakt)
 import-license = Productlicentie voor elke gebruiker

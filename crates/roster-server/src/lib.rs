@@ -28,6 +28,9 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use roster_store::Store;
 
+/// The largest request body the server takes, except bulk jobs' (`jobs::MAX_JOB_BYTES`).
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
 pub use bootstrap::{BootstrapCredentials, BootstrapReport};
 use state::{AppState, Scheme};
 
@@ -200,7 +203,7 @@ fn app_router(state: AppState, scheme: Scheme) -> Router {
         .merge(oauth::router())
         .merge(center::router(state.clone()))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(4 * 1024 * 1024))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(
             move |mut request: Request, next: Next| {
                 request.extensions_mut().insert(scheme);

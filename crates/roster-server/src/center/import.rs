@@ -160,6 +160,11 @@ pub async fn start_page(session: Session) -> Response {
 }
 
 /// `POST /users/import`: reads the file and shows, row by row, what the job would do.
+/// The largest request the server takes outside bulk jobs (`lib.rs`'s body limit), and so the
+/// largest file this page checks: about 20,000 rows of the admin center's template. Larger
+/// files go through the CLI (`roster import users`), whose jobs take up to 256 MiB.
+const UPLOAD_LIMIT: usize = crate::BODY_LIMIT;
+
 pub async fn check(session: Session, mut multipart: Multipart) -> Response {
     let lang = session.lang;
     let mut choices = Choices::default();
@@ -174,6 +179,19 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
         if name == "file" {
             match field.bytes().await {
                 Ok(bytes) => file = Some(bytes.to_vec()),
+                // Larger than the server takes in one request: the form again, saying so.
+                Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    let message = lang.t_with(
+                        "import-too-large",
+                        &[(
+                            "size",
+                            lang.number((UPLOAD_LIMIT / (1024 * 1024)) as i64).into(),
+                        )],
+                    );
+                    let mut response = form(&session, &choices, Some(message)).await;
+                    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+                    return response;
+                }
                 Err(error) => {
                     return error_page(&session, StatusCode::BAD_REQUEST, &error.body_text());
                 }

@@ -2173,3 +2173,26 @@ async fn the_audit_log_is_filtered_by_activity_and_worded_in_the_pages_language(
         page.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_file_too_large_for_the_page_is_refused_beside_the_field() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let csrf = browser.get("/users/import").await.hidden("csrf");
+    let row = "Ann,Smit,Ann Smit,ann@contoso.example\n";
+    let file = format!(
+        "First name,Last name,Display name,Username\n{}",
+        row.repeat(5 * 1024 * 1024 / row.len())
+    );
+    let (content_type, body) = multipart(&[("csrf", &csrf), ("usageLocation", "NL")], &file);
+    let page = browser
+        .post_multipart("/users/import", content_type, body)
+        .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.body.contains("larger than 4 MB"), "{}", page.body);
+    assert!(page.body.contains("roster import users"));
+    // The form is there again, with the choice made before the file kept.
+    assert!(page.body.contains("name=\"file\""));
+    assert!(page.body.contains("value=\"NL\""), "{}", page.body);
+}
