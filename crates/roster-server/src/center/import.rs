@@ -402,6 +402,10 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
         .db(move |store| {
             let job = store.job(tenant_id, job_id)?;
             let mine = job.created_by_id == Some(submitter);
+            // Writing into memory fails only if a row cannot be written at all: an internal error.
+            let failed = |error: csv::Error| {
+                roster_store::Error::Database(format!("writing the results file: {error}"))
+            };
             let mut writer = csv::Writer::from_writer(Vec::new());
             let header = [
                 "row",
@@ -412,7 +416,7 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
                 "errorMessage",
                 "generatedPassword",
             ];
-            let _ = writer.write_record(header);
+            writer.write_record(header).map_err(failed)?;
             let mut after = 0;
             loop {
                 let rows = store.job_rows(tenant_id, job_id, after, 5000)?;
@@ -424,22 +428,26 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
                         .filter(|_| mine)
                         .and_then(|o| o["password"].as_str())
                         .unwrap_or("");
-                    let _ = writer.write_record([
-                        row.row_number.to_string().as_str(),
-                        user.as_str().unwrap_or(""),
-                        row.status.as_str(),
-                        &row.object_id.map(|id| id.to_string()).unwrap_or_default(),
-                        row.error_column.as_deref().unwrap_or(""),
-                        row.error_message.as_deref().unwrap_or(""),
-                        password,
-                    ]);
+                    writer
+                        .write_record([
+                            row.row_number.to_string().as_str(),
+                            user.as_str().unwrap_or(""),
+                            row.status.as_str(),
+                            &row.object_id.map(|id| id.to_string()).unwrap_or_default(),
+                            row.error_column.as_deref().unwrap_or(""),
+                            row.error_message.as_deref().unwrap_or(""),
+                            password,
+                        ])
+                        .map_err(failed)?;
                 }
                 match rows.last() {
                     Some(last) if rows.len() == 5000 => after = last.row_number,
                     _ => break,
                 }
             }
-            Ok(writer.into_inner().unwrap_or_default())
+            writer
+                .into_inner()
+                .map_err(|error| failed(error.into_error().into()))
         })
         .await;
     match built {
