@@ -114,6 +114,7 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0006.sql"),
     include_str!("../migrations/sqlite-0007.sql"),
     include_str!("../migrations/sqlite-0008.sql"),
+    include_str!("../migrations/sqlite-0009.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0001.sql"),
@@ -124,6 +125,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0006.sql"),
     include_str!("../migrations/postgres-0007.sql"),
     include_str!("../migrations/postgres-0008.sql"),
+    include_str!("../migrations/postgres-0009.sql"),
 ];
 
 impl Store {

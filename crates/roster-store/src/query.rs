@@ -529,8 +529,10 @@ fn any(
                 None,
             )
         }
+        // As `assignedLicenses` shows them: direct ones and those from groups that took, not a
+        // group's license in error (read from `license_assignments_active`).
         Collection::Licenses => (
-            "license_assignments v WHERE v.user_id = users.id".to_string(),
+            "license_assignments v WHERE v.user_id = users.id AND v.state = 'Active'".to_string(),
             Column {
                 sql: "v.sku_id",
                 kind: ColumnKind::Id,
@@ -892,7 +894,7 @@ mod tests {
         );
         check(
             "assignedLicenses/any(x:x/skuId eq 05e9a617-0261-4cee-bb44-138d3ef5d965)",
-            "EXISTS (SELECT 1 FROM license_assignments v WHERE v.user_id = users.id AND (v.sku_id IS NOT NULL AND v.sku_id = $1))",
+            "EXISTS (SELECT 1 FROM license_assignments v WHERE v.user_id = users.id AND v.state = 'Active' AND (v.sku_id IS NOT NULL AND v.sku_id = $1))",
         );
         check(
             "favouriteColour eq 'red'",

@@ -131,6 +131,36 @@ async fn a_groups_licenses_flow_to_its_members_and_wait_for_seats() {
         );
     }
     assert!(assigned(&app, &cas).await.is_empty());
+    // Filters agree with `assignedLicenses`: a license in error is not held.
+    let holders = app
+        .get(&format!(
+            "/v1.0/users?$filter=assignedLicenses/any(x:x/skuId eq {e3})&$select=id&$top=999"
+        ))
+        .await;
+    let mut ids: Vec<&str> = holders.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    let mut expected = vec![ann.as_str(), bob.as_str()];
+    expected.sort();
+    assert_eq!(ids, expected);
+    let unlicensed = app
+        .get("/v1.0/users?$filter=not(assignedLicenses/any())&$select=id&$top=999")
+        .await;
+    let ids: Vec<&str> = unlicensed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&cas.as_str()) && ids.contains(&nowhere.as_str()),
+        "{ids:?}"
+    );
+    assert!(!ids.contains(&ann.as_str()));
     let errors = app
         .get(&format!("/v1.0/groups/{staff}/membersWithLicenseErrors"))
         .await;
