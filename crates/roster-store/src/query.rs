@@ -665,25 +665,14 @@ pub(crate) fn translate_search(
     Ok(format!("({})", parts.join(joiner)))
 }
 
-/// The terms of an `and` (or the expression itself).
-fn and_terms<'a>(expr: &'a Expr, terms: &mut Vec<&'a Expr>) {
-    match expr {
-        Expr::And(left, right) => {
-            and_terms(left, terms);
-            and_terms(right, terms);
+/// The terms of an `and` (`conjunction`) or of an `or`, or the expression itself.
+fn terms<'a>(expr: &'a Expr, conjunction: bool, out: &mut Vec<&'a Expr>) {
+    match (expr, conjunction) {
+        (Expr::And(left, right), true) | (Expr::Or(left, right), false) => {
+            terms(left, conjunction, out);
+            terms(right, conjunction, out);
         }
-        other => terms.push(other),
-    }
-}
-
-/// The terms of an `or` (or the expression itself).
-fn or_terms<'a>(expr: &'a Expr, terms: &mut Vec<&'a Expr>) {
-    match expr {
-        Expr::Or(left, right) => {
-            or_terms(left, terms);
-            or_terms(right, terms);
-        }
-        other => terms.push(other),
+        _ => out.push(expr),
     }
 }
 
@@ -737,10 +726,10 @@ pub(crate) fn list_rows(
     let table = schema.table();
     if let Some(filter) = &query.filter {
         let mut conjuncts = Vec::new();
-        and_terms(filter, &mut conjuncts);
+        terms(filter, true, &mut conjuncts);
         for conjunct in conjuncts {
             let mut arms = Vec::new();
-            or_terms(conjunct, &mut arms);
+            terms(conjunct, false, &mut arms);
             let from_indexes = arms.len() > 1
                 && arms.iter().all(|arm| match arm {
                     Expr::StartsWith { property, .. } => {

@@ -839,7 +839,7 @@ pub async fn edit(
             };
             super::see_other(&format!("/users/{user_id}#{section}"))
         }
-        Err(error) if error.status == StatusCode::NOT_FOUND && form != "manager" => error_page(
+        Err(error) if error.status == StatusCode::NOT_FOUND => error_page(
             &session,
             StatusCode::NOT_FOUND,
             &lang.t("error-no-such-user"),
