@@ -25,6 +25,14 @@ error-forbidden = Your administrator role does not allow this.
 error-internal = The server could not complete the request. Quote request { $request } to your administrator.
 error-no-such-user = This user does not exist, or has been deleted.
 error-back-home = Back to the home page
+api-conflict = { $property ->
+    [userPrincipalName] Another user already has this user name.
+    [mailNickname] Another object already has this alias.
+    [mail] Another object already has this email address.
+   *[other] Another object already has this { $property }.
+}
+api-no-usage-location = Set the user's usage location first: which licenses can be used depends on it.
+api-out-of-seats = { $sku } has no licenses left: add seats on the Licenses page, or free some.
 
 home-title = Home
 home-users-total = Active users

@@ -25,6 +25,14 @@ error-forbidden = Uw beheerdersrol staat dit niet toe.
 error-internal = De server kon de aanvraag niet voltooien. Noem aanvraag { $request } aan uw beheerder.
 error-no-such-user = Deze gebruiker bestaat niet of is verwijderd.
 error-back-home = Terug naar de startpagina
+api-conflict = { $property ->
+    [userPrincipalName] Een andere gebruiker heeft deze gebruikersnaam al.
+    [mailNickname] Een ander object heeft deze alias al.
+    [mail] Een ander object heeft dit e-mailadres al.
+   *[other] Een ander object heeft deze { $property } al.
+}
+api-no-usage-location = Stel eerst de gebruikslocatie van de gebruiker in: welke licenties bruikbaar zijn, hangt ervan af.
+api-out-of-seats = { $sku } heeft geen licenties meer over: voeg licenties toe op de pagina Licenties, of maak er vrij.
 
 home-title = Start
 home-users-total = Actieve gebruikers

@@ -26,6 +26,20 @@ pub struct ApiError {
     pub message: String,
     pub details: Vec<(String, &'static str)>,
     pub retry_after: Option<u64>,
+    /// Why, for a client that words it itself (the admin center, in its languages); Graph's
+    /// body carries only the message.
+    pub reason: Option<Reason>,
+}
+
+/// The refusals the admin center words in its own languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// Another object already has this value of the property.
+    Conflict(&'static str),
+    /// A license for a user without a usage location (and no tenant default).
+    NoUsageLocation,
+    /// The subscription (its SKU part number) has no seat left.
+    OutOfSeats(String),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -38,6 +52,7 @@ impl ApiError {
             message: message.into(),
             details: Vec::new(),
             retry_after: None,
+            reason: None,
         }
     }
 
@@ -151,14 +166,23 @@ impl From<StoreError> for ApiError {
                     "Another object with the same value for property {property} already exists."
                 ));
                 error.details.push((property.to_string(), "ObjectConflict"));
+                error.reason = Some(Reason::Conflict(property));
                 error
             }
-            StoreError::NoUsageLocation => ApiError::bad_request(
-                "License assignment cannot be done for user with invalid usage location.",
-            ),
-            StoreError::OutOfSeats { sku_part_number } => ApiError::bad_request(format!(
-                "Subscription {sku_part_number} does not have any available licenses."
-            )),
+            StoreError::NoUsageLocation => {
+                let mut error = ApiError::bad_request(
+                    "License assignment cannot be done for user with invalid usage location.",
+                );
+                error.reason = Some(Reason::NoUsageLocation);
+                error
+            }
+            StoreError::OutOfSeats { sku_part_number } => {
+                let mut error = ApiError::bad_request(format!(
+                    "Subscription {sku_part_number} does not have any available licenses."
+                ));
+                error.reason = Some(Reason::OutOfSeats(sku_part_number));
+                error
+            }
             StoreError::License(violation) => {
                 use roster_core::licensing::LicenseViolation as V;
                 let message = match &violation {

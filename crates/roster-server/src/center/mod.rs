@@ -270,8 +270,21 @@ pub(crate) fn failure(session: &Session, error: crate::error::ApiError) -> Respo
 }
 
 /// An error as a page shows it, in the page's language where the admin center words it: a
-/// refusal by role, or an internal error (only its request id); else the API's own message.
+/// refusal by role, an internal error (only its request id), or one of the refusals with a
+/// `Reason`; else the API's own message.
 pub(crate) fn message(session: &Session, error: crate::error::ApiError) -> String {
+    use crate::error::Reason;
+    let lang = session.lang;
+    match &error.reason {
+        Some(Reason::Conflict(property)) => {
+            return lang.t_with("api-conflict", &[("property", (*property).into())]);
+        }
+        Some(Reason::NoUsageLocation) => return lang.t("api-no-usage-location"),
+        Some(Reason::OutOfSeats(sku)) => {
+            return lang.t_with("api-out-of-seats", &[("sku", sku.clone().into())]);
+        }
+        None => {}
+    }
     if error.status == StatusCode::FORBIDDEN {
         session.lang.t("error-forbidden")
     } else if error.status.is_server_error() {

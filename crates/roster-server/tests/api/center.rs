@@ -1081,9 +1081,8 @@ async fn the_add_a_user_wizard_checks_each_step_and_creates_the_user_with_its_li
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("aria-current=\"step\">Basics"));
     assert!(
-        page.body.contains(
-            "Another object with the same value for property userPrincipalName already exists."
-        ),
+        page.body
+            .contains("Another user already has this user name."),
         "{}",
         page.body
     );
@@ -1633,7 +1632,32 @@ async fn a_users_page_changes_its_user_name_manager_and_apps() {
         "{}",
         page.body
     );
-    assert!(page.body.contains("class=\"error\""), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Another user already has this user name."),
+        "{}",
+        page.body
+    );
+    // In Dutch, in Dutch.
+    browser.set("roster_lang", "nl");
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("form", "upn"),
+                ("alias", "taken"),
+                ("domain", DOMAIN),
+            ],
+        )
+        .await;
+    assert!(
+        page.body
+            .contains("Een andere gebruiker heeft deze gebruikersnaam al."),
+        "{}",
+        page.body
+    );
+    browser.set("roster_lang", "en");
     let page = browser
         .post(
             &details,
