@@ -78,7 +78,7 @@ async fn browser(driver: &Driver, profile: &tempfile::TempDir, language: &str) -
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
+                "--disable-component-update", "--disable-sync", "--window-size=1400,1800",
                 format!("--user-data-dir={}", profile.path().display()),
                 format!("--lang={language}"),
             ],
