@@ -185,6 +185,7 @@ licenses-assign-user = a user (user name)
 licenses-assign-group = a group (its name)
 licenses-assign-name = User name or group name
 licenses-no-such-group = No group of this organisation has exactly this name.
+licenses-ambiguous-group = More than one group has this name: assign the license from the group's own page.
 licenses-buy = Add a subscription
 licenses-part-number = Product (SKU part number)
 licenses-buy-submit = Add subscription

@@ -185,6 +185,7 @@ licenses-assign-user = een gebruiker (gebruikersnaam)
 licenses-assign-group = een groep (de naam)
 licenses-assign-name = Gebruikersnaam of groepsnaam
 licenses-no-such-group = Geen groep van deze organisatie heeft precies deze naam.
+licenses-ambiguous-group = Meer dan één groep heeft deze naam: wijs de licentie toe vanaf de pagina van de groep zelf.
 licenses-buy = Een abonnement toevoegen
 licenses-part-number = Product (SKU-onderdeelnummer)
 licenses-buy-submit = Abonnement toevoegen

@@ -400,7 +400,9 @@ impl crate::Store {
         };
         // Each core reads and tests its own range of the tenant's users (split by id), so that
         // reading the rows, the larger part, is shared too; the parts are joined in id order.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // At most four: a preview leaves most of the pool's connections (8 SQLite readers) to
+        // other requests on a large machine.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         let bounds = self
             .pool
             .read(|tx| user_id_bounds(tx, tenant_id, threads))?;

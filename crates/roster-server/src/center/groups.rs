@@ -765,7 +765,16 @@ pub async fn change(
             };
             let assigned = session
                 .state()
-                .db(move |store| store.assign_group_licenses(&change, group_id, &add, &remove))
+                .db(move |store| {
+                    // A license the group already gives stays as it is (assigning it again
+                    // would switch its apps back on for every member).
+                    let group = store.get_group(change.tenant_id, group_id)?;
+                    let add: Vec<_> = add
+                        .into_iter()
+                        .filter(|new| group.licenses.iter().all(|l| l.sku_id != new.sku_id))
+                        .collect();
+                    store.assign_group_licenses(&change, group_id, &add, &remove)
+                })
                 .await;
             session.state().job_wake.notify_one();
             assigned

@@ -242,9 +242,15 @@ async fn assign(session: &Session, form: &LicenseForm) -> Result<(), ApiError> {
             .state()
             .db(move |store| store.list_groups(tenant_id, &query, false))
             .await?;
-        let [group] = found.items.as_slice() else {
-            return Err(ApiError::bad_request(lang.t("licenses-no-such-group")));
+        let group = match found.items.as_slice() {
+            [group] => group,
+            [] => return Err(ApiError::bad_request(lang.t("licenses-no-such-group"))),
+            _ => return Err(ApiError::bad_request(lang.t("licenses-ambiguous-group"))),
         };
+        // Already given: nothing to do (assigning it again would switch its apps back on).
+        if group.licenses.iter().any(|l| l.sku_id == sku_id) {
+            return Ok(());
+        }
         let group_id = group.id;
         session
             .state()
@@ -253,11 +259,16 @@ async fn assign(session: &Session, form: &LicenseForm) -> Result<(), ApiError> {
         session.state().job_wake.notify_one();
     } else {
         let key = roster_store::UserKey::Upn(name);
-        let user_id = session
+        let user = session
             .state()
-            .db(move |store| store.get_user(tenant_id, &key).map(|user| user.id))
+            .db(move |store| store.get_user(tenant_id, &key))
             .await
             .map_err(|_| ApiError::bad_request(lang.t("roles-unknown-user")))?;
+        // Already held directly: nothing to do, as for a group.
+        if user.licenses.iter().any(|l| l.sku_id == sku_id) {
+            return Ok(());
+        }
+        let user_id = user.id;
         session
             .state()
             .db(move |store| {

@@ -648,13 +648,15 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
     let error_for = |form: &str| error.as_ref().filter(|e| e.form == form);
     let may_update = session.may(Operation::UpdateUser);
     let may_license = session.may(Operation::AssignLicense);
-    let edit_form = |form: &str, body: Markup| {
+    // `license`: for the apps form, the license it is of (its error shows under that one only).
+    let edit_form = |form: &str, license: Option<String>, body: Markup| {
+        let error = error_for(form).filter(|e| license.as_ref().is_none_or(|sku| e.typed == *sku));
         html! {
             form.edit method="post" action={ "/users/" (user.id) } {
                 input type="hidden" name="csrf" value=(session.csrf);
                 input type="hidden" name="form" value=(form);
                 (body)
-                @if let Some(error) = error_for(form) { p.error role="alert" { (error.message) } }
+                @if let Some(error) = error { p.error role="alert" { (error.message) } }
             }
         }
     };
@@ -701,7 +703,7 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
                 (row("details-manager", manager.as_ref().map(|m| format!("{} ({})", m.display_name, m.user_principal_name)).unwrap_or_default()))
             } }
             @if may_update {
-                (edit_form("upn", html! {
+                (edit_form("upn", None, html! {
                     label { (lang.t("details-change-upn")) " "
                         input name="alias" value=(typed_alias) required aria-label=(lang.t("details-change-upn")); }
                     " @ "
@@ -713,7 +715,7 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
                     }
                     " " button type="submit" { (lang.t("details-save")) }
                 }))
-                (edit_form("manager", html! {
+                (edit_form("manager", None, html! {
                     label { (lang.t("details-change-manager")) " "
                         input name="manager" value=(typed_manager) placeholder=(lang.t("details-manager-placeholder")); }
                     " " button type="submit" { (lang.t("details-save")) }
@@ -733,7 +735,7 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
                             (license_row(lang, catalog, &names, license, None, None, &group_names))
                             @if may_license {
                                 tr.plans { td colspan="4" {
-                                    (edit_form("plans", plan_switches(lang, catalog, license)))
+                                    (edit_form("plans", Some(license.sku_id.to_string()), plan_switches(lang, catalog, license)))
                                 } }
                             }
                         }
@@ -822,7 +824,7 @@ pub async fn edit(
     let (form, typed): (&'static str, String) = match field("form").as_str() {
         "upn" => ("upn", field("alias")),
         "manager" => ("manager", field("manager")),
-        "plans" => ("plans", String::new()),
+        "plans" => ("plans", field("sku")),
         _ => return error_page(&session, StatusCode::BAD_REQUEST, &lang.t("action-unknown")),
     };
     let enabled: Vec<String> = fields
@@ -900,6 +902,10 @@ async fn save(
             principal.authorize(Operation::UpdateUser, &roles)?;
             let upn = field("manager");
             let manager = if upn.is_empty() {
+                if user.manager_id.is_none() {
+                    // Saved empty with no manager: nothing to change.
+                    return Ok(());
+                }
                 None
             } else {
                 let manager = state
@@ -916,13 +922,19 @@ async fn save(
         }
         _ => {
             principal.authorize(Operation::AssignLicense, &[])?;
-            let sku_id = SkuId::parse(&field("sku"))
-                .map_err(|_| ApiError::bad_request(session.lang.t("action-choose-license")))?;
+            // Only the apps of a license the user holds directly (a group's license keeps the
+            // group's plans); plans the form did not show keep their state.
+            let held = SkuId::parse(&field("sku"))
+                .ok()
+                .and_then(|sku_id| user.licenses.iter().find(|l| l.sku_id == sku_id))
+                .ok_or_else(|| ApiError::bad_request(session.lang.t("action-choose-license")))?;
+            let sku_id = held.sku_id;
             let plans = Catalog::builtin()
                 .by_sku_id(sku_id.as_uuid())
                 .map(|sku| sku.service_plans.clone())
                 .unwrap_or_default();
-            let disabled_plans = plans
+            let shown = |plan: &uuid::Uuid| plans.iter().any(|p| p.service_plan_id == *plan);
+            let mut disabled_plans: Vec<uuid::Uuid> = plans
                 .iter()
                 .map(|plan| plan.service_plan_id)
                 .filter(|plan| {
@@ -931,6 +943,7 @@ async fn save(
                         .any(|on| on.eq_ignore_ascii_case(&plan.to_string()))
                 })
                 .collect();
+            disabled_plans.extend(held.disabled_plans.iter().filter(|plan| !shown(plan)));
             let add = vec![LicenseAssignment {
                 sku_id,
                 disabled_plans,

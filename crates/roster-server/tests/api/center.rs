@@ -1747,6 +1747,29 @@ async fn a_users_page_changes_its_user_name_manager_and_apps() {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let manager = app.get(&format!("/v1.0/users/{ann}/manager")).await;
     assert_eq!(manager.status, StatusCode::NOT_FOUND);
+    // Saved empty again, with no manager to remove: nothing to do, not an error.
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("form", "manager"), ("manager", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+
+    // Apps: only of a license the user holds directly; a form for another is refused and
+    // assigns nothing.
+    let emspart = app.buy("EMS", 5).await;
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("form", "plans"), ("sku", &emspart)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let user = app
+        .get(&format!("/v1.0/users/{ann}?$select=assignedLicenses"))
+        .await;
+    assert_eq!(user.body["assignedLicenses"].as_array().unwrap().len(), 1);
 
     // Apps: every plan of the license but one left on switches that one off.
     let catalog = roster_core::catalog::Catalog::builtin();
@@ -1926,6 +1949,38 @@ async fn a_groups_page_manages_its_owners_and_licenses() {
     assert!(page.body.contains("niet genoeg licenties"), "{}", page.body);
     browser.set("roster_lang", "en");
 
+    // Assigned again from the page, a license the group gives keeps its switched-off apps.
+    let plan = roster_core::catalog::Catalog::builtin()
+        .by_sku_id(e3.parse().unwrap())
+        .unwrap()
+        .service_plans[0]
+        .service_plan_id
+        .to_string();
+    let reply = app
+        .post(
+            &format!("/v1.0/groups/{group}/assignLicense"),
+            json!({ "addLicenses": [{ "skuId": e3, "disabledPlans": [plan] }], "removeLicenses": [] }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("go", "assign-license"), ("sku", &e3)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let given = app
+        .get(&format!("/v1.0/groups/{group}?$select=assignedLicenses"))
+        .await;
+    assert_eq!(
+        given.body["assignedLicenses"][0]["disabledPlans"],
+        json!([plan]),
+        "{:?}",
+        given.body
+    );
+    app.drain_jobs().await;
+
     // Removed again: the seat is free.
     let page = browser
         .post(
@@ -2016,6 +2071,49 @@ async fn the_licenses_page_assigns_a_license_to_a_user_or_a_group() {
         page.body.contains(&format!(
             "<a href=\"/groups/{group}#licenses\">Field team</a>"
         )),
+        "{}",
+        page.body
+    );
+
+    // Assigning again what is held keeps its switched-off apps.
+    let plan = roster_core::catalog::Catalog::builtin()
+        .by_sku_id(e3.parse().unwrap())
+        .unwrap()
+        .service_plans[0]
+        .service_plan_id
+        .to_string();
+    let reply = app
+        .post(
+            &format!("/v1.0/users/{ann}/assignLicense"),
+            json!({ "addLicenses": [{ "skuId": e3, "disabledPlans": [plan] }], "removeLicenses": [] }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let page = assign!("user", format!("ann@{DOMAIN}"));
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let user = app
+        .get(&format!("/v1.0/users/{ann}?$select=assignedLicenses"))
+        .await;
+    assert_eq!(
+        user.body["assignedLicenses"][0]["disabledPlans"],
+        json!([plan])
+    );
+
+    // Two groups of the same name: which one is not guessed.
+    app.post(
+        "/v1.0/groups",
+        json!({ "displayName": "Twin", "mailNickname": "twin1", "mailEnabled": false, "securityEnabled": true }),
+    )
+    .await;
+    app.post(
+        "/v1.0/groups",
+        json!({ "displayName": "Twin", "mailNickname": "twin2", "mailEnabled": false, "securityEnabled": true }),
+    )
+    .await;
+    let page = assign!("group", "Twin");
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("More than one group has this name"),
         "{}",
         page.body
     );
