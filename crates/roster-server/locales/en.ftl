@@ -61,6 +61,7 @@ users-clear = Clear filters
 users-choose-columns = Choose columns
 users-select-all = Select all users on this page
 users-unlicensed = Unlicensed
+users-license-through = { $license } (through { $group })
 users-status-enabled = Sign-in allowed
 users-status-blocked = Sign-in blocked
 users-type = User type

@@ -61,6 +61,7 @@ users-clear = Filters wissen
 users-choose-columns = Kolommen kiezen
 users-select-all = Alle gebruikers op deze pagina selecteren
 users-unlicensed = Zonder licentie
+users-license-through = { $license } (via { $group })
 users-status-enabled = Aanmelden toegestaan
 users-status-blocked = Aanmelden geblokkeerd
 users-type = Gebruikerstype

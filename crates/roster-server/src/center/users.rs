@@ -115,13 +115,13 @@ impl Column {
         }
     }
 
-    fn cell(self, lang: Lang, user: &User, licenses: &HashMap<SkuId, String>) -> Markup {
+    fn cell(self, lang: Lang, user: &User, names: &Names) -> Markup {
         let text = |path: &str| user.attributes.text(path).unwrap_or_default().to_string();
         html! {
             @match self {
                 Column::UserPrincipalName => (user.user_principal_name),
                 Column::Licenses => {
-                    @let names = license_names(user, licenses);
+                    @let names = license_names(lang, user, names);
                     @if names.is_empty() { span.muted { (lang.t("users-unlicensed")) } } @else { (names.join(", ")) }
                 }
                 Column::Department => (text("department")),
@@ -141,24 +141,45 @@ impl Column {
     }
 }
 
-fn license_names(user: &User, names: &HashMap<SkuId, String>) -> Vec<String> {
-    let mut held: Vec<String> = user
-        .licenses
+/// The names the list's cells show for ids: products by SKU, and the groups licenses come
+/// through.
+struct Names {
+    skus: HashMap<SkuId, String>,
+    groups: HashMap<ObjectId, String>,
+}
+
+/// A user's licenses that took, each by product name, those held only through a group with
+/// that group's name (who holds a license and through which group, as the license's holders
+/// list shows it).
+fn license_names(lang: Lang, user: &User, names: &Names) -> Vec<String> {
+    let product = |sku_id: SkuId| {
+        names
+            .skus
+            .get(&sku_id)
+            .cloned()
+            .unwrap_or_else(|| sku_id.to_string())
+    };
+    let direct = user.licenses.iter().map(|license| product(license.sku_id));
+    let inherited = user
+        .inherited_licenses
         .iter()
-        .map(|license| license.sku_id)
-        .chain(
-            user.inherited_licenses
-                .iter()
-                .filter(|license| license.state == LicenseState::Active)
-                .map(|license| license.sku_id),
-        )
-        .map(|sku_id| {
-            names
-                .get(&sku_id)
+        .filter(|license| license.state == LicenseState::Active)
+        .filter(|license| user.licenses.iter().all(|l| l.sku_id != license.sku_id))
+        .map(|license| {
+            let group = names
+                .groups
+                .get(&license.group_id)
                 .cloned()
-                .unwrap_or_else(|| sku_id.to_string())
-        })
-        .collect();
+                .unwrap_or_default();
+            lang.t_with(
+                "users-license-through",
+                &[
+                    ("license", product(license.sku_id).into()),
+                    ("group", group.into()),
+                ],
+            )
+        });
+    let mut held: Vec<String> = direct.chain(inherited).collect();
     held.sort();
     held.dedup();
     held
@@ -352,14 +373,29 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
             } else {
                 Vec::new()
             };
-            Ok((page, subscriptions, groups))
+            // The groups the page's users hold licenses through (a few, whatever the page).
+            let mut through = HashMap::new();
+            for user in &page.items {
+                for license in &user.inherited_licenses {
+                    if let std::collections::hash_map::Entry::Vacant(entry) =
+                        through.entry(license.group_id)
+                    {
+                        let group = store.get_group(tenant_id, license.group_id)?;
+                        entry.insert(group.display_name);
+                    }
+                }
+            }
+            Ok((page, subscriptions, groups, through))
         })
         .await;
-    let (found, subscriptions, groups) = match found {
+    let (found, subscriptions, groups, through) = match found {
         Ok(found) => found,
         Err(error) => return failure(&session, error),
     };
-    let names = license_names_by_sku(&subscriptions);
+    let names = Names {
+        skus: license_names_by_sku(&subscriptions),
+        groups: through,
+    };
     let columns = params.columns();
     let next = found.next.as_ref().map(|cursor| {
         let token = encode_skiptoken(cursor);
@@ -404,7 +440,7 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
                     (option("", &params.license, lang.t("users-any")))
                     (option("none", &params.license, lang.t("users-unlicensed")))
                     @for subscription in &subscriptions {
-                        (option(&subscription.sku_id.to_string(), &params.license, names[&subscription.sku_id].clone()))
+                        (option(&subscription.sku_id.to_string(), &params.license, names.skus[&subscription.sku_id].clone()))
                     }
                 }
             }
@@ -457,7 +493,7 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
         }
         form id="selection" method="post" action="/users/bulk" {
             input type="hidden" name="csrf" value=(session.csrf);
-            (bulk_actions(&session, &subscriptions, &names, &groups))
+            (bulk_actions(&session, &subscriptions, &names.skus, &groups))
             table.users {
                 thead { tr {
                     th { input type="checkbox" data-select-all="id" aria-label=(lang.t("users-select-all")); }

@@ -1948,6 +1948,14 @@ async fn a_groups_page_manages_its_owners_and_licenses() {
     let page = browser.get(&details).await;
     assert!(page.body.contains("niet genoeg licenties"), "{}", page.body);
     browser.set("roster_lang", "en");
+    // Who holds it, and through which group.
+    let page = browser.get(&format!("/users?license={e3}")).await;
+    assert!(page.body.contains("1 user"), "{}", page.body);
+    assert!(
+        page.body.contains("Microsoft 365 E3 (through Team)"),
+        "{}",
+        page.body
+    );
 
     // Assigned again from the page, a license the group gives keeps its switched-off apps.
     let plan = roster_core::catalog::Catalog::builtin()
