@@ -166,15 +166,7 @@ pub async fn all_results(client: &Client, id: &str) -> anyhow::Result<Vec<Value>
     }
 }
 
-const RESULT_COLUMNS: &[&str] = &[
-    "row",
-    "userPrincipalName",
-    "status",
-    "objectId",
-    "errorColumn",
-    "errorMessage",
-    "generatedPassword",
-];
+use roster_server::jobs::RESULT_COLUMNS;
 
 /// `roster jobs results ID [--file PATH]`: every row's outcome, to standard output or to an
 /// owner-only file (CSV unless `--output` says otherwise).

@@ -302,26 +302,37 @@ async fn results(
         .await?;
     // Generated passwords go to whoever submitted the job, and to nobody else.
     let submitter = job.created_by_id == Some(caller.principal.id());
-    let items: Vec<JsonValue> = rows
-        .iter()
-        .map(|row| {
-            json!({
-                "row": row.row_number,
-                "status": row.status,
-                "objectId": row.object_id,
-                "userPrincipalName": RowKey::of(&row.input),
-                "errorColumn": row.error_column,
-                "errorMessage": row.error_message,
-                "generatedPassword": row.output.as_ref().filter(|_| submitter).map(|o| o["password"].clone()),
-            })
-        })
-        .collect();
+    let items: Vec<JsonValue> = rows.iter().map(|row| row_result(row, submitter)).collect();
     let last = rows.last().map(|row| row.row_number);
     let mut body = json!({ "job": job_json(&job), "value": items });
     if rows.len() == top {
         body["nextAfter"] = last.into();
     }
     Ok(Json(body).into_response())
+}
+
+/// The columns of a job's results file, in order: the fields of [`row_result`].
+pub const RESULT_COLUMNS: &[&str] = &[
+    "row",
+    "userPrincipalName",
+    "status",
+    "objectId",
+    "errorColumn",
+    "errorMessage",
+    "generatedPassword",
+];
+
+/// One row's outcome as the results show it; its generated password only for the submitter.
+pub(crate) fn row_result(row: &roster_store::JobRow, submitter: bool) -> JsonValue {
+    json!({
+        "row": row.row_number,
+        "status": row.status,
+        "objectId": row.object_id,
+        "userPrincipalName": RowKey::of(&row.input),
+        "errorColumn": row.error_column,
+        "errorMessage": row.error_message,
+        "generatedPassword": row.output.as_ref().filter(|_| submitter).map(|o| o["password"].clone()),
+    })
 }
 
 /// Whom a row is about: `userPrincipalName` (creates) or `user` (changes), read without

@@ -500,6 +500,18 @@ async fn render_details(
             .map(|(_, m, _)| m.clone())
     };
     let typed_rule = error.as_ref().map(|(_, _, typed)| typed.clone());
+    // Adding a member or an owner by user name, with the refusal beside the form.
+    let add_person_form = |go: &str, button: &str, field: &str| {
+        html! {
+            form.filters method="post" action={ "/groups/" (group.id) } {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="go" value=(go);
+                label { (lang.t("roles-user")) " " input name="member" type="email" required; }
+                button type="submit" { (lang.t(button)) }
+            }
+            @if let Some(message) = error_for(field) { p.error role="alert" { (message) } }
+        }
+    };
     let content = html! {
         table.properties { tbody {
             tr { th scope="row" { (lang.t("groups-kind")) } td { (lang.t(kind(&group))) } }
@@ -543,13 +555,7 @@ async fn render_details(
         section.panel {
             h2 { (lang.t("groups-members")) " " span.muted { "(" (lang.number(total)) ")" } }
             @if manage_members {
-                form.filters method="post" action={ "/groups/" (group.id) } {
-                    input type="hidden" name="csrf" value=(session.csrf);
-                    input type="hidden" name="go" value="add-member";
-                    label { (lang.t("roles-user")) " " input name="member" type="email" required; }
-                    button type="submit" { (lang.t("groups-add-member")) }
-                }
-                @if let Some(message) = error_for("member") { p.error role="alert" { (message) } }
+                (add_person_form("add-member", "groups-add-member", "member"))
             }
             table { tbody {
                 @for member in &members {
@@ -557,14 +563,7 @@ async fn render_details(
                         td { a href={ "/users/" (member.id) } { (member.display_name) } }
                         td { (member.user_principal_name) }
                         @if manage_members {
-                            td {
-                                form.inline method="post" action={ "/groups/" (group.id) } {
-                                    input type="hidden" name="csrf" value=(session.csrf);
-                                    input type="hidden" name="go" value="remove-member";
-                                    input type="hidden" name="member" value=(member.id);
-                                    button type="submit" { (lang.t("roles-remove")) }
-                                }
-                            }
+                            td { (small_form("remove-member", "member", member.id.to_string(), "roles-remove")) }
                         }
                     }
                 }
@@ -574,13 +573,7 @@ async fn render_details(
         section.panel {
             h2 { (lang.t("groups-owners")) }
             @if manage {
-                form.filters method="post" action={ "/groups/" (group.id) } {
-                    input type="hidden" name="csrf" value=(session.csrf);
-                    input type="hidden" name="go" value="add-owner";
-                    label { (lang.t("roles-user")) " " input name="member" type="email" required; }
-                    button type="submit" { (lang.t("groups-add-owner")) }
-                }
-                @if let Some(message) = error_for("owner") { p.error role="alert" { (message) } }
+                (add_person_form("add-owner", "groups-add-owner", "owner"))
             }
             @if owners.is_empty() { p { (lang.t("details-none")) } }
             @else { table { tbody { @for owner in &owners { tr {

@@ -406,39 +406,25 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
             let failed = |error: csv::Error| {
                 roster_store::Error::Database(format!("writing the results file: {error}"))
             };
+            // The same rows and columns as the API's results (`GET /roster/v1/jobs/{id}/results`).
             let mut writer = csv::Writer::from_writer(Vec::new());
-            let header = [
-                "row",
-                "userPrincipalName",
-                "status",
-                "objectId",
-                "errorColumn",
-                "errorMessage",
-                "generatedPassword",
-            ];
-            writer.write_record(header).map_err(failed)?;
+            writer
+                .write_record(crate::jobs::RESULT_COLUMNS)
+                .map_err(failed)?;
             let mut after = 0;
             loop {
                 let rows = store.job_rows(tenant_id, job_id, after, 5000)?;
                 for row in &rows {
-                    let user = RowKey::of(&row.input);
-                    let password = row
-                        .output
-                        .as_ref()
-                        .filter(|_| mine)
-                        .and_then(|o| o["password"].as_str())
-                        .unwrap_or("");
-                    writer
-                        .write_record([
-                            row.row_number.to_string().as_str(),
-                            user.as_str().unwrap_or(""),
-                            row.status.as_str(),
-                            &row.object_id.map(|id| id.to_string()).unwrap_or_default(),
-                            row.error_column.as_deref().unwrap_or(""),
-                            row.error_message.as_deref().unwrap_or(""),
-                            password,
-                        ])
-                        .map_err(failed)?;
+                    let result = crate::jobs::row_result(row, mine);
+                    let cells =
+                        crate::jobs::RESULT_COLUMNS
+                            .iter()
+                            .map(|column| match &result[*column] {
+                                serde_json::Value::Null => String::new(),
+                                serde_json::Value::String(text) => text.clone(),
+                                other => other.to_string(),
+                            });
+                    writer.write_record(cells).map_err(failed)?;
                 }
                 match rows.last() {
                     Some(last) if rows.len() == 5000 => after = last.row_number,

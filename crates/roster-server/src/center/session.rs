@@ -15,7 +15,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use maud::html;
+use maud::{Markup, html};
 use rand::Rng;
 use roster_core::access::Operation;
 use serde::Deserialize;
@@ -206,6 +206,33 @@ pub struct SignInForm {
     confirm: String,
 }
 
+/// A page of the sign-in flow: its title and introduction, and a form posted to `/signin`
+/// carrying the login-CSRF token, where to go next, and the refusal if any (`fields` after it).
+fn sign_in_frame(
+    lang: Lang,
+    (title, intro): (&str, &str),
+    (nonce_token, next, error): (&str, &str, Option<&str>),
+    fields: Markup,
+    after: Markup,
+) -> Response {
+    let body = html! {
+        main.signin {
+            h1 { (lang.t(title)) }
+            p { (lang.t(intro)) }
+            form method="post" action="/signin" {
+                input type="hidden" name="csrf" value=(nonce_token);
+                input type="hidden" name="next" value=(next);
+                @if let Some(error) = error {
+                    p.error role="alert" id="signin-error" { (error) }
+                }
+                (fields)
+            }
+            (after)
+        }
+    };
+    with_page_headers(document(lang, &lang.t(title), body).into_response())
+}
+
 /// The form of an account that must change its password before its first sign-in: its
 /// current password again, and the new one twice (never the typed passwords written back).
 fn change_password_form(
@@ -215,30 +242,25 @@ fn change_password_form(
     next: &str,
     error: Option<String>,
 ) -> Response {
-    let body = html! {
-        main.signin {
-            h1 { (lang.t("change-password-title")) }
-            p { (lang.t("change-password-intro")) }
-            form method="post" action="/signin" {
-                input type="hidden" name="csrf" value=(nonce_token);
-                input type="hidden" name="next" value=(next);
-                input type="hidden" name="username" value=(username);
-                @if let Some(error) = &error {
-                    p.error role="alert" id="signin-error" { (error) }
-                }
-                p { strong { (username) } }
-                label for="password" { (lang.t("change-password-current")) }
-                input id="password" name="password" type="password" autocomplete="current-password" required;
-                label for="new_password" { (lang.t("change-password-new")) }
-                input id="new_password" name="new_password" type="password" autocomplete="new-password" required
-                    aria-describedby=[error.as_ref().map(|_| "signin-error")];
-                label for="confirm" { (lang.t("change-password-confirm")) }
-                input id="confirm" name="confirm" type="password" autocomplete="new-password" required;
-                button type="submit" { (lang.t("change-password-submit")) }
-            }
-        }
+    let fields = html! {
+        input type="hidden" name="username" value=(username);
+        p { strong { (username) } }
+        label for="password" { (lang.t("change-password-current")) }
+        input id="password" name="password" type="password" autocomplete="current-password" required;
+        label for="new_password" { (lang.t("change-password-new")) }
+        input id="new_password" name="new_password" type="password" autocomplete="new-password" required
+            aria-describedby=[error.as_ref().map(|_| "signin-error")];
+        label for="confirm" { (lang.t("change-password-confirm")) }
+        input id="confirm" name="confirm" type="password" autocomplete="new-password" required;
+        button type="submit" { (lang.t("change-password-submit")) }
     };
-    with_page_headers(document(lang, &lang.t("change-password-title"), body).into_response())
+    sign_in_frame(
+        lang,
+        ("change-password-title", "change-password-intro"),
+        (nonce_token, next, error.as_deref()),
+        fields,
+        html! {},
+    )
 }
 
 /// The sign-in page, with what was typed and why it was refused.
@@ -250,31 +272,28 @@ fn sign_in_form(
     error: Option<String>,
 ) -> Response {
     let other = if lang == Lang::En { Lang::Nl } else { Lang::En };
-    let body = html! {
-        main.signin {
-            h1 { (lang.t("sign-in-title")) }
-            p { (lang.t("sign-in-intro")) }
-            form method="post" action="/signin" {
-                input type="hidden" name="csrf" value=(nonce_token);
-                input type="hidden" name="next" value=(next);
-                @if let Some(error) = &error {
-                    p.error role="alert" id="signin-error" { (error) }
-                }
-                label for="username" { (lang.t("sign-in-username")) }
-                input id="username" name="username" type="email" autocomplete="username" required
-                    value=(username) aria-describedby=[error.as_ref().map(|_| "signin-error")];
-                label for="password" { (lang.t("sign-in-password")) }
-                input id="password" name="password" type="password" autocomplete="current-password" required;
-                button type="submit" { (lang.t("sign-in-submit")) }
-            }
-            p.lang {
-                a href={ "/language?to=" (other.code()) "&back=/signin" } hreflang=(other.code()) {
-                    (lang.t(if other == Lang::Nl { "language-nl" } else { "language-en" }))
-                }
+    let fields = html! {
+        label for="username" { (lang.t("sign-in-username")) }
+        input id="username" name="username" type="email" autocomplete="username" required
+            value=(username) aria-describedby=[error.as_ref().map(|_| "signin-error")];
+        label for="password" { (lang.t("sign-in-password")) }
+        input id="password" name="password" type="password" autocomplete="current-password" required;
+        button type="submit" { (lang.t("sign-in-submit")) }
+    };
+    let switch = html! {
+        p.lang {
+            a href={ "/language?to=" (other.code()) "&back=/signin" } hreflang=(other.code()) {
+                (lang.t(if other == Lang::Nl { "language-nl" } else { "language-en" }))
             }
         }
     };
-    with_page_headers(document(lang, &lang.t("sign-in-title"), body).into_response())
+    sign_in_frame(
+        lang,
+        ("sign-in-title", "sign-in-intro"),
+        (nonce_token, next, error.as_deref()),
+        fields,
+        switch,
+    )
 }
 
 /// `GET /signin`.

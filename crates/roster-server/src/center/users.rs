@@ -165,19 +165,16 @@ fn license_names(lang: Lang, user: &User, names: &Names) -> Vec<String> {
         .iter()
         .filter(|license| license.state == LicenseState::Active)
         .filter(|license| user.licenses.iter().all(|l| l.sku_id != license.sku_id))
-        .map(|license| {
-            let group = names
-                .groups
-                .get(&license.group_id)
-                .cloned()
-                .unwrap_or_default();
-            lang.t_with(
+        .map(|license| match names.groups.get(&license.group_id) {
+            Some(group) => lang.t_with(
                 "users-license-through",
                 &[
                     ("license", product(license.sku_id).into()),
-                    ("group", group.into()),
+                    ("group", group.clone().into()),
                 ],
-            )
+            ),
+            // A group that stopped giving it, its members not yet brought up to date.
+            None => product(license.sku_id),
         });
     let mut held: Vec<String> = direct.chain(inherited).collect();
     held.sort();
@@ -373,18 +370,12 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
             } else {
                 Vec::new()
             };
-            // The groups the page's users hold licenses through (a few, whatever the page).
-            let mut through = HashMap::new();
-            for user in &page.items {
-                for license in &user.inherited_licenses {
-                    if let std::collections::hash_map::Entry::Vacant(entry) =
-                        through.entry(license.group_id)
-                    {
-                        let group = store.get_group(tenant_id, license.group_id)?;
-                        entry.insert(group.display_name);
-                    }
-                }
-            }
+            // The groups licenses can come through: those that give licenses.
+            let through: HashMap<ObjectId, String> = store
+                .licensing_groups(tenant_id)?
+                .into_iter()
+                .map(|(_, group_id, name)| (group_id, name))
+                .collect();
             Ok((page, subscriptions, groups, through))
         })
         .await;
@@ -633,6 +624,7 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
     let session = session.clone();
     let lang = session.lang;
     let tenant_id = session.caller.tenant_id;
+    let may_update = session.may(Operation::UpdateUser);
     let found = session
         .state()
         .db(move |store| {
@@ -643,7 +635,12 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
                 None => None,
             };
             let subscriptions = store.subscriptions(tenant_id)?;
-            let mut domains = store.domains(tenant_id)?;
+            // The user name's domains, for the form that changes it (only where it is offered).
+            let mut domains = if may_update {
+                store.domains(tenant_id)?
+            } else {
+                Vec::new()
+            };
             domains.sort_by_key(|domain| !domain.is_default);
             Ok((user, groups, manager, subscriptions, domains))
         })
@@ -682,7 +679,6 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
         }
     };
     let error_for = |form: &str| error.as_ref().filter(|e| e.form == form);
-    let may_update = session.may(Operation::UpdateUser);
     let may_license = session.may(Operation::AssignLicense);
     // `license`: for the apps form, the license it is of (its error shows under that one only).
     let edit_form = |form: &str, license: Option<String>, body: Markup| {
