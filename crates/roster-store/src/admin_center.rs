@@ -67,7 +67,7 @@ impl Store {
     }
 
     /// The live users of a tenant counted as the admin center's home page shows them: from
-    /// indexes alone (`users_live`, `license_assignments_holder`), not a visit to every user.
+    /// indexes alone (`users_live`, `users_unlicensed`), not a visit to every user.
     pub fn user_counts(&self, tenant_id: ObjectId) -> Result<UserCounts> {
         self.pool.read(|tx| {
             let mut counts = UserCounts::default();
@@ -85,22 +85,13 @@ impl Store {
                     counts.guests += n;
                 }
             }
-            // Holders of a license that took, less those in the recycle bin (few).
-            let licensed = tx
+            counts.without_licenses = tx
                 .query_one(
-                    "SELECT COUNT(DISTINCT user_id) FROM license_assignments \
-                     WHERE tenant_id = $1 AND state = 'Active'",
+                    "SELECT COUNT(*) FROM users \
+                     WHERE tenant_id = $1 AND deleted_at IS NULL AND active_licenses = 0",
                     &params![tenant_id],
                 )?
                 .map_or(0, |row| row.int(0));
-            let deleted = tx
-                .query_one(
-                    "SELECT COUNT(DISTINCT a.user_id) FROM users u JOIN license_assignments a ON a.user_id = u.id \
-                     WHERE u.tenant_id = $1 AND u.deleted_at IS NOT NULL AND a.state = 'Active'",
-                    &params![tenant_id],
-                )?
-                .map_or(0, |row| row.int(0));
-            counts.without_licenses = counts.total - (licensed - deleted);
             Ok(counts)
         })
     }

@@ -115,6 +115,7 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0007.sql"),
     include_str!("../migrations/sqlite-0008.sql"),
     include_str!("../migrations/sqlite-0009.sql"),
+    include_str!("../migrations/sqlite-0010.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0001.sql"),
@@ -126,6 +127,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0007.sql"),
     include_str!("../migrations/postgres-0008.sql"),
     include_str!("../migrations/postgres-0009.sql"),
+    include_str!("../migrations/postgres-0010.sql"),
 ];
 
 impl Store {

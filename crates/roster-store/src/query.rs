@@ -60,6 +60,7 @@ pub(crate) struct Column {
 }
 
 /// A multi-valued property that `any()` can look into.
+#[derive(Clone, Copy)]
 pub(crate) enum Collection {
     /// Rows of `user_values` with this `attribute`.
     Values(&'static str),
@@ -340,6 +341,9 @@ pub(crate) fn translate_filter(
             translate_filter(schema, left, out)?,
             translate_filter(schema, right, out)?
         ),
+        // The users without licenses, as one range of the `users_unlicensed` index (whose
+        // `WHERE` the condition must repeat word for word for SQLite to use it).
+        Expr::Not(inner) if is_any_license(schema, inner) => "(active_licenses = 0)".into(),
         Expr::Not(inner) => format!("(NOT {})", translate_filter(schema, inner, out)?),
         Expr::Compare {
             property,
@@ -384,6 +388,12 @@ pub(crate) fn translate_filter(
             predicate,
         } => any(schema, collection, var, predicate.as_deref(), out)?,
     })
+}
+
+/// `assignedLicenses/any()`: whether a user holds any license that took.
+fn is_any_license(schema: &dyn Schema, expr: &Expr) -> bool {
+    matches!(expr, Expr::Any { collection, predicate: None, .. }
+        if matches!(schema.collection(&path_text(collection)), Some(Collection::Licenses)))
 }
 
 fn lookup(schema: &dyn Schema, property: &PropertyPath) -> Result<Column> {
@@ -548,7 +558,11 @@ fn any(
         }
     };
     let Some(predicate) = predicate else {
-        // `any()`: the collection is not empty.
+        // `any()`: the collection is not empty. The database counts each user's licenses that
+        // took (`active_licenses`, kept by triggers on `license_assignments`).
+        if matches!(kind, Collection::Licenses) {
+            return Ok("(active_licenses > 0)".into());
+        }
         return Ok(format!("EXISTS (SELECT 1 FROM {from})"));
     };
     let condition = lambda_condition(var, predicate, value_column, sub_property, &path, out)?;

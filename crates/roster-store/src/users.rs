@@ -616,6 +616,11 @@ pub(crate) fn insert_user_row(
     user: &User,
     password: Option<&PasswordHash>,
 ) -> Result<()> {
+    // Its licenses are assigned afterwards, each counted as it is (`licenses::count_active`).
+    debug_assert!(
+        user.licenses.is_empty(),
+        "a new user's licenses are assigned after it"
+    );
     insert_prepared_user(
         tx,
         change,
@@ -657,6 +662,9 @@ pub fn prepare_user(
     row.push(tenant_id.into());
     row.push(user.user_principal_name.key().into());
     row.push(password.map(encode_password).into());
+    // Counted as holding the licenses it is made with, which its creator gives it next in the
+    // same transaction (`JobTx::license_new_user`) or fails the row.
+    row.push((user.licenses.len() as i64).into());
     let mut values = Vec::new();
     for (def, value) in USER_ATTRIBUTES.iter().zip(user.attributes.values()) {
         if let AttrValue::TextList(items) = value {
@@ -683,10 +691,10 @@ pub fn prepare_user(
 fn insert_user_sql() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
     SQL.get_or_init(|| {
-        let count = FIXED_COLUMNS.len() + USER_ATTRIBUTES.len() + 3;
+        let count = FIXED_COLUMNS.len() + USER_ATTRIBUTES.len() + 4;
         let placeholders: Vec<String> = (1..=count).map(|i| format!("${i}")).collect();
         format!(
-            "INSERT INTO users ({}, tenant_id, upn_key, password_hash) VALUES ({})",
+            "INSERT INTO users ({}, tenant_id, upn_key, password_hash, active_licenses) VALUES ({})",
             user_columns(),
             placeholders.join(", ")
         )

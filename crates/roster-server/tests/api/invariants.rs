@@ -334,6 +334,39 @@ async fn check_invariants(app: &TestApp, static_group: &str, dynamic_groups: &[S
             );
         }
     }
+    // The filters on holding a license agree with what each user holds: the database's count
+    // of each user's licenses that took (`active_licenses`) followed every change.
+    for (filter, holds) in [
+        ("assignedLicenses/any()", true),
+        ("not(assignedLicenses/any())", false),
+    ] {
+        let listed: Value = app
+            .client
+            .get(app.url(&format!(
+                "/v1.0/users?$filter={filter}&$select=id&$top=999&$count=true"
+            )))
+            .bearer_auth(&app.app_token)
+            .header("ConsistencyLevel", "eventual")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ids: BTreeSet<&str> = listed["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap())
+            .collect();
+        let expected: BTreeSet<&str> = live
+            .iter()
+            .filter(|u| u["assignedLicenses"].as_array().unwrap().is_empty() != holds)
+            .map(|u| u["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, expected, "{filter}");
+        assert_eq!(listed["@odata.count"], expected.len(), "{filter}");
+    }
     live.iter()
         .map(|u| {
             u["licenseAssignmentStates"]

@@ -133,6 +133,19 @@ async fn create_users_job_applies_each_row_on_its_own() {
         .await;
     assert_eq!(bulk1.body["usageLocation"], "NL");
     assert_eq!(bulk1.body["assignedLicenses"][0]["skuId"], sku);
+    // The new users count as licensed (as their rows were written, `active_licenses`), the
+    // others do not.
+    let imported: Vec<String> = (1..=8).map(|i| format!("bulk{i}@{DOMAIN}")).collect();
+    assert_eq!(user_names(&app, "assignedLicenses/any()").await, imported);
+    let unlicensed = user_names(&app, "not(assignedLicenses/any())").await;
+    assert!(
+        unlicensed.contains(&format!("existing@{DOMAIN}")),
+        "{unlicensed:?}"
+    );
+    assert!(
+        unlicensed.iter().all(|name| !name.starts_with("bulk")),
+        "{unlicensed:?}"
+    );
     assert_eq!(
         app.get(&format!("/v1.0/users/bulk9@{DOMAIN}")).await.status,
         StatusCode::NOT_FOUND,
@@ -267,4 +280,17 @@ async fn large_jobs_are_accepted_whole() {
         submitted.body
     );
     assert_eq!(submitted.body["totalRows"], 20_000);
+}
+
+/// The user names that a `$filter` lists, sorted.
+async fn user_names(app: &roster_testkit::TestApp, filter: &str) -> Vec<String> {
+    let path = format!("/v1.0/users?$filter={filter}&$select=userPrincipalName&$top=999");
+    let mut names: Vec<String> = app.get(&path).await.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userPrincipalName"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
 }
