@@ -9,7 +9,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value as Json;
 
-use crate::types::InvalidValue;
+use crate::types::{InvalidValue, Problem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttrKind {
@@ -17,6 +17,18 @@ pub enum AttrKind {
     TextList,
     DateTime,
     Bool,
+}
+
+impl AttrKind {
+    /// The JSON value it takes, in English.
+    pub fn name(self) -> &'static str {
+        match self {
+            AttrKind::Text => "a string",
+            AttrKind::TextList => "a list of strings",
+            AttrKind::DateTime => "a date and time",
+            AttrKind::Bool => "true or false",
+        }
+    }
 }
 
 /// Who may set a property through the API.
@@ -140,10 +152,7 @@ fn choose(def: &AttrDef, text: &str) -> Result<String, InvalidValue> {
         .iter()
         .find(|choice| choice.eq_ignore_ascii_case(text))
         .map(|choice| choice.to_string())
-        .ok_or_else(|| InvalidValue {
-            property: def.leaf(),
-            reason: format!("'{text}' is not one of {}", choices.join(", ")),
-        })
+        .ok_or_else(|| InvalidValue::new(def.leaf(), Problem::NotOneOf(text.to_string(), choices)))
 }
 
 /// Looks a property up by its Graph path, case-insensitively as Graph does.
@@ -167,16 +176,10 @@ pub enum AttrValue {
 impl AttrValue {
     /// Reads a JSON value for `def`, enforcing its type and length.
     pub fn from_json(def: &'static AttrDef, value: &Json) -> Result<AttrValue, InvalidValue> {
-        let invalid = |reason: String| InvalidValue {
-            property: def.leaf(),
-            reason,
-        };
+        let invalid = |reason| InvalidValue::new(def.leaf(), reason);
         let check_len = |text: &str| {
             if text.chars().count() > def.max_len {
-                Err(invalid(format!(
-                    "it is longer than {} characters",
-                    def.max_len
-                )))
+                Err(invalid(Problem::TooLong(def.max_len)))
             } else {
                 Ok(())
             }
@@ -192,7 +195,7 @@ impl AttrValue {
                 let mut texts = Vec::with_capacity(items.len());
                 for item in items {
                     let Json::String(text) = item else {
-                        return Err(invalid("expected a list of strings".into()));
+                        return Err(invalid(Problem::Expected(AttrKind::TextList)));
                     };
                     check_len(text)?;
                     texts.push(choose(def, text)?);
@@ -207,13 +210,9 @@ impl AttrValue {
                         DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at),
                     )
                 })
-                .map_err(|_| {
-                    invalid(format!(
-                        "'{text}' is not a date and time such as 2024-01-31T00:00:00Z"
-                    ))
-                }),
+                .map_err(|_| invalid(Problem::NotDateTime(text.to_string()))),
             (AttrKind::Bool, Json::Bool(flag)) => Ok(AttrValue::Bool(*flag)),
-            (kind, _) => Err(invalid(format!("expected {}", kind_name(kind)))),
+            (kind, _) => Err(invalid(Problem::Expected(kind))),
         }
     }
 
@@ -234,15 +233,6 @@ impl AttrValue {
             AttrValue::Text(text) => Some(text),
             _ => None,
         }
-    }
-}
-
-fn kind_name(kind: AttrKind) -> &'static str {
-    match kind {
-        AttrKind::Text => "a string",
-        AttrKind::TextList => "a list of strings",
-        AttrKind::DateTime => "a date and time",
-        AttrKind::Bool => "true or false",
     }
 }
 
@@ -343,7 +333,7 @@ mod tests {
         );
         let error = AttrValue::from_json(department, &json!("x".repeat(65))).unwrap_err();
         assert_eq!(error.property, "department");
-        assert!(error.reason.contains("64"));
+        assert!(error.reason.to_string().contains("64"));
         assert!(AttrValue::from_json(department, &json!(5)).is_err());
         let (_, phones) = find_attribute("businessPhones").unwrap();
         assert_eq!(

@@ -1125,8 +1125,8 @@ impl RowReader<'_> {
         let upn_text = self
             .cell(record, upn_index, lines)?
             .ok_or_else(|| (Some(upn_index), "a value is required".to_string()))?;
-        let upn =
-            UserPrincipalName::parse(&upn_text).map_err(|error| (Some(upn_index), error.reason))?;
+        let upn = UserPrincipalName::parse(&upn_text)
+            .map_err(|error| (Some(upn_index), error.reason.to_string()))?;
         if let Some(first) = self.first_row_of_upn.get(&upn.key()) {
             return Err((
                 Some(upn_index),
@@ -1272,7 +1272,7 @@ impl RowReader<'_> {
             }
             Field::UsageLocation => {
                 user.usage_location =
-                    Some(UsageLocation::parse(&value).map_err(|error| error.reason)?);
+                    Some(UsageLocation::parse(&value).map_err(|error| error.reason.to_string())?);
                 return Ok(());
             }
             Field::AccountEnabled => {
@@ -1280,7 +1280,7 @@ impl RowReader<'_> {
                 return Ok(());
             }
             Field::Id => {
-                let id = ObjectId::parse(&value).map_err(|error| error.reason)?;
+                let id = ObjectId::parse(&value).map_err(|error| error.reason.to_string())?;
                 if let Some(first) = self.first_row_of_id.get(&id) {
                     return Err(format!(
                         "the id {id} is also on row {first}: each user may appear only once in a \

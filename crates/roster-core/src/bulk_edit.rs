@@ -888,7 +888,7 @@ impl RowReader<'_> {
             }
             match ObjectId::parse(text) {
                 Ok(id) => names.push((index, id.to_string(), id.to_string())),
-                Err(error) => return Ok(Err((Some(index), error.reason))),
+                Err(error) => return Ok(Err((Some(index), error.reason.to_string()))),
             }
         }
         if let (Some(index), Some(text)) = (self.user_index, cell(self.user_index)) {
@@ -916,7 +916,7 @@ impl RowReader<'_> {
                             error.reason
                         )
                     } else {
-                        error.reason
+                        error.reason.to_string()
                     };
                     return Ok(Err((Some(index), reason)));
                 }
@@ -1086,7 +1086,7 @@ fn cell_value(
         Kind::Names => strings(list()?.into_iter().map(str::to_string).collect()),
         Kind::UsageLocation => Json::String(
             UsageLocation::parse(value)
-                .map_err(|error| error.reason)?
+                .map_err(|error| error.reason.to_string())?
                 .to_string(),
         ),
         Kind::Bool => match value.to_ascii_lowercase().as_str() {
@@ -1096,7 +1096,7 @@ fn cell_value(
         },
         Kind::UserPrincipalName => Json::String(
             UserPrincipalName::parse(value)
-                .map_err(|error| error.reason)?
+                .map_err(|error| error.reason.to_string())?
                 .to_string(),
         ),
         Kind::User => {
@@ -1114,7 +1114,7 @@ fn cell_value(
         }
         Kind::Domain => Json::String(
             DomainName::parse(value)
-                .map_err(|error| error.reason)?
+                .map_err(|error| error.reason.to_string())?
                 .to_string(),
         ),
     };

@@ -12,14 +12,103 @@ use uuid::Uuid;
 #[error("property {property} is invalid: {reason}")]
 pub struct InvalidValue {
     pub property: &'static str,
-    pub reason: String,
+    pub reason: Problem,
 }
 
 impl InvalidValue {
-    pub fn new(property: &'static str, reason: impl Into<String>) -> Self {
-        InvalidValue {
-            property,
-            reason: reason.into(),
+    pub fn new(property: &'static str, reason: Problem) -> Self {
+        InvalidValue { property, reason }
+    }
+}
+
+/// What was wrong with a refused value. `Display` words it in English (the API, the CLI, a
+/// CSV's results); the admin center words it in its languages from the same variant
+/// (`center::message`), so each variant holds what its wording needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Not a GUID (the text as given).
+    NotGuid(String),
+    /// A domain name (as given) and what is wrong with it.
+    Domain(String, DomainFault),
+    /// A user principal name (as given) without `@`.
+    NoAt(String),
+    /// The part before `@` is empty or longer than this.
+    AliasLength(usize),
+    /// Longer than this many characters.
+    TooLong(usize),
+    /// A character not allowed before `@`.
+    CharacterBeforeAt(char),
+    /// The part before `@` starts or ends with a dot, or has two in a row.
+    AliasDots,
+    /// What is wrong with the domain after `@`.
+    UpnDomain(DomainFault),
+    /// Empty, or longer than this many characters.
+    Length(usize),
+    /// A character not allowed anywhere in the value.
+    Character(char),
+    /// Not an ISO 3166-1 alpha-2 country code (the text as given).
+    NotCountry(String),
+    /// Not one of the property's values (the text as given, and the values).
+    NotOneOf(String, &'static [&'static str]),
+    /// Not a date and time (the text as given).
+    NotDateTime(String),
+    /// A JSON value of the wrong type: the type expected.
+    Expected(crate::attributes::AttrKind),
+}
+
+/// What is wrong with a domain name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainFault {
+    Length,
+    Labels,
+    Label,
+    Characters,
+    Hyphen,
+}
+
+impl fmt::Display for DomainFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DomainFault::Length => "must have 1 to 253 characters",
+            DomainFault::Labels => "needs at least two labels, as in contoso.example",
+            DomainFault::Label => "has an empty label or one longer than 63 characters",
+            DomainFault::Characters => "may contain only letters, digits, hyphens and dots",
+            DomainFault::Hyphen => "has a label that starts or ends with a hyphen",
+        })
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::NotGuid(text) => write!(f, "'{text}' is not a GUID"),
+            Problem::Domain(text, fault) => write!(f, "'{text}' {fault}"),
+            Problem::NoAt(text) => write!(f, "'{text}' has no '@': write it as alias@domain"),
+            Problem::AliasLength(max) => {
+                write!(f, "the part before '@' must have 1 to {max} characters")
+            }
+            Problem::TooLong(max) => write!(f, "it is longer than {max} characters"),
+            Problem::CharacterBeforeAt(c) => {
+                write!(f, "the character '{c}' is not allowed before '@'")
+            }
+            Problem::AliasDots => f.write_str(
+                "the part before '@' cannot start or end with a dot or contain two dots in a row",
+            ),
+            Problem::UpnDomain(fault) => write!(f, "the domain {fault}"),
+            Problem::Length(max) => write!(f, "must have 1 to {max} characters"),
+            Problem::Character(c) => write!(f, "the character '{c}' is not allowed"),
+            Problem::NotCountry(text) => write!(
+                f,
+                "'{text}' is not an ISO 3166-1 alpha-2 country code such as NL or US"
+            ),
+            Problem::NotOneOf(text, choices) => {
+                write!(f, "'{text}' is not one of {}", choices.join(", "))
+            }
+            Problem::NotDateTime(text) => write!(
+                f,
+                "'{text}' is not a date and time such as 2024-01-31T00:00:00Z"
+            ),
+            Problem::Expected(kind) => write!(f, "expected {}", kind.name()),
         }
     }
 }
@@ -41,7 +130,7 @@ impl ObjectId {
     pub fn parse(text: &str) -> Result<Self, InvalidValue> {
         Uuid::try_parse(text.trim())
             .map(ObjectId)
-            .map_err(|_| InvalidValue::new("id", format!("'{text}' is not a GUID")))
+            .map_err(|_| InvalidValue::new("id", Problem::NotGuid(text.to_string())))
     }
 
     pub fn as_uuid(&self) -> Uuid {
@@ -76,7 +165,7 @@ impl SkuId {
     pub fn parse(text: &str) -> Result<Self, InvalidValue> {
         Uuid::try_parse(text.trim())
             .map(SkuId)
-            .map_err(|_| InvalidValue::new("skuId", format!("'{text}' is not a GUID")))
+            .map_err(|_| InvalidValue::new("skuId", Problem::NotGuid(text.to_string())))
     }
 
     pub fn as_uuid(&self) -> Uuid {
@@ -103,26 +192,31 @@ pub struct DomainName(String);
 impl DomainName {
     pub fn parse(text: &str) -> Result<Self, InvalidValue> {
         let name = text.trim().trim_end_matches('.').to_ascii_lowercase();
-        let invalid = |reason: &str| Err(InvalidValue::new("domain", format!("'{text}' {reason}")));
+        let invalid = |fault| {
+            Err(InvalidValue::new(
+                "domain",
+                Problem::Domain(text.to_string(), fault),
+            ))
+        };
         if name.is_empty() || name.len() > 253 {
-            return invalid("must have 1 to 253 characters");
+            return invalid(DomainFault::Length);
         }
         let labels: Vec<&str> = name.split('.').collect();
         if labels.len() < 2 {
-            return invalid("needs at least two labels, as in contoso.example");
+            return invalid(DomainFault::Labels);
         }
         for label in &labels {
             if label.is_empty() || label.len() > 63 {
-                return invalid("has an empty label or one longer than 63 characters");
+                return invalid(DomainFault::Label);
             }
             if !label
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             {
-                return invalid("may contain only letters, digits, hyphens and dots");
+                return invalid(DomainFault::Characters);
             }
             if label.starts_with('-') || label.ends_with('-') {
-                return invalid("has a label that starts or ends with a hyphen");
+                return invalid(DomainFault::Hyphen);
             }
         }
         Ok(DomainName(name))
@@ -162,34 +256,29 @@ impl UserPrincipalName {
 
     pub fn parse(text: &str) -> Result<Self, InvalidValue> {
         let text = text.trim();
-        let invalid = |reason: String| Err(InvalidValue::new("userPrincipalName", reason));
+        let invalid = |reason| Err(InvalidValue::new("userPrincipalName", reason));
         let Some(at) = text.find('@') else {
-            return invalid(format!("'{text}' has no '@': write it as alias@domain"));
+            return invalid(Problem::NoAt(text.to_string()));
         };
         let (alias, domain) = (&text[..at], &text[at + 1..]);
         if alias.is_empty() || alias.chars().count() > Self::MAX_ALIAS {
-            return invalid(format!(
-                "the part before '@' must have 1 to {} characters",
-                Self::MAX_ALIAS
-            ));
+            return invalid(Problem::AliasLength(Self::MAX_ALIAS));
         }
         if text.chars().count() > Self::MAX_LEN {
-            return invalid(format!("it is longer than {} characters", Self::MAX_LEN));
+            return invalid(Problem::TooLong(Self::MAX_LEN));
         }
         if let Some(bad) = alias.chars().find(|c| !is_alias_char(*c)) {
-            return invalid(format!("the character '{bad}' is not allowed before '@'"));
+            return invalid(Problem::CharacterBeforeAt(bad));
         }
         if alias.starts_with('.') || alias.ends_with('.') || alias.contains("..") {
-            return invalid(
-                "the part before '@' cannot start or end with a dot or contain two dots in a row"
-                    .into(),
-            );
+            return invalid(Problem::AliasDots);
         }
-        if let Err(error) = DomainName::parse(domain) {
-            return invalid(format!(
-                "the domain {}",
-                error.reason.trim_start_matches(&format!("'{domain}' "))
-            ));
+        if let Err(InvalidValue {
+            reason: Problem::Domain(_, fault),
+            ..
+        }) = DomainName::parse(domain)
+        {
+            return invalid(Problem::UpnDomain(fault));
         }
         Ok(UserPrincipalName {
             text: text.to_string(),
@@ -245,19 +334,13 @@ impl MailNickname {
     pub fn parse(text: &str) -> Result<Self, InvalidValue> {
         let text = text.trim();
         if text.is_empty() || text.chars().count() > 64 {
-            return Err(InvalidValue::new(
-                "mailNickname",
-                "must have 1 to 64 characters",
-            ));
+            return Err(InvalidValue::new("mailNickname", Problem::Length(64)));
         }
         if let Some(bad) = text
             .chars()
             .find(|c| c.is_whitespace() || c.is_control() || "@()\\[]\";:<>,".contains(*c))
         {
-            return Err(InvalidValue::new(
-                "mailNickname",
-                format!("the character '{bad}' is not allowed"),
-            ));
+            return Err(InvalidValue::new("mailNickname", Problem::Character(bad)));
         }
         Ok(MailNickname(text.to_string()))
     }
@@ -303,7 +386,7 @@ impl UsageLocation {
         } else {
             Err(InvalidValue::new(
                 "usageLocation",
-                format!("'{text}' is not an ISO 3166-1 alpha-2 country code such as NL or US"),
+                Problem::NotCountry(text.to_string()),
             ))
         }
     }
@@ -335,7 +418,7 @@ mod tests {
             (Ok(upn), Ok(text)) => assert_eq!(upn.as_ref(), text),
             (Err(error), Err(fragment)) => {
                 assert!(
-                    error.reason.contains(fragment),
+                    error.reason.to_string().contains(fragment),
                     "{input:?}: {} lacks {fragment:?}",
                     error.reason
                 )

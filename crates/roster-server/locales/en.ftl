@@ -33,6 +33,39 @@ api-conflict = { $property ->
 }
 api-no-usage-location = Set the user's usage location first: which licenses can be used depends on it.
 api-out-of-seats = { $sku } has no licenses left: add seats on the Licenses page, or free some.
+api-invalid = { $property } is not valid: { $problem }.
+api-weak-password = The password is too weak: use at least 8 characters, with three of upper case, lower case, digits and symbols.
+problem-not-guid = “{ $text }” is not a GUID
+problem-domain = the domain “{ $text }” { $fault }
+problem-domain-fault = { $fault ->
+    [length] must have 1 to 253 characters
+    [labels] needs at least two parts, as in contoso.example
+    [label] has an empty part or one longer than 63 characters
+    [characters] may contain only letters, digits, hyphens and dots
+   *[hyphen] has a part that starts or ends with a hyphen
+}
+problem-no-at = “{ $text }” has no @: write it as alias@domain
+problem-alias-length = the part before @ must have 1 to { $max } characters
+problem-too-long = it is longer than { $max } characters
+problem-character-before-at = the character “{ $character }” is not allowed before @
+problem-alias-dots = the part before @ cannot start or end with a dot, or have two dots in a row
+problem-upn-domain = the domain { $fault }
+problem-length = it must have 1 to { $max } characters
+problem-character = the character “{ $character }” is not allowed
+problem-not-country = “{ $text }” is not a two-letter country code such as NL or US
+problem-not-one-of = “{ $text }” is not one of { $choices }
+problem-not-date-time = “{ $text }” is not a date and time such as 2024-01-31T00:00:00Z
+problem-expected = { $kind ->
+    [text] it must be text
+    [list] it must be a list of texts
+    [date] it must be a date and time
+   *[bool] it must be true or false
+}
+license-mutually-exclusive = The service plans { $first } and { $second } cannot be assigned to the same user: switch one of them off.
+license-dependency = The service plan { $plan } needs one of { $requires } switched on.
+license-prohibited-location = The service plan { $plan } is not available in usage location { $location }: switch it off, or change the usage location.
+license-unknown-sku = { $sku } is not a product of this tenant.
+license-unknown-plan = The service plan { $plan } is not part of this license.
 
 home-title = Home
 home-users-total = Active users

@@ -33,6 +33,39 @@ api-conflict = { $property ->
 }
 api-no-usage-location = Stel eerst de gebruikslocatie van de gebruiker in: welke licenties bruikbaar zijn, hangt ervan af.
 api-out-of-seats = { $sku } heeft geen licenties meer over: voeg licenties toe op de pagina Licenties, of maak er vrij.
+api-invalid = { $property } is ongeldig: { $problem }.
+api-weak-password = Het wachtwoord is te zwak: gebruik minstens 8 tekens, met drie van hoofdletters, kleine letters, cijfers en symbolen.
+problem-not-guid = “{ $text }” is geen GUID
+problem-domain = het domein “{ $text }” { $fault }
+problem-domain-fault = { $fault ->
+    [length] moet 1 tot 253 tekens hebben
+    [labels] heeft minstens twee delen nodig, zoals contoso.example
+    [label] heeft een leeg deel of een deel langer dan 63 tekens
+    [characters] mag alleen letters, cijfers, koppeltekens en punten bevatten
+   *[hyphen] heeft een deel dat met een koppelteken begint of eindigt
+}
+problem-no-at = “{ $text }” bevat geen @: schrijf het als alias@domein
+problem-alias-length = het deel vóór @ moet 1 tot { $max } tekens hebben
+problem-too-long = het is langer dan { $max } tekens
+problem-character-before-at = het teken “{ $character }” is niet toegestaan vóór @
+problem-alias-dots = het deel vóór @ mag niet met een punt beginnen of eindigen, en geen twee punten achter elkaar hebben
+problem-upn-domain = het domein { $fault }
+problem-length = het moet 1 tot { $max } tekens hebben
+problem-character = het teken “{ $character }” is niet toegestaan
+problem-not-country = “{ $text }” is geen landcode van twee letters zoals NL of US
+problem-not-one-of = “{ $text }” is niet een van { $choices }
+problem-not-date-time = “{ $text }” is geen datum en tijd zoals 2024-01-31T00:00:00Z
+problem-expected = { $kind ->
+    [text] het moet tekst zijn
+    [list] het moet een lijst van teksten zijn
+    [date] het moet een datum en tijd zijn
+   *[bool] het moet true of false zijn
+}
+license-mutually-exclusive = De serviceplannen { $first } en { $second } kunnen niet aan dezelfde gebruiker worden toegewezen: schakel er een uit.
+license-dependency = Het serviceplan { $plan } heeft een van { $requires } nodig, ingeschakeld.
+license-prohibited-location = Het serviceplan { $plan } is niet beschikbaar in gebruikslocatie { $location }: schakel het uit, of wijzig de gebruikslocatie.
+license-unknown-sku = { $sku } is geen product van deze tenant.
+license-unknown-plan = Het serviceplan { $plan } hoort niet bij deze licentie.
 
 home-title = Start
 home-users-total = Actieve gebruikers

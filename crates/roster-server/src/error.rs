@@ -28,7 +28,7 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// Why, for a client that words it itself (the admin center, in its languages); Graph's
     /// body carries only the message.
-    pub reason: Option<Reason>,
+    pub reason: Option<Box<Reason>>,
 }
 
 /// The refusals the admin center words in its own languages.
@@ -40,6 +40,12 @@ pub enum Reason {
     NoUsageLocation,
     /// The subscription (its SKU part number) has no seat left.
     OutOfSeats(String),
+    /// A property's value, and what is wrong with it.
+    Invalid(roster_core::types::InvalidValue),
+    /// Licenses that cannot be held together, or not here.
+    License(roster_core::licensing::LicenseViolation),
+    /// A password that does not meet Entra's complexity rule.
+    WeakPassword,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -142,10 +148,12 @@ impl From<Forbidden> for ApiError {
 
 impl From<roster_core::types::InvalidValue> for ApiError {
     fn from(error: roster_core::types::InvalidValue) -> Self {
-        ApiError::bad_request(format!(
+        let mut api_error = ApiError::bad_request(format!(
             "Property {} is invalid: {}.",
             error.property, error.reason
-        ))
+        ));
+        api_error.reason = Some(Box::new(Reason::Invalid(error)));
+        api_error
     }
 }
 
@@ -166,21 +174,21 @@ impl From<StoreError> for ApiError {
                     "Another object with the same value for property {property} already exists."
                 ));
                 error.details.push((property.to_string(), "ObjectConflict"));
-                error.reason = Some(Reason::Conflict(property));
+                error.reason = Some(Box::new(Reason::Conflict(property)));
                 error
             }
             StoreError::NoUsageLocation => {
                 let mut error = ApiError::bad_request(
                     "License assignment cannot be done for user with invalid usage location.",
                 );
-                error.reason = Some(Reason::NoUsageLocation);
+                error.reason = Some(Box::new(Reason::NoUsageLocation));
                 error
             }
             StoreError::OutOfSeats { sku_part_number } => {
                 let mut error = ApiError::bad_request(format!(
                     "Subscription {sku_part_number} does not have any available licenses."
                 ));
-                error.reason = Some(Reason::OutOfSeats(sku_part_number));
+                error.reason = Some(Box::new(Reason::OutOfSeats(sku_part_number)));
                 error
             }
             StoreError::License(violation) => {
@@ -208,7 +216,9 @@ impl From<StoreError> for ApiError {
                         )
                     }
                 };
-                ApiError::bad_request(message)
+                let mut error = ApiError::bad_request(message);
+                error.reason = Some(Box::new(Reason::License(violation)));
+                error
             }
             StoreError::Invalid(invalid) => invalid.into(),
             StoreError::BadRequest(message) => ApiError::bad_request(message),

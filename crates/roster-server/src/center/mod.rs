@@ -275,7 +275,7 @@ pub(crate) fn failure(session: &Session, error: crate::error::ApiError) -> Respo
 pub(crate) fn message(session: &Session, error: crate::error::ApiError) -> String {
     use crate::error::Reason;
     let lang = session.lang;
-    match &error.reason {
+    match error.reason.as_deref() {
         Some(Reason::Conflict(property)) => {
             return lang.t_with("api-conflict", &[("property", (*property).into())]);
         }
@@ -283,6 +283,17 @@ pub(crate) fn message(session: &Session, error: crate::error::ApiError) -> Strin
         Some(Reason::OutOfSeats(sku)) => {
             return lang.t_with("api-out-of-seats", &[("sku", sku.clone().into())]);
         }
+        Some(Reason::Invalid(invalid)) => {
+            return lang.t_with(
+                "api-invalid",
+                &[
+                    ("property", invalid.property.into()),
+                    ("problem", problem(lang, &invalid.reason).into()),
+                ],
+            );
+        }
+        Some(Reason::License(violation)) => return license_violation(lang, violation),
+        Some(Reason::WeakPassword) => return lang.t("api-weak-password"),
         None => {}
     }
     if error.status == StatusCode::FORBIDDEN {
@@ -297,9 +308,188 @@ pub(crate) fn message(session: &Session, error: crate::error::ApiError) -> Strin
     }
 }
 
+/// What is wrong with a value, in the page's language (`Problem`'s `Display` is the English of
+/// the API and the CLI).
+fn problem(lang: Lang, problem: &roster_core::types::Problem) -> String {
+    use roster_core::attributes::AttrKind;
+    use roster_core::types::{DomainFault, Problem as P};
+    let fault = |fault: &DomainFault| {
+        let name = match fault {
+            DomainFault::Length => "length",
+            DomainFault::Labels => "labels",
+            DomainFault::Label => "label",
+            DomainFault::Characters => "characters",
+            DomainFault::Hyphen => "hyphen",
+        };
+        lang.t_with("problem-domain-fault", &[("fault", name.into())])
+    };
+    let text = |id: &str, text: &str| lang.t_with(id, &[("text", text.to_string().into())]);
+    let max = |id: &str, max: usize| lang.t_with(id, &[("max", max.into())]);
+    let character = |id: &str, c: char| lang.t_with(id, &[("character", c.to_string().into())]);
+    match problem {
+        P::NotGuid(given) => text("problem-not-guid", given),
+        P::Domain(given, domain_fault) => lang.t_with(
+            "problem-domain",
+            &[
+                ("text", given.clone().into()),
+                ("fault", fault(domain_fault).into()),
+            ],
+        ),
+        P::NoAt(given) => text("problem-no-at", given),
+        P::AliasLength(limit) => max("problem-alias-length", *limit),
+        P::TooLong(limit) => max("problem-too-long", *limit),
+        P::CharacterBeforeAt(c) => character("problem-character-before-at", *c),
+        P::AliasDots => lang.t("problem-alias-dots"),
+        P::UpnDomain(domain_fault) => lang.t_with(
+            "problem-upn-domain",
+            &[("fault", fault(domain_fault).into())],
+        ),
+        P::Length(limit) => max("problem-length", *limit),
+        P::Character(c) => character("problem-character", *c),
+        P::NotCountry(given) => text("problem-not-country", given),
+        P::NotOneOf(given, choices) => lang.t_with(
+            "problem-not-one-of",
+            &[
+                ("text", given.clone().into()),
+                ("choices", choices.join(", ").into()),
+            ],
+        ),
+        P::NotDateTime(given) => text("problem-not-date-time", given),
+        P::Expected(kind) => {
+            let kind = match kind {
+                AttrKind::Text => "text",
+                AttrKind::TextList => "list",
+                AttrKind::DateTime => "date",
+                AttrKind::Bool => "bool",
+            };
+            lang.t_with("problem-expected", &[("kind", kind.into())])
+        }
+    }
+}
+
+/// Why licenses cannot be held, in the page's language.
+fn license_violation(lang: Lang, violation: &roster_core::licensing::LicenseViolation) -> String {
+    use roster_core::licensing::LicenseViolation as V;
+    let text = |value: &str| fluent_bundle::FluentValue::from(value.to_string());
+    match violation {
+        V::MutuallyExclusive { plan_a, plan_b } => lang.t_with(
+            "license-mutually-exclusive",
+            &[("first", text(plan_a)), ("second", text(plan_b))],
+        ),
+        V::Dependency { plan, requires } => lang.t_with(
+            "license-dependency",
+            &[
+                ("plan", text(plan)),
+                ("requires", text(&requires.join(", "))),
+            ],
+        ),
+        V::ProhibitedInUsageLocation {
+            plan,
+            usage_location,
+        } => lang.t_with(
+            "license-prohibited-location",
+            &[("plan", text(plan)), ("location", text(usage_location))],
+        ),
+        V::UnknownSku(sku) => {
+            lang.t_with("license-unknown-sku", &[("sku", text(&sku.to_string()))])
+        }
+        V::UnknownDisabledPlan { plan_id, .. } => lang.t_with(
+            "license-unknown-plan",
+            &[("plan", text(&plan_id.to_string()))],
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_worded_in_both_languages() {
+        use roster_core::attributes::AttrKind;
+        use roster_core::licensing::LicenseViolation as V;
+        use roster_core::types::{DomainFault, Problem as P};
+        let faults = [
+            DomainFault::Length,
+            DomainFault::Labels,
+            DomainFault::Label,
+            DomainFault::Characters,
+            DomainFault::Hyphen,
+        ];
+        let mut problems: Vec<P> = faults
+            .iter()
+            .flat_map(|fault| [P::Domain("x".into(), *fault), P::UpnDomain(*fault)])
+            .collect();
+        problems.extend([
+            P::NotGuid("x".into()),
+            P::NoAt("x".into()),
+            P::AliasLength(64),
+            P::TooLong(113),
+            P::CharacterBeforeAt('!'),
+            P::AliasDots,
+            P::Length(64),
+            P::Character(';'),
+            P::NotCountry("XX".into()),
+            P::NotOneOf("x".into(), &["a", "b"]),
+            P::NotDateTime("x".into()),
+        ]);
+        problems.extend(
+            [
+                AttrKind::Text,
+                AttrKind::TextList,
+                AttrKind::DateTime,
+                AttrKind::Bool,
+            ]
+            .map(P::Expected),
+        );
+        let mut worded: Vec<[String; 2]> = problems
+            .iter()
+            .map(|p| [problem(Lang::En, p), problem(Lang::Nl, p)])
+            .collect();
+        let plan = || "EXCHANGE_S_STANDARD".to_string();
+        for violation in [
+            V::MutuallyExclusive {
+                plan_a: plan(),
+                plan_b: plan(),
+            },
+            V::Dependency {
+                plan: plan(),
+                requires: vec![plan()],
+            },
+            V::ProhibitedInUsageLocation {
+                plan: plan(),
+                usage_location: "CU".into(),
+            },
+            V::UnknownSku(uuid::Uuid::nil()),
+            V::UnknownDisabledPlan {
+                sku_id: uuid::Uuid::nil(),
+                plan_id: uuid::Uuid::nil(),
+            },
+        ] {
+            worded.push([
+                license_violation(Lang::En, &violation),
+                license_violation(Lang::Nl, &violation),
+            ]);
+        }
+        for [english, dutch] in &worded {
+            // A message missing from a catalog comes back as its id.
+            for text in [english, dutch] {
+                assert!(
+                    !text.contains("problem-") && !text.contains("license-"),
+                    "{text}"
+                );
+            }
+            assert_ne!(english, dutch);
+        }
+        // Each variant has its own wording (a selector's default hides no case).
+        let distinct: std::collections::HashSet<&String> =
+            worded.iter().map(|[english, _]| english).collect();
+        assert_eq!(distinct.len(), worded.len());
+        assert_eq!(
+            problem(Lang::Nl, &P::UpnDomain(DomainFault::Labels)),
+            "het domein heeft minstens twee delen nodig, zoals contoso.example"
+        );
+    }
 
     #[test]
     fn only_local_paths_are_followed() {

@@ -919,8 +919,8 @@ async fn save(
     match form {
         "upn" => {
             let text = format!("{}@{}", field("alias"), field("domain"));
-            let upn = roster_core::types::UserPrincipalName::parse(&text)
-                .map_err(|error| ApiError::bad_request(error.to_string()))?;
+            let upn =
+                roster_core::types::UserPrincipalName::parse(&text).map_err(ApiError::from)?;
             let update = UserUpdate {
                 user_principal_name: Some(upn),
                 ..Default::default()

@@ -1670,6 +1670,32 @@ async fn a_users_page_changes_its_user_name_manager_and_apps() {
         )
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("the character “ ” is not allowed before @"),
+        "{}",
+        page.body
+    );
+    // What is wrong with a value is worded in Dutch too.
+    browser.set("roster_lang", "nl");
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("form", "upn"),
+                ("alias", "a b"),
+                ("domain", DOMAIN),
+            ],
+        )
+        .await;
+    assert!(
+        page.body
+            .contains("userPrincipalName is ongeldig: het teken “ ” is niet toegestaan vóór @."),
+        "{}",
+        page.body
+    );
+    browser.set("roster_lang", "en");
     // A domain the organisation does not have is refused too.
     let page = browser
         .post(
