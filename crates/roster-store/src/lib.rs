@@ -492,4 +492,59 @@ mod tests {
                 .any(|r| r.operation == "Hard delete user" && r.target_id == Some(old.id))
         );
     }
+
+    #[test]
+    fn a_users_own_password_change_does_not_overwrite_a_reset() {
+        use roster_core::directory::PasswordHash;
+        let directory = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
+        let tenant = Tenant {
+            id: ObjectId::new(),
+            display_name: "T".into(),
+            default_usage_location: None,
+            created: Utc::now(),
+        };
+        store
+            .create_tenant(&tenant, &DomainName::parse("t.example").unwrap())
+            .unwrap();
+        let change = Change::system(tenant.id);
+        let ann = user("ann@t.example");
+        let first = PasswordHash::Argon2id("first".into());
+        store.create_user(&change, &ann, Some(&first)).unwrap();
+        let stored = |store: &Store| {
+            store
+                .user_for_sign_in("ann@t.example")
+                .unwrap()
+                .unwrap()
+                .password_hash
+                .unwrap()
+        };
+        let signed_in_with = stored(&store);
+
+        // An administrator resets the password after Ann signed in with the first one.
+        let reset = UserUpdate {
+            password: Some((PasswordHash::Argon2id("reset".into()), true)),
+            ..Default::default()
+        };
+        store
+            .update_user(&change, &UserKey::Id(ann.id), &reset)
+            .unwrap();
+        let after_reset = stored(&store);
+        assert_ne!(after_reset, signed_in_with);
+        let own = PasswordHash::Argon2id("own".into());
+        assert!(
+            !store
+                .change_own_password(&change, ann.id, &signed_in_with, &own)
+                .unwrap()
+        );
+        assert_eq!(stored(&store), after_reset, "the reset stands");
+
+        // Over the password it holds, the change is made.
+        assert!(
+            store
+                .change_own_password(&change, ann.id, &after_reset, &own)
+                .unwrap()
+        );
+        assert_ne!(stored(&store), after_reset);
+    }
 }

@@ -505,6 +505,37 @@ impl Store {
             .write(|tx| update_user(tx, change, key, update).map(|(user, _)| user))
     }
 
+    /// A user's own change of the password it must change at sign-in: applied only if the stored
+    /// password is still the one it signed in with (`expected`, as `SignInRecord` read it), in the
+    /// same transaction, so that a reset by an administrator in between is not overwritten.
+    /// Returns whether it was applied.
+    pub fn change_own_password(
+        &self,
+        change: &Change,
+        user_id: ObjectId,
+        expected: &str,
+        new: &PasswordHash,
+    ) -> Result<bool> {
+        self.pool.write(|tx| {
+            let sql = format!(
+                "SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL{}",
+                tx.row_lock()
+            );
+            let stored = tx
+                .query_one(&sql, &params![user_id])?
+                .and_then(|row| row.opt_text(0));
+            if stored.as_deref() != Some(expected) {
+                return Ok(false);
+            }
+            let update = UserUpdate {
+                password: Some((new.clone(), false)),
+                ..Default::default()
+            };
+            update_user(tx, change, &UserKey::Id(user_id), &update)?;
+            Ok(true)
+        })
+    }
+
     /// Invalidates every token issued to the user before now.
     pub fn revoke_sign_in_sessions(&self, change: &Change, key: &UserKey) -> Result<User> {
         self.pool

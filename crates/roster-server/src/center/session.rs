@@ -416,18 +416,19 @@ pub async fn sign_in(
             job_id: None,
             at: Utc::now(),
         };
-        let update = roster_store::UserUpdate {
-            password: Some((hash, false)),
-            ..Default::default()
-        };
+        // Only over the password just checked: an administrator's reset in between stands, and
+        // this sign-in must start again with the new one.
+        let expected = record.password_hash.clone().unwrap_or_default();
         let changed = state
-            .db(move |store| {
-                store.update_user(&change, &roster_store::UserKey::Id(user_id), &update)
-            })
+            .db(move |store| store.change_own_password(&change, user_id, &expected, &hash))
             .await;
-        if let Err(error) = changed {
-            tracing::warn!("admin center password change failed: {}", error.message);
-            return again(&lang.t("sign-in-unavailable"));
+        match changed {
+            Ok(true) => {}
+            Ok(false) => return again(&lang.t("sign-in-invalid")),
+            Err(error) => {
+                tracing::warn!("admin center password change failed: {}", error.message);
+                return again(&lang.t("sign-in-unavailable"));
+            }
         }
     }
     let started = state
