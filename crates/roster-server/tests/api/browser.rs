@@ -78,7 +78,8 @@ async fn browser(driver: &Driver, profile: &tempfile::TempDir, language: &str) -
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1400,1800",
+                "--disable-component-update", "--disable-sync",
+                format!("--window-size={WINDOW_WIDTH},{WINDOW_HEIGHT}"),
                 format!("--user-data-dir={}", profile.path().display()),
                 format!("--lang={language}"),
             ],
@@ -103,6 +104,10 @@ async fn browser(driver: &Driver, profile: &tempfile::TempDir, language: &str) -
     client
 }
 
+/// The browser window, as `--window-size` starts it.
+const WINDOW_WIDTH: u32 = 1400;
+const WINDOW_HEIGHT: u32 = 1800;
+
 struct Screenshots {
     dir: PathBuf,
 }
@@ -117,8 +122,33 @@ impl Screenshots {
         Screenshots { dir }
     }
 
+    /// Saves the whole page, not only the window's part: the window is made as tall as the page
+    /// (a headless window may exceed the screen) for the screenshot, then set back.
     async fn save(&self, client: &Client, name: &str) {
+        // The page's height, plus what of the window is not page (headless Chromium keeps some).
+        let height = client
+            .execute(
+                "return Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0) + window.outerHeight - window.innerHeight;",
+                Vec::new(),
+            )
+            .await
+            .expect("page height")
+            .as_u64()
+            .unwrap_or(WINDOW_HEIGHT as u64) as u32;
+        let tall = height.clamp(WINDOW_HEIGHT, 12_000);
+        if tall > WINDOW_HEIGHT {
+            client
+                .set_window_size(WINDOW_WIDTH, tall)
+                .await
+                .expect("window size");
+        }
         let png = client.screenshot().await.expect("screenshot");
+        if tall > WINDOW_HEIGHT {
+            client
+                .set_window_size(WINDOW_WIDTH, WINDOW_HEIGHT)
+                .await
+                .expect("window size");
+        }
         assert!(png.starts_with(b"\x89PNG"), "a PNG");
         std::fs::write(self.dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
