@@ -273,12 +273,11 @@ impl UserPrincipalName {
         if alias.starts_with('.') || alias.ends_with('.') || alias.contains("..") {
             return invalid(Problem::AliasDots);
         }
-        if let Err(InvalidValue {
-            reason: Problem::Domain(_, fault),
-            ..
-        }) = DomainName::parse(domain)
-        {
-            return invalid(Problem::UpnDomain(fault));
+        if let Err(error) = DomainName::parse(domain) {
+            return invalid(match error.reason {
+                Problem::Domain(_, fault) => Problem::UpnDomain(fault),
+                other => other,
+            });
         }
         Ok(UserPrincipalName {
             text: text.to_string(),

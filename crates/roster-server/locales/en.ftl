@@ -62,7 +62,7 @@ problem-expected = { $kind ->
    *[bool] it must be true or false
 }
 license-mutually-exclusive = The service plans { $first } and { $second } cannot be assigned to the same user: switch one of them off.
-license-dependency = The service plan { $plan } needs one of { $requires } switched on.
+license-dependency = The service plan { $plan } works only with one of { $requires } switched on.
 license-prohibited-location = The service plan { $plan } is not available in usage location { $location }: switch it off, or change the usage location.
 license-unknown-sku = { $sku } is not a product of this tenant.
 license-unknown-plan = The service plan { $plan } is not part of this license.

@@ -62,7 +62,7 @@ problem-expected = { $kind ->
    *[bool] het moet true of false zijn
 }
 license-mutually-exclusive = De serviceplannen { $first } en { $second } kunnen niet aan dezelfde gebruiker worden toegewezen: schakel er een uit.
-license-dependency = Het serviceplan { $plan } heeft een van { $requires } nodig, ingeschakeld.
+license-dependency = Het serviceplan { $plan } werkt alleen als een van { $requires } is ingeschakeld.
 license-prohibited-location = Het serviceplan { $plan } is niet beschikbaar in gebruikslocatie { $location }: schakel het uit, of wijzig de gebruikslocatie.
 license-unknown-sku = { $sku } is geen product van deze tenant.
 license-unknown-plan = Het serviceplan { $plan } hoort niet bij deze licentie.

@@ -283,7 +283,7 @@ pub fn prepare(
             }
         };
         Ok((
-            roster_store::prepare_user(tenant_id, user, Some(&hash)),
+            roster_store::prepare_user(tenant_id, user, Some(&hash)).licensed_next(),
             generated,
         ))
     })();

@@ -443,7 +443,8 @@ fn open_sqlite_connection(path: &std::path::Path, cache_kib: u32) -> Result<rusq
     connection
         .execute_batch(&format!(
             "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-             PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824;"
+             PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824; \
+             PRAGMA journal_size_limit = 67108864;"
         ))
         .map_err(sqlite_error)?;
     connection.set_prepared_statement_cache_capacity(256);
@@ -462,7 +463,7 @@ const WAL_RESTART_FRAMES: i64 = 65536;
 /// never catches up with the end of the log, and a log that is never wholly copied never
 /// restarts: it would grow without bound. So once the log passes [`WAL_RESTART_FRAMES`], a
 /// RESTART checkpoint briefly holds writers back until the log is copied and can start over
-/// (and `journal_size_limit` then truncates the file).
+/// (and `journal_size_limit`, 64 MB, then truncates the file).
 fn spawn_checkpointer(path: &std::path::Path, writer: std::sync::Weak<SqliteWriter>) -> Result<()> {
     let connection = open_sqlite_connection(path, 2048)?;
     std::thread::Builder::new()

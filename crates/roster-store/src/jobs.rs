@@ -286,8 +286,8 @@ impl JobTx<'_> {
 
     /// Gives a user just created by [`JobTx::create_prepared_user`] the licenses it was made with
     /// (`user.licenses`, which its creation's audit record lists), under `assignLicense`'s rules
-    /// (usage location, plan rules, seats). The user's row already counts them
-    /// (`active_licenses`): a row that cannot be given them must fail whole.
+    /// (usage location, plan rules, seats). Its row, made with [`crate::PreparedUser::licensed_next`],
+    /// already counts them (`active_licenses`): a row that cannot be given them fails whole.
     pub fn license_new_user(&mut self, user: &User) -> Result<()> {
         self.touched = true;
         let assignments = &user.licenses;

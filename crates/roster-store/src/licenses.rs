@@ -400,7 +400,6 @@ pub(crate) fn reconcile_user(
     Ok(freed)
 }
 
-/// Whether the group gives its members any license.
 /// Keeps `users.active_licenses`, how many of the user's license assignments took, in step with
 /// a change of `delta` such assignments: every write of `license_assignments` goes through here
 /// (a bulk import writes its new users with theirs), so that the users without licenses are a
@@ -416,6 +415,7 @@ pub(crate) fn count_active(tx: &mut dyn Tx, user_id: ObjectId, delta: i64) -> Re
     Ok(())
 }
 
+/// Whether the group gives its members any license.
 pub(crate) fn group_has_licenses(tx: &mut dyn Tx, group_id: ObjectId) -> Result<bool> {
     Ok(tx
         .query_one(

@@ -647,11 +647,6 @@ pub(crate) fn insert_user_row(
     user: &User,
     password: Option<&PasswordHash>,
 ) -> Result<()> {
-    // Its licenses are assigned afterwards, each counted as it is (`licenses::count_active`).
-    debug_assert!(
-        user.licenses.is_empty(),
-        "a new user's licenses are assigned after it"
-    );
     insert_prepared_user(
         tx,
         change,
@@ -668,6 +663,18 @@ pub struct PreparedUser {
     row: Vec<SqlValue>,
     values: Vec<[SqlValue; 4]>,
     audit_after: String,
+}
+
+impl PreparedUser {
+    /// Writes the user already counting the licenses it is made with (`user.licenses`), for a
+    /// creator that gives them next in the same transaction (`JobTx::license_new_user`) or
+    /// fails the row whole: a bulk import, which so saves an update per user.
+    pub fn licensed_next(mut self) -> Self {
+        if let Some(count) = self.row.last_mut() {
+            *count = (self.user.licenses.len() as i64).into();
+        }
+        self
+    }
 }
 
 pub fn prepare_user(
@@ -693,9 +700,8 @@ pub fn prepare_user(
     row.push(tenant_id.into());
     row.push(user.user_principal_name.key().into());
     row.push(password.map(encode_password).into());
-    // Counted as holding the licenses it is made with, which its creator gives it next in the
-    // same transaction (`JobTx::license_new_user`) or fails the row.
-    row.push((user.licenses.len() as i64).into());
+    // Holding no license yet: see `PreparedUser::licensed_next`.
+    row.push(0_i64.into());
     let mut values = Vec::new();
     for (def, value) in USER_ATTRIBUTES.iter().zip(user.attributes.values()) {
         if let AttrValue::TextList(items) = value {
