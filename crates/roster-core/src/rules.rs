@@ -105,13 +105,13 @@ impl MembershipRule {
     pub fn parse(text: &str) -> Result<MembershipRule, RuleError> {
         let n_chars = text.chars().count();
         if n_chars > Self::MAX_LEN {
-            return Err(RuleError {
-                position: Self::MAX_LEN + 1,
-                message: format!(
-                    "a rule may have at most {} characters, this one has {n_chars}",
-                    Self::MAX_LEN
-                ),
-            });
+            return Err(error_at(
+                Self::MAX_LEN,
+                RuleProblem::TooLong {
+                    max: Self::MAX_LEN,
+                    length: n_chars,
+                },
+            ));
         }
         let chars: Vec<char> = text.chars().collect();
         let tokens = tokenize(&chars)?;
@@ -176,14 +176,406 @@ impl MembershipRule {
 #[error("the membership rule is invalid at position {position}: {message}")]
 pub struct RuleError {
     pub position: usize,
+    /// What is wrong, in English (the API's and the CLI's words for [`RuleError::problem`]).
     pub message: String,
+    /// What is wrong, for a client that words it in its own language (the admin center).
+    pub problem: RuleProblem,
 }
 
 /// Builds an error from a 0-based character index, the parser's own counting.
-fn error_at(index: usize, message: impl Into<String>) -> RuleError {
+fn error_at(index: usize, problem: RuleProblem) -> RuleError {
     RuleError {
         position: index + 1,
-        message: message.into(),
+        message: problem.to_string(),
+        problem,
+    }
+}
+
+/// What the parser found where it expected something else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// The end of the rule.
+    End,
+    /// A list value (`[...]`).
+    List,
+    /// A token or value as the rule writes it (quoted, shortened).
+    Text(String),
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Found::End => f.write_str("the end of the rule"),
+            Found::List => f.write_str("a list"),
+            Found::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+/// What may close a rule or a parenthesis besides `-and` and `-or`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closer {
+    /// The end of the rule.
+    End,
+    /// The `)` of the `(` at this position.
+    Paren(usize),
+}
+
+/// The kind of value a property holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyKind {
+    Text,
+    TextList,
+    Date,
+    Bool,
+    Plans,
+}
+
+/// How an operator that does not fit a property should be replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Advice {
+    /// `-any` and `-all` are for properties with many values.
+    ManyValues,
+    /// `-ge` and `-le` are for dates.
+    DatesOnly,
+    /// Compare with `-eq` or `-ne`.
+    EqNe,
+    /// Compare with `-eq`, `-ne`, `-ge` or `-le`.
+    EqNeGeLe,
+    /// Test the items of this property with `-any` or `-all`.
+    Items(String),
+}
+
+/// A value a comparison expected after its operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    Bool,
+    Date,
+    DateOrNow,
+    Text,
+    TextInList,
+    List,
+}
+
+/// A hint after what was found instead of the expected value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Note {
+    None,
+    /// `null` compares only with `-eq` and `-ne`.
+    NullEqNe,
+    /// Text goes in double quotes.
+    Quote,
+}
+
+/// A property of Entra's rules that roster does not evaluate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotEvaluated {
+    MemberOf,
+    SecurityIdentifier,
+}
+
+/// The operators of the rule language, as a list for a message.
+pub fn operator_list() -> String {
+    Op::list()
+}
+
+/// What is wrong with a rule. `Display` words it in English; the admin center words each
+/// variant in its languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleProblem {
+    TooLong {
+        max: usize,
+        length: usize,
+    },
+    DashAlone,
+    CurlyQuote(char),
+    Character(char),
+    Unterminated(char),
+    TooDeep(usize),
+    UnmatchedClose,
+    ExpectedDirectReports(Found),
+    ManagerId(String),
+    DirectReportsCombined(Option<Found>),
+    BetweenConditions(Found),
+    ExpectedConnective(Closer, Found),
+    ExpectedCondition(Found),
+    NotBeforeOperator {
+        name: String,
+        found: Found,
+    },
+    UnknownOperator {
+        word: String,
+        name: String,
+        dates: bool,
+    },
+    ExpectedOperator {
+        name: String,
+        found: Found,
+    },
+    ExpectedItem {
+        list: String,
+        found: String,
+    },
+    UnknownItemProperty {
+        name: String,
+        list: String,
+    },
+    ExpectedPlanField {
+        list: String,
+        found: String,
+    },
+    ItemAlone(String),
+    NowAlone,
+    Device(String),
+    CustomExtension(String),
+    UnknownProperty {
+        name: String,
+        suggestion: Option<&'static str>,
+    },
+    NotEvaluated {
+        name: String,
+        why: NotEvaluated,
+    },
+    Misfit {
+        op: &'static str,
+        name: String,
+        kind: PropertyKind,
+        advice: Advice,
+    },
+    ExpectedAfter {
+        expected: Expected,
+        name: String,
+        op: &'static str,
+        found: Found,
+        note: Note,
+    },
+    BareWord(String),
+    ExpectedCloseParen {
+        open: usize,
+        found: Found,
+    },
+    ExpectedValue(Found),
+    ExpectedInList(Found),
+    ExpectedListEnd {
+        open: usize,
+        found: Found,
+    },
+    ExpectedDuration {
+        sign: Found,
+        found: Found,
+    },
+    DurationOverflow,
+    Regex {
+        pattern: String,
+        problem: String,
+    },
+}
+
+impl fmt::Display for PropertyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PropertyKind::Text => "text",
+            PropertyKind::TextList => "a list of text",
+            PropertyKind::Date => "a date",
+            PropertyKind::Bool => "true or false",
+            PropertyKind::Plans => "a list of assigned plans",
+        })
+    }
+}
+
+impl fmt::Display for Advice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Advice::ManyValues => f.write_str(
+                "-any and -all apply to properties with many values, such as \
+                 user.proxyAddresses, user.otherMails and user.assignedPlans",
+            ),
+            Advice::DatesOnly => {
+                f.write_str("-ge and -le compare dates, such as user.employeeHireDate")
+            }
+            Advice::EqNe => f.write_str("compare it with -eq or -ne"),
+            Advice::EqNeGeLe => f.write_str("compare it with -eq, -ne, -ge or -le"),
+            Advice::Items(name) => write!(
+                f,
+                "test its items with -any or -all, as in {name} -any (assignedPlan.capabilityStatus -eq \"Enabled\")"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Expected::Bool => "true or false",
+            Expected::Date => "a date such as 2024-01-31T00:00:00Z",
+            Expected::DateOrNow => "a date such as 2024-01-31T00:00:00Z or system.now",
+            Expected::Text => "a string such as \"Sales\"",
+            Expected::TextInList => "a string in the list",
+            Expected::List => "a list such as [\"a\",\"b\"]",
+        })
+    }
+}
+
+impl fmt::Display for NotEvaluated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NotEvaluated::MemberOf => {
+                "roster does not evaluate rules on membership of other groups; combine those groups' \
+                 own conditions instead"
+            }
+            NotEvaluated::SecurityIdentifier => {
+                "roster does not keep on-premises security identifiers"
+            }
+        })
+    }
+}
+
+impl fmt::Display for RuleProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use RuleProblem as P;
+        match self {
+            P::TooLong { max, length } => {
+                write!(f, "a rule may have at most {max} characters, this one has {length}")
+            }
+            P::DashAlone => f.write_str("expected an operator such as -eq or -and after '-'"),
+            P::CurlyQuote(c) => write!(
+                f,
+                "unexpected character '{c}': write strings in straight double quotes (\")"
+            ),
+            P::Character(c) => write!(f, "unexpected character '{c}'"),
+            P::Unterminated(quote) => write!(
+                f,
+                "unterminated string: the {quote} here has no closing {quote}"
+            ),
+            P::TooDeep(max) => write!(
+                f,
+                "the rule nests parentheses, -not and -any more than {max} deep"
+            ),
+            P::UnmatchedClose => f.write_str("found ')' without a '(' that it closes"),
+            P::ExpectedDirectReports(found) => write!(
+                f,
+                "expected Direct Reports for \"<manager's object id>\", found {found}"
+            ),
+            P::ManagerId(text) => write!(
+                f,
+                "expected the manager's object id (a GUID), found \"{text}\""
+            ),
+            P::DirectReportsCombined(None) => {
+                f.write_str("a Direct Reports rule cannot be combined with other conditions")
+            }
+            P::DirectReportsCombined(Some(found)) => write!(
+                f,
+                "a Direct Reports rule cannot be combined with other conditions, found {found}"
+            ),
+            P::BetweenConditions(found) => write!(
+                f,
+                "expected -and or -or between two conditions, found {found}"
+            ),
+            P::ExpectedConnective(Closer::End, found) => write!(
+                f,
+                "expected -and, -or or the end of the rule, found {found}"
+            ),
+            P::ExpectedConnective(Closer::Paren(open), found) => write!(
+                f,
+                "expected -and, -or or ')' to close the '(' at position {open}, found {found}"
+            ),
+            P::ExpectedCondition(found) => write!(
+                f,
+                "expected a condition such as user.department -eq \"Sales\", found {found}"
+            ),
+            P::NotBeforeOperator { name, found } => write!(
+                f,
+                "expected an operator such as -eq after {name}, found {found}: -not negates a \
+                 whole condition, as in -not ({name} -eq null); to compare, write {name} -ne …"
+            ),
+            P::UnknownOperator { word, name, dates } => {
+                write!(f, "unknown operator -{word} after {name}: ")?;
+                if *dates {
+                    f.write_str("dates are compared with -ge and -le")
+                } else {
+                    write!(f, "the operators are {}", Op::list())
+                }
+            }
+            P::ExpectedOperator { name, found } => write!(
+                f,
+                "expected an operator such as -eq after {name}, found {found}"
+            ),
+            P::ExpectedItem { list, found } => write!(
+                f,
+                "expected _ (an item of {list}) inside -any or -all, found {found}"
+            ),
+            P::UnknownItemProperty { name, list } => write!(
+                f,
+                "unknown property {name}: an item of {list} has {PLAN_FIELDS}"
+            ),
+            P::ExpectedPlanField { list, found } => write!(
+                f,
+                "expected {PLAN_FIELDS} (an item of {list}) inside -any or -all, found {found}"
+            ),
+            P::ItemAlone(name) => write!(
+                f,
+                "{name} names an item of a -any or -all condition, as in \
+                 user.proxyAddresses -any (_ -startsWith \"smtp:\"), and cannot stand alone"
+            ),
+            P::NowAlone => f.write_str(
+                "system.now is a value: compare a date with it, as in user.employeeHireDate -ge system.now",
+            ),
+            P::Device(name) => write!(
+                f,
+                "{name} is not supported: roster's dynamic groups contain users, not devices"
+            ),
+            P::CustomExtension(name) => write!(
+                f,
+                "{name} is not supported: roster has no custom extension properties; \
+                 user.extensionAttribute1 to user.extensionAttribute15 are"
+            ),
+            P::UnknownProperty { name, suggestion } => {
+                write!(f, "unknown property {name}")?;
+                match suggestion {
+                    Some(known) => write!(f, " (did you mean user.{known}?)"),
+                    None => Ok(()),
+                }
+            }
+            P::NotEvaluated { name, why } => write!(f, "{name} is not supported: {why}"),
+            P::Misfit { op, name, kind, advice } => write!(
+                f,
+                "operator {op} does not apply to {name}, which is {kind}: {advice}"
+            ),
+            P::ExpectedAfter { expected, name, op, found, note } => {
+                write!(f, "expected {expected} after {name} {op}, found {found}")?;
+                f.write_str(match note {
+                    Note::None => "",
+                    Note::NullEqNe => " (null can only be compared with -eq or -ne)",
+                    Note::Quote => " (write text in double quotes)",
+                })
+            }
+            P::BareWord(word) => write!(
+                f,
+                "expected a value such as \"Sales\", null, true or false, found {word}: \
+                 write text in double quotes"
+            ),
+            P::ExpectedCloseParen { open, found } => write!(
+                f,
+                "expected ')' to close the '(' at position {open}, found {found}"
+            ),
+            P::ExpectedValue(found) => write!(
+                f,
+                "expected a value such as \"Sales\", null, true or false, found {found}"
+            ),
+            P::ExpectedInList(found) => write!(f, "expected a string in the list, found {found}"),
+            P::ExpectedListEnd { open, found } => write!(
+                f,
+                "expected ',' or ']' to close the list that opens at position {open}, found {found}"
+            ),
+            P::ExpectedDuration { sign, found } => write!(
+                f,
+                "expected a duration such as p30d or pt12h after {sign}, found {found}"
+            ),
+            P::DurationOverflow => f.write_str("the durations add up to more than can be counted"),
+            P::Regex { pattern, problem } => {
+                write!(f, "invalid regular expression \"{pattern}\": {problem}")
+            }
+        }
     }
 }
 
@@ -213,7 +605,7 @@ enum Origin {
     SipProxyAddress,
     AssignedPlans,
     /// Known to Entra ID but not evaluated by roster; the text says why.
-    Unsupported(&'static str),
+    Unsupported(NotEvaluated),
 }
 
 /// The user properties of Entra ID's rule language, by their rule names (which differ from
@@ -267,15 +659,12 @@ const USER_PROPERTIES: &[(&str, Origin)] = &[
     ("extensionAttribute13", Origin::Attribute("onPremisesExtensionAttributes/extensionAttribute13")),
     ("extensionAttribute14", Origin::Attribute("onPremisesExtensionAttributes/extensionAttribute14")),
     ("extensionAttribute15", Origin::Attribute("onPremisesExtensionAttributes/extensionAttribute15")),
-    ("memberOf", Origin::Unsupported(
-        "roster does not evaluate rules on membership of other groups; combine those groups' \
-         own conditions instead")),
-    ("onPremisesSecurityIdentifier", Origin::Unsupported(
-        "roster does not keep on-premises security identifiers")),
+    ("memberOf", Origin::Unsupported(NotEvaluated::MemberOf)),
+    ("onPremisesSecurityIdentifier", Origin::Unsupported(NotEvaluated::SecurityIdentifier)),
 ];
 
 /// The fields of an item of `user.assignedPlans`, as Entra ID's rules name them.
-const PLAN_FIELDS: &str =
+pub const PLAN_FIELDS: &str =
     "assignedPlan.servicePlanId, assignedPlan.capabilityStatus or assignedPlan.service";
 
 /// A property as the parser resolved it: its type, and where its value is read.
@@ -289,13 +678,13 @@ enum Property {
 }
 
 impl Property {
-    fn type_name(&self) -> &'static str {
+    fn kind(&self) -> PropertyKind {
         match self {
-            Property::Text(_) => "text",
-            Property::List(_) => "a list of text",
-            Property::Date(_) => "a date",
-            Property::Bool(_) => "true or false",
-            Property::Plans => "a list of assigned plans",
+            Property::Text(_) => PropertyKind::Text,
+            Property::List(_) => PropertyKind::TextList,
+            Property::Date(_) => PropertyKind::Date,
+            Property::Bool(_) => PropertyKind::Bool,
+            Property::Plans => PropertyKind::Plans,
         }
     }
 }
@@ -351,7 +740,7 @@ fn attribute_index(graph_path: &str) -> usize {
         })
 }
 
-fn resolve_origin(origin: Origin) -> Result<Property, &'static str> {
+fn resolve_origin(origin: Origin) -> Result<Property, NotEvaluated> {
     Ok(match origin {
         Origin::Attribute(path) => {
             let index = attribute_index(path);
@@ -992,17 +1381,11 @@ fn tokenize(chars: &[char]) -> Result<Vec<Spanned>, RuleError> {
             at = scan(chars, at + 1, is_bare_char);
             Token::Bare(chars[start..at].iter().collect())
         } else if is_dash(c) {
-            return Err(error_at(
-                start,
-                "expected an operator such as -eq or -and after '-'",
-            ));
+            return Err(error_at(start, RuleProblem::DashAlone));
         } else if matches!(c, '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}') {
-            return Err(error_at(
-                start,
-                format!("unexpected character '{c}': write strings in straight double quotes (\")"),
-            ));
+            return Err(error_at(start, RuleProblem::CurlyQuote(c)));
         } else {
-            return Err(error_at(start, format!("unexpected character '{c}'")));
+            return Err(error_at(start, RuleProblem::Character(c)));
         };
         tokens.push(Spanned {
             token,
@@ -1025,10 +1408,7 @@ fn lex_string(chars: &[char], start: usize) -> Result<(String, usize), RuleError
     loop {
         match chars.get(at) {
             None => {
-                return Err(error_at(
-                    start,
-                    format!("unterminated string: the {quote} here has no closing {quote}"),
-                ));
+                return Err(error_at(start, RuleProblem::Unterminated(quote)));
             }
             Some('`') if chars.get(at + 1).is_some_and(|&c| c == quote || c == '`') => {
                 text.push(chars[at + 1]);
@@ -1081,8 +1461,8 @@ fn truncate(text: &str) -> String {
     }
 }
 
-fn describe(token: &Token) -> String {
-    match token {
+fn describe(token: &Token) -> Found {
+    Found::Text(match token {
         Token::Word(word) | Token::Bare(word) => truncate(word),
         Token::Dash(word) => format!("-{}", truncate(word)),
         Token::Text(text) => format!("\"{}\"", truncate(text)),
@@ -1091,8 +1471,8 @@ fn describe(token: &Token) -> String {
         Token::OpenBracket => "'['".to_owned(),
         Token::CloseBracket => "']'".to_owned(),
         Token::Comma => "','".to_owned(),
-        Token::End => "the end of the rule".to_owned(),
-    }
+        Token::End => return Found::End,
+    })
 }
 
 /// The name of a keyword token, with or without its hyphen.
@@ -1218,15 +1598,15 @@ enum Value {
 }
 
 impl Value {
-    fn describe(&self) -> String {
-        match self {
+    fn describe(&self) -> Found {
+        Found::Text(match self {
             Value::Text(text) => format!("\"{}\"", truncate(text)),
             Value::Bare(text) => truncate(text),
             Value::Null => "null".to_owned(),
             Value::Bool(flag) => flag.to_string(),
-            Value::List(_) => "a list".to_owned(),
+            Value::List(_) => return Found::List,
             Value::Now(_) => "system.now".to_owned(),
-        }
+        })
     }
 }
 
@@ -1254,10 +1634,7 @@ impl Parser {
     fn enter(&mut self, index: usize) -> Result<(), RuleError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(error_at(
-                index,
-                format!("the rule nests parentheses, -not and -any more than {MAX_DEPTH} deep"),
-            ));
+            return Err(error_at(index, RuleProblem::TooDeep(MAX_DEPTH)));
         }
         Ok(())
     }
@@ -1270,24 +1647,20 @@ impl Parser {
         let next = self.peek();
         match next.token {
             Token::End => Ok(node),
-            Token::Close => Err(error_at(
-                next.index,
-                "found ')' without a '(' that it closes",
-            )),
-            _ => Err(self.expected_connective("the end of the rule")),
+            Token::Close => Err(error_at(next.index, RuleProblem::UnmatchedClose)),
+            _ => Err(self.expected_connective(Closer::End)),
         }
     }
 
     /// `Direct Reports for "<manager id>"`, which Entra ID accepts only as a whole rule.
     fn parse_direct_reports(&mut self) -> Result<Node, RuleError> {
-        const FORM: &str = "Direct Reports for \"<manager's object id>\"";
         self.advance();
         for word in ["reports", "for"] {
             let next = self.advance();
             if !matches!(&next.token, Token::Word(w) if w.eq_ignore_ascii_case(word)) {
                 return Err(error_at(
                     next.index,
-                    format!("expected {FORM}, found {}", describe(&next.token)),
+                    RuleProblem::ExpectedDirectReports(describe(&next.token)),
                 ));
             }
         }
@@ -1295,33 +1668,23 @@ impl Parser {
         let Token::Text(text) = &next.token else {
             return Err(error_at(
                 next.index,
-                format!("expected {FORM}, found {}", describe(&next.token)),
+                RuleProblem::ExpectedDirectReports(describe(&next.token)),
             ));
         };
-        let manager_id = ObjectId::parse(text).map_err(|_| {
-            error_at(
-                next.index,
-                format!(
-                    "expected the manager's object id (a GUID), found \"{}\"",
-                    truncate(text)
-                ),
-            )
-        })?;
+        let manager_id = ObjectId::parse(text)
+            .map_err(|_| error_at(next.index, RuleProblem::ManagerId(truncate(text))))?;
         let end = self.peek();
         if end.token != Token::End {
             return Err(error_at(
                 end.index,
-                format!(
-                    "a Direct Reports rule cannot be combined with other conditions, found {}",
-                    describe(&end.token)
-                ),
+                RuleProblem::DirectReportsCombined(Some(describe(&end.token))),
             ));
         }
         Ok(Node::DirectReports(manager_id))
     }
 
     /// The error for a token found where `-and`, `-or` or `wanted` could stand.
-    fn expected_connective(&self, wanted: &str) -> RuleError {
+    fn expected_connective(&self, wanted: Closer) -> RuleError {
         let next = self.peek();
         let starts_condition = match &next.token {
             Token::Open => true,
@@ -1331,18 +1694,12 @@ impl Parser {
         if starts_condition {
             error_at(
                 next.index,
-                format!(
-                    "expected -and or -or between two conditions, found {}",
-                    describe(&next.token)
-                ),
+                RuleProblem::BetweenConditions(describe(&next.token)),
             )
         } else {
             error_at(
                 next.index,
-                format!(
-                    "expected -and, -or or {wanted}, found {}",
-                    describe(&next.token)
-                ),
+                RuleProblem::ExpectedConnective(wanted, describe(&next.token)),
             )
         }
     }
@@ -1390,10 +1747,7 @@ impl Parser {
             self.enter(open.index)?;
             let node = self.parse_or()?;
             if self.peek().token != Token::Close {
-                return Err(self.expected_connective(&format!(
-                    "')' to close the '(' at position {}",
-                    open.index + 1
-                )));
+                return Err(self.expected_connective(Closer::Paren(open.index + 1)));
             }
             self.advance();
             self.depth -= 1;
@@ -1409,10 +1763,7 @@ impl Parser {
             other => {
                 return Err(error_at(
                     start.index,
-                    format!(
-                        "expected a condition such as user.department -eq \"Sales\", found {}",
-                        describe(other)
-                    ),
+                    RuleProblem::ExpectedCondition(describe(other)),
                 ));
             }
         };
@@ -1422,24 +1773,22 @@ impl Parser {
             Some(word) if word.eq_ignore_ascii_case("not") => {
                 return Err(error_at(
                     op_token.index,
-                    format!(
-                        "expected an operator such as -eq after {name}, found {}: -not negates a \
-                         whole condition, as in -not ({name} -eq null); to compare, write {name} -ne …",
-                        describe(&op_token.token)
-                    ),
+                    RuleProblem::NotBeforeOperator {
+                        name: name.clone(),
+                        found: describe(&op_token.token),
+                    },
                 ));
             }
             Some(word) => match Op::from_word(word) {
                 Some(op) => op,
                 None if matches!(op_token.token, Token::Dash(_)) => {
-                    let hint = if ["lt", "gt"].iter().any(|w| word.eq_ignore_ascii_case(w)) {
-                        "dates are compared with -ge and -le".to_owned()
-                    } else {
-                        format!("the operators are {}", Op::list())
-                    };
                     return Err(error_at(
                         op_token.index,
-                        format!("unknown operator -{} after {name}: {hint}", truncate(word)),
+                        RuleProblem::UnknownOperator {
+                            word: truncate(word),
+                            name: name.clone(),
+                            dates: ["lt", "gt"].iter().any(|w| word.eq_ignore_ascii_case(w)),
+                        },
                     ));
                 }
                 None => return Err(expected_operator(&name, &op_token)),
@@ -1459,10 +1808,10 @@ impl Parser {
                 } else {
                     Err(error_at(
                         index,
-                        format!(
-                            "expected _ (an item of {list}) inside -any or -all, found {}",
-                            truncate(name)
-                        ),
+                        RuleProblem::ExpectedItem {
+                            list: list.clone(),
+                            found: truncate(name),
+                        },
                     ))
                 };
             }
@@ -1473,85 +1822,67 @@ impl Parser {
                     Some("service") => Ok(Property::Text(TextSource::PlanService)),
                     Some(_) => Err(error_at(
                         index,
-                        format!(
-                            "unknown property {}: an item of {list} has {PLAN_FIELDS}",
-                            truncate(name)
-                        ),
+                        RuleProblem::UnknownItemProperty {
+                            name: truncate(name),
+                            list: list.clone(),
+                        },
                     )),
                     None => Err(error_at(
                         index,
-                        format!(
-                            "expected {PLAN_FIELDS} (an item of {list}) inside -any or -all, found {}",
-                            truncate(name)
-                        ),
+                        RuleProblem::ExpectedPlanField {
+                            list: list.clone(),
+                            found: truncate(name),
+                        },
                     )),
                 };
             }
             Scope::User => {}
         }
         if name == "_" || lower.starts_with("assignedplan.") {
-            return Err(error_at(
-                index,
-                format!(
-                    "{name} names an item of a -any or -all condition, as in \
-                     user.proxyAddresses -any (_ -startsWith \"smtp:\"), and cannot stand alone"
-                ),
-            ));
+            return Err(error_at(index, RuleProblem::ItemAlone(name.to_owned())));
         }
         if lower == "system.now" {
-            return Err(error_at(
-                index,
-                "system.now is a value: compare a date with it, as in user.employeeHireDate -ge system.now",
-            ));
+            return Err(error_at(index, RuleProblem::NowAlone));
         }
         if lower.starts_with("device.") {
-            return Err(error_at(
-                index,
-                format!(
-                    "{} is not supported: roster's dynamic groups contain users, not devices",
-                    truncate(name)
-                ),
-            ));
+            return Err(error_at(index, RuleProblem::Device(truncate(name))));
         }
         if lower == "direct" {
-            return Err(error_at(
-                index,
-                "a Direct Reports rule cannot be combined with other conditions",
-            ));
+            return Err(error_at(index, RuleProblem::DirectReportsCombined(None)));
         }
         let Some(field) = lower.strip_prefix("user.") else {
             return Err(error_at(
                 index,
-                format!(
-                    "expected a condition such as user.department -eq \"Sales\", found {}",
-                    truncate(name)
-                ),
+                RuleProblem::ExpectedCondition(Found::Text(truncate(name))),
             ));
         };
         if field.starts_with("extension_") {
             return Err(error_at(
                 index,
-                format!(
-                    "{} is not supported: roster has no custom extension properties; \
-                     user.extensionAttribute1 to user.extensionAttribute15 are",
-                    truncate(name)
-                ),
+                RuleProblem::CustomExtension(truncate(name)),
             ));
         }
         let Some((_, origin)) = USER_PROPERTIES
             .iter()
             .find(|(rule_name, _)| rule_name.eq_ignore_ascii_case(field))
         else {
-            let suggestion = closest_property(field)
-                .map(|known| format!(" (did you mean user.{known}?)"))
-                .unwrap_or_default();
             return Err(error_at(
                 index,
-                format!("unknown property {}{suggestion}", truncate(name)),
+                RuleProblem::UnknownProperty {
+                    name: truncate(name),
+                    suggestion: closest_property(field),
+                },
             ));
         };
-        resolve_origin(*origin)
-            .map_err(|reason| error_at(index, format!("{name} is not supported: {reason}")))
+        resolve_origin(*origin).map_err(|why| {
+            error_at(
+                index,
+                RuleProblem::NotEvaluated {
+                    name: name.to_owned(),
+                    why,
+                },
+            )
+        })
     }
 
     fn build_condition(
@@ -1561,14 +1892,15 @@ impl Parser {
         op: Op,
         op_index: usize,
     ) -> Result<Node, RuleError> {
-        let misfit = |advice: &str| {
+        let misfit = |advice: Advice| {
             Err(error_at(
                 op_index,
-                format!(
-                    "operator {} does not apply to {name}, which is {}: {advice}",
-                    op.name(),
-                    property.type_name()
-                ),
+                RuleProblem::Misfit {
+                    op: op.name(),
+                    name: name.to_owned(),
+                    kind: property.kind(),
+                    advice,
+                },
             ))
         };
         if matches!(op, Op::Any | Op::All) {
@@ -1590,17 +1922,14 @@ impl Parser {
                         condition: Box::new(condition),
                     })
                 }
-                _ => misfit(
-                    "-any and -all apply to properties with many values, such as \
-                     user.proxyAddresses, user.otherMails and user.assignedPlans",
-                ),
+                _ => misfit(Advice::ManyValues),
             };
         }
         let (positive, negated) = op.positive();
         match property {
             Property::Text(source) => {
                 if matches!(op, Op::Ge | Op::Le) {
-                    return misfit("-ge and -le compare dates, such as user.employeeHireDate");
+                    return misfit(Advice::DatesOnly);
                 }
                 let test = self.text_test(name, op)?;
                 Ok(
@@ -1613,7 +1942,7 @@ impl Parser {
             }
             Property::List(source) => {
                 if matches!(op, Op::Ge | Op::Le) {
-                    return misfit("-ge and -le compare dates, such as user.employeeHireDate");
+                    return misfit(Advice::DatesOnly);
                 }
                 let test = self.text_test(name, op)?;
                 Ok(Node::List {
@@ -1624,7 +1953,7 @@ impl Parser {
             }
             Property::Bool(source) => {
                 if positive != Op::Eq {
-                    return misfit("compare it with -eq or -ne");
+                    return misfit(Advice::EqNe);
                 }
                 let (value, index) = self.parse_value()?;
                 let expected = match value {
@@ -1633,11 +1962,13 @@ impl Parser {
                     other => {
                         return Err(error_at(
                             index,
-                            format!(
-                                "expected true or false after {name} {}, found {}",
-                                op.name(),
-                                other.describe()
-                            ),
+                            RuleProblem::ExpectedAfter {
+                                expected: Expected::Bool,
+                                name: name.to_owned(),
+                                op: op.name(),
+                                found: other.describe(),
+                                note: Note::None,
+                            },
                         ));
                     }
                 };
@@ -1649,7 +1980,7 @@ impl Parser {
             }
             Property::Date(source) => {
                 if !matches!(positive, Op::Eq | Op::Ge | Op::Le) {
-                    return misfit("compare it with -eq, -ne, -ge or -le");
+                    return misfit(Advice::EqNeGeLe);
                 }
                 let (value, index) = self.parse_value()?;
                 let operand = match value {
@@ -1660,29 +1991,31 @@ impl Parser {
                         None => {
                             return Err(error_at(
                                 index,
-                                format!(
-                                    "expected a date such as 2024-01-31T00:00:00Z after {name} {}, \
-                                     found {}",
-                                    op.name(),
-                                    value.describe()
-                                ),
+                                RuleProblem::ExpectedAfter {
+                                    expected: Expected::Date,
+                                    name: name.to_owned(),
+                                    op: op.name(),
+                                    found: value.describe(),
+                                    note: Note::None,
+                                },
                             ));
                         }
                     },
                     other => {
-                        let null_note = if matches!(other, Value::Null) {
-                            " (null can only be compared with -eq or -ne)"
+                        let note = if matches!(other, Value::Null) {
+                            Note::NullEqNe
                         } else {
-                            ""
+                            Note::None
                         };
                         return Err(error_at(
                             index,
-                            format!(
-                                "expected a date such as 2024-01-31T00:00:00Z or system.now after \
-                                 {name} {}, found {}{null_note}",
-                                op.name(),
-                                other.describe()
-                            ),
+                            RuleProblem::ExpectedAfter {
+                                expected: Expected::DateOrNow,
+                                name: name.to_owned(),
+                                op: op.name(),
+                                found: other.describe(),
+                                note,
+                            },
                         ));
                     }
                 };
@@ -1698,9 +2031,7 @@ impl Parser {
                     negated,
                 })
             }
-            Property::Plans => misfit(&format!(
-                "test its items with -any or -all, as in {name} -any (assignedPlan.capabilityStatus -eq \"Enabled\")"
-            )),
+            Property::Plans => misfit(Advice::Items(name.to_owned())),
         }
     }
 
@@ -1726,17 +2057,19 @@ impl Parser {
         let (value, index) = self.parse_value()?;
         let expected_text = |found: &Value| {
             let note = match found {
-                Value::Null => " (null can only be compared with -eq or -ne)",
-                Value::Bool(_) => " (write text in double quotes)",
-                _ => "",
+                Value::Null => Note::NullEqNe,
+                Value::Bool(_) => Note::Quote,
+                _ => Note::None,
             };
             error_at(
                 index,
-                format!(
-                    "expected a string such as \"Sales\" after {name} {}, found {}{note}",
-                    op.name(),
-                    found.describe()
-                ),
+                RuleProblem::ExpectedAfter {
+                    expected: Expected::Text,
+                    name: name.to_owned(),
+                    op: op.name(),
+                    found: found.describe(),
+                    note,
+                },
             )
         };
         let text = match (&value, positive) {
@@ -1749,11 +2082,13 @@ impl Parser {
                         other => {
                             return Err(error_at(
                                 *item_index,
-                                format!(
-                                    "expected a string in the list after {name} {}, found {}",
-                                    op.name(),
-                                    other.describe()
-                                ),
+                                RuleProblem::ExpectedAfter {
+                                    expected: Expected::TextInList,
+                                    name: name.to_owned(),
+                                    op: op.name(),
+                                    found: other.describe(),
+                                    note: Note::None,
+                                },
                             ));
                         }
                     }
@@ -1763,11 +2098,13 @@ impl Parser {
             (_, Op::In) => {
                 return Err(error_at(
                     index,
-                    format!(
-                        "expected a list such as [\"a\",\"b\"] after {name} {}, found {}",
-                        op.name(),
-                        value.describe()
-                    ),
+                    RuleProblem::ExpectedAfter {
+                        expected: Expected::List,
+                        name: name.to_owned(),
+                        op: op.name(),
+                        found: value.describe(),
+                        note: Note::None,
+                    },
                 ));
             }
             (Value::Text(text) | Value::Bare(text), _) => text,
@@ -1797,14 +2134,7 @@ impl Parser {
                     Value::Now(self.parse_offsets()?)
                 }
                 _ => {
-                    return Err(error_at(
-                        start.index,
-                        format!(
-                            "expected a value such as \"Sales\", null, true or false, found {}: \
-                             write text in double quotes",
-                            truncate(word)
-                        ),
-                    ));
+                    return Err(error_at(start.index, RuleProblem::BareWord(truncate(word))));
                 }
             },
             Token::OpenBracket => Value::List(self.parse_list(start.index)?),
@@ -1815,11 +2145,10 @@ impl Parser {
                 if close.token != Token::Close {
                     return Err(error_at(
                         close.index,
-                        format!(
-                            "expected ')' to close the '(' at position {}, found {}",
-                            start.index + 1,
-                            describe(&close.token)
-                        ),
+                        RuleProblem::ExpectedCloseParen {
+                            open: start.index + 1,
+                            found: describe(&close.token),
+                        },
                     ));
                 }
                 self.depth -= 1;
@@ -1828,10 +2157,7 @@ impl Parser {
             other => {
                 return Err(error_at(
                     start.index,
-                    format!(
-                        "expected a value such as \"Sales\", null, true or false, found {}",
-                        describe(other)
-                    ),
+                    RuleProblem::ExpectedValue(describe(other)),
                 ));
             }
         };
@@ -1849,10 +2175,7 @@ impl Parser {
             if matches!(next.token, Token::OpenBracket | Token::Open) {
                 return Err(error_at(
                     next.index,
-                    format!(
-                        "expected a string in the list, found {}",
-                        describe(&next.token)
-                    ),
+                    RuleProblem::ExpectedInList(describe(&next.token)),
                 ));
             }
             items.push(self.parse_value()?);
@@ -1863,11 +2186,10 @@ impl Parser {
                 _ => {
                     return Err(error_at(
                         separator.index,
-                        format!(
-                            "expected ',' or ']' to close the list that opens at position {}, found {}",
-                            open_index + 1,
-                            describe(&separator.token)
-                        ),
+                        RuleProblem::ExpectedListEnd {
+                            open: open_index + 1,
+                            found: describe(&separator.token),
+                        },
                     ));
                 }
             }
@@ -1896,20 +2218,16 @@ impl Parser {
             let offset = text.as_deref().and_then(parse_duration).ok_or_else(|| {
                 error_at(
                     duration.index,
-                    format!(
-                        "expected a duration such as p30d or pt12h after {}, found {}",
-                        describe(&sign.token),
-                        describe(&duration.token)
-                    ),
+                    RuleProblem::ExpectedDuration {
+                        sign: describe(&sign.token),
+                        found: describe(&duration.token),
+                    },
                 )
             })?;
             let offset = if subtract { offset.negated() } else { offset };
-            total = total.plus(offset).ok_or_else(|| {
-                error_at(
-                    duration.index,
-                    "the durations add up to more than can be counted",
-                )
-            })?;
+            total = total
+                .plus(offset)
+                .ok_or_else(|| error_at(duration.index, RuleProblem::DurationOverflow))?;
         }
     }
 }
@@ -1937,10 +2255,10 @@ fn guid_comparison(source: TextSource, test: &TextTest, negated: bool) -> Option
 fn expected_operator(name: &str, found: &Spanned) -> RuleError {
     error_at(
         found.index,
-        format!(
-            "expected an operator such as -eq after {name}, found {}",
-            describe(&found.token)
-        ),
+        RuleProblem::ExpectedOperator {
+            name: name.to_owned(),
+            found: describe(&found.token),
+        },
     )
 }
 
@@ -1961,10 +2279,10 @@ fn compile_regex(pattern: &str, index: usize) -> Result<Regex, RuleError> {
             };
             error_at(
                 index,
-                format!(
-                    "invalid regular expression \"{}\": {problem}",
-                    truncate(pattern)
-                ),
+                RuleProblem::Regex {
+                    pattern: truncate(pattern),
+                    problem,
+                },
             )
         })
 }

@@ -295,6 +295,72 @@ groups-rule = Dynamic membership rule
 groups-rule-hint = For example: (user.department -eq "Sales") -and (user.country -eq "Netherlands")
 groups-rule-valid = The rule is valid.
 groups-rule-invalid = The rule is not valid at position { $position }: { $detail }
+rule-found-end = the end of the rule
+rule-found-list = a list
+rule-too-long = a rule may have at most { $max } characters, this one has { $length }
+rule-dash-alone = expected an operator such as -eq or -and after '-'
+rule-curly-quote = unexpected character '{ $character }': write strings in straight double quotes (")
+rule-character = unexpected character '{ $character }'
+rule-unterminated = unterminated string: the { $quote } here has no closing { $quote }
+rule-too-deep = the rule nests parentheses, -not and -any more than { $max } deep
+rule-unmatched-close = found ')' without a '(' that it closes
+rule-expected-direct-reports = expected Direct Reports for "<manager's object id>", found { $found }
+rule-manager-id = expected the manager's object id (a GUID), found "{ $text }"
+rule-direct-reports-combined = a Direct Reports rule cannot be combined with other conditions
+rule-direct-reports-combined-found = a Direct Reports rule cannot be combined with other conditions, found { $found }
+rule-between-conditions = expected -and or -or between two conditions, found { $found }
+rule-expected-end = expected -and, -or or the end of the rule, found { $found }
+rule-expected-close = expected -and, -or or ')' to close the '(' at position { $open }, found { $found }
+rule-expected-condition = expected a condition such as user.department -eq "Sales", found { $found }
+rule-not-before-operator = expected an operator such as -eq after { $name }, found { $found }: -not negates a whole condition, as in -not ({ $name } -eq null); to compare, write { $name } -ne …
+rule-unknown-operator-dates = unknown operator -{ $word } after { $name }: dates are compared with -ge and -le
+rule-unknown-operator = unknown operator -{ $word } after { $name }: the operators are { $operators }
+rule-expected-operator = expected an operator such as -eq after { $name }, found { $found }
+rule-expected-item = expected _ (an item of { $list }) inside -any or -all, found { $found }
+rule-unknown-item-property = unknown property { $name }: an item of { $list } has { $fields }
+rule-expected-plan-field = expected { $fields } (an item of { $list }) inside -any or -all, found { $found }
+rule-item-alone = { $name } names an item of a -any or -all condition, as in user.proxyAddresses -any (_ -startsWith "smtp:"), and cannot stand alone
+rule-now-alone = system.now is a value: compare a date with it, as in user.employeeHireDate -ge system.now
+rule-device = { $name } is not supported: roster's dynamic groups contain users, not devices
+rule-custom-extension = { $name } is not supported: roster has no custom extension properties; user.extensionAttribute1 to user.extensionAttribute15 are
+rule-unknown-property = unknown property { $name }
+rule-unknown-property-suggestion = unknown property { $name } (did you mean user.{ $known }?)
+rule-not-evaluated = { $name } is not supported: { $why ->
+    [member-of] roster does not evaluate rules on membership of other groups; combine those groups' own conditions instead
+   *[sid] roster does not keep on-premises security identifiers
+}
+rule-misfit = operator { $op } does not apply to { $name }, which is { $kind ->
+    [text] text
+    [list] a list of text
+    [date] a date
+    [bool] true or false
+   *[plans] a list of assigned plans
+}: { $advice }
+rule-advice = { $advice ->
+    [many] -any and -all apply to properties with many values, such as user.proxyAddresses, user.otherMails and user.assignedPlans
+    [dates] -ge and -le compare dates, such as user.employeeHireDate
+    [eq-ne] compare it with -eq or -ne
+   *[eq-ne-ge-le] compare it with -eq, -ne, -ge or -le
+}
+rule-advice-items = test its items with -any or -all, as in { $name } -any (assignedPlan.capabilityStatus -eq "Enabled")
+rule-expected-after = expected { $expected ->
+    [bool] true or false
+    [date] a date such as 2024-01-31T00:00:00Z
+    [now] a date such as 2024-01-31T00:00:00Z or system.now
+    [text] a string such as "Sales"
+    [in-list] a string in the list
+   *[list] a list such as ["a","b"]
+} after { $name } { $op }, found { $found }
+rule-note-null = (null can only be compared with -eq or -ne)
+rule-note-quote = (write text in double quotes)
+rule-bare-word = expected a value such as "Sales", null, true or false, found { $word }: write text in double quotes
+rule-expected-close-paren = expected ')' to close the '(' at position { $open }, found { $found }
+rule-expected-value = expected a value such as "Sales", null, true or false, found { $found }
+rule-expected-in-list = expected a string in the list, found { $found }
+rule-expected-list-end = expected ',' or ']' to close the list that opens at position { $open }, found { $found }
+rule-expected-duration = expected a duration such as p30d or pt12h after { $sign }, found { $found }
+rule-duration-overflow = the durations add up to more than can be counted
+rule-regex = invalid regular expression "{ $pattern }": { $problem }
 groups-create = Create group
 groups-preview = Preview members
 groups-preview-changes = Preview changes

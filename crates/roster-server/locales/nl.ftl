@@ -295,6 +295,72 @@ groups-rule = Regel voor dynamisch lidmaatschap
 groups-rule-hint = Bijvoorbeeld: (user.department -eq "Sales") -and (user.country -eq "Netherlands")
 groups-rule-valid = De regel is geldig.
 groups-rule-invalid = De regel is ongeldig op positie { $position }: { $detail }
+rule-found-end = het einde van de regel
+rule-found-list = een lijst
+rule-too-long = een regel mag hoogstens { $max } tekens hebben, deze heeft er { $length }
+rule-dash-alone = verwacht een operator zoals -eq of -and na '-'
+rule-curly-quote = onverwacht teken '{ $character }': zet teksten tussen rechte dubbele aanhalingstekens (")
+rule-character = onverwacht teken '{ $character }'
+rule-unterminated = tekst niet afgesloten: de { $quote } hier heeft geen afsluitende { $quote }
+rule-too-deep = de regel nest haakjes, -not en -any meer dan { $max } niveaus diep
+rule-unmatched-close = ')' gevonden zonder bijbehorende '('
+rule-expected-direct-reports = verwacht Direct Reports for "<object-id van de manager>", gevonden: { $found }
+rule-manager-id = verwacht de object-id van de manager (een GUID), gevonden: "{ $text }"
+rule-direct-reports-combined = een Direct Reports-regel kan niet met andere voorwaarden worden gecombineerd
+rule-direct-reports-combined-found = een Direct Reports-regel kan niet met andere voorwaarden worden gecombineerd, gevonden: { $found }
+rule-between-conditions = verwacht -and of -or tussen twee voorwaarden, gevonden: { $found }
+rule-expected-end = verwacht -and, -or of het einde van de regel, gevonden: { $found }
+rule-expected-close = verwacht -and, -or of ')' om de '(' op positie { $open } te sluiten, gevonden: { $found }
+rule-expected-condition = verwacht een voorwaarde zoals user.department -eq "Sales", gevonden: { $found }
+rule-not-before-operator = verwacht een operator zoals -eq na { $name }, gevonden: { $found }. -not keert een hele voorwaarde om, zoals in -not ({ $name } -eq null); om te vergelijken schrijft u { $name } -ne …
+rule-unknown-operator-dates = onbekende operator -{ $word } na { $name }: datums vergelijkt u met -ge en -le
+rule-unknown-operator = onbekende operator -{ $word } na { $name }: de operators zijn { $operators }
+rule-expected-operator = verwacht een operator zoals -eq na { $name }, gevonden: { $found }
+rule-expected-item = verwacht _ (een item van { $list }) binnen -any of -all, gevonden: { $found }
+rule-unknown-item-property = onbekende eigenschap { $name }: een item van { $list } heeft { $fields }
+rule-expected-plan-field = verwacht { $fields } (een item van { $list }) binnen -any of -all, gevonden: { $found }
+rule-item-alone = { $name } staat voor een item van een -any- of -all-voorwaarde, zoals in user.proxyAddresses -any (_ -startsWith "smtp:"), en kan niet los staan
+rule-now-alone = system.now is een waarde: vergelijk er een datum mee, zoals in user.employeeHireDate -ge system.now
+rule-device = { $name } wordt niet ondersteund: de dynamische groepen van roster bevatten gebruikers, geen apparaten
+rule-custom-extension = { $name } wordt niet ondersteund: roster kent geen eigen extensie-eigenschappen; user.extensionAttribute1 tot en met user.extensionAttribute15 wel
+rule-unknown-property = onbekende eigenschap { $name }
+rule-unknown-property-suggestion = onbekende eigenschap { $name } (bedoelt u user.{ $known }?)
+rule-not-evaluated = { $name } wordt niet ondersteund: { $why ->
+    [member-of] roster evalueert geen regels over het lidmaatschap van andere groepen; neem in plaats daarvan de voorwaarden van die groepen over
+   *[sid] roster bewaart geen on-premises beveiligings-id's
+}
+rule-misfit = operator { $op } is niet van toepassing op { $name }, dat { $kind ->
+    [text] tekst
+    [list] een lijst van teksten
+    [date] een datum
+    [bool] true of false
+   *[plans] een lijst van toegewezen plannen
+} is: { $advice }
+rule-advice = { $advice ->
+    [many] -any en -all gelden voor eigenschappen met meerdere waarden, zoals user.proxyAddresses, user.otherMails en user.assignedPlans
+    [dates] -ge en -le vergelijken datums, zoals user.employeeHireDate
+    [eq-ne] vergelijk met -eq of -ne
+   *[eq-ne-ge-le] vergelijk met -eq, -ne, -ge of -le
+}
+rule-advice-items = test de items met -any of -all, zoals in { $name } -any (assignedPlan.capabilityStatus -eq "Enabled")
+rule-expected-after = verwacht { $expected ->
+    [bool] true of false
+    [date] een datum zoals 2024-01-31T00:00:00Z
+    [now] een datum zoals 2024-01-31T00:00:00Z of system.now
+    [text] een tekst zoals "Sales"
+    [in-list] een tekst in de lijst
+   *[list] een lijst zoals ["a","b"]
+} na { $name } { $op }, gevonden: { $found }
+rule-note-null = (null kan alleen met -eq of -ne worden vergeleken)
+rule-note-quote = (zet tekst tussen dubbele aanhalingstekens)
+rule-bare-word = verwacht een waarde zoals "Sales", null, true of false, gevonden: { $word }. Zet tekst tussen dubbele aanhalingstekens
+rule-expected-close-paren = verwacht ')' om de '(' op positie { $open } te sluiten, gevonden: { $found }
+rule-expected-value = verwacht een waarde zoals "Sales", null, true of false, gevonden: { $found }
+rule-expected-in-list = verwacht een tekst in de lijst, gevonden: { $found }
+rule-expected-list-end = verwacht ',' of ']' om de lijst te sluiten die op positie { $open } begint, gevonden: { $found }
+rule-expected-duration = verwacht een duur zoals p30d of pt12h na { $sign }, gevonden: { $found }
+rule-duration-overflow = de duren samen zijn meer dan te tellen is
+rule-regex = ongeldige reguliere expressie "{ $pattern }": { $problem }
 groups-create = Groep maken
 groups-preview = Leden bekijken
 groups-preview-changes = Wijzigingen bekijken

@@ -396,15 +396,18 @@ async fn preview(
     })
 }
 
-/// A rule as the editor shows its mistake: where, in the page's language, and what the parser
-/// expected there (the parser's own words).
+/// A rule as the editor shows its mistake, in the page's language: where, and what the parser
+/// expected there.
 fn parse_rule(lang: Lang, rule: &str) -> Result<MembershipRule, String> {
     MembershipRule::parse(rule.trim()).map_err(|error| {
         lang.t_with(
             "groups-rule-invalid",
             &[
                 ("position", lang.number(error.position as i64).into()),
-                ("detail", error.message.into()),
+                (
+                    "detail",
+                    super::rule_text::problem(lang, &error.problem).into(),
+                ),
             ],
         )
     })

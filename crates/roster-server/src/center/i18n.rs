@@ -258,6 +258,7 @@ mod tests {
             include_str!("new_user.rs"),
             include_str!("groups.rs"),
             include_str!("import.rs"),
+            include_str!("rule_text.rs"),
         ];
         let mut used = 0;
         for source in sources {

@@ -16,6 +16,7 @@ mod import;
 mod licenses;
 mod new_user;
 mod roles;
+mod rule_text;
 mod session;
 mod users;
 

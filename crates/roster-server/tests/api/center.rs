@@ -1220,6 +1220,14 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
             .starts_with("De regel is ongeldig op positie 20"),
         "{answer}"
     );
+    // What was expected there too.
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("verwacht een waarde zoals \"Sales\", null, true of false, gevonden: het einde van de regel"),
+        "{answer}"
+    );
     browser.set("roster_lang", "en");
     let check = browser
         .get("/groups/check-rule?rule=user.department%20-eq%20%22Sales%22")
