@@ -615,23 +615,10 @@ fn apply_rules_to_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roster_core::directory::Tenant;
-    use roster_core::types::DomainName;
 
     #[test]
     fn a_group_whose_worker_died_is_processed_by_another_and_one_queued_again_runs_again() {
-        let directory = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
-        let tenant = Tenant {
-            id: ObjectId::new(),
-            display_name: "T".into(),
-            default_usage_location: None,
-            created: Utc::now(),
-        };
-        store
-            .create_tenant(&tenant, &DomainName::parse("t.example").unwrap())
-            .unwrap();
-        let change = Change::system(tenant.id);
+        let (_directory, store, change) = crate::test_store();
         let group = Group {
             id: ObjectId::new(),
             display_name: "g".into(),
@@ -680,7 +667,7 @@ mod tests {
                 .process_groups(&taken, "b", Duration::seconds(30))
                 .unwrap()
         );
-        assert_eq!(store.queued_groups(tenant.id).unwrap(), 1);
+        assert_eq!(store.queued_groups(change.tenant_id).unwrap(), 1);
         let again = store.claim_group_work("b", Duration::seconds(30)).unwrap();
         assert_eq!(again.len(), 1);
         assert!(
@@ -688,6 +675,6 @@ mod tests {
                 .process_groups(&again, "b", Duration::seconds(30))
                 .unwrap()
         );
-        assert_eq!(store.queued_groups(tenant.id).unwrap(), 0);
+        assert_eq!(store.queued_groups(change.tenant_id).unwrap(), 0);
     }
 }

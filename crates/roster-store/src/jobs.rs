@@ -950,22 +950,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roster_core::directory::{Tenant, UserType};
-    use roster_core::types::{DomainName, MailNickname, UserPrincipalName};
+    use roster_core::directory::UserType;
+    use roster_core::types::{MailNickname, UserPrincipalName};
 
     fn store() -> (tempfile::TempDir, Store, Change) {
-        let directory = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
-        let tenant = Tenant {
-            id: ObjectId::new(),
-            display_name: "T".into(),
-            default_usage_location: None,
-            created: Utc::now(),
-        };
-        store
-            .create_tenant(&tenant, &DomainName::parse("t.example").unwrap())
-            .unwrap();
-        (directory, store, Change::system(tenant.id))
+        crate::test_store()
     }
 
     /// Creates the row's user; a row whose `upn` is invalid fails on that column.

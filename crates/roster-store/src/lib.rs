@@ -340,11 +340,32 @@ pub(crate) fn audit_text(
     Ok(())
 }
 
+/// A store in a temporary directory with one tenant (`t.example`), and a change by the system
+/// in it, for the unit tests of the store's modules.
+#[cfg(test)]
+pub(crate) fn test_store() -> (tempfile::TempDir, Store, Change) {
+    let directory = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
+    let tenant = roster_core::directory::Tenant {
+        id: ObjectId::new(),
+        display_name: "T".into(),
+        default_usage_location: None,
+        created: Utc::now(),
+    };
+    store
+        .create_tenant(
+            &tenant,
+            &roster_core::types::DomainName::parse("t.example").unwrap(),
+        )
+        .unwrap();
+    (directory, store, Change::system(tenant.id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roster_core::directory::{Tenant, User, UserType};
-    use roster_core::types::{DomainName, MailNickname, UserPrincipalName};
+    use roster_core::directory::{User, UserType};
+    use roster_core::types::{MailNickname, UserPrincipalName};
 
     fn user(upn: &str) -> User {
         let now = Utc::now();
@@ -460,18 +481,7 @@ mod tests {
 
     #[test]
     fn the_recycle_bin_keeps_users_for_thirty_days() {
-        let directory = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
-        let tenant = Tenant {
-            id: ObjectId::new(),
-            display_name: "T".into(),
-            default_usage_location: None,
-            created: Utc::now(),
-        };
-        store
-            .create_tenant(&tenant, &DomainName::parse("t.example").unwrap())
-            .unwrap();
-        let mut change = Change::system(tenant.id);
+        let (_directory, store, mut change) = test_store();
         let (old, recent) = (user("old@t.example"), user("recent@t.example"));
         store.create_user(&change, &old, None).unwrap();
         store.create_user(&change, &recent, None).unwrap();
@@ -480,13 +490,13 @@ mod tests {
         change.at = Utc::now() - chrono::Duration::days(29);
         store.delete_user(&change, &UserKey::Id(recent.id)).unwrap();
 
-        assert_eq!(store.purge_expired_users(tenant.id).unwrap(), 1);
+        assert_eq!(store.purge_expired_users(change.tenant_id).unwrap(), 1);
         assert!(matches!(
-            store.get_deleted_user(tenant.id, old.id),
+            store.get_deleted_user(change.tenant_id, old.id),
             Err(Error::NotFound { .. })
         ));
-        assert!(store.get_deleted_user(tenant.id, recent.id).is_ok());
-        let log = store.audit_log(tenant.id, 10).unwrap();
+        assert!(store.get_deleted_user(change.tenant_id, recent.id).is_ok());
+        let log = store.audit_log(change.tenant_id, 10).unwrap();
         assert!(
             log.iter()
                 .any(|r| r.operation == "Hard delete user" && r.target_id == Some(old.id))
@@ -496,18 +506,7 @@ mod tests {
     #[test]
     fn a_users_own_password_change_does_not_overwrite_a_reset() {
         use roster_core::directory::PasswordHash;
-        let directory = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
-        let tenant = Tenant {
-            id: ObjectId::new(),
-            display_name: "T".into(),
-            default_usage_location: None,
-            created: Utc::now(),
-        };
-        store
-            .create_tenant(&tenant, &DomainName::parse("t.example").unwrap())
-            .unwrap();
-        let change = Change::system(tenant.id);
+        let (_directory, store, change) = test_store();
         let ann = user("ann@t.example");
         let first = PasswordHash::Argon2id("first".into());
         store.create_user(&change, &ann, Some(&first)).unwrap();
