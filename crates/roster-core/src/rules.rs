@@ -173,12 +173,11 @@ impl MembershipRule {
 
 /// Why a rule was refused: where (1-based, in characters) and what was expected there.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the membership rule is invalid at position {position}: {message}")]
+#[error("the membership rule is invalid at position {position}: {problem}")]
 pub struct RuleError {
     pub position: usize,
-    /// What is wrong, in English (the API's and the CLI's words for [`RuleError::problem`]).
-    pub message: String,
-    /// What is wrong, for a client that words it in its own language (the admin center).
+    /// What is wrong: in English through its `Display` (the API, the CLI), and by variant for a
+    /// client that words it in its own language (the admin center).
     pub problem: RuleProblem,
 }
 
@@ -186,7 +185,6 @@ pub struct RuleError {
 fn error_at(index: usize, problem: RuleProblem) -> RuleError {
     RuleError {
         position: index + 1,
-        message: problem.to_string(),
         problem,
     }
 }
@@ -2902,7 +2900,8 @@ mod tests {
             let error = MembershipRule::parse(&rule).unwrap_err();
             assert!(
                 error
-                    .message
+                    .problem
+                    .to_string()
                     .starts_with("expected a duration such as p30d"),
                 "{bad}: {error}"
             );
@@ -4133,7 +4132,7 @@ mod tests {
                 Err(error) => {
                     prop_assert!(error.position >= 1);
                     prop_assert!(error.position <= input.chars().count() + 1, "{}", error);
-                    prop_assert!(!error.message.is_empty());
+                    prop_assert!(!error.problem.to_string().is_empty());
                 }
             }
         }

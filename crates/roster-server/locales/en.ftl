@@ -377,6 +377,11 @@ groups-members = Members
 groups-owners = Owners
 groups-add-owner = Add owner
 groups-license-processing = License processing
+groups-license-state = { $state ->
+    [QueuedForProcessing] waiting to be processed
+    [ProcessingInProgress] in progress
+   *[ProcessingComplete] complete
+}
 groups-license-errors = Members whose licenses from this group did not take
 groups-add-member = Add member
 groups-more-members = The first { $shown } members, by name.
@@ -432,7 +437,6 @@ change-password-confirm = Confirm password
 change-password-submit = Update password and sign in
 change-password-mismatch = The new passwords do not match.
 change-password-same = The new password must differ from the current one.
-change-password-too-weak = The new password is too weak: use at least 8 characters, with three of upper case, lower case, digits and symbols.
 
 activity-add-application = Add application
 activity-add-contact = Add contact

@@ -377,6 +377,11 @@ groups-members = Leden
 groups-owners = Eigenaren
 groups-add-owner = Eigenaar toevoegen
 groups-license-processing = Licentieverwerking
+groups-license-state = { $state ->
+    [QueuedForProcessing] wacht op verwerking
+    [ProcessingInProgress] bezig
+   *[ProcessingComplete] voltooid
+}
 groups-license-errors = Leden bij wie de licenties van deze groep niet zijn toegekend
 groups-add-member = Lid toevoegen
 groups-more-members = De eerste { $shown } leden, op naam.
@@ -432,7 +437,6 @@ change-password-confirm = Wachtwoord bevestigen
 change-password-submit = Wachtwoord bijwerken en aanmelden
 change-password-mismatch = De nieuwe wachtwoorden komen niet overeen.
 change-password-same = Het nieuwe wachtwoord moet anders zijn dan het huidige.
-change-password-too-weak = Het nieuwe wachtwoord is te zwak: gebruik minstens 8 tekens, met drie van hoofdletters, kleine letters, cijfers en symbolen.
 
 activity-add-application = Toepassing toevoegen
 activity-add-contact = Contactpersoon toevoegen

@@ -62,6 +62,12 @@ impl ApiError {
         }
     }
 
+    /// The same error, carrying why for a client that words it itself.
+    pub fn with_reason(mut self, reason: Reason) -> Self {
+        self.reason = Some(Box::new(reason));
+        self
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
     }
@@ -148,12 +154,11 @@ impl From<Forbidden> for ApiError {
 
 impl From<roster_core::types::InvalidValue> for ApiError {
     fn from(error: roster_core::types::InvalidValue) -> Self {
-        let mut api_error = ApiError::bad_request(format!(
+        ApiError::bad_request(format!(
             "Property {} is invalid: {}.",
             error.property, error.reason
-        ));
-        api_error.reason = Some(Box::new(Reason::Invalid(error)));
-        api_error
+        ))
+        .with_reason(Reason::Invalid(error))
     }
 }
 
@@ -174,23 +179,16 @@ impl From<StoreError> for ApiError {
                     "Another object with the same value for property {property} already exists."
                 ));
                 error.details.push((property.to_string(), "ObjectConflict"));
-                error.reason = Some(Box::new(Reason::Conflict(property)));
-                error
+                error.with_reason(Reason::Conflict(property))
             }
-            StoreError::NoUsageLocation => {
-                let mut error = ApiError::bad_request(
-                    "License assignment cannot be done for user with invalid usage location.",
-                );
-                error.reason = Some(Box::new(Reason::NoUsageLocation));
-                error
-            }
-            StoreError::OutOfSeats { sku_part_number } => {
-                let mut error = ApiError::bad_request(format!(
-                    "Subscription {sku_part_number} does not have any available licenses."
-                ));
-                error.reason = Some(Box::new(Reason::OutOfSeats(sku_part_number)));
-                error
-            }
+            StoreError::NoUsageLocation => ApiError::bad_request(
+                "License assignment cannot be done for user with invalid usage location.",
+            )
+            .with_reason(Reason::NoUsageLocation),
+            StoreError::OutOfSeats { sku_part_number } => ApiError::bad_request(format!(
+                "Subscription {sku_part_number} does not have any available licenses."
+            ))
+            .with_reason(Reason::OutOfSeats(sku_part_number)),
             StoreError::License(violation) => {
                 use roster_core::licensing::LicenseViolation as V;
                 let message = match &violation {
@@ -216,9 +214,7 @@ impl From<StoreError> for ApiError {
                         )
                     }
                 };
-                let mut error = ApiError::bad_request(message);
-                error.reason = Some(Box::new(Reason::License(violation)));
-                error
+                ApiError::bad_request(message).with_reason(Reason::License(violation))
             }
             StoreError::Invalid(invalid) => invalid.into(),
             StoreError::BadRequest(message) => ApiError::bad_request(message),

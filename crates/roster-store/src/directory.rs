@@ -270,12 +270,7 @@ impl Store {
         let mut values = vec![crate::db::SqlValue::from(tenant_id)];
         let contains = |text: &str| {
             // LIKE's wildcards in what was typed match themselves.
-            let escaped = text
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{escaped}%")
+            format!("%{}%", crate::query::like_escape(&text.to_lowercase()))
         };
         let texts = [
             ("actor_name", &query.actor),
@@ -294,11 +289,7 @@ impl Store {
         if let Some(activity) = query.activity.as_deref().filter(|a| !a.is_empty()) {
             values.push(activity.into());
             let exact = values.len();
-            let escaped = activity
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            values.push(format!("{escaped} %").into());
+            values.push(format!("{} %", crate::query::like_escape(activity)).into());
             sql.push_str(&format!(
                 " AND (operation = ${exact} OR operation LIKE ${} ESCAPE '\\')",
                 values.len()

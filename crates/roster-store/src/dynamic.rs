@@ -325,9 +325,9 @@ pub struct LicensePreview {
 }
 
 impl crate::Store {
-    /// Tests `rule` against every live user of the tenant (on every core) and, when `group_id`
-    /// names a group, compares the outcome with its members and licenses: what replacing its
-    /// rule would do, with nothing written.
+    /// Tests `rule` against every live user of the tenant (on up to four threads, each over its
+    /// own range of ids) and, when `group_id` names a group, compares the outcome with its
+    /// members and licenses: what replacing its rule would do, with nothing written.
     pub fn preview_rule(
         &self,
         tenant_id: ObjectId,

@@ -90,103 +90,29 @@ impl Store {
         add: &[LicenseAssignment],
         remove: &[SkuId],
     ) -> Result<(Group, bool)> {
+        self.pool
+            .write(|tx| assign_group_licenses_tx(tx, change, group_id, add, remove))
+    }
+
+    /// The admin center's "assign" of a license to a group: given with all its apps if the
+    /// group does not give it yet; a license it already gives keeps its switched-off apps
+    /// (Graph's `assignLicense` would switch them back on for every member).
+    pub fn give_group_license(
+        &self,
+        change: &Change,
+        group_id: ObjectId,
+        sku_id: SkuId,
+    ) -> Result<()> {
         self.pool.write(|tx| {
             let group = require_group(tx, change.tenant_id, group_id)?;
-            if !group.security_enabled {
-                return Err(Error::BadRequest(format!(
-                    "Licenses can only be assigned to security-enabled groups; {} is not one.",
-                    group.display_name
-                )));
+            if group.licenses.iter().any(|l| l.sku_id == sku_id) {
+                return Ok(());
             }
-            let before = group_licenses(tx, group_id)?;
-            let mut after = before.clone();
-            for sku_id in remove {
-                let position = after.iter().position(|a| a.sku_id == *sku_id).ok_or_else(|| {
-                    Error::BadRequest(format!(
-                        "The group does not have a corresponding license: {sku_id} is not assigned to {}",
-                        group.display_name
-                    ))
-                })?;
-                after.remove(position);
-            }
-            for assignment in add {
-                if remove.contains(&assignment.sku_id) {
-                    return Err(Error::BadRequest(format!(
-                        "License {} is both added and removed in the same request.",
-                        assignment.sku_id
-                    )));
-                }
-                if find_subscription(tx, change.tenant_id, assignment.sku_id)?.is_none() {
-                    return Err(Error::BadRequest(format!(
-                        "License {} does not correspond to a valid company License.",
-                        assignment.sku_id
-                    )));
-                }
-                match after.iter_mut().find(|a| a.sku_id == assignment.sku_id) {
-                    Some(existing) => existing.disabled_plans = assignment.disabled_plans.clone(),
-                    None => after.push(assignment.clone()),
-                }
-            }
-            // The group's own licenses must go together (plans that exclude each other, plans
-            // that need another); where they may be used is each member's matter.
-            if let Err(violation) = check_assignments(
-                roster_core::catalog::Catalog::builtin(),
-                "",
-                &to_rule_input(&after),
-            ) && !matches!(
-                violation,
-                roster_core::licensing::LicenseViolation::ProhibitedInUsageLocation { .. }
-            ) {
-                return Err(Error::License(violation));
-            }
-            for sku_id in remove {
-                tx.execute(
-                    "DELETE FROM group_licenses WHERE group_id = $1 AND sku_id = $2",
-                    &params![group_id, *sku_id],
-                )?;
-            }
-            for assignment in &after {
-                if before.iter().any(|a| a.sku_id == assignment.sku_id) {
-                    tx.execute(
-                        "UPDATE group_licenses SET disabled_plans = $3 WHERE group_id = $1 AND sku_id = $2",
-                        &params![group_id, assignment.sku_id, plans_json(&assignment.disabled_plans)],
-                    )?;
-                } else {
-                    tx.execute(
-                        "INSERT INTO group_licenses (group_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES ($1, $2, $3, $4, $5)",
-                        &params![
-                            group_id,
-                            assignment.sku_id,
-                            change.tenant_id,
-                            plans_json(&assignment.disabled_plans),
-                            change.at
-                        ],
-                    )?;
-                }
-            }
-            tx.execute(
-                "UPDATE groups SET license_processing_state = 'QueuedForProcessing' WHERE id = $1",
-                &params![group_id],
-            )?;
-            crate::dynamic::groups_changed(tx, change.tenant_id)?;
-            queue_group(tx, change, group_id)?;
-            audit(
-                tx,
-                change,
-                "Change group license",
-                Some((group_id, &group.display_name)),
-                Some(licenses_json(&before)),
-                Some(licenses_json(&after)),
-            )?;
-            let guests = tx
-                .query_one(
-                    "SELECT 1 FROM group_members m JOIN users u ON u.id = m.member_id \
-                     WHERE m.group_id = $1 AND u.user_type = 'Guest' AND u.deleted_at IS NULL LIMIT 1",
-                    &params![group_id],
-                )?
-                .is_some();
-            // As it is now: its new licenses, queued for processing.
-            Ok((require_group(tx, change.tenant_id, group_id)?, guests))
+            let add = [LicenseAssignment {
+                sku_id,
+                disabled_plans: Vec::new(),
+            }];
+            assign_group_licenses_tx(tx, change, group_id, &add, &[]).map(drop)
         })
     }
 
@@ -483,6 +409,116 @@ impl Store {
             }
         }
     }
+}
+
+/// [`Store::assign_group_licenses`] inside a transaction the caller holds.
+fn assign_group_licenses_tx(
+    tx: &mut dyn Tx,
+    change: &Change,
+    group_id: ObjectId,
+    add: &[LicenseAssignment],
+    remove: &[SkuId],
+) -> Result<(Group, bool)> {
+    let group = require_group(tx, change.tenant_id, group_id)?;
+    if !group.security_enabled {
+        return Err(Error::BadRequest(format!(
+            "Licenses can only be assigned to security-enabled groups; {} is not one.",
+            group.display_name
+        )));
+    }
+    let before = group_licenses(tx, group_id)?;
+    let mut after = before.clone();
+    for sku_id in remove {
+        let position = after.iter().position(|a| a.sku_id == *sku_id).ok_or_else(|| {
+            Error::BadRequest(format!(
+                "The group does not have a corresponding license: {sku_id} is not assigned to {}",
+                group.display_name
+            ))
+        })?;
+        after.remove(position);
+    }
+    for assignment in add {
+        if remove.contains(&assignment.sku_id) {
+            return Err(Error::BadRequest(format!(
+                "License {} is both added and removed in the same request.",
+                assignment.sku_id
+            )));
+        }
+        if find_subscription(tx, change.tenant_id, assignment.sku_id)?.is_none() {
+            return Err(Error::BadRequest(format!(
+                "License {} does not correspond to a valid company License.",
+                assignment.sku_id
+            )));
+        }
+        match after.iter_mut().find(|a| a.sku_id == assignment.sku_id) {
+            Some(existing) => existing.disabled_plans = assignment.disabled_plans.clone(),
+            None => after.push(assignment.clone()),
+        }
+    }
+    // The group's own licenses must go together (plans that exclude each other, plans
+    // that need another); where they may be used is each member's matter.
+    if let Err(violation) = check_assignments(
+        roster_core::catalog::Catalog::builtin(),
+        "",
+        &to_rule_input(&after),
+    ) && !matches!(
+        violation,
+        roster_core::licensing::LicenseViolation::ProhibitedInUsageLocation { .. }
+    ) {
+        return Err(Error::License(violation));
+    }
+    for sku_id in remove {
+        tx.execute(
+            "DELETE FROM group_licenses WHERE group_id = $1 AND sku_id = $2",
+            &params![group_id, *sku_id],
+        )?;
+    }
+    for assignment in &after {
+        if before.iter().any(|a| a.sku_id == assignment.sku_id) {
+            tx.execute(
+                "UPDATE group_licenses SET disabled_plans = $3 WHERE group_id = $1 AND sku_id = $2",
+                &params![
+                    group_id,
+                    assignment.sku_id,
+                    plans_json(&assignment.disabled_plans)
+                ],
+            )?;
+        } else {
+            tx.execute(
+                "INSERT INTO group_licenses (group_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES ($1, $2, $3, $4, $5)",
+                &params![
+                    group_id,
+                    assignment.sku_id,
+                    change.tenant_id,
+                    plans_json(&assignment.disabled_plans),
+                    change.at
+                ],
+            )?;
+        }
+    }
+    tx.execute(
+        "UPDATE groups SET license_processing_state = 'QueuedForProcessing' WHERE id = $1",
+        &params![group_id],
+    )?;
+    crate::dynamic::groups_changed(tx, change.tenant_id)?;
+    queue_group(tx, change, group_id)?;
+    audit(
+        tx,
+        change,
+        "Change group license",
+        Some((group_id, &group.display_name)),
+        Some(licenses_json(&before)),
+        Some(licenses_json(&after)),
+    )?;
+    let guests = tx
+        .query_one(
+            "SELECT 1 FROM group_members m JOIN users u ON u.id = m.member_id \
+             WHERE m.group_id = $1 AND u.user_type = 'Guest' AND u.deleted_at IS NULL LIMIT 1",
+            &params![group_id],
+        )?
+        .is_some();
+    // As it is now: its new licenses, queued for processing.
+    Ok((require_group(tx, change.tenant_id, group_id)?, guests))
 }
 
 /// Users tested per transaction in [`Store::apply_rules`]: a page holds the embedded store's

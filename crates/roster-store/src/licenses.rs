@@ -648,6 +648,23 @@ impl Store {
         self.pool
             .write(|tx| assign_licenses_tx(tx, change, key, add, remove))
     }
+
+    /// The admin center's "assign" of a license to a user: given directly with all its apps if
+    /// the user does not hold it directly yet; a license it already holds keeps its
+    /// switched-off apps (Graph's `assignLicense` would switch them back on).
+    pub fn give_user_license(&self, change: &Change, key: &UserKey, sku_id: SkuId) -> Result<()> {
+        self.pool.write(|tx| {
+            let user = require_user(tx, change.tenant_id, key)?;
+            if user.licenses.iter().any(|l| l.sku_id == sku_id) {
+                return Ok(());
+            }
+            let add = [LicenseAssignment {
+                sku_id,
+                disabled_plans: Vec::new(),
+            }];
+            assign_licenses_tx(tx, change, &UserKey::Id(user.id), &add, &[]).map(drop)
+        })
+    }
 }
 
 /// `assignLicense` inside a transaction the caller holds (for bulk jobs).

@@ -319,7 +319,7 @@ fn prefix_upper_bound(prefix: &str) -> Option<String> {
     None
 }
 
-fn like_escape(text: &str) -> String {
+pub(crate) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

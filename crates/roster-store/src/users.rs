@@ -518,11 +518,11 @@ impl Store {
     ) -> Result<bool> {
         self.pool.write(|tx| {
             let sql = format!(
-                "SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL{}",
+                "SELECT password_hash FROM users WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL{}",
                 tx.row_lock()
             );
             let stored = tx
-                .query_one(&sql, &params![user_id])?
+                .query_one(&sql, &params![user_id, change.tenant_id])?
                 .and_then(|row| row.opt_text(0));
             if stored.as_deref() != Some(expected) {
                 return Ok(false);

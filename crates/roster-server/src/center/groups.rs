@@ -321,7 +321,7 @@ pub async fn create(session: Session, Form(form): Form<GroupForm>) -> Response {
             return render_new(
                 &session,
                 &form,
-                Some((field_of(&error), error.message)),
+                Some((field_of(&error), super::message(&session, error))),
                 None,
             )
             .await;
@@ -477,7 +477,8 @@ async fn render_details(
     };
     let dynamic = is_dynamic(&group);
     let manage = session.may(Operation::ManageGroups);
-    let manage_members = session.may(Operation::ManageGroupMembers) && !dynamic;
+    let manage_owners = session.may(Operation::ManageGroupMembers);
+    let manage_members = manage_owners && !dynamic;
     let manage_licenses = session.may(Operation::AssignLicense) && group.security_enabled;
     let names = super::users::license_names_by_sku(&subscriptions);
     let sku_name = |sku_id: roster_core::types::SkuId| {
@@ -575,21 +576,21 @@ async fn render_details(
         }
         section.panel {
             h2 { (lang.t("groups-owners")) }
-            @if manage {
+            @if manage_owners {
                 (add_person_form("add-owner", "groups-add-owner", "owner"))
             }
             @if owners.is_empty() { p { (lang.t("details-none")) } }
             @else { table { tbody { @for owner in &owners { tr {
                 td { a href={ "/users/" (owner.id) } { (owner.display_name) } }
                 td { (owner.user_principal_name) }
-                @if manage { td { (small_form("remove-owner", "member", owner.id.to_string(), "roles-remove")) } }
+                @if manage_owners { td { (small_form("remove-owner", "member", owner.id.to_string(), "roles-remove")) } }
             } } } } }
         }
         @if group.security_enabled {
             section.panel id="licenses" {
                 h2 { (lang.t("licenses-title")) }
                 @if let Some(state) = &group.license_processing_state {
-                    p { (lang.t("groups-license-processing")) ": " (state) }
+                    p { (lang.t("groups-license-processing")) ": " (lang.t_with("groups-license-state", &[("state", state.clone().into())])) }
                 }
                 @if group.licenses.is_empty() { p { (lang.t("details-none")) } }
                 @else { table { tbody { @for license in &group.licenses { tr {
@@ -750,40 +751,34 @@ pub async fn change(
                 )
                 .await;
             };
-            let (add, remove) = if form.go == "assign-license" {
-                let add = roster_core::directory::LicenseAssignment {
-                    sku_id,
-                    disabled_plans: Vec::new(),
-                };
-                (vec![add], Vec::new())
-            } else {
-                (Vec::new(), vec![sku_id])
-            };
+            let assign = form.go == "assign-license";
             let assigned = session
                 .state()
                 .db(move |store| {
-                    // A license the group already gives stays as it is (assigning it again
-                    // would switch its apps back on for every member).
-                    let group = store.get_group(change.tenant_id, group_id)?;
-                    let add: Vec<_> = add
-                        .into_iter()
-                        .filter(|new| group.licenses.iter().all(|l| l.sku_id != new.sku_id))
-                        .collect();
-                    store.assign_group_licenses(&change, group_id, &add, &remove)
+                    if assign {
+                        store.give_group_license(&change, group_id, sku_id)
+                    } else {
+                        store
+                            .assign_group_licenses(&change, group_id, &[], &[sku_id])
+                            .map(drop)
+                    }
                 })
                 .await;
             session.state().job_wake.notify_one();
-            assigned
-                .map(|_| ())
-                .map_err(|error| refused("license", error))
+            assigned.map_err(|error| refused("license", error))
         }
         "add-owner" | "remove-owner" | "add-member" | "remove-member" => {
-            let (operation, field) = if form.go.ends_with("owner") {
-                (Operation::ManageGroups, "owner")
+            // Owners and members need the same right, as through the API.
+            let field = if form.go.ends_with("owner") {
+                "owner"
             } else {
-                (Operation::ManageGroupMembers, "member")
+                "member"
             };
-            if let Err(error) = session.caller.principal.authorize(operation, &[]) {
+            if let Err(error) = session
+                .caller
+                .principal
+                .authorize(Operation::ManageGroupMembers, &[])
+            {
                 return failure(&session, error.into());
             }
             let key = UserKey::parse(form.member.trim());

@@ -159,12 +159,10 @@ pub async fn start_page(session: Session) -> Response {
     .await
 }
 
-/// `POST /users/import`: reads the file and shows, row by row, what the job would do.
-/// The largest request the server takes outside bulk jobs (`lib.rs`'s body limit), and so the
-/// largest file this page checks: about 20,000 rows of the admin center's template. Larger
-/// files go through the CLI (`roster import users`), whose jobs take up to 256 MiB.
-const UPLOAD_LIMIT: usize = crate::BODY_LIMIT;
-
+/// `POST /users/import`: reads the file and shows, row by row, what the job would do. The file
+/// is at most the server's body limit outside bulk jobs (`crate::BODY_LIMIT`): about 20,000
+/// rows of the admin center's template. Larger files go through the CLI
+/// (`roster import users`), whose jobs take up to 256 MiB.
 pub async fn check(session: Session, mut multipart: Multipart) -> Response {
     let lang = session.lang;
     let mut choices = Choices::default();
@@ -185,7 +183,8 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
                         "import-too-large",
                         &[(
                             "size",
-                            lang.number((UPLOAD_LIMIT / (1024 * 1024)) as i64).into(),
+                            lang.number((crate::BODY_LIMIT / (1024 * 1024)) as i64)
+                                .into(),
                         )],
                     );
                     let mut response = form(&session, &choices, Some(message)).await;
@@ -252,7 +251,7 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
     {
         Ok(outcomes) => outcomes,
         Err(error) if error.status.is_client_error() => {
-            return form(&session, &choices, Some(error.message)).await;
+            return form(&session, &choices, Some(super::message(&session, error))).await;
         }
         Err(error) => return failure(&session, error),
     };

@@ -207,7 +207,8 @@ pub async fn change(session: Session, Form(form): Form<LicenseForm>) -> Response
     match result {
         Ok(()) => super::see_other("/licenses"),
         Err(error) if error.status.is_client_error() => {
-            let mut response = render(&session, Some((&form, error.message))).await;
+            let message = super::message(&session, error);
+            let mut response = render(&session, Some((&form, message))).await;
             *response.status_mut() = StatusCode::BAD_REQUEST;
             response
         }
@@ -225,10 +226,6 @@ async fn assign(session: &Session, form: &LicenseForm) -> Result<(), ApiError> {
         .authorize(Operation::AssignLicense, &[])?;
     let sku_id = SkuId::parse(form.sku.as_deref().unwrap_or_default())
         .map_err(|_| ApiError::bad_request(lang.t("action-choose-license")))?;
-    let add = vec![roster_core::directory::LicenseAssignment {
-        sku_id,
-        disabled_plans: Vec::new(),
-    }];
     let (tenant_id, change) = (session.caller.tenant_id, session.caller.change());
     let name = form.name.trim().to_string();
     if form.to == "group" {
@@ -247,34 +244,19 @@ async fn assign(session: &Session, form: &LicenseForm) -> Result<(), ApiError> {
             [] => return Err(ApiError::bad_request(lang.t("licenses-no-such-group"))),
             _ => return Err(ApiError::bad_request(lang.t("licenses-ambiguous-group"))),
         };
-        // Already given: nothing to do (assigning it again would switch its apps back on).
-        if group.licenses.iter().any(|l| l.sku_id == sku_id) {
-            return Ok(());
-        }
         let group_id = group.id;
         session
             .state()
-            .db(move |store| store.assign_group_licenses(&change, group_id, &add, &[]))
+            .db(move |store| store.give_group_license(&change, group_id, sku_id))
             .await?;
         session.state().job_wake.notify_one();
     } else {
         let key = roster_store::UserKey::Upn(name);
-        let user = session
-            .state()
-            .db(move |store| store.get_user(tenant_id, &key))
-            .await
-            .map_err(|_| ApiError::bad_request(lang.t("roles-unknown-user")))?;
-        // Already held directly: nothing to do, as for a group.
-        if user.licenses.iter().any(|l| l.sku_id == sku_id) {
-            return Ok(());
-        }
-        let user_id = user.id;
         session
             .state()
-            .db(move |store| {
-                store.assign_licenses(&change, &roster_store::UserKey::Id(user_id), &add, &[])
-            })
-            .await?;
+            .db(move |store| store.give_user_license(&change, &key, sku_id))
+            .await
+            .map_err(|error| super::not_found_as(error, lang.t("roles-unknown-user")))?;
     }
     Ok(())
 }

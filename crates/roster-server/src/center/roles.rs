@@ -155,7 +155,8 @@ pub async fn change(session: Session, Form(form): Form<RoleForm>) -> Response {
     match result {
         Ok(()) => see_other("/roles"),
         Err(error) if error.status.is_client_error() => {
-            refuse(&session, &form, error.message).await
+            let message = super::message(&session, error);
+            refuse(&session, &form, message).await
         }
         Err(error) => failure(&session, error),
     }

@@ -360,9 +360,52 @@ mod tests {
         all
     }
 
+    /// Does not build when `RuleProblem` gains a variant: add it to [`every_problem`] too.
+    fn listed(problem: &RuleProblem) {
+        use RuleProblem as P;
+        match problem {
+            P::TooLong { .. }
+            | P::DashAlone
+            | P::CurlyQuote(_)
+            | P::Character(_)
+            | P::Unterminated(_)
+            | P::TooDeep(_)
+            | P::UnmatchedClose
+            | P::ExpectedDirectReports(_)
+            | P::ManagerId(_)
+            | P::DirectReportsCombined(_)
+            | P::BetweenConditions(_)
+            | P::ExpectedConnective(..)
+            | P::ExpectedCondition(_)
+            | P::NotBeforeOperator { .. }
+            | P::UnknownOperator { .. }
+            | P::ExpectedOperator { .. }
+            | P::ExpectedItem { .. }
+            | P::UnknownItemProperty { .. }
+            | P::ExpectedPlanField { .. }
+            | P::ItemAlone(_)
+            | P::NowAlone
+            | P::Device(_)
+            | P::CustomExtension(_)
+            | P::UnknownProperty { .. }
+            | P::NotEvaluated { .. }
+            | P::Misfit { .. }
+            | P::ExpectedAfter { .. }
+            | P::BareWord(_)
+            | P::ExpectedCloseParen { .. }
+            | P::ExpectedValue(_)
+            | P::ExpectedInList(_)
+            | P::ExpectedListEnd { .. }
+            | P::ExpectedDuration { .. }
+            | P::DurationOverflow
+            | P::Regex { .. } => {}
+        }
+    }
+
     #[test]
     fn every_rule_problem_is_worded_in_both_languages() {
         for problem in every_problem() {
+            listed(&problem);
             let english = super::problem(Lang::En, &problem);
             let dutch = super::problem(Lang::Nl, &problem);
             // The English catalog says what the API says.

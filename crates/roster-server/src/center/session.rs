@@ -402,20 +402,17 @@ pub async fn sign_in(
             return refused(Some(lang.t("change-password-same")));
         }
         if crate::graph::json::check_password_complexity(new_password).is_err() {
-            return refused(Some(lang.t("change-password-too-weak")));
+            return refused(Some(lang.t("api-weak-password")));
         }
         let Some(hash) = state.hasher.hash(new_password.clone()).await else {
             return again(&lang.t("sign-in-unavailable"));
         };
-        let change = roster_store::Change {
+        let change = crate::auth::Caller {
             tenant_id,
-            actor_id: Some(user_id),
-            actor_name: record.user.user_principal_name.to_string(),
+            principal: principal.clone(),
             client_ip: crate::state::client_ip(&parts),
-            request_id: Some(crate::error::current_request_id()).filter(|id| !id.is_empty()),
-            job_id: None,
-            at: Utc::now(),
-        };
+        }
+        .change();
         // Only over the password just checked: an administrator's reset in between stands, and
         // this sign-in must start again with the new one.
         let expected = record.password_hash.clone().unwrap_or_default();

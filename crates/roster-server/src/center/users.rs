@@ -943,8 +943,8 @@ async fn save(
                 let manager = state
                     .db(move |store| store.get_user(tenant_id, &UserKey::Upn(upn)))
                     .await
-                    .map_err(|_| {
-                        ApiError::bad_request(session.lang.t("details-no-such-manager"))
+                    .map_err(|error| {
+                        super::not_found_as(error, session.lang.t("details-no-such-manager"))
                     })?;
                 Some(manager.id)
             };
@@ -965,17 +965,17 @@ async fn save(
                 .by_sku_id(sku_id.as_uuid())
                 .map(|sku| sku.service_plans.clone())
                 .unwrap_or_default();
-            let shown = |plan: &uuid::Uuid| plans.iter().any(|p| p.service_plan_id == *plan);
-            let mut disabled_plans: Vec<uuid::Uuid> = plans
+            // The form shows every plan of the license (a held license's switched-off plans are
+            // among them: the store refuses any other), so what is not ticked is off.
+            let enabled: Vec<uuid::Uuid> = enabled
+                .iter()
+                .filter_map(|plan| uuid::Uuid::parse_str(plan).ok())
+                .collect();
+            let disabled_plans: Vec<uuid::Uuid> = plans
                 .iter()
                 .map(|plan| plan.service_plan_id)
-                .filter(|plan| {
-                    !enabled
-                        .iter()
-                        .any(|on| on.eq_ignore_ascii_case(&plan.to_string()))
-                })
+                .filter(|plan| !enabled.contains(plan))
                 .collect();
-            disabled_plans.extend(held.disabled_plans.iter().filter(|plan| !shown(plan)));
             let add = vec![LicenseAssignment {
                 sku_id,
                 disabled_plans,
@@ -1240,19 +1240,18 @@ async fn apply(
                 .as_deref()
                 .and_then(|sku| SkuId::parse(sku).ok())
                 .ok_or_else(|| ApiError::bad_request(session.lang.t("action-choose-license")))?;
-            let (add, remove) = if form.action == "assign-license" {
-                (
-                    vec![LicenseAssignment {
-                        sku_id,
-                        disabled_plans: Vec::new(),
-                    }],
-                    Vec::new(),
-                )
-            } else {
-                (Vec::new(), vec![sku_id])
-            };
+            // A license the user already holds keeps its switched-off apps.
+            let assign = form.action == "assign-license";
             state
-                .db(move |store| store.assign_licenses(&change, &key, &add, &remove))
+                .db(move |store| {
+                    if assign {
+                        store.give_user_license(&change, &key, sku_id)
+                    } else {
+                        store
+                            .assign_licenses(&change, &key, &[], &[sku_id])
+                            .map(drop)
+                    }
+                })
                 .await?;
             Ok(None)
         }

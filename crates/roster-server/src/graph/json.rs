@@ -265,11 +265,10 @@ pub fn check_password_complexity(password: &str) -> ApiResult<()> {
         password.chars().any(|c| !c.is_alphanumeric()),
     ];
     if !(8..=256).contains(&length) || classes.iter().filter(|has| **has).count() < 3 {
-        let mut error = ApiError::bad_request(
+        return Err(ApiError::bad_request(
             "The specified password does not comply with password complexity requirements. Please provide a different password.",
-        );
-        error.reason = Some(Box::new(crate::error::Reason::WeakPassword));
-        return Err(error);
+        )
+        .with_reason(crate::error::Reason::WeakPassword));
     }
     Ok(())
 }

@@ -203,11 +203,13 @@ async fn members_follow_users_and_rules() {
         .as_str()
         .unwrap()
         .to_string();
-    app.patch(
-        &format!("/v1.0/users/{dan}"),
-        json!({ "usageLocation": "BE" }),
-    )
-    .await;
+    let reply = app
+        .patch(
+            &format!("/v1.0/users/{dan}"),
+            json!({ "usageLocation": "BE" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
     let reply = app
         .post(
             &format!("/v1.0/users/{dan}/assignLicense"),
