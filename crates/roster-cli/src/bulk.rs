@@ -376,7 +376,7 @@ impl Outcome {
             user: error.user_principal_name.clone().unwrap_or_default(),
             status: "failed".into(),
             column: error.column.clone().unwrap_or_default(),
-            message: error.message.clone(),
+            message: error.problem.to_string(),
             ..Outcome::default()
         }
     }

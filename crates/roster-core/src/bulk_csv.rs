@@ -53,6 +53,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
+pub use crate::csv_problem::{CsvProblem, EmailFault, HeaderProblem, Holds, Names};
 use crate::types::{DomainName, ObjectId, UsageLocation, UserPrincipalName};
 
 /// The kind of file, recognised from its header.
@@ -74,6 +75,11 @@ impl Template {
             Template::EntraBulkCreate => "the Entra bulk-create template",
             Template::Roster => "roster's export format",
         }
+    }
+
+    /// How the template's own file writes its columns' headers.
+    pub fn labels(self) -> impl Iterator<Item = &'static str> {
+        self.columns().iter().map(|spec| spec.label)
     }
 
     fn columns(self) -> &'static [ColumnSpec] {
@@ -536,13 +542,13 @@ pub struct RowError {
     /// The row's user principal name as written, when it has one of a sensible length, so that
     /// a results file can name the user.
     pub user_principal_name: Option<String>,
-    pub message: String,
+    pub problem: CsvProblem,
 }
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_location(f, Some(self.row), self.column.as_deref())?;
-        f.write_str(&self.message)
+        write!(f, "{}", self.problem)
     }
 }
 
@@ -554,15 +560,15 @@ pub struct FileError {
     /// The line concerned (1-based), if there is one.
     pub row: Option<usize>,
     pub column: Option<String>,
-    pub message: String,
+    pub problem: CsvProblem,
 }
 
 impl FileError {
-    pub(crate) fn new(row: Option<usize>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(row: Option<usize>, problem: CsvProblem) -> Self {
         FileError {
             row,
             column: None,
-            message: message.into(),
+            problem,
         }
     }
 }
@@ -570,7 +576,7 @@ impl FileError {
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_location(f, self.row, self.column.as_deref())?;
-        f.write_str(&self.message)
+        write!(f, "{}", self.problem)
     }
 }
 
@@ -649,18 +655,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
 /// The file's text: UTF-8, with or without a byte-order mark; anything else is refused.
 pub(crate) fn decode(bytes: &[u8]) -> Result<&str, FileError> {
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Err(FileError::new(
-            None,
-            "the file is UTF-16: save it as CSV UTF-8 (in Excel, \"CSV UTF-8 (Comma delimited)\")",
-        ));
+        return Err(FileError::new(None, CsvProblem::Utf16));
     }
     // UTF-16 without a byte-order mark shows as a NUL next to every ASCII letter.
     if bytes.iter().take(2).any(|byte| *byte == 0) {
-        return Err(FileError::new(
-            Some(1),
-            "the file has NUL bytes, as UTF-16 has: save it as CSV UTF-8 \
-             (in Excel, \"CSV UTF-8 (Comma delimited)\")",
-        ));
+        return Err(FileError::new(Some(1), CsvProblem::NulBytes));
     }
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let text = std::str::from_utf8(body).map_err(|error| {
@@ -669,19 +668,17 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<&str, FileError> {
         let file_offset = offset + (bytes.len() - body.len());
         FileError::new(
             Some(row),
-            format!(
-                "the file is not UTF-8: byte 0x{:02X} at byte offset {file_offset} is not valid \
-                 UTF-8 (Windows-1252, Excel's plain \"CSV\", looks like this); save it as CSV \
-                 UTF-8 (in Excel, \"CSV UTF-8 (Comma delimited)\")",
-                body[offset]
-            ),
+            CsvProblem::NotUtf8 {
+                byte: body[offset],
+                offset: file_offset,
+            },
         )
     })?;
     if text
         .chars()
         .all(|c| c.is_whitespace() || matches!(c, ',' | ';' | '"'))
     {
-        return Err(FileError::new(None, "the file is empty"));
+        return Err(FileError::new(None, CsvProblem::Empty));
     }
     Ok(text)
 }
@@ -706,11 +703,7 @@ fn find_version_line(text: &str) -> Result<Option<usize>, FileError> {
             } else {
                 Err(FileError::new(
                     Some(row),
-                    format!(
-                        "the Entra template's version '{}' is not supported: roster reads \
-                         version:v1.0",
-                        excerpt(version)
-                    ),
+                    CsvProblem::EntraVersion(excerpt(version).into_owned()),
                 ))
             }
         }
@@ -748,11 +741,11 @@ fn recognise_header(
         let mut records = Records::new(text, delimiter);
         records.skip(skip)?;
         if records.next_record()?.is_none() {
-            let message = match version_row {
-                Some(_) => "the file has the Entra template's version line but no header after it",
-                None => "the file is empty",
+            let problem = match version_row {
+                Some(_) => CsvProblem::NoHeaderAfterVersion,
+                None => CsvProblem::Empty,
             };
-            return Err(FileError::new(version_row, message));
+            return Err(FileError::new(version_row, problem));
         }
         for &template in templates {
             let score = records
@@ -795,40 +788,13 @@ fn recognise_header(
 }
 
 fn unrecognised_header(found: &Header, after_version_line: bool) -> FileError {
-    let found_text = quoted(found.cells.iter().map(String::as_str), found.cells.len());
-    let mut message = if after_version_line {
-        format!(
-            "the file starts with the Entra template's version line, but its header has none of \
-             the template's columns, such as 'User name [userPrincipalName] Required'; found \
-             {found_text}"
-        )
-    } else {
-        format!(
-            "the header is not one roster reads; found {found_text}; expected {} ({}, …), {} (a \
-             line version:v1.0, then headers such as 'User name [userPrincipalName] Required') \
-             or {} ({}, …)",
-            Template::AdminCenter.description(),
-            list_labels(&ADMIN_CENTER_COLUMNS[..4]),
-            Template::EntraBulkCreate.description(),
-            Template::Roster.description(),
-            list_labels(&ROSTER_TABLE[..3]),
-        )
-    };
-    if found.cells.len() == 1 {
-        message.push_str(
-            "; the header has a single column: roster reads files separated by commas, \
-             semicolons or tabs",
-        );
-    }
-    FileError::new(Some(found.row), message)
-}
-
-fn list_labels(specs: &[ColumnSpec]) -> String {
-    specs
-        .iter()
-        .map(|spec| spec.label)
-        .collect::<Vec<_>>()
-        .join(", ")
+    FileError::new(
+        Some(found.row),
+        CsvProblem::UnknownHeader {
+            found: Names::new(found.cells.iter().map(String::as_str), found.cells.len()),
+            after_version_line,
+        },
+    )
 }
 
 /// Maps the header's cells to fields, refusing missing, unknown and repeated columns.
@@ -842,14 +808,11 @@ fn header_columns(header: &Header) -> Result<Vec<Column>, FileError> {
         let spec = template.find_column(cell);
         if let Some(spec) = spec {
             if let Some(first) = first_index.insert(spec.field, index) {
-                problems.push(format!(
-                    "columns {} ('{}') and {} ('{}') both hold {}",
-                    column_letter(first),
-                    excerpt(&header.cells[first]),
-                    column_letter(index),
-                    excerpt(cell),
-                    spec.field.graph_name()
-                ));
+                problems.push(HeaderProblem::SameField {
+                    first: (first, excerpt(&header.cells[first]).into_owned()),
+                    second: (index, excerpt(cell).into_owned()),
+                    holds: Holds::Property(spec.field.graph_name()),
+                });
             }
         } else if !cell.is_empty() && template != Template::EntraBulkCreate {
             unknown.push(index);
@@ -874,32 +837,19 @@ fn header_columns(header: &Header) -> Result<Vec<Column>, FileError> {
         })
         .collect();
     if !missing.is_empty() {
-        let names = quoted(missing.iter().copied(), missing.len());
         problems.insert(
             0,
-            if missing.len() == 1 {
-                format!("the required column {names} is missing")
-            } else {
-                format!("the required columns {names} are missing")
-            },
+            HeaderProblem::Missing(Names::new(missing.iter().copied(), missing.len())),
         );
     }
     if !unknown.is_empty() {
-        let names = quoted(
-            unknown.iter().map(|index| header.cells[*index].as_str()),
-            unknown.len(),
-        );
-        let verb = if unknown.len() == 1 {
-            "the column"
-        } else {
-            "the columns"
-        };
-        let is = if unknown.len() == 1 { "is" } else { "are" };
-        problems.push(format!(
-            "{verb} {names} {is} not in {} (its columns are {})",
-            template.description(),
-            list_labels(template.columns()),
-        ));
+        problems.push(HeaderProblem::NotInTemplate {
+            names: Names::new(
+                unknown.iter().map(|index| header.cells[*index].as_str()),
+                unknown.len(),
+            ),
+            template,
+        });
     }
     if problems.is_empty() {
         return Ok(columns);
@@ -907,29 +857,15 @@ fn header_columns(header: &Header) -> Result<Vec<Column>, FileError> {
     Err(FileError {
         row: Some(header.row),
         column: unknown.first().map(|index| header.cells[*index].clone()),
-        message: format!(
-            "the header looks like {}, but {}",
-            template.description(),
-            problems.join("; ")
-        ),
+        problem: CsvProblem::Header {
+            template: Some(template),
+            problems,
+        },
     })
 }
 
-/// Up to six names, quoted and shortened, then `…` if there were more.
-pub(crate) fn quoted<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> String {
-    let mut text = names
-        .take(6)
-        .map(|name| format!("'{}'", excerpt(name)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if n > 6 {
-        text.push_str(", …");
-    }
-    text
-}
-
 /// Excel's name for a column: A, B, …, Z, AA, AB, …
-pub(crate) fn column_letter(index: usize) -> String {
+pub fn column_letter(index: usize) -> String {
     let mut letters = Vec::new();
     let mut n = index + 1;
     while n > 0 {
@@ -942,7 +878,7 @@ pub(crate) fn column_letter(index: usize) -> String {
 }
 
 /// At most 60 characters of `text`, to quote in a message.
-pub(crate) fn excerpt(text: &str) -> Cow<'_, str> {
+pub fn excerpt(text: &str) -> Cow<'_, str> {
     const MAX: usize = 60;
     match text.char_indices().nth(MAX) {
         None => Cow::Borrowed(text),
@@ -965,16 +901,9 @@ pub(crate) struct Lines {
 }
 
 impl Lines {
-    /// `" (the record runs from line 5 to line 9: is a quote left open?)"`, or nothing.
-    pub(crate) fn open_quote_hint(self) -> String {
-        if self.last > self.first {
-            format!(
-                " (the record runs from line {} to line {}: is a quote left open?)",
-                self.first, self.last
-            )
-        } else {
-            String::new()
-        }
+    /// The first and last line of a record over several, which may mean a quote left open.
+    pub(crate) fn spanned(self) -> Option<(usize, usize)> {
+        (self.last > self.first).then_some((self.first, self.last))
     }
 }
 
@@ -1018,7 +947,7 @@ impl<'a> Records<'a> {
                 let row = error
                     .position()
                     .map(|position| self.line_at(offset(position.byte())));
-                FileError::new(row, format!("the file cannot be read as CSV: {error}"))
+                FileError::new(row, CsvProblem::NotCsv(error.to_string()))
             })?;
             if !read {
                 return Ok(None);
@@ -1084,11 +1013,11 @@ impl RowReader<'_> {
         let written_upn = (!upn_cell.is_empty() && upn_cell.chars().count() <= upn_column.max_len)
             .then(|| upn_cell.to_string());
         self.read_fields(record, lines)
-            .map_err(|(column, message)| RowError {
+            .map_err(|(column, problem)| RowError {
                 row: lines.first,
                 column: column.map(|index| self.column_label(index)),
                 user_principal_name: written_upn,
-                message,
+                problem,
             })
     }
 
@@ -1101,7 +1030,7 @@ impl RowReader<'_> {
         &mut self,
         record: &csv::StringRecord,
         lines: Lines,
-    ) -> Result<UserRow, (Option<usize>, String)> {
+    ) -> Result<UserRow, (Option<usize>, CsvProblem)> {
         let n_columns = self.columns.len();
         let has_extra_values = record
             .iter()
@@ -1110,12 +1039,11 @@ impl RowReader<'_> {
         if record.len() < n_columns || has_extra_values {
             return Err((
                 None,
-                format!(
-                    "the row has {} fields but the header has {}{}",
-                    record.len(),
-                    n_columns,
-                    lines.open_quote_hint()
-                ),
+                CsvProblem::FieldCount {
+                    found: record.len(),
+                    expected: n_columns,
+                    lines: lines.spanned(),
+                },
             ));
         }
 
@@ -1124,13 +1052,16 @@ impl RowReader<'_> {
         let upn_index = self.upn_index;
         let upn_text = self
             .cell(record, upn_index, lines)?
-            .ok_or_else(|| (Some(upn_index), "a value is required".to_string()))?;
+            .ok_or((Some(upn_index), CsvProblem::Required))?;
         let upn = UserPrincipalName::parse(&upn_text)
-            .map_err(|error| (Some(upn_index), error.reason.to_string()))?;
-        if let Some(first) = self.first_row_of_upn.get(&upn.key()) {
+            .map_err(|error| (Some(upn_index), CsvProblem::Invalid(error.reason)))?;
+        if let Some(&first_row) = self.first_row_of_upn.get(&upn.key()) {
             return Err((
                 Some(upn_index),
-                format!("'{upn}' is also on row {first}: each user may appear only once in a file"),
+                CsvProblem::DuplicateUser {
+                    text: upn.to_string(),
+                    first_row,
+                },
             ));
         }
         self.first_row_of_upn.insert(upn.key(), lines.first);
@@ -1140,12 +1071,7 @@ impl RowReader<'_> {
         for (index, column) in columns.iter().enumerate() {
             let Some(field) = column.field else {
                 if column.name.is_empty() && !record[index].trim().is_empty() {
-                    return Err((
-                        Some(index),
-                        "a value in a column without a header: give the column a header or \
-                         remove the value"
-                            .into(),
-                    ));
+                    return Err((Some(index), CsvProblem::ValueWithoutHeader));
                 }
                 continue;
             };
@@ -1154,7 +1080,7 @@ impl RowReader<'_> {
             }
             let Some(value) = self.cell(record, index, lines)? else {
                 if self.template.requires_value(field) {
-                    return Err((Some(index), "a value is required".into()));
+                    return Err((Some(index), CsvProblem::Required));
                 }
                 continue;
             };
@@ -1170,7 +1096,7 @@ impl RowReader<'_> {
         record: &csv::StringRecord,
         index: usize,
         lines: Lines,
-    ) -> Result<Option<String>, (Option<usize>, String)> {
+    ) -> Result<Option<String>, (Option<usize>, CsvProblem)> {
         let column = &self.columns[index];
         let field = column.field.expect("only read for known columns");
         let raw = &record[index];
@@ -1182,13 +1108,13 @@ impl RowReader<'_> {
         if value.trim().is_empty() {
             return Ok(None);
         }
-        let too_long = |n: usize| {
+        let too_long = |length: usize| {
             (
                 Some(index),
-                format!(
-                    "the value has {n} characters; the limit is {}",
-                    column.max_len
-                ),
+                CsvProblem::TooLong {
+                    length,
+                    limit: column.max_len,
+                },
             )
         };
         // Lists are limited per value; the whole cell only to what the values could fill.
@@ -1204,10 +1130,9 @@ impl RowReader<'_> {
         if field != Field::StreetAddress && value.contains(['\n', '\r']) {
             return Err((
                 Some(index),
-                format!(
-                    "the value has a line break, which only an address may have{}",
-                    lines.open_quote_hint()
-                ),
+                CsvProblem::LineBreak {
+                    lines: lines.spanned(),
+                },
             ));
         }
         if field.is_list() {
@@ -1221,7 +1146,12 @@ impl RowReader<'_> {
         Ok(Some(value.replace("\r\n", "\n")))
     }
 
-    fn assign(&mut self, user: &mut UserRow, field: Field, value: String) -> Result<(), String> {
+    fn assign(
+        &mut self,
+        user: &mut UserRow,
+        field: Field,
+        value: String,
+    ) -> Result<(), CsvProblem> {
         let slot = match field {
             Field::DisplayName => &mut user.display_name,
             Field::GivenName => &mut user.given_name,
@@ -1251,10 +1181,7 @@ impl RowReader<'_> {
                     .map(str::to_string)
                     .collect();
                 if items.len() > MAX_LIST_ITEMS {
-                    return Err(format!(
-                        "{} values separated by ';'; the limit is {MAX_LIST_ITEMS}",
-                        items.len()
-                    ));
+                    return Err(CsvProblem::TooManyValues(items.len()));
                 }
                 for item in &items {
                     if field == Field::BusinessPhones {
@@ -1271,8 +1198,10 @@ impl RowReader<'_> {
                 return Ok(());
             }
             Field::UsageLocation => {
-                user.usage_location =
-                    Some(UsageLocation::parse(&value).map_err(|error| error.reason.to_string())?);
+                user.usage_location = Some(
+                    UsageLocation::parse(&value)
+                        .map_err(|error| CsvProblem::Invalid(error.reason))?,
+                );
                 return Ok(());
             }
             Field::AccountEnabled => {
@@ -1280,12 +1209,13 @@ impl RowReader<'_> {
                 return Ok(());
             }
             Field::Id => {
-                let id = ObjectId::parse(&value).map_err(|error| error.reason.to_string())?;
-                if let Some(first) = self.first_row_of_id.get(&id) {
-                    return Err(format!(
-                        "the id {id} is also on row {first}: each user may appear only once in a \
-                         file"
-                    ));
+                let id =
+                    ObjectId::parse(&value).map_err(|error| CsvProblem::Invalid(error.reason))?;
+                if let Some(&first_row) = self.first_row_of_id.get(&id) {
+                    return Err(CsvProblem::DuplicateId {
+                        id: id.to_string(),
+                        first_row,
+                    });
                 }
                 self.first_row_of_id.insert(id, user.row);
                 user.id = Some(id);
@@ -1298,58 +1228,58 @@ impl RowReader<'_> {
     }
 }
 
-fn parse_account_enabled(template: Template, text: &str) -> Result<bool, String> {
+fn parse_account_enabled(template: Template, text: &str) -> Result<bool, CsvProblem> {
     let text = text.trim();
     match template {
         // The column is "Block sign in (Yes/No)", the inverse of accountEnabled.
         Template::EntraBulkCreate => match text.to_ascii_lowercase().as_str() {
             "yes" => Ok(false),
             "no" => Ok(true),
-            _ => Err(format!("'{text}' is neither Yes nor No")),
+            _ => Err(CsvProblem::NotYesNo(text.to_string())),
         },
         Template::AdminCenter | Template::Roster => match text.to_ascii_lowercase().as_str() {
             "true" => Ok(true),
             "false" => Ok(false),
-            _ => Err(format!("'{text}' is neither true nor false")),
+            _ => Err(CsvProblem::NotTrueFalse(text.to_string())),
         },
     }
 }
 
 /// Graph does not check phone numbers, but a letter or a stray symbol in one is a mistake in
 /// the file, better caught before the user exists.
-pub(crate) fn check_phone(text: &str) -> Result<(), String> {
+pub(crate) fn check_phone(text: &str) -> Result<(), CsvProblem> {
     let without_extension = text.to_ascii_lowercase().replace("ext", "");
-    if let Some(bad) = without_extension
+    let bad = without_extension
         .chars()
-        .find(|c| !(c.is_ascii_digit() || " +-()./x".contains(*c)))
-    {
-        return Err(format!(
-            "'{text}' is not a phone number: '{bad}' is not allowed (use digits, spaces, \
-             + - ( ) . / and x or ext before an extension)"
-        ));
-    }
-    if !text.chars().any(|c| c.is_ascii_digit()) {
-        return Err(format!("'{text}' is not a phone number: it has no digits"));
+        .find(|c| !(c.is_ascii_digit() || " +-()./x".contains(*c)));
+    if bad.is_some() || !text.chars().any(|c| c.is_ascii_digit()) {
+        return Err(CsvProblem::NotPhone {
+            text: text.to_string(),
+            bad,
+        });
     }
     Ok(())
 }
 
-pub(crate) fn check_email(text: &str) -> Result<(), String> {
-    let invalid = |reason: &str| Err(format!("'{text}' is not an email address: {reason}"));
+pub(crate) fn check_email(text: &str) -> Result<(), CsvProblem> {
+    let invalid = |fault| {
+        Err(CsvProblem::NotEmail {
+            text: text.to_string(),
+            fault,
+        })
+    };
     let Some((local, domain)) = text.rsplit_once('@') else {
-        return invalid("it has no '@'");
+        return invalid(EmailFault::NoAt);
     };
     if local.is_empty()
         || local
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || "@,;<>()[]\\\"".contains(c))
     {
-        return invalid(
-            "the part before '@' is empty or has a space or one of @ , ; < > ( ) [ ] \\ \"",
-        );
+        return invalid(EmailFault::Local);
     }
     if DomainName::parse(domain).is_err() {
-        return invalid("the part after '@' is not a domain name");
+        return invalid(EmailFault::Domain);
     }
     Ok(())
 }
@@ -1919,7 +1849,7 @@ pub(crate) mod tests {
             let parsed = parse(input.as_bytes()).unwrap();
             let error = parsed.rows[0].as_ref().unwrap_err();
             assert_eq!(error.column.as_deref(), Some(column));
-            assert!(error.message.contains("10485"), "{error}");
+            assert!(error.problem.to_string().contains("10485"), "{error}");
             assert!(error.to_string().len() < 200, "{error}");
             assert!(parsed.rows[1].is_ok());
         }

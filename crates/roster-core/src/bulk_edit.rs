@@ -33,10 +33,10 @@ use serde_json::{Map, Value as Json};
 
 use crate::attributes::MFA_METHODS;
 use crate::bulk_csv::{
-    self, Delimiter, FileError, Lines, MAX_LIST_ITEMS, Records, RowError, column_letter, excerpt,
-    quoted,
+    self, CsvProblem, Delimiter, FileError, HeaderProblem, Holds, Lines, MAX_LIST_ITEMS, Names,
+    Records, RowError, excerpt,
 };
-use crate::types::{DomainName, ObjectId, UsageLocation, UserPrincipalName};
+use crate::types::{DomainName, ObjectId, Problem, UsageLocation, UserPrincipalName};
 
 /// The cell that empties a property (case-insensitive); an empty cell leaves it as it is.
 pub const CLEAR: &str = "<clear>";
@@ -613,7 +613,7 @@ fn read_header(
     for delimiter in Delimiter::ALL {
         let mut records = Records::new(text, delimiter);
         if records.next_record()?.is_none() {
-            return Err(FileError::new(None, "the file is empty"));
+            return Err(FileError::new(None, CsvProblem::Empty));
         }
         let score = records
             .record
@@ -640,36 +640,15 @@ fn read_header(
         .map(|cell| cell.trim().to_string())
         .collect();
     if best.is_none() {
-        let mut message = format!(
-            "the header names none of the columns that bulk {} reads; found {}; expected {}",
-            operation.name(),
-            quoted(cells.iter().map(String::as_str), cells.len()),
-            expected_columns(operation)
-        );
-        if cells.len() == 1 {
-            message.push_str(
-                "; the header has a single column: roster reads files separated by commas, \
-                 semicolons or tabs",
-            );
-        }
-        return Err(FileError::new(Some(lines.first), message));
+        return Err(FileError::new(
+            Some(lines.first),
+            CsvProblem::NoEditColumns {
+                operation,
+                found: Names::new(cells.iter().map(String::as_str), cells.len()),
+            },
+        ));
     }
     Ok((delimiter, lines.first, cells))
-}
-
-/// `a user column (User Name, …, Object ID or id) and MFA State, Default Method, …`.
-fn expected_columns(operation: Operation) -> String {
-    let users = format!(
-        "a user column ({} or {})",
-        USER_COLUMN_NAMES.join(", "),
-        ID_COLUMN_NAMES.join(", ")
-    );
-    let columns: Vec<&str> = operation.columns().iter().map(|def| def.label()).collect();
-    if columns.is_empty() {
-        users
-    } else {
-        format!("{users} and {}", columns.join(", "))
-    }
 }
 
 /// Maps the header's cells to columns, refusing unknown, repeated and missing columns.
@@ -682,7 +661,7 @@ fn header_columns(
     let mut columns = Vec::with_capacity(cells.len());
     let mut unknown = Vec::new();
     let mut problems = Vec::new();
-    let mut first_index: HashMap<&'static str, usize> = HashMap::new();
+    let mut first_index: HashMap<Holds, usize> = HashMap::new();
     for (index, cell) in cells.iter().enumerate() {
         let role = if cell.is_empty() {
             Role::Blank
@@ -693,20 +672,19 @@ fn header_columns(
             Role::Blank
         };
         let holds = match role {
-            Role::User => Some("the user"),
-            Role::UserId => Some("the user's id"),
-            Role::Property(def) => Some(def.property),
+            Role::User => Some(Holds::User),
+            Role::UserId => Some(Holds::UserId),
+            Role::Property(def) => Some(Holds::Property(def.property)),
             Role::Blank => None,
         };
-        if let Some(first) = holds.and_then(|holds| first_index.insert(holds, index)) {
-            problems.push(format!(
-                "columns {} ('{}') and {} ('{}') both hold {}",
-                column_letter(first),
-                excerpt(&cells[first]),
-                column_letter(index),
-                excerpt(cell),
-                holds.expect("only a column that holds something has a first index"),
-            ));
+        if let Some(holds) = holds
+            && let Some(first) = first_index.insert(holds, index)
+        {
+            problems.push(HeaderProblem::SameField {
+                first: (first, excerpt(&cells[first]).into_owned()),
+                second: (index, excerpt(cell).into_owned()),
+                holds,
+            });
         }
         columns.push(Column {
             name: cell.clone(),
@@ -715,15 +693,7 @@ fn header_columns(
     }
     let has = |role: Role| columns.iter().any(|column| column.role == role);
     if !has(Role::User) && !has(Role::UserId) {
-        problems.insert(
-            0,
-            format!(
-                "no column names the user: add one named {} (a user principal name or id) or {} \
-                 (an id)",
-                USER_COLUMN_NAMES.join(", "),
-                ID_COLUMN_NAMES.join(", ")
-            ),
-        );
+        problems.insert(0, HeaderProblem::NoUserColumn);
     }
     for def in operation.columns() {
         if has(Role::Property(def)) {
@@ -731,12 +701,17 @@ fn header_columns(
         }
         match def.need {
             Need::Column | Need::Value => {
-                problems.push(format!("the required column '{}' is missing", def.label()));
+                problems.push(HeaderProblem::Missing(Names::new(
+                    std::iter::once(def.label()),
+                    1,
+                )));
             }
-            Need::ValueOrFlag(flag) if !given.contains(&def.property) => problems.push(format!(
-                "the column '{}' is missing: give it, or {flag} for every row",
-                def.label()
-            )),
+            Need::ValueOrFlag(flag) if !given.contains(&def.property) => {
+                problems.push(HeaderProblem::MissingOrFlag {
+                    column: def.label(),
+                    flag,
+                })
+            }
             Need::ValueOrFlag(_) | Need::Optional => {}
         }
     }
@@ -746,28 +721,16 @@ fn header_columns(
             .any(|column| matches!(column.role, Role::Property(_)))
         && !(operation == Operation::Update && has(Role::User) && has(Role::UserId))
     {
-        let names: Vec<&str> = operation.columns().iter().map(|def| def.label()).collect();
-        problems.push(format!(
-            "the file has no column to change; bulk {} changes {}",
-            operation.name(),
-            names.join(", ")
-        ));
+        problems.push(HeaderProblem::NothingToChange(operation));
     }
     if !unknown.is_empty() {
-        let names = quoted(
-            unknown.iter().map(|index| cells[*index].as_str()),
-            unknown.len(),
-        );
-        let (verb, is) = if unknown.len() == 1 {
-            ("the column", "is")
-        } else {
-            ("the columns", "are")
-        };
-        problems.push(format!(
-            "{verb} {names} {is} not read by bulk {} (it reads {})",
-            operation.name(),
-            expected_columns(operation)
-        ));
+        problems.push(HeaderProblem::NotRead {
+            names: Names::new(
+                unknown.iter().map(|index| cells[*index].as_str()),
+                unknown.len(),
+            ),
+            operation,
+        });
     }
     if problems.is_empty() {
         return Ok(columns);
@@ -775,7 +738,10 @@ fn header_columns(
     Err(FileError {
         row: Some(header_row),
         column: unknown.first().map(|index| cells[*index].clone()),
-        message: format!("the header does not fit: {}", problems.join("; ")),
+        problem: CsvProblem::Header {
+            template: None,
+            problems,
+        },
     })
 }
 
@@ -790,7 +756,7 @@ struct RowReader<'a> {
 }
 
 /// A problem with a row: the column's index, and what is wrong.
-type CellError = (Option<usize>, String);
+type CellError = (Option<usize>, CsvProblem);
 
 /// Whom a row is about, as the file names them, and the job's row begun with them.
 type RowUser = Result<(String, Map<String, Json>), CellError>;
@@ -811,12 +777,11 @@ impl RowReader<'_> {
         let result = if record.len() < n_columns || has_extra_values {
             Err((
                 None,
-                format!(
-                    "the row has {} fields but the header has {}{}",
-                    record.len(),
-                    n_columns,
-                    lines.open_quote_hint()
-                ),
+                CsvProblem::FieldCount {
+                    found: record.len(),
+                    expected: n_columns,
+                    lines: lines.spanned(),
+                },
             ))
         } else {
             match self.read_user(record, lines)? {
@@ -831,11 +796,11 @@ impl RowReader<'_> {
                 Err(error) => Err(error),
             }
         };
-        Ok(result.map_err(|(index, message)| RowError {
+        Ok(result.map_err(|(index, problem)| RowError {
             row: lines.first,
             column: index.map(|index| self.column_label(index)),
             user_principal_name: label,
-            message,
+            problem,
         }))
     }
 
@@ -869,16 +834,14 @@ impl RowReader<'_> {
                 .filter(|cell| !cell.is_empty())
         };
         let too_long = |index: usize, text: &str| {
-            let n = text.chars().count();
-            (n > UserPrincipalName::MAX_LEN).then(|| {
-                (
-                    Some(index),
-                    format!(
-                        "the value has {n} characters; the limit is {}",
-                        UserPrincipalName::MAX_LEN
-                    ),
-                )
-            })
+            let length = text.chars().count();
+            (length > UserPrincipalName::MAX_LEN).then_some((
+                Some(index),
+                CsvProblem::TooLong {
+                    length,
+                    limit: UserPrincipalName::MAX_LEN,
+                },
+            ))
         };
         // Each name the row gives, checked: (column, folded key, text).
         let mut names: Vec<(usize, String, String)> = Vec::new();
@@ -888,7 +851,7 @@ impl RowReader<'_> {
             }
             match ObjectId::parse(text) {
                 Ok(id) => names.push((index, id.to_string(), id.to_string())),
-                Err(error) => return Ok(Err((Some(index), error.reason.to_string()))),
+                Err(error) => return Ok(Err((Some(index), CsvProblem::Invalid(error.reason)))),
             }
         }
         if let (Some(index), Some(text)) = (self.user_index, cell(self.user_index)) {
@@ -902,42 +865,36 @@ impl RowReader<'_> {
                 (Ok(_), Err(_)) => {
                     return Ok(Err((
                         Some(index),
-                        format!(
-                            "'{text}' is an id, but the column '{}' names the user by id: \
-                             this column holds a user principal name",
-                            self.column_label(self.id_index.expect("the id names the user"))
-                        ),
+                        CsvProblem::IdInNameColumn {
+                            text: text.to_string(),
+                            id_column: self
+                                .column_label(self.id_index.expect("the id names the user")),
+                        },
                     )));
                 }
                 (Err(_), Err(error)) => {
-                    let reason = if by_id {
-                        format!(
-                            "neither a user principal name nor an object id: {}",
-                            error.reason
-                        )
+                    let problem = if by_id {
+                        CsvProblem::NotUserOrId(error.reason)
                     } else {
-                        error.reason.to_string()
+                        CsvProblem::Invalid(error.reason)
                     };
-                    return Ok(Err((Some(index), reason)));
+                    return Ok(Err((Some(index), problem)));
                 }
             }
         }
         let Some((_, _, key_text)) = names.first().cloned() else {
             let index = self.user_index.or(self.id_index);
-            return Ok(Err((
-                index,
-                "a value is required: the row names no user".into(),
-            )));
+            return Ok(Err((index, CsvProblem::NoUser)));
         };
         for (index, key, text) in &names {
-            if let Some(first) = self.first_row_of.get(key) {
+            if let Some(&first_row) = self.first_row_of.get(key) {
                 return Err(FileError {
                     row: Some(lines.first),
                     column: Some(self.column_label(*index)),
-                    message: format!(
-                        "'{}' is also on row {first}: each user may appear only once in a file",
-                        excerpt(text)
-                    ),
+                    problem: CsvProblem::DuplicateUser {
+                        text: excerpt(text).into_owned(),
+                        first_row,
+                    },
                 });
             }
         }
@@ -965,12 +922,7 @@ impl RowReader<'_> {
                 Role::Property(def) => def,
                 Role::Blank => {
                     if !record[index].trim().is_empty() {
-                        return Err((
-                            Some(index),
-                            "a value in a column that is ignored: give the column a header bulk \
-                             reads, or remove the value"
-                                .into(),
-                        ));
+                        return Err((Some(index), CsvProblem::IgnoredValue));
                     }
                     continue;
                 }
@@ -993,7 +945,7 @@ fn cell_value(
     raw: &str,
     lines: Lines,
     given: bool,
-) -> Result<Option<Json>, String> {
+) -> Result<Option<Json>, CsvProblem> {
     let value = if def.kind == Kind::Password {
         raw
     } else {
@@ -1002,16 +954,14 @@ fn cell_value(
     if value.trim().is_empty() {
         return match def.need {
             Need::Column => Ok(Some(Json::Null)),
-            Need::Value => Err("a value is required".into()),
-            Need::ValueOrFlag(flag) if !given => Err(format!(
-                "a value is required (or give {flag} for every row)"
-            )),
+            Need::Value => Err(CsvProblem::Required),
+            Need::ValueOrFlag(flag) if !given => Err(CsvProblem::RequiredOrFlag(flag)),
             Need::ValueOrFlag(_) | Need::Optional => Ok(None),
         };
     }
     if value.trim().eq_ignore_ascii_case(CLEAR) {
         if !def.clearable {
-            return Err(format!("{CLEAR} cannot empty this column"));
+            return Err(CsvProblem::NotClearable);
         }
         return Ok(Some(if def.kind.is_list() {
             Json::Array(Vec::new())
@@ -1025,28 +975,27 @@ fn cell_value(
     } else {
         def.max_len
     };
-    let too_long = |n: usize| format!("the value has {n} characters; the limit is {}", def.max_len);
+    let too_long = |length: usize| CsvProblem::TooLong {
+        length,
+        limit: def.max_len,
+    };
     let n_chars = value.chars().filter(|c| *c != '\r').count();
     if n_chars > cell_limit {
         return Err(too_long(n_chars));
     }
     if def.kind != Kind::MultilineText && value.contains(['\n', '\r']) {
-        return Err(format!(
-            "the value has a line break, which only an address may have{}",
-            lines.open_quote_hint()
-        ));
+        return Err(CsvProblem::LineBreak {
+            lines: lines.spanned(),
+        });
     }
-    let list = || -> Result<Vec<&str>, String> {
+    let list = || -> Result<Vec<&str>, CsvProblem> {
         let items: Vec<&str> = value
             .split(';')
             .map(str::trim)
             .filter(|item| !item.is_empty())
             .collect();
         if items.len() > MAX_LIST_ITEMS {
-            return Err(format!(
-                "{} values separated by ';'; the limit is {MAX_LIST_ITEMS}",
-                items.len()
-            ));
+            return Err(CsvProblem::TooManyValues(items.len()));
         }
         if let Some(item) = items.iter().find(|item| item.chars().count() > def.max_len) {
             return Err(too_long(item.chars().count()));
@@ -1086,35 +1035,31 @@ fn cell_value(
         Kind::Names => strings(list()?.into_iter().map(str::to_string).collect()),
         Kind::UsageLocation => Json::String(
             UsageLocation::parse(value)
-                .map_err(|error| error.reason.to_string())?
+                .map_err(|error| CsvProblem::Invalid(error.reason))?
                 .to_string(),
         ),
         Kind::Bool => match value.to_ascii_lowercase().as_str() {
             "true" => Json::Bool(true),
             "false" => Json::Bool(false),
-            _ => return Err(format!("'{value}' is neither true nor false")),
+            _ => return Err(CsvProblem::NotTrueFalse(value.to_string())),
         },
         Kind::UserPrincipalName => Json::String(
             UserPrincipalName::parse(value)
-                .map_err(|error| error.reason.to_string())?
+                .map_err(|error| CsvProblem::Invalid(error.reason))?
                 .to_string(),
         ),
         Kind::User => {
             if let Ok(id) = ObjectId::parse(value) {
                 Json::String(id.to_string())
             } else {
-                let upn = UserPrincipalName::parse(value).map_err(|error| {
-                    format!(
-                        "neither a user principal name nor an object id: {}",
-                        error.reason
-                    )
-                })?;
+                let upn = UserPrincipalName::parse(value)
+                    .map_err(|error| CsvProblem::NotUserOrId(error.reason))?;
                 Json::String(upn.to_string())
             }
         }
         Kind::Domain => Json::String(
             DomainName::parse(value)
-                .map_err(|error| error.reason.to_string())?
+                .map_err(|error| CsvProblem::Invalid(error.reason))?
                 .to_string(),
         ),
     };
@@ -1122,12 +1067,12 @@ fn cell_value(
 }
 
 /// The choice `text` names, ignoring case, as the server stores it.
-fn choose(choices: &[&str], text: &str) -> Result<String, String> {
+fn choose(choices: &'static [&'static str], text: &str) -> Result<String, CsvProblem> {
     choices
         .iter()
         .find(|choice| choice.eq_ignore_ascii_case(text))
         .map(|choice| choice.to_string())
-        .ok_or_else(|| format!("'{text}' is not one of {}", choices.join(", ")))
+        .ok_or_else(|| CsvProblem::Invalid(Problem::NotOneOf(text.to_string(), choices)))
 }
 
 #[cfg(test)]

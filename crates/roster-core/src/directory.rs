@@ -234,6 +234,15 @@ pub struct Group {
     pub deleted: Option<DateTime<Utc>>,
 }
 
+impl Group {
+    /// Whether the group's members are computed from its rule (and so cannot be added by hand).
+    pub fn is_dynamic(&self) -> bool {
+        self.group_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectKind {
     User,

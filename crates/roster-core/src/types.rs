@@ -21,6 +21,26 @@ impl InvalidValue {
     }
 }
 
+/// Why a request or a job's row was refused, as data, for a client that words it itself (the
+/// admin center, in its languages); the API and results files carry the English message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// Another object already has this value of the property.
+    Conflict(&'static str),
+    /// A license for a user without a usage location (and no tenant default).
+    NoUsageLocation,
+    /// The subscription (its SKU part number) has no seat left.
+    OutOfSeats(String),
+    /// A property's value, and what is wrong with it.
+    Invalid(InvalidValue),
+    /// Licenses that cannot be held together, or not here.
+    License(crate::licensing::LicenseViolation),
+    /// A password that does not meet Entra's complexity rule.
+    WeakPassword,
+    /// A user principal name in a domain (as written) that is not one of the tenant's.
+    UnknownDomain(String),
+}
+
 /// What was wrong with a refused value. `Display` words it in English (the API, the CLI, a
 /// CSV's results); the admin center words it in its languages from the same variant
 /// (`center::message`), so each variant holds what its wording needs.

@@ -35,6 +35,7 @@ api-no-usage-location = Set the user's usage location first: which licenses can 
 api-out-of-seats = { $sku } has no licenses left: add seats on the Licenses page, or free some.
 api-invalid = { $property } is not valid: { $problem }.
 api-weak-password = The password is too weak: use at least 8 characters, with three of upper case, lower case, digits and symbols.
+api-unknown-domain = { $domain } is not a domain of this tenant: use one of its domains (roster domains list shows them).
 problem-not-guid = “{ $text }” is not a GUID
 problem-domain = the domain “{ $text }” { $fault }
 problem-domain-fault = { $fault ->
@@ -398,7 +399,13 @@ import-license = Product license for every user
 import-group = Add every user to the group
 import-check = Check the file
 import-check-title = Check the file
-import-summary = { $template }: { $would } users would be added, { $failing } rows would not.
+import-summary = Read as { $template }: { $count ->
+    [one] { $would } user would be added
+   *[other] { $would } users would be added
+}, { $failing-count ->
+    [one] { $failing } row would not.
+   *[other] { $failing } rows would not.
+}
 import-start = { $count ->
     [one] Add { $shown } user
    *[other] Add { $shown } users
@@ -473,3 +480,70 @@ activity-update-contact = Update contact
 activity-update-group = Update group
 activity-update-subscription = Update subscription
 activity-update-user = Update user
+
+-csv-save-as = save it as CSV UTF-8 (in Excel, "CSV UTF-8 (Comma delimited)")
+csv-template = { $template ->
+    [admin] the Microsoft 365 admin center template
+    [entra] the Entra bulk-create template
+   *[roster] roster's export format
+}
+csv-at-row-column = row { $row }, column '{ $column }': { $problem }
+csv-at-row = row { $row }: { $problem }
+csv-at-column = column '{ $column }': { $problem }
+csv-utf16 = the file is UTF-16: { -csv-save-as }
+csv-nul-bytes = the file has NUL bytes, as UTF-16 has: { -csv-save-as }
+csv-not-utf8 = the file is not UTF-8: byte { $byte } at byte offset { $offset } is not valid UTF-8 (Windows-1252, Excel's plain "CSV", looks like this); { -csv-save-as }
+csv-empty = the file is empty
+csv-entra-version = the Entra template's version '{ $version }' is not supported: roster reads version:v1.0
+csv-no-header-after-version = the file has the Entra template's version line but no header after it
+csv-not-csv = the file cannot be read as CSV: { $error }
+csv-unknown-header-entra = the file starts with the Entra template's version line, but its header has none of the template's columns, such as 'User name [userPrincipalName] Required'; found { $found }
+csv-unknown-header = the header is not one roster reads; found { $found }; expected { $admin } ({ $admin-columns }, …), { $entra } (a line version:v1.0, then headers such as 'User name [userPrincipalName] Required') or { $roster } ({ $roster-columns }, …)
+csv-one-column = ; the header has a single column: roster reads files separated by commas, semicolons or tabs
+csv-no-edit-columns = the header names none of the columns that bulk { $operation } reads; found { $found }; expected { $expected }
+csv-expected-columns = a user column ({ $users } or { $ids })
+csv-expected-columns-and = a user column ({ $users } or { $ids }) and { $columns }
+csv-header-template = the header looks like { $template }, but { $problems }
+csv-header-edit = the header does not fit: { $problems }
+csv-same-field = columns { $first } ('{ $first-name }') and { $second } ('{ $second-name }') both hold { $holds }
+csv-holds-user = the user
+csv-holds-user-id = the user's id
+csv-missing = { $count ->
+    [one] the required column { $names } is missing
+   *[other] the required columns { $names } are missing
+}
+csv-missing-or-flag = the column '{ $column }' is missing: give it, or { $flag } for every row
+csv-no-user-column = no column names the user: add one named { $users } (a user principal name or id) or { $ids } (an id)
+csv-nothing-to-change = the file has no column to change; bulk { $operation } changes { $columns }
+csv-not-in-template = { $count ->
+    [one] the column { $names } is not in { $template } (its columns are { $columns })
+   *[other] the columns { $names } are not in { $template } (its columns are { $columns })
+}
+csv-not-read = { $count ->
+    [one] the column { $names } is not read by bulk { $operation } (it reads { $expected })
+   *[other] the columns { $names } are not read by bulk { $operation } (it reads { $expected })
+}
+csv-field-count = the row has { $found } fields but the header has { $expected }
+csv-open-quote = (the record runs from line { $first } to line { $last }: is a quote left open?)
+csv-required = a value is required
+csv-required-or-flag = a value is required (or give { $flag } for every row)
+csv-no-user = a value is required: the row names no user
+csv-too-long = the value has { $length } characters; the limit is { $limit }
+csv-line-break = the value has a line break, which only an address may have
+csv-too-many-values = { $count } values separated by ';'; the limit is { $limit }
+csv-value-without-header = a value in a column without a header: give the column a header or remove the value
+csv-ignored-value = a value in a column that is ignored: give the column a header bulk reads, or remove the value
+csv-not-phone-character = '{ $text }' is not a phone number: '{ $character }' is not allowed (use digits, spaces, + - ( ) . / and x or ext before an extension)
+csv-not-phone-digits = '{ $text }' is not a phone number: it has no digits
+csv-not-email = '{ $text }' is not an email address: { $fault ->
+    [no-at] it has no '@'
+    [local] the part before '@' is empty or has a space or one of @ , ; < > ( ) [ ] \ "
+   *[domain] the part after '@' is not a domain name
+}
+csv-not-yes-no = '{ $text }' is neither Yes nor No
+csv-not-true-false = '{ $text }' is neither true nor false
+csv-not-user-or-id = neither a user principal name nor an object id: { $problem }
+csv-id-in-name-column = '{ $text }' is an id, but the column '{ $column }' names the user by id: this column holds a user principal name
+csv-duplicate-user = '{ $text }' is also on row { $row }: each user may appear only once in a file
+csv-duplicate-id = the id { $id } is also on row { $row }: each user may appear only once in a file
+csv-not-clearable = { $clear } cannot empty this column

@@ -35,6 +35,7 @@ api-no-usage-location = Stel eerst de gebruikslocatie van de gebruiker in: welke
 api-out-of-seats = { $sku } heeft geen licenties meer over: voeg licenties toe op de pagina Licenties, of maak er vrij.
 api-invalid = { $property } is ongeldig: { $problem }.
 api-weak-password = Het wachtwoord is te zwak: gebruik minstens 8 tekens, met drie van hoofdletters, kleine letters, cijfers en symbolen.
+api-unknown-domain = { $domain } is geen domein van deze tenant: gebruik een van de domeinen van de tenant (roster domains list toont ze).
 problem-not-guid = “{ $text }” is geen GUID
 problem-domain = het domein “{ $text }” { $fault }
 problem-domain-fault = { $fault ->
@@ -398,7 +399,13 @@ import-license = Productlicentie voor elke gebruiker
 import-group = Elke gebruiker aan de groep toevoegen
 import-check = Het bestand controleren
 import-check-title = Het bestand controleren
-import-summary = { $template }: { $would } gebruikers zouden worden toegevoegd, { $failing } rijen niet.
+import-summary = Gelezen als { $template }: { $count ->
+    [one] { $would } gebruiker zou worden toegevoegd
+   *[other] { $would } gebruikers zouden worden toegevoegd
+}, { $failing-count ->
+    [one] { $failing } rij niet.
+   *[other] { $failing } rijen niet.
+}
 import-start = { $count ->
     [one] { $shown } gebruiker toevoegen
    *[other] { $shown } gebruikers toevoegen
@@ -473,3 +480,70 @@ activity-update-contact = Contactpersoon bijwerken
 activity-update-group = Groep bijwerken
 activity-update-subscription = Abonnement bijwerken
 activity-update-user = Gebruiker bijwerken
+
+-csv-save-as = sla het op als CSV UTF-8 (in Excel: "CSV UTF-8 (door komma's gescheiden)")
+csv-template = { $template ->
+    [admin] de sjabloon van het Microsoft 365-beheercentrum
+    [entra] de sjabloon "Bulksgewijs maken" van Entra
+   *[roster] het exportformaat van roster
+}
+csv-at-row-column = rij { $row }, kolom '{ $column }': { $problem }
+csv-at-row = rij { $row }: { $problem }
+csv-at-column = kolom '{ $column }': { $problem }
+csv-utf16 = het bestand is UTF-16: { -csv-save-as }
+csv-nul-bytes = het bestand bevat NUL-bytes, zoals UTF-16: { -csv-save-as }
+csv-not-utf8 = het bestand is geen UTF-8: byte { $byte } op byte-positie { $offset } is geen geldige UTF-8 (zo ziet Windows-1252, de gewone "CSV" van Excel, eruit); { -csv-save-as }
+csv-empty = het bestand is leeg
+csv-entra-version = versie '{ $version }' van de Entra-sjabloon wordt niet ondersteund: roster leest version:v1.0
+csv-no-header-after-version = het bestand heeft de versieregel van de Entra-sjabloon, maar geen kopregel daarna
+csv-not-csv = het bestand kan niet als CSV worden gelezen: { $error }
+csv-unknown-header-entra = het bestand begint met de versieregel van de Entra-sjabloon, maar de kopregel heeft geen van de kolommen van die sjabloon, zoals 'User name [userPrincipalName] Required'; gevonden: { $found }
+csv-unknown-header = roster kan deze kopregel niet lezen; gevonden: { $found }; verwacht: { $admin } ({ $admin-columns }, …), { $entra } (een regel version:v1.0, dan kolomkoppen zoals 'User name [userPrincipalName] Required') of { $roster } ({ $roster-columns }, …)
+csv-one-column = ; de kopregel heeft maar één kolom: roster leest bestanden die gescheiden zijn door komma's, puntkomma's of tabs
+csv-no-edit-columns = de kopregel noemt geen van de kolommen die bulk { $operation } leest; gevonden: { $found }; verwacht: { $expected }
+csv-expected-columns = een gebruikerskolom ({ $users } of { $ids })
+csv-expected-columns-and = een gebruikerskolom ({ $users } of { $ids }) en { $columns }
+csv-header-template = de kopregel lijkt op { $template }, maar { $problems }
+csv-header-edit = de kopregel past niet: { $problems }
+csv-same-field = de kolommen { $first } ('{ $first-name }') en { $second } ('{ $second-name }') bevatten allebei { $holds }
+csv-holds-user = de gebruiker
+csv-holds-user-id = de id van de gebruiker
+csv-missing = { $count ->
+    [one] de verplichte kolom { $names } ontbreekt
+   *[other] de verplichte kolommen { $names } ontbreken
+}
+csv-missing-or-flag = de kolom '{ $column }' ontbreekt: voeg die toe, of geef { $flag } voor elke rij
+csv-no-user-column = geen kolom noemt de gebruiker: voeg er een toe met de naam { $users } (een user principal name of id) of { $ids } (een id)
+csv-nothing-to-change = het bestand heeft geen kolom om te wijzigen; bulk { $operation } wijzigt { $columns }
+csv-not-in-template = { $count ->
+    [one] de kolom { $names } staat niet in { $template } (die heeft de kolommen { $columns })
+   *[other] de kolommen { $names } staan niet in { $template } (die heeft de kolommen { $columns })
+}
+csv-not-read = { $count ->
+    [one] de kolom { $names } wordt niet gelezen door bulk { $operation } (die leest { $expected })
+   *[other] de kolommen { $names } worden niet gelezen door bulk { $operation } (die leest { $expected })
+}
+csv-field-count = de rij heeft { $found } velden, maar de kopregel heeft er { $expected }
+csv-open-quote = (de record loopt van regel { $first } tot regel { $last }: staat er een aanhalingsteken open?)
+csv-required = een waarde is verplicht
+csv-required-or-flag = een waarde is verplicht (of geef { $flag } voor elke rij)
+csv-no-user = een waarde is verplicht: de rij noemt geen gebruiker
+csv-too-long = de waarde heeft { $length } tekens; het maximum is { $limit }
+csv-line-break = de waarde bevat een regeleinde, en dat mag alleen in een adres
+csv-too-many-values = { $count } waarden gescheiden door ';'; het maximum is { $limit }
+csv-value-without-header = een waarde in een kolom zonder kolomkop: geef de kolom een kop of verwijder de waarde
+csv-ignored-value = een waarde in een kolom die wordt genegeerd: geef de kolom een kop die bulk leest, of verwijder de waarde
+csv-not-phone-character = '{ $text }' is geen telefoonnummer: '{ $character }' is niet toegestaan (gebruik cijfers, spaties, + - ( ) . / en x of ext vóór een toestelnummer)
+csv-not-phone-digits = '{ $text }' is geen telefoonnummer: er staan geen cijfers in
+csv-not-email = '{ $text }' is geen e-mailadres: { $fault ->
+    [no-at] er staat geen '@' in
+    [local] het deel vóór '@' is leeg of bevat een spatie of een van @ , ; < > ( ) [ ] \ "
+   *[domain] het deel na '@' is geen domeinnaam
+}
+csv-not-yes-no = '{ $text }' is niet Yes of No
+csv-not-true-false = '{ $text }' is niet true of false
+csv-not-user-or-id = geen user principal name en geen object-id: { $problem }
+csv-id-in-name-column = '{ $text }' is een id, maar de kolom '{ $column }' noemt de gebruiker al bij id: in deze kolom hoort een user principal name
+csv-duplicate-user = '{ $text }' staat ook op rij { $row }: elke gebruiker mag maar één keer in een bestand staan
+csv-duplicate-id = de id { $id } staat ook op rij { $row }: elke gebruiker mag maar één keer in een bestand staan
+csv-not-clearable = { $clear } kan deze kolom niet leegmaken

@@ -239,7 +239,7 @@ pub fn prepare(
                 Ok(()) => Some(hash(password)),
                 Err(error) => {
                     return Prepared {
-                        refused: Some(failed(error.message, "password")),
+                        refused: Some(failed_api(error, "password")),
                         ..Prepared::default()
                     };
                 }
@@ -311,6 +311,7 @@ fn failed(message: impl std::fmt::Display, column: &str) -> RowOutcome {
     RowOutcome::Failed {
         column: Some(column.to_string()),
         message: message.to_string(),
+        reason: None,
     }
 }
 
@@ -328,6 +329,7 @@ fn failed_api(error: ApiError, fallback: &str) -> RowOutcome {
     RowOutcome::Failed {
         column: Some(column),
         message: error.message,
+        reason: error.reason,
     }
 }
 

@@ -7,6 +7,7 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use roster_core::access::Forbidden;
+pub use roster_core::types::Reason;
 use roster_store::Error as StoreError;
 use serde_json::json;
 
@@ -29,23 +30,6 @@ pub struct ApiError {
     /// Why, for a client that words it itself (the admin center, in its languages); Graph's
     /// body carries only the message.
     pub reason: Option<Box<Reason>>,
-}
-
-/// The refusals the admin center words in its own languages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reason {
-    /// Another object already has this value of the property.
-    Conflict(&'static str),
-    /// A license for a user without a usage location (and no tenant default).
-    NoUsageLocation,
-    /// The subscription (its SKU part number) has no seat left.
-    OutOfSeats(String),
-    /// A property's value, and what is wrong with it.
-    Invalid(roster_core::types::InvalidValue),
-    /// Licenses that cannot be held together, or not here.
-    License(roster_core::licensing::LicenseViolation),
-    /// A password that does not meet Entra's complexity rule.
-    WeakPassword,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -217,6 +201,10 @@ impl From<StoreError> for ApiError {
                 ApiError::bad_request(message).with_reason(Reason::License(violation))
             }
             StoreError::Invalid(invalid) => invalid.into(),
+            StoreError::UnknownDomain { ref domain } => {
+                let domain = domain.clone();
+                ApiError::bad_request(error.to_string()).with_reason(Reason::UnknownDomain(domain))
+            }
             StoreError::BadRequest(message) => ApiError::bad_request(message),
             StoreError::UnsupportedQuery(message) => ApiError::unsupported_query(message),
             // Still deadlocked after the store's retries: the client may try again shortly.

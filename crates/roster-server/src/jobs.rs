@@ -131,6 +131,7 @@ impl Worker {
                     None => RowOutcome::Failed {
                         column: None,
                         message: format!("unknown job kind {}", job.kind),
+                        reason: None,
                     },
                 };
                 let applied =
@@ -491,7 +492,9 @@ fn dry_run_json(number: usize, row: &str, outcome: &RowOutcome) -> JsonValue {
         RowOutcome::Unchanged { object_id } => json!({
             "row": number, "status": "unchanged", "objectId": object_id, "userPrincipalName": user,
         }),
-        RowOutcome::Failed { column, message } => json!({
+        RowOutcome::Failed {
+            column, message, ..
+        } => json!({
             "row": number, "status": "failed", "userPrincipalName": user,
             "errorColumn": column, "errorMessage": message,
         }),

@@ -160,7 +160,7 @@ impl Store {
             for member in members {
                 add_member(tx, change, group, *member)?;
             }
-            if is_dynamic(group) {
+            if group.is_dynamic() {
                 crate::dynamic::groups_changed(tx, change.tenant_id)?;
                 crate::group_processing::queue_group(tx, change, group.id)?;
             }
@@ -236,10 +236,10 @@ impl Store {
             // A new rule, or a rule turned back on, is applied to every user in the background.
             let rule_changed = before.membership_rule != group.membership_rule
                 || before.membership_rule_processing_state != group.membership_rule_processing_state
-                || is_dynamic(&before) != is_dynamic(group);
+                || before.is_dynamic() != group.is_dynamic();
             if rule_changed {
                 crate::dynamic::groups_changed(tx, change.tenant_id)?;
-                if is_dynamic(group) {
+                if group.is_dynamic() {
                     crate::group_processing::queue_group(tx, change, group.id)?;
                 }
             }
@@ -260,7 +260,7 @@ impl Store {
                 "UPDATE groups SET deleted_at = $2 WHERE id = $1",
                 &params![id, change.at],
             )?;
-            if is_dynamic(&group) {
+            if group.is_dynamic() {
                 crate::dynamic::groups_changed(tx, change.tenant_id)?;
             }
             audit(
@@ -287,7 +287,7 @@ impl Store {
             )
             .map_err(mail_conflict)?;
             group.deleted = None;
-            if is_dynamic(&group) {
+            if group.is_dynamic() {
                 crate::dynamic::groups_changed(tx, change.tenant_id)?;
                 crate::group_processing::queue_group(tx, change, group.id)?;
             }
@@ -495,17 +495,9 @@ pub(crate) fn insert_member(
     Ok(())
 }
 
-/// Whether the group's members are computed from its rule.
-pub(crate) fn is_dynamic(group: &Group) -> bool {
-    group
-        .group_types
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
-}
-
 /// A group whose members are computed (dynamic membership) takes no member by hand.
 fn refuse_computed_members(group: &Group) -> Result<()> {
-    if is_dynamic(group) {
+    if group.is_dynamic() {
         return Err(Error::BadRequest(
             "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.".into(),
         ));

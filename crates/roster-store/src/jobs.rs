@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use roster_core::directory::{LicenseAssignment, PasswordHash, User};
-use roster_core::types::{ObjectId, SkuId};
+use roster_core::types::{ObjectId, Reason, SkuId};
 use serde_json::Value as Json;
 
 use crate::db::{Deferred, Row, Tx};
@@ -64,6 +64,9 @@ pub enum RowOutcome {
     Failed {
         column: Option<String>,
         message: String,
+        /// Why, for the admin center to word a dry run's row; only the message is kept with
+        /// the job.
+        reason: Option<Box<Reason>>,
     },
 }
 
@@ -806,7 +809,9 @@ impl Store {
                         ("succeeded".into(), object_id, None, None)
                     }
                     RowOutcome::Unchanged { object_id } => ("unchanged".into(), object_id, None, None),
-                    RowOutcome::Failed { column, message } => {
+                    RowOutcome::Failed {
+                        column, message, ..
+                    } => {
                         failed += 1;
                         ("failed".into(), None, column, Some(message))
                     }
@@ -965,6 +970,7 @@ mod tests {
             return RowOutcome::Failed {
                 column: Some("upn".into()),
                 message: format!("'{text}' is not a UPN"),
+                reason: None,
             };
         };
         if let Ok(Some(existing)) = job.find_user(&UserKey::Upn(upn.key())) {
@@ -998,6 +1004,7 @@ mod tests {
             Err(error) => RowOutcome::Failed {
                 column: Some("upn".into()),
                 message: error.to_string(),
+                reason: None,
             },
         }
     }

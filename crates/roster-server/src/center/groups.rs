@@ -40,13 +40,6 @@ fn kind(group: &Group) -> &'static str {
     }
 }
 
-fn is_dynamic(group: &Group) -> bool {
-    group
-        .group_types
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
-}
-
 #[derive(Deserialize, Default)]
 pub struct ListParams {
     #[serde(default)]
@@ -98,7 +91,7 @@ pub async fn list(session: Session, Query(params): Query<ListParams>) -> Respons
                     tr {
                         td { a href={ "/groups/" (group.id) } { (group.display_name) } }
                         td { (lang.t(kind(group))) }
-                        td { (lang.t(if is_dynamic(group) { "groups-dynamic" } else { "groups-assigned" })) }
+                        td { (lang.t(if group.is_dynamic() { "groups-dynamic" } else { "groups-assigned" })) }
                         td { (group.mail.as_deref().unwrap_or("")) }
                     }
                 }
@@ -475,7 +468,7 @@ async fn render_details(
         }
         Err(error) => return failure(session, error),
     };
-    let dynamic = is_dynamic(&group);
+    let dynamic = group.is_dynamic();
     let manage = session.may(Operation::ManageGroups);
     let manage_owners = session.may(Operation::ManageGroupMembers);
     let manage_members = manage_owners && !dynamic;

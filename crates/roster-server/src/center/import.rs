@@ -125,7 +125,8 @@ async fn form(session: &Session, choices: &Choices, file_error: Option<String>) 
                 label for="i-group" { (lang.t("import-group")) }
                 select id="i-group" name="group" {
                     option value="" { (lang.t("details-none")) }
-                    @for group in &groups { option value=(group.id) selected[choices.group == group.id.to_string()] { (group.display_name) } }
+                    // Members of a dynamic group follow its rule: none can be added by hand.
+                    @for group in groups.iter().filter(|group| !group.is_dynamic()) { option value=(group.id) selected[choices.group == group.id.to_string()] { (group.display_name) } }
                 }
             }
             div.buttons { button type="submit" { (lang.t("import-check")) } }
@@ -219,7 +220,11 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
     };
     let parsed = match bulk_csv::parse(&bytes) {
         Ok(parsed) => parsed,
-        Err(error) => return form(&session, &choices, Some(error.to_string())).await,
+        Err(error) => {
+            let message =
+                super::csv_text::located(lang, error.row, error.column.as_deref(), &error.problem);
+            return form(&session, &choices, Some(message)).await;
+        }
     };
     let mut refused = Vec::new();
     let mut rows = Vec::new();
@@ -263,8 +268,10 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
     let content = html! {
         p role="status" {
             (lang.t_with("import-summary", &[
-                ("template", parsed.template.description().into()),
+                ("template", super::csv_text::template(lang, parsed.template).into()),
+                ("count", (would as i64).into()),
                 ("would", lang.number(would as i64).into()),
+                ("failing-count", (failing as i64).into()),
                 ("failing", lang.number(failing as i64).into()),
             ]))
         }
@@ -285,7 +292,14 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
             thead { tr { th { (lang.t("import-row")) } th { (lang.t("action-user")) } th { (lang.t("action-outcome")) } } }
             tbody {
                 @for error in &refused {
-                    tr { td { (error.row) } td { (error.user_principal_name.as_deref().unwrap_or("")) } td.error { (error.to_string()) } }
+                    tr {
+                        td { (error.row) }
+                        td { (error.user_principal_name.as_deref().unwrap_or("")) }
+                        td.error {
+                            @if let Some(column) = &error.column { (lang.t_with("import-column", &[("column", column.clone().into())])) " " }
+                            (super::csv_text::problem(lang, &error.problem))
+                        }
+                    }
                 }
                 @for (number, (row, outcome)) in numbers.iter().zip(&outcomes) {
                     tr {
@@ -294,9 +308,12 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
                         @match outcome {
                             RowOutcome::Succeeded { .. } => td { (lang.t("import-would-create")) },
                             RowOutcome::Unchanged { .. } => td { (lang.t("import-unchanged")) },
-                            RowOutcome::Failed { column, message } => td.error {
+                            RowOutcome::Failed { column, message, reason } => td.error {
                                 @if let Some(column) = column { (lang.t_with("import-column", &[("column", column.clone().into())])) " " }
-                                (message)
+                                @match reason {
+                                    Some(reason) => (super::reason(lang, reason)),
+                                    None => (message),
+                                }
                             },
                         }
                     }

@@ -8,6 +8,7 @@
 //! roles, and the server checks every action again whatever the page sent.
 
 mod audit;
+mod csv_text;
 mod deleted;
 mod groups;
 mod home;
@@ -287,28 +288,8 @@ pub(crate) fn not_found_as(
 /// refusal by role, an internal error (only its request id), or one of the refusals with a
 /// `Reason`; else the API's own message.
 pub(crate) fn message(session: &Session, error: crate::error::ApiError) -> String {
-    use crate::error::Reason;
-    let lang = session.lang;
-    match error.reason.as_deref() {
-        Some(Reason::Conflict(property)) => {
-            return lang.t_with("api-conflict", &[("property", (*property).into())]);
-        }
-        Some(Reason::NoUsageLocation) => return lang.t("api-no-usage-location"),
-        Some(Reason::OutOfSeats(sku)) => {
-            return lang.t_with("api-out-of-seats", &[("sku", sku.clone().into())]);
-        }
-        Some(Reason::Invalid(invalid)) => {
-            return lang.t_with(
-                "api-invalid",
-                &[
-                    ("property", invalid.property.into()),
-                    ("problem", problem(lang, &invalid.reason).into()),
-                ],
-            );
-        }
-        Some(Reason::License(violation)) => return license_violation(lang, violation),
-        Some(Reason::WeakPassword) => return lang.t("api-weak-password"),
-        None => {}
+    if let Some(why) = error.reason.as_deref() {
+        return reason(session.lang, why);
     }
     if error.status == StatusCode::FORBIDDEN {
         session.lang.t("error-forbidden")
@@ -319,6 +300,30 @@ pub(crate) fn message(session: &Session, error: crate::error::ApiError) -> Strin
         )
     } else {
         error.message
+    }
+}
+
+/// Why a request or a job's row was refused, in the page's language.
+pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
+    use crate::error::Reason;
+    match reason {
+        Reason::Conflict(property) => {
+            lang.t_with("api-conflict", &[("property", (*property).into())])
+        }
+        Reason::NoUsageLocation => lang.t("api-no-usage-location"),
+        Reason::OutOfSeats(sku) => lang.t_with("api-out-of-seats", &[("sku", sku.clone().into())]),
+        Reason::Invalid(invalid) => lang.t_with(
+            "api-invalid",
+            &[
+                ("property", invalid.property.into()),
+                ("problem", problem(lang, &invalid.reason).into()),
+            ],
+        ),
+        Reason::License(violation) => license_violation(lang, violation),
+        Reason::WeakPassword => lang.t("api-weak-password"),
+        Reason::UnknownDomain(domain) => {
+            lang.t_with("api-unknown-domain", &[("domain", domain.clone().into())])
+        }
     }
 }
 
@@ -504,11 +509,38 @@ mod tests {
                 license_violation(Lang::Nl, &violation),
             ]);
         }
+        use crate::error::Reason as R;
+        for why in [
+            R::Conflict("userPrincipalName"),
+            R::NoUsageLocation,
+            R::OutOfSeats("SPE_E3".into()),
+            R::Invalid(roster_core::types::InvalidValue::new(
+                "usageLocation",
+                P::NotCountry("XX".into()),
+            )),
+            R::License(V::UnknownSku(uuid::Uuid::from_u128(1))),
+            R::WeakPassword,
+            R::UnknownDomain("fabrikam.example".into()),
+        ] {
+            // Does not build when `Reason` gains a variant: add it to the list above too.
+            match why {
+                R::Conflict(_)
+                | R::NoUsageLocation
+                | R::OutOfSeats(_)
+                | R::Invalid(_)
+                | R::License(_)
+                | R::WeakPassword
+                | R::UnknownDomain(_) => {}
+            }
+            worded.push([reason(Lang::En, &why), reason(Lang::Nl, &why)]);
+        }
         for [english, dutch] in &worded {
             // A message missing from a catalog comes back as its id.
             for text in [english, dutch] {
                 assert!(
-                    !text.contains("problem-") && !text.contains("license-"),
+                    !text.contains("problem-")
+                        && !text.contains("license-")
+                        && !text.contains("api-"),
                     "{text}"
                 );
             }

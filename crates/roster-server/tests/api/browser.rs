@@ -846,7 +846,7 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .unwrap();
     let summary = text(&client, "main p[role=status]").await;
     assert!(
-        summary.contains("40 users would be added, 1 rows would not."),
+        summary.contains("40 users would be added, 1 row would not."),
         "{summary}"
     );
     shots.save(&client, "en-19-import-check").await;

@@ -1525,7 +1525,7 @@ async fn a_csv_file_is_checked_row_by_row_then_imported_as_a_job_with_its_result
     );
     assert!(
         page.body
-            .contains("row 6, column 'Display Name': the value has 300 characters"),
+            .contains("<td>6</td><td>long@contoso.example</td><td class=\"error\">Column Display Name: the value has 300 characters"),
         "{}",
         page.body
     );
@@ -1633,6 +1633,85 @@ async fn a_csv_file_is_checked_row_by_row_then_imported_as_a_job_with_its_result
     assert!(
         !results.body.contains(&new1[6]),
         "another administrator never sees the passwords"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_import_page_words_a_files_problems_in_dutch() {
+    let app = spawn_app().await;
+    let sku = app.buy("SPE_E3", 1).await;
+    let dynamic = app
+        .post(
+            "/v1.0/groups",
+            json!({
+                "displayName": "Dynamic sales", "mailEnabled": false, "mailNickname": "dynsales",
+                "securityEnabled": true, "groupTypes": ["DynamicMembership"],
+                "membershipRule": "user.department -eq \"Sales\"",
+                "membershipRuleProcessingState": "On",
+            }),
+        )
+        .await;
+    assert_eq!(dynamic.status, StatusCode::CREATED, "{}", dynamic.body);
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    browser.set("roster_lang", "nl");
+    let page = browser.get("/users/import").await;
+    assert!(
+        !page.body.contains("Dynamic sales"),
+        "a dynamic group takes no members by hand: {}",
+        page.body
+    );
+    let csrf = page.hidden("csrf");
+
+    let header = "User Name,Display Name,Mobile Phone";
+    let file = format!(
+        "{header}\nann@contoso.example,Ann,\nbob@contoso.example,Bob,\ncy@contoso.example,Cy,call me\nx@fabrikam.example,X,\n"
+    );
+    let (content_type, body) = multipart(
+        &[
+            ("csrf", &csrf),
+            ("passwords", "generate"),
+            ("usageLocation", "NL"),
+            ("license", &sku),
+        ],
+        &file,
+    );
+    let page = browser
+        .post_multipart("/users/import", content_type, body)
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for dutch in [
+        "Gelezen als de sjabloon van het Microsoft 365-beheercentrum: 1 gebruiker zou worden toegevoegd, 3 rijen niet.",
+        // The file's own check.
+        "Kolom Mobile Phone: 'call me' is geen telefoonnummer: 'c' is niet toegestaan",
+        // The dry run's refusals, from the same reasons as the API's errors.
+        "SPE_E3 heeft geen licenties meer over",
+        "fabrikam.example is geen domein van deze tenant",
+    ] {
+        assert!(page.body.contains(dutch), "{dutch}: {}", page.body);
+    }
+
+    // A file that cannot be read: the reason beside the field, in Dutch.
+    let (content_type, body) = multipart(&[("csrf", &csrf)], "Naam;Afdeling\r\na;b\r\n");
+    let page = browser
+        .post_multipart("/users/import", content_type, body)
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("rij 1: roster kan deze kopregel niet lezen; gevonden: 'Naam', 'Afdeling'"),
+        "{}",
+        page.body
+    );
+    let (content_type, body) = multipart(&[("csrf", &csrf)], "User Name,Display Name,Afdeling\n");
+    let page = browser
+        .post_multipart("/users/import", content_type, body)
+        .await;
+    assert!(
+        page.body
+            .contains("rij 1, kolom 'Afdeling': de kopregel lijkt op de sjabloon van het Microsoft 365-beheercentrum, maar de kolom 'Afdeling' staat niet in"),
+        "{}",
+        page.body
     );
 }
 
