@@ -50,11 +50,8 @@ fn floor_seconds(directory: &Path, n: usize, floor: Floor) -> anyhow::Result<f64
     let _ = std::fs::remove_file(directory.join("floor.db-wal"));
     let connection = rusqlite::Connection::open(&path)?;
     connection.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
-    for migration in [
-        include_str!("../../roster-store/migrations/sqlite-0001.sql"),
-        include_str!("../../roster-store/migrations/sqlite-0002.sql"),
-        include_str!("../../roster-store/migrations/sqlite-0003.sql"),
-    ] {
+    // roster's whole schema, so that the floor maintains every index an import does.
+    for migration in roster_store::MIGRATIONS_SQLITE {
         connection.execute_batch(migration)?;
     }
     let tenant = "00000000-0000-7000-8000-000000000001";
@@ -80,8 +77,9 @@ fn floor_seconds(directory: &Path, n: usize, floor: Floor) -> anyhow::Result<f64
         let mut insert = transaction.prepare(
             "INSERT INTO users (id, tenant_id, user_principal_name, upn_key, display_name, mail_nickname, account_enabled, \
              user_type, usage_location, force_change_password, created_at, sessions_valid_from, password_hash, given_name, \
-             surname, job_title, department, office_location, business_phones, street_address, city, postal_code, country) \
-             VALUES (?1, ?2, ?3, ?3, ?4, ?5, 1, 'Member', 'NL', 1, 0, 0, 'hmac-sha256:00', ?6, ?7, 'Analyst', ?8, ?9, ?10, ?11, 'Utrecht', '3500 AA', 'Netherlands')",
+             surname, job_title, department, office_location, business_phones, street_address, city, postal_code, country, \
+             active_licenses) \
+             VALUES (?1, ?2, ?3, ?3, ?4, ?5, 1, 'Member', 'NL', 1, 0, 0, 'hmac-sha256:00', ?6, ?7, 'Analyst', ?8, ?9, ?10, ?11, 'Utrecht', '3500 AA', 'Netherlands', 1)",
         )?;
         let mut value = transaction.prepare(
             "INSERT INTO user_values (user_id, tenant_id, attribute, value_key) VALUES (?1, ?2, 'business_phones', ?3)",

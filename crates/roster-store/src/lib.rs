@@ -110,7 +110,8 @@ pub struct Store {
     pool: Pool,
 }
 
-const MIGRATIONS_SQLITE: &[&str] = &[
+/// The embedded store's schema, one script per version (also what benchmarks' floors create).
+pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0001.sql"),
     include_str!("../migrations/sqlite-0002.sql"),
     include_str!("../migrations/sqlite-0003.sql"),
