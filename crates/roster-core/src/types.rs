@@ -39,6 +39,40 @@ pub enum Reason {
     WeakPassword,
     /// A user principal name in a domain (as written) that is not one of the tenant's.
     UnknownDomain(String),
+    /// Removing a license the user does not hold directly.
+    LicenseNotHeld,
+    /// A subscription (its SKU part number) that is not Enabled, and its status.
+    NotEnabled {
+        sku: String,
+        status: String,
+    },
+    /// Buying a SKU part number that is not in Microsoft's catalog.
+    NotInCatalog(String),
+    NegativeSeats,
+    /// Buying a SKU (its part number) the tenant already has a subscription for.
+    SubscriptionExists(String),
+    /// Fewer seats than a subscription (its part number) has assigned.
+    BelowAssigned {
+        sku: String,
+        assigned: i64,
+    },
+    /// Adding a member or owner that the group already has.
+    AlreadyMember,
+    AlreadyOwner,
+    /// Adding or removing a member of a group whose members follow its rule.
+    DynamicMembers,
+    /// A group as a member of itself.
+    OwnGroup,
+    /// A group as an owner: only users own groups.
+    OnlyUsersOwn,
+    /// A user as its own manager.
+    OwnManager,
+    /// A manager whose chain of managers leads back to the user.
+    ManagerLoop,
+    /// Removing the tenant's last Global Administrator.
+    LastGlobalAdministrator,
+    /// An admin center form whose token is stale or from elsewhere.
+    FormExpired,
 }
 
 /// What was wrong with a refused value. `Display` words it in English (the API, the CLI, a

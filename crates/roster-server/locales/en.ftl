@@ -24,6 +24,8 @@ error-not-found-title = Not found
 error-forbidden = Your administrator role does not allow this.
 error-internal = The server could not complete the request. Quote request { $request } to your administrator.
 error-no-such-user = This user does not exist, or has been deleted.
+error-gone = What this asked for no longer exists: it may have been deleted meanwhile. Reload the page.
+error-busy = The directory is busy with other changes to the same objects: try again in a moment.
 error-back-home = Back to the home page
 api-conflict = { $property ->
     [userPrincipalName] Another user already has this user name.
@@ -36,6 +38,21 @@ api-out-of-seats = { $sku } has no licenses left: add seats on the Licenses page
 api-invalid = { $property } is not valid: { $problem }.
 api-weak-password = The password is too weak: use at least 8 characters, with three of upper case, lower case, digits and symbols.
 api-unknown-domain = { $domain } is not a domain of this tenant: use one of its domains (roster domains list shows them).
+api-license-not-held = The user does not hold this license directly, so there is nothing to remove.
+api-not-enabled = { $sku } cannot be assigned while its subscription is { $status }.
+api-not-in-catalog = { $sku } is not a product in Microsoft's catalog: choose one from the list.
+api-negative-seats = The number of licenses cannot be negative.
+api-subscription-exists = The tenant already has { $sku }: change its number of licenses instead.
+api-below-assigned = { $sku } has { $assigned } licenses assigned: remove licenses before lowering the number below that.
+api-already-member = Already a member of this group.
+api-already-owner = Already an owner of this group.
+api-dynamic-members = The members of a dynamic group follow its rule: they cannot be added or removed by hand.
+api-own-group = A group cannot be a member of itself.
+api-only-users-own = Only users can own a group.
+api-own-manager = A user cannot be their own manager.
+api-manager-loop = That manager reports, directly or not, to this user: the chain of managers would go round in a circle.
+api-last-global-administrator = This is the last Global Administrator: give the role to someone else first.
+api-form-expired = The form has expired: reload the page and try again.
 problem-not-guid = “{ $text }” is not a GUID
 problem-domain = the domain “{ $text }” { $fault }
 problem-domain-fault = { $fault ->
@@ -423,6 +440,23 @@ import-kind = Kind
 import-download = Download the results
 import-passwords-once = The results file holds the new passwords; they are kept for a day and only you can download them.
 import-no-job = This job does not exist.
+job-kind = { $kind ->
+    [createUsers] Add users
+    [updateUsers] Update users
+    [resetPasswords] Reset passwords
+    [blockUsers] Block sign-in
+    [unblockUsers] Unblock sign-in
+    [revokeSessions] Sign out of all sessions
+    [deleteUsers] Delete users
+    [restoreUsers] Restore users
+    [purgeUsers] Delete users permanently
+    [setManager] Set managers
+    [changeDomain] Change domains
+    [assignLicenses] Assign licenses
+    [removeLicenses] Remove licenses
+    [addToGroups] Add to groups
+   *[removeFromGroups] Remove from groups
+}
 groups-processing-on = On: members follow the rule
 groups-processing-paused = Paused: members stay as they are
 groups-pause = Pause

@@ -24,6 +24,8 @@ error-not-found-title = Niet gevonden
 error-forbidden = Uw beheerdersrol staat dit niet toe.
 error-internal = De server kon de aanvraag niet voltooien. Noem aanvraag { $request } aan uw beheerder.
 error-no-such-user = Deze gebruiker bestaat niet of is verwijderd.
+error-gone = Wat hier werd gevraagd, bestaat niet meer: het is misschien intussen verwijderd. Laad de pagina opnieuw.
+error-busy = De directory is bezig met andere wijzigingen aan dezelfde objecten: probeer het zo nog eens.
 error-back-home = Terug naar de startpagina
 api-conflict = { $property ->
     [userPrincipalName] Een andere gebruiker heeft deze gebruikersnaam al.
@@ -36,6 +38,21 @@ api-out-of-seats = { $sku } heeft geen licenties meer over: voeg licenties toe o
 api-invalid = { $property } is ongeldig: { $problem }.
 api-weak-password = Het wachtwoord is te zwak: gebruik minstens 8 tekens, met drie van hoofdletters, kleine letters, cijfers en symbolen.
 api-unknown-domain = { $domain } is geen domein van deze tenant: gebruik een van de domeinen van de tenant (roster domains list toont ze).
+api-license-not-held = De gebruiker heeft deze licentie niet rechtstreeks, dus er is niets te verwijderen.
+api-not-enabled = { $sku } kan niet worden toegewezen zolang het abonnement de status { $status } heeft.
+api-not-in-catalog = { $sku } is geen product uit de catalogus van Microsoft: kies er een uit de lijst.
+api-negative-seats = Het aantal licenties kan niet negatief zijn.
+api-subscription-exists = De tenant heeft { $sku } al: wijzig in plaats daarvan het aantal licenties.
+api-below-assigned = Van { $sku } zijn { $assigned } licenties toegewezen: verwijder licenties voordat u het aantal daaronder brengt.
+api-already-member = Is al lid van deze groep.
+api-already-owner = Is al eigenaar van deze groep.
+api-dynamic-members = De leden van een dynamische groep volgen de regel van de groep: ze kunnen niet met de hand worden toegevoegd of verwijderd.
+api-own-group = Een groep kan geen lid van zichzelf zijn.
+api-only-users-own = Alleen gebruikers kunnen eigenaar van een groep zijn.
+api-own-manager = Een gebruiker kan niet zijn eigen manager zijn.
+api-manager-loop = Die manager valt, direct of indirect, onder deze gebruiker: de keten van managers zou een kring vormen.
+api-last-global-administrator = Dit is de laatste globale beheerder: geef de rol eerst aan iemand anders.
+api-form-expired = Het formulier is verlopen: laad de pagina opnieuw en probeer het nog eens.
 problem-not-guid = “{ $text }” is geen GUID
 problem-domain = het domein “{ $text }” { $fault }
 problem-domain-fault = { $fault ->
@@ -423,6 +440,23 @@ import-kind = Soort
 import-download = De resultaten downloaden
 import-passwords-once = Het resultatenbestand bevat de nieuwe wachtwoorden; ze worden een dag bewaard en alleen u kunt ze downloaden.
 import-no-job = Deze taak bestaat niet.
+job-kind = { $kind ->
+    [createUsers] Gebruikers toevoegen
+    [updateUsers] Gebruikers bijwerken
+    [resetPasswords] Wachtwoorden opnieuw instellen
+    [blockUsers] Aanmelden blokkeren
+    [unblockUsers] Aanmelden deblokkeren
+    [revokeSessions] Afmelden bij alle sessies
+    [deleteUsers] Gebruikers verwijderen
+    [restoreUsers] Gebruikers herstellen
+    [purgeUsers] Gebruikers definitief verwijderen
+    [setManager] Managers instellen
+    [changeDomain] Domeinen wijzigen
+    [assignLicenses] Licenties toewijzen
+    [removeLicenses] Licenties verwijderen
+    [addToGroups] Aan groepen toevoegen
+   *[removeFromGroups] Uit groepen verwijderen
+}
 groups-processing-on = Aan: de leden volgen de regel
 groups-processing-paused = Onderbroken: de leden blijven zoals ze zijn
 groups-pause = Onderbreken

@@ -317,15 +317,7 @@ fn failed(message: impl std::fmt::Display, column: &str) -> RowOutcome {
 
 /// The message and property an error names, from Graph's "Property X is invalid" messages.
 fn failed_api(error: ApiError, fallback: &str) -> RowOutcome {
-    let column = error
-        .message
-        .strip_prefix("Property ")
-        .and_then(|rest| {
-            rest.split([' ', '\'', ':', '.'])
-                .find(|part| !part.is_empty())
-        })
-        .map(str::to_string)
-        .unwrap_or_else(|| fallback.to_string());
+    let column = error.named_property().unwrap_or(fallback).to_string();
     RowOutcome::Failed {
         column: Some(column),
         message: error.message,

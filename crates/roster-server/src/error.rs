@@ -46,6 +46,23 @@ impl ApiError {
         }
     }
 
+    /// The property a refusal names: an invalid value's or a conflict's, else the one in Graph's
+    /// "Property X is invalid" message.
+    pub fn named_property(&self) -> Option<&str> {
+        match self.reason.as_deref() {
+            Some(Reason::Invalid(invalid)) => return Some(invalid.property),
+            Some(Reason::Conflict(property)) => return Some(property),
+            _ => {}
+        }
+        if let Some((target, _)) = self.details.first() {
+            return Some(target);
+        }
+        self.message
+            .strip_prefix("Property ")?
+            .split([' ', '\'', ':', '.'])
+            .find(|part| !part.is_empty())
+    }
+
     /// The same error, carrying why for a client that words it itself.
     pub fn with_reason(mut self, reason: Reason) -> Self {
         self.reason = Some(Box::new(reason));
@@ -204,6 +221,9 @@ impl From<StoreError> for ApiError {
             StoreError::UnknownDomain { ref domain } => {
                 let domain = domain.clone();
                 ApiError::bad_request(error.to_string()).with_reason(Reason::UnknownDomain(domain))
+            }
+            StoreError::Refused { reason, message } => {
+                ApiError::bad_request(message).with_reason(reason)
             }
             StoreError::BadRequest(message) => ApiError::bad_request(message),
             StoreError::UnsupportedQuery(message) => ApiError::unsupported_query(message),

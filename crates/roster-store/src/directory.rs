@@ -2,7 +2,7 @@
 
 use roster_core::access::Role;
 use roster_core::directory::{AppRegistration, AuditRecord, Domain, Tenant};
-use roster_core::types::{DomainName, ObjectId, UsageLocation};
+use roster_core::types::{DomainName, ObjectId, Reason, UsageLocation};
 
 use crate::db::Row;
 use crate::{Change, Error, Result, Store, audit, params};
@@ -198,8 +198,9 @@ impl Store {
                 );
                 let holders = tx.query(&sql, &params![change.tenant_id, role.display_name()])?;
                 if holders.len() <= 1 {
-                    return Err(Error::BadRequest(
-                        "The tenant's last Global Administrator cannot lose the role: assign it to someone else first.".into(),
+                    return Err(Error::refused(
+                        Reason::LastGlobalAdministrator,
+                        "The tenant's last Global Administrator cannot lose the role: assign it to someone else first.",
                     ));
                 }
             }

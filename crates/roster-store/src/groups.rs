@@ -1,7 +1,7 @@
 //! Groups: their properties, members, owners, memberOf.
 
 use roster_core::directory::{Group, ObjectKind, User};
-use roster_core::types::{MailNickname, ObjectId};
+use roster_core::types::{MailNickname, ObjectId, Reason};
 
 use crate::db::{Row, Tx};
 use crate::users::{user_columns, user_from_row};
@@ -457,8 +457,9 @@ pub(crate) fn add_member(
         });
     };
     if member_id == group.id {
-        return Err(Error::BadRequest(
-            "A group cannot be a member of itself.".into(),
+        return Err(Error::refused(
+            Reason::OwnGroup,
+            "A group cannot be a member of itself.",
         ));
     }
     let kind_text = match kind {
@@ -498,8 +499,9 @@ pub(crate) fn insert_member(
 /// A group whose members are computed (dynamic membership) takes no member by hand.
 fn refuse_computed_members(group: &Group) -> Result<()> {
     if group.is_dynamic() {
-        return Err(Error::BadRequest(
-            "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.".into(),
+        return Err(Error::refused(
+            Reason::DynamicMembers,
+            "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.",
         ));
     }
     Ok(())
@@ -524,8 +526,9 @@ pub(crate) fn insert_member_row(
         tx.insert_later(sql, &values)
     };
     inserted.map_err(|error| match error {
-        Error::UniqueViolation(_) => Error::BadRequest(
-            "One or more added object references already exist for the following modified properties: 'members'.".into(),
+        Error::UniqueViolation(_) => Error::refused(
+            Reason::AlreadyMember,
+            "One or more added object references already exist for the following modified properties: 'members'.",
         ),
         other => other,
     })
@@ -535,7 +538,10 @@ fn add_owner(tx: &mut dyn Tx, change: &Change, group: &Group, owner_id: ObjectId
     match object_kind(tx, change.tenant_id, owner_id)? {
         Some(ObjectKind::User) => {}
         Some(ObjectKind::Group) => {
-            return Err(Error::BadRequest("Only users can own a group.".into()));
+            return Err(Error::refused(
+                Reason::OnlyUsersOwn,
+                "Only users can own a group.",
+            ));
         }
         None => {
             return Err(Error::NotFound {
@@ -549,8 +555,9 @@ fn add_owner(tx: &mut dyn Tx, change: &Change, group: &Group, owner_id: ObjectId
         &params![group.id, owner_id, change.tenant_id],
     )
     .map_err(|error| match error {
-        Error::UniqueViolation(_) => Error::BadRequest(
-            "One or more added object references already exist for the following modified properties: 'owners'.".into(),
+        Error::UniqueViolation(_) => Error::refused(
+            Reason::AlreadyOwner,
+            "One or more added object references already exist for the following modified properties: 'owners'.",
         ),
         other => other,
     })?;

@@ -308,16 +308,13 @@ impl JobTx<'_> {
                     crate::licenses::find_subscription(self.tx, self.change.tenant_id, *sku_id)?;
                 self.cache.subscriptions.insert(*sku_id, found);
             }
-            let subscription = self.cache.subscriptions[sku_id].clone().ok_or_else(|| {
-                Error::BadRequest(format!(
-                    "License {sku_id} does not correspond to a valid company License."
-                ))
-            })?;
+            let subscription = self.cache.subscriptions[sku_id]
+                .clone()
+                .ok_or(Error::License(
+                    roster_core::licensing::LicenseViolation::UnknownSku(sku_id.as_uuid()),
+                ))?;
             if subscription.capability_status != "Enabled" {
-                return Err(Error::BadRequest(format!(
-                    "Subscription {} is {} and cannot be assigned.",
-                    subscription.sku_part_number, subscription.capability_status
-                )));
+                return Err(crate::licenses::not_enabled(&subscription));
             }
             subscriptions.push(subscription);
         }

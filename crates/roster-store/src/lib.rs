@@ -21,7 +21,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use roster_core::licensing::LicenseViolation;
-use roster_core::types::ObjectId;
+use roster_core::types::{ObjectId, Reason};
 
 pub use admin_center::{UserCounts, UserSummary};
 pub use db::Backend;
@@ -53,6 +53,9 @@ pub enum Error {
         "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization. ({domain} is not a domain of this tenant)"
     )]
     UnknownDomain { domain: String },
+    /// A refusal with why as data, for a client that words it itself, and Graph's English.
+    #[error("{message}")]
+    Refused { reason: Reason, message: String },
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -77,6 +80,15 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn refused(reason: Reason, message: impl Into<String>) -> Self {
+        Error::Refused {
+            reason,
+            message: message.into(),
+        }
+    }
+}
 
 /// Who makes a change and from where: what the audit record says besides the change itself.
 #[derive(Debug, Clone)]

@@ -20,8 +20,8 @@ use std::collections::HashSet;
 use roster_core::directory::{
     InheritedLicense, LicenseAssignment, LicenseError, LicenseState, Subscription, User,
 };
-use roster_core::licensing::{Assignment, check_assignments};
-use roster_core::types::{ObjectId, SkuId};
+use roster_core::licensing::{Assignment, LicenseViolation, check_assignments};
+use roster_core::types::{ObjectId, Reason, SkuId};
 use uuid::Uuid;
 
 use crate::db::{SqlValue, Tx};
@@ -531,13 +531,17 @@ impl Store {
         seats: i64,
     ) -> Result<Subscription> {
         let Some(sku) = Catalog::builtin().by_part_number(sku_part_number) else {
-            return Err(Error::BadRequest(format!(
-                "'{sku_part_number}' is not a SKU part number of Microsoft's catalog (for example SPE_E3)"
-            )));
+            return Err(Error::refused(
+                Reason::NotInCatalog(sku_part_number.to_string()),
+                format!(
+                    "'{sku_part_number}' is not a SKU part number of Microsoft's catalog (for example SPE_E3)"
+                ),
+            ));
         };
         if seats < 0 {
-            return Err(Error::BadRequest(
-                "the number of seats cannot be negative".into(),
+            return Err(Error::refused(
+                Reason::NegativeSeats,
+                "the number of seats cannot be negative",
             ));
         }
         self.pool.write(|tx| {
@@ -547,10 +551,13 @@ impl Store {
                 &params![change.tenant_id, sku.sku_id, sku.sku_part_number.clone(), seats, change.at],
             )
             .map_err(|error| match error {
-                Error::UniqueViolation(_) => Error::BadRequest(format!(
-                    "the tenant already has a subscription for {}: change its seats instead",
-                    sku.sku_part_number
-                )),
+                Error::UniqueViolation(_) => Error::refused(
+                    Reason::SubscriptionExists(sku.sku_part_number.clone()),
+                    format!(
+                        "the tenant already has a subscription for {}: change its seats instead",
+                        sku.sku_part_number
+                    ),
+                ),
                 other => other,
             })?;
             audit(
@@ -580,20 +587,32 @@ impl Store {
                 .ok_or_else(|| Error::NotFound { kind: "subscription", id: sku_id.to_string() })?;
             if let Some(seats) = enabled_units {
                 if seats < before.consumed_units {
-                    return Err(Error::BadRequest(format!(
-                        "{} has {} assigned licenses: remove licenses before reducing the seats to {seats}",
-                        before.sku_part_number, before.consumed_units
-                    )));
+                    return Err(Error::refused(
+                        Reason::BelowAssigned {
+                            sku: before.sku_part_number.clone(),
+                            assigned: before.consumed_units,
+                        },
+                        format!(
+                            "{} has {} assigned licenses: remove licenses before reducing the seats to {seats}",
+                            before.sku_part_number, before.consumed_units
+                        ),
+                    ));
                 }
                 tx.execute(
                     "UPDATE subscriptions SET enabled_units = $3 WHERE tenant_id = $1 AND sku_id = $2",
                     &params![change.tenant_id, sku_id, seats],
                 )
                 .map_err(|error| match error {
-                    Error::CheckViolation(_) => Error::BadRequest(format!(
-                        "{}: seats cannot go below the number assigned",
-                        before.sku_part_number
-                    )),
+                    Error::CheckViolation(_) => Error::refused(
+                        Reason::BelowAssigned {
+                            sku: before.sku_part_number.clone(),
+                            assigned: before.consumed_units,
+                        },
+                        format!(
+                            "{}: seats cannot go below the number assigned",
+                            before.sku_part_number
+                        ),
+                    ),
                     other => other,
                 })?;
             }
@@ -667,6 +686,20 @@ impl Store {
     }
 }
 
+/// A subscription that is not Enabled takes no new assignment.
+pub(crate) fn not_enabled(subscription: &Subscription) -> Error {
+    Error::refused(
+        Reason::NotEnabled {
+            sku: subscription.sku_part_number.clone(),
+            status: subscription.capability_status.clone(),
+        },
+        format!(
+            "Subscription {} is {} and cannot be assigned.",
+            subscription.sku_part_number, subscription.capability_status
+        ),
+    )
+}
+
 /// `assignLicense` inside a transaction the caller holds (for bulk jobs).
 pub(crate) fn assign_licenses_tx(
     tx: &mut dyn Tx,
@@ -684,10 +717,13 @@ pub(crate) fn assign_licenses_tx(
             .iter()
             .position(|a| a.sku_id == *sku_id)
             .ok_or_else(|| {
-                Error::BadRequest(format!(
-                    "User does not have a corresponding license: {sku_id} is not assigned to {}",
-                    user.user_principal_name
-                ))
+                Error::refused(
+                    Reason::LicenseNotHeld,
+                    format!(
+                        "User does not have a corresponding license: {sku_id} is not assigned to {}",
+                        user.user_principal_name
+                    ),
+                )
             })?;
         after.remove(position);
     }
@@ -708,13 +744,9 @@ pub(crate) fn assign_licenses_tx(
     }
     let mut subscriptions = Vec::new();
     for assignment in add {
-        let subscription =
-            find_subscription(tx, change.tenant_id, assignment.sku_id)?.ok_or_else(|| {
-                Error::BadRequest(format!(
-                    "License {} does not correspond to a valid company License.",
-                    assignment.sku_id
-                ))
-            })?;
+        let subscription = find_subscription(tx, change.tenant_id, assignment.sku_id)?.ok_or(
+            Error::License(LicenseViolation::UnknownSku(assignment.sku_id.as_uuid())),
+        )?;
         subscriptions.push(subscription);
     }
     let location = user
@@ -731,10 +763,7 @@ pub(crate) fn assign_licenses_tx(
             continue;
         }
         if subscription.capability_status != "Enabled" {
-            return Err(Error::BadRequest(format!(
-                "Subscription {} is {} and cannot be assigned.",
-                subscription.sku_part_number, subscription.capability_status
-            )));
+            return Err(not_enabled(subscription));
         }
         if !held_before.contains(&subscription.sku_id) {
             take_seat(tx, change.tenant_id, subscription)?;

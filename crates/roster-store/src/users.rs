@@ -6,7 +6,7 @@ use chrono::Utc;
 use roster_core::access::Role;
 use roster_core::attributes::{AttrKind, AttrValue, Attributes, USER_ATTRIBUTES};
 use roster_core::directory::{LicenseAssignment, PasswordHash, User, UserType};
-use roster_core::types::{MailNickname, ObjectId, UsageLocation, UserPrincipalName};
+use roster_core::types::{MailNickname, ObjectId, Reason, UsageLocation, UserPrincipalName};
 
 use crate::db::{Row, SqlValue, Tx};
 use crate::{Change, Error, Result, Store, audit, params};
@@ -1161,8 +1161,9 @@ pub(crate) fn set_manager(
     let user = require_user(tx, change.tenant_id, key)?;
     if let Some(manager_id) = manager {
         if manager_id == user.id {
-            return Err(Error::BadRequest(
-                "A user cannot be their own manager.".into(),
+            return Err(Error::refused(
+                Reason::OwnManager,
+                "A user cannot be their own manager.",
             ));
         }
         require_user(tx, change.tenant_id, &UserKey::Id(manager_id))?;
@@ -1171,8 +1172,9 @@ pub(crate) fn set_manager(
         let mut steps = 0;
         while let Some(current) = cursor {
             if current == user.id || steps > 10_000 {
-                return Err(Error::BadRequest(
-                    "The manager chain would contain a loop.".into(),
+                return Err(Error::refused(
+                    Reason::ManagerLoop,
+                    "The manager chain would contain a loop.",
                 ));
             }
             cursor = tx

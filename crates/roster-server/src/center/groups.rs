@@ -141,17 +141,12 @@ pub async fn new_form(session: Session) -> Response {
 
 /// Which field an error is about.
 fn field_of(error: &ApiError) -> &'static str {
-    let message = error.message.as_str();
-    if message.contains("membershipRule") || message.contains("rule") {
-        "rule"
-    } else if message.contains("mailNickname") {
-        "nickname"
-    } else if message.contains("displayName") {
-        "name"
-    } else if message.contains("description") {
-        "description"
-    } else {
-        "form"
+    match error.named_property() {
+        Some("membershipRule" | "membershipRuleProcessingState") => "rule",
+        Some("mailNickname" | "mail") => "nickname",
+        Some("displayName") => "name",
+        Some("description") => "description",
+        _ => "form",
     }
 }
 

@@ -66,7 +66,7 @@ pub async fn page_handler(session: Session) -> Response {
                 ul.jobs {
                     @for job in running {
                         li {
-                            (job.kind) " · " (job.created_by) " · "
+                            (lang.job_kind(&job.kind)) " · " (job.created_by) " · "
                             (lang.t_with("home-job-progress", &[
                                 ("done", lang.number(job.done_rows).into()),
                                 ("total", lang.number(job.total_rows).into()),

@@ -122,12 +122,22 @@ impl Lang {
 
     /// An audit record's activity in words (one of `roster_store::AUDIT_ACTIVITIES`, and what
     /// follows it, such as a bulk job's kind); as recorded when it is not one of them.
+    /// A bulk job's kind (`createUsers`) in words.
+    pub fn job_kind(self, kind: &str) -> String {
+        match crate::bulk::Kind::parse(kind) {
+            Some(_) => self.t_with("job-kind", &[("kind", kind.to_string().into())]),
+            None => kind.to_string(),
+        }
+    }
+
     pub fn activity(self, operation: &str) -> String {
         match roster_store::audit_activity(operation) {
             Some((activity, detail)) => {
                 let words = self.t(&activity_id(activity));
                 if detail.is_empty() {
                     words
+                } else if crate::bulk::Kind::parse(detail).is_some() {
+                    format!("{words}: {}", self.job_kind(detail))
                 } else {
                     format!("{words}: {detail}")
                 }
@@ -301,9 +311,19 @@ mod tests {
         );
         assert_eq!(
             Lang::Nl.activity("Submit bulk job blockUsers"),
-            "Bulktaak ingediend: blockUsers"
+            "Bulktaak ingediend: Aanmelden blokkeren"
         );
         assert_eq!(Lang::En.activity("Something new"), "Something new");
+        // Each job kind has its own words (a selector's default hides no kind).
+        for lang in Lang::ALL {
+            let words: std::collections::HashSet<String> = crate::bulk::Kind::ALL
+                .iter()
+                .map(|kind| lang.job_kind(kind.name()))
+                .collect();
+            assert_eq!(words.len(), crate::bulk::Kind::ALL.len());
+            assert!(!words.iter().any(|word| word.contains("job-kind")));
+        }
+        assert_eq!(Lang::En.job_kind("somethingNew"), "somethingNew");
     }
 
     #[test]

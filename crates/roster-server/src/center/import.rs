@@ -392,7 +392,7 @@ pub async fn job(session: Session, Path(id): Path<String>) -> Response {
         }
         progress.job max=(job.total_rows.max(1)) value=(job.done_rows) {}
         table.properties { tbody {
-            tr { th scope="row" { (lang.t("import-kind")) } td { (job.kind) } }
+            tr { th scope="row" { (lang.t("import-kind")) } td { (lang.job_kind(&job.kind)) } }
             tr { th scope="row" { (lang.t("audit-actor")) } td { (job.created_by) } }
             tr { th scope="row" { (lang.t("users-col-created")) } td { (lang.datetime(job.created)) } }
         } }

@@ -63,12 +63,7 @@ async fn render(session: &Session, refused: Option<(&LicenseForm, String)>) -> R
                     tr { th scope="row" { (lang.t("licenses-assigned")) } td.assigned { a href={ "/users?license=" (subscription.sku_id) } { (lang.number(subscription.consumed_units)) } } }
                     tr { th scope="row" { (lang.t("licenses-available")) } td.available { (lang.number(subscription.enabled_units - subscription.consumed_units)) } }
                     tr { th scope="row" { (lang.t("licenses-in-error")) } td { (lang.number(errors.get(&subscription.sku_id).copied().unwrap_or(0))) } }
-                    tr { th scope="row" { (lang.t("licenses-status")) } td { (match subscription.capability_status.as_str() {
-                        "Enabled" => lang.t("licenses-status-enabled"),
-                        "Suspended" => lang.t("licenses-status-suspended"),
-                        "Warning" => lang.t("licenses-status-warning"),
-                        other => other.to_string(),
-                    }) } }
+                    tr { th scope="row" { (lang.t("licenses-status")) } td { (super::subscription_status(lang, &subscription.capability_status)) } }
                     tr { th scope="row" { (lang.t("licenses-groups")) } td {
                         @let giving: Vec<_> = groups.iter().filter(|(s, _, _)| *s == subscription.sku_id).collect();
                         @if giving.is_empty() { (lang.t("details-none")) }

@@ -293,6 +293,10 @@ pub(crate) fn message(session: &Session, error: crate::error::ApiError) -> Strin
     }
     if error.status == StatusCode::FORBIDDEN {
         session.lang.t("error-forbidden")
+    } else if error.status == StatusCode::NOT_FOUND {
+        session.lang.t("error-gone")
+    } else if error.status == StatusCode::SERVICE_UNAVAILABLE {
+        session.lang.t("error-busy")
     } else if error.status.is_server_error() {
         session.lang.t_with(
             "error-internal",
@@ -324,6 +328,47 @@ pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
         Reason::UnknownDomain(domain) => {
             lang.t_with("api-unknown-domain", &[("domain", domain.clone().into())])
         }
+        Reason::LicenseNotHeld => lang.t("api-license-not-held"),
+        Reason::NotEnabled { sku, status } => lang.t_with(
+            "api-not-enabled",
+            &[
+                ("sku", sku.clone().into()),
+                ("status", subscription_status(lang, status).into()),
+            ],
+        ),
+        Reason::NotInCatalog(sku) => {
+            lang.t_with("api-not-in-catalog", &[("sku", sku.clone().into())])
+        }
+        Reason::NegativeSeats => lang.t("api-negative-seats"),
+        Reason::SubscriptionExists(sku) => {
+            lang.t_with("api-subscription-exists", &[("sku", sku.clone().into())])
+        }
+        Reason::BelowAssigned { sku, assigned } => lang.t_with(
+            "api-below-assigned",
+            &[
+                ("sku", sku.clone().into()),
+                ("assigned", lang.number(*assigned).into()),
+            ],
+        ),
+        Reason::AlreadyMember => lang.t("api-already-member"),
+        Reason::AlreadyOwner => lang.t("api-already-owner"),
+        Reason::DynamicMembers => lang.t("api-dynamic-members"),
+        Reason::OwnGroup => lang.t("api-own-group"),
+        Reason::OnlyUsersOwn => lang.t("api-only-users-own"),
+        Reason::OwnManager => lang.t("api-own-manager"),
+        Reason::ManagerLoop => lang.t("api-manager-loop"),
+        Reason::LastGlobalAdministrator => lang.t("api-last-global-administrator"),
+        Reason::FormExpired => lang.t("api-form-expired"),
+    }
+}
+
+/// A subscription's `capabilityStatus` in words.
+pub(crate) fn subscription_status(lang: Lang, status: &str) -> String {
+    match status {
+        "Enabled" => lang.t("licenses-status-enabled"),
+        "Suspended" => lang.t("licenses-status-suspended"),
+        "Warning" => lang.t("licenses-status-warning"),
+        other => other.to_string(),
     }
 }
 
@@ -521,6 +566,27 @@ mod tests {
             R::License(V::UnknownSku(uuid::Uuid::from_u128(1))),
             R::WeakPassword,
             R::UnknownDomain("fabrikam.example".into()),
+            R::LicenseNotHeld,
+            R::NotEnabled {
+                sku: "SPE_E3".into(),
+                status: "Suspended".into(),
+            },
+            R::NotInCatalog("NOT_A_SKU".into()),
+            R::NegativeSeats,
+            R::SubscriptionExists("SPE_E3".into()),
+            R::BelowAssigned {
+                sku: "SPE_E3".into(),
+                assigned: 7,
+            },
+            R::AlreadyMember,
+            R::AlreadyOwner,
+            R::DynamicMembers,
+            R::OwnGroup,
+            R::OnlyUsersOwn,
+            R::OwnManager,
+            R::ManagerLoop,
+            R::LastGlobalAdministrator,
+            R::FormExpired,
         ] {
             // Does not build when `Reason` gains a variant: add it to the list above too.
             match why {
@@ -530,7 +596,22 @@ mod tests {
                 | R::Invalid(_)
                 | R::License(_)
                 | R::WeakPassword
-                | R::UnknownDomain(_) => {}
+                | R::UnknownDomain(_)
+                | R::LicenseNotHeld
+                | R::NotEnabled { .. }
+                | R::NotInCatalog(_)
+                | R::NegativeSeats
+                | R::SubscriptionExists(_)
+                | R::BelowAssigned { .. }
+                | R::AlreadyMember
+                | R::AlreadyOwner
+                | R::DynamicMembers
+                | R::OwnGroup
+                | R::OnlyUsersOwn
+                | R::OwnManager
+                | R::ManagerLoop
+                | R::LastGlobalAdministrator
+                | R::FormExpired => {}
             }
             worded.push([reason(Lang::En, &why), reason(Lang::Nl, &why)]);
         }

@@ -289,32 +289,29 @@ fn graph_body(draft: &Draft) -> Json {
 
 /// Which field (and step) an API refusal is about.
 fn field_of(error: &ApiError) -> (u8, &'static str) {
-    let named = |property: &str| {
-        error.details.iter().any(|(target, _)| target == property)
-            || error.message.contains(&format!("property {property}"))
-            || error.message.contains(&format!("Property {property}"))
-    };
-    if named("userPrincipalName") || named("mailNickname") || named("proxyAddresses") {
-        return (1, "alias");
+    use crate::error::Reason;
+    match error.reason.as_deref() {
+        Some(Reason::UnknownDomain(_)) => return (1, "alias"),
+        Some(Reason::WeakPassword) => return (1, "ownPassword"),
+        Some(Reason::NoUsageLocation) => return (2, "usageLocation"),
+        Some(
+            Reason::License(_)
+            | Reason::OutOfSeats(_)
+            | Reason::NotEnabled { .. }
+            | Reason::LicenseNotHeld,
+        ) => return (2, "sku"),
+        _ => {}
     }
-    if error.message.contains("password") {
-        return (1, "ownPassword");
+    match error.named_property() {
+        Some("userPrincipalName" | "mailNickname" | "proxyAddresses") => (1, "alias"),
+        Some("passwordProfile") => (1, "ownPassword"),
+        Some("usageLocation") => (2, "usageLocation"),
+        Some(property) => FIELDS
+            .iter()
+            .find(|(_, field_property, _, _)| *field_property == property)
+            .map_or((4, "finish"), |(name, _, _, step)| (*step, *name)),
+        None => (4, "finish"),
     }
-    if named("usageLocation") || error.message.contains("usage location") {
-        return (2, "usageLocation");
-    }
-    for (name, property, _, step) in FIELDS {
-        if named(property) {
-            return (*step, name);
-        }
-    }
-    if error.message.contains("seat")
-        || error.message.contains("units")
-        || error.message.contains("license")
-    {
-        return (2, "sku");
-    }
-    (4, "finish")
 }
 
 async fn create(

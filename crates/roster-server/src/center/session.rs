@@ -64,7 +64,8 @@ impl Session {
         } else {
             Err(ApiError::forbidden(
                 "The form has expired or did not come from this admin center: reload the page and try again.",
-            ))
+            )
+            .with_reason(roster_core::types::Reason::FormExpired))
         }
     }
 }

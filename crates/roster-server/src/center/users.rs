@@ -366,7 +366,10 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
                     }),
                     ..Default::default()
                 };
-                store.list_groups(tenant_id, &query, false)?.items
+                // Members of a dynamic group follow its rule: none can be added by hand.
+                let mut groups = store.list_groups(tenant_id, &query, false)?.items;
+                groups.retain(|group| !group.is_dynamic());
+                groups
             } else {
                 Vec::new()
             };

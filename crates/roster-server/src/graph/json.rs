@@ -7,7 +7,9 @@ use chrono::Utc;
 use roster_core::attributes::{Access, AttrValue, USER_ATTRIBUTES, format_datetime};
 use roster_core::catalog::Catalog;
 use roster_core::directory::{Group, GroupKind, User, UserType};
-use roster_core::types::{MailNickname, ObjectId, UsageLocation, UserPrincipalName};
+use roster_core::types::{
+    InvalidValue, MailNickname, ObjectId, Problem, UsageLocation, UserPrincipalName,
+};
 use roster_store::UserUpdate;
 use serde_json::{Map, Value as Json, json};
 
@@ -247,9 +249,7 @@ fn bool_of(name: &str, value: &Json) -> ApiResult<bool> {
 fn display_name(value: &Json) -> ApiResult<String> {
     let text = string_of("displayName", value)?.trim();
     if text.is_empty() || text.chars().count() > 256 {
-        return Err(ApiError::bad_request(
-            "Property displayName is invalid: it must have 1 to 256 characters.",
-        ));
+        return Err(InvalidValue::new("displayName", Problem::Length(256)).into());
     }
     Ok(text.to_string())
 }
@@ -543,24 +543,23 @@ pub fn apply_group_update(group: &mut Group, body: &Json) -> ApiResult<()> {
 }
 
 fn apply_group_property(group: &mut Group, key: &str, value: &Json) -> ApiResult<()> {
-    let optional_text = |value: &Json, max: usize| -> ApiResult<Option<String>> {
-        match value {
-            Json::Null => Ok(None),
-            other => {
-                let text = string_of(key, other)?;
-                if text.chars().count() > max {
-                    return Err(ApiError::bad_request(format!(
-                        "Property {key} is invalid: it is longer than {max} characters."
-                    )));
+    let optional_text =
+        |value: &Json, property: &'static str, max: usize| -> ApiResult<Option<String>> {
+            match value {
+                Json::Null => Ok(None),
+                other => {
+                    let text = string_of(key, other)?;
+                    if text.chars().count() > max {
+                        return Err(InvalidValue::new(property, Problem::TooLong(max)).into());
+                    }
+                    Ok(Some(text.to_string()))
                 }
-                Ok(Some(text.to_string()))
             }
-        }
-    };
+        };
     match key {
-        "description" => group.description = optional_text(value, 1024)?,
+        "description" => group.description = optional_text(value, "description", 1024)?,
         "visibility" => {
-            group.visibility = match optional_text(value, 16)? {
+            group.visibility = match optional_text(value, "visibility", 16)? {
                 Some(text) => Some(
                     ["Public", "Private", "HiddenMembership"]
                         .into_iter()
@@ -593,9 +592,15 @@ fn apply_group_property(group: &mut Group, key: &str, value: &Json) -> ApiResult
             group.group_types = types;
         }
         // Its length is the rule language's to check, with the position.
-        "membershipRule" => group.membership_rule = optional_text(value, usize::MAX)?,
+        "membershipRule" => {
+            group.membership_rule = optional_text(value, "membershipRule", usize::MAX)?
+        }
         "membershipRuleProcessingState" => {
-            group.membership_rule_processing_state = match optional_text(value, 16)? {
+            group.membership_rule_processing_state = match optional_text(
+                value,
+                "membershipRuleProcessingState",
+                16,
+            )? {
                 Some(text) if text.eq_ignore_ascii_case("On") => Some("On".into()),
                 Some(text) if text.eq_ignore_ascii_case("Paused") => Some("Paused".into()),
                 Some(text) => {

@@ -831,7 +831,9 @@ async fn licenses_show_their_seats_and_refuse_bad_changes_beside_the_form() {
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(
-        page.body.contains("is not a SKU part number") && page.body.contains("value=\"NOT_A_SKU\""),
+        page.body
+            .contains("NOT_A_SKU is not a product in Microsoft's catalog")
+            && page.body.contains("value=\"NOT_A_SKU\""),
         "{}",
         page.body
     );
@@ -1220,6 +1222,42 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
         page.body
             .contains("No user of this organisation has this user name.")
     );
+    // The store's refusals, and a stale form, in the page's language.
+    browser.set("roster_lang", "nl");
+    let page = browser
+        .post(
+            &pilot,
+            &[
+                ("csrf", &csrf),
+                ("go", "add-member"),
+                ("member", "s1@contoso.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("Is al lid van deze groep."),
+        "{}",
+        page.body
+    );
+    let page = browser
+        .post(
+            &pilot,
+            &[
+                ("csrf", "stale"),
+                ("go", "add-member"),
+                ("member", "s2@contoso.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(
+        page.body
+            .contains("Het formulier is verlopen: laad de pagina opnieuw"),
+        "{}",
+        page.body
+    );
+    browser.set("roster_lang", "en");
 
     // A rule with a mistake: refused beside the editor with its position, the text kept.
     let bad = "(user.department -eq \"Sales\") -and (user.nonsense -eq 1)";
