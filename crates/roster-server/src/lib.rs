@@ -213,12 +213,23 @@ fn app_router(state: AppState, scheme: Scheme) -> Router {
         .with_state(state)
 }
 
-async fn not_found() -> error::ApiError {
-    error::ApiError::new(
+/// A path nothing serves: Graph's error for the API's paths and for clients of JSON, the admin
+/// center's "not found" page for a browser.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let path = uri.path();
+    let api = path.starts_with("/v1.0")
+        || path.starts_with("/roster/")
+        || path.contains("/oauth2/")
+        || path.contains("/discovery/");
+    if !api && let Some(page) = center::unknown_path(&headers) {
+        return page;
+    }
+    let error = error::ApiError::new(
         axum::http::StatusCode::BAD_REQUEST,
         "BadRequest",
         "Resource not found for the segment: roster does not serve this path.",
-    )
+    );
+    axum::response::IntoResponse::into_response(error)
 }
 
 /// Gives each request an id (the client's `client-request-id` when it sends one), makes it

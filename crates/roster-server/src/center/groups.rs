@@ -491,14 +491,21 @@ async fn render_details(
             .filter(|(f, _, _)| *f == field)
             .map(|(_, m, _)| m.clone())
     };
-    let typed_rule = error.as_ref().map(|(_, _, typed)| typed.clone());
+    // What was typed into the refused form, for that form only.
+    let typed_for = |field: &str| {
+        error
+            .as_ref()
+            .filter(|(f, _, _)| *f == field)
+            .map(|(_, _, typed)| typed.clone())
+    };
+    let typed_rule = typed_for("rule");
     // Adding a member or an owner by user name, with the refusal beside the form.
     let add_person_form = |go: &str, button: &str, field: &str| {
         html! {
             form.filters method="post" action={ "/groups/" (group.id) } {
                 input type="hidden" name="csrf" value=(session.csrf);
                 input type="hidden" name="go" value=(go);
-                label { (lang.t("roles-user")) " " input name="member" type="email" required; }
+                label { (lang.t("roles-user")) " " input name="member" type="email" required value=[typed_for(field)]; }
                 button type="submit" { (lang.t(button)) }
             }
             @if let Some(message) = error_for(field) { p.error role="alert" { (message) } }
@@ -785,8 +792,8 @@ pub async fn change(
                         _ => store.remove_group_member(&change, group_id, member_id),
                     })
                     .await
-                    .map_err(|error| refused(field, error)),
-                Err(_) => Err((field, lang.t("roles-unknown-user"), String::new())),
+                    .map_err(|error| (field, super::message(&session, error), form.member.clone())),
+                Err(_) => Err((field, lang.t("roles-unknown-user"), form.member.clone())),
             }
         }
         _ => Err(("form", lang.t("action-unknown"), String::new())),

@@ -172,7 +172,8 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(error) => return error_page(&session, StatusCode::BAD_REQUEST, &error.body_text()),
+            // A broken upload (the connection cut, a malformed form): said in the page's words.
+            Err(_) => return form(&session, &choices, Some(lang.t("import-not-read"))).await,
         };
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
@@ -192,9 +193,7 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
                     *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
                     return response;
                 }
-                Err(error) => {
-                    return error_page(&session, StatusCode::BAD_REQUEST, &error.body_text());
-                }
+                Err(_) => return form(&session, &choices, Some(lang.t("import-not-read"))).await,
             }
             continue;
         }

@@ -138,6 +138,29 @@ fn with_page_headers(mut response: Response) -> Response {
     response
 }
 
+/// A path that nothing serves, for a browser: a page in its language, not Graph's JSON.
+pub(crate) fn unknown_path(headers: &HeaderMap) -> Option<Response> {
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if !accept.contains("text/html") {
+        return None;
+    }
+    let lang = Lang::of(headers);
+    let title = lang.t("error-not-found-title");
+    let body = html! {
+        main.signin {
+            h1 { (title) }
+            p.error role="alert" { (lang.t("error-no-such-page")) }
+            p { a href="/" { (lang.t("error-back-home")) } }
+        }
+    };
+    let mut response = with_page_headers(document(lang, &title, body).into_response());
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    Some(response)
+}
+
 /// A whole HTML document around a page's body, in `lang`.
 fn document(lang: Lang, title: &str, body: Markup) -> Markup {
     html! {

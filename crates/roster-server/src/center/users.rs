@@ -627,7 +627,7 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
     let session = session.clone();
     let lang = session.lang;
     let tenant_id = session.caller.tenant_id;
-    let may_update = session.may(Operation::UpdateUser);
+    let may_update_some = session.may(Operation::UpdateUser);
     let found = session
         .state()
         .db(move |store| {
@@ -639,16 +639,17 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
             };
             let subscriptions = store.subscriptions(tenant_id)?;
             // The user name's domains, for the form that changes it (only where it is offered).
-            let mut domains = if may_update {
+            let mut domains = if may_update_some {
                 store.domains(tenant_id)?
             } else {
                 Vec::new()
             };
             domains.sort_by_key(|domain| !domain.is_default);
-            Ok((user, groups, manager, subscriptions, domains))
+            let roles = store.roles_of(user.id)?;
+            Ok((user, groups, manager, subscriptions, domains, roles))
         })
         .await;
-    let (user, groups, manager, subscriptions, domains) = match found {
+    let (user, groups, manager, subscriptions, domains, roles) = match found {
         Ok(found) => found,
         Err(error) if error.status == StatusCode::NOT_FOUND => {
             return error_page(
@@ -659,6 +660,16 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
         }
         Err(error) => return failure(&session, error),
     };
+    // What this administrator may do to this user, whose own roles count (a User Administrator
+    // changes no Global Administrator): only those forms are offered.
+    let may = |operation: Operation| {
+        session
+            .caller
+            .principal
+            .authorize(operation, &roles)
+            .is_ok()
+    };
+    let may_update = may(Operation::UpdateUser);
     let names = license_names_by_sku(&subscriptions);
     let group_names: HashMap<ObjectId, &str> = groups
         .iter()
@@ -709,11 +720,11 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
     let content = html! {
         p.subtitle { (user.user_principal_name) }
         div.actions {
-            @if session.may(Operation::ResetPassword) { (action("reset-password", "action-reset-password")) }
-            @if session.may(Operation::BlockSignIn) {
+            @if may(Operation::ResetPassword) { (action("reset-password", "action-reset-password")) }
+            @if may(Operation::BlockSignIn) {
                 @if user.account_enabled { (action("block", "action-block")) } @else { (action("unblock", "action-unblock")) }
             }
-            @if session.may(Operation::RevokeSessions) { (action("revoke-sessions", "action-revoke-sessions")) }
+            @if may(Operation::RevokeSessions) { (action("revoke-sessions", "action-revoke-sessions")) }
         }
         nav.tabs {
             a href="#account" { (lang.t("details-account")) }
@@ -881,7 +892,7 @@ pub async fn edit(
             StatusCode::NOT_FOUND,
             &lang.t("error-no-such-user"),
         ),
-        // Refused to this administrator: the forms were not offered either.
+        // Refused to this administrator: the forms were not offered either (for this user).
         Err(error) if error.status == StatusCode::FORBIDDEN => failure(&session, error),
         Err(error) => {
             let message = message(&session, error);

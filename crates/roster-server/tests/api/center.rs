@@ -76,7 +76,8 @@ impl Browser {
     }
 
     async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
-        let mut request = request;
+        // As a browser navigates.
+        let mut request = request.header("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
         if !self.cookies.is_empty() {
             let header: Vec<String> = self
                 .cookies
@@ -1236,8 +1237,9 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(
-        page.body.contains("Is al lid van deze groep."),
-        "{}",
+        page.body.contains("Is al lid van deze groep.")
+            && page.body.contains("value=\"s1@contoso.example\""),
+        "the refusal beside the form, what was typed kept: {}",
         page.body
     );
     let page = browser
@@ -1751,6 +1753,64 @@ async fn the_import_page_words_a_files_problems_in_dutch() {
         "{}",
         page.body
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_path_nothing_serves_is_a_page_for_a_browser_and_graphs_error_for_the_api() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app);
+    browser.set("roster_lang", "nl");
+    let page = browser.get("/no/such/page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.body.contains("<html lang=\"nl\"") && page.body.contains("Deze pagina bestaat niet."),
+        "{}",
+        page.body
+    );
+    let page = browser.get("/v1.0/noSuchCollection").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(body["error"]["code"], "BadRequest");
+    let reply = app.get("/no/such/page").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{:?}", reply.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_page_offers_only_what_may_be_done_to_that_user() {
+    let app = spawn_app().await;
+    user_with_role(&app, "useradmin", Some("User Administrator")).await;
+    let plain = user_with_role(&app, "plain", None).await;
+    let global = user_with_role(&app, "global", Some("Global Administrator")).await;
+    let mut browser = Browser::new(&app);
+    browser
+        .sign_in(&format!("useradmin@{DOMAIN}"), PASSWORD)
+        .await;
+    let offered = |body: &str| {
+        [
+            "value=\"reset-password\"",
+            "value=\"block\"",
+            "value=\"revoke-sessions\"",
+            "name=\"form\" value=\"upn\"",
+            "name=\"form\" value=\"manager\"",
+        ]
+        .map(|marker| body.contains(marker))
+    };
+    let page = browser.get(&format!("/users/{plain}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(offered(&page.body), [true; 5], "{}", page.body);
+    // A User Administrator changes no Global Administrator: nothing is offered that the
+    // server would refuse.
+    let page = browser.get(&format!("/users/{global}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(offered(&page.body), [false; 5], "{}", page.body);
+    let csrf = page.hidden("csrf");
+    let page = browser
+        .post(
+            &format!("/users/{global}"),
+            &[("csrf", &csrf), ("form", "manager"), ("manager", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
