@@ -46,14 +46,14 @@ pub async fn page_handler(session: Session, Query(params): Query<AuditParams>) -
             .map(Some)
             .map_err(|_| lang.t_with("audit-bad-date", &[("field", lang.t(field).into())]))
     };
-    let (from, to) = match (
+    // A date that cannot be read: said beside the dates, with what was typed kept and no
+    // records listed.
+    let (from, to, date_error) = match (
         date(&params.from, "audit-from"),
         date(&params.to, "audit-to"),
     ) {
-        (Ok(from), Ok(to)) => (from, to),
-        (Err(message), _) | (_, Err(message)) => {
-            return error_page(&session, StatusCode::BAD_REQUEST, &message);
-        }
+        (Ok(from), Ok(to)) => (from, to, None),
+        (Err(message), _) | (_, Err(message)) => (None, None, Some(message)),
     };
     let query = AuditQuery {
         actor: Some(params.actor.clone()),
@@ -70,13 +70,17 @@ pub async fn page_handler(session: Session, Query(params): Query<AuditParams>) -
         limit: RECORDS,
     };
     let tenant_id = session.caller.tenant_id;
-    let records = match session
-        .state()
-        .db(move |store| store.search_audit_log(tenant_id, &query))
-        .await
-    {
-        Ok(records) => records,
-        Err(error) => return failure(&session, error),
+    let records = if date_error.is_some() {
+        Vec::new()
+    } else {
+        match session
+            .state()
+            .db(move |store| store.search_audit_log(tenant_id, &query))
+            .await
+        {
+            Ok(records) => records,
+            Err(error) => return failure(&session, error),
+        }
     };
     let json = |value: &Option<serde_json::Value>| {
         value
@@ -98,6 +102,7 @@ pub async fn page_handler(session: Session, Query(params): Query<AuditParams>) -
             label { (lang.t("audit-to")) " " input type="date" name="to" value=(params.to); }
             button type="submit" { (lang.t("users-apply")) }
         }
+        @if let Some(message) = &date_error { p.error role="alert" { (message) } }
         p.count { (lang.t_with("audit-shown", &[("count", (records.len() as i64).into()), ("shown", lang.number(records.len() as i64).into())])) " " (lang.t("audit-utc")) }
         table.audit {
             thead { tr {
@@ -127,5 +132,9 @@ pub async fn page_handler(session: Session, Query(params): Query<AuditParams>) -
             }
         }
     };
-    page(&session, Nav::Audit, &lang.t("audit-title"), content)
+    let mut response = page(&session, Nav::Audit, &lang.t("audit-title"), content);
+    if date_error.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    response
 }

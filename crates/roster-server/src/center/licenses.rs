@@ -174,7 +174,9 @@ pub async fn change(session: Session, Form(form): Form<LicenseForm>) -> Response
         return error_page(&session, StatusCode::FORBIDDEN, &lang.t("error-forbidden"));
     }
     let Ok(seats) = form.seats.trim().parse::<i64>() else {
-        return render(&session, Some((&form, lang.t("licenses-seats-invalid")))).await;
+        let mut response = render(&session, Some((&form, lang.t("licenses-seats-invalid")))).await;
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+        return response;
     };
     let change = session.caller.change();
     let sku = form.sku.clone().unwrap_or_default();

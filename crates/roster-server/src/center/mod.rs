@@ -148,17 +148,30 @@ pub(crate) fn unknown_path(headers: &HeaderMap) -> Option<Response> {
         return None;
     }
     let lang = Lang::of(headers);
-    let title = lang.t("error-not-found-title");
+    Some(bare_error_page(
+        lang,
+        StatusCode::NOT_FOUND,
+        &lang.t("error-no-such-page"),
+    ))
+}
+
+/// An error page for a request that has no session (yet): no navigation, only the message.
+pub(crate) fn bare_error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
+    let title = if status == StatusCode::NOT_FOUND {
+        lang.t("error-not-found-title")
+    } else {
+        lang.t("error-title")
+    };
     let body = html! {
         main.signin {
             h1 { (title) }
-            p.error role="alert" { (lang.t("error-no-such-page")) }
+            p.error role="alert" { (message) }
             p { a href="/" { (lang.t("error-back-home")) } }
         }
     };
     let mut response = with_page_headers(document(lang, &title, body).into_response());
-    *response.status_mut() = StatusCode::NOT_FOUND;
-    Some(response)
+    *response.status_mut() = status;
+    response
 }
 
 /// A whole HTML document around a page's body, in `lang`.

@@ -127,6 +127,23 @@ fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
+/// A session that cannot be checked (the directory busy or failing): a page in the browser's
+/// language, with only the request id of an internal error.
+fn session_failure(parts: &Parts, error: ApiError) -> Response {
+    let lang = Lang::of(&parts.headers);
+    let message = if error.status == StatusCode::SERVICE_UNAVAILABLE {
+        lang.t("error-busy")
+    } else if error.status == StatusCode::FORBIDDEN {
+        lang.t("error-forbidden")
+    } else {
+        lang.t_with(
+            "error-internal",
+            &[("request", crate::error::current_request_id().into())],
+        )
+    };
+    super::bare_error_page(lang, error.status, &message)
+}
+
 /// Lets a request through only with a session: otherwise sends the browser to sign in, coming
 /// back afterwards.
 pub async fn require(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -147,7 +164,7 @@ pub async fn require(State(state): State<AppState>, request: Request, next: Next
             set_cookie(&mut response, SESSION_COOKIE, "", Some(0), secure(&parts));
             return response;
         }
-        Err(error) => return error.into_response(),
+        Err(error) => return session_failure(&parts, error),
     };
     let Some(session_id) = claims.sid else {
         // A token of the API, not of an admin center session.
@@ -156,7 +173,7 @@ pub async fn require(State(state): State<AppState>, request: Request, next: Next
     let tenant_id = caller.tenant_id;
     let tenant_name = match state.db(move |store| store.tenant(tenant_id)).await {
         Ok(tenant) => tenant.display_name,
-        Err(error) => return error.into_response(),
+        Err(error) => return session_failure(&parts, error),
     };
     let session = Session {
         lang: Lang::of(&parts.headers),

@@ -2576,6 +2576,16 @@ async fn the_audit_log_is_filtered_by_activity_and_worded_in_the_pages_language(
         "{}",
         page.body
     );
+    // A date that cannot be read: beside the filter, in Dutch, with what was typed kept.
+    let page = browser.get("/audit?from=31-12-2025&actor=ann").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("Van: voer een datum in als JJJJ-MM-DD.")
+            && page.body.contains("value=\"31-12-2025\"")
+            && page.body.contains("name=\"actor\" value=\"ann\""),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
