@@ -27,6 +27,12 @@ document.addEventListener("DOMContentLoaded", () => {
       }, 250);
     });
   }
+  // A button whose action cannot be undone asks first.
+  for (const button of document.querySelectorAll("button[data-confirm]")) {
+    button.addEventListener("click", (event) => {
+      if (!window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  }
   // Deleting asks first.
   for (const form of document.querySelectorAll("form#selection")) {
     form.addEventListener("submit", (event) => {

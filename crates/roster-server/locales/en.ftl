@@ -102,6 +102,7 @@ home-recent-all = View the audit log
 home-no-changes = Nothing has changed yet.
 
 users-title = Active users
+users-bad-link = This link to the list of users is not valid (it may have been edited, or be from an older version): open Active users again.
 users-search = Search by name, user name or email
 users-found = { $count ->
     [one] { $shown } user
@@ -218,6 +219,7 @@ deleted-intro = Deleted users can be restored with their licenses and groups for
 deleted-when = Deleted
 deleted-restore = Restore
 deleted-purge = Delete permanently
+deleted-purge-confirm = Delete the selected users permanently? This cannot be undone.
 deleted-back = Back to deleted users
 
 licenses-title = Licenses
@@ -251,6 +253,7 @@ nav-roles = Roles
 roles-title = Roles
 roles-assign = Assign a role
 roles-user = User name
+roles-user-placeholder = name@domain
 roles-role = Role
 roles-assign-submit = Assign
 roles-remove = Remove

@@ -102,6 +102,7 @@ home-recent-all = Auditlogboek bekijken
 home-no-changes = Er is nog niets gewijzigd.
 
 users-title = Actieve gebruikers
+users-bad-link = Deze koppeling naar de lijst met gebruikers is ongeldig (misschien bewerkt, of van een oudere versie): open Actieve gebruikers opnieuw.
 users-search = Zoeken op naam, gebruikersnaam of e-mail
 users-found = { $count ->
     [one] { $shown } gebruiker
@@ -218,6 +219,7 @@ deleted-intro = Verwijderde gebruikers kunnen { $days } dagen lang met hun licen
 deleted-when = Verwijderd
 deleted-restore = Herstellen
 deleted-purge = Definitief verwijderen
+deleted-purge-confirm = De geselecteerde gebruikers definitief verwijderen? Dit kan niet ongedaan worden gemaakt.
 deleted-back = Terug naar verwijderde gebruikers
 
 licenses-title = Licenties
@@ -251,6 +253,7 @@ nav-roles = Rollen
 roles-title = Rollen
 roles-assign = Een rol toewijzen
 roles-user = Gebruikersnaam
+roles-user-placeholder = naam@domein
 roles-role = Rol
 roles-assign-submit = Toewijzen
 roles-remove = Verwijderen

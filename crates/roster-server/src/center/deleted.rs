@@ -41,7 +41,7 @@ pub async fn page_handler(session: Session) -> Response {
             input type="hidden" name="csrf" value=(session.csrf);
             div.bulk {
                 @if session.may(Operation::RestoreUser) { button type="submit" name="action" value="restore" { (lang.t("deleted-restore")) } }
-                @if session.may(Operation::PurgeUser) { button type="submit" name="action" value="purge" class="danger" { (lang.t("deleted-purge")) } }
+                @if session.may(Operation::PurgeUser) { button type="submit" name="action" value="purge" class="danger" data-confirm=(lang.t("deleted-purge-confirm")) { (lang.t("deleted-purge")) } }
             }
             table.users {
                 thead { tr {

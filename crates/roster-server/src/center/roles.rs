@@ -43,7 +43,14 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
         Err(error) => return failure(session, error),
     };
     let manage = session.may(Operation::ManageRoles);
-    let typed = refused.as_ref().map(|(form, _)| *form);
+    // A refused removal is said in its role's section; any other refusal beside the assign
+    // form, with what was typed kept.
+    let (removal, assign) = match &refused {
+        Some((form, message)) if form.action == "remove" => (Some((*form, message)), None),
+        Some((form, message)) => (None, Some((*form, message))),
+        None => (None, None),
+    };
+    let typed = assign.map(|(form, _)| form);
     let content = html! {
         @if manage {
             section.panel {
@@ -52,9 +59,9 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
                     input type="hidden" name="csrf" value=(session.csrf);
                     input type="hidden" name="action" value="assign";
                     label { (lang.t("roles-user")) " "
-                        input name="user" type="email" required placeholder="name@domain"
+                        input name="user" type="email" required placeholder=(lang.t("roles-user-placeholder"))
                             value=(typed.map(|t| t.user.clone()).unwrap_or_default())
-                            aria-describedby=[refused.as_ref().map(|_| "roles-error")]; }
+                            aria-describedby=[assign.map(|_| "roles-error")]; }
                     label { (lang.t("roles-role")) " "
                         select name="role" {
                             @for role in Role::ALL {
@@ -64,7 +71,7 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
                     }
                     button type="submit" { (lang.t("roles-assign-submit")) }
                 }
-                @if let Some((_, message)) = &refused { p.error role="alert" id="roles-error" { (message) } }
+                @if let Some((_, message)) = assign { p.error role="alert" id="roles-error" { (message) } }
             }
         }
         @for role in Role::ALL {
@@ -92,6 +99,9 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
                             }
                         }
                     } }
+                }
+                @if let Some((_, message)) = removal.filter(|(form, _)| form.role == role.display_name()) {
+                    p.error role="alert" { (message) }
                 }
             }
         }

@@ -348,6 +348,11 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
     let params = ListParams::parse(raw.as_deref());
     let query = match params.query() {
         Ok(query) => query,
+        // Only an edited or stale link gets here (the page's own filters always read): said in
+        // the page's words, with the way back.
+        Err(error) if error.status.is_client_error() => {
+            return error_page(&session, StatusCode::BAD_REQUEST, &lang.t("users-bad-link"));
+        }
         Err(error) => return failure(&session, error),
     };
     let tenant_id = session.caller.tenant_id;

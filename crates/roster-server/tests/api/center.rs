@@ -645,7 +645,21 @@ async fn the_list_filters_sorts_and_pages_over_the_whole_tenant() {
     // A bad filter value is a clear error, not a crash.
     let page = browser.get("/users?license=not-a-sku").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
-    assert!(page.body.contains("not a product of this tenant"));
+    assert!(
+        page.body
+            .contains("This link to the list of users is not valid"),
+        "{}",
+        page.body
+    );
+    browser.set("roster_lang", "nl");
+    let page = browser.get("/users?after=tampered").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("Deze koppeling naar de lijst met gebruikers is ongeldig"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -961,6 +975,14 @@ async fn roles_are_assigned_and_removed_by_global_administrators_only() {
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(
         page.body.contains("last Global Administrator"),
+        "{}",
+        page.body
+    );
+    // Said in the role's section: the assign form is not filled with the user kept.
+    assert!(
+        page.body.contains(
+            "name=\"user\" type=\"email\" required placeholder=\"name@domain\" value=\"\""
+        ),
         "{}",
         page.body
     );
