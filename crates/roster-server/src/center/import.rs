@@ -61,7 +61,22 @@ impl Choices {
     }
 }
 
-async fn form(session: &Session, choices: &Choices, file_error: Option<String>) -> Response {
+/// The upload form, with a refusal beside its field (`file` or `usageLocation`) and the choices
+/// made kept. The file comes last in the form, so that a browser sends the choices before it:
+/// an upload too large to read still has them.
+async fn form(
+    session: &Session,
+    choices: &Choices,
+    refused: Option<(&'static str, String)>,
+) -> Response {
+    let error_for = |field: &str| {
+        refused
+            .as_ref()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, message)| message.clone())
+    };
+    let file_error = error_for("file");
+    let location_error = error_for("usageLocation");
     let lang = session.lang;
     let tenant_id = session.caller.tenant_id;
     let found = session
@@ -93,12 +108,6 @@ async fn form(session: &Session, choices: &Choices, file_error: Option<String>) 
         p { (lang.t("import-intro")) }
         form.wizard method="post" action="/users/import" enctype="multipart/form-data" {
             input type="hidden" name="csrf" value=(session.csrf);
-            div.field {
-                label for="i-file" { (lang.t("import-file")) }
-                input id="i-file" name="file" type="file" accept=".csv,text/csv" required
-                    aria-invalid=[file_error.as_ref().map(|_| "true")];
-                @if let Some(error) = &file_error { p.error role="alert" { (error) } }
-            }
             fieldset {
                 legend { (lang.t("new-user-password")) }
                 label { input type="radio" name="passwords" value="generate" checked[choices.passwords != "file"]; " " (lang.t("import-passwords-generate")) }
@@ -107,7 +116,9 @@ async fn form(session: &Session, choices: &Choices, file_error: Option<String>) 
             }
             div.field {
                 label for="i-location" { (lang.t("users-col-usage-location")) }
-                input id="i-location" name="usageLocation" value=(choices.usage_location) maxlength="2" placeholder="NL";
+                input id="i-location" name="usageLocation" value=(choices.usage_location) maxlength="2" placeholder="NL"
+                    aria-invalid=[location_error.as_ref().map(|_| "true")];
+                @if let Some(error) = &location_error { p.error role="alert" { (error) } }
             }
             div.field {
                 label for="i-license" { (lang.t("import-license")) }
@@ -129,11 +140,17 @@ async fn form(session: &Session, choices: &Choices, file_error: Option<String>) 
                     @for group in groups.iter().filter(|group| !group.is_dynamic()) { option value=(group.id) selected[choices.group == group.id.to_string()] { (group.display_name) } }
                 }
             }
+            div.field {
+                label for="i-file" { (lang.t("import-file")) }
+                input id="i-file" name="file" type="file" accept=".csv,text/csv" required
+                    aria-invalid=[file_error.as_ref().map(|_| "true")];
+                @if let Some(error) = &file_error { p.error role="alert" { (error) } }
+            }
             div.buttons { button type="submit" { (lang.t("import-check")) } }
         }
     };
     let mut response = page(session, Nav::Users, &lang.t("import-title"), content);
-    if file_error.is_some() {
+    if refused.is_some() {
         *response.status_mut() = StatusCode::BAD_REQUEST;
     }
     response
@@ -173,7 +190,14 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
             Ok(Some(field)) => field,
             Ok(None) => break,
             // A broken upload (the connection cut, a malformed form): said in the page's words.
-            Err(_) => return form(&session, &choices, Some(lang.t("import-not-read"))).await,
+            Err(_) => {
+                return form(
+                    &session,
+                    &choices,
+                    Some(("file", lang.t("import-not-read"))),
+                )
+                .await;
+            }
         };
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
@@ -189,11 +213,18 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
                                 .into(),
                         )],
                     );
-                    let mut response = form(&session, &choices, Some(message)).await;
+                    let mut response = form(&session, &choices, Some(("file", message))).await;
                     *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
                     return response;
                 }
-                Err(_) => return form(&session, &choices, Some(lang.t("import-not-read"))).await,
+                Err(_) => {
+                    return form(
+                        &session,
+                        &choices,
+                        Some(("file", lang.t("import-not-read"))),
+                    )
+                    .await;
+                }
             }
             continue;
         }
@@ -215,14 +246,14 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
         return error_page(&session, StatusCode::FORBIDDEN, &lang.t("error-forbidden"));
     }
     let Some(bytes) = file.filter(|bytes| !bytes.is_empty()) else {
-        return form(&session, &choices, Some(lang.t("import-no-file"))).await;
+        return form(&session, &choices, Some(("file", lang.t("import-no-file")))).await;
     };
     let parsed = match bulk_csv::parse(&bytes) {
         Ok(parsed) => parsed,
         Err(error) => {
             let message =
                 super::csv_text::located(lang, error.row, error.column.as_deref(), &error.problem);
-            return form(&session, &choices, Some(message)).await;
+            return form(&session, &choices, Some(("file", message))).await;
         }
     };
     let mut refused = Vec::new();
@@ -255,7 +286,16 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
     {
         Ok(outcomes) => outcomes,
         Err(error) if error.status.is_client_error() => {
-            return form(&session, &choices, Some(super::message(&session, error))).await;
+            let field = match error.named_property() {
+                Some("usageLocation") => "usageLocation",
+                _ => "file",
+            };
+            return form(
+                &session,
+                &choices,
+                Some((field, super::message(&session, error))),
+            )
+            .await;
         }
         Err(error) => return failure(&session, error),
     };

@@ -1753,6 +1753,24 @@ async fn the_import_page_words_a_files_problems_in_dutch() {
         assert!(page.body.contains(dutch), "{dutch}: {}", page.body);
     }
 
+    // A usage location for the whole file that is not one: said beside that field.
+    let (content_type, body) = multipart(&[("csrf", &csrf), ("usageLocation", "XX")], &file);
+    let page = browser
+        .post_multipart("/users/import", content_type, body)
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let field = page
+        .body
+        .split("id=\"i-location\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .unwrap_or_default();
+    assert!(
+        field.contains("aria-invalid=\"true\"") && field.contains("“XX” is geen landcode"),
+        "{}",
+        page.body
+    );
+
     // A file that cannot be read: the reason beside the field, in Dutch.
     let (content_type, body) = multipart(&[("csrf", &csrf)], "Naam;Afdeling\r\na;b\r\n");
     let page = browser
