@@ -88,7 +88,7 @@ fn floor_seconds(directory: &Path, n: usize, floor: Floor) -> anyhow::Result<f64
             "INSERT INTO license_assignments (user_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES (?1, ?2, ?3, '[]', 0)",
         )?;
         let mut member = transaction.prepare(
-            "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES (?1, ?2, 'user', ?3)",
+            "INSERT INTO group_members (group_id, member_id, member_kind) VALUES (?1, ?2, 'user')",
         )?;
         let mut audit = transaction.prepare(
             "INSERT INTO audit_log (id, tenant_id, at, actor_id, actor_name, operation, target_id, target_name, after_json, job_id) \
@@ -118,7 +118,7 @@ fn floor_seconds(directory: &Path, n: usize, floor: Floor) -> anyhow::Result<f64
             value.execute(rusqlite::params![id, tenant, format!("+31 20 {i:07}")])?;
             license.execute(rusqlite::params![id, sku, tenant])?;
             for group in groups {
-                member.execute(rusqlite::params![group, id, tenant])?;
+                member.execute(rusqlite::params![group, id])?;
             }
             if floor == Floor::Directory {
                 continue;

@@ -1065,6 +1065,10 @@ impl TextTest {
             TextTest::EndsWith(lower) => ends_with_folded(text, lower),
             TextTest::Contains(lower) => contains_folded(text, lower),
             TextTest::Match(regex) => regex.is_match(text),
+            // Whether the text is ASCII is asked once, not once per item.
+            TextTest::In(lowers) if text.is_ascii() => {
+                lowers.iter().any(|lower| ascii_eq_folded(text, lower))
+            }
             TextTest::In(lowers) => lowers.iter().any(|lower| eq_folded(text, lower)),
         }
     }
@@ -1228,14 +1232,19 @@ fn folded_chars(text: &str) -> impl Iterator<Item = char> + '_ {
 /// Whether `text`, folded, equals `lower` (already folded).
 fn eq_folded(text: &str, lower: &str) -> bool {
     if text.is_ascii() {
-        text.len() == lower.len()
-            && text
-                .bytes()
-                .zip(lower.bytes())
-                .all(|(a, b)| a.to_ascii_lowercase() == b)
+        ascii_eq_folded(text, lower)
     } else {
         folded_chars(text).eq(lower.chars())
     }
+}
+
+/// [`eq_folded`] for a `text` known to be ASCII.
+fn ascii_eq_folded(text: &str, lower: &str) -> bool {
+    text.len() == lower.len()
+        && text
+            .bytes()
+            .zip(lower.bytes())
+            .all(|(a, b)| a.to_ascii_lowercase() == b)
 }
 
 fn starts_with_folded(text: &str, lower: &str) -> bool {

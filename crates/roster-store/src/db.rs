@@ -213,6 +213,9 @@ pub(crate) struct Deferred<'a> {
 /// Parameters per statement: under SQLite's limit (32,766) and PostgreSQL's (65,535).
 const MAX_PARAMETERS: usize = 30_000;
 
+/// Rows per statement: more gains little, and makes a statement's text and program large.
+const MAX_ROWS: usize = 512;
+
 impl<'a> Deferred<'a> {
     pub(crate) fn new(inner: &'a mut dyn Tx, hold: bool) -> Self {
         Deferred {
@@ -229,9 +232,19 @@ impl<'a> Deferred<'a> {
                 .find(" VALUES (")
                 .expect("insert_later takes INSERT ... VALUES (...)");
             let (head, tuple) = (&sql[..split], &sql[split + " VALUES ".len()..]);
-            let rows_per_statement = (MAX_PARAMETERS / width.max(1)).max(1);
-            for chunk in values.chunks(rows_per_statement * width) {
-                let rows = chunk.len() / width;
+            // Statements of a few sizes only (the most rows a statement takes, then powers of
+            // two for the rest), so that the connection's statement cache prepares each once.
+            let most = (MAX_PARAMETERS / width.max(1)).clamp(1, MAX_ROWS);
+            let mut rest = values.as_slice();
+            while !rest.is_empty() {
+                let left = rest.len() / width.max(1);
+                let rows = if left >= most {
+                    most
+                } else {
+                    1 << left.ilog2()
+                };
+                let (chunk, after) = rest.split_at(rows * width);
+                rest = after;
                 let mut statement = String::with_capacity(head.len() + rows * (tuple.len() + 8));
                 statement.push_str(head);
                 statement.push_str(" VALUES ");

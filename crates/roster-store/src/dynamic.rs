@@ -188,9 +188,9 @@ fn apply_rules(
         let is = current.contains(&group.id);
         if should && !is {
             tx.execute(
-                "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES ($1, $2, 'user', $3) \
+                "INSERT INTO group_members (group_id, member_id, member_kind) VALUES ($1, $2, 'user') \
                  ON CONFLICT (group_id, member_id) DO NOTHING",
-                &params![group.id, user.id, change.tenant_id],
+                &params![group.id, user.id],
             )?;
             audited.record(tx, change, group, user.id, true)?;
         } else if is && !should {

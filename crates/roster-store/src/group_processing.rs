@@ -287,17 +287,20 @@ impl Store {
         };
 
         // Memberships of the dynamic groups among them, from their rules.
-        let Some(changing) = self.apply_rules(&change, &ids, &renew)? else {
+        let Some(pass) = self.apply_rules(&change, &ids, &renew)? else {
             return Ok(false);
         };
+        let changing = pass.changed;
 
         // Licenses of everyone the groups concern.
         let users: Vec<ObjectId> = self.pool.read(|tx| {
             let mut users = HashSet::new();
             for id in &ids {
                 for row in tx.query(
-                    "SELECT u.id FROM group_licenses l JOIN group_members m ON m.group_id = l.group_id \
-                     JOIN users u ON u.id = m.member_id WHERE l.group_id = $1 \
+                    // The members only of a group that has licenses (the condition is tested
+                    // once, not per member); and whoever holds a license from it.
+                    "SELECT m.member_id FROM group_members m WHERE m.group_id = $1 AND m.member_kind = 'user' \
+                     AND EXISTS (SELECT 1 FROM group_licenses l WHERE l.group_id = $1) \
                      UNION SELECT user_id FROM license_assignments WHERE group_id = $1",
                     &params![*id],
                 )? {
@@ -346,11 +349,16 @@ impl Store {
                     let count = |tx: &mut dyn Tx, sql: &str| -> Result<i64> {
                         Ok(tx.query_one(sql, &params![work.group_id])?.map_or(0, |row| row.int(0)))
                     };
-                    let members = count(
-                        tx,
-                        "SELECT COUNT(*) FROM group_members m JOIN users u ON u.id = m.member_id \
-                         WHERE m.group_id = $1 AND u.deleted_at IS NULL",
-                    )?;
+                    // A dynamic group's live members are what its rule took in during the pass;
+                    // another group's are counted.
+                    let members = match pass.members.get(&work.group_id) {
+                        Some(members) => *members,
+                        None => count(
+                            tx,
+                            "SELECT COUNT(*) FROM group_members m JOIN users u ON u.id = m.member_id \
+                             WHERE m.group_id = $1 AND u.deleted_at IS NULL",
+                        )?,
+                    };
                     let errors = count(
                         tx,
                         "SELECT COUNT(DISTINCT a.user_id) FROM license_assignments a JOIN users u ON u.id = a.user_id \
@@ -381,15 +389,16 @@ impl Store {
     /// in one transaction that locks its users, tests them against the rules on every core and
     /// writes what differs (re-licensing users whose licensed groups changed). A user changed
     /// meanwhile is judged on what it is now, as it is read under the lock. Returns how many
-    /// users' memberships changed, or `None` when a lease was lost.
+    /// users' memberships changed and each dynamic group's members, or `None` when a lease was
+    /// lost.
     fn apply_rules(
         &self,
         change: &Change,
         ids: &[ObjectId],
         renew: &dyn Fn(&mut dyn Tx) -> Result<bool>,
-    ) -> Result<Option<usize>> {
+    ) -> Result<Option<Pass>> {
         let mut after: Option<ObjectId> = None;
-        let mut changed = 0;
+        let mut pass = Pass::default();
         loop {
             let step = self.pool.write(|tx| {
                 if !renew(tx)? {
@@ -397,15 +406,16 @@ impl Store {
                 }
                 apply_rules_to_page(tx, change, ids, after)
             })?;
-            match step {
-                None => return Ok(None),
-                Some((users_changed, next)) => {
-                    changed += users_changed;
-                    match next {
-                        Some(last) => after = Some(last),
-                        None => return Ok(Some(changed)),
-                    }
-                }
+            let Some(page) = step else {
+                return Ok(None);
+            };
+            pass.changed += page.changed;
+            for (group_id, members) in page.members {
+                *pass.members.entry(group_id).or_default() += members;
+            }
+            match page.next {
+                Some(last) => after = Some(last),
+                None => return Ok(Some(pass)),
             }
         }
     }
@@ -527,12 +537,36 @@ const USERS_PER_PAGE: usize = 2000;
 
 /// One page of [`Store::apply_rules`]: the live users after `after`. Returns how many users'
 /// memberships changed and the last user read (`None`: the pass is over).
+/// What a pass of the rules over the tenant's users did.
+#[derive(Default)]
+struct Pass {
+    /// Users whose memberships changed.
+    changed: usize,
+    /// Each dynamic group's live members after the pass.
+    members: HashMap<ObjectId, i64>,
+}
+
+/// What the rules did on one page of users.
+struct PageDone {
+    changed: usize,
+    members: Vec<(ObjectId, i64)>,
+    /// The page's last user, if more may follow.
+    next: Option<ObjectId>,
+}
+
 fn apply_rules_to_page(
     tx: &mut dyn Tx,
     change: &Change,
     ids: &[ObjectId],
     after: Option<ObjectId>,
-) -> Result<Option<(usize, Option<ObjectId>)>> {
+) -> Result<Option<PageDone>> {
+    let done = |changed, members, next| {
+        Some(PageDone {
+            changed,
+            members,
+            next,
+        })
+    };
     let all = crate::dynamic::dynamic_groups(tx, change.tenant_id)?;
     let groups: Vec<&DynamicGroup> = all
         .groups
@@ -540,7 +574,7 @@ fn apply_rules_to_page(
         .filter(|group| ids.contains(&group.id))
         .collect();
     if groups.is_empty() {
-        return Ok(Some((0, None)));
+        return Ok(done(0, Vec::new(), None));
     }
     let mut attributes: Vec<usize> = groups
         .iter()
@@ -556,7 +590,7 @@ fn apply_rules_to_page(
     };
     let users = live_users_page(tx, change.tenant_id, (after, None), USERS_PER_PAGE, &read)?;
     let (Some(first), Some(last)) = (users.first(), users.last()) else {
-        return Ok(Some((0, None)));
+        return Ok(done(0, Vec::new(), None));
     };
     let next = (users.len() == USERS_PER_PAGE).then_some(last.id);
 
@@ -620,9 +654,9 @@ fn apply_rules_to_page(
                 }
                 if *should {
                     deferred.insert_later(
-                        "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) \
-                         VALUES ($1, $2, 'user', $3)",
-                        &params![group.id, user.id, change.tenant_id],
+                        "INSERT INTO group_members (group_id, member_id, member_kind) \
+                         VALUES ($1, $2, 'user')",
+                        &params![group.id, user.id],
                     )?;
                 } else {
                     deferred.execute(
@@ -645,7 +679,15 @@ fn apply_rules_to_page(
         crate::licenses::reconcile_and_fill(tx, change, user_id)?;
     }
     audited.write(tx, change)?;
-    Ok(Some((changed, next)))
+    let members = groups
+        .iter()
+        .enumerate()
+        .map(|(index, group)| {
+            let taken = verdicts.iter().filter(|verdict| verdict[index]).count();
+            (group.id, taken as i64)
+        })
+        .collect();
+    Ok(done(changed, members, next))
 }
 
 #[cfg(test)]

@@ -481,7 +481,7 @@ pub(crate) fn insert_member(
     // A member of a licensed group is licensed in the same transaction, so its row must be
     // there to be seen (not held back with a bulk batch's other inserts).
     let licensed = crate::licenses::group_has_licenses(tx, group.id)?;
-    insert_member_row(tx, change, group, member_id, kind_text, licensed)?;
+    insert_member_row(tx, group, member_id, kind_text, licensed)?;
     audit(
         tx,
         change,
@@ -511,15 +511,14 @@ fn refuse_computed_members(group: &Group) -> Result<()> {
 /// once; inserted `now`, or possibly held back with a bulk batch's other new rows.
 pub(crate) fn insert_member_row(
     tx: &mut dyn Tx,
-    change: &Change,
     group: &Group,
     member_id: ObjectId,
     kind_text: &str,
     now: bool,
 ) -> Result<()> {
     refuse_computed_members(group)?;
-    let sql = "INSERT INTO group_members (group_id, member_id, member_kind, tenant_id) VALUES ($1, $2, $3, $4)";
-    let values = params![group.id, member_id, kind_text, change.tenant_id];
+    let sql = "INSERT INTO group_members (group_id, member_id, member_kind) VALUES ($1, $2, $3)";
+    let values = params![group.id, member_id, kind_text];
     let inserted = if now {
         tx.execute(sql, &values).map(drop)
     } else {

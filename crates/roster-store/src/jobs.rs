@@ -370,7 +370,7 @@ impl JobTx<'_> {
                 licensed
             }
         };
-        crate::groups::insert_member_row(self.tx, self.change, group, user.id, "user", false)?;
+        crate::groups::insert_member_row(self.tx, group, user.id, "user", false)?;
         self.cache.new_members.push((group_id, user.id));
         if licensed {
             if self.cache.careful {

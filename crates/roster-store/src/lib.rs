@@ -134,6 +134,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0008.sql"),
     include_str!("../migrations/sqlite-0009.sql"),
     include_str!("../migrations/sqlite-0010.sql"),
+    include_str!("../migrations/sqlite-0011.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0001.sql"),
@@ -146,6 +147,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0008.sql"),
     include_str!("../migrations/postgres-0009.sql"),
     include_str!("../migrations/postgres-0010.sql"),
+    include_str!("../migrations/postgres-0011.sql"),
 ];
 
 impl Store {
