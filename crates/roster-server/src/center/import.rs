@@ -304,6 +304,18 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
         .filter(|(_, outcome)| matches!(outcome, RowOutcome::Succeeded { .. }))
         .count();
     let failing = outcomes.len() - would + refused.len();
+    // A job row names a property; the file's header for it is what the administrator knows.
+    let file_column = |property: &str| {
+        parsed
+            .columns
+            .iter()
+            .find(|column| {
+                column
+                    .field
+                    .is_some_and(|field| field.graph_name() == property)
+            })
+            .map_or_else(|| property.to_string(), |column| column.name.clone())
+    };
     let content = html! {
         p role="status" {
             (lang.t_with("import-summary", &[
@@ -348,7 +360,7 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
                             RowOutcome::Succeeded { .. } => td { (lang.t("import-would-create")) },
                             RowOutcome::Unchanged { .. } => td { (lang.t("import-unchanged")) },
                             RowOutcome::Failed { column, message, reason } => td.error {
-                                @if let Some(column) = column { (lang.t_with("import-column", &[("column", column.clone().into())])) " " }
+                                @if let Some(column) = column { (lang.t_with("import-column", &[("column", file_column(column).into())])) " " }
                                 @match reason {
                                     Some(reason) => (super::reason(lang, reason)),
                                     None => (message),

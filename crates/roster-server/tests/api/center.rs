@@ -1748,7 +1748,7 @@ async fn the_import_page_words_a_files_problems_in_dutch() {
         "Kolom Mobile Phone: 'call me' is geen telefoonnummer: 'c' is niet toegestaan",
         // The dry run's refusals, from the same reasons as the API's errors.
         "SPE_E3 heeft geen licenties meer over",
-        "fabrikam.example is geen domein van deze tenant",
+        "Kolom User Name: fabrikam.example is geen domein van deze tenant",
     ] {
         assert!(page.body.contains(dutch), "{dutch}: {}", page.body);
     }
