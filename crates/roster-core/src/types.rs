@@ -149,7 +149,7 @@ impl fmt::Display for Problem {
                 "the part before '@' cannot start or end with a dot or contain two dots in a row",
             ),
             Problem::UpnDomain(fault) => write!(f, "the domain {fault}"),
-            Problem::Length(max) => write!(f, "must have 1 to {max} characters"),
+            Problem::Length(max) => write!(f, "it must have 1 to {max} characters"),
             Problem::Character(c) => write!(f, "the character '{c}' is not allowed"),
             Problem::NotCountry(text) => write!(
                 f,

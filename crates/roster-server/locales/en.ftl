@@ -41,10 +41,13 @@ api-weak-password = The password is too weak: use at least 8 characters, with th
 api-unknown-domain = { $domain } is not a domain of this tenant: use one of its domains (roster domains list shows them).
 api-license-not-held = The user does not hold this license directly, so there is nothing to remove.
 api-not-enabled = { $sku } cannot be assigned while its subscription is { $status }.
-api-not-in-catalog = { $sku } is not a product in Microsoft's catalog: choose one from the list.
+api-not-in-catalog = { $sku } is not a product in Microsoft's catalog: give a product's part number, such as SPE_E3.
 api-negative-seats = The number of licenses cannot be negative.
 api-subscription-exists = The tenant already has { $sku }: change its number of licenses instead.
-api-below-assigned = { $sku } has { $assigned } licenses assigned: remove licenses before lowering the number below that.
+api-below-assigned = { $count ->
+    [one] { $sku } has { $assigned } license assigned: remove licenses before lowering the number below that.
+   *[other] { $sku } has { $assigned } licenses assigned: remove licenses before lowering the number below that.
+}
 api-already-member = Already a member of this group.
 api-already-owner = Already an owner of this group.
 api-dynamic-members = The members of a dynamic group follow its rule: they cannot be added or removed by hand.

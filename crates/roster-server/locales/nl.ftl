@@ -41,10 +41,13 @@ api-weak-password = Het wachtwoord is te zwak: gebruik minstens 8 tekens, met dr
 api-unknown-domain = { $domain } is geen domein van deze tenant: gebruik een van de domeinen van de tenant (roster domains list toont ze).
 api-license-not-held = De gebruiker heeft deze licentie niet rechtstreeks, dus er is niets te verwijderen.
 api-not-enabled = { $sku } kan niet worden toegewezen zolang het abonnement de status { $status } heeft.
-api-not-in-catalog = { $sku } is geen product uit de catalogus van Microsoft: kies er een uit de lijst.
+api-not-in-catalog = { $sku } is geen product uit de catalogus van Microsoft: geef de onderdeelcode van een product, zoals SPE_E3.
 api-negative-seats = Het aantal licenties kan niet negatief zijn.
 api-subscription-exists = De tenant heeft { $sku } al: wijzig in plaats daarvan het aantal licenties.
-api-below-assigned = Van { $sku } zijn { $assigned } licenties toegewezen: verwijder licenties voordat u het aantal daaronder brengt.
+api-below-assigned = { $count ->
+    [one] Van { $sku } is { $assigned } licentie toegewezen: verwijder licenties voordat u het aantal daaronder brengt.
+   *[other] Van { $sku } zijn { $assigned } licenties toegewezen: verwijder licenties voordat u het aantal daaronder brengt.
+}
 api-already-member = Is al lid van deze groep.
 api-already-owner = Is al eigenaar van deze groep.
 api-dynamic-members = De leden van een dynamische groep volgen de regel van de groep: ze kunnen niet met de hand worden toegevoegd of verwijderd.
@@ -563,7 +566,7 @@ csv-not-read = { $count ->
    *[other] de kolommen { $names } worden niet gelezen door bulk { $operation } (die leest { $expected })
 }
 csv-field-count = de rij heeft { $found } velden, maar de kopregel heeft er { $expected }
-csv-open-quote = (de record loopt van regel { $first } tot regel { $last }: staat er een aanhalingsteken open?)
+csv-open-quote = (het record loopt van regel { $first } tot regel { $last }: staat er een aanhalingsteken open?)
 csv-required = een waarde is verplicht
 csv-required-or-flag = een waarde is verplicht (of geef { $flag } voor elke rij)
 csv-no-user = een waarde is verplicht: de rij noemt geen gebruiker

@@ -317,7 +317,9 @@ fn failed(message: impl std::fmt::Display, column: &str) -> RowOutcome {
 
 /// The message and property an error names, from Graph's "Property X is invalid" messages.
 fn failed_api(error: ApiError, fallback: &str) -> RowOutcome {
-    let column = error.named_property().unwrap_or(fallback).to_string();
+    // Only a property Graph's message names: a conflict is the row's own column's (a new
+    // domain's clash is the domain's, not the user name's).
+    let column = error.property_in_message().unwrap_or(fallback).to_string();
     RowOutcome::Failed {
         column: Some(column),
         message: error.message,

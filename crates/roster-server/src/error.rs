@@ -57,6 +57,11 @@ impl ApiError {
         if let Some((target, _)) = self.details.first() {
             return Some(target);
         }
+        self.property_in_message()
+    }
+
+    /// The property of Graph's "Property X is invalid" message, if it is one.
+    pub fn property_in_message(&self) -> Option<&str> {
         self.message
             .strip_prefix("Property ")?
             .split([' ', '\'', ':', '.'])

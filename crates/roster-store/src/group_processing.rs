@@ -291,6 +291,7 @@ impl Store {
             return Ok(false);
         };
         let changing = pass.changed;
+        let pass_members = pass.members();
 
         // Licenses of everyone the groups concern.
         let users: Vec<ObjectId> = self.pool.read(|tx| {
@@ -351,7 +352,7 @@ impl Store {
                     };
                     // A dynamic group's live members are what its rule took in during the pass;
                     // another group's are counted.
-                    let members = match pass.members.get(&work.group_id) {
+                    let members = match pass_members.get(&work.group_id) {
                         Some(members) => *members,
                         None => count(
                             tx,
@@ -410,8 +411,11 @@ impl Store {
                 return Ok(None);
             };
             pass.changed += page.changed;
+            pass.pages += 1;
             for (group_id, members) in page.members {
-                *pass.members.entry(group_id).or_default() += members;
+                let tested = pass.tested.entry(group_id).or_default();
+                tested.0 += members;
+                tested.1 += 1;
             }
             match page.next {
                 Some(last) => after = Some(last),
@@ -535,15 +539,27 @@ fn assign_group_licenses_tx(
 /// writer for about a tenth of a second.
 const USERS_PER_PAGE: usize = 2000;
 
-/// One page of [`Store::apply_rules`]: the live users after `after`. Returns how many users'
-/// memberships changed and the last user read (`None`: the pass is over).
 /// What a pass of the rules over the tenant's users did.
 #[derive(Default)]
 struct Pass {
     /// Users whose memberships changed.
     changed: usize,
-    /// Each dynamic group's live members after the pass.
-    members: HashMap<ObjectId, i64>,
+    /// Pages of users tested.
+    pages: usize,
+    /// Each dynamic group's members the rules took in, and on how many pages it was tested.
+    tested: HashMap<ObjectId, (i64, usize)>,
+}
+
+impl Pass {
+    /// The live members of each group tested on every page of the pass (a group that became
+    /// dynamic, or was resumed, in the middle of it was not): what the pass left.
+    fn members(&self) -> HashMap<ObjectId, i64> {
+        self.tested
+            .iter()
+            .filter(|(_, (_, pages))| *pages == self.pages)
+            .map(|(group_id, (members, _))| (*group_id, *members))
+            .collect()
+    }
 }
 
 /// What the rules did on one page of users.
@@ -554,6 +570,8 @@ struct PageDone {
     next: Option<ObjectId>,
 }
 
+/// One page of [`Store::apply_rules`]: the live users after `after`, tested against the rules
+/// of the dynamic groups among `ids`; what differs is written.
 fn apply_rules_to_page(
     tx: &mut dyn Tx,
     change: &Change,
@@ -590,7 +608,9 @@ fn apply_rules_to_page(
     };
     let users = live_users_page(tx, change.tenant_id, (after, None), USERS_PER_PAGE, &read)?;
     let (Some(first), Some(last)) = (users.first(), users.last()) else {
-        return Ok(done(0, Vec::new(), None));
+        // No users left: every group was tested on this page too, and took in none.
+        let none = groups.iter().map(|group| (group.id, 0)).collect();
+        return Ok(done(0, none, None));
     };
     let next = (users.len() == USERS_PER_PAGE).then_some(last.id);
 

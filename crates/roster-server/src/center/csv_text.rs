@@ -526,10 +526,27 @@ mod tests {
                 CsvProblem::Invalid(value) | CsvProblem::NotUserOrId(value) => {
                     assert!(dutch.contains(&super::super::problem(Lang::Nl, value)));
                 }
-                // Otherwise the English catalog says what the CLI and results files say.
+                // Otherwise the English catalog says what the CLI and results files say (for
+                // numbers under a thousand: the page groups thousands, as below).
                 _ => assert_eq!(english, problem.to_string()),
             }
         }
+        let long = CsvProblem::TooLong {
+            length: 10_485,
+            limit: 64,
+        };
+        assert_eq!(
+            long.to_string(),
+            "the value has 10485 characters; the limit is 64"
+        );
+        assert_eq!(
+            super::problem(Lang::En, &long),
+            "the value has 10,485 characters; the limit is 64"
+        );
+        assert_eq!(
+            super::problem(Lang::Nl, &long),
+            "de waarde heeft 10.485 tekens; het maximum is 64"
+        );
     }
 
     #[test]

@@ -120,8 +120,6 @@ impl Lang {
         self.t(&format!("license-error-{}", error.as_str()))
     }
 
-    /// An audit record's activity in words (one of `roster_store::AUDIT_ACTIVITIES`, and what
-    /// follows it, such as a bulk job's kind); as recorded when it is not one of them.
     /// A bulk job's kind (`createUsers`) in words.
     pub fn job_kind(self, kind: &str) -> String {
         match crate::bulk::Kind::parse(kind) {
@@ -130,6 +128,8 @@ impl Lang {
         }
     }
 
+    /// An audit record's activity in words (one of `roster_store::AUDIT_ACTIVITIES`, and what
+    /// follows it, such as a bulk job's kind); as recorded when it is not one of them.
     pub fn activity(self, operation: &str) -> String {
         match roster_store::audit_activity(operation) {
             Some((activity, detail)) => {

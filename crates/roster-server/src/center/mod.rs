@@ -383,6 +383,7 @@ pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
             "api-below-assigned",
             &[
                 ("sku", sku.clone().into()),
+                ("count", (*assigned).into()),
                 ("assigned", lang.number(*assigned).into()),
             ],
         ),

@@ -290,10 +290,14 @@ fn graph_body(draft: &Draft) -> Json {
 /// Which field (and step) an API refusal is about.
 fn field_of(error: &ApiError) -> (u8, &'static str) {
     use crate::error::Reason;
+    use roster_core::licensing::LicenseViolation;
     match error.reason.as_deref() {
         Some(Reason::UnknownDomain(_)) => return (1, "alias"),
         Some(Reason::WeakPassword) => return (1, "ownPassword"),
-        Some(Reason::NoUsageLocation) => return (2, "usageLocation"),
+        Some(
+            Reason::NoUsageLocation
+            | Reason::License(LicenseViolation::ProhibitedInUsageLocation { .. }),
+        ) => return (2, "usageLocation"),
         Some(
             Reason::License(_)
             | Reason::OutOfSeats(_)

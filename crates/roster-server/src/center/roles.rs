@@ -46,7 +46,10 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
     // A refused removal is said in its role's section; any other refusal beside the assign
     // form, with what was typed kept.
     let (removal, assign) = match &refused {
-        Some((form, message)) if form.action == "remove" => (Some((*form, message)), None),
+        // Said in its role's section (the role as the form named it).
+        Some((form, message)) if form.action == "remove" && Role::parse(&form.role).is_some() => {
+            (Some((*form, message)), None)
+        }
         Some((form, message)) => (None, Some((*form, message))),
         None => (None, None),
     };
@@ -100,7 +103,7 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
                         }
                     } }
                 }
-                @if let Some((_, message)) = removal.filter(|(form, _)| form.role == role.display_name()) {
+                @if let Some((_, message)) = removal.filter(|(form, _)| Role::parse(&form.role) == Some(role)) {
                     p.error role="alert" { (message) }
                 }
             }

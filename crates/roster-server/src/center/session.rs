@@ -133,6 +133,8 @@ fn session_failure(parts: &Parts, error: ApiError) -> Response {
     let lang = Lang::of(&parts.headers);
     let message = if error.status == StatusCode::SERVICE_UNAVAILABLE {
         lang.t("error-busy")
+    } else if error.status == StatusCode::NOT_FOUND {
+        lang.t("error-gone")
     } else if error.status == StatusCode::FORBIDDEN {
         lang.t("error-forbidden")
     } else {

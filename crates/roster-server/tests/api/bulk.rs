@@ -201,6 +201,19 @@ async fn delete_restore_purge_and_change_domain() {
     )
     .await;
     assert_eq!(statuses(&again), ["unchanged"]);
+
+    // A new user name that another user already has: the clash is the domain column's.
+    app.create_user("d1", json!({ "mailNickname": "d1again" }))
+        .await;
+    let clash = run(
+        &app,
+        "changeDomain",
+        json!([{ "user": upn("d1") }]),
+        json!({ "domain": "fabrikam.example" }),
+    )
+    .await;
+    assert_eq!(statuses(&clash), ["failed"]);
+    assert_eq!(clash[0]["errorColumn"], "domain", "{:?}", clash[0]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
