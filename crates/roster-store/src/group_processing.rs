@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, Utc};
 use roster_core::directory::{Group, LicenseAssignment, User};
 use roster_core::licensing::check_assignments;
+use roster_core::rules::RuleSet;
 use roster_core::types::{ObjectId, SkuId};
 
 use crate::db::{Deferred, Tx};
@@ -634,20 +635,18 @@ fn apply_rules_to_page(
     let now = Utc::now();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let part = users.len().div_ceil(threads);
+    // A rule that needs one of a few values of an attribute is tested only on the users that
+    // have one (`RuleSet`): most of a tenant's rules are such.
+    let rules = RuleSet::new(groups.iter().map(|group| group.rule.as_deref()).collect());
     let verdicts: Vec<Vec<bool>> = std::thread::scope(|scope| {
         let workers: Vec<_> = users
             .chunks(part)
             .map(|users| {
-                let groups = &groups;
+                let rules = &rules;
                 scope.spawn(move || {
                     users
                         .iter()
-                        .map(|user| {
-                            groups
-                                .iter()
-                                .map(|group| group.matches_user(user, now))
-                                .collect()
-                        })
+                        .map(|user| rules.matches(user, now))
                         .collect::<Vec<Vec<bool>>>()
                 })
             })
