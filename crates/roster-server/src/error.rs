@@ -223,10 +223,6 @@ impl From<StoreError> for ApiError {
                 ApiError::bad_request(message).with_reason(Reason::License(violation))
             }
             StoreError::Invalid(invalid) => invalid.into(),
-            StoreError::UnknownDomain { ref domain } => {
-                let domain = domain.clone();
-                ApiError::bad_request(error.to_string()).with_reason(Reason::UnknownDomain(domain))
-            }
             StoreError::Refused { reason, message } => {
                 ApiError::bad_request(message).with_reason(reason)
             }

@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, Utc};
 use roster_core::directory::{Group, LicenseAssignment, User};
-use roster_core::licensing::check_assignments;
+use roster_core::licensing::{LicenseViolation, check_assignments};
 use roster_core::rules::RuleSet;
 use roster_core::types::{ObjectId, SkuId};
 
@@ -442,32 +442,17 @@ fn assign_group_licenses_tx(
         )));
     }
     let before = group_licenses(tx, group_id)?;
-    let mut after = before.clone();
-    for sku_id in remove {
-        let position = after.iter().position(|a| a.sku_id == *sku_id).ok_or_else(|| {
-            Error::BadRequest(format!(
-                "The group does not have a corresponding license: {sku_id} is not assigned to {}",
-                group.display_name
-            ))
-        })?;
-        after.remove(position);
-    }
+    let after = crate::licenses::changed_assignments(
+        &before,
+        add,
+        remove,
+        ("The group", &group.display_name),
+    )?;
     for assignment in add {
-        if remove.contains(&assignment.sku_id) {
-            return Err(Error::BadRequest(format!(
-                "License {} is both added and removed in the same request.",
-                assignment.sku_id
-            )));
-        }
         if find_subscription(tx, change.tenant_id, assignment.sku_id)?.is_none() {
-            return Err(Error::BadRequest(format!(
-                "License {} does not correspond to a valid company License.",
-                assignment.sku_id
+            return Err(Error::License(LicenseViolation::UnknownSku(
+                assignment.sku_id.as_uuid(),
             )));
-        }
-        match after.iter_mut().find(|a| a.sku_id == assignment.sku_id) {
-            Some(existing) => existing.disabled_plans = assignment.disabled_plans.clone(),
-            None => after.push(assignment.clone()),
         }
     }
     // The group's own licenses must go together (plans that exclude each other, plans
@@ -478,7 +463,7 @@ fn assign_group_licenses_tx(
         &to_rule_input(&after),
     ) && !matches!(
         violation,
-        roster_core::licensing::LicenseViolation::ProhibitedInUsageLocation { .. }
+        LicenseViolation::ProhibitedInUsageLocation { .. }
     ) {
         return Err(Error::License(violation));
     }

@@ -48,11 +48,6 @@ pub enum Error {
     License(#[from] LicenseViolation),
     #[error("{0}")]
     Invalid(#[from] roster_core::types::InvalidValue),
-    /// A user principal name whose domain is not one of the tenant's.
-    #[error(
-        "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization. ({domain} is not a domain of this tenant)"
-    )]
-    UnknownDomain { domain: String },
     /// A refusal with why as data, for a client that words it itself, and Graph's English.
     #[error("{message}")]
     Refused { reason: Reason, message: String },

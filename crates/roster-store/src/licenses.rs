@@ -700,18 +700,17 @@ pub(crate) fn not_enabled(subscription: &Subscription) -> Error {
     )
 }
 
-/// `assignLicense` inside a transaction the caller holds (for bulk jobs).
-pub(crate) fn assign_licenses_tx(
-    tx: &mut dyn Tx,
-    change: &Change,
-    key: &UserKey,
+/// `before` with `remove` taken out and `add` put in (a license already there takes the new
+/// switched-off plans), as `assignLicense` changes a user's or a group's licenses: removing one
+/// not there, or adding and removing one, refuses the whole change. `holder` says whose they
+/// are in the message ("User", and its name).
+pub(crate) fn changed_assignments(
+    before: &[LicenseAssignment],
     add: &[LicenseAssignment],
     remove: &[SkuId],
-) -> Result<User> {
-    let catalog = Catalog::builtin();
-    let user = require_user(tx, change.tenant_id, key)?;
-    let before = user.licenses.clone();
-    let mut after: Vec<LicenseAssignment> = before.clone();
+    (holder, name): (&str, &str),
+) -> Result<Vec<LicenseAssignment>> {
+    let mut after = before.to_vec();
     for sku_id in remove {
         let position = after
             .iter()
@@ -720,8 +719,7 @@ pub(crate) fn assign_licenses_tx(
                 Error::refused(
                     Reason::LicenseNotHeld,
                     format!(
-                        "User does not have a corresponding license: {sku_id} is not assigned to {}",
-                        user.user_principal_name
+                        "{holder} does not have a corresponding license: {sku_id} is not assigned to {name}"
                     ),
                 )
             })?;
@@ -739,6 +737,26 @@ pub(crate) fn assign_licenses_tx(
             None => after.push(assignment.clone()),
         }
     }
+    Ok(after)
+}
+
+/// `assignLicense` inside a transaction the caller holds (for bulk jobs).
+pub(crate) fn assign_licenses_tx(
+    tx: &mut dyn Tx,
+    change: &Change,
+    key: &UserKey,
+    add: &[LicenseAssignment],
+    remove: &[SkuId],
+) -> Result<User> {
+    let catalog = Catalog::builtin();
+    let user = require_user(tx, change.tenant_id, key)?;
+    let before = user.licenses.clone();
+    let after = changed_assignments(
+        &before,
+        add,
+        remove,
+        ("User", user.user_principal_name.as_ref()),
+    )?;
     if !add.is_empty() && user.usage_location.is_none() {
         return Err(Error::NoUsageLocation);
     }

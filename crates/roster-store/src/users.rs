@@ -272,9 +272,12 @@ pub(crate) fn check_domain(
         &params![tenant_id, domain.as_ref()],
     )?;
     if owned.is_none() {
-        return Err(Error::UnknownDomain {
-            domain: domain.to_string(),
-        });
+        return Err(Error::refused(
+            Reason::UnknownDomain(domain.to_string()),
+            format!(
+                "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization. ({domain} is not a domain of this tenant)"
+            ),
+        ));
     }
     Ok(())
 }

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
 use super::session::Session;
-use super::{Nav, error_page, failure, page, see_other};
+use super::{Lang, Nav, error_page, failure, page, see_other};
 use crate::bulk::Kind;
 use crate::error::ApiError;
 use crate::jobs::RowKey;
@@ -177,54 +177,28 @@ pub async fn start_page(session: Session) -> Response {
     .await
 }
 
-/// `POST /users/import`: reads the file and shows, row by row, what the job would do. The file
-/// is at most the server's body limit outside bulk jobs (`crate::BODY_LIMIT`): about 20,000
-/// rows of the admin center's template. Larger files go through the CLI
-/// (`roster import users`), whose jobs take up to 256 MiB.
-pub async fn check(session: Session, mut multipart: Multipart) -> Response {
-    let lang = session.lang;
-    let mut choices = Choices::default();
-    let (mut csrf, mut file) = (String::new(), None::<Vec<u8>>);
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            // A broken upload (the connection cut, a malformed form): said in the page's words.
-            Err(_) => {
-                return form(
-                    &session,
-                    &choices,
-                    Some(("file", lang.t("import-not-read"))),
-                )
-                .await;
-            }
-        };
+/// The upload's fields: the choices into `choices` (read before the file, which the form sends
+/// last), the CSRF token and the file. An upload that cannot be read (too large, the connection
+/// cut, a malformed form) is its status and what to say beside the file field.
+async fn read_upload(
+    multipart: &mut Multipart,
+    lang: Lang,
+    choices: &mut Choices,
+) -> Result<(String, Option<Vec<u8>>), (StatusCode, String)> {
+    let not_read = || (StatusCode::BAD_REQUEST, lang.t("import-not-read"));
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(|_| not_read())? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             match field.bytes().await {
                 Ok(bytes) => file = Some(bytes.to_vec()),
-                // Larger than the server takes in one request: the form again, saying so.
+                // Larger than the server takes in one request.
                 Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    let message = lang.t_with(
-                        "import-too-large",
-                        &[(
-                            "size",
-                            lang.number((crate::BODY_LIMIT / (1024 * 1024)) as i64)
-                                .into(),
-                        )],
-                    );
-                    let mut response = form(&session, &choices, Some(("file", message))).await;
-                    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-                    return response;
+                    let size = lang.number((crate::BODY_LIMIT / (1024 * 1024)) as i64);
+                    let message = lang.t_with("import-too-large", &[("size", size.into())]);
+                    return Err((StatusCode::PAYLOAD_TOO_LARGE, message));
                 }
-                Err(_) => {
-                    return form(
-                        &session,
-                        &choices,
-                        Some(("file", lang.t("import-not-read"))),
-                    )
-                    .await;
-                }
+                Err(_) => return Err(not_read()),
             }
             continue;
         }
@@ -239,6 +213,24 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
             _ => {}
         }
     }
+    Ok((csrf, file))
+}
+
+/// `POST /users/import`: reads the file and shows, row by row, what the job would do. The file
+/// is at most the server's body limit outside bulk jobs (`crate::BODY_LIMIT`): about 20,000
+/// rows of the admin center's template. Larger files go through the CLI
+/// (`roster import users`), whose jobs take up to 256 MiB.
+pub async fn check(session: Session, mut multipart: Multipart) -> Response {
+    let lang = session.lang;
+    let mut choices = Choices::default();
+    let (csrf, file) = match read_upload(&mut multipart, lang, &mut choices).await {
+        Ok(read) => read,
+        Err((status, message)) => {
+            let mut response = form(&session, &choices, Some(("file", message))).await;
+            *response.status_mut() = status;
+            return response;
+        }
+    };
     if let Err(error) = session.check_csrf(&csrf) {
         return failure(&session, error);
     }

@@ -324,17 +324,22 @@ pub(crate) fn not_found_as(
 /// refusal by role, an internal error (only its request id), or one of the refusals with a
 /// `Reason`; else the API's own message.
 pub(crate) fn message(session: &Session, error: crate::error::ApiError) -> String {
+    worded(session.lang, error)
+}
+
+/// [`message`] in `lang`, for a request without a session.
+pub(crate) fn worded(lang: Lang, error: crate::error::ApiError) -> String {
     if let Some(why) = error.reason.as_deref() {
-        return reason(session.lang, why);
+        return reason(lang, why);
     }
     if error.status == StatusCode::FORBIDDEN {
-        session.lang.t("error-forbidden")
+        lang.t("error-forbidden")
     } else if error.status == StatusCode::NOT_FOUND {
-        session.lang.t("error-gone")
+        lang.t("error-gone")
     } else if error.status == StatusCode::SERVICE_UNAVAILABLE {
-        session.lang.t("error-busy")
+        lang.t("error-busy")
     } else if error.status.is_server_error() {
-        session.lang.t_with(
+        lang.t_with(
             "error-internal",
             &[("request", crate::error::current_request_id().into())],
         )

@@ -131,19 +131,8 @@ fn encode(text: &str) -> String {
 /// language, with only the request id of an internal error.
 fn session_failure(parts: &Parts, error: ApiError) -> Response {
     let lang = Lang::of(&parts.headers);
-    let message = if error.status == StatusCode::SERVICE_UNAVAILABLE {
-        lang.t("error-busy")
-    } else if error.status == StatusCode::NOT_FOUND {
-        lang.t("error-gone")
-    } else if error.status == StatusCode::FORBIDDEN {
-        lang.t("error-forbidden")
-    } else {
-        lang.t_with(
-            "error-internal",
-            &[("request", crate::error::current_request_id().into())],
-        )
-    };
-    super::bare_error_page(lang, error.status, &message)
+    let status = error.status;
+    super::bare_error_page(lang, status, &super::worded(lang, error))
 }
 
 /// Lets a request through only with a session: otherwise sends the browser to sign in, coming

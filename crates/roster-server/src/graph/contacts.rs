@@ -70,9 +70,10 @@ fn apply(contact: &mut Contact, body: &Json) -> ApiResult<()> {
             "displayName" => {
                 contact.display_name =
                     text(256)?.filter(|name| !name.is_empty()).ok_or_else(|| {
-                        ApiError::bad_request(
-                            "Property displayName is invalid: it must have 1 to 256 characters.",
-                        )
+                        ApiError::from(roster_core::types::InvalidValue::new(
+                            "displayName",
+                            roster_core::types::Problem::Length(256),
+                        ))
                     })?
             }
             "mail" => {

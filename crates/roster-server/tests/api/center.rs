@@ -1538,6 +1538,17 @@ fn multipart(fields: &[(&str, &str)], file: &str) -> (String, String) {
 }
 
 impl Browser {
+    /// Posts the "user name" form of a user's page.
+    async fn rename(&mut self, details: &str, csrf: &str, alias: &str, domain: &str) -> Page {
+        let form = [
+            ("csrf", csrf),
+            ("form", "upn"),
+            ("alias", alias),
+            ("domain", domain),
+        ];
+        self.post(details, &form).await
+    }
+
     pub async fn post_multipart(&mut self, path: &str, content_type: String, body: String) -> Page {
         let request = self
             .client
@@ -1889,17 +1900,7 @@ async fn a_users_page_changes_its_user_name_manager_and_apps() {
     );
 
     // A user name already taken: the page again, the error beside the form, the alias kept.
-    let page = browser
-        .post(
-            &details,
-            &[
-                ("csrf", &csrf),
-                ("form", "upn"),
-                ("alias", "taken"),
-                ("domain", DOMAIN),
-            ],
-        )
-        .await;
+    let page = browser.rename(&details, &csrf, "taken", DOMAIN).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(
         page.body.contains("name=\"alias\" value=\"taken\""),
@@ -1914,17 +1915,7 @@ async fn a_users_page_changes_its_user_name_manager_and_apps() {
     );
     // In Dutch, in Dutch.
     browser.set("roster_lang", "nl");
-    let page = browser
-        .post(
-            &details,
-            &[
-                ("csrf", &csrf),
-                ("form", "upn"),
-                ("alias", "taken"),
-                ("domain", DOMAIN),
-            ],
-        )
-        .await;
+    let page = browser.rename(&details, &csrf, "taken", DOMAIN).await;
     assert!(
         page.body
             .contains("Een andere gebruiker heeft deze gebruikersnaam al."),
@@ -1932,17 +1923,7 @@ async fn a_users_page_changes_its_user_name_manager_and_apps() {
         page.body
     );
     browser.set("roster_lang", "en");
-    let page = browser
-        .post(
-            &details,
-            &[
-                ("csrf", &csrf),
-                ("form", "upn"),
-                ("alias", "a b"),
-                ("domain", DOMAIN),
-            ],
-        )
-        .await;
+    let page = browser.rename(&details, &csrf, "a b", DOMAIN).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(
         page.body
@@ -1952,17 +1933,7 @@ async fn a_users_page_changes_its_user_name_manager_and_apps() {
     );
     // What is wrong with a value is worded in Dutch too.
     browser.set("roster_lang", "nl");
-    let page = browser
-        .post(
-            &details,
-            &[
-                ("csrf", &csrf),
-                ("form", "upn"),
-                ("alias", "a b"),
-                ("domain", DOMAIN),
-            ],
-        )
-        .await;
+    let page = browser.rename(&details, &csrf, "a b", DOMAIN).await;
     assert!(
         page.body
             .contains("userPrincipalName is ongeldig: het teken “ ” is niet toegestaan vóór @."),
@@ -1972,15 +1943,7 @@ async fn a_users_page_changes_its_user_name_manager_and_apps() {
     browser.set("roster_lang", "en");
     // A domain the organisation does not have is refused too.
     let page = browser
-        .post(
-            &details,
-            &[
-                ("csrf", &csrf),
-                ("form", "upn"),
-                ("alias", "ann"),
-                ("domain", "elsewhere.example"),
-            ],
-        )
+        .rename(&details, &csrf, "ann", "elsewhere.example")
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
     // Without the form's token, nothing changes.
@@ -1993,15 +1956,7 @@ async fn a_users_page_changes_its_user_name_manager_and_apps() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     // Renamed into the other domain.
     let page = browser
-        .post(
-            &details,
-            &[
-                ("csrf", &csrf),
-                ("form", "upn"),
-                ("alias", "ann.smit"),
-                ("domain", "fabrikam.example"),
-            ],
-        )
+        .rename(&details, &csrf, "ann.smit", "fabrikam.example")
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let user = app.get(&format!("/v1.0/users/{ann}")).await;
@@ -2119,17 +2074,7 @@ async fn a_helpdesk_administrator_cannot_rename_an_administrator_or_change_apps(
     let csrf = page.hidden("csrf");
     // The forms are not offered, and the server refuses them whatever is sent.
     assert!(!page.body.contains("name=\"alias\""), "{}", page.body);
-    let page = browser
-        .post(
-            &details,
-            &[
-                ("csrf", &csrf),
-                ("form", "upn"),
-                ("alias", "renamed"),
-                ("domain", DOMAIN),
-            ],
-        )
-        .await;
+    let page = browser.rename(&details, &csrf, "renamed", DOMAIN).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let page = browser
         .post(
