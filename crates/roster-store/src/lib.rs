@@ -130,6 +130,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0009.sql"),
     include_str!("../migrations/sqlite-0010.sql"),
     include_str!("../migrations/sqlite-0011.sql"),
+    include_str!("../migrations/sqlite-0012.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0001.sql"),
@@ -143,6 +144,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0009.sql"),
     include_str!("../migrations/postgres-0010.sql"),
     include_str!("../migrations/postgres-0011.sql"),
+    include_str!("../migrations/postgres-0012.sql"),
 ];
 
 impl Store {
@@ -374,6 +376,34 @@ pub(crate) fn test_store() -> (tempfile::TempDir, Store, Change) {
         )
         .unwrap();
     (directory, store, Change::system(tenant.id))
+}
+
+/// A security group named `name` (no members, no rule) created in the test store's tenant.
+#[cfg(test)]
+pub(crate) fn test_group(
+    store: &Store,
+    change: &Change,
+    name: &str,
+) -> roster_core::directory::Group {
+    let group = roster_core::directory::Group {
+        id: ObjectId::new(),
+        display_name: name.into(),
+        description: None,
+        mail_nickname: roster_core::types::MailNickname::parse(name).unwrap(),
+        mail: None,
+        mail_enabled: false,
+        security_enabled: true,
+        group_types: Vec::new(),
+        membership_rule: None,
+        membership_rule_processing_state: None,
+        visibility: None,
+        licenses: Vec::new(),
+        license_processing_state: None,
+        created: Utc::now(),
+        deleted: None,
+    };
+    store.create_group(change, &group, &[], &[]).unwrap();
+    group
 }
 
 #[cfg(test)]
