@@ -1,5 +1,6 @@
-//! A real `roster serve` killed with SIGKILL in the middle of a bulk job: after a restart the
-//! job finishes, every row applied exactly once.
+//! A real `roster serve` killed with SIGKILL in the middle of a bulk job, or of a dynamic
+//! group's processing: after a restart the work finishes, every row applied exactly once and
+//! every seat taken once.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -11,9 +12,32 @@ const CLIENT_ID: &str = "0f4d3c2b-1a09-4876-9543-210fedcba987";
 const SECRET: &str = "crash-test-secret-0123456789abcdef";
 const DOMAIN: &str = "crash.example";
 
+/// A started server, killed when dropped: a failed assertion leaves none running.
+struct Server(Child);
+
+impl std::ops::Deref for Server {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the server on the data directory (and the PostgreSQL database, when the tests run on
 /// PostgreSQL) and returns it with its address.
-fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> (Child, String) {
+fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> (Server, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
     command
         .args([
@@ -50,7 +74,7 @@ fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> (Child, Stri
     };
     // Keep reading so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (child, address)
+    (Server(child), address)
 }
 
 async fn token(http: &reqwest::Client, base: &str) -> String {
@@ -84,7 +108,7 @@ async fn job(http: &reqwest::Client, base: &str, token: &str, id: &str) -> Value
 /// Kills the server (SIGKILL) once the job has applied some of its rows, and checks that it had
 /// not applied them all.
 async fn kill_half_way(
-    server: &mut Child,
+    server: &mut Server,
     http: &reqwest::Client,
     base: &str,
     token: &str,
@@ -267,6 +291,226 @@ async fn a_killed_server_finishes_its_job_after_restart() {
         .await
         .unwrap();
     assert_eq!(moved["@odata.count"], total, "{moved}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+/// Sends `body` to `path` and returns the reply's JSON, failing on an error status.
+async fn send(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut request = http
+        .request(method.clone(), format!("{base}{path}"))
+        .bearer_auth(token)
+        .header("ConsistencyLevel", "eventual");
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let reply = request.send().await.unwrap();
+    let status = reply.status();
+    let text = reply.text().await.unwrap();
+    assert!(status.is_success(), "{method} {path}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Seats of the tenant's only subscription taken.
+async fn consumed(http: &reqwest::Client, base: &str, token: &str) -> i64 {
+    let skus = send(
+        http,
+        base,
+        token,
+        reqwest::Method::GET,
+        "/v1.0/subscribedSkus",
+        None,
+    )
+    .await;
+    skus["value"][0]["consumedUnits"]
+        .as_i64()
+        .expect("consumedUnits")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_finishes_a_groups_processing_after_restart() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let database_url = roster_testkit::test_database().await;
+    let http = reqwest::Client::new();
+    let (mut server, base) = start(data_dir.path(), database_url.as_deref());
+    let token = token(&http, &base).await;
+    use reqwest::Method;
+
+    // More users than the worker tests in one transaction (5,000), so that its pass over them
+    // commits in steps.
+    let total = 8_000;
+    let rows: Vec<Value> = (0..total)
+        .map(|i| {
+            json!({
+                "userPrincipalName": format!("member{i:05}@{DOMAIN}"),
+                "displayName": format!("Member {i}"),
+                "department": "Crash",
+                "usageLocation": "NL",
+            })
+        })
+        .collect();
+    let submitted = send(
+        &http,
+        &base,
+        &token,
+        Method::POST,
+        "/roster/v1/jobs/createUsers",
+        Some(json!({ "rows": rows })),
+    )
+    .await;
+    let id = submitted["id"].as_str().expect("a job id").to_string();
+    let created = wait_until_completed(&http, &base, &token, &id).await;
+    assert_eq!(created["failedRows"], 0, "{created}");
+
+    // A dynamic group that licenses its members, paused until its license is in place, with a
+    // seat for every member and none more.
+    let sku = send(
+        &http,
+        &base,
+        &token,
+        Method::POST,
+        "/roster/v1/subscriptions",
+        Some(json!({ "skuPartNumber": "EMS", "seats": total })),
+    )
+    .await;
+    let sku_id = sku["skuId"].as_str().expect("a skuId").to_string();
+    let group = send(
+        &http,
+        &base,
+        &token,
+        Method::POST,
+        "/v1.0/groups",
+        Some(json!({
+            "displayName": "Crash",
+            "mailEnabled": false,
+            "mailNickname": "crash",
+            "securityEnabled": true,
+            "groupTypes": ["DynamicMembership"],
+            "membershipRule": "user.department -eq \"Crash\"",
+            "membershipRuleProcessingState": "Paused",
+        })),
+    )
+    .await;
+    let group = group["id"].as_str().expect("a group id").to_string();
+    send(
+        &http,
+        &base,
+        &token,
+        Method::POST,
+        &format!("/v1.0/groups/{group}/assignLicense"),
+        Some(json!({ "addLicenses": [{ "skuId": sku_id, "disabledPlans": [] }], "removeLicenses": [] })),
+    )
+    .await;
+
+    // Resumed: the worker takes members in and licenses them a page of users to a transaction.
+    // Killed once some, not all, have their seat.
+    send(
+        &http,
+        &base,
+        &token,
+        Method::PATCH,
+        &format!("/v1.0/groups/{group}"),
+        Some(json!({ "membershipRuleProcessingState": "On" })),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let taken = consumed(&http, &base, &token).await;
+        if taken > 0 {
+            server.kill().expect("SIGKILL");
+            server.wait().unwrap();
+            assert!(
+                taken < total,
+                "killed half-way ({taken} of {total} seats taken)"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the group's processing never started"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+
+    // The restarted server takes the group over once the dead server's lease lapses, and
+    // finishes: every member in, every member licensed, each seat taken once.
+    let (mut server, base) = start(data_dir.path(), database_url.as_deref());
+    let token = self::token(&http, &base).await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let state = loop {
+        let queued = send(
+            &http,
+            &base,
+            &token,
+            Method::GET,
+            "/roster/v1/groups/processing",
+            None,
+        )
+        .await;
+        let state = send(
+            &http,
+            &base,
+            &token,
+            Method::GET,
+            &format!("/v1.0/groups/{group}?$select=licenseProcessingState"),
+            None,
+        )
+        .await;
+        if queued["queued"] == 0 && state["licenseProcessingState"]["state"] == "ProcessingComplete"
+        {
+            break state;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the group's processing did not finish after the restart: {queued} {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let members = send(
+        &http,
+        &base,
+        &token,
+        Method::GET,
+        &format!("/v1.0/groups/{group}/members?$select=id"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        members["value"].as_array().map(Vec::len),
+        Some(total as usize),
+        "{state}"
+    );
+    assert_eq!(consumed(&http, &base, &token).await, total);
+    let errors = send(
+        &http,
+        &base,
+        &token,
+        Method::GET,
+        &format!("/v1.0/groups/{group}/membersWithLicenseErrors"),
+        None,
+    )
+    .await;
+    assert_eq!(errors["value"], json!([]), "no member waits for a seat");
+    let licensed = send(
+        &http,
+        &base,
+        &token,
+        Method::GET,
+        "/v1.0/users?$filter=assignedLicenses/any()&$count=true&$top=1",
+        None,
+    )
+    .await;
+    assert_eq!(
+        licensed["@odata.count"], total,
+        "every member holds the license once"
+    );
     server.kill().unwrap();
     server.wait().unwrap();
 }
