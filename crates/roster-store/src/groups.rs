@@ -5,7 +5,7 @@ use roster_core::types::{MailNickname, ObjectId, Reason};
 
 use crate::db::{Row, Tx};
 use crate::users::{user_columns, user_from_row};
-use crate::{Change, Error, ListQuery, Page, Result, Store, audit, params};
+use crate::{Change, Cursor, Error, ListQuery, Page, Result, Store, audit, params};
 
 const GROUP_COLUMNS: &str = "id, display_name, description, mail_nickname, mail, mail_enabled, security_enabled, \
      group_types, membership_rule, membership_rule_processing_state, visibility, created_at, deleted_at, \
@@ -378,24 +378,104 @@ impl Store {
     }
 
     /// The live members of a group: users, then groups, each ordered by display name.
+    /// A page of a group's members in Graph's order (its users, then its groups, each by
+    /// display name and id): the first `top` after `after`, the cursor of the next page if any,
+    /// and the number of members when `count`.
     pub fn group_members(
         &self,
         tenant_id: ObjectId,
         group_id: ObjectId,
-    ) -> Result<Vec<DirectoryObject>> {
+        after: Option<&Cursor>,
+        top: usize,
+        count: bool,
+    ) -> Result<Page<DirectoryObject>> {
         self.pool.read(|tx| {
             require_group(tx, tenant_id, group_id)?;
-            let sql = format!(
-                "SELECT {} FROM users WHERE deleted_at IS NULL AND id IN (SELECT member_id FROM group_members WHERE group_id = $1) ORDER BY lower(display_name), id",
-                user_columns()
-            );
-            let mut users = tx.query(&sql, &params![group_id])?.iter_mut().map(user_from_row).collect::<Result<Vec<_>>>()?;
+            // A cursor's key is the kind of its member ("user" or "group"), a colon, and its
+            // display name as the database lower-cases it (as it sorts them).
+            let position = match after {
+                None => None,
+                Some(cursor) => {
+                    let (kind, name) = cursor
+                        .key
+                        .as_deref()
+                        .and_then(|key| key.split_once(':'))
+                        .filter(|(kind, _)| matches!(*kind, "user" | "group"))
+                        .ok_or_else(|| Error::BadRequest("invalid $skiptoken".into()))?;
+                    Some((kind == "group", name.to_string(), cursor.id))
+                }
+            };
+            let in_group = "deleted_at IS NULL AND id IN (SELECT member_id FROM group_members WHERE group_id = $1)";
+            // The rows of one kind after the position (all of them, when it is past their kind),
+            // up to `limit`, each with its sort key last.
+            let rows = |tx: &mut dyn Tx, groups: bool, columns: &str, limit: usize| -> Result<Vec<Row>> {
+                let table = if groups { "groups" } else { "users" };
+                let mut values = params![group_id, limit as i64].to_vec();
+                let after = match &position {
+                    Some((kind, name, id)) if *kind == groups => {
+                        values.extend(params![name.clone(), *id].iter().cloned());
+                        " AND (lower(display_name) > $3 OR (lower(display_name) = $3 AND id > $4))"
+                    }
+                    _ => "",
+                };
+                let sql = format!(
+                    "SELECT {columns}, lower(display_name) FROM {table} WHERE {in_group}{after} \
+                     ORDER BY lower(display_name), id LIMIT $2"
+                );
+                tx.query(&sql, &values)
+            };
+            let past_users = position.as_ref().is_some_and(|(groups, _, _)| *groups);
+            let mut users = if past_users {
+                Vec::new()
+            } else {
+                rows(tx, false, user_columns(), top + 1)?
+            };
+            let mut groups = if users.len() > top {
+                Vec::new()
+            } else {
+                rows(tx, true, GROUP_COLUMNS, top + 1 - users.len())?
+            };
+            let key = |kind: &str, row: &Row| Cursor {
+                key: Some(format!("{kind}:{}", row.text(row.0.len() - 1))),
+                id: row.uuid(0).into(),
+            };
+            let next = if users.len() + groups.len() > top {
+                if groups.is_empty() {
+                    users.truncate(top);
+                    users.last().map(|row| key("user", row))
+                } else {
+                    groups.truncate(top - users.len());
+                    match groups.last() {
+                        Some(row) => Some(key("group", row)),
+                        None => users.last().map(|row| key("user", row)),
+                    }
+                }
+            } else {
+                None
+            };
+            for row in users.iter_mut().chain(groups.iter_mut()) {
+                row.0.pop();
+            }
+            let mut users = users.iter_mut().map(user_from_row).collect::<Result<Vec<_>>>()?;
             crate::licenses::load_licenses(tx, &mut users)?;
-            let sql = format!(
-                "SELECT {GROUP_COLUMNS} FROM groups WHERE deleted_at IS NULL AND id IN (SELECT member_id FROM group_members WHERE group_id = $1) ORDER BY lower(display_name), id"
-            );
-            let groups = tx.query(&sql, &params![group_id])?.iter().map(group_from_row).collect::<Result<Vec<_>>>()?;
-            Ok(users.into_iter().map(DirectoryObject::User).chain(groups.into_iter().map(DirectoryObject::Group)).collect())
+            let groups = groups.iter().map(group_from_row).collect::<Result<Vec<_>>>()?;
+            let count = if count {
+                let sql = format!(
+                    "SELECT (SELECT COUNT(*) FROM users WHERE {in_group}) + (SELECT COUNT(*) FROM groups WHERE {in_group})"
+                );
+                Some(tx.query_one(&sql, &params![group_id])?.map_or(0, |row| row.int(0)))
+            } else {
+                None
+            };
+            Ok(Page {
+                items: users
+                    .into_iter()
+                    .map(DirectoryObject::User)
+                    .chain(groups.into_iter().map(DirectoryObject::Group))
+                    .collect(),
+                next,
+                count,
+            })
         })
     }
 

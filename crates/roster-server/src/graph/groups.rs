@@ -135,18 +135,22 @@ pub async fn members(
 ) -> ApiResult<Response> {
     caller.principal.authorize(Operation::ReadGroups, &[])?;
     let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    options.only_paging("a group's members")?;
     let (tenant_id, id) = (caller.tenant_id, group_id(&id)?);
-    let members = state
-        .db(move |store| store.group_members(tenant_id, id))
+    let list = options.list.clone();
+    let page = state
+        .db(move |store| {
+            store.group_members(tenant_id, id, list.after.as_ref(), list.top, list.count)
+        })
         .await?;
     collection_response(
         &state,
         &parts,
         &options,
         "directoryObjects",
-        &members,
-        None,
-        None,
+        &page.items,
+        page.next.as_ref(),
+        page.count,
         object_view,
     )
 }

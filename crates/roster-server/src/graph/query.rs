@@ -120,6 +120,22 @@ impl QueryOptions {
         Ok(options)
     }
 
+    /// Refuses `$filter`, `$search` and `$orderby` on a collection roster only pages (`what`),
+    /// rather than answer as if they had been applied.
+    pub fn only_paging(&self, what: &str) -> ApiResult<()> {
+        let asked = [
+            ("$filter", self.list.filter.is_some()),
+            ("$search", self.list.search.is_some()),
+            ("$orderby", self.list.order.is_some()),
+        ];
+        match asked.iter().find(|(_, given)| *given) {
+            Some((option, _)) => Err(ApiError::unsupported_query(format!(
+                "The query option '{option}' is not supported on {what} by roster: it lists them by display name, $top at a time, with $count."
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The absolute link to the page after `cursor`, on the scheme and host the client used.
     pub fn next_link(&self, state: &AppState, parts: &Parts, cursor: &Cursor) -> String {
         let mut serializer = form_urlencoded::Serializer::new(String::new());

@@ -245,3 +245,131 @@ async fn contacts_are_kept_in_the_directory() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_groups_members_come_in_pages_with_their_count() {
+    let app = spawn_app().await;
+    // Users whose names tie, differ only by case or accent, and two groups: members are listed
+    // users first, then groups, each by display name and then id.
+    let names = ["Zoë", "ann", "Ann", "Émile", "Bob", "Bob", "carl"];
+    let mut users = Vec::new();
+    for (index, name) in names.iter().enumerate() {
+        let user = app
+            .create_user(&format!("member{index}"), json!({ "displayName": name }))
+            .await;
+        users.push(user["id"].as_str().unwrap().to_string());
+    }
+    let mut nested = Vec::new();
+    for name in ["Team B", "team a"] {
+        let reply = app
+            .post(
+                "/v1.0/groups",
+                json!({ "displayName": name, "mailNickname": name.replace(' ', ""), "mailEnabled": false, "securityEnabled": true }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        nested.push(reply.body["id"].as_str().unwrap().to_string());
+    }
+    let bind = |ids: &[String]| -> Vec<String> {
+        ids.iter()
+            .map(|id| format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}"))
+            .collect()
+    };
+    let created = app
+        .post(
+            "/v1.0/groups",
+            json!({
+                "displayName": "Everyone", "mailNickname": "everyone", "mailEnabled": false, "securityEnabled": true,
+                "members@odata.bind": bind(&users).into_iter().chain(bind(&nested)).collect::<Vec<_>>(),
+            }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let group = created.body["id"].as_str().unwrap().to_string();
+
+    // All of them in one page, in order: that order is what the pages must follow.
+    let whole = app.get(&format!("/v1.0/groups/{group}/members")).await;
+    assert_eq!(whole.status, StatusCode::OK, "{:?}", whole.body);
+    assert!(whole.body.get("@odata.nextLink").is_none());
+    let order: Vec<String> = whole.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|member| member["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order.len(), names.len() + nested.len());
+    let kinds: Vec<&str> = whole.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|member| member["@odata.type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds[names.len()..],
+        ["#microsoft.graph.group"; 2],
+        "groups last"
+    );
+    assert_eq!(whole.body["value"][names.len()]["displayName"], "team a");
+    let lowered: Vec<String> = whole.body["value"].as_array().unwrap()[..names.len()]
+        .iter()
+        .map(|member| member["displayName"].as_str().unwrap().to_lowercase())
+        .collect();
+    assert_eq!(
+        lowered[..5],
+        ["ann", "ann", "bob", "bob", "carl"],
+        "{lowered:?}"
+    );
+
+    // Pages of every size give the same members in the same order, each once, with the count.
+    for top in 1..=order.len() {
+        let mut link = app.url(&format!(
+            "/v1.0/groups/{group}/members?$top={top}&$count=true&$select=id,displayName"
+        ));
+        let mut paged = Vec::new();
+        let mut pages = 0;
+        loop {
+            let page = app
+                .client
+                .get(&link)
+                .bearer_auth(&app.app_token)
+                .header("ConsistencyLevel", "eventual")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.status(), StatusCode::OK);
+            let body: serde_json::Value = page.json().await.unwrap();
+            assert_eq!(body["@odata.count"], order.len(), "{body}");
+            let items = body["value"].as_array().unwrap();
+            assert!(items.len() <= top, "{body}");
+            paged.extend(items.iter().map(|m| m["id"].as_str().unwrap().to_string()));
+            pages += 1;
+            match body["@odata.nextLink"].as_str() {
+                Some(next) => link = next.to_string(),
+                None => break,
+            }
+        }
+        assert_eq!(paged, order, "pages of {top}");
+        assert_eq!(pages, order.len().div_ceil(top), "pages of {top}");
+    }
+
+    // What roster does not do on members is refused, not ignored.
+    for option in [
+        "$filter=startsWith(displayName,'a')",
+        "$orderby=displayName",
+    ] {
+        let refused = app
+            .get(&format!("/v1.0/groups/{group}/members?{option}"))
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{option}");
+        assert_eq!(refused.body["error"]["code"], "Request_UnsupportedQuery");
+    }
+    let tampered = app
+        .get(&format!("/v1.0/groups/{group}/members?$skiptoken=nonsense"))
+        .await;
+    assert_eq!(
+        tampered.status,
+        StatusCode::BAD_REQUEST,
+        "{:?}",
+        tampered.body
+    );
+}
