@@ -23,7 +23,7 @@ use crate::dynamic::DynamicGroup;
 use crate::groups::require_group;
 use crate::licenses::{find_subscription, licenses_json, plans_json, to_rule_input};
 use crate::users::{UsersRead, live_users_page};
-use crate::{Change, Error, Result, Store, audit, params};
+use crate::{Change, Cursor, Error, Page, Result, Store, audit, params};
 
 /// Users brought up to date per transaction while processing a group: a transaction holds the
 /// embedded store's writer for about a tenth of a second.
@@ -148,28 +148,53 @@ impl Store {
     }
 
     /// Graph's `membersWithLicenseErrors`: the group's members whose licenses from it did not
-    /// take, in id order, up to `limit`.
+    /// take, in id order: the first `top` after `after`, the cursor of the next page if any, and
+    /// how many there are when `count`.
     pub fn members_with_license_errors(
         &self,
         tenant_id: ObjectId,
         group_id: ObjectId,
-        limit: usize,
-    ) -> Result<Vec<User>> {
+        after: Option<ObjectId>,
+        top: usize,
+        count: bool,
+    ) -> Result<Page<User>> {
         self.pool.read(|tx| {
             require_group(tx, tenant_id, group_id)?;
+            let in_error = "deleted_at IS NULL AND id IN \
+                 (SELECT user_id FROM license_assignments WHERE group_id = $1 AND state = 'Error')";
+            // Before any page, every id is after the nil one.
+            let after = after.unwrap_or_else(|| ObjectId::from(uuid::Uuid::nil()));
             let sql = format!(
-                "SELECT {} FROM users WHERE deleted_at IS NULL AND id IN \
-                 (SELECT user_id FROM license_assignments WHERE group_id = $1 AND state = 'Error') \
-                 ORDER BY id LIMIT $2",
+                "SELECT {} FROM users WHERE {in_error} AND id > $2 ORDER BY id LIMIT $3",
                 crate::users::user_columns()
             );
             let mut users = tx
-                .query(&sql, &params![group_id, limit as i64])?
+                .query(&sql, &params![group_id, after, top as i64 + 1])?
                 .iter_mut()
                 .map(crate::users::user_from_row)
                 .collect::<Result<Vec<_>>>()?;
+            let next = (users.len() > top).then(|| {
+                users.truncate(top);
+                Cursor {
+                    key: None,
+                    id: users[top - 1].id,
+                }
+            });
             crate::licenses::load_licenses(tx, &mut users)?;
-            Ok(users)
+            let count = if count {
+                let sql = format!("SELECT COUNT(*) FROM users WHERE {in_error}");
+                Some(
+                    tx.query_one(&sql, &params![group_id])?
+                        .map_or(0, |row| row.int(0)),
+                )
+            } else {
+                None
+            };
+            Ok(Page {
+                items: users,
+                next,
+                count,
+            })
         })
     }
 

@@ -447,7 +447,9 @@ async fn render_details(
             let in_error = if group.licenses.is_empty() {
                 Vec::new()
             } else {
-                store.members_with_license_errors(tenant_id, group_id, 20)?
+                store
+                    .members_with_license_errors(tenant_id, group_id, None, 20, false)?
+                    .items
             };
             Ok((group, members, total, owners, subscriptions, in_error))
         })

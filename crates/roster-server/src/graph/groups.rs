@@ -311,19 +311,24 @@ pub async fn members_with_license_errors(
 ) -> ApiResult<Response> {
     caller.principal.authorize(Operation::ReadGroups, &[])?;
     let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    options.only_paging("a group's members with license errors")?;
     let (tenant_id, id) = (caller.tenant_id, group_id(&id)?);
-    let users = state
-        .db(move |store| store.members_with_license_errors(tenant_id, id, 999))
+    let list = options.list.clone();
+    let page = state
+        .db(move |store| {
+            let after = list.after.map(|cursor| cursor.id);
+            store.members_with_license_errors(tenant_id, id, after, list.top, list.count)
+        })
         .await?;
-    let members: Vec<DirectoryObject> = users.into_iter().map(DirectoryObject::User).collect();
+    let members: Vec<DirectoryObject> = page.items.into_iter().map(DirectoryObject::User).collect();
     collection_response(
         &state,
         &parts,
         &options,
         "directoryObjects",
         &members,
-        None,
-        None,
+        page.next.as_ref(),
+        page.count,
         object_view,
     )
 }

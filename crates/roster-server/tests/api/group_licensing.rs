@@ -174,6 +174,32 @@ async fn a_groups_licenses_flow_to_its_members_and_wait_for_seats() {
     let mut expected = vec![cas.as_str(), nowhere.as_str()];
     expected.sort();
     assert_eq!(with_errors, expected);
+    // A page at a time, each with the count.
+    let mut link = app.url(&format!(
+        "/v1.0/groups/{staff}/membersWithLicenseErrors?$top=1&$count=true&$select=id"
+    ));
+    let mut paged = Vec::new();
+    loop {
+        let page: serde_json::Value = app
+            .client
+            .get(&link)
+            .bearer_auth(&app.app_token)
+            .header("ConsistencyLevel", "eventual")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["@odata.count"], 2, "{page}");
+        assert_eq!(page["value"].as_array().unwrap().len(), 1, "{page}");
+        paged.push(page["value"][0]["id"].as_str().unwrap().to_string());
+        match page["@odata.nextLink"].as_str() {
+            Some(next) => link = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(paged, expected, "in id order, each once");
 
     // A member who leaves loses the license, and its seat goes to the member waiting for it.
     let reply = app
