@@ -203,6 +203,7 @@ fn app_router(state: AppState, scheme: Scheme) -> Router {
         .merge(oauth::router())
         .merge(center::router(state.clone()))
         .fallback(not_found)
+        .layer(middleware::from_fn(survive_panics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(
             move |mut request: Request, next: Next| {
@@ -213,15 +214,20 @@ fn app_router(state: AppState, scheme: Scheme) -> Router {
         .with_state(state)
 }
 
+/// Whether a path is the API's (Graph, roster's own, OAuth), whose answers are always JSON.
+fn is_api_path(path: &str) -> bool {
+    path.starts_with("/v1.0")
+        || path.starts_with("/roster/")
+        || path.contains("/oauth2/")
+        || path.contains("/discovery/")
+}
+
 /// A path nothing serves: Graph's error for the API's paths and for clients of JSON, the admin
 /// center's "not found" page for a browser.
 async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
-    let path = uri.path();
-    let api = path.starts_with("/v1.0")
-        || path.starts_with("/roster/")
-        || path.contains("/oauth2/")
-        || path.contains("/discovery/");
-    if !api && let Some(page) = center::unknown_path(&headers) {
+    if !is_api_path(uri.path())
+        && let Some(page) = center::unknown_path(&headers)
+    {
         return page;
     }
     let error = error::ApiError::new(
@@ -230,6 +236,41 @@ async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Resp
         "Resource not found for the segment: roster does not serve this path.",
     );
     axum::response::IntoResponse::into_response(error)
+}
+
+/// A handler that panics answers 500 instead of dropping the connection: Graph's error for the
+/// API and JSON clients, the admin center's error page in its language for a browser, each with
+/// the request's id. The panic itself is logged (with the request id); its text is not shown.
+/// (Writes are rolled back: the store's transactions end with their closures, panicking or not.)
+async fn survive_panics(request: Request, next: Next) -> Response {
+    use futures::FutureExt;
+    let browser = if is_api_path(request.uri().path()) {
+        None
+    } else {
+        center::browser_language(request.headers())
+    };
+    match std::panic::AssertUnwindSafe(next.run(request))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|text| text.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let error = error::ApiError::internal(format!("a handler panicked: {what}"));
+            match browser {
+                Some(lang) => center::bare_error_page(
+                    lang,
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    &center::worded(lang, error),
+                ),
+                None => axum::response::IntoResponse::into_response(error),
+            }
+        }
+    }
 }
 
 /// Gives each request an id (the client's `client-request-id` when it sends one), makes it
@@ -281,5 +322,82 @@ async fn purge_recycle_bin(store: Store) {
             Ok(Err(error)) => tracing::warn!("purging the recycle bin failed: {error}"),
             Err(error) => tracing::warn!("purging the recycle bin panicked: {error}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    /// Routes that panic, behind the layers every request passes.
+    fn panicking() -> Router {
+        async fn boom() -> Response {
+            panic!("boom")
+        }
+        Router::new()
+            .route("/v1.0/me", axum::routing::get(boom))
+            .route("/users", axum::routing::get(boom))
+            .layer(middleware::from_fn(survive_panics))
+            .layer(middleware::from_fn(request_scope))
+    }
+
+    async fn call(
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (axum::http::StatusCode, String, String) {
+        let mut request = axum::http::Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = panicking()
+            .oneshot(request.body(axum::body::Body::empty()).unwrap())
+            .await
+            .expect("an answer, not a dropped connection");
+        let status = response.status();
+        let request_id = response.headers()["request-id"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            request_id,
+            String::from_utf8(body.to_vec()).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_in_the_clients_terms() {
+        // An API client: Graph's error, with the request's id, and nothing of the panic.
+        let (status, id, body) = call("/v1.0/me", &[("client-request-id", "abc-123")]).await;
+        assert_eq!(status, axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(id, "abc-123");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"]["code"], "InternalServerError", "{body}");
+        assert!(!body.contains("boom"), "{body}");
+
+        // An API path stays JSON even for a browser.
+        let (_, _, body) = call("/v1.0/me", &[("accept", "text/html")]).await;
+        assert!(body.starts_with('{'), "{body}");
+
+        // A browser on the admin center: the error page in its language, quoting the request.
+        let (status, id, body) = call(
+            "/users",
+            &[
+                ("accept", "text/html"),
+                ("accept-language", "nl-NL,nl;q=0.9"),
+            ],
+        )
+        .await;
+        assert_eq!(status, axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("<html lang=\"nl\""), "{body}");
+        assert!(
+            body.contains(&format!("Noem aanvraag {id} aan uw beheerder")),
+            "{body}"
+        );
+        assert!(!body.contains("boom"), "{body}");
     }
 }

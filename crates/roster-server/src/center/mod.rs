@@ -138,16 +138,19 @@ fn with_page_headers(mut response: Response) -> Response {
     response
 }
 
-/// A path that nothing serves, for a browser: a page in its language, not Graph's JSON.
-pub(crate) fn unknown_path(headers: &HeaderMap) -> Option<Response> {
+/// The language of a browser's request (one that accepts HTML), for a page outside any
+/// session; `None` for an API client, which gets Graph's JSON.
+pub(crate) fn browser_language(headers: &HeaderMap) -> Option<Lang> {
     let accept = headers
         .get(axum::http::header::ACCEPT)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    if !accept.contains("text/html") {
-        return None;
-    }
-    let lang = Lang::of(headers);
+    accept.contains("text/html").then(|| Lang::of(headers))
+}
+
+/// A path that nothing serves, for a browser: a page in its language, not Graph's JSON.
+pub(crate) fn unknown_path(headers: &HeaderMap) -> Option<Response> {
+    let lang = browser_language(headers)?;
     Some(bare_error_page(
         lang,
         StatusCode::NOT_FOUND,
