@@ -377,7 +377,6 @@ impl Store {
             .write(|tx| remove_link(tx, change, group_id, object_id, link))
     }
 
-    /// The live members of a group: users, then groups, each ordered by display name.
     /// A page of a group's members in Graph's order (its users, then its groups, each by
     /// display name and id): the first `top` after `after`, the cursor of the next page if any,
     /// and the number of members when `count`.
@@ -392,7 +391,7 @@ impl Store {
         self.pool.read(|tx| {
             require_group(tx, tenant_id, group_id)?;
             // A cursor's key is the kind of its member ("user" or "group"), a colon, and its
-            // display name as the database lower-cases it (as it sorts them).
+            // name key (see `by_name`).
             let position = match after {
                 None => None,
                 Some(cursor) => {
@@ -402,63 +401,42 @@ impl Store {
                         .and_then(|key| key.split_once(':'))
                         .filter(|(kind, _)| matches!(*kind, "user" | "group"))
                         .ok_or_else(|| Error::BadRequest("invalid $skiptoken".into()))?;
-                    Some((kind == "group", name.to_string(), cursor.id))
+                    Some((kind == "group", (name.to_string(), cursor.id)))
                 }
             };
             let in_group = "deleted_at IS NULL AND id IN (SELECT member_id FROM group_members WHERE group_id = $1)";
-            // The rows of one kind after the position (all of them, when it is past their kind),
-            // up to `limit`, each with its sort key last.
-            let rows = |tx: &mut dyn Tx, groups: bool, columns: &str, limit: usize| -> Result<Vec<Row>> {
-                let table = if groups { "groups" } else { "users" };
-                let mut values = params![group_id, limit as i64].to_vec();
-                let after = match &position {
-                    Some((kind, name, id)) if *kind == groups => {
-                        values.extend(params![name.clone(), *id].iter().cloned());
-                        " AND (lower(display_name) > $3 OR (lower(display_name) = $3 AND id > $4))"
-                    }
-                    _ => "",
-                };
-                let sql = format!(
-                    "SELECT {columns}, lower(display_name) FROM {table} WHERE {in_group}{after} \
-                     ORDER BY lower(display_name), id LIMIT $2"
-                );
-                tx.query(&sql, &values)
+            let (users_after, groups_after) = match &position {
+                None => (None, None),
+                Some((false, at)) => (Some(at), None),
+                Some((true, at)) => (None, Some(at)),
             };
-            let past_users = position.as_ref().is_some_and(|(groups, _, _)| *groups);
-            let mut users = if past_users {
+            let mut users = if position.as_ref().is_some_and(|(groups, _)| *groups) {
                 Vec::new()
             } else {
-                rows(tx, false, user_columns(), top + 1)?
+                by_name(tx, "users", user_columns(), in_group, params![group_id].to_vec(), users_after, top + 1)?
             };
             let mut groups = if users.len() > top {
                 Vec::new()
             } else {
-                rows(tx, true, GROUP_COLUMNS, top + 1 - users.len())?
-            };
-            let key = |kind: &str, row: &Row| Cursor {
-                key: Some(format!("{kind}:{}", row.text(row.0.len() - 1))),
-                id: row.uuid(0).into(),
+                by_name(tx, "groups", GROUP_COLUMNS, in_group, params![group_id].to_vec(), groups_after, top + 1 - users.len())?
             };
             let next = if users.len() + groups.len() > top {
                 if groups.is_empty() {
                     users.truncate(top);
-                    users.last().map(|row| key("user", row))
+                    users.last().map(|named| name_cursor(Some("user"), named))
                 } else {
                     groups.truncate(top - users.len());
                     match groups.last() {
-                        Some(row) => Some(key("group", row)),
-                        None => users.last().map(|row| key("user", row)),
+                        Some(named) => Some(name_cursor(Some("group"), named)),
+                        None => users.last().map(|named| name_cursor(Some("user"), named)),
                     }
                 }
             } else {
                 None
             };
-            for row in users.iter_mut().chain(groups.iter_mut()) {
-                row.0.pop();
-            }
-            let mut users = users.iter_mut().map(user_from_row).collect::<Result<Vec<_>>>()?;
+            let mut users = users.iter_mut().map(|(_, row)| user_from_row(row)).collect::<Result<Vec<_>>>()?;
             crate::licenses::load_licenses(tx, &mut users)?;
-            let groups = groups.iter().map(group_from_row).collect::<Result<Vec<_>>>()?;
+            let groups = groups.iter().map(|(_, row)| group_from_row(row)).collect::<Result<Vec<_>>>()?;
             let count = if count {
                 let sql = format!(
                     "SELECT (SELECT COUNT(*) FROM users WHERE {in_group}) + (SELECT COUNT(*) FROM groups WHERE {in_group})"
@@ -479,28 +457,146 @@ impl Store {
         })
     }
 
-    pub fn group_owners(&self, tenant_id: ObjectId, group_id: ObjectId) -> Result<Vec<User>> {
+    /// A page of a group's owners, by display name and id (as [`Store::group_members`]).
+    pub fn group_owners(
+        &self,
+        tenant_id: ObjectId,
+        group_id: ObjectId,
+        after: Option<&Cursor>,
+        top: usize,
+        count: bool,
+    ) -> Result<Page<User>> {
         self.pool.read(|tx| {
             require_group(tx, tenant_id, group_id)?;
-            let sql = format!(
-                "SELECT {} FROM users WHERE deleted_at IS NULL AND id IN (SELECT owner_id FROM group_owners WHERE group_id = $1) ORDER BY lower(display_name), id",
-                user_columns()
-            );
-            let mut users = tx.query(&sql, &params![group_id])?.iter_mut().map(user_from_row).collect::<Result<Vec<_>>>()?;
+            let owned = "deleted_at IS NULL AND id IN (SELECT owner_id FROM group_owners WHERE group_id = $1)";
+            let (mut rows, next, count) = named_page(tx, "users", user_columns(), owned, params![group_id].to_vec(), after, top, count)?;
+            let mut users = rows.iter_mut().map(user_from_row).collect::<Result<Vec<_>>>()?;
             crate::licenses::load_licenses(tx, &mut users)?;
-            Ok(users)
+            Ok(Page { items: users, next, count })
         })
     }
 
-    /// The groups a user or group is a direct member of.
-    pub fn member_of(&self, tenant_id: ObjectId, member_id: ObjectId) -> Result<Vec<Group>> {
+    /// A page of the groups a user or group is a direct member of, by display name and id (as
+    /// [`Store::group_members`]).
+    pub fn member_of(
+        &self,
+        tenant_id: ObjectId,
+        member_id: ObjectId,
+        after: Option<&Cursor>,
+        top: usize,
+        count: bool,
+    ) -> Result<Page<Group>> {
         self.pool.read(|tx| {
-            let sql = format!(
-                "SELECT {GROUP_COLUMNS} FROM groups WHERE tenant_id = $1 AND deleted_at IS NULL AND id IN (SELECT group_id FROM group_members WHERE member_id = $2) ORDER BY lower(display_name), id"
-            );
-            tx.query(&sql, &params![tenant_id, member_id])?.iter().map(group_from_row).collect()
+            let of = "tenant_id = $1 AND deleted_at IS NULL AND id IN (SELECT group_id FROM group_members WHERE member_id = $2)";
+            let (rows, next, count) = named_page(tx, "groups", GROUP_COLUMNS, of, params![tenant_id, member_id].to_vec(), after, top, count)?;
+            let items = rows.iter().map(group_from_row).collect::<Result<Vec<_>>>()?;
+            Ok(Page { items, next, count })
         })
     }
+}
+
+/// A row read in display-name order, with its name key: its display name as the database
+/// lower-cases it (and so sorts it).
+type Named = (String, Row);
+
+/// Up to `limit` rows (`columns`) of `table` where `scope` holds (its parameters `values`, from
+/// `$1`), in display-name order: by name key, then id; only those after `after` (a name key and
+/// an id).
+fn by_name(
+    tx: &mut dyn Tx,
+    table: &str,
+    columns: &str,
+    scope: &str,
+    mut values: Vec<crate::db::SqlValue>,
+    after: Option<&(String, ObjectId)>,
+    limit: usize,
+) -> Result<Vec<Named>> {
+    let at = values.len();
+    let after = match after {
+        Some((name, id)) => {
+            values.extend(params![name.clone(), *id].iter().cloned());
+            format!(
+                " AND (lower(display_name) > ${n} OR (lower(display_name) = ${n} AND id > ${i}))",
+                n = at + 1,
+                i = at + 2
+            )
+        }
+        None => String::new(),
+    };
+    values.push((limit as i64).into());
+    let sql = format!(
+        "SELECT {columns}, lower(display_name) FROM {table} WHERE {scope}{after} \
+         ORDER BY lower(display_name), id LIMIT ${}",
+        values.len()
+    );
+    Ok(tx
+        .query(&sql, &values)?
+        .into_iter()
+        .map(|mut row| {
+            let key = match row.0.pop() {
+                Some(crate::db::SqlValue::Text(key)) => key,
+                _ => String::new(),
+            };
+            (key, row)
+        })
+        .collect())
+}
+
+/// Where a page that ended at `named` goes on from, with `kind` before its name key when the
+/// listing has more than one kind of object.
+fn name_cursor(kind: Option<&str>, (key, row): &Named) -> Cursor {
+    Cursor {
+        key: Some(match kind {
+            Some(kind) => format!("{kind}:{key}"),
+            None => key.clone(),
+        }),
+        id: row.uuid(0).into(),
+    }
+}
+
+/// A page of one table's rows in display-name order ([`by_name`]): the first `top` after the
+/// cursor `after`, the next page's cursor, and how many rows are in scope when `count`.
+#[allow(clippy::too_many_arguments)]
+fn named_page(
+    tx: &mut dyn Tx,
+    table: &str,
+    columns: &str,
+    scope: &str,
+    values: Vec<crate::db::SqlValue>,
+    after: Option<&Cursor>,
+    top: usize,
+    count: bool,
+) -> Result<(Vec<Row>, Option<Cursor>, Option<i64>)> {
+    let after = match after {
+        Some(cursor) => Some((
+            cursor
+                .key
+                .clone()
+                .ok_or_else(|| Error::BadRequest("invalid $skiptoken".into()))?,
+            cursor.id,
+        )),
+        None => None,
+    };
+    let mut rows = by_name(
+        tx,
+        table,
+        columns,
+        scope,
+        values.clone(),
+        after.as_ref(),
+        top + 1,
+    )?;
+    let next = (rows.len() > top).then(|| {
+        rows.truncate(top);
+        name_cursor(None, &rows[top - 1])
+    });
+    let count = if count {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE {scope}");
+        Some(tx.query_one(&sql, &values)?.map_or(0, |row| row.int(0)))
+    } else {
+        None
+    };
+    Ok((rows.into_iter().map(|(_, row)| row).collect(), next, count))
 }
 
 /// Deletes a group from the recycle bin for good.

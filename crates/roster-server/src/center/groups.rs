@@ -6,6 +6,7 @@
 //! ([`crate::graph::json::parse_new_group`], [`crate::graph::json::apply_group_update`]), so a
 //! rule refused here is refused with the same position and reason as in `POST /v1.0/groups`.
 
+use crate::graph::query::MAX_TOP;
 use axum::Json as JsonResponse;
 use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
@@ -442,7 +443,9 @@ async fn render_details(
         .db(move |store| {
             let group = store.get_group(tenant_id, group_id)?;
             let (members, total) = store.group_member_users(tenant_id, group_id, 100)?;
-            let owners = store.group_owners(tenant_id, group_id)?;
+            let owners = store
+                .group_owners(tenant_id, group_id, None, MAX_TOP, false)?
+                .items;
             let subscriptions = store.subscriptions(tenant_id)?;
             let in_error = if group.licenses.is_empty() {
                 Vec::new()

@@ -5,6 +5,7 @@
 //! OData `$filter` parsed by the same parser (its search box a `startsWith` over names and
 //! addresses), so the admin center and the API cannot disagree on who matches.
 
+use crate::graph::query::MAX_TOP;
 use std::collections::HashMap;
 
 use axum::extract::{Form, Path, RawQuery};
@@ -637,7 +638,9 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
         .state()
         .db(move |store| {
             let user = store.get_user(tenant_id, &UserKey::Id(user_id))?;
-            let groups = store.member_of(tenant_id, user_id)?;
+            let groups = store
+                .member_of(tenant_id, user_id, None, MAX_TOP, false)?
+                .items;
             let manager = match user.manager_id {
                 Some(manager_id) => store.get_user(tenant_id, &UserKey::Id(manager_id)).ok(),
                 None => None,

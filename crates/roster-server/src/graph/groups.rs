@@ -11,7 +11,7 @@ use roster_store::DirectoryObject;
 
 use super::json::{apply_group_update, group_view, parse_new_group, reference_body, user_view};
 use super::query::QueryOptions;
-use super::{Body, collection, collection_response, context, created, no_content};
+use super::{Body, collection_response, context, created, no_content};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -164,18 +164,22 @@ pub async fn owners(
 ) -> ApiResult<Response> {
     caller.principal.authorize(Operation::ReadGroups, &[])?;
     let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    options.only_paging("a group's owners")?;
     let (tenant_id, id) = (caller.tenant_id, group_id(&id)?);
-    let owners = state
-        .db(move |store| store.group_owners(tenant_id, id))
+    let list = options.list.clone();
+    let page = state
+        .db(move |store| {
+            store.group_owners(tenant_id, id, list.after.as_ref(), list.top, list.count)
+        })
         .await?;
     collection_response(
         &state,
         &parts,
         &options,
         "directoryObjects",
-        &owners,
-        None,
-        None,
+        &page.items,
+        page.next.as_ref(),
+        page.count,
         user_view,
     )
 }
@@ -185,26 +189,29 @@ pub async fn member_of(
     caller: Caller,
     parts: Parts,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     caller.principal.authorize(Operation::ReadGroups, &[])?;
+    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    options.only_paging("the groups a group is a member of")?;
     let (tenant_id, id) = (caller.tenant_id, group_id(&id)?);
-    let groups = state
+    let list = options.list.clone();
+    let page = state
         .db(move |store| {
             store.get_group(tenant_id, id)?;
-            store.member_of(tenant_id, id)
+            store.member_of(tenant_id, id, list.after.as_ref(), list.top, list.count)
         })
         .await?;
-    let items = groups
-        .iter()
-        .map(|group| group_view(group, None))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(JsonResponse(collection(
-        &context(&state.base_url(&parts), "directoryObjects"),
-        items,
-        None,
-        None,
-    ))
-    .into_response())
+    collection_response(
+        &state,
+        &parts,
+        &options,
+        "directoryObjects",
+        &page.items,
+        page.next.as_ref(),
+        page.count,
+        group_view,
+    )
 }
 
 pub async fn add_member(

@@ -305,19 +305,29 @@ pub async fn member_of(
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
     let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    options.only_paging("the groups a user is a member of")?;
     let user = readable_user(&state, &caller, &key).await?;
     let tenant_id = caller.tenant_id;
-    let groups = state
-        .db(move |store| store.member_of(tenant_id, user.id))
+    let list = options.list.clone();
+    let page = state
+        .db(move |store| {
+            store.member_of(
+                tenant_id,
+                user.id,
+                list.after.as_ref(),
+                list.top,
+                list.count,
+            )
+        })
         .await?;
     collection_response(
         &state,
         &parts,
         &options,
         "directoryObjects",
-        &groups,
-        None,
-        None,
+        &page.items,
+        page.next.as_ref(),
+        page.count,
         super::json::group_view,
     )
 }

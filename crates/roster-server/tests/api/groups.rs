@@ -322,46 +322,61 @@ async fn a_groups_members_come_in_pages_with_their_count() {
 
     // Pages of every size give the same members in the same order, each once, with the count.
     for top in 1..=order.len() {
-        let mut link = app.url(&format!(
-            "/v1.0/groups/{group}/members?$top={top}&$count=true&$select=id,displayName"
-        ));
-        let mut paged = Vec::new();
-        let mut pages = 0;
-        loop {
-            let page = app
-                .client
-                .get(&link)
-                .bearer_auth(&app.app_token)
-                .header("ConsistencyLevel", "eventual")
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(page.status(), StatusCode::OK);
-            let body: serde_json::Value = page.json().await.unwrap();
-            assert_eq!(body["@odata.count"], order.len(), "{body}");
-            let items = body["value"].as_array().unwrap();
-            assert!(items.len() <= top, "{body}");
-            paged.extend(items.iter().map(|m| m["id"].as_str().unwrap().to_string()));
-            pages += 1;
-            match body["@odata.nextLink"].as_str() {
-                Some(next) => link = next.to_string(),
-                None => break,
-            }
-        }
-        assert_eq!(paged, order, "pages of {top}");
-        assert_eq!(pages, order.len().div_ceil(top), "pages of {top}");
+        let path = format!("/v1.0/groups/{group}/members");
+        assert_eq!(paged(&app, &path, top).await, order, "pages of {top}");
     }
 
-    // What roster does not do on members is refused, not ignored.
+    // A user's and a group's groups, and a group's owners, come in pages the same way.
+    for nested_group in &nested {
+        let added = app
+            .post(
+                &format!("/v1.0/groups/{nested_group}/members/$ref"),
+                json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", users[0]) }),
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::NO_CONTENT, "{:?}", added.body);
+    }
+    let path = format!("/v1.0/users/{}/memberOf", users[0]);
+    assert_eq!(
+        paged(&app, &path, 2).await,
+        [group.clone(), nested[1].clone(), nested[0].clone()],
+        "Everyone, team a, Team B"
+    );
+    let path = format!("/v1.0/groups/{}/memberOf", nested[0]);
+    assert_eq!(paged(&app, &path, 1).await, std::slice::from_ref(&group));
+    let owned = app
+        .post(
+            "/v1.0/groups",
+            json!({
+                "displayName": "Owned", "mailNickname": "owned", "mailEnabled": false, "securityEnabled": true,
+                "owners@odata.bind": users[..3].iter().map(|id| format!("https://graph.microsoft.com/v1.0/users/{id}")).collect::<Vec<_>>(),
+            }),
+        )
+        .await;
+    assert_eq!(owned.status, StatusCode::CREATED, "{:?}", owned.body);
+    let path = format!("/v1.0/groups/{}/owners", owned.body["id"].as_str().unwrap());
+    // Zoë, ann and Ann: the two Anns, in id order, before Zoë.
+    let mut anns = [users[1].clone(), users[2].clone()];
+    anns.sort();
+    assert_eq!(
+        paged(&app, &path, 2).await,
+        [anns[0].clone(), anns[1].clone(), users[0].clone()]
+    );
+
+    // What roster does not do on these lists is refused, not ignored.
     for option in [
         "$filter=startsWith(displayName,'a')",
         "$orderby=displayName",
     ] {
-        let refused = app
-            .get(&format!("/v1.0/groups/{group}/members?{option}"))
-            .await;
-        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{option}");
-        assert_eq!(refused.body["error"]["code"], "Request_UnsupportedQuery");
+        for list in [
+            format!("/v1.0/groups/{group}/members"),
+            format!("/v1.0/groups/{group}/owners"),
+            format!("/v1.0/users/{}/memberOf", users[0]),
+        ] {
+            let refused = app.get(&format!("{list}?{option}")).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{list}?{option}");
+            assert_eq!(refused.body["error"]["code"], "Request_UnsupportedQuery");
+        }
     }
     let tampered = app
         .get(&format!("/v1.0/groups/{group}/members?$skiptoken=nonsense"))
@@ -372,4 +387,46 @@ async fn a_groups_members_come_in_pages_with_their_count() {
         "{:?}",
         tampered.body
     );
+}
+
+/// The ids a collection lists, followed page by page `top` at a time; every page must carry the
+/// whole collection's count, and the pages must be as few as `top` allows.
+async fn paged(app: &roster_testkit::TestApp, path: &str, top: usize) -> Vec<String> {
+    let mut link = app.url(&format!(
+        "{path}?$top={top}&$count=true&$select=id,displayName"
+    ));
+    let mut ids = Vec::new();
+    let mut pages = 0;
+    let mut count = None;
+    loop {
+        let page = app
+            .client
+            .get(&link)
+            .bearer_auth(&app.app_token)
+            .header("ConsistencyLevel", "eventual")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{link}");
+        let body: serde_json::Value = page.json().await.unwrap();
+        let total = body["@odata.count"]
+            .as_u64()
+            .expect("a count on every page");
+        assert_eq!(*count.get_or_insert(total), total, "{body}");
+        let items = body["value"].as_array().unwrap();
+        assert!(items.len() <= top, "{body}");
+        ids.extend(items.iter().map(|m| m["id"].as_str().unwrap().to_string()));
+        pages += 1;
+        match body["@odata.nextLink"].as_str() {
+            Some(next) => link = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(count, Some(ids.len() as u64), "{path}");
+    assert_eq!(
+        pages,
+        ids.len().div_ceil(top).max(1),
+        "{path}: pages of {top}"
+    );
+    ids
 }
