@@ -377,9 +377,9 @@ impl Store {
             .write(|tx| remove_link(tx, change, group_id, object_id, link))
     }
 
-    /// A page of a group's members in Graph's order (its users, then its groups, each by
-    /// display name and id): the first `top` after `after`, the cursor of the next page if any,
-    /// and the number of members when `count`.
+    /// A page of a group's live members (users and groups) in id order: the first `top`
+    /// after `after`, the cursor of the next page if any, and the number of members when
+    /// `count`. Each page reads only its own rows, from the memberships' primary key.
     pub fn group_members(
         &self,
         tenant_id: ObjectId,
@@ -390,74 +390,51 @@ impl Store {
     ) -> Result<Page<DirectoryObject>> {
         self.pool.read(|tx| {
             require_group(tx, tenant_id, group_id)?;
-            // A cursor's key is the kind of its member ("user" or "group"), a colon, and its
-            // name key (see `by_name`).
-            let position = match after {
-                None => None,
-                Some(cursor) => {
-                    let (kind, name) = cursor
-                        .key
-                        .as_deref()
-                        .and_then(|key| key.split_once(':'))
-                        .filter(|(kind, _)| matches!(*kind, "user" | "group"))
-                        .ok_or_else(|| Error::BadRequest("invalid $skiptoken".into()))?;
-                    Some((kind == "group", (name.to_string(), cursor.id)))
-                }
-            };
-            let in_group = "deleted_at IS NULL AND id IN (SELECT member_id FROM group_members WHERE group_id = $1)";
-            let (users_after, groups_after) = match &position {
-                None => (None, None),
-                Some((false, at)) => (Some(at), None),
-                Some((true, at)) => (None, Some(at)),
-            };
-            let mut users = if position.as_ref().is_some_and(|(groups, _)| *groups) {
-                Vec::new()
-            } else {
-                by_name(tx, "users", user_columns(), in_group, params![group_id].to_vec(), users_after, top + 1)?
-            };
-            let mut groups = if users.len() > top {
-                Vec::new()
-            } else {
-                by_name(tx, "groups", GROUP_COLUMNS, in_group, params![group_id].to_vec(), groups_after, top + 1 - users.len())?
-            };
-            let next = if users.len() + groups.len() > top {
-                if groups.is_empty() {
-                    users.truncate(top);
-                    users.last().map(|named| name_cursor(Some("user"), named))
-                } else {
-                    groups.truncate(top - users.len());
-                    match groups.last() {
-                        Some(named) => Some(name_cursor(Some("group"), named)),
-                        None => users.last().map(|named| name_cursor(Some("user"), named)),
-                    }
-                }
-            } else {
-                None
-            };
-            let mut users = users.iter_mut().map(|(_, row)| user_from_row(row)).collect::<Result<Vec<_>>>()?;
+            let top = top.max(1);
+            let after = after.map(|cursor| cursor.id);
+            let members = Linked::Members(tenant_id, group_id);
+            let users = linked(tx, members, "users", user_columns(), after, top + 1)?;
+            let groups = linked(tx, members, "groups", GROUP_COLUMNS, after, top + 1)?;
+            // The two kinds merged by id, the first `top` kept.
+            let mut kinds: Vec<(ObjectId, bool)> = users
+                .iter()
+                .map(|row| (row.uuid(0).into(), false))
+                .chain(groups.iter().map(|row| (row.uuid(0).into(), true)))
+                .collect();
+            kinds.sort();
+            let next = (kinds.len() > top).then(|| Cursor {
+                key: None,
+                id: kinds[top - 1].0,
+            });
+            kinds.truncate(top);
+            let taken_users = kinds.iter().filter(|(_, group)| !group).count();
+            let mut users = users
+                .into_iter()
+                .take(taken_users)
+                .map(|mut row| user_from_row(&mut row))
+                .collect::<Result<Vec<_>>>()?;
             crate::licenses::load_licenses(tx, &mut users)?;
-            let groups = groups.iter().map(|(_, row)| group_from_row(row)).collect::<Result<Vec<_>>>()?;
+            let mut users = users.into_iter();
+            let mut groups = groups.iter().map(group_from_row);
+            let mut items = Vec::with_capacity(kinds.len());
+            for (_, group) in kinds {
+                items.push(match group {
+                    false => DirectoryObject::User(users.next().expect("one user per user kept")),
+                    true => {
+                        DirectoryObject::Group(groups.next().expect("one group per group kept")?)
+                    }
+                });
+            }
             let count = if count {
-                let sql = format!(
-                    "SELECT (SELECT COUNT(*) FROM users WHERE {in_group}) + (SELECT COUNT(*) FROM groups WHERE {in_group})"
-                );
-                Some(tx.query_one(&sql, &params![group_id])?.map_or(0, |row| row.int(0)))
+                Some(linked_count(tx, members, "users")? + linked_count(tx, members, "groups")?)
             } else {
                 None
             };
-            Ok(Page {
-                items: users
-                    .into_iter()
-                    .map(DirectoryObject::User)
-                    .chain(groups.into_iter().map(DirectoryObject::Group))
-                    .collect(),
-                next,
-                count,
-            })
+            Ok(Page { items, next, count })
         })
     }
 
-    /// A page of a group's owners, by display name and id (as [`Store::group_members`]).
+    /// A page of a group's live owners in id order (as [`Store::group_members`]).
     pub fn group_owners(
         &self,
         tenant_id: ObjectId,
@@ -468,15 +445,35 @@ impl Store {
     ) -> Result<Page<User>> {
         self.pool.read(|tx| {
             require_group(tx, tenant_id, group_id)?;
-            let owned = "deleted_at IS NULL AND id IN (SELECT owner_id FROM group_owners WHERE group_id = $1)";
-            let (mut rows, next, count) = named_page(tx, "users", user_columns(), owned, params![group_id].to_vec(), after, top, count)?;
-            let mut users = rows.iter_mut().map(user_from_row).collect::<Result<Vec<_>>>()?;
+            let owners = Linked::Owners(tenant_id, group_id);
+            let mut rows = linked(
+                tx,
+                owners,
+                "users",
+                user_columns(),
+                after.map(|c| c.id),
+                top + 1,
+            )?;
+            let next = page_end(&mut rows, top);
+            let mut users = rows
+                .iter_mut()
+                .map(user_from_row)
+                .collect::<Result<Vec<_>>>()?;
             crate::licenses::load_licenses(tx, &mut users)?;
-            Ok(Page { items: users, next, count })
+            let count = if count {
+                Some(linked_count(tx, owners, "users")?)
+            } else {
+                None
+            };
+            Ok(Page {
+                items: users,
+                next,
+                count,
+            })
         })
     }
 
-    /// A page of the groups a user or group is a direct member of, by display name and id (as
+    /// A page of the live groups a user or group is a direct member of, in id order (as
     /// [`Store::group_members`]).
     pub fn member_of(
         &self,
@@ -487,116 +484,114 @@ impl Store {
         count: bool,
     ) -> Result<Page<Group>> {
         self.pool.read(|tx| {
-            let of = "tenant_id = $1 AND deleted_at IS NULL AND id IN (SELECT group_id FROM group_members WHERE member_id = $2)";
-            let (rows, next, count) = named_page(tx, "groups", GROUP_COLUMNS, of, params![tenant_id, member_id].to_vec(), after, top, count)?;
-            let items = rows.iter().map(group_from_row).collect::<Result<Vec<_>>>()?;
+            let of = Linked::GroupsOf(tenant_id, member_id);
+            let mut rows = linked(
+                tx,
+                of,
+                "groups",
+                GROUP_COLUMNS,
+                after.map(|c| c.id),
+                top + 1,
+            )?;
+            let next = page_end(&mut rows, top);
+            let items = rows
+                .iter()
+                .map(group_from_row)
+                .collect::<Result<Vec<_>>>()?;
+            let count = if count {
+                Some(linked_count(tx, of, "groups")?)
+            } else {
+                None
+            };
             Ok(Page { items, next, count })
         })
     }
 }
 
-/// A row read in display-name order, with its name key: its display name as the database
-/// lower-cases it (and so sorts it).
-type Named = (String, Row);
-
-/// Up to `limit` rows (`columns`) of `table` where `scope` holds (its parameters `values`, from
-/// `$1`), in display-name order: by name key, then id; only those after `after` (a name key and
-/// an id).
-fn by_name(
-    tx: &mut dyn Tx,
-    table: &str,
-    columns: &str,
-    scope: &str,
-    mut values: Vec<crate::db::SqlValue>,
-    after: Option<&(String, ObjectId)>,
-    limit: usize,
-) -> Result<Vec<Named>> {
-    let at = values.len();
-    let after = match after {
-        Some((name, id)) => {
-            values.extend(params![name.clone(), *id].iter().cloned());
-            format!(
-                " AND (lower(display_name) > ${n} OR (lower(display_name) = ${n} AND id > ${i}))",
-                n = at + 1,
-                i = at + 2
-            )
-        }
-        None => String::new(),
-    };
-    values.push((limit as i64).into());
-    let sql = format!(
-        "SELECT {columns}, lower(display_name) FROM {table} WHERE {scope}{after} \
-         ORDER BY lower(display_name), id LIMIT ${}",
-        values.len()
-    );
-    Ok(tx
-        .query(&sql, &values)?
-        .into_iter()
-        .map(|mut row| {
-            let key = match row.0.pop() {
-                Some(crate::db::SqlValue::Text(key)) => key,
-                _ => String::new(),
-            };
-            (key, row)
-        })
-        .collect())
+/// Objects of a tenant linked to one object: a group's members or owners, or the groups an
+/// object is a member of. Each is read in id order from an index whose key is the object and
+/// then the linked id.
+#[derive(Clone, Copy)]
+enum Linked {
+    Members(ObjectId, ObjectId),
+    Owners(ObjectId, ObjectId),
+    GroupsOf(ObjectId, ObjectId),
 }
 
-/// Where a page that ended at `named` goes on from, with `kind` before its name key when the
-/// listing has more than one kind of object.
-fn name_cursor(kind: Option<&str>, (key, row): &Named) -> Cursor {
-    Cursor {
-        key: Some(match kind {
-            Some(kind) => format!("{kind}:{key}"),
-            None => key.clone(),
-        }),
-        id: row.uuid(0).into(),
+impl Linked {
+    /// The link table, the column naming the object, the column naming the linked one, the
+    /// object and its tenant.
+    fn columns(self) -> (&'static str, &'static str, &'static str, ObjectId, ObjectId) {
+        match self {
+            Linked::Members(tenant, group) => {
+                ("group_members", "group_id", "member_id", group, tenant)
+            }
+            Linked::Owners(tenant, group) => {
+                ("group_owners", "group_id", "owner_id", group, tenant)
+            }
+            Linked::GroupsOf(tenant, member) => {
+                ("group_members", "member_id", "group_id", member, tenant)
+            }
+        }
     }
 }
 
-/// A page of one table's rows in display-name order ([`by_name`]): the first `top` after the
-/// cursor `after`, the next page's cursor, and how many rows are in scope when `count`.
-#[allow(clippy::too_many_arguments)]
-fn named_page(
+/// Up to `limit` rows (`columns`) of the live objects of `table` (users or groups) that `link`
+/// reaches, in id order, after `after`. (`CROSS JOIN` makes SQLite read the link's index first,
+/// in order, and look each object up: left to choose, it could walk every user of the tenant
+/// for a group's three owners. PostgreSQL plans it as any join.)
+fn linked(
     tx: &mut dyn Tx,
+    link: Linked,
     table: &str,
     columns: &str,
-    scope: &str,
-    values: Vec<crate::db::SqlValue>,
-    after: Option<&Cursor>,
-    top: usize,
-    count: bool,
-) -> Result<(Vec<Row>, Option<Cursor>, Option<i64>)> {
+    after: Option<ObjectId>,
+    limit: usize,
+) -> Result<Vec<Row>> {
+    let (link_table, from, to, object, tenant) = link.columns();
+    let columns: Vec<String> = columns
+        .split(',')
+        .map(|column| format!("o.{}", column.trim()))
+        .collect();
+    let mut values = params![object, tenant, limit as i64].to_vec();
     let after = match after {
-        Some(cursor) => Some((
-            cursor
-                .key
-                .clone()
-                .ok_or_else(|| Error::BadRequest("invalid $skiptoken".into()))?,
-            cursor.id,
-        )),
-        None => None,
+        Some(id) => {
+            values.push(id.into());
+            format!(" AND l.{to} > $4")
+        }
+        None => String::new(),
     };
-    let mut rows = by_name(
-        tx,
-        table,
-        columns,
-        scope,
-        values.clone(),
-        after.as_ref(),
-        top + 1,
-    )?;
-    let next = (rows.len() > top).then(|| {
-        rows.truncate(top);
-        name_cursor(None, &rows[top - 1])
-    });
-    let count = if count {
-        let sql = format!("SELECT COUNT(*) FROM {table} WHERE {scope}");
-        Some(tx.query_one(&sql, &values)?.map_or(0, |row| row.int(0)))
-    } else {
-        None
-    };
-    Ok((rows.into_iter().map(|(_, row)| row).collect(), next, count))
+    let sql = format!(
+        "SELECT {} FROM {link_table} l CROSS JOIN {table} o \
+         WHERE o.id = l.{to} AND l.{from} = $1{after} AND o.tenant_id = $2 AND o.deleted_at IS NULL ORDER BY l.{to} LIMIT $3",
+        columns.join(", ")
+    );
+    tx.query(&sql, &values)
+}
+
+/// How many live objects of `table` `link` reaches.
+fn linked_count(tx: &mut dyn Tx, link: Linked, table: &str) -> Result<i64> {
+    let (link_table, from, to, object, tenant) = link.columns();
+    let sql = format!(
+        "SELECT COUNT(*) FROM {link_table} l CROSS JOIN {table} o \
+         WHERE o.id = l.{to} AND l.{from} = $1 AND o.tenant_id = $2 AND o.deleted_at IS NULL"
+    );
+    Ok(tx
+        .query_one(&sql, &params![object, tenant])?
+        .map_or(0, |row| row.int(0)))
+}
+
+/// Keeps the first `top` of the `top + 1` rows read for a page, and says where the next page
+/// starts if the extra row was there.
+fn page_end(rows: &mut Vec<Row>, top: usize) -> Option<Cursor> {
+    if rows.len() <= top {
+        return None;
+    }
+    rows.truncate(top);
+    rows.last().map(|row| Cursor {
+        key: None,
+        id: row.uuid(0).into(),
+    })
 }
 
 /// Deletes a group from the recycle bin for good.

@@ -130,7 +130,7 @@ impl QueryOptions {
         ];
         match asked.iter().find(|(_, given)| *given) {
             Some((option, _)) => Err(ApiError::unsupported_query(format!(
-                "The query option '{option}' is not supported on {what} by roster: it lists them by display name, $top at a time, with $count."
+                "The query option '{option}' is not supported on {what} by roster: it lists them in id order, $top at a time, with $count."
             ))),
             None => Ok(()),
         }
@@ -176,7 +176,11 @@ pub(crate) fn decode_skiptoken(token: &str) -> ApiResult<Cursor> {
         .as_str()
         .and_then(|id| ObjectId::parse(id).ok())
         .ok_or_else(invalid)?;
-    let key = json["k"].as_str().map(str::to_string);
+    // No stored value holds a NUL, and PostgreSQL refuses one in any text it is sent.
+    let key = match json["k"].as_str() {
+        Some(key) if key.contains('\0') => return Err(invalid()),
+        key => key.map(str::to_string),
+    };
     Ok(Cursor { key, id })
 }
 
@@ -222,6 +226,12 @@ mod tests {
         assert!(!token.contains('&') && !token.contains('='));
         assert_eq!(decode_skiptoken(&token).unwrap(), cursor);
         assert!(decode_skiptoken("not-a-token").is_err());
+        // A NUL in a forged key is refused here, not sent to the database.
+        let forged = encode_skiptoken(&Cursor {
+            key: Some("adele\0".into()),
+            id: ObjectId::new(),
+        });
+        assert!(decode_skiptoken(&forged).is_err());
     }
 
     #[test]
