@@ -443,9 +443,10 @@ async fn render_details(
         .db(move |store| {
             let group = store.get_group(tenant_id, group_id)?;
             let (members, total) = store.group_member_users(tenant_id, group_id, 100)?;
-            let owners = store
+            let mut owners = store
                 .group_owners(tenant_id, group_id, None, MAX_TOP, false)?
                 .items;
+            owners.sort_by_cached_key(|owner| (owner.display_name.to_lowercase(), owner.id));
             let subscriptions = store.subscriptions(tenant_id)?;
             let in_error = if group.licenses.is_empty() {
                 Vec::new()

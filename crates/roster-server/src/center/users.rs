@@ -638,9 +638,18 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
         .state()
         .db(move |store| {
             let user = store.get_user(tenant_id, &UserKey::Id(user_id))?;
-            let groups = store
-                .member_of(tenant_id, user_id, None, MAX_TOP, false)?
-                .items;
+            // All of them (a license inherited from one is labelled with its name), by name.
+            let mut groups = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store.member_of(tenant_id, user_id, after.as_ref(), MAX_TOP, false)?;
+                groups.extend(page.items);
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            groups.sort_by_cached_key(|group| (group.display_name.to_lowercase(), group.id));
             let manager = match user.manager_id {
                 Some(manager_id) => store.get_user(tenant_id, &UserKey::Id(manager_id)).ok(),
                 None => None,
