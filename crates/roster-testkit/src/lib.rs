@@ -248,6 +248,22 @@ impl TestApp {
         self.call(&self.app_token, Method::GET, path, None).await
     }
 
+    /// A GET with `ConsistencyLevel: eventual`, which Graph's `$count` and `$search` need;
+    /// `path` starts with `/v1.0` or is absolute (a next link).
+    pub async fn get_eventual(&self, path: &str) -> Reply {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            self.url(path)
+        };
+        let request = self
+            .client
+            .get(url)
+            .bearer_auth(&self.app_token)
+            .header("ConsistencyLevel", "eventual");
+        to_reply(request.send().await.expect("request sent")).await
+    }
+
     pub async fn post(&self, path: &str, body: Json) -> Reply {
         self.call(&self.app_token, Method::POST, path, Some(body))
             .await

@@ -175,22 +175,11 @@ async fn a_groups_licenses_flow_to_its_members_and_wait_for_seats() {
     expected.sort();
     assert_eq!(with_errors, expected);
     // A page at a time, each with the count.
-    let mut link = app.url(&format!(
-        "/v1.0/groups/{staff}/membersWithLicenseErrors?$top=1&$count=true&$select=id"
-    ));
+    let mut link =
+        format!("/v1.0/groups/{staff}/membersWithLicenseErrors?$top=1&$count=true&$select=id");
     let mut paged = Vec::new();
     loop {
-        let page: serde_json::Value = app
-            .client
-            .get(&link)
-            .bearer_auth(&app.app_token)
-            .header("ConsistencyLevel", "eventual")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = app.get_eventual(&link).await.body;
         assert_eq!(page["@odata.count"], 2, "{page}");
         assert_eq!(page["value"].as_array().unwrap().len(), 1, "{page}");
         paged.push(page["value"][0]["id"].as_str().unwrap().to_string());

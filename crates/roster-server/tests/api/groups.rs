@@ -391,23 +391,14 @@ async fn a_groups_members_come_in_pages_with_their_count() {
 /// The ids a collection lists, followed page by page `top` at a time; every page must carry the
 /// whole collection's count, and the pages must be as few as `top` allows.
 async fn paged(app: &roster_testkit::TestApp, path: &str, top: usize) -> Vec<String> {
-    let mut link = app.url(&format!(
-        "{path}?$top={top}&$count=true&$select=id,displayName"
-    ));
+    let mut link = format!("{path}?$top={top}&$count=true&$select=id,displayName");
     let mut ids = Vec::new();
     let mut pages = 0;
     let mut count = None;
     loop {
-        let page = app
-            .client
-            .get(&link)
-            .bearer_auth(&app.app_token)
-            .header("ConsistencyLevel", "eventual")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), StatusCode::OK, "{link}");
-        let body: serde_json::Value = page.json().await.unwrap();
+        let page = app.get_eventual(&link).await;
+        assert_eq!(page.status, StatusCode::OK, "{link}");
+        let body = page.body;
         let total = body["@odata.count"]
             .as_u64()
             .expect("a count on every page");

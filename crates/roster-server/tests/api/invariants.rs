@@ -340,19 +340,12 @@ async fn check_invariants(app: &TestApp, static_group: &str, dynamic_groups: &[S
         ("assignedLicenses/any()", true),
         ("not(assignedLicenses/any())", false),
     ] {
-        let listed: Value = app
-            .client
-            .get(app.url(&format!(
+        let listed = app
+            .get_eventual(&format!(
                 "/v1.0/users?$filter={filter}&$select=id&$top=999&$count=true"
-            )))
-            .bearer_auth(&app.app_token)
-            .header("ConsistencyLevel", "eventual")
-            .send()
+            ))
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .body;
         let ids: BTreeSet<&str> = listed["value"]
             .as_array()
             .unwrap()

@@ -81,16 +81,9 @@ async fn paging_filters_and_counts() {
     let mut link = app.url("/v1.0/users?$filter=(startsWith(displayName,'bob')%20or%20startsWith(userPrincipalName,'USER00')%20or%20startsWith(mail,'nobody'))%20and%20department%20eq%20'Legal'&$top=7&$orderby=displayName&$count=true");
     let mut found = Vec::new();
     loop {
-        let page = app
-            .client
-            .get(&link)
-            .bearer_auth(&app.app_token)
-            .header("ConsistencyLevel", "eventual")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), StatusCode::OK);
-        let body: serde_json::Value = page.json().await.unwrap();
+        let page = app.get_eventual(&link).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let body = page.body;
         // Bob: the odd indexes, of which Legal every third (2, 5, 8 …): 40; and of user000 to
         // user009, the Ada among Legal's 2, 5, 8: user002 and user008.
         assert_eq!(body["@odata.count"], 42, "{body}");
@@ -120,15 +113,10 @@ async fn paging_filters_and_counts() {
     assert_eq!(other_mail.body["value"].as_array().unwrap().len(), 1);
 
     // $count and $search need ConsistencyLevel: eventual, as in Graph.
-    let counted = app
-        .client
-        .get(app.url("/v1.0/users?$count=true&$search=%22displayName:bob%22&$top=5"))
-        .bearer_auth(&app.app_token)
-        .header("ConsistencyLevel", "eventual")
-        .send()
+    let body = app
+        .get_eventual("/v1.0/users?$count=true&$search=%22displayName:bob%22&$top=5")
         .await
-        .unwrap();
-    let body: serde_json::Value = counted.json().await.unwrap();
+        .body;
     assert_eq!(body["@odata.count"], 120);
     assert_eq!(body["value"].as_array().unwrap().len(), 5);
     let refused = app.get("/v1.0/users?$count=true").await;
