@@ -373,8 +373,87 @@ pub enum RuleProblem {
     DurationOverflow,
     Regex {
         pattern: String,
-        problem: String,
+        problem: RegexProblem,
     },
+}
+
+/// Why a `-match` pattern is not a regular expression: the usual mistakes by name, so that they
+/// can be worded in any language; anything else in the regex crate's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegexProblem {
+    /// A `(` without its `)`.
+    UnclosedGroup,
+    /// A `)` without its `(`.
+    UnopenedGroup,
+    /// A `[` without its `]`.
+    UnclosedClass,
+    /// `*`, `+`, `?` or `{n}` with nothing before it to repeat.
+    NothingToRepeat,
+    /// A `{n,m}` that is not closed, not numbers, or whose `m` is less than its `n`.
+    BadRepetition,
+    /// A `\` followed by a letter that means nothing, or by nothing.
+    BadEscape,
+    /// A range in `[...]` that goes backwards, such as `[z-a]`.
+    BackwardRange,
+    /// `\1` and the like: the syntax has no backreferences.
+    Backreference,
+    /// `(?=`, `(?!`, `(?<=`, `(?<!`: the syntax has no look-around.
+    LookAround,
+    Other(String),
+}
+
+impl RegexProblem {
+    /// The problem with `pattern`, which the regex crate refused with `error`.
+    fn of(pattern: &str, error: &regex::Error) -> RegexProblem {
+        use regex_syntax::ast::ErrorKind as K;
+        if let Err(refused) = regex_syntax::ast::parse::Parser::new().parse(pattern) {
+            match refused.kind() {
+                K::GroupUnclosed => return RegexProblem::UnclosedGroup,
+                K::GroupUnopened => return RegexProblem::UnopenedGroup,
+                K::ClassUnclosed => return RegexProblem::UnclosedClass,
+                K::RepetitionMissing => return RegexProblem::NothingToRepeat,
+                K::RepetitionCountInvalid
+                | K::RepetitionCountUnclosed
+                | K::RepetitionCountDecimalEmpty
+                | K::DecimalEmpty
+                | K::DecimalInvalid => return RegexProblem::BadRepetition,
+                K::EscapeUnrecognized | K::EscapeUnexpectedEof | K::ClassEscapeInvalid => {
+                    return RegexProblem::BadEscape;
+                }
+                K::ClassRangeInvalid => return RegexProblem::BackwardRange,
+                K::UnsupportedBackreference => return RegexProblem::Backreference,
+                K::UnsupportedLookAround => return RegexProblem::LookAround,
+                _ => {}
+            }
+        }
+        RegexProblem::Other(match error {
+            // The syntax error's text repeats the pattern with a caret; its last line says why.
+            regex::Error::Syntax(text) => text
+                .lines()
+                .rev()
+                .find_map(|line| line.strip_prefix("error: "))
+                .unwrap_or(text)
+                .to_owned(),
+            other => other.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for RegexProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RegexProblem::UnclosedGroup => "a ( is not closed",
+            RegexProblem::UnopenedGroup => "a ) closes nothing",
+            RegexProblem::UnclosedClass => "a [ is not closed",
+            RegexProblem::NothingToRepeat => "a repetition (*, + or ?) follows nothing it could repeat",
+            RegexProblem::BadRepetition => "a repetition count must be closed and hold whole numbers, the first no more than the second",
+            RegexProblem::BadEscape => "a \\ is followed by nothing or by a letter that means nothing",
+            RegexProblem::BackwardRange => "a range in [...] goes backwards",
+            RegexProblem::Backreference => "backreferences (\\1) are not supported",
+            RegexProblem::LookAround => "look-ahead and look-behind are not supported",
+            RegexProblem::Other(text) => text,
+        })
+    }
 }
 
 impl fmt::Display for PropertyKind {
@@ -2389,16 +2468,7 @@ fn compile_regex(pattern: &str, index: usize) -> Result<Regex, RuleError> {
         .case_insensitive(true)
         .build()
         .map_err(|error| {
-            let problem = match &error {
-                // The syntax error's text repeats the pattern with a caret; its last line says why.
-                regex::Error::Syntax(text) => text
-                    .lines()
-                    .rev()
-                    .find_map(|line| line.strip_prefix("error: "))
-                    .unwrap_or(text)
-                    .to_owned(),
-                other => other.to_string(),
-            };
+            let problem = RegexProblem::of(pattern, &error);
             error_at(
                 index,
                 RuleProblem::Regex {
@@ -3154,12 +3224,40 @@ mod tests {
         );
         check(
             "(user.userPrincipalName -match \"*@domain.ext\")",
-            "the membership rule is invalid at position 32: invalid regular expression \"*@domain.ext\": repetition operator missing expression",
+            "the membership rule is invalid at position 32: invalid regular expression \"*@domain.ext\": a repetition (*, + or ?) follows nothing it could repeat",
         );
         check(
             "user.displayName -match \"^(?=a)\"",
-            "the membership rule is invalid at position 25: invalid regular expression \"^(?=a)\": look-around, including look-ahead and look-behind, is not supported",
+            "the membership rule is invalid at position 25: invalid regular expression \"^(?=a)\": look-ahead and look-behind are not supported",
         );
+        // The usual mistakes by name (worded in every language the admin center speaks), the
+        // rest as the regex crate says it.
+        for (pattern, problem) in [
+            ("(ab", RegexProblem::UnclosedGroup),
+            ("ab)", RegexProblem::UnopenedGroup),
+            ("[ab", RegexProblem::UnclosedClass),
+            ("a{3,1}", RegexProblem::BadRepetition),
+            ("a{2", RegexProblem::BadRepetition),
+            ("\\q", RegexProblem::BadEscape),
+            ("[z-a]", RegexProblem::BackwardRange),
+            ("(a)\\1", RegexProblem::Backreference),
+            ("a(?<!b)", RegexProblem::LookAround),
+            ("+a", RegexProblem::NothingToRepeat),
+            (
+                "\\p{Nonsense}",
+                RegexProblem::Other("Unicode property not found".into()),
+            ),
+        ] {
+            // A backslash is itself inside a rule's quotes.
+            let rule = format!("user.displayName -match \"{pattern}\"");
+            let error = MembershipRule::parse(&rule).expect_err(pattern);
+            match error.problem {
+                RuleProblem::Regex { problem: found, .. } => {
+                    assert_eq!(found, problem, "{pattern}")
+                }
+                other => panic!("{pattern}: {other:?}"),
+            }
+        }
         check(
             "user.accountEnabled -eq \"True\"",
             "the membership rule is invalid at position 25: expected true or false after user.accountEnabled -eq, found \"True\"",

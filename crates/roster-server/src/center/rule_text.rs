@@ -211,10 +211,25 @@ pub(crate) fn problem(lang: Lang, problem: &RuleProblem) -> String {
             &[("sign", found(lang, sign)), ("found", found(lang, what))],
         ),
         P::DurationOverflow => lang.t("rule-duration-overflow"),
-        P::Regex { pattern, problem } => lang.t_with(
-            "rule-regex",
-            &[("pattern", text(pattern)), ("problem", text(problem))],
-        ),
+        P::Regex { pattern, problem } => {
+            use roster_core::rules::RegexProblem as R;
+            let problem = match problem {
+                R::UnclosedGroup => lang.t("rule-regex-unclosed-group"),
+                R::UnopenedGroup => lang.t("rule-regex-unopened-group"),
+                R::UnclosedClass => lang.t("rule-regex-unclosed-class"),
+                R::NothingToRepeat => lang.t("rule-regex-nothing-to-repeat"),
+                R::BadRepetition => lang.t("rule-regex-bad-repetition"),
+                R::BadEscape => lang.t("rule-regex-bad-escape"),
+                R::BackwardRange => lang.t("rule-regex-backward-range"),
+                R::Backreference => lang.t("rule-regex-backreference"),
+                R::LookAround => lang.t("rule-regex-look-around"),
+                R::Other(words) => words.clone(),
+            };
+            lang.t_with(
+                "rule-regex",
+                &[("pattern", text(pattern)), ("problem", text(&problem))],
+            )
+        }
     }
 }
 
@@ -312,11 +327,39 @@ mod tests {
                 found: Found::End,
             },
             P::DurationOverflow,
-            P::Regex {
-                pattern: t("("),
-                problem: t("unclosed group"),
-            },
         ];
+        use roster_core::rules::RegexProblem as R;
+        // Every kind of regular-expression mistake, with an exhaustive match below as the guard.
+        let regex_problems = [
+            R::UnclosedGroup,
+            R::UnopenedGroup,
+            R::UnclosedClass,
+            R::NothingToRepeat,
+            R::BadRepetition,
+            R::BadEscape,
+            R::BackwardRange,
+            R::Backreference,
+            R::LookAround,
+            R::Other(t("Unicode property not found")),
+        ];
+        for problem in &regex_problems {
+            match problem {
+                R::UnclosedGroup
+                | R::UnopenedGroup
+                | R::UnclosedClass
+                | R::NothingToRepeat
+                | R::BadRepetition
+                | R::BadEscape
+                | R::BackwardRange
+                | R::Backreference
+                | R::LookAround
+                | R::Other(_) => {}
+            }
+        }
+        all.extend(regex_problems.into_iter().map(|problem| P::Regex {
+            pattern: t("("),
+            problem,
+        }));
         for kind in [
             PropertyKind::Text,
             PropertyKind::TextList,
