@@ -173,13 +173,15 @@ impl Store {
                 .iter_mut()
                 .map(crate::users::user_from_row)
                 .collect::<Result<Vec<_>>>()?;
-            let next = (users.len() > top).then(|| {
+            let next = if users.len() > top {
                 users.truncate(top);
-                Cursor {
+                users.last().map(|user| Cursor {
                     key: None,
-                    id: users[top - 1].id,
-                }
-            });
+                    id: user.id,
+                })
+            } else {
+                None
+            };
             crate::licenses::load_licenses(tx, &mut users)?;
             let count = if count {
                 let sql = format!("SELECT COUNT(*) FROM users WHERE {in_error}");
