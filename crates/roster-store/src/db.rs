@@ -187,8 +187,7 @@ pub trait Tx {
     /// Runs an `INSERT INTO t (...) VALUES (...), (...), ...` of `rows` rows; if any row is
     /// refused (a duplicate key, a broken constraint), fails (a row SQLite skipped as
     /// [`Error::UniqueViolation`]), and the caller's transaction must be rolled back.
-    fn insert_rows(&mut self, sql: &str, params: &[SqlValue], rows: usize) -> Result<()> {
-        let _ = rows;
+    fn insert_rows(&mut self, sql: &str, params: &[SqlValue], _rows: usize) -> Result<()> {
         self.execute(sql, params).map(drop)
     }
 

@@ -22,6 +22,7 @@ use crate::db::{Deferred, Tx};
 use crate::dynamic::DynamicGroup;
 use crate::groups::require_group;
 use crate::licenses::{find_subscription, licenses_json, plans_json, to_rule_input};
+use crate::query::{after_id, page_end};
 use crate::users::{UsersRead, live_users_page};
 use crate::{Change, Cursor, Error, Page, Result, Store, audit, params};
 
@@ -154,7 +155,7 @@ impl Store {
         &self,
         tenant_id: ObjectId,
         group_id: ObjectId,
-        after: Option<ObjectId>,
+        after: Option<&Cursor>,
         top: usize,
         count: bool,
     ) -> Result<Page<User>> {
@@ -162,26 +163,16 @@ impl Store {
             require_group(tx, tenant_id, group_id)?;
             let in_error = "deleted_at IS NULL AND id IN \
                  (SELECT user_id FROM license_assignments WHERE group_id = $1 AND state = 'Error')";
-            // Before any page, every id is after the nil one.
-            let after = after.unwrap_or_else(|| ObjectId::from(uuid::Uuid::nil()));
             let sql = format!(
                 "SELECT {} FROM users WHERE {in_error} AND id > $2 ORDER BY id LIMIT $3",
                 crate::users::user_columns()
             );
-            let mut users = tx
-                .query(&sql, &params![group_id, after, top as i64 + 1])?
+            let mut rows = tx.query(&sql, &params![group_id, after_id(after), top as i64 + 1])?;
+            let next = page_end(&mut rows, top);
+            let mut users = rows
                 .iter_mut()
                 .map(crate::users::user_from_row)
                 .collect::<Result<Vec<_>>>()?;
-            let next = if users.len() > top {
-                users.truncate(top);
-                users.last().map(|user| Cursor {
-                    key: None,
-                    id: user.id,
-                })
-            } else {
-                None
-            };
             crate::licenses::load_licenses(tx, &mut users)?;
             let count = if count {
                 let sql = format!("SELECT COUNT(*) FROM users WHERE {in_error}");

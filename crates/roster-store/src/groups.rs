@@ -4,6 +4,7 @@ use roster_core::directory::{Group, ObjectKind, User};
 use roster_core::types::{MailNickname, ObjectId, Reason};
 
 use crate::db::{Row, Tx};
+use crate::query::{after_id, page_end};
 use crate::users::{user_columns, user_from_row};
 use crate::{Change, Cursor, Error, ListQuery, Page, Result, Store, audit, params};
 
@@ -391,7 +392,6 @@ impl Store {
         self.pool.read(|tx| {
             require_group(tx, tenant_id, group_id)?;
             let top = top.max(1);
-            let after = after.map(|cursor| cursor.id);
             let members = Linked::Members(tenant_id, group_id);
             let users = linked(tx, members, "users", user_columns(), after, top + 1)?;
             let groups = linked(tx, members, "groups", GROUP_COLUMNS, after, top + 1)?;
@@ -446,25 +446,16 @@ impl Store {
         self.pool.read(|tx| {
             require_group(tx, tenant_id, group_id)?;
             let owners = Linked::Owners(tenant_id, group_id);
-            let mut rows = linked(
-                tx,
-                owners,
-                "users",
-                user_columns(),
-                after.map(|c| c.id),
-                top + 1,
-            )?;
+            let mut rows = linked(tx, owners, "users", user_columns(), after, top + 1)?;
             let next = page_end(&mut rows, top);
             let mut users = rows
                 .iter_mut()
                 .map(user_from_row)
                 .collect::<Result<Vec<_>>>()?;
             crate::licenses::load_licenses(tx, &mut users)?;
-            let count = if count {
-                Some(linked_count(tx, owners, "users")?)
-            } else {
-                None
-            };
+            let count = count
+                .then(|| linked_count(tx, owners, "users"))
+                .transpose()?;
             Ok(Page {
                 items: users,
                 next,
@@ -485,24 +476,13 @@ impl Store {
     ) -> Result<Page<Group>> {
         self.pool.read(|tx| {
             let of = Linked::GroupsOf(tenant_id, member_id);
-            let mut rows = linked(
-                tx,
-                of,
-                "groups",
-                GROUP_COLUMNS,
-                after.map(|c| c.id),
-                top + 1,
-            )?;
+            let mut rows = linked(tx, of, "groups", GROUP_COLUMNS, after, top + 1)?;
             let next = page_end(&mut rows, top);
             let items = rows
                 .iter()
                 .map(group_from_row)
                 .collect::<Result<Vec<_>>>()?;
-            let count = if count {
-                Some(linked_count(tx, of, "groups")?)
-            } else {
-                None
-            };
+            let count = count.then(|| linked_count(tx, of, "groups")).transpose()?;
             Ok(Page { items, next, count })
         })
     }
@@ -545,7 +525,7 @@ fn linked(
     link: Linked,
     table: &str,
     columns: &str,
-    after: Option<ObjectId>,
+    after: Option<&Cursor>,
     limit: usize,
 ) -> Result<Vec<Row>> {
     let (link_table, from, to, object, tenant) = link.columns();
@@ -553,20 +533,16 @@ fn linked(
         .split(',')
         .map(|column| format!("o.{}", column.trim()))
         .collect();
-    let mut values = params![object, tenant, limit as i64].to_vec();
-    let after = match after {
-        Some(id) => {
-            values.push(id.into());
-            format!(" AND l.{to} > $4")
-        }
-        None => String::new(),
-    };
     let sql = format!(
         "SELECT {} FROM {link_table} l CROSS JOIN {table} o \
-         WHERE o.id = l.{to} AND l.{from} = $1{after} AND o.tenant_id = $2 AND o.deleted_at IS NULL ORDER BY l.{to} LIMIT $3",
+         WHERE o.id = l.{to} AND l.{from} = $1 AND l.{to} > $2 AND o.tenant_id = $3 \
+         AND o.deleted_at IS NULL ORDER BY l.{to} LIMIT $4",
         columns.join(", ")
     );
-    tx.query(&sql, &values)
+    tx.query(
+        &sql,
+        &params![object, after_id(after), tenant, limit as i64],
+    )
 }
 
 /// How many live objects of `table` `link` reaches.
@@ -579,19 +555,6 @@ fn linked_count(tx: &mut dyn Tx, link: Linked, table: &str) -> Result<i64> {
     Ok(tx
         .query_one(&sql, &params![object, tenant])?
         .map_or(0, |row| row.int(0)))
-}
-
-/// Keeps the first `top` of the `top + 1` rows read for a page, and says where the next page
-/// starts if the extra row was there.
-fn page_end(rows: &mut Vec<Row>, top: usize) -> Option<Cursor> {
-    if rows.len() <= top {
-        return None;
-    }
-    rows.truncate(top);
-    rows.last().map(|row| Cursor {
-        key: None,
-        id: row.uuid(0).into(),
-    })
 }
 
 /// Deletes a group from the recycle bin for good.

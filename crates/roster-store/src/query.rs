@@ -43,6 +43,25 @@ pub struct Page<T> {
     pub count: Option<i64>,
 }
 
+/// Where a page in id order starts: after the cursor's id, or, for the first page, after the
+/// nil id, which sorts before every other on both stores (text on SQLite, `uuid` on PostgreSQL).
+pub(crate) fn after_id(after: Option<&Cursor>) -> ObjectId {
+    after.map_or_else(|| ObjectId::from(uuid::Uuid::nil()), |cursor| cursor.id)
+}
+
+/// Keeps the first `top` of the `top + 1` rows read for a page in id order (the id first in
+/// each row), and says where the next page starts if the extra row was there.
+pub(crate) fn page_end(rows: &mut Vec<crate::db::Row>, top: usize) -> Option<Cursor> {
+    if rows.len() <= top {
+        return None;
+    }
+    rows.truncate(top);
+    rows.last().map(|row| Cursor {
+        key: None,
+        id: row.uuid(0).into(),
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ColumnKind {
     Text,

@@ -194,14 +194,19 @@ impl TestApp {
         }
     }
 
-    /// Sends a request with `token` and returns the reply; `path` starts with `/v1.0` or is absolute.
-    pub async fn call(&self, token: &str, method: Method, path: &str, body: Option<Json>) -> Reply {
+    /// A request with `token`; `path` starts with `/v1.0` or is absolute (a next link).
+    fn request(&self, token: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
         let url = if path.starts_with("http") {
             path.to_string()
         } else {
             self.url(path)
         };
-        let mut request = self.client.request(method, url).bearer_auth(token);
+        self.client.request(method, url).bearer_auth(token)
+    }
+
+    /// Sends a request with `token` and returns the reply; `path` starts with `/v1.0` or is absolute.
+    pub async fn call(&self, token: &str, method: Method, path: &str, body: Option<Json>) -> Reply {
+        let mut request = self.request(token, method, path);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -251,15 +256,8 @@ impl TestApp {
     /// A GET with `ConsistencyLevel: eventual`, which Graph's `$count` and `$search` need;
     /// `path` starts with `/v1.0` or is absolute (a next link).
     pub async fn get_eventual(&self, path: &str) -> Reply {
-        let url = if path.starts_with("http") {
-            path.to_string()
-        } else {
-            self.url(path)
-        };
         let request = self
-            .client
-            .get(url)
-            .bearer_auth(&self.app_token)
+            .request(&self.app_token, Method::GET, path)
             .header("ConsistencyLevel", "eventual");
         to_reply(request.send().await.expect("request sent")).await
     }
@@ -299,6 +297,39 @@ impl TestApp {
             reply.body
         );
         reply.body
+    }
+
+    /// Creates a security group (no mail) and returns its id.
+    pub async fn create_group(&self, name: &str) -> String {
+        let reply = self
+            .post(
+                "/v1.0/groups",
+                serde_json::json!({ "displayName": name, "mailNickname": name, "mailEnabled": false, "securityEnabled": true }),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "creating {name}: {:?}",
+            reply.body
+        );
+        reply.body["id"].as_str().expect("a group id").to_string()
+    }
+
+    /// Adds a user or group to a group's members.
+    pub async fn add_member(&self, group: &str, member: &str) {
+        let reply = self
+            .post(
+                &format!("/v1.0/groups/{group}/members/$ref"),
+                serde_json::json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{member}") }),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NO_CONTENT,
+            "adding {member} to {group}: {:?}",
+            reply.body
+        );
     }
 
     /// Buys seats of a SKU through roster's own API; returns its skuId.

@@ -134,16 +134,7 @@ pub async fn list(
     let page = state
         .db(move |store| store.list_contacts(tenant_id, &list))
         .await?;
-    collection_response(
-        &state,
-        &parts,
-        &options,
-        "contacts",
-        &page.items,
-        page.next.as_ref(),
-        page.count,
-        contact_view,
-    )
+    collection_response(&state, &parts, &options, "contacts", &page, contact_view)
 }
 
 pub async fn get(

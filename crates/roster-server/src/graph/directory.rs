@@ -214,9 +214,7 @@ pub async fn deleted_items_or_item(
                 &parts,
                 &options,
                 "directory/deletedItems/microsoft.graph.user",
-                &page.items,
-                page.next.as_ref(),
-                page.count,
+                &page,
                 view,
             )
         }
@@ -231,9 +229,7 @@ pub async fn deleted_items_or_item(
                 &parts,
                 &options,
                 "directory/deletedItems/microsoft.graph.group",
-                &page.items,
-                page.next.as_ref(),
-                page.count,
+                &page,
                 group_view,
             )
         }

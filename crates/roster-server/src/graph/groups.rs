@@ -35,16 +35,7 @@ pub async fn list(
     let page = state
         .db(move |store| store.list_groups(tenant_id, &list, false))
         .await?;
-    collection_response(
-        &state,
-        &parts,
-        &options,
-        "groups",
-        &page.items,
-        page.next.as_ref(),
-        page.count,
-        group_view,
-    )
+    collection_response(&state, &parts, &options, "groups", &page, group_view)
 }
 
 pub async fn get(
@@ -148,9 +139,7 @@ pub async fn members(
         &parts,
         &options,
         "directoryObjects",
-        &page.items,
-        page.next.as_ref(),
-        page.count,
+        &page,
         object_view,
     )
 }
@@ -177,9 +166,7 @@ pub async fn owners(
         &parts,
         &options,
         "directoryObjects",
-        &page.items,
-        page.next.as_ref(),
-        page.count,
+        &page,
         user_view,
     )
 }
@@ -207,9 +194,7 @@ pub async fn member_of(
         &parts,
         &options,
         "directoryObjects",
-        &page.items,
-        page.next.as_ref(),
-        page.count,
+        &page,
         group_view,
     )
 }
@@ -323,19 +308,21 @@ pub async fn members_with_license_errors(
     let list = options.list.clone();
     let page = state
         .db(move |store| {
-            let after = list.after.map(|cursor| cursor.id);
-            store.members_with_license_errors(tenant_id, id, after, list.top, list.count)
+            store.members_with_license_errors(
+                tenant_id,
+                id,
+                list.after.as_ref(),
+                list.top,
+                list.count,
+            )
         })
         .await?;
-    let members: Vec<DirectoryObject> = page.items.into_iter().map(DirectoryObject::User).collect();
     collection_response(
         &state,
         &parts,
         &options,
         "directoryObjects",
-        &members,
-        page.next.as_ref(),
-        page.count,
-        object_view,
+        &page,
+        user_view,
     )
 }

@@ -140,26 +140,27 @@ pub fn collection(
     body
 }
 
-/// A collection response: each item shown by `view` with the request's `$select`, the count when
-/// asked, and the absolute link to the page after `next`.
-#[allow(clippy::too_many_arguments)]
+/// A collection response for a page: each item shown by `view` with the request's `$select`,
+/// the count when asked, and the absolute link to the page after it.
 pub fn collection_response<T>(
     state: &AppState,
     parts: &axum::http::request::Parts,
     options: &query::QueryOptions,
     what: &str,
-    items: &[T],
-    next: Option<&roster_store::Cursor>,
-    count: Option<i64>,
+    page: &roster_store::Page<T>,
     view: impl Fn(&T, Option<&[String]>) -> ApiResult<Json>,
 ) -> ApiResult<Response> {
-    let items = items
+    let items = page
+        .items
         .iter()
         .map(|item| view(item, options.select.as_deref()))
         .collect::<ApiResult<Vec<_>>>()?;
-    let next_link = next.map(|cursor| options.next_link(state, parts, cursor));
+    let next_link = page
+        .next
+        .as_ref()
+        .map(|cursor| options.next_link(state, parts, cursor));
     let context = context(&state.base_url(parts), what);
-    Ok(axum::Json(collection(&context, items, next_link, count)).into_response())
+    Ok(axum::Json(collection(&context, items, next_link, page.count)).into_response())
 }
 
 pub fn context(base: &str, what: &str) -> String {

@@ -57,16 +57,7 @@ pub async fn list(
     let page = state
         .db(move |store| store.list_users(tenant_id, &list))
         .await?;
-    collection_response(
-        &state,
-        &parts,
-        &options,
-        "users",
-        &page.items,
-        page.next.as_ref(),
-        page.count,
-        user_view,
-    )
+    collection_response(&state, &parts, &options, "users", &page, user_view)
 }
 
 pub async fn me(
@@ -285,14 +276,17 @@ pub async fn direct_reports(
     let reports = state
         .db(move |store| store.direct_reports(tenant_id, &UserKey::Id(user.id)))
         .await?;
+    let page = roster_store::Page {
+        items: reports,
+        next: None,
+        count: None,
+    };
     collection_response(
         &state,
         &parts,
         &options,
         "directoryObjects",
-        &reports,
-        None,
-        None,
+        &page,
         user_view,
     )
 }
@@ -325,9 +319,7 @@ pub async fn member_of(
         &parts,
         &options,
         "directoryObjects",
-        &page.items,
-        page.next.as_ref(),
-        page.count,
+        &page,
         super::json::group_view,
     )
 }

@@ -1211,14 +1211,7 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let pilot = page.location().to_string();
     let page = browser
-        .post(
-            &pilot,
-            &[
-                ("csrf", &csrf),
-                ("go", "add-member"),
-                ("member", "s1@contoso.example"),
-            ],
-        )
+        .add_member(&pilot, &csrf, "s1@contoso.example")
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let page = browser.get(&pilot).await;
@@ -1231,14 +1224,7 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
         page.body
     );
     let page = browser
-        .post(
-            &pilot,
-            &[
-                ("csrf", &csrf),
-                ("go", "add-member"),
-                ("member", "nobody@contoso.example"),
-            ],
-        )
+        .add_member(&pilot, &csrf, "nobody@contoso.example")
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(
@@ -1248,14 +1234,7 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
     // The store's refusals, and a stale form, in the page's language.
     browser.set("roster_lang", "nl");
     let page = browser
-        .post(
-            &pilot,
-            &[
-                ("csrf", &csrf),
-                ("go", "add-member"),
-                ("member", "s1@contoso.example"),
-            ],
-        )
+        .add_member(&pilot, &csrf, "s1@contoso.example")
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(
@@ -1265,14 +1244,7 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
         page.body
     );
     let page = browser
-        .post(
-            &pilot,
-            &[
-                ("csrf", "stale"),
-                ("go", "add-member"),
-                ("member", "s2@contoso.example"),
-            ],
-        )
+        .add_member(&pilot, "stale", "s2@contoso.example")
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(
@@ -1502,14 +1474,7 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let page = helpdesk
-        .post(
-            &pilot,
-            &[
-                ("csrf", &csrf),
-                ("go", "add-member"),
-                ("member", "s2@contoso.example"),
-            ],
-        )
+        .add_member(&pilot, &csrf, "s2@contoso.example")
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
@@ -1538,6 +1503,12 @@ fn multipart(fields: &[(&str, &str)], file: &str) -> (String, String) {
 }
 
 impl Browser {
+    /// Posts the "add member" form of a group's page.
+    async fn add_member(&mut self, group: &str, csrf: &str, member: &str) -> Page {
+        let form = [("csrf", csrf), ("go", "add-member"), ("member", member)];
+        self.post(group, &form).await
+    }
+
     /// Posts the "user name" form of a user's page.
     async fn rename(&mut self, details: &str, csrf: &str, alias: &str, domain: &str) -> Page {
         let form = [

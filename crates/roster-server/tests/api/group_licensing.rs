@@ -5,32 +5,11 @@ use reqwest::StatusCode;
 use roster_testkit::{TestApp, spawn_app};
 use serde_json::{Value, json};
 
-async fn group(app: &TestApp, name: &str) -> String {
-    let reply = app
-        .post(
-            "/v1.0/groups",
-            json!({ "displayName": name, "mailNickname": name, "mailEnabled": false, "securityEnabled": true }),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-    reply.body["id"].as_str().unwrap().to_string()
-}
-
 async fn user(app: &TestApp, alias: &str, extra: Value) -> String {
     app.create_user(alias, extra).await["id"]
         .as_str()
         .unwrap()
         .to_string()
-}
-
-async fn add_member(app: &TestApp, group: &str, user: &str) {
-    let reply = app
-        .post(
-            &format!("/v1.0/groups/{group}/members/$ref"),
-            json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{user}") }),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
 }
 
 async fn consumed(app: &TestApp, sku_id: &str) -> i64 {
@@ -82,7 +61,7 @@ async fn assigned(app: &TestApp, user: &str) -> Vec<String> {
 async fn a_groups_licenses_flow_to_its_members_and_wait_for_seats() {
     let app = spawn_app().await;
     let e3 = app.buy("SPE_E3", 2).await;
-    let staff = group(&app, "staff").await;
+    let staff = app.create_group("staff").await;
     let nl = json!({ "usageLocation": "NL" });
     let (ann, bob, cas) = (
         user(&app, "ann", nl.clone()).await,
@@ -91,7 +70,7 @@ async fn a_groups_licenses_flow_to_its_members_and_wait_for_seats() {
     );
     let nowhere = user(&app, "nowhere", json!({})).await;
     for member in [&ann, &bob, &cas, &nowhere] {
-        add_member(&app, &staff, member).await;
+        app.add_member(&staff, member).await;
     }
 
     let reply = app
@@ -274,7 +253,7 @@ async fn a_groups_licenses_take_together_or_not_at_all() {
     let plan1 = app.buy("EXCHANGESTANDARD", 5).await;
     let plan2 = app.buy("EXCHANGEENTERPRISE", 5).await;
     let e3 = app.buy("SPE_E3", 5).await;
-    let bundle = group(&app, "bundle").await;
+    let bundle = app.create_group("bundle").await;
     let dana = user(&app, "dana", json!({ "usageLocation": "NL" })).await;
     // Dana holds Exchange Online Plan 1 directly; the group brings Plan 2 (mutually exclusive
     // with it) and E3: neither of the group's licenses is given.
@@ -285,7 +264,7 @@ async fn a_groups_licenses_take_together_or_not_at_all() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-    add_member(&app, &bundle, &dana).await;
+    app.add_member(&bundle, &dana).await;
     let reply = app
         .post(
             &format!("/v1.0/groups/{bundle}/assignLicense"),
@@ -336,7 +315,7 @@ async fn a_groups_licenses_take_together_or_not_at_all() {
         json!({ "userType": "Guest", "usageLocation": "NL" }),
     )
     .await;
-    add_member(&app, &bundle, &guest).await;
+    app.add_member(&bundle, &guest).await;
     let reply = app
         .post(
             &format!("/v1.0/groups/{bundle}/assignLicense"),

@@ -255,15 +255,7 @@ async fn a_groups_members_come_in_pages_with_their_count() {
     let mut nested = Vec::new();
     for index in 0..9 {
         if index == 2 || index == 5 {
-            let name = format!("team{index}");
-            let reply = app
-                .post(
-                    "/v1.0/groups",
-                    json!({ "displayName": name, "mailNickname": name, "mailEnabled": false, "securityEnabled": true }),
-                )
-                .await;
-            assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-            nested.push(reply.body["id"].as_str().unwrap().to_string());
+            nested.push(app.create_group(&format!("team{index}")).await);
         } else {
             let user = app.create_user(&format!("member{index}"), json!({})).await;
             users.push(user["id"].as_str().unwrap().to_string());
@@ -333,13 +325,7 @@ async fn a_groups_members_come_in_pages_with_their_count() {
 
     // A user's and a group's groups, and a group's owners, come in pages the same way.
     for nested_group in &nested {
-        let added = app
-            .post(
-                &format!("/v1.0/groups/{nested_group}/members/$ref"),
-                json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", users[0]) }),
-            )
-            .await;
-        assert_eq!(added.status, StatusCode::NO_CONTENT, "{:?}", added.body);
+        app.add_member(nested_group, &users[0]).await;
     }
     let path = format!("/v1.0/users/{}/memberOf", users[0]);
     let mut groups = vec![group.clone(), nested[0].clone(), nested[1].clone()];
