@@ -556,6 +556,14 @@ struct ServeArgs {
     /// The scheme and host clients use (https://roster.example.com), for links.
     #[arg(long, env = "ROSTER_PUBLIC_URL")]
     public_url: Option<String>,
+    /// A proxy (address or CIDR range) whose X-Forwarded-For, -Host and -Proto headers are
+    /// believed; repeat for several. From anyone else those headers are ignored.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", env = "ROSTER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    trusted_proxies: Vec<roster_server::IpNet>,
+    /// Connections open at once; more are closed as they arrive (the limit of open files is
+    /// raised to allow them).
+    #[arg(long, default_value_t = 10_000, env = "ROSTER_MAX_CONNECTIONS")]
+    max_connections: usize,
     /// Seconds a server's claim on a bulk job lasts without renewal (after a crash, the job
     /// resumes once it lapses).
     #[arg(
@@ -910,6 +918,16 @@ async fn login(args: LoginArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A trusted proxy: a CIDR range, or one address.
+fn parse_cidr(text: &str) -> Result<roster_server::IpNet, String> {
+    text.parse::<roster_server::IpNet>()
+        .or_else(|_| {
+            text.parse::<std::net::IpAddr>()
+                .map(roster_server::IpNet::from)
+        })
+        .map_err(|_| format!("'{text}' is neither an address nor a CIDR range such as 10.0.0.0/8"))
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let tls = match (args.tls_cert, args.tls_key, args.tls) {
@@ -926,6 +944,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo_users: args.demo.then_some(args.demo_users),
         tls,
         public_url: args.public_url,
+        trusted_proxies: args.trusted_proxies,
+        max_connections: args.max_connections,
         run_jobs: true,
         jobs: roster_server::jobs::WorkerSettings {
             lease: chrono::Duration::seconds(args.job_lease_seconds.max(1)),
@@ -964,9 +984,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         writeln!(out, "  tenant id:        {}", report.tenant_id)?;
         writeln!(out, "  domain:           {}", report.domain)?;
         writeln!(out, "  administrator:    {}", report.admin_upn)?;
-        writeln!(out, "  password:         {}", report.admin_password)?;
+        let supplied = "(as supplied in the environment)".to_string();
+        let password = report.admin_password.as_ref().unwrap_or(&supplied);
+        let secret = report.client_secret.as_ref().unwrap_or(&supplied);
+        writeln!(out, "  password:         {password}")?;
         writeln!(out, "  app client id:    {}", report.client_id)?;
-        writeln!(out, "  app client secret: {}", report.client_secret)?;
+        writeln!(out, "  app client secret: {secret}")?;
     }
     out.flush()?;
     drop(out);

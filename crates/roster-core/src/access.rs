@@ -102,10 +102,12 @@ pub enum Operation {
     ManageRoles,
     ReadContacts,
     ManageContacts,
+    /// The tenant's sign-in settings: smart lockout, session lifetime.
+    ManageSettings,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 21] = [
+    pub const ALL: [Operation; 22] = [
         Operation::ReadUsers,
         Operation::ReadGroups,
         Operation::ReadOrganization,
@@ -127,6 +129,7 @@ impl Operation {
         Operation::ManageRoles,
         Operation::ReadContacts,
         Operation::ManageContacts,
+        Operation::ManageSettings,
     ];
 
     /// Operations on one user whose outcome depends on that user's roles.
@@ -177,7 +180,9 @@ impl Operation {
                 &[GlobalAdministrator, UserAdministrator, GroupsAdministrator]
             }
             Operation::ManageSubscriptions => &[GlobalAdministrator, LicenseAdministrator],
-            Operation::ManageDomains | Operation::ManageRoles => &[GlobalAdministrator],
+            Operation::ManageDomains | Operation::ManageRoles | Operation::ManageSettings => {
+                &[GlobalAdministrator]
+            }
         }
     }
 
@@ -243,6 +248,9 @@ impl Operation {
                 &["OrgContact.Read.All", "Directory.Read.All", DIRECTORY_WRITE]
             }
             Operation::ManageContacts => &[DIRECTORY_WRITE],
+            Operation::ManageSettings => {
+                &["Policy.ReadWrite.AuthenticationMethod", DIRECTORY_WRITE]
+            }
         }
     }
 }
@@ -435,6 +443,10 @@ mod tests {
             (
                 Op::ManageContacts,
                 [true, true, false, false, false, false, false],
+            ),
+            (
+                Op::ManageSettings,
+                [true, false, false, false, false, false, false],
             ),
         ];
         assert_eq!(expected.len(), Op::ALL.len(), "every operation has a row");

@@ -69,8 +69,10 @@ pub enum Reason {
     OwnManager,
     /// A manager whose chain of managers leads back to the user.
     ManagerLoop,
-    /// Removing the tenant's last Global Administrator.
+    /// Removing, blocking or deleting the tenant's last live, enabled Global Administrator.
     LastGlobalAdministrator,
+    /// Blocking or deleting one's own account.
+    OwnAccount,
     /// An admin center form whose token is stale or from elsewhere.
     FormExpired,
 }

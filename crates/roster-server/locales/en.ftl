@@ -15,6 +15,8 @@ sign-in-password = Password
 sign-in-submit = Sign in
 sign-in-invalid = Your account or password is incorrect.
 sign-in-blocked = Your account has been blocked from signing in. Ask another administrator to unblock it.
+sign-in-locked = Your account is temporarily locked to prevent unauthorized use. Try again later.
+sign-in-busy = Too many sign-ins are being checked right now. Wait a moment and try again.
 sign-in-not-an-administrator = This account does not have an administrator role, so it cannot use the admin center.
 sign-in-unavailable = Signing in is not possible right now. Try again in a moment.
 
@@ -530,6 +532,7 @@ activity-submit-bulk-job = Submit bulk job
 activity-update-contact = Update contact
 activity-update-group = Update group
 activity-update-subscription = Update subscription
+activity-update-tenant-settings = Update tenant settings
 activity-update-user = Update user
 
 -csv-save-as = save it as CSV UTF-8 (in Excel, "CSV UTF-8 (Comma delimited)")

@@ -15,6 +15,8 @@ sign-in-password = Wachtwoord
 sign-in-submit = Aanmelden
 sign-in-invalid = Uw account of wachtwoord is onjuist.
 sign-in-blocked = Aanmelden is voor uw account geblokkeerd. Vraag een andere beheerder om de blokkering op te heffen.
+sign-in-locked = Uw account is tijdelijk vergrendeld om onbevoegd gebruik te voorkomen. Probeer het later opnieuw.
+sign-in-busy = Er worden op dit moment te veel aanmeldingen gecontroleerd. Wacht even en probeer het opnieuw.
 sign-in-not-an-administrator = Dit account heeft geen beheerdersrol en kan het beheercentrum daarom niet gebruiken.
 sign-in-unavailable = Aanmelden is nu niet mogelijk. Probeer het zo opnieuw.
 
@@ -530,6 +532,7 @@ activity-submit-bulk-job = Bulktaak ingediend
 activity-update-contact = Contactpersoon bijwerken
 activity-update-group = Groep bijwerken
 activity-update-subscription = Abonnement bijwerken
+activity-update-tenant-settings = Tenantinstellingen bijwerken
 activity-update-user = Gebruiker bijwerken
 
 -csv-save-as = sla het op als CSV UTF-8 (in Excel: "CSV UTF-8 (door komma's gescheiden)")

@@ -27,6 +27,11 @@ pub fn router() -> Router<AppState> {
         .route("/roleAssignments", post(assign_role))
         .route("/domains", post(add_domain))
         .route("/auditLogs", get(audit_log))
+        .route("/auditLogs/signIns", get(sign_ins))
+        .route(
+            "/tenantSettings",
+            get(tenant_settings).patch(set_tenant_settings),
+        )
         .route("/groups/previewRule", post(preview_rule))
         .route("/groups/reprocess", post(reprocess_groups))
         .route("/groups/processing", get(group_processing))
@@ -317,4 +322,90 @@ async fn group_processing(State(state): State<AppState>, caller: Caller) -> ApiR
         .db(move |store| store.queued_groups(tenant_id))
         .await?;
     Ok(Json(json!({ "queued": queued })).into_response())
+}
+
+/// `GET /roster/v1/auditLogs/signIns`: the tenant's latest sign-in attempts, newest first, in
+/// Graph's `signIn` shape (`status.errorCode` is Entra's AADSTS code, 0 for success).
+async fn sign_ins(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ReadAuditLog, &[])?;
+    let tenant_id = caller.tenant_id;
+    let limit = query.top.unwrap_or(100).clamp(1, 1000);
+    let attempts = state
+        .db(move |store| store.sign_ins(tenant_id, limit))
+        .await?;
+    let items: Vec<JsonValue> = attempts
+        .iter()
+        .map(|attempt| {
+            json!({
+                "id": attempt.id,
+                "createdDateTime": format_datetime(&attempt.at),
+                "userPrincipalName": attempt.user_principal_name,
+                "userId": attempt.user_id,
+                "appId": attempt.client,
+                "ipAddress": attempt.client_ip,
+                "status": {
+                    "errorCode": attempt.error_code,
+                    "failureReason": attempt.failure_reason,
+                },
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "value": items })).into_response())
+}
+
+fn settings_json(settings: &roster_store::TenantSettings) -> JsonValue {
+    json!({
+        "lockoutThreshold": settings.lockout_threshold,
+        "lockoutDurationInSeconds": settings.lockout_duration_seconds,
+        "sessionLifetimeInSeconds": settings.session_lifetime_seconds,
+    })
+}
+
+/// `GET /roster/v1/tenantSettings`: smart lockout (Entra's `LockoutThreshold` and
+/// `LockoutDurationInSeconds`) and the admin center's session lifetime.
+async fn tenant_settings(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    caller
+        .principal
+        .authorize(Operation::ReadOrganization, &[])?;
+    let tenant_id = caller.tenant_id;
+    let settings = state
+        .db(move |store| store.tenant_settings(tenant_id))
+        .await?;
+    Ok(Json(settings_json(&settings)).into_response())
+}
+
+/// `PATCH /roster/v1/tenantSettings`: changes the settings given, each within its bounds.
+async fn set_tenant_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    caller.principal.authorize(Operation::ManageSettings, &[])?;
+    let tenant_id = caller.tenant_id;
+    let mut settings = state
+        .db(move |store| store.tenant_settings(tenant_id))
+        .await?;
+    let object = body
+        .as_object()
+        .ok_or_else(|| ApiError::bad_request("The body must be an object of settings."))?;
+    for (name, value) in object {
+        let target = match name.as_str() {
+            "lockoutThreshold" => &mut settings.lockout_threshold,
+            "lockoutDurationInSeconds" => &mut settings.lockout_duration_seconds,
+            "sessionLifetimeInSeconds" => &mut settings.session_lifetime_seconds,
+            _ => return Err(ApiError::invalid_property(name)),
+        };
+        *target = value
+            .as_i64()
+            .ok_or_else(|| ApiError::invalid_property(name))?;
+    }
+    let change = caller.change();
+    state
+        .db(move |store| store.set_tenant_settings(&change, &settings))
+        .await?;
+    Ok(no_content())
 }

@@ -59,7 +59,13 @@ pub struct Keys {
     key_id: String,
     jwks: serde_json::Value,
     hmac_key: Vec<u8>,
+    /// Seals secrets roster must keep for a while (generated passwords awaiting their one
+    /// showing): ChaCha20-Poly1305 under a key derived from the server key.
+    sealing: ring::aead::LessSafeKey,
 }
+
+/// What a sealed value starts with, so that one is never mistaken for a plain one.
+const SEALED_PREFIX: &str = "sealed:v1:";
 
 impl Keys {
     pub fn load(store: &roster_store::Store) -> anyhow::Result<Keys> {
@@ -72,6 +78,17 @@ impl Keys {
             let key: [u8; 32] = rand::rng().random();
             STANDARD.encode(key)
         })?;
+        let hmac_key = STANDARD.decode(hmac_key)?;
+        let sealing = {
+            // A key of its own for sealing, derived from the server key: HMAC-SHA-256 of a label
+            // (HKDF's expand step with one block).
+            let mut mac = Hmac::<Sha256>::new_from_slice(&hmac_key).expect("any key length");
+            mac.update(b"roster sealing key v1");
+            let derived = mac.finalize().into_bytes();
+            let key = ring::aead::UnboundKey::new(&ring::aead::CHACHA20_POLY1305, &derived)
+                .map_err(|_| anyhow::anyhow!("deriving the sealing key"))?;
+            ring::aead::LessSafeKey::new(key)
+        };
         let der = STANDARD.decode(pkcs8)?;
         let key_pair = rcgen::KeyPair::try_from(der.as_slice())?;
         let public = key_pair.public_key_raw();
@@ -91,8 +108,52 @@ impl Keys {
             decoding: DecodingKey::from_ec_components(&x, &y)?,
             key_id,
             jwks,
-            hmac_key: STANDARD.decode(hmac_key)?,
+            hmac_key,
+            sealing,
         })
+    }
+
+    /// Encrypts a secret to keep in the database, bound to `context` (where it is kept: a
+    /// sealed value copied elsewhere does not open). Readable only with the server key.
+    pub fn seal(&self, context: &str, secret: &str) -> String {
+        let nonce: [u8; 12] = rand::rng().random();
+        let mut sealed = secret.as_bytes().to_vec();
+        self.sealing
+            .seal_in_place_append_tag(
+                ring::aead::Nonce::assume_unique_for_key(nonce),
+                ring::aead::Aad::from(context.as_bytes()),
+                &mut sealed,
+            )
+            .expect("sealing a short secret");
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// The secret [`Keys::seal`] sealed in `context`; `None` if `sealed` is not such a value,
+    /// was sealed elsewhere or under another key, or was altered.
+    pub fn open(&self, context: &str, sealed: &str) -> Option<String> {
+        let mut bytes = URL_SAFE_NO_PAD
+            .decode(sealed.strip_prefix(SEALED_PREFIX)?)
+            .ok()?;
+        if bytes.len() < 12 {
+            return None;
+        }
+        let nonce = ring::aead::Nonce::try_assume_unique_for_key(&bytes[..12]).ok()?;
+        let opened = self
+            .sealing
+            .open_in_place(
+                nonce,
+                ring::aead::Aad::from(context.as_bytes()),
+                &mut bytes[12..],
+            )
+            .ok()?;
+        String::from_utf8(opened.to_vec()).ok()
+    }
+
+    /// Whether a kept value is sealed (rather than a plain one written before sealing).
+    pub fn is_sealed(value: &str) -> bool {
+        value.starts_with(SEALED_PREFIX)
     }
 
     pub fn jwks(&self) -> &serde_json::Value {
@@ -138,15 +199,20 @@ impl Keys {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         };
         if let Some(claims) = lock().get(token) {
-            return (claims.exp + LEEWAY_SECONDS > now && claims.nbf - LEEWAY_SECONDS <= now)
-                .then(|| claims.clone());
+            return claims.current_at(now).then(|| claims.clone());
         }
         let mut validation = Validation::new(Algorithm::ES256);
         validation.set_audience(&[GRAPH_AUDIENCE, GRAPH_APP_ID]);
-        validation.leeway = LEEWAY_SECONDS as u64;
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "aud"]);
+        // The times are checked by `Claims::current_at`, the same way on every use.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .ok()?
             .claims;
+        if !claims.current_at(now) {
+            return None;
+        }
         let mut cache = lock();
         if cache.len() >= MAX_CACHED {
             cache.retain(|_, cached| cached.exp + LEEWAY_SECONDS > now);
@@ -214,6 +280,15 @@ pub struct Claims {
 }
 
 impl Claims {
+    /// Whether the token may be used at `now` (seconds): not before its `nbf`, not issued in the
+    /// future, not past its `exp`, each with [`LEEWAY_SECONDS`] of clock skew. Asked on every
+    /// use, the first one included.
+    fn current_at(&self, now: i64) -> bool {
+        self.nbf - LEEWAY_SECONDS <= now
+            && self.iat - LEEWAY_SECONDS <= now
+            && now < self.exp + LEEWAY_SECONDS
+    }
+
     pub fn new(
         issuer: String,
         tenant_id: ObjectId,
@@ -312,45 +387,219 @@ pub async fn caller_for_token(
     Ok((caller, claims))
 }
 
-/// Checks a name and password, costing one password verification whether or not the name
-/// exists (so that timing does not reveal which names do). `None`: no such user, or the wrong
-/// password. The caller still checks the tenant, a blocked account and a forced change.
-pub async fn check_password(
+/// A PHC string of Argon2id at our parameters that no password matches: verifying against it
+/// costs what verifying a real one does, for names that do not exist and accounts whose
+/// password is checked by a keyed hash, so that timing does not tell them apart.
+const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$cm9zdGVyLXRpbWluZy1lcQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+/// Why a sign-in was refused, as Entra ID's AADSTS codes say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInRefusal {
+    /// AADSTS50126: the name or the password is wrong (the same for a name that does not
+    /// exist, and for a user of another tenant).
+    InvalidCredentials,
+    /// AADSTS50053: smart lockout: too many failed attempts from this address. The password
+    /// was not checked.
+    Locked,
+    /// AADSTS50057: the account is blocked.
+    Disabled,
+    /// AADSTS50055: the password must be changed before signing in.
+    PasswordExpired,
+    /// AADSTS50105: the account may not use this application (the admin center, without an
+    /// administrator role).
+    NotAllowed,
+    /// Too many password checks are waiting: try again shortly (not counted as a failure).
+    Busy,
+}
+
+impl SignInRefusal {
+    pub fn code(self) -> i64 {
+        match self {
+            SignInRefusal::InvalidCredentials => 50126,
+            SignInRefusal::Locked => 50053,
+            SignInRefusal::Disabled => 50057,
+            SignInRefusal::PasswordExpired => 50055,
+            SignInRefusal::NotAllowed => 50105,
+            SignInRefusal::Busy => 90033,
+        }
+    }
+
+    /// Entra's description, which the OAuth error carries after its code.
+    pub fn description(self) -> &'static str {
+        match self {
+            SignInRefusal::InvalidCredentials => {
+                "Error validating credentials due to invalid username or password."
+            }
+            SignInRefusal::Locked => {
+                "The account is locked because of too many sign-in attempts with an incorrect user ID or password; try again later."
+            }
+            SignInRefusal::Disabled => "The user account is disabled.",
+            SignInRefusal::PasswordExpired => {
+                "The password is expired: the user must change it at the next sign-in."
+            }
+            SignInRefusal::NotAllowed => {
+                "The signed in user is not assigned to a role for the application."
+            }
+            SignInRefusal::Busy => "A transient error has occurred. Please try again.",
+        }
+    }
+
+    /// `AADSTSnnnnn: description`, as Entra's `error_description` starts.
+    pub fn aadsts(self) -> String {
+        format!("AADSTS{}: {}", self.code(), self.description())
+    }
+}
+
+/// Where failed sign-ins are counted from: the client's address, an IPv6 client's /64 (one
+/// subscriber's block, whose addresses cost an attacker nothing to change).
+fn lockout_source(ip: Option<std::net::IpAddr>) -> String {
+    match ip {
+        Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let segments = v6.segments();
+            format!(
+                "{:x}:{:x}:{:x}:{:x}::/64",
+                segments[0], segments[1], segments[2], segments[3]
+            )
+        }
+        Some(std::net::IpAddr::V6(v6)) => v6.to_canonical().to_string(),
+        Some(ip) => ip.to_string(),
+        None => "unknown".into(),
+    }
+}
+
+/// Signs in with a name and password, the one way for every front-end (the OAuth password
+/// grant, the admin center):
+/// - smart lockout first: a name locked from the caller's address is refused without its
+///   password being checked, and each attempt is counted before its check
+///   ([`roster_store::Store::begin_sign_in`]);
+/// - exactly one Argon2id verification whatever the name (unknown, a generated password's
+///   keyed hash, or a chosen password), so that timing does not reveal which names exist;
+/// - `admit` then decides on the account (blocked, another tenant, a role, a forced change);
+/// - the outcome is counted and written to the sign-in log, in one transaction.
+pub async fn sign_in(
     state: &AppState,
-    username: String,
-    password: String,
-) -> ApiResult<Option<roster_store::SignInRecord>> {
-    let found = state
-        .db(move |store| store.user_for_sign_in(&username))
-        .await?;
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    parts: &Parts,
+    client: &str,
+    (username, password): (String, String),
+    admit: impl FnOnce(&roster_store::SignInRecord) -> Result<(), SignInRefusal>,
+) -> ApiResult<Result<roster_store::SignInRecord, SignInRefusal>> {
+    let username = username.trim().to_string();
+    let name_key = username.to_lowercase();
+    let peer_ip = parts
+        .extensions
+        .get::<crate::state::Peer>()
+        .and_then(|peer| peer.ip);
+    let source = lockout_source(peer_ip);
+    let mark = attempt_mark(state, &name_key, &password);
+    let now = Utc::now();
+    let (tenant_of_name, settings, gate) = {
+        let (name, source, mark) = (name_key.clone(), source.clone(), mark.clone());
+        state
+            .db(move |store| {
+                let (tenant, settings) = store.sign_in_settings(&name)?;
+                let gate = store.begin_sign_in(&name, &source, &mark, &settings, now)?;
+                Ok((tenant, settings, gate))
+            })
+            .await?
+    };
+    let mut entry = roster_store::SignIn {
+        id: ObjectId::new(),
+        tenant_id: tenant_of_name,
+        at: now,
+        user_id: None,
+        user_principal_name: username.clone(),
+        client_ip: peer_ip.map(|ip| ip.to_string()),
+        client: client.to_string(),
+        error_code: 0,
+        failure_reason: None,
+    };
+    let counted = match gate {
+        roster_store::SignInGate::Locked { .. } => {
+            entry.error_code = SignInRefusal::Locked.code();
+            entry.failure_reason = Some(SignInRefusal::Locked.description().into());
+            state.db(move |store| store.log_sign_in(&entry)).await?;
+            return Ok(Err(SignInRefusal::Locked));
+        }
+        roster_store::SignInGate::Proceed { counted } => counted,
+    };
+    let found = {
+        let name = name_key.clone();
+        state.db(move |store| store.user_for_sign_in(&name)).await?
+    };
     let stored = found.as_ref().and_then(|record| {
         record
             .password_hash
             .as_deref()
             .map(roster_store::decode_password)
     });
-    let matches = match stored {
-        Some(PasswordHash::HmacSha256(hex)) => state.keys.keyed_hash_matches(&password, &hex),
+    let verified = match stored {
         Some(PasswordHash::Argon2id(phc)) => state.hasher.verify(password, phc).await,
-        None => {
-            let dummy =
-                DUMMY.get_or_init(|| match hash_human_password("roster-timing-equaliser") {
-                    PasswordHash::Argon2id(phc) => phc,
-                    PasswordHash::HmacSha256(hex) => hex,
-                });
-            let _ = state.hasher.verify(password, dummy.clone()).await;
-            false
+        Some(PasswordHash::HmacSha256(hex)) => {
+            let matches = state.keys.keyed_hash_matches(&password, &hex);
+            state
+                .hasher
+                .verify(password, DUMMY_PHC.into())
+                .await
+                .map(|_| matches)
         }
+        None => state
+            .hasher
+            .verify(password, DUMMY_PHC.into())
+            .await
+            .map(|_| false),
     };
-    Ok(found.filter(|_| matches))
+    let Ok(password_right) = verified else {
+        // Not checked, so not a failure: the count taken in advance is given back.
+        if counted {
+            let (name, source) = (name_key.clone(), source.clone());
+            state
+                .db(move |store| store.cancel_sign_in(&name, &source))
+                .await?;
+        }
+        return Ok(Err(SignInRefusal::Busy));
+    };
+    // An attempt is logged against the account only once its password proved right.
+    if let Some(record) = found.as_ref().filter(|_| password_right) {
+        entry.tenant_id = Some(record.tenant_id);
+        entry.user_id = Some(record.user.id);
+    }
+    let outcome = match found {
+        Some(record) if password_right => admit(&record).map(|()| record),
+        _ => Err(SignInRefusal::InvalidCredentials),
+    };
+    if let Err(refusal) = outcome.as_ref() {
+        entry.error_code = refusal.code();
+        entry.failure_reason = Some(refusal.description().into());
+    }
+    state
+        .db(move |store| {
+            store.finish_sign_in(
+                (&name_key, &source, &mark),
+                password_right,
+                counted,
+                &settings,
+                &entry,
+            )
+        })
+        .await?;
+    Ok(outcome)
+}
+
+/// A keyed mark of a tried password for a name (never the password, never reversible without
+/// the server key), by which a repeated wrong password is recognised.
+fn attempt_mark(state: &AppState, name_key: &str, password: &str) -> String {
+    let mut mark = state
+        .keys
+        .keyed_hash(&format!("sign-in-attempt\n{name_key}\n{password}"));
+    mark.truncate(32);
+    mark
 }
 
 fn principal_for(store: &roster_store::Store, claims: &Claims) -> ApiResult<(ObjectId, Principal)> {
     let revoked = || ApiError::unauthorized("Access token has been revoked.");
     let issued = DateTime::from_timestamp_micros(claims.iat_us).unwrap_or_default();
     if let Some(session) = claims.sid
-        && !store.admin_session_open(session)?
+        && !store.admin_session_open(session, Utc::now())?
     {
         return Err(revoked());
     }

@@ -21,16 +21,17 @@ pub struct BootstrapCredentials {
     pub client_secret: Option<String>,
 }
 
-/// What the first start created. The secrets are here once, for the caller to show; they are
-/// never logged.
+/// What the first start created. The secrets roster generated are here once, for the caller to
+/// show; they are never logged. A secret the operator supplied is `None`: it is theirs already,
+/// and echoing it would put it in a terminal's scrollback or a service's journal.
 #[derive(Debug, Clone)]
 pub struct BootstrapReport {
     pub tenant_id: ObjectId,
     pub domain: String,
     pub admin_upn: String,
-    pub admin_password: String,
+    pub admin_password: Option<String>,
     pub client_id: ObjectId,
-    pub client_secret: String,
+    pub client_secret: Option<String>,
 }
 
 /// The application permissions of the bootstrap app: all of roster's.
@@ -109,9 +110,9 @@ pub fn bootstrap(
         tenant_id: tenant.id,
         domain: domain.to_string(),
         admin_upn: admin_upn.to_string(),
-        admin_password,
+        admin_password: credentials.password.is_none().then_some(admin_password),
         client_id,
-        client_secret,
+        client_secret: credentials.client_secret.is_none().then_some(client_secret),
     }))
 }
 

@@ -507,9 +507,6 @@ impl Step<'_> {
             }
             Kind::BlockUsers | Kind::UnblockUsers => {
                 let enabled = context.kind == Kind::UnblockUsers;
-                if !enabled && self.principal.is_user(self.user.id) {
-                    return Err(failed("You cannot block your own account.", "user"));
-                }
                 let update = UserUpdate {
                     account_enabled: Some(enabled),
                     ..Default::default()
@@ -542,9 +539,6 @@ impl Step<'_> {
             }
             Kind::DeleteUsers => {
                 self.authorize(Operation::DeleteUser)?;
-                if self.principal.is_user(self.user.id) {
-                    return Err(failed("You cannot delete your own account.", "user"));
-                }
                 tx.delete_user(self.user).map_err(store_error("user"))?;
                 self.succeeded(None)
             }

@@ -117,6 +117,19 @@ impl ApiError {
     }
 }
 
+/// The hashing threads are saturated: Graph's throttling answer, to try again shortly.
+impl From<crate::hashing::Busy> for ApiError {
+    fn from(_: crate::hashing::Busy) -> Self {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Too many requests are waiting for a password check: try again in a moment.",
+        );
+        error.retry_after = Some(1);
+        error
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let request_id = current_request_id();

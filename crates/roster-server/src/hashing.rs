@@ -5,6 +5,7 @@
 //! costs as much as a tenth of the hash. Requests queue on a channel and await their answer, so
 //! the async threads never block on a hash.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use argon2::Block;
@@ -89,18 +90,37 @@ struct Job {
     reply: tokio::sync::oneshot::Sender<Answer>,
 }
 
+/// Password work that asks more of the hashing threads than they take: refused at once rather
+/// than queued without limit (each waiting request would delay every sign-in behind it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+/// How many requests may wait for or hold a hashing thread, per thread: at about 30 ms a hash,
+/// a sign-in waits at most a quarter of a second behind others; more are refused (429).
+pub const QUEUE_PER_THREAD: usize = 8;
+
 /// The hashing threads; dropping the last clone lets them finish.
 #[derive(Clone)]
 pub struct Hasher {
     jobs: mpsc::Sender<Job>,
+    /// Requests waiting for or held by a thread, and how many may be.
+    waiting: Arc<AtomicUsize>,
+    capacity: usize,
 }
 
 impl Hasher {
     pub fn start(threads: usize) -> Hasher {
+        Hasher::with_capacity(threads, threads.max(1) * QUEUE_PER_THREAD)
+    }
+
+    /// [`Hasher::start`] with at most `capacity` requests waiting or being served.
+    pub fn with_capacity(threads: usize, capacity: usize) -> Hasher {
         let (jobs, receiver) = mpsc::channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
+        let waiting = Arc::new(AtomicUsize::new(0));
         for index in 0..threads.max(1) {
             let receiver = receiver.clone();
+            let waiting = waiting.clone();
             std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
                 .spawn(move || {
@@ -117,32 +137,47 @@ impl Hasher {
                                 Answer::Verified(verify_with(&mut memory, &password, &phc))
                             }
                         };
+                        waiting.fetch_sub(1, Ordering::AcqRel);
                         let _ = job.reply.send(answer);
                     }
                 })
                 .expect("starting a hashing thread");
         }
-        Hasher { jobs }
-    }
-
-    async fn ask(&self, work: Work) -> Option<Answer> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.jobs.send(Job { work, reply }).ok()?;
-        answer.await.ok()
-    }
-
-    pub async fn hash(&self, password: String) -> Option<PasswordHash> {
-        match self.ask(Work::Hash(password)).await? {
-            Answer::Hash(hash) => Some(hash),
-            Answer::Verified(_) => None,
+        Hasher {
+            jobs,
+            waiting,
+            capacity: capacity.max(1),
         }
     }
 
-    pub async fn verify(&self, password: String, phc: String) -> bool {
-        matches!(
-            self.ask(Work::Verify { password, phc }).await,
+    async fn ask(&self, work: Work) -> Result<Option<Answer>, Busy> {
+        // Counted before it is queued, so that no burst can overshoot the bound.
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.capacity {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(Busy);
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if self.jobs.send(Job { work, reply }).is_err() {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Ok(None);
+        }
+        Ok(answer.await.ok())
+    }
+
+    /// An Argon2id hash of `password`; `Ok(None)` if the threads have stopped.
+    pub async fn hash(&self, password: String) -> Result<Option<PasswordHash>, Busy> {
+        Ok(match self.ask(Work::Hash(password)).await? {
+            Some(Answer::Hash(hash)) => Some(hash),
+            _ => None,
+        })
+    }
+
+    /// Whether `password` matches the PHC string (false if the threads have stopped).
+    pub async fn verify(&self, password: String, phc: String) -> Result<bool, Busy> {
+        Ok(matches!(
+            self.ask(Work::Verify { password, phc }).await?,
             Some(Answer::Verified(true))
-        )
+        ))
     }
 }
 
@@ -186,10 +221,37 @@ mod tests {
     #[tokio::test]
     async fn the_threads_answer() {
         let hasher = Hasher::start(2);
-        let Some(PasswordHash::Argon2id(phc)) = hasher.hash("Tr0ub4dor&3".into()).await else {
+        let Ok(Some(PasswordHash::Argon2id(phc))) = hasher.hash("Tr0ub4dor&3".into()).await else {
             panic!("hash")
         };
-        assert!(hasher.verify("Tr0ub4dor&3".into(), phc.clone()).await);
-        assert!(!hasher.verify("wrong".into(), phc).await);
+        assert_eq!(
+            hasher.verify("Tr0ub4dor&3".into(), phc.clone()).await,
+            Ok(true)
+        );
+        assert_eq!(hasher.verify("wrong".into(), phc).await, Ok(false));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn more_than_the_queue_holds_is_refused_not_queued() {
+        let hasher = Hasher::with_capacity(1, 3);
+        let PasswordHash::Argon2id(phc) = hash_with(&mut memory(), "x") else {
+            panic!("argon2")
+        };
+        let asks: Vec<_> = (0..12)
+            .map(|_| {
+                let (hasher, phc) = (hasher.clone(), phc.clone());
+                tokio::spawn(async move { hasher.verify("y".into(), phc).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for ask in asks {
+            answers.push(ask.await.unwrap());
+        }
+        let refused = answers.iter().filter(|a| **a == Err(Busy)).count();
+        let served = answers.iter().filter(|a| **a == Ok(false)).count();
+        assert!(served >= 3 && served + refused == 12, "{answers:?}");
+        assert!(refused >= 1, "at most 3 wait at once: {answers:?}");
+        // Once the queue has drained, requests are served again.
+        assert_eq!(hasher.verify("x".into(), phc).await, Ok(true));
     }
 }

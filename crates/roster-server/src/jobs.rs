@@ -20,8 +20,8 @@ use serde_json::{Value as JsonValue, json};
 use crate::auth::{Caller, Keys};
 use crate::bulk;
 use crate::error::{ApiError, ApiResult};
-use crate::graph::Body;
 use crate::state::AppState;
+use crate::upload;
 
 /// How the worker paces itself.
 #[derive(Debug, Clone, Copy)]
@@ -42,18 +42,15 @@ impl Default for WorkerSettings {
     }
 }
 
-/// The largest job a request may carry: 100,000 users of a full admin-center row are about
-/// 40 MB of JSON.
-const MAX_JOB_BYTES: usize = 256 * 1024 * 1024;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/jobs", get(list))
+        // A job's body is read as it arrives, capped by `upload` (not the server's body limit).
         .route(
             "/jobs/{id}",
             get(show)
                 .post(submit)
-                .layer(axum::extract::DefaultBodyLimit::max(MAX_JOB_BYTES)),
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/jobs/{id}/results", get(results))
         .route("/jobs/{id}/outputs", axum::routing::delete(forget_outputs))
@@ -127,7 +124,12 @@ impl Worker {
                     dry_run: false,
                 });
                 let mut apply = |tx: &mut JobTx<'_>, number: i64, row: &str| match &context {
-                    Some(context) => bulk::apply(context, tx, number, row),
+                    Some(context) => seal_output(
+                        &self.keys,
+                        job.id,
+                        number,
+                        bulk::apply(context, tx, number, row),
+                    ),
                     None => RowOutcome::Failed {
                         column: None,
                         message: format!("unknown job kind {}", job.kind),
@@ -303,13 +305,48 @@ async fn results(
         .await?;
     // Generated passwords go to whoever submitted the job, and to nobody else.
     let submitter = job.created_by_id == Some(caller.principal.id());
-    let items: Vec<JsonValue> = rows.iter().map(|row| row_result(row, submitter)).collect();
+    let items: Vec<JsonValue> = rows
+        .iter()
+        .map(|row| row_result(&state.keys, id, row, submitter))
+        .collect();
     let last = rows.last().map(|row| row.row_number);
     let mut body = json!({ "job": job_json(&job), "value": items });
     if rows.len() == top {
         body["nextAfter"] = last.into();
     }
     Ok(Json(body).into_response())
+}
+
+/// Where a row's generated password is kept, as the context its sealing is bound to.
+fn output_context(job_id: ObjectId, row_number: i64) -> String {
+    format!("job {job_id} row {row_number} generated password")
+}
+
+/// A row's outcome as it is kept: its generated password sealed under the server key, so that
+/// the job's tables never hold it readable (ARCHITECTURE.md, Security).
+fn seal_output(keys: &Keys, job_id: ObjectId, number: i64, outcome: RowOutcome) -> RowOutcome {
+    match outcome {
+        RowOutcome::Succeeded {
+            object_id,
+            output: Some(output),
+        } => {
+            let sealed = output["password"]
+                .as_str()
+                .map(|password| keys.seal(&output_context(job_id, number), password));
+            RowOutcome::Succeeded {
+                object_id,
+                output: sealed.map(|sealed| json!({ "password": sealed })),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Seals the generated passwords an older roster kept plainly (at most a day's worth).
+pub fn seal_plain_outputs(store: &roster_store::Store, keys: &Keys) -> roster_store::Result<usize> {
+    store.reseal_job_outputs(&|job_id, number, password| {
+        (!Keys::is_sealed(password)).then(|| keys.seal(&output_context(job_id, number), password))
+    })
 }
 
 /// The columns of a job's results file, in order: the fields of [`row_result`].
@@ -323,8 +360,20 @@ pub const RESULT_COLUMNS: &[&str] = &[
     "generatedPassword",
 ];
 
-/// One row's outcome as the results show it; its generated password only for the submitter.
-pub(crate) fn row_result(row: &roster_store::JobRow, submitter: bool) -> JsonValue {
+/// One row's outcome as the results show it; its generated password (opened with the server
+/// key) only for the submitter.
+pub(crate) fn row_result(
+    keys: &Keys,
+    job_id: ObjectId,
+    row: &roster_store::JobRow,
+    submitter: bool,
+) -> JsonValue {
+    let password = row
+        .output
+        .as_ref()
+        .filter(|_| submitter)
+        .and_then(|output| output["password"].as_str())
+        .and_then(|sealed| keys.open(&output_context(job_id, row.row_number), sealed));
     json!({
         "row": row.row_number,
         "status": row.status,
@@ -332,7 +381,7 @@ pub(crate) fn row_result(row: &roster_store::JobRow, submitter: bool) -> JsonVal
         "userPrincipalName": RowKey::of(&row.input),
         "errorColumn": row.error_column,
         "errorMessage": row.error_message,
-        "generatedPassword": row.output.as_ref().filter(|_| submitter).map(|o| o["password"].clone()),
+        "generatedPassword": password,
     })
 }
 
@@ -354,13 +403,6 @@ impl RowKey {
     }
 }
 
-/// A job's body: its rows are kept as the client wrote them (each is stored as it is).
-#[derive(Deserialize)]
-struct Submission {
-    rows: Option<Vec<Box<serde_json::value::RawValue>>>,
-    options: Option<JsonValue>,
-}
-
 #[derive(Deserialize)]
 struct SubmitQuery {
     #[serde(rename = "dryRun", default)]
@@ -369,12 +411,16 @@ struct SubmitQuery {
 
 /// `POST /roster/v1/jobs/{kind}` with `{"rows": [...], "options": {...}}`: 202 with the job; or,
 /// with `?dryRun=true`, 200 with what each row would do, nothing written.
+///
+/// The caller is authorized for the kind before a byte of the body is read, and the body is
+/// read as it arrives (`upload`): a large body from someone who may not submit it costs the
+/// server nothing, and one who may is held to `upload::MAX_JOB_ROWS` rows in bounded memory.
 async fn submit(
     State(state): State<AppState>,
     caller: Caller,
     Path(kind): Path<String>,
     Query(query): Query<SubmitQuery>,
-    Body(body): Body<Submission>,
+    request: axum::extract::Request,
 ) -> ApiResult<Response> {
     let kind = bulk::Kind::parse(&kind).ok_or_else(|| {
         let kinds: Vec<&str> = bulk::Kind::ALL.iter().map(|k| k.name()).collect();
@@ -383,20 +429,13 @@ async fn submit(
             kinds.join(", ")
         ))
     })?;
-    let rows = body.rows.ok_or_else(|| {
-        ApiError::bad_request("The body needs 'rows': a list of objects, one per row.")
-    })?;
-    if let Some(position) = rows
-        .iter()
-        .position(|row| !row.get().trim_start().starts_with('{'))
-    {
-        return Err(ApiError::bad_request(format!(
-            "Row {} is not an object.",
-            position + 1
-        )));
+    for operation in bulk::Options::default().operations(kind) {
+        caller.principal.authorize(operation, &[])?;
     }
-    let options_json = body.options.unwrap_or_else(|| json!({}));
+    let body = request.into_body();
     if query.dry_run {
+        let (rows, options_json, _) =
+            upload::read_rows(body, upload::MAX_DRY_RUN_ROWS, Vec::new()).await?;
         let outcomes = dry_run(&state, &caller, kind, rows, options_json).await?;
         let value: Vec<JsonValue> = outcomes
             .iter()
@@ -407,8 +446,87 @@ async fn submit(
             Json(json!({ "kind": kind.name(), "dryRun": true, "value": value })).into_response(),
         );
     }
-    let job = start(&state, &caller, kind, rows, options_json).await?;
+    let job = stage(&state, &caller, kind, |stager| async move {
+        let (stager, options, rows) = upload::read_rows(body, upload::MAX_JOB_ROWS, stager).await?;
+        Ok((stager, options, rows))
+    })
+    .await?;
     Ok((axum::http::StatusCode::ACCEPTED, Json(job_json(&job))).into_response())
+}
+
+/// Stores a job's rows a batch at a time as they are read, into a job no worker runs until
+/// all of them are in.
+struct Stager {
+    store: Store,
+    job_id: ObjectId,
+    batch_rows: usize,
+    batch: Vec<String>,
+    first_row: usize,
+}
+
+impl upload::RowSink for Stager {
+    fn row(&mut self, number: usize, row: Box<serde_json::value::RawValue>) -> ApiResult<()> {
+        if self.batch.is_empty() {
+            self.first_row = number;
+        }
+        self.batch.push(String::from(Box::<str>::from(row)));
+        if self.batch.len() >= self.batch_rows {
+            self.finish()?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> ApiResult<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .stage_job_batch(self.job_id, self.first_row as i64, &self.batch)
+            .map_err(ApiError::from)?;
+        self.batch.clear();
+        Ok(())
+    }
+}
+
+/// Submits a job whose rows `read` stages, then authorizes the options it read and hands the
+/// job to the workers; a job whose reading or authorization fails is dropped whole.
+async fn stage<F, R>(state: &AppState, caller: &Caller, kind: bulk::Kind, read: F) -> ApiResult<Job>
+where
+    F: FnOnce(Stager) -> R,
+    R: std::future::Future<Output = ApiResult<(Stager, JsonValue, usize)>>,
+{
+    let change = caller.change();
+    let job_id = {
+        let change = change.clone();
+        state
+            .db(move |store| store.stage_job(&change, kind.name()))
+            .await?
+    };
+    let stager = Stager {
+        store: state.store.clone(),
+        job_id,
+        batch_rows: state.job_batch_rows.max(1),
+        batch: Vec::new(),
+        first_row: 1,
+    };
+    let staged = read(stager).await.and_then(|(_, options, rows)| {
+        authorized_options(caller, kind, &options)?;
+        Ok((options, rows))
+    });
+    let job = match staged {
+        Ok((options, rows)) => {
+            state
+                .db(move |store| store.commit_staged_job(&change, job_id, &options, rows as i64))
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    if job.is_err() {
+        state.db(move |store| store.drop_staged_job(job_id)).await?;
+    }
+    let job = job?;
+    state.job_wake.notify_one();
+    Ok(job)
 }
 
 /// A job's options, read and authorized: the caller may do everything they ask of every row
@@ -458,7 +576,8 @@ pub(crate) async fn dry_run(
         .await
 }
 
-/// Submits a job of `kind` for the background worker, and wakes it.
+/// Submits a job of `kind`, whose rows are already in memory (the admin center's upload), for
+/// the background worker, and wakes it.
 pub(crate) async fn start(
     state: &AppState,
     caller: &Caller,
@@ -466,17 +585,19 @@ pub(crate) async fn start(
     rows: Vec<Box<serde_json::value::RawValue>>,
     options_json: JsonValue,
 ) -> ApiResult<Job> {
-    authorized_options(caller, kind, &options_json)?;
-    let change = caller.change();
-    let batch_rows = state.job_batch_rows;
-    let job = state
-        .db(move |store| {
-            let rows: Vec<&str> = rows.iter().map(|row| row.get()).collect();
-            store.submit_job(&change, kind.name(), &options_json, &rows, batch_rows)
+    stage(state, caller, kind, |mut stager| async move {
+        tokio::task::spawn_blocking(move || {
+            let count = rows.len();
+            for (index, row) in rows.into_iter().enumerate() {
+                upload::RowSink::row(&mut stager, index + 1, row)?;
+            }
+            upload::RowSink::finish(&mut stager)?;
+            Ok((stager, options_json, count))
         })
-        .await?;
-    state.job_wake.notify_one();
-    Ok(job)
+        .await
+        .map_err(ApiError::internal)?
+    })
+    .await
 }
 
 fn dry_run_json(number: usize, row: &str, outcome: &RowOutcome) -> JsonValue {

@@ -9,13 +9,16 @@ pub mod auth;
 pub mod bootstrap;
 pub mod bulk;
 pub mod center;
+mod connections;
 pub mod error;
+pub mod files;
 pub mod graph;
 pub mod hashing;
 pub mod jobs;
 pub mod oauth;
 pub mod state;
 mod tls;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,10 +31,11 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use roster_store::Store;
 
-/// The largest request body the server takes, except bulk jobs' (`jobs::MAX_JOB_BYTES`).
+/// The largest request body the server takes, except bulk jobs' (`upload::MAX_JOB_BYTES`).
 pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 pub use bootstrap::{BootstrapCredentials, BootstrapReport};
+pub use ipnet::IpNet;
 use state::{AppState, Scheme};
 
 #[derive(Debug, Clone)]
@@ -57,9 +61,14 @@ pub struct Config {
     pub demo_users: Option<usize>,
     pub tls: Tls,
     pub public_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For`, `-Host` and `-Proto` headers are believed
+    /// (`--trusted-proxy`); from anyone else they are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub bootstrap: BootstrapCredentials,
     /// Run bulk jobs in the background (tests turn it off and drain jobs themselves).
     pub run_jobs: bool,
+    /// Connections open at once (`--max-connections`); more are closed as they arrive.
+    pub max_connections: usize,
     pub jobs: jobs::WorkerSettings,
 }
 
@@ -74,8 +83,10 @@ impl Config {
             demo_users: None,
             tls: Tls::Off,
             public_url: None,
+            trusted_proxies: Vec::new(),
             bootstrap: BootstrapCredentials::default(),
             run_jobs: true,
+            max_connections: connections::MAX_CONNECTIONS,
             jobs: jobs::WorkerSettings::default(),
         }
     }
@@ -93,21 +104,21 @@ pub struct Application {
     /// The bulk-job worker; it runs in the background when `Config::run_jobs` is set.
     pub worker: Arc<jobs::Worker>,
     job_wake: Option<Arc<tokio::sync::Notify>>,
+    max_connections: usize,
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         // ring is the one crypto provider compiled in; rustls needs to be told.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("creating the data directory {}", config.data_dir.display())
-        })?;
+        files::secure_data_dir(&config.data_dir)?;
         let store = {
             let url = config.database_url.clone();
             let path = config.data_dir.join("roster.db");
             tokio::task::spawn_blocking(move || match url {
                 Some(url) => Store::open_postgres(&url).context("opening the PostgreSQL database"),
                 None => {
+                    files::create_private(&path)?;
                     Store::open_sqlite(&path).with_context(|| format!("opening {}", path.display()))
                 }
             })
@@ -117,6 +128,18 @@ impl Application {
             let store = store.clone();
             Arc::new(tokio::task::spawn_blocking(move || auth::Keys::load(&store)).await??)
         };
+        {
+            let (store, keys) = (store.clone(), keys.clone());
+            let sealed =
+                tokio::task::spawn_blocking(move || jobs::seal_plain_outputs(&store, &keys))
+                    .await??;
+            if sealed > 0 {
+                tracing::warn!(
+                    sealed,
+                    "sealed generated passwords that an older roster kept in plain text"
+                );
+            }
+        }
         let report = {
             let (store, keys, config) = (store.clone(), keys.clone(), config.clone());
             tokio::task::spawn_blocking(move || -> anyhow::Result<Option<BootstrapReport>> {
@@ -140,6 +163,7 @@ impl Application {
             .with_context(|| format!("listening on {}", config.listen))?;
         listener.set_nonblocking(true)?;
         let scheme = Scheme(if tls.is_some() { "https" } else { "http" });
+        let issuer_base = issuer_base(&config, scheme, listener.local_addr()?);
         let job_wake = Arc::new(tokio::sync::Notify::new());
         let worker = Arc::new(jobs::Worker::new(store.clone(), keys.clone(), config.jobs));
         let state = AppState {
@@ -148,12 +172,17 @@ impl Application {
             job_batch_rows: config.jobs.batch_rows,
             keys,
             public_url: config.public_url.clone(),
+            issuer_base: issuer_base.into(),
             router: Arc::new(OnceLock::new()),
             hasher: hashing::Hasher::start(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
         };
-        let router = app_router(state.clone(), scheme);
+        let router = app_router(
+            state.clone(),
+            scheme,
+            Arc::new(config.trusted_proxies.clone()),
+        );
         let _ = state.router.set(router.clone());
         Ok(Application {
             listener,
@@ -164,6 +193,7 @@ impl Application {
             certificate_path,
             worker,
             job_wake: config.run_jobs.then_some(job_wake),
+            max_connections: connections::fit_open_files(config.max_connections),
         })
     }
 
@@ -183,20 +213,61 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum_server::from_tcp(self.listener)?;
+        let plain = axum_server::accept::DefaultAcceptor::new();
         match self.tls {
             Some(tls) => {
-                axum_server::from_tcp_rustls(self.listener, tls)?
+                let tls = axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(plain);
+                let acceptor = connections::Limited::new(tls, self.max_connections);
+                with_timeouts(server.acceptor(acceptor))
                     .serve(service)
                     .await?
             }
-            None => axum_server::from_tcp(self.listener)?.serve(service).await?,
+            None => {
+                let acceptor = connections::Limited::new(plain, self.max_connections);
+                with_timeouts(server.acceptor(acceptor))
+                    .serve(service)
+                    .await?
+            }
         }
         Ok(())
     }
 }
 
+/// A server whose connections must send each request's header in time
+/// (`connections::HEADER_TIMEOUT`).
+fn with_timeouts<A: axum_server::Address, Acc>(
+    mut server: axum_server::Server<A, Acc>,
+) -> axum_server::Server<A, Acc> {
+    server
+        .http_builder()
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(connections::HEADER_TIMEOUT);
+    server.first_request_timeout(connections::HEADER_TIMEOUT)
+}
+
+/// The scheme and host of the tokens' issuer: the public URL, else the listener's address
+/// (`localhost` for a listener on every interface), never a request's headers.
+fn issuer_base(config: &Config, scheme: Scheme, listening: SocketAddr) -> String {
+    if let Some(url) = &config.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let host = match listening.ip() {
+        ip if ip.is_unspecified() => {
+            tracing::warn!(
+                "listening on every interface without --public-url: tokens name http(s)://localhost:{} as their issuer; set --public-url to the address clients use",
+                listening.port()
+            );
+            format!("localhost:{}", listening.port())
+        }
+        _ => listening.to_string(),
+    };
+    format!("{}://{host}", scheme.0)
+}
+
 /// Every router of the server, with the layers every request passes.
-fn app_router(state: AppState, scheme: Scheme) -> Router {
+fn app_router(state: AppState, scheme: Scheme, trusted_proxies: Arc<Vec<ipnet::IpNet>>) -> Router {
     Router::new()
         .nest("/v1.0", graph::router())
         .nest("/roster/v1", admin::router().merge(jobs::router()))
@@ -204,9 +275,19 @@ fn app_router(state: AppState, scheme: Scheme) -> Router {
         .merge(center::router(state.clone()))
         .fallback(not_found)
         .layer(middleware::from_fn(survive_panics))
+        .layer(middleware::from_fn(connections::deadline))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(
             move |mut request: Request, next: Next| {
+                let connection = request
+                    .extensions()
+                    .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                    .map(|info| info.0.ip());
+                // A `$batch` item's request carries its batch's peer already.
+                if request.extensions().get::<state::Peer>().is_none() {
+                    let peer = state::Peer::of(connection, request.headers(), &trusted_proxies);
+                    request.extensions_mut().insert(peer);
+                }
                 request.extensions_mut().insert(scheme);
                 request_scope(request, next)
             },
@@ -311,8 +392,12 @@ async fn purge_recycle_bin(store: Store) {
                 // Rules that read the time take in other users as it passes.
                 store.queue_dynamic_groups(&roster_store::Change::system(tenant.id), true)?;
             }
+            let now = chrono::Utc::now();
             // Generated passwords nobody collected are not kept past a day.
-            store.forget_job_outputs_before(chrono::Utc::now() - chrono::Duration::days(1))?;
+            store.forget_job_outputs_before(now - chrono::Duration::days(1))?;
+            // Uploads a crash cut short; sign-in failures forgiven after a quiet day.
+            store.drop_staged_jobs_before(now - chrono::Duration::hours(1))?;
+            store.forget_sign_in_failures_before(now - chrono::Duration::days(1))?;
             Ok(purged)
         })
         .await;

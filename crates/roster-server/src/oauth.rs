@@ -49,10 +49,6 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
-fn issuer(base: &str, tenant_id: ObjectId) -> String {
-    format!("{base}/{tenant_id}/v2.0")
-}
-
 async fn resolve(state: &AppState, tenant: String) -> Result<ObjectId, Response> {
     let found = state
         .db(move |store| store.resolve_tenant(&tenant))
@@ -78,7 +74,7 @@ async fn discovery(
     };
     let base = state.base_url(&parts);
     Json(json!({
-        "issuer": issuer(&base, tenant_id),
+        "issuer": state.issuer(tenant_id),
         // Required by OpenID Connect Discovery 1.0 and by MSAL, which rejects a document without
         // it (msal-common isOpenIdConfigResponse) and takes the tenant id from its first path
         // segment. Entra ID publishes it at this path.
@@ -135,6 +131,23 @@ fn basic_credentials(parts: &Parts) -> Option<(String, String)> {
     Some((decode(id)?, decode(secret)?))
 }
 
+/// A refused sign-in as Entra answers it: `invalid_grant` with the AADSTS code, or 429 with
+/// `Retry-After` when the password checks are saturated.
+fn sign_in_refused(refusal: crate::auth::SignInRefusal) -> Response {
+    if refusal == crate::auth::SignInRefusal::Busy {
+        let mut response = oauth_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "temporarily_unavailable",
+            &refusal.aadsts(),
+        );
+        response
+            .headers_mut()
+            .insert("Retry-After", axum::http::HeaderValue::from_static("1"));
+        return response;
+    }
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", &refusal.aadsts())
+}
+
 fn token_response(token: String, scope: &str) -> Response {
     Json(json!({
         "token_type": "Bearer",
@@ -160,7 +173,7 @@ async fn token(
         .scope
         .clone()
         .unwrap_or_else(|| "https://graph.microsoft.com/.default".into());
-    let issuer = issuer(&state.base_url(&parts), tenant_id);
+    let issuer = state.issuer(tenant_id);
     match request.grant_type.as_deref() {
         Some("client_credentials") => {
             let Some((client_id, secret)) = basic_credentials(&parts)
@@ -206,43 +219,31 @@ async fn token(
                     "AADSTS900144: The request body must contain username and password.",
                 );
             };
-            let found = match crate::auth::check_password(&state, username, password).await {
-                Ok(found) => found,
-                Err(error) => return error.into_response(),
+            let client = request
+                .client_id
+                .clone()
+                .unwrap_or_else(|| "public client".into());
+            let admit = |record: &roster_store::SignInRecord| {
+                use crate::auth::SignInRefusal::*;
+                if record.tenant_id != tenant_id {
+                    // Another tenant's user is, to this tenant, a name it does not know.
+                    Err(InvalidCredentials)
+                } else if !record.user.account_enabled {
+                    Err(Disabled)
+                } else if record.user.force_change_password_next_sign_in {
+                    Err(PasswordExpired)
+                } else {
+                    Ok(())
+                }
             };
-            let Some(roster_store::SignInRecord {
-                tenant_id: user_tenant,
-                user,
-                ..
-            }) = found
-            else {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "AADSTS50126: Error validating credentials due to invalid username or password.",
-                );
-            };
-            if user_tenant != tenant_id {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "AADSTS50126: Error validating credentials due to invalid username or password.",
-                );
-            }
-            if !user.account_enabled {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "AADSTS50057: The user account is disabled.",
-                );
-            }
-            if user.force_change_password_next_sign_in {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "AADSTS50055: The password is expired: the user must change it at the next sign-in.",
-                );
-            }
+            let user =
+                match crate::auth::sign_in(&state, &parts, &client, (username, password), admit)
+                    .await
+                {
+                    Ok(Ok(record)) => record.user,
+                    Ok(Err(refusal)) => return sign_in_refused(refusal),
+                    Err(error) => return error.into_response(),
+                };
             let mut claims = Claims::new(issuer, tenant_id, user.id, "user", Utc::now());
             claims.upn = Some(user.user_principal_name.to_string());
             token_response(state.keys.issue(&claims), &scope)

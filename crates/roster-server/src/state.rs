@@ -2,8 +2,12 @@
 
 use std::sync::{Arc, OnceLock};
 
+use std::net::IpAddr;
+
 use axum::Router;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use ipnet::IpNet;
 use roster_store::Store;
 
 use crate::auth::Keys;
@@ -15,6 +19,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// `https://roster.example.com` when configured: the scheme and host for links.
     pub public_url: Option<String>,
+    /// The scheme and host of token issuers (`Config::issuer_base`).
+    pub issuer_base: Arc<str>,
     /// The whole router, for `$batch` to send its requests through.
     pub router: Arc<OnceLock<Router>>,
     /// The Argon2id threads, one per core.
@@ -50,7 +56,7 @@ impl AppState {
                 let hash = self
                     .hasher
                     .hash(password)
-                    .await
+                    .await?
                     .ok_or_else(|| ApiError::internal("the hashing threads stopped"))?;
                 Ok((hash, None))
             }
@@ -65,11 +71,13 @@ impl AppState {
     }
 
     /// The scheme and host the client used (or the configured public URL), for absolute links
-    /// such as `@odata.nextLink`.
+    /// such as `@odata.nextLink`. `X-Forwarded-Host` and `-Proto` count only when a trusted
+    /// proxy sent them ([`Peer`]).
     pub fn base_url(&self, parts: &Parts) -> String {
         if let Some(url) = &self.public_url {
             return url.trim_end_matches('/').to_string();
         }
+        let peer = parts.extensions.get::<Peer>();
         let header = |name: &str| {
             parts
                 .headers
@@ -77,14 +85,22 @@ impl AppState {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let scheme = header("x-forwarded-proto")
+        let scheme = peer
+            .and_then(|peer| peer.forwarded_proto.clone())
             .or_else(|| parts.extensions.get::<Scheme>().map(|s| s.0.to_string()))
             .unwrap_or_else(|| "http".into());
-        let host = header("x-forwarded-host")
+        let host = peer
+            .and_then(|peer| peer.forwarded_host.clone())
             .or_else(|| header("host"))
             .or_else(|| parts.uri.authority().map(|a| a.to_string()))
             .unwrap_or_else(|| "localhost".into());
         format!("{scheme}://{host}")
+    }
+
+    /// The issuer of the tenant's tokens: from the configuration alone (the public URL, else
+    /// the listener's own address), never from a request's headers.
+    pub fn issuer(&self, tenant_id: roster_core::types::ObjectId) -> String {
+        format!("{}/{tenant_id}/v2.0", self.issuer_base)
     }
 }
 
@@ -92,16 +108,137 @@ impl AppState {
 #[derive(Debug, Clone, Copy)]
 pub struct Scheme(pub &'static str);
 
-pub fn client_ip(parts: &Parts) -> Option<String> {
-    if let Some(forwarded) = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-    {
-        return forwarded.split(',').next().map(|ip| ip.trim().to_string());
+/// Who sent a request, as far as the server can trust it: the connection's address, or, when
+/// that is a configured trusted proxy, what the proxies' `X-Forwarded-*` headers say.
+#[derive(Debug, Clone, Default)]
+pub struct Peer {
+    pub ip: Option<IpAddr>,
+    pub forwarded_host: Option<String>,
+    pub forwarded_proto: Option<String>,
+}
+
+impl Peer {
+    /// Reads a request's peer: `X-Forwarded-For` is walked from the right (the address the
+    /// nearest proxy saw) past every trusted proxy; the first address that is not one is the
+    /// client. Headers from a connection that is not a trusted proxy are ignored.
+    pub fn of(connection: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Peer {
+        let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+        let Some(connection) = connection else {
+            return Peer::default();
+        };
+        if !is_trusted(&connection) {
+            return Peer {
+                ip: Some(connection),
+                ..Peer::default()
+            };
+        }
+        let header = |name: &str| {
+            headers
+                .get_all(name)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let mut ip = connection;
+        for hop in header("x-forwarded-for").rsplit(',') {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(hop) if is_trusted(&ip) => ip = hop,
+                _ => break,
+            }
+        }
+        let first = |name: &str| {
+            let value = header(name);
+            let value = value.split(',').next().unwrap_or("").trim().to_string();
+            (!value.is_empty()).then_some(value)
+        };
+        Peer {
+            ip: Some(ip),
+            forwarded_host: first("x-forwarded-host").filter(|host| {
+                host.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+            }),
+            forwarded_proto: first("x-forwarded-proto")
+                .map(|proto| proto.to_ascii_lowercase())
+                .filter(|proto| proto == "http" || proto == "https"),
+        }
     }
+}
+
+/// The client's address, as [`Peer`] read it, for the audit log and the sign-in log.
+pub fn client_ip(parts: &Parts) -> Option<String> {
     parts
         .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+        .get::<Peer>()
+        .and_then(|peer| peer.ip)
+        .map(|ip| ip.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(connection: &str, headers: &[(&str, &str)], trusted: &[&str]) -> Peer {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        let trusted: Vec<IpNet> = trusted.iter().map(|net| net.parse().unwrap()).collect();
+        Peer::of(Some(connection.parse().unwrap()), &map, &trusted)
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_from_trusted_proxies() {
+        let spoofed = [
+            ("x-forwarded-for", "203.0.113.9"),
+            ("x-forwarded-host", "evil.example"),
+            ("x-forwarded-proto", "https"),
+        ];
+        // A client that is no proxy: its headers are ignored.
+        let direct = peer("198.51.100.20", &spoofed, &[]);
+        assert_eq!(direct.ip, Some("198.51.100.20".parse().unwrap()));
+        assert_eq!(
+            (direct.forwarded_host, direct.forwarded_proto),
+            (None, None)
+        );
+        let untrusted = peer("198.51.100.20", &spoofed, &["10.0.0.0/8"]);
+        assert_eq!(untrusted.ip, Some("198.51.100.20".parse().unwrap()));
+        assert_eq!(untrusted.forwarded_host, None);
+
+        // Through a trusted proxy: the client it saw, and the host and scheme it was asked for.
+        let proxied = peer("10.0.0.5", &spoofed, &["10.0.0.0/8"]);
+        assert_eq!(proxied.ip, Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(proxied.forwarded_host.as_deref(), Some("evil.example"));
+        assert_eq!(proxied.forwarded_proto.as_deref(), Some("https"));
+
+        // A client's own X-Forwarded-For entry, before what the proxy appended, is not believed.
+        let chained = peer(
+            "10.0.0.5",
+            &[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.7")],
+            &["10.0.0.0/8"],
+        );
+        assert_eq!(chained.ip, Some("203.0.113.9".parse().unwrap()));
+        // Garbage from the proxy leaves the proxy as the peer.
+        let garbage = peer(
+            "10.0.0.5",
+            &[("x-forwarded-for", "not-an-ip")],
+            &["10.0.0.0/8"],
+        );
+        assert_eq!(garbage.ip, Some("10.0.0.5".parse().unwrap()));
+        let bad_host = peer(
+            "10.0.0.5",
+            &[
+                ("x-forwarded-host", "a.example/evil"),
+                ("x-forwarded-proto", "javascript"),
+            ],
+            &["10.0.0.0/8"],
+        );
+        assert_eq!(
+            (bad_host.forwarded_host, bad_host.forwarded_proto),
+            (None, None)
+        );
+    }
 }

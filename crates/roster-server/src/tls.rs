@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use axum_server::tls_rustls::RustlsConfig;
 
+use crate::files::write_private;
 use crate::{Config, Tls};
+use std::os::unix::fs::DirBuilderExt;
 
 pub async fn configure(config: &Config) -> anyhow::Result<(Option<RustlsConfig>, Option<PathBuf>)> {
     match &config.tls {
@@ -27,7 +29,10 @@ pub async fn configure(config: &Config) -> anyhow::Result<(Option<RustlsConfig>,
             let directory = config.data_dir.join("tls");
             let (cert_path, key_path) = (directory.join("cert.pem"), directory.join("key.pem"));
             if !cert_path.exists() || !key_path.exists() {
-                std::fs::create_dir_all(&directory)?;
+                std::fs::DirBuilder::new()
+                    .mode(0o700)
+                    .recursive(true)
+                    .create(&directory)?;
                 let names = vec![
                     "localhost".to_string(),
                     "127.0.0.1".to_string(),
@@ -36,24 +41,11 @@ pub async fn configure(config: &Config) -> anyhow::Result<(Option<RustlsConfig>,
                 ];
                 let certified = rcgen::generate_simple_self_signed(names)
                     .context("generating a self-signed certificate")?;
-                std::fs::write(&cert_path, certified.cert.pem())?;
+                write_private(&cert_path, certified.cert.pem().as_bytes())?;
                 write_private(&key_path, certified.signing_key.serialize_pem().as_bytes())?;
             }
             let tls = RustlsConfig::from_pem_file(&cert_path, &key_path).await?;
             Ok((Some(tls), Some(cert_path)))
         }
     }
-}
-
-/// Writes a file that only its owner may read.
-fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents)
 }

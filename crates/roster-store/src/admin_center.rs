@@ -43,15 +43,19 @@ impl Store {
         })
     }
 
-    /// Whether an admin center session is still open (not signed out of).
-    pub fn admin_session_open(&self, id: ObjectId) -> Result<bool> {
+    /// Whether an admin center session is still open at `now`: not signed out of, and started
+    /// less than its tenant's session lifetime ago (however active it has been since).
+    pub fn admin_session_open(&self, id: ObjectId, now: DateTime<Utc>) -> Result<bool> {
         self.pool.read(|tx| {
-            Ok(tx
-                .query_one(
-                    "SELECT 1 FROM admin_sessions WHERE id = $1 AND ended_at IS NULL",
-                    &params![id],
-                )?
-                .is_some())
+            let Some(row) = tx.query_one(
+                "SELECT s.started_at, t.session_lifetime_seconds FROM admin_sessions s \
+                 JOIN tenants t ON t.id = s.tenant_id WHERE s.id = $1 AND s.ended_at IS NULL",
+                &params![id],
+            )?
+            else {
+                return Ok(false);
+            };
+            Ok(now < row.timestamp(0) + chrono::Duration::seconds(row.int(1)))
         })
     }
 

@@ -2,7 +2,7 @@
 
 use roster_core::access::Role;
 use roster_core::directory::{AppRegistration, AuditRecord, Domain, Tenant};
-use roster_core::types::{DomainName, ObjectId, Reason, UsageLocation};
+use roster_core::types::{DomainName, ObjectId, UsageLocation};
 
 use crate::db::Row;
 use crate::{Change, Error, Result, Store, audit, params};
@@ -191,18 +191,7 @@ impl Store {
     pub fn remove_role(&self, change: &Change, principal_id: ObjectId, role: Role) -> Result<()> {
         self.pool.write(|tx| {
             if role == Role::GlobalAdministrator {
-                // Locked, so that two removals at once cannot both see another holder.
-                let sql = format!(
-                    "SELECT principal_id FROM role_assignments WHERE tenant_id = $1 AND role = $2{}",
-                    tx.row_lock()
-                );
-                let holders = tx.query(&sql, &params![change.tenant_id, role.display_name()])?;
-                if holders.len() <= 1 {
-                    return Err(Error::refused(
-                        Reason::LastGlobalAdministrator,
-                        "The tenant's last Global Administrator cannot lose the role: assign it to someone else first.",
-                    ));
-                }
+                crate::users::keep_a_global_administrator(tx, change.tenant_id, principal_id)?;
             }
             let removed = tx.execute(
                 "DELETE FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2 AND role = $3",
@@ -214,6 +203,15 @@ impl Store {
                     id: format!("{principal_id} {}", role.display_name()),
                 });
             }
+            // What the role allowed ends now: every token and session issued before.
+            tx.execute(
+                "UPDATE users SET sessions_valid_from = $2 WHERE id = $1",
+                &params![principal_id, change.at],
+            )?;
+            tx.execute(
+                "UPDATE apps SET tokens_valid_from = $2 WHERE client_id = $1",
+                &params![principal_id, change.at],
+            )?;
             audit(
                 tx,
                 change,

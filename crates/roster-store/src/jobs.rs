@@ -585,7 +585,8 @@ fn next_batch(
 
 impl Store {
     /// Stores a job and its rows (each a JSON object of its own, as text) for a worker to apply,
-    /// `batch_rows` to a batch: the rows that one transaction applies.
+    /// `batch_rows` to a batch: the rows that one transaction applies. The rows are all at hand
+    /// here; the server stages a job it reads a batch at a time ([`Store::stage_job`]).
     pub fn submit_job(
         &self,
         change: &Change,
@@ -594,47 +595,111 @@ impl Store {
         rows: &[&str],
         batch_rows: usize,
     ) -> Result<Job> {
+        let id = self.stage_job(change, kind)?;
+        let batch_rows = batch_rows.max(1);
+        for (index, batch) in rows.chunks(batch_rows).enumerate() {
+            let batch: Vec<String> = batch.iter().map(|row| row.to_string()).collect();
+            self.stage_job_batch(id, (index * batch_rows + 1) as i64, &batch)?;
+        }
+        self.commit_staged_job(change, id, options, rows.len() as i64)
+    }
+
+    /// Starts a job whose rows arrive a batch at a time (an upload read as it comes): it is
+    /// kept as `submitting`, which no worker claims and no list shows, until
+    /// [`Store::commit_staged_job`]. An upload that fails half-way is dropped
+    /// ([`Store::drop_staged_job`], or by the hourly upkeep after a crash), so that nothing of a
+    /// half-read job is ever run.
+    pub fn stage_job(&self, change: &Change, kind: &str) -> Result<ObjectId> {
         let id = ObjectId::new();
         self.pool.write(|tx| {
             tx.execute(
                 &format!(
-                    "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, 'running', $3, $4, 0, 0, $5, $6, NULL, $7, $8)"
+                    "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, 'submitting', '{{}}', 0, 0, 0, $3, $4, NULL, $5, $6)"
                 ),
-                &params![
-                    id,
-                    kind,
-                    options.to_string(),
-                    rows.len() as i64,
-                    change.actor_name.clone(),
-                    change.at,
-                    change.tenant_id,
-                    change.actor_id
-                ],
+                &params![id, kind, change.actor_name.clone(), change.at, change.tenant_id, change.actor_id],
             )?;
-            let batch_rows = batch_rows.max(1);
-            for (index, batch) in rows.chunks(batch_rows).enumerate() {
-                tx.execute(
-                    "INSERT INTO job_batches (job_id, first_row, rows) VALUES ($1, $2, $3)",
-                    &params![id, (index * batch_rows + 1) as i64, format!("[{}]", batch.join(","))],
-                )?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    /// Adds a batch of rows (JSON objects, numbered from `first_row`) to a staged job.
+    pub fn stage_job_batch(&self, job_id: ObjectId, first_row: i64, rows: &[String]) -> Result<()> {
+        self.pool.write(|tx| {
+            let staged = tx.query_one(
+                "SELECT 1 FROM jobs WHERE id = $1 AND status = 'submitting'",
+                &params![job_id],
+            )?;
+            if staged.is_none() {
+                return Err(Error::NotFound {
+                    kind: "staged job",
+                    id: job_id.to_string(),
+                });
             }
+            tx.execute(
+                "INSERT INTO job_batches (job_id, first_row, rows) VALUES ($1, $2, $3)",
+                &params![job_id, first_row, format!("[{}]", rows.join(","))],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Hands a staged job, whole, to the workers, with its audit record.
+    pub fn commit_staged_job(
+        &self,
+        change: &Change,
+        job_id: ObjectId,
+        options: &Json,
+        total_rows: i64,
+    ) -> Result<Job> {
+        self.pool.write(|tx| {
+            let kind = tx
+                .query_one(
+                    "SELECT kind FROM jobs WHERE id = $1 AND tenant_id = $2 AND status = 'submitting'",
+                    &params![job_id, change.tenant_id],
+                )?
+                .map(|row| row.text(0))
+                .ok_or_else(|| Error::NotFound { kind: "staged job", id: job_id.to_string() })?;
+            tx.execute(
+                "UPDATE jobs SET status = 'running', options = $2, total_rows = $3 WHERE id = $1",
+                &params![job_id, options.to_string(), total_rows],
+            )?;
             crate::audit(
                 tx,
                 change,
                 &format!("Submit bulk job {kind}"),
-                Some((id, kind)),
+                Some((job_id, &kind)),
                 None,
-                Some(serde_json::json!({ "rows": rows.len(), "options": options })),
-            )?;
-            Ok(())
+                Some(serde_json::json!({ "rows": total_rows, "options": options })),
+            )
         })?;
-        self.job(change.tenant_id, id)
+        self.job(change.tenant_id, job_id)
+    }
+
+    /// Drops a staged job and the rows it had received.
+    pub fn drop_staged_job(&self, job_id: ObjectId) -> Result<()> {
+        self.pool.write(|tx| {
+            tx.execute("DELETE FROM job_batches WHERE job_id = $1 AND job_id IN (SELECT id FROM jobs WHERE status = 'submitting')", &params![job_id])?;
+            tx.execute("DELETE FROM jobs WHERE id = $1 AND status = 'submitting'", &params![job_id])?;
+            Ok(())
+        })
+    }
+
+    /// Drops the jobs still being submitted since before `cutoff`: uploads a crash cut short.
+    pub fn drop_staged_jobs_before(&self, cutoff: DateTime<Utc>) -> Result<u64> {
+        self.pool.write(|tx| {
+            tx.execute(
+                "DELETE FROM job_batches WHERE job_id IN (SELECT id FROM jobs WHERE status = 'submitting' AND created_at < $1)",
+                &params![cutoff],
+            )?;
+            tx.execute("DELETE FROM jobs WHERE status = 'submitting' AND created_at < $1", &params![cutoff])
+        })
     }
 
     pub fn job(&self, tenant_id: ObjectId, id: ObjectId) -> Result<Job> {
         self.pool.read(|tx| {
             tx.query_one(
-                &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND id = $2"),
+                &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND id = $2 AND status <> 'submitting'"),
                 &params![tenant_id, id],
             )?
             .map(|row| job_from_row(&row))
@@ -650,7 +715,7 @@ impl Store {
         self.pool.read(|tx| {
             Ok(tx
                 .query(
-                    &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"),
+                    &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND status <> 'submitting' ORDER BY created_at DESC, id DESC LIMIT $2"),
                     &params![tenant_id, limit as i64],
                 )?
                 .iter()
@@ -669,7 +734,7 @@ impl Store {
     ) -> Result<Vec<JobRow>> {
         let last = after.saturating_add(limit as i64);
         self.pool.read(|tx| {
-            if tx.query_one("SELECT 1 FROM jobs WHERE tenant_id = $1 AND id = $2", &params![tenant_id, id])?.is_none() {
+            if tx.query_one("SELECT 1 FROM jobs WHERE tenant_id = $1 AND id = $2 AND status <> 'submitting'", &params![tenant_id, id])?.is_none() {
                 return Err(Error::NotFound { kind: "job", id: id.to_string() });
             }
             // The batches that hold rows `after + 1` to `last`.
@@ -945,6 +1010,45 @@ impl Store {
                 &params![id, change.tenant_id],
             )?;
             Ok(())
+        })
+    }
+
+    /// Rewrites each kept generated password that `reseal` (given the job, the row and the
+    /// password as kept) returns a new form of; the others stay. Returns how many changed.
+    pub fn reseal_job_outputs(
+        &self,
+        reseal: &dyn Fn(ObjectId, i64, &str) -> Option<String>,
+    ) -> Result<usize> {
+        self.pool.write(|tx| {
+            let kept = tx.query(
+                "SELECT job_id, first_row, outputs FROM job_batch_outcomes WHERE outputs IS NOT NULL",
+                &[],
+            )?;
+            let mut changed = 0;
+            for batch in &kept {
+                let (job_id, first_row) = (ObjectId::from(batch.uuid(0)), batch.int(1));
+                let Ok(Json::Object(mut outputs)) = serde_json::from_str::<Json>(&batch.text(2)) else {
+                    continue;
+                };
+                let mut batch_changed = false;
+                for (number, output) in outputs.iter_mut() {
+                    let (Ok(number), Some(password)) = (number.parse::<i64>(), output["password"].as_str()) else {
+                        continue;
+                    };
+                    if let Some(new) = reseal(job_id, number, password) {
+                        output["password"] = new.into();
+                        batch_changed = true;
+                        changed += 1;
+                    }
+                }
+                if batch_changed {
+                    tx.execute(
+                        "UPDATE job_batch_outcomes SET outputs = $3 WHERE job_id = $1 AND first_row = $2",
+                        &params![job_id, first_row, Json::Object(outputs).to_string()],
+                    )?;
+                }
+            }
+            Ok(changed)
         })
     }
 }

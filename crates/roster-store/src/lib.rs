@@ -15,6 +15,7 @@ mod groups;
 mod jobs;
 mod licenses;
 mod query;
+mod sign_ins;
 mod users;
 
 use std::path::Path;
@@ -32,6 +33,7 @@ pub use group_processing::{GroupLicensing, GroupWork};
 pub use groups::DirectoryObject;
 pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};
 pub use query::{Cursor, ListQuery, Page, SortKey};
+pub use sign_ins::{SignIn, SignInGate, TenantSettings};
 pub use users::{PreparedUser, SignInRecord, UserKey, UserUpdate, decode_password, prepare_user};
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +133,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0010.sql"),
     include_str!("../migrations/sqlite-0011.sql"),
     include_str!("../migrations/sqlite-0012.sql"),
+    include_str!("../migrations/sqlite-0013.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0001.sql"),
@@ -145,6 +148,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0010.sql"),
     include_str!("../migrations/postgres-0011.sql"),
     include_str!("../migrations/postgres-0012.sql"),
+    include_str!("../migrations/postgres-0013.sql"),
 ];
 
 impl Store {
@@ -286,6 +290,7 @@ pub const AUDIT_ACTIVITIES: &[&str] = &[
     "Update contact",
     "Update group",
     "Update subscription",
+    "Update tenant settings",
     "Update user",
 ];
 

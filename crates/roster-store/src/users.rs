@@ -828,6 +828,12 @@ fn write_user(
     if let Some(hash) = password {
         changed.push(("password_hash", encode_password(hash).into()));
     }
+    if before.sign_in_sessions_valid_from != user.sign_in_sessions_valid_from {
+        changed.push((
+            "sessions_valid_from",
+            user.sign_in_sessions_valid_from.into(),
+        ));
+    }
     let mut assignments = vec!["row_version = row_version + 1".to_string()];
     let mut values = vec![SqlValue::from(user.id)];
     for (column, value) in changed {
@@ -924,6 +930,15 @@ pub(crate) fn update_user_from(
     update.apply(&mut user);
     if update.password.is_none() && same_user(before, &user) {
         return Ok((user, None));
+    }
+    if before.account_enabled && !user.account_enabled {
+        refuse_own_account(change, user.id, "block")?;
+        keep_a_global_administrator(tx, change.tenant_id, user.id)?;
+    }
+    // A new password, a block and an unblock each end every session and token issued before
+    // (Entra's signInSessionsValidFromDateTime): an unblocked account's old tokens stay dead.
+    if update.password.is_some() || before.account_enabled != user.account_enabled {
+        user.sign_in_sessions_valid_from = change.at;
     }
     if update.user_principal_name.is_some() {
         check_domain(tx, change.tenant_id, &user.user_principal_name)?;
@@ -1087,6 +1102,8 @@ pub(crate) fn revoke_sign_in_sessions(
 
 pub(crate) fn delete_user(tx: &mut dyn Tx, change: &Change, key: &UserKey) -> Result<User> {
     let user = require_user(tx, change.tenant_id, key)?;
+    refuse_own_account(change, user.id, "delete")?;
+    keep_a_global_administrator(tx, change.tenant_id, user.id)?;
     tx.execute(
         "UPDATE users SET deleted_at = $2, row_version = row_version + 1 WHERE id = $1",
         &params![user.id, change.at],
@@ -1101,6 +1118,47 @@ pub(crate) fn delete_user(tx: &mut dyn Tx, change: &Change, key: &UserKey) -> Re
         None,
     )?;
     Ok(user)
+}
+
+/// Refuses to block or delete the account making the change, whichever front-end asks.
+fn refuse_own_account(change: &Change, user_id: ObjectId, what: &str) -> Result<()> {
+    if change.actor_id == Some(user_id) {
+        return Err(Error::refused(
+            Reason::OwnAccount,
+            format!("You cannot {what} your own account."),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a change that would leave the tenant without a Global Administrator who can sign in:
+/// blocking, deleting or demoting `user_id` when it is the last live, enabled holder of the
+/// role. The holders' rows are locked, so that two such changes at once cannot each count the
+/// other as the one that remains.
+pub(crate) fn keep_a_global_administrator(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    user_id: ObjectId,
+) -> Result<()> {
+    let sql = format!(
+        "SELECT u.id FROM role_assignments r JOIN users u ON u.id = r.principal_id \
+         WHERE r.tenant_id = $1 AND r.role = $2 AND u.deleted_at IS NULL AND u.account_enabled = $3{}",
+        tx.row_lock()
+    );
+    let holders = tx.query(
+        &sql,
+        &params![tenant_id, Role::GlobalAdministrator.display_name(), true],
+    )?;
+    let is_holder = holders
+        .iter()
+        .any(|row| ObjectId::from(row.uuid(0)) == user_id);
+    if is_holder && holders.len() == 1 {
+        return Err(Error::refused(
+            Reason::LastGlobalAdministrator,
+            "This is the tenant's last Global Administrator who can sign in: make someone else a Global Administrator first.",
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<User> {

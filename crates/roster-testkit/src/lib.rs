@@ -40,6 +40,10 @@ pub struct Options {
     /// Run bulk jobs in the background as a deployed server does (for tests of clients that
     /// wait for a job); otherwise tests run them with [`TestApp::drain_jobs`].
     pub background_jobs: bool,
+    /// Proxies whose `X-Forwarded-*` headers the server believes (`--trusted-proxy`).
+    pub trusted_proxies: Vec<String>,
+    /// Connections open at once (`--max-connections`); the server's default when `None`.
+    pub max_connections: Option<usize>,
 }
 
 /// Starts a server with a new tenant (domain `contoso.example`, Global Administrator
@@ -57,6 +61,14 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.listen = "127.0.0.1:0".parse().expect("address");
     config.database_url = database_url.clone();
     config.demo_users = options.demo_users;
+    config.trusted_proxies = options
+        .trusted_proxies
+        .iter()
+        .map(|net| net.parse().expect("a CIDR range"))
+        .collect();
+    if let Some(max) = options.max_connections {
+        config.max_connections = max;
+    }
     config.tls = if options.tls {
         Tls::SelfSigned
     } else {

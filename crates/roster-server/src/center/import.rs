@@ -456,6 +456,7 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
     };
     let tenant_id = session.caller.tenant_id;
     let submitter = session.caller.principal.id();
+    let keys = session.state().keys.clone();
     let built: Result<Vec<u8>, ApiError> = session
         .state()
         .db(move |store| {
@@ -474,7 +475,7 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
             loop {
                 let rows = store.job_rows(tenant_id, job_id, after, 5000)?;
                 for row in &rows {
-                    let result = crate::jobs::row_result(row, mine);
+                    let result = crate::jobs::row_result(&keys, job_id, row, mine);
                     let cells =
                         crate::jobs::RESULT_COLUMNS
                             .iter()

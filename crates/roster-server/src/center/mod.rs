@@ -80,9 +80,16 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// `path` if it is a path of this server (so that a `next` or `back` parameter cannot send the
-/// browser elsewhere).
+/// browser elsewhere): it starts with one `/`, and has no backslash, whitespace or control
+/// character anywhere (browsers drop a TAB or newline, so `/\t/evil.example` would be
+/// `//evil.example`, another site).
 pub(crate) fn local_path(path: &str) -> Option<&str> {
-    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')).then_some(path)
+    let safe = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+    safe.then_some(path)
 }
 
 async fn asset(Path(name): Path<String>) -> Response {
@@ -403,6 +410,7 @@ pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
         Reason::OwnManager => lang.t("api-own-manager"),
         Reason::ManagerLoop => lang.t("api-manager-loop"),
         Reason::LastGlobalAdministrator => lang.t("api-last-global-administrator"),
+        Reason::OwnAccount => lang.t("action-not-yourself"),
         Reason::FormExpired => lang.t("api-form-expired"),
     }
 }
@@ -631,6 +639,7 @@ mod tests {
             R::OwnManager,
             R::ManagerLoop,
             R::LastGlobalAdministrator,
+            R::OwnAccount,
             R::FormExpired,
         ] {
             // Does not build when `Reason` gains a variant: add it to the list above too.
@@ -656,6 +665,7 @@ mod tests {
                 | R::OwnManager
                 | R::ManagerLoop
                 | R::LastGlobalAdministrator
+                | R::OwnAccount
                 | R::FormExpired => {}
             }
             worded.push([reason(Lang::En, &why), reason(Lang::Nl, &why)]);
@@ -689,6 +699,30 @@ mod tests {
         assert_eq!(local_path("https://evil.example/"), None);
         assert_eq!(local_path("/\\evil.example"), None);
         assert_eq!(local_path(""), None);
+    }
+
+    #[test]
+    fn only_paths_of_this_server_are_followed() {
+        for local in ["/", "/users?top=5", "/users/abc#x", "/groups/a%2Fb"] {
+            assert_eq!(local_path(local), Some(local), "{local:?}");
+        }
+        for elsewhere in [
+            "//evil.example",
+            "/\tevil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r//evil.example",
+            "/ /evil.example",
+            "/\\evil.example",
+            "/x\\y",
+            "/\u{7f}/evil.example",
+            "/\u{a0}/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(local_path(elsewhere), None, "{elsewhere:?}");
+        }
     }
 
     #[test]

@@ -86,13 +86,14 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
+/// Whether the browser reached the server over https (directly, or as a trusted proxy says).
 fn secure(parts: &Parts) -> bool {
     let forwarded = parts
-        .headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok());
+        .extensions
+        .get::<crate::state::Peer>()
+        .and_then(|peer| peer.forwarded_proto.as_deref());
     match forwarded {
-        Some(proto) => proto.eq_ignore_ascii_case("https"),
+        Some(proto) => proto == "https",
         None => parts
             .extensions
             .get::<Scheme>()
@@ -161,6 +162,12 @@ pub async fn require(State(state): State<AppState>, request: Request, next: Next
         // A token of the API, not of an admin center session.
         return to_sign_in();
     };
+    // Roles are read afresh with every request: an administrator who lost them has no more
+    // admin center, whatever the session.
+    if !admitted(&caller.principal) {
+        let lang = Lang::of(&parts.headers);
+        return super::bare_error_page(lang, StatusCode::FORBIDDEN, &lang.t("error-forbidden"));
+    }
     let tenant_id = caller.tenant_id;
     let tenant_name = match state.db(move |store| store.tenant(tenant_id)).await {
         Ok(tenant) => tenant.display_name,
@@ -331,6 +338,21 @@ pub async fn sign_in_page(
     response
 }
 
+/// The signed-in user as a principal, with its roles as they are now.
+fn administrator(record: &roster_store::SignInRecord) -> roster_core::access::Principal {
+    roster_core::access::Principal::User {
+        id: record.user.id,
+        name: record.user.user_principal_name.to_string(),
+        roles: record.roles.clone(),
+    }
+}
+
+/// Whether a principal may use the admin center: only administrators (as in Microsoft 365), a
+/// question asked at sign-in and again on every request of the session.
+fn admitted(principal: &roster_core::access::Principal) -> bool {
+    principal.authorize(Operation::ReadUsers, &[]).is_ok()
+}
+
 /// `POST /signin`.
 pub async fn sign_in(
     State(state): State<AppState>,
@@ -368,33 +390,50 @@ pub async fn sign_in(
         *response.status_mut() = StatusCode::FORBIDDEN;
         return response;
     }
-    let found = match crate::auth::check_password(
-        &state,
-        form.username.trim().to_string(),
-        form.password.clone(),
-    )
-    .await
-    {
-        Ok(found) => found,
-        Err(error) => {
-            tracing::warn!("admin center sign-in failed: {}", error.message);
-            return again(&lang.t("sign-in-unavailable"));
+    let changing_password = form.new_password.is_some();
+    let admit = |record: &roster_store::SignInRecord| {
+        use crate::auth::SignInRefusal::*;
+        if !record.user.account_enabled {
+            Err(Disabled)
+        } else if !admitted(&administrator(record)) {
+            Err(NotAllowed)
+        } else if record.user.force_change_password_next_sign_in && !changing_password {
+            Err(PasswordExpired)
+        } else {
+            Ok(())
         }
     };
-    let Some(record) = found else {
-        return again(&lang.t("sign-in-invalid"));
-    };
-    if !record.user.account_enabled {
-        return again(&lang.t("sign-in-blocked"));
-    }
-    let principal = roster_core::access::Principal::User {
-        id: record.user.id,
-        name: record.user.user_principal_name.to_string(),
-        roles: record.roles.clone(),
-    };
-    if principal.authorize(Operation::ReadUsers, &[]).is_err() {
-        return again(&lang.t("sign-in-not-an-administrator"));
-    }
+    let credentials = (form.username.clone(), form.password.clone());
+    let record =
+        match crate::auth::sign_in(&state, &parts, "Admin center", credentials, admit).await {
+            Ok(Ok(record)) => record,
+            Ok(Err(refusal)) => {
+                use crate::auth::SignInRefusal::*;
+                return match refusal {
+                    InvalidCredentials => again(&lang.t("sign-in-invalid")),
+                    Locked => again(&lang.t("sign-in-locked")),
+                    Disabled => again(&lang.t("sign-in-blocked")),
+                    NotAllowed => again(&lang.t("sign-in-not-an-administrator")),
+                    // The password was right, and must be changed before the session starts.
+                    PasswordExpired => {
+                        change_password_form(lang, &form.csrf, form.username.trim(), &next, None)
+                    }
+                    Busy => {
+                        let mut response = again(&lang.t("sign-in-busy"));
+                        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                        response
+                            .headers_mut()
+                            .insert("Retry-After", HeaderValue::from_static("1"));
+                        response
+                    }
+                };
+            }
+            Err(error) => {
+                tracing::warn!("admin center sign-in failed: {}", error.message);
+                return again(&lang.t("sign-in-unavailable"));
+            }
+        };
+    let principal = administrator(&record);
     let (tenant_id, user_id) = (record.tenant_id, record.user.id);
     if record.user.force_change_password_next_sign_in {
         // The password was right, and must be changed before the session starts.
@@ -413,8 +452,10 @@ pub async fn sign_in(
         if crate::graph::json::check_password_complexity(new_password).is_err() {
             return refused(Some(lang.t("api-weak-password")));
         }
-        let Some(hash) = state.hasher.hash(new_password.clone()).await else {
-            return again(&lang.t("sign-in-unavailable"));
+        let hash = match state.hasher.hash(new_password.clone()).await {
+            Ok(Some(hash)) => hash,
+            Ok(None) => return again(&lang.t("sign-in-unavailable")),
+            Err(_busy) => return again(&lang.t("sign-in-busy")),
         };
         let change = crate::auth::Caller {
             tenant_id,
@@ -447,7 +488,7 @@ pub async fn sign_in(
             return again(&lang.t("sign-in-unavailable"));
         }
     };
-    let issuer = format!("{}/{tenant_id}/v2.0", state.base_url(&parts));
+    let issuer = state.issuer(tenant_id);
     let mut claims = Claims::new(issuer, tenant_id, user_id, "user", Utc::now());
     claims.upn = Some(record.user.user_principal_name.to_string());
     claims.sid = Some(session_id);

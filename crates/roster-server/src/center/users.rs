@@ -1216,9 +1216,6 @@ async fn apply(
     };
     match form.action.as_str() {
         "block" | "unblock" => {
-            if principal.is_user(user.id) {
-                return Err(ApiError::bad_request(session.lang.t("action-not-yourself")));
-            }
             let update = update(
                 UserUpdate {
                     account_enabled: Some(form.action == "unblock"),
@@ -1256,9 +1253,6 @@ async fn apply(
         }
         "delete" => {
             principal.authorize(Operation::DeleteUser, roles)?;
-            if principal.is_user(user.id) {
-                return Err(ApiError::bad_request(session.lang.t("action-not-yourself")));
-            }
             state
                 .db(move |store| store.delete_user(&change, &key))
                 .await?;

@@ -165,10 +165,7 @@ pub async fn batch(
         };
         let mut request = Request::builder().method(item.method.clone()).uri(&path);
         for (name, value) in &parts.headers {
-            if [axum::http::header::AUTHORIZATION, axum::http::header::HOST].contains(name)
-                || name.as_str().eq_ignore_ascii_case("x-forwarded-proto")
-                || name.as_str().eq_ignore_ascii_case("x-forwarded-host")
-            {
+            if [axum::http::header::AUTHORIZATION, axum::http::header::HOST].contains(name) {
                 request = request.header(name, value);
             }
         }
@@ -177,6 +174,10 @@ pub async fn batch(
         }
         if let Some(scheme) = parts.extensions.get::<crate::state::Scheme>() {
             request = request.extension(*scheme);
+        }
+        // Each request comes from where the batch came from (as its proxies said).
+        if let Some(peer) = parts.extensions.get::<crate::state::Peer>() {
+            request = request.extension(peer.clone());
         }
         let body = match &item.body {
             Some(body) if !body.is_null() => HttpBody::from(body.to_string()),

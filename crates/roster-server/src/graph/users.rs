@@ -202,9 +202,6 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     let (user, roles) = target(&state, &caller, &key).await?;
     caller.principal.authorize(Operation::DeleteUser, &roles)?;
-    if caller.principal.is_user(user.id) {
-        return Err(ApiError::bad_request("You cannot delete your own account."));
-    }
     let change = caller.change();
     state
         .db(move |store| store.delete_user(&change, &UserKey::Id(user.id)))

@@ -1,7 +1,7 @@
 use std::collections::HashSet;
 
 use reqwest::StatusCode;
-use roster_testkit::spawn_app;
+use roster_testkit::{Options, TestApp, spawn_app, spawn_app_with};
 use serde_json::json;
 
 const DEPARTMENTS: [&str; 3] = ["Sales", "Finance", "Legal"];
@@ -208,24 +208,40 @@ async fn queries_roster_cannot_answer_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn next_links_use_the_host_the_client_used() {
-    let app = spawn_app().await;
-    for index in 0..3 {
-        app.create_user(&format!("p{index}"), json!({})).await;
+    // Forwarded headers count only from a trusted proxy (the test client's address here).
+    let proxied = spawn_app_with(Options {
+        trusted_proxies: vec!["127.0.0.1/32".into()],
+        ..Options::default()
+    })
+    .await;
+    let direct = spawn_app().await;
+    for app in [&proxied, &direct] {
+        for index in 0..3 {
+            app.create_user(&format!("p{index}"), json!({})).await;
+        }
     }
-    let reply = app
-        .client
-        .get(app.url("/v1.0/users?$top=1"))
-        .bearer_auth(&app.app_token)
-        .header("X-Forwarded-Proto", "https")
-        .header("X-Forwarded-Host", "roster.contoso.example")
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = reply.json().await.unwrap();
-    let next = body["@odata.nextLink"].as_str().unwrap();
+    let next_link = |app: &TestApp| {
+        let request = app
+            .client
+            .get(app.url("/v1.0/users?$top=1"))
+            .bearer_auth(&app.app_token)
+            .header("X-Forwarded-Proto", "https")
+            .header("X-Forwarded-Host", "roster.contoso.example");
+        async move {
+            let body: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+            body["@odata.nextLink"].as_str().unwrap().to_string()
+        }
+    };
+    let through_proxy = next_link(&proxied).await;
     assert!(
-        next.starts_with("https://roster.contoso.example/v1.0/users?"),
-        "{next}"
+        through_proxy.starts_with("https://roster.contoso.example/v1.0/users?"),
+        "{through_proxy}"
+    );
+    // From anyone else, the host the client itself used.
+    let spoofed = next_link(&direct).await;
+    assert!(
+        spoofed.starts_with(&format!("{}/v1.0/users?", direct.address)),
+        "{spoofed}"
     );
 }
 

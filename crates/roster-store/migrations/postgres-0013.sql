@@ -1,0 +1,40 @@
+-- Sign-in protection (issue 16): the tenant's lockout and session settings, the smart-lockout
+-- state of each name and source address, and the sign-in log.
+
+-- Entra ID's defaults: 10 failures lock for 60 s (longer after each further lockout); an admin
+-- center session ends 12 hours after it started, however active.
+ALTER TABLE tenants ADD COLUMN lockout_threshold BIGINT NOT NULL DEFAULT 10;
+ALTER TABLE tenants ADD COLUMN lockout_duration_seconds BIGINT NOT NULL DEFAULT 60;
+ALTER TABLE tenants ADD COLUMN session_lifetime_seconds BIGINT NOT NULL DEFAULT 43200;
+
+-- One row per sign-in name (lower-cased, existing or not, so that a locked name says nothing
+-- about whether it exists) and source (an IPv4 address or an IPv6 /64), while it has failures.
+-- `failures` counts attempts not yet known to have succeeded (counted before the password is
+-- checked, so that concurrent guesses cannot pass the threshold); `recent_wrong` holds keyed
+-- marks of the last three wrong passwords, which do not count again.
+CREATE TABLE sign_in_lockouts (
+    name_key TEXT NOT NULL,
+    source TEXT NOT NULL,
+    failures BIGINT NOT NULL,
+    lockouts BIGINT NOT NULL,
+    locked_until TIMESTAMPTZ,
+    recent_wrong TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (name_key, source)
+);
+CREATE INDEX sign_in_lockouts_updated ON sign_in_lockouts(updated_at);
+
+-- Every sign-in attempt, successful or not, with Entra's error code (0 for success).
+CREATE TABLE sign_ins (
+    id UUID PRIMARY KEY,
+    tenant_id UUID,
+    at TIMESTAMPTZ NOT NULL,
+    user_id UUID,
+    user_principal_name TEXT NOT NULL,
+    client_ip TEXT,
+    client TEXT NOT NULL,
+    error_code BIGINT NOT NULL,
+    failure_reason TEXT
+);
+CREATE INDEX sign_ins_tenant_at ON sign_ins(tenant_id, at);
+CREATE INDEX sign_ins_user_at ON sign_ins(user_id, at);
