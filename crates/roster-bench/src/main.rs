@@ -16,6 +16,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 mod center;
 mod dynamic;
 mod import;
+mod security;
 
 #[derive(Parser)]
 struct Args {
@@ -31,6 +32,11 @@ struct Args {
     /// this many users.
     #[arg(long)]
     admin_center: Option<usize>,
+    /// Run issue 16's benchmark instead: sign-ins with smart lockout against raw Argon2id, the
+    /// server's memory under a large body from someone without a role, and requests beside
+    /// 2,000 half-open connections.
+    #[arg(long)]
+    security: bool,
     /// Users to create without a password (roster generates one).
     #[arg(long, default_value_t = 100_000)]
     users: usize,
@@ -288,6 +294,24 @@ async fn main() -> anyhow::Result<()> {
             start_server_with(&binary, &data_dir, &["--demo", "--demo-users", &users]).await?;
         let seeded = started.elapsed().as_secs_f64();
         let rows = center::run(&server, n_users, seeded).await?;
+        print_table(rows);
+        return Ok(());
+    }
+    if args.security {
+        // The half-open connections need files of their own on this side too.
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+        if let Some(hard) = limit.maximum {
+            let _ = rustix::process::setrlimit(
+                rustix::process::Resource::Nofile,
+                rustix::process::Rlimit {
+                    current: Some(hard),
+                    maximum: Some(hard),
+                },
+            );
+        }
+        let server = start_server(&binary, &data_dir).await?;
+        let token = bench_token(&server).await?;
+        let rows = security::run(&server, &token, args.clients).await?;
         print_table(rows);
         return Ok(());
     }

@@ -106,6 +106,8 @@ pub struct Hasher {
     /// Requests waiting for or held by a thread, and how many may be.
     waiting: Arc<AtomicUsize>,
     capacity: usize,
+    /// Verifications asked for (each costs one Argon2id computation).
+    verifications: Arc<AtomicUsize>,
 }
 
 impl Hasher {
@@ -147,7 +149,13 @@ impl Hasher {
             jobs,
             waiting,
             capacity: capacity.max(1),
+            verifications: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// How many verifications have been asked of the threads (and not refused as busy).
+    pub fn verifications(&self) -> usize {
+        self.verifications.load(Ordering::Acquire)
     }
 
     async fn ask(&self, work: Work) -> Result<Option<Answer>, Busy> {
@@ -174,10 +182,9 @@ impl Hasher {
 
     /// Whether `password` matches the PHC string (false if the threads have stopped).
     pub async fn verify(&self, password: String, phc: String) -> Result<bool, Busy> {
-        Ok(matches!(
-            self.ask(Work::Verify { password, phc }).await?,
-            Some(Answer::Verified(true))
-        ))
+        let answer = self.ask(Work::Verify { password, phc }).await?;
+        self.verifications.fetch_add(1, Ordering::AcqRel);
+        Ok(matches!(answer, Some(Answer::Verified(true))))
     }
 }
 

@@ -253,6 +253,40 @@ impl TestApp {
         address
     }
 
+    /// Whether `needle` can be read from the stored data without the server's key: anywhere in
+    /// the embedded store's files, or in PostgreSQL's job tables and audit log.
+    pub async fn database_holds(&self, needle: &str) -> bool {
+        let Some(url) = self.database_url.clone() else {
+            let mut found = false;
+            for entry in std::fs::read_dir(self.data_dir.path()).expect("data directory") {
+                let path = entry.expect("entry").path();
+                if path.is_file() {
+                    let bytes = std::fs::read(&path).expect("a data file");
+                    found |= bytes
+                        .windows(needle.len())
+                        .any(|window| window == needle.as_bytes());
+                }
+            }
+            return found;
+        };
+        let pattern = format!("%{needle}%");
+        tokio::task::spawn_blocking(move || {
+            let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("postgres");
+            [
+                "SELECT count(*) FROM job_batch_outcomes WHERE outputs LIKE $1",
+                "SELECT count(*) FROM job_batches WHERE rows LIKE $1",
+                "SELECT count(*) FROM audit_log WHERE after_json LIKE $1 OR before_json LIKE $1",
+            ]
+            .iter()
+            .any(|sql| {
+                let row = client.query_one(*sql, &[&pattern]).expect("query");
+                row.get::<_, i64>(0) > 0
+            })
+        })
+        .await
+        .expect("postgres check")
+    }
+
     /// Runs every waiting bulk job to its end, as the background worker would.
     pub async fn drain_jobs(&self) {
         let worker = self.worker.clone();

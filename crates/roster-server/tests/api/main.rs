@@ -14,4 +14,5 @@ mod invariants;
 mod jobs;
 mod licenses;
 mod queries;
+mod security;
 mod users;
