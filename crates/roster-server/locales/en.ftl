@@ -29,6 +29,7 @@ error-no-such-user = This user does not exist, or has been deleted.
 error-no-such-page = This page does not exist.
 error-gone = What this asked for no longer exists: it may have been deleted meanwhile. Reload the page.
 error-busy = The directory is busy with other changes to the same objects: try again in a moment.
+error-throttled = Too many requests are waiting for the server: try again in a moment.
 error-back-home = Back to the home page
 api-conflict = { $property ->
     [userPrincipalName] Another user already has this user name.

@@ -29,6 +29,7 @@ error-no-such-user = Deze gebruiker bestaat niet of is verwijderd.
 error-no-such-page = Deze pagina bestaat niet.
 error-gone = Wat hier werd gevraagd, bestaat niet meer: het is misschien intussen verwijderd. Laad de pagina opnieuw.
 error-busy = De directory is bezig met andere wijzigingen aan dezelfde objecten: probeer het zo nog eens.
+error-throttled = Er wachten te veel aanvragen op de server: probeer het zo nog eens.
 error-back-home = Terug naar de startpagina
 api-conflict = { $property ->
     [userPrincipalName] Een andere gebruiker heeft deze gebruikersnaam al.

@@ -94,7 +94,7 @@ impl Config {
 
 pub struct Application {
     listener: std::net::TcpListener,
-    router: Router,
+    router: Arc<Router>,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     store: Store,
     /// Set on the first start of a new database: the credentials to show once.
@@ -183,7 +183,8 @@ impl Application {
             scheme,
             Arc::new(config.trusted_proxies.clone()),
         );
-        let _ = state.router.set(router.clone());
+        let router = Arc::new(router);
+        let _ = state.router.set(Arc::downgrade(&router));
         Ok(Application {
             listener,
             router,
@@ -210,9 +211,9 @@ impl Application {
         if let Some(wake) = self.job_wake {
             tokio::spawn(jobs::run_worker(self.worker.clone(), wake));
         }
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
+        // The one strong link to the router lives as long as the server runs.
+        let router = self.router;
+        let service = Router::clone(&router).into_make_service_with_connect_info::<SocketAddr>();
         let server = axum_server::from_tcp(self.listener)?;
         let plain = axum_server::accept::DefaultAcceptor::new();
         match self.tls {

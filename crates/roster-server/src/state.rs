@@ -21,8 +21,10 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The scheme and host of token issuers (`Config::issuer_base`).
     pub issuer_base: Arc<str>,
-    /// The whole router, for `$batch` to send its requests through.
-    pub router: Arc<OnceLock<Router>>,
+    /// The whole router, for `$batch` to send its requests through. Weak: the router holds
+    /// this state, and a strong link back would keep a stopped server's store (and its
+    /// database connections) alive for ever.
+    pub router: Arc<OnceLock<std::sync::Weak<Router>>>,
     /// The Argon2id threads, one per core.
     pub hasher: crate::hashing::Hasher,
     /// Wakes the bulk-job worker when a job is submitted.

@@ -348,6 +348,8 @@ pub(crate) fn worded(lang: Lang, error: crate::error::ApiError) -> String {
         lang.t("error-gone")
     } else if error.status == StatusCode::SERVICE_UNAVAILABLE {
         lang.t("error-busy")
+    } else if error.status == StatusCode::TOO_MANY_REQUESTS {
+        lang.t("error-throttled")
     } else if error.status.is_server_error() {
         lang.t_with(
             "error-internal",

@@ -2,6 +2,7 @@
 //! same authentication and authorization) as if it had come alone.
 
 use axum::Json as JsonResponse;
+use axum::Router;
 use axum::body::Body as HttpBody;
 use axum::extract::State;
 use axum::http::request::Parts;
@@ -132,7 +133,8 @@ pub async fn batch(
     let router = state
         .router
         .get()
-        .cloned()
+        .and_then(std::sync::Weak::upgrade)
+        .map(|router| Router::clone(&router))
         .ok_or_else(|| ApiError::internal("batch router not initialised"))?;
     let mut statuses: Map<String, Json> = Map::new();
     let mut responses = Vec::with_capacity(items.len());
