@@ -886,9 +886,10 @@ pub async fn apply(
 }
 
 /// Writes the outcomes as CSV to a file made owner-only ([`output::create_private`]):
-/// generated passwords may be in it.
+/// generated passwords may be in it, beside cells that echo the input file, which
+/// [`roster_core::csv_cell`] keeps from being read as formulas.
 fn write_results(file: std::fs::File, outcomes: &[Outcome], layout: Layout) -> anyhow::Result<()> {
-    let mut writer = csv::Writer::from_writer(file);
+    let mut writer = roster_core::csv_cell::Writer::from_writer(file);
     let mut header = vec![
         "row",
         layout.user_header,

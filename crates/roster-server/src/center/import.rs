@@ -466,7 +466,7 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
                 roster_store::Error::Database(format!("writing the results file: {error}"))
             };
             // The same rows and columns as the API's results (`GET /roster/v1/jobs/{id}/results`).
-            let mut writer = csv::Writer::from_writer(Vec::new());
+            let mut writer = roster_core::csv_cell::Writer::from_writer(Vec::new());
             writer
                 .write_record(crate::jobs::RESULT_COLUMNS)
                 .map_err(failed)?;

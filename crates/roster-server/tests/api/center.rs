@@ -1680,6 +1680,44 @@ async fn a_csv_file_is_checked_row_by_row_then_imported_as_a_job_with_its_result
     );
 }
 
+/// A job's results file echoes what was submitted: a cell that a spreadsheet would run as a
+/// formula is written with a `'` before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_results_file_quotes_a_cell_a_spreadsheet_would_run() {
+    const HYPERLINK: &str = r#"=HYPERLINK("http://evil.example","x")"#;
+    let app = spawn_app().await;
+    let job = app
+        .post(
+            "/roster/v1/jobs/createUsers",
+            json!({ "rows": [
+                { "userPrincipalName": format!("new1@{DOMAIN}"), "displayName": "New One" },
+                { "userPrincipalName": HYPERLINK, "displayName": "@SUM(1+1)" },
+            ] }),
+        )
+        .await;
+    assert!(job.status.is_success(), "{}", job.body);
+    app.drain_jobs().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let results = browser
+        .get(&format!(
+            "/jobs/{}/results.csv",
+            job.body["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(results.status, StatusCode::OK, "{}", results.body);
+    let records: Vec<csv::StringRecord> = csv::Reader::from_reader(results.body.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(&records[0][2], "succeeded");
+    assert_eq!(
+        (&records[1][1], &records[1][2]),
+        (format!("'{HYPERLINK}").as_str(), "failed")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_import_page_words_a_files_problems_in_dutch() {
     let app = spawn_app().await;
