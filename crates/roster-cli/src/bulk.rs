@@ -916,9 +916,6 @@ fn write_results(file: std::fs::File, outcomes: &[Outcome], layout: Layout) -> a
         let columns = if layout.passwords { 7 } else { 6 };
         writer.write_record(&record[..columns])?;
     }
-    writer
-        .into_inner()
-        .map_err(|error| error.into_error())?
-        .sync_all()?;
+    writer.into_inner()?.sync_all()?;
     Ok(())
 }

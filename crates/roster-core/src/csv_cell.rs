@@ -75,8 +75,9 @@ impl<W: io::Write> Writer<W> {
         self.inner.flush()
     }
 
-    pub fn into_inner(self) -> Result<W, csv::IntoInnerError<csv::Writer<W>>> {
-        self.inner.into_inner()
+    /// The output, flushed.
+    pub fn into_inner(self) -> io::Result<W> {
+        self.inner.into_inner().map_err(|error| error.into_error())
     }
 }
 

@@ -490,9 +490,7 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
                     _ => break,
                 }
             }
-            writer
-                .into_inner()
-                .map_err(|error| failed(error.into_error().into()))
+            writer.into_inner().map_err(|error| failed(error.into()))
         })
         .await;
     match built {
