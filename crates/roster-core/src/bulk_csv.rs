@@ -10,7 +10,8 @@
 //!
 //! - Encoding: UTF-8, with or without a byte-order mark. UTF-16 (Excel's "Unicode Text") and any
 //!   other encoding are refused, naming the row and byte offset of the first bad byte: guessing
-//!   Windows-1252 would silently mangle names.
+//!   Windows-1252 would silently mangle names. A NUL character anywhere refuses the file,
+//!   naming its row: no value roster keeps can hold one.
 //! - Delimiter: comma, semicolon or tab, detected from the header (the delimiter that makes the
 //!   header recognisable, comma on a tie). Excel saves "CSV" with `;` wherever the decimal
 //!   separator is a comma (Dutch, German, French locales); refusing those files would only make
@@ -687,6 +688,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<&str, FileError> {
         return Err(FileError::new(Some(1), CsvProblem::NulBytes));
     }
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    // No text roster keeps can hold a NUL (PostgreSQL refuses one), so no file of it can.
+    if let Some(offset) = body.iter().position(|byte| *byte == 0) {
+        let row = 1 + body[..offset].iter().filter(|byte| **byte == b'\n').count();
+        return Err(FileError::new(Some(row), CsvProblem::Nul));
+    }
     let text = std::str::from_utf8(body).map_err(|error| {
         let offset = error.valid_up_to();
         let row = 1 + body[..offset].iter().filter(|byte| **byte == b'\n').count();
@@ -1658,6 +1664,10 @@ pub(crate) mod tests {
         check_bytes(
             b"\xEF\xBB\xBFUser Name,Display Name\r\na@contoso.example,A\r\nb@contoso.example,B\xFF",
             "file error: row 3: the file is not UTF-8: byte 0xFF at byte offset 67",
+        );
+        check_bytes(
+            b"\xEF\xBB\xBFUser Name,Display Name\r\na@contoso.example,A\r\nb@contoso.example,B\x00\r\n",
+            "file error: row 3: a NUL character (U+0000), which no value can hold",
         );
     }
 

@@ -13,5 +13,6 @@ mod groups;
 mod invariants;
 mod jobs;
 mod licenses;
+mod nul;
 mod queries;
 mod users;
