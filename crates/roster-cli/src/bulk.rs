@@ -886,9 +886,10 @@ pub async fn apply(
 }
 
 /// Writes the outcomes as CSV to a file made owner-only ([`output::create_private`]):
-/// generated passwords may be in it.
+/// generated passwords may be in it, beside cells that echo the input file, which
+/// [`roster_core::csv_cell`] keeps from being read as formulas.
 fn write_results(file: std::fs::File, outcomes: &[Outcome], layout: Layout) -> anyhow::Result<()> {
-    let mut writer = csv::Writer::from_writer(file);
+    let mut writer = roster_core::csv_cell::Writer::from_writer(file);
     let mut header = vec![
         "row",
         layout.user_header,
@@ -915,9 +916,6 @@ fn write_results(file: std::fs::File, outcomes: &[Outcome], layout: Layout) -> a
         let columns = if layout.passwords { 7 } else { 6 };
         writer.write_record(&record[..columns])?;
     }
-    writer
-        .into_inner()
-        .map_err(|error| error.into_error())?
-        .sync_all()?;
+    writer.into_inner()?.sync_all()?;
     Ok(())
 }

@@ -703,3 +703,90 @@ async fn a_bad_file_is_refused_before_anything_is_sent() {
         (&json!(true), &Value::Null)
     );
 }
+
+/// A cell that a spreadsheet would run as a formula (here, in a results file beside generated
+/// passwords) is written with a `'` before it, in results, printed CSV and exports alike; an
+/// export still reads back as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cells_a_spreadsheet_would_run_are_quoted() {
+    const HYPERLINK: &str = r#"=HYPERLINK("http://evil.example","x")"#;
+    let quoted = format!("'{HYPERLINK}");
+    let app = spawn().await;
+    let work = tempfile::tempdir().unwrap();
+
+    // An import's results: the refused row's user as the file wrote it.
+    let csv = file(
+        work.path(),
+        "new.csv",
+        &format!(
+            "User Name,Display Name\n{},New One\n\"{}\",Eve\n",
+            upn("new1"),
+            HYPERLINK.replace('"', "\"\"")
+        ),
+    );
+    let dry = roster(&app, &["import", "users", &csv, "--dry-run", "-o", "csv"]).await;
+    assert_eq!(dry.status.code(), Some(3), "{}", text(&dry));
+    let printed: Vec<Vec<String>> = csv::Reader::from_reader(dry.stdout.as_slice())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(printed[1][1], quoted, "{printed:?}");
+    let imported = roster(&app, &["import", "users", &csv]).await;
+    assert_eq!(imported.status.code(), Some(3), "{}", text(&imported));
+    let rows = results(results_of(&csv));
+    assert_eq!(rows[0][6], "generatedPassword");
+    assert!(rows[1][6].len() >= 20, "a generated password: {rows:?}");
+    assert_eq!(
+        (rows[2][1].as_str(), rows[2][2].as_str()),
+        (quoted.as_str(), "failed")
+    );
+
+    // An export: quoted cells, which read back as the values they were.
+    app.create_user(
+        "eve",
+        json!({ "userPrincipalName": format!("-eve@{DOMAIN}"), "displayName": HYPERLINK,
+                "mobilePhone": "+31 20 123", "jobTitle": "@Boss", "department": "'=Sales" }),
+    )
+    .await;
+    let export = work.path().join("users.csv");
+    let exported = roster(&app, &["export", "users", export.to_str().unwrap()]).await;
+    assert!(exported.status.success(), "{}", text(&exported));
+    let records: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(&export)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let header = &records[0];
+    let eve = records
+        .iter()
+        .find(|r| r[0] == format!("'-eve@{DOMAIN}"))
+        .unwrap_or_else(|| panic!("eve, quoted, in {records:?}"));
+    let cell = |name: &str| {
+        let index = header
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+            .unwrap();
+        eve[index].as_str()
+    };
+    assert_eq!(
+        [
+            cell("displayName"),
+            cell("mobilePhone"),
+            cell("jobTitle"),
+            cell("department")
+        ],
+        [quoted.as_str(), "'+31 20 123", "'@Boss", "''=Sales"]
+    );
+    let export = export.to_str().unwrap();
+    let dry = roster(&app, &["bulk", "update", export, "--dry-run", "-o", "json"]).await;
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry));
+    let preview: Value = serde_json::from_slice(&dry.stdout).unwrap();
+    let rows = preview.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{preview}");
+    assert!(
+        rows.iter().all(|row| row["status"] == "unchanged"),
+        "an export changes nothing: {preview}"
+    );
+}

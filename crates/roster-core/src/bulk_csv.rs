@@ -10,7 +10,8 @@
 //!
 //! - Encoding: UTF-8, with or without a byte-order mark. UTF-16 (Excel's "Unicode Text") and any
 //!   other encoding are refused, naming the row and byte offset of the first bad byte: guessing
-//!   Windows-1252 would silently mangle names.
+//!   Windows-1252 would silently mangle names. A NUL character anywhere refuses the file,
+//!   naming its row: no value roster keeps can hold one.
 //! - Delimiter: comma, semicolon or tab, detected from the header (the delimiter that makes the
 //!   header recognisable, comma on a tie). Excel saves "CSV" with `;` wherever the decimal
 //!   separator is a comma (Dutch, German, French locales); refusing those files would only make
@@ -32,6 +33,9 @@
 //!   street address: anywhere else they mean a quote was left open, and the error says over
 //!   which lines the record ran.
 //! - Values are trimmed and an empty cell is `None`; a password is taken exactly as written.
+//!   roster's export writes a cell that a spreadsheet would read as a formula with a `'` before
+//!   it ([`crate::csv_cell`]); in a column headed exactly as the export heads it, one such `'`
+//!   is taken off again, so `'+31 20 123` reads as `+31 20 123`.
 //!   Office phones (`businessPhones`) and alternate email addresses (`otherMails`) may hold
 //!   several values separated by `;`, in every template, as roster's export writes them.
 //! - A refused row reports one problem: its user principal name's first, then the columns'
@@ -53,6 +57,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::csv_cell;
 pub use crate::csv_problem::{CsvProblem, EmailFault, HeaderProblem, Holds, Names};
 use crate::types::{DomainName, ObjectId, UsageLocation, UserPrincipalName};
 
@@ -404,6 +409,27 @@ pub struct Column {
     /// What the column holds; `None` for a column that is ignored.
     pub field: Option<Field>,
     max_len: usize,
+    /// Headed exactly as roster's export heads it: its cells may carry [`csv_cell`]'s quote.
+    written_by_roster: bool,
+}
+
+impl Column {
+    /// A trimmed cell as its writer meant it.
+    fn value<'a>(&self, cell: &'a str) -> &'a str {
+        if self.written_by_roster {
+            csv_cell::restore(cell)
+        } else {
+            cell
+        }
+    }
+}
+
+/// Whether a header cell (trimmed) is exactly one of roster's export columns ([`ROSTER_COLUMNS`]):
+/// roster quotes that column's cells that a spreadsheet would read as a formula ([`csv_cell`]),
+/// and the readers take the quote off. A column headed otherwise (Microsoft's templates, or
+/// `Department` for `department`) is taken as written.
+pub(crate) fn is_roster_column(header: &str) -> bool {
+    ROSTER_COLUMNS.contains(&header)
 }
 
 /// One user, read from one record. Values are trimmed; an empty cell is `None` (or an empty
@@ -662,6 +688,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<&str, FileError> {
         return Err(FileError::new(Some(1), CsvProblem::NulBytes));
     }
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    // No text roster keeps can hold a NUL (PostgreSQL refuses one), so no file of it can.
+    if let Some(offset) = body.iter().position(|byte| *byte == 0) {
+        let row = 1 + body[..offset].iter().filter(|byte| **byte == b'\n').count();
+        return Err(FileError::new(Some(row), CsvProblem::Nul));
+    }
     let text = std::str::from_utf8(body).map_err(|error| {
         let offset = error.valid_up_to();
         let row = 1 + body[..offset].iter().filter(|byte| **byte == b'\n').count();
@@ -821,6 +852,7 @@ fn header_columns(header: &Header) -> Result<Vec<Column>, FileError> {
             name: cell.clone(),
             field: spec.map(|spec| spec.field),
             max_len: spec.map_or(0, |spec| spec.max_len),
+            written_by_roster: is_roster_column(cell),
         });
     }
     let missing: Vec<&str> = template
@@ -1009,7 +1041,7 @@ struct RowReader<'a> {
 impl RowReader<'_> {
     fn read(&mut self, record: &csv::StringRecord, lines: Lines) -> Result<UserRow, RowError> {
         let upn_column = &self.columns[self.upn_index];
-        let upn_cell = record.get(self.upn_index).unwrap_or("").trim();
+        let upn_cell = upn_column.value(record.get(self.upn_index).unwrap_or("").trim());
         let written_upn = (!upn_cell.is_empty() && upn_cell.chars().count() <= upn_column.max_len)
             .then(|| upn_cell.to_string());
         self.read_fields(record, lines)
@@ -1103,7 +1135,7 @@ impl RowReader<'_> {
         let value = if field == Field::Password {
             raw
         } else {
-            raw.trim()
+            column.value(raw.trim())
         };
         if value.trim().is_empty() {
             return Ok(None);
@@ -1286,12 +1318,15 @@ pub(crate) fn check_email(text: &str) -> Result<(), CsvProblem> {
 
 /// Writes users in roster's export format: a UTF-8 byte-order mark (so that Excel reads the
 /// accents right), the [`ROSTER_COLUMNS`] header, and one line per user, `\r\n`-terminated.
-/// Passwords are never written.
+/// A cell that a spreadsheet would read as a formula is quoted ([`csv_cell`]), and [`parse`]
+/// takes the quote off. Passwords are never written.
 pub fn write_roster_csv(rows: &[UserRow]) -> String {
     const IN_MEMORY: &str = "writing CSV into memory cannot fail";
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(UTF8_BOM.to_vec());
+    let mut writer = csv_cell::Writer::new(
+        csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(UTF8_BOM.to_vec()),
+    );
     writer.write_record(ROSTER_COLUMNS).expect(IN_MEMORY);
     for row in rows {
         let cells = ROSTER_TABLE
@@ -1630,6 +1665,10 @@ pub(crate) mod tests {
             b"\xEF\xBB\xBFUser Name,Display Name\r\na@contoso.example,A\r\nb@contoso.example,B\xFF",
             "file error: row 3: the file is not UTF-8: byte 0xFF at byte offset 67",
         );
+        check_bytes(
+            b"\xEF\xBB\xBFUser Name,Display Name\r\na@contoso.example,A\r\nb@contoso.example,B\x00\r\n",
+            "file error: row 3: a NUL character (U+0000), which no value can hold",
+        );
     }
 
     #[test]
@@ -1907,12 +1946,78 @@ pub(crate) mod tests {
         assert_eq!(parsed.rows, vec![Ok(adele), Ok(bob)]);
     }
 
+    #[test]
+    fn export_quotes_formulas_and_reads_them_back() {
+        let hyperlink = "=HYPERLINK(\"http://evil.example\",\"x\")";
+        let mut eve = UserRow::new(2, UserPrincipalName::parse("-eve@contoso.example").unwrap());
+        eve.display_name = Some(hyperlink.into());
+        eve.given_name = Some("+Eve".into());
+        eve.surname = Some("@Evil".into());
+        eve.job_title = Some("\t=1+1".into());
+        eve.department = Some("'=already quoted".into());
+        eve.office_location = Some("'plain".into());
+        eve.mobile_phone = Some("+31 20 123".into());
+        eve.business_phones = vec!["+31 70 1".into(), "+31 70 2".into()];
+        eve.street_address = Some("\r=2".into());
+        let text = write_roster_csv(std::slice::from_ref(&eve));
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let cells: Vec<String> = reader
+            .records()
+            .nth(1)
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let written: Vec<&str> = cells.iter().map(String::as_str).collect();
+        assert_eq!(
+            written[..10],
+            [
+                "'-eve@contoso.example",
+                "'=HYPERLINK(\"http://evil.example\",\"x\")",
+                "'+Eve",
+                "'@Evil",
+                "'\t=1+1",
+                "''=already quoted",
+                "'plain",
+                "'+31 70 1;+31 70 2",
+                "'+31 20 123",
+                "",
+            ]
+        );
+        assert_eq!(written[11], "'\r=2");
+        let parsed = parse(text.as_bytes()).unwrap();
+        assert_eq!(parsed.rows, vec![Ok(eve.clone())]);
+
+        // A column headed otherwise is not roster's: its cells are taken as written.
+        let file = "User Name,Display Name,Mobile Phone\n\
+            ann@contoso.example,'=x,'+31 20 123\n\
+            bob@contoso.example,'=x,+31 20 123\n";
+        let parsed = parse(file.as_bytes()).unwrap();
+        assert_eq!(parsed.template, Template::AdminCenter);
+        assert!(matches!(
+            &parsed.rows[0],
+            Err(RowError {
+                problem: CsvProblem::NotPhone { .. },
+                ..
+            })
+        ));
+        assert_eq!(
+            parsed.rows[1].as_ref().unwrap().display_name.as_deref(),
+            Some("'=x")
+        );
+    }
+
+    /// Text, often starting as a formula would (which the export quotes) or with a quote.
     fn text_value(max: usize) -> impl Strategy<Value = Option<String>> {
         let pattern =
             proptest::string::string_regex(&format!("\\PC{{1,{max}}}")).expect("a valid pattern");
-        proptest::option::of(pattern).prop_map(|value| {
+        let start = proptest::sample::select(vec!["", "", "=", "+", "-", "@", "'", "'=", "''-"]);
+        proptest::option::of((start, pattern)).prop_map(|value| {
             value
-                .map(|text| text.trim().to_string())
+                .map(|(start, text)| format!("{start}{}", text.trim()))
                 .filter(|text| !text.is_empty())
         })
     }
@@ -1920,7 +2025,7 @@ pub(crate) mod tests {
     /// Any user that roster's export can hold.
     pub(crate) fn user_row() -> impl Strategy<Value = UserRow> {
         let names = (
-            "[a-z0-9]{1,10}(\\.[a-z0-9_-]{1,5})?@[a-z]{1,8}\\.example",
+            "('{0,2}-)?[a-z0-9]{1,10}(\\.[a-z0-9_-]{1,5})?@[a-z]{1,8}\\.example",
             text_value(30),
             text_value(20),
             text_value(20),

@@ -7,7 +7,8 @@
 //! detected from the header, rows numbered by the line on which their record starts, empty
 //! lines skipped, values trimmed, lengths counted in characters with Graph's limits, line
 //! breaks only in an address, `;` between the values of a list, phones and mail addresses
-//! checked. Decisions of its own:
+//! checked, the quote that roster's export puts before a formula taken off in a column headed
+//! as the export heads it ([`crate::csv_cell`]). Decisions of its own:
 //!
 //! - Columns: each has a few names, compared trimmed and case-insensitively: the admin
 //!   center's label (`Mobile Phone`) and Graph's property (`mobilePhone`). A column that is not
@@ -36,6 +37,7 @@ use crate::bulk_csv::{
     self, CsvProblem, Delimiter, FileError, HeaderProblem, Holds, Lines, MAX_LIST_ITEMS, Names,
     Records, RowError, excerpt,
 };
+use crate::csv_cell;
 use crate::types::{DomainName, ObjectId, Problem, UsageLocation, UserPrincipalName};
 
 /// The cell that empties a property (case-insensitive); an empty cell leaves it as it is.
@@ -511,6 +513,23 @@ pub struct Column {
     /// The header cell as the file writes it, trimmed.
     pub name: String,
     role: Role,
+    /// Headed exactly as roster's export heads it: its cells may carry [`csv_cell`]'s quote.
+    written_by_roster: bool,
+}
+
+impl Column {
+    /// A cell as its writer meant it: trimmed (but a password as it is), and without the quote
+    /// roster's export puts before a formula.
+    fn value<'a>(&self, raw: &'a str) -> &'a str {
+        if matches!(self.role, Role::Property(def) if def.kind == Kind::Password) {
+            return raw;
+        }
+        if self.written_by_roster {
+            csv_cell::restore(raw.trim())
+        } else {
+            raw.trim()
+        }
+    }
 }
 
 /// One row of changes: whom it is about, and the job's row.
@@ -689,6 +708,7 @@ fn header_columns(
         columns.push(Column {
             name: cell.clone(),
             role,
+            written_by_roster: bulk_csv::is_roster_column(cell),
         });
     }
     let has = |role: Role| columns.iter().any(|column| column.role == role);
@@ -814,8 +834,7 @@ impl RowReader<'_> {
         [self.user_index, self.id_index]
             .into_iter()
             .flatten()
-            .filter_map(|index| record.get(index))
-            .map(str::trim)
+            .filter_map(|index| Some(self.columns[index].value(record.get(index)?)))
             .find(|cell| !cell.is_empty() && cell.chars().count() <= UserPrincipalName::MAX_LEN)
             .map(str::to_string)
     }
@@ -829,8 +848,7 @@ impl RowReader<'_> {
     ) -> Result<RowUser, FileError> {
         let cell = |index: Option<usize>| {
             index
-                .and_then(|index| record.get(index))
-                .map(str::trim)
+                .and_then(|index| Some(self.columns[index].value(record.get(index)?)))
                 .filter(|cell| !cell.is_empty())
         };
         let too_long = |index: usize, text: &str| {
@@ -929,8 +947,8 @@ impl RowReader<'_> {
                 Role::User | Role::UserId => continue,
             };
             let given = self.given.contains(&def.property);
-            if let Some(value) =
-                cell_value(def, &record[index], lines, given).map_err(|m| (Some(index), m))?
+            if let Some(value) = cell_value(def, column.value(&record[index]), lines, given)
+                .map_err(|m| (Some(index), m))?
             {
                 job_row.insert(def.property.into(), value);
             }
@@ -939,18 +957,13 @@ impl RowReader<'_> {
     }
 }
 
-/// A cell's value for the job's row; `None` leaves the property out.
+/// A cell's value ([`Column::value`]) for the job's row; `None` leaves the property out.
 fn cell_value(
     def: &ColumnDef,
-    raw: &str,
+    value: &str,
     lines: Lines,
     given: bool,
 ) -> Result<Option<Json>, CsvProblem> {
-    let value = if def.kind == Kind::Password {
-        raw
-    } else {
-        raw.trim()
-    };
     if value.trim().is_empty() {
         return match def.need {
             Need::Column => Ok(Some(Json::Null)),

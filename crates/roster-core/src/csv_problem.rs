@@ -16,6 +16,8 @@ pub enum CsvProblem {
     Utf16,
     /// NUL bytes at the start, as UTF-16 without a byte-order mark has.
     NulBytes,
+    /// A NUL character further on (on the error's row), which no value can hold.
+    Nul,
     /// A byte that is not UTF-8, and its offset in the file.
     NotUtf8 {
         byte: u8,
@@ -244,6 +246,7 @@ impl fmt::Display for CsvProblem {
         match self {
             P::Utf16 => write!(f, "the file is UTF-16: {SAVE_AS_UTF8}"),
             P::NulBytes => write!(f, "the file has NUL bytes, as UTF-16 has: {SAVE_AS_UTF8}"),
+            P::Nul => f.write_str("a NUL character (U+0000), which no value can hold"),
             P::NotUtf8 { byte, offset } => write!(
                 f,
                 "the file is not UTF-8: byte 0x{byte:02X} at byte offset {offset} is not valid \

@@ -286,7 +286,7 @@ pub fn parse_select(input: &str) -> Result<Vec<String>, ParseError> {
 /// Parses `$search` in Graph's directory form: quoted `"property:text"` clauses
 /// joined by `AND` or `OR` (not both).
 pub fn parse_search(input: &str) -> Result<Search, ParseError> {
-    check_length(input, QueryOption::Search)?;
+    check_input(input, QueryOption::Search)?;
     let chars: Vec<char> = input.chars().collect();
     let mut clauses = Vec::new();
     let mut conjunction: Option<Conjunction> = None;
@@ -387,25 +387,35 @@ struct Spanned {
 
 const GUID_LEN: usize = 36;
 
-fn check_length(input: &str, option: QueryOption) -> Result<(), ParseError> {
-    if input.len() <= MAX_LENGTH {
-        return Ok(());
+/// What every option's value must be before it is read: at most [`MAX_LENGTH`] bytes, and
+/// without a NUL character, which no text roster keeps can hold (and PostgreSQL refuses to be
+/// sent), so that a NUL in a string literal or a search is this option's error.
+fn check_input(input: &str, option: QueryOption) -> Result<(), ParseError> {
+    if input.len() > MAX_LENGTH {
+        let position = input
+            .char_indices()
+            .take_while(|(at, c)| at + c.len_utf8() <= MAX_LENGTH)
+            .count();
+        return Err(ParseError {
+            option,
+            position,
+            message: format!("expected at most {MAX_LENGTH} bytes, found {}", input.len()),
+        });
     }
-    let position = input
-        .char_indices()
-        .take_while(|(at, c)| at + c.len_utf8() <= MAX_LENGTH)
-        .count();
-    Err(ParseError {
-        option,
-        position,
-        message: format!("expected at most {MAX_LENGTH} bytes, found {}", input.len()),
-    })
+    match input.chars().position(|c| c == '\0') {
+        Some(position) => Err(ParseError {
+            option,
+            position,
+            message: "expected text without NUL characters, found U+0000".into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The whole input is tokenized up front: it is at most [`MAX_LENGTH`] bytes, and a
 /// token list makes the parser's one-token lookahead for `/any(` trivial.
 fn tokenize(input: &str, option: QueryOption) -> Result<Vec<Spanned>, ParseError> {
-    check_length(input, option)?;
+    check_input(input, option)?;
     let chars: Vec<char> = input.chars().collect();
     let mut tokens = Vec::new();
     let mut at = 0;
@@ -1811,6 +1821,34 @@ mod tests {
         check_select(
             &"a".repeat(MAX_LENGTH + 1),
             "syntax error at position 8192 in $select: expected at most 8192 bytes, found 8193",
+        );
+    }
+
+    #[test]
+    fn a_nul_is_refused_in_every_option() {
+        check(
+            "displayName eq 'a\0b'",
+            "syntax error at position 17 in $filter: expected text without NUL characters, found U+0000",
+        );
+        check(
+            "startsWith(displayName,'\0')",
+            "syntax error at position 24 in $filter: expected text without NUL characters, found U+0000",
+        );
+        check(
+            "displayName in ('a','é\0')",
+            "syntax error at position 22 in $filter: expected text without NUL characters, found U+0000",
+        );
+        check_orderby(
+            "displayName\0",
+            "syntax error at position 11 in $orderby: expected text without NUL characters, found U+0000",
+        );
+        check_select(
+            "id,\0",
+            "syntax error at position 3 in $select: expected text without NUL characters, found U+0000",
+        );
+        check_search(
+            "\"displayName:a\0b\"",
+            "syntax error at position 14 in $search: expected text without NUL characters, found U+0000",
         );
     }
 

@@ -527,7 +527,11 @@ impl fmt::Display for RuleProblem {
                 f,
                 "unexpected character '{c}': write strings in straight double quotes (\")"
             ),
-            P::Character(c) => write!(f, "unexpected character '{c}'"),
+            P::Character(c) => write!(
+                f,
+                "unexpected character '{}'",
+                crate::types::visible_char(*c)
+            ),
             P::Unterminated(quote) => write!(
                 f,
                 "unterminated string: the {quote} here has no closing {quote}"

@@ -145,14 +145,20 @@ impl fmt::Display for Problem {
             }
             Problem::TooLong(max) => write!(f, "it is longer than {max} characters"),
             Problem::CharacterBeforeAt(c) => {
-                write!(f, "the character '{c}' is not allowed before '@'")
+                write!(
+                    f,
+                    "the character '{}' is not allowed before '@'",
+                    visible_char(*c)
+                )
             }
             Problem::AliasDots => f.write_str(
                 "the part before '@' cannot start or end with a dot or contain two dots in a row",
             ),
             Problem::UpnDomain(fault) => write!(f, "the domain {fault}"),
             Problem::Length(max) => write!(f, "it must have 1 to {max} characters"),
-            Problem::Character(c) => write!(f, "the character '{c}' is not allowed"),
+            Problem::Character(c) => {
+                write!(f, "the character '{}' is not allowed", visible_char(*c))
+            }
             Problem::NotCountry(text) => write!(
                 f,
                 "'{text}' is not an ISO 3166-1 alpha-2 country code such as NL or US"
@@ -166,6 +172,16 @@ impl fmt::Display for Problem {
             ),
             Problem::Expected(kind) => write!(f, "expected {}", kind.name()),
         }
+    }
+}
+
+/// A character as a message shows it: itself, or its code point (`U+0000`) if it is a control
+/// character, which would not show (a NUL, a tab, a line break).
+pub fn visible_char(c: char) -> String {
+    if c.is_control() {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        c.to_string()
     }
 }
 

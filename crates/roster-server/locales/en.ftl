@@ -547,6 +547,7 @@ csv-at-row = row { $row }: { $problem }
 csv-at-column = column '{ $column }': { $problem }
 csv-utf16 = the file is UTF-16: { -csv-save-as }
 csv-nul-bytes = the file has NUL bytes, as UTF-16 has: { -csv-save-as }
+csv-nul = a NUL character (U+0000), which no value can hold
 csv-not-utf8 = the file is not UTF-8: byte { $byte } at byte offset { $offset } is not valid UTF-8 (Windows-1252, Excel's plain "CSV", looks like this); { -csv-save-as }
 csv-empty = the file is empty
 csv-entra-version = the Entra template's version '{ $version }' is not supported: roster reads version:v1.0

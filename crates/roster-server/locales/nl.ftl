@@ -547,6 +547,7 @@ csv-at-row = rij { $row }: { $problem }
 csv-at-column = kolom '{ $column }': { $problem }
 csv-utf16 = het bestand is UTF-16: { -csv-save-as }
 csv-nul-bytes = het bestand bevat NUL-bytes, zoals UTF-16: { -csv-save-as }
+csv-nul = een NUL-teken (U+0000), dat geen enkele waarde mag bevatten
 csv-not-utf8 = het bestand is geen UTF-8: byte { $byte } op byte-positie { $offset } is geen geldige UTF-8 (zo ziet Windows-1252, de gewone "CSV" van Excel, eruit); { -csv-save-as }
 csv-empty = het bestand is leeg
 csv-entra-version = versie '{ $version }' van de Entra-sjabloon wordt niet ondersteund: roster leest version:v1.0

@@ -78,6 +78,11 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
     }
 
+    /// Graph's words for a refused property value, `name` as the request wrote it.
+    pub fn invalid_value(name: &str, problem: &roster_core::types::Problem) -> Self {
+        Self::bad_request(format!("Property {name} is invalid: {problem}."))
+    }
+
     pub fn unsupported_query(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", message)
     }
@@ -173,11 +178,7 @@ impl From<Forbidden> for ApiError {
 
 impl From<roster_core::types::InvalidValue> for ApiError {
     fn from(error: roster_core::types::InvalidValue) -> Self {
-        ApiError::bad_request(format!(
-            "Property {} is invalid: {}.",
-            error.property, error.reason
-        ))
-        .with_reason(Reason::Invalid(error))
+        ApiError::invalid_value(error.property, &error.reason).with_reason(Reason::Invalid(error))
     }
 }
 

@@ -311,6 +311,8 @@ impl Tx for Deferred<'_> {
         if !self.hold {
             return self.inner.insert_later(sql, params);
         }
+        // Refused now, the row that gave it fails, not the statement that inserts them all.
+        refuse_nul(params)?;
         match self.held.iter_mut().find(|(held, _, _)| held == sql) {
             Some((_, values, _)) => values.extend_from_slice(params),
             None => self
@@ -706,8 +708,24 @@ impl rusqlite::ToSql for SqlValue {
     }
 }
 
+/// PostgreSQL cannot hold a NUL character in text and SQLite can: neither store is sent one,
+/// so that both refuse it alike, and as a bad request rather than a database error. The
+/// front-ends refuse a NUL where they read text (JSON bodies, CSV files, query options) and
+/// say where it was; this refuses one that came another way (a path key, a form field).
+fn refuse_nul(params: &[SqlValue]) -> Result<()> {
+    let nul = params
+        .iter()
+        .any(|value| matches!(value, SqlValue::Text(text) if text.contains('\0')));
+    if nul {
+        let problem = roster_core::types::Problem::Character('\0');
+        return Err(Error::BadRequest(format!("A value is invalid: {problem}.")));
+    }
+    Ok(())
+}
+
 impl Tx for SqliteTx<'_> {
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
+        refuse_nul(params)?;
         let mut statement = self
             .0
             .prepare_cached(&sqlite_sql(sql))
@@ -743,6 +761,7 @@ impl Tx for SqliteTx<'_> {
 
     fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
         use rusqlite::types::ValueRef;
+        refuse_nul(params)?;
         let mut statement = self
             .0
             .prepare_cached(&sqlite_sql(sql))
@@ -890,6 +909,7 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
+        refuse_nul(params)?;
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             params.iter().map(|p| p as _).collect();
         let statement = self.0.prepare(sql).map_err(postgres_error)?;
@@ -897,6 +917,7 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
+        refuse_nul(params)?;
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             params.iter().map(|p| p as _).collect();
         let statement = self.0.prepare(sql).map_err(postgres_error)?;

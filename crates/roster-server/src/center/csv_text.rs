@@ -93,6 +93,7 @@ pub(crate) fn problem(lang: Lang, problem: &CsvProblem) -> String {
     match problem {
         P::Utf16 => lang.t("csv-utf16"),
         P::NulBytes => lang.t("csv-nul-bytes"),
+        P::Nul => lang.t("csv-nul"),
         P::NotUtf8 { byte, offset } => lang.t_with(
             "csv-not-utf8",
             &[
@@ -373,6 +374,7 @@ mod tests {
         let mut all = vec![
             P::Utf16,
             P::NulBytes,
+            P::Nul,
             P::NotUtf8 {
                 byte: 0xE9,
                 offset: 40,
@@ -469,6 +471,7 @@ mod tests {
         match problem {
             P::Utf16
             | P::NulBytes
+            | P::Nul
             | P::NotUtf8 { .. }
             | P::Empty
             | P::EntraVersion(_)

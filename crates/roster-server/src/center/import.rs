@@ -467,7 +467,7 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
                 roster_store::Error::Database(format!("writing the results file: {error}"))
             };
             // The same rows and columns as the API's results (`GET /roster/v1/jobs/{id}/results`).
-            let mut writer = csv::Writer::from_writer(Vec::new());
+            let mut writer = roster_core::csv_cell::Writer::from_writer(Vec::new());
             writer
                 .write_record(crate::jobs::RESULT_COLUMNS)
                 .map_err(failed)?;
@@ -491,9 +491,7 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
                     _ => break,
                 }
             }
-            writer
-                .into_inner()
-                .map_err(|error| failed(error.into_error().into()))
+            writer.into_inner().map_err(|error| failed(error.into()))
         })
         .await;
     match built {

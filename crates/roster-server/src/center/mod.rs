@@ -444,7 +444,12 @@ fn problem(lang: Lang, problem: &roster_core::types::Problem) -> String {
     };
     let text = |id: &str, text: &str| lang.t_with(id, &[("text", text.to_string().into())]);
     let max = |id: &str, max: usize| lang.t_with(id, &[("max", max.into())]);
-    let character = |id: &str, c: char| lang.t_with(id, &[("character", c.to_string().into())]);
+    let character = |id: &str, c: char| {
+        lang.t_with(
+            id,
+            &[("character", roster_core::types::visible_char(c).into())],
+        )
+    };
     match problem {
         P::NotGuid(given) => text("problem-not-guid", given),
         P::Domain(given, domain_fault) => lang.t_with(

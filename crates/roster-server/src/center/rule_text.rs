@@ -32,7 +32,10 @@ pub(crate) fn problem(lang: Lang, problem: &RuleProblem) -> String {
         ),
         P::DashAlone => lang.t("rule-dash-alone"),
         P::CurlyQuote(c) => lang.t_with("rule-curly-quote", &[("character", text(&c.to_string()))]),
-        P::Character(c) => lang.t_with("rule-character", &[("character", text(&c.to_string()))]),
+        P::Character(c) => lang.t_with(
+            "rule-character",
+            &[("character", text(&roster_core::types::visible_char(*c)))],
+        ),
         P::Unterminated(quote) => {
             lang.t_with("rule-unterminated", &[("quote", text(&quote.to_string()))])
         }

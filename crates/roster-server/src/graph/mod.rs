@@ -89,7 +89,9 @@ pub fn router() -> Router<AppState> {
         .route("/$batch", post(batch::batch))
 }
 
-/// A JSON request body: empty means `null`, malformed JSON is refused with where it broke.
+/// A JSON request body: empty means `null`, malformed JSON is refused with where it broke, and
+/// so is a NUL character in any string or property name, naming the property (no text roster
+/// keeps can hold one, and PostgreSQL refuses one where SQLite would keep it).
 pub struct Body<T = Json>(pub T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> {
@@ -116,10 +118,45 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
         } else {
             bytes
         };
+        if let Some(property) = nul_property(&bytes) {
+            let nul = roster_core::types::Problem::Character('\0');
+            return Err(ApiError::invalid_value(&property, &nul));
+        }
         serde_json::from_slice(&bytes).map(Body).map_err(|error| {
             ApiError::bad_request(format!("Invalid JSON in the request body: {error}."))
         })
     }
+}
+
+/// The first property of a JSON body whose value or name holds a NUL character, as a path
+/// (`displayName`, `rows[2].businessPhones[0]`; `body` for the body itself). JSON writes a NUL
+/// only as `\u0000`, so a body without that is not read twice.
+fn nul_property(bytes: &[u8]) -> Option<String> {
+    fn path(value: &Json) -> Option<String> {
+        match value {
+            Json::String(text) => text.contains('\0').then(String::new),
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(index, item)| path(item).map(|rest| format!("[{index}]{rest}"))),
+            Json::Object(object) => object.iter().find_map(|(name, item)| {
+                if name.contains('\0') {
+                    return Some(format!(".{}", name.replace('\0', "\\u0000")));
+                }
+                path(item).map(|rest| format!(".{name}{rest}"))
+            }),
+            Json::Null | Json::Bool(_) | Json::Number(_) => None,
+        }
+    }
+    if !bytes.windows(6).any(|window| window == b"\\u0000") {
+        return None;
+    }
+    let body: Json = serde_json::from_slice(bytes).ok()?;
+    path(&body).map(|found| match found.strip_prefix('.') {
+        Some(property) => property.to_string(),
+        None if found.is_empty() => "body".to_string(),
+        None => format!("body{found}"),
+    })
 }
 
 /// A collection response: `value`, and `@odata.nextLink` / `@odata.count` when there are.
@@ -176,3 +213,27 @@ pub fn no_content() -> Response {
 }
 
 pub(crate) use directory::subscribed_sku_json as directory_sku_json;
+
+#[cfg(test)]
+mod tests {
+    use super::nul_property;
+
+    #[test]
+    fn a_nul_is_found_by_its_property() {
+        let check = |body: &str, expected: Option<&str>| {
+            assert_eq!(nul_property(body.as_bytes()).as_deref(), expected, "{body}");
+        };
+        check(r#"{"displayName": "a\u0000b"}"#, Some("displayName"));
+        check(
+            r#"{"rows": [{"displayName": "a"}, {"businessPhones": ["1", "\u0000"]}]}"#,
+            Some("rows[1].businessPhones[1]"),
+        );
+        check(r#"{"a\u0000": 1}"#, Some("a\\u0000"));
+        check(r#""\u0000""#, Some("body"));
+        check(r#"["x", "\u0000"]"#, Some("body[1]"));
+        // A backslash before "u0000" is text, not a NUL.
+        check(r#"{"displayName": "a\\u0000b"}"#, None);
+        check(r#"{"displayName": "a"}"#, None);
+        check(r#"{"broken": "\u0000"#, None);
+    }
+}

@@ -1680,6 +1680,119 @@ async fn a_csv_file_is_checked_row_by_row_then_imported_as_a_job_with_its_result
     );
 }
 
+/// A NUL character cannot be kept on either store: an uploaded file holding one is refused,
+/// naming its row, and rows that hold one however they arrive fail on their own, leaving the
+/// job and its worker to finish the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_in_an_import_is_refused_and_never_stops_a_job() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let csrf = browser.get("/users/import").await.hidden("csrf");
+
+    let file =
+        format!("User Name,Display Name\r\nnew1@{DOMAIN},New One\r\nnew2@{DOMAIN},New\0Two\r\n");
+    let (content_type, body) = multipart(&[("csrf", &csrf), ("passwords", "generate")], &file);
+    let page = browser
+        .post_multipart("/users/import", content_type, body)
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(
+        page.body.contains("NUL character (U+0000)") && page.body.contains("row 3"),
+        "{}",
+        page.body
+    );
+
+    // Rows as the start form carries them, one with a NUL.
+    let rows = json!([
+        { "userPrincipalName": format!("new1@{DOMAIN}"), "displayName": "New One" },
+        { "userPrincipalName": format!("new2@{DOMAIN}"), "displayName": "New\u{0}Two" },
+        { "userPrincipalName": format!("new3@{DOMAIN}"), "displayName": "New Three" },
+    ])
+    .to_string();
+    let page = browser
+        .post(
+            "/users/import/start",
+            &[("csrf", &csrf), ("rows", &rows), ("options", "{}")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    app.drain_jobs().await;
+    let job = app.get("/roster/v1/jobs").await.body["value"][0].clone();
+    assert_eq!(
+        (&job["status"], &job["failedRows"]),
+        (&json!("completed"), &json!(1)),
+        "{job}"
+    );
+    let results = app
+        .get(&format!(
+            "/roster/v1/jobs/{}/results",
+            job["id"].as_str().unwrap()
+        ))
+        .await
+        .body;
+    let statuses: Vec<&str> = results["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["succeeded", "failed", "succeeded"], "{results}");
+    assert!(
+        results["value"][1]["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("U+0000"),
+        "{results}"
+    );
+    for (alias, status) in [
+        ("new1", StatusCode::OK),
+        ("new2", StatusCode::NOT_FOUND),
+        ("new3", StatusCode::OK),
+    ] {
+        let reply = app.get(&format!("/v1.0/users/{alias}@{DOMAIN}")).await;
+        assert_eq!(reply.status, status, "{alias}");
+    }
+}
+
+/// A job's results file echoes what was submitted: a cell that a spreadsheet would run as a
+/// formula is written with a `'` before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_results_file_quotes_a_cell_a_spreadsheet_would_run() {
+    const HYPERLINK: &str = r#"=HYPERLINK("http://evil.example","x")"#;
+    let app = spawn_app().await;
+    let job = app
+        .post(
+            "/roster/v1/jobs/createUsers",
+            json!({ "rows": [
+                { "userPrincipalName": format!("new1@{DOMAIN}"), "displayName": "New One" },
+                { "userPrincipalName": HYPERLINK, "displayName": "@SUM(1+1)" },
+            ] }),
+        )
+        .await;
+    assert!(job.status.is_success(), "{}", job.body);
+    app.drain_jobs().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let results = browser
+        .get(&format!(
+            "/jobs/{}/results.csv",
+            job.body["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(results.status, StatusCode::OK, "{}", results.body);
+    let records: Vec<csv::StringRecord> = csv::Reader::from_reader(results.body.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(&records[0][2], "succeeded");
+    assert_eq!(
+        (&records[1][1], &records[1][2]),
+        (format!("'{HYPERLINK}").as_str(), "failed")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_import_page_words_a_files_problems_in_dutch() {
     let app = spawn_app().await;

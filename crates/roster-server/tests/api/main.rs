@@ -13,6 +13,7 @@ mod groups;
 mod invariants;
 mod jobs;
 mod licenses;
+mod nul;
 mod queries;
 mod security;
 mod users;
