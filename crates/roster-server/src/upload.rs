@@ -207,6 +207,13 @@ impl<'de, S: RowSink> Visitor<'de> for Rows<'_, '_, S> {
                 Some(ApiError::bad_request(format!(
                     "Row {count} is not an object."
                 )))
+            } else if let Some(property) = crate::graph::nul_property(row.get().as_bytes()) {
+                // As any JSON body's: refused, named by its path, before anything is stored.
+                let nul = roster_core::types::Problem::Character('\0');
+                Some(ApiError::invalid_value(
+                    &format!("rows[{}].{property}", count - 1),
+                    &nul,
+                ))
             } else {
                 submission.sink.row(count, row).err()
             };

@@ -131,7 +131,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
 /// The first property of a JSON body whose value or name holds a NUL character, as a path
 /// (`displayName`, `rows[2].businessPhones[0]`; `body` for the body itself). JSON writes a NUL
 /// only as `\u0000`, so a body without that is not read twice.
-fn nul_property(bytes: &[u8]) -> Option<String> {
+pub(crate) fn nul_property(bytes: &[u8]) -> Option<String> {
     fn path(value: &Json) -> Option<String> {
         match value {
             Json::String(text) => text.contains('\0').then(String::new),
