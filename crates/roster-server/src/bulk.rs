@@ -190,6 +190,62 @@ pub fn row_password(row: &JsonValue) -> Option<&str> {
         .or_else(|| row["password"].as_str())
 }
 
+/// Where a row gives a password (as [`row_password`] reads it).
+const PASSWORD_SLOTS: [&str; 2] = ["/passwordProfile/password", "/password"];
+
+/// The context a row's given password is sealed in while it waits to be applied.
+fn row_password_context(tenant_id: ObjectId) -> String {
+    format!("tenant {tenant_id} bulk row password")
+}
+
+/// The row as it is kept until applied, its given password (`passwordProfile.password` or
+/// `password`) sealed under the server key; `None` when it gives none. (Once applied, the
+/// store drops the password from the row altogether.)
+pub fn seal_row_password(keys: &Keys, tenant_id: ObjectId, raw: &str) -> Option<String> {
+    if !raw.contains("\"password\"") {
+        return None;
+    }
+    let mut row: JsonValue = serde_json::from_str(raw).ok()?;
+    let context = row_password_context(tenant_id);
+    let mut sealed = false;
+    for slot in PASSWORD_SLOTS {
+        if let Some(slot) = row.pointer_mut(slot)
+            && let Some(password) = slot.as_str().filter(|text| !Keys::is_sealed(text))
+        {
+            *slot = keys.seal(&context, password).into();
+            sealed = true;
+        }
+    }
+    sealed.then(|| row.to_string())
+}
+
+/// The row with its sealed password opened (a row kept by [`seal_row_password`]).
+fn open_row_password<'a>(
+    keys: &Keys,
+    tenant_id: ObjectId,
+    raw: &'a str,
+) -> Result<std::borrow::Cow<'a, str>, RowOutcome> {
+    if !raw.contains("sealed:v1:") {
+        return Ok(std::borrow::Cow::Borrowed(raw));
+    }
+    let unreadable = || {
+        failed(
+            "The row's password cannot be read with this server's key.",
+            "password",
+        )
+    };
+    let mut row: JsonValue = serde_json::from_str(raw).map_err(|_| unreadable())?;
+    let context = row_password_context(tenant_id);
+    for slot in PASSWORD_SLOTS {
+        if let Some(slot) = row.pointer_mut(slot)
+            && let Some(sealed) = slot.as_str().filter(|text| Keys::is_sealed(text))
+        {
+            *slot = keys.open(&context, sealed).ok_or_else(unreadable)?.into();
+        }
+    }
+    Ok(std::borrow::Cow::Owned(row.to_string()))
+}
+
 /// What can be worked out for a row before its batch's transaction, from the row alone: its
 /// password's hash, and for a new user its whole row. A worker prepares the next batch on other
 /// cores while the database applies the current one.
@@ -215,6 +271,16 @@ pub fn prepare(
     raw: &str,
     dry_run: bool,
 ) -> Prepared {
+    let raw = match open_row_password(keys, tenant_id, raw) {
+        Ok(raw) => raw,
+        Err(refused) => {
+            return Prepared {
+                refused: Some(refused),
+                ..Prepared::default()
+            };
+        }
+    };
+    let raw = raw.as_ref();
     let hash = |password: &str| {
         if dry_run {
             keys.generated_password_hash(password)

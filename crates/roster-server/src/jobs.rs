@@ -458,6 +458,9 @@ async fn submit(
 /// all of them are in.
 struct Stager {
     store: Store,
+    /// Seals a row's given password while it waits (`bulk::seal_row_password`).
+    keys: Arc<Keys>,
+    tenant_id: ObjectId,
     job_id: ObjectId,
     batch_rows: usize,
     batch: Vec<String>,
@@ -469,7 +472,9 @@ impl upload::RowSink for Stager {
         if self.batch.is_empty() {
             self.first_row = number;
         }
-        self.batch.push(String::from(Box::<str>::from(row)));
+        let row = String::from(Box::<str>::from(row));
+        let kept = bulk::seal_row_password(&self.keys, self.tenant_id, &row).unwrap_or(row);
+        self.batch.push(kept);
         if self.batch.len() >= self.batch_rows {
             self.finish()?;
         }
@@ -504,6 +509,8 @@ where
     };
     let stager = Stager {
         store: state.store.clone(),
+        keys: state.keys.clone(),
+        tenant_id: caller.tenant_id,
         job_id,
         batch_rows: state.job_batch_rows.max(1),
         batch: Vec::new(),

@@ -452,6 +452,26 @@ async fn generated_passwords_are_never_kept_readable() {
         .await
         .unwrap_err();
     assert_eq!(refused.body["error_codes"][0], 50055, "{:?}", refused.body);
+
+    // A password the file gives waits for its row sealed too, and works once applied.
+    let given = "Given-Passw0rd-4711!";
+    let job = app
+        .post(
+            "/roster/v1/jobs/createUsers",
+            json!({ "rows": [{ "userPrincipalName": format!("given@{DOMAIN}"), "displayName": "Given",
+                    "passwordProfile": { "password": given, "forceChangePasswordNextSignIn": false } }] }),
+        )
+        .await;
+    assert_eq!(job.status, StatusCode::ACCEPTED, "{:?}", job.body);
+    assert!(
+        !app.database_holds(given).await,
+        "a waiting row's password is stored readable"
+    );
+    app.drain_jobs().await;
+    assert!(!app.database_holds(given).await);
+    app.password_token(&format!("given@{DOMAIN}"), given)
+        .await
+        .expect("the given password signs in");
 }
 
 /// Sends a request's head and the start of its body over a raw connection, and reads what the
