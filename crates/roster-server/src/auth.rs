@@ -269,8 +269,9 @@ pub struct Claims {
     pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upn: Option<String>,
-    /// When the token was issued, in microseconds, so that a revocation in the same second as a
-    /// sign-in does not revoke the new token.
+    /// When the sign-in the token stands for happened, in microseconds (so that a revocation in
+    /// the same second as a sign-in does not revoke the new token): a renewed admin center token
+    /// keeps its session's, so that any revocation since the sign-in ends it.
     pub iat_us: i64,
     pub jti: String,
     /// The admin center session the token belongs to: refused once the session is signed out
@@ -467,13 +468,20 @@ fn lockout_source(ip: Option<std::net::IpAddr>) -> String {
     }
 }
 
+/// The longest sign-in name worth counting: longer than any user principal name can be. A
+/// longer one is answered as a wrong name, after the same one verification, without a lockout
+/// row of its own (which a stranger could otherwise make as many of as they like).
+const MAX_NAME: usize = 256;
+
 /// Signs in with a name and password, the one way for every front-end (the OAuth password
 /// grant, the admin center):
-/// - smart lockout first: a name locked from the caller's address is refused without its
-///   password being checked, and each attempt is counted before its check
-///   ([`roster_store::Store::begin_sign_in`]);
-/// - exactly one Argon2id verification whatever the name (unknown, a generated password's
-///   keyed hash, or a chosen password), so that timing does not reveal which names exist;
+/// - a place on the hashing threads is taken first, so that a flood is refused (429) before it
+///   costs the database anything;
+/// - smart lockout: a name locked in the caller's bucket is refused, and each attempt is
+///   counted before its check ([`roster_store::Store::begin_sign_in`]);
+/// - exactly one Argon2id verification whatever happens (an unknown name, a generated
+///   password's keyed hash, a locked name: a dummy one), so that timing does not reveal which
+///   names exist, nor whether a locked name's password was right;
 /// - `admit` then decides on the account (blocked, another tenant, a role, a forced change);
 /// - the outcome is counted and written to the sign-in log, in one transaction.
 pub async fn sign_in(
@@ -483,21 +491,28 @@ pub async fn sign_in(
     (username, password): (String, String),
     admit: impl FnOnce(&roster_store::SignInRecord) -> Result<(), SignInRefusal>,
 ) -> ApiResult<Result<roster_store::SignInRecord, SignInRefusal>> {
-    let username = username.trim().to_string();
+    let Ok(slot) = state.hasher.reserve() else {
+        return Ok(Err(SignInRefusal::Busy));
+    };
+    let username: String = username.trim().chars().take(MAX_NAME + 1).collect();
+    let plausible = username.chars().count() <= MAX_NAME && !username.chars().any(char::is_control);
     let name_key = username.to_lowercase();
     let peer_ip = parts
         .extensions
         .get::<crate::state::Peer>()
         .and_then(|peer| peer.ip);
     let source = lockout_source(peer_ip);
-    let mark = attempt_mark(state, &name_key, &password);
     let now = Utc::now();
     let (tenant_of_name, settings, gate) = {
-        let (name, source, mark) = (name_key.clone(), source.clone(), mark.clone());
+        let (name, source) = (name_key.clone(), source.clone());
         state
             .db(move |store| {
                 let (tenant, settings) = store.sign_in_settings(&name)?;
-                let gate = store.begin_sign_in(&name, &source, &mark, &settings, now)?;
+                let gate = if plausible {
+                    Some(store.begin_sign_in(&name, &source, &settings, now)?)
+                } else {
+                    None
+                };
                 Ok((tenant, settings, gate))
             })
             .await?
@@ -507,20 +522,26 @@ pub async fn sign_in(
         tenant_id: tenant_of_name,
         at: now,
         user_id: None,
-        user_principal_name: username.clone(),
+        user_principal_name: username.chars().take(MAX_NAME).collect(),
         client_ip: peer_ip.map(|ip| ip.to_string()),
-        client: client.to_string(),
+        client: client.chars().take(MAX_NAME).collect(),
         error_code: 0,
         failure_reason: None,
     };
-    let counted = match gate {
-        roster_store::SignInGate::Locked { .. } => {
-            entry.error_code = SignInRefusal::Locked.code();
-            entry.failure_reason = Some(SignInRefusal::Locked.description().into());
+    let bucket = match gate {
+        Some(roster_store::SignInGate::Proceed { bucket }) => bucket,
+        refused => {
+            let refusal = if refused.is_some() {
+                SignInRefusal::Locked
+            } else {
+                SignInRefusal::InvalidCredentials
+            };
+            let _ = slot.verify(password, DUMMY_PHC.into()).await;
+            entry.error_code = refusal.code();
+            entry.failure_reason = Some(refusal.description().into());
             state.db(move |store| store.log_sign_in(&entry)).await?;
-            return Ok(Err(SignInRefusal::Locked));
+            return Ok(Err(refusal));
         }
-        roster_store::SignInGate::Proceed { counted } => counted,
     };
     let found = {
         let name = name_key.clone();
@@ -532,32 +553,18 @@ pub async fn sign_in(
             .as_deref()
             .map(roster_store::decode_password)
     });
-    let verified = match stored {
-        Some(PasswordHash::Argon2id(phc)) => state.hasher.verify(password, phc).await,
-        Some(PasswordHash::HmacSha256(hex)) => {
-            let matches = state.keys.keyed_hash_matches(&password, &hex);
-            state
-                .hasher
-                .verify(password, DUMMY_PHC.into())
-                .await
-                .map(|_| matches)
-        }
-        None => state
-            .hasher
-            .verify(password, DUMMY_PHC.into())
-            .await
-            .map(|_| false),
+    // A generated password is checked by its keyed hash; the Argon2id verification is then a
+    // dummy one, as it is for a name that does not exist.
+    let (phc, keyed_match) = match stored {
+        Some(PasswordHash::Argon2id(phc)) => (phc, None),
+        Some(PasswordHash::HmacSha256(hex)) => (
+            DUMMY_PHC.to_string(),
+            Some(state.keys.keyed_hash_matches(&password, &hex)),
+        ),
+        None => (DUMMY_PHC.to_string(), Some(false)),
     };
-    let Ok(password_right) = verified else {
-        // Not checked, so not a failure: the count taken in advance is given back.
-        if counted {
-            let (name, source) = (name_key.clone(), source.clone());
-            state
-                .db(move |store| store.cancel_sign_in(&name, &source))
-                .await?;
-        }
-        return Ok(Err(SignInRefusal::Busy));
-    };
+    let (verified, mark) = slot.verify(password, phc).await;
+    let password_right = found.is_some() && keyed_match.unwrap_or(verified);
     // An attempt is logged against the account only once its password proved right.
     if let Some(record) = found.as_ref().filter(|_| password_right) {
         entry.tenant_id = Some(record.tenant_id);
@@ -571,28 +578,18 @@ pub async fn sign_in(
         entry.error_code = refusal.code();
         entry.failure_reason = Some(refusal.description().into());
     }
+    let mark = (!password_right).then(|| mark.unwrap_or_default());
     state
         .db(move |store| {
             store.finish_sign_in(
-                (&name_key, &source, &mark),
-                password_right,
-                counted,
+                (&name_key, &source, &bucket),
+                mark.as_deref(),
                 &settings,
                 &entry,
             )
         })
         .await?;
     Ok(outcome)
-}
-
-/// A keyed mark of a tried password for a name (never the password, never reversible without
-/// the server key), by which a repeated wrong password is recognised.
-fn attempt_mark(state: &AppState, name_key: &str, password: &str) -> String {
-    let mut mark = state
-        .keys
-        .keyed_hash(&format!("sign-in-attempt\n{name_key}\n{password}"));
-    mark.truncate(32);
-    mark
 }
 
 fn principal_for(store: &roster_store::Store, claims: &Claims) -> ApiResult<(ObjectId, Principal)> {
@@ -693,6 +690,7 @@ mod tests {
             hasher: crate::hashing::Hasher::start(1),
             job_wake: Arc::new(tokio::sync::Notify::new()),
             job_batch_rows: 100,
+            uploads: Arc::new(tokio::sync::Semaphore::new(1)),
         };
         (directory, state)
     }

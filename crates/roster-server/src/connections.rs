@@ -6,14 +6,18 @@
 //!   later one's too (an idle keep-alive connection is closed after as long);
 //! - a request must be answered within [`REQUEST_TIMEOUT`] ([`UPLOAD_TIMEOUT`] for a bulk
 //!   job's body, which may be large), else it ends with Graph's 408;
-//! - at most `max_connections` are open at once: one more is closed as soon as it is
-//!   accepted, rather than queued;
+//! - at most `max_connections` are open at once, and [`MAX_CONNECTIONS_PER_ADDRESS`] from any
+//!   one address but a trusted proxy: one more is closed as soon as it is accepted, rather than
+//!   queued;
+//! - HTTP/1.1 only: HTTP/2 would keep an idle connection open for ever;
 //! - the process's limit of open files is raised to what the system allows, so that the cap,
 //!   not the limit, is what a flood meets.
 
+use std::collections::HashMap;
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -23,6 +27,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_server::accept::Accept;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::ApiError;
@@ -35,6 +40,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 /// Connections open at once, by default.
 pub const MAX_CONNECTIONS: usize = 10_000;
+/// Connections open at once from one address (a trusted proxy excepted), so that one host
+/// cannot take every place.
+pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 256;
 /// Open files kept for the database, logs and certificates beside the connections.
 const FILES_BESIDE_CONNECTIONS: u64 = 256;
 
@@ -95,37 +103,103 @@ pub async fn deadline(request: Request, next: Next) -> Response {
     }
 }
 
-/// An acceptor that lets at most so many connections be open at once.
+/// An acceptor that lets at most so many connections be open at once, and so many from one
+/// address.
 #[derive(Clone)]
 pub struct Limited<A> {
     inner: A,
     permits: Arc<Semaphore>,
+    per_address: Arc<PerAddress>,
 }
 
-impl<A> Limited<A> {
-    pub fn new(inner: A, max_connections: usize) -> Self {
-        Limited {
-            inner,
-            permits: Arc::new(Semaphore::new(max_connections.max(1))),
+/// Open connections by address.
+struct PerAddress {
+    limit: usize,
+    /// Addresses without a limit: the proxies every client comes through.
+    exempt: Vec<ipnet::IpNet>,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl PerAddress {
+    /// A place for one more connection from `ip`, if it has one left.
+    fn take(self: &Arc<Self>, ip: Option<IpAddr>) -> Option<AddressPlace> {
+        let Some(ip) = ip.map(|ip| ip.to_canonical()) else {
+            return Some(AddressPlace(None));
+        };
+        if self.exempt.iter().any(|net| net.contains(&ip)) {
+            return Some(AddressPlace(None));
+        }
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = open.entry(ip).or_default();
+        if *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(AddressPlace(Some((self.clone(), ip))))
+    }
+}
+
+/// A connection's place among its address's, given back when it closes.
+struct AddressPlace(Option<(Arc<PerAddress>, IpAddr)>);
+
+impl Drop for AddressPlace {
+    fn drop(&mut self) {
+        if let Some((limits, ip)) = self.0.take() {
+            let mut open = limits
+                .open
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(count) = open.get_mut(&ip) {
+                *count -= 1;
+                if *count == 0 {
+                    open.remove(&ip);
+                }
+            }
         }
     }
 }
 
-impl<I, S, A> Accept<I, S> for Limited<A>
+impl<A> Limited<A> {
+    pub fn new(
+        inner: A,
+        max_connections: usize,
+        per_address: usize,
+        exempt: Vec<ipnet::IpNet>,
+    ) -> Self {
+        Limited {
+            inner,
+            permits: Arc::new(Semaphore::new(max_connections.max(1))),
+            per_address: Arc::new(PerAddress {
+                limit: per_address.max(1),
+                exempt,
+                open: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+}
+
+impl<S, A> Accept<TcpStream, S> for Limited<A>
 where
-    A: Accept<I, S> + Clone + Send + 'static,
+    A: Accept<TcpStream, S> + Clone + Send + 'static,
     A::Future: Send,
     A::Stream: Send,
     A::Service: Send,
-    I: Send + 'static,
     S: Send + 'static,
 {
     type Stream = Counted<A::Stream>;
     type Service = A::Service;
     type Future = Pin<Box<dyn Future<Output = io::Result<(Self::Stream, Self::Service)>> + Send>>;
 
-    fn accept(&self, stream: I, service: S) -> Self::Future {
-        let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+    fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
+        let peer = stream.peer_addr().ok().map(|at| at.ip());
+        let places = self
+            .per_address
+            .take(peer)
+            .and_then(|place| Some((place, self.permits.clone().try_acquire_owned().ok()?)));
+        let Some((place, permit)) = places else {
             // Dropping the stream closes the connection.
             drop(stream);
             return Box::pin(std::future::ready(Err(io::Error::other(
@@ -139,6 +213,7 @@ where
                 Counted {
                     inner: stream,
                     _permit: permit,
+                    _place: place,
                 },
                 service,
             ))
@@ -150,6 +225,7 @@ where
 pub struct Counted<S> {
     inner: S,
     _permit: OwnedSemaphorePermit,
+    _place: AddressPlace,
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {

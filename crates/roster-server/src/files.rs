@@ -56,6 +56,12 @@ pub fn secure_data_dir(directory: &Path) -> anyhow::Result<()> {
 /// Creates `path` empty and owner-only unless it exists, so that SQLite, which gives a
 /// database's WAL and shared-memory files the mode of the database file, makes them so too.
 pub fn create_private(path: &Path) -> anyhow::Result<()> {
+    if fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink()) {
+        bail!(
+            "{} is a symbolic link: refusing to start (its target's owner and mode are not the data directory's)",
+            path.display()
+        );
+    }
     match fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -134,6 +140,12 @@ mod tests {
         fs::set_permissions(directory.join("key.pem"), fs::Permissions::from_mode(0o644)).unwrap();
         write_private(&directory.join("key.pem"), b"new").unwrap();
         assert_eq!(mode(&directory.join("key.pem")), 0o600);
+        // A database that is a link elsewhere is refused.
+        std::os::unix::fs::symlink(directory.join("key.pem"), directory.join("linked.db")).unwrap();
+        let error = create_private(&directory.join("linked.db"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("symbolic link"), "{error}");
     }
 
     #[test]

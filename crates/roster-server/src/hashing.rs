@@ -47,18 +47,26 @@ pub fn hash_with(memory: &mut [Block], password: &str) -> PasswordHash {
 
 /// Checks `password` against a PHC string, with the parameters the string names.
 pub fn verify_with(memory: &mut Vec<Block>, password: &str, phc: &str) -> bool {
+    verify_marked(memory, password, phc).0
+}
+
+/// [`verify_with`], and a mark of what was computed: the first 16 bytes of a SHA-256 of the
+/// Argon2id output, in hex. Two tries of one password against one hash have the same mark, and
+/// a mark is no cheaper to reverse than the hash itself (each guess costs an Argon2id), so it
+/// can be kept to recognise a wrong password tried again. `None` if `phc` cannot be read.
+pub fn verify_marked(memory: &mut Vec<Block>, password: &str, phc: &str) -> (bool, Option<String>) {
     let Ok(parsed) = Phc::new(phc) else {
-        return false;
+        return (false, None);
     };
     let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
-        return false;
+        return (false, None);
     };
     let Ok(params) = argon2::Params::try_from(&parsed) else {
-        return false;
+        return (false, None);
     };
     let mut salt_bytes = [0u8; 64];
     let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
-        return false;
+        return (false, None);
     };
     let hasher = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     if memory.len() != hasher.params().block_count() {
@@ -69,10 +77,19 @@ pub fn verify_with(memory: &mut Vec<Block>, password: &str, phc: &str) -> bool {
         .hash_password_into_with_memory(password.as_bytes(), salt, &mut output, &mut memory[..])
         .is_err()
     {
-        return false;
+        return (false, None);
     }
+    let mark = {
+        use sha2::Digest;
+        let digest = sha2::Sha256::new()
+            .chain_update(b"roster sign-in attempt mark\n")
+            .chain_update(&output)
+            .finalize();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    };
     // Output's equality is constant-time.
-    Output::new(&output).is_ok_and(|computed| computed == expected)
+    let matches = Output::new(&output).is_ok_and(|computed| computed == expected);
+    (matches, Some(mark))
 }
 
 enum Work {
@@ -82,7 +99,7 @@ enum Work {
 
 enum Answer {
     Hash(PasswordHash),
-    Verified(bool),
+    Verified(bool, Option<String>),
 }
 
 struct Job {
@@ -136,7 +153,8 @@ impl Hasher {
                         let answer = match job.work {
                             Work::Hash(password) => Answer::Hash(hash_with(&mut memory, &password)),
                             Work::Verify { password, phc } => {
-                                Answer::Verified(verify_with(&mut memory, &password, &phc))
+                                let (matches, mark) = verify_marked(&mut memory, &password, &phc);
+                                Answer::Verified(matches, mark)
                             }
                         };
                         waiting.fetch_sub(1, Ordering::AcqRel);
@@ -153,28 +171,24 @@ impl Hasher {
         }
     }
 
-    /// How many verifications have been asked of the threads (and not refused as busy).
-    pub fn verifications(&self) -> usize {
-        self.verifications.load(Ordering::Acquire)
-    }
-
-    async fn ask(&self, work: Work) -> Result<Option<Answer>, Busy> {
+    /// A place among the requests that may wait for a thread, held until it is used or
+    /// dropped: taking it before any other work refuses a request the threads cannot take
+    /// before that work is done.
+    pub fn reserve(&self) -> Result<Slot, Busy> {
         // Counted before it is queued, so that no burst can overshoot the bound.
         if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.capacity {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
             return Err(Busy);
         }
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        if self.jobs.send(Job { work, reply }).is_err() {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
-            return Ok(None);
-        }
-        Ok(answer.await.ok())
+        Ok(Slot {
+            hasher: self.clone(),
+            used: false,
+        })
     }
 
     /// An Argon2id hash of `password`; `Ok(None)` if the threads have stopped.
     pub async fn hash(&self, password: String) -> Result<Option<PasswordHash>, Busy> {
-        Ok(match self.ask(Work::Hash(password)).await? {
+        Ok(match self.reserve()?.run(Work::Hash(password)).await {
             Some(Answer::Hash(hash)) => Some(hash),
             _ => None,
         })
@@ -182,9 +196,50 @@ impl Hasher {
 
     /// Whether `password` matches the PHC string (false if the threads have stopped).
     pub async fn verify(&self, password: String, phc: String) -> Result<bool, Busy> {
-        let answer = self.ask(Work::Verify { password, phc }).await?;
-        self.verifications.fetch_add(1, Ordering::AcqRel);
-        Ok(matches!(answer, Some(Answer::Verified(true))))
+        Ok(self.reserve()?.verify(password, phc).await.0)
+    }
+
+    /// How many verifications have been asked of the threads (and not refused as busy).
+    pub fn verifications(&self) -> usize {
+        self.verifications.load(Ordering::Acquire)
+    }
+}
+
+/// A reserved place for one piece of work on the hashing threads ([`Hasher::reserve`]).
+pub struct Slot {
+    hasher: Hasher,
+    used: bool,
+}
+
+impl Slot {
+    async fn run(mut self, work: Work) -> Option<Answer> {
+        self.used = true;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if self.hasher.jobs.send(Job { work, reply }).is_err() {
+            self.hasher.waiting.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        answer.await.ok()
+    }
+
+    /// Whether `password` matches the PHC string, and the mark of the computation
+    /// ([`verify_marked`]); `(false, None)` if the threads have stopped.
+    pub async fn verify(self, password: String, phc: String) -> (bool, Option<String>) {
+        let verifications = self.hasher.verifications.clone();
+        let answer = self.run(Work::Verify { password, phc }).await;
+        verifications.fetch_add(1, Ordering::AcqRel);
+        match answer {
+            Some(Answer::Verified(matches, mark)) => (matches, mark),
+            _ => (false, None),
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if !self.used {
+            self.hasher.waiting.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 }
 

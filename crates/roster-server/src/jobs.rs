@@ -434,8 +434,9 @@ async fn submit(
     }
     let body = request.into_body();
     if query.dry_run {
-        let (rows, options_json, _) =
-            upload::read_rows(body, upload::MAX_DRY_RUN_ROWS, Vec::new()).await?;
+        let _reading = upload_place(&state)?;
+        let limits = (upload::MAX_DRY_RUN_ROWS, upload::MAX_DRY_RUN_BYTES);
+        let (rows, options_json, _) = upload::read_rows(body, limits, Vec::new()).await?;
         let outcomes = dry_run(&state, &caller, kind, rows, options_json).await?;
         let value: Vec<JsonValue> = outcomes
             .iter()
@@ -446,12 +447,31 @@ async fn submit(
             Json(json!({ "kind": kind.name(), "dryRun": true, "value": value })).into_response(),
         );
     }
+    let _reading = upload_place(&state)?;
     let job = stage(&state, &caller, kind, |stager| async move {
-        let (stager, options, rows) = upload::read_rows(body, upload::MAX_JOB_ROWS, stager).await?;
+        let limits = (upload::MAX_JOB_ROWS, upload::MAX_JOB_BYTES);
+        let (stager, options, rows) = upload::read_rows(body, limits, stager).await?;
         Ok((stager, options, rows))
     })
     .await?;
     Ok((axum::http::StatusCode::ACCEPTED, Json(job_json(&job))).into_response())
+}
+
+/// A place among the uploads this server reads at once (each holds a thread while it reads),
+/// or Graph's 429 to come back shortly.
+fn upload_place(state: &AppState) -> ApiResult<tokio::sync::OwnedSemaphorePermit> {
+    state.uploads.clone().try_acquire_owned().map_err(|_| {
+        let mut error = ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            format!(
+                "This server is reading {} job uploads already: try again shortly.",
+                upload::CONCURRENT_UPLOADS
+            ),
+        );
+        error.retry_after = Some(5);
+        error
+    })
 }
 
 /// Stores a job's rows a batch at a time as they are read, into a job no worker runs until

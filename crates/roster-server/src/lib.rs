@@ -69,6 +69,8 @@ pub struct Config {
     pub run_jobs: bool,
     /// Connections open at once (`--max-connections`); more are closed as they arrive.
     pub max_connections: usize,
+    /// Connections open at once from one address but a trusted proxy.
+    pub max_connections_per_address: usize,
     pub jobs: jobs::WorkerSettings,
 }
 
@@ -87,6 +89,7 @@ impl Config {
             bootstrap: BootstrapCredentials::default(),
             run_jobs: true,
             max_connections: connections::MAX_CONNECTIONS,
+            max_connections_per_address: connections::MAX_CONNECTIONS_PER_ADDRESS,
             jobs: jobs::WorkerSettings::default(),
         }
     }
@@ -105,6 +108,8 @@ pub struct Application {
     pub worker: Arc<jobs::Worker>,
     job_wake: Option<Arc<tokio::sync::Notify>>,
     max_connections: usize,
+    max_connections_per_address: usize,
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Application {
@@ -170,6 +175,7 @@ impl Application {
             store: store.clone(),
             job_wake: job_wake.clone(),
             job_batch_rows: config.jobs.batch_rows,
+            uploads: Arc::new(tokio::sync::Semaphore::new(upload::CONCURRENT_UPLOADS)),
             keys,
             public_url: config.public_url.clone(),
             issuer_base: issuer_base.into(),
@@ -195,6 +201,8 @@ impl Application {
             worker,
             job_wake: config.run_jobs.then_some(job_wake),
             max_connections: connections::fit_open_files(config.max_connections),
+            max_connections_per_address: config.max_connections_per_address,
+            trusted_proxies: config.trusted_proxies.clone(),
         })
     }
 
@@ -216,16 +224,21 @@ impl Application {
         let service = Router::clone(&router).into_make_service_with_connect_info::<SocketAddr>();
         let server = axum_server::from_tcp(self.listener)?;
         let plain = axum_server::accept::DefaultAcceptor::new();
+        let limits = (
+            self.max_connections,
+            self.max_connections_per_address,
+            self.trusted_proxies.clone(),
+        );
         match self.tls {
             Some(tls) => {
                 let tls = axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(plain);
-                let acceptor = connections::Limited::new(tls, self.max_connections);
+                let acceptor = connections::Limited::new(tls, limits.0, limits.1, limits.2);
                 with_timeouts(server.acceptor(acceptor))
                     .serve(service)
                     .await?
             }
             None => {
-                let acceptor = connections::Limited::new(plain, self.max_connections);
+                let acceptor = connections::Limited::new(plain, limits.0, limits.1, limits.2);
                 with_timeouts(server.acceptor(acceptor))
                     .serve(service)
                     .await?
@@ -240,8 +253,16 @@ impl Application {
 fn with_timeouts<A: axum_server::Address, Acc>(
     mut server: axum_server::Server<A, Acc>,
 ) -> axum_server::Server<A, Acc> {
-    server
-        .http_builder()
+    // HTTP/1.1 only (the TLS configuration offers only it too): an HTTP/2 connection that has
+    // asked once may stay open and idle for ever.
+    let builder = server.http_builder();
+    let http1_only = std::mem::replace(
+        builder,
+        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new()),
+    )
+    .http1_only();
+    *builder = http1_only;
+    builder
         .http1()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(connections::HEADER_TIMEOUT);
@@ -396,9 +417,15 @@ async fn purge_recycle_bin(store: Store) {
             let now = chrono::Utc::now();
             // Generated passwords nobody collected are not kept past a day.
             store.forget_job_outputs_before(now - chrono::Duration::days(1))?;
-            // Uploads a crash cut short; sign-in failures forgiven after a quiet day.
+            // Uploads a crash cut short; sign-in failures forgiven after a quiet day, addresses
+            // not signed in from for 90 days unfamiliar again, and the sign-in log kept 30 days
+            // (as Entra keeps it).
             store.drop_staged_jobs_before(now - chrono::Duration::hours(1))?;
-            store.forget_sign_in_failures_before(now - chrono::Duration::days(1))?;
+            store.forget_sign_ins(
+                now - chrono::Duration::days(1),
+                now - chrono::Duration::days(90),
+                now - chrono::Duration::days(30),
+            )?;
             Ok(purged)
         })
         .await;

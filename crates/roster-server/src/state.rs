@@ -31,6 +31,8 @@ pub struct AppState {
     pub job_wake: Arc<tokio::sync::Notify>,
     /// Rows per batch of a submitted job (the rows one transaction applies).
     pub job_batch_rows: usize,
+    /// Places for job uploads read at once (`upload::CONCURRENT_UPLOADS`).
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -125,7 +127,8 @@ impl Peer {
     /// client. Headers from a connection that is not a trusted proxy are ignored.
     pub fn of(connection: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Peer {
         let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-        let Some(connection) = connection else {
+        // An IPv4 client of a listener on every interface arrives as ::ffff:a.b.c.d.
+        let Some(connection) = connection.map(|ip| ip.to_canonical()) else {
             return Peer::default();
         };
         if !is_trusted(&connection) {
@@ -144,8 +147,13 @@ impl Peer {
         };
         let mut ip = connection;
         for hop in header("x-forwarded-for").rsplit(',') {
-            match hop.trim().parse::<IpAddr>() {
-                Ok(hop) if is_trusted(&ip) => ip = hop,
+            // An address, or one with its port (`a.b.c.d:p`, `[v6]:p`), as some proxies write.
+            let hop = hop.trim();
+            let parsed = hop
+                .parse::<IpAddr>()
+                .or_else(|_| hop.parse::<std::net::SocketAddr>().map(|at| at.ip()));
+            match parsed {
+                Ok(hop) if is_trusted(&ip) => ip = hop.to_canonical(),
                 _ => break,
             }
         }
@@ -223,6 +231,19 @@ mod tests {
             &["10.0.0.0/8"],
         );
         assert_eq!(chained.ip, Some("203.0.113.9".parse().unwrap()));
+        // Ports, mapped addresses: the client all the same.
+        let with_port = peer(
+            "::ffff:10.0.0.5",
+            &[("x-forwarded-for", "203.0.113.9:51234")],
+            &["10.0.0.0/8"],
+        );
+        assert_eq!(with_port.ip, Some("203.0.113.9".parse().unwrap()));
+        let v6 = peer(
+            "10.0.0.5",
+            &[("x-forwarded-for", "[2001:db8::1]:443")],
+            &["10.0.0.0/8"],
+        );
+        assert_eq!(v6.ip, Some("2001:db8::1".parse().unwrap()));
         // Garbage from the proxy leaves the proxy as the peer.
         let garbage = peer(
             "10.0.0.5",

@@ -23,7 +23,7 @@ pub async fn configure(config: &Config) -> anyhow::Result<(Option<RustlsConfig>,
                         key.display()
                     )
                 })?;
-            Ok((Some(tls), Some(cert.clone())))
+            Ok((Some(http1_only(tls)), Some(cert.clone())))
         }
         Tls::SelfSigned => {
             let directory = config.data_dir.join("tls");
@@ -45,7 +45,16 @@ pub async fn configure(config: &Config) -> anyhow::Result<(Option<RustlsConfig>,
                 write_private(&key_path, certified.signing_key.serialize_pem().as_bytes())?;
             }
             let tls = RustlsConfig::from_pem_file(&cert_path, &key_path).await?;
-            Ok((Some(tls), Some(cert_path)))
+            Ok((Some(http1_only(tls)), Some(cert_path)))
         }
     }
+}
+
+/// The configuration offering HTTP/1.1 alone in its ALPN (the server speaks nothing else:
+/// `connections`).
+fn http1_only(tls: RustlsConfig) -> RustlsConfig {
+    let mut config = (*tls.get_inner()).clone();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    tls.reload_from_config(std::sync::Arc::new(config));
+    tls
 }

@@ -5,7 +5,7 @@
 
 use std::io::Read;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -20,8 +20,16 @@ use crate::error::{ApiError, ApiResult};
 pub const MAX_JOB_ROWS: usize = 2_000_000;
 /// The largest job body: two million rows of about 400 bytes, with room to spare.
 pub const MAX_JOB_BYTES: u64 = 2 * 1024 * 1024 * 1024;
-/// The most rows a dry run checks in one request (its answer lists every row).
+/// The most rows a dry run checks in one request (its answer lists every row), and the
+/// largest body it takes (it holds all the rows at once).
 pub const MAX_DRY_RUN_ROWS: usize = 100_000;
+pub const MAX_DRY_RUN_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest row, and the largest `options`: a row is one user.
+pub const MAX_ROW_BYTES: usize = 1024 * 1024;
+/// How long the body may pause before the upload is given up.
+pub const BODY_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+/// Uploads read at once by one server (each holds a thread while it reads).
+pub const CONCURRENT_UPLOADS: usize = 8;
 
 /// Where rows go as they are read (on a blocking thread): a batch to the store, a list in
 /// memory for a dry run.
@@ -51,26 +59,33 @@ fn too_large(what: String) -> ApiError {
     )
 }
 
-/// Reads a job's body into `sink`, at most `max_rows` rows; returns the sink, the job's
-/// `options` (`{}` when absent) and the number of rows.
+/// Reads a job's body into `sink`, at most `max_rows` rows and `max_bytes` bytes; returns the
+/// sink, the job's `options` (`{}` when absent) and the number of rows.
 pub async fn read_rows<S: RowSink>(
     body: axum::body::Body,
-    max_rows: usize,
+    (max_rows, max_bytes): (usize, u64),
     mut sink: S,
 ) -> ApiResult<(S, JsonValue, usize)> {
     // A few chunks in flight: the reader's pace holds the client back, not the server's memory.
     let (chunks, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(4);
     let over_size = Arc::new(AtomicBool::new(false));
+    let idle = Arc::new(AtomicBool::new(false));
     let forward = {
-        let over_size = over_size.clone();
+        let (over_size, idle) = (over_size.clone(), idle.clone());
         async move {
             let mut stream = body.into_data_stream();
             let mut total: u64 = 0;
-            while let Some(chunk) = stream.next().await {
+            loop {
+                let Ok(next) = tokio::time::timeout(BODY_IDLE, stream.next()).await else {
+                    idle.store(true, Ordering::Release);
+                    let _ = chunks.send(Err("the body stopped arriving".into())).await;
+                    return;
+                };
+                let Some(chunk) = next else { return };
                 let chunk = chunk.map_err(|error| error.to_string());
                 if let Ok(bytes) = &chunk {
                     total += bytes.len() as u64;
-                    if total > MAX_JOB_BYTES {
+                    if total > max_bytes {
                         over_size.store(true, Ordering::Release);
                         let _ = chunks.send(Err("too large".into())).await;
                         return;
@@ -88,6 +103,7 @@ pub async fn read_rows<S: RowSink>(
         let reader = BodyReader {
             chunks: receiver,
             current: Bytes::new(),
+            since_row: Arc::new(AtomicUsize::new(0)),
         };
         let outcome = parse(reader, max_rows, &mut sink);
         outcome.map(|(options, rows)| (sink, options, rows))
@@ -96,9 +112,19 @@ pub async fn read_rows<S: RowSink>(
     let parsed = parsed.map_err(ApiError::internal)?;
     if over_size.load(Ordering::Acquire) {
         return Err(too_large(format!(
-            "The request body is larger than a job may be ({} GiB).",
-            MAX_JOB_BYTES >> 30
+            "The request body is larger than {} MiB, the most this request takes.",
+            max_bytes >> 20
         )));
+    }
+    if idle.load(Ordering::Acquire) {
+        return Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "Request_Timeout",
+            format!(
+                "The request body stopped arriving for {} seconds.",
+                BODY_IDLE.as_secs()
+            ),
+        ));
     }
     parsed
 }
@@ -108,10 +134,12 @@ fn parse<S: RowSink>(
     max_rows: usize,
     sink: &mut S,
 ) -> ApiResult<(JsonValue, usize)> {
+    let since_row = reader.since_row.clone();
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
     let mut visitor = Submission {
         sink,
         max_rows,
+        since_row,
         rows: None,
         failure: None,
     };
@@ -121,7 +149,12 @@ fn parse<S: RowSink>(
         return Err(failure);
     }
     let options = read.map_err(|error| {
-        if error.is_eof() && error.line() == 1 && error.column() == 0 {
+        if error.is_io() && error.to_string().contains(ROW_TOO_LARGE) {
+            too_large(format!(
+                "A row (or the options) is larger than {} KiB.",
+                MAX_ROW_BYTES >> 10
+            ))
+        } else if error.is_eof() && error.line() == 1 && error.column() == 0 {
             ApiError::bad_request("The body needs 'rows': a list of objects, one per row.")
         } else {
             ApiError::bad_request(format!("Invalid JSON in the request body: {error}."))
@@ -142,6 +175,8 @@ fn parse<S: RowSink>(
 struct Submission<'a, S> {
     sink: &'a mut S,
     max_rows: usize,
+    /// Bytes read since the last row ended, which the reader holds to `MAX_ROW_BYTES`.
+    since_row: Arc<AtomicUsize>,
     /// How many rows were read, once `rows` has been.
     rows: Option<usize>,
     /// Why reading stopped, when it was the rows' fault rather than the JSON's.
@@ -197,6 +232,7 @@ impl<'de, S: RowSink> Visitor<'de> for Rows<'_, '_, S> {
         let submission = self.submission;
         let mut count = 0;
         while let Some(row) = seq.next_element::<Box<RawValue>>()? {
+            submission.since_row.store(0, Ordering::Release);
             count += 1;
             let refused = if count > submission.max_rows {
                 Some(too_large(format!(
@@ -226,14 +262,22 @@ impl<'de, S: RowSink> Visitor<'de> for Rows<'_, '_, S> {
     }
 }
 
-/// The request's body as a blocking reader, fed chunk by chunk.
+/// What the reader says of a row that does not end in time.
+const ROW_TOO_LARGE: &str = "a row is too large";
+
+/// The request's body as a blocking reader, fed chunk by chunk, that stops a row (or the
+/// options) growing past `MAX_ROW_BYTES` before the parser has buffered it.
 struct BodyReader {
     chunks: tokio::sync::mpsc::Receiver<Result<Bytes, String>>,
     current: Bytes,
+    since_row: Arc<AtomicUsize>,
 }
 
 impl Read for BodyReader {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if self.since_row.load(Ordering::Acquire) > MAX_ROW_BYTES {
+            return Err(std::io::Error::other(ROW_TOO_LARGE));
+        }
         while self.current.is_empty() {
             match self.chunks.blocking_recv() {
                 Some(Ok(bytes)) => self.current = bytes,
@@ -244,6 +288,7 @@ impl Read for BodyReader {
         let n = buffer.len().min(self.current.len());
         buffer[..n].copy_from_slice(&self.current[..n]);
         self.current = self.current.slice(n..);
+        self.since_row.fetch_add(n, Ordering::AcqRel);
         Ok(n)
     }
 }
@@ -256,8 +301,12 @@ mod tests {
         body: &'static str,
         max_rows: usize,
     ) -> ApiResult<(Vec<String>, JsonValue, usize)> {
-        let (rows, options, count) =
-            read_rows(axum::body::Body::from(body), max_rows, Vec::new()).await?;
+        let (rows, options, count) = read_rows(
+            axum::body::Body::from(body),
+            (max_rows, 1 << 20),
+            Vec::new(),
+        )
+        .await?;
         Ok((
             rows.iter().map(|row| row.get().to_string()).collect(),
             options,
@@ -306,5 +355,32 @@ mod tests {
             "{text}"
         );
         assert_eq!(message(read(r#"{"rows": []} trailing"#, 2).await).0, 400);
+        // One row may not grow without end (nor the options), however large the body may be.
+        let huge: &'static str = Box::leak(
+            format!(
+                "{{\"rows\": [{{\"a\": \"{}\"}}]}}",
+                "x".repeat(MAX_ROW_BYTES + 10)
+            )
+            .into_boxed_str(),
+        );
+        let refused = read_rows(
+            axum::body::Body::from(huge),
+            (10, MAX_JOB_BYTES),
+            Vec::new(),
+        )
+        .await
+        .err()
+        .expect("the row was refused");
+        assert_eq!(
+            refused.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{}",
+            refused.message
+        );
+        assert!(
+            refused.message.contains("larger than 1024 KiB"),
+            "{}",
+            refused.message
+        );
     }
 }

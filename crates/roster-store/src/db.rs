@@ -809,12 +809,42 @@ pub(crate) struct PostgresManager {
     config: postgres::Config,
 }
 
+/// A PostgreSQL connection that closes on a thread of its own. The synchronous client closes
+/// by blocking on a runtime of its own, which cannot be done on an async runtime's thread, and
+/// that is where a stopped server's last handle on its store is dropped.
+pub(crate) struct PostgresConnection(Option<postgres::Client>);
+
+impl std::ops::Deref for PostgresConnection {
+    type Target = postgres::Client;
+    fn deref(&self) -> &postgres::Client {
+        self.0.as_ref().expect("a connection until dropped")
+    }
+}
+
+impl std::ops::DerefMut for PostgresConnection {
+    fn deref_mut(&mut self) -> &mut postgres::Client {
+        self.0.as_mut().expect("a connection until dropped")
+    }
+}
+
+impl Drop for PostgresConnection {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            let _ = std::thread::Builder::new()
+                .name("postgres-close".into())
+                .spawn(move || drop(client));
+        }
+    }
+}
+
 impl r2d2::ManageConnection for PostgresManager {
-    type Connection = postgres::Client;
+    type Connection = PostgresConnection;
     type Error = postgres::Error;
 
     fn connect(&self) -> std::result::Result<Self::Connection, Self::Error> {
-        self.config.connect(postgres::NoTls)
+        self.config
+            .connect(postgres::NoTls)
+            .map(|client| PostgresConnection(Some(client)))
     }
 
     fn is_valid(&self, client: &mut Self::Connection) -> std::result::Result<(), Self::Error> {

@@ -204,13 +204,14 @@ impl Store {
                 });
             }
             // What the role allowed ends now: every token and session issued before.
+            let now = chrono::Utc::now().max(change.at);
             tx.execute(
                 "UPDATE users SET sessions_valid_from = $2 WHERE id = $1",
-                &params![principal_id, change.at],
+                &params![principal_id, now],
             )?;
             tx.execute(
                 "UPDATE apps SET tokens_valid_from = $2 WHERE client_id = $1",
-                &params![principal_id, change.at],
+                &params![principal_id, now],
             )?;
             audit(
                 tx,

@@ -880,8 +880,9 @@ impl Store {
                 });
                 done += 1;
                 // A password given in the file has served its purpose: keep the row without it.
-                match input
-                    .contains("\"password\"")
+                // (Only a row that says "password", or escapes a character, can have one as a key.)
+                let may_have_password = input.contains("password") || input.contains("\\u");
+                match may_have_password
                     .then(|| serde_json::from_str::<Json>(input).ok().and_then(|json| without_passwords(&json)))
                     .flatten()
                 {

@@ -1,11 +1,15 @@
 //! Sign-in attempts: smart lockout as Entra ID does it, the sign-in log, and the tenant's
 //! settings that govern both.
 //!
-//! Lockout state is kept per sign-in name and source address (`sign_in_lockouts`), in the
-//! database so that several servers on one PostgreSQL share it. An attempt is counted as a
-//! failure before its password is checked ([`Store::begin_sign_in`]) and forgiven once the
-//! password proves right ([`Store::finish_sign_in`]), so that concurrent guesses cannot get
-//! past the threshold while their passwords are being checked.
+//! Lockout state is kept per sign-in name and *bucket* (`sign_in_lockouts`), in the database so
+//! that several servers on one PostgreSQL share it. As Entra counts familiar and unfamiliar
+//! locations apart, a source address from which the name has signed in before
+//! (`sign_in_familiar`) is a bucket of its own, and every other address shares the name's
+//! `unfamiliar` bucket: an attacker with many addresses gets the threshold's guesses in all,
+//! and cannot lock the user out at the addresses they use. An attempt is counted as a failure
+//! before its password is checked ([`Store::begin_sign_in`]) and forgiven once the password
+//! proves right, or once it proves to repeat a recent wrong one ([`Store::finish_sign_in`]),
+//! so that concurrent guesses cannot get past the threshold while their passwords are checked.
 
 use chrono::{DateTime, Duration, Utc};
 use roster_core::types::ObjectId;
@@ -44,16 +48,18 @@ impl TenantSettings {
 
 /// The longest a lockout lasts, however many came before it.
 const MAX_LOCKOUT_SECONDS: i64 = 24 * 3600;
-/// Keyed marks of this many recent wrong passwords are kept; trying one again does not count.
+/// Marks of this many recent wrong passwords are kept; trying one again does not count.
 const RECENT_WRONG: usize = 3;
+/// The bucket every address shares from which a name has not signed in before.
+pub const UNFAMILIAR: &str = "unfamiliar";
 
 /// Whether an attempt may go on to check its password.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInGate {
-    /// Check it; `counted` says whether the attempt was counted as a failure in advance (it
-    /// was not if it repeats one of the recent wrong passwords).
-    Proceed { counted: bool },
-    /// The name is locked from this source until then: do not check the password.
+    /// Check it; the attempt has been counted, in this bucket (the source address if it is
+    /// familiar, else [`UNFAMILIAR`]).
+    Proceed { bucket: String },
+    /// The name is locked in this source's bucket until then: do not check the password.
     Locked { until: DateTime<Utc> },
 }
 
@@ -75,37 +81,85 @@ pub struct SignIn {
     pub failure_reason: Option<String>,
 }
 
+/// A name's lockout state in a bucket, created empty if need be and locked for the rest of the
+/// transaction (a row must exist for `FOR UPDATE` to lock it on PostgreSQL, where two first
+/// failures at once would otherwise both count from nothing).
 fn lockout_row(
     tx: &mut dyn Tx,
     name_key: &str,
-    source: &str,
-) -> Result<Option<(i64, i64, Option<DateTime<Utc>>, Vec<String>)>> {
+    bucket: &str,
+    now: DateTime<Utc>,
+) -> Result<Lockout> {
+    tx.execute(
+        "INSERT INTO sign_in_lockouts (name_key, source, failures, lockouts, locked_until, recent_wrong, updated_at) \
+         VALUES ($1, $2, 0, 0, NULL, '', $3) ON CONFLICT (name_key, source) DO NOTHING",
+        &params![name_key, bucket, now],
+    )?;
     let sql = format!(
         "SELECT failures, lockouts, locked_until, recent_wrong FROM sign_in_lockouts \
          WHERE name_key = $1 AND source = $2{}",
         tx.row_lock()
     );
-    Ok(tx.query_one(&sql, &params![name_key, source])?.map(|row| {
-        let recent = row.text(3).split_whitespace().map(str::to_string).collect();
-        (row.int(0), row.int(1), row.opt_timestamp(2), recent)
-    }))
+    let row = tx
+        .query_one(&sql, &params![name_key, bucket])?
+        .ok_or_else(|| Error::Database("a lockout row just written is gone".into()))?;
+    Ok(Lockout {
+        failures: row.int(0),
+        lockouts: row.int(1),
+        locked_until: row.opt_timestamp(2),
+        recent: row.text(3).split_whitespace().map(str::to_string).collect(),
+    })
 }
 
-fn write_lockout_row(
-    tx: &mut dyn Tx,
-    name_key: &str,
-    source: &str,
-    (failures, lockouts, locked_until, recent): (i64, i64, Option<DateTime<Utc>>, &[String]),
-    now: DateTime<Utc>,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO sign_in_lockouts (name_key, source, failures, lockouts, locked_until, recent_wrong, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (name_key, source) DO UPDATE SET failures = $3, lockouts = $4, locked_until = $5, \
-         recent_wrong = $6, updated_at = $7",
-        &params![name_key, source, failures, lockouts, locked_until, recent.join(" "), now],
-    )?;
-    Ok(())
+/// A name's failures in one bucket.
+struct Lockout {
+    /// Attempts counted and not forgiven: failed, or still being checked.
+    failures: i64,
+    /// Lockouts so far (each lasts twice the one before).
+    lockouts: i64,
+    locked_until: Option<DateTime<Utc>>,
+    /// Marks of the last wrong passwords.
+    recent: Vec<String>,
+}
+
+impl Lockout {
+    /// Locks the name for the tenant's duration, doubled for each lockout before, and starts
+    /// counting afresh.
+    fn lock(&mut self, settings: &TenantSettings, now: DateTime<Utc>) -> DateTime<Utc> {
+        let doublings = self.lockouts.clamp(0, 20) as u32;
+        let seconds = settings
+            .lockout_duration_seconds
+            .saturating_mul(1 << doublings)
+            .min(MAX_LOCKOUT_SECONDS);
+        let until = now + Duration::seconds(seconds);
+        self.locked_until = Some(until);
+        self.lockouts += 1;
+        self.failures = 0;
+        until
+    }
+
+    fn write(
+        &self,
+        tx: &mut dyn Tx,
+        name_key: &str,
+        bucket: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        tx.execute(
+            "UPDATE sign_in_lockouts SET failures = $3, lockouts = $4, locked_until = $5, recent_wrong = $6, \
+             updated_at = $7 WHERE name_key = $1 AND source = $2",
+            &params![
+                name_key,
+                bucket,
+                self.failures,
+                self.lockouts,
+                self.locked_until,
+                self.recent.join(" "),
+                now
+            ],
+        )?;
+        Ok(())
+    }
 }
 
 impl Store {
@@ -214,96 +268,82 @@ impl Store {
         })
     }
 
-    /// Before a password is checked: refuses a name locked from this source, and otherwise
-    /// counts the attempt as a failure in advance, unless its password's mark (`password_mark`,
-    /// a keyed hash the caller makes) is one of the recent wrong ones, which do not count again.
-    /// Counted attempts that reach the threshold lock the name even while they are checked.
+    /// Before a password is checked: refuses a name locked in this source's bucket, and
+    /// otherwise counts the attempt as a failure in advance. When the attempts counted reach the
+    /// threshold (failed, or still being checked, or whose request was dropped), the name is
+    /// locked at once.
     pub fn begin_sign_in(
         &self,
         name_key: &str,
         source: &str,
-        password_mark: &str,
         settings: &TenantSettings,
         now: DateTime<Utc>,
     ) -> Result<SignInGate> {
         self.pool.write(|tx| {
-            let (failures, lockouts, locked_until, recent) =
-                lockout_row(tx, name_key, source)?.unwrap_or((0, 0, None, Vec::new()));
-            if let Some(until) = locked_until.filter(|until| *until > now) {
+            let familiar = tx
+                .query_one(
+                    "SELECT 1 FROM sign_in_familiar WHERE name_key = $1 AND source = $2",
+                    &params![name_key, source],
+                )?
+                .is_some();
+            let bucket = if familiar { source } else { UNFAMILIAR };
+            let mut lockout = lockout_row(tx, name_key, bucket, now)?;
+            if let Some(until) = lockout.locked_until.filter(|until| *until > now) {
                 return Ok(SignInGate::Locked { until });
             }
-            if recent.iter().any(|mark| mark == password_mark) {
-                return Ok(SignInGate::Proceed { counted: false });
+            if lockout.failures >= settings.lockout_threshold {
+                let until = lockout.lock(settings, now);
+                lockout.write(tx, name_key, bucket, now)?;
+                return Ok(SignInGate::Locked { until });
             }
-            if failures >= settings.lockout_threshold {
-                // As many attempts as the threshold are being checked right now: wait for them.
-                return Ok(SignInGate::Locked { until: now });
-            }
-            write_lockout_row(
-                tx,
-                name_key,
-                source,
-                (failures + 1, lockouts, locked_until, &recent),
-                now,
-            )?;
-            Ok(SignInGate::Proceed { counted: true })
+            lockout.failures += 1;
+            lockout.write(tx, name_key, bucket, now)?;
+            Ok(SignInGate::Proceed {
+                bucket: bucket.to_string(),
+            })
         })
     }
 
-    /// After a password was checked: a right one clears the name's failures from this source;
-    /// a wrong one that was counted stays counted, locks the name once the failures reach the
-    /// threshold (for the tenant's duration, doubled for each lockout before), and its mark is
-    /// remembered. Writes the attempt to the sign-in log in the same transaction.
+    /// After a password was checked: a right one (`password_mark` `None`) clears the name's
+    /// failures in its bucket and makes the source familiar; a wrong one stays counted unless
+    /// its mark (derived from its Argon2id computation, so no cheaper to reverse than the stored
+    /// hash) is one of the recent wrong ones, and locks the name once the failures reach the
+    /// threshold. Writes the attempt to the sign-in log in the same transaction.
     pub fn finish_sign_in(
         &self,
-        (name_key, source, password_mark): (&str, &str, &str),
-        password_right: bool,
-        counted: bool,
+        (name_key, source, bucket): (&str, &str, &str),
+        password_mark: Option<&str>,
         settings: &TenantSettings,
         entry: &SignIn,
     ) -> Result<()> {
         self.pool.write(|tx| {
-            if password_right {
-                tx.execute(
-                    "DELETE FROM sign_in_lockouts WHERE name_key = $1 AND source = $2",
-                    &params![name_key, source],
-                )?;
-            } else if counted {
-                let (mut failures, mut lockouts, mut locked_until, mut recent) =
-                    lockout_row(tx, name_key, source)?.unwrap_or((1, 0, None, Vec::new()));
-                if failures >= settings.lockout_threshold {
-                    let doublings = lockouts.clamp(0, 20) as u32;
-                    let seconds = settings
-                        .lockout_duration_seconds
-                        .saturating_mul(1 << doublings)
-                        .min(MAX_LOCKOUT_SECONDS);
-                    locked_until = Some(entry.at + Duration::seconds(seconds));
-                    lockouts += 1;
-                    failures = 0;
+            let now = entry.at;
+            let mut lockout = lockout_row(tx, name_key, bucket, now)?;
+            match password_mark {
+                None => {
+                    lockout.failures = 0;
+                    lockout.recent.clear();
+                    tx.execute(
+                        "INSERT INTO sign_in_familiar (name_key, source, last_success_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (name_key, source) DO UPDATE SET last_success_at = $3",
+                        &params![name_key, source, now],
+                    )?;
                 }
-                recent.retain(|mark| mark != password_mark);
-                recent.push(password_mark.to_string());
-                let keep_from = recent.len().saturating_sub(RECENT_WRONG);
-                write_lockout_row(
-                    tx,
-                    name_key,
-                    source,
-                    (failures, lockouts, locked_until, &recent[keep_from..]),
-                    entry.at,
-                )?;
+                Some(mark) if lockout.recent.iter().any(|recent| recent == mark) => {
+                    // Tried before: it does not count again.
+                    lockout.failures = (lockout.failures - 1).max(0);
+                }
+                Some(mark) => {
+                    lockout.recent.push(mark.to_string());
+                    let keep_from = lockout.recent.len().saturating_sub(RECENT_WRONG);
+                    lockout.recent.drain(..keep_from);
+                    if lockout.failures >= settings.lockout_threshold {
+                        lockout.lock(settings, now);
+                    }
+                }
             }
+            lockout.write(tx, name_key, bucket, now)?;
             log_sign_in(tx, entry)
-        })
-    }
-
-    /// Gives back an attempt [`Store::begin_sign_in`] counted whose password was never checked.
-    pub fn cancel_sign_in(&self, name_key: &str, source: &str) -> Result<()> {
-        self.pool.write(|tx| {
-            tx.execute(
-                "UPDATE sign_in_lockouts SET failures = failures - 1 WHERE name_key = $1 AND source = $2 AND failures > 0",
-                &params![name_key, source],
-            )?;
-            Ok(())
         })
     }
 
@@ -337,14 +377,23 @@ impl Store {
         })
     }
 
-    /// Forgets lockout state untouched since `cutoff` whose lockout has ended: a name's
-    /// failures are forgiven after a quiet day.
-    pub fn forget_sign_in_failures_before(&self, cutoff: DateTime<Utc>) -> Result<u64> {
+    /// Forgets lockout state untouched since `failures_before` whose lockout has ended (a
+    /// name's failures are forgiven after a quiet day), familiar addresses not signed in from
+    /// since `familiar_before`, and sign-ins logged before `log_before`.
+    pub fn forget_sign_ins(
+        &self,
+        failures_before: DateTime<Utc>,
+        familiar_before: DateTime<Utc>,
+        log_before: DateTime<Utc>,
+    ) -> Result<u64> {
         self.pool.write(|tx| {
-            tx.execute(
+            Ok(tx.execute(
                 "DELETE FROM sign_in_lockouts WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $1)",
-                &params![cutoff],
-            )
+                &params![failures_before],
+            )? + tx.execute(
+                "DELETE FROM sign_in_familiar WHERE last_success_at < $1",
+                &params![familiar_before],
+            )? + tx.execute("DELETE FROM sign_ins WHERE at < $1", &params![log_before])?)
         })
     }
 }
@@ -386,52 +435,63 @@ mod tests {
         }
     }
 
-    /// One wrong attempt of `mark` from `source`, as the server makes it.
-    fn fail(
+    /// One attempt from `source`, as the server makes it: `mark` for a wrong password, `None`
+    /// for the right one.
+    fn attempt(
         store: &Store,
         source: &str,
-        mark: &str,
+        mark: Option<&str>,
         settings: &TenantSettings,
         now: DateTime<Utc>,
     ) -> SignInGate {
         let gate = store
-            .begin_sign_in("ann@t.example", source, mark, settings, now)
+            .begin_sign_in("ann@t.example", source, settings, now)
             .unwrap();
-        if let SignInGate::Proceed { counted } = gate {
+        if let SignInGate::Proceed { bucket } = &gate {
+            let code = if mark.is_some() { 50126 } else { 0 };
             store
                 .finish_sign_in(
-                    ("ann@t.example", source, mark),
-                    false,
-                    counted,
+                    ("ann@t.example", source, bucket),
+                    mark,
                     settings,
-                    &entry(now, 50126),
+                    &entry(now, code),
                 )
                 .unwrap();
         }
         gate
     }
 
+    fn now() -> DateTime<Utc> {
+        chrono::SubsecRound::trunc_subsecs(Utc::now(), 6)
+    }
+
+    fn proceeds_in(bucket: &str) -> SignInGate {
+        SignInGate::Proceed {
+            bucket: bucket.into(),
+        }
+    }
+
+    fn locked(store: &Store, source: &str, settings: &TenantSettings, now: DateTime<Utc>) -> bool {
+        matches!(
+            store
+                .begin_sign_in("ann@t.example", source, settings, now)
+                .unwrap(),
+            SignInGate::Locked { .. }
+        )
+    }
+
     #[test]
     fn ten_failures_lock_for_a_minute_then_longer() {
         let (_directory, store, _) = crate::test_store();
         let settings = TenantSettings::default();
-        let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
-        for attempt in 0..10 {
-            let gate = fail(
-                &store,
-                "192.0.2.1",
-                &format!("wrong-{attempt}"),
-                &settings,
-                now,
-            );
-            assert_eq!(
-                gate,
-                SignInGate::Proceed { counted: true },
-                "attempt {attempt}"
-            );
+        let now = now();
+        for index in 0..10 {
+            let mark = format!("wrong-{index}");
+            let gate = attempt(&store, "192.0.2.1", Some(&mark), &settings, now);
+            assert_eq!(gate, proceeds_in(UNFAMILIAR), "attempt {index}");
         }
         let gate = store
-            .begin_sign_in("ann@t.example", "192.0.2.1", "right", &settings, now)
+            .begin_sign_in("ann@t.example", "192.0.2.1", &settings, now)
             .unwrap();
         assert_eq!(
             gate,
@@ -439,119 +499,99 @@ mod tests {
                 until: now + Duration::seconds(60)
             }
         );
-        // Another source is not locked out by these failures.
-        assert_eq!(
-            store
-                .begin_sign_in("ann@t.example", "198.51.100.7", "right", &settings, now)
-                .unwrap(),
-            SignInGate::Proceed { counted: true }
-        );
+        // Every unfamiliar address shares the lock: many addresses get no more guesses.
+        assert!(locked(&store, "198.51.100.7", &settings, now));
         // After the minute, ten more failures lock for two minutes.
         let later = now + Duration::seconds(61);
-        for attempt in 10..20 {
-            fail(
-                &store,
-                "192.0.2.1",
-                &format!("wrong-{attempt}"),
-                &settings,
-                later,
-            );
+        for index in 10..20 {
+            let mark = format!("wrong-{index}");
+            attempt(&store, "192.0.2.1", Some(&mark), &settings, later);
         }
         assert_eq!(
             store
-                .begin_sign_in("ann@t.example", "192.0.2.1", "right", &settings, later)
+                .begin_sign_in("ann@t.example", "192.0.2.1", &settings, later)
                 .unwrap(),
             SignInGate::Locked {
                 until: later + Duration::seconds(120)
             }
         );
         // Every attempt is in the log.
-        assert_eq!(
-            store
-                .pool
-                .read(|tx| Ok(tx.query("SELECT 1 FROM sign_ins", &[])?.len()))
-                .unwrap(),
-            20
-        );
+        let logged = store
+            .pool
+            .read(|tx| Ok(tx.query("SELECT 1 FROM sign_ins", &[])?.len()));
+        assert_eq!(logged.unwrap(), 20);
+    }
+
+    #[test]
+    fn an_address_the_user_signed_in_from_is_not_locked_out_by_others() {
+        let (_directory, store, _) = crate::test_store();
+        let settings = TenantSettings::default();
+        let now = now();
+        // Ann signs in from home: home becomes a bucket of its own.
+        let first = attempt(&store, "192.0.2.1", None, &settings, now);
+        assert_eq!(first, proceeds_in(UNFAMILIAR));
+        for index in 0..10 {
+            let mark = format!("guess-{index}");
+            attempt(&store, "203.0.113.9", Some(&mark), &settings, now);
+        }
+        assert!(locked(&store, "203.0.113.9", &settings, now));
+        let home = attempt(&store, "192.0.2.1", None, &settings, now);
+        assert_eq!(home, proceeds_in("192.0.2.1"));
     }
 
     #[test]
     fn the_same_wrong_password_counts_once_and_a_right_one_clears() {
         let (_directory, store, _) = crate::test_store();
         let settings = TenantSettings::default();
-        let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
-        assert_eq!(
-            fail(&store, "192.0.2.1", "same", &settings, now),
-            SignInGate::Proceed { counted: true }
-        );
+        let now = now();
         for _ in 0..30 {
-            assert_eq!(
-                fail(&store, "192.0.2.1", "same", &settings, now),
-                SignInGate::Proceed { counted: false }
-            );
+            let gate = attempt(&store, "192.0.2.1", Some("same"), &settings, now);
+            assert_eq!(gate, proceeds_in(UNFAMILIAR));
         }
-        for attempt in 0..8 {
-            fail(
-                &store,
-                "192.0.2.1",
-                &format!("other-{attempt}"),
-                &settings,
-                now,
-            );
+        for index in 0..8 {
+            let mark = format!("other-{index}");
+            attempt(&store, "192.0.2.1", Some(&mark), &settings, now);
         }
         // Nine counted: a right password now clears them.
-        let gate = store
-            .begin_sign_in("ann@t.example", "192.0.2.1", "right", &settings, now)
-            .unwrap();
-        assert_eq!(gate, SignInGate::Proceed { counted: true });
-        store
-            .finish_sign_in(
-                ("ann@t.example", "192.0.2.1", "right"),
-                true,
-                true,
-                &settings,
-                &entry(now, 0),
-            )
-            .unwrap();
-        for attempt in 0..9 {
-            let gate = fail(
-                &store,
-                "192.0.2.1",
-                &format!("again-{attempt}"),
-                &settings,
-                now,
-            );
-            assert_eq!(gate, SignInGate::Proceed { counted: true });
+        let right = attempt(&store, "192.0.2.1", None, &settings, now);
+        assert_eq!(right, proceeds_in(UNFAMILIAR));
+        for index in 0..9 {
+            let mark = format!("again-{index}");
+            let gate = attempt(&store, "192.0.2.1", Some(&mark), &settings, now);
+            assert_eq!(gate, proceeds_in("192.0.2.1"));
         }
     }
 
     #[test]
-    fn attempts_being_checked_count_against_the_threshold() {
+    fn attempts_never_finished_lock_for_the_duration_not_for_ever() {
         let (_directory, store, _) = crate::test_store();
         let settings = TenantSettings {
             lockout_threshold: 3,
             ..Default::default()
         };
-        let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
-        for attempt in 0..3 {
+        let now = now();
+        // Three guesses counted and never finished (being checked, or their requests dropped).
+        for _ in 0..3 {
             let gate = store
-                .begin_sign_in(
-                    "ann@t.example",
-                    "192.0.2.1",
-                    &format!("guess-{attempt}"),
-                    &settings,
-                    now,
-                )
+                .begin_sign_in("ann@t.example", "192.0.2.1", &settings, now)
                 .unwrap();
-            assert_eq!(gate, SignInGate::Proceed { counted: true });
+            assert_eq!(gate, proceeds_in(UNFAMILIAR));
         }
-        // Three guesses are still being checked: a fourth waits for them.
-        assert!(matches!(
+        assert_eq!(
             store
-                .begin_sign_in("ann@t.example", "192.0.2.1", "guess-3", &settings, now)
+                .begin_sign_in("ann@t.example", "192.0.2.1", &settings, now)
                 .unwrap(),
-            SignInGate::Locked { .. }
-        ));
+            SignInGate::Locked {
+                until: now + Duration::seconds(60)
+            }
+        );
+        let later = now + Duration::seconds(61);
+        assert_eq!(
+            store
+                .begin_sign_in("ann@t.example", "192.0.2.1", &settings, later)
+                .unwrap(),
+            proceeds_in(UNFAMILIAR)
+        );
     }
 
     #[test]

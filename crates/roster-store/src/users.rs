@@ -937,8 +937,10 @@ pub(crate) fn update_user_from(
     }
     // A new password, a block and an unblock each end every session and token issued before
     // (Entra's signInSessionsValidFromDateTime): an unblocked account's old tokens stay dead.
+    // Stamped when written, not when the change was asked for (a bulk job's rows share the
+    // time its batch began): a token issued in between must not outlive the change.
     if update.password.is_some() || before.account_enabled != user.account_enabled {
-        user.sign_in_sessions_valid_from = change.at;
+        user.sign_in_sessions_valid_from = Utc::now().max(change.at);
     }
     if update.user_principal_name.is_some() {
         check_domain(tx, change.tenant_id, &user.user_principal_name)?;
@@ -1084,10 +1086,10 @@ pub(crate) fn revoke_sign_in_sessions(
     key: &UserKey,
 ) -> Result<User> {
     let mut user = require_user(tx, change.tenant_id, key)?;
-    user.sign_in_sessions_valid_from = change.at;
+    user.sign_in_sessions_valid_from = Utc::now().max(change.at);
     tx.execute(
         "UPDATE users SET sessions_valid_from = $2 WHERE id = $1",
-        &params![user.id, change.at],
+        &params![user.id, user.sign_in_sessions_valid_from],
     )?;
     audit(
         tx,
@@ -1140,6 +1142,14 @@ pub(crate) fn keep_a_global_administrator(
     tenant_id: ObjectId,
     user_id: ObjectId,
 ) -> Result<()> {
+    // Most changes are to someone who is not one: they lock nothing.
+    let holds = tx.query_one(
+        "SELECT 1 FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2 AND role = $3",
+        &params![tenant_id, user_id, Role::GlobalAdministrator.display_name()],
+    )?;
+    if holds.is_none() {
+        return Ok(());
+    }
     let sql = format!(
         "SELECT u.id FROM role_assignments r JOIN users u ON u.id = r.principal_id \
          WHERE r.tenant_id = $1 AND r.role = $2 AND u.deleted_at IS NULL AND u.account_enabled = $3{}",
@@ -1168,9 +1178,11 @@ pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Re
             id: id.to_string(),
         });
     };
+    // What was issued before the deletion stays ended once the user is back.
+    user.sign_in_sessions_valid_from = Utc::now().max(change.at);
     tx.execute(
-        "UPDATE users SET deleted_at = NULL WHERE id = $1",
-        &params![id],
+        "UPDATE users SET deleted_at = NULL, sessions_valid_from = $2 WHERE id = $1",
+        &params![id, user.sign_in_sessions_valid_from],
     )
     .map_err(unique_error)?;
     crate::licenses::retake_seats(tx, change, id)?;

@@ -192,6 +192,9 @@ pub async fn require(State(state): State<AppState>, request: Request, next: Next
         let mut renewed = Claims::new(claims.iss, claims.tid, claims.oid, "user", Utc::now());
         renewed.upn = claims.upn;
         renewed.sid = Some(session_id);
+        // Still the sign-in's time: a revocation since it (even one made while this request
+        // ran) ends the renewed token too.
+        renewed.iat_us = claims.iat_us;
         set_cookie(
             &mut response,
             SESSION_COOKIE,

@@ -54,11 +54,17 @@ fn aadsts(reply: &Reply) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn guessing_a_password_locks_the_name_from_that_address_only() {
+async fn guessing_a_password_locks_the_name_but_not_at_the_users_own_address() {
     let app = behind_a_proxy().await;
     user_with_role(&app, "guess", None).await;
     let name = format!("guess@{DOMAIN}");
     let attacker = "203.0.113.1";
+    // The user signs in from home: an address of their own from now on.
+    let home = "198.51.100.2";
+    assert_eq!(
+        grant(&app, &name, PASSWORD, home).await.status,
+        StatusCode::OK
+    );
 
     // The same wrong password, over and over, counts once.
     for _ in 0..30 {
@@ -82,9 +88,12 @@ async fn guessing_a_password_locks_the_name_from_that_address_only() {
         right.body["error_description"],
         wrong.body["error_description"]
     );
-    // The user, signing in from their own address, is not locked out by the attacker.
-    let own = grant(&app, &name, PASSWORD, "198.51.100.2").await;
+    // The user, signing in from their own address, is not locked out by the attacker; every
+    // other address shares the attacker's lock (more addresses buy no more guesses).
+    let own = grant(&app, &name, PASSWORD, home).await;
     assert_eq!(own.status, StatusCode::OK, "{:?}", own.body);
+    let elsewhere = grant(&app, &name, PASSWORD, "198.51.100.99").await;
+    assert_eq!(aadsts(&elsewhere), 50053, "{:?}", elsewhere.body);
 
     // A name that does not exist locks alike: lockout does not tell which names exist.
     let ghost = format!("ghost@{DOMAIN}");
@@ -100,7 +109,7 @@ async fn guessing_a_password_locks_the_name_from_that_address_only() {
     // Every attempt is in the sign-in log, with its address, client and outcome.
     let log = app.get("/roster/v1/auditLogs/signIns?top=1000").await;
     let entries = log.body["value"].as_array().expect("sign-ins").clone();
-    assert_eq!(entries.len(), 30 + 9 + 2 + 1 + 11, "{:?}", log.body);
+    assert_eq!(entries.len(), 1 + 30 + 9 + 2 + 2 + 11, "{:?}", log.body);
     let count = |code: i64, ip: &str| {
         entries
             .iter()
@@ -109,7 +118,8 @@ async fn guessing_a_password_locks_the_name_from_that_address_only() {
     };
     assert_eq!(count(50126, attacker), 30 + 9 + 10);
     assert_eq!(count(50053, attacker), 3);
-    assert_eq!(count(0, "198.51.100.2"), 1);
+    assert_eq!(count(50053, "198.51.100.99"), 1);
+    assert_eq!(count(0, home), 2);
     assert!(entries.iter().all(|e| e["appId"] == "security-test"));
 
     // The threshold is the tenant's to set.
