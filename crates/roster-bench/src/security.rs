@@ -156,15 +156,28 @@ async fn send_large_body(
 }
 
 /// Holds `count` half-open connections to the server (a request header never finished),
-/// opening a new one whenever the server closes one, until `stop`.
+/// opening a new one whenever the server closes one, until `stop`. They come from 20 loopback
+/// addresses (127.0.0.2 to .21), as from several hosts: the server lets one address hold no more
+/// than 256.
 fn hold_half_open(base: &str, count: usize, stop: Arc<AtomicBool>) -> Arc<AtomicUsize> {
     let open = Arc::new(AtomicUsize::new(0));
-    let address = base.trim_start_matches("http://").to_string();
-    for _ in 0..count {
-        let (address, stop, open) = (address.clone(), stop.clone(), open.clone());
+    let address: std::net::SocketAddr = base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the server's address");
+    for index in 0..count {
+        let (stop, open) = (stop.clone(), open.clone());
+        let from: std::net::SocketAddr = format!("127.0.0.{}:0", 2 + index % 20)
+            .parse()
+            .expect("a loopback address");
         tokio::spawn(async move {
             while !stop.load(Ordering::Acquire) {
-                let Ok(mut stream) = tokio::net::TcpStream::connect(&address).await else {
+                let connected = async {
+                    let socket = tokio::net::TcpSocket::new_v4()?;
+                    socket.bind(from)?;
+                    socket.connect(address).await
+                };
+                let Ok(mut stream) = connected.await else {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 };

@@ -564,6 +564,13 @@ struct ServeArgs {
     /// raised to allow them).
     #[arg(long, default_value_t = 10_000, env = "ROSTER_MAX_CONNECTIONS")]
     max_connections: usize,
+    /// Connections open at once from one address (a trusted proxy excepted).
+    #[arg(
+        long,
+        default_value_t = 256,
+        env = "ROSTER_MAX_CONNECTIONS_PER_ADDRESS"
+    )]
+    max_connections_per_address: usize,
     /// Seconds a server's claim on a bulk job lasts without renewal (after a crash, the job
     /// resumes once it lapses).
     #[arg(
@@ -946,6 +953,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_url: args.public_url,
         trusted_proxies: args.trusted_proxies,
         max_connections: args.max_connections,
+        max_connections_per_address: args.max_connections_per_address,
         run_jobs: true,
         jobs: roster_server::jobs::WorkerSettings {
             lease: chrono::Duration::seconds(args.job_lease_seconds.max(1)),

@@ -44,6 +44,8 @@ pub struct Options {
     pub trusted_proxies: Vec<String>,
     /// Connections open at once (`--max-connections`); the server's default when `None`.
     pub max_connections: Option<usize>,
+    /// Connections open at once from one address; the server's default when `None`.
+    pub max_connections_per_address: Option<usize>,
 }
 
 /// Starts a server with a new tenant (domain `contoso.example`, Global Administrator
@@ -68,6 +70,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .collect();
     if let Some(max) = options.max_connections {
         config.max_connections = max;
+    }
+    if let Some(max) = options.max_connections_per_address {
+        config.max_connections_per_address = max;
     }
     config.tls = if options.tls {
         Tls::SelfSigned

@@ -565,6 +565,19 @@ async fn half_open(app: &TestApp) -> tokio::net::TcpStream {
     stream
 }
 
+/// [`half_open`], from another loopback address.
+async fn half_open_from(app: &TestApp, from: &str) -> tokio::net::TcpStream {
+    let address: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    let mut stream = socket.connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /signin HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    stream
+}
+
 /// Whether the server has closed the connection (or closes it within `wait`).
 async fn closed_within(stream: &mut tokio::net::TcpStream, wait: Duration) -> bool {
     let mut buffer = [0u8; 256];
@@ -723,4 +736,26 @@ async fn forwarded_headers_from_strangers_change_nothing() {
     )
     .unwrap();
     assert_eq!(claims["iss"], issuer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_take_every_connection() {
+    let app = spawn_app_with(Options {
+        max_connections_per_address: Some(10),
+        ..Options::default()
+    })
+    .await;
+    // (The test's own client may hold one more from 127.0.0.1.)
+    let mut from_one = Vec::new();
+    for _ in 0..10 {
+        from_one.push(half_open_from(&app, "127.0.0.1").await);
+    }
+    let mut one_more = half_open_from(&app, "127.0.0.1").await;
+    assert!(
+        closed_within(&mut one_more, Duration::from_millis(500)).await,
+        "past its address's share, a connection is closed at once"
+    );
+    // Another address still has its share.
+    let mut other = half_open_from(&app, "127.0.0.2").await;
+    assert!(!closed_within(&mut other, Duration::from_millis(500)).await);
 }
