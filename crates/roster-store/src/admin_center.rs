@@ -167,3 +167,54 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+    use roster_core::directory::{User, UserType};
+    use roster_core::types::{MailNickname, ObjectId, UserPrincipalName};
+
+    use crate::TenantSettings;
+
+    #[test]
+    fn a_session_ends_its_lifetime_after_it_started_however_active() {
+        let (_directory, store, change) = crate::test_store();
+        let now = Utc::now();
+        let user = User {
+            id: ObjectId::new(),
+            user_principal_name: UserPrincipalName::parse("ann@t.example").unwrap(),
+            display_name: "Ann".into(),
+            mail_nickname: MailNickname::parse("ann").unwrap(),
+            account_enabled: true,
+            user_type: UserType::Member,
+            usage_location: None,
+            force_change_password_next_sign_in: false,
+            manager_id: None,
+            created: now,
+            deleted: None,
+            sign_in_sessions_valid_from: now,
+            attributes: Default::default(),
+            licenses: Vec::new(),
+            inherited_licenses: Vec::new(),
+        };
+        store.create_user(&change, &user, None).unwrap();
+        let session = store
+            .start_admin_session(change.tenant_id, user.id, now)
+            .unwrap();
+        // Twelve hours by default.
+        let open = |at| store.admin_session_open(session, at).unwrap();
+        assert!(open(now + Duration::hours(12) - Duration::seconds(1)));
+        assert!(!open(now + Duration::hours(12) + Duration::seconds(1)));
+        // The tenant's setting, from the next request on.
+        let hour = TenantSettings {
+            session_lifetime_seconds: 3600,
+            ..TenantSettings::default()
+        };
+        store.set_tenant_settings(&change, &hour).unwrap();
+        assert!(open(now + Duration::minutes(59)));
+        assert!(!open(now + Duration::minutes(61)));
+        // Signing out ends it at once.
+        store.end_admin_session(session, now).unwrap();
+        assert!(!open(now));
+    }
+}
