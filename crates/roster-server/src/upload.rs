@@ -369,8 +369,7 @@ mod tests {
             Vec::new(),
         )
         .await
-        .err()
-        .expect("the row was refused");
+        .expect_err("the row was refused");
         assert_eq!(
             refused.status,
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -171,33 +171,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use chrono::{Duration, Utc};
-    use roster_core::directory::{User, UserType};
-    use roster_core::types::{MailNickname, ObjectId, UserPrincipalName};
 
     use crate::TenantSettings;
 
     #[test]
     fn a_session_ends_its_lifetime_after_it_started_however_active() {
         let (_directory, store, change) = crate::test_store();
-        let now = Utc::now();
-        let user = User {
-            id: ObjectId::new(),
-            user_principal_name: UserPrincipalName::parse("ann@t.example").unwrap(),
-            display_name: "Ann".into(),
-            mail_nickname: MailNickname::parse("ann").unwrap(),
-            account_enabled: true,
-            user_type: UserType::Member,
-            usage_location: None,
-            force_change_password_next_sign_in: false,
-            manager_id: None,
-            created: now,
-            deleted: None,
-            sign_in_sessions_valid_from: now,
-            attributes: Default::default(),
-            licenses: Vec::new(),
-            inherited_licenses: Vec::new(),
-        };
+        let user = crate::test_user("ann@t.example");
         store.create_user(&change, &user, None).unwrap();
+        let now = Utc::now();
         let session = store
             .start_admin_session(change.tenant_id, user.id, now)
             .unwrap();

@@ -383,6 +383,30 @@ pub(crate) fn test_store() -> (tempfile::TempDir, Store, Change) {
     (directory, store, Change::system(tenant.id))
 }
 
+/// A live, enabled member named `upn` (not yet created), for the unit tests of the store's
+/// modules.
+#[cfg(test)]
+pub(crate) fn test_user(upn: &str) -> roster_core::directory::User {
+    let now = Utc::now();
+    roster_core::directory::User {
+        id: ObjectId::new(),
+        user_principal_name: roster_core::types::UserPrincipalName::parse(upn).unwrap(),
+        display_name: upn.into(),
+        mail_nickname: roster_core::types::MailNickname::parse("x").unwrap(),
+        account_enabled: true,
+        user_type: roster_core::directory::UserType::Member,
+        usage_location: None,
+        force_change_password_next_sign_in: false,
+        manager_id: None,
+        created: now,
+        deleted: None,
+        sign_in_sessions_valid_from: now,
+        attributes: Default::default(),
+        licenses: Vec::new(),
+        inherited_licenses: Vec::new(),
+    }
+}
+
 /// A security group named `name` (no members, no rule) created in the test store's tenant.
 #[cfg(test)]
 pub(crate) fn test_group(
@@ -414,29 +438,6 @@ pub(crate) fn test_group(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roster_core::directory::{User, UserType};
-    use roster_core::types::{MailNickname, UserPrincipalName};
-
-    fn user(upn: &str) -> User {
-        let now = Utc::now();
-        User {
-            id: ObjectId::new(),
-            user_principal_name: UserPrincipalName::parse(upn).unwrap(),
-            display_name: upn.into(),
-            mail_nickname: MailNickname::parse("x").unwrap(),
-            account_enabled: true,
-            user_type: UserType::Member,
-            usage_location: None,
-            force_change_password_next_sign_in: false,
-            manager_id: None,
-            created: now,
-            deleted: None,
-            sign_in_sessions_valid_from: now,
-            attributes: Default::default(),
-            licenses: Vec::new(),
-            inherited_licenses: Vec::new(),
-        }
-    }
 
     #[test]
     fn migrating_keeps_the_rows_and_outcomes_of_jobs_stored_before_batches_had_tables() {
@@ -496,7 +497,7 @@ mod tests {
     #[test]
     fn an_update_records_only_what_changed() {
         use roster_core::attributes::{AttrValue, find_attribute};
-        let before = user("a@t.example");
+        let before = test_user("a@t.example");
         let mut after = before.clone();
         after.account_enabled = false;
         for (path, value) in [
@@ -532,7 +533,7 @@ mod tests {
     #[test]
     fn the_recycle_bin_keeps_users_for_thirty_days() {
         let (_directory, store, mut change) = test_store();
-        let (old, recent) = (user("old@t.example"), user("recent@t.example"));
+        let (old, recent) = (test_user("old@t.example"), test_user("recent@t.example"));
         store.create_user(&change, &old, None).unwrap();
         store.create_user(&change, &recent, None).unwrap();
         change.at = Utc::now() - chrono::Duration::days(31);
@@ -557,7 +558,7 @@ mod tests {
     fn a_users_own_password_change_does_not_overwrite_a_reset() {
         use roster_core::directory::PasswordHash;
         let (_directory, store, change) = test_store();
-        let ann = user("ann@t.example");
+        let ann = test_user("ann@t.example");
         let first = PasswordHash::Argon2id("first".into());
         store.create_user(&change, &ann, Some(&first)).unwrap();
         let stored = |store: &Store| {

@@ -163,13 +163,12 @@ async fn the_sign_in_form_locks_out_too_whatever_its_token() {
     let form = browser.get("/signin").await;
     let csrf = form.hidden("csrf");
     let post = |password: String| {
-        let fields = [
+        [
             ("username", name.clone()),
             ("password", password),
             ("csrf", csrf.clone()),
             ("next", "/".to_string()),
-        ];
-        fields
+        ]
     };
     for attempt in 0..10 {
         let fields = post(format!("Wrong-{attempt}!"));
