@@ -248,7 +248,7 @@ impl From<StoreError> for ApiError {
                 "serviceNotAvailable",
                 "The directory is busy with concurrent changes to the same objects; try again in a moment.",
             ),
-            other @ (StoreError::UniqueViolation(_)
+            other @ (StoreError::UniqueViolation { .. }
             | StoreError::CheckViolation(_)
             | StoreError::Database(_)
             | StoreError::BatchNeedsSavepoints

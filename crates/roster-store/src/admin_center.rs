@@ -55,7 +55,7 @@ impl Store {
             else {
                 return Ok(false);
             };
-            Ok(now < row.timestamp(0) + chrono::Duration::seconds(row.int(1)))
+            Ok(now < row.timestamp(0)? + chrono::Duration::seconds(row.int(1)?))
         })
     }
 
@@ -80,12 +80,12 @@ impl Store {
                  WHERE tenant_id = $1 AND deleted_at IS NULL GROUP BY account_enabled, user_type",
                 &params![tenant_id],
             )? {
-                let n = row.int(2);
+                let n = row.int(2)?;
                 counts.total += n;
-                if !row.bool(0) {
+                if !row.bool(0)? {
                     counts.blocked += n;
                 }
-                if row.text(1) == "Guest" {
+                if row.text(1)? == "Guest" {
                     counts.guests += n;
                 }
             }
@@ -95,7 +95,7 @@ impl Store {
                      WHERE tenant_id = $1 AND deleted_at IS NULL AND active_licenses = 0",
                     &params![tenant_id],
                 )?
-                .map_or(0, |row| row.int(0));
+                .map_or(Ok(0), |row| row.int(0))?;
             Ok(counts)
         })
     }
@@ -112,8 +112,8 @@ impl Store {
                     &params![tenant_id],
                 )?
                 .iter()
-                .map(|row| (SkuId::from(row.uuid(0)), row.int(1)))
-                .collect())
+                .map(|row| Ok((SkuId::from(row.uuid(0)?), row.int(1)?)))
+                .collect::<Result<_>>()?)
         })
     }
 
@@ -127,8 +127,8 @@ impl Store {
                     &params![tenant_id],
                 )?
                 .iter()
-                .map(|row| (SkuId::from(row.uuid(0)), ObjectId::from(row.uuid(1)), row.text(2)))
-                .collect())
+                .map(|row| Ok((SkuId::from(row.uuid(0)?), ObjectId::from(row.uuid(1)?), row.text(2)?)))
+                .collect::<Result<_>>()?)
         })
     }
 
@@ -150,19 +150,19 @@ impl Store {
                     &params![group_id, limit as i64],
                 )?
                 .iter()
-                .map(|row| UserSummary {
-                    id: ObjectId::from(row.uuid(0)),
-                    user_principal_name: row.text(1),
-                    display_name: row.text(2),
-                })
-                .collect();
+                .map(|row| Ok(UserSummary {
+                    id: ObjectId::from(row.uuid(0)?),
+                    user_principal_name: row.text(1)?,
+                    display_name: row.text(2)?,
+                }))
+                .collect::<Result<_>>()?;
             let total = tx
                 .query_one(
                     "SELECT COUNT(*) FROM group_members m JOIN users u ON u.id = m.member_id \
                      WHERE m.group_id = $1 AND u.deleted_at IS NULL",
                     &params![group_id],
                 )?
-                .map_or(0, |row| row.int(0));
+                .map_or(Ok(0), |row| row.int(0))?;
             Ok((users, total))
         })
     }

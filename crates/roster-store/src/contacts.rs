@@ -8,14 +8,14 @@ use crate::{Change, Error, ListQuery, Page, Result, Store, audit, params};
 
 const CONTACT_COLUMNS: &str = "id, display_name, mail, properties, created_at";
 
-fn contact_from_row(row: &Row) -> Contact {
-    Contact {
-        id: row.uuid(0).into(),
-        display_name: row.text(1),
-        mail: row.opt_text(2),
-        properties: serde_json::from_str(&row.text(3)).unwrap_or_default(),
-        created: row.timestamp(4),
-    }
+fn contact_from_row(row: &Row) -> Result<Contact> {
+    Ok(Contact {
+        id: row.uuid(0)?.into(),
+        display_name: row.text(1)?,
+        mail: row.opt_text(2)?,
+        properties: row.json(3)?,
+        created: row.timestamp(4)?,
+    })
 }
 
 fn audit_json(contact: &Contact) -> serde_json::Value {
@@ -27,9 +27,9 @@ fn audit_json(contact: &Contact) -> serde_json::Value {
 
 fn conflict(error: Error) -> Error {
     match error {
-        Error::UniqueViolation(detail) if detail.contains("mail") => {
-            Error::Conflict { property: "mail" }
-        }
+        Error::UniqueViolation {
+            constraint: Some(name),
+        } if name == "contacts_mail_unique" => Error::Conflict { property: "mail" },
         other => other,
     }
 }
@@ -40,6 +40,7 @@ fn require_contact(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result
         &params![tenant_id, id],
     )?
     .map(|row| contact_from_row(&row))
+    .transpose()?
     .ok_or_else(|| Error::NotFound {
         kind: "contact",
         id: id.to_string(),
@@ -80,7 +81,7 @@ impl Store {
                 query,
             )?;
             Ok(Page {
-                items: rows.iter().map(contact_from_row).collect(),
+                items: rows.iter().map(contact_from_row).collect::<Result<_>>()?,
                 next,
                 count,
             })

@@ -1,7 +1,8 @@
 //! The two database drivers behind one small interface.
 //!
 //! Every statement is written once, in PostgreSQL's dialect with `$1` placeholders, and runs on
-//! both backends: the SQLite driver rewrites the placeholders to `?1`, and each driver converts
+//! both backends: the SQLite driver rewrites the placeholders to `?1` (outside literals and
+//! comments: [`crate::sql_text`]), and each driver converts
 //! [`SqlValue`] to and from its native types by the type the database declares (a `uuid`
 //! column in PostgreSQL, `TEXT` in SQLite; `timestamptz` and integer microseconds; `boolean`
 //! and 0/1). Schemas differ per backend and live in `migrations/`.
@@ -83,87 +84,159 @@ macro_rules! params {
 }
 
 /// One row, read by column position with conversions that both backends agree on.
+///
+/// Each accessor is strict: a value of another type, or a null where a value is required, is
+/// an error naming the column and what it held (never its content), not a default: a wrong
+/// column index or a schema that drifted must fail where it is read.
 #[derive(Debug, Clone)]
 pub struct Row(pub Vec<SqlValue>);
 
+impl SqlValue {
+    /// The value's type, for errors (never the value: it may be a secret).
+    fn kind(&self) -> &'static str {
+        match self {
+            SqlValue::Null => "null",
+            SqlValue::Bool(_) => "a boolean",
+            SqlValue::Int(_) => "an integer",
+            SqlValue::Text(_) => "text",
+            SqlValue::Uuid(_) => "a uuid",
+            SqlValue::Timestamp(_) => "a timestamp",
+        }
+    }
+}
+
 impl Row {
-    fn at(&self, index: usize) -> &SqlValue {
-        &self.0[index]
+    fn at(&self, index: usize) -> Result<&SqlValue> {
+        self.0.get(index).ok_or_else(|| {
+            Error::Database(format!(
+                "column {index} read from a row of {} columns",
+                self.0.len()
+            ))
+        })
     }
 
-    pub fn is_null(&self, index: usize) -> bool {
-        matches!(self.at(index), SqlValue::Null)
+    fn mismatch(&self, index: usize, wanted: &str) -> Error {
+        let found = self.0.get(index).map_or("nothing", SqlValue::kind);
+        Error::Database(format!("column {index}: expected {wanted}, found {found}"))
     }
 
-    pub fn text(&self, index: usize) -> String {
-        self.opt_text(index).unwrap_or_default()
+    /// A required value: `read` of it, or an error when it is null or of another type.
+    fn required<T>(
+        &self,
+        index: usize,
+        wanted: &str,
+        read: impl FnOnce(&Self, usize) -> Result<Option<T>>,
+    ) -> Result<T> {
+        read(self, index)?.ok_or_else(|| self.mismatch(index, wanted))
     }
 
-    pub fn opt_text(&self, index: usize) -> Option<String> {
-        match self.at(index) {
-            SqlValue::Text(text) => Some(text.clone()),
-            SqlValue::Uuid(id) => Some(id.to_string()),
-            SqlValue::Null => None,
-            other => Some(format!("{other:?}")),
+    pub fn is_null(&self, index: usize) -> Result<bool> {
+        Ok(matches!(self.at(index)?, SqlValue::Null))
+    }
+
+    pub fn text(&self, index: usize) -> Result<String> {
+        self.required(index, "text", Row::opt_text)
+    }
+
+    /// Text, or a uuid as text (PostgreSQL's `uuid` columns are SQLite's `TEXT`).
+    pub fn opt_text(&self, index: usize) -> Result<Option<String>> {
+        match self.at(index)? {
+            SqlValue::Text(text) => Ok(Some(text.clone())),
+            SqlValue::Uuid(id) => Ok(Some(id.to_string())),
+            SqlValue::Null => Ok(None),
+            _ => Err(self.mismatch(index, "text")),
         }
     }
 
     /// [`Row::opt_text`] moved out of the row (the column then reads as null): for reading
     /// many rows without copying their strings.
-    pub fn take_text(&mut self, index: usize) -> Option<String> {
-        match std::mem::replace(&mut self.0[index], SqlValue::Null) {
-            SqlValue::Text(text) => Some(text),
-            other => {
-                self.0[index] = other;
-                let text = self.opt_text(index);
-                self.0[index] = SqlValue::Null;
-                text
-            }
+    pub fn take_text(&mut self, index: usize) -> Result<Option<String>> {
+        if let SqlValue::Text(_) = self.at(index)? {
+            let SqlValue::Text(text) = std::mem::replace(&mut self.0[index], SqlValue::Null) else {
+                unreachable!("matched as text")
+            };
+            return Ok(Some(text));
+        }
+        let text = self.opt_text(index)?;
+        self.0[index] = SqlValue::Null;
+        Ok(text)
+    }
+
+    pub fn int(&self, index: usize) -> Result<i64> {
+        self.required(index, "an integer", Row::opt_int)
+    }
+
+    pub fn opt_int(&self, index: usize) -> Result<Option<i64>> {
+        match self.at(index)? {
+            SqlValue::Int(value) => Ok(Some(*value)),
+            SqlValue::Null => Ok(None),
+            _ => Err(self.mismatch(index, "an integer")),
         }
     }
 
-    pub fn int(&self, index: usize) -> i64 {
-        match self.at(index) {
-            SqlValue::Int(value) => *value,
-            SqlValue::Bool(flag) => *flag as i64,
-            _ => 0,
+    pub fn bool(&self, index: usize) -> Result<bool> {
+        self.required(index, "a boolean", Row::opt_bool)
+    }
+
+    /// A boolean, or SQLite's 0 and 1.
+    pub fn opt_bool(&self, index: usize) -> Result<Option<bool>> {
+        match self.at(index)? {
+            SqlValue::Bool(flag) => Ok(Some(*flag)),
+            SqlValue::Int(0) => Ok(Some(false)),
+            SqlValue::Int(1) => Ok(Some(true)),
+            SqlValue::Null => Ok(None),
+            _ => Err(self.mismatch(index, "a boolean")),
         }
     }
 
-    pub fn bool(&self, index: usize) -> bool {
-        self.opt_bool(index).unwrap_or(false)
+    pub fn uuid(&self, index: usize) -> Result<Uuid> {
+        self.required(index, "a uuid", Row::opt_uuid)
     }
 
-    pub fn opt_bool(&self, index: usize) -> Option<bool> {
-        match self.at(index) {
-            SqlValue::Bool(flag) => Some(*flag),
-            SqlValue::Int(value) => Some(*value != 0),
-            _ => None,
+    /// A uuid, or SQLite's text of one.
+    pub fn opt_uuid(&self, index: usize) -> Result<Option<Uuid>> {
+        match self.at(index)? {
+            SqlValue::Uuid(id) => Ok(Some(*id)),
+            SqlValue::Text(text) => Uuid::parse_str(text)
+                .map(Some)
+                .map_err(|_| self.mismatch(index, "a uuid")),
+            SqlValue::Null => Ok(None),
+            _ => Err(self.mismatch(index, "a uuid")),
         }
     }
 
-    pub fn uuid(&self, index: usize) -> Uuid {
-        self.opt_uuid(index).expect("non-null uuid column")
+    pub fn timestamp(&self, index: usize) -> Result<DateTime<Utc>> {
+        self.required(index, "a timestamp", Row::opt_timestamp)
     }
 
-    pub fn opt_uuid(&self, index: usize) -> Option<Uuid> {
-        match self.at(index) {
-            SqlValue::Uuid(id) => Some(*id),
-            SqlValue::Text(text) => Uuid::parse_str(text).ok(),
-            _ => None,
+    /// A timestamp, or SQLite's integer microseconds since 1970.
+    pub fn opt_timestamp(&self, index: usize) -> Result<Option<DateTime<Utc>>> {
+        match self.at(index)? {
+            SqlValue::Timestamp(at) => Ok(Some(*at)),
+            SqlValue::Int(micros) => Utc
+                .timestamp_micros(*micros)
+                .single()
+                .map(Some)
+                .ok_or_else(|| self.mismatch(index, "a timestamp")),
+            SqlValue::Null => Ok(None),
+            _ => Err(self.mismatch(index, "a timestamp")),
         }
     }
 
-    pub fn timestamp(&self, index: usize) -> DateTime<Utc> {
-        self.opt_timestamp(index).unwrap_or_default()
+    /// Stored JSON, parsed: text that does not parse as `T` is an error, never a default.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, index: usize) -> Result<T> {
+        self.required(index, "JSON text", Row::opt_json)
     }
 
-    pub fn opt_timestamp(&self, index: usize) -> Option<DateTime<Utc>> {
-        match self.at(index) {
-            SqlValue::Timestamp(at) => Some(*at),
-            SqlValue::Int(micros) => Utc.timestamp_micros(*micros).single(),
-            _ => None,
-        }
+    /// [`Row::json`] of a column that may be null.
+    pub fn opt_json<T: serde::de::DeserializeOwned>(&self, index: usize) -> Result<Option<T>> {
+        self.opt_text(index)?
+            .map(|text| {
+                serde_json::from_str(&text).map_err(|error| {
+                    Error::Database(format!("column {index}: stored JSON: {error}"))
+                })
+            })
+            .transpose()
     }
 }
 
@@ -685,15 +758,6 @@ impl SqliteWriter {
     }
 }
 
-/// `$1` → `?1`: SQLite reads `?NNN` as a numbered parameter, as PostgreSQL reads `$NNN`.
-fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
-    if sql.contains('$') {
-        std::borrow::Cow::Owned(sql.replace('$', "?"))
-    } else {
-        std::borrow::Cow::Borrowed(sql)
-    }
-}
-
 impl rusqlite::ToSql for SqlValue {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         use rusqlite::types::{ToSqlOutput, Value, ValueRef};
@@ -728,11 +792,11 @@ impl Tx for SqliteTx<'_> {
         refuse_nul(params)?;
         let mut statement = self
             .0
-            .prepare_cached(&sqlite_sql(sql))
+            .prepare_cached(&crate::sql_text::sqlite_placeholders(sql))
             .map_err(sqlite_error)?;
         let changed = statement
             .execute(rusqlite::params_from_iter(params))
-            .map_err(sqlite_error)?;
+            .map_err(|error| sqlite_statement_error(self.0, error))?;
         Ok(changed as u64)
     }
 
@@ -751,10 +815,13 @@ impl Tx for SqliteTx<'_> {
         let inserted = self.execute(&format!("INSERT OR IGNORE INTO {rest}"), params)?;
         if inserted as usize != rows {
             let table = rest.split_whitespace().next().unwrap_or_default();
-            return Err(Error::UniqueViolation(format!(
-                "{} of {rows} rows inserted into {table} together were refused (a duplicate key or a broken constraint)",
-                rows.saturating_sub(inserted as usize)
-            )));
+            tracing::debug!(
+                table,
+                refused = rows.saturating_sub(inserted as usize),
+                rows,
+                "rows inserted together were refused (a duplicate key or a broken constraint)"
+            );
+            return Err(Error::UniqueViolation { constraint: None });
         }
         Ok(())
     }
@@ -764,7 +831,7 @@ impl Tx for SqliteTx<'_> {
         refuse_nul(params)?;
         let mut statement = self
             .0
-            .prepare_cached(&sqlite_sql(sql))
+            .prepare_cached(&crate::sql_text::sqlite_placeholders(sql))
             .map_err(sqlite_error)?;
         let width = statement.column_count();
         let mut rows = statement
@@ -794,13 +861,86 @@ fn sqlite_error(error: rusqlite::Error) -> Error {
         if code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
             || code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
         {
-            return Error::UniqueViolation(message.clone().unwrap_or_default());
+            return Error::UniqueViolation { constraint: None };
         }
         if code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_CHECK {
             return Error::CheckViolation(message.clone().unwrap_or_default());
         }
     }
     Error::Database(format!("sqlite: {error}"))
+}
+
+/// [`sqlite_error`] of a statement run on `connection`, which names a refusing unique index as
+/// PostgreSQL does: SQLite's message names the index only for an index on expressions, and
+/// otherwise its table and columns, which the schema turns back into the index's name.
+fn sqlite_statement_error(connection: &rusqlite::Connection, error: rusqlite::Error) -> Error {
+    let named = match &error {
+        rusqlite::Error::SqliteFailure(code, Some(message))
+            if code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            let primary_key = code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY;
+            sqlite_unique_index(connection, message, primary_key)
+        }
+        _ => None,
+    };
+    match named {
+        Some(name) => Error::UniqueViolation {
+            constraint: Some(name),
+        },
+        None => sqlite_error(error),
+    }
+}
+
+/// The name of the unique index SQLite's `message` ("UNIQUE constraint failed: …") is about.
+fn sqlite_unique_index(
+    connection: &rusqlite::Connection,
+    message: &str,
+    primary_key: bool,
+) -> Option<String> {
+    let failed = message.strip_prefix("UNIQUE constraint failed: ")?;
+    if let Some(name) = failed
+        .strip_prefix("index '")
+        .and_then(|rest| rest.strip_suffix('\''))
+    {
+        return Some(name.to_string());
+    }
+    let columns: Vec<(&str, &str)> = failed
+        .split(", ")
+        .map(|column| column.split_once('.'))
+        .collect::<Option<_>>()?;
+    let table = columns.first()?.0;
+    if primary_key {
+        return Some(format!("{table}_pkey"));
+    }
+    let wanted: Vec<&str> = columns.iter().map(|(_, column)| *column).collect();
+    let indexes: Vec<String> = connection
+        .prepare("SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1")
+        .and_then(|mut statement| {
+            statement
+                .query_map([table], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .ok()?;
+    indexes.into_iter().find_map(|index| {
+        let columns: Vec<String> = connection
+            .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([&index], |row| row.get(0))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .ok()?;
+        if columns != wanted {
+            return None;
+        }
+        // A UNIQUE written in CREATE TABLE: PostgreSQL names it `{table}_{columns}_key`.
+        Some(if index.starts_with("sqlite_autoindex_") {
+            format!("{table}_{}_key", columns.join("_"))
+        } else {
+            index
+        })
+    })
 }
 
 // ---- PostgreSQL ----
@@ -968,7 +1108,9 @@ fn postgres_error(error: postgres::Error) -> Error {
     if let Some(db) = error.as_db_error() {
         let detail = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
         if *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION {
-            return Error::UniqueViolation(detail);
+            return Error::UniqueViolation {
+                constraint: db.constraint().map(str::to_string),
+            };
         }
         if *db.code() == postgres::error::SqlState::CHECK_VIOLATION {
             return Error::CheckViolation(detail);
@@ -999,8 +1141,8 @@ mod tests {
                     Ok(tx
                         .query("SELECT member_id FROM group_members WHERE group_id = $1 ORDER BY member_id", &params![group])?
                         .iter()
-                        .map(|row| ObjectId::from(row.uuid(0)))
-                        .collect::<Vec<_>>())
+                        .map(|row| Ok(ObjectId::from(row.uuid(0)?)))
+                        .collect::<Result<Vec<_>>>()?)
                 })
                 .unwrap()
         };
@@ -1016,7 +1158,10 @@ mod tests {
             }
             deferred.flush()
         });
-        assert!(matches!(twice, Err(Error::UniqueViolation(_))), "{twice:?}");
+        assert!(
+            matches!(twice, Err(Error::UniqueViolation { .. })),
+            "{twice:?}"
+        );
         assert!(members(&store).is_empty());
 
         // A row that clashes with one already there, and a row that breaks NOT NULL, likewise.
@@ -1036,7 +1181,7 @@ mod tests {
                 deferred.flush()
             });
             assert!(
-                matches!(refused, Err(Error::UniqueViolation(_))),
+                matches!(refused, Err(Error::UniqueViolation { .. })),
                 "{refused:?}"
             );
             assert_eq!(members(&store), vec![first]);
@@ -1064,6 +1209,102 @@ mod tests {
         let mut both = vec![first, second];
         both.sort();
         assert_eq!(members(&store), both);
+    }
+
+    #[test]
+    fn a_value_of_another_type_is_an_error_not_a_default() {
+        let row = Row(vec![
+            SqlValue::Text("secret-value".into()),
+            SqlValue::Null,
+            SqlValue::Int(7),
+            SqlValue::Text("{not json".into()),
+        ]);
+        assert!(row.int(0).is_err(), "text is not an integer");
+        assert!(row.text(1).is_err(), "null where text is required");
+        assert_eq!(row.opt_text(1).unwrap(), None);
+        assert!(row.text(2).is_err(), "an integer is not text");
+        assert!(row.timestamp(0).is_err());
+        assert!(row.uuid(0).is_err());
+        assert!(row.bool(2).is_err(), "7 is neither 0 nor 1");
+        assert!(row.json::<serde_json::Value>(3).is_err());
+        assert!(row.text(4).is_err(), "no such column");
+        // The error names the column and the type found, never the value.
+        let message = row.int(0).unwrap_err().to_string();
+        assert!(
+            message.contains("column 0") && message.contains("found text"),
+            "{message}"
+        );
+        assert!(!message.contains("secret-value"), "{message}");
+        // What both stores agree on still reads.
+        let id = Uuid::now_v7();
+        let row = Row(vec![
+            SqlValue::Text(id.to_string()),
+            SqlValue::Int(1),
+            SqlValue::Int(1_700_000_000_000_000),
+        ]);
+        assert_eq!(row.uuid(0).unwrap(), id);
+        assert!(row.bool(1).unwrap());
+        assert_eq!(row.timestamp(2).unwrap().timestamp(), 1_700_000_000);
+    }
+
+    #[test]
+    fn stored_json_that_does_not_parse_is_an_error() {
+        let (_directory, store, change) = crate::test_store();
+        let group = crate::test_group(&store, &change, "g").id;
+        assert!(store.get_group(change.tenant_id, group).is_ok());
+        store
+            .pool
+            .write(|tx| {
+                tx.execute(
+                    "UPDATE groups SET group_types = '[\"Unified\"' WHERE id = $1",
+                    &params![group],
+                )
+            })
+            .unwrap();
+        let read = store.get_group(change.tenant_id, group);
+        assert!(matches!(read, Err(Error::Database(_))), "{read:?}");
+    }
+
+    #[test]
+    fn a_unique_violation_is_known_by_its_index_name() {
+        let (_directory, store, change) = crate::test_store();
+        let ann = crate::test_user("ann@t.example");
+        store.create_user(&change, &ann, None).unwrap();
+        // The same name (an index on columns: SQLite names its columns, not the index).
+        let again = crate::test_user("ANN@t.example");
+        let refused = store.create_user(&change, &again, None);
+        assert!(
+            matches!(
+                refused,
+                Err(Error::Conflict {
+                    property: "userPrincipalName"
+                })
+            ),
+            "{refused:?}"
+        );
+        // The same id (the primary key).
+        let mut same_id = crate::test_user("bob@t.example");
+        same_id.id = ann.id;
+        let refused = store.create_user(&change, &same_id, None);
+        assert!(
+            matches!(refused, Err(Error::Conflict { property: "id" })),
+            "{refused:?}"
+        );
+        // An index on an expression, which SQLite names itself.
+        let refused = store.pool.write(|tx| {
+            for name in ["a", "b"] {
+                tx.execute(
+                    "INSERT INTO contacts (id, tenant_id, display_name, mail, properties, created_at) \
+                     VALUES ($1, $2, $3, 'Same@x.example', '{}', $4)",
+                    &params![ObjectId::new(), change.tenant_id, name, chrono::Utc::now()],
+                )?;
+            }
+            Ok(())
+        });
+        assert!(
+            matches!(&refused, Err(Error::UniqueViolation { constraint: Some(name) }) if name == "contacts_mail_unique"),
+            "{refused:?}"
+        );
     }
 
     #[test]

@@ -7,15 +7,26 @@ use roster_core::types::{DomainName, ObjectId, UsageLocation};
 use crate::db::Row;
 use crate::{Change, Error, Result, Store, audit, params};
 
-fn tenant_from_row(row: &Row) -> Tenant {
-    Tenant {
-        id: row.uuid(0).into(),
-        display_name: row.text(1),
+fn tenant_from_row(row: &Row) -> Result<Tenant> {
+    Ok(Tenant {
+        id: row.uuid(0)?.into(),
+        display_name: row.text(1)?,
         default_usage_location: row
-            .opt_text(2)
-            .and_then(|code| UsageLocation::parse(&code).ok()),
-        created: row.timestamp(3),
-    }
+            .opt_text(2)?
+            .map(|code| {
+                UsageLocation::parse(&code).map_err(|_| {
+                    Error::Database("stored tenant has an invalid defaultUsageLocation".into())
+                })
+            })
+            .transpose()?,
+        created: row.timestamp(3)?,
+    })
+}
+
+/// A role as `role_assignments` stores it (its display name); another is an error, never skipped.
+pub(crate) fn stored_role(text: &str) -> Result<Role> {
+    Role::parse(text)
+        .ok_or_else(|| Error::Database(format!("a stored role that roster does not know: {text}")))
 }
 
 impl Store {
@@ -25,7 +36,7 @@ impl Store {
                 .query("SELECT id, display_name, default_usage_location, created_at FROM tenants ORDER BY created_at", &[])?
                 .iter()
                 .map(tenant_from_row)
-                .collect())
+                .collect::<Result<_>>()?)
         })
     }
 
@@ -36,6 +47,7 @@ impl Store {
                 &params![id],
             )?
             .map(|row| tenant_from_row(&row))
+            .transpose()?
             .ok_or_else(|| Error::NotFound { kind: "tenant", id: id.to_string() })
         })
     }
@@ -57,7 +69,7 @@ impl Store {
                 &params![domain.as_ref(), tenant.id, true, true],
             )
             .map_err(|error| match error {
-                Error::UniqueViolation(_) => Error::Conflict { property: "domain" },
+                Error::UniqueViolation { .. } => Error::Conflict { property: "domain" },
                 other => other,
             })?;
             let change = Change::system(tenant.id);
@@ -71,14 +83,16 @@ impl Store {
             if let Ok(id) = ObjectId::parse(id_or_domain) {
                 return Ok(tx
                     .query_one("SELECT id FROM tenants WHERE id = $1", &params![id])?
-                    .map(|row| row.uuid(0).into()));
+                    .map(|row| row.uuid(0).map(Into::into))
+                    .transpose()?);
             }
             Ok(tx
                 .query_one(
                     "SELECT tenant_id FROM domains WHERE name = $1",
                     &params![id_or_domain.to_ascii_lowercase()],
                 )?
-                .map(|row| row.uuid(0).into()))
+                .map(|row| row.uuid(0).map(Into::into))
+                .transpose()?)
         })
     }
 
@@ -91,9 +105,9 @@ impl Store {
             .iter()
             .map(|row| {
                 Ok(Domain {
-                    name: DomainName::parse(&row.text(0))?,
-                    is_default: row.bool(1),
-                    is_verified: row.bool(2),
+                    name: DomainName::parse(&row.text(0)?)?,
+                    is_default: row.bool(1)?,
+                    is_verified: row.bool(2)?,
                 })
             })
             .collect()
@@ -109,7 +123,7 @@ impl Store {
                 &params![name.as_ref(), change.tenant_id, false, true],
             )
             .map_err(|error| match error {
-                Error::UniqueViolation(_) => Error::Conflict { property: "id" },
+                Error::UniqueViolation { .. } => Error::Conflict { property: "id" },
                 other => other,
             })?;
             audit(tx, change, "Add domain", None, None, Some(serde_json::json!({ "id": name.as_ref() })))?;
@@ -157,15 +171,16 @@ impl Store {
                     "SELECT tenant_id, display_name, permissions, tokens_valid_from, secret_hash FROM apps WHERE client_id = $1",
                     &params![client_id],
                 )?
-                .map(|row| {
+                .map(|row| -> Result<_> {
                     let app = AppRegistration {
                         client_id,
-                        display_name: row.text(1),
-                        permissions: serde_json::from_str(&row.text(2)).unwrap_or_default(),
-                        tokens_valid_from: row.timestamp(3),
+                        display_name: row.text(1)?,
+                        permissions: row.json(2)?,
+                        tokens_valid_from: row.timestamp(3)?,
                     };
-                    (row.uuid(0).into(), app, row.text(4))
-                }))
+                    Ok((row.uuid(0)?.into(), app, row.text(4)?))
+                })
+                .transpose()?)
         })
     }
 
@@ -239,10 +254,10 @@ impl Store {
                     &params![tenant_id],
                 )?
                 .iter()
-                .filter_map(|row| {
-                    Some((Role::parse(&row.text(0))?, ObjectId::from(row.uuid(1)), row.text(2), row.text(3)))
+                .map(|row| {
+                    Ok((stored_role(&row.text(0)?)?, ObjectId::from(row.uuid(1)?), row.text(2)?, row.text(3)?))
                 })
-                .collect())
+                .collect::<Result<_>>()?)
         })
     }
 
@@ -312,25 +327,23 @@ impl Store {
             Ok(tx
                 .query(&sql, &values)?
                 .iter()
-                .map(|row| AuditRecord {
-                    id: row.uuid(0).into(),
-                    at: row.timestamp(1),
-                    actor_id: row.opt_uuid(2).map(Into::into),
-                    actor_name: row.text(3),
-                    operation: row.text(4),
-                    target_id: row.opt_uuid(5).map(Into::into),
-                    target_name: row.opt_text(6),
-                    before: row
-                        .opt_text(7)
-                        .and_then(|text| serde_json::from_str(&text).ok()),
-                    after: row
-                        .opt_text(8)
-                        .and_then(|text| serde_json::from_str(&text).ok()),
-                    client_ip: row.opt_text(9),
-                    request_id: row.opt_text(10),
-                    job_id: row.opt_uuid(11).map(Into::into),
+                .map(|row| {
+                    Ok(AuditRecord {
+                        id: row.uuid(0)?.into(),
+                        at: row.timestamp(1)?,
+                        actor_id: row.opt_uuid(2)?.map(Into::into),
+                        actor_name: row.text(3)?,
+                        operation: row.text(4)?,
+                        target_id: row.opt_uuid(5)?.map(Into::into),
+                        target_name: row.opt_text(6)?,
+                        before: row.opt_json(7)?,
+                        after: row.opt_json(8)?,
+                        client_ip: row.opt_text(9)?,
+                        request_id: row.opt_text(10)?,
+                        job_id: row.opt_uuid(11)?.map(Into::into),
+                    })
                 })
-                .collect())
+                .collect::<Result<_>>()?)
         })
     }
 }

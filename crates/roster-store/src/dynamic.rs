@@ -98,7 +98,7 @@ pub(crate) fn dynamic_groups(tx: &mut dyn Tx, tenant_id: ObjectId) -> Result<Arc
             &format!("SELECT groups_version FROM tenants WHERE id = $1{lock}"),
             &params![tenant_id],
         )?
-        .map_or(0, |row| row.int(0));
+        .map_or(Ok(0), |row| row.int(0))?;
     if let Some((cached, groups)) = DYNAMIC_GROUPS
         .lock()
         .expect("the group cache is never poisoned")
@@ -128,13 +128,13 @@ pub(crate) fn read_dynamic_groups(tx: &mut dyn Tx, tenant_id: ObjectId) -> Resul
          ORDER BY g.id",
         &params![tenant_id],
     )? {
-        let rule = parsed(&row.text(2));
+        let rule = parsed(&row.text(2)?);
         reads_licenses |= rule.as_ref().is_some_and(|rule| rule.reads_licenses());
         groups.push(DynamicGroup {
-            id: row.uuid(0).into(),
-            display_name: row.text(1),
+            id: row.uuid(0)?.into(),
+            display_name: row.text(1)?,
             rule,
-            licensed: row.bool(3),
+            licensed: row.bool(3)?,
         });
     }
     Ok(DynamicGroups {
@@ -180,8 +180,8 @@ fn apply_rules(
             &params![user.id],
         )?
         .iter()
-        .map(|row| row.uuid(0).into())
-        .collect();
+        .map(|row| Ok(row.uuid(0)?.into()))
+        .collect::<Result<_>>()?;
     let mut relicense = false;
     for group in &groups.groups {
         let should = group.matches_user(user, now);
@@ -345,8 +345,8 @@ impl crate::Store {
                         &params![group_id],
                     )?
                     .iter()
-                    .map(|row| row.uuid(0).into())
-                    .collect();
+                    .map(|row| Ok(row.uuid(0)?.into()))
+                    .collect::<Result<_>>()?;
                 let mut licenses = Vec::new();
                 // Who holds each of the group's licenses other than through it (directly, or
                 // through another group where it took): they neither gain nor lose it.
@@ -360,7 +360,7 @@ impl crate::Store {
                          AND (group_id IS NULL OR (group_id <> $3 AND state = 'Active'))",
                         &params![tenant_id, license.sku_id, group_id],
                     )? {
-                        held_elsewhere.insert((ObjectId::from(row.uuid(0)), license.sku_id));
+                        held_elsewhere.insert((ObjectId::from(row.uuid(0)?), license.sku_id));
                     }
                     licenses.push((license, subscription));
                 }
@@ -544,7 +544,7 @@ fn user_id_bounds(
             "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND deleted_at IS NULL",
             &params![tenant_id],
         )?
-        .map_or(0, |row| row.int(0));
+        .map_or(Ok(0), |row| row.int(0))?;
     let mut bounds = vec![None];
     for part in 1..parts as i64 {
         let split = tx.query_one(
@@ -552,7 +552,7 @@ fn user_id_bounds(
             &params![tenant_id, count * part / parts as i64],
         )?;
         if let Some(row) = split {
-            bounds.push(Some(ObjectId::from(row.uuid(0))));
+            bounds.push(Some(ObjectId::from(row.uuid(0)?)));
         }
     }
     bounds.push(None);
@@ -586,7 +586,7 @@ impl crate::Store {
                     "SELECT COUNT(*) FROM group_work WHERE tenant_id = $1",
                     &params![tenant_id],
                 )?
-                .map_or(0, |row| row.int(0)))
+                .map_or(Ok(0), |row| row.int(0))?)
         })
     }
 }

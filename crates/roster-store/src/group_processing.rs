@@ -64,11 +64,11 @@ pub(crate) fn group_licenses(
             &params![group_id],
         )?
         .iter()
-        .map(|row| LicenseAssignment {
-            sku_id: SkuId::from(row.uuid(0)),
-            disabled_plans: serde_json::from_str(&row.text(1)).unwrap_or_default(),
-        })
-        .collect())
+        .map(|row| Ok(LicenseAssignment {
+            sku_id: SkuId::from(row.uuid(0)?),
+            disabled_plans: row.json(1)?,
+        }))
+        .collect::<Result<_>>()?)
 }
 
 /// What a group's license processing looks like from outside.
@@ -132,7 +132,9 @@ impl Store {
                     "SELECT license_processing_state FROM groups WHERE id = $1",
                     &params![group_id],
                 )?
-                .and_then(|row| row.opt_text(0));
+                .map(|row| row.opt_text(0))
+                .transpose()?
+                .flatten();
             let has_members_with_errors = tx
                 .query_one(
                     "SELECT 1 FROM license_assignments a JOIN users u ON u.id = a.user_id \
@@ -168,7 +170,7 @@ impl Store {
                 crate::users::user_columns()
             );
             let mut rows = tx.query(&sql, &params![group_id, after_id(after), top as i64 + 1])?;
-            let next = page_end(&mut rows, top);
+            let next = page_end(&mut rows, top)?;
             let mut users = rows
                 .iter_mut()
                 .map(crate::users::user_from_row)
@@ -178,7 +180,7 @@ impl Store {
                 let sql = format!("SELECT COUNT(*) FROM users WHERE {in_error}");
                 Some(
                     tx.query_one(&sql, &params![group_id])?
-                        .map_or(0, |row| row.int(0)),
+                        .map_or(Ok(0), |row| row.int(0))?,
                 )
             } else {
                 None
@@ -217,7 +219,7 @@ impl Store {
             else {
                 return Ok(Vec::new());
             };
-            let tenant_id: ObjectId = first.uuid(0).into();
+            let tenant_id: ObjectId = first.uuid(0)?.into();
             let candidates: Vec<GroupWork> = tx
                 .query(
                     "SELECT group_id, generation FROM group_work WHERE tenant_id = $1 \
@@ -225,12 +227,12 @@ impl Store {
                     &params![tenant_id, now],
                 )?
                 .iter()
-                .map(|row| GroupWork {
-                    group_id: row.uuid(0).into(),
+                .map(|row| Ok(GroupWork {
+                    group_id: row.uuid(0)?.into(),
                     tenant_id,
-                    generation: row.int(1),
-                })
-                .collect();
+                    generation: row.int(1)?,
+                }))
+                .collect::<Result<_>>()?;
             let mut claimed = Vec::with_capacity(candidates.len());
             for work in candidates {
                 let taken = tx.execute(
@@ -324,7 +326,7 @@ impl Store {
                      UNION SELECT user_id FROM license_assignments WHERE group_id = $1",
                     &params![*id],
                 )? {
-                    users.insert(ObjectId::from(row.uuid(0)));
+                    users.insert(ObjectId::from(row.uuid(0)?));
                 }
             }
             let mut users: Vec<ObjectId> = users.into_iter().collect();
@@ -367,7 +369,7 @@ impl Store {
                 }
                 if let Some(group) = crate::groups::find_group(tx, tenant_id, work.group_id, false)? {
                     let count = |tx: &mut dyn Tx, sql: &str| -> Result<i64> {
-                        Ok(tx.query_one(sql, &params![work.group_id])?.map_or(0, |row| row.int(0)))
+                        Ok(tx.query_one(sql, &params![work.group_id])?.map_or(Ok(0), |row| row.int(0))?)
                     };
                     // A dynamic group's live members are what its rule took in during the pass;
                     // another group's are counted.
@@ -632,8 +634,8 @@ fn apply_rules_to_page(
         "SELECT group_id, member_id FROM group_members WHERE member_id >= $1 AND member_id <= $2",
         &params![first.id, last.id],
     )? {
-        if let Some(index) = position.get(&ObjectId::from(row.uuid(0))) {
-            current.insert((*index, row.uuid(1).into()));
+        if let Some(index) = position.get(&ObjectId::from(row.uuid(0)?)) {
+            current.insert((*index, row.uuid(1)?.into()));
         }
     }
 

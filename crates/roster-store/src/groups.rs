@@ -14,22 +14,22 @@ const GROUP_COLUMNS: &str = "id, display_name, description, mail_nickname, mail,
 
 fn group_from_row(row: &Row) -> Result<Group> {
     Ok(Group {
-        id: row.uuid(0).into(),
-        display_name: row.text(1),
-        description: row.opt_text(2),
-        mail_nickname: MailNickname::parse(&row.text(3))
+        id: row.uuid(0)?.into(),
+        display_name: row.text(1)?,
+        description: row.opt_text(2)?,
+        mail_nickname: MailNickname::parse(&row.text(3)?)
             .map_err(|_| Error::Database("stored group has an invalid mailNickname".into()))?,
-        mail: row.opt_text(4),
-        mail_enabled: row.bool(5),
-        security_enabled: row.bool(6),
-        group_types: serde_json::from_str(&row.text(7)).unwrap_or_default(),
-        membership_rule: row.opt_text(8),
-        membership_rule_processing_state: row.opt_text(9),
-        visibility: row.opt_text(10),
-        created: row.timestamp(11),
-        deleted: row.opt_timestamp(12),
+        mail: row.opt_text(4)?,
+        mail_enabled: row.bool(5)?,
+        security_enabled: row.bool(6)?,
+        group_types: row.json(7)?,
+        membership_rule: row.opt_text(8)?,
+        membership_rule_processing_state: row.opt_text(9)?,
+        visibility: row.opt_text(10)?,
+        created: row.timestamp(11)?,
+        deleted: row.opt_timestamp(12)?,
         licenses: Vec::new(),
-        license_processing_state: row.opt_text(13),
+        license_processing_state: row.opt_text(13)?,
     })
 }
 
@@ -103,9 +103,9 @@ fn object_kind(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result<Opt
 
 fn mail_conflict(error: Error) -> Error {
     match error {
-        Error::UniqueViolation(detail) if detail.contains("mail") => {
-            Error::Conflict { property: "mail" }
-        }
+        Error::UniqueViolation {
+            constraint: Some(name),
+        } if name == "groups_mail_unique" => Error::Conflict { property: "mail" },
         other => other,
     }
 }
@@ -319,7 +319,7 @@ impl Store {
             )?;
             let change = Change::system(tenant_id);
             for row in &expired {
-                purge(tx, &change, row.uuid(0).into())?;
+                purge(tx, &change, row.uuid(0)?.into())?;
             }
             Ok(expired.len())
         })
@@ -398,9 +398,9 @@ impl Store {
             // The two kinds merged by id, the first `top` kept.
             let mut kinds: Vec<(ObjectId, bool)> = users
                 .iter()
-                .map(|row| (row.uuid(0).into(), false))
-                .chain(groups.iter().map(|row| (row.uuid(0).into(), true)))
-                .collect();
+                .map(|row| Ok((row.uuid(0)?.into(), false)))
+                .chain(groups.iter().map(|row| Ok((row.uuid(0)?.into(), true))))
+                .collect::<Result<_>>()?;
             kinds.sort();
             let next = (kinds.len() > top).then(|| Cursor {
                 key: None,
@@ -447,7 +447,7 @@ impl Store {
             require_group(tx, tenant_id, group_id)?;
             let owners = Linked::Owners(tenant_id, group_id);
             let mut rows = linked(tx, owners, "users", user_columns(), after, top + 1)?;
-            let next = page_end(&mut rows, top);
+            let next = page_end(&mut rows, top)?;
             let mut users = rows
                 .iter_mut()
                 .map(user_from_row)
@@ -477,7 +477,7 @@ impl Store {
         self.pool.read(|tx| {
             let of = Linked::GroupsOf(tenant_id, member_id);
             let mut rows = linked(tx, of, "groups", GROUP_COLUMNS, after, top + 1)?;
-            let next = page_end(&mut rows, top);
+            let next = page_end(&mut rows, top)?;
             let items = rows
                 .iter()
                 .map(group_from_row)
@@ -554,7 +554,7 @@ fn linked_count(tx: &mut dyn Tx, link: Linked, table: &str) -> Result<i64> {
     );
     Ok(tx
         .query_one(&sql, &params![object, tenant])?
-        .map_or(0, |row| row.int(0)))
+        .map_or(Ok(0), |row| row.int(0))?)
 }
 
 /// Deletes a group from the recycle bin for good.
@@ -659,7 +659,7 @@ pub(crate) fn insert_member_row(
         tx.insert_later(sql, &values)
     };
     inserted.map_err(|error| match error {
-        Error::UniqueViolation(_) => Error::refused(
+        Error::UniqueViolation { .. } => Error::refused(
             Reason::AlreadyMember,
             "One or more added object references already exist for the following modified properties: 'members'.",
         ),
@@ -688,7 +688,7 @@ fn add_owner(tx: &mut dyn Tx, change: &Change, group: &Group, owner_id: ObjectId
         &params![group.id, owner_id, change.tenant_id],
     )
     .map_err(|error| match error {
-        Error::UniqueViolation(_) => Error::refused(
+        Error::UniqueViolation { .. } => Error::refused(
             Reason::AlreadyOwner,
             "One or more added object references already exist for the following modified properties: 'owners'.",
         ),

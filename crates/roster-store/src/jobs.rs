@@ -107,25 +107,25 @@ type StoredOutcome = (String, Option<ObjectId>, Option<String>, Option<String>);
 const JOB_COLUMNS: &str = "id, kind, status, options, total_rows, done_rows, failed_rows, created_by_name, created_at, \
      finished_at, tenant_id, created_by_id";
 
-fn job_from_row(row: &Row) -> Job {
-    Job {
-        id: row.uuid(0).into(),
-        kind: row.text(1),
-        status: if row.text(2) == "completed" {
+fn job_from_row(row: &Row) -> Result<Job> {
+    Ok(Job {
+        id: row.uuid(0)?.into(),
+        kind: row.text(1)?,
+        status: if row.text(2)? == "completed" {
             JobStatus::Completed
         } else {
             JobStatus::Running
         },
-        options: serde_json::from_str(&row.text(3)).unwrap_or_default(),
-        total_rows: row.int(4),
-        done_rows: row.int(5),
-        failed_rows: row.int(6),
-        created_by: row.text(7),
-        created: row.timestamp(8),
-        finished: row.opt_timestamp(9),
-        tenant_id: row.uuid(10).into(),
-        created_by_id: row.opt_uuid(11).map(Into::into),
-    }
+        options: row.json(3)?,
+        total_rows: row.int(4)?,
+        done_rows: row.int(5)?,
+        failed_rows: row.int(6)?,
+        created_by: row.text(7)?,
+        created: row.timestamp(8)?,
+        finished: row.opt_timestamp(9)?,
+        tenant_id: row.uuid(10)?.into(),
+        created_by_id: row.opt_uuid(11)?.map(Into::into),
+    })
 }
 
 /// The directory changes a job's row may make, inside the batch's transaction.
@@ -240,7 +240,8 @@ impl JobTx<'_> {
                 "SELECT id FROM users WHERE tenant_id = $1 AND upn_key = $2 AND deleted_at IS NULL",
                 &params![self.change.tenant_id, upn_key],
             )?
-            .map(|row| row.uuid(0).into()))
+            .map(|row| row.uuid(0).map(Into::into))
+            .transpose()?)
     }
 
     pub fn create_user(&mut self, user: &User, password: Option<&PasswordHash>) -> Result<()> {
@@ -579,8 +580,8 @@ fn next_batch(
     else {
         return Ok(None);
     };
-    let first_row = row.int(0);
-    Ok(Some((first_row, batch_rows(first_row, &row.text(1))?)))
+    let first_row = row.int(0)?;
+    Ok(Some((first_row, batch_rows(first_row, &row.text(1)?)?)))
 }
 
 impl Store {
@@ -658,7 +659,7 @@ impl Store {
                     "SELECT kind FROM jobs WHERE id = $1 AND tenant_id = $2 AND status = 'submitting'",
                     &params![job_id, change.tenant_id],
                 )?
-                .map(|row| row.text(0))
+                .map(|row| row.text(0)).transpose()?
                 .ok_or_else(|| Error::NotFound { kind: "staged job", id: job_id.to_string() })?;
             tx.execute(
                 "UPDATE jobs SET status = 'running', options = $2, total_rows = $3 WHERE id = $1",
@@ -703,6 +704,7 @@ impl Store {
                 &params![tenant_id, id],
             )?
             .map(|row| job_from_row(&row))
+            .transpose()?
             .ok_or_else(|| Error::NotFound {
                 kind: "job",
                 id: id.to_string(),
@@ -720,7 +722,7 @@ impl Store {
                 )?
                 .iter()
                 .map(job_from_row)
-                .collect())
+                .collect::<Result<_>>()?)
         })
     }
 
@@ -748,17 +750,15 @@ impl Store {
             )?;
             let mut rows = Vec::new();
             for batch in &batches {
-                let inputs = batch_rows(batch.int(0), &batch.text(1))?;
-                let outcomes: Vec<StoredOutcome> = match batch.opt_text(2) {
+                let inputs = batch_rows(batch.int(0)?, &batch.text(1)?)?;
+                let outcomes: Vec<StoredOutcome> = match batch.opt_text(2)? {
                     Some(text) => serde_json::from_str(&text).map_err(|error| {
                         Error::Database(format!("the stored outcomes of a job: {error}"))
                     })?,
                     None => Vec::new(),
                 };
-                let mut outputs: std::collections::HashMap<i64, Json> = batch
-                    .opt_text(3)
-                    .and_then(|text| serde_json::from_str(&text).ok())
-                    .unwrap_or_default();
+                let mut outputs: std::collections::HashMap<i64, Json> =
+                    batch.opt_json(3)?.unwrap_or_default();
                 for (index, (number, input)) in inputs.into_iter().enumerate() {
                     if number <= after || number > last {
                         continue;
@@ -795,7 +795,7 @@ impl Store {
             else {
                 return Ok(None);
             };
-            let id = ObjectId::from(candidate.uuid(0));
+            let id = ObjectId::from(candidate.uuid(0)?);
             let taken = tx.execute(
                 "UPDATE jobs SET lease_owner = $2, lease_until = $3 \
                  WHERE id = $1 AND status = 'running' AND (lease_until IS NULL OR lease_until < $4)",
@@ -806,7 +806,8 @@ impl Store {
             }
             Ok(tx
                 .query_one(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"), &params![id])?
-                .map(|row| job_from_row(&row)))
+                .map(|row| job_from_row(&row))
+                .transpose()?)
         })
     }
 
@@ -897,7 +898,7 @@ impl Store {
             // A held row that cannot be inserted (a duplicate key two rows of the batch shared)
             // fails the batch, which runs again carefully.
             deferred.flush().map_err(|error| match error {
-                Error::UniqueViolation(_) | Error::CheckViolation(_) if !careful => Error::BatchNeedsSavepoints,
+                Error::UniqueViolation { .. } | Error::CheckViolation(_) if !careful => Error::BatchNeedsSavepoints,
                 other => other,
             })?;
             drop(deferred);
@@ -938,7 +939,7 @@ impl Store {
                      RETURNING total_rows - done_rows",
                     &params![job_id, done, failed],
                 )?
-                .map_or(0, |row| row.int(0));
+                .map_or(Ok(0), |row| row.int(0))?;
             if remaining == 0 {
                 tx.execute(
                     "UPDATE jobs SET status = 'completed', finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
@@ -1027,9 +1028,9 @@ impl Store {
             )?;
             let mut changed = 0;
             for batch in &kept {
-                let (job_id, first_row) = (ObjectId::from(batch.uuid(0)), batch.int(1));
-                let Ok(Json::Object(mut outputs)) = serde_json::from_str::<Json>(&batch.text(2)) else {
-                    continue;
+                let (job_id, first_row) = (ObjectId::from(batch.uuid(0)?), batch.int(1)?);
+                let Json::Object(mut outputs) = batch.json::<Json>(2)? else {
+                    return Err(Error::Database("the stored outputs of a job batch are not an object".into()));
                 };
                 let mut batch_changed = false;
                 for (number, output) in outputs.iter_mut() {

@@ -16,6 +16,7 @@ mod jobs;
 mod licenses;
 mod query;
 mod sign_ins;
+mod sql_text;
 mod users;
 
 use std::path::Path;
@@ -57,8 +58,11 @@ pub enum Error {
     BadRequest(String),
     #[error("{0}")]
     UnsupportedQuery(String),
-    #[error("unique constraint: {0}")]
-    UniqueViolation(String),
+    /// A unique index or constraint refused a row: its name, the same on both stores (SQLite's
+    /// primary keys are named `{table}_pkey`, as PostgreSQL names them), or `None` when rows
+    /// inserted together were refused without saying by what.
+    #[error("unique constraint {}", constraint.as_deref().unwrap_or("(unnamed)"))]
+    UniqueViolation { constraint: Option<String> },
     #[error("check constraint: {0}")]
     CheckViolation(String),
     #[error("database: {0}")]
@@ -192,13 +196,13 @@ impl Store {
                     "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
                     &[],
                 )?
-                .map_or(0, |row| row.int(0));
+                .map_or(Ok(0), |row| row.int(0))?;
             for (index, script) in migrations.iter().enumerate() {
                 let version = index as i64 + 1;
                 if version <= applied {
                     continue;
                 }
-                for statement in split_statements(script) {
+                for statement in sql_text::statements(script) {
                     tx.execute(&statement, &[])?;
                 }
                 tx.execute(
@@ -215,7 +219,7 @@ impl Store {
         let mut make = Some(make);
         self.pool.write(|tx| {
             if let Some(row) = tx.query_one("SELECT value FROM server_secrets WHERE name = $1", &params![name])? {
-                return Ok(row.text(0));
+                return Ok(row.text(0)?);
             }
             let value = match make.take() {
                 Some(make) => make(),
@@ -226,30 +230,9 @@ impl Store {
                 &params![name, value.clone()],
             )?;
             let row = tx.query_one("SELECT value FROM server_secrets WHERE name = $1", &params![name])?;
-            Ok(row.map(|row| row.text(0)).unwrap_or(value))
+            Ok(row.map(|row| row.text(0)).transpose()?.unwrap_or(value))
         })
     }
-}
-
-/// Splits a migration script into statements at semicolons that end a line; comments go.
-fn split_statements(script: &str) -> Vec<String> {
-    let mut statements = Vec::new();
-    let mut current = String::new();
-    for line in script.lines() {
-        let line = line.split("--").next().unwrap_or_default();
-        if line.trim().is_empty() {
-            continue;
-        }
-        current.push_str(line);
-        current.push('\n');
-        if line.trim_end().ends_with(';') {
-            statements.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.trim().is_empty() {
-        statements.push(current);
-    }
-    statements
 }
 
 /// Every activity the audit log records, as Entra's audit log names them (the admin center
@@ -450,7 +433,7 @@ mod tests {
                 .execute_batch("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)")
                 .unwrap();
             for (version, script) in MIGRATIONS_SQLITE[..2].iter().enumerate() {
-                for statement in split_statements(script) {
+                for statement in sql_text::statements(script) {
                     connection.execute_batch(&statement).unwrap();
                 }
                 connection

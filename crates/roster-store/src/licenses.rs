@@ -46,12 +46,12 @@ pub(crate) fn load_licenses(tx: &mut dyn Tx, users: &mut [User]) -> Result<()> {
         );
         let values: Vec<SqlValue> = chunk.iter().map(|id| SqlValue::from(*id)).collect();
         for row in tx.query(&sql, &values)? {
-            let user_id = ObjectId::from(row.uuid(0));
+            let user_id = ObjectId::from(row.uuid(0)?);
             let Some(position) = index.get(&user_id) else {
                 continue;
             };
             let user = &mut users[*position];
-            match held_from_row(&row, 1) {
+            match held_from_row(&row, 1)? {
                 Held::Direct(assignment) => user.licenses.push(assignment),
                 Held::Inherited(inherited) => user.inherited_licenses.push(inherited),
             }
@@ -68,10 +68,10 @@ enum Held {
 
 const HELD_COLUMNS: &str = "sku_id, group_id, disabled_plans, state, error";
 
-fn held_from_row(row: &crate::db::Row, first: usize) -> Held {
-    let sku_id = SkuId::from(row.uuid(first));
-    let disabled_plans = serde_json::from_str(&row.text(first + 2)).unwrap_or_default();
-    match row.opt_uuid(first + 1) {
+fn held_from_row(row: &crate::db::Row, first: usize) -> Result<Held> {
+    let sku_id = SkuId::from(row.uuid(first)?);
+    let disabled_plans = row.json(first + 2)?;
+    Ok(match row.opt_uuid(first + 1)? {
         None => Held::Direct(LicenseAssignment {
             sku_id,
             disabled_plans,
@@ -80,23 +80,30 @@ fn held_from_row(row: &crate::db::Row, first: usize) -> Held {
             sku_id,
             disabled_plans,
             group_id: group_id.into(),
-            state: LicenseState::parse(&row.text(first + 3)).unwrap_or(LicenseState::Error),
-            error: LicenseError::parse(&row.text(first + 4)).unwrap_or(LicenseError::Other),
+            state: stored(LicenseState::parse, &row.text(first + 3)?, "license state")?,
+            error: stored(LicenseError::parse, &row.text(first + 4)?, "license error")?,
         }),
-    }
+    })
 }
 
-fn subscription_from_row(row: &crate::db::Row) -> Subscription {
-    Subscription {
-        sku_id: SkuId::from(row.uuid(0)),
-        sku_part_number: row.text(1),
-        enabled_units: row.int(2),
-        suspended_units: row.int(3),
-        warning_units: row.int(4),
-        consumed_units: row.int(5),
-        capability_status: row.text(6),
-        created: row.timestamp(7),
-    }
+/// A value stored as text, parsed back; text that does not parse is an error, never a default.
+fn stored<T>(parse: impl FnOnce(&str) -> Option<T>, text: &str, what: &str) -> Result<T> {
+    parse(text).ok_or_else(|| {
+        Error::Database(format!("a stored {what} that roster does not know: {text}"))
+    })
+}
+
+fn subscription_from_row(row: &crate::db::Row) -> Result<Subscription> {
+    Ok(Subscription {
+        sku_id: SkuId::from(row.uuid(0)?),
+        sku_part_number: row.text(1)?,
+        enabled_units: row.int(2)?,
+        suspended_units: row.int(3)?,
+        warning_units: row.int(4)?,
+        consumed_units: row.int(5)?,
+        capability_status: row.text(6)?,
+        created: row.timestamp(7)?,
+    })
 }
 
 const SUBSCRIPTION_COLUMNS: &str = "sku_id, sku_part_number, enabled_units, suspended_units, warning_units, consumed_units, capability_status, created_at";
@@ -111,7 +118,8 @@ pub(crate) fn find_subscription(
     );
     Ok(tx
         .query_one(&sql, &params![tenant_id, sku_id])?
-        .map(|row| subscription_from_row(&row)))
+        .map(|row| subscription_from_row(&row))
+        .transpose()?)
 }
 
 /// Takes one seat of `sku_id`, or fails with [`Error::OutOfSeats`] and changes nothing.
@@ -149,8 +157,8 @@ fn skus_held(tx: &mut dyn Tx, user_id: ObjectId) -> Result<Vec<SkuId>> {
             &params![user_id],
         )?
         .iter()
-        .map(|row| SkuId::from(row.uuid(0)))
-        .collect())
+        .map(|row| Ok(SkuId::from(row.uuid(0)?)))
+        .collect::<Result<_>>()?)
 }
 
 /// Frees the seats of a user that goes to the recycle bin (its assignments stay for a restore),
@@ -206,19 +214,21 @@ pub(crate) fn reconcile_user(
     else {
         return Ok(Vec::new());
     };
-    if row.opt_timestamp(0).is_some() {
+    if row.opt_timestamp(0)?.is_some() {
         // In the recycle bin: it holds no seat, and its rows wait for a restore.
         return Ok(Vec::new());
     }
-    let upn = row.text(2);
-    let location = match row.opt_text(1) {
+    let upn = row.text(2)?;
+    let location = match row.opt_text(1)? {
         Some(location) => Some(location),
         None => tx
             .query_one(
                 "SELECT default_usage_location FROM tenants WHERE id = $1",
                 &params![tenant_id],
             )?
-            .and_then(|row| row.opt_text(0)),
+            .map(|row| row.opt_text(0))
+            .transpose()?
+            .flatten(),
     };
     let mut direct = Vec::new();
     let mut inherited = Vec::new();
@@ -226,7 +236,7 @@ pub(crate) fn reconcile_user(
         &format!("SELECT {HELD_COLUMNS} FROM license_assignments WHERE user_id = $1"),
         &params![user_id],
     )? {
-        match held_from_row(&row, 0) {
+        match held_from_row(&row, 0)? {
             Held::Direct(assignment) => direct.push(assignment),
             Held::Inherited(license) => inherited.push(license),
         }
@@ -447,8 +457,8 @@ pub(crate) fn fill_freed_seats(tx: &mut dyn Tx, change: &Change, skus: &[SkuId])
                 &params![change.tenant_id, *sku_id],
             )?
             .iter()
-            .map(|row| row.uuid(0).into())
-            .collect();
+            .map(|row| Ok(row.uuid(0)?.into()))
+            .collect::<Result<_>>()?;
         for user_id in waiting {
             let free = find_subscription(tx, change.tenant_id, *sku_id)?
                 .is_some_and(|s| s.consumed_units < s.enabled_units);
@@ -475,10 +485,10 @@ fn licenses_of_groups_of(
          WHERE m.member_id = $1 AND g.deleted_at IS NULL ORDER BY l.group_id, l.assigned_at, l.sku_id",
         &params![user_id],
     )? {
-        let group_id: ObjectId = row.uuid(0).into();
+        let group_id: ObjectId = row.uuid(0)?.into();
         let license = LicenseAssignment {
-            sku_id: SkuId::from(row.uuid(1)),
-            disabled_plans: serde_json::from_str(&row.text(2)).unwrap_or_default(),
+            sku_id: SkuId::from(row.uuid(1)?),
+            disabled_plans: row.json(2)?,
         };
         match groups.last_mut() {
             Some((last, licenses)) if *last == group_id => licenses.push(license),
@@ -519,7 +529,7 @@ impl Store {
     pub fn subscriptions(&self, tenant_id: ObjectId) -> Result<Vec<Subscription>> {
         self.pool.read(|tx| {
             let sql = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE tenant_id = $1 ORDER BY sku_part_number");
-            Ok(tx.query(&sql, &params![tenant_id])?.iter().map(subscription_from_row).collect())
+            Ok(tx.query(&sql, &params![tenant_id])?.iter().map(subscription_from_row).collect::<Result<_>>()?)
         })
     }
 
@@ -551,7 +561,7 @@ impl Store {
                 &params![change.tenant_id, sku.sku_id, sku.sku_part_number.clone(), seats, change.at],
             )
             .map_err(|error| match error {
-                Error::UniqueViolation(_) => Error::refused(
+                Error::UniqueViolation { .. } => Error::refused(
                     Reason::SubscriptionExists(sku.sku_part_number.clone()),
                     format!(
                         "the tenant already has a subscription for {}: change its seats instead",
@@ -640,7 +650,7 @@ impl Store {
                      WHERE tenant_id = $1 AND sku_id = $2 AND state = 'Error' AND group_id IS NOT NULL",
                     &params![change.tenant_id, sku_id],
                 )? {
-                    crate::group_processing::queue_group(tx, change, row.uuid(0).into())?;
+                    crate::group_processing::queue_group(tx, change, row.uuid(0)?.into())?;
                 }
             }
             audit(

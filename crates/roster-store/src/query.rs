@@ -51,15 +51,19 @@ pub(crate) fn after_id(after: Option<&Cursor>) -> ObjectId {
 
 /// Keeps the first `top` of the `top + 1` rows read for a page in id order (the id first in
 /// each row), and says where the next page starts if the extra row was there.
-pub(crate) fn page_end(rows: &mut Vec<crate::db::Row>, top: usize) -> Option<Cursor> {
+pub(crate) fn page_end(rows: &mut Vec<crate::db::Row>, top: usize) -> Result<Option<Cursor>> {
     if rows.len() <= top {
-        return None;
+        return Ok(None);
     }
     rows.truncate(top);
-    rows.last().map(|row| Cursor {
-        key: None,
-        id: row.uuid(0).into(),
-    })
+    rows.last()
+        .map(|row| {
+            Ok(Cursor {
+                key: None,
+                id: row.uuid(0)?.into(),
+            })
+        })
+        .transpose()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -795,7 +799,10 @@ pub(crate) fn list_rows(
             "SELECT COUNT(*) FROM {table} WHERE {}",
             conditions.join(" AND ")
         );
-        Some(tx.query_one(&sql, &out.params)?.map_or(0, |row| row.int(0)))
+        Some(
+            tx.query_one(&sql, &out.params)?
+                .map_or(Ok(0), |row| row.int(0))?,
+        )
     } else {
         None
     };
@@ -848,23 +855,25 @@ pub(crate) fn list_rows(
     let mut rows = tx.query(&sql, &out.params)?;
     let next = if rows.len() > query.top {
         rows.truncate(query.top);
-        rows.last().map(|row| {
-            let width = row.0.len();
-            let key = match &row.0[width - 1] {
-                SqlValue::Timestamp(at) => Some(at.timestamp_micros().to_string()),
-                SqlValue::Int(micros) => Some(micros.to_string()),
-                SqlValue::Null => None,
-                other => Some(match other {
-                    SqlValue::Text(text) => text.clone(),
-                    SqlValue::Uuid(id) => id.to_string(),
-                    _ => String::new(),
-                }),
-            };
-            Cursor {
-                key,
-                id: ObjectId::from(row.uuid(0)),
-            }
-        })
+        rows.last()
+            .map(|row| -> Result<Cursor> {
+                let width = row.0.len();
+                let key = match &row.0[width - 1] {
+                    SqlValue::Timestamp(at) => Some(at.timestamp_micros().to_string()),
+                    SqlValue::Int(micros) => Some(micros.to_string()),
+                    SqlValue::Null => None,
+                    other => Some(match other {
+                        SqlValue::Text(text) => text.clone(),
+                        SqlValue::Uuid(id) => id.to_string(),
+                        _ => String::new(),
+                    }),
+                };
+                Ok(Cursor {
+                    key,
+                    id: ObjectId::from(row.uuid(0)?),
+                })
+            })
+            .transpose()?
     } else {
         None
     };
@@ -949,8 +958,8 @@ mod tests {
                         &[],
                     )?
                     .iter()
-                    .map(|row| row.text(0).replace(' ', ""))
-                    .collect())
+                    .map(|row| Ok(row.text(0)?.replace(' ', "")))
+                    .collect::<Result<_>>()?)
             })
             .unwrap();
         for column in USER_INDEXED {

@@ -104,10 +104,14 @@ fn lockout_row(
         .query_one(&sql, &params![name_key, bucket])?
         .ok_or_else(|| Error::Database("a lockout row just written is gone".into()))?;
     Ok(Lockout {
-        failures: row.int(0),
-        lockouts: row.int(1),
-        locked_until: row.opt_timestamp(2),
-        recent: row.text(3).split_whitespace().map(str::to_string).collect(),
+        failures: row.int(0)?,
+        lockouts: row.int(1)?,
+        locked_until: row.opt_timestamp(2)?,
+        recent: row
+            .text(3)?
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
     })
 }
 
@@ -177,9 +181,9 @@ impl Store {
                     id: tenant_id.to_string(),
                 })?;
             Ok(TenantSettings {
-                lockout_threshold: row.int(0),
-                lockout_duration_seconds: row.int(1),
-                session_lifetime_seconds: row.int(2),
+                lockout_threshold: row.int(0)?,
+                lockout_duration_seconds: row.int(1)?,
+                session_lifetime_seconds: row.int(2)?,
             })
         })
     }
@@ -256,11 +260,11 @@ impl Store {
             )?;
             Ok(match row {
                 Some(row) => (
-                    Some(ObjectId::from(row.uuid(0))),
+                    Some(ObjectId::from(row.uuid(0)?)),
                     TenantSettings {
-                        lockout_threshold: row.int(1),
-                        lockout_duration_seconds: row.int(2),
-                        session_lifetime_seconds: row.int(3),
+                        lockout_threshold: row.int(1)?,
+                        lockout_duration_seconds: row.int(2)?,
+                        session_lifetime_seconds: row.int(3)?,
                     },
                 ),
                 None => (None, TenantSettings::default()),
@@ -362,18 +366,18 @@ impl Store {
                     &params![tenant_id, limit as i64],
                 )?
                 .iter()
-                .map(|row| SignIn {
-                    id: ObjectId::from(row.uuid(8)),
-                    tenant_id: row.opt_uuid(0).map(ObjectId::from),
-                    at: row.timestamp(1),
-                    user_id: row.opt_uuid(2).map(ObjectId::from),
-                    user_principal_name: row.text(3),
-                    client_ip: row.opt_text(4),
-                    client: row.text(5),
-                    error_code: row.int(6),
-                    failure_reason: row.opt_text(7),
-                })
-                .collect())
+                .map(|row| Ok(SignIn {
+                    id: ObjectId::from(row.uuid(8)?),
+                    tenant_id: row.opt_uuid(0)?.map(ObjectId::from),
+                    at: row.timestamp(1)?,
+                    user_id: row.opt_uuid(2)?.map(ObjectId::from),
+                    user_principal_name: row.text(3)?,
+                    client_ip: row.opt_text(4)?,
+                    client: row.text(5)?,
+                    error_code: row.int(6)?,
+                    failure_reason: row.opt_text(7)?,
+                }))
+                .collect::<Result<_>>()?)
         })
     }
 

@@ -129,38 +129,39 @@ pub(crate) fn user_from_row(row: &mut Row) -> Result<User> {
         .enumerate()
         .map(|(offset, def)| {
             let index = FIXED_COLUMNS.len() + offset;
-            if row.is_null(index) {
+            if row.is_null(index)? {
                 return Ok(AttrValue::Null);
             }
             Ok(match def.kind {
-                AttrKind::Text => AttrValue::Text(row.take_text(index).unwrap_or_default()),
+                AttrKind::Text => AttrValue::Text(row.take_text(index)?.unwrap_or_default()),
                 AttrKind::TextList => AttrValue::TextList(
-                    serde_json::from_str(&row.take_text(index).unwrap_or_default())
+                    serde_json::from_str(&row.take_text(index)?.unwrap_or_default())
                         .map_err(|_| corrupt(def.graph_path))?,
                 ),
-                AttrKind::DateTime => AttrValue::DateTime(row.timestamp(index)),
-                AttrKind::Bool => AttrValue::Bool(row.bool(index)),
+                AttrKind::DateTime => AttrValue::DateTime(row.timestamp(index)?),
+                AttrKind::Bool => AttrValue::Bool(row.bool(index)?),
             })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(User {
-        id: row.uuid(0).into(),
-        user_principal_name: UserPrincipalName::parse(&row.take_text(1).unwrap_or_default())
+        id: row.uuid(0)?.into(),
+        user_principal_name: UserPrincipalName::parse(&row.take_text(1)?.unwrap_or_default())
             .map_err(|_| corrupt("userPrincipalName"))?,
-        display_name: row.take_text(2).unwrap_or_default(),
-        mail_nickname: MailNickname::parse(&row.take_text(3).unwrap_or_default())
+        display_name: row.take_text(2)?.ok_or_else(|| corrupt("displayName"))?,
+        mail_nickname: MailNickname::parse(&row.take_text(3)?.unwrap_or_default())
             .map_err(|_| corrupt("mailNickname"))?,
-        account_enabled: row.bool(4),
-        user_type: UserType::parse(&row.take_text(5).unwrap_or_default())
-            .unwrap_or(UserType::Member),
+        account_enabled: row.bool(4)?,
+        user_type: UserType::parse(&row.take_text(5)?.unwrap_or_default())
+            .ok_or_else(|| corrupt("userType"))?,
         usage_location: row
-            .take_text(6)
-            .and_then(|code| UsageLocation::parse(&code).ok()),
-        force_change_password_next_sign_in: row.bool(7),
-        manager_id: row.opt_uuid(8).map(ObjectId::from),
-        created: row.timestamp(9),
-        deleted: row.opt_timestamp(10),
-        sign_in_sessions_valid_from: row.timestamp(11),
+            .take_text(6)?
+            .map(|code| UsageLocation::parse(&code).map_err(|_| corrupt("usageLocation")))
+            .transpose()?,
+        force_change_password_next_sign_in: row.bool(7)?,
+        manager_id: row.opt_uuid(8)?.map(ObjectId::from),
+        created: row.timestamp(9)?,
+        deleted: row.opt_timestamp(10)?,
+        sign_in_sessions_valid_from: row.timestamp(11)?,
         attributes: Attributes::from_values(attributes),
         licenses: Vec::new(),
         inherited_licenses: Vec::new(),
@@ -248,14 +249,14 @@ fn without_empty(
 
 fn unique_error(error: Error) -> Error {
     match error {
-        Error::UniqueViolation(detail) if detail.contains("upn") => Error::Conflict {
+        Error::UniqueViolation {
+            constraint: Some(name),
+        } if name == "users_upn_unique" => Error::Conflict {
             property: "userPrincipalName",
         },
-        Error::UniqueViolation(detail)
-            if detail.contains("users.id") || detail.contains("users_pkey") =>
-        {
-            Error::Conflict { property: "id" }
-        }
+        Error::UniqueViolation {
+            constraint: Some(name),
+        } if name == "users_pkey" => Error::Conflict { property: "id" },
         other => other,
     }
 }
@@ -397,8 +398,8 @@ pub(crate) fn roles_of(tx: &mut dyn Tx, principal: ObjectId) -> Result<Vec<Role>
             &params![principal],
         )?
         .iter()
-        .filter_map(|row| Role::parse(&row.text(0)))
-        .collect())
+        .map(|row| crate::directory::stored_role(&row.text(0)?))
+        .collect::<Result<_>>()?)
 }
 
 impl Store {
@@ -470,8 +471,8 @@ impl Store {
             let user = user_from_row(&mut row)?;
             let width = row.0.len();
             Ok(Some(SignInRecord {
-                tenant_id: ObjectId::from(row.uuid(width - 2)),
-                password_hash: row.opt_text(width - 1),
+                tenant_id: ObjectId::from(row.uuid(width - 2)?),
+                password_hash: row.opt_text(width - 1)?,
                 roles: roles_of(tx, user.id)?,
                 user,
             }))
@@ -526,7 +527,7 @@ impl Store {
             );
             let stored = tx
                 .query_one(&sql, &params![user_id, change.tenant_id])?
-                .and_then(|row| row.opt_text(0));
+                .map(|row| row.opt_text(0)).transpose()?.flatten();
             if stored.as_deref() != Some(expected) {
                 return Ok(false);
             }
@@ -572,7 +573,7 @@ impl Store {
             )?;
             let change = Change::system(tenant_id);
             for row in &expired {
-                purge(tx, &change, row.uuid(0).into())?;
+                purge(tx, &change, row.uuid(0)?.into())?;
             }
             Ok(expired.len())
         })
@@ -1159,9 +1160,10 @@ pub(crate) fn keep_a_global_administrator(
         &sql,
         &params![tenant_id, Role::GlobalAdministrator.display_name(), true],
     )?;
-    let is_holder = holders
-        .iter()
-        .any(|row| ObjectId::from(row.uuid(0)) == user_id);
+    let mut is_holder = false;
+    for row in &holders {
+        is_holder |= ObjectId::from(row.uuid(0)?) == user_id;
+    }
     if is_holder && holders.len() == 1 {
         return Err(Error::refused(
             Reason::LastGlobalAdministrator,
@@ -1255,7 +1257,9 @@ pub(crate) fn set_manager(
                     "SELECT manager_id FROM users WHERE id = $1",
                     &params![current],
                 )?
-                .and_then(|row| row.opt_uuid(0))
+                .map(|row| row.opt_uuid(0))
+                .transpose()?
+                .flatten()
                 .map(ObjectId::from);
             steps += 1;
         }
