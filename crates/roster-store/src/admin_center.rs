@@ -104,7 +104,7 @@ impl Store {
     /// given), for the licenses page.
     pub fn license_errors_by_sku(&self, tenant_id: ObjectId) -> Result<Vec<(SkuId, i64)>> {
         self.pool.read(|tx| {
-            Ok(tx
+            tx
                 .query(
                     "SELECT a.sku_id, COUNT(DISTINCT a.user_id) FROM license_assignments a \
                      JOIN users u ON u.id = a.user_id \
@@ -113,14 +113,14 @@ impl Store {
                 )?
                 .iter()
                 .map(|row| Ok((SkuId::from(row.uuid(0)?), row.int(1)?)))
-                .collect::<Result<_>>()?)
+                .collect::<Result<_>>()
         })
     }
 
     /// The groups that give licenses, with the SKU each gives, ordered by name.
     pub fn licensing_groups(&self, tenant_id: ObjectId) -> Result<Vec<(SkuId, ObjectId, String)>> {
         self.pool.read(|tx| {
-            Ok(tx
+            tx
                 .query(
                     "SELECT l.sku_id, g.id, g.display_name FROM group_licenses l JOIN groups g ON g.id = l.group_id \
                      WHERE l.tenant_id = $1 AND g.deleted_at IS NULL ORDER BY lower(g.display_name), g.id",
@@ -128,7 +128,7 @@ impl Store {
                 )?
                 .iter()
                 .map(|row| Ok((SkuId::from(row.uuid(0)?), ObjectId::from(row.uuid(1)?), row.text(2)?)))
-                .collect::<Result<_>>()?)
+                .collect::<Result<_>>()
         })
     }
 

@@ -1138,11 +1138,11 @@ mod tests {
             store
                 .pool
                 .read(|tx| {
-                    Ok(tx
+                    tx
                         .query("SELECT member_id FROM group_members WHERE group_id = $1 ORDER BY member_id", &params![group])?
                         .iter()
                         .map(|row| Ok(ObjectId::from(row.uuid(0)?)))
-                        .collect::<Result<Vec<_>>>()?)
+                        .collect::<Result<Vec<_>>>()
                 })
                 .unwrap()
         };

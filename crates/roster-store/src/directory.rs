@@ -32,11 +32,11 @@ pub(crate) fn stored_role(text: &str) -> Result<Role> {
 impl Store {
     pub fn tenants(&self) -> Result<Vec<Tenant>> {
         self.pool.read(|tx| {
-            Ok(tx
+            tx
                 .query("SELECT id, display_name, default_usage_location, created_at FROM tenants ORDER BY created_at", &[])?
                 .iter()
                 .map(tenant_from_row)
-                .collect::<Result<_>>()?)
+                .collect::<Result<_>>()
         })
     }
 
@@ -81,18 +81,17 @@ impl Store {
     pub fn resolve_tenant(&self, id_or_domain: &str) -> Result<Option<ObjectId>> {
         self.pool.read(|tx| {
             if let Ok(id) = ObjectId::parse(id_or_domain) {
-                return Ok(tx
+                return tx
                     .query_one("SELECT id FROM tenants WHERE id = $1", &params![id])?
                     .map(|row| row.uuid(0).map(Into::into))
-                    .transpose()?);
+                    .transpose();
             }
-            Ok(tx
-                .query_one(
-                    "SELECT tenant_id FROM domains WHERE name = $1",
-                    &params![id_or_domain.to_ascii_lowercase()],
-                )?
-                .map(|row| row.uuid(0).map(Into::into))
-                .transpose()?)
+            tx.query_one(
+                "SELECT tenant_id FROM domains WHERE name = $1",
+                &params![id_or_domain.to_ascii_lowercase()],
+            )?
+            .map(|row| row.uuid(0).map(Into::into))
+            .transpose()
         })
     }
 
@@ -166,7 +165,7 @@ impl Store {
     /// for checking a token on every request.
     pub fn app(&self, client_id: ObjectId) -> Result<Option<(ObjectId, AppRegistration, String)>> {
         self.pool.read(|tx| {
-            Ok(tx
+            tx
                 .query_one(
                     "SELECT tenant_id, display_name, permissions, tokens_valid_from, secret_hash FROM apps WHERE client_id = $1",
                     &params![client_id],
@@ -180,7 +179,7 @@ impl Store {
                     };
                     Ok((row.uuid(0)?.into(), app, row.text(4)?))
                 })
-                .transpose()?)
+                .transpose()
         })
     }
 
@@ -246,7 +245,7 @@ impl Store {
         tenant_id: ObjectId,
     ) -> Result<Vec<(Role, ObjectId, String, String)>> {
         self.pool.read(|tx| {
-            Ok(tx
+            tx
                 .query(
                     "SELECT r.role, u.id, u.user_principal_name, u.display_name FROM role_assignments r \
                      JOIN users u ON u.id = r.principal_id \
@@ -257,7 +256,7 @@ impl Store {
                 .map(|row| {
                     Ok((stored_role(&row.text(0)?)?, ObjectId::from(row.uuid(1)?), row.text(2)?, row.text(3)?))
                 })
-                .collect::<Result<_>>()?)
+                .collect::<Result<_>>()
         })
     }
 
@@ -324,8 +323,7 @@ impl Store {
             values.len()
         ));
         self.pool.read(|tx| {
-            Ok(tx
-                .query(&sql, &values)?
+            tx.query(&sql, &values)?
                 .iter()
                 .map(|row| {
                     Ok(AuditRecord {
@@ -343,7 +341,7 @@ impl Store {
                         job_id: row.opt_uuid(11)?.map(Into::into),
                     })
                 })
-                .collect::<Result<_>>()?)
+                .collect::<Result<_>>()
         })
     }
 }

@@ -581,12 +581,11 @@ impl crate::Store {
     /// How many groups wait for processing (or are being processed) in the tenant.
     pub fn queued_groups(&self, tenant_id: ObjectId) -> Result<i64> {
         self.pool.read(|tx| {
-            Ok(tx
-                .query_one(
-                    "SELECT COUNT(*) FROM group_work WHERE tenant_id = $1",
-                    &params![tenant_id],
-                )?
-                .map_or(Ok(0), |row| row.int(0))?)
+            tx.query_one(
+                "SELECT COUNT(*) FROM group_work WHERE tenant_id = $1",
+                &params![tenant_id],
+            )?
+            .map_or(Ok(0), |row| row.int(0))
         })
     }
 }

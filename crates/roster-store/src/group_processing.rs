@@ -58,7 +58,7 @@ pub(crate) fn group_licenses(
     tx: &mut dyn Tx,
     group_id: ObjectId,
 ) -> Result<Vec<LicenseAssignment>> {
-    Ok(tx
+    tx
         .query(
             "SELECT sku_id, disabled_plans FROM group_licenses WHERE group_id = $1 ORDER BY assigned_at, sku_id",
             &params![group_id],
@@ -68,7 +68,7 @@ pub(crate) fn group_licenses(
             sku_id: SkuId::from(row.uuid(0)?),
             disabled_plans: row.json(1)?,
         }))
-        .collect::<Result<_>>()?)
+        .collect::<Result<_>>()
 }
 
 /// What a group's license processing looks like from outside.
@@ -369,7 +369,7 @@ impl Store {
                 }
                 if let Some(group) = crate::groups::find_group(tx, tenant_id, work.group_id, false)? {
                     let count = |tx: &mut dyn Tx, sql: &str| -> Result<i64> {
-                        Ok(tx.query_one(sql, &params![work.group_id])?.map_or(Ok(0), |row| row.int(0))?)
+                        tx.query_one(sql, &params![work.group_id])?.map_or(Ok(0), |row| row.int(0))
                     };
                     // A dynamic group's live members are what its rule took in during the pass;
                     // another group's are counted.

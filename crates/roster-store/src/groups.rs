@@ -552,9 +552,8 @@ fn linked_count(tx: &mut dyn Tx, link: Linked, table: &str) -> Result<i64> {
         "SELECT COUNT(*) FROM {link_table} l CROSS JOIN {table} o \
          WHERE o.id = l.{to} AND l.{from} = $1 AND o.tenant_id = $2 AND o.deleted_at IS NULL"
     );
-    Ok(tx
-        .query_one(&sql, &params![object, tenant])?
-        .map_or(Ok(0), |row| row.int(0))?)
+    tx.query_one(&sql, &params![object, tenant])?
+        .map_or(Ok(0), |row| row.int(0))
 }
 
 /// Deletes a group from the recycle bin for good.

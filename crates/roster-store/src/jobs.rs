@@ -234,14 +234,13 @@ impl JobTx<'_> {
     /// The id of the live user with this user principal name, if there is one.
     pub fn user_id_by_upn(&mut self, upn_key: &str) -> Result<Option<ObjectId>> {
         self.touched = true;
-        Ok(self
-            .tx
+        self.tx
             .query_one(
                 "SELECT id FROM users WHERE tenant_id = $1 AND upn_key = $2 AND deleted_at IS NULL",
                 &params![self.change.tenant_id, upn_key],
             )?
             .map(|row| row.uuid(0).map(Into::into))
-            .transpose()?)
+            .transpose()
     }
 
     pub fn create_user(&mut self, user: &User, password: Option<&PasswordHash>) -> Result<()> {
@@ -715,14 +714,14 @@ impl Store {
     /// The tenant's jobs, newest first.
     pub fn jobs(&self, tenant_id: ObjectId, limit: usize) -> Result<Vec<Job>> {
         self.pool.read(|tx| {
-            Ok(tx
+            tx
                 .query(
                     &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE tenant_id = $1 AND status <> 'submitting' ORDER BY created_at DESC, id DESC LIMIT $2"),
                     &params![tenant_id, limit as i64],
                 )?
                 .iter()
                 .map(job_from_row)
-                .collect::<Result<_>>()?)
+                .collect::<Result<_>>()
         })
     }
 
@@ -804,10 +803,10 @@ impl Store {
             if taken == 0 {
                 return Ok(None);
             }
-            Ok(tx
+            tx
                 .query_one(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"), &params![id])?
                 .map(|row| job_from_row(&row))
-                .transpose()?)
+                .transpose()
         })
     }
 

@@ -219,7 +219,7 @@ impl Store {
         let mut make = Some(make);
         self.pool.write(|tx| {
             if let Some(row) = tx.query_one("SELECT value FROM server_secrets WHERE name = $1", &params![name])? {
-                return Ok(row.text(0)?);
+                return row.text(0);
             }
             let value = match make.take() {
                 Some(make) => make(),

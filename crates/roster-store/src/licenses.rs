@@ -116,10 +116,9 @@ pub(crate) fn find_subscription(
     let sql = format!(
         "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND sku_id = $2"
     );
-    Ok(tx
-        .query_one(&sql, &params![tenant_id, sku_id])?
+    tx.query_one(&sql, &params![tenant_id, sku_id])?
         .map(|row| subscription_from_row(&row))
-        .transpose()?)
+        .transpose()
 }
 
 /// Takes one seat of `sku_id`, or fails with [`Error::OutOfSeats`] and changes nothing.
@@ -151,14 +150,13 @@ fn free_seat(tx: &mut dyn Tx, tenant_id: ObjectId, sku_id: SkuId) -> Result<()> 
 
 /// The SKUs whose seats a user's assignments hold: those it holds in an Active row.
 fn skus_held(tx: &mut dyn Tx, user_id: ObjectId) -> Result<Vec<SkuId>> {
-    Ok(tx
-        .query(
-            "SELECT DISTINCT sku_id FROM license_assignments WHERE user_id = $1 AND state = 'Active'",
-            &params![user_id],
-        )?
-        .iter()
-        .map(|row| Ok(SkuId::from(row.uuid(0)?)))
-        .collect::<Result<_>>()?)
+    tx.query(
+        "SELECT DISTINCT sku_id FROM license_assignments WHERE user_id = $1 AND state = 'Active'",
+        &params![user_id],
+    )?
+    .iter()
+    .map(|row| Ok(SkuId::from(row.uuid(0)?)))
+    .collect::<Result<_>>()
 }
 
 /// Frees the seats of a user that goes to the recycle bin (its assignments stay for a restore),
@@ -529,7 +527,7 @@ impl Store {
     pub fn subscriptions(&self, tenant_id: ObjectId) -> Result<Vec<Subscription>> {
         self.pool.read(|tx| {
             let sql = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE tenant_id = $1 ORDER BY sku_part_number");
-            Ok(tx.query(&sql, &params![tenant_id])?.iter().map(subscription_from_row).collect::<Result<_>>()?)
+            tx.query(&sql, &params![tenant_id])?.iter().map(subscription_from_row).collect::<Result<_>>()
         })
     }
 

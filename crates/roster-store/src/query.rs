@@ -952,14 +952,14 @@ mod tests {
         let indexes: Vec<String> = store
             .pool
             .read(|tx| {
-                Ok(tx
+                tx
                     .query(
                         "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL",
                         &[],
                     )?
                     .iter()
                     .map(|row| Ok(row.text(0)?.replace(' ', "")))
-                    .collect::<Result<_>>()?)
+                    .collect::<Result<_>>()
             })
             .unwrap();
         for column in USER_INDEXED {

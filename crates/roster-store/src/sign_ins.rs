@@ -359,7 +359,7 @@ impl Store {
     /// A tenant's most recent sign-ins, newest first.
     pub fn sign_ins(&self, tenant_id: ObjectId, limit: usize) -> Result<Vec<SignIn>> {
         self.pool.read(|tx| {
-            Ok(tx
+            tx
                 .query(
                     "SELECT tenant_id, at, user_id, user_principal_name, client_ip, client, error_code, failure_reason, id \
                      FROM sign_ins WHERE tenant_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
@@ -377,7 +377,7 @@ impl Store {
                     error_code: row.int(6)?,
                     failure_reason: row.opt_text(7)?,
                 }))
-                .collect::<Result<_>>()?)
+                .collect::<Result<_>>()
         })
     }
 

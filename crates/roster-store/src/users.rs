@@ -392,14 +392,13 @@ fn not_found(key: &UserKey) -> Error {
 }
 
 pub(crate) fn roles_of(tx: &mut dyn Tx, principal: ObjectId) -> Result<Vec<Role>> {
-    Ok(tx
-        .query(
-            "SELECT role FROM role_assignments WHERE principal_id = $1",
-            &params![principal],
-        )?
-        .iter()
-        .map(|row| crate::directory::stored_role(&row.text(0)?))
-        .collect::<Result<_>>()?)
+    tx.query(
+        "SELECT role FROM role_assignments WHERE principal_id = $1",
+        &params![principal],
+    )?
+    .iter()
+    .map(|row| crate::directory::stored_role(&row.text(0)?))
+    .collect::<Result<_>>()
 }
 
 impl Store {
