@@ -3,7 +3,10 @@
 //! A request's [`Principal`] is a signed-in user with directory roles, or an app with Graph's
 //! application permissions. [`Principal::authorize`] answers for an [`Operation`] and, where
 //! the operation touches a user, that user's roles (a Helpdesk Administrator may reset the
-//! password of an ordinary user but not of a Global Administrator). Handlers call nothing else.
+//! password of an ordinary user but not of a Global Administrator), and gives a [`Grant`] for
+//! it. The store's writes ask for a grant, so that nothing changes the directory without having
+//! been through here; the store makes its grants inside the transaction of the change, from
+//! the roles as they are then.
 
 use uuid::Uuid;
 
@@ -104,10 +107,13 @@ pub enum Operation {
     ManageContacts,
     /// The tenant's sign-in settings: smart lockout, session lifetime.
     ManageSettings,
+    /// A user's change of its own password: no role grants it, only being that user
+    /// ([`Principal::authorize_self`]).
+    ChangeOwnPassword,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 22] = [
+    pub const ALL: [Operation; 23] = [
         Operation::ReadUsers,
         Operation::ReadGroups,
         Operation::ReadOrganization,
@@ -130,6 +136,7 @@ impl Operation {
         Operation::ReadContacts,
         Operation::ManageContacts,
         Operation::ManageSettings,
+        Operation::ChangeOwnPassword,
     ];
 
     /// Operations on one user whose outcome depends on that user's roles.
@@ -143,6 +150,7 @@ impl Operation {
                 | Operation::ResetPassword
                 | Operation::BlockSignIn
                 | Operation::RevokeSessions
+                | Operation::ChangeOwnPassword
         )
     }
 
@@ -183,6 +191,7 @@ impl Operation {
             Operation::ManageDomains | Operation::ManageRoles | Operation::ManageSettings => {
                 &[GlobalAdministrator]
             }
+            Operation::ChangeOwnPassword => &[],
         }
     }
 
@@ -251,6 +260,7 @@ impl Operation {
             Operation::ManageSettings => {
                 &["Policy.ReadWrite.AuthenticationMethod", DIRECTORY_WRITE]
             }
+            Operation::ChangeOwnPassword => &[],
         }
     }
 }
@@ -264,6 +274,9 @@ pub fn is_known_permission(name: &str) -> bool {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
+    /// roster itself: bootstrap, demo data, upkeep, the processing of groups. Allowed
+    /// everything; never the principal of a request.
+    System,
     User {
         id: ObjectId,
         name: String,
@@ -286,31 +299,77 @@ pub enum Forbidden {
     MorePrivilegedTarget,
 }
 
+/// Proof that a principal was allowed an operation: only [`Principal::authorize`] and
+/// [`Principal::authorize_self`] make one. A grant is for the moment it was made: it is
+/// not `Clone`, and the store makes it inside the transaction it is used in.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Grant {
+    operation: Operation,
+}
+
+impl Grant {
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+}
+
 impl Principal {
-    pub fn id(&self) -> ObjectId {
+    /// The principal's object id (`None` for roster itself).
+    pub fn id(&self) -> Option<ObjectId> {
         match self {
-            Principal::User { id, .. } => *id,
-            Principal::App { client_id, .. } => *client_id,
+            Principal::System => None,
+            Principal::User { id, .. } => Some(*id),
+            Principal::App { client_id, .. } => Some(*client_id),
         }
     }
 
     pub fn name(&self) -> &str {
         match self {
+            Principal::System => "roster",
             Principal::User { name, .. } | Principal::App { name, .. } => name,
+        }
+    }
+
+    /// Decides `operation` on the principal's own account (`user_id`): a user may change its
+    /// own password and end its own sessions, whatever its roles; anything else is decided
+    /// by [`Principal::authorize`] with the user's own roles as the target's.
+    pub fn authorize_self(
+        &self,
+        operation: Operation,
+        user_id: ObjectId,
+    ) -> Result<Grant, Forbidden> {
+        match self {
+            Principal::User { id, roles, .. } if *id == user_id => {
+                if matches!(
+                    operation,
+                    Operation::ChangeOwnPassword | Operation::RevokeSessions
+                ) {
+                    Ok(Grant { operation })
+                } else {
+                    self.authorize(operation, roles)
+                }
+            }
+            _ => Err(Forbidden::Operation),
         }
     }
 
     /// Decides whether this principal may perform `operation`, on a user holding
     /// `target_roles` when the operation touches one (see [`Operation::targets_user`]).
-    pub fn authorize(&self, operation: Operation, target_roles: &[Role]) -> Result<(), Forbidden> {
+    pub fn authorize(
+        &self,
+        operation: Operation,
+        target_roles: &[Role],
+    ) -> Result<Grant, Forbidden> {
+        let grant = Grant { operation };
         match self {
+            Principal::System => Ok(grant),
             Principal::App { permissions, .. } => {
                 let granted = operation
                     .permissions()
                     .iter()
                     .any(|p| permissions.iter().any(|have| have == p));
                 if granted {
-                    Ok(())
+                    Ok(grant)
                 } else {
                     Err(Forbidden::Operation)
                 }
@@ -325,7 +384,7 @@ impl Principal {
                     return Err(Forbidden::Operation);
                 }
                 if !operation.targets_user() {
-                    return Ok(());
+                    return Ok(grant);
                 }
                 let manages_target = allowed.iter().any(|role| {
                     target_roles
@@ -333,7 +392,7 @@ impl Principal {
                         .all(|target| role.manages().contains(target))
                 });
                 if manages_target {
-                    Ok(())
+                    Ok(grant)
                 } else {
                     Err(Forbidden::MorePrivilegedTarget)
                 }
@@ -448,6 +507,10 @@ mod tests {
                 Op::ManageSettings,
                 [true, false, false, false, false, false, false],
             ),
+            (
+                Op::ChangeOwnPassword,
+                [false, false, false, false, false, false, false],
+            ),
         ];
         assert_eq!(expected.len(), Op::ALL.len(), "every operation has a row");
         for (op, row) in expected {
@@ -498,6 +561,40 @@ mod tests {
                     &[HelpdeskAdministrator, LicenseAdministrator]
                 )
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn grants_on_oneself() {
+        let me = user(&[]);
+        let id = me.id().unwrap();
+        let own = |op| me.authorize_self(op, id).map(|grant| grant.operation());
+        assert_eq!(own(Op::ChangeOwnPassword), Ok(Op::ChangeOwnPassword));
+        assert_eq!(own(Op::RevokeSessions), Ok(Op::RevokeSessions));
+        assert!(
+            own(Op::UpdateUser).is_err(),
+            "no role, no edits, even of oneself"
+        );
+        assert!(own(Op::BlockSignIn).is_err());
+        // Someone else's account is not one's own.
+        assert!(
+            me.authorize_self(Op::ChangeOwnPassword, ObjectId::new())
+                .is_err()
+        );
+        assert!(me.authorize(Op::ChangeOwnPassword, &[]).is_err());
+        // An administrator acting on its own account is judged by its roles.
+        let helpdesk = user(&[HelpdeskAdministrator]);
+        let helpdesk_id = helpdesk.id().unwrap();
+        assert!(
+            helpdesk
+                .authorize_self(Op::ResetPassword, helpdesk_id)
+                .is_ok()
+        );
+        // roster itself is allowed everything.
+        assert!(
+            Principal::System
+                .authorize(Op::ManageRoles, &[GlobalAdministrator])
+                .is_ok()
         );
     }
 

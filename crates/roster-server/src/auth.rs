@@ -329,7 +329,7 @@ impl Caller {
     pub fn change(&self) -> roster_store::Change {
         roster_store::Change {
             tenant_id: self.tenant_id,
-            actor_id: Some(self.principal.id()),
+            actor_id: self.principal.id(),
             actor_name: self.principal.name().to_string(),
             client_ip: self.client_ip.clone(),
             request_id: Some(crate::error::current_request_id()).filter(|id| !id.is_empty()),

@@ -24,7 +24,7 @@
 
 use std::collections::HashMap;
 
-use roster_core::access::{Operation, Principal, Role};
+use roster_core::access::{Operation, Principal};
 use roster_core::directory::{LicenseAssignment, PasswordHash, User};
 use roster_core::types::{DomainName, ObjectId, SkuId, UsageLocation, UserPrincipalName};
 use roster_store::{JobTx, PreparedUser, RowOutcome, UserKey, UserUpdate};
@@ -400,12 +400,12 @@ fn store_failed(error: roster_store::Error, column: &str) -> RowOutcome {
 
 /// Applies one row of a job.
 pub fn apply(context: &Context<'_>, tx: &mut JobTx<'_>, number: i64, raw: &str) -> RowOutcome {
-    let Some(principal) = context.principal else {
+    if context.principal.is_none() {
         return failed(
             "The job's submitter can no longer make changes (deleted, blocked, or its app removed).",
             "user",
         );
-    };
+    }
     // Borrowed from the batch's preparation (a row may be applied twice: fast, then carefully).
     let prepared_here;
     let prepared = match context.prepared.get(&number) {
@@ -426,12 +426,7 @@ pub fn apply(context: &Context<'_>, tx: &mut JobTx<'_>, number: i64, raw: &str) 
         return refused.clone();
     }
     if let Some(create) = &prepared.create {
-        // Creating needs the submitter's permission as it stands now, as each change does.
-        for operation in context.options.operations(Kind::CreateUsers) {
-            if let Err(error) = principal.authorize(operation, &[]) {
-                return failed_api(error.into(), "userPrincipalName");
-            }
-        }
+        // The store authorizes each part of the creation for the submitter as it stands now.
         return match create {
             Ok((user, generated)) => create_user(context, tx, user, generated.as_deref()),
             Err(outcome) => outcome.clone(),
@@ -462,15 +457,9 @@ pub fn apply(context: &Context<'_>, tx: &mut JobTx<'_>, number: i64, raw: &str) 
         Ok(None) => return missing(context.kind, tx, &key),
         Err(error) => return store_failed(error, "user"),
     };
-    let roles = match tx.roles_of(user.id) {
-        Ok(roles) => roles,
-        Err(error) => return store_failed(error, "user"),
-    };
     let step = Step {
         context,
-        principal,
         user: &user,
-        roles: &roles,
         password: prepared.password.as_ref(),
         row,
     };
@@ -502,11 +491,10 @@ fn missing(kind: Kind, tx: &mut JobTx<'_>, key: &UserKey) -> RowOutcome {
     }
 }
 
+/// One row's change to one user. The store authorizes it, inside the batch's transaction.
 struct Step<'a> {
     context: &'a Context<'a>,
-    principal: &'a Principal,
     user: &'a User,
-    roles: &'a [Role],
     /// The hash of the row's password, if it gives one.
     password: Option<&'a PasswordHash>,
     row: &'a JsonValue,
@@ -528,23 +516,9 @@ impl Step<'_> {
         })
     }
 
-    fn authorize(&self, operation: Operation) -> Result<(), RowOutcome> {
-        self.principal
-            .authorize(operation, self.roles)
-            .map_err(|error| failed_api(error.into(), "user"))
-    }
-
     /// Applies a change to the user's properties, as `PATCH` would.
     /// A failure that names no property is put on `column`.
-    fn update(
-        &self,
-        tx: &mut JobTx<'_>,
-        update: UserUpdate,
-        password: bool,
-        column: &str,
-    ) -> StepResult {
-        crate::graph::users::check_update(self.principal, self.user, self.roles, &update, password)
-            .map_err(|error| failed_api(error, "user"))?;
+    fn update(&self, tx: &mut JobTx<'_>, update: UserUpdate, column: &str) -> StepResult {
         match tx.update_user(self.user, &update) {
             Ok(Some(changes)) => self.succeeded(Some(json!({ "changes": changes }))),
             Ok(None) => self.unchanged(),
@@ -570,7 +544,7 @@ impl Step<'_> {
                         "passwordProfile",
                     ));
                 }
-                self.update(tx, update, false, "user")
+                self.update(tx, update, "user")
             }
             Kind::BlockUsers | Kind::UnblockUsers => {
                 let enabled = context.kind == Kind::UnblockUsers;
@@ -578,7 +552,7 @@ impl Step<'_> {
                     account_enabled: Some(enabled),
                     ..Default::default()
                 };
-                self.update(tx, update, false, "user")
+                self.update(tx, update, "user")
             }
             Kind::ResetPasswords => {
                 let (hash, generated) = match self.password {
@@ -595,32 +569,27 @@ impl Step<'_> {
                     password: Some((hash, context.options.force_change || generated.is_some())),
                     ..Default::default()
                 };
-                self.update(tx, update, true, "password")?;
+                self.update(tx, update, "password")?;
                 self.succeeded(generated.map(|password| json!({ "password": password })))
             }
             Kind::RevokeSessions => {
-                self.authorize(Operation::RevokeSessions)?;
                 tx.revoke_sign_in_sessions(self.user)
                     .map_err(store_error("user"))?;
                 self.succeeded(None)
             }
             Kind::DeleteUsers => {
-                self.authorize(Operation::DeleteUser)?;
                 tx.delete_user(self.user).map_err(store_error("user"))?;
                 self.succeeded(None)
             }
             Kind::RestoreUsers => {
-                self.authorize(Operation::RestoreUser)?;
                 tx.restore_user(self.user).map_err(store_error("user"))?;
                 self.succeeded(None)
             }
             Kind::PurgeUsers => {
-                self.authorize(Operation::PurgeUser)?;
                 tx.purge_user(self.user).map_err(store_error("user"))?;
                 self.succeeded(None)
             }
             Kind::SetManager => {
-                self.authorize(Operation::UpdateUser)?;
                 let manager = match self.row["manager"].as_str().map(str::trim) {
                     None | Some("") => None,
                     Some(key) => match tx.find_user_properties(&UserKey::parse(key)) {
@@ -672,10 +641,9 @@ impl Step<'_> {
                         roster_core::attributes::AttrValue::Text(new_upn.to_string()),
                     ));
                 }
-                self.update(tx, update, false, "domain")
+                self.update(tx, update, "domain")
             }
             Kind::AssignLicenses | Kind::RemoveLicenses => {
-                self.authorize(Operation::AssignLicense)?;
                 let skus = match &self.row["licenses"] {
                     JsonValue::Null => context.options.licenses.clone(),
                     _ => id_list(self.row, "licenses", |t| SkuId::parse(t).ok())
@@ -741,9 +709,6 @@ impl Step<'_> {
                 if groups.is_empty() {
                     return Err(failed("The row names no group.", "groups"));
                 }
-                self.principal
-                    .authorize(Operation::ManageGroupMembers, &[])
-                    .map_err(|error| failed_api(error.into(), "groups"))?;
                 let adding = context.kind == Kind::AddToGroups;
                 let mut changed = false;
                 for group in groups {

@@ -237,6 +237,7 @@ impl From<StoreError> for ApiError {
                 ApiError::bad_request(message).with_reason(Reason::License(violation))
             }
             StoreError::Invalid(invalid) => invalid.into(),
+            StoreError::Forbidden(forbidden) => forbidden.into(),
             StoreError::Refused { reason, message } => {
                 ApiError::bad_request(message).with_reason(reason)
             }

@@ -65,6 +65,11 @@ pub struct Worker {
 }
 
 impl Worker {
+    /// The store the worker applies jobs to (the server's).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub fn new(store: Store, keys: Arc<Keys>, settings: WorkerSettings) -> Worker {
         Worker {
             store,
@@ -262,7 +267,7 @@ async fn forget_outputs(
     caller.principal.authorize(Operation::ReadUsers, &[])?;
     let (tenant_id, id) = (caller.tenant_id, job_id(&id)?);
     let job = state.db(move |store| store.job(tenant_id, id)).await?;
-    if job.created_by_id != Some(caller.principal.id()) {
+    if job.created_by_id.is_none() || job.created_by_id != caller.principal.id() {
         return Err(ApiError::forbidden(
             "Only the job's submitter holds its generated passwords.",
         ));
@@ -304,7 +309,7 @@ async fn results(
         })
         .await?;
     // Generated passwords go to whoever submitted the job, and to nobody else.
-    let submitter = job.created_by_id == Some(caller.principal.id());
+    let submitter = job.created_by_id.is_some() && job.created_by_id == caller.principal.id();
     let items: Vec<JsonValue> = rows
         .iter()
         .map(|row| row_result(&state.keys, id, row, submitter))

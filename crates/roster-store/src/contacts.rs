@@ -1,8 +1,10 @@
 //! External mail contacts.
 
+use roster_core::access::Operation;
 use roster_core::directory::Contact;
 use roster_core::types::ObjectId;
 
+use crate::authority::authorize;
 use crate::db::{Row, Tx};
 use crate::{Change, Error, ListQuery, Page, Result, Store, audit, params};
 
@@ -50,6 +52,7 @@ fn require_contact(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result
 impl Store {
     pub fn create_contact(&self, change: &Change, contact: &Contact) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageContacts], None)?;
             tx.execute(
                 &format!("INSERT INTO contacts ({CONTACT_COLUMNS}, tenant_id) VALUES ($1, $2, $3, $4, $5, $6)"),
                 &params![
@@ -91,6 +94,7 @@ impl Store {
     /// Replaces a contact's properties with `contact`'s (the caller applied the change).
     pub fn update_contact(&self, change: &Change, contact: &Contact) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageContacts], None)?;
             let before = require_contact(tx, change.tenant_id, contact.id)?;
             tx.execute(
                 "UPDATE contacts SET display_name = $2, mail = $3, properties = $4 WHERE id = $1",
@@ -115,6 +119,7 @@ impl Store {
 
     pub fn delete_contact(&self, change: &Change, id: ObjectId) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageContacts], None)?;
             let contact = require_contact(tx, change.tenant_id, id)?;
             tx.execute("DELETE FROM contacts WHERE id = $1", &params![id])?;
             audit(

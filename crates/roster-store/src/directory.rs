@@ -1,9 +1,11 @@
 //! Tenants, domains, app registrations and directory role assignments.
 
+use roster_core::access::Operation;
 use roster_core::access::Role;
 use roster_core::directory::{AppRegistration, AuditRecord, Domain, Tenant};
 use roster_core::types::{DomainName, ObjectId, UsageLocation};
 
+use crate::authority::authorize;
 use crate::db::Row;
 use crate::{Change, Error, Result, Store, audit, params};
 
@@ -73,7 +75,8 @@ impl Store {
                 other => other,
             })?;
             let change = Change::system(tenant.id);
-            audit(tx, &change, "Create tenant", Some((tenant.id, &tenant.display_name)), None, None)
+            let change = &authorize(tx, &change, &[], None)?;
+            audit(tx, change, "Create tenant", Some((tenant.id, &tenant.display_name)), None, None)
         })
     }
 
@@ -117,6 +120,7 @@ impl Store {
     /// DNS challenge on a closed network).
     pub fn add_domain(&self, change: &Change, name: &DomainName) -> Result<Domain> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageDomains], None)?;
             tx.execute(
                 "INSERT INTO domains (name, tenant_id, is_default, is_verified) VALUES ($1, $2, $3, $4)",
                 &params![name.as_ref(), change.tenant_id, false, true],
@@ -137,6 +141,7 @@ impl Store {
         secret_hash: &str,
     ) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageRoles], None)?;
             tx.execute(
                 "INSERT INTO apps (client_id, tenant_id, display_name, secret_hash, permissions, tokens_valid_from, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -185,6 +190,7 @@ impl Store {
 
     pub fn assign_role(&self, change: &Change, principal_id: ObjectId, role: Role) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageRoles], None)?;
             tx.execute(
                 "INSERT INTO role_assignments (principal_id, tenant_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 &params![principal_id, change.tenant_id, role.display_name()],
@@ -204,6 +210,7 @@ impl Store {
     /// so that the tenant is never left without one.
     pub fn remove_role(&self, change: &Change, principal_id: ObjectId, role: Role) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageRoles], None)?;
             if role == Role::GlobalAdministrator {
                 crate::users::keep_a_global_administrator(tx, change.tenant_id, principal_id)?;
             }

@@ -17,10 +17,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::{DateTime, Utc};
+use roster_core::access::Operation;
 use roster_core::directory::User;
 use roster_core::rules::MembershipRule;
 use roster_core::types::ObjectId;
 
+use crate::authority::{Authorized, authorize};
 use crate::db::Tx;
 use crate::users::{UserKey, find_user};
 use crate::{Change, Result, audit, params};
@@ -148,7 +150,7 @@ pub(crate) fn read_dynamic_groups(tx: &mut dyn Tx, tenant_id: ObjectId) -> Resul
 /// now in this transaction (re-read with its licenses when a rule reads them).
 pub(crate) fn reevaluate_user(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     groups: &DynamicGroups,
     user: &User,
     audited: &mut MembershipChanges,
@@ -168,7 +170,7 @@ pub(crate) fn reevaluate_user(
 /// [`reevaluate_user`] for a user read in this transaction with its licenses.
 fn apply_rules(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     groups: &DynamicGroups,
     user: &User,
     audited: &mut MembershipChanges,
@@ -212,7 +214,7 @@ fn apply_rules(
 
 /// After one user changed: its dynamic memberships (and the licenses they bring) brought up to
 /// date in the same transaction.
-pub(crate) fn user_changed(tx: &mut dyn Tx, change: &Change, user: &User) -> Result<()> {
+pub(crate) fn user_changed(tx: &mut dyn Tx, change: &Authorized, user: &User) -> Result<()> {
     let groups = dynamic_groups(tx, change.tenant_id)?;
     let mut audited = MembershipChanges::one_by_one();
     reevaluate_user(tx, change, &groups, user, &mut audited)
@@ -242,7 +244,7 @@ impl MembershipChanges {
     pub(crate) fn record(
         &mut self,
         tx: &mut dyn Tx,
-        change: &Change,
+        change: &Authorized,
         group: &DynamicGroup,
         member: ObjectId,
         added: bool,
@@ -269,7 +271,7 @@ impl MembershipChanges {
 
     /// Writes the gathered changes: per group, "Add members to group" and "Remove members from
     /// group" records listing up to a thousand members each.
-    pub(crate) fn write(&mut self, tx: &mut dyn Tx, change: &Change) -> Result<()> {
+    pub(crate) fn write(&mut self, tx: &mut dyn Tx, change: &Authorized) -> Result<()> {
         let Some(gathered) = self.gathered.as_mut() else {
             return Ok(());
         };
@@ -565,6 +567,7 @@ impl crate::Store {
     /// Returns how many it queued.
     pub fn queue_dynamic_groups(&self, change: &Change, time_based: bool) -> Result<usize> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageGroups], None)?;
             let groups = read_dynamic_groups(tx, change.tenant_id)?;
             let mut queued = 0;
             for group in &groups.groups {

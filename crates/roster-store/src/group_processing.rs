@@ -13,11 +13,13 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, Utc};
+use roster_core::access::Operation;
 use roster_core::directory::{Group, LicenseAssignment, User};
 use roster_core::licensing::{LicenseViolation, check_assignments};
 use roster_core::rules::RuleSet;
 use roster_core::types::{ObjectId, SkuId};
 
+use crate::authority::{Authorized, authorize};
 use crate::db::{Deferred, Tx};
 use crate::dynamic::DynamicGroup;
 use crate::groups::require_group;
@@ -39,7 +41,7 @@ pub struct GroupWork {
 }
 
 /// Queues a group for processing (again, if it is already queued or being processed).
-pub(crate) fn queue_group(tx: &mut dyn Tx, change: &Change, group_id: ObjectId) -> Result<()> {
+pub(crate) fn queue_group(tx: &mut dyn Tx, change: &Authorized, group_id: ObjectId) -> Result<()> {
     tx.execute(
         "INSERT INTO group_work (group_id, tenant_id, generation, queued_at) VALUES ($1, $2, 1, $3) \
          ON CONFLICT (group_id) DO UPDATE SET generation = group_work.generation + 1, queued_at = $3",
@@ -92,8 +94,10 @@ impl Store {
         add: &[LicenseAssignment],
         remove: &[SkuId],
     ) -> Result<(Group, bool)> {
-        self.pool
-            .write(|tx| assign_group_licenses_tx(tx, change, group_id, add, remove))
+        self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::AssignLicense], None)?;
+            assign_group_licenses_tx(tx, change, group_id, add, remove)
+        })
     }
 
     /// The admin center's "assign" of a license to a group: given with all its apps if the
@@ -106,6 +110,7 @@ impl Store {
         sku_id: SkuId,
     ) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::AssignLicense], None)?;
             let group = require_group(tx, change.tenant_id, group_id)?;
             if group.licenses.iter().any(|l| l.sku_id == sku_id) {
                 return Ok(());
@@ -200,6 +205,7 @@ impl Store {
         key: &crate::UserKey,
     ) -> Result<User> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::AssignLicense], None)?;
             let user = crate::users::require_user(tx, change.tenant_id, key)?;
             crate::licenses::reconcile_and_fill(tx, change, user.id)?;
             crate::users::require_user(tx, change.tenant_id, key)
@@ -271,6 +277,7 @@ impl Store {
             job_id: None,
             at: Utc::now(),
         };
+        let change = Authorized::system(&change);
         let ids: Vec<ObjectId> = works.iter().map(|w| w.group_id).collect();
         self.pool.write(|tx| {
             for id in &ids {
@@ -415,7 +422,7 @@ impl Store {
     /// lost.
     fn apply_rules(
         &self,
-        change: &Change,
+        change: &Authorized,
         ids: &[ObjectId],
         renew: &dyn Fn(&mut dyn Tx) -> Result<bool>,
     ) -> Result<Option<Pass>> {
@@ -449,7 +456,7 @@ impl Store {
 /// [`Store::assign_group_licenses`] inside a transaction the caller holds.
 fn assign_group_licenses_tx(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     group_id: ObjectId,
     add: &[LicenseAssignment],
     remove: &[SkuId],
@@ -583,7 +590,7 @@ struct PageDone {
 /// of the dynamic groups among `ids`; what differs is written.
 fn apply_rules_to_page(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     ids: &[ObjectId],
     after: Option<ObjectId>,
 ) -> Result<Option<PageDone>> {
@@ -728,7 +735,7 @@ mod tests {
         let queue = || {
             store
                 .pool
-                .write(|tx| queue_group(tx, &change, group.id))
+                .write(|tx| queue_group(tx, &Authorized::system(&change), group.id))
                 .unwrap()
         };
         queue();

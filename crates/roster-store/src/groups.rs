@@ -1,8 +1,10 @@
 //! Groups: their properties, members, owners, memberOf.
 
+use roster_core::access::Operation;
 use roster_core::directory::{Group, ObjectKind, User};
 use roster_core::types::{MailNickname, ObjectId, Reason};
 
+use crate::authority::{Authorized, authorize};
 use crate::db::{Row, Tx};
 use crate::query::{after_id, page_end};
 use crate::users::{user_columns, user_from_row};
@@ -132,7 +134,13 @@ impl Store {
         owners: &[ObjectId],
         members: &[ObjectId],
     ) -> Result<()> {
+        let operations: &[Operation] = if owners.is_empty() && members.is_empty() {
+            &[Operation::ManageGroups]
+        } else {
+            &[Operation::ManageGroups, Operation::ManageGroupMembers]
+        };
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, operations, None)?;
             tx.execute(
                 &format!("INSERT INTO groups ({GROUP_COLUMNS}, tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"),
                 &params![
@@ -213,6 +221,7 @@ impl Store {
     /// Replaces a group's properties with `group`'s (the caller applied the PATCH).
     pub fn update_group(&self, change: &Change, group: &Group) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageGroups], None)?;
             let before = require_group(tx, change.tenant_id, group.id)?;
             tx.execute(
                 "UPDATE groups SET display_name = $2, description = $3, mail_nickname = $4, mail = $5, \
@@ -250,6 +259,7 @@ impl Store {
 
     pub fn delete_group(&self, change: &Change, id: ObjectId) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageGroups], None)?;
             let group = require_group(tx, change.tenant_id, id)?;
             if crate::licenses::group_has_licenses(tx, id)? {
                 return Err(Error::BadRequest(format!(
@@ -277,6 +287,7 @@ impl Store {
 
     pub fn restore_group(&self, change: &Change, id: ObjectId) -> Result<Group> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageGroups], None)?;
             let mut group =
                 find_group(tx, change.tenant_id, id, true)?.ok_or_else(|| Error::NotFound {
                     kind: "deleted item",
@@ -305,7 +316,10 @@ impl Store {
     }
 
     pub fn purge_group(&self, change: &Change, id: ObjectId) -> Result<()> {
-        self.pool.write(|tx| purge(tx, change, id))
+        self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageGroups], None)?;
+            purge(tx, change, id)
+        })
     }
 
     /// Purges every group deleted more than 30 days ago; returns how many.
@@ -318,8 +332,9 @@ impl Store {
                 &params![tenant_id, cutoff],
             )?;
             let change = Change::system(tenant_id);
+            let change = &authorize(tx, &change, &[Operation::ManageGroups], None)?;
             for row in &expired {
-                purge(tx, &change, row.uuid(0)?.into())?;
+                purge(tx, change, row.uuid(0)?.into())?;
             }
             Ok(expired.len())
         })
@@ -332,6 +347,7 @@ impl Store {
         member_id: ObjectId,
     ) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageGroupMembers], None)?;
             let group = require_group(tx, change.tenant_id, group_id)?;
             add_member(tx, change, &group, member_id)
         })
@@ -353,6 +369,7 @@ impl Store {
         owner_id: ObjectId,
     ) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageGroupMembers], None)?;
             let group = require_group(tx, change.tenant_id, group_id)?;
             add_owner(tx, change, &group, owner_id)
         })
@@ -374,8 +391,10 @@ impl Store {
         object_id: ObjectId,
         link: Link,
     ) -> Result<()> {
-        self.pool
-            .write(|tx| remove_link(tx, change, group_id, object_id, link))
+        self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageGroupMembers], None)?;
+            remove_link(tx, change, group_id, object_id, link)
+        })
     }
 
     /// A page of a group's live members (users and groups) in id order: the first `top`
@@ -557,7 +576,8 @@ fn linked_count(tx: &mut dyn Tx, link: Linked, table: &str) -> Result<i64> {
 }
 
 /// Deletes a group from the recycle bin for good.
-fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {
+fn purge(tx: &mut dyn Tx, change: &Authorized, id: ObjectId) -> Result<()> {
+    change.require(Operation::ManageGroups, None)?;
     let group = find_group(tx, change.tenant_id, id, true)?.ok_or_else(|| Error::NotFound {
         kind: "deleted item",
         id: id.to_string(),
@@ -579,10 +599,11 @@ fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {
 
 pub(crate) fn add_member(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     group: &Group,
     member_id: ObjectId,
 ) -> Result<()> {
+    change.require(Operation::ManageGroupMembers, None)?;
     let Some(kind) = object_kind(tx, change.tenant_id, member_id)? else {
         return Err(Error::NotFound {
             kind: "directory object",
@@ -606,7 +627,7 @@ pub(crate) fn add_member(
 /// record; refuses groups whose members are computed.
 pub(crate) fn insert_member(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     group: &Group,
     member_id: ObjectId,
     kind_text: &str,
@@ -666,7 +687,13 @@ pub(crate) fn insert_member_row(
     })
 }
 
-fn add_owner(tx: &mut dyn Tx, change: &Change, group: &Group, owner_id: ObjectId) -> Result<()> {
+fn add_owner(
+    tx: &mut dyn Tx,
+    change: &Authorized,
+    group: &Group,
+    owner_id: ObjectId,
+) -> Result<()> {
+    change.require(Operation::ManageGroupMembers, None)?;
     match object_kind(tx, change.tenant_id, owner_id)? {
         Some(ObjectKind::User) => {}
         Some(ObjectKind::Group) => {
@@ -705,11 +732,12 @@ fn add_owner(tx: &mut dyn Tx, change: &Change, group: &Group, owner_id: ObjectId
 
 pub(crate) fn remove_link(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     group_id: ObjectId,
     object_id: ObjectId,
     link: Link,
 ) -> Result<()> {
+    change.require(Operation::ManageGroupMembers, None)?;
     let (delete, kind, operation, key) = match link {
         Link::Member => (
             "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",

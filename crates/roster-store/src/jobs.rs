@@ -11,10 +11,12 @@
 //! changes the directory through [`JobTx`], within the batch's transaction.
 
 use chrono::{DateTime, Duration, Utc};
+use roster_core::access::{Operation, Principal};
 use roster_core::directory::{LicenseAssignment, PasswordHash, User};
 use roster_core::types::{ObjectId, Reason, SkuId};
 use serde_json::Value as Json;
 
+use crate::authority::{Authorized, authorize};
 use crate::db::{Deferred, Row, Tx};
 use crate::users::UserKey;
 use crate::{Change, Error, Result, Store, params};
@@ -128,10 +130,13 @@ fn job_from_row(row: &Row) -> Result<Job> {
     })
 }
 
-/// The directory changes a job's row may make, inside the batch's transaction.
+/// The directory changes a job's row may make, inside the batch's transaction. Each is
+/// authorized there, for the job's submitter as the batch's transaction reads it (a submitter
+/// demoted, blocked or deleted since submitting changes nothing more).
 pub struct JobTx<'a> {
     tx: &'a mut dyn Tx,
     change: &'a Change,
+    principal: &'a Principal,
     cache: &'a mut BatchCache,
     /// Whether the row has used the database (a failure after that may have left changes).
     touched: bool,
@@ -170,7 +175,7 @@ impl BatchCache {
     /// Takes the seats this batch's rows gave, in one statement per subscription that checks
     /// that they are still free: if another transaction took them since the batch counted them,
     /// the batch runs again carefully, a seat at a time.
-    fn commit_seats(&mut self, tx: &mut dyn Tx, change: &Change) -> Result<()> {
+    fn commit_seats(&mut self, tx: &mut dyn Tx, change: &Authorized) -> Result<()> {
         for (sku_id, taken) in std::mem::take(&mut self.seats_taken) {
             let updated = tx.execute(
                 "UPDATE subscriptions SET consumed_units = consumed_units + $3 \
@@ -187,7 +192,7 @@ impl BatchCache {
     /// Writes one audit record per group (per thousand members) for the new users the batch
     /// added to it: a bulk import of 100,000 users into two groups records 200 changes to
     /// groups, each listing its members, rather than 200,000.
-    fn audit_new_members(&mut self, tx: &mut dyn Tx, change: &Change) -> Result<()> {
+    fn audit_new_members(&mut self, tx: &mut dyn Tx, change: &Authorized) -> Result<()> {
         let mut by_group: Vec<(ObjectId, Vec<ObjectId>)> = Vec::new();
         for (group, member) in std::mem::take(&mut self.new_members) {
             match by_group.iter_mut().find(|(id, _)| *id == group) {
@@ -215,9 +220,19 @@ impl BatchCache {
     }
 }
 
-impl JobTx<'_> {
+impl<'a> JobTx<'a> {
     pub fn change(&self) -> &Change {
         self.change
+    }
+
+    /// The job's change authorized for `operations` on `target`, in the batch's transaction.
+    fn authorize(
+        &mut self,
+        operations: &[Operation],
+        target: Option<ObjectId>,
+    ) -> Result<Authorized<'a>> {
+        self.touched = true;
+        crate::authority::authorize_as(self.tx, self.change, self.principal, operations, target)
     }
 
     pub fn find_user(&mut self, key: &UserKey) -> Result<Option<User>> {
@@ -250,14 +265,14 @@ impl JobTx<'_> {
 
     /// Creates a user made ready by [`crate::prepare_user`].
     pub fn create_prepared_user(&mut self, prepared: &crate::PreparedUser) -> Result<()> {
-        self.touched = true;
+        let change = self.authorize(&[Operation::CreateUser], None)?;
         let upn = &prepared.user.user_principal_name;
         let domain = upn.domain().to_string();
         if !self.cache.domains.contains(&domain) {
             crate::users::check_domain(self.tx, self.change.tenant_id, upn)?;
             self.cache.domains.insert(domain);
         }
-        crate::users::insert_prepared_user(self.tx, self.change, prepared)
+        crate::users::insert_prepared_user(self.tx, &change, prepared)
     }
 
     /// Ends a new user's row (created, licensed, added to its groups): it joins the dynamic
@@ -274,9 +289,10 @@ impl JobTx<'_> {
             return Ok(());
         }
         if self.cache.careful {
+            let change = self.authorize(&[], None)?;
             crate::dynamic::reevaluate_user(
                 self.tx,
-                self.change,
+                &change,
                 &dynamic,
                 user,
                 &mut crate::dynamic::MembershipChanges::one_by_one(),
@@ -297,6 +313,7 @@ impl JobTx<'_> {
         if assignments.is_empty() {
             return Ok(());
         }
+        self.authorize(&[Operation::AssignLicense], None)?;
         let Some(location) = user.usage_location else {
             return Err(Error::NoUsageLocation);
         };
@@ -356,7 +373,7 @@ impl JobTx<'_> {
 
     /// Adds a user created in this batch to a group.
     pub fn add_new_user_to_group(&mut self, group_id: ObjectId, user: &User) -> Result<()> {
-        self.touched = true;
+        let change = self.authorize(&[Operation::ManageGroupMembers], None)?;
         if !self.cache.groups.contains_key(&group_id) {
             let group = crate::groups::require_group(self.tx, self.change.tenant_id, group_id)?;
             self.cache.groups.insert(group_id, group);
@@ -375,7 +392,7 @@ impl JobTx<'_> {
         if licensed {
             if self.cache.careful {
                 // Its rows are in already: licensed now, inside the row's savepoint.
-                crate::licenses::reconcile_and_fill(self.tx, self.change, user.id)?;
+                crate::licenses::reconcile_and_fill(self.tx, &change, user.id)?;
             } else {
                 self.cache.to_license.push(user.id);
             }
@@ -401,11 +418,6 @@ impl JobTx<'_> {
         }
     }
 
-    pub fn roles_of(&mut self, principal: ObjectId) -> Result<Vec<roster_core::access::Role>> {
-        self.touched = true;
-        crate::users::roles_of(self.tx, principal)
-    }
-
     /// Applies `update`; returns what changed (`{"before": ..., "after": ...}`, as audited), or
     /// `None` when nothing would (and nothing was written).
     pub fn update_user(
@@ -413,33 +425,33 @@ impl JobTx<'_> {
         user: &User,
         update: &crate::UserUpdate,
     ) -> Result<Option<serde_json::Value>> {
-        self.touched = true;
-        Ok(crate::users::update_user_from(self.tx, self.change, user, update)?.1)
+        let change = self.authorize(&update.operations(), Some(user.id))?;
+        Ok(crate::users::update_user_from(self.tx, &change, user, update)?.1)
     }
 
     pub fn revoke_sign_in_sessions(&mut self, user: &User) -> Result<()> {
-        self.touched = true;
-        crate::users::revoke_sign_in_sessions(self.tx, self.change, &UserKey::Id(user.id)).map(drop)
+        let change = self.authorize(&[Operation::RevokeSessions], Some(user.id))?;
+        crate::users::revoke_sign_in_sessions(self.tx, &change, &UserKey::Id(user.id)).map(drop)
     }
 
     pub fn delete_user(&mut self, user: &User) -> Result<()> {
-        self.touched = true;
-        crate::users::delete_user(self.tx, self.change, &UserKey::Id(user.id)).map(drop)
+        let change = self.authorize(&[Operation::DeleteUser], Some(user.id))?;
+        crate::users::delete_user(self.tx, &change, &UserKey::Id(user.id)).map(drop)
     }
 
     pub fn restore_user(&mut self, user: &User) -> Result<()> {
-        self.touched = true;
-        crate::users::restore_user(self.tx, self.change, user.id).map(drop)
+        let change = self.authorize(&[Operation::RestoreUser], Some(user.id))?;
+        crate::users::restore_user(self.tx, &change, user.id).map(drop)
     }
 
     pub fn purge_user(&mut self, user: &User) -> Result<()> {
-        self.touched = true;
-        crate::users::purge(self.tx, self.change, user.id)
+        let change = self.authorize(&[Operation::PurgeUser], Some(user.id))?;
+        crate::users::purge(self.tx, &change, user.id)
     }
 
     pub fn set_manager(&mut self, user: &User, manager: Option<ObjectId>) -> Result<()> {
-        self.touched = true;
-        crate::users::set_manager(self.tx, self.change, &UserKey::Id(user.id), manager)
+        let change = self.authorize(&[Operation::UpdateUser], Some(user.id))?;
+        crate::users::set_manager(self.tx, &change, &UserKey::Id(user.id), manager)
     }
 
     pub fn assign_licenses(
@@ -448,14 +460,8 @@ impl JobTx<'_> {
         add: &[LicenseAssignment],
         remove: &[SkuId],
     ) -> Result<User> {
-        self.touched = true;
-        crate::licenses::assign_licenses_tx(
-            self.tx,
-            self.change,
-            &UserKey::Id(user.id),
-            add,
-            remove,
-        )
+        let change = self.authorize(&[Operation::AssignLicense], None)?;
+        crate::licenses::assign_licenses_tx(self.tx, &change, &UserKey::Id(user.id), add, remove)
     }
 
     /// A live group of the tenant (looked up once per batch).
@@ -481,14 +487,15 @@ impl JobTx<'_> {
 
     pub fn add_member(&mut self, group_id: ObjectId, member_id: ObjectId) -> Result<()> {
         let group = self.group(group_id)?;
-        crate::groups::add_member(self.tx, self.change, &group, member_id)
+        let change = self.authorize(&[Operation::ManageGroupMembers], None)?;
+        crate::groups::add_member(self.tx, &change, &group, member_id)
     }
 
     pub fn remove_member(&mut self, group_id: ObjectId, member_id: ObjectId) -> Result<()> {
-        self.touched = true;
+        let change = self.authorize(&[Operation::ManageGroupMembers], None)?;
         crate::groups::remove_link(
             self.tx,
-            self.change,
+            &change,
             group_id,
             member_id,
             crate::groups::Link::Member,
@@ -524,16 +531,17 @@ fn without_passwords(input: &Json) -> Option<Json> {
 fn apply_row(
     tx: &mut dyn Tx,
     change: &Change,
+    principal: &Principal,
     cache: &mut BatchCache,
     apply: &mut dyn FnMut(&mut JobTx<'_>, i64, &str) -> RowOutcome,
     number: i64,
     input: &str,
-    careful: bool,
 ) -> Result<RowOutcome> {
-    if !careful {
+    if !cache.careful {
         let mut job_tx = JobTx {
             tx: &mut *tx,
             change,
+            principal,
             cache,
             touched: false,
         };
@@ -549,6 +557,7 @@ fn apply_row(
         &mut JobTx {
             tx: &mut *tx,
             change,
+            principal,
             cache,
             touched: false,
         },
@@ -664,6 +673,9 @@ impl Store {
                 "UPDATE jobs SET status = 'running', options = $2, total_rows = $3 WHERE id = $1",
                 &params![job_id, options.to_string(), total_rows],
             )?;
+            // Submitting changes nothing yet: each row is authorized when it is applied. The
+            // submitter must still be one who can make changes.
+            let change = &authorize(tx, change, &[], None)?;
             crate::audit(
                 tx,
                 change,
@@ -850,6 +862,11 @@ impl Store {
             let Some((first_row, pending)) = next_batch(&mut *tx, job_id, 0)? else {
                 return Ok(0);
             };
+            // The submitter as it stands now; each row's change is authorized for it.
+            let principal = crate::authority::principal_or_nobody(&mut *tx, change)?;
+            // What follows the rows (members audited, licenses and dynamic groups worked out)
+            // is done under the batch's change, whose rows were each authorized.
+            let batch = crate::authority::authorize_as(&mut *tx, change, &principal, &[], None)?;
             let (mut done, mut failed) = (0i64, 0i64);
             let mut cache = BatchCache { careful, ..BatchCache::default() };
             let mut outcomes: Vec<StoredOutcome> = Vec::with_capacity(pending.len());
@@ -860,7 +877,7 @@ impl Store {
             // Run fast, the batch's new rows are held back and inserted together at the end.
             let mut deferred = Deferred::new(&mut *tx, !careful);
             for (number, input) in &pending {
-                let outcome = apply_row(&mut deferred, change, &mut cache, apply, *number, input, careful)?;
+                let outcome = apply_row(&mut deferred, change, &principal, &mut cache, apply, *number, input)?;
                 outcomes.push(match outcome {
                     // Of a row's output, only a generated password is kept (for its one showing);
                     // what changed is in the audit log.
@@ -893,7 +910,7 @@ impl Store {
                     None => kept.push(input.clone()),
                 }
             }
-            cache.audit_new_members(&mut deferred, change)?;
+            cache.audit_new_members(&mut deferred, &batch)?;
             // A held row that cannot be inserted (a duplicate key two rows of the batch shared)
             // fails the batch, which runs again carefully.
             deferred.flush().map_err(|error| match error {
@@ -901,17 +918,17 @@ impl Store {
                 other => other,
             })?;
             drop(deferred);
-            cache.commit_seats(&mut *tx, change)?;
+            cache.commit_seats(&mut *tx, &batch)?;
             for user_id in std::mem::take(&mut cache.to_license) {
-                crate::licenses::reconcile_and_fill(&mut *tx, change, user_id)?;
+                crate::licenses::reconcile_and_fill(&mut *tx, &batch, user_id)?;
             }
             if let Some(dynamic) = cache.dynamic.clone() {
                 // New users joining dynamic groups are audited per group, as other new members.
                 let mut audited = crate::dynamic::MembershipChanges::gathered();
                 for user in std::mem::take(&mut cache.to_evaluate) {
-                    crate::dynamic::reevaluate_user(&mut *tx, change, &dynamic, &user, &mut audited)?;
+                    crate::dynamic::reevaluate_user(&mut *tx, &batch, &dynamic, &user, &mut audited)?;
                 }
-                audited.write(&mut *tx, change)?;
+                audited.write(&mut *tx, &batch)?;
             }
             let outcomes = serde_json::to_string(&outcomes)
                 .map_err(|error| Error::Database(format!("a batch's outcomes: {error}")))?;
@@ -976,10 +993,11 @@ impl Store {
                 careful: true,
                 ..BatchCache::default()
             };
+            let principal = crate::authority::principal_or_nobody(&mut *tx, change)?;
             for (index, input) in rows.iter().enumerate() {
                 let number = index as i64 + 1;
                 outcomes.push(apply_row(
-                    tx, change, &mut cache, apply, number, input, true,
+                    tx, change, &principal, &mut cache, apply, number, input,
                 )?);
             }
             Err::<(), _>(Error::RolledBack)

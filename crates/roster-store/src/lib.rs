@@ -6,6 +6,7 @@
 //! The methods block: the server calls them from `spawn_blocking`.
 
 mod admin_center;
+mod authority;
 mod contacts;
 pub mod db;
 mod directory;
@@ -26,6 +27,7 @@ use roster_core::licensing::LicenseViolation;
 use roster_core::types::{ObjectId, Reason};
 
 pub use admin_center::{UserCounts, UserSummary};
+pub use authority::Authorized;
 pub use db::Backend;
 use db::{Pool, Tx};
 pub use directory::AuditQuery;
@@ -54,6 +56,9 @@ pub enum Error {
     /// A refusal with why as data, for a client that words it itself, and Graph's English.
     #[error("{message}")]
     Refused { reason: Reason, message: String },
+    /// The principal may not make this change (decided inside its transaction).
+    #[error("{0}")]
+    Forbidden(roster_core::access::Forbidden),
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -292,7 +297,7 @@ pub fn audit_activity(operation: &str) -> Option<(&'static str, &str)> {
 /// Writes one audit record inside the transaction `tx` of the change it describes.
 pub(crate) fn audit(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     operation: &str,
     target: Option<(ObjectId, &str)>,
     before: Option<serde_json::Value>,
@@ -311,7 +316,7 @@ pub(crate) fn audit(
 /// [`audit`] with the before and after states already written as JSON.
 pub(crate) fn audit_text(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     operation: &str,
     target: Option<(ObjectId, &str)>,
     before: Option<String>,

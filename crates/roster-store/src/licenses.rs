@@ -14,6 +14,7 @@
 //! a group's licenses, the user's usage location, a seat freed) calls it for the users
 //! concerned, in the same transaction or, for a whole group, from the background worker.
 
+use roster_core::access::Operation;
 use roster_core::catalog::Catalog;
 use std::collections::HashSet;
 
@@ -24,6 +25,7 @@ use roster_core::licensing::{Assignment, LicenseViolation, check_assignments};
 use roster_core::types::{ObjectId, Reason, SkuId};
 use uuid::Uuid;
 
+use crate::authority::{Authorized, authorize};
 use crate::db::{SqlValue, Tx};
 use crate::users::{UserKey, require_user};
 use crate::{Change, Error, Result, Store, audit, params};
@@ -161,7 +163,7 @@ fn skus_held(tx: &mut dyn Tx, user_id: ObjectId) -> Result<Vec<SkuId>> {
 
 /// Frees the seats of a user that goes to the recycle bin (its assignments stay for a restore),
 /// and gives them to members of licensed groups waiting for one.
-pub(crate) fn release_seats(tx: &mut dyn Tx, change: &Change, user_id: ObjectId) -> Result<()> {
+pub(crate) fn release_seats(tx: &mut dyn Tx, change: &Authorized, user_id: ObjectId) -> Result<()> {
     let skus = skus_held(tx, user_id)?;
     for sku_id in &skus {
         free_seat(tx, change.tenant_id, *sku_id)?;
@@ -171,7 +173,7 @@ pub(crate) fn release_seats(tx: &mut dyn Tx, change: &Change, user_id: ObjectId)
 
 /// Takes the seats back for a restored user: its direct licenses must all get theirs (else the
 /// restore fails); its groups' licenses take theirs where seats remain, as for any member.
-pub(crate) fn retake_seats(tx: &mut dyn Tx, change: &Change, user_id: ObjectId) -> Result<()> {
+pub(crate) fn retake_seats(tx: &mut dyn Tx, change: &Authorized, user_id: ObjectId) -> Result<()> {
     reconcile_user(tx, change, user_id, false).map(drop)
 }
 
@@ -197,7 +199,7 @@ fn try_take_seat(tx: &mut dyn Tx, tenant_id: ObjectId, sku_id: SkuId) -> Result<
 /// direct SKU without one fails the whole change with [`Error::OutOfSeats`].
 pub(crate) fn reconcile_user(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     user_id: ObjectId,
     seats_held: bool,
 ) -> Result<Vec<SkuId>> {
@@ -436,7 +438,7 @@ pub(crate) fn group_has_licenses(tx: &mut dyn Tx, group_id: ObjectId) -> Result<
 /// [`reconcile_user`] for a live user, then the seats it freed to those waiting.
 pub(crate) fn reconcile_and_fill(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     user_id: ObjectId,
 ) -> Result<()> {
     let freed = reconcile_user(tx, change, user_id, true)?;
@@ -445,7 +447,7 @@ pub(crate) fn reconcile_and_fill(
 
 /// Members waiting for a seat of these SKUs (their group's assignment in `CountViolation`) get
 /// the seats that are free now, longest waiting first.
-pub(crate) fn fill_freed_seats(tx: &mut dyn Tx, change: &Change, skus: &[SkuId]) -> Result<()> {
+pub(crate) fn fill_freed_seats(tx: &mut dyn Tx, change: &Authorized, skus: &[SkuId]) -> Result<()> {
     for sku_id in skus {
         let waiting: Vec<ObjectId> = tx
             .query(
@@ -553,6 +555,7 @@ impl Store {
             ));
         }
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageSubscriptions], None)?;
             tx.execute(
                 "INSERT INTO subscriptions (tenant_id, sku_id, sku_part_number, enabled_units, capability_status, created_at) \
                  VALUES ($1, $2, $3, $4, 'Enabled', $5)",
@@ -591,6 +594,7 @@ impl Store {
         capability_status: Option<&str>,
     ) -> Result<Subscription> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageSubscriptions], None)?;
             let before = find_subscription(tx, change.tenant_id, sku_id)?
                 .ok_or_else(|| Error::NotFound { kind: "subscription", id: sku_id.to_string() })?;
             if let Some(seats) = enabled_units {
@@ -672,8 +676,10 @@ impl Store {
         add: &[LicenseAssignment],
         remove: &[SkuId],
     ) -> Result<User> {
-        self.pool
-            .write(|tx| assign_licenses_tx(tx, change, key, add, remove))
+        self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::AssignLicense], None)?;
+            assign_licenses_tx(tx, change, key, add, remove)
+        })
     }
 
     /// The admin center's "assign" of a license to a user: given directly with all its apps if
@@ -681,6 +687,7 @@ impl Store {
     /// switched-off apps (Graph's `assignLicense` would switch them back on).
     pub fn give_user_license(&self, change: &Change, key: &UserKey, sku_id: SkuId) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::AssignLicense], None)?;
             let user = require_user(tx, change.tenant_id, key)?;
             if user.licenses.iter().any(|l| l.sku_id == sku_id) {
                 return Ok(());
@@ -751,11 +758,12 @@ pub(crate) fn changed_assignments(
 /// `assignLicense` inside a transaction the caller holds (for bulk jobs).
 pub(crate) fn assign_licenses_tx(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     key: &UserKey,
     add: &[LicenseAssignment],
     remove: &[SkuId],
 ) -> Result<User> {
+    change.require(Operation::AssignLicense, None)?;
     let catalog = Catalog::builtin();
     let user = require_user(tx, change.tenant_id, key)?;
     let before = user.licenses.clone();

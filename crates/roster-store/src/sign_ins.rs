@@ -12,8 +12,10 @@
 //! so that concurrent guesses cannot get past the threshold while their passwords are checked.
 
 use chrono::{DateTime, Duration, Utc};
+use roster_core::access::Operation;
 use roster_core::types::ObjectId;
 
+use crate::authority::authorize;
 use crate::db::Tx;
 use crate::{Change, Error, Result, Store, audit, params};
 
@@ -217,6 +219,7 @@ impl Store {
         }
         let before = self.tenant_settings(change.tenant_id)?;
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageSettings], None)?;
             tx.execute(
                 "UPDATE tenants SET lockout_threshold = $2, lockout_duration_seconds = $3, \
                  session_lifetime_seconds = $4 WHERE id = $1",

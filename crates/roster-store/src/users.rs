@@ -3,11 +3,13 @@
 use std::sync::OnceLock;
 
 use chrono::Utc;
+use roster_core::access::Operation;
 use roster_core::access::Role;
 use roster_core::attributes::{AttrKind, AttrValue, Attributes, USER_ATTRIBUTES};
 use roster_core::directory::{LicenseAssignment, PasswordHash, User, UserType};
 use roster_core::types::{MailNickname, ObjectId, Reason, UsageLocation, UserPrincipalName};
 
+use crate::authority::{Authorized, authorize};
 use crate::db::{Row, SqlValue, Tx};
 use crate::{Change, Error, Result, Store, audit, params};
 
@@ -52,6 +54,45 @@ pub struct UserUpdate {
 }
 
 impl UserUpdate {
+    /// The operations this change needs, each its own permission: a Helpdesk Administrator may
+    /// block a user but not rename it. An empty change asks for `UpdateUser`.
+    pub fn operations(&self) -> Vec<Operation> {
+        self.operations_with_password(false)
+    }
+
+    /// [`UserUpdate::operations`] of this change with a password still to be added (hashed
+    /// once the caller is known to be allowed it).
+    pub fn operations_with_password(&self, password: bool) -> Vec<Operation> {
+        let password = password || self.password.is_some();
+        let general = self.user_principal_name.is_some()
+            || self.display_name.is_some()
+            || self.mail_nickname.is_some()
+            || self.user_type.is_some()
+            || !self.attributes.is_empty()
+            || (self.is_empty() && !password);
+        [
+            (general, Operation::UpdateUser),
+            (self.account_enabled.is_some(), Operation::BlockSignIn),
+            (password, Operation::ResetPassword),
+            (self.usage_location.is_some(), Operation::SetUsageLocation),
+        ]
+        .into_iter()
+        .filter_map(|(needed, operation)| needed.then_some(operation))
+        .collect()
+    }
+
+    /// Whether the change touches what the on-premises directory owns for a synced user (all
+    /// but the usage location and licenses).
+    fn touches_synced_attributes(&self) -> bool {
+        self.user_principal_name.is_some()
+            || self.display_name.is_some()
+            || self.mail_nickname.is_some()
+            || self.user_type.is_some()
+            || self.account_enabled.is_some()
+            || self.password.is_some()
+            || !self.attributes.is_empty()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.user_principal_name.is_none()
             && self.display_name.is_none()
@@ -391,6 +432,26 @@ fn not_found(key: &UserKey) -> Error {
     Error::NotFound { kind: "user", id }
 }
 
+/// The live user `key`, and `change` authorized for `operations` on it, both in `tx`.
+fn authorize_on<'a>(
+    tx: &mut dyn Tx,
+    change: &'a Change,
+    operations: &[Operation],
+    key: &UserKey,
+) -> Result<(User, Authorized<'a>)> {
+    let user = require_user(tx, change.tenant_id, key)?;
+    let authorized = authorize(tx, change, operations, Some(user.id))?;
+    Ok((user, authorized))
+}
+
+/// Refuses unless `id` is a user in the tenant's recycle bin.
+fn require_deleted_user(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result<User> {
+    find_user(tx, tenant_id, &UserKey::Id(id), true)?.ok_or_else(|| Error::NotFound {
+        kind: "deleted item",
+        id: id.to_string(),
+    })
+}
+
 pub(crate) fn roles_of(tx: &mut dyn Tx, principal: ObjectId) -> Result<Vec<Role>> {
     tx.query(
         "SELECT role FROM role_assignments WHERE principal_id = $1",
@@ -409,6 +470,7 @@ impl Store {
         password: Option<&PasswordHash>,
     ) -> Result<()> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::CreateUser], None)?;
             insert_user(tx, change, user, password)?;
             crate::dynamic::user_changed(tx, change, user)
         })
@@ -423,7 +485,14 @@ impl Store {
         users: &[(User, Vec<LicenseAssignment>)],
         password: &PasswordHash,
     ) -> Result<()> {
+        let licensed = users.iter().any(|(_, licenses)| !licenses.is_empty());
+        let operations: &[Operation] = if licensed {
+            &[Operation::CreateUser, Operation::AssignLicense]
+        } else {
+            &[Operation::CreateUser]
+        };
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, operations, None)?;
             for (user, licenses) in users {
                 insert_user(tx, change, user, Some(password))?;
                 // Assigning licenses tests the user against the dynamic groups; else test it here.
@@ -499,13 +568,28 @@ impl Store {
         })
     }
 
+    /// Refuses unless `change`'s principal may now do `operations` to the user `target`, for a
+    /// front-end that would otherwise answer "nothing to change" without asking: the change,
+    /// if made, is authorized again in its own transaction.
+    pub fn authorize(
+        &self,
+        change: &Change,
+        operations: &[Operation],
+        target: Option<ObjectId>,
+    ) -> Result<()> {
+        self.pool
+            .read(|tx| crate::authority::check(tx, change, operations, target))
+    }
+
     pub fn roles_of(&self, principal: ObjectId) -> Result<Vec<Role>> {
         self.pool.read(|tx| roles_of(tx, principal))
     }
 
     pub fn update_user(&self, change: &Change, key: &UserKey, update: &UserUpdate) -> Result<User> {
-        self.pool
-            .write(|tx| update_user(tx, change, key, update).map(|(user, _)| user))
+        self.pool.write(|tx| {
+            let (before, change) = authorize_on(tx, change, &update.operations(), key)?;
+            update_user_from(tx, &change, &before, update).map(|(user, _)| user)
+        })
     }
 
     /// A user's own change of the password it must change at sign-in: applied only if the stored
@@ -520,6 +604,7 @@ impl Store {
         new: &PasswordHash,
     ) -> Result<bool> {
         self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ChangeOwnPassword], Some(user_id))?;
             let sql = format!(
                 "SELECT password_hash FROM users WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL{}",
                 tx.row_lock()
@@ -541,23 +626,36 @@ impl Store {
 
     /// Invalidates every token issued to the user before now.
     pub fn revoke_sign_in_sessions(&self, change: &Change, key: &UserKey) -> Result<User> {
-        self.pool
-            .write(|tx| revoke_sign_in_sessions(tx, change, key))
+        self.pool.write(|tx| {
+            let (user, change) = authorize_on(tx, change, &[Operation::RevokeSessions], key)?;
+            revoke_sign_in_sessions(tx, &change, &UserKey::Id(user.id))
+        })
     }
 
     /// Moves a user to the recycle bin: it stops signing in, frees its license seats and leaves its
     /// groups, all of which a restore brings back.
     pub fn delete_user(&self, change: &Change, key: &UserKey) -> Result<User> {
-        self.pool.write(|tx| delete_user(tx, change, key))
+        self.pool.write(|tx| {
+            let (user, change) = authorize_on(tx, change, &[Operation::DeleteUser], key)?;
+            delete_user(tx, &change, &UserKey::Id(user.id))
+        })
     }
 
     pub fn restore_user(&self, change: &Change, id: ObjectId) -> Result<User> {
-        self.pool.write(|tx| restore_user(tx, change, id))
+        self.pool.write(|tx| {
+            require_deleted_user(tx, change.tenant_id, id)?;
+            let change = &authorize(tx, change, &[Operation::RestoreUser], Some(id))?;
+            restore_user(tx, change, id)
+        })
     }
 
     /// Deletes a user from the recycle bin for good.
     pub fn purge_user(&self, change: &Change, id: ObjectId) -> Result<()> {
-        self.pool.write(|tx| purge(tx, change, id))
+        self.pool.write(|tx| {
+            require_deleted_user(tx, change.tenant_id, id)?;
+            let change = &authorize(tx, change, &[Operation::PurgeUser], Some(id))?;
+            purge(tx, change, id)
+        })
     }
 
     /// Purges every user deleted more than [`RECYCLE_BIN_DAYS`] ago; returns how many.
@@ -571,6 +669,7 @@ impl Store {
                 &params![tenant_id, cutoff],
             )?;
             let change = Change::system(tenant_id);
+            let change = Authorized::system(&change);
             for row in &expired {
                 purge(tx, &change, row.uuid(0)?.into())?;
             }
@@ -584,7 +683,10 @@ impl Store {
         key: &UserKey,
         manager: Option<ObjectId>,
     ) -> Result<()> {
-        self.pool.write(|tx| set_manager(tx, change, key, manager))
+        self.pool.write(|tx| {
+            let (user, change) = authorize_on(tx, change, &[Operation::UpdateUser], key)?;
+            set_manager(tx, &change, &UserKey::Id(user.id), manager)
+        })
     }
 
     pub fn direct_reports(&self, tenant_id: ObjectId, key: &UserKey) -> Result<Vec<User>> {
@@ -635,10 +737,11 @@ pub fn decode_password(stored: &str) -> PasswordHash {
 
 pub(crate) fn insert_user(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     user: &User,
     password: Option<&PasswordHash>,
 ) -> Result<()> {
+    change.require(Operation::CreateUser, None)?;
     check_domain(tx, change.tenant_id, &user.user_principal_name)?;
     insert_user_row(tx, change, user, password)
 }
@@ -646,7 +749,7 @@ pub(crate) fn insert_user(
 /// Inserts a user whose domain the caller has checked, with its list values and audit record.
 pub(crate) fn insert_user_row(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     user: &User,
     password: Option<&PasswordHash>,
 ) -> Result<()> {
@@ -743,10 +846,11 @@ fn insert_user_sql() -> &'static str {
 
 pub(crate) fn insert_prepared_user(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     prepared: &PreparedUser,
 ) -> Result<()> {
     debug_assert_eq!(prepared.tenant_id, change.tenant_id);
+    change.require(Operation::CreateUser, None)?;
     let user = &prepared.user;
     tx.insert_later(insert_user_sql(), &prepared.row)
         .map_err(unique_error)?;
@@ -770,7 +874,7 @@ pub(crate) fn insert_prepared_user(
 /// touched only when its column changes), and a new password if there is one.
 fn write_user(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     before: &User,
     user: &User,
     password: Option<&PasswordHash>,
@@ -848,13 +952,9 @@ fn write_user(
     Ok(())
 }
 
-pub(crate) fn purge(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<()> {
-    let Some(user) = find_user(tx, change.tenant_id, &UserKey::Id(id), true)? else {
-        return Err(Error::NotFound {
-            kind: "deleted item",
-            id: id.to_string(),
-        });
-    };
+pub(crate) fn purge(tx: &mut dyn Tx, change: &Authorized, id: ObjectId) -> Result<()> {
+    let user = require_deleted_user(tx, change.tenant_id, id)?;
+    change.require(Operation::PurgeUser, Some(id))?;
     tx.execute(
         "DELETE FROM group_members WHERE member_id = $1",
         &params![id],
@@ -910,7 +1010,7 @@ fn list_users(
 /// when nothing would change, so that a re-run leaves no trace).
 pub(crate) fn update_user(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     key: &UserKey,
     update: &UserUpdate,
 ) -> Result<(User, Option<serde_json::Value>)> {
@@ -922,10 +1022,29 @@ pub(crate) fn update_user(
 /// changed (`{"before": ..., "after": ...}`, as its audit record says), or `None` when nothing.
 pub(crate) fn update_user_from(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     before: &User,
     update: &UserUpdate,
 ) -> Result<(User, Option<serde_json::Value>)> {
+    let password_by_self = update.password.is_some()
+        && change
+            .require(Operation::ChangeOwnPassword, Some(before.id))
+            .is_ok();
+    for operation in update.operations() {
+        if !(operation == Operation::ResetPassword && password_by_self) {
+            change.require(operation, Some(before.id))?;
+        }
+    }
+    if before.is_synced() && update.touches_synced_attributes() {
+        return Err(Error::BadRequest(format!(
+            "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration: {} is synchronised from the on-premises directory ({}), which is its source of authority; only usageLocation and licenses are managed in roster.",
+            before.user_principal_name,
+            before
+                .attributes
+                .text("onPremisesDistinguishedName")
+                .unwrap_or("unknown DN")
+        )));
+    }
     let mut user = before.clone();
     update.apply(&mut user);
     if update.password.is_none() && same_user(before, &user) {
@@ -1082,10 +1201,11 @@ pub(crate) fn changed_properties(
 
 pub(crate) fn revoke_sign_in_sessions(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     key: &UserKey,
 ) -> Result<User> {
     let mut user = require_user(tx, change.tenant_id, key)?;
+    change.require(Operation::RevokeSessions, Some(user.id))?;
     user.sign_in_sessions_valid_from = Utc::now().max(change.at);
     tx.execute(
         "UPDATE users SET sessions_valid_from = $2 WHERE id = $1",
@@ -1102,8 +1222,9 @@ pub(crate) fn revoke_sign_in_sessions(
     Ok(user)
 }
 
-pub(crate) fn delete_user(tx: &mut dyn Tx, change: &Change, key: &UserKey) -> Result<User> {
+pub(crate) fn delete_user(tx: &mut dyn Tx, change: &Authorized, key: &UserKey) -> Result<User> {
     let user = require_user(tx, change.tenant_id, key)?;
+    change.require(Operation::DeleteUser, Some(user.id))?;
     refuse_own_account(change, user.id, "delete")?;
     keep_a_global_administrator(tx, change.tenant_id, user.id)?;
     tx.execute(
@@ -1123,7 +1244,7 @@ pub(crate) fn delete_user(tx: &mut dyn Tx, change: &Change, key: &UserKey) -> Re
 }
 
 /// Refuses to block or delete the account making the change, whichever front-end asks.
-fn refuse_own_account(change: &Change, user_id: ObjectId, what: &str) -> Result<()> {
+fn refuse_own_account(change: &Authorized, user_id: ObjectId, what: &str) -> Result<()> {
     if change.actor_id == Some(user_id) {
         return Err(Error::refused(
             Reason::OwnAccount,
@@ -1172,13 +1293,9 @@ pub(crate) fn keep_a_global_administrator(
     Ok(())
 }
 
-pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Change, id: ObjectId) -> Result<User> {
-    let Some(mut user) = find_user(tx, change.tenant_id, &UserKey::Id(id), true)? else {
-        return Err(Error::NotFound {
-            kind: "deleted item",
-            id: id.to_string(),
-        });
-    };
+pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Authorized, id: ObjectId) -> Result<User> {
+    let mut user = require_deleted_user(tx, change.tenant_id, id)?;
+    change.require(Operation::RestoreUser, Some(id))?;
     // What was issued before the deletion stays ended once the user is back.
     user.sign_in_sessions_valid_from = Utc::now().max(change.at);
     tx.execute(
@@ -1228,11 +1345,12 @@ pub(crate) fn find_deleted_by_upn(
 
 pub(crate) fn set_manager(
     tx: &mut dyn Tx,
-    change: &Change,
+    change: &Authorized,
     key: &UserKey,
     manager: Option<ObjectId>,
 ) -> Result<()> {
     let user = require_user(tx, change.tenant_id, key)?;
+    change.require(Operation::UpdateUser, Some(user.id))?;
     if let Some(manager_id) = manager {
         if manager_id == user.id {
             return Err(Error::refused(

@@ -292,6 +292,11 @@ impl TestApp {
         .expect("postgres check")
     }
 
+    /// The server's store, for a test that plays a front-end calling it directly.
+    pub fn store(&self) -> roster_store::Store {
+        self.worker.store().clone()
+    }
+
     /// Runs every waiting bulk job to its end, as the background worker would.
     pub async fn drain_jobs(&self) {
         let worker = self.worker.clone();

@@ -126,30 +126,18 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
 async fn apply(session: &Session, action: &str, user_id: ObjectId) -> Result<String, ApiError> {
     let state = session.state();
     let tenant_id = session.caller.tenant_id;
-    let (user, roles) = state
-        .db(move |store| {
-            Ok((
-                store.get_deleted_user(tenant_id, user_id)?,
-                store.roles_of(user_id)?,
-            ))
-        })
+    let user = state
+        .db(move |store| store.get_deleted_user(tenant_id, user_id))
         .await?;
+    // The store authorizes each, with the user's roles, inside its transaction.
     let change = session.caller.change();
     match action {
         "restore" => {
-            session
-                .caller
-                .principal
-                .authorize(Operation::RestoreUser, &roles)?;
             state
                 .db(move |store| store.restore_user(&change, user_id))
                 .await?;
         }
         "purge" => {
-            session
-                .caller
-                .principal
-                .authorize(Operation::PurgeUser, &roles)?;
             state
                 .db(move |store| store.purge_user(&change, user_id))
                 .await?;

@@ -441,7 +441,7 @@ pub async fn job(session: Session, Path(id): Path<String>) -> Response {
         } }
         @if !running {
             p { a.button href={ "/jobs/" (job.id) "/results.csv" } download { (lang.t("import-download")) } }
-            @if job.created_by_id == Some(session.caller.principal.id()) { p.warning { (lang.t("import-passwords-once")) } }
+            @if job.created_by_id.is_some() && job.created_by_id == session.caller.principal.id() { p.warning { (lang.t("import-passwords-once")) } }
         }
     };
     page(&session, Nav::Users, &lang.t("import-job-title"), content)
@@ -461,7 +461,7 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
         .state()
         .db(move |store| {
             let job = store.job(tenant_id, job_id)?;
-            let mine = job.created_by_id == Some(submitter);
+            let mine = job.created_by_id.is_some() && job.created_by_id == submitter;
             // Writing into memory fails only if a row cannot be written at all: an internal error.
             let failed = |error: csv::Error| {
                 roster_store::Error::Database(format!("writing the results file: {error}"))

@@ -937,15 +937,19 @@ async fn save(
 ) -> ApiResult<()> {
     let state = session.state();
     let tenant_id = session.caller.tenant_id;
-    let principal = session.caller.principal.clone();
     let change = session.caller.change();
     let key = UserKey::Id(user_id);
-    let (user, roles) = state
-        .db(move |store| {
-            let user = store.get_user(tenant_id, &UserKey::Id(user_id))?;
-            let roles = store.roles_of(user.id)?;
-            Ok((user, roles))
-        })
+    let user = state
+        .db(move |store| store.get_user(tenant_id, &UserKey::Id(user_id)))
+        .await?;
+    // Refused before "nothing to change" is worked out; each write is authorized again.
+    let operation = match form {
+        "upn" | "manager" => Operation::UpdateUser,
+        _ => Operation::AssignLicense,
+    };
+    let asking = change.clone();
+    state
+        .db(move |store| store.authorize(&asking, &[operation], Some(user_id)))
         .await?;
     match form {
         "upn" => {
@@ -956,13 +960,11 @@ async fn save(
                 user_principal_name: Some(upn),
                 ..Default::default()
             };
-            crate::graph::users::check_update(&principal, &user, &roles, &update, false)?;
             state
                 .db(move |store| store.update_user(&change, &key, &update))
                 .await?;
         }
         "manager" => {
-            principal.authorize(Operation::UpdateUser, &roles)?;
             let upn = field("manager");
             let manager = if upn.is_empty() {
                 if user.manager_id.is_none() {
@@ -984,7 +986,6 @@ async fn save(
                 .await?;
         }
         _ => {
-            principal.authorize(Operation::AssignLicense, &[])?;
             // Only the apps of a license the user holds directly (a group's license keeps the
             // group's plans); plans the form did not show keep their state.
             let held = SkuId::parse(&field("sku"))
@@ -1177,13 +1178,9 @@ async fn run(session: &Session, form: &ActionForm, user_id: ObjectId) -> Outcome
     let state = session.state();
     let tenant_id = session.caller.tenant_id;
     let found = state
-        .db(move |store| {
-            let user = store.get_user(tenant_id, &UserKey::Id(user_id))?;
-            let roles = store.roles_of(user.id)?;
-            Ok((user, roles))
-        })
+        .db(move |store| store.get_user(tenant_id, &UserKey::Id(user_id)))
         .await;
-    let (user, roles) = match found {
+    let user = match found {
         Ok(found) => found,
         Err(error) => {
             return Outcome {
@@ -1193,36 +1190,24 @@ async fn run(session: &Session, form: &ActionForm, user_id: ObjectId) -> Outcome
         }
     };
     let name = user.user_principal_name.to_string();
-    let result = apply(session, form, &user, &roles).await;
+    let result = apply(session, form, &user).await;
     Outcome {
         user: name,
         result: result.map_err(|error| message(session, error)),
     }
 }
 
-async fn apply(
-    session: &Session,
-    form: &ActionForm,
-    user: &User,
-    roles: &[roster_core::access::Role],
-) -> ApiResult<Option<String>> {
+/// The store authorizes each action, with the user's roles, inside the action's transaction.
+async fn apply(session: &Session, form: &ActionForm, user: &User) -> ApiResult<Option<String>> {
     let state = session.state();
-    let principal = &session.caller.principal;
     let change = session.caller.change();
     let key = UserKey::Id(user.id);
-    let update = |update: UserUpdate, password: bool| -> ApiResult<UserUpdate> {
-        crate::graph::users::check_update(principal, user, roles, &update, password)?;
-        Ok(update)
-    };
     match form.action.as_str() {
         "block" | "unblock" => {
-            let update = update(
-                UserUpdate {
-                    account_enabled: Some(form.action == "unblock"),
-                    ..Default::default()
-                },
-                false,
-            )?;
+            let update = UserUpdate {
+                account_enabled: Some(form.action == "unblock"),
+                ..Default::default()
+            };
             state
                 .db(move |store| store.update_user(&change, &key, &update))
                 .await?;
@@ -1230,36 +1215,28 @@ async fn apply(
         }
         "reset-password" => {
             let password = crate::auth::generate_password();
-            let update = update(
-                UserUpdate {
-                    password: Some((state.keys.generated_password_hash(&password), true)),
-                    ..Default::default()
-                },
-                true,
-            )?;
+            let update = UserUpdate {
+                password: Some((state.keys.generated_password_hash(&password), true)),
+                ..Default::default()
+            };
             state
                 .db(move |store| store.update_user(&change, &key, &update))
                 .await?;
             Ok(Some(password))
         }
         "revoke-sessions" => {
-            if !principal.is_user(user.id) {
-                principal.authorize(Operation::RevokeSessions, roles)?;
-            }
             state
                 .db(move |store| store.revoke_sign_in_sessions(&change, &key))
                 .await?;
             Ok(None)
         }
         "delete" => {
-            principal.authorize(Operation::DeleteUser, roles)?;
             state
                 .db(move |store| store.delete_user(&change, &key))
                 .await?;
             Ok(None)
         }
         "assign-license" | "remove-license" => {
-            principal.authorize(Operation::AssignLicense, &[])?;
             let sku_id = form
                 .sku
                 .as_deref()
@@ -1281,7 +1258,6 @@ async fn apply(
             Ok(None)
         }
         "add-to-group" => {
-            principal.authorize(Operation::ManageGroupMembers, &[])?;
             let group_id = form
                 .group
                 .as_deref()

@@ -290,15 +290,13 @@ pub async fn restore(
     let base = state.base_url(&parts);
     let mut body = match find_deleted(&state, caller.tenant_id, id).await? {
         Deleted::User(_) => {
-            let roles = state.db(move |store| store.roles_of(id)).await?;
-            caller.principal.authorize(Operation::RestoreUser, &roles)?;
+            // Authorized by the store, with the user's roles, as it restores it.
             let user = state
                 .db(move |store| store.restore_user(&change, id))
                 .await?;
             user_view(&user, None)?
         }
         Deleted::Group(_) => {
-            caller.principal.authorize(Operation::ManageGroups, &[])?;
             let group = state
                 .db(move |store| store.restore_group(&change, id))
                 .await?;
@@ -318,12 +316,9 @@ pub async fn purge(
     let change = caller.change();
     match find_deleted(&state, caller.tenant_id, id).await? {
         Deleted::User(_) => {
-            let roles = state.db(move |store| store.roles_of(id)).await?;
-            caller.principal.authorize(Operation::PurgeUser, &roles)?;
             state.db(move |store| store.purge_user(&change, id)).await?;
         }
         Deleted::Group(_) => {
-            caller.principal.authorize(Operation::ManageGroups, &[])?;
             state
                 .db(move |store| store.purge_group(&change, id))
                 .await?;

@@ -4,7 +4,7 @@ use axum::Json as JsonResponse;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use roster_core::access::{Operation, Principal, Role};
+use roster_core::access::{Operation, Principal};
 use roster_core::catalog::Catalog;
 use roster_core::directory::{LicenseAssignment, User};
 use roster_core::types::{ObjectId, SkuId};
@@ -18,17 +18,14 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Loads a user and the roles it holds, for an operation whose permission depends on them.
-async fn target(state: &AppState, caller: &Caller, key: &str) -> ApiResult<(User, Vec<Role>)> {
-    let tenant_id = caller.tenant_id;
-    let key = UserKey::parse(key);
-    state
-        .db(move |store| {
-            let user = store.get_user(tenant_id, &key)?;
-            let roles = store.roles_of(user.id)?;
-            Ok((user, roles))
-        })
-        .await
+/// Refuses early a caller that no target could make allowed (the store decides, with the
+/// target's roles, inside the change's transaction): so that nothing costly (a password's
+/// hash) is done for it.
+fn may_ever(caller: &Caller, operations: &[Operation]) -> ApiResult<()> {
+    for operation in operations {
+        caller.principal.authorize(*operation, &[])?;
+    }
+    Ok(())
 }
 
 /// Reading a user: readers of the directory, and every user for their own account.
@@ -126,16 +123,12 @@ pub async fn update(
     Body(body): Body,
 ) -> ApiResult<Response> {
     let (mut update, password) = parse_user_update(&body)?;
-    let (user, roles) = target(&state, &caller, &key).await?;
-    check_update(
-        &caller.principal,
-        &user,
-        &roles,
-        &update,
-        password.is_some(),
+    may_ever(
+        &caller,
+        &update.operations_with_password(password.is_some()),
     )?;
     let change = caller.change();
-    let user_key = UserKey::Id(user.id);
+    let user_key = UserKey::parse(&key);
     if let Some(profile) = &password {
         let (hash, _) = state.password_hash(Some(profile)).await?;
         update.password = Some((hash, profile.force_change));
@@ -146,65 +139,16 @@ pub async fn update(
     Ok(no_content())
 }
 
-/// Whether `principal` may make this change to `user` (who holds `roles`), and whether the change
-/// is possible at all: what `PATCH /users/{id}` and a bulk update row both ask.
-pub(crate) fn check_update(
-    principal: &roster_core::access::Principal,
-    user: &User,
-    roles: &[Role],
-    update: &roster_store::UserUpdate,
-    password: bool,
-) -> ApiResult<()> {
-    // Each part of the change needs its own permission: a Helpdesk Administrator may block a
-    // user but not rename it.
-    let general = update.user_principal_name.is_some()
-        || update.display_name.is_some()
-        || update.mail_nickname.is_some()
-        || update.user_type.is_some()
-        || !update.attributes.is_empty()
-        || (update.is_empty() && !password);
-    let required = [
-        (general, Operation::UpdateUser),
-        (update.account_enabled.is_some(), Operation::BlockSignIn),
-        (password, Operation::ResetPassword),
-        (update.usage_location.is_some(), Operation::SetUsageLocation),
-    ];
-    for (needed, operation) in required {
-        if needed {
-            principal.authorize(operation, roles)?;
-        }
-    }
-    if user.is_synced() && (touches_directory_attributes(update) || password) {
-        return Err(ApiError::bad_request(format!(
-            "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration: {} is synchronised from the on-premises directory ({}), which is its source of authority; only usageLocation and licenses are managed in roster.",
-            user.user_principal_name,
-            user.attributes
-                .text("onPremisesDistinguishedName")
-                .unwrap_or("unknown DN")
-        )));
-    }
-    Ok(())
-}
-
-fn touches_directory_attributes(update: &roster_store::UserUpdate) -> bool {
-    update.user_principal_name.is_some()
-        || update.display_name.is_some()
-        || update.mail_nickname.is_some()
-        || update.user_type.is_some()
-        || update.account_enabled.is_some()
-        || !update.attributes.is_empty()
-}
-
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    let (user, roles) = target(&state, &caller, &key).await?;
-    caller.principal.authorize(Operation::DeleteUser, &roles)?;
+    may_ever(&caller, &[Operation::DeleteUser])?;
     let change = caller.change();
+    let user_key = UserKey::parse(&key);
     state
-        .db(move |store| store.delete_user(&change, &UserKey::Id(user.id)))
+        .db(move |store| store.delete_user(&change, &user_key))
         .await?;
     Ok(no_content())
 }
@@ -237,11 +181,11 @@ pub async fn set_manager(
     Body(body): Body,
 ) -> ApiResult<Response> {
     let manager_id = reference_body(&body)?;
-    let (user, roles) = target(&state, &caller, &key).await?;
-    caller.principal.authorize(Operation::UpdateUser, &roles)?;
+    may_ever(&caller, &[Operation::UpdateUser])?;
     let change = caller.change();
+    let user_key = UserKey::parse(&key);
     state
-        .db(move |store| store.set_manager(&change, &UserKey::Id(user.id), Some(manager_id)))
+        .db(move |store| store.set_manager(&change, &user_key, Some(manager_id)))
         .await?;
     Ok(no_content())
 }
@@ -251,11 +195,11 @@ pub async fn remove_manager(
     caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    let (user, roles) = target(&state, &caller, &key).await?;
-    caller.principal.authorize(Operation::UpdateUser, &roles)?;
+    may_ever(&caller, &[Operation::UpdateUser])?;
     let change = caller.change();
+    let user_key = UserKey::parse(&key);
     state
-        .db(move |store| store.set_manager(&change, &UserKey::Id(user.id), None))
+        .db(move |store| store.set_manager(&change, &user_key, None))
         .await?;
     Ok(no_content())
 }
@@ -468,15 +412,11 @@ pub async fn revoke_sessions(
     parts: Parts,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    let (user, roles) = target(&state, &caller, &key).await?;
-    if !caller.principal.is_user(user.id) {
-        caller
-            .principal
-            .authorize(Operation::RevokeSessions, &roles)?;
-    }
+    // Anyone may end their own sessions: the store decides, knowing whose they are.
     let change = caller.change();
+    let user_key = UserKey::parse(&key);
     state
-        .db(move |store| store.revoke_sign_in_sessions(&change, &UserKey::Id(user.id)))
+        .db(move |store| store.revoke_sign_in_sessions(&change, &user_key))
         .await?;
     Ok(JsonResponse(json!({
         "@odata.context": context(&state.base_url(&parts), "Edm.Boolean"),
