@@ -1,5 +1,5 @@
 //! `roster bulk OPERATION FILE.csv`: a CSV file of changes to existing users, checked here
-//! ([`roster_core::bulk_edit`]), applied by one bulk job on the server, followed with a progress
+//! ([`roster_csv::edits`]), applied by one bulk job on the server, followed with a progress
 //! bar, and reported row by row in an owner-only results file; or, with `--dry-run`, what each
 //! row would do, asked of the server and written nowhere.
 //!
@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use roster_core::bulk_csv::RowError;
-use roster_core::bulk_edit::{self, EditFile, Operation};
+use roster_csv::edits::{self, EditFile, Operation};
+use roster_csv::new_users::RowError;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
@@ -458,7 +458,7 @@ pub async fn run(command: BulkCommand) -> anyhow::Result<bool> {
     }
     let path = &args.file;
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let file = bulk_edit::parse(operation, &bytes, &given)
+    let file = edits::parse(operation, &bytes, &given)
         .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
     let n_valid = file.rows.iter().filter(|row| row.is_ok()).count();
     eprintln!(
@@ -887,9 +887,9 @@ pub async fn apply(
 
 /// Writes the outcomes as CSV to a file made owner-only ([`output::create_private`]):
 /// generated passwords may be in it, beside cells that echo the input file, which
-/// [`roster_core::csv_cell`] keeps from being read as formulas.
+/// [`roster_csv::cell`] keeps from being read as formulas.
 fn write_results(file: std::fs::File, outcomes: &[Outcome], layout: Layout) -> anyhow::Result<()> {
-    let mut writer = roster_core::csv_cell::Writer::from_writer(file);
+    let mut writer = roster_csv::cell::Writer::from_writer(file);
     let mut header = vec![
         "row",
         layout.user_header,

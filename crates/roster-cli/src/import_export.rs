@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use roster_core::bulk_csv::{self, UserRow, create_body};
+use roster_csv::new_users::{self, UserRow, create_body};
 use serde_json::{Value, json};
 
 use crate::bulk;
@@ -12,7 +12,7 @@ use crate::client::{Client, encode};
 use crate::output::{Output, cell};
 use crate::resolve;
 
-pub use roster_core::bulk_csv::Passwords;
+pub use roster_csv::new_users::Passwords;
 
 pub struct ImportOptions {
     pub passwords: Passwords,
@@ -33,7 +33,7 @@ pub struct ImportOptions {
 pub async fn import_users(file: &Path, options: ImportOptions) -> anyhow::Result<bool> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let parsed =
-        bulk_csv::parse(&bytes).map_err(|error| anyhow::anyhow!("{}: {error}", file.display()))?;
+        new_users::parse(&bytes).map_err(|error| anyhow::anyhow!("{}: {error}", file.display()))?;
     let mut refused = Vec::new();
     let mut rows = Vec::new();
     for row in &parsed.rows {
@@ -151,7 +151,7 @@ pub async fn export_users(
 ) -> anyhow::Result<usize> {
     let mut link = format!(
         "/v1.0/users?$top=999&$select={}",
-        bulk_csv::ROSTER_COLUMNS.join(",")
+        new_users::ROSTER_COLUMNS.join(",")
     );
     if let Some(filter) = filter {
         link.push_str(&format!("&$filter={}", encode(filter)));
@@ -167,7 +167,7 @@ pub async fn export_users(
             None => break,
         }
     }
-    std::fs::write(file, bulk_csv::write_roster_csv(&rows))
+    std::fs::write(file, new_users::write_roster_csv(&rows))
         .with_context(|| format!("writing {}", file.display()))?;
     Ok(rows.len())
 }

@@ -15,7 +15,7 @@ pub enum Output {
     /// A JSON array (one object for `show` commands).
     Json,
     /// A header line, then one line per object; a cell a spreadsheet would read as a formula
-    /// gets a `'` before it (`roster_core::csv_cell`).
+    /// gets a `'` before it (`roster_csv::cell`).
     Csv,
 }
 
@@ -57,7 +57,7 @@ pub fn write(
             serde_json::to_string_pretty(&Value::Array(objects.to_vec()))?
         )?,
         Output::Csv => {
-            let mut writer = roster_core::csv_cell::Writer::from_writer(out);
+            let mut writer = roster_csv::cell::Writer::from_writer(out);
             writer.write_record(columns)?;
             for object in objects {
                 writer.write_record(columns.iter().map(|c| cell(&object[*c])))?;

@@ -239,8 +239,8 @@ async fn login_import_list_and_reimport() {
     )
     .await;
     assert!(exported.status.success(), "{}", text(&exported));
-    let parsed = roster_core::bulk_csv::parse(&std::fs::read(&export).unwrap()).unwrap();
-    assert_eq!(parsed.template, roster_core::bulk_csv::Template::Roster);
+    let parsed = roster_csv::new_users::parse(&std::fs::read(&export).unwrap()).unwrap();
+    assert_eq!(parsed.template, roster_csv::new_users::Template::Roster);
     let rows: Vec<_> = parsed.rows.into_iter().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3);
     let bob_row = rows

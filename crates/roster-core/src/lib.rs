@@ -3,11 +3,7 @@
 
 pub mod access;
 pub mod attributes;
-pub mod bulk_csv;
-pub mod bulk_edit;
 pub mod catalog;
-pub mod csv_cell;
-pub mod csv_problem;
 pub mod directory;
 pub mod licensing;
 pub mod odata;

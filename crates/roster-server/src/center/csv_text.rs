@@ -2,11 +2,11 @@
 //! English of the CLI, the API and results files is its `Display`).
 
 use fluent_bundle::FluentValue;
-use roster_core::bulk_csv::{
+use roster_csv::edits::{CLEAR, ID_COLUMN_NAMES, Operation, USER_COLUMN_NAMES};
+use roster_csv::new_users::{
     CsvProblem, EmailFault, HeaderProblem, Holds, MAX_LIST_ITEMS, Names, Template,
 };
-use roster_core::bulk_edit::{CLEAR, ID_COLUMN_NAMES, Operation, USER_COLUMN_NAMES};
-use roster_core::csv_problem::{edit_columns, template_labels};
+use roster_csv::problem::{edit_columns, template_labels};
 
 use super::Lang;
 
@@ -71,7 +71,7 @@ pub(crate) fn located(
 ) -> String {
     let worded = text(problem(lang, csv_problem));
     let row = row.map(|row| text(row.to_string()));
-    let column = column.map(|column| text(roster_core::bulk_csv::excerpt(column).into_owned()));
+    let column = column.map(|column| text(roster_csv::new_users::excerpt(column).into_owned()));
     match (row, column) {
         (Some(row), Some(column)) => lang.t_with(
             "csv-at-row-column",
@@ -266,11 +266,11 @@ fn header_problem(lang: Lang, problem: &HeaderProblem) -> String {
             lang.t_with(
                 "csv-same-field",
                 &[
-                    ("first", text(roster_core::bulk_csv::column_letter(first.0))),
+                    ("first", text(roster_csv::new_users::column_letter(first.0))),
                     ("first-name", text(&first.1)),
                     (
                         "second",
-                        text(roster_core::bulk_csv::column_letter(second.0)),
+                        text(roster_csv::new_users::column_letter(second.0)),
                     ),
                     ("second-name", text(&second.1)),
                     ("holds", holds),
@@ -325,9 +325,9 @@ fn header_problem(lang: Lang, problem: &HeaderProblem) -> String {
 
 #[cfg(test)]
 mod tests {
-    use roster_core::bulk_csv::{self, CsvProblem, EmailFault, HeaderProblem, Holds, Names};
-    use roster_core::bulk_edit::Operation;
     use roster_core::types::Problem;
+    use roster_csv::edits::Operation;
+    use roster_csv::new_users::{self, CsvProblem, EmailFault, HeaderProblem, Holds, Names};
 
     use super::super::Lang;
 
@@ -349,7 +349,7 @@ mod tests {
             all.push(H::Missing(names(list)));
             all.push(H::NotInTemplate {
                 names: names(list),
-                template: bulk_csv::Template::AdminCenter,
+                template: new_users::Template::AdminCenter,
             });
             all.push(H::NotRead {
                 names: names(list),
@@ -451,9 +451,9 @@ mod tests {
             }
         }
         for template in [
-            Some(bulk_csv::Template::AdminCenter),
-            Some(bulk_csv::Template::EntraBulkCreate),
-            Some(bulk_csv::Template::Roster),
+            Some(new_users::Template::AdminCenter),
+            Some(new_users::Template::EntraBulkCreate),
+            Some(new_users::Template::Roster),
             None,
         ] {
             all.push(P::Header {
@@ -555,21 +555,21 @@ mod tests {
     #[test]
     fn a_files_problem_is_dutch_with_its_place() {
         let error =
-            bulk_csv::parse(b"User Name,Display Name,Department\nann@contoso.example,Ann\n")
+            new_users::parse(b"User Name,Display Name,Department\nann@contoso.example,Ann\n")
                 .map(|parsed| parsed.rows[0].clone().unwrap_err())
                 .unwrap();
         assert_eq!(
             super::problem(Lang::Nl, &error.problem),
             "de rij heeft 2 velden, maar de kopregel heeft er 3"
         );
-        let error = bulk_csv::parse(b"User Name,Display Name,Afdeling\n").unwrap_err();
+        let error = new_users::parse(b"User Name,Display Name,Afdeling\n").unwrap_err();
         assert_eq!(
             super::located(Lang::Nl, error.row, error.column.as_deref(), &error.problem),
             format!(
                 "rij 1, kolom 'Afdeling': de kopregel lijkt op de sjabloon van het Microsoft \
                  365-beheercentrum, maar de kolom 'Afdeling' staat niet in de sjabloon van het \
                  Microsoft 365-beheercentrum (die heeft de kolommen {})",
-                bulk_csv::Template::AdminCenter
+                new_users::Template::AdminCenter
                     .labels()
                     .collect::<Vec<_>>()
                     .join(", ")

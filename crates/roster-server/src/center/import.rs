@@ -2,8 +2,8 @@
 //! bulk-create template or roster's export), see what each row would do without anything
 //! written, start the job, follow its progress, and download the results file.
 //!
-//! The file is read by the same parser as `roster import users` (`roster_core::bulk_csv`), its
-//! rows become the same job rows (`bulk_csv::create_body`), and the dry run and the job are the
+//! The file is read by the same parser as `roster import users` (`roster_csv::new_users`), its
+//! rows become the same job rows (`new_users::create_body`), and the dry run and the job are the
 //! API's own (`jobs::dry_run`, `jobs::start`): the page adds nothing of its own to what a row
 //! means. The checked rows travel to the "start" form as a hidden field, so nothing is kept on
 //! the server between the check and the start.
@@ -14,9 +14,9 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use roster_core::access::Operation;
-use roster_core::bulk_csv::{self, Passwords};
 use roster_core::catalog::Catalog;
 use roster_core::types::ObjectId;
+use roster_csv::new_users::{self, Passwords};
 use roster_store::{JobStatus, ListQuery, RowOutcome, SortKey};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
@@ -240,7 +240,7 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
     let Some(bytes) = file.filter(|bytes| !bytes.is_empty()) else {
         return form(&session, &choices, Some(("file", lang.t("import-no-file")))).await;
     };
-    let parsed = match bulk_csv::parse(&bytes) {
+    let parsed = match new_users::parse(&bytes) {
         Ok(parsed) => parsed,
         Err(error) => {
             let message =
@@ -255,7 +255,7 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
         match row {
             Ok(row) => {
                 numbers.push(row.row);
-                rows.push(bulk_csv::create_body(row, choices.passwords()));
+                rows.push(new_users::create_body(row, choices.passwords()));
             }
             Err(error) => refused.push(error.clone()),
         }
@@ -467,7 +467,7 @@ pub async fn results(session: Session, Path(id): Path<String>) -> Response {
                 roster_store::Error::Database(format!("writing the results file: {error}"))
             };
             // The same rows and columns as the API's results (`GET /roster/v1/jobs/{id}/results`).
-            let mut writer = roster_core::csv_cell::Writer::from_writer(Vec::new());
+            let mut writer = roster_csv::cell::Writer::from_writer(Vec::new());
             writer
                 .write_record(crate::jobs::RESULT_COLUMNS)
                 .map_err(failed)?;

@@ -2,13 +2,13 @@
 //! row's user, and the operation's columns. [`parse`] turns a file into one bulk-job row (JSON,
 //! as `/roster/v1/jobs/{kind}` takes it) or one [`RowError`] per record.
 //!
-//! Files are read as [`crate::bulk_csv`] reads files of new users: UTF-8 with or without a
+//! Files are read as [`crate::new_users`] reads files of new users: UTF-8 with or without a
 //! byte-order mark (anything else refused, naming the row and byte), comma, semicolon or tab
 //! detected from the header, rows numbered by the line on which their record starts, empty
 //! lines skipped, values trimmed, lengths counted in characters with Graph's limits, line
 //! breaks only in an address, `;` between the values of a list, phones and mail addresses
 //! checked, the quote that roster's export puts before a formula taken off in a column headed
-//! as the export heads it ([`crate::csv_cell`]). Decisions of its own:
+//! as the export heads it ([`crate::cell`]). Decisions of its own:
 //!
 //! - Columns: each has a few names, compared trimmed and case-insensitively: the admin
 //!   center's label (`Mobile Phone`) and Graph's property (`mobilePhone`). A column that is not
@@ -32,13 +32,13 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json};
 
-use crate::attributes::MFA_METHODS;
-use crate::bulk_csv::{
+use crate::cell;
+use crate::new_users::{
     self, CsvProblem, Delimiter, FileError, HeaderProblem, Holds, Lines, MAX_LIST_ITEMS, Names,
     Records, RowError, excerpt,
 };
-use crate::csv_cell;
-use crate::types::{DomainName, ObjectId, Problem, UsageLocation, UserPrincipalName};
+use roster_core::attributes::MFA_METHODS;
+use roster_core::types::{DomainName, ObjectId, Problem, UsageLocation, UserPrincipalName};
 
 /// The cell that empties a property (case-insensitive); an empty cell leaves it as it is.
 pub const CLEAR: &str = "<clear>";
@@ -464,7 +464,7 @@ const GROUPS: ColumnDef = ColumnDef {
     ..column("groups", &["Group", "Groups"], Kind::Names, 256)
 };
 
-/// roster's export columns first (in [`crate::bulk_csv::ROSTER_COLUMNS`]' order), then the
+/// roster's export columns first (in [`crate::new_users::ROSTER_COLUMNS`]' order), then the
 /// other properties an update may set.
 const UPDATE_COLUMNS: &[&ColumnDef] = &[
     &DISPLAY_NAME,
@@ -513,7 +513,7 @@ pub struct Column {
     /// The header cell as the file writes it, trimmed.
     pub name: String,
     role: Role,
-    /// Headed exactly as roster's export heads it: its cells may carry [`csv_cell`]'s quote.
+    /// Headed exactly as roster's export heads it: its cells may carry [`crate::cell`]'s quote.
     written_by_roster: bool,
 }
 
@@ -525,7 +525,7 @@ impl Column {
             return raw;
         }
         if self.written_by_roster {
-            csv_cell::restore(raw.trim())
+            cell::restore(raw.trim())
         } else {
             raw.trim()
         }
@@ -580,7 +580,7 @@ impl EditFile {
 /// gives for every row (a domain, licenses, groups): their columns may then be left out, and
 /// their cells empty.
 pub fn parse(operation: Operation, bytes: &[u8], given: &[&str]) -> Result<EditFile, FileError> {
-    let text = bulk_csv::decode(bytes)?;
+    let text = new_users::decode(bytes)?;
     let (delimiter, header_row, cells) = read_header(operation, text)?;
     let columns = header_columns(operation, header_row, &cells, given)?;
     let mut reader = RowReader {
@@ -708,7 +708,7 @@ fn header_columns(
         columns.push(Column {
             name: cell.clone(),
             role,
-            written_by_roster: bulk_csv::is_roster_column(cell),
+            written_by_roster: new_users::is_roster_column(cell),
         });
     }
     let has = |role: Role| columns.iter().any(|column| column.role == role);
@@ -825,7 +825,7 @@ impl RowReader<'_> {
     }
 
     fn column_label(&self, index: usize) -> String {
-        bulk_csv::column_label(&self.columns[index].name, index)
+        new_users::column_label(&self.columns[index].name, index)
     }
 
     /// The user as written, for a results file: the principal name (else the id) if it is of a
@@ -1020,20 +1020,20 @@ fn cell_value(
         Kind::Text | Kind::Password => Json::String(value.to_string()),
         Kind::MultilineText => Json::String(value.replace("\r\n", "\n")),
         Kind::Phone => {
-            bulk_csv::check_phone(value)?;
+            new_users::check_phone(value)?;
             Json::String(value.to_string())
         }
         Kind::Email => {
-            bulk_csv::check_email(value)?;
+            new_users::check_email(value)?;
             Json::String(value.to_string())
         }
         Kind::PhoneList | Kind::EmailList => {
             let items = list()?;
             for item in &items {
                 if def.kind == Kind::PhoneList {
-                    bulk_csv::check_phone(item)?;
+                    new_users::check_phone(item)?;
                 } else {
-                    bulk_csv::check_email(item)?;
+                    new_users::check_email(item)?;
                 }
             }
             strings(items.into_iter().map(str::to_string).collect())
@@ -1091,7 +1091,7 @@ fn choose(choices: &'static [&'static str], text: &str) -> Result<String, CsvPro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bulk_csv::{UserRow, write_roster_csv};
+    use crate::new_users::{UserRow, write_roster_csv};
     use proptest::prelude::*;
 
     /// One line for the file, then one per row: `row N: USER {json}` or the error.
@@ -1510,7 +1510,8 @@ mod tests {
     fn tables_agree_with_graph() {
         for operation in Operation::ALL {
             for def in operation.columns() {
-                if let Some((_, attribute)) = crate::attributes::find_attribute(def.property) {
+                if let Some((_, attribute)) = roster_core::attributes::find_attribute(def.property)
+                {
                     assert_eq!(def.max_len, attribute.max_len, "{}", def.property);
                     // Every choice is one the server takes.
                     if let Kind::Choice(choices) | Kind::ChoiceList(choices) = def.kind {
@@ -1520,7 +1521,8 @@ mod tests {
                             } else {
                                 serde_json::json!(choice)
                             };
-                            crate::attributes::AttrValue::from_json(attribute, &json).unwrap();
+                            roster_core::attributes::AttrValue::from_json(attribute, &json)
+                                .unwrap();
                         }
                     }
                 }
@@ -1534,7 +1536,7 @@ mod tests {
             }
         }
         // Every column of roster's export is an update column (or the user's).
-        for name in bulk_csv::ROSTER_COLUMNS {
+        for name in new_users::ROSTER_COLUMNS {
             assert!(role_of(Operation::Update, name).is_some(), "{name}");
         }
     }
@@ -1554,28 +1556,28 @@ mod tests {
                 expected.insert("user".into(), user.user_principal_name.to_string().into());
             }
         }
-        for name in bulk_csv::ROSTER_COLUMNS {
+        for name in new_users::ROSTER_COLUMNS {
             let Some(Role::Property(def)) = role_of(Operation::Update, name) else {
                 continue;
             };
             let field = match def.property {
-                "displayName" => bulk_csv::Field::DisplayName,
-                "givenName" => bulk_csv::Field::GivenName,
-                "surname" => bulk_csv::Field::Surname,
-                "jobTitle" => bulk_csv::Field::JobTitle,
-                "department" => bulk_csv::Field::Department,
-                "officeLocation" => bulk_csv::Field::OfficeLocation,
-                "businessPhones" => bulk_csv::Field::BusinessPhones,
-                "mobilePhone" => bulk_csv::Field::MobilePhone,
-                "faxNumber" => bulk_csv::Field::FaxNumber,
-                "otherMails" => bulk_csv::Field::OtherMails,
-                "streetAddress" => bulk_csv::Field::StreetAddress,
-                "city" => bulk_csv::Field::City,
-                "state" => bulk_csv::Field::State,
-                "postalCode" => bulk_csv::Field::PostalCode,
-                "country" => bulk_csv::Field::Country,
-                "usageLocation" => bulk_csv::Field::UsageLocation,
-                "accountEnabled" => bulk_csv::Field::AccountEnabled,
+                "displayName" => new_users::Field::DisplayName,
+                "givenName" => new_users::Field::GivenName,
+                "surname" => new_users::Field::Surname,
+                "jobTitle" => new_users::Field::JobTitle,
+                "department" => new_users::Field::Department,
+                "officeLocation" => new_users::Field::OfficeLocation,
+                "businessPhones" => new_users::Field::BusinessPhones,
+                "mobilePhone" => new_users::Field::MobilePhone,
+                "faxNumber" => new_users::Field::FaxNumber,
+                "otherMails" => new_users::Field::OtherMails,
+                "streetAddress" => new_users::Field::StreetAddress,
+                "city" => new_users::Field::City,
+                "state" => new_users::Field::State,
+                "postalCode" => new_users::Field::PostalCode,
+                "country" => new_users::Field::Country,
+                "usageLocation" => new_users::Field::UsageLocation,
+                "accountEnabled" => new_users::Field::AccountEnabled,
                 other => panic!("{other} is not in roster's export"),
             };
             let Some(value) = user.value(field) else {
@@ -1596,7 +1598,7 @@ mod tests {
     proptest! {
         #[test]
         fn an_edited_export_asks_for_what_it_holds(
-            users in proptest::collection::vec(bulk_csv::tests::user_row(), 0..6)
+            users in proptest::collection::vec(new_users::tests::user_row(), 0..6)
         ) {
             let mut seen = std::collections::HashSet::new();
             let users: Vec<UserRow> = users

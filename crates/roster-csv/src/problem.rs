@@ -4,9 +4,9 @@
 
 use std::fmt;
 
-use crate::bulk_csv::{MAX_LIST_ITEMS, Template, column_letter, excerpt};
-use crate::bulk_edit::{CLEAR, ID_COLUMN_NAMES, Operation, USER_COLUMN_NAMES};
-use crate::types::Problem;
+use crate::edits::{CLEAR, ID_COLUMN_NAMES, Operation, USER_COLUMN_NAMES};
+use crate::new_users::{MAX_LIST_ITEMS, Template, column_letter, excerpt};
+use roster_core::types::Problem;
 
 /// Why a file, a header or a row was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]

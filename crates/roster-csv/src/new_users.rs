@@ -34,7 +34,7 @@
 //!   which lines the record ran.
 //! - Values are trimmed and an empty cell is `None`; a password is taken exactly as written.
 //!   roster's export writes a cell that a spreadsheet would read as a formula with a `'` before
-//!   it ([`crate::csv_cell`]); in a column headed exactly as the export heads it, one such `'`
+//!   it ([`crate::cell`]); in a column headed exactly as the export heads it, one such `'`
 //!   is taken off again, so `'+31 20 123` reads as `+31 20 123`.
 //!   Office phones (`businessPhones`) and alternate email addresses (`otherMails`) may hold
 //!   several values separated by `;`, in every template, as roster's export writes them.
@@ -44,22 +44,22 @@
 //!   row makes the later row an error naming the earlier one, even if the earlier row failed
 //!   for another reason, so that fixing it cannot create a clash on the next run.
 //! - Lengths are counted in characters: the admin center's own limits for its template
-//!   (DESIGN.md), Graph's ([`crate::attributes::USER_ATTRIBUTES`]) for the other two.
+//!   (DESIGN.md), Graph's ([`roster_core::attributes::USER_ATTRIBUTES`]) for the other two.
 //! - Size: no limit on rows or on the file (the admin center's 249 users is not roster's); the
 //!   layer that receives an upload bounds its size.
 //! - Memory: beyond the input and the rows read, one record at a time. A value over its limit is reported by its
 //!   length and never copied, and no error message quotes more than a few dozen characters.
 //!
-//! Files of changes to existing users ([`crate::bulk_edit`]) are read with the same decoding,
+//! Files of changes to existing users ([`crate::edits`]) are read with the same decoding,
 //! records, line numbers and checks of phones and addresses.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::csv_cell;
-pub use crate::csv_problem::{CsvProblem, EmailFault, HeaderProblem, Holds, Names};
-use crate::types::{DomainName, ObjectId, UsageLocation, UserPrincipalName};
+use crate::cell;
+pub use crate::problem::{CsvProblem, EmailFault, HeaderProblem, Holds, Names};
+use roster_core::types::{DomainName, ObjectId, UsageLocation, UserPrincipalName};
 
 /// The kind of file, recognised from its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -409,7 +409,7 @@ pub struct Column {
     /// What the column holds; `None` for a column that is ignored.
     pub field: Option<Field>,
     max_len: usize,
-    /// Headed exactly as roster's export heads it: its cells may carry [`csv_cell`]'s quote.
+    /// Headed exactly as roster's export heads it: its cells may carry [`crate::cell`]'s quote.
     written_by_roster: bool,
 }
 
@@ -417,7 +417,7 @@ impl Column {
     /// A trimmed cell as its writer meant it.
     fn value<'a>(&self, cell: &'a str) -> &'a str {
         if self.written_by_roster {
-            csv_cell::restore(cell)
+            cell::restore(cell)
         } else {
             cell
         }
@@ -425,7 +425,7 @@ impl Column {
 }
 
 /// Whether a header cell (trimmed) is exactly one of roster's export columns ([`ROSTER_COLUMNS`]):
-/// roster quotes that column's cells that a spreadsheet would read as a formula ([`csv_cell`]),
+/// roster quotes that column's cells that a spreadsheet would read as a formula ([`crate::cell`]),
 /// and the readers take the quote off. A column headed otherwise (Microsoft's templates, or
 /// `Department` for `department`) is taken as written.
 pub(crate) fn is_roster_column(header: &str) -> bool {
@@ -1318,11 +1318,11 @@ pub(crate) fn check_email(text: &str) -> Result<(), CsvProblem> {
 
 /// Writes users in roster's export format: a UTF-8 byte-order mark (so that Excel reads the
 /// accents right), the [`ROSTER_COLUMNS`] header, and one line per user, `\r\n`-terminated.
-/// A cell that a spreadsheet would read as a formula is quoted ([`csv_cell`]), and [`parse`]
+/// A cell that a spreadsheet would read as a formula is quoted ([`crate::cell`]), and [`parse`]
 /// takes the quote off. Passwords are never written.
 pub fn write_roster_csv(rows: &[UserRow]) -> String {
     const IN_MEMORY: &str = "writing CSV into memory cannot fail";
-    let mut writer = csv_cell::Writer::new(
+    let mut writer = cell::Writer::new(
         csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(UTF8_BOM.to_vec()),
@@ -1905,7 +1905,8 @@ pub(crate) mod tests {
             assert_eq!(spec.name, spec.field.graph_name());
         }
         for spec in ROSTER_TABLE.iter().chain(ENTRA_COLUMNS) {
-            if let Some((_, def)) = crate::attributes::find_attribute(spec.field.graph_name()) {
+            if let Some((_, def)) = roster_core::attributes::find_attribute(spec.field.graph_name())
+            {
                 assert_eq!(spec.max_len, def.max_len, "{}", spec.label);
             }
         }
