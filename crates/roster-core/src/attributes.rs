@@ -216,6 +216,27 @@ impl AttrValue {
         }
     }
 
+    /// A value from text, as a form's field or a file's cell gives it, checked as
+    /// [`AttrValue::from_json`] checks Graph's: empty text is no value, a list gets the text as
+    /// its one item, a date and time is RFC 3339, a boolean `true` or `false`.
+    pub fn from_text(def: &'static AttrDef, text: &str) -> Result<AttrValue, InvalidValue> {
+        let text = text.trim();
+        let value = match def.kind {
+            _ if text.is_empty() => Json::Null,
+            AttrKind::Text | AttrKind::DateTime => Json::String(text.to_string()),
+            AttrKind::TextList => Json::Array(vec![Json::String(text.to_string())]),
+            AttrKind::Bool if text.eq_ignore_ascii_case("true") => Json::Bool(true),
+            AttrKind::Bool if text.eq_ignore_ascii_case("false") => Json::Bool(false),
+            AttrKind::Bool => {
+                return Err(InvalidValue::new(
+                    def.leaf(),
+                    Problem::Expected(AttrKind::Bool),
+                ));
+            }
+        };
+        AttrValue::from_json(def, &value)
+    }
+
     pub fn to_json(&self) -> Json {
         match self {
             AttrValue::Null => Json::Null,

@@ -7,5 +7,6 @@ pub mod catalog;
 pub mod directory;
 pub mod licensing;
 pub mod odata;
+pub mod requests;
 pub mod rules;
 pub mod types;

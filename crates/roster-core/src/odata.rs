@@ -142,6 +142,73 @@ pub enum Expr {
     },
 }
 
+/// Conditions built by a front-end that asks in its own terms (the admin center's list filters),
+/// the same trees [`Filter::parse`] makes from their text.
+impl Expr {
+    /// `property eq value`.
+    pub fn equals(property: &str, value: Literal) -> Expr {
+        Expr::Compare {
+            property: PropertyPath::new(property),
+            op: CompareOp::Eq,
+            value,
+        }
+    }
+
+    /// `startsWith(property,'value')`.
+    pub fn starts_with(property: &str, value: &str) -> Expr {
+        Expr::StartsWith {
+            property: PropertyPath::new(property),
+            value: value.to_string(),
+        }
+    }
+
+    /// `collection/any(x:x/field eq value)`.
+    pub fn any_equals(collection: &str, field: &str, value: Literal) -> Expr {
+        Expr::Any {
+            collection: PropertyPath::new(collection),
+            var: "x".into(),
+            predicate: Some(Box::new(Expr::equals(&format!("x/{field}"), value))),
+        }
+    }
+
+    /// `collection/any()`: the collection is not empty.
+    pub fn any(collection: &str) -> Expr {
+        Expr::Any {
+            collection: PropertyPath::new(collection),
+            var: String::new(),
+            predicate: None,
+        }
+    }
+
+    /// `not(self)`.
+    pub fn negated(self) -> Expr {
+        Expr::Not(Box::new(self))
+    }
+
+    /// `a and b and c`, grouped from the left as the parser groups it; `None` for no conditions.
+    pub fn all(conditions: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+        conditions
+            .into_iter()
+            .reduce(|left, right| Expr::And(Box::new(left), Box::new(right)))
+    }
+
+    /// `a or b or c`, grouped from the left as the parser groups it; `None` for no conditions.
+    pub fn any_of(conditions: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+        conditions
+            .into_iter()
+            .reduce(|left, right| Expr::Or(Box::new(left), Box::new(right)))
+    }
+}
+
+impl PropertyPath {
+    /// `a/b` as its segments.
+    pub fn new(path: &str) -> PropertyPath {
+        PropertyPath {
+            segments: path.split('/').map(str::to_string).collect(),
+        }
+    }
+}
+
 /// `displayName` or `onPremisesExtensionAttributes/extensionAttribute1`.
 ///
 /// Inside an [`Expr::Any`] predicate the first segment is the lambda's range variable,

@@ -26,8 +26,9 @@ use std::collections::HashMap;
 
 use roster_core::access::{Operation, Principal};
 use roster_core::directory::{LicenseAssignment, PasswordHash, User};
+use roster_core::requests::UserUpdate;
 use roster_core::types::{DomainName, ObjectId, SkuId, UsageLocation, UserPrincipalName};
-use roster_store::{JobTx, PreparedUser, RowOutcome, UserKey, UserUpdate};
+use roster_store::{JobTx, PreparedUser, RowOutcome, UserKey};
 use serde_json::{Value as JsonValue, json};
 use uuid::Uuid;
 

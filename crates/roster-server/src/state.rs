@@ -53,7 +53,7 @@ impl AppState {
     /// keyed hash of a freshly generated one (returned so that it can be shown once).
     pub async fn password_hash(
         &self,
-        profile: Option<&crate::graph::json::PasswordProfile>,
+        profile: Option<&roster_core::requests::PasswordProfile>,
     ) -> ApiResult<(roster_core::directory::PasswordHash, Option<String>)> {
         match profile.and_then(|p| p.password.clone()) {
             Some(password) => {

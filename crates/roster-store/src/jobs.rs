@@ -423,7 +423,7 @@ impl JobTx<'_> {
     pub fn update_user(
         &mut self,
         user: &User,
-        update: &crate::UserUpdate,
+        update: &roster_core::requests::UserUpdate,
     ) -> Result<Option<serde_json::Value>> {
         let change = self.authorize(&update.operations(), Some(user.id))?;
         Ok(crate::users::update_user_from(self.tx, &change, user, update)?.1)

@@ -37,7 +37,7 @@ pub use groups::DirectoryObject;
 pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};
 pub use query::{Cursor, ListQuery, Page, SortKey};
 pub use sign_ins::{SignIn, SignInGate, TenantSettings};
-pub use users::{PreparedUser, SignInRecord, UserKey, UserUpdate, decode_password, prepare_user};
+pub use users::{PreparedUser, SignInRecord, UserKey, decode_password, prepare_user};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -560,7 +560,7 @@ mod tests {
         let signed_in_with = stored(&store);
 
         // An administrator resets the password after Ann signed in with the first one.
-        let reset = UserUpdate {
+        let reset = roster_core::requests::UserUpdate {
             password: Some((PasswordHash::Argon2id("reset".into()), true)),
             ..Default::default()
         };

@@ -7,6 +7,7 @@ use roster_core::access::Operation;
 use roster_core::access::Role;
 use roster_core::attributes::{AttrKind, AttrValue, Attributes, USER_ATTRIBUTES};
 use roster_core::directory::{LicenseAssignment, PasswordHash, User, UserType};
+use roster_core::requests::UserUpdate;
 use roster_core::types::{MailNickname, ObjectId, Reason, UsageLocation, UserPrincipalName};
 
 use crate::authority::{Authorized, authorize};
@@ -35,100 +36,6 @@ impl UserKey {
         match ObjectId::parse(text) {
             Ok(id) => UserKey::Id(id),
             Err(_) => UserKey::Upn(text.to_lowercase()),
-        }
-    }
-}
-
-/// A validated change to a user's properties; `None` leaves a property as it is.
-#[derive(Debug, Clone, Default)]
-pub struct UserUpdate {
-    pub user_principal_name: Option<UserPrincipalName>,
-    pub display_name: Option<String>,
-    pub mail_nickname: Option<MailNickname>,
-    pub account_enabled: Option<bool>,
-    pub user_type: Option<UserType>,
-    pub usage_location: Option<Option<UsageLocation>>,
-    pub password: Option<(PasswordHash, bool)>,
-    /// Attribute changes by index into [`USER_ATTRIBUTES`].
-    pub attributes: Vec<(usize, AttrValue)>,
-}
-
-impl UserUpdate {
-    /// The operations this change needs, each its own permission: a Helpdesk Administrator may
-    /// block a user but not rename it. An empty change asks for `UpdateUser`.
-    pub fn operations(&self) -> Vec<Operation> {
-        self.operations_with_password(false)
-    }
-
-    /// [`UserUpdate::operations`] of this change with a password still to be added (hashed
-    /// once the caller is known to be allowed it).
-    pub fn operations_with_password(&self, password: bool) -> Vec<Operation> {
-        let password = password || self.password.is_some();
-        let general = self.user_principal_name.is_some()
-            || self.display_name.is_some()
-            || self.mail_nickname.is_some()
-            || self.user_type.is_some()
-            || !self.attributes.is_empty()
-            || (self.is_empty() && !password);
-        [
-            (general, Operation::UpdateUser),
-            (self.account_enabled.is_some(), Operation::BlockSignIn),
-            (password, Operation::ResetPassword),
-            (self.usage_location.is_some(), Operation::SetUsageLocation),
-        ]
-        .into_iter()
-        .filter_map(|(needed, operation)| needed.then_some(operation))
-        .collect()
-    }
-
-    /// Whether the change touches what the on-premises directory owns for a synced user (all
-    /// but the usage location and licenses).
-    fn touches_synced_attributes(&self) -> bool {
-        self.user_principal_name.is_some()
-            || self.display_name.is_some()
-            || self.mail_nickname.is_some()
-            || self.user_type.is_some()
-            || self.account_enabled.is_some()
-            || self.password.is_some()
-            || !self.attributes.is_empty()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.user_principal_name.is_none()
-            && self.display_name.is_none()
-            && self.mail_nickname.is_none()
-            && self.account_enabled.is_none()
-            && self.user_type.is_none()
-            && self.usage_location.is_none()
-            && self.password.is_none()
-            && self.attributes.is_empty()
-    }
-
-    /// Applies the change to `user` in memory; the store then writes the whole row.
-    fn apply(&self, user: &mut User) {
-        if let Some(upn) = &self.user_principal_name {
-            user.user_principal_name = upn.clone();
-        }
-        if let Some(name) = &self.display_name {
-            user.display_name = name.clone();
-        }
-        if let Some(nickname) = &self.mail_nickname {
-            user.mail_nickname = nickname.clone();
-        }
-        if let Some(enabled) = self.account_enabled {
-            user.account_enabled = enabled;
-        }
-        if let Some(user_type) = self.user_type {
-            user.user_type = user_type;
-        }
-        if let Some(location) = self.usage_location {
-            user.usage_location = location;
-        }
-        if let Some((_, force_change)) = &self.password {
-            user.force_change_password_next_sign_in = *force_change;
-        }
-        for (index, value) in &self.attributes {
-            user.attributes.set_at(*index, value.clone());
         }
     }
 }

@@ -3,9 +3,9 @@
 //!
 //! Each step is one form that carries the earlier steps' answers as hidden fields, so nothing
 //! is kept on the server until the last step creates the user, with its licenses, in one
-//! transaction. The user is read as the API reads `POST /v1.0/users`
-//! ([`crate::graph::json::parse_new_user`]): a refusal there is shown beside its field, on its
-//! step, with everything typed kept.
+//! transaction. The user is built as the API builds one from `POST /v1.0/users`, as a
+//! [`roster_core::requests::NewUser`] checked by the same core types and password rule: a
+//! refusal is shown beside its field, on its step, with everything typed kept.
 
 use std::collections::BTreeMap;
 
@@ -16,8 +16,8 @@ use maud::{Markup, html};
 use roster_core::access::Operation;
 use roster_core::catalog::Catalog;
 use roster_core::directory::{LicenseAssignment, Subscription};
-use roster_core::types::{SkuId, UsageLocation};
-use serde_json::{Value as Json, json};
+use roster_core::requests::{NewUser, PasswordProfile, UserUpdate};
+use roster_core::types::{SkuId, UsageLocation, UserPrincipalName};
 
 use super::session::Session;
 use super::{Nav, error_page, failure, page};
@@ -250,41 +250,32 @@ fn check_step(
     }
 }
 
-/// The request `POST /v1.0/users` would carry.
-fn graph_body(draft: &Draft) -> Json {
-    let mut body = serde_json::Map::new();
+/// The new user the draft describes, checked as the API checks one (the same core types and
+/// password rule), whose refusals name the property they are about.
+fn new_user(draft: &Draft) -> Result<NewUser, ApiError> {
+    let upn = UserPrincipalName::parse(&format!("{}@{}", draft.get("alias"), draft.get("domain")))?;
+    let mut new_user = NewUser::new(upn, draft.get("displayName").to_string())?;
+    let mut update = UserUpdate::default();
     for (name, property, _, _) in FIELDS {
         let value = draft.get(name);
-        if value.is_empty() || *name == "alias" {
-            continue;
+        if !value.is_empty() && !matches!(*name, "alias" | "displayName") {
+            update.set_text(property, value)?;
         }
-        body.insert(
-            property.to_string(),
-            if *property == "businessPhones" {
-                json!([value])
-            } else {
-                json!(value)
-            },
-        );
     }
-    body.insert(
-        "userPrincipalName".into(),
-        json!(format!("{}@{}", draft.get("alias"), draft.get("domain"))),
-    );
-    body.insert("accountEnabled".into(), json!(true));
+    let location = draft.get("usageLocation");
+    if !location.is_empty() {
+        update.usage_location = Some(Some(UsageLocation::parse(&location.to_ascii_uppercase())?));
+    }
+    new_user.set(update);
     if draft.get("password") == "own" {
-        body.insert(
-            "passwordProfile".into(),
-            json!({ "password": draft.fields.get("ownPassword").cloned().unwrap_or_default(), "forceChangePasswordNextSignIn": draft.get("forceChange") == "on" }),
-        );
+        let password = draft.fields.get("ownPassword").cloned().unwrap_or_default();
+        crate::graph::json::check_password_complexity(&password)?;
+        new_user.set_password(PasswordProfile {
+            password: Some(password),
+            force_change: draft.get("forceChange") == "on",
+        });
     }
-    if !draft.get("usageLocation").is_empty() {
-        body.insert(
-            "usageLocation".into(),
-            json!(draft.get("usageLocation").to_ascii_uppercase()),
-        );
-    }
-    Json::Object(body)
+    Ok(new_user)
 }
 
 /// Which field (and step) an API refusal is about.
@@ -331,7 +322,7 @@ async fn create(
         let message = super::message(session, error);
         (step, FieldError { field, message })
     };
-    let new_user = crate::graph::json::parse_new_user(&graph_body(draft)).map_err(beside)?;
+    let new_user = new_user(draft).map_err(beside)?;
     let licenses: Vec<LicenseAssignment> = draft
         .skus
         .iter()

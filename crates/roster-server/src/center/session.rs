@@ -452,7 +452,7 @@ pub async fn sign_in(
         if *new_password == form.password {
             return refused(Some(lang.t("change-password-same")));
         }
-        if crate::graph::json::check_password_complexity(new_password).is_err() {
+        if !roster_core::requests::check_password(new_password) {
             return refused(Some(lang.t("api-weak-password")));
         }
         let hash = match state.hasher.hash(new_password.clone()).await {

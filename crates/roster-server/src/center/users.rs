@@ -17,9 +17,10 @@ use roster_core::catalog::Catalog;
 use roster_core::directory::{
     Group, LicenseAssignment, LicenseState, Subscription, User, UserType,
 };
-use roster_core::odata::Filter;
+use roster_core::odata::{Expr, Literal};
+use roster_core::requests::UserUpdate;
 use roster_core::types::{ObjectId, SkuId};
-use roster_store::{ListQuery, SortKey, UserKey, UserUpdate};
+use roster_store::{ListQuery, SortKey, UserKey};
 
 use super::session::Session;
 use super::{Lang, Nav, error_page, failure, message, page};
@@ -275,56 +276,58 @@ impl ListParams {
         format!("/users?{}", query.finish())
     }
 
-    /// What the store is asked: the filters and the search box as one OData `$filter`.
+    /// What the store is asked: the filters and the search box as one `$filter` condition,
+    /// built as the trees `GET /v1.0/users?$filter=` parses to (never as text parsed again).
     fn query(&self) -> ApiResult<ListQuery> {
-        let quoted = |text: &str| format!("'{}'", text.replace('\'', "''"));
+        let text = |value: &str| Literal::String(value.to_string());
         let mut conditions = Vec::new();
         if !self.department.is_empty() {
-            conditions.push(format!("department eq {}", quoted(&self.department)));
+            conditions.push(Expr::equals("department", text(&self.department)));
         }
         if !self.country.is_empty() {
-            conditions.push(format!("country eq {}", quoted(&self.country)));
+            conditions.push(Expr::equals("country", text(&self.country)));
         }
         match self.license.as_str() {
             "" => {}
-            "none" => conditions.push("not(assignedLicenses/any())".into()),
+            "none" => conditions.push(Expr::any("assignedLicenses").negated()),
             sku => {
                 let sku = ObjectId::parse(sku).map_err(|_| {
                     ApiError::bad_request("The license filter is not a product of this tenant.")
                 })?;
-                conditions.push(format!("assignedLicenses/any(x:x/skuId eq {sku})"));
+                conditions.push(Expr::any_equals(
+                    "assignedLicenses",
+                    "skuId",
+                    Literal::Guid(sku.as_uuid()),
+                ));
             }
         }
         match self.status.as_str() {
-            "blocked" => conditions.push("accountEnabled eq false".into()),
-            "enabled" => conditions.push("accountEnabled eq true".into()),
+            "blocked" => conditions.push(Expr::equals("accountEnabled", Literal::Bool(false))),
+            "enabled" => conditions.push(Expr::equals("accountEnabled", Literal::Bool(true))),
             _ => {}
         }
         match self.kind.as_str() {
-            "guest" => conditions.push("userType eq 'Guest'".into()),
-            "member" => conditions.push("userType eq 'Member'".into()),
+            "guest" => conditions.push(Expr::equals("userType", text("Guest"))),
+            "member" => conditions.push(Expr::equals("userType", text("Member"))),
             _ => {}
         }
+        let synced = || Expr::equals("onPremisesSyncEnabled", Literal::Bool(true));
         match self.source.as_str() {
-            "synced" => conditions.push("onPremisesSyncEnabled eq true".into()),
-            "cloud" => conditions.push("not(onPremisesSyncEnabled eq true)".into()),
+            "synced" => conditions.push(synced()),
+            "cloud" => conditions.push(synced().negated()),
             _ => {}
         }
         // The search box, as in the Microsoft 365 admin center: the start of the display name,
         // first or last name, user name or mail (which the store reads from their indexes).
         let search = self.search.trim();
         if !search.is_empty() {
-            let prefixes: Vec<String> = SEARCHED
-                .iter()
-                .map(|property| format!("startsWith({property},{})", quoted(search)))
-                .collect();
-            conditions.push(format!("({})", prefixes.join(" or ")));
+            conditions.extend(Expr::any_of(
+                SEARCHED
+                    .iter()
+                    .map(|property| Expr::starts_with(property, search)),
+            ));
         }
-        let filter = if conditions.is_empty() {
-            None
-        } else {
-            Some(Filter::parse(&conditions.join(" and "))?.into_expr())
-        };
+        let filter = Expr::all(conditions);
         let property = match self.sort.as_str() {
             "userPrincipalName" | "createdDateTime" => self.sort.clone(),
             _ => "displayName".into(),
@@ -1270,5 +1273,48 @@ async fn apply(session: &Session, form: &ActionForm, user: &User) -> ApiResult<O
             Ok(None)
         }
         _ => Err(ApiError::bad_request(session.lang.t("action-unknown"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_core::odata::Filter;
+
+    /// The list's filters ask exactly what their `$filter` text asks through the API.
+    #[test]
+    fn the_filters_are_the_conditions_their_filter_text_parses_to() {
+        let sku = ObjectId::new();
+        let params = ListParams {
+            search: " ad'a ".into(),
+            department: "Sales".into(),
+            country: "Nederland".into(),
+            license: sku.to_string(),
+            status: "blocked".into(),
+            kind: "guest".into(),
+            source: "cloud".into(),
+            ..ListParams::default()
+        };
+        let text = format!(
+            "department eq 'Sales' and country eq 'Nederland' and assignedLicenses/any(x:x/skuId eq {sku}) \
+             and accountEnabled eq false and userType eq 'Guest' and not(onPremisesSyncEnabled eq true) \
+             and (startsWith(displayName,'ad''a') or startsWith(givenName,'ad''a') or startsWith(surname,'ad''a') \
+             or startsWith(userPrincipalName,'ad''a') or startsWith(mail,'ad''a'))"
+        );
+        let expected = Filter::parse(&text).unwrap().into_expr();
+        assert_eq!(params.query().unwrap().filter, Some(expected));
+
+        let others = ListParams {
+            license: "none".into(),
+            status: "enabled".into(),
+            kind: "member".into(),
+            source: "synced".into(),
+            ..ListParams::default()
+        };
+        let text = "not(assignedLicenses/any()) and accountEnabled eq true and userType eq 'Member' \
+                    and onPremisesSyncEnabled eq true";
+        let expected = Filter::parse(text).unwrap().into_expr();
+        assert_eq!(others.query().unwrap().filter, Some(expected));
+        assert_eq!(ListParams::default().query().unwrap().filter, None);
     }
 }

@@ -7,10 +7,10 @@ use chrono::Utc;
 use roster_core::attributes::{Access, AttrValue, USER_ATTRIBUTES, format_datetime};
 use roster_core::catalog::Catalog;
 use roster_core::directory::{Group, GroupKind, User, UserType};
+use roster_core::requests::{NewUser, PasswordProfile, UserUpdate};
 use roster_core::types::{
     InvalidValue, MailNickname, ObjectId, Problem, UsageLocation, UserPrincipalName,
 };
-use roster_store::UserUpdate;
 use serde_json::{Map, Value as Json, json};
 
 use crate::error::{ApiError, ApiResult};
@@ -247,36 +247,22 @@ fn bool_of(name: &str, value: &Json) -> ApiResult<bool> {
 }
 
 fn display_name(value: &Json) -> ApiResult<String> {
-    let text = string_of("displayName", value)?.trim();
-    if text.is_empty() || text.chars().count() > 256 {
-        return Err(InvalidValue::new("displayName", Problem::Length(256)).into());
-    }
-    Ok(text.to_string())
+    Ok(roster_core::requests::check_display_name(string_of(
+        "displayName",
+        value,
+    )?)?)
 }
 
-/// Entra ID's rule for human-chosen passwords: 8 to 256 characters and three of the four
-/// classes (lower, upper, digit, symbol).
+/// Refuses a chosen password that breaks Entra ID's rule ([`roster_core::requests::check_password`])
+/// with Graph's error.
 pub fn check_password_complexity(password: &str) -> ApiResult<()> {
-    let length = password.chars().count();
-    let classes = [
-        password.chars().any(|c| c.is_lowercase()),
-        password.chars().any(|c| c.is_uppercase()),
-        password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| !c.is_alphanumeric()),
-    ];
-    if !(8..=256).contains(&length) || classes.iter().filter(|has| **has).count() < 3 {
-        return Err(ApiError::bad_request(
-            "The specified password does not comply with password complexity requirements. Please provide a different password.",
-        )
-        .with_reason(crate::error::Reason::WeakPassword));
+    if roster_core::requests::check_password(password) {
+        return Ok(());
     }
-    Ok(())
-}
-
-/// A `passwordProfile` from a body: the password if one was given, and the force-change flag.
-pub struct PasswordProfile {
-    pub password: Option<String>,
-    pub force_change: bool,
+    Err(ApiError::bad_request(
+        "The specified password does not comply with password complexity requirements. Please provide a different password.",
+    )
+    .with_reason(crate::error::Reason::WeakPassword))
 }
 
 fn password_profile(value: &Json) -> ApiResult<PasswordProfile> {
@@ -303,12 +289,6 @@ fn password_profile(value: &Json) -> ApiResult<PasswordProfile> {
     Ok(profile)
 }
 
-/// A user-create body, validated.
-pub struct NewUser {
-    pub user: User,
-    pub password: Option<PasswordProfile>,
-}
-
 fn check_odata_type(value: &Json, expected: &str) -> ApiResult<()> {
     match value.as_str() {
         Some(text) if text.trim_start_matches('#').eq_ignore_ascii_case(expected) => Ok(()),
@@ -321,7 +301,6 @@ fn check_odata_type(value: &Json, expected: &str) -> ApiResult<()> {
 
 pub fn parse_new_user(body: &Json) -> ApiResult<NewUser> {
     let object = as_object(body)?;
-    let now = Utc::now();
     let upn_value = object
         .iter()
         .find(|(k, _)| k.as_str() == "userPrincipalName")
@@ -331,61 +310,20 @@ pub fn parse_new_user(body: &Json) -> ApiResult<NewUser> {
     let name = object
         .get("displayName")
         .ok_or_else(|| ApiError::bad_request("Property displayName is required."))?;
-    let mut user = User {
-        id: ObjectId::new(),
-        mail_nickname: MailNickname::parse(upn.alias()).or_else(|_| {
-            MailNickname::parse(&upn.alias().replace(['\'', '#', '^', '~', '!'], ""))
-        })?,
-        user_principal_name: upn,
-        display_name: display_name(name)?,
-        account_enabled: true,
-        user_type: UserType::Member,
-        usage_location: None,
-        force_change_password_next_sign_in: true,
-        manager_id: None,
-        created: now,
-        deleted: None,
-        sign_in_sessions_valid_from: now,
-        attributes: Default::default(),
-        licenses: Vec::new(),
-        inherited_licenses: Vec::new(),
-    };
-    let mut password = None;
+    let mut new_user = NewUser::new(upn, string_of("displayName", name)?.to_string())?;
     for (key, value) in object {
         match key.as_str() {
             "userPrincipalName" | "displayName" => {}
             "@odata.type" => check_odata_type(value, "microsoft.graph.user")?,
-            "passwordProfile" => {
-                let profile = password_profile(value)?;
-                user.force_change_password_next_sign_in = profile.force_change;
-                password = Some(profile);
+            "passwordProfile" => new_user.set_password(password_profile(value)?),
+            _ => {
+                let mut update = UserUpdate::default();
+                read_user_property(&mut update, key, value)?;
+                new_user.set(update);
             }
-            _ => apply_user_property(&mut user, key, value)?,
         }
     }
-    Ok(NewUser { user, password })
-}
-
-/// Sets one writable property on a user being created.
-fn apply_user_property(user: &mut User, key: &str, value: &Json) -> ApiResult<()> {
-    let mut update = UserUpdate::default();
-    read_user_property(&mut update, key, value)?;
-    if let Some(nickname) = update.mail_nickname {
-        user.mail_nickname = nickname;
-    }
-    if let Some(enabled) = update.account_enabled {
-        user.account_enabled = enabled;
-    }
-    if let Some(user_type) = update.user_type {
-        user.user_type = user_type;
-    }
-    if let Some(location) = update.usage_location {
-        user.usage_location = location;
-    }
-    for (index, value) in update.attributes {
-        user.attributes.set_at(index, value);
-    }
-    Ok(())
+    Ok(new_user)
 }
 
 /// Reads one property of a user body into `update`, refusing unknown and read-only ones.

@@ -4,8 +4,9 @@
 
 use reqwest::StatusCode;
 use roster_core::access::{Forbidden, Role};
+use roster_core::requests::UserUpdate;
 use roster_core::types::ObjectId;
-use roster_store::{Change, Error, Store, UserKey, UserUpdate};
+use roster_store::{Change, Error, Store, UserKey};
 use roster_testkit::{TestApp, spawn_app};
 use serde_json::json;
 
