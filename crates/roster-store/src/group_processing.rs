@@ -527,8 +527,11 @@ fn assign_group_licenses_tx(
         "UPDATE groups SET license_processing_state = 'QueuedForProcessing' WHERE id = $1",
         &params![group_id],
     )?;
-    crate::dynamic::groups_changed(tx, change.tenant_id)?;
-    queue_group(tx, change, group_id)?;
+    crate::follow_up::follow_up(
+        tx,
+        change,
+        crate::follow_up::Changed::GroupLicenses(group_id),
+    )?;
     audit(
         tx,
         change,

@@ -6,6 +6,7 @@ use roster_core::types::{MailNickname, ObjectId, Reason};
 
 use crate::authority::{Authorized, authorize};
 use crate::db::{Row, Tx};
+use crate::follow_up::{Changed, follow_up};
 use crate::query::{after_id, page_end};
 use crate::users::{user_columns, user_from_row};
 use crate::{Change, Cursor, Error, ListQuery, Page, Result, Store, audit, params};
@@ -170,8 +171,7 @@ impl Store {
                 add_member(tx, change, group, *member)?;
             }
             if group.is_dynamic() {
-                crate::dynamic::groups_changed(tx, change.tenant_id)?;
-                crate::group_processing::queue_group(tx, change, group.id)?;
+                follow_up(tx, change, Changed::GroupRule { group, queue: true })?;
             }
             Ok(())
         })
@@ -248,10 +248,7 @@ impl Store {
                 || before.membership_rule_processing_state != group.membership_rule_processing_state
                 || before.is_dynamic() != group.is_dynamic();
             if rule_changed {
-                crate::dynamic::groups_changed(tx, change.tenant_id)?;
-                if group.is_dynamic() {
-                    crate::group_processing::queue_group(tx, change, group.id)?;
-                }
+                follow_up(tx, change, Changed::GroupRule { group, queue: true })?;
             }
             Ok(())
         })
@@ -272,7 +269,7 @@ impl Store {
                 &params![id, change.at],
             )?;
             if group.is_dynamic() {
-                crate::dynamic::groups_changed(tx, change.tenant_id)?;
+                follow_up(tx, change, Changed::GroupRule { group: &group, queue: false })?;
             }
             audit(
                 tx,
@@ -300,8 +297,14 @@ impl Store {
             .map_err(mail_conflict)?;
             group.deleted = None;
             if group.is_dynamic() {
-                crate::dynamic::groups_changed(tx, change.tenant_id)?;
-                crate::group_processing::queue_group(tx, change, group.id)?;
+                follow_up(
+                    tx,
+                    change,
+                    Changed::GroupRule {
+                        group: &group,
+                        queue: true,
+                    },
+                )?;
             }
             audit(
                 tx,
@@ -645,7 +648,7 @@ pub(crate) fn insert_member(
         Some(serde_json::json!({ "member": member_id })),
     )?;
     if licensed && kind_text == "user" {
-        crate::licenses::reconcile_and_fill(tx, change, member_id)?;
+        follow_up(tx, change, Changed::Membership(member_id))?;
     }
     Ok(())
 }
@@ -773,7 +776,7 @@ pub(crate) fn remove_link(
     // A member who leaves loses the group's licenses (a no-op for a group member or a user the
     // group gave none).
     if link == Link::Member && crate::licenses::group_has_licenses(tx, group_id)? {
-        crate::licenses::reconcile_and_fill(tx, change, object_id)?;
+        follow_up(tx, change, Changed::Membership(object_id))?;
     }
     Ok(())
 }

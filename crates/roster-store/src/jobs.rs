@@ -392,7 +392,11 @@ impl<'a> JobTx<'a> {
         if licensed {
             if self.cache.careful {
                 // Its rows are in already: licensed now, inside the row's savepoint.
-                crate::licenses::reconcile_and_fill(self.tx, &change, user.id)?;
+                crate::follow_up::follow_up(
+                    self.tx,
+                    &change,
+                    crate::follow_up::Changed::Membership(user.id),
+                )?;
             } else {
                 self.cache.to_license.push(user.id);
             }
@@ -920,7 +924,7 @@ impl Store {
             drop(deferred);
             cache.commit_seats(&mut *tx, &batch)?;
             for user_id in std::mem::take(&mut cache.to_license) {
-                crate::licenses::reconcile_and_fill(&mut *tx, &batch, user_id)?;
+                crate::follow_up::follow_up(&mut *tx, &batch, crate::follow_up::Changed::Membership(user_id))?;
             }
             if let Some(dynamic) = cache.dynamic.clone() {
                 // New users joining dynamic groups are audited per group, as other new members.

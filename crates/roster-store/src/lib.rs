@@ -11,6 +11,7 @@ mod contacts;
 pub mod db;
 mod directory;
 mod dynamic;
+mod follow_up;
 mod group_processing;
 mod groups;
 mod jobs;

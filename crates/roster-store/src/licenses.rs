@@ -647,13 +647,7 @@ impl Store {
                 .ok_or_else(|| Error::Database("subscription vanished".into()))?;
             // Members waiting for a seat get the new ones: their groups are processed again.
             if after.enabled_units > before.enabled_units || after.capability_status != before.capability_status {
-                for row in tx.query(
-                    "SELECT DISTINCT group_id FROM license_assignments \
-                     WHERE tenant_id = $1 AND sku_id = $2 AND state = 'Error' AND group_id IS NOT NULL",
-                    &params![change.tenant_id, sku_id],
-                )? {
-                    crate::group_processing::queue_group(tx, change, row.uuid(0)?.into())?;
-                }
+                crate::follow_up::follow_up(tx, change, crate::follow_up::Changed::SeatsAdded(sku_id))?;
             }
             audit(
                 tx,
@@ -836,12 +830,14 @@ pub(crate) fn assign_licenses_tx(
         Some(licenses_json(&before)),
         Some(licenses_json(&after)),
     )?;
-    // A direct license may now clash with a group's, or have freed a seat someone waits for.
-    reconcile_and_fill(tx, change, user.id)?;
-    fill_freed_seats(tx, change, remove)?;
-    let user = require_user(tx, change.tenant_id, key)?;
-    // Rules may read the user's service plans (`assignedPlans`).
-    crate::dynamic::user_changed(tx, change, &user)?;
+    crate::follow_up::follow_up(
+        tx,
+        change,
+        crate::follow_up::Changed::UserLicenses {
+            user: &user,
+            freed: remove,
+        },
+    )?;
     require_user(tx, change.tenant_id, key)
 }
 

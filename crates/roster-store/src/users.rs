@@ -12,6 +12,7 @@ use roster_core::types::{MailNickname, ObjectId, Reason, UsageLocation, UserPrin
 
 use crate::authority::{Authorized, authorize};
 use crate::db::{Row, SqlValue, Tx};
+use crate::follow_up::{Changed, follow_up};
 use crate::{Change, Error, Result, Store, audit, params};
 
 /// What signing in needs to know of a user: its tenant, stored password hash and roles.
@@ -379,7 +380,7 @@ impl Store {
         self.pool.write(|tx| {
             let change = &authorize(tx, change, &[Operation::CreateUser], None)?;
             insert_user(tx, change, user, password)?;
-            crate::dynamic::user_changed(tx, change, user)
+            follow_up(tx, change, Changed::User(user))
         })
     }
 
@@ -404,7 +405,7 @@ impl Store {
                 insert_user(tx, change, user, Some(password))?;
                 // Assigning licenses tests the user against the dynamic groups; else test it here.
                 if licenses.is_empty() {
-                    crate::dynamic::user_changed(tx, change, user)?;
+                    follow_up(tx, change, Changed::User(user))?;
                 } else {
                     crate::licenses::assign_licenses_tx(
                         tx,
@@ -978,11 +979,14 @@ pub(crate) fn update_user_from(
         &user,
         update.password.as_ref().map(|(hash, _)| hash),
     )?;
-    // Its groups' licenses depend on where it uses them.
-    if before.usage_location != user.usage_location {
-        crate::licenses::reconcile_and_fill(tx, change, user.id)?;
-    }
-    crate::dynamic::user_changed(tx, change, &user)?;
+    follow_up(
+        tx,
+        change,
+        Changed::UserProperties {
+            before,
+            after: &user,
+        },
+    )?;
     let (old, new) = changed_properties(before, &user);
     let operation = if update.password.is_some() {
         "Reset user password"
@@ -1138,7 +1142,7 @@ pub(crate) fn delete_user(tx: &mut dyn Tx, change: &Authorized, key: &UserKey) -
         "UPDATE users SET deleted_at = $2, row_version = row_version + 1 WHERE id = $1",
         &params![user.id, change.at],
     )?;
-    crate::licenses::release_seats(tx, change, user.id)?;
+    follow_up(tx, change, Changed::UserDeleted(user.id))?;
     audit(
         tx,
         change,
@@ -1210,9 +1214,8 @@ pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Authorized, id: ObjectId) -
         &params![id, user.sign_in_sessions_valid_from],
     )
     .map_err(unique_error)?;
-    crate::licenses::retake_seats(tx, change, id)?;
     user.deleted = None;
-    crate::dynamic::user_changed(tx, change, &user)?;
+    follow_up(tx, change, Changed::UserRestored(&user))?;
     audit(
         tx,
         change,
@@ -1312,5 +1315,5 @@ pub(crate) fn set_manager(
     // "Direct Reports for" rules follow the manager.
     let mut managed = user;
     managed.manager_id = manager;
-    crate::dynamic::user_changed(tx, change, &managed)
+    follow_up(tx, change, Changed::User(&managed))
 }
