@@ -1,12 +1,17 @@
 //! Checks a user's license assignments against the catalog's plan rules.
 //!
 //! The checks are pure: callers pass the complete set of assignments a user would hold after
-//! a change, and apply the change only if it passes.
+//! a change, and apply the change only if it passes. [`plan_licenses`] decides a user's
+//! group-based licenses the same way; the store only takes and frees the seats it decides.
 //! Whether the user has a usage location at all is the caller's check, made before this one.
+
+use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
 use crate::catalog::{Catalog, PlanDef, plan_rules};
+use crate::directory::{InheritedLicense, LicenseAssignment, LicenseError, LicenseState};
+use crate::types::{ObjectId, SkuId};
 
 /// One SKU assigned to a user, with the service plans turned off for that user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +152,139 @@ pub fn check_assignments(
     Ok(())
 }
 
+/// A group's licenses, as each of its members would get them.
+#[derive(Debug, Clone)]
+pub struct GroupLicenses {
+    pub group_id: ObjectId,
+    pub licenses: Vec<LicenseAssignment>,
+}
+
+/// What a user's group-based licenses come to: one row per license of each of its groups,
+/// Active or in Error with Graph's reason, and the seats that takes and gives back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicensePlan {
+    pub inherited: Vec<InheritedLicense>,
+    /// SKUs whose seat the user takes now (it held none before).
+    pub take: Vec<SkuId>,
+    /// SKUs whose seat the user gives back (it held one before, and holds none now).
+    pub free: Vec<SkuId>,
+}
+
+/// Decides a user's group-based licenses as Entra ID does, from:
+/// - `location`: the user's usage location, or else the tenant's default (without one, no
+///   group's license takes: `Other`);
+/// - `direct`: its direct licenses, which always hold their seats;
+/// - `groups`: the licenses of each group it is a direct member of, those whose licenses took
+///   before first, so that a newer group never takes their place;
+/// - `held_before`: the SKUs whose seats it holds now;
+/// - `free_seats`: the seats free now of each SKU it does not hold (none for a subscription not
+///   enabled).
+///
+/// A group's licenses take all together or not at all (Entra's rule): each group in turn is
+/// checked against what the user holds so far (the plan rules in `location`, a free seat for
+/// each SKU it does not hold yet). Where two licenses of one SKU meet (direct and a group's, or
+/// two groups'), a plan is off only if every one of them turns it off.
+/// Returns `Err(sku)` when a direct license finds no seat: the whole change fails.
+pub fn plan_licenses(
+    catalog: &Catalog,
+    location: Option<&str>,
+    direct: &[LicenseAssignment],
+    groups: &[GroupLicenses],
+    held_before: &HashSet<SkuId>,
+    free_seats: &HashMap<SkuId, i64>,
+) -> Result<LicensePlan, SkuId> {
+    let mut free = free_seats.clone();
+    let mut take = Vec::new();
+    let mut held: HashSet<SkuId> = HashSet::new();
+    for assignment in direct {
+        if held.insert(assignment.sku_id) && !held_before.contains(&assignment.sku_id) {
+            let seats = free.entry(assignment.sku_id).or_default();
+            if *seats <= 0 {
+                return Err(assignment.sku_id);
+            }
+            *seats -= 1;
+            take.push(assignment.sku_id);
+        }
+    }
+    let mut granted: Vec<LicenseAssignment> = direct.to_vec();
+    let mut inherited = Vec::new();
+    for group in groups {
+        let mut candidate = granted.clone();
+        for license in &group.licenses {
+            match candidate.iter_mut().find(|a| a.sku_id == license.sku_id) {
+                Some(existing) => existing
+                    .disabled_plans
+                    .retain(|plan| license.disabled_plans.contains(plan)),
+                None => candidate.push(license.clone()),
+            }
+        }
+        let mut error = match location {
+            None => Some(LicenseError::Other),
+            Some(location) => check_assignments(catalog, location, &rule_input(&candidate))
+                .err()
+                .map(|violation| {
+                    LicenseError::parse(violation.graph_error_code()).unwrap_or(LicenseError::Other)
+                }),
+        };
+        if error.is_none() {
+            let needed: Vec<SkuId> = group
+                .licenses
+                .iter()
+                .map(|license| license.sku_id)
+                .filter(|sku| !held.contains(sku) && !held_before.contains(sku))
+                .collect();
+            let mut wanted: HashMap<SkuId, i64> = HashMap::new();
+            for sku in &needed {
+                *wanted.entry(*sku).or_default() += 1;
+            }
+            if wanted
+                .iter()
+                .all(|(sku, count)| free.get(sku).copied().unwrap_or(0) >= *count)
+            {
+                for sku in needed {
+                    *free.entry(sku).or_default() -= 1;
+                    take.push(sku);
+                }
+            } else {
+                error = Some(LicenseError::CountViolation);
+            }
+        }
+        if error.is_none() {
+            held.extend(group.licenses.iter().map(|l| l.sku_id));
+            granted = candidate;
+        }
+        inherited.extend(group.licenses.iter().map(|license| InheritedLicense {
+            sku_id: license.sku_id,
+            disabled_plans: license.disabled_plans.clone(),
+            group_id: group.group_id,
+            state: if error.is_none() {
+                LicenseState::Active
+            } else {
+                LicenseState::Error
+            },
+            error: error.unwrap_or(LicenseError::None),
+        }));
+    }
+    let mut free_now: Vec<SkuId> = held_before.difference(&held).copied().collect();
+    free_now.sort();
+    Ok(LicensePlan {
+        inherited,
+        take,
+        free: free_now,
+    })
+}
+
+/// Assignments as [`check_assignments`] takes them.
+pub fn rule_input(assignments: &[LicenseAssignment]) -> Vec<Assignment> {
+    assignments
+        .iter()
+        .map(|a| Assignment {
+            sku_id: a.sku_id.as_uuid(),
+            disabled_plans: a.disabled_plans.clone(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -192,6 +330,218 @@ mod tests {
     const EXCHANGE_MAILBOX_PLANS: &str = "EXCHANGE_S_STANDARD, EXCHANGE_S_ENTERPRISE, \
         EXCHANGE_S_DESKLESS, EXCHANGE_S_STANDARD_GOV, EXCHANGE_S_ENTERPRISE_GOV, \
         EXCHANGE_S_DESKLESS_GOV";
+
+    /// A group-license case: the SKUs each group gives (by part number), what the user holds
+    /// directly and held before, the seats free, where it is; what should come of it.
+    struct Case {
+        name: &'static str,
+        location: Option<&'static str>,
+        direct: &'static [&'static str],
+        groups: &'static [&'static [&'static str]],
+        held_before: &'static [&'static str],
+        free: &'static [(&'static str, i64)],
+        /// Per group, in order: "Active" or the error.
+        expected: Result<&'static [&'static str], &'static str>,
+        take: &'static [&'static str],
+        give_back: &'static [&'static str],
+    }
+
+    fn sku(part_number: &str) -> SkuId {
+        SkuId::from(assignment(part_number, NO_PLANS).sku_id)
+    }
+
+    #[test]
+    fn group_licenses_take_all_together_or_not_at_all() {
+        let cases = [
+            Case {
+                name: "a group's license with a free seat takes",
+                location: Some("NL"),
+                direct: &[],
+                groups: &[&["SPE_E3"]],
+                held_before: &[],
+                free: &[("SPE_E3", 1)],
+                expected: Ok(&["Active"]),
+                take: &["SPE_E3"],
+                give_back: &[],
+            },
+            Case {
+                name: "no usage location, and no default: nothing takes",
+                location: None,
+                direct: &[],
+                groups: &[&["SPE_E3"]],
+                held_before: &[],
+                free: &[("SPE_E3", 1)],
+                expected: Ok(&["Other"]),
+                take: &[],
+                give_back: &[],
+            },
+            Case {
+                name: "no seat: the group's license waits in CountViolation",
+                location: Some("NL"),
+                direct: &[],
+                groups: &[&["SPE_E3"]],
+                held_before: &[],
+                free: &[("SPE_E3", 0)],
+                expected: Ok(&["CountViolation"]),
+                take: &[],
+                give_back: &[],
+            },
+            Case {
+                name: "one SKU without a seat keeps the group's others from taking too",
+                location: Some("NL"),
+                direct: &[],
+                groups: &[&["SPE_E3", "EMS"]],
+                held_before: &[],
+                free: &[("SPE_E3", 5), ("EMS", 0)],
+                expected: Ok(&["CountViolation"]),
+                take: &[],
+                give_back: &[],
+            },
+            Case {
+                name: "a seat already held needs no other",
+                location: Some("NL"),
+                direct: &[],
+                groups: &[&["SPE_E3"]],
+                held_before: &["SPE_E3"],
+                free: &[],
+                expected: Ok(&["Active"]),
+                take: &[],
+                give_back: &[],
+            },
+            Case {
+                name: "two groups giving one SKU take one seat",
+                location: Some("NL"),
+                direct: &[],
+                groups: &[&["SPE_E3"], &["SPE_E3"]],
+                held_before: &[],
+                free: &[("SPE_E3", 1)],
+                expected: Ok(&["Active", "Active"]),
+                take: &["SPE_E3"],
+                give_back: &[],
+            },
+            Case {
+                name: "a plan conflict with a direct license fails the group, which takes no seat",
+                location: Some("US"),
+                direct: &["EXCHANGESTANDARD"],
+                groups: &[&["EXCHANGEENTERPRISE"]],
+                held_before: &["EXCHANGESTANDARD"],
+                free: &[("EXCHANGEENTERPRISE", 3)],
+                expected: Ok(&["MutuallyExclusiveViolation"]),
+                take: &[],
+                give_back: &[],
+            },
+            Case {
+                name: "the first group wins a conflict between two groups",
+                location: Some("US"),
+                direct: &[],
+                groups: &[&["EXCHANGEENTERPRISE"], &["EXCHANGESTANDARD"]],
+                held_before: &[],
+                free: &[("EXCHANGEENTERPRISE", 3), ("EXCHANGESTANDARD", 3)],
+                expected: Ok(&["Active", "MutuallyExclusiveViolation"]),
+                take: &["EXCHANGEENTERPRISE"],
+                give_back: &[],
+            },
+            Case {
+                name: "a usage location where a plan is not offered",
+                location: Some("KP"),
+                direct: &[],
+                groups: &[&["EXCHANGEENTERPRISE"]],
+                held_before: &[],
+                free: &[("EXCHANGEENTERPRISE", 3)],
+                expected: Ok(&["ProhibitedInUsageLocationViolation"]),
+                take: &[],
+                give_back: &[],
+            },
+            Case {
+                name: "a seat no longer needed is given back",
+                location: Some("NL"),
+                direct: &[],
+                groups: &[],
+                held_before: &["SPE_E3"],
+                free: &[],
+                expected: Ok(&[]),
+                take: &[],
+                give_back: &["SPE_E3"],
+            },
+            Case {
+                name: "a direct license without a seat fails the whole change",
+                location: Some("NL"),
+                direct: &["SPE_E3"],
+                groups: &[],
+                held_before: &[],
+                free: &[("SPE_E3", 0)],
+                expected: Err("SPE_E3"),
+                take: &[],
+                give_back: &[],
+            },
+        ];
+        for case in cases {
+            let catalog = Catalog::builtin();
+            let direct: Vec<LicenseAssignment> = case
+                .direct
+                .iter()
+                .map(|part| LicenseAssignment {
+                    sku_id: sku(part),
+                    disabled_plans: Vec::new(),
+                })
+                .collect();
+            let groups: Vec<GroupLicenses> = case
+                .groups
+                .iter()
+                .map(|parts| GroupLicenses {
+                    group_id: ObjectId::new(),
+                    licenses: parts
+                        .iter()
+                        .map(|part| LicenseAssignment {
+                            sku_id: sku(part),
+                            disabled_plans: Vec::new(),
+                        })
+                        .collect(),
+                })
+                .collect();
+            let held_before: HashSet<SkuId> = case.held_before.iter().map(|p| sku(p)).collect();
+            let free: HashMap<SkuId, i64> = case.free.iter().map(|(p, n)| (sku(p), *n)).collect();
+            let plan = plan_licenses(
+                catalog,
+                case.location,
+                &direct,
+                &groups,
+                &held_before,
+                &free,
+            );
+            match case.expected {
+                Err(part) => assert_eq!(plan, Err(sku(part)), "{}", case.name),
+                Ok(states) => {
+                    let plan = plan.unwrap_or_else(|_| panic!("{}", case.name));
+                    let got: Vec<&str> = groups
+                        .iter()
+                        .map(|group| {
+                            let rows: Vec<&InheritedLicense> = plan
+                                .inherited
+                                .iter()
+                                .filter(|l| l.group_id == group.group_id)
+                                .collect();
+                            // A group's rows agree: all Active, or all in the same error.
+                            assert!(
+                                rows.windows(2).all(|w| w[0].state == w[1].state),
+                                "{}",
+                                case.name
+                            );
+                            match rows[0].state {
+                                LicenseState::Active => "Active",
+                                LicenseState::Error => rows[0].error.as_str(),
+                            }
+                        })
+                        .collect();
+                    assert_eq!(got, states, "{}", case.name);
+                    let take: Vec<SkuId> = case.take.iter().map(|p| sku(p)).collect();
+                    assert_eq!(plan.take, take, "{}: seats taken", case.name);
+                    let give_back: Vec<SkuId> = case.give_back.iter().map(|p| sku(p)).collect();
+                    assert_eq!(plan.free, give_back, "{}: seats given back", case.name);
+                }
+            }
+        }
+    }
 
     #[test]
     fn single_skus() {

@@ -23,10 +23,11 @@ use crate::authority::{Authorized, authorize};
 use crate::db::{Deferred, Tx};
 use crate::dynamic::DynamicGroup;
 use crate::groups::require_group;
-use crate::licenses::{find_subscription, licenses_json, plans_json, to_rule_input};
+use crate::licenses::{find_subscription, licenses_json, plans_json};
 use crate::query::{after_id, page_end};
 use crate::users::{UsersRead, live_users_page};
 use crate::{Change, Cursor, Error, Page, Result, Store, audit, params};
+use roster_core::licensing::rule_input;
 
 /// Users brought up to date per transaction while processing a group: a transaction holds the
 /// embedded store's writer for about a tenth of a second.
@@ -487,7 +488,7 @@ fn assign_group_licenses_tx(
     if let Err(violation) = check_assignments(
         roster_core::catalog::Catalog::builtin(),
         "",
-        &to_rule_input(&after),
+        &rule_input(&after),
     ) && !matches!(
         violation,
         LicenseViolation::ProhibitedInUsageLocation { .. }

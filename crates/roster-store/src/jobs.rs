@@ -338,7 +338,7 @@ impl<'a> JobTx<'a> {
         roster_core::licensing::check_assignments(
             roster_core::catalog::Catalog::builtin(),
             location.as_str(),
-            &crate::licenses::to_rule_input(assignments),
+            &roster_core::licensing::rule_input(assignments),
         )?;
         for (subscription, assignment) in subscriptions.iter().zip(assignments) {
             if self.cache.careful {

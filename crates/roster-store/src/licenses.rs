@@ -16,12 +16,12 @@
 
 use roster_core::access::Operation;
 use roster_core::catalog::Catalog;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use roster_core::directory::{
     InheritedLicense, LicenseAssignment, LicenseError, LicenseState, Subscription, User,
 };
-use roster_core::licensing::{Assignment, LicenseViolation, check_assignments};
+use roster_core::licensing::{GroupLicenses, LicenseViolation, check_assignments, plan_licenses};
 use roster_core::types::{ObjectId, Reason, SkuId};
 use uuid::Uuid;
 
@@ -186,6 +186,35 @@ fn try_take_seat(tx: &mut dyn Tx, tenant_id: ObjectId, sku_id: SkuId) -> Result<
     )? > 0)
 }
 
+/// The seats free now of each of `skus` (none for a subscription that is not enabled, or that
+/// the tenant does not have), their subscriptions' rows locked on PostgreSQL, in one order, until
+/// the transaction ends.
+fn free_seats(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    skus: &BTreeSet<SkuId>,
+) -> Result<HashMap<SkuId, i64>> {
+    let mut free: HashMap<SkuId, i64> = skus.iter().map(|sku| (*sku, 0)).collect();
+    if skus.is_empty() {
+        return Ok(free);
+    }
+    let placeholders: Vec<String> = (0..skus.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT sku_id, enabled_units - consumed_units, capability_status FROM subscriptions \
+         WHERE tenant_id = $1 AND sku_id IN ({}) ORDER BY sku_id{}",
+        placeholders.join(", "),
+        tx.row_lock()
+    );
+    let mut values = params![tenant_id].to_vec();
+    values.extend(skus.iter().map(|sku| SqlValue::from(*sku)));
+    for row in tx.query(&sql, &values)? {
+        if row.text(2)? == "Enabled" {
+            free.insert(SkuId::from(row.uuid(0)?), row.int(1)?.max(0));
+        }
+    }
+    Ok(free)
+}
+
 /// Brings a user's group-based licenses into line with the licenses of the groups it is a
 /// direct member of, and the seats into line with what it holds; says which SKUs' seats it
 /// freed (for [`fill_freed_seats`]). `seats_held`: whether the user's Active rows are counted in
@@ -256,19 +285,6 @@ pub(crate) fn reconcile_user(
         HashSet::new()
     };
 
-    let mut held: HashSet<SkuId> = HashSet::new();
-    for assignment in &direct {
-        if held.insert(assignment.sku_id)
-            && !held_before.contains(&assignment.sku_id)
-            && !try_take_seat(tx, tenant_id, assignment.sku_id)?
-        {
-            let sku_part_number = find_subscription(tx, tenant_id, assignment.sku_id)?
-                .map_or_else(|| assignment.sku_id.to_string(), |s| s.sku_part_number);
-            return Err(Error::OutOfSeats { sku_part_number });
-        }
-    }
-    let mut granted: Vec<LicenseAssignment> = direct.clone();
-
     let mut groups = licenses_of_groups_of(tx, user_id)?;
     let took_before = |group_id: &ObjectId| {
         inherited
@@ -276,66 +292,46 @@ pub(crate) fn reconcile_user(
             .any(|l| l.group_id == *group_id && l.state == LicenseState::Active)
     };
     groups.sort_by_key(|(group_id, _)| (!took_before(group_id), *group_id));
-    let catalog = Catalog::builtin();
-    let mut desired: Vec<InheritedLicense> = Vec::new();
-    for (group_id, licenses) in groups {
-        let mut candidate = granted.clone();
-        for license in &licenses {
-            match candidate.iter_mut().find(|a| a.sku_id == license.sku_id) {
-                Some(existing) => existing
-                    .disabled_plans
-                    .retain(|plan| license.disabled_plans.contains(plan)),
-                None => candidate.push(license.clone()),
-            }
+    let groups: Vec<GroupLicenses> = groups
+        .into_iter()
+        .map(|(group_id, licenses)| GroupLicenses { group_id, licenses })
+        .collect();
+    // The seats free of each SKU the user may take, their rows locked until the change commits.
+    let wanted: BTreeSet<SkuId> = direct
+        .iter()
+        .chain(groups.iter().flat_map(|group| &group.licenses))
+        .map(|license| license.sku_id)
+        .filter(|sku_id| !held_before.contains(sku_id))
+        .collect();
+    let free_seats = free_seats(tx, tenant_id, &wanted)?;
+    let plan = match plan_licenses(
+        Catalog::builtin(),
+        location.as_deref(),
+        &direct,
+        &groups,
+        &held_before,
+        &free_seats,
+    ) {
+        Ok(plan) => plan,
+        Err(sku_id) => {
+            let sku_part_number = find_subscription(tx, tenant_id, sku_id)?
+                .map_or_else(|| sku_id.to_string(), |s| s.sku_part_number);
+            return Err(Error::OutOfSeats { sku_part_number });
         }
-        let mut error = match &location {
-            None => Some(LicenseError::Other),
-            Some(location) => check_assignments(catalog, location, &to_rule_input(&candidate))
-                .err()
-                .map(|violation| {
-                    LicenseError::parse(violation.graph_error_code()).unwrap_or(LicenseError::Other)
-                }),
-        };
-        if error.is_none() {
-            let mut taken = Vec::new();
-            for license in &licenses {
-                if held.contains(&license.sku_id) || held_before.contains(&license.sku_id) {
-                    continue;
-                }
-                if try_take_seat(tx, tenant_id, license.sku_id)? {
-                    taken.push(license.sku_id);
-                } else {
-                    error = Some(LicenseError::CountViolation);
-                    break;
-                }
-            }
-            if error.is_some() {
-                for sku_id in taken {
-                    free_seat(tx, tenant_id, sku_id)?;
-                }
-            }
+    };
+    for sku_id in &plan.take {
+        if !try_take_seat(tx, tenant_id, *sku_id)? {
+            // The subscription's row is locked since its seats were counted: only a bug gets here.
+            return Err(Error::Database(format!(
+                "the seats of {sku_id} changed while locked"
+            )));
         }
-        if error.is_none() {
-            held.extend(licenses.iter().map(|l| l.sku_id));
-            granted = candidate;
-        }
-        desired.extend(licenses.into_iter().map(|license| InheritedLicense {
-            sku_id: license.sku_id,
-            disabled_plans: license.disabled_plans,
-            group_id,
-            state: if error.is_none() {
-                LicenseState::Active
-            } else {
-                LicenseState::Error
-            },
-            error: error.unwrap_or(LicenseError::None),
-        }));
     }
     // A SKU the user held before but no longer holds gives its seat back.
-    let freed: Vec<SkuId> = held_before.difference(&held).copied().collect();
-    for sku_id in &freed {
+    for sku_id in &plan.free {
         free_seat(tx, tenant_id, *sku_id)?;
     }
+    let (desired, freed) = (plan.inherited, plan.free);
 
     let mut changed = false;
     for license in &inherited {
@@ -513,16 +509,6 @@ fn inherited_json(licenses: &[InheritedLicense]) -> serde_json::Value {
             })
             .collect(),
     )
-}
-
-pub(crate) fn to_rule_input(assignments: &[LicenseAssignment]) -> Vec<Assignment> {
-    assignments
-        .iter()
-        .map(|a| Assignment {
-            sku_id: a.sku_id.as_uuid(),
-            disabled_plans: a.disabled_plans.clone(),
-        })
-        .collect()
 }
 
 impl Store {
@@ -781,7 +767,11 @@ pub(crate) fn assign_licenses_tx(
         .usage_location
         .map(|l| l.to_string())
         .unwrap_or_default();
-    check_assignments(catalog, &location, &to_rule_input(&after))?;
+    check_assignments(
+        catalog,
+        &location,
+        &roster_core::licensing::rule_input(&after),
+    )?;
 
     // Seats follow what the user holds in any way: a SKU it already holds through a group takes
     // no second seat, and one it still holds through a group keeps its seat.
