@@ -327,15 +327,11 @@ pub struct Caller {
 impl Caller {
     /// The audit context for a change this caller makes.
     pub fn change(&self) -> roster_store::Change {
-        roster_store::Change {
-            tenant_id: self.tenant_id,
-            actor_id: self.principal.id(),
-            actor_name: self.principal.name().to_string(),
-            client_ip: self.client_ip.clone(),
-            request_id: Some(crate::error::current_request_id()).filter(|id| !id.is_empty()),
-            job_id: None,
-            at: Utc::now(),
-        }
+        roster_store::Change::by(self.tenant_id, self.principal.id(), self.principal.name())
+            .from_request(
+                self.client_ip.clone(),
+                Some(crate::error::current_request_id()).filter(|id| !id.is_empty()),
+            )
     }
 }
 

@@ -94,15 +94,7 @@ impl Worker {
                 .process_groups(&works, &self.owner, lease)
                 .map(|_| true);
         };
-        let change = Change {
-            tenant_id: job.tenant_id,
-            actor_id: job.created_by_id,
-            actor_name: job.created_by.clone(),
-            client_ip: None,
-            request_id: None,
-            job_id: Some(job.id),
-            at: chrono::Utc::now(),
-        };
+        let change = Change::by(job.tenant_id, job.created_by_id, &job.created_by).in_job(job.id);
         let kind = bulk::Kind::parse(&job.kind);
         let options = bulk::Options::parse(&job.options).unwrap_or_default();
         // The next batch is prepared (parsed, validated, passwords hashed) on other threads

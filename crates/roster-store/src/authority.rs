@@ -62,7 +62,9 @@ impl<'a> Authorized<'a> {
         lock: Lock,
     ) -> Result<()> {
         let roles = match target {
-            Some(id) if operations.iter().any(Operation::targets_user) => roles(tx, id, lock)?,
+            Some(id) if operations.iter().any(Operation::targets_user) => {
+                roles(tx, self.change.tenant_id, id, lock)?
+            }
             _ => Vec::new(),
         };
         for operation in operations {
@@ -81,10 +83,7 @@ impl<'a> Authorized<'a> {
     /// roster's own change (one without an actor: upkeep, the processing of groups), which
     /// runs outside any request and over several transactions.
     pub(crate) fn system(change: &'a Change) -> Self {
-        assert!(
-            change.actor_id.is_none(),
-            "only a change without an actor is roster's own"
-        );
+        assert!(change.is_system(), "only Change::system is roster's own");
         Authorized {
             change,
             principal: Principal::System,
@@ -150,17 +149,24 @@ pub(crate) fn principal(tx: &mut dyn Tx, change: &Change) -> Result<Principal> {
 
 fn read_principal(tx: &mut dyn Tx, change: &Change, lock: Lock) -> Result<Principal> {
     let Some(id) = change.actor_id else {
-        return Ok(Principal::System);
+        return if change.is_system() {
+            Ok(Principal::System)
+        } else {
+            Err(Error::Forbidden(Forbidden::Operation))
+        };
     };
-    let user = tx.query_one(
-        "SELECT display_name FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL AND account_enabled = $3",
-        &params![change.tenant_id, id, true],
-    )?;
+    // Share-locked with its roles: blocking or deleting the actor waits for its change in
+    // flight, or the change sees it blocked.
+    let sql = format!(
+        "SELECT display_name FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL AND account_enabled = $3{}",
+        lock.clause(tx)
+    );
+    let user = tx.query_one(&sql, &params![change.tenant_id, id, true])?;
     if let Some(row) = user {
         return Ok(Principal::User {
             id,
             name: row.text(0)?,
-            roles: roles(tx, id, lock)?,
+            roles: roles(tx, change.tenant_id, id, lock)?,
         });
     }
     let app = tx.query_one(
@@ -181,10 +187,11 @@ fn read_principal(tx: &mut dyn Tx, change: &Change, lock: Lock) -> Result<Princi
 /// a bulk job's rows then each fail for want of permission.
 pub(crate) fn principal_or_nobody(tx: &mut dyn Tx, change: &Change) -> Result<Principal> {
     match principal(tx, change) {
-        Err(Error::Forbidden(_)) => Ok(Principal::User {
-            id: change.actor_id.unwrap_or_default(),
+        // An app without permissions: allowed nothing, not even what a user may do to itself.
+        Err(Error::Forbidden(_)) => Ok(Principal::App {
+            client_id: change.actor_id.unwrap_or_default(),
             name: change.actor_name.clone(),
-            roles: Vec::new(),
+            permissions: Vec::new(),
         }),
         other => other,
     }
@@ -198,19 +205,29 @@ enum Lock {
     No,
 }
 
+impl Lock {
+    fn clause(self, tx: &dyn Tx) -> &'static str {
+        match self {
+            Lock::Share => tx.share_lock(),
+            Lock::No => "",
+        }
+    }
+}
+
 /// A principal's roles; in a change's transaction their rows share-locked on PostgreSQL until
 /// it ends, so that a role removed at the same moment waits for the change it allowed (or the
 /// change sees it gone).
-fn roles(tx: &mut dyn Tx, principal: ObjectId, lock: Lock) -> Result<Vec<Role>> {
+fn roles(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    principal: ObjectId,
+    lock: Lock,
+) -> Result<Vec<Role>> {
     let sql = format!(
-        "SELECT role FROM role_assignments WHERE principal_id = $1{}",
-        if lock == Lock::Share {
-            tx.share_lock()
-        } else {
-            ""
-        }
+        "SELECT role FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2{}",
+        lock.clause(tx)
     );
-    tx.query(&sql, &params![principal])?
+    tx.query(&sql, &params![tenant_id, principal])?
         .iter()
         .map(|row| crate::directory::stored_role(&row.text(0)?))
         .collect()

@@ -191,6 +191,18 @@ impl Store {
     pub fn assign_role(&self, change: &Change, principal_id: ObjectId, role: Role) -> Result<()> {
         self.pool.write(|tx| {
             let change = &authorize(tx, change, &[Operation::ManageRoles], None)?;
+            // Only to a live user or an app of this tenant, as it is in this transaction.
+            let holder = tx.query_one(
+                "SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL \
+                 UNION ALL SELECT 1 FROM apps WHERE tenant_id = $1 AND client_id = $2",
+                &params![change.tenant_id, principal_id],
+            )?;
+            if holder.is_none() {
+                return Err(Error::NotFound {
+                    kind: "user",
+                    id: principal_id.to_string(),
+                });
+            }
             tx.execute(
                 "INSERT INTO role_assignments (principal_id, tenant_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 &params![principal_id, change.tenant_id, role.display_name()],

@@ -270,13 +270,8 @@ impl Store {
             return Ok(true);
         };
         let change = Change {
-            tenant_id,
-            actor_id: None,
             actor_name: "roster (group processing)".into(),
-            client_ip: None,
-            request_id: None,
-            job_id: None,
-            at: Utc::now(),
+            ..Change::system(tenant_id)
         };
         let change = Authorized::system(&change);
         let ids: Vec<ObjectId> = works.iter().map(|w| w.group_id).collect();
@@ -462,6 +457,7 @@ fn assign_group_licenses_tx(
     add: &[LicenseAssignment],
     remove: &[SkuId],
 ) -> Result<(Group, bool)> {
+    change.require(Operation::AssignLicense, None)?;
     let group = require_group(tx, change.tenant_id, group_id)?;
     if !group.security_enabled {
         return Err(Error::BadRequest(format!(

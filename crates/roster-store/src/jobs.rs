@@ -231,8 +231,16 @@ impl<'a> JobTx<'a> {
         operations: &[Operation],
         target: Option<ObjectId>,
     ) -> Result<Authorized<'a>> {
+        // Authorizing only reads: a row refused here leaves nothing a fast batch must undo.
+        let authorized = crate::authority::authorize_as(
+            self.tx,
+            self.change,
+            self.principal,
+            operations,
+            target,
+        )?;
         self.touched = true;
-        crate::authority::authorize_as(self.tx, self.change, self.principal, operations, target)
+        Ok(authorized)
     }
 
     pub fn find_user(&mut self, key: &UserKey) -> Result<Option<User>> {

@@ -360,10 +360,15 @@ fn require_deleted_user(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> R
     })
 }
 
-pub(crate) fn roles_of(tx: &mut dyn Tx, principal: ObjectId) -> Result<Vec<Role>> {
+/// The roles `principal` holds in the tenant.
+pub(crate) fn roles_of(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    principal: ObjectId,
+) -> Result<Vec<Role>> {
     tx.query(
-        "SELECT role FROM role_assignments WHERE principal_id = $1",
-        &params![principal],
+        "SELECT role FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2",
+        &params![tenant_id, principal],
     )?
     .iter()
     .map(|row| crate::directory::stored_role(&row.text(0)?))
@@ -446,10 +451,11 @@ impl Store {
             };
             let user = user_from_row(&mut row)?;
             let width = row.0.len();
+            let tenant_id = ObjectId::from(row.uuid(width - 2)?);
             Ok(Some(SignInRecord {
-                tenant_id: ObjectId::from(row.uuid(width - 2)?),
+                tenant_id,
                 password_hash: row.opt_text(width - 1)?,
-                roles: roles_of(tx, user.id)?,
+                roles: roles_of(tx, tenant_id, user.id)?,
                 user,
             }))
         })
@@ -472,7 +478,10 @@ impl Store {
             let Some(mut row) = tx.query_one(&sql, &params![tenant_id, id])? else {
                 return Ok(None);
             };
-            Ok(Some((user_from_row(&mut row)?, roles_of(tx, id)?)))
+            Ok(Some((
+                user_from_row(&mut row)?,
+                roles_of(tx, tenant_id, id)?,
+            )))
         })
     }
 
@@ -489,8 +498,8 @@ impl Store {
             .read(|tx| crate::authority::check(tx, change, operations, target))
     }
 
-    pub fn roles_of(&self, principal: ObjectId) -> Result<Vec<Role>> {
-        self.pool.read(|tx| roles_of(tx, principal))
+    pub fn roles_of(&self, tenant_id: ObjectId, principal: ObjectId) -> Result<Vec<Role>> {
+        self.pool.read(|tx| roles_of(tx, tenant_id, principal))
     }
 
     pub fn update_user(&self, change: &Change, key: &UserKey, update: &UserUpdate) -> Result<User> {

@@ -665,7 +665,7 @@ async fn details_page(session: &Session, user_id: ObjectId, error: Option<EditEr
                 Vec::new()
             };
             domains.sort_by_key(|domain| !domain.is_default);
-            let roles = store.roles_of(user.id)?;
+            let roles = store.roles_of(tenant_id, user.id)?;
             Ok((user, groups, manager, subscriptions, domains, roles))
         })
         .await;

@@ -286,6 +286,7 @@ pub async fn restore(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = deleted_id(&id)?;
+    may_touch_deleted(&caller, Operation::RestoreUser)?;
     let change = caller.change();
     let base = state.base_url(&parts);
     let mut body = match find_deleted(&state, caller.tenant_id, id).await? {
@@ -307,12 +308,26 @@ pub async fn restore(
     Ok(JsonResponse(body).into_response())
 }
 
+/// Refuses, before the recycle bin is looked in, a caller who may neither `operation` a user
+/// nor manage groups: what the bin holds is not told to one who could do nothing with it.
+fn may_touch_deleted(caller: &Caller, operation: Operation) -> ApiResult<()> {
+    match caller.principal.authorize(operation, &[]) {
+        Ok(_) => Ok(()),
+        Err(_) => caller
+            .principal
+            .authorize(Operation::ManageGroups, &[])
+            .map(drop)
+            .map_err(Into::into),
+    }
+}
+
 pub async fn purge(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = deleted_id(&id)?;
+    may_touch_deleted(&caller, Operation::PurgeUser)?;
     let change = caller.change();
     match find_deleted(&state, caller.tenant_id, id).await? {
         Deleted::User(_) => {

@@ -412,9 +412,15 @@ pub async fn revoke_sessions(
     parts: Parts,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    // Anyone may end their own sessions: the store decides, knowing whose they are.
-    let change = caller.change();
+    // Anyone may end their own sessions (the store decides, knowing whose they are); asking
+    // about someone else needs the permission first, so that a name's existence is not told to
+    // whoever may not revoke anyone's sessions.
     let user_key = UserKey::parse(&key);
+    let own = matches!(&user_key, UserKey::Id(id) if caller.principal.is_user(*id));
+    if !own {
+        may_ever(&caller, &[Operation::RevokeSessions])?;
+    }
+    let change = caller.change();
     state
         .db(move |store| store.revoke_sign_in_sessions(&change, &user_key))
         .await?;

@@ -14,15 +14,11 @@ use super::center::user_with_role;
 
 /// The change a front-end builds for a request by `actor` (as `auth::Caller::change` does).
 fn change_by(app: &TestApp, actor: &str) -> Change {
-    Change {
-        tenant_id: ObjectId::parse(&app.tenant_id).unwrap(),
-        actor_id: Some(ObjectId::parse(actor).unwrap()),
-        actor_name: actor.into(),
-        client_ip: None,
-        request_id: None,
-        job_id: None,
-        at: chrono::Utc::now(),
-    }
+    Change::by(
+        ObjectId::parse(&app.tenant_id).unwrap(),
+        Some(ObjectId::parse(actor).unwrap()),
+        actor,
+    )
 }
 
 /// Runs `work` on the store, off the async threads, as the server's handlers do.
@@ -198,4 +194,89 @@ async fn anyone_ends_their_own_sessions_and_no_one_elses() {
     })
     .await;
     assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_roster_itself_changes_without_an_actor() {
+    let app = spawn_app().await;
+    let target = app.create_user("target", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tenant = ObjectId::parse(&app.tenant_id).unwrap();
+    // An actor no longer known (a job whose submitter was never recorded) is allowed nothing.
+    let gone = Change::by(tenant, None, "gone");
+    let key = UserKey::parse(&target);
+    let refused = on_store(&app, move |store| {
+        store.update_user(&gone, &key, &rename("Gone"))
+    })
+    .await;
+    assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
+    assert!(!Change::by(tenant, None, "gone").is_system());
+    assert!(Change::system(tenant).is_system());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_goes_only_to_a_live_user_or_app_of_the_tenant() {
+    let app = spawn_app().await;
+    let user = user_with_role(&app, "leaving", None).await;
+    let reply = app.delete(&format!("/v1.0/users/{user}")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let tenant = ObjectId::parse(&app.tenant_id).unwrap();
+    let id = ObjectId::parse(&user).unwrap();
+    let refused = on_store(&app, move |store| {
+        store.assign_role(&Change::system(tenant), id, Role::GlobalAdministrator)
+    })
+    .await;
+    assert!(
+        matches!(refused, Err(Error::NotFound { .. })),
+        "{refused:?}"
+    );
+    let nobody = ObjectId::new();
+    let refused = on_store(&app, move |store| {
+        store.assign_role(&Change::system(tenant), nobody, Role::GlobalAdministrator)
+    })
+    .await;
+    assert!(
+        matches!(refused, Err(Error::NotFound { .. })),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_without_a_role_learns_nothing_of_other_accounts() {
+    let app = spawn_app().await;
+    user_with_role(&app, "plain", None).await;
+    let token = app
+        .password_token(
+            &format!("plain@{}", roster_testkit::DOMAIN),
+            super::center::PASSWORD,
+        )
+        .await
+        .unwrap();
+    let admin = format!("admin@{}", roster_testkit::DOMAIN);
+    for key in [admin.as_str(), "nobody@contoso.example"] {
+        let reply = app
+            .call(
+                &token,
+                reqwest::Method::POST,
+                &format!("/v1.0/users/{key}/revokeSignInSessions"),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{key}");
+    }
+    // Nor of what the recycle bin holds.
+    let path = format!("/v1.0/directory/deletedItems/{}/restore", ObjectId::new());
+    let reply = app.call(&token, reqwest::Method::POST, &path, None).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = app
+        .call(
+            &token,
+            reqwest::Method::DELETE,
+            &format!("/v1.0/directory/deletedItems/{}", ObjectId::new()),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
