@@ -229,6 +229,6 @@ fn roles(
     );
     tx.query(&sql, &params![tenant_id, principal])?
         .iter()
-        .map(|row| crate::directory::stored_role(&row.text(0)?))
+        .map(|row| crate::user_rows::stored_role(&row.text(0)?))
         .collect()
 }

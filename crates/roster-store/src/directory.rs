@@ -25,12 +25,6 @@ fn tenant_from_row(row: &Row) -> Result<Tenant> {
     })
 }
 
-/// A role as `role_assignments` stores it (its display name); another is an error, never skipped.
-pub(crate) fn stored_role(text: &str) -> Result<Role> {
-    Role::parse(text)
-        .ok_or_else(|| Error::Database(format!("a stored role that roster does not know: {text}")))
-}
-
 impl Store {
     pub fn tenants(&self) -> Result<Vec<Tenant>> {
         self.pool.read(|tx| {
@@ -273,7 +267,7 @@ impl Store {
                 )?
                 .iter()
                 .map(|row| {
-                    Ok((stored_role(&row.text(0)?)?, ObjectId::from(row.uuid(1)?), row.text(2)?, row.text(3)?))
+                    Ok((crate::user_rows::stored_role(&row.text(0)?)?, ObjectId::from(row.uuid(1)?), row.text(2)?, row.text(3)?))
                 })
                 .collect::<Result<_>>()
         })

@@ -24,7 +24,7 @@ use roster_core::types::ObjectId;
 
 use crate::authority::{Authorized, authorize};
 use crate::db::Tx;
-use crate::users::{UserKey, find_user};
+use crate::user_rows::{UserKey, find_user};
 use crate::{Change, Result, audit, params};
 
 /// Parsed rules by their text: each rule is parsed once per process, not once per user it is
@@ -373,7 +373,7 @@ impl crate::Store {
         // Licenses are read only when the rule reads them.
         let with_licenses = rule.reads_licenses();
         // Only what the rule reads (and the fixed properties the samples show).
-        let read = crate::users::UsersRead {
+        let read = crate::user_rows::UsersRead {
             attributes: Some(rule.attributes_read()),
             licenses: with_licenses,
             lock: false,
@@ -474,7 +474,7 @@ impl crate::Store {
         } = *context;
         loop {
             let page = self.pool.read(|tx| {
-                crate::users::live_users_page(tx, tenant_id, (after, until), 2000, read)
+                crate::user_rows::live_users_page(tx, tenant_id, (after, until), 2000, read)
             })?;
             let Some(last) = page.last() else {
                 break;
@@ -530,7 +530,7 @@ struct PreviewContext<'a> {
         Option<roster_core::directory::Subscription>,
     )],
     held_elsewhere: &'a HashSet<(ObjectId, roster_core::types::SkuId)>,
-    read: &'a crate::users::UsersRead,
+    read: &'a crate::user_rows::UsersRead,
     now: chrono::DateTime<Utc>,
 }
 

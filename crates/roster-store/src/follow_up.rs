@@ -58,7 +58,7 @@ pub(crate) fn follow_up(tx: &mut dyn Tx, change: &Authorized, changed: Changed<'
             crate::licenses::reconcile_and_fill(tx, change, user.id)?;
             crate::licenses::fill_freed_seats(tx, change, freed)?;
             let user =
-                crate::users::require_user(tx, change.tenant_id, &crate::UserKey::Id(user.id))?;
+                crate::user_rows::require_user(tx, change.tenant_id, &crate::UserKey::Id(user.id))?;
             crate::dynamic::user_changed(tx, change, &user)
         }
         Changed::Membership(user_id) => crate::licenses::reconcile_and_fill(tx, change, user_id),

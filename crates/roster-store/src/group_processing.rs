@@ -23,9 +23,10 @@ use crate::authority::{Authorized, authorize};
 use crate::db::{Deferred, Tx};
 use crate::dynamic::DynamicGroup;
 use crate::groups::require_group;
-use crate::licenses::{find_subscription, licenses_json, plans_json};
+use crate::license_rows::{licenses_json, plans_json};
+use crate::licenses::find_subscription;
 use crate::query::{after_id, page_end};
-use crate::users::{UsersRead, live_users_page};
+use crate::user_rows::{UsersRead, live_users_page};
 use crate::{Change, Cursor, Error, Page, Result, Store, audit, params};
 use roster_core::licensing::rule_input;
 
@@ -173,15 +174,15 @@ impl Store {
                  (SELECT user_id FROM license_assignments WHERE group_id = $1 AND state = 'Error')";
             let sql = format!(
                 "SELECT {} FROM users WHERE {in_error} AND id > $2 ORDER BY id LIMIT $3",
-                crate::users::user_columns()
+                crate::user_rows::user_columns()
             );
             let mut rows = tx.query(&sql, &params![group_id, after_id(after), top as i64 + 1])?;
             let next = page_end(&mut rows, top)?;
             let mut users = rows
                 .iter_mut()
-                .map(crate::users::user_from_row)
+                .map(crate::user_rows::user_from_row)
                 .collect::<Result<Vec<_>>>()?;
-            crate::licenses::load_licenses(tx, &mut users)?;
+            crate::license_rows::load_licenses(tx, &mut users)?;
             let count = if count {
                 let sql = format!("SELECT COUNT(*) FROM users WHERE {in_error}");
                 Some(
@@ -207,9 +208,9 @@ impl Store {
     ) -> Result<User> {
         self.pool.write(|tx| {
             let change = &authorize(tx, change, &[Operation::AssignLicense], None)?;
-            let user = crate::users::require_user(tx, change.tenant_id, key)?;
+            let user = crate::user_rows::require_user(tx, change.tenant_id, key)?;
             crate::licenses::reconcile_and_fill(tx, change, user.id)?;
-            crate::users::require_user(tx, change.tenant_id, key)
+            crate::user_rows::require_user(tx, change.tenant_id, key)
         })
     }
 

@@ -8,7 +8,7 @@ use crate::authority::{Authorized, authorize};
 use crate::db::{Row, Tx};
 use crate::follow_up::{Changed, follow_up};
 use crate::query::{after_id, page_end};
-use crate::users::{user_columns, user_from_row};
+use crate::user_rows::{user_columns, user_from_row};
 use crate::{Change, Cursor, Error, ListQuery, Page, Result, Store, audit, params};
 
 const GROUP_COLUMNS: &str = "id, display_name, description, mail_nickname, mail, mail_enabled, security_enabled, \
@@ -435,7 +435,7 @@ impl Store {
                 .take(taken_users)
                 .map(|mut row| user_from_row(&mut row))
                 .collect::<Result<Vec<_>>>()?;
-            crate::licenses::load_licenses(tx, &mut users)?;
+            crate::license_rows::load_licenses(tx, &mut users)?;
             let mut users = users.into_iter();
             let mut groups = groups.iter().map(group_from_row);
             let mut items = Vec::with_capacity(kinds.len());
@@ -474,7 +474,7 @@ impl Store {
                 .iter_mut()
                 .map(user_from_row)
                 .collect::<Result<Vec<_>>>()?;
-            crate::licenses::load_licenses(tx, &mut users)?;
+            crate::license_rows::load_licenses(tx, &mut users)?;
             let count = count
                 .then(|| linked_count(tx, owners, "users"))
                 .transpose()?;

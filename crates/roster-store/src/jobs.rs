@@ -18,7 +18,7 @@ use serde_json::Value as Json;
 
 use crate::authority::{Authorized, authorize};
 use crate::db::{Deferred, Row, Tx};
-use crate::users::UserKey;
+use crate::user_rows::UserKey;
 use crate::{Change, Error, Result, Store, params};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,13 +245,13 @@ impl<'a> JobTx<'a> {
 
     pub fn find_user(&mut self, key: &UserKey) -> Result<Option<User>> {
         self.touched = true;
-        crate::users::find_user(self.tx, self.change.tenant_id, key, false)
+        crate::user_rows::find_user(self.tx, self.change.tenant_id, key, false)
     }
 
     /// A live user without its licenses (left empty): for changes that do not touch them.
     pub fn find_user_properties(&mut self, key: &UserKey) -> Result<Option<User>> {
         self.touched = true;
-        crate::users::find_user_properties(self.tx, self.change.tenant_id, key, false)
+        crate::user_rows::find_user_properties(self.tx, self.change.tenant_id, key, false)
     }
 
     /// The id of the live user with this user principal name, if there is one.
@@ -267,7 +267,8 @@ impl<'a> JobTx<'a> {
     }
 
     pub fn create_user(&mut self, user: &User, password: Option<&PasswordHash>) -> Result<()> {
-        let prepared = crate::users::prepare_user(self.change.tenant_id, user.clone(), password);
+        let prepared =
+            crate::user_rows::prepare_user(self.change.tenant_id, user.clone(), password);
         self.create_prepared_user(&prepared)
     }
 
@@ -277,7 +278,7 @@ impl<'a> JobTx<'a> {
         let upn = &prepared.user.user_principal_name;
         let domain = upn.domain().to_string();
         if !self.cache.domains.contains(&domain) {
-            crate::users::check_domain(self.tx, self.change.tenant_id, upn)?;
+            crate::user_rows::check_domain(self.tx, self.change.tenant_id, upn)?;
             self.cache.domains.insert(domain);
         }
         crate::users::insert_prepared_user(self.tx, &change, prepared)
@@ -371,7 +372,7 @@ impl<'a> JobTx<'a> {
                     user.id,
                     subscription.sku_id,
                     self.change.tenant_id,
-                    crate::licenses::plans_json(&assignment.disabled_plans),
+                    crate::license_rows::plans_json(&assignment.disabled_plans),
                     self.change.at
                 ],
             )?;
@@ -422,10 +423,10 @@ impl JobTx<'_> {
         self.touched = true;
         match key {
             UserKey::Id(id) => {
-                crate::users::find_user(self.tx, self.change.tenant_id, &UserKey::Id(*id), true)
+                crate::user_rows::find_user(self.tx, self.change.tenant_id, &UserKey::Id(*id), true)
             }
             UserKey::Upn(upn) => {
-                crate::users::find_deleted_by_upn(self.tx, self.change.tenant_id, upn)
+                crate::user_rows::find_deleted_by_upn(self.tx, self.change.tenant_id, upn)
             }
         }
     }

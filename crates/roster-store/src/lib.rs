@@ -15,10 +15,12 @@ mod follow_up;
 mod group_processing;
 mod groups;
 mod jobs;
+mod license_rows;
 mod licenses;
 mod query;
 mod sign_ins;
 mod sql_text;
+mod user_rows;
 mod users;
 
 use std::path::Path;
@@ -38,7 +40,7 @@ pub use groups::DirectoryObject;
 pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};
 pub use query::{Cursor, ListQuery, Page, SortKey};
 pub use sign_ins::{SignIn, SignInGate, TenantSettings};
-pub use users::{PreparedUser, SignInRecord, UserKey, decode_password, prepare_user};
+pub use user_rows::{PreparedUser, SignInRecord, UserKey, decode_password, prepare_user};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -538,7 +540,7 @@ mod tests {
                 .set_at(find_attribute(path).unwrap().0, value);
         }
         assert_eq!(
-            users::changed_properties(&before, &after),
+            user_rows::changed_properties(&before, &after),
             (
                 serde_json::json!({ "accountEnabled": true, "department": null, "otherMails": null,
                                     "onPremisesExtensionAttributes": { "extensionAttribute3": null } }),
@@ -547,7 +549,7 @@ mod tests {
             )
         );
         assert_eq!(
-            users::changed_properties(&before, &before),
+            user_rows::changed_properties(&before, &before),
             (serde_json::json!({}), serde_json::json!({}))
         );
     }

@@ -1,0 +1,93 @@
+//! License assignments as rows: reading a user's (direct and inherited), and their JSON as
+//! stored and audited. Under the users' rows and the licensing that works them out.
+
+use roster_core::directory::{
+    InheritedLicense, LicenseAssignment, LicenseError, LicenseState, User,
+};
+use roster_core::types::{ObjectId, SkuId};
+use uuid::Uuid;
+
+use crate::db::{SqlValue, Tx};
+use crate::{Error, Result};
+
+/// Fills in each user's licenses, direct and inherited, with one query per 500 users.
+pub(crate) fn load_licenses(tx: &mut dyn Tx, users: &mut [User]) -> Result<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let mut index = std::collections::HashMap::with_capacity(users.len());
+    for (position, user) in users.iter().enumerate() {
+        index.insert(user.id, position);
+    }
+    let ids: Vec<ObjectId> = users.iter().map(|user| user.id).collect();
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT user_id, {HELD_COLUMNS} FROM license_assignments WHERE user_id IN ({}) ORDER BY assigned_at, sku_id",
+            placeholders.join(", ")
+        );
+        let values: Vec<SqlValue> = chunk.iter().map(|id| SqlValue::from(*id)).collect();
+        for row in tx.query(&sql, &values)? {
+            let user_id = ObjectId::from(row.uuid(0)?);
+            let Some(position) = index.get(&user_id) else {
+                continue;
+            };
+            let user = &mut users[*position];
+            match held_from_row(&row, 1)? {
+                Held::Direct(assignment) => user.licenses.push(assignment),
+                Held::Inherited(inherited) => user.inherited_licenses.push(inherited),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One row of `license_assignments`, as read.
+pub(crate) enum Held {
+    Direct(LicenseAssignment),
+    Inherited(InheritedLicense),
+}
+
+pub(crate) const HELD_COLUMNS: &str = "sku_id, group_id, disabled_plans, state, error";
+
+pub(crate) fn held_from_row(row: &crate::db::Row, first: usize) -> Result<Held> {
+    let sku_id = SkuId::from(row.uuid(first)?);
+    let disabled_plans = row.json(first + 2)?;
+    Ok(match row.opt_uuid(first + 1)? {
+        None => Held::Direct(LicenseAssignment {
+            sku_id,
+            disabled_plans,
+        }),
+        Some(group_id) => Held::Inherited(InheritedLicense {
+            sku_id,
+            disabled_plans,
+            group_id: group_id.into(),
+            state: stored(LicenseState::parse, &row.text(first + 3)?, "license state")?,
+            error: stored(LicenseError::parse, &row.text(first + 4)?, "license error")?,
+        }),
+    })
+}
+
+/// A value stored as text, parsed back; text that does not parse is an error, never a default.
+pub(crate) fn stored<T>(
+    parse: impl FnOnce(&str) -> Option<T>,
+    text: &str,
+    what: &str,
+) -> Result<T> {
+    parse(text).ok_or_else(|| {
+        Error::Database(format!("a stored {what} that roster does not know: {text}"))
+    })
+}
+
+pub(crate) fn plans_json(plans: &[Uuid]) -> String {
+    serde_json::to_string(plans).expect("uuids serialise")
+}
+
+pub(crate) fn licenses_json(assignments: &[LicenseAssignment]) -> serde_json::Value {
+    serde_json::Value::Array(
+        assignments
+            .iter()
+            .map(|a| serde_json::json!({ "skuId": a.sku_id, "disabledPlans": a.disabled_plans }))
+            .collect(),
+    )
+}
