@@ -4,32 +4,14 @@
 //! nothing else to enforce. Declaring them in [`USER_ATTRIBUTES`] gives one place from which the
 //! JSON reader and writer, the `$filter` translator and the store's columns all follow, instead of
 //! forty hand-written copies. Properties with rules of their own (`userPrincipalName`,
-//! `mailNickname`, `usageLocation`, ...) are typed fields of [`crate::directory::User`].
+//! `mailNickname`, `usageLocation`, ...) are typed fields of `directory::User`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value as Json;
 
 use crate::types::{InvalidValue, Problem};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttrKind {
-    Text,
-    TextList,
-    DateTime,
-    Bool,
-}
-
-impl AttrKind {
-    /// The JSON value it takes, in English.
-    pub fn name(self) -> &'static str {
-        match self {
-            AttrKind::Text => "a string",
-            AttrKind::TextList => "a list of strings",
-            AttrKind::DateTime => "a date and time",
-            AttrKind::Bool => "true or false",
-        }
-    }
-}
+pub use crate::types::AttrKind;
 
 /// Who may set a property through the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod directory;
 pub mod licensing;
 pub mod odata;
+pub mod refusal;
 pub mod requests;
 pub mod rules;
 pub mod types;

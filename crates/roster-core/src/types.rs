@@ -21,62 +21,6 @@ impl InvalidValue {
     }
 }
 
-/// Why a request or a job's row was refused, as data, for a client that words it itself (the
-/// admin center, in its languages); the API and results files carry the English message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reason {
-    /// Another object already has this value of the property.
-    Conflict(&'static str),
-    /// A license for a user without a usage location (and no tenant default).
-    NoUsageLocation,
-    /// The subscription (its SKU part number) has no seat left.
-    OutOfSeats(String),
-    /// A property's value, and what is wrong with it.
-    Invalid(InvalidValue),
-    /// Licenses that cannot be held together, or not here.
-    License(crate::licensing::LicenseViolation),
-    /// A password that does not meet Entra's complexity rule.
-    WeakPassword,
-    /// A user principal name in a domain (as written) that is not one of the tenant's.
-    UnknownDomain(String),
-    /// Removing a license the user does not hold directly.
-    LicenseNotHeld,
-    /// A subscription (its SKU part number) that is not Enabled, and its status.
-    NotEnabled {
-        sku: String,
-        status: String,
-    },
-    /// Buying a SKU part number that is not in Microsoft's catalog.
-    NotInCatalog(String),
-    NegativeSeats,
-    /// Buying a SKU (its part number) the tenant already has a subscription for.
-    SubscriptionExists(String),
-    /// Fewer seats than a subscription (its part number) has assigned.
-    BelowAssigned {
-        sku: String,
-        assigned: i64,
-    },
-    /// Adding a member or owner that the group already has.
-    AlreadyMember,
-    AlreadyOwner,
-    /// Adding or removing a member of a group whose members follow its rule.
-    DynamicMembers,
-    /// A group as a member of itself.
-    OwnGroup,
-    /// A group as an owner: only users own groups.
-    OnlyUsersOwn,
-    /// A user as its own manager.
-    OwnManager,
-    /// A manager whose chain of managers leads back to the user.
-    ManagerLoop,
-    /// Removing, blocking or deleting the tenant's last live, enabled Global Administrator.
-    LastGlobalAdministrator,
-    /// Blocking or deleting one's own account.
-    OwnAccount,
-    /// An admin center form whose token is stale or from elsewhere.
-    FormExpired,
-}
-
 /// What was wrong with a refused value. `Display` words it in English (the API, the CLI, a
 /// CSV's results); the admin center words it in its languages from the same variant
 /// (`center::message`), so each variant holds what its wording needs.
@@ -109,7 +53,7 @@ pub enum Problem {
     /// Not a date and time (the text as given).
     NotDateTime(String),
     /// A JSON value of the wrong type: the type expected.
-    Expected(crate::attributes::AttrKind),
+    Expected(AttrKind),
 }
 
 /// What is wrong with a domain name.
@@ -476,6 +420,27 @@ impl AsRef<str> for UsageLocation {
 impl fmt::Display for UsageLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The kind of value a user property holds (see `attributes::USER_ATTRIBUTES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrKind {
+    Text,
+    TextList,
+    DateTime,
+    Bool,
+}
+
+impl AttrKind {
+    /// The JSON value it takes, in English.
+    pub fn name(self) -> &'static str {
+        match self {
+            AttrKind::Text => "a string",
+            AttrKind::TextList => "a list of strings",
+            AttrKind::DateTime => "a date and time",
+            AttrKind::Bool => "true or false",
+        }
     }
 }
 

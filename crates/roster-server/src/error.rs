@@ -7,7 +7,7 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use roster_core::access::Forbidden;
-pub use roster_core::types::Reason;
+pub use roster_core::refusal::Reason;
 use roster_store::Error as StoreError;
 use serde_json::json;
 

@@ -2,7 +2,8 @@
 
 use roster_core::access::Operation;
 use roster_core::directory::{Group, ObjectKind, User};
-use roster_core::types::{MailNickname, ObjectId, Reason};
+use roster_core::refusal::Reason;
+use roster_core::types::{MailNickname, ObjectId};
 
 use crate::authority::{Authorized, authorize};
 use crate::db::{Row, Tx};

@@ -13,7 +13,8 @@
 use chrono::{DateTime, Duration, Utc};
 use roster_core::access::{Operation, Principal};
 use roster_core::directory::{LicenseAssignment, PasswordHash, User};
-use roster_core::types::{ObjectId, Reason, SkuId};
+use roster_core::refusal::Reason;
+use roster_core::types::{ObjectId, SkuId};
 use serde_json::Value as Json;
 
 use crate::authority::{Authorized, authorize};

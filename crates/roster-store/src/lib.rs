@@ -27,7 +27,8 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use roster_core::licensing::LicenseViolation;
-use roster_core::types::{ObjectId, Reason};
+use roster_core::refusal::Reason;
+use roster_core::types::ObjectId;
 
 pub use admin_center::{UserCounts, UserSummary};
 pub use authority::Authorized;

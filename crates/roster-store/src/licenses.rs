@@ -22,7 +22,8 @@ use roster_core::directory::{
     InheritedLicense, LicenseAssignment, LicenseState, Subscription, User,
 };
 use roster_core::licensing::{GroupLicenses, LicenseViolation, check_assignments, plan_licenses};
-use roster_core::types::{ObjectId, Reason, SkuId};
+use roster_core::refusal::Reason;
+use roster_core::types::{ObjectId, SkuId};
 
 use crate::authority::{Authorized, authorize};
 use crate::db::{SqlValue, Tx};

@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 use roster_core::access::Role;
 use roster_core::attributes::{AttrKind, AttrValue, Attributes, USER_ATTRIBUTES};
 use roster_core::directory::{PasswordHash, User, UserType};
-use roster_core::types::{MailNickname, ObjectId, Reason, UsageLocation, UserPrincipalName};
+use roster_core::refusal::Reason;
+use roster_core::types::{MailNickname, ObjectId, UsageLocation, UserPrincipalName};
 
 use crate::db::{Row, SqlValue, Tx};
 use crate::{Error, Result, params};

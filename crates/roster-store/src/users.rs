@@ -4,8 +4,9 @@ use chrono::Utc;
 use roster_core::access::Operation;
 use roster_core::access::Role;
 use roster_core::directory::{LicenseAssignment, PasswordHash, User};
+use roster_core::refusal::Reason;
 use roster_core::requests::UserUpdate;
-use roster_core::types::{ObjectId, Reason};
+use roster_core::types::ObjectId;
 
 use crate::authority::{Authorized, authorize};
 use crate::db::Tx;

@@ -65,7 +65,7 @@ impl Session {
             Err(ApiError::forbidden(
                 "The form has expired or did not come from this admin center: reload the page and try again.",
             )
-            .with_reason(roster_core::types::Reason::FormExpired))
+            .with_reason(roster_core::refusal::Reason::FormExpired))
         }
     }
 }
