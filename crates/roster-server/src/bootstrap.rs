@@ -4,7 +4,7 @@
 use chrono::Utc;
 use roster_core::access::{Role, is_known_permission};
 use roster_core::attributes::AttrValue;
-use roster_core::directory::{AppRegistration, Group, LicenseAssignment, Tenant, User, UserType};
+use roster_core::directory::{AppRegistration, Group, LicenseAssignment, Tenant, User};
 use roster_core::types::{
     DomainName, MailNickname, ObjectId, SkuId, UsageLocation, UserPrincipalName,
 };
@@ -117,24 +117,12 @@ pub fn bootstrap(
 }
 
 fn new_user(upn: UserPrincipalName, display_name: &str, now: chrono::DateTime<Utc>) -> User {
-    User {
-        id: ObjectId::new(),
-        mail_nickname: MailNickname::parse(upn.alias())
-            .unwrap_or_else(|_| MailNickname::parse("user").expect("valid")),
-        user_principal_name: upn,
-        display_name: display_name.to_string(),
-        account_enabled: true,
-        user_type: UserType::Member,
-        usage_location: None,
-        force_change_password_next_sign_in: false,
-        manager_id: None,
-        created: now,
-        deleted: None,
-        sign_in_sessions_valid_from: now,
-        attributes: Default::default(),
-        licenses: Vec::new(),
-        inherited_licenses: Vec::new(),
-    }
+    let mut user = roster_core::requests::NewUser::new(upn, display_name.to_string())
+        .expect("a valid demo or bootstrap user")
+        .user;
+    user.force_change_password_next_sign_in = false;
+    (user.created, user.sign_in_sessions_valid_from) = (now, now);
+    user
 }
 
 /// A small deterministic generator, so that every demo tenant looks the same.

@@ -1089,8 +1089,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roster_core::directory::UserType;
-    use roster_core::types::{MailNickname, UserPrincipalName};
+
+    use roster_core::types::UserPrincipalName;
 
     fn store() -> (tempfile::TempDir, Store, Change) {
         crate::test_store()
@@ -1112,24 +1112,9 @@ mod tests {
                 object_id: Some(existing.id),
             };
         }
-        let now = Utc::now();
-        let user = User {
-            id: ObjectId::new(),
-            mail_nickname: MailNickname::parse(upn.alias()).unwrap(),
-            user_principal_name: upn,
-            display_name: text.into(),
-            account_enabled: true,
-            user_type: UserType::Member,
-            usage_location: None,
-            force_change_password_next_sign_in: true,
-            manager_id: None,
-            created: now,
-            deleted: None,
-            sign_in_sessions_valid_from: now,
-            attributes: Default::default(),
-            licenses: Vec::new(),
-            inherited_licenses: Vec::new(),
-        };
+        let user = roster_core::requests::NewUser::new(upn, text.into())
+            .unwrap()
+            .user;
         match job.create_user(&user, None) {
             Ok(()) => RowOutcome::Succeeded {
                 object_id: Some(user.id),

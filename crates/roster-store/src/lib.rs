@@ -412,24 +412,10 @@ pub(crate) fn test_store() -> (tempfile::TempDir, Store, Change) {
 /// modules.
 #[cfg(test)]
 pub(crate) fn test_user(upn: &str) -> roster_core::directory::User {
-    let now = Utc::now();
-    roster_core::directory::User {
-        id: ObjectId::new(),
-        user_principal_name: roster_core::types::UserPrincipalName::parse(upn).unwrap(),
-        display_name: upn.into(),
-        mail_nickname: roster_core::types::MailNickname::parse("x").unwrap(),
-        account_enabled: true,
-        user_type: roster_core::directory::UserType::Member,
-        usage_location: None,
-        force_change_password_next_sign_in: false,
-        manager_id: None,
-        created: now,
-        deleted: None,
-        sign_in_sessions_valid_from: now,
-        attributes: Default::default(),
-        licenses: Vec::new(),
-        inherited_licenses: Vec::new(),
-    }
+    let name = roster_core::types::UserPrincipalName::parse(upn).unwrap();
+    roster_core::requests::NewUser::new(name, upn.into())
+        .unwrap()
+        .user
 }
 
 /// A security group named `name` (no members, no rule) created in the test store's tenant.
