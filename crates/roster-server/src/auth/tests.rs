@@ -1,0 +1,140 @@
+use super::*;
+use std::sync::{Arc, OnceLock};
+
+/// A server's state on a fresh embedded store with tenant `t.example`, whose administrator
+/// `admin@t.example` has the chosen password `Chosen-Passw0rd!`.
+fn state() -> (tempfile::TempDir, AppState) {
+    let directory = tempfile::tempdir().unwrap();
+    let store = roster_store::Store::open_sqlite(&directory.path().join("roster.db")).unwrap();
+    let keys = Arc::new(Keys::load(&store).unwrap());
+    let credentials = crate::BootstrapCredentials {
+        admin: Some("admin@t.example".into()),
+        password: Some("Chosen-Passw0rd!".into()),
+        ..Default::default()
+    };
+    crate::bootstrap::bootstrap(&store, &keys, "T", "t.example", &credentials).unwrap();
+    let state = AppState {
+        store,
+        keys,
+        public_url: None,
+        issuer_base: "http://localhost".into(),
+        router: Arc::new(OnceLock::new()),
+        hasher: crate::hashing::Hasher::start(1),
+        job_wake: Arc::new(tokio::sync::Notify::new()),
+        job_batch_rows: 100,
+        uploads: Arc::new(tokio::sync::Semaphore::new(1)),
+    };
+    (directory, state)
+}
+
+#[tokio::test]
+async fn every_failed_password_check_costs_one_argon2id_verification() {
+    let (_directory, state) = state();
+    // A user whose password roster generated: checked by a keyed hash, in microseconds.
+    let tenant = state.store.tenants().unwrap()[0].id;
+    let mut generated = state
+        .store
+        .user_for_sign_in("admin@t.example")
+        .unwrap()
+        .unwrap()
+        .user;
+    generated.id = ObjectId::new();
+    generated.user_principal_name =
+        roster_core::types::UserPrincipalName::parse("gen@t.example").unwrap();
+    let hash = state
+        .keys
+        .generated_password_hash("Generated-0123456789abcdef");
+    state
+        .store
+        .create_user(
+            &roster_store::Change::system(tenant),
+            &generated,
+            Some(&hash),
+        )
+        .unwrap();
+    let parts = axum::http::Request::new(()).into_parts().0;
+    for (name, password) in [
+        ("nobody@t.example", "Wrong-Passw0rd!"),
+        ("gen@t.example", "Wrong-Passw0rd!"),
+        ("admin@t.example", "Wrong-Passw0rd!"),
+        ("gen@t.example", "Generated-0123456789abcdef"),
+        ("admin@t.example", "Chosen-Passw0rd!"),
+    ] {
+        let before = state.hasher.verifications();
+        let outcome = sign_in(
+            &state,
+            &parts,
+            "test",
+            (name.into(), password.into()),
+            |_| Ok(()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            state.hasher.verifications(),
+            before + 1,
+            "{name}: exactly one Argon2id verification"
+        );
+        assert_eq!(outcome.is_ok(), !password.starts_with("Wrong"), "{name}");
+    }
+    // Each attempt is in the sign-in log, the unknown name under the domain's tenant.
+    let log = state.store.sign_ins(tenant, 10).unwrap();
+    assert_eq!(log.len(), 5);
+    assert_eq!(
+        log.iter().map(|entry| entry.error_code).collect::<Vec<_>>(),
+        [0, 0, 50126, 50126, 50126]
+    );
+}
+
+#[test]
+fn times_are_checked_on_every_use_the_first_included() {
+    let (_directory, state) = state();
+    let keys = &state.keys;
+    let now = Utc::now();
+    let tenant = ObjectId::new();
+    let token = |adjust: &dyn Fn(&mut Claims)| {
+        let mut claims = Claims::new("iss".into(), tenant, ObjectId::new(), "app", now);
+        adjust(&mut claims);
+        keys.issue(&claims)
+    };
+    assert!(keys.decode(&token(&|_| {})).is_some());
+    let not_yet = token(&|c| c.nbf = now.timestamp() + 600);
+    assert!(keys.decode(&not_yet).is_none(), "nbf in the future");
+    assert!(keys.decode(&not_yet).is_none(), "and again");
+    let skewed = token(&|c| c.nbf = now.timestamp() + LEEWAY_SECONDS / 2);
+    assert!(keys.decode(&skewed).is_some(), "a little clock skew");
+    let issued_later = token(&|c| c.iat = now.timestamp() + 600);
+    assert!(keys.decode(&issued_later).is_none(), "iat in the future");
+    let expired = token(&|c| c.exp = now.timestamp() - LEEWAY_SECONDS - 1);
+    assert!(keys.decode(&expired).is_none(), "expired");
+}
+
+#[test]
+fn sealed_secrets_open_only_where_and_with_the_key_they_were_sealed() {
+    let (_other_directory, other) = state();
+    let (_directory, state) = state();
+    let sealed = state.keys.seal("job 1 row 2", "s3cret-Password");
+    assert!(!sealed.contains("s3cret"), "{sealed}");
+    assert!(Keys::is_sealed(&sealed));
+    assert_eq!(
+        state.keys.open("job 1 row 2", &sealed).as_deref(),
+        Some("s3cret-Password")
+    );
+    assert_eq!(state.keys.open("job 1 row 3", &sealed), None, "another row");
+    assert_eq!(
+        other.keys.open("job 1 row 2", &sealed),
+        None,
+        "another server key"
+    );
+    let mut tampered = sealed.clone();
+    tampered.pop();
+    tampered.push(if sealed.ends_with('A') { 'B' } else { 'A' });
+    assert_eq!(state.keys.open("job 1 row 2", &tampered), None, "altered");
+    assert_eq!(
+        state.keys.open("job 1 row 2", "s3cret-Password"),
+        None,
+        "plain"
+    );
+    // Two seals of one secret differ (a fresh nonce each).
+    assert_ne!(sealed, state.keys.seal("job 1 row 2", "s3cret-Password"));
+}
