@@ -280,3 +280,76 @@ async fn someone_without_a_role_learns_nothing_of_other_accounts() {
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
+
+/// Two Global Administrators blocking each other at once: on PostgreSQL their locks can
+/// deadlock, which the store breaks by running the loser again; either way one of them stays a
+/// Global Administrator who can sign in, and neither request fails for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_global_administrators_blocking_each_other_leave_one() {
+    let app = spawn_app().await;
+    let first = app
+        .get(&format!("/v1.0/users/{}", roster_testkit::ADMIN_UPN))
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = user_with_role(&app, "ga2", Some("Global Administrator")).await;
+    let second_upn = format!("ga2@{}", roster_testkit::DOMAIN);
+    for round in 0..4 {
+        let (a, b) = tokio::join!(
+            app.password_token(roster_testkit::ADMIN_UPN, roster_testkit::ADMIN_PASSWORD),
+            app.password_token(&second_upn, super::center::PASSWORD),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let block = json!({ "accountEnabled": false });
+        let (to_second, to_first) = (
+            format!("/v1.0/users/{second}"),
+            format!("/v1.0/users/{first}"),
+        );
+        let (one, two) = tokio::join!(
+            app.call(&a, reqwest::Method::PATCH, &to_second, Some(block.clone())),
+            app.call(&b, reqwest::Method::PATCH, &to_first, Some(block.clone())),
+        );
+        for reply in [&one, &two] {
+            assert!(
+                [
+                    StatusCode::NO_CONTENT,
+                    StatusCode::BAD_REQUEST,
+                    StatusCode::FORBIDDEN,
+                    StatusCode::UNAUTHORIZED
+                ]
+                .contains(&reply.status),
+                "round {round}: {} {:?}",
+                reply.status,
+                reply.body
+            );
+        }
+        let enabled = |id: String| {
+            let app = &app;
+            async move {
+                app.get(&format!("/v1.0/users/{id}?$select=accountEnabled"))
+                    .await
+                    .body["accountEnabled"]
+                    == true
+            }
+        };
+        let (first_on, second_on) = tokio::join!(enabled(first.clone()), enabled(second.clone()));
+        assert!(first_on || second_on, "round {round}: both were blocked");
+        assert!(
+            !(first_on && second_on),
+            "round {round}: neither block took ({} / {})",
+            one.status,
+            two.status
+        );
+        for id in [&first, &second] {
+            let reply = app
+                .patch(
+                    &format!("/v1.0/users/{id}"),
+                    json!({ "accountEnabled": true }),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::NO_CONTENT);
+        }
+    }
+}
