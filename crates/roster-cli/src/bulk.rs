@@ -133,7 +133,8 @@ pub enum BulkCommand {
     },
     /// Bring users back from the recycle bin.
     ///
-    /// Only the user column; a user principal name means the most recently deleted user with it.
+    /// Only the user column; a user principal name must name one deleted user (several with
+    /// that name are refused: the row names its user by id).
     #[command(after_long_help = HELP)]
     Restore {
         #[command(flatten)]

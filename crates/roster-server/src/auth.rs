@@ -247,6 +247,7 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 pub const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 pub const TOKEN_LIFETIME_SECONDS: i64 = 3600;
+/// Clock skew allowed between servers when a token's `nbf`, `iat` and `exp` are checked.
 const LEEWAY_SECONDS: i64 = 30;
 
 /// An access token's claims, named as Entra ID names them.

@@ -13,8 +13,8 @@
 //! - `resetPasswords`: `user`, optionally `password` (else one is generated and shown once).
 //!   Option `forceChangePasswordNextSignIn` (default true).
 //! - `blockUsers`, `unblockUsers`, `revokeSessions`, `deleteUsers`: `user`.
-//! - `restoreUsers`, `purgeUsers`: `user` in the recycle bin (by id, or the most recently
-//!   deleted with that user principal name).
+//! - `restoreUsers`, `purgeUsers`: `user` in the recycle bin (by id, or by user principal name
+//!   when only one deleted user has it).
 //! - `setManager`: `user` and `manager` (a user; empty or null removes the manager).
 //! - `changeDomain`: `user`, and `domain` in the row or the options: the user principal name
 //!   keeps its alias and takes the domain (and `mail`, if it was the old user principal name).

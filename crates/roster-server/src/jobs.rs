@@ -29,7 +29,9 @@ pub struct WorkerSettings {
     /// How long a claim on a job lasts without renewal: after a crash, another server (or this
     /// one, restarted) takes the job over once it lapses.
     pub lease: Duration,
-    /// Rows per batch of a job submitted to this server: the rows one transaction applies.
+    /// Rows per batch of a job submitted to this server: the rows one transaction applies. The
+    /// default, 2,000, holds the embedded store's writer about a fifth of a second; larger
+    /// batches gained nothing (BENCHMARKS.md, issue 3).
     pub batch_rows: usize,
 }
 

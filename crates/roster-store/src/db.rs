@@ -461,7 +461,8 @@ impl Pool {
     ///
     /// On PostgreSQL, transactions of several servers that take the same rows in different orders
     /// (a user, then a subscription; a group, then its queue entry) can deadlock; the database
-    /// then aborts one of them, which is run again from the start, a few times at most.
+    /// then aborts one of them, which is run again from the start, up to eight times; still
+    /// contended after that, the caller gets [`Error::Contended`] (503).
     pub(crate) fn write<T>(&self, mut work: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
         match self {
             Pool::Sqlite { writer, .. } => writer.write(|tx| work(tx)),

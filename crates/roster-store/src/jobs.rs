@@ -419,7 +419,8 @@ impl JobTx<'_> {
     // The store's use cases, inside the batch's transaction: a bulk row does exactly what the
     // same request to the API would.
 
-    /// A user in the recycle bin, by id or by user principal name (the most recently deleted).
+    /// A user in the recycle bin, by id or by user principal name (refused when several deleted
+    /// users share the name: the row must then name its user by id).
     pub fn find_deleted_user(&mut self, key: &UserKey) -> Result<Option<User>> {
         self.touched = true;
         match key {

@@ -1,5 +1,6 @@
-//! Sign-in attempts: smart lockout as Entra ID does it, the sign-in log, and the tenant's
-//! settings that govern both.
+//! Sign-in attempts: smart lockout as Entra ID does it, the sign-in log (kept 30 days: the
+//! server's hourly upkeep calls [`Store::forget_sign_ins`]), and the tenant's settings that
+//! govern both.
 //!
 //! Lockout state is kept per sign-in name and *bucket* (`sign_in_lockouts`), in the database so
 //! that several servers on one PostgreSQL share it. As Entra counts familiar and unfamiliar

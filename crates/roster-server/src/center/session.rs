@@ -1,7 +1,7 @@
 //! Signing in to the admin center, the session cookie, and CSRF tokens.
 //!
 //! Signing in checks the name and password as the OAuth password grant does
-//! ([`crate::auth::check_password`]), refuses accounts without an administrator role, records a
+//! ([`crate::auth::sign_in`]), refuses accounts without an administrator role, records a
 //! session (`admin_sessions`) and sets a cookie holding an access token of that session:
 //! `HttpOnly`, `SameSite=Lax`, `Secure` over https. Every request checks the token as the API
 //! does (so blocking the account or revoking its sessions takes effect at once) and that the
