@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use crate::access::Operation;
 use crate::attributes::AttrValue;
-use crate::directory::{PasswordHash, User, UserType};
+use crate::directory::{Group, GroupKind, PasswordHash, User, UserType};
 use crate::types::{
     InvalidValue, MailNickname, ObjectId, Problem, UsageLocation, UserPrincipalName,
 };
@@ -225,6 +225,229 @@ pub fn check_password(password: &str) -> bool {
     (8..=256).contains(&length) && classes.iter().filter(|has| **has).count() >= 3
 }
 
+/// Why a group's properties do not make a group, as Graph words it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GroupProblem {
+    #[error("{0}")]
+    Invalid(#[from] InvalidValue),
+    #[error("Property {property} is invalid: '{text}' is not one of {}.", .allowed.join(", "))]
+    NotOneOf {
+        property: &'static str,
+        text: String,
+        allowed: &'static [&'static str],
+    },
+    #[error(
+        "This combination of mailEnabled, securityEnabled and groupTypes is not a group kind: use a security group (false, true, []), a Microsoft 365 group (true, any, [\"Unified\"]), a mail-enabled security group (true, true, []) or a distribution group (true, false, [])."
+    )]
+    NotAKind,
+    #[error(
+        "Property membershipRule is required on a group whose groupTypes contains DynamicMembership."
+    )]
+    RuleRequired,
+    #[error(
+        "Property membershipRule is only valid on a group whose groupTypes contains DynamicMembership."
+    )]
+    RuleWithoutDynamic,
+    #[error("Property membershipRule is invalid: {0}.")]
+    Rule(crate::rules::RuleError),
+}
+
+/// A change to a group's properties, each value valid; `None` leaves a property as it is.
+/// [`GroupUpdate::apply`] checks that the result is a group.
+#[derive(Debug, Clone, Default)]
+pub struct GroupUpdate {
+    pub display_name: Option<String>,
+    pub mail_nickname: Option<MailNickname>,
+    pub mail_enabled: Option<bool>,
+    pub security_enabled: Option<bool>,
+    pub description: Option<Option<String>>,
+    pub visibility: Option<Option<String>>,
+    pub group_types: Option<Vec<String>>,
+    pub membership_rule: Option<Option<String>>,
+    pub membership_rule_processing_state: Option<Option<String>>,
+}
+
+const VISIBILITIES: &[&str] = &["Public", "Private", "HiddenMembership"];
+const GROUP_TYPES: &[&str] = &["Unified", "DynamicMembership"];
+const PROCESSING_STATES: &[&str] = &["On", "Paused"];
+
+/// `text` as one of `allowed`, matched case-insensitively and written as `allowed` writes it.
+fn one_of(
+    property: &'static str,
+    text: &str,
+    allowed: &'static [&'static str],
+) -> Result<String, GroupProblem> {
+    allowed
+        .iter()
+        .find(|value| value.eq_ignore_ascii_case(text))
+        .map(|value| value.to_string())
+        .ok_or_else(|| GroupProblem::NotOneOf {
+            property,
+            text: text.to_string(),
+            allowed,
+        })
+}
+
+impl GroupUpdate {
+    pub fn set_display_name(&mut self, text: &str) -> Result<(), InvalidValue> {
+        self.display_name = Some(check_display_name(text)?);
+        Ok(())
+    }
+
+    /// At most 1,024 characters; `None` clears it.
+    pub fn set_description(&mut self, text: Option<&str>) -> Result<(), InvalidValue> {
+        if let Some(text) = text
+            && text.chars().count() > 1024
+        {
+            return Err(InvalidValue::new("description", Problem::TooLong(1024)));
+        }
+        self.description = Some(text.map(str::to_string));
+        Ok(())
+    }
+
+    /// `Public`, `Private` or `HiddenMembership`; `None` clears it.
+    pub fn set_visibility(&mut self, text: Option<&str>) -> Result<(), GroupProblem> {
+        self.visibility = Some(
+            text.map(|text| one_of("visibility", text, VISIBILITIES))
+                .transpose()?,
+        );
+        Ok(())
+    }
+
+    /// Each `Unified` or `DynamicMembership`, once.
+    pub fn set_group_types<'t>(
+        &mut self,
+        types: impl IntoIterator<Item = &'t str>,
+    ) -> Result<(), GroupProblem> {
+        let mut canonical: Vec<String> = Vec::new();
+        for text in types {
+            let value = one_of("groupTypes", text, GROUP_TYPES)?;
+            if !canonical.contains(&value) {
+                canonical.push(value);
+            }
+        }
+        self.group_types = Some(canonical);
+        Ok(())
+    }
+
+    /// `On` or `Paused`; `None` clears it.
+    pub fn set_processing_state(&mut self, text: Option<&str>) -> Result<(), GroupProblem> {
+        self.membership_rule_processing_state = Some(
+            text.map(|text| one_of("membershipRuleProcessingState", text, PROCESSING_STATES))
+                .transpose()?,
+        );
+        Ok(())
+    }
+
+    /// Applies the change to `group` and checks the result is a group: a kind Graph knows, and
+    /// a rule (which must parse) exactly when the group is dynamic, whose processing is then
+    /// `On` unless said otherwise.
+    pub fn apply(self, group: &mut Group) -> Result<(), GroupProblem> {
+        let GroupUpdate {
+            display_name,
+            mail_nickname,
+            mail_enabled,
+            security_enabled,
+            description,
+            visibility,
+            group_types,
+            membership_rule,
+            membership_rule_processing_state,
+        } = self;
+        if let Some(value) = display_name {
+            group.display_name = value;
+        }
+        if let Some(value) = mail_nickname {
+            group.mail_nickname = value;
+        }
+        if let Some(value) = mail_enabled {
+            group.mail_enabled = value;
+        }
+        if let Some(value) = security_enabled {
+            group.security_enabled = value;
+        }
+        if let Some(value) = description {
+            group.description = value;
+        }
+        if let Some(value) = visibility {
+            group.visibility = value;
+        }
+        if let Some(value) = group_types {
+            group.group_types = value;
+        }
+        if let Some(value) = membership_rule {
+            group.membership_rule = value;
+        }
+        if let Some(value) = membership_rule_processing_state {
+            group.membership_rule_processing_state = value;
+        }
+        let unified = group.group_types.iter().any(|t| t == "Unified");
+        if GroupKind::from_flags(group.mail_enabled, group.security_enabled, unified).is_none() {
+            return Err(GroupProblem::NotAKind);
+        }
+        if group.group_types.iter().any(|t| t == "DynamicMembership") {
+            let rule = group
+                .membership_rule
+                .as_deref()
+                .ok_or(GroupProblem::RuleRequired)?;
+            crate::rules::MembershipRule::parse(rule).map_err(GroupProblem::Rule)?;
+            if group.membership_rule_processing_state.is_none() {
+                group.membership_rule_processing_state = Some("On".into());
+            }
+        } else {
+            if group.membership_rule.is_some() {
+                return Err(GroupProblem::RuleWithoutDynamic);
+            }
+            group.membership_rule_processing_state = None;
+        }
+        Ok(())
+    }
+}
+
+/// A new group, valid: its properties, and the owners and members it is created with.
+#[derive(Debug, Clone)]
+pub struct NewGroup {
+    pub group: Group,
+    pub owners: Vec<ObjectId>,
+    pub members: Vec<ObjectId>,
+}
+
+impl NewGroup {
+    /// A group named `display_name` and `mail_nickname`, of the kind its flags and `update`'s
+    /// group types make, with `update`'s other properties.
+    pub fn new(
+        display_name: &str,
+        mail_nickname: MailNickname,
+        mail_enabled: bool,
+        security_enabled: bool,
+        update: GroupUpdate,
+    ) -> Result<NewGroup, GroupProblem> {
+        let mut group = Group {
+            id: ObjectId::new(),
+            display_name: check_display_name(display_name)?,
+            description: None,
+            mail_nickname,
+            mail: None,
+            mail_enabled,
+            security_enabled,
+            group_types: Vec::new(),
+            membership_rule: None,
+            membership_rule_processing_state: None,
+            licenses: Vec::new(),
+            license_processing_state: None,
+            visibility: None,
+            created: Utc::now(),
+            deleted: None,
+        };
+        update.apply(&mut group)?;
+        Ok(NewGroup {
+            group,
+            owners: Vec::new(),
+            members: Vec::new(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +503,61 @@ mod tests {
         };
         assert_eq!(location.operations(), [Operation::SetUsageLocation]);
         assert!(!location.touches_synced_attributes());
+    }
+
+    #[test]
+    fn a_group_is_of_a_kind_and_dynamic_exactly_when_it_has_a_rule() {
+        let nickname = || MailNickname::parse("sales").unwrap();
+        let new =
+            |mail, security, update| NewGroup::new("Sales", nickname(), mail, security, update);
+        // A security group; a Microsoft 365 group; not a kind.
+        assert!(new(false, true, GroupUpdate::default()).is_ok());
+        let mut unified = GroupUpdate::default();
+        unified.set_group_types(["unified", "Unified"]).unwrap();
+        let group = new(true, false, unified).unwrap().group;
+        assert_eq!(group.group_types, ["Unified"], "canonical, once");
+        assert_eq!(
+            new(false, false, GroupUpdate::default()).unwrap_err(),
+            GroupProblem::NotAKind
+        );
+        // Dynamic: a rule that parses, processing On unless said otherwise.
+        let mut dynamic = GroupUpdate::default();
+        dynamic.set_group_types(["DynamicMembership"]).unwrap();
+        let without_rule = new(false, true, dynamic.clone()).unwrap_err();
+        assert_eq!(without_rule, GroupProblem::RuleRequired);
+        dynamic.membership_rule = Some(Some("user.department -eq \"Sales\"".into()));
+        let group = new(false, true, dynamic.clone()).unwrap().group;
+        assert_eq!(
+            group.membership_rule_processing_state.as_deref(),
+            Some("On")
+        );
+        dynamic.membership_rule = Some(Some("user.department -eq".into()));
+        assert!(matches!(
+            new(false, true, dynamic).unwrap_err(),
+            GroupProblem::Rule(_)
+        ));
+        let ruled = GroupUpdate {
+            membership_rule: Some(Some("user.department -eq \"Sales\"".into())),
+            ..GroupUpdate::default()
+        };
+        assert_eq!(
+            new(false, true, ruled).unwrap_err(),
+            GroupProblem::RuleWithoutDynamic
+        );
+        // Values from a closed list, written as Graph writes them.
+        let mut update = GroupUpdate::default();
+        update.set_visibility(Some("private")).unwrap();
+        update.set_processing_state(Some("paused")).unwrap();
+        assert_eq!(update.visibility, Some(Some("Private".into())));
+        assert!(matches!(
+            update.set_visibility(Some("Secret")),
+            Err(GroupProblem::NotOneOf {
+                property: "visibility",
+                ..
+            })
+        ));
+        assert!(update.set_description(Some(&"x".repeat(1025))).is_err());
+        assert!(NewGroup::new(" ", nickname(), false, true, GroupUpdate::default()).is_err());
     }
 
     #[test]

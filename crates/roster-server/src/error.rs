@@ -176,6 +176,15 @@ impl From<Forbidden> for ApiError {
     }
 }
 
+impl From<roster_core::requests::GroupProblem> for ApiError {
+    fn from(problem: roster_core::requests::GroupProblem) -> Self {
+        match problem {
+            roster_core::requests::GroupProblem::Invalid(invalid) => invalid.into(),
+            other => ApiError::bad_request(other.to_string()),
+        }
+    }
+}
+
 impl From<roster_core::types::InvalidValue> for ApiError {
     fn from(error: roster_core::types::InvalidValue) -> Self {
         ApiError::invalid_value(error.property, &error.reason).with_reason(Reason::Invalid(error))

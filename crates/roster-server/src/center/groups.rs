@@ -2,9 +2,9 @@
 //! owners, and for dynamic groups a rule editor that checks the rule as it is typed and
 //! previews who would join and leave before anything changes.
 //!
-//! Groups are read and written as the API reads and writes them
-//! ([`crate::graph::json::parse_new_group`], [`crate::graph::json::apply_group_update`]), so a
-//! rule refused here is refused with the same position and reason as in `POST /v1.0/groups`.
+//! Groups are built as the API builds them, as core requests (`roster_core::requests::NewGroup`,
+//! `GroupUpdate`) checked the same way, so a rule refused here is refused with the same
+//! position and reason as in `POST /v1.0/groups`.
 
 use crate::graph::query::MAX_TOP;
 use axum::Json as JsonResponse;
@@ -14,8 +14,9 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use roster_core::access::Operation;
 use roster_core::directory::Group;
+use roster_core::requests::{GroupUpdate, NewGroup};
 use roster_core::rules::MembershipRule;
-use roster_core::types::ObjectId;
+use roster_core::types::{MailNickname, ObjectId};
 use roster_store::{ListQuery, SortKey, UserKey};
 use serde::Deserialize;
 use serde_json::json;
@@ -228,18 +229,15 @@ fn rule_editor(lang: Lang, rule: &str, error: Option<String>) -> Markup {
     }
 }
 
-/// The group the form describes, as `POST /v1.0/groups` would receive it.
-fn graph_body(form: &GroupForm) -> serde_json::Value {
+/// The group the form describes, built as the API builds one from `POST /v1.0/groups` (the
+/// same core request and checks), whose refusals name their property.
+fn new_group(form: &GroupForm) -> Result<NewGroup, ApiError> {
     let (mail_enabled, security_enabled, unified) = match form.kind.as_str() {
         "m365" => (true, false, true),
         "mail-security" => (true, true, false),
         "distribution" => (true, false, false),
         _ => (false, true, false),
     };
-    let mut types = Vec::new();
-    if unified {
-        types.push("Unified");
-    }
     let nickname = if form.nickname.trim().is_empty() {
         form.name
             .chars()
@@ -248,22 +246,28 @@ fn graph_body(form: &GroupForm) -> serde_json::Value {
     } else {
         form.nickname.trim().to_string()
     };
-    let mut body = json!({
-        "displayName": form.name.trim(),
-        "mailNickname": nickname,
-        "mailEnabled": mail_enabled,
-        "securityEnabled": security_enabled,
-    });
-    if !form.description.trim().is_empty() {
-        body["description"] = json!(form.description.trim());
+    let mut update = GroupUpdate::default();
+    let description = form.description.trim();
+    if !description.is_empty() {
+        update.set_description(Some(description))?;
+    }
+    let mut types = Vec::new();
+    if unified {
+        types.push("Unified");
     }
     if form.membership == "dynamic" {
         types.push("DynamicMembership");
-        body["membershipRule"] = json!(form.rule.trim());
-        body["membershipRuleProcessingState"] = json!("On");
+        update.membership_rule = Some(Some(form.rule.trim().to_string()));
+        update.set_processing_state(Some("On"))?;
     }
-    body["groupTypes"] = json!(types);
-    body
+    update.set_group_types(types)?;
+    Ok(NewGroup::new(
+        form.name.trim(),
+        MailNickname::parse(&nickname)?,
+        mail_enabled,
+        security_enabled,
+        update,
+    )?)
 }
 
 /// `POST /groups/new`: previews the rule, or creates the group.
@@ -304,8 +308,8 @@ pub async fn create(session: Session, Form(form): Form<GroupForm>) -> Response {
         )
         .await;
     }
-    let (group, owners, members) = match crate::graph::json::parse_new_group(&graph_body(&form)) {
-        Ok(parsed) => parsed,
+    let (group, owners, members) = match new_group(&form) {
+        Ok(parsed) => (parsed.group, parsed.owners, parsed.members),
         Err(error) => {
             return render_new(
                 &session,
@@ -650,14 +654,14 @@ pub struct DetailsForm {
 async fn patch_group(
     session: &Session,
     group_id: ObjectId,
-    body: serde_json::Value,
+    update: GroupUpdate,
 ) -> Result<(), ApiError> {
     let tenant_id = session.caller.tenant_id;
     let mut group = session
         .state()
         .db(move |store| store.get_group(tenant_id, group_id))
         .await?;
-    crate::graph::json::apply_group_update(&mut group, &body)?;
+    update.apply(&mut group)?;
     let change = session.caller.change();
     session
         .state()
@@ -719,12 +723,22 @@ pub async fn change(
                 let refused = Some(("rule", message, form.rule.clone()));
                 return render_details(&session, &id, refused, None).await;
             }
-            let (body, field) = match form.go.as_str() {
-                "save" => (json!({ "membershipRule": form.rule.trim() }), "rule"),
-                "pause" => (json!({ "membershipRuleProcessingState": "Paused" }), "form"),
-                _ => (json!({ "membershipRuleProcessingState": "On" }), "form"),
+            let mut update = GroupUpdate::default();
+            let field = match form.go.as_str() {
+                "save" => {
+                    update.membership_rule = Some(Some(form.rule.trim().to_string()));
+                    "rule"
+                }
+                "pause" => {
+                    update.membership_rule_processing_state = Some(Some("Paused".into()));
+                    "form"
+                }
+                _ => {
+                    update.membership_rule_processing_state = Some(Some("On".into()));
+                    "form"
+                }
             };
-            patch_group(&session, group_id, body)
+            patch_group(&session, group_id, update)
                 .await
                 .map_err(|error| {
                     let field = if error.status == StatusCode::NOT_FOUND {

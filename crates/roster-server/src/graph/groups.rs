@@ -9,7 +9,7 @@ use roster_core::access::Operation;
 use roster_core::types::ObjectId;
 use roster_store::DirectoryObject;
 
-use super::json::{apply_group_update, group_view, parse_new_group, reference_body, user_view};
+use super::json::{group_view, parse_group_update, parse_new_group, reference_body, user_view};
 use super::query::QueryOptions;
 use super::{Body, collection_response, context, created, no_content};
 use crate::auth::Caller;
@@ -62,7 +62,8 @@ pub async fn create(
     Body(body): Body,
 ) -> ApiResult<Response> {
     caller.principal.authorize(Operation::ManageGroups, &[])?;
-    let (group, owners, members) = parse_new_group(&body)?;
+    let new_group = parse_new_group(&body)?;
+    let (group, owners, members) = (new_group.group, new_group.owners, new_group.members);
     let change = caller.change();
     let stored = group.clone();
     state
@@ -84,7 +85,7 @@ pub async fn update(
     let mut group = state
         .db(move |store| store.get_group(tenant_id, id))
         .await?;
-    apply_group_update(&mut group, &body)?;
+    parse_group_update(&body)?.apply(&mut group)?;
     let change = caller.change();
     state
         .db(move |store| store.update_group(&change, &group))

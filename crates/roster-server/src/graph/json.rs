@@ -3,14 +3,11 @@
 //! Reading a body is where validation happens: each property is parsed into its core type, and
 //! an unknown, read-only or invalid property is refused by name before anything is written.
 
-use chrono::Utc;
 use roster_core::attributes::{Access, AttrValue, USER_ATTRIBUTES, format_datetime};
 use roster_core::catalog::Catalog;
-use roster_core::directory::{Group, GroupKind, User, UserType};
-use roster_core::requests::{NewUser, PasswordProfile, UserUpdate};
-use roster_core::types::{
-    InvalidValue, MailNickname, ObjectId, Problem, UsageLocation, UserPrincipalName,
-};
+use roster_core::directory::{Group, User, UserType};
+use roster_core::requests::{GroupUpdate, NewGroup, NewUser, PasswordProfile, UserUpdate};
+use roster_core::types::{MailNickname, ObjectId, UsageLocation, UserPrincipalName};
 use serde_json::{Map, Value as Json, json};
 
 use crate::error::{ApiError, ApiResult};
@@ -407,148 +404,91 @@ pub fn parse_user_update(body: &Json) -> ApiResult<(UserUpdate, Option<PasswordP
 }
 
 /// A group-create body, validated.
-pub fn parse_new_group(body: &Json) -> ApiResult<(Group, Vec<ObjectId>, Vec<ObjectId>)> {
+pub fn parse_new_group(body: &Json) -> ApiResult<NewGroup> {
     let object = as_object(body)?;
-    let now = Utc::now();
-    let mut group = Group {
-        id: ObjectId::new(),
-        display_name: display_name(
-            object
-                .get("displayName")
-                .ok_or_else(|| ApiError::bad_request("Property displayName is required."))?,
-        )?,
-        description: None,
-        mail_nickname: MailNickname::parse(string_of(
-            "mailNickname",
-            object
-                .get("mailNickname")
-                .ok_or_else(|| ApiError::bad_request("Property mailNickname is required."))?,
-        )?)?,
-        mail: None,
-        mail_enabled: false,
-        security_enabled: false,
-        group_types: Vec::new(),
-        membership_rule: None,
-        membership_rule_processing_state: None,
-        licenses: Vec::new(),
-        license_processing_state: None,
-        visibility: None,
-        created: now,
-        deleted: None,
-    };
+    let display_name = string_of(
+        "displayName",
+        object
+            .get("displayName")
+            .ok_or_else(|| ApiError::bad_request("Property displayName is required."))?,
+    )?;
+    let mail_nickname = MailNickname::parse(string_of(
+        "mailNickname",
+        object
+            .get("mailNickname")
+            .ok_or_else(|| ApiError::bad_request("Property mailNickname is required."))?,
+    )?)?;
     let (mut owners, mut members) = (Vec::new(), Vec::new());
-    let mut saw_mail_enabled = false;
-    let mut saw_security_enabled = false;
+    let mut update = GroupUpdate::default();
     for (key, value) in object {
         match key.as_str() {
             "displayName" | "mailNickname" => {}
             "@odata.type" => check_odata_type(value, "microsoft.graph.group")?,
             "owners@odata.bind" => owners = bind_list(key, value)?,
             "members@odata.bind" => members = bind_list(key, value)?,
-            "mailEnabled" => {
-                group.mail_enabled = bool_of(key, value)?;
-                saw_mail_enabled = true;
-            }
-            "securityEnabled" => {
-                group.security_enabled = bool_of(key, value)?;
-                saw_security_enabled = true;
-            }
-            _ => apply_group_property(&mut group, key, value)?,
+            _ => read_group_property(&mut update, key, value)?,
         }
     }
-    if !saw_mail_enabled || !saw_security_enabled {
+    let (Some(mail_enabled), Some(security_enabled)) =
+        (update.mail_enabled, update.security_enabled)
+    else {
         return Err(ApiError::bad_request(
             "Properties mailEnabled and securityEnabled are required.",
         ));
-    }
-    finish_group(&mut group)?;
-    Ok((group, owners, members))
+    };
+    let mut new_group = NewGroup::new(
+        display_name,
+        mail_nickname,
+        mail_enabled,
+        security_enabled,
+        update,
+    )?;
+    (new_group.owners, new_group.members) = (owners, members);
+    Ok(new_group)
 }
 
-/// Applies a PATCH body to a group.
-pub fn apply_group_update(group: &mut Group, body: &Json) -> ApiResult<()> {
+/// A PATCH body for a group, validated (its result is checked by [`GroupUpdate::apply`]).
+pub fn parse_group_update(body: &Json) -> ApiResult<GroupUpdate> {
+    let mut update = GroupUpdate::default();
     for (key, value) in as_object(body)? {
         match key.as_str() {
             "@odata.type" => check_odata_type(value, "microsoft.graph.group")?,
-            "displayName" => group.display_name = display_name(value)?,
-            "mailNickname" => group.mail_nickname = MailNickname::parse(string_of(key, value)?)?,
-            "mailEnabled" => group.mail_enabled = bool_of(key, value)?,
-            "securityEnabled" => group.security_enabled = bool_of(key, value)?,
-            _ => apply_group_property(group, key, value)?,
+            _ => read_group_property(&mut update, key, value)?,
         }
     }
-    finish_group(group)
+    Ok(update)
 }
 
-fn apply_group_property(group: &mut Group, key: &str, value: &Json) -> ApiResult<()> {
-    let optional_text =
-        |value: &Json, property: &'static str, max: usize| -> ApiResult<Option<String>> {
-            match value {
-                Json::Null => Ok(None),
-                other => {
-                    let text = string_of(key, other)?;
-                    if text.chars().count() > max {
-                        return Err(InvalidValue::new(property, Problem::TooLong(max)).into());
-                    }
-                    Ok(Some(text.to_string()))
-                }
-            }
-        };
-    match key {
-        "description" => group.description = optional_text(value, "description", 1024)?,
-        "visibility" => {
-            group.visibility = match optional_text(value, "visibility", 16)? {
-                Some(text) => Some(
-                    ["Public", "Private", "HiddenMembership"]
-                        .into_iter()
-                        .find(|v| v.eq_ignore_ascii_case(&text))
-                        .ok_or_else(|| {
-                            ApiError::bad_request(format!(
-                                "Property visibility is invalid: '{text}'."
-                            ))
-                        })?
-                        .to_string(),
-                ),
-                None => None,
-            }
+/// Reads one property of a group body into `update`, refusing unknown and read-only ones.
+fn read_group_property(update: &mut GroupUpdate, key: &str, value: &Json) -> ApiResult<()> {
+    fn optional<'v>(key: &str, value: &'v Json) -> ApiResult<Option<&'v str>> {
+        match value {
+            Json::Null => Ok(None),
+            other => Ok(Some(string_of(key, other)?)),
         }
+    }
+    match key {
+        "displayName" => update.set_display_name(string_of(key, value)?)?,
+        "mailNickname" => update.mail_nickname = Some(MailNickname::parse(string_of(key, value)?)?),
+        "mailEnabled" => update.mail_enabled = Some(bool_of(key, value)?),
+        "securityEnabled" => update.security_enabled = Some(bool_of(key, value)?),
+        "description" => update.set_description(optional(key, value)?)?,
+        "visibility" => update.set_visibility(optional(key, value)?)?,
         "groupTypes" => {
             let items = value.as_array().ok_or_else(|| {
                 ApiError::bad_request("Property groupTypes is invalid: expected a list.")
             })?;
-            let mut types = Vec::new();
-            for item in items {
-                let text = string_of("groupTypes", item)?;
-                let canonical = ["Unified", "DynamicMembership"]
-                    .into_iter()
-                    .find(|t| t.eq_ignore_ascii_case(text))
-                    .ok_or_else(|| ApiError::bad_request(format!("Property groupTypes is invalid: '{text}' is not Unified or DynamicMembership.")))?;
-                if !types.contains(&canonical.to_string()) {
-                    types.push(canonical.to_string());
-                }
-            }
-            group.group_types = types;
+            let texts = items
+                .iter()
+                .map(|item| string_of("groupTypes", item))
+                .collect::<ApiResult<Vec<&str>>>()?;
+            update.set_group_types(texts)?;
         }
         // Its length is the rule language's to check, with the position.
         "membershipRule" => {
-            group.membership_rule = optional_text(value, "membershipRule", usize::MAX)?
+            update.membership_rule = Some(optional(key, value)?.map(str::to_string));
         }
-        "membershipRuleProcessingState" => {
-            group.membership_rule_processing_state = match optional_text(
-                value,
-                "membershipRuleProcessingState",
-                16,
-            )? {
-                Some(text) if text.eq_ignore_ascii_case("On") => Some("On".into()),
-                Some(text) if text.eq_ignore_ascii_case("Paused") => Some("Paused".into()),
-                Some(text) => {
-                    return Err(ApiError::bad_request(format!(
-                        "Property membershipRuleProcessingState is invalid: '{text}' is not On or Paused."
-                    )));
-                }
-                None => None,
-            }
-        }
+        "membershipRuleProcessingState" => update.set_processing_state(optional(key, value)?)?,
         "id"
         | "createdDateTime"
         | "deletedDateTime"
@@ -558,38 +498,6 @@ fn apply_group_property(group: &mut Group, key: &str, value: &Json) -> ApiResult
             return Err(read_only(key));
         }
         _ => return Err(unknown_property(key)),
-    }
-    Ok(())
-}
-
-/// Checks the combination of flags and derives what follows from it.
-fn finish_group(group: &mut Group) -> ApiResult<()> {
-    let unified = group.group_types.iter().any(|t| t == "Unified");
-    if GroupKind::from_flags(group.mail_enabled, group.security_enabled, unified).is_none() {
-        return Err(ApiError::bad_request(
-            "This combination of mailEnabled, securityEnabled and groupTypes is not a group kind: use a security group (false, true, []), a Microsoft 365 group (true, any, [\"Unified\"]), a mail-enabled security group (true, true, []) or a distribution group (true, false, []).",
-        ));
-    }
-    let dynamic = group.group_types.iter().any(|t| t == "DynamicMembership");
-    if dynamic {
-        let Some(rule) = &group.membership_rule else {
-            return Err(ApiError::bad_request(
-                "Property membershipRule is required on a group whose groupTypes contains DynamicMembership.",
-            ));
-        };
-        roster_core::rules::MembershipRule::parse(rule).map_err(|error| {
-            ApiError::bad_request(format!("Property membershipRule is invalid: {error}."))
-        })?;
-        if group.membership_rule_processing_state.is_none() {
-            group.membership_rule_processing_state = Some("On".into());
-        }
-    } else {
-        if group.membership_rule.is_some() {
-            return Err(ApiError::bad_request(
-                "Property membershipRule is only valid on a group whose groupTypes contains DynamicMembership.",
-            ));
-        }
-        group.membership_rule_processing_state = None;
     }
     Ok(())
 }
