@@ -32,11 +32,6 @@ impl std::ops::Deref for Authorized<'_> {
 }
 
 impl<'a> Authorized<'a> {
-    /// The principal as the transaction read it.
-    pub fn principal(&self) -> &Principal {
-        &self.principal
-    }
-
     /// Refuses unless `operation` was granted (on `target`, for an operation that depends on
     /// the user it touches): what each of the store's primary writes asks first, so that a
     /// grant for one thing cannot be spent on another.
@@ -101,7 +96,7 @@ pub(crate) fn authorize<'a>(
     target: Option<ObjectId>,
 ) -> Result<Authorized<'a>> {
     let principal = principal(tx, change)?;
-    authorize_as(tx, change, &principal, operations, target)
+    gate(tx, change, principal, operations, target, Lock::Share)
 }
 
 /// Whether `change`'s principal may do `operations` on `target` now: for a front-end that
@@ -114,12 +109,7 @@ pub(crate) fn check(
     target: Option<ObjectId>,
 ) -> Result<()> {
     let principal = read_principal(tx, change, Lock::No)?;
-    let mut authorized = Authorized {
-        change,
-        principal,
-        grants: Vec::new(),
-    };
-    authorized.allow(tx, operations, target, Lock::No)
+    gate(tx, change, principal, operations, target, Lock::No).map(drop)
 }
 
 /// [`authorize`] with a principal already read in this transaction (a bulk job's batch reads
@@ -131,12 +121,31 @@ pub(crate) fn authorize_as<'a>(
     operations: &[Operation],
     target: Option<ObjectId>,
 ) -> Result<Authorized<'a>> {
+    gate(
+        tx,
+        change,
+        principal.clone(),
+        operations,
+        target,
+        Lock::Share,
+    )
+}
+
+/// `principal`, making `change`, allowed each of `operations` on `target`, or refused.
+fn gate<'a>(
+    tx: &mut dyn Tx,
+    change: &'a Change,
+    principal: Principal,
+    operations: &[Operation],
+    target: Option<ObjectId>,
+    lock: Lock,
+) -> Result<Authorized<'a>> {
     let mut authorized = Authorized {
         change,
-        principal: principal.clone(),
+        principal,
         grants: Vec::with_capacity(operations.len()),
     };
-    authorized.allow(tx, operations, target, Lock::Share)?;
+    authorized.allow(tx, operations, target, lock)?;
     Ok(authorized)
 }
 
@@ -223,12 +232,6 @@ fn roles(
     principal: ObjectId,
     lock: Lock,
 ) -> Result<Vec<Role>> {
-    let sql = format!(
-        "SELECT role FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2{}",
-        lock.clause(tx)
-    );
-    tx.query(&sql, &params![tenant_id, principal])?
-        .iter()
-        .map(|row| crate::user_rows::stored_role(&row.text(0)?))
-        .collect()
+    let clause = lock.clause(tx);
+    crate::user_rows::roles_of(tx, tenant_id, principal, clause)
 }

@@ -223,6 +223,20 @@ impl Row {
         }
     }
 
+    /// Text stored for a value of a closed set (a role, a license state), parsed back by
+    /// `parse`: text it does not know is an error naming `what`, never a default or skipped.
+    pub fn parsed<T>(
+        &self,
+        index: usize,
+        parse: impl FnOnce(&str) -> Option<T>,
+        what: &str,
+    ) -> Result<T> {
+        let text = self.text(index)?;
+        parse(&text).ok_or_else(|| {
+            Error::Database(format!("a stored {what} that roster does not know: {text}"))
+        })
+    }
+
     /// Stored JSON, parsed: text that does not parse as `T` is an error, never a default.
     pub fn json<T: serde::de::DeserializeOwned>(&self, index: usize) -> Result<T> {
         self.required(index, "JSON text", Row::opt_json)
@@ -238,6 +252,15 @@ impl Row {
             })
             .transpose()
     }
+}
+
+/// `count` numbered placeholders from `$first`: `$3, $4, $5`, for an `IN (…)` list or a row of
+/// values.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A transaction (or a read-only connection) on either backend.

@@ -267,7 +267,7 @@ impl Store {
                 )?
                 .iter()
                 .map(|row| {
-                    Ok((crate::user_rows::stored_role(&row.text(0)?)?, ObjectId::from(row.uuid(1)?), row.text(2)?, row.text(3)?))
+                    Ok((row.parsed(0, Role::parse, "role")?, ObjectId::from(row.uuid(1)?), row.text(2)?, row.text(3)?))
                 })
                 .collect::<Result<_>>()
         })

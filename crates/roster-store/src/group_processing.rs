@@ -300,10 +300,9 @@ impl Store {
             Ok(())
         })?;
         // One statement for all the claimed groups' leases; held only if every one still is.
-        let claimed: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
         let renew_sql = format!(
             "UPDATE group_work SET lease_until = $2 WHERE lease_owner = $1 AND group_id IN ({})",
-            claimed.join(", ")
+            crate::db::placeholders(3, ids.len())
         );
         let renew = |tx: &mut dyn Tx| -> Result<bool> {
             let mut values = params![owner, Utc::now() + lease].to_vec();

@@ -7,8 +7,8 @@ use roster_core::directory::{
 use roster_core::types::{ObjectId, SkuId};
 use uuid::Uuid;
 
+use crate::Result;
 use crate::db::{SqlValue, Tx};
-use crate::{Error, Result};
 
 /// Fills in each user's licenses, direct and inherited, with one query per 500 users.
 pub(crate) fn load_licenses(tx: &mut dyn Tx, users: &mut [User]) -> Result<()> {
@@ -21,10 +21,9 @@ pub(crate) fn load_licenses(tx: &mut dyn Tx, users: &mut [User]) -> Result<()> {
     }
     let ids: Vec<ObjectId> = users.iter().map(|user| user.id).collect();
     for chunk in ids.chunks(500) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT user_id, {HELD_COLUMNS} FROM license_assignments WHERE user_id IN ({}) ORDER BY assigned_at, sku_id",
-            placeholders.join(", ")
+            crate::db::placeholders(1, chunk.len())
         );
         let values: Vec<SqlValue> = chunk.iter().map(|id| SqlValue::from(*id)).collect();
         for row in tx.query(&sql, &values)? {
@@ -62,20 +61,9 @@ pub(crate) fn held_from_row(row: &crate::db::Row, first: usize) -> Result<Held> 
             sku_id,
             disabled_plans,
             group_id: group_id.into(),
-            state: stored(LicenseState::parse, &row.text(first + 3)?, "license state")?,
-            error: stored(LicenseError::parse, &row.text(first + 4)?, "license error")?,
+            state: row.parsed(first + 3, LicenseState::parse, "license state")?,
+            error: row.parsed(first + 4, LicenseError::parse, "license error")?,
         }),
-    })
-}
-
-/// A value stored as text, parsed back; text that does not parse is an error, never a default.
-pub(crate) fn stored<T>(
-    parse: impl FnOnce(&str) -> Option<T>,
-    text: &str,
-    what: &str,
-) -> Result<T> {
-    parse(text).ok_or_else(|| {
-        Error::Database(format!("a stored {what} that roster does not know: {text}"))
     })
 }
 

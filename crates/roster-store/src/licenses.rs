@@ -134,11 +134,10 @@ fn free_seats(
     if skus.is_empty() {
         return Ok(free);
     }
-    let placeholders: Vec<String> = (0..skus.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
         "SELECT sku_id, enabled_units - consumed_units, capability_status FROM subscriptions \
          WHERE tenant_id = $1 AND sku_id IN ({}) ORDER BY sku_id{}",
-        placeholders.join(", "),
+        crate::db::placeholders(2, skus.len()),
         tx.row_lock()
     );
     let mut values = params![tenant_id].to_vec();

@@ -352,19 +352,21 @@ pub(crate) fn require_deleted_user(
     })
 }
 
-/// The roles `principal` holds in the tenant.
+/// The roles `principal` holds in the tenant, their rows locked with `lock` (a `Tx::share_lock`,
+/// or "" to read without locking).
 pub(crate) fn roles_of(
     tx: &mut dyn Tx,
     tenant_id: ObjectId,
     principal: ObjectId,
+    lock: &str,
 ) -> Result<Vec<Role>> {
-    tx.query(
-        "SELECT role FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2",
-        &params![tenant_id, principal],
-    )?
-    .iter()
-    .map(|row| stored_role(&row.text(0)?))
-    .collect::<Result<_>>()
+    let sql = format!(
+        "SELECT role FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2{lock}"
+    );
+    tx.query(&sql, &params![tenant_id, principal])?
+        .iter()
+        .map(|row| row.parsed(0, Role::parse, "role"))
+        .collect()
 }
 
 pub(crate) fn encode_password(hash: &PasswordHash) -> String {
@@ -456,11 +458,10 @@ pub(crate) fn insert_user_sql() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
     SQL.get_or_init(|| {
         let count = FIXED_COLUMNS.len() + USER_ATTRIBUTES.len() + 4;
-        let placeholders: Vec<String> = (1..=count).map(|i| format!("${i}")).collect();
         format!(
             "INSERT INTO users ({}, tenant_id, upn_key, password_hash, active_licenses) VALUES ({})",
             user_columns(),
-            placeholders.join(", ")
+            crate::db::placeholders(1, count)
         )
     })
 }
@@ -701,10 +702,4 @@ pub(crate) fn find_deleted_by_upn(
             "More than one deleted user has the user principal name {upn_key}: name the one you mean by its object id."
         ))),
     }
-}
-
-/// A role as `role_assignments` stores it (its display name); another is an error, never skipped.
-pub(crate) fn stored_role(text: &str) -> Result<Role> {
-    Role::parse(text)
-        .ok_or_else(|| Error::Database(format!("a stored role that roster does not know: {text}")))
 }

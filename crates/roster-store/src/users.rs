@@ -106,7 +106,7 @@ impl Store {
             Ok(Some(SignInRecord {
                 tenant_id,
                 password_hash: row.opt_text(width - 1)?,
-                roles: roles_of(tx, tenant_id, user.id)?,
+                roles: roles_of(tx, tenant_id, user.id, "")?,
                 user,
             }))
         })
@@ -131,7 +131,7 @@ impl Store {
             };
             Ok(Some((
                 user_from_row(&mut row)?,
-                roles_of(tx, tenant_id, id)?,
+                roles_of(tx, tenant_id, id, "")?,
             )))
         })
     }
@@ -150,7 +150,7 @@ impl Store {
     }
 
     pub fn roles_of(&self, tenant_id: ObjectId, principal: ObjectId) -> Result<Vec<Role>> {
-        self.pool.read(|tx| roles_of(tx, tenant_id, principal))
+        self.pool.read(|tx| roles_of(tx, tenant_id, principal, ""))
     }
 
     pub fn update_user(&self, change: &Change, key: &UserKey, update: &UserUpdate) -> Result<User> {
@@ -196,7 +196,7 @@ impl Store {
     pub fn revoke_sign_in_sessions(&self, change: &Change, key: &UserKey) -> Result<User> {
         self.pool.write(|tx| {
             let (user, change) = authorize_on(tx, change, &[Operation::RevokeSessions], key)?;
-            revoke_sign_in_sessions(tx, &change, &UserKey::Id(user.id))
+            revoke_sign_in_sessions(tx, &change, user)
         })
     }
 
@@ -205,24 +205,24 @@ impl Store {
     pub fn delete_user(&self, change: &Change, key: &UserKey) -> Result<User> {
         self.pool.write(|tx| {
             let (user, change) = authorize_on(tx, change, &[Operation::DeleteUser], key)?;
-            delete_user(tx, &change, &UserKey::Id(user.id))
+            delete_user(tx, &change, user)
         })
     }
 
     pub fn restore_user(&self, change: &Change, id: ObjectId) -> Result<User> {
         self.pool.write(|tx| {
-            require_deleted_user(tx, change.tenant_id, id)?;
+            let user = require_deleted_user(tx, change.tenant_id, id)?;
             let change = &authorize(tx, change, &[Operation::RestoreUser], Some(id))?;
-            restore_user(tx, change, id)
+            restore_user(tx, change, user)
         })
     }
 
     /// Deletes a user from the recycle bin for good.
     pub fn purge_user(&self, change: &Change, id: ObjectId) -> Result<()> {
         self.pool.write(|tx| {
-            require_deleted_user(tx, change.tenant_id, id)?;
+            let user = require_deleted_user(tx, change.tenant_id, id)?;
             let change = &authorize(tx, change, &[Operation::PurgeUser], Some(id))?;
-            purge(tx, change, id)
+            purge(tx, change, &user)
         })
     }
 
@@ -239,7 +239,8 @@ impl Store {
             let change = Change::system(tenant_id);
             let change = Authorized::system(&change);
             for row in &expired {
-                purge(tx, &change, row.uuid(0)?.into())?;
+                let user = require_deleted_user(tx, tenant_id, row.uuid(0)?.into())?;
+                purge(tx, &change, &user)?;
             }
             Ok(expired.len())
         })
@@ -253,7 +254,7 @@ impl Store {
     ) -> Result<()> {
         self.pool.write(|tx| {
             let (user, change) = authorize_on(tx, change, &[Operation::UpdateUser], key)?;
-            set_manager(tx, &change, &UserKey::Id(user.id), manager)
+            set_manager(tx, &change, user, manager)
         })
     }
 
@@ -340,8 +341,9 @@ pub(crate) fn insert_prepared_user(
     )
 }
 
-pub(crate) fn purge(tx: &mut dyn Tx, change: &Authorized, id: ObjectId) -> Result<()> {
-    let user = require_deleted_user(tx, change.tenant_id, id)?;
+/// Deletes `user`, read from the recycle bin in this transaction, for good.
+pub(crate) fn purge(tx: &mut dyn Tx, change: &Authorized, user: &User) -> Result<()> {
+    let id = user.id;
     change.require(Operation::PurgeUser, Some(id))?;
     tx.execute(
         "DELETE FROM group_members WHERE member_id = $1",
@@ -362,7 +364,7 @@ pub(crate) fn purge(tx: &mut dyn Tx, change: &Authorized, id: ObjectId) -> Resul
         change,
         "Hard delete user",
         Some((id, user.user_principal_name.as_ref())),
-        Some(audit_json(&user)),
+        Some(audit_json(user)),
         None,
     )
 }
@@ -460,12 +462,12 @@ pub(crate) fn update_user_from(
     ))
 }
 
+/// Ends every token and session of `user` (read in this transaction) issued before now.
 pub(crate) fn revoke_sign_in_sessions(
     tx: &mut dyn Tx,
     change: &Authorized,
-    key: &UserKey,
+    mut user: User,
 ) -> Result<User> {
-    let mut user = require_user(tx, change.tenant_id, key)?;
     change.require(Operation::RevokeSessions, Some(user.id))?;
     user.sign_in_sessions_valid_from = Utc::now().max(change.at);
     tx.execute(
@@ -483,8 +485,8 @@ pub(crate) fn revoke_sign_in_sessions(
     Ok(user)
 }
 
-pub(crate) fn delete_user(tx: &mut dyn Tx, change: &Authorized, key: &UserKey) -> Result<User> {
-    let user = require_user(tx, change.tenant_id, key)?;
+/// Moves `user` (read with its licenses in this transaction) to the recycle bin.
+pub(crate) fn delete_user(tx: &mut dyn Tx, change: &Authorized, user: User) -> Result<User> {
     change.require(Operation::DeleteUser, Some(user.id))?;
     refuse_own_account(change, user.id, "delete")?;
     keep_a_global_administrator(tx, change.tenant_id, user.id)?;
@@ -554,8 +556,9 @@ pub(crate) fn keep_a_global_administrator(
     Ok(())
 }
 
-pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Authorized, id: ObjectId) -> Result<User> {
-    let mut user = require_deleted_user(tx, change.tenant_id, id)?;
+/// Brings `user` (read from the recycle bin in this transaction) back.
+pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Authorized, mut user: User) -> Result<User> {
+    let id = user.id;
     change.require(Operation::RestoreUser, Some(id))?;
     // What was issued before the deletion stays ended once the user is back.
     user.sign_in_sessions_valid_from = Utc::now().max(change.at);
@@ -580,10 +583,9 @@ pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Authorized, id: ObjectId) -
 pub(crate) fn set_manager(
     tx: &mut dyn Tx,
     change: &Authorized,
-    key: &UserKey,
+    user: User,
     manager: Option<ObjectId>,
 ) -> Result<()> {
-    let user = require_user(tx, change.tenant_id, key)?;
     change.require(Operation::UpdateUser, Some(user.id))?;
     if let Some(manager_id) = manager {
         if manager_id == user.id {

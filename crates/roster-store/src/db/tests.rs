@@ -185,4 +185,6 @@ fn placeholders_are_renumbered_per_row() {
     let mut out = String::new();
     super::renumber("($1, $2, '[]', $10)", 20, &mut out);
     assert_eq!(out, "($21, $22, '[]', $30)");
+    assert_eq!(super::placeholders(3, 3), "$3, $4, $5");
+    assert_eq!(super::placeholders(1, 1), "$1");
 }

@@ -96,10 +96,6 @@ impl BatchCache {
 }
 
 impl<'a> JobTx<'a> {
-    pub fn change(&self) -> &Change {
-        self.change
-    }
-
     /// The job's change authorized for `operations` on `target`, in the batch's transaction.
     fn authorize(
         &mut self,
@@ -320,27 +316,33 @@ impl JobTx<'_> {
 
     pub fn revoke_sign_in_sessions(&mut self, user: &User) -> Result<()> {
         let change = self.authorize(&[Operation::RevokeSessions], Some(user.id))?;
-        crate::users::revoke_sign_in_sessions(self.tx, &change, &UserKey::Id(user.id)).map(drop)
+        crate::users::revoke_sign_in_sessions(self.tx, &change, user.clone()).map(drop)
     }
 
     pub fn delete_user(&mut self, user: &User) -> Result<()> {
         let change = self.authorize(&[Operation::DeleteUser], Some(user.id))?;
-        crate::users::delete_user(self.tx, &change, &UserKey::Id(user.id)).map(drop)
+        // The row's user was read without its licenses, which the deletion's record lists.
+        let user =
+            crate::user_rows::require_user(self.tx, self.change.tenant_id, &UserKey::Id(user.id))?;
+        crate::users::delete_user(self.tx, &change, user).map(drop)
     }
 
     pub fn restore_user(&mut self, user: &User) -> Result<()> {
         let change = self.authorize(&[Operation::RestoreUser], Some(user.id))?;
-        crate::users::restore_user(self.tx, &change, user.id).map(drop)
+        crate::users::restore_user(self.tx, &change, user.clone()).map(drop)
     }
 
     pub fn purge_user(&mut self, user: &User) -> Result<()> {
         let change = self.authorize(&[Operation::PurgeUser], Some(user.id))?;
-        crate::users::purge(self.tx, &change, user.id)
+        crate::users::purge(self.tx, &change, user)
     }
 
     pub fn set_manager(&mut self, user: &User, manager: Option<ObjectId>) -> Result<()> {
         let change = self.authorize(&[Operation::UpdateUser], Some(user.id))?;
-        crate::users::set_manager(self.tx, &change, &UserKey::Id(user.id), manager)
+        // Read again with its licenses: rules over `assignedPlans` test the managed user.
+        let user =
+            crate::user_rows::require_user(self.tx, self.change.tenant_id, &UserKey::Id(user.id))?;
+        crate::users::set_manager(self.tx, &change, user, manager)
     }
 
     pub fn assign_licenses(
