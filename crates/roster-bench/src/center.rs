@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::{ADMIN_PASSWORD, ADMIN_UPN, Server, percentile};
+use crate::harness::{ADMIN_PASSWORD, ADMIN_UPN, Server, percentile};
 
 const REQUESTS: usize = 200;
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use crate::{Server, percentile};
+use crate::harness::{Server, percentile};
 
 const DEPARTMENTS: [&str; 8] = [
     "Sales",

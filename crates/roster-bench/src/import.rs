@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use serde_json::json;
 
-use crate::{CLIENT_ID, DEPARTMENTS, DOMAIN, FIRST, SECRET, Server};
+use crate::harness::{CLIENT_ID, DEPARTMENTS, DOMAIN, FIRST, SECRET, Server};
 
 const HEADER: &str = "User Name,First Name,Last Name,Display Name,Job Title,Department,Office Number,Office Phone,Mobile Phone,Fax,Alternate email address,Address,City,State or Province,ZIP or Postal Code,Country or Region";
 

@@ -5,16 +5,20 @@
 //! embedded database, drives it over HTTP, and prints a Markdown table for BENCHMARKS.md.
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
+
+use harness::{
+    CLIENT_ID, DEPARTMENTS, DOMAIN, FIRST, SECRET, bench_token, median, percentile, resident_mib,
+    start_server, start_server_with,
+};
 
 mod center;
 mod dynamic;
+mod harness;
 mod import;
 mod security;
 
@@ -62,107 +66,10 @@ struct Args {
     data_dir: Option<PathBuf>,
 }
 
-const DOMAIN: &str = "bench.example";
-const ADMIN_UPN: &str = "admin@bench.example";
-const ADMIN_PASSWORD: &str = "Bench-Adm1n-Passw0rd";
-const CLIENT_ID: &str = "8b0c5d52-7c8e-4d7a-9f3e-2f5c8a1b6d40";
-const SECRET: &str = "bench-secret-0123456789abcdef0123";
-const DEPARTMENTS: [&str; 8] = [
-    "Sales",
-    "Marketing",
-    "Finance",
-    "Engineering",
-    "Operations",
-    "Legal",
-    "Support",
-    "Research",
-];
-const FIRST: [&str; 16] = [
-    "Adele", "Alex", "Bianca", "Adam", "Daan", "Debra", "Diego", "Emma", "Femke", "Grady",
-    "Adriana", "Isaiah", "Joni", "Lars", "Megan", "Noah",
-];
-
-struct Server {
-    child: tokio::process::Child,
-    base: String,
-    pid: u32,
-}
-
-async fn start_server(binary: &PathBuf, data_dir: &std::path::Path) -> anyhow::Result<Server> {
-    start_server_with(binary, data_dir, &[]).await
-}
-
-/// [`start_server`] with more arguments for `roster serve` (such as a demo organisation).
-async fn start_server_with(
-    binary: &PathBuf,
-    data_dir: &std::path::Path,
-    extra: &[&str],
-) -> anyhow::Result<Server> {
-    let mut child = tokio::process::Command::new(binary)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--domain",
-            DOMAIN,
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .args(extra)
-        .env("ROSTER_BOOTSTRAP_CLIENT_ID", CLIENT_ID)
-        .env("ROSTER_BOOTSTRAP_CLIENT_SECRET", SECRET)
-        .env("ROSTER_BOOTSTRAP_ADMIN", ADMIN_UPN)
-        .env("ROSTER_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)
-        .env("ROSTER_LOG", "warn")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("starting {}", binary.display()))?;
-    let pid = child.id().context("server pid")?;
-    let mut lines = BufReader::new(child.stdout.take().context("server stdout")?).lines();
-    while let Some(line) = lines.next_line().await? {
-        if let Some(address) = line.strip_prefix("roster is listening on ") {
-            let base = address.trim().to_string();
-            // Keep draining stdout so the server never blocks on a full pipe.
-            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return Ok(Server { child, base, pid });
-        }
-    }
-    bail!("the server exited before listening")
-}
-
-/// Resident memory of `pid` by kind: `RssAnon` (the process's own memory) or `RssFile`
-/// (pages of files it maps, such as the database, which the kernel can drop at will).
-fn resident_mib(pid: u32, kind: &str) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with(&format!("{kind}:")))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
-fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
-    sorted[index]
-}
-
 /// Waits for the previous phase's background work: the kernel's write-back, then `seconds` more.
 async fn settle(seconds: u64) {
     let _ = tokio::process::Command::new("sync").status().await;
     tokio::time::sleep(Duration::from_secs(seconds)).await;
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    values[values.len() / 2]
 }
 
 /// Raw Argon2id throughput on every core at roster's parameters: the ceiling for creating users
@@ -176,9 +83,9 @@ fn argon2_hashes_per_second(seconds: f64) -> f64 {
                 let mut count = 0u64;
                 let begin = Instant::now();
                 // As the server's hashing threads do: memory allocated once per thread.
-                let mut memory = roster_server::hashing::memory();
+                let mut memory = roster_server::identity::hashing::memory();
                 while begin.elapsed().as_secs_f64() < seconds {
-                    let _ = roster_server::hashing::hash_with(
+                    let _ = roster_server::identity::hashing::hash_with(
                         &mut memory,
                         &format!("Bench-Passw0rd-{thread}-{count}"),
                     );
@@ -549,21 +456,6 @@ fn print_table(rows: Vec<(String, String, String)>) {
     for (what, result, against) in rows {
         println!("| {what} | {result} | {against} |");
     }
-}
-
-async fn bench_token(server: &Server) -> anyhow::Result<String> {
-    let reply: Value = reqwest::Client::new()
-        .post(format!("{}/{DOMAIN}/oauth2/v2.0/token", server.base))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", SECRET),
-        ])
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(reply["access_token"].as_str().context("token")?.to_string())
 }
 
 fn ms(duration: Duration) -> f64 {

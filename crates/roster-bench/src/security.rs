@@ -16,7 +16,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::{DOMAIN, Server, median, percentile, resident_mib};
+use crate::harness::{DOMAIN, Server, median, percentile, resident_mib};
 
 const PASSWORD: &str = "Bench-S1gn-In-Passw0rd";
 
@@ -24,7 +24,10 @@ const PASSWORD: &str = "Bench-S1gn-In-Passw0rd";
 fn argon2_verifications_per_second(seconds: f64) -> f64 {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let roster_core::directory::PasswordHash::Argon2id(phc) =
-        roster_server::hashing::hash_with(&mut roster_server::hashing::memory(), PASSWORD)
+        roster_server::identity::hashing::hash_with(
+            &mut roster_server::identity::hashing::memory(),
+            PASSWORD,
+        )
     else {
         unreachable!("argon2id")
     };
@@ -33,11 +36,11 @@ fn argon2_verifications_per_second(seconds: f64) -> f64 {
         .map(|_| {
             let phc = phc.clone();
             std::thread::spawn(move || {
-                let mut memory = roster_server::hashing::memory();
+                let mut memory = roster_server::identity::hashing::memory();
                 let mut count = 0u64;
                 let begin = Instant::now();
                 while begin.elapsed().as_secs_f64() < seconds {
-                    assert!(roster_server::hashing::verify_with(
+                    assert!(roster_server::identity::hashing::verify_with(
                         &mut memory,
                         PASSWORD,
                         &phc

@@ -8,3 +8,4 @@ pub mod cell;
 pub mod edits;
 pub mod new_users;
 pub mod problem;
+pub mod records;

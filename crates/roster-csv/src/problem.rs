@@ -2,10 +2,11 @@
 //! gives the English of the CLI, the API and results files, and the admin center words each
 //! variant in its own languages (`center::csv_text`).
 
+use std::borrow::Cow;
 use std::fmt;
 
-use crate::edits::{CLEAR, ID_COLUMN_NAMES, Operation, USER_COLUMN_NAMES};
-use crate::new_users::{MAX_LIST_ITEMS, Template, column_letter, excerpt};
+use crate::edits::columns::{CLEAR, ID_COLUMN_NAMES, Operation, USER_COLUMN_NAMES};
+use crate::new_users::columns::{MAX_LIST_ITEMS, Template};
 use roster_core::types::Problem;
 
 /// Why a file, a header or a row was refused.
@@ -479,5 +480,91 @@ impl fmt::Display for HeaderProblem {
                 f.write_str(")")
             }
         }
+    }
+}
+
+/// Why one row was refused; the other rows are not affected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// The line on which the record starts (1-based).
+    pub row: usize,
+    /// The column's header as the file writes it (`column C` for one without a header), or
+    /// `None` when the problem is the row as a whole.
+    pub column: Option<String>,
+    /// The row's user principal name as written, when it has one of a sensible length, so that
+    /// a results file can name the user.
+    pub user_principal_name: Option<String>,
+    pub problem: CsvProblem,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_location(f, Some(self.row), self.column.as_deref())?;
+        write!(f, "{}", self.problem)
+    }
+}
+
+impl std::error::Error for RowError {}
+
+/// A problem with the file as a whole: nothing in it can be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    /// The line concerned (1-based), if there is one.
+    pub row: Option<usize>,
+    pub column: Option<String>,
+    pub problem: CsvProblem,
+}
+
+impl FileError {
+    pub(crate) fn new(row: Option<usize>, problem: CsvProblem) -> Self {
+        FileError {
+            row,
+            column: None,
+            problem,
+        }
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_location(f, self.row, self.column.as_deref())?;
+        write!(f, "{}", self.problem)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+fn write_location(
+    f: &mut fmt::Formatter<'_>,
+    row: Option<usize>,
+    column: Option<&str>,
+) -> fmt::Result {
+    match (row, column) {
+        (Some(row), Some(column)) => write!(f, "row {row}, column '{}': ", excerpt(column)),
+        (Some(row), None) => write!(f, "row {row}: "),
+        (None, Some(column)) => write!(f, "column '{}': ", excerpt(column)),
+        (None, None) => Ok(()),
+    }
+}
+
+/// Excel's name for a column: A, B, …, Z, AA, AB, …
+pub fn column_letter(index: usize) -> String {
+    let mut letters = Vec::new();
+    let mut n = index + 1;
+    while n > 0 {
+        let rest = (n - 1) % 26;
+        letters.push(b'A' + u8::try_from(rest).expect("less than 26"));
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).expect("ASCII letters")
+}
+
+/// At most 60 characters of `text`, to quote in a message.
+pub fn excerpt(text: &str) -> Cow<'_, str> {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
     }
 }

@@ -12,9 +12,9 @@ use roster_core::types::{DomainName, ObjectId, SkuId};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::graph::{Body, created, no_content};
+use crate::identity::tokens::Caller;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

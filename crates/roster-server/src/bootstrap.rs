@@ -10,7 +10,8 @@ use roster_core::types::{
 };
 use roster_store::{Change, Store};
 
-use crate::auth::{Keys, generate_password, hash_human_password};
+use crate::identity::hashing::{generate_password, hash_human_password};
+use crate::identity::keys::Keys;
 
 /// Credentials an operator may supply instead of having them generated.
 #[derive(Debug, Clone, Default)]

@@ -32,8 +32,8 @@ use roster_store::{JobTx, PreparedUser, RowOutcome, UserKey};
 use serde_json::{Value as JsonValue, json};
 use uuid::Uuid;
 
-use crate::auth::Keys;
 use crate::error::{ApiError, ApiResult};
+use crate::identity::keys::Keys;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -287,7 +287,7 @@ pub fn prepare(
         if dry_run {
             keys.generated_password_hash(password)
         } else {
-            crate::auth::hash_human_password(password)
+            crate::identity::hashing::hash_human_password(password)
         }
     };
     if kind != Kind::CreateUsers {
@@ -303,7 +303,7 @@ pub fn prepare(
         let password = match row_password(&row) {
             None => None,
             // The same rule as a reset through the API.
-            Some(password) => match crate::graph::json::check_password_complexity(password) {
+            Some(password) => match crate::error::check_password_complexity(password) {
                 Ok(()) => Some(hash(password)),
                 Err(error) => {
                     return Prepared {
@@ -346,7 +346,7 @@ pub fn prepare(
         {
             Some(password) => (hash(password), None),
             None => {
-                let password = crate::auth::generate_password();
+                let password = crate::identity::hashing::generate_password();
                 (keys.generated_password_hash(&password), Some(password))
             }
         };
@@ -559,7 +559,7 @@ impl Step<'_> {
                 let (hash, generated) = match self.password {
                     Some(hash) => (hash.clone(), None),
                     None => {
-                        let password = crate::auth::generate_password();
+                        let password = crate::identity::hashing::generate_password();
                         (
                             context.keys.generated_password_hash(&password),
                             Some(password),

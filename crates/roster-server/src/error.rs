@@ -123,8 +123,8 @@ impl ApiError {
 }
 
 /// The hashing threads are saturated: Graph's throttling answer, to try again shortly.
-impl From<crate::hashing::Busy> for ApiError {
-    fn from(_: crate::hashing::Busy) -> Self {
+impl From<crate::identity::hashing::Busy> for ApiError {
+    fn from(_: crate::identity::hashing::Busy) -> Self {
         let mut error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
@@ -265,4 +265,16 @@ impl From<StoreError> for ApiError {
             | StoreError::RolledBack) => ApiError::internal(other),
         }
     }
+}
+
+/// Refuses a chosen password that breaks Entra ID's rule ([`roster_core::requests::check_password`])
+/// with Graph's error.
+pub fn check_password_complexity(password: &str) -> ApiResult<()> {
+    if roster_core::requests::check_password(password) {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        "The specified password does not comply with password complexity requirements. Please provide a different password.",
+    )
+    .with_reason(crate::error::Reason::WeakPassword))
 }

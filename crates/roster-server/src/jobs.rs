@@ -17,9 +17,10 @@ use roster_store::{Change, Job, JobTx, RowOutcome, Store};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
 
-use crate::auth::{Caller, Keys};
 use crate::bulk;
 use crate::error::{ApiError, ApiResult};
+use crate::identity::keys::Keys;
+use crate::identity::tokens::Caller;
 use crate::state::AppState;
 use crate::upload;
 
@@ -107,7 +108,9 @@ impl Worker {
             // The submitter as they are now: blocked, deleted or without the role since the
             // last batch, they change nothing more.
             let principal = match job.created_by_id {
-                Some(id) => crate::auth::principal_by_id(&self.store, job.tenant_id, id)?,
+                Some(id) => {
+                    crate::identity::tokens::principal_by_id(&self.store, job.tenant_id, id)?
+                }
                 None => None,
             };
             let (applied, next) = std::thread::scope(|scope| {

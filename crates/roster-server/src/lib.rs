@@ -5,17 +5,17 @@
 //! binds the listener; [`Application::run_until_stopped`] serves until the process is stopped.
 
 pub mod admin;
-pub mod auth;
 pub mod bootstrap;
 pub mod bulk;
 pub mod center;
+mod config;
 mod connections;
 pub mod error;
 pub mod files;
 pub mod graph;
-pub mod hashing;
+pub mod identity;
 pub mod jobs;
-pub mod oauth;
+mod paging;
 pub mod state;
 mod tls;
 pub mod upload;
@@ -31,69 +31,10 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use roster_store::Store;
 
-/// The largest request body the server takes, except bulk jobs' (`upload::MAX_JOB_BYTES`).
-pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
-
 pub use bootstrap::{BootstrapCredentials, BootstrapReport};
+pub use config::{BODY_LIMIT, Config, Tls};
 pub use ipnet::IpNet;
 use state::{AppState, Scheme};
-
-#[derive(Debug, Clone)]
-pub enum Tls {
-    Off,
-    /// A self-signed certificate, generated once into the data directory.
-    SelfSigned,
-    Files {
-        cert: PathBuf,
-        key: PathBuf,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub listen: SocketAddr,
-    pub data_dir: PathBuf,
-    /// `postgres://…` to use PostgreSQL; the embedded SQLite file in `data_dir` otherwise.
-    pub database_url: Option<String>,
-    pub domain: String,
-    pub tenant_name: String,
-    /// Seed a demo organisation of this many users on first start.
-    pub demo_users: Option<usize>,
-    pub tls: Tls,
-    pub public_url: Option<String>,
-    /// Proxies whose `X-Forwarded-For`, `-Host` and `-Proto` headers are believed
-    /// (`--trusted-proxy`); from anyone else they are ignored.
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    pub bootstrap: BootstrapCredentials,
-    /// Run bulk jobs in the background (tests turn it off and drain jobs themselves).
-    pub run_jobs: bool,
-    /// Connections open at once (`--max-connections`); more are closed as they arrive.
-    pub max_connections: usize,
-    /// Connections open at once from one address but a trusted proxy.
-    pub max_connections_per_address: usize,
-    pub jobs: jobs::WorkerSettings,
-}
-
-impl Config {
-    pub fn new(data_dir: PathBuf) -> Config {
-        Config {
-            listen: "127.0.0.1:8080".parse().expect("valid address"),
-            data_dir,
-            database_url: None,
-            domain: "contoso.example".into(),
-            tenant_name: "Contoso".into(),
-            demo_users: None,
-            tls: Tls::Off,
-            public_url: None,
-            trusted_proxies: Vec::new(),
-            bootstrap: BootstrapCredentials::default(),
-            run_jobs: true,
-            max_connections: connections::MAX_CONNECTIONS,
-            max_connections_per_address: connections::MAX_CONNECTIONS_PER_ADDRESS,
-            jobs: jobs::WorkerSettings::default(),
-        }
-    }
-}
 
 pub struct Application {
     listener: std::net::TcpListener,
@@ -131,7 +72,9 @@ impl Application {
         };
         let keys = {
             let store = store.clone();
-            Arc::new(tokio::task::spawn_blocking(move || auth::Keys::load(&store)).await??)
+            Arc::new(
+                tokio::task::spawn_blocking(move || identity::keys::Keys::load(&store)).await??,
+            )
         };
         {
             let (store, keys) = (store.clone(), keys.clone());
@@ -180,7 +123,7 @@ impl Application {
             public_url: config.public_url.clone(),
             issuer_base: issuer_base.into(),
             router: Arc::new(OnceLock::new()),
-            hasher: hashing::Hasher::start(
+            hasher: identity::hashing::Hasher::start(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
         };
@@ -293,7 +236,7 @@ fn app_router(state: AppState, scheme: Scheme, trusted_proxies: Arc<Vec<ipnet::I
     Router::new()
         .nest("/v1.0", graph::router())
         .nest("/roster/v1", admin::router().merge(jobs::router()))
-        .merge(oauth::router())
+        .merge(identity::oauth::router())
         .merge(center::router(state.clone()))
         .fallback(not_found)
         .layer(middleware::from_fn(survive_panics))

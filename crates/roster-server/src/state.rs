@@ -10,8 +10,8 @@ use axum::http::request::Parts;
 use ipnet::IpNet;
 use roster_store::Store;
 
-use crate::auth::Keys;
 use crate::error::{ApiError, ApiResult};
+use crate::identity::keys::Keys;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -26,7 +26,7 @@ pub struct AppState {
     /// database connections) alive for ever.
     pub router: Arc<OnceLock<std::sync::Weak<Router>>>,
     /// The Argon2id threads, one per core.
-    pub hasher: crate::hashing::Hasher,
+    pub hasher: crate::identity::hashing::Hasher,
     /// Wakes the bulk-job worker when a job is submitted.
     pub job_wake: Arc<tokio::sync::Notify>,
     /// Rows per batch of a submitted job (the rows one transaction applies).
@@ -65,7 +65,7 @@ impl AppState {
                 Ok((hash, None))
             }
             None => {
-                let generated = crate::auth::generate_password();
+                let generated = crate::identity::hashing::generate_password();
                 Ok((
                     self.keys.generated_password_hash(&generated),
                     Some(generated),

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use axum_server::tls_rustls::RustlsConfig;
 
+use crate::config::{Config, Tls};
 use crate::files::write_private;
-use crate::{Config, Tls};
 use std::os::unix::fs::DirBuilderExt;
 
 pub async fn configure(config: &Config) -> anyhow::Result<(Option<RustlsConfig>, Option<PathBuf>)> {

@@ -141,7 +141,7 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<UserSummary>, i64)> {
         self.pool.read(|tx| {
-            crate::groups::require_group(tx, tenant_id, group_id)?;
+            crate::group_rows::require_group(tx, tenant_id, group_id)?;
             let users = tx
                 .query(
                     "SELECT u.id, u.user_principal_name, u.display_name FROM group_members m \

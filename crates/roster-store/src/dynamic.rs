@@ -207,7 +207,7 @@ fn apply_rules(
         relicense |= group.licensed;
     }
     if relicense {
-        crate::licenses::reconcile_and_fill(tx, change, user.id)?;
+        crate::licensing::reconcile_and_fill(tx, change, user.id)?;
     }
     Ok(())
 }
@@ -339,7 +339,7 @@ impl crate::Store {
     ) -> Result<RulePreview> {
         let (members, licenses, held_elsewhere) = match group_id {
             Some(group_id) => self.pool.read(|tx| {
-                crate::groups::require_group(tx, tenant_id, group_id)?;
+                crate::group_rows::require_group(tx, tenant_id, group_id)?;
                 let members: HashSet<ObjectId> = tx
                     .query(
                         "SELECT m.member_id FROM group_members m JOIN users u ON u.id = m.member_id \
@@ -353,9 +353,9 @@ impl crate::Store {
                 // Who holds each of the group's licenses other than through it (directly, or
                 // through another group where it took): they neither gain nor lose it.
                 let mut held_elsewhere = HashSet::new();
-                for license in crate::group_processing::group_licenses(tx, group_id)? {
+                for license in crate::group_rows::group_licenses(tx, group_id)? {
                     let subscription =
-                        crate::licenses::find_subscription(tx, tenant_id, license.sku_id)?;
+                        crate::license_rows::find_subscription(tx, tenant_id, license.sku_id)?;
                     for row in tx.query(
                         "SELECT user_id FROM license_assignments \
                          WHERE tenant_id = $1 AND sku_id = $2 \
@@ -573,7 +573,7 @@ impl crate::Store {
             for group in &groups.groups {
                 let due = !time_based || group.rule.as_ref().is_some_and(|r| r.depends_on_time());
                 if due {
-                    crate::group_processing::queue_group(tx, change, group.id)?;
+                    crate::group_rows::queue_group(tx, change, group.id)?;
                     queued += 1;
                 }
             }

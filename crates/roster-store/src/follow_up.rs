@@ -45,33 +45,33 @@ pub(crate) fn follow_up(tx: &mut dyn Tx, change: &Authorized, changed: Changed<'
         Changed::User(user) => crate::dynamic::user_changed(tx, change, user),
         Changed::UserProperties { before, after } => {
             if before.usage_location != after.usage_location {
-                crate::licenses::reconcile_and_fill(tx, change, after.id)?;
+                crate::licensing::reconcile_and_fill(tx, change, after.id)?;
             }
             crate::dynamic::user_changed(tx, change, after)
         }
-        Changed::UserDeleted(id) => crate::licenses::release_seats(tx, change, id),
+        Changed::UserDeleted(id) => crate::licensing::release_seats(tx, change, id),
         Changed::UserRestored(user) => {
-            crate::licenses::retake_seats(tx, change, user.id)?;
+            crate::licensing::retake_seats(tx, change, user.id)?;
             crate::dynamic::user_changed(tx, change, user)
         }
         Changed::UserLicenses { user, freed } => {
-            crate::licenses::reconcile_and_fill(tx, change, user.id)?;
-            crate::licenses::fill_freed_seats(tx, change, freed)?;
+            crate::licensing::reconcile_and_fill(tx, change, user.id)?;
+            crate::licensing::fill_freed_seats(tx, change, freed)?;
             let user =
                 crate::user_rows::require_user(tx, change.tenant_id, &crate::UserKey::Id(user.id))?;
             crate::dynamic::user_changed(tx, change, &user)
         }
-        Changed::Membership(user_id) => crate::licenses::reconcile_and_fill(tx, change, user_id),
+        Changed::Membership(user_id) => crate::licensing::reconcile_and_fill(tx, change, user_id),
         Changed::GroupRule { group, queue } => {
             crate::dynamic::groups_changed(tx, change.tenant_id)?;
             if queue && group.is_dynamic() {
-                crate::group_processing::queue_group(tx, change, group.id)?;
+                crate::group_rows::queue_group(tx, change, group.id)?;
             }
             Ok(())
         }
         Changed::GroupLicenses(group_id) => {
             crate::dynamic::groups_changed(tx, change.tenant_id)?;
-            crate::group_processing::queue_group(tx, change, group_id)
+            crate::group_rows::queue_group(tx, change, group_id)
         }
         Changed::SeatsAdded(sku_id) => {
             for row in tx.query(
@@ -79,7 +79,7 @@ pub(crate) fn follow_up(tx: &mut dyn Tx, change: &Authorized, changed: Changed<'
                  WHERE tenant_id = $1 AND sku_id = $2 AND state = 'Error' AND group_id IS NOT NULL",
                 &crate::params![change.tenant_id, sku_id],
             )? {
-                crate::group_processing::queue_group(tx, change, row.uuid(0)?.into())?;
+                crate::group_rows::queue_group(tx, change, row.uuid(0)?.into())?;
             }
             Ok(())
         }

@@ -5,7 +5,7 @@
 //! `group_work`. A worker on any server claims the queued groups of a tenant with a lease;
 //! works out the members of the dynamic ones from their rules, a page of users to a
 //! transaction ([`Store::apply_rules`]); then brings each user the groups concern up to date
-//! with [`crate::licenses::reconcile_and_fill`], a few hundred users to a transaction.
+//! with [`crate::licensing::reconcile_and_fill`], a few hundred users to a transaction.
 //! Processing is idempotent (it works out from the directory what should be, not from what was
 //! asked), so a worker that dies half-way leaves nothing wrong that the next one does not put
 //! right; and a group queued again while being processed is processed again.
@@ -13,22 +13,15 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, Utc};
-use roster_core::access::Operation;
-use roster_core::directory::{Group, LicenseAssignment, User};
-use roster_core::licensing::{LicenseViolation, check_assignments};
 use roster_core::rules::RuleSet;
-use roster_core::types::{ObjectId, SkuId};
+use roster_core::types::ObjectId;
 
-use crate::authority::{Authorized, authorize};
+use crate::authority::Authorized;
 use crate::db::{Deferred, Tx};
 use crate::dynamic::DynamicGroup;
-use crate::groups::require_group;
-use crate::license_rows::{licenses_json, plans_json};
-use crate::licenses::find_subscription;
-use crate::query::{after_id, page_end};
+use crate::license_rows::licenses_json;
 use crate::user_rows::{UsersRead, live_users_page};
-use crate::{Change, Cursor, Error, Page, Result, Store, audit, params};
-use roster_core::licensing::rule_input;
+use crate::{Change, Result, Store, audit, params};
 
 /// Users brought up to date per transaction while processing a group: a transaction holds the
 /// embedded store's writer for about a tenth of a second.
@@ -42,178 +35,7 @@ pub struct GroupWork {
     generation: i64,
 }
 
-/// Queues a group for processing (again, if it is already queued or being processed).
-pub(crate) fn queue_group(tx: &mut dyn Tx, change: &Authorized, group_id: ObjectId) -> Result<()> {
-    tx.execute(
-        "INSERT INTO group_work (group_id, tenant_id, generation, queued_at) VALUES ($1, $2, 1, $3) \
-         ON CONFLICT (group_id) DO UPDATE SET generation = group_work.generation + 1, queued_at = $3",
-        &params![group_id, change.tenant_id, change.at],
-    )?;
-    tx.execute(
-        "UPDATE groups SET license_processing_state = 'QueuedForProcessing' WHERE id = $1 \
-         AND license_processing_state IS NOT NULL",
-        &params![group_id],
-    )?;
-    Ok(())
-}
-
-/// The licenses a group gives its members.
-pub(crate) fn group_licenses(
-    tx: &mut dyn Tx,
-    group_id: ObjectId,
-) -> Result<Vec<LicenseAssignment>> {
-    tx
-        .query(
-            "SELECT sku_id, disabled_plans FROM group_licenses WHERE group_id = $1 ORDER BY assigned_at, sku_id",
-            &params![group_id],
-        )?
-        .iter()
-        .map(|row| Ok(LicenseAssignment {
-            sku_id: SkuId::from(row.uuid(0)?),
-            disabled_plans: row.json(1)?,
-        }))
-        .collect::<Result<_>>()
-}
-
-/// What a group's license processing looks like from outside.
-#[derive(Debug, Clone)]
-pub struct GroupLicensing {
-    pub licenses: Vec<LicenseAssignment>,
-    /// Graph's `licenseProcessingState.state`, once the group has had licenses.
-    pub processing_state: Option<String>,
-    pub has_members_with_errors: bool,
-}
-
 impl Store {
-    /// Graph's `assignLicense` on a group: adds (or changes the disabled plans of) and removes
-    /// the licenses the group gives its members, and queues the group so that every member is
-    /// brought up to date in the background. Returns the group as changed, with whether guests
-    /// are among its members (licensing them is allowed, with a warning).
-    pub fn assign_group_licenses(
-        &self,
-        change: &Change,
-        group_id: ObjectId,
-        add: &[LicenseAssignment],
-        remove: &[SkuId],
-    ) -> Result<(Group, bool)> {
-        self.pool.write(|tx| {
-            let change = &authorize(tx, change, &[Operation::AssignLicense], None)?;
-            assign_group_licenses_tx(tx, change, group_id, add, remove)
-        })
-    }
-
-    /// The admin center's "assign" of a license to a group: given with all its apps if the
-    /// group does not give it yet; a license it already gives keeps its switched-off apps
-    /// (Graph's `assignLicense` would switch them back on for every member).
-    pub fn give_group_license(
-        &self,
-        change: &Change,
-        group_id: ObjectId,
-        sku_id: SkuId,
-    ) -> Result<()> {
-        self.pool.write(|tx| {
-            let change = &authorize(tx, change, &[Operation::AssignLicense], None)?;
-            let group = require_group(tx, change.tenant_id, group_id)?;
-            if group.licenses.iter().any(|l| l.sku_id == sku_id) {
-                return Ok(());
-            }
-            let add = [LicenseAssignment {
-                sku_id,
-                disabled_plans: Vec::new(),
-            }];
-            assign_group_licenses_tx(tx, change, group_id, &add, &[]).map(drop)
-        })
-    }
-
-    /// A group's licenses and how their processing stands.
-    pub fn group_licensing(
-        &self,
-        tenant_id: ObjectId,
-        group_id: ObjectId,
-    ) -> Result<GroupLicensing> {
-        self.pool.read(|tx| {
-            require_group(tx, tenant_id, group_id)?;
-            let licenses = group_licenses(tx, group_id)?;
-            let processing_state = tx
-                .query_one(
-                    "SELECT license_processing_state FROM groups WHERE id = $1",
-                    &params![group_id],
-                )?
-                .map(|row| row.opt_text(0))
-                .transpose()?
-                .flatten();
-            let has_members_with_errors = tx
-                .query_one(
-                    "SELECT 1 FROM license_assignments a JOIN users u ON u.id = a.user_id \
-                     WHERE a.group_id = $1 AND a.state = 'Error' AND u.deleted_at IS NULL LIMIT 1",
-                    &params![group_id],
-                )?
-                .is_some();
-            Ok(GroupLicensing {
-                licenses,
-                processing_state,
-                has_members_with_errors,
-            })
-        })
-    }
-
-    /// Graph's `membersWithLicenseErrors`: the group's members whose licenses from it did not
-    /// take, in id order: the first `top` after `after`, the cursor of the next page if any, and
-    /// how many there are when `count`.
-    pub fn members_with_license_errors(
-        &self,
-        tenant_id: ObjectId,
-        group_id: ObjectId,
-        after: Option<&Cursor>,
-        top: usize,
-        count: bool,
-    ) -> Result<Page<User>> {
-        self.pool.read(|tx| {
-            require_group(tx, tenant_id, group_id)?;
-            let in_error = "deleted_at IS NULL AND id IN \
-                 (SELECT user_id FROM license_assignments WHERE group_id = $1 AND state = 'Error')";
-            let sql = format!(
-                "SELECT {} FROM users WHERE {in_error} AND id > $2 ORDER BY id LIMIT $3",
-                crate::user_rows::user_columns()
-            );
-            let mut rows = tx.query(&sql, &params![group_id, after_id(after), top as i64 + 1])?;
-            let next = page_end(&mut rows, top)?;
-            let mut users = rows
-                .iter_mut()
-                .map(crate::user_rows::user_from_row)
-                .collect::<Result<Vec<_>>>()?;
-            crate::license_rows::load_licenses(tx, &mut users)?;
-            let count = if count {
-                let sql = format!("SELECT COUNT(*) FROM users WHERE {in_error}");
-                Some(
-                    tx.query_one(&sql, &params![group_id])?
-                        .map_or(Ok(0), |row| row.int(0))?,
-                )
-            } else {
-                None
-            };
-            Ok(Page {
-                items: users,
-                next,
-                count,
-            })
-        })
-    }
-
-    /// Graph's `reprocessLicenseAssignment`: works out the user's group-based licenses again.
-    pub fn reprocess_license_assignment(
-        &self,
-        change: &Change,
-        key: &crate::UserKey,
-    ) -> Result<User> {
-        self.pool.write(|tx| {
-            let change = &authorize(tx, change, &[Operation::AssignLicense], None)?;
-            let user = crate::user_rows::require_user(tx, change.tenant_id, key)?;
-            crate::licenses::reconcile_and_fill(tx, change, user.id)?;
-            crate::user_rows::require_user(tx, change.tenant_id, key)
-        })
-    }
-
     /// Takes the lease, for `lease`, of the queued groups (up to a thousand) of the tenant whose
     /// group has waited longest, whose leases are free or expired.
     pub fn claim_group_work(&self, owner: &str, lease: Duration) -> Result<Vec<GroupWork>> {
@@ -283,7 +105,7 @@ impl Store {
                      WHERE id = $1 AND license_processing_state IS NOT NULL",
                     &params![*id],
                 )?;
-                if let Some(group) = crate::groups::find_group(tx, tenant_id, *id, false)? {
+                if let Some(group) = crate::group_rows::find_group(tx, tenant_id, *id, false)? {
                     audit(
                         tx,
                         &change,
@@ -342,7 +164,7 @@ impl Store {
                     return Ok(false);
                 }
                 for user_id in chunk {
-                    crate::licenses::reconcile_and_fill(tx, &change, *user_id)?;
+                    crate::licensing::reconcile_and_fill(tx, &change, *user_id)?;
                 }
                 Ok(true)
             })?;
@@ -370,7 +192,7 @@ impl Store {
                         &params![work.group_id],
                     )?;
                 }
-                if let Some(group) = crate::groups::find_group(tx, tenant_id, work.group_id, false)? {
+                if let Some(group) = crate::group_rows::find_group(tx, tenant_id, work.group_id, false)? {
                     let count = |tx: &mut dyn Tx, sql: &str| -> Result<i64> {
                         tx.query_one(sql, &params![work.group_id])?.map_or(Ok(0), |row| row.int(0))
                     };
@@ -447,105 +269,6 @@ impl Store {
             }
         }
     }
-}
-
-/// [`Store::assign_group_licenses`] inside a transaction the caller holds.
-fn assign_group_licenses_tx(
-    tx: &mut dyn Tx,
-    change: &Authorized,
-    group_id: ObjectId,
-    add: &[LicenseAssignment],
-    remove: &[SkuId],
-) -> Result<(Group, bool)> {
-    change.require(Operation::AssignLicense, None)?;
-    let group = require_group(tx, change.tenant_id, group_id)?;
-    if !group.security_enabled {
-        return Err(Error::BadRequest(format!(
-            "Licenses can only be assigned to security-enabled groups; {} is not one.",
-            group.display_name
-        )));
-    }
-    let before = group_licenses(tx, group_id)?;
-    let after = crate::licenses::changed_assignments(
-        &before,
-        add,
-        remove,
-        ("The group", &group.display_name),
-    )?;
-    for assignment in add {
-        if find_subscription(tx, change.tenant_id, assignment.sku_id)?.is_none() {
-            return Err(Error::License(LicenseViolation::UnknownSku(
-                assignment.sku_id.as_uuid(),
-            )));
-        }
-    }
-    // The group's own licenses must go together (plans that exclude each other, plans
-    // that need another); where they may be used is each member's matter.
-    if let Err(violation) = check_assignments(
-        roster_core::catalog::Catalog::builtin(),
-        "",
-        &rule_input(&after),
-    ) && !matches!(
-        violation,
-        LicenseViolation::ProhibitedInUsageLocation { .. }
-    ) {
-        return Err(Error::License(violation));
-    }
-    for sku_id in remove {
-        tx.execute(
-            "DELETE FROM group_licenses WHERE group_id = $1 AND sku_id = $2",
-            &params![group_id, *sku_id],
-        )?;
-    }
-    for assignment in &after {
-        if before.iter().any(|a| a.sku_id == assignment.sku_id) {
-            tx.execute(
-                "UPDATE group_licenses SET disabled_plans = $3 WHERE group_id = $1 AND sku_id = $2",
-                &params![
-                    group_id,
-                    assignment.sku_id,
-                    plans_json(&assignment.disabled_plans)
-                ],
-            )?;
-        } else {
-            tx.execute(
-                "INSERT INTO group_licenses (group_id, sku_id, tenant_id, disabled_plans, assigned_at) VALUES ($1, $2, $3, $4, $5)",
-                &params![
-                    group_id,
-                    assignment.sku_id,
-                    change.tenant_id,
-                    plans_json(&assignment.disabled_plans),
-                    change.at
-                ],
-            )?;
-        }
-    }
-    tx.execute(
-        "UPDATE groups SET license_processing_state = 'QueuedForProcessing' WHERE id = $1",
-        &params![group_id],
-    )?;
-    crate::follow_up::follow_up(
-        tx,
-        change,
-        crate::follow_up::Changed::GroupLicenses(group_id),
-    )?;
-    audit(
-        tx,
-        change,
-        "Change group license",
-        Some((group_id, &group.display_name)),
-        Some(licenses_json(&before)),
-        Some(licenses_json(&after)),
-    )?;
-    let guests = tx
-        .query_one(
-            "SELECT 1 FROM group_members m JOIN users u ON u.id = m.member_id \
-             WHERE m.group_id = $1 AND u.user_type = 'Guest' AND u.deleted_at IS NULL LIMIT 1",
-            &params![group_id],
-        )?
-        .is_some();
-    // As it is now: its new licenses, queued for processing.
-    Ok((require_group(tx, change.tenant_id, group_id)?, guests))
 }
 
 /// Users tested per transaction in [`Store::apply_rules`]: a page holds the embedded store's
@@ -710,7 +433,7 @@ fn apply_rules_to_page(
         deferred.flush()?;
     }
     for user_id in relicense {
-        crate::licenses::reconcile_and_fill(tx, change, user_id)?;
+        crate::licensing::reconcile_and_fill(tx, change, user_id)?;
     }
     audited.write(tx, change)?;
     let members = groups
@@ -735,7 +458,9 @@ mod tests {
         let queue = || {
             store
                 .pool
-                .write(|tx| queue_group(tx, &Authorized::system(&change), group.id))
+                .write(|tx| {
+                    crate::group_rows::queue_group(tx, &Authorized::system(&change), group.id)
+                })
                 .unwrap()
         };
         queue();

@@ -3,46 +3,18 @@
 use roster_core::access::Operation;
 use roster_core::directory::{Group, ObjectKind, User};
 use roster_core::refusal::Reason;
-use roster_core::types::{MailNickname, ObjectId};
+use roster_core::types::ObjectId;
 
 use crate::authority::{Authorized, authorize};
 use crate::db::{Row, Tx};
 use crate::follow_up::{Changed, follow_up};
+use crate::group_rows::{
+    GROUP_COLUMNS, find_group, group_from_row, group_has_licenses, group_with_licenses,
+    insert_member_row, refuse_computed_members, require_group,
+};
 use crate::query::{after_id, page_end};
 use crate::user_rows::{user_columns, user_from_row};
 use crate::{Change, Cursor, Error, ListQuery, Page, Result, Store, audit, params};
-
-const GROUP_COLUMNS: &str = "id, display_name, description, mail_nickname, mail, mail_enabled, security_enabled, \
-     group_types, membership_rule, membership_rule_processing_state, visibility, created_at, deleted_at, \
-     license_processing_state";
-
-fn group_from_row(row: &Row) -> Result<Group> {
-    Ok(Group {
-        id: row.uuid(0)?.into(),
-        display_name: row.text(1)?,
-        description: row.opt_text(2)?,
-        mail_nickname: MailNickname::parse(&row.text(3)?)
-            .map_err(|_| Error::Database("stored group has an invalid mailNickname".into()))?,
-        mail: row.opt_text(4)?,
-        mail_enabled: row.bool(5)?,
-        security_enabled: row.bool(6)?,
-        group_types: row.json(7)?,
-        membership_rule: row.opt_text(8)?,
-        membership_rule_processing_state: row.opt_text(9)?,
-        visibility: row.opt_text(10)?,
-        created: row.timestamp(11)?,
-        deleted: row.opt_timestamp(12)?,
-        licenses: Vec::new(),
-        license_processing_state: row.opt_text(13)?,
-    })
-}
-
-/// A group read with the licenses it gives.
-fn group_with_licenses(tx: &mut dyn Tx, row: &Row) -> Result<Group> {
-    let mut group = group_from_row(row)?;
-    group.licenses = crate::group_processing::group_licenses(tx, group.id)?;
-    Ok(group)
-}
 
 fn audit_json(group: &Group) -> serde_json::Value {
     serde_json::json!({
@@ -53,32 +25,6 @@ fn audit_json(group: &Group) -> serde_json::Value {
         "mailEnabled": group.mail_enabled,
         "securityEnabled": group.security_enabled,
         "groupTypes": group.group_types,
-    })
-}
-
-pub(crate) fn find_group(
-    tx: &mut dyn Tx,
-    tenant_id: ObjectId,
-    id: ObjectId,
-    deleted: bool,
-) -> Result<Option<Group>> {
-    let deleted_clause = if deleted {
-        "deleted_at IS NOT NULL"
-    } else {
-        "deleted_at IS NULL"
-    };
-    let sql = format!(
-        "SELECT {GROUP_COLUMNS} FROM groups WHERE tenant_id = $1 AND id = $2 AND {deleted_clause}"
-    );
-    tx.query_one(&sql, &params![tenant_id, id])?
-        .map(|row| group_with_licenses(tx, &row))
-        .transpose()
-}
-
-pub(crate) fn require_group(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result<Group> {
-    find_group(tx, tenant_id, id, false)?.ok_or_else(|| Error::NotFound {
-        kind: "group",
-        id: id.to_string(),
     })
 }
 
@@ -259,7 +205,7 @@ impl Store {
         self.pool.write(|tx| {
             let change = &authorize(tx, change, &[Operation::ManageGroups], None)?;
             let group = require_group(tx, change.tenant_id, id)?;
-            if crate::licenses::group_has_licenses(tx, id)? {
+            if group_has_licenses(tx, id)? {
                 return Err(Error::BadRequest(format!(
                     "The group {} has licenses assigned: remove them (assignLicense with removeLicenses) before deleting the group.",
                     group.display_name
@@ -638,7 +584,7 @@ pub(crate) fn insert_member(
 ) -> Result<()> {
     // A member of a licensed group is licensed in the same transaction, so its row must be
     // there to be seen (not held back with a bulk batch's other inserts).
-    let licensed = crate::licenses::group_has_licenses(tx, group.id)?;
+    let licensed = group_has_licenses(tx, group.id)?;
     insert_member_row(tx, group, member_id, kind_text, licensed)?;
     audit(
         tx,
@@ -652,43 +598,6 @@ pub(crate) fn insert_member(
         follow_up(tx, change, Changed::Membership(member_id))?;
     }
     Ok(())
-}
-
-/// A group whose members are computed (dynamic membership) takes no member by hand.
-fn refuse_computed_members(group: &Group) -> Result<()> {
-    if group.is_dynamic() {
-        return Err(Error::refused(
-            Reason::DynamicMembers,
-            "Insufficient privileges to complete the operation: members of a group with dynamic membership cannot be added or removed by hand.",
-        ));
-    }
-    Ok(())
-}
-
-/// [`insert_member`] without its audit record (or licensing), for a caller that records many at
-/// once; inserted `now`, or possibly held back with a bulk batch's other new rows.
-pub(crate) fn insert_member_row(
-    tx: &mut dyn Tx,
-    group: &Group,
-    member_id: ObjectId,
-    kind_text: &str,
-    now: bool,
-) -> Result<()> {
-    refuse_computed_members(group)?;
-    let sql = "INSERT INTO group_members (group_id, member_id, member_kind) VALUES ($1, $2, $3)";
-    let values = params![group.id, member_id, kind_text];
-    let inserted = if now {
-        tx.execute(sql, &values).map(drop)
-    } else {
-        tx.insert_later(sql, &values)
-    };
-    inserted.map_err(|error| match error {
-        Error::UniqueViolation { .. } => Error::refused(
-            Reason::AlreadyMember,
-            "One or more added object references already exist for the following modified properties: 'members'.",
-        ),
-        other => other,
-    })
 }
 
 fn add_owner(
@@ -776,7 +685,7 @@ pub(crate) fn remove_link(
     )?;
     // A member who leaves loses the group's licenses (a no-op for a group member or a user the
     // group gave none).
-    if link == Link::Member && crate::licenses::group_has_licenses(tx, group_id)? {
+    if link == Link::Member && group_has_licenses(tx, group_id)? {
         follow_up(tx, change, Changed::Membership(object_id))?;
     }
     Ok(())

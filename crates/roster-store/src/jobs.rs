@@ -11,20 +11,16 @@
 //! changes the directory through [`JobTx`], within the batch's transaction.
 
 use chrono::{DateTime, Duration, Utc};
-use roster_core::access::{Operation, Principal};
-use roster_core::directory::{LicenseAssignment, PasswordHash, User};
-use roster_core::refusal::Reason;
-use roster_core::types::{ObjectId, SkuId};
+use roster_core::types::ObjectId;
 use serde_json::Value as Json;
 
-use crate::authority::{Authorized, authorize};
+use crate::authority::authorize;
 use crate::db::{Deferred, Row, Tx};
-use crate::user_rows::UserKey;
 use crate::{Change, Error, Result, Store, params};
 
 mod tx;
-pub use tx::JobTx;
 use tx::{BatchCache, apply_row};
+pub use tx::{JobTx, RowOutcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobStatus {
@@ -57,24 +53,6 @@ pub struct Job {
     pub created_by: String,
     pub created: DateTime<Utc>,
     pub finished: Option<DateTime<Utc>>,
-}
-
-/// What became of one row.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RowOutcome {
-    Succeeded {
-        object_id: Option<ObjectId>,
-        output: Option<Json>,
-    },
-    /// The row asked for what was already so (a re-run of the same file).
-    Unchanged { object_id: Option<ObjectId> },
-    Failed {
-        column: Option<String>,
-        message: String,
-        /// Why, for the admin center to word a dry run's row; only the message is kept with
-        /// the job.
-        reason: Option<Box<Reason>>,
-    },
 }
 
 #[derive(Debug, Clone)]

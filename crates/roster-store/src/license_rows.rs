@@ -2,13 +2,13 @@
 //! stored and audited. Under the users' rows and the licensing that works them out.
 
 use roster_core::directory::{
-    InheritedLicense, LicenseAssignment, LicenseError, LicenseState, User,
+    InheritedLicense, LicenseAssignment, LicenseError, LicenseState, Subscription, User,
 };
 use roster_core::types::{ObjectId, SkuId};
 use uuid::Uuid;
 
-use crate::Result;
 use crate::db::{SqlValue, Tx};
+use crate::{Result, params};
 
 /// Fills in each user's licenses, direct and inherited, with one query per 500 users.
 pub(crate) fn load_licenses(tx: &mut dyn Tx, users: &mut [User]) -> Result<()> {
@@ -78,4 +78,32 @@ pub(crate) fn licenses_json(assignments: &[LicenseAssignment]) -> serde_json::Va
             .map(|a| serde_json::json!({ "skuId": a.sku_id, "disabledPlans": a.disabled_plans }))
             .collect(),
     )
+}
+
+pub(crate) fn subscription_from_row(row: &crate::db::Row) -> Result<Subscription> {
+    Ok(Subscription {
+        sku_id: SkuId::from(row.uuid(0)?),
+        sku_part_number: row.text(1)?,
+        enabled_units: row.int(2)?,
+        suspended_units: row.int(3)?,
+        warning_units: row.int(4)?,
+        consumed_units: row.int(5)?,
+        capability_status: row.text(6)?,
+        created: row.timestamp(7)?,
+    })
+}
+
+pub(crate) const SUBSCRIPTION_COLUMNS: &str = "sku_id, sku_part_number, enabled_units, suspended_units, warning_units, consumed_units, capability_status, created_at";
+
+pub(crate) fn find_subscription(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    sku_id: SkuId,
+) -> Result<Option<Subscription>> {
+    let sql = format!(
+        "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND sku_id = $2"
+    );
+    tx.query_one(&sql, &params![tenant_id, sku_id])?
+        .map(|row| subscription_from_row(&row))
+        .transpose()
 }

@@ -582,7 +582,7 @@ fn any(
     };
     let Some(predicate) = predicate else {
         // `any()`: the collection is not empty. The database counts each user's licenses that
-        // took (`active_licenses`, kept by `licenses::count_active`).
+        // took (`active_licenses`, kept by `licensing::count_active`).
         if matches!(kind, Collection::Licenses) {
             return Ok("(active_licenses > 0)".into());
         }

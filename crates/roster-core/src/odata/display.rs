@@ -1,6 +1,10 @@
 //! Display: valid `$filter` syntax that parses back to the same tree.
 
-use super::*;
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::tree::*;
 
 //
 // Display never nests deeper than the text the tree was parsed from, but it does add
@@ -8,7 +12,7 @@ use super::*;
 
 impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        self.expr().fmt(f)
     }
 }
 

@@ -1,7 +1,11 @@
 //! Query option text cut into tokens, each with its position; a NUL or another control
 //! character refused where it stands.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::display::{format_date_time, quoted};
+use super::tree::*;
 
 /// Words that are never property names, so that `not`, `eq` or `null` can't be
 /// read two ways and the printed form of any tree parses back to the same tree.

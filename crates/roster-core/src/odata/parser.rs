@@ -1,7 +1,10 @@
 //! Tokens to `$filter` trees, `$orderby` and `$select` lists, and `$search` clauses, with the
 //! position of any mistake.
 
-use super::*;
+use std::fmt;
+
+use super::lexer::*;
+use super::tree::*;
 
 pub(super) struct Parser {
     pub(super) tokens: Vec<Spanned>,

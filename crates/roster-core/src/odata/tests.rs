@@ -1,5 +1,10 @@
 use proptest::prelude::*;
 
+use chrono::DateTime;
+use uuid::Uuid;
+
+use super::display::quoted;
+use super::lexer::{is_name_char, is_name_start, is_reserved};
 use super::*;
 
 /// Parses `input` as a `$filter` and compares an S-expression of the tree (which shows

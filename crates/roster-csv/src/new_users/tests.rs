@@ -1,4 +1,5 @@
 use super::*;
+use crate::new_users::columns::{ENTRA_COLUMNS, ROSTER_TABLE};
 use proptest::prelude::*;
 
 const ADMIN_HEADER: &str = "User Name,First Name,Last Name,Display Name,Job Title,Department,\

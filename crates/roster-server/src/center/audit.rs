@@ -10,8 +10,8 @@ use roster_core::access::Operation;
 use roster_store::AuditQuery;
 use serde::Deserialize;
 
+use super::layout::{Nav, error_page, failure, page};
 use super::session::Session;
-use super::{Nav, error_page, failure, page};
 
 const RECORDS: usize = 200;
 

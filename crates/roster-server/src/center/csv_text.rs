@@ -8,7 +8,7 @@ use roster_csv::new_users::{
 };
 use roster_csv::problem::{edit_columns, template_labels};
 
-use super::Lang;
+use super::i18n::Lang;
 
 fn text(value: impl Into<String>) -> FluentValue<'static> {
     FluentValue::from(value.into())
@@ -222,10 +222,10 @@ pub(crate) fn problem(lang: Lang, problem: &CsvProblem) -> String {
         }
         P::NotYesNo(given) => quoted("csv-not-yes-no", given),
         P::NotTrueFalse(given) => quoted("csv-not-true-false", given),
-        P::Invalid(problem) => super::problem(lang, problem),
+        P::Invalid(problem) => super::wording::problem(lang, problem),
         P::NotUserOrId(problem) => lang.t_with(
             "csv-not-user-or-id",
-            &[("problem", text(super::problem(lang, problem)))],
+            &[("problem", text(super::wording::problem(lang, problem)))],
         ),
         P::IdInNameColumn {
             text: given,
@@ -329,7 +329,7 @@ mod tests {
     use roster_csv::edits::Operation;
     use roster_csv::new_users::{self, CsvProblem, EmailFault, HeaderProblem, Holds, Names};
 
-    use super::super::Lang;
+    use super::super::i18n::Lang;
 
     fn names(list: &[&str]) -> Names {
         Names::new(list.iter().copied(), list.len())
@@ -527,7 +527,7 @@ mod tests {
             match &problem {
                 // A value's problem is worded as the admin center words it everywhere.
                 CsvProblem::Invalid(value) | CsvProblem::NotUserOrId(value) => {
-                    assert!(dutch.contains(&super::super::problem(Lang::Nl, value)));
+                    assert!(dutch.contains(&super::super::wording::problem(Lang::Nl, value)));
                 }
                 // Otherwise the English catalog says what the CLI and results files say (for
                 // numbers under a thousand: the page groups thousands, as below).

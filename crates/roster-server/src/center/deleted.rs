@@ -9,8 +9,8 @@ use roster_core::directory::RECYCLE_BIN_DAYS;
 use roster_core::types::ObjectId;
 use roster_store::{ListQuery, SortKey};
 
+use super::layout::{Nav, error_page, failure, page};
 use super::session::Session;
-use super::{Nav, error_page, failure, page};
 use crate::error::ApiError;
 
 /// `GET /deleted`.
@@ -97,7 +97,10 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
             Ok(user_id) => apply(&session, &action, user_id).await,
             Err(_) => Err(ApiError::not_found(lang.t("error-no-such-user"))),
         };
-        outcomes.push((id, result.map_err(|error| super::message(&session, error))));
+        outcomes.push((
+            id,
+            result.map_err(|error| super::wording::message(&session, error)),
+        ));
     }
     let failed = outcomes.iter().filter(|(_, r)| r.is_err()).count();
     let content = html! {

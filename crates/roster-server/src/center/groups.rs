@@ -6,7 +6,7 @@
 //! `GroupUpdate`) checked the same way, so a rule refused here is refused with the same
 //! position and reason as in `POST /v1.0/groups`.
 
-use crate::graph::query::MAX_TOP;
+use crate::paging::MAX_TOP;
 use axum::Json as JsonResponse;
 use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
@@ -21,8 +21,10 @@ use roster_store::{ListQuery, SortKey, UserKey};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::i18n::Lang;
+use super::layout::{Nav, error_page, failure, page};
+use super::redirect::see_other;
 use super::session::Session;
-use super::{Lang, Nav, error_page, failure, page, see_other};
 use crate::error::ApiError;
 
 /// A group's kind as the admin center offers them.
@@ -314,7 +316,7 @@ pub async fn create(session: Session, Form(form): Form<GroupForm>) -> Response {
             return render_new(
                 &session,
                 &form,
-                Some((field_of(&error), super::message(&session, error))),
+                Some((field_of(&error), super::wording::message(&session, error))),
                 None,
             )
             .await;
@@ -337,7 +339,7 @@ pub async fn create(session: Session, Form(form): Form<GroupForm>) -> Response {
             render_new(
                 &session,
                 &form,
-                Some((field, super::message(&session, error))),
+                Some((field, super::wording::message(&session, error))),
                 None,
             )
             .await
@@ -360,7 +362,7 @@ async fn preview(
         .state()
         .db(move |store| store.preview_rule(tenant_id, &rule, group_id, 10))
         .await
-        .map_err(|error| super::message(session, error))?;
+        .map_err(|error| super::wording::message(session, error))?;
     let names = |users: &[roster_core::directory::User]| {
         users
             .iter()
@@ -478,7 +480,7 @@ async fn render_details(
     let manage_owners = session.may(Operation::ManageGroupMembers);
     let manage_members = manage_owners && !dynamic;
     let manage_licenses = session.may(Operation::AssignLicense) && group.security_enabled;
-    let names = super::users::license_names_by_sku(&subscriptions);
+    let names = super::licenses::license_names_by_sku(&subscriptions);
     let sku_name = |sku_id: roster_core::types::SkuId| {
         names
             .get(&sku_id)
@@ -692,7 +694,11 @@ pub async fn change(
     let tenant_id = session.caller.tenant_id;
     let change = session.caller.change();
     let refused = |field: &'static str, error: ApiError| {
-        (field, super::message(&session, error), form.rule.clone())
+        (
+            field,
+            super::wording::message(&session, error),
+            form.rule.clone(),
+        )
     };
     let result: Result<(), (&'static str, String, String)> = match form.go.as_str() {
         "preview" => {
@@ -812,7 +818,13 @@ pub async fn change(
                         _ => store.remove_group_member(&change, group_id, member_id),
                     })
                     .await
-                    .map_err(|error| (field, super::message(&session, error), form.member.clone())),
+                    .map_err(|error| {
+                        (
+                            field,
+                            super::wording::message(&session, error),
+                            form.member.clone(),
+                        )
+                    }),
                 Err(_) => Err((field, lang.t("roles-unknown-user"), form.member.clone())),
             }
         }

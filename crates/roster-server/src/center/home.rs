@@ -8,8 +8,9 @@ use roster_core::catalog::Catalog;
 use roster_core::directory::{AuditRecord, Subscription};
 use roster_store::{Job, JobStatus, UserCounts};
 
+use super::i18n::Lang;
+use super::layout::{Nav, failure, page};
 use super::session::Session;
-use super::{Lang, Nav, failure, page};
 
 struct Home {
     counts: UserCounts,

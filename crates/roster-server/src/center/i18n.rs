@@ -6,14 +6,15 @@ use std::sync::LazyLock;
 
 use axum::extract::Query;
 use axum::http::HeaderMap;
-use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::header::LOCATION;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use serde::Deserialize;
 
-use super::local_path;
+use super::redirect::local_path;
 
 /// A language the admin center is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +63,9 @@ impl Lang {
     /// The language of a request: the one chosen with the switch (a cookie), else the first of
     /// the browser's `Accept-Language` that the admin center is written in, else English.
     pub fn of(headers: &HeaderMap) -> Lang {
-        if let Some(lang) = super::cookie(headers, COOKIE).and_then(|code| Lang::parse(&code)) {
+        if let Some(lang) =
+            crate::identity::session::cookie(headers, COOKIE).and_then(|code| Lang::parse(&code))
+        {
             return lang;
         }
         let accepted = headers
@@ -204,7 +207,7 @@ pub struct Switch {
 }
 
 /// `GET /language?to=nl&back=/users`: keeps the chosen language in a cookie and goes back.
-pub async fn switch(Query(switch): Query<Switch>) -> Response {
+pub async fn switch(parts: Parts, Query(switch): Query<Switch>) -> Response {
     let back = switch
         .back
         .as_deref()
@@ -213,13 +216,12 @@ pub async fn switch(Query(switch): Query<Switch>) -> Response {
         .to_string();
     let mut response = (axum::http::StatusCode::SEE_OTHER, [(LOCATION, back)]).into_response();
     if let Some(lang) = Lang::parse(&switch.to) {
-        let cookie = format!(
-            "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            lang.code()
+        crate::identity::session::set_cookie(
+            &mut response,
+            crate::identity::session::secure(&parts),
+            (COOKIE, lang.code()),
+            Some(365 * 24 * 3600),
         );
-        if let Ok(value) = cookie.parse() {
-            response.headers_mut().insert(SET_COOKIE, value);
-        }
     }
     response
 }

@@ -21,8 +21,10 @@ use roster_store::{JobStatus, ListQuery, RowOutcome, SortKey};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
+use super::i18n::Lang;
+use super::layout::{Nav, error_page, failure, page};
+use super::redirect::see_other;
 use super::session::Session;
-use super::{Lang, Nav, error_page, failure, page, see_other};
 use crate::bulk::Kind;
 use crate::error::ApiError;
 use crate::jobs::RowKey;
@@ -194,7 +196,7 @@ async fn read_upload(
                 Ok(bytes) => file = Some(bytes.to_vec()),
                 // Larger than the server takes in one request.
                 Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    let size = lang.number((crate::BODY_LIMIT / (1024 * 1024)) as i64);
+                    let size = lang.number((crate::config::BODY_LIMIT / (1024 * 1024)) as i64);
                     let message = lang.t_with("import-too-large", &[("size", size.into())]);
                     return Err((StatusCode::PAYLOAD_TOO_LARGE, message));
                 }
@@ -217,7 +219,7 @@ async fn read_upload(
 }
 
 /// `POST /users/import`: reads the file and shows, row by row, what the job would do. The file
-/// is at most the server's body limit outside bulk jobs (`crate::BODY_LIMIT`): about 20,000
+/// is at most the server's body limit outside bulk jobs (`crate::config::BODY_LIMIT`): about 20,000
 /// rows of the admin center's template. Larger files go through the CLI
 /// (`roster import users`), whose jobs take up to 256 MiB.
 pub async fn check(session: Session, mut multipart: Multipart) -> Response {
@@ -285,7 +287,7 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
             return form(
                 &session,
                 &choices,
-                Some((field, super::message(&session, error))),
+                Some((field, super::wording::message(&session, error))),
             )
             .await;
         }
@@ -354,7 +356,7 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
                             RowOutcome::Failed { column, message, reason } => td.error {
                                 @if let Some(column) = column { (lang.t_with("import-column", &[("column", file_column(column).into())])) " " }
                                 @match reason {
-                                    Some(reason) => (super::reason(lang, reason)),
+                                    Some(reason) => (super::wording::reason(lang, reason)),
                                     None => (message),
                                 }
                             },

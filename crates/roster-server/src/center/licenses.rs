@@ -13,8 +13,8 @@ use roster_core::catalog::Catalog;
 use roster_core::types::SkuId;
 use serde::Deserialize;
 
+use super::layout::{Nav, error_page, failure, page};
 use super::session::Session;
-use super::{Nav, error_page, failure, page};
 use crate::error::ApiError;
 
 /// `GET /licenses`.
@@ -63,7 +63,7 @@ async fn render(session: &Session, refused: Option<(&LicenseForm, String)>) -> R
                     tr { th scope="row" { (lang.t("licenses-assigned")) } td.assigned { a href={ "/users?license=" (subscription.sku_id) } { (lang.number(subscription.consumed_units)) } } }
                     tr { th scope="row" { (lang.t("licenses-available")) } td.available { (lang.number(subscription.enabled_units - subscription.consumed_units)) } }
                     tr { th scope="row" { (lang.t("licenses-in-error")) } td { (lang.number(errors.get(&subscription.sku_id).copied().unwrap_or(0))) } }
-                    tr { th scope="row" { (lang.t("licenses-status")) } td { (super::subscription_status(lang, &subscription.capability_status)) } }
+                    tr { th scope="row" { (lang.t("licenses-status")) } td { (super::wording::subscription_status(lang, &subscription.capability_status)) } }
                     tr { th scope="row" { (lang.t("licenses-groups")) } td {
                         @let giving: Vec<_> = groups.iter().filter(|(s, _, _)| *s == subscription.sku_id).collect();
                         @if giving.is_empty() { (lang.t("details-none")) }
@@ -159,10 +159,10 @@ pub async fn change(session: Session, Form(form): Form<LicenseForm>) -> Response
     }
     if form.action == "assign" {
         return match assign(&session, &form).await {
-            Ok(()) => super::see_other("/licenses"),
+            Ok(()) => super::redirect::see_other("/licenses"),
             Err(error) if error.status == StatusCode::FORBIDDEN => failure(&session, error),
             Err(error) if error.status.is_client_error() => {
-                let message = super::message(&session, error);
+                let message = super::wording::message(&session, error);
                 let mut response = render(&session, Some((&form, message))).await;
                 *response.status_mut() = StatusCode::BAD_REQUEST;
                 response
@@ -202,9 +202,9 @@ pub async fn change(session: Session, Form(form): Form<LicenseForm>) -> Response
         _ => Err(ApiError::bad_request(lang.t("action-unknown"))),
     };
     match result {
-        Ok(()) => super::see_other("/licenses"),
+        Ok(()) => super::redirect::see_other("/licenses"),
         Err(error) if error.status.is_client_error() => {
-            let message = super::message(&session, error);
+            let message = super::wording::message(&session, error);
             let mut response = render(&session, Some((&form, message))).await;
             *response.status_mut() = StatusCode::BAD_REQUEST;
             response
@@ -253,7 +253,22 @@ async fn assign(session: &Session, form: &LicenseForm) -> Result<(), ApiError> {
             .state()
             .db(move |store| store.give_user_license(&change, &key, sku_id))
             .await
-            .map_err(|error| super::not_found_as(error, lang.t("roles-unknown-user")))?;
+            .map_err(|error| super::layout::not_found_as(error, lang.t("roles-unknown-user")))?;
     }
     Ok(())
+}
+
+pub(crate) fn license_names_by_sku(
+    subscriptions: &[roster_core::directory::Subscription],
+) -> HashMap<SkuId, String> {
+    let catalog = Catalog::builtin();
+    subscriptions
+        .iter()
+        .map(|s| {
+            let name = catalog
+                .by_sku_id(s.sku_id.as_uuid())
+                .map_or_else(|| s.sku_part_number.clone(), |sku| sku.display_name.clone());
+            (s.sku_id, name)
+        })
+        .collect()
 }

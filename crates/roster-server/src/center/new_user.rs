@@ -19,8 +19,8 @@ use roster_core::directory::{LicenseAssignment, Subscription};
 use roster_core::requests::{NewUser, PasswordProfile, UserUpdate};
 use roster_core::types::{SkuId, UsageLocation, UserPrincipalName};
 
+use super::layout::{Nav, error_page, failure, page};
 use super::session::Session;
-use super::{Nav, error_page, failure, page};
 use crate::error::ApiError;
 
 /// The wizard's fields: (form name, Graph property, label, step). Steps: 1 basics, 3 optional.
@@ -269,7 +269,7 @@ fn new_user(draft: &Draft) -> Result<NewUser, ApiError> {
     new_user.set(update);
     if draft.get("password") == "own" {
         let password = draft.fields.get("ownPassword").cloned().unwrap_or_default();
-        crate::graph::json::check_password_complexity(&password)?;
+        crate::error::check_password_complexity(&password)?;
         new_user.set_password(PasswordProfile {
             password: Some(password),
             force_change: draft.get("forceChange") == "on",
@@ -319,7 +319,7 @@ async fn create(
     }
     let beside = |error: ApiError| {
         let (step, field) = field_of(&error);
-        let message = super::message(session, error);
+        let message = super::wording::message(session, error);
         (step, FieldError { field, message })
     };
     let new_user = new_user(draft).map_err(beside)?;

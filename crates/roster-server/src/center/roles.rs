@@ -10,12 +10,13 @@ use roster_core::types::ObjectId;
 use roster_store::UserKey;
 use serde::Deserialize;
 
+use super::layout::{Nav, error_page, failure, page};
+use super::redirect::see_other;
 use super::session::Session;
-use super::{Nav, error_page, failure, page, see_other};
 use crate::error::ApiError;
 
 /// A role's name in the page's language.
-fn role_name(lang: super::Lang, role: Role) -> String {
+fn role_name(lang: super::i18n::Lang, role: Role) -> String {
     lang.t(match role {
         Role::GlobalAdministrator => "role-global-administrator",
         Role::UserAdministrator => "role-user-administrator",
@@ -168,7 +169,7 @@ pub async fn change(session: Session, Form(form): Form<RoleForm>) -> Response {
     match result {
         Ok(()) => see_other("/roles"),
         Err(error) if error.status.is_client_error() => {
-            let message = super::message(&session, error);
+            let message = super::wording::message(&session, error);
             refuse(&session, &form, message).await
         }
         Err(error) => failure(&session, error),

@@ -7,7 +7,7 @@ use roster_core::rules::{
     operator_list,
 };
 
-use super::Lang;
+use super::i18n::Lang;
 
 fn found(lang: Lang, found: &Found) -> FluentValue<'static> {
     match found {

@@ -5,27 +5,24 @@
 //! `$filter` condition tree the same text would parse to (its search box a `startsWith` over
 //! names and addresses), so the admin center and the API cannot disagree on who matches.
 
-use crate::graph::query::MAX_TOP;
 use std::collections::HashMap;
 
-use axum::extract::{Form, Path, RawQuery};
+use axum::extract::RawQuery;
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use roster_core::access::Operation;
-use roster_core::catalog::Catalog;
-use roster_core::directory::{
-    Group, LicenseAssignment, LicenseState, Subscription, User, UserType,
-};
+use roster_core::directory::{Group, LicenseState, Subscription, User};
 use roster_core::odata::{Expr, Literal};
-use roster_core::requests::UserUpdate;
 use roster_core::types::{ObjectId, SkuId};
-use roster_store::{ListQuery, SortKey, UserKey};
+use roster_store::{ListQuery, SortKey};
 
+use super::i18n::Lang;
+use super::layout::{Nav, error_page, failure, page};
+use super::licenses::license_names_by_sku;
 use super::session::Session;
-use super::{Lang, Nav, error_page, failure, message, page};
 use crate::error::{ApiError, ApiResult};
-use crate::graph::query::{decode_skiptoken, encode_skiptoken};
+use crate::paging::{decode_skiptoken, encode_skiptoken};
 
 const PAGE_SIZE: usize = 100;
 
@@ -526,19 +523,6 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
         }
     };
     page(&session, Nav::Users, &lang.t("users-title"), content)
-}
-
-pub(crate) fn license_names_by_sku(subscriptions: &[Subscription]) -> HashMap<SkuId, String> {
-    let catalog = Catalog::builtin();
-    subscriptions
-        .iter()
-        .map(|s| {
-            let name = catalog
-                .by_sku_id(s.sku_id.as_uuid())
-                .map_or_else(|| s.sku_part_number.clone(), |sku| sku.display_name.clone());
-            (s.sku_id, name)
-        })
-        .collect()
 }
 
 /// The actions the administrator's roles allow on selected users.

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value as Json, json};
 use tower::ServiceExt;
 
-use super::Body;
+use super::http::Body;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 

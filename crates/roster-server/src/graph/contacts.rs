@@ -12,10 +12,10 @@ use roster_core::directory::{CONTACT_PROPERTIES, Contact};
 use roster_core::types::ObjectId;
 use serde_json::{Map, Value as Json};
 
+use super::http::{Body, collection_response, created, no_content};
 use super::query::{QueryOptions, apply_select};
-use super::{Body, collection_response, created, no_content};
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::identity::tokens::Caller;
 use crate::state::AppState;
 
 fn contact_view(contact: &Contact, select: Option<&[String]>) -> ApiResult<Json> {

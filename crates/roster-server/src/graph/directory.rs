@@ -12,11 +12,11 @@ use roster_core::directory::Subscription;
 use roster_core::types::ObjectId;
 use serde_json::{Value as Json, json};
 
+use super::http::{collection, collection_response, context, no_content};
 use super::json::{group_view, user_view};
 use super::query::QueryOptions;
-use super::{collection, collection_response, context, no_content};
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::identity::tokens::Caller;
 use crate::state::AppState;
 
 pub fn subscribed_sku_json(tenant_id: ObjectId, subscription: &Subscription) -> Json {

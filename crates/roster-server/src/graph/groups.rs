@@ -9,11 +9,11 @@ use roster_core::access::Operation;
 use roster_core::types::ObjectId;
 use roster_store::DirectoryObject;
 
+use super::http::{Body, collection_response, context, created, no_content};
 use super::json::{group_view, parse_group_update, parse_new_group, reference_body, user_view};
 use super::query::QueryOptions;
-use super::{Body, collection_response, context, created, no_content};
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::identity::tokens::Caller;
 use crate::state::AppState;
 
 fn group_id(text: &str) -> ApiResult<ObjectId> {

@@ -250,18 +250,6 @@ fn display_name(value: &Json) -> ApiResult<String> {
     )?)?)
 }
 
-/// Refuses a chosen password that breaks Entra ID's rule ([`roster_core::requests::check_password`])
-/// with Graph's error.
-pub fn check_password_complexity(password: &str) -> ApiResult<()> {
-    if roster_core::requests::check_password(password) {
-        return Ok(());
-    }
-    Err(ApiError::bad_request(
-        "The specified password does not comply with password complexity requirements. Please provide a different password.",
-    )
-    .with_reason(crate::error::Reason::WeakPassword))
-}
-
 fn password_profile(value: &Json) -> ApiResult<PasswordProfile> {
     let object = value.as_object().ok_or_else(|| {
         ApiError::bad_request("Property passwordProfile is invalid: expected an object.")
@@ -274,7 +262,7 @@ fn password_profile(value: &Json) -> ApiResult<PasswordProfile> {
         match key.as_str() {
             "password" if !value.is_null() => {
                 let password = string_of("passwordProfile.password", value)?;
-                check_password_complexity(password)?;
+                crate::error::check_password_complexity(password)?;
                 profile.password = Some(password.to_string());
             }
             "password" => {}

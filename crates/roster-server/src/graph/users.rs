@@ -11,11 +11,11 @@ use roster_core::types::{ObjectId, SkuId};
 use roster_store::UserKey;
 use serde_json::{Value as Json, json};
 
+use super::http::{Body, collection, collection_response, context, created, no_content};
 use super::json::{parse_new_user, parse_user_update, reference_body, user_view};
 use super::query::QueryOptions;
-use super::{Body, collection, collection_response, context, created, no_content};
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::identity::tokens::Caller;
 use crate::state::AppState;
 
 /// Refuses early a caller that no target could make allowed (the store decides, with the

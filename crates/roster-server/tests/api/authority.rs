@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::center::user_with_role;
 
-/// The change a front-end builds for a request by `actor` (as `auth::Caller::change` does).
+/// The change a front-end builds for a request by `actor` (as `identity::tokens::Caller::change` does).
 fn change_by(app: &TestApp, actor: &str) -> Change {
     Change::by(
         ObjectId::parse(&app.tenant_id).unwrap(),

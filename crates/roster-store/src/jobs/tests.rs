@@ -1,4 +1,5 @@
 use super::*;
+use crate::UserKey;
 
 use roster_core::types::UserPrincipalName;
 

@@ -2,7 +2,16 @@
 //! with what the rows of a batch look up once (`BatchCache`), and how a row is applied: fast,
 //! or carefully in a savepoint of its own (`apply_row`).
 
-use super::*;
+use roster_core::access::{Operation, Principal};
+use roster_core::directory::{LicenseAssignment, PasswordHash, User};
+use roster_core::refusal::Reason;
+use roster_core::types::{ObjectId, SkuId};
+use serde_json::Value as Json;
+
+use crate::authority::Authorized;
+use crate::db::Tx;
+use crate::user_rows::UserKey;
+use crate::{Change, Error, Result, params};
 
 /// The directory changes a job's row may make, inside the batch's transaction. Each is
 /// authorized there, for the job's submitter as the batch's transaction reads it (a submitter
@@ -201,8 +210,11 @@ impl<'a> JobTx<'a> {
         let mut subscriptions = Vec::with_capacity(skus.len());
         for sku_id in &skus {
             if !self.cache.subscriptions.contains_key(sku_id) {
-                let found =
-                    crate::licenses::find_subscription(self.tx, self.change.tenant_id, *sku_id)?;
+                let found = crate::license_rows::find_subscription(
+                    self.tx,
+                    self.change.tenant_id,
+                    *sku_id,
+                )?;
                 self.cache.subscriptions.insert(*sku_id, found);
             }
             let subscription = self.cache.subscriptions[sku_id]
@@ -222,7 +234,7 @@ impl<'a> JobTx<'a> {
         )?;
         for (subscription, assignment) in subscriptions.iter().zip(assignments) {
             if self.cache.careful {
-                crate::licenses::take_seat(self.tx, self.change.tenant_id, subscription)?;
+                crate::licensing::take_seat(self.tx, self.change.tenant_id, subscription)?;
             } else {
                 // Counted against the seats free when the batch first looked, taken at its end.
                 let taken = self
@@ -255,19 +267,19 @@ impl<'a> JobTx<'a> {
     pub fn add_new_user_to_group(&mut self, group_id: ObjectId, user: &User) -> Result<()> {
         let change = self.authorize(&[Operation::ManageGroupMembers], None)?;
         if !self.cache.groups.contains_key(&group_id) {
-            let group = crate::groups::require_group(self.tx, self.change.tenant_id, group_id)?;
+            let group = crate::group_rows::require_group(self.tx, self.change.tenant_id, group_id)?;
             self.cache.groups.insert(group_id, group);
         }
         let group = &self.cache.groups[&group_id];
         let licensed = match self.cache.licensed_groups.get(&group_id) {
             Some(licensed) => *licensed,
             None => {
-                let licensed = crate::licenses::group_has_licenses(self.tx, group_id)?;
+                let licensed = crate::group_rows::group_has_licenses(self.tx, group_id)?;
                 self.cache.licensed_groups.insert(group_id, licensed);
                 licensed
             }
         };
-        crate::groups::insert_member_row(self.tx, group, user.id, "user", false)?;
+        crate::group_rows::insert_member_row(self.tx, group, user.id, "user", false)?;
         self.cache.new_members.push((group_id, user.id));
         if licensed {
             if self.cache.careful {
@@ -359,7 +371,7 @@ impl JobTx<'_> {
     pub fn group(&mut self, group_id: ObjectId) -> Result<roster_core::directory::Group> {
         self.touched = true;
         if !self.cache.groups.contains_key(&group_id) {
-            let group = crate::groups::require_group(self.tx, self.change.tenant_id, group_id)?;
+            let group = crate::group_rows::require_group(self.tx, self.change.tenant_id, group_id)?;
             self.cache.groups.insert(group_id, group);
         }
         Ok(self.cache.groups[&group_id].clone())
@@ -440,4 +452,22 @@ pub(super) fn apply_row(
     }
     tx.execute("RELEASE SAVEPOINT job_row", &[])?;
     Ok(outcome)
+}
+
+/// What became of one row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOutcome {
+    Succeeded {
+        object_id: Option<ObjectId>,
+        output: Option<Json>,
+    },
+    /// The row asked for what was already so (a re-run of the same file).
+    Unchanged { object_id: Option<ObjectId> },
+    Failed {
+        column: Option<String>,
+        message: String,
+        /// Why, for the admin center to word a dry run's row; only the message is kept with
+        /// the job.
+        reason: Option<Box<Reason>>,
+    },
 }

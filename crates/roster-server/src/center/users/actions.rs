@@ -1,7 +1,19 @@
 //! Actions on selected users (block, reset the password, delete, licenses, groups, ...), each
 //! authorized by the store as it is made.
 
-use super::*;
+use axum::extract::Form;
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::html;
+use roster_core::directory::User;
+use roster_core::requests::UserUpdate;
+use roster_core::types::{ObjectId, SkuId};
+use roster_store::UserKey;
+
+use super::super::layout::{Nav, error_page, failure, page};
+use super::super::session::Session;
+use super::super::wording::message;
+use crate::error::{ApiError, ApiResult};
 
 /// The form that runs an action on selected users.
 #[derive(Debug, Default)]
@@ -152,7 +164,7 @@ pub(super) async fn apply(
             Ok(None)
         }
         "reset-password" => {
-            let password = crate::auth::generate_password();
+            let password = crate::identity::hashing::generate_password();
             let update = UserUpdate {
                 password: Some((state.keys.generated_password_hash(&password), true)),
                 ..Default::default()

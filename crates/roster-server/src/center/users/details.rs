@@ -1,7 +1,26 @@
 //! A user's page: its details in tabs, and the changes made in place (user name, manager,
 //! the apps of a direct license).
 
-use super::*;
+use crate::paging::MAX_TOP;
+use std::collections::HashMap;
+
+use axum::extract::{Form, Path};
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{Markup, html};
+use roster_core::access::Operation;
+use roster_core::catalog::Catalog;
+use roster_core::directory::{LicenseAssignment, LicenseState, UserType};
+use roster_core::requests::UserUpdate;
+use roster_core::types::{ObjectId, SkuId};
+use roster_store::UserKey;
+
+use super::super::i18n::Lang;
+use super::super::layout::{Nav, error_page, failure, page};
+use super::super::licenses::license_names_by_sku;
+use super::super::session::Session;
+use super::super::wording::message;
+use crate::error::{ApiError, ApiResult};
 
 /// `GET /users/{id}`: a user's details, with tabs for the account, licenses and apps, groups,
 /// and contact information.
@@ -301,7 +320,7 @@ pub async fn edit(
             } else {
                 "account"
             };
-            super::super::see_other(&format!("/users/{user_id}#{section}"))
+            super::super::redirect::see_other(&format!("/users/{user_id}#{section}"))
         }
         Err(error) if error.status == StatusCode::NOT_FOUND => error_page(
             &session,
@@ -376,7 +395,10 @@ pub(super) async fn save(
                     .db(move |store| store.get_user(tenant_id, &UserKey::Upn(upn)))
                     .await
                     .map_err(|error| {
-                        super::super::not_found_as(error, session.lang.t("details-no-such-manager"))
+                        super::super::layout::not_found_as(
+                            error,
+                            session.lang.t("details-no-such-manager"),
+                        )
                     })?;
                 Some(manager.id)
             };

@@ -17,7 +17,7 @@ use roster_core::types::ObjectId;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{Claims, TOKEN_LIFETIME_SECONDS};
+use crate::identity::claims::{Claims, TOKEN_LIFETIME_SECONDS};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -133,8 +133,8 @@ fn basic_credentials(parts: &Parts) -> Option<(String, String)> {
 
 /// A refused sign-in as Entra answers it: `invalid_grant` with the AADSTS code, or 429 with
 /// `Retry-After` when the password checks are saturated.
-fn sign_in_refused(refusal: crate::auth::SignInRefusal) -> Response {
-    if refusal == crate::auth::SignInRefusal::Busy {
+fn sign_in_refused(refusal: crate::identity::sign_in::SignInRefusal) -> Response {
+    if refusal == crate::identity::sign_in::SignInRefusal::Busy {
         let mut response = oauth_error(
             StatusCode::TOO_MANY_REQUESTS,
             "temporarily_unavailable",
@@ -224,7 +224,7 @@ async fn token(
                 .clone()
                 .unwrap_or_else(|| "public client".into());
             let admit = |record: &roster_store::SignInRecord| {
-                use crate::auth::SignInRefusal::*;
+                use crate::identity::sign_in::SignInRefusal::*;
                 if record.tenant_id != tenant_id {
                     // Another tenant's user is, to this tenant, a name it does not know.
                     Err(InvalidCredentials)
@@ -236,14 +236,19 @@ async fn token(
                     Ok(())
                 }
             };
-            let user =
-                match crate::auth::sign_in(&state, &parts, &client, (username, password), admit)
-                    .await
-                {
-                    Ok(Ok(record)) => record.user,
-                    Ok(Err(refusal)) => return sign_in_refused(refusal),
-                    Err(error) => return error.into_response(),
-                };
+            let user = match crate::identity::sign_in::sign_in(
+                &state,
+                &parts,
+                &client,
+                (username, password),
+                admit,
+            )
+            .await
+            {
+                Ok(Ok(record)) => record.user,
+                Ok(Err(refusal)) => return sign_in_refused(refusal),
+                Err(error) => return error.into_response(),
+            };
             let mut claims = Claims::new(issuer, tenant_id, user.id, "user", Utc::now());
             claims.upn = Some(user.user_principal_name.to_string());
             token_response(state.keys.issue(&claims), &scope)

@@ -1,4 +1,9 @@
-use super::*;
+use super::claims::{Claims, LEEWAY_SECONDS};
+use super::keys::Keys;
+use super::sign_in::sign_in;
+use crate::state::AppState;
+use chrono::Utc;
+use roster_core::types::ObjectId;
 use std::sync::{Arc, OnceLock};
 
 /// A server's state on a fresh embedded store with tenant `t.example`, whose administrator
@@ -19,7 +24,7 @@ fn state() -> (tempfile::TempDir, AppState) {
         public_url: None,
         issuer_base: "http://localhost".into(),
         router: Arc::new(OnceLock::new()),
-        hasher: crate::hashing::Hasher::start(1),
+        hasher: crate::identity::hashing::Hasher::start(1),
         job_wake: Arc::new(tokio::sync::Notify::new()),
         job_batch_rows: 100,
         uploads: Arc::new(tokio::sync::Semaphore::new(1)),

@@ -243,6 +243,31 @@ impl Drop for Slot {
     }
 }
 
+/// Hashes a human-chosen password with Argon2id, allocating its memory; about 30 ms of one
+/// core. For one-off use off the async threads (bootstrap); requests use [`crate::identity::hashing::Hasher`].
+pub fn hash_human_password(password: &str) -> PasswordHash {
+    crate::identity::hashing::hash_with(&mut crate::identity::hashing::memory(), password)
+}
+
+/// A password roster generates: 24 characters of 62 (142 bits), with each character class.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] =
+        b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789ACEFHKMNPRTWXYZ";
+    let mut rng = rand::rng();
+    loop {
+        let password: String = (0..24)
+            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+            .collect();
+        let has = |test: fn(&char) -> bool| password.chars().any(|c| test(&c));
+        if has(char::is_ascii_uppercase)
+            && has(char::is_ascii_lowercase)
+            && has(char::is_ascii_digit)
+        {
+            return password;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,216 @@
+//! The frame of every page: the HTML document, the navigation a session's roles allow, the
+//! headers every page carries, and the error pages.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
+use roster_core::access::Operation;
+
+use super::i18n::Lang;
+use super::session::Session;
+use super::wording::message;
+
+/// Headers every page carries: no caching of what an administrator saw, no framing, and only
+/// the server's own scripts and styles.
+pub(crate) fn with_page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name: &'static str, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(headers, "cache-control", "no-store");
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "referrer-policy", "same-origin");
+    set(headers, "x-frame-options", "DENY");
+    set(
+        headers,
+        "content-security-policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    response
+}
+
+/// The language of a browser's request (one that accepts HTML), for a page outside any
+/// session; `None` for an API client, which gets Graph's JSON.
+pub(crate) fn browser_language(headers: &HeaderMap) -> Option<Lang> {
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    accept.contains("text/html").then(|| Lang::of(headers))
+}
+
+/// A path that nothing serves, for a browser: a page in its language, not Graph's JSON.
+pub(crate) fn unknown_path(headers: &HeaderMap) -> Option<Response> {
+    let lang = browser_language(headers)?;
+    Some(bare_error_page(
+        lang,
+        StatusCode::NOT_FOUND,
+        &lang.t("error-no-such-page"),
+    ))
+}
+
+/// An error page for a request that has no session (yet): no navigation, only the message.
+pub(crate) fn bare_error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
+    let title = if status == StatusCode::NOT_FOUND {
+        lang.t("error-not-found-title")
+    } else {
+        lang.t("error-title")
+    };
+    let body = html! {
+        main.signin {
+            h1 { (title) }
+            p.error role="alert" { (message) }
+            p { a href="/" { (lang.t("error-back-home")) } }
+        }
+    };
+    let mut response = with_page_headers(document(lang, &title, body).into_response());
+    *response.status_mut() = status;
+    response
+}
+
+/// A whole HTML document around a page's body, in `lang`.
+pub(crate) fn document(lang: Lang, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – roster" }
+                link rel="stylesheet" href="/assets/center.css";
+                script src="/assets/center.js" defer {}
+            }
+            body { (body) }
+        }
+    }
+}
+
+/// The pages of the navigation, each shown only to administrators whose roles allow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nav {
+    Home,
+    Users,
+    Deleted,
+    Groups,
+    Licenses,
+    Roles,
+    Audit,
+}
+
+impl Nav {
+    const ALL: [Nav; 7] = [
+        Nav::Home,
+        Nav::Users,
+        Nav::Deleted,
+        Nav::Groups,
+        Nav::Licenses,
+        Nav::Roles,
+        Nav::Audit,
+    ];
+
+    fn href(self) -> &'static str {
+        match self {
+            Nav::Home => "/",
+            Nav::Users => "/users",
+            Nav::Deleted => "/deleted",
+            Nav::Groups => "/groups",
+            Nav::Licenses => "/licenses",
+            Nav::Roles => "/roles",
+            Nav::Audit => "/audit",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Nav::Home => "nav-home",
+            Nav::Users => "nav-users",
+            Nav::Deleted => "nav-deleted",
+            Nav::Groups => "nav-groups",
+            Nav::Licenses => "nav-licenses",
+            Nav::Roles => "nav-roles",
+            Nav::Audit => "nav-audit",
+        }
+    }
+
+    /// What the page needs: the navigation shows it only to those allowed.
+    pub(crate) fn operation(self) -> Operation {
+        match self {
+            Nav::Home | Nav::Users | Nav::Deleted => Operation::ReadUsers,
+            Nav::Groups => Operation::ReadGroups,
+            Nav::Licenses | Nav::Roles => Operation::ReadOrganization,
+            Nav::Audit => Operation::ReadAuditLog,
+        }
+    }
+}
+
+/// A signed-in page: the header with the tenant, the language switch and signing out, the
+/// navigation the administrator's roles allow, and the page's content.
+pub(crate) fn page(session: &Session, active: Nav, title: &str, content: Markup) -> Response {
+    let lang = session.lang;
+    let other = if lang == Lang::En { Lang::Nl } else { Lang::En };
+    let body = html! {
+        header.top {
+            a.brand href="/" { (session.tenant_name) }
+            span.product { (lang.t("product-name")) }
+            span.spacer {}
+            a.lang href={ "/language?to=" (other.code()) "&back=" (session.path_and_query) }
+                hreflang=(other.code()) { (lang.t(if other == Lang::Nl { "language-nl" } else { "language-en" })) }
+            span.who { (session.caller.principal.name()) }
+            form.signout method="post" action="/signout" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                button type="submit" { (lang.t("sign-out")) }
+            }
+        }
+        div.frame {
+            nav.side aria-label=(lang.t("nav-label")) {
+                ul {
+                    @for item in Nav::ALL {
+                        @if session.may(item.operation()) {
+                            li { a href=(item.href()) aria-current=[(item == active).then_some("page")] { (lang.t(item.label())) } }
+                        }
+                    }
+                }
+            }
+            main { h1 { (title) } (content) }
+        }
+    };
+    with_page_headers(document(lang, title, body).into_response())
+}
+
+/// A page that says what went wrong, in the page's language, without any detail of the server.
+pub(crate) fn error_page(session: &Session, status: StatusCode, message: &str) -> Response {
+    let lang = session.lang;
+    let title = match status {
+        StatusCode::FORBIDDEN => lang.t("error-forbidden-title"),
+        StatusCode::NOT_FOUND => lang.t("error-not-found-title"),
+        _ => lang.t("error-title"),
+    };
+    let content = html! {
+        p.error role="alert" { (message) }
+        p { a href="/" { (lang.t("error-back-home")) } }
+    };
+    let mut response = page(session, Nav::Home, &title, content);
+    *response.status_mut() = status;
+    response
+}
+
+/// What a page handler answers when a store call or a check fails: the API's error turned into
+/// a page (its message is already safe to show; internal errors were logged and made opaque).
+pub(crate) fn failure(session: &Session, error: crate::error::ApiError) -> Response {
+    let status = error.status;
+    error_page(session, status, &message(session, error))
+}
+
+/// A "not found" from the store as a refusal worded for the form that named the object (a
+/// manager, a user by name); any other error as it is.
+pub(crate) fn not_found_as(
+    error: crate::error::ApiError,
+    message: String,
+) -> crate::error::ApiError {
+    if error.status == StatusCode::NOT_FOUND {
+        crate::error::ApiError::bad_request(message)
+    } else {
+        error
+    }
+}

@@ -1,0 +1,210 @@
+//! The server-wide keys: the token signing key and its published JWKS, the keyed hash of
+//! generated passwords, app secrets and CSRF tokens, and the sealing of secrets roster keeps.
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::Rng;
+use roster_core::directory::PasswordHash;
+use sha2::Sha256;
+
+use crate::identity::claims::{Claims, GRAPH_APP_ID, GRAPH_AUDIENCE, LEEWAY_SECONDS};
+
+/// The server-wide keys, loaded from (or created in) the database so that every server on one
+/// database signs and checks alike.
+pub struct Keys {
+    /// Tokens whose signature has been checked, with their claims. ES256 verification costs
+    /// more than the rest of a request; a token is an immutable string, so its signature needs
+    /// checking once. Expiry and revocation are still checked on every request.
+    verified: std::sync::Mutex<std::collections::HashMap<String, Claims>>,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    key_id: String,
+    jwks: serde_json::Value,
+    hmac_key: Vec<u8>,
+    /// Seals secrets roster must keep for a while (generated passwords awaiting their one
+    /// showing): ChaCha20-Poly1305 under a key derived from the server key.
+    sealing: ring::aead::LessSafeKey,
+}
+
+/// What a sealed value starts with, so that one is never mistaken for a plain one.
+const SEALED_PREFIX: &str = "sealed:v1:";
+
+impl Keys {
+    pub fn load(store: &roster_store::Store) -> anyhow::Result<Keys> {
+        let pkcs8 = store.secret("token_signing_key", || {
+            let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+                .expect("p-256 key generation");
+            STANDARD.encode(key.serialize_der())
+        })?;
+        let hmac_key = store.secret("password_hmac_key", || {
+            let key: [u8; 32] = rand::rng().random();
+            STANDARD.encode(key)
+        })?;
+        let hmac_key = STANDARD.decode(hmac_key)?;
+        let sealing = {
+            // A key of its own for sealing, derived from the server key: HMAC-SHA-256 of a label
+            // (HKDF's expand step with one block).
+            let mut mac = Hmac::<Sha256>::new_from_slice(&hmac_key).expect("any key length");
+            mac.update(b"roster sealing key v1");
+            let derived = mac.finalize().into_bytes();
+            let key = ring::aead::UnboundKey::new(&ring::aead::CHACHA20_POLY1305, &derived)
+                .map_err(|_| anyhow::anyhow!("deriving the sealing key"))?;
+            ring::aead::LessSafeKey::new(key)
+        };
+        let der = STANDARD.decode(pkcs8)?;
+        let key_pair = rcgen::KeyPair::try_from(der.as_slice())?;
+        let public = key_pair.public_key_raw();
+        anyhow::ensure!(
+            public.len() == 65 && public[0] == 4,
+            "unexpected p-256 public key form"
+        );
+        let x = URL_SAFE_NO_PAD.encode(&public[1..33]);
+        let y = URL_SAFE_NO_PAD.encode(&public[33..65]);
+        let key_id = URL_SAFE_NO_PAD.encode(&sha256(public)[..12]);
+        let jwks = serde_json::json!({
+            "keys": [{ "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": key_id, "x": x, "y": y }]
+        });
+        Ok(Keys {
+            verified: Default::default(),
+            encoding: EncodingKey::from_ec_der(&der),
+            decoding: DecodingKey::from_ec_components(&x, &y)?,
+            key_id,
+            jwks,
+            hmac_key,
+            sealing,
+        })
+    }
+
+    /// Encrypts a secret to keep in the database, bound to `context` (where it is kept: a
+    /// sealed value copied elsewhere does not open). Readable only with the server key.
+    pub fn seal(&self, context: &str, secret: &str) -> String {
+        let nonce: [u8; 12] = rand::rng().random();
+        let mut sealed = secret.as_bytes().to_vec();
+        self.sealing
+            .seal_in_place_append_tag(
+                ring::aead::Nonce::assume_unique_for_key(nonce),
+                ring::aead::Aad::from(context.as_bytes()),
+                &mut sealed,
+            )
+            .expect("sealing a short secret");
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// The secret [`Keys::seal`] sealed in `context`; `None` if `sealed` is not such a value,
+    /// was sealed elsewhere or under another key, or was altered.
+    pub fn open(&self, context: &str, sealed: &str) -> Option<String> {
+        let mut bytes = URL_SAFE_NO_PAD
+            .decode(sealed.strip_prefix(SEALED_PREFIX)?)
+            .ok()?;
+        if bytes.len() < 12 {
+            return None;
+        }
+        let nonce = ring::aead::Nonce::try_assume_unique_for_key(&bytes[..12]).ok()?;
+        let opened = self
+            .sealing
+            .open_in_place(
+                nonce,
+                ring::aead::Aad::from(context.as_bytes()),
+                &mut bytes[12..],
+            )
+            .ok()?;
+        String::from_utf8(opened.to_vec()).ok()
+    }
+
+    /// Whether a kept value is sealed (rather than a plain one written before sealing).
+    pub fn is_sealed(value: &str) -> bool {
+        value.starts_with(SEALED_PREFIX)
+    }
+
+    pub fn jwks(&self) -> &serde_json::Value {
+        &self.jwks
+    }
+
+    /// HMAC-SHA-256 of a generated password or an app secret under the server key.
+    pub fn keyed_hash(&self, secret: &str) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.hmac_key).expect("hmac takes any key length");
+        mac.update(secret.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// Checks a generated password or an app secret against its stored keyed hash, in
+    /// constant time.
+    pub fn keyed_hash_matches(&self, secret: &str, expected_hex: &str) -> bool {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.hmac_key).expect("hmac takes any key length");
+        mac.update(secret.as_bytes());
+        match unhex(expected_hex) {
+            Some(expected) => mac.verify_slice(&expected).is_ok(),
+            None => false,
+        }
+    }
+
+    pub fn generated_password_hash(&self, password: &str) -> PasswordHash {
+        PasswordHash::HmacSha256(self.keyed_hash(password))
+    }
+
+    pub fn issue(&self, claims: &Claims) -> String {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.key_id.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding).expect("signing with a valid key")
+    }
+
+    pub(crate) fn decode(&self, token: &str) -> Option<Claims> {
+        const MAX_CACHED: usize = 20_000;
+        let now = Utc::now().timestamp();
+        let lock = || {
+            self.verified
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(claims) = lock().get(token) {
+            return claims.current_at(now).then(|| claims.clone());
+        }
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.set_audience(&[GRAPH_AUDIENCE, GRAPH_APP_ID]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "aud"]);
+        // The times are checked by `Claims::current_at`, the same way on every use.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .ok()?
+            .claims;
+        if !claims.current_at(now) {
+            return None;
+        }
+        let mut cache = lock();
+        if cache.len() >= MAX_CACHED {
+            cache.retain(|_, cached| cached.exp + LEEWAY_SECONDS > now);
+            if cache.len() >= MAX_CACHED {
+                cache.clear();
+            }
+        }
+        cache.insert(token.to_string(), claims.clone());
+        Some(claims)
+    }
+}
+
+fn sha256(data: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    Sha256::digest(data).to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}

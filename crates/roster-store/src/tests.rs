@@ -1,0 +1,165 @@
+//! Tests of the store as a whole: migrations, and what crosses its modules.
+
+use chrono::Utc;
+use roster_core::types::ObjectId;
+
+use crate::*;
+
+#[test]
+fn migrating_keeps_the_rows_and_outcomes_of_jobs_stored_before_batches_had_tables() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("roster.db");
+    let (tenant, job) = (ObjectId::new(), ObjectId::new());
+    {
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection
+            .execute_batch("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)")
+            .unwrap();
+        for (version, script) in MIGRATIONS_SQLITE[..2].iter().enumerate() {
+            for statement in sql_text::statements(script) {
+                connection.execute_batch(&statement).unwrap();
+            }
+            connection
+                .execute(
+                    "INSERT INTO schema_migrations VALUES (?1)",
+                    [version as i64 + 1],
+                )
+                .unwrap();
+        }
+        connection
+            .execute(
+                "INSERT INTO tenants (id, display_name, created_at) VALUES (?1, 'T', 0)",
+                [tenant.to_string()],
+            )
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO jobs (id, tenant_id, kind, status, options, total_rows, done_rows, failed_rows, \
+                 created_by_name, created_at) VALUES (?1, ?2, 'createUsers', 'running', '{}', 2, 1, 0, 'x', 0)",
+                [job.to_string(), tenant.to_string()],
+            )
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO job_rows (job_id, row_number, input, status, output) VALUES \
+                 (?1, 1, '{\"user\":\"a\"}', 'succeeded', '{\"password\":\"p\"}'), (?1, 2, '{\"user\":\"b\"}', 'pending', NULL)",
+                [job.to_string()],
+            )
+            .unwrap();
+    }
+    let store = Store::open_sqlite(&path).unwrap();
+    let rows = store.job_rows(tenant, job, 0, 10).unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
+        ["succeeded", "pending"]
+    );
+    assert_eq!(rows[0].output, Some(serde_json::json!({ "password": "p" })));
+    assert_eq!(
+        store.pending_job_rows(job, 0).unwrap(),
+        [(2, "{\"user\":\"b\"}".to_string())]
+    );
+}
+
+#[test]
+fn an_update_records_only_what_changed() {
+    use roster_core::attributes::{AttrValue, find_attribute};
+    let before = test_user("a@t.example");
+    let mut after = before.clone();
+    after.account_enabled = false;
+    for (path, value) in [
+        ("department", AttrValue::Text("Finance".into())),
+        (
+            "otherMails",
+            AttrValue::TextList(vec!["a@home.example".into()]),
+        ),
+        (
+            "onPremisesExtensionAttributes/extensionAttribute3",
+            AttrValue::Text("x".into()),
+        ),
+    ] {
+        after
+            .attributes
+            .set_at(find_attribute(path).unwrap().0, value);
+    }
+    assert_eq!(
+        user_rows::changed_properties(&before, &after),
+        (
+            serde_json::json!({ "accountEnabled": true, "department": null, "otherMails": null,
+                                "onPremisesExtensionAttributes": { "extensionAttribute3": null } }),
+            serde_json::json!({ "accountEnabled": false, "department": "Finance", "otherMails": ["a@home.example"],
+                                "onPremisesExtensionAttributes": { "extensionAttribute3": "x" } }),
+        )
+    );
+    assert_eq!(
+        user_rows::changed_properties(&before, &before),
+        (serde_json::json!({}), serde_json::json!({}))
+    );
+}
+
+#[test]
+fn the_recycle_bin_keeps_users_for_thirty_days() {
+    let (_directory, store, mut change) = test_store();
+    let (old, recent) = (test_user("old@t.example"), test_user("recent@t.example"));
+    store.create_user(&change, &old, None).unwrap();
+    store.create_user(&change, &recent, None).unwrap();
+    change.at = Utc::now() - chrono::Duration::days(31);
+    store.delete_user(&change, &UserKey::Id(old.id)).unwrap();
+    change.at = Utc::now() - chrono::Duration::days(29);
+    store.delete_user(&change, &UserKey::Id(recent.id)).unwrap();
+
+    assert_eq!(store.purge_expired_users(change.tenant_id).unwrap(), 1);
+    assert!(matches!(
+        store.get_deleted_user(change.tenant_id, old.id),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(store.get_deleted_user(change.tenant_id, recent.id).is_ok());
+    let log = store.audit_log(change.tenant_id, 10).unwrap();
+    assert!(
+        log.iter()
+            .any(|r| r.operation == "Hard delete user" && r.target_id == Some(old.id))
+    );
+}
+
+#[test]
+fn a_users_own_password_change_does_not_overwrite_a_reset() {
+    use roster_core::directory::PasswordHash;
+    let (_directory, store, change) = test_store();
+    let ann = test_user("ann@t.example");
+    let first = PasswordHash::Argon2id("first".into());
+    store.create_user(&change, &ann, Some(&first)).unwrap();
+    let stored = |store: &Store| {
+        store
+            .user_for_sign_in("ann@t.example")
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .unwrap()
+    };
+    let signed_in_with = stored(&store);
+
+    // An administrator resets the password after Ann signed in with the first one.
+    let reset = roster_core::requests::UserUpdate {
+        password: Some((PasswordHash::Argon2id("reset".into()), true)),
+        ..Default::default()
+    };
+    store
+        .update_user(&change, &UserKey::Id(ann.id), &reset)
+        .unwrap();
+    let after_reset = stored(&store);
+    assert_ne!(after_reset, signed_in_with);
+    let own = PasswordHash::Argon2id("own".into());
+    assert!(
+        !store
+            .change_own_password(&change, ann.id, &signed_in_with, &own)
+            .unwrap()
+    );
+    assert_eq!(stored(&store), after_reset, "the reset stands");
+
+    // Over the password it holds, the change is made.
+    assert!(
+        store
+            .change_own_password(&change, ann.id, &after_reset, &own)
+            .unwrap()
+    );
+    assert_ne!(stored(&store), after_reset);
+}
