@@ -15,7 +15,7 @@ use roster_csv::new_users::RowError;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use crate::client::Client;
+use crate::client::{self, Client};
 use crate::output::{self, Output, cell};
 use crate::resolve;
 
@@ -474,7 +474,7 @@ pub async fn run(command: BulkCommand) -> anyhow::Result<bool> {
             path.display()
         ))?;
     }
-    let client = Client::connect().await?;
+    let client = client::connect().await?;
     let submission = submission(&client, &file, &flags).await?;
     if args.dry_run {
         // Given passwords travel too: the server checks them against the password rules.
@@ -830,10 +830,7 @@ pub async fn apply(
     let mut outcomes = submission.refused.clone();
     if !submission.rows.is_empty() {
         let submitted = client
-            .post(
-                &format!("/roster/v1/jobs/{}", submission.kind),
-                &submission.job_body(),
-            )
+            .submit_job(submission.kind, &submission.job_body())
             .await;
         let job = match submitted {
             Ok(job) => job,
@@ -843,10 +840,7 @@ pub async fn apply(
                 return Err(error);
             }
         };
-        let id = job["id"]
-            .as_str()
-            .context("the server returned no job id")?
-            .to_string();
+        let id = job.id;
         // The job runs on the server whatever happens here: say how to pick it up again.
         let resume = || {
             format!(
@@ -862,7 +856,7 @@ pub async fn apply(
         job_id = Some(id.clone());
         eprintln!(
             "job {id}: {} rows, {} failed",
-            finished["processedRows"], finished["failedRows"]
+            finished.processed_rows, finished.failed_rows
         );
     }
     outcomes.sort_by_key(|outcome| outcome.row);

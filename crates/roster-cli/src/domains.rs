@@ -8,10 +8,13 @@ use crate::output::{Output, print, row};
 pub async fn list(client: &Client, output: Output) -> anyhow::Result<()> {
     let columns = ["id", "isDefault", "isVerified", "authenticationType"];
     let domains: Vec<Value> = client
-        .get_all("/v1.0/domains")
+        .domains()
         .await?
         .iter()
-        .map(|domain| row(&columns, |column| domain[column].clone()))
+        .map(|domain| {
+            let domain = domain.to_json();
+            row(&columns, |column| domain[column].clone())
+        })
         .collect();
     print(&domains, &columns, output)
 }

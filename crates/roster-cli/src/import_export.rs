@@ -8,7 +8,7 @@ use roster_csv::new_users::{self, UserRow, create_body};
 use serde_json::{Value, json};
 
 use crate::bulk;
-use crate::client::{Client, encode};
+use crate::client::{self, Client, encode};
 use crate::output::{Output, cell};
 use crate::resolve;
 
@@ -58,7 +58,7 @@ pub async fn import_users(file: &Path, options: ImportOptions) -> anyhow::Result
         rows.len(),
         refused.len()
     );
-    let client = &Client::connect().await?;
+    let client = &client::connect().await?;
     let mut licenses = Vec::new();
     if !options.licenses.is_empty() {
         let skus = resolve::Skus::read(client).await?;

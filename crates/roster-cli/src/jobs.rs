@@ -7,7 +7,9 @@ use std::time::Duration;
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::client::{Client, encode};
+use roster_client::{Job, JobRow};
+
+use crate::client::Client;
 use crate::output::{self, Output, print, print_one};
 
 const JOB_COLUMNS: &[&str] = &[
@@ -22,33 +24,28 @@ const JOB_COLUMNS: &[&str] = &[
 ];
 
 pub async fn list(client: &Client, output: Output) -> anyhow::Result<()> {
-    let jobs = client.get("/roster/v1/jobs").await?;
-    let jobs = jobs["value"].as_array().cloned().unwrap_or_default();
+    let jobs: Vec<Value> = client.jobs().await?.iter().map(Job::to_json).collect();
     print(&jobs, &JOB_COLUMNS[..7], output)
 }
 
-fn job_path(id: &str) -> String {
-    format!("/roster/v1/jobs/{}", encode(id.trim()))
-}
-
 pub async fn show(client: &Client, id: &str, output: Output) -> anyhow::Result<()> {
-    let job = client.get(&job_path(id)).await?;
-    print_one(&job, JOB_COLUMNS, output)
+    let job = client.job(id).await?;
+    print_one(&job.to_json(), JOB_COLUMNS, output)
 }
 
 /// Follows a job with a progress bar (rows, rate, time left) on a terminal until it completes;
 /// returns its final state.
-pub async fn follow(client: &Client, id: &str) -> anyhow::Result<Value> {
+pub async fn follow(client: &Client, id: &str) -> anyhow::Result<Job> {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
             .expect("valid progress template"),
     );
     loop {
-        let job = client.get(&job_path(id)).await?;
-        bar.set_length(job["totalRows"].as_u64().unwrap_or(0));
-        bar.set_position(job["processedRows"].as_u64().unwrap_or(0));
-        if job["status"] == "completed" {
+        let job = client.job(id).await?;
+        bar.set_length(job.total_rows);
+        bar.set_position(job.processed_rows);
+        if job.is_completed() {
             bar.finish_and_clear();
             return Ok(job);
         }
@@ -64,7 +61,7 @@ pub async fn follow_with_results(
     client: &Client,
     id: &str,
     mut each: impl FnMut(Value),
-) -> anyhow::Result<Value> {
+) -> anyhow::Result<Job> {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
@@ -72,27 +69,20 @@ pub async fn follow_with_results(
     );
     let mut fetched = 0;
     loop {
-        let job = client.get(&job_path(id)).await?;
-        let processed = job["processedRows"].as_u64().unwrap_or(0) as usize;
-        bar.set_length(job["totalRows"].as_u64().unwrap_or(0));
-        bar.set_position(processed as u64);
-        let completed = job["status"] == "completed";
+        let job = client.job(id).await?;
+        let processed = job.processed_rows as usize;
+        bar.set_length(job.total_rows);
+        bar.set_position(job.processed_rows);
+        let completed = job.is_completed();
         // Fetch what has finished since the last look, a page at a time.
         while fetched < processed {
             let top = (processed - fetched).min(10_000);
-            let mut page = client
-                .get(&format!(
-                    "{}/results?after={fetched}&top={top}",
-                    job_path(id),
-                ))
-                .await?;
-            match page["value"].take() {
-                Value::Array(items) if !items.is_empty() => {
-                    fetched += items.len();
-                    items.into_iter().for_each(&mut each);
-                }
-                _ => break,
+            let page = client.job_results(id, fetched as i64, top).await?;
+            if page.value.is_empty() {
+                break;
             }
+            fetched += page.value.len();
+            page.value.iter().map(JobRow::to_json).for_each(&mut each);
         }
         if completed {
             bar.finish_and_clear();
@@ -104,22 +94,16 @@ pub async fn follow_with_results(
 
 /// Tells the server that the job's generated passwords are kept safe, so it forgets them.
 pub async fn forget_outputs(client: &Client, id: &str) -> anyhow::Result<()> {
-    client
-        .delete(&format!("{}/outputs", job_path(id)))
-        .await
-        .map(drop)
+    client.forget_job_outputs(id).await
 }
 
 /// `roster jobs watch ID`: follows the job to its end, then prints it and a summary; returns
 /// whether every row succeeded (or was unchanged).
 pub async fn watch(client: &Client, id: &str, output: Output) -> anyhow::Result<bool> {
     let job = follow(client, id).await?;
-    let failed = job["failedRows"].as_u64().unwrap_or(0);
-    let took = match (
-        job["createdDateTime"].as_str(),
-        job["finishedDateTime"].as_str(),
-    ) {
-        (Some(created), Some(finished)) => {
+    let failed = job.failed_rows;
+    let took = match (&job.created_date_time, &job.finished_date_time) {
+        (created, Some(finished)) => {
             match (
                 chrono::DateTime::parse_from_rfc3339(created),
                 chrono::DateTime::parse_from_rfc3339(finished),
@@ -133,11 +117,11 @@ pub async fn watch(client: &Client, id: &str, output: Output) -> anyhow::Result<
         }
         _ => String::new(),
     };
-    print_one(&job, JOB_COLUMNS, output)?;
-    let id = job["id"].as_str().unwrap_or(id);
+    print_one(&job.to_json(), JOB_COLUMNS, output)?;
+    let id = &job.id;
     eprintln!(
         "job {id} completed{took}: {} rows, {failed} failed{}",
-        job["totalRows"],
+        job.total_rows,
         if failed > 0 {
             format!("; `roster jobs results {id}` says which and why")
         } else {
@@ -153,13 +137,9 @@ pub async fn all_results(client: &Client, id: &str) -> anyhow::Result<Vec<Value>
     let mut after = 0;
     let mut rows = Vec::new();
     loop {
-        let mut page = client
-            .get(&format!("{}/results?after={after}&top=10000", job_path(id)))
-            .await?;
-        if let Value::Array(items) = page["value"].take() {
-            rows.extend(items);
-        }
-        match page["nextAfter"].as_i64() {
+        let page = client.job_results(id, after, 10_000).await?;
+        rows.extend(page.value.iter().map(JobRow::to_json));
+        match page.next_after {
             Some(next) => after = next,
             None => return Ok(rows),
         }

@@ -616,6 +616,9 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
+            if let Some(advice) = client::advice(&error) {
+                eprintln!("{advice}");
+            }
             if client::is_not_found(&error) {
                 ExitCode::from(EXIT_NOT_FOUND)
             } else {
@@ -633,28 +636,28 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "roster", &mut std::io::stdout());
         }
-        Command::Users { command } => run_users(&Client::connect().await?, command).await?,
+        Command::Users { command } => run_users(&client::connect().await?, command).await?,
         Command::Deleted {
             command: DeletedCommand::List { filter, output },
         } => {
-            let client = Client::connect().await?;
+            let client = client::connect().await?;
             users::deleted_list(&client, filter.as_deref(), output.output).await?
         }
-        Command::Licenses { command } => run_licenses(&Client::connect().await?, command).await?,
-        Command::Groups { command } => run_groups(&Client::connect().await?, command).await?,
+        Command::Licenses { command } => run_licenses(&client::connect().await?, command).await?,
+        Command::Groups { command } => run_groups(&client::connect().await?, command).await?,
         Command::Domains {
             command: DomainsCommand::List { output },
-        } => domains::list(&Client::connect().await?, output.output).await?,
+        } => domains::list(&client::connect().await?, output.output).await?,
         Command::Bulk { command } => return Ok(rows_exit_code(bulk::run(command).await?)),
         Command::Import { command } => return run_import(command).await,
         Command::Export {
             command: ExportCommand::Users { file, filter },
         } => {
-            let client = Client::connect().await?;
+            let client = client::connect().await?;
             let count = import_export::export_users(&client, filter.as_deref(), &file).await?;
             eprintln!("{count} users written to {}", file.display());
         }
-        Command::Jobs { command } => return run_jobs(&Client::connect().await?, command).await,
+        Command::Jobs { command } => return run_jobs(&client::connect().await?, command).await,
     }
     Ok(ExitCode::SUCCESS)
 }

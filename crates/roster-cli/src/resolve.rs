@@ -160,12 +160,10 @@ pub struct Skus {
 
 impl Skus {
     pub async fn read(client: &Client) -> anyhow::Result<Skus> {
-        let mut reply = client.get("/v1.0/subscribedSkus").await?;
-        let skus = match reply["value"].take() {
-            Value::Array(skus) => skus,
-            _ => Vec::new(),
-        };
-        Ok(Skus { skus })
+        let skus = client.subscribed_skus().await?;
+        Ok(Skus {
+            skus: skus.iter().map(|sku| sku.to_json()).collect(),
+        })
     }
 
     pub fn all(&self) -> &[Value] {

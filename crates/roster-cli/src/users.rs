@@ -4,16 +4,13 @@
 use std::io::IsTerminal;
 
 use anyhow::Context;
-use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use crate::client::{self, Client, encode};
+use roster_client::{User, UserList};
+
+use crate::client::{self, Client};
 use crate::output::{Output, print, print_one, row};
 use crate::resolve;
-
-fn user_path(user: &str) -> String {
-    format!("/v1.0/users/{}", encode(user.trim()))
-}
 
 /// `roster users list`: every page, following the server's next links.
 pub async fn list(
@@ -34,25 +31,17 @@ pub async fn list(
     } else {
         select.iter().map(String::as_str).collect()
     };
-    let mut query = vec![format!("$select={}", columns.join(","))];
-    query.push(format!("$top={}", top.unwrap_or(999).min(999)));
-    if let Some(filter) = filter {
-        query.push(format!("$filter={}", encode(filter)));
-    }
-    let mut link = format!("/v1.0/users?{}", query.join("&"));
-    let mut users = Vec::new();
-    loop {
-        let page = client.get(&link).await?;
-        users.extend(page["value"].as_array().cloned().unwrap_or_default());
-        if top.is_some_and(|top| users.len() >= top) {
-            users.truncate(top.unwrap_or(usize::MAX));
-            break;
-        }
-        match page["@odata.nextLink"].as_str() {
-            Some(next) => link = next.to_string(),
-            None => break,
-        }
-    }
+    let list = UserList {
+        filter: filter.map(str::to_string),
+        select: columns.iter().map(|column| column.to_string()).collect(),
+        top,
+    };
+    let users: Vec<Value> = client
+        .users(&list)
+        .await?
+        .iter()
+        .map(User::to_json)
+        .collect();
     print(&users, &columns, output)
 }
 
@@ -87,27 +76,13 @@ pub async fn show(
         select.iter().map(String::as_str).collect()
     };
     let found = client
-        .get(&format!(
-            "{}?$select={}",
-            user_path(user),
-            columns.join(",")
-        ))
+        .user(user, &columns)
         .await
         .map_err(|error| not_found_as_no_user(error, user))?;
-    let mut shown = row(&columns, |column| found[column].clone());
+    let mut shown = row(&columns, |column| found.property(column));
     if select.is_empty() {
-        let manager = match client
-            .get(&format!(
-                "{}/manager?$select=userPrincipalName",
-                user_path(user)
-            ))
-            .await
-        {
-            Ok(manager) => manager["userPrincipalName"].clone(),
-            Err(error) if client::is_not_found(&error) => Value::Null,
-            Err(error) => return Err(error),
-        };
-        shown["manager"] = manager;
+        let manager = client.manager(user, &["userPrincipalName"]).await?;
+        shown["manager"] = manager.map_or(Value::Null, |m| m.property("userPrincipalName"));
         columns.push("manager");
     }
     print_one(&shown, &columns, output)
@@ -189,9 +164,9 @@ pub async fn create(
             json!({ "password": password, "forceChangePasswordNextSignIn": true }),
         );
     }
-    let created = client.post("/v1.0/users", &Value::Object(body)).await?;
-    println!("{}", created["id"].as_str().unwrap_or_default());
-    if let Some(generated) = created["passwordProfile"]["password"].as_str() {
+    let created = client.create_user(&body).await?;
+    println!("{}", created.id.as_deref().unwrap_or_default());
+    if let Some(generated) = created.other["passwordProfile"]["password"].as_str() {
         eprintln!(
             "generated password (shown once; it must be changed at first sign-in): {generated}"
         );
@@ -214,7 +189,7 @@ pub async fn update(
         anyhow::bail!("nothing to change: give at least one property, e.g. --department Sales");
     }
     client
-        .send(Method::PATCH, &user_path(user), Some(&Value::Object(body)))
+        .update_user(user, &body)
         .await
         .map_err(|error| not_found_as_no_user(error, user))?;
     Ok(())
@@ -222,7 +197,7 @@ pub async fn update(
 
 pub async fn delete(client: &Client, user: &str) -> anyhow::Result<()> {
     client
-        .delete(&user_path(user))
+        .delete_user(user)
         .await
         .map_err(|error| not_found_as_no_user(error, user))?;
     eprintln!(
@@ -236,15 +211,10 @@ pub async fn restore(client: &Client, user: &str) -> anyhow::Result<()> {
     let id = deleted["id"]
         .as_str()
         .context("the server sent a user without an id")?;
-    let restored = client
-        .post(
-            &format!("/v1.0/directory/deletedItems/{}/restore", encode(id)),
-            &Value::Null,
-        )
-        .await?;
+    let restored = client.restore_user(id).await?;
     eprintln!(
         "restored {}",
-        restored["userPrincipalName"].as_str().unwrap_or(id)
+        restored.user_principal_name.as_deref().unwrap_or(id)
     );
     Ok(())
 }
@@ -262,9 +232,7 @@ pub async fn purge(client: &Client, user: &str, yes: bool) -> anyhow::Result<()>
             "delete {name} ({id}) for good? It cannot be restored afterwards"
         ))?;
     }
-    client
-        .delete(&format!("/v1.0/directory/deletedItems/{}", encode(id)))
-        .await?;
+    client.purge_user(id).await?;
     eprintln!("{name} is deleted for good");
     Ok(())
 }
@@ -286,23 +254,18 @@ pub fn confirm(question: &str) -> anyhow::Result<()> {
 
 /// `roster users set-manager USER MANAGER`, or `--remove` with no MANAGER.
 pub async fn set_manager(client: &Client, user: &str, manager: Option<&str>) -> anyhow::Result<()> {
-    let path = format!("{}/manager/$ref", user_path(user));
     match manager {
         Some(manager) => {
             let manager_id = resolve::user_id(client, manager).await?;
             client
-                .send(
-                    Method::PUT,
-                    &path,
-                    Some(&json!({ "@odata.id": client.object_url(&manager_id) })),
-                )
+                .set_manager(user, Some(&manager_id))
                 .await
                 .map_err(|error| not_found_as_no_user(error, user))?;
             eprintln!("{user} now reports to {manager}");
         }
         None => {
             client
-                .delete(&path)
+                .set_manager(user, None)
                 .await
                 .map_err(|error| not_found_as_no_user(error, user))?;
             eprintln!("{user} has no manager now");
@@ -314,11 +277,7 @@ pub async fn set_manager(client: &Client, user: &str, manager: Option<&str>) -> 
 /// `roster users revoke-sessions USER`: every token issued to the user so far stops working.
 pub async fn revoke_sessions(client: &Client, user: &str) -> anyhow::Result<()> {
     client
-        .send::<Value>(
-            Method::POST,
-            &format!("{}/revokeSignInSessions", user_path(user)),
-            None,
-        )
+        .revoke_sessions(user)
         .await
         .map_err(|error| not_found_as_no_user(error, user))?;
     eprintln!("{user} must sign in again: every earlier token and session is refused");
@@ -331,19 +290,18 @@ pub async fn deleted_list(
     filter: Option<&str>,
     output: Output,
 ) -> anyhow::Result<()> {
-    let mut link = String::from(
-        "/v1.0/directory/deletedItems/microsoft.graph.user?$top=999&$select=userPrincipalName,displayName",
-    );
-    if let Some(filter) = filter {
-        link.push_str(&format!("&$filter={}", encode(filter)));
-    }
+    let list = UserList {
+        filter: filter.map(str::to_string),
+        select: vec!["userPrincipalName".into(), "displayName".into()],
+        top: None,
+    };
     let columns = ["userPrincipalName", "displayName", "deletedDateTime", "id"];
     let users: Vec<Value> = client
-        .get_all(&link)
+        .deleted_users(&list)
         .await
         .context("reading the recycle bin")?
         .iter()
-        .map(|user| row(&columns, |column| user[column].clone()))
+        .map(|user| row(&columns, |column| user.property(column)))
         .collect();
     print(&users, &columns, output)
 }
