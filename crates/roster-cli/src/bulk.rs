@@ -4,6 +4,10 @@
 //! row would do, asked of the server and written nowhere.
 //!
 //! [`Submission`], [`preview`] and [`apply`] are shared with `roster import users`.
+//!
+//! Past 800 lines on purpose: the nineteen operations' flags, the file turned into one job's
+//! rows with its names resolved, and the dry run and apply that report them are one path, which
+//! changes together when an operation is added.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -1,4 +1,9 @@
 //! The real `roster` binary against a real server: sign in, import a CSV, list, re-import.
+//!
+//! Past 800 lines on purpose: each test is one administrator's session of commands (sign in,
+//! import, list, change, re-import), every command reading what the one before left, so a test
+//! is long and reads in order; the nouns with more to them have files of their own (`bulk.rs`,
+//! `groups.rs`).
 
 use std::process::Output;
 

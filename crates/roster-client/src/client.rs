@@ -144,10 +144,14 @@ impl Client {
         path: &str,
         body: Option<&B>,
     ) -> anyhow::Result<Answer> {
-        let url = if path.starts_with("http") {
-            path.to_string()
-        } else {
-            format!("{}{path}", self.base)
+        // An absolute link (a next link) is followed on this server, whatever host it names
+        // (the server may name itself by a public address): the token goes nowhere else.
+        let url = match reqwest::Url::parse(path) {
+            Ok(link) => match link.query() {
+                Some(query) => format!("{}{}?{query}", self.base, link.path()),
+                None => format!("{}{}", self.base, link.path()),
+            },
+            Err(_) => format!("{}{path}", self.base),
         };
         let mut request = self
             .http

@@ -13,9 +13,10 @@ pub struct Page<T> {
     pub next_link: Option<String>,
 }
 
-/// A user, with the properties it was read with.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A user, with the properties it was read with. Its `Debug` leaves out a password the answer
+/// held (a created user's generated one).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", from = "Value")]
 pub struct User {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -36,7 +37,52 @@ pub struct User {
     pub other: Map<String, Value>,
 }
 
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.to_json();
+        if let Some(profile) = shown
+            .get_mut("passwordProfile")
+            .and_then(Value::as_object_mut)
+            && profile.contains_key("password")
+        {
+            profile.insert("password".into(), "<redacted>".into());
+        }
+        write!(f, "User({shown})")
+    }
+}
+
+impl From<Value> for User {
+    fn from(value: Value) -> User {
+        User::from_json(value)
+    }
+}
+
 impl User {
+    /// A user from an answer, whatever shape its properties have: one this crate names but that
+    /// comes in another type stays in `other`, so that an answer that can only be had once (a
+    /// created user's generated password) is never lost to a decoding error.
+    pub fn from_json(value: Value) -> User {
+        let Value::Object(object) = value else {
+            return User::default();
+        };
+        let mut user = User::default();
+        for (name, value) in object {
+            match (name.as_str(), value) {
+                ("id", Value::String(v)) => user.id = Some(v),
+                ("userPrincipalName", Value::String(v)) => user.user_principal_name = Some(v),
+                ("displayName", Value::String(v)) => user.display_name = Some(v),
+                ("accountEnabled", Value::Bool(v)) => user.account_enabled = Some(v),
+                ("department", Value::String(v)) => user.department = Some(v),
+                ("jobTitle", Value::String(v)) => user.job_title = Some(v),
+                ("usageLocation", Value::String(v)) => user.usage_location = Some(v),
+                (_, value) => {
+                    user.other.insert(name, value);
+                }
+            }
+        }
+        user
+    }
+
     /// The user as Graph's JSON (what a caller prints or sends on).
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
@@ -109,6 +155,8 @@ pub struct Job {
     pub created_by: Option<String>,
     pub created_date_time: String,
     pub finished_date_time: Option<String>,
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
 impl Job {
@@ -129,25 +177,79 @@ pub struct JobResults {
     pub value: Vec<JobRow>,
     /// The row number to ask `after` for the next page, if there may be one.
     pub next_after: Option<i64>,
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
-/// One row of a job and its outcome.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+/// One row of a job and its outcome. Its `Debug` leaves out the generated password.
+#[derive(Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRow {
     pub row: i64,
     /// `pending`, `succeeded`, `unchanged` or `failed`.
     pub status: String,
     pub object_id: Option<String>,
-    pub user_principal_name: Option<String>,
+    /// The row's user as the row names it (a job's rows are what its submitter sent).
+    pub user_principal_name: Option<Value>,
     pub error_column: Option<String>,
     pub error_message: Option<String>,
     /// Shown to the job's submitter only, until they say they have kept it.
     pub generated_password: Option<String>,
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl std::fmt::Debug for JobRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobRow")
+            .field("row", &self.row)
+            .field("status", &self.status)
+            .field("object_id", &self.object_id)
+            .field("user_principal_name", &self.user_principal_name)
+            .field("error_column", &self.error_column)
+            .field("error_message", &self.error_message)
+            .field(
+                "generated_password",
+                &self.generated_password.as_ref().map(|_| "<redacted>"),
+            )
+            .field("other", &self.other)
+            .finish()
+    }
 }
 
 impl JobRow {
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn answers_of_unexpected_shapes_are_kept_not_refused() {
+        // A row names its user as its submitter wrote it, whatever that was.
+        let results: JobResults = serde_json::from_value(json!({
+            "job": { "id": "j", "kind": "createUsers", "status": "completed", "totalRows": 1,
+                     "processedRows": 1, "failedRows": 1, "createdBy": null,
+                     "createdDateTime": "2026-12-07T00:00:00.000Z", "finishedDateTime": null },
+            "value": [{ "row": 1, "status": "failed", "objectId": null, "userPrincipalName": 5,
+                        "errorColumn": null, "errorMessage": "bad", "generatedPassword": null,
+                        "newProperty": true }],
+        }))
+        .unwrap();
+        assert_eq!(results.value[0].user_principal_name, Some(json!(5)));
+        assert_eq!(results.value[0].other["newProperty"], json!(true));
+        // A user whose named property comes in another type keeps it, by its name.
+        let user: User = serde_json::from_value(json!({
+            "id": "u", "department": 7, "passwordProfile": { "password": "Secret-123" },
+        }))
+        .unwrap();
+        assert_eq!(user.id.as_deref(), Some("u"));
+        assert_eq!(user.department, None);
+        assert_eq!(user.property("department"), json!(7));
+        assert!(!format!("{user:?}").contains("Secret-123"));
     }
 }

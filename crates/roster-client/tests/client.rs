@@ -34,8 +34,13 @@ async fn a_user_is_created_read_listed_changed_deleted_restored_and_purged() {
         .unwrap();
     let id = created.id.clone().unwrap();
     assert_eq!(created.user_principal_name.as_deref(), Some(upn.as_str()));
-    // The generated password comes back in a property this crate does not name.
-    assert!(created.other["passwordProfile"]["password"].is_string());
+    // The generated password comes back in a property this crate does not name, and is never
+    // in the user's Debug.
+    let password = created.other["passwordProfile"]["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!format!("{created:?}").contains(&password));
 
     let read = client
         .user(&upn, &["id", "department", "city"])
@@ -88,6 +93,15 @@ async fn every_page_is_followed_and_a_limit_stops_the_reading() {
         .await
         .unwrap();
     assert_eq!(all.len(), 5, "three pages of two, two and one");
+    // A link naming another host is followed on this server: the token goes nowhere else.
+    let elsewhere: Vec<roster_client::User> = client
+        .collect(
+            &format!("https://elsewhere.invalid/v1.0/users?$top=2&$filter={filter}"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.len(), 5);
     let three = client
         .users(&UserList {
             filter: Some("jobTitle eq 'Pager'".into()),
@@ -184,6 +198,7 @@ async fn a_job_is_submitted_followed_and_its_passwords_kept_once() {
     let [first, second] = &results.value[..] else {
         panic!("two rows: {:?}", results.value);
     };
+    assert!(!format!("{first:?}").contains(first.generated_password.as_deref().unwrap()));
     assert_eq!((first.row, first.status.as_str()), (1, "succeeded"));
     assert!(first.generated_password.is_some(), "shown to its submitter");
     assert_eq!(second.status, "failed");

@@ -77,7 +77,7 @@ impl Store {
         self.pool.read(|tx| {
             let (rows, next, count) = crate::query::list_rows(
                 tx,
-                &crate::query::ContactSchema,
+                &crate::collections::ContactSchema,
                 CONTACT_COLUMNS,
                 "tenant_id = $1",
                 params![tenant_id].to_vec(),

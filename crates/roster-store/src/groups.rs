@@ -151,7 +151,7 @@ impl Store {
             };
             let (rows, next, count) = crate::query::list_rows(
                 tx,
-                &crate::query::GroupSchema,
+                &crate::collections::GroupSchema,
                 GROUP_COLUMNS,
                 scope,
                 params![tenant_id].to_vec(),

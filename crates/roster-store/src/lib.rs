@@ -9,6 +9,7 @@ mod admin_center;
 mod audit;
 mod authority;
 mod change;
+mod collections;
 mod contacts;
 pub mod db;
 mod directory;

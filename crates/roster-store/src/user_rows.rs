@@ -561,7 +561,7 @@ pub(crate) fn list_users(
     };
     let (mut rows, next, count) = crate::query::list_rows(
         tx,
-        &crate::query::UserSchema,
+        &crate::collections::UserSchema,
         user_columns(),
         scope,
         params![tenant_id].to_vec(),

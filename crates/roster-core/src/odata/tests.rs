@@ -1,3 +1,7 @@
+//! The query options' tests: the grammar case by case, errors with their positions, and
+//! generated trees written back and parsed again. Past 800 lines on purpose: the cases are the
+//! grammar's specification, read together.
+
 use proptest::prelude::*;
 
 use chrono::DateTime;

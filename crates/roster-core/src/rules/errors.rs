@@ -1,6 +1,8 @@
 //! Why a rule was refused, with its position, and the words for it.
 
-use super::*;
+use std::fmt;
+
+use super::operators::Op;
 
 /// Why a rule was refused: where (1-based, in characters) and what was expected there.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -490,3 +492,7 @@ impl fmt::Display for RuleProblem {
         }
     }
 }
+
+/// The fields of an item of `user.assignedPlans`, as Entra ID's rules name them.
+pub const PLAN_FIELDS: &str =
+    "assignedPlan.servicePlanId, assignedPlan.capabilityStatus or assignedPlan.service";

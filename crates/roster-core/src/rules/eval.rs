@@ -1,7 +1,14 @@
 //! The compiled condition and its evaluation, which allocates nothing in the common cases;
 //! rule sets evaluated together.
 
-use super::*;
+use chrono::{DateTime, Months, TimeDelta, Utc};
+use regex::Regex;
+
+use crate::attributes::AttrValue;
+use crate::directory::User;
+use crate::types::ObjectId;
+
+use super::properties::*;
 
 #[derive(Debug, Clone)]
 pub(super) enum Node {
@@ -236,81 +243,6 @@ impl TextTest {
             }
             TextTest::In(lowers) => lowers.iter().any(|lower| eq_folded(text, lower)),
         }
-    }
-}
-
-/// Many rules tested together against one user at a time (a pass over a tenant's users for
-/// all its dynamic groups): a rule that needs a text attribute to have one of a few values is
-/// tested only on users whose value is one of them, found by one lookup per attribute instead
-/// of a comparison per rule. Gives exactly what testing every rule gives.
-pub struct RuleSet<'r> {
-    rules: Vec<Option<&'r MembershipRule>>,
-    /// Rules tested on every user (no plain requirement).
-    pub(super) always: Vec<usize>,
-    /// Per attribute index: each folded value, and the rules that need it.
-    by_value: Vec<(usize, HashMap<String, Vec<usize>>)>,
-}
-
-impl<'r> RuleSet<'r> {
-    /// `rules` in order; `None` (a group without a rule) never holds.
-    pub fn new(rules: Vec<Option<&'r MembershipRule>>) -> Self {
-        let mut always = Vec::new();
-        let mut by_value: Vec<(usize, HashMap<String, Vec<usize>>)> = Vec::new();
-        for (index, rule) in rules.iter().enumerate() {
-            let Some(rule) = rule else { continue };
-            match rule.requirement() {
-                Some((attribute, values)) => {
-                    let position = match by_value.iter().position(|(a, _)| *a == attribute) {
-                        Some(position) => position,
-                        None => {
-                            by_value.push((attribute, HashMap::new()));
-                            by_value.len() - 1
-                        }
-                    };
-                    for value in values {
-                        let needing = by_value[position].1.entry(value).or_default();
-                        // A value listed twice names the rule once.
-                        if needing.last() != Some(&index) {
-                            needing.push(index);
-                        }
-                    }
-                }
-                None => always.push(index),
-            }
-        }
-        RuleSet {
-            rules,
-            always,
-            by_value,
-        }
-    }
-
-    /// Whether each rule, in order, holds for `user`.
-    pub fn matches(&self, user: &User, now: DateTime<Utc>) -> Vec<bool> {
-        let mut verdicts = vec![false; self.rules.len()];
-        let mut test = |index: usize| {
-            if let Some(rule) = self.rules[index] {
-                verdicts[index] = rule.matches(user, now);
-            }
-        };
-        self.always.iter().copied().for_each(&mut test);
-        let values = user.attributes.values();
-        for (attribute, needing) in &self.by_value {
-            // Read as the rule reads it: a missing value is empty text.
-            let text = values[*attribute].as_text().unwrap_or("");
-            let key: std::borrow::Cow<'_, str> = if text
-                .bytes()
-                .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
-            {
-                fold(text).into()
-            } else {
-                text.into()
-            };
-            if let Some(indexes) = needing.get(key.as_ref()) {
-                indexes.iter().copied().for_each(&mut test);
-            }
-        }
-        verdicts
     }
 }
 

@@ -1,6 +1,6 @@
 //! A rule's text cut into tokens, with their positions in characters.
 
-use super::*;
+use super::errors::*;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Token {

@@ -80,115 +80,15 @@
 //! counts along the rule; the end of the rule is one past its last character. The message says
 //! what was expected and what was found.
 
-use std::collections::HashMap;
-use std::fmt;
-
-use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, SecondsFormat, TimeDelta, Utc};
-use regex::{Regex, RegexBuilder};
-
-use crate::attributes::{AttrKind, AttrValue, USER_ATTRIBUTES, find_attribute};
-use crate::catalog::{Catalog, PlanDef};
-use crate::directory::User;
-use crate::types::ObjectId;
-
-/// A parsed, validated membership rule (a type that validates on parse, per STYLE.md).
-#[derive(Debug, Clone)]
-pub struct MembershipRule {
-    text: String,
-    condition: Node,
-    uses_now: bool,
-}
-
-impl MembershipRule {
-    /// Entra ID's limit on a rule's length, in characters.
-    pub const MAX_LEN: usize = 3072;
-
-    pub fn parse(text: &str) -> Result<MembershipRule, RuleError> {
-        let n_chars = text.chars().count();
-        if n_chars > Self::MAX_LEN {
-            return Err(error_at(
-                Self::MAX_LEN,
-                RuleProblem::TooLong {
-                    max: Self::MAX_LEN,
-                    length: n_chars,
-                },
-            ));
-        }
-        let chars: Vec<char> = text.chars().collect();
-        let tokens = tokenize(&chars)?;
-        let mut parser = Parser {
-            tokens,
-            cursor: 0,
-            depth: 0,
-            scope: Scope::User,
-            uses_now: false,
-        };
-        let condition = parser.parse_rule()?;
-        Ok(MembershipRule {
-            text: text.to_owned(),
-            condition,
-            uses_now: parser.uses_now,
-        })
-    }
-
-    /// The rule as written.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    /// Whether `user` satisfies the rule at time `now` (for `system.now`).
-    pub fn matches(&self, user: &User, now: DateTime<Utc>) -> bool {
-        self.condition.eval(user, now, &Item::None)
-    }
-
-    /// What a user must have for the rule to hold, where the rule says so plainly: an `-eq` or
-    /// `-in` on a text attribute, alone, under `-and`, or on the same attribute under every
-    /// branch of an `-or`. The folded values, and the attribute's index.
-    fn requirement(&self) -> Option<(usize, Vec<String>)> {
-        self.condition.requirement()
-    }
-
-    /// The manager named by a `Direct Reports for "…"` rule.
-    pub fn direct_reports_for(&self) -> Option<ObjectId> {
-        match self.condition {
-            Node::DirectReports(manager_id) => Some(manager_id),
-            _ => None,
-        }
-    }
-
-    /// Whether the outcome depends on the time (uses `system.now`), so it must be re-evaluated periodically.
-    pub fn depends_on_time(&self) -> bool {
-        self.uses_now
-    }
-
-    /// The attributes (indexes into [`crate::attributes::USER_ATTRIBUTES`]) the rule reads,
-    /// in order, without repeats: a user read with only these (and the fixed properties) is
-    /// judged as it would be read in full.
-    pub fn attributes_read(&self) -> Vec<usize> {
-        let mut read = Vec::new();
-        self.condition.attributes_read(&mut read);
-        read.sort_unstable();
-        read.dedup();
-        read
-    }
-
-    /// Whether the rule reads `user.assignedPlans`, so that a user must be tested with its
-    /// licenses.
-    pub fn reads_licenses(&self) -> bool {
-        self.condition.reads_licenses()
-    }
-}
-
 mod errors;
 mod eval;
 mod lexer;
+mod operators;
 mod parser;
 mod properties;
+mod rule;
 #[cfg(test)]
 mod tests;
 
 pub use errors::*;
-pub use eval::*;
-use lexer::*;
-use parser::*;
-pub use properties::*;
+pub use rule::*;

@@ -5,96 +5,22 @@
 //! methods call one another along the grammar in `rules`' documentation; cut apart, each
 //! piece would only make sense with the others open.
 
-use super::*;
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use regex::{Regex, RegexBuilder};
+
+use crate::types::ObjectId;
+
+use super::errors::*;
+use super::eval::*;
+use super::lexer::*;
+use super::operators::Op;
+use super::properties::*;
 
 /// Deepest nesting of parentheses, `-not` and `-any`/`-all`: evaluation recurses over the tree,
 /// so the depth must be bounded whatever the input (3,072 characters of `(` would otherwise do).
 pub(super) const MAX_DEPTH: usize = 100;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Op {
-    Eq,
-    Ne,
-    StartsWith,
-    NotStartsWith,
-    EndsWith,
-    NotEndsWith,
-    Contains,
-    NotContains,
-    Match,
-    NotMatch,
-    In,
-    NotIn,
-    Ge,
-    Le,
-    Any,
-    All,
-}
-
-impl Op {
-    pub(super) const ALL: [Op; 16] = [
-        Op::Eq,
-        Op::Ne,
-        Op::StartsWith,
-        Op::NotStartsWith,
-        Op::EndsWith,
-        Op::NotEndsWith,
-        Op::Contains,
-        Op::NotContains,
-        Op::Match,
-        Op::NotMatch,
-        Op::In,
-        Op::NotIn,
-        Op::Ge,
-        Op::Le,
-        Op::Any,
-        Op::All,
-    ];
-
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Op::Eq => "-eq",
-            Op::Ne => "-ne",
-            Op::StartsWith => "-startsWith",
-            Op::NotStartsWith => "-notStartsWith",
-            Op::EndsWith => "-endsWith",
-            Op::NotEndsWith => "-notEndsWith",
-            Op::Contains => "-contains",
-            Op::NotContains => "-notContains",
-            Op::Match => "-match",
-            Op::NotMatch => "-notMatch",
-            Op::In => "-in",
-            Op::NotIn => "-notIn",
-            Op::Ge => "-ge",
-            Op::Le => "-le",
-            Op::Any => "-any",
-            Op::All => "-all",
-        }
-    }
-
-    pub(super) fn from_word(word: &str) -> Option<Op> {
-        Op::ALL
-            .into_iter()
-            .find(|op| op.name()[1..].eq_ignore_ascii_case(word))
-    }
-
-    pub(super) fn list() -> String {
-        Op::ALL.map(Op::name).join(", ")
-    }
-
-    /// The positive operator and whether this one negates it.
-    pub(super) fn positive(self) -> (Op, bool) {
-        match self {
-            Op::Ne => (Op::Eq, true),
-            Op::NotStartsWith => (Op::StartsWith, true),
-            Op::NotEndsWith => (Op::EndsWith, true),
-            Op::NotContains => (Op::Contains, true),
-            Op::NotMatch => (Op::Match, true),
-            Op::NotIn => (Op::In, true),
-            other => (other, false),
-        }
-    }
-}
 
 /// What a condition may name: the user's properties, or the item of an `-any`/`-all`.
 #[derive(Debug, Clone)]

@@ -1,6 +1,10 @@
 //! The properties a rule may name, and where roster keeps each one's value.
 
-use super::*;
+use crate::attributes::{AttrKind, USER_ATTRIBUTES, find_attribute};
+use crate::catalog::{Catalog, PlanDef};
+use crate::directory::User;
+
+use super::errors::*;
 
 /// Where a rule property's value comes from.
 #[derive(Debug, Clone, Copy)]
@@ -77,10 +81,6 @@ pub(super) const USER_PROPERTIES: &[(&str, Origin)] = &[
     ("memberOf", Origin::Unsupported(NotEvaluated::MemberOf)),
     ("onPremisesSecurityIdentifier", Origin::Unsupported(NotEvaluated::SecurityIdentifier)),
 ];
-
-/// The fields of an item of `user.assignedPlans`, as Entra ID's rules name them.
-pub const PLAN_FIELDS: &str =
-    "assignedPlan.servicePlanId, assignedPlan.capabilityStatus or assignedPlan.service";
 
 /// A property as the parser resolved it: its type, and where its value is read.
 #[derive(Debug, Clone, Copy)]

@@ -7,7 +7,17 @@ use std::time::Instant;
 use proptest::prelude::*;
 use uuid::Uuid;
 
-use super::*;
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::attributes::{AttrValue, USER_ATTRIBUTES};
+use crate::catalog::Catalog;
+use crate::directory::User;
+use crate::types::ObjectId;
+
+use super::errors::*;
+use super::eval::*;
+use super::properties::*;
+use super::rule::*;
 use crate::attributes::Attributes;
 use crate::directory::{LicenseAssignment, UserType};
 use crate::types::{MailNickname, SkuId, UsageLocation, UserPrincipalName};

@@ -5,6 +5,10 @@
 //! Groups are built as the API builds them, as core requests (`roster_core::requests::NewGroup`,
 //! `GroupUpdate`) checked the same way, so a rule refused here is refused with the same
 //! position and reason as in `POST /v1.0/groups`.
+//!
+//! Past 800 lines on purpose: the list, the new group's form and a group's page share one set of
+//! form fields, their parsing into the core requests and the refusals worded beside them; apart,
+//! a field's parsing and its wording would live in different files.
 
 use crate::paging::MAX_TOP;
 use axum::Json as JsonResponse;

@@ -90,7 +90,17 @@ pub async fn require(State(state): State<AppState>, request: Request, next: Next
     let renewal = browser::renewal(&state.keys, &checked);
     let https = browser::secure(&parts);
     let mut response = next.run(Request::from_parts(parts, body)).await;
-    if let Some(token) = renewal {
+    // A response that sets the session cookie itself (signing out clears it) keeps its own.
+    let sets_session = response
+        .headers()
+        .get_all(axum::http::header::SET_COOKIE)
+        .iter()
+        .any(|value| {
+            value
+                .as_bytes()
+                .starts_with(format!("{SESSION_COOKIE}=").as_bytes())
+        });
+    if let Some(token) = renewal.filter(|_| !sets_session) {
         set_cookie(&mut response, https, (SESSION_COOKIE, &token), None);
     }
     response

@@ -155,7 +155,11 @@ impl Keys {
         jsonwebtoken::encode(&header, claims, &self.encoding).expect("signing with a valid key")
     }
 
-    pub(crate) fn decode(&self, token: &str) -> Option<Claims> {
+    /// The claims of a token this server signed, if it is within its times. Not whether its
+    /// principal may still use it (a session ended, an account blocked, sessions revoked): only
+    /// [`crate::identity::tokens::caller_for_token`] says that, so nothing outside `identity`
+    /// reads a token through here.
+    pub(in crate::identity) fn decode(&self, token: &str) -> Option<Claims> {
         const MAX_CACHED: usize = 20_000;
         let now = Utc::now().timestamp();
         let lock = || {

@@ -5,6 +5,9 @@
 //!
 //! Chromium and chromedriver must be installed (`.ci/run` installs them); without them the test
 //! fails, it is never skipped.
+//!
+//! Past 800 lines on purpose: one Chromium session walks the pages in order, each step building on
+//! the page the last one left; split, every file would start the browser and sign in again.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -1,5 +1,8 @@
+use super::tx::renumber;
 use super::*;
+use crate::params;
 use roster_core::types::ObjectId;
+use uuid::Uuid;
 
 #[test]
 fn rows_inserted_together_all_go_in_or_the_transaction_fails() {
@@ -183,7 +186,7 @@ fn a_unique_violation_is_known_by_its_index_name() {
 #[test]
 fn placeholders_are_renumbered_per_row() {
     let mut out = String::new();
-    super::renumber("($1, $2, '[]', $10)", 20, &mut out);
+    renumber("($1, $2, '[]', $10)", 20, &mut out);
     assert_eq!(out, "($21, $22, '[]', $30)");
     assert_eq!(super::placeholders(3, 3), "$3, $4, $5");
     assert_eq!(super::placeholders(1, 1), "$1");

@@ -1,4 +1,5 @@
 use super::*;
+use crate::collections::{USER_INDEXED, UserSchema};
 use roster_core::odata::Filter;
 
 fn check(filter: &str, expected: &str) {

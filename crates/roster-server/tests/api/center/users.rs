@@ -1,0 +1,626 @@
+//! The users pages: the list's filters and paging, a user's page and its changes, the add-a-user wizard, the recycle bin.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_filters_sorts_and_pages_over_the_whole_tenant() {
+    let app = spawn_app().await;
+    let sku = app.buy("SPE_E3", 10).await;
+    for index in 0..130 {
+        let department = if index % 2 == 0 { "Sales" } else { "Legal" };
+        let country = if index % 3 == 0 { "NL" } else { "BE" };
+        app.create_user(
+            &format!("user{index:03}"),
+            json!({ "department": department, "country": country, "usageLocation": "NL",
+                    "givenName": if index % 10 == 0 { "Zoë" } else { "Ann" },
+                    "surname": if index % 25 == 0 { "Vance" } else { "Berg" } }),
+        )
+        .await;
+    }
+    for alias in ["user000", "user002"] {
+        let reply = app
+            .post(
+                &format!("/v1.0/users/{alias}@{DOMAIN}/assignLicense"),
+                json!({ "addLicenses": [{ "skuId": sku }], "removeLicenses": [] }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+
+    let rows = |page: &Page| page.body.matches("name=\"id\" value=").count();
+    let page = browser.get("/users").await;
+    assert!(page.body.contains("131 users"), "130 and the administrator");
+    assert_eq!(rows(&page), 100, "a page of 100");
+    let next = page
+        .body
+        .split("rel=\"next\" href=\"")
+        .nth(1)
+        .expect("a next page")
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let second = browser.get(&next).await;
+    assert_eq!(rows(&second), 31);
+    assert!(!second.body.contains("rel=\"next\""));
+
+    let page = browser.get("/users?department=Sales&country=NL").await;
+    // Sales: even indexes; NL: multiples of 3; both: multiples of 6 below 130.
+    assert!(page.body.contains("22 users"), "{}", page.body);
+    assert_eq!(rows(&page), 22);
+    let page = browser.get(&format!("/users?license={sku}")).await;
+    assert!(
+        page.body.contains("2 users")
+            && page.body.contains("user000")
+            && page.body.contains("user002")
+    );
+    assert_eq!(rows(&page), 2);
+    let page = browser.get("/users?license=none").await;
+    assert!(page.body.contains("129 users"), "{}", page.body);
+    let page = browser.get("/users?q=user12").await;
+    assert!(page.body.contains("10 users"), "user120..user129");
+    assert_eq!(rows(&page), 10);
+    // The search box matches the start of the first or last name too, in any (ASCII) case,
+    // and with the filters beside it.
+    let page = browser.get("/users?q=ZO%C3%AB").await;
+    assert!(page.body.contains("13 users"), "{}", page.body);
+    assert_eq!(rows(&page), 13);
+    let page = browser.get("/users?q=vanc&department=Legal").await;
+    assert!(
+        page.body.contains("3 users")
+            && page.body.contains("user025")
+            && page.body.contains("user125"),
+        "{}",
+        page.body
+    );
+    assert_eq!(rows(&page), 3);
+    let page = browser.get("/users?q=erg").await;
+    assert_eq!(rows(&page), 0, "not the middle of a name");
+
+    // Sorting by user name, descending: the last alias first.
+    let page = browser.get("/users?sort=userPrincipalName&desc=1").await;
+    let first = page.body.find("user129@").expect("user129");
+    let later = page.body.find("user128@").expect("user128");
+    assert!(first < later);
+
+    // The column chooser: only the chosen columns.
+    let page = browser.get("/users?cols=jobTitle&cols=created").await;
+    assert!(
+        page.body.contains("<th>Job title</th>") && page.body.contains("<th aria-sort"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(">Department<"));
+
+    // The home page counts the same users, and follows deletions, blocks and guests.
+    let card = |page: &Page, count: &str, label: &str| {
+        let html =
+            format!("<span class=\"count\">{count}</span><span class=\"label\">{label}</span>");
+        assert!(page.body.contains(&html), "{html} in {}", page.body);
+    };
+    let home = browser.get("/").await;
+    card(&home, "131", "Active users");
+    card(&home, "129", "Users without licenses");
+    card(&home, "0", "Blocked users");
+    assert_eq!(
+        app.delete(&format!("/v1.0/users/user000@{DOMAIN}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let reply = app
+        .patch(
+            &format!("/v1.0/users/user001@{DOMAIN}"),
+            json!({ "accountEnabled": false }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    app.create_user("visitor", json!({ "userType": "Guest" }))
+        .await;
+    let home = browser.get("/").await;
+    card(&home, "131", "Active users");
+    card(&home, "130", "Users without licenses");
+    card(&home, "1", "Blocked users");
+    card(&home, "1", "Guests");
+
+    // A bad filter value is a clear error, not a crash.
+    let page = browser.get("/users?license=not-a-sku").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("This link to the list of users is not valid"),
+        "{}",
+        page.body
+    );
+    browser.set("roster_lang", "nl");
+    let page = browser.get("/users?after=tampered").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("Deze koppeling naar de lijst met gebruikers is ongeldig"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_users_are_restored_or_deleted_for_good_as_roles_allow() {
+    let app = spawn_app().await;
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    let gone = app.create_user("gone", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let back = app.create_user("back", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in [&gone, &back] {
+        assert_eq!(
+            app.delete(&format!("/v1.0/users/{id}")).await.status,
+            StatusCode::NO_CONTENT
+        );
+    }
+
+    // A Helpdesk Administrator sees the recycle bin but may neither restore nor purge.
+    let mut helpdesk = Browser::new(&app);
+    helpdesk
+        .sign_in(&format!("helpdesk@{DOMAIN}"), PASSWORD)
+        .await;
+    let page = helpdesk.get("/deleted").await;
+    assert!(
+        page.body.contains("gone@contoso.example") && page.body.contains("2 users"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("value=\"restore\"") && !page.body.contains("value=\"purge\""));
+    let csrf = page.hidden("csrf");
+    let page = helpdesk
+        .post(
+            "/deleted",
+            &[("action", "restore"), ("id", &back), ("csrf", &csrf)],
+        )
+        .await;
+    assert!(page.body.contains("0 done, 1 failed."), "{}", page.body);
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let page = browser.get("/deleted").await;
+    let csrf = page.hidden("csrf");
+    let page = browser
+        .post(
+            "/deleted",
+            &[("action", "restore"), ("id", &back), ("csrf", &csrf)],
+        )
+        .await;
+    assert!(page.body.contains("1 done, 0 failed."), "{}", page.body);
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{back}")).await.status,
+        StatusCode::OK
+    );
+    let page = browser
+        .post(
+            "/deleted",
+            &[("action", "purge"), ("id", &gone), ("csrf", &csrf)],
+        )
+        .await;
+    assert!(page.body.contains("1 done, 0 failed."), "{}", page.body);
+    let reply = app
+        .get(&format!("/v1.0/directory/deletedItems/{gone}"))
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let page = browser.get("/deleted").await;
+    assert!(page.body.contains("0 users"), "{}", page.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_add_a_user_wizard_checks_each_step_and_creates_the_user_with_its_license() {
+    let app = spawn_app().await;
+    let sku = app.buy("SPE_E3", 2).await;
+    app.create_user("taken", json!({})).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let page = browser.get("/users/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("aria-current=\"step\">Basics"),
+        "{}",
+        page.body
+    );
+    let csrf = page.hidden("csrf");
+    let basics = |alias: &'static str, name: &'static str| {
+        vec![
+            ("step", "1"),
+            ("givenName", "Ada"),
+            ("surname", "Lovelace"),
+            ("displayName", name),
+            ("alias", alias),
+            ("domain", DOMAIN),
+            ("password", "generate"),
+            ("forceChange", "on"),
+        ]
+    };
+
+    // A required field left empty: the same step, the reason beside it, the rest kept.
+    let mut form = basics("ada", "");
+    form.extend([("csrf", csrf.as_str()), ("go", "2")]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("id=\"f-displayName-error\"")
+            && page.body.contains("This field is required."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"ada\"") && page.body.contains("value=\"Lovelace\""));
+
+    // Basics done: the licenses step, with the basics carried along.
+    let mut form = basics("ada", "Ada Lovelace");
+    form.extend([("csrf", csrf.as_str()), ("go", "2")]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("aria-current=\"step\">Product licenses"));
+    assert!(
+        page.body
+            .contains("type=\"hidden\" name=\"displayName\" value=\"Ada Lovelace\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("2 of 2 available"));
+
+    // A license without a usage location is refused on its step.
+    let mut form = basics("ada", "Ada Lovelace");
+    form.extend([
+        ("step", "2"),
+        ("sku", sku.as_str()),
+        ("usageLocation", ""),
+        ("csrf", csrf.as_str()),
+        ("go", "3"),
+    ]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("Choose the country where the user will use the licenses"),
+        "{}",
+        page.body
+    );
+
+    // Through to the end: the user, its license and its properties, in one go.
+    let mut form = basics("ada", "Ada Lovelace");
+    form.extend([
+        ("sku", sku.as_str()),
+        ("usageLocation", "nl"),
+        ("department", "Research"),
+        ("city", "London"),
+        ("step", "4"),
+        ("csrf", csrf.as_str()),
+        ("go", "create"),
+    ]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("ada@contoso.example has been added."),
+        "{}",
+        page.body
+    );
+    let start = page
+        .body
+        .find("<code class=\"password\">")
+        .expect("the password, once")
+        + "<code class=\"password\">".len();
+    let password = page.body[start..start + page.body[start..].find('<').unwrap()].to_string();
+    let user = app.get(&format!("/v1.0/users/ada@{DOMAIN}?$select=displayName,department,city,usageLocation,assignedLicenses")).await.body;
+    assert_eq!(user["displayName"], "Ada Lovelace");
+    assert_eq!(user["department"], "Research");
+    assert_eq!(user["usageLocation"], "NL");
+    assert_eq!(user["assignedLicenses"][0]["skuId"], sku.as_str());
+    let refused = app
+        .password_token(&format!("ada@{DOMAIN}"), &password)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.body.to_string().contains("AADSTS50055"),
+        "the password is right and must be changed: {:?}",
+        refused.body
+    );
+
+    // A user name that is taken: back on the basics, beside the user name, nothing written.
+    let mut form = basics("taken", "Someone Else");
+    form.extend([("step", "4"), ("csrf", csrf.as_str()), ("go", "create")]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("aria-current=\"step\">Basics"));
+    assert!(
+        page.body
+            .contains("Another user already has this user name."),
+        "{}",
+        page.body
+    );
+    let skus = app.get("/v1.0/subscribedSkus").await.body;
+    assert_eq!(skus["value"][0]["consumedUnits"], 1);
+
+    // A Helpdesk Administrator may not create users.
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    let mut helpdesk = Browser::new(&app);
+    helpdesk
+        .sign_in(&format!("helpdesk@{DOMAIN}"), PASSWORD)
+        .await;
+    assert!(
+        !helpdesk
+            .get("/users")
+            .await
+            .body
+            .contains("href=\"/users/new\"")
+    );
+    assert_eq!(
+        helpdesk.get("/users/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_page_offers_only_what_may_be_done_to_that_user() {
+    let app = spawn_app().await;
+    user_with_role(&app, "useradmin", Some("User Administrator")).await;
+    let plain = user_with_role(&app, "plain", None).await;
+    let global = user_with_role(&app, "global", Some("Global Administrator")).await;
+    let mut browser = Browser::new(&app);
+    browser
+        .sign_in(&format!("useradmin@{DOMAIN}"), PASSWORD)
+        .await;
+    let offered = |body: &str| {
+        [
+            "value=\"reset-password\"",
+            "value=\"block\"",
+            "value=\"revoke-sessions\"",
+            "name=\"form\" value=\"upn\"",
+            "name=\"form\" value=\"manager\"",
+        ]
+        .map(|marker| body.contains(marker))
+    };
+    let page = browser.get(&format!("/users/{plain}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(offered(&page.body), [true; 5], "{}", page.body);
+    // A User Administrator changes no Global Administrator: nothing is offered that the
+    // server would refuse.
+    let page = browser.get(&format!("/users/{global}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(offered(&page.body), [false; 5], "{}", page.body);
+    let csrf = page.hidden("csrf");
+    let page = browser
+        .post(
+            &format!("/users/{global}"),
+            &[("csrf", &csrf), ("form", "manager"), ("manager", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_page_changes_its_user_name_manager_and_apps() {
+    let app = spawn_app().await;
+    let e3 = app.buy("SPE_E3", 5).await;
+    app.post("/roster/v1/domains", json!({ "id": "fabrikam.example" }))
+        .await;
+    let ann = app
+        .create_user("ann", json!({ "usageLocation": "NL" }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.create_user("taken", json!({})).await;
+    let boss = app.create_user("boss", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = app
+        .post(
+            &format!("/v1.0/users/{ann}/assignLicense"),
+            json!({ "addLicenses": [{ "skuId": e3 }], "removeLicenses": [] }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let details = format!("/users/{ann}");
+    let page = browser.get(&details).await;
+    let csrf = page.hidden("csrf");
+    assert!(
+        page.body.contains("<option value=\"fabrikam.example\">"),
+        "{}",
+        page.body
+    );
+
+    // A user name already taken: the page again, the error beside the form, the alias kept.
+    let page = browser.rename(&details, &csrf, "taken", DOMAIN).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("name=\"alias\" value=\"taken\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Another user already has this user name."),
+        "{}",
+        page.body
+    );
+    // In Dutch, in Dutch.
+    browser.set("roster_lang", "nl");
+    let page = browser.rename(&details, &csrf, "taken", DOMAIN).await;
+    assert!(
+        page.body
+            .contains("Een andere gebruiker heeft deze gebruikersnaam al."),
+        "{}",
+        page.body
+    );
+    browser.set("roster_lang", "en");
+    let page = browser.rename(&details, &csrf, "a b", DOMAIN).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("the character “ ” is not allowed before @"),
+        "{}",
+        page.body
+    );
+    // What is wrong with a value is worded in Dutch too.
+    browser.set("roster_lang", "nl");
+    let page = browser.rename(&details, &csrf, "a b", DOMAIN).await;
+    assert!(
+        page.body
+            .contains("userPrincipalName is ongeldig: het teken “ ” is niet toegestaan vóór @."),
+        "{}",
+        page.body
+    );
+    browser.set("roster_lang", "en");
+    // A domain the organisation does not have is refused too.
+    let page = browser
+        .rename(&details, &csrf, "ann", "elsewhere.example")
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    // Without the form's token, nothing changes.
+    let page = browser
+        .post(
+            &details,
+            &[("form", "upn"), ("alias", "annie"), ("domain", DOMAIN)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    // Renamed into the other domain.
+    let page = browser
+        .rename(&details, &csrf, "ann.smit", "fabrikam.example")
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let user = app.get(&format!("/v1.0/users/{ann}")).await;
+    assert_eq!(user.body["userPrincipalName"], "ann.smit@fabrikam.example");
+
+    // The manager, by user name; an unknown one is refused beside the field; empty removes it.
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("form", "manager"),
+                ("manager", "nobody@contoso.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("No active user has this user name."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"nobody@contoso.example\""));
+    let page = browser
+        .post(
+            &details,
+            &[
+                ("csrf", &csrf),
+                ("form", "manager"),
+                ("manager", &format!("boss@{DOMAIN}")),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let manager = app.get(&format!("/v1.0/users/{ann}/manager")).await;
+    assert_eq!(manager.body["id"], boss.as_str());
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("form", "manager"), ("manager", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let manager = app.get(&format!("/v1.0/users/{ann}/manager")).await;
+    assert_eq!(manager.status, StatusCode::NOT_FOUND);
+    // Saved empty again, with no manager to remove: nothing to do, not an error.
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("form", "manager"), ("manager", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+
+    // Apps: only of a license the user holds directly; a form for another is refused and
+    // assigns nothing.
+    let emspart = app.buy("EMS", 5).await;
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("form", "plans"), ("sku", &emspart)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let user = app
+        .get(&format!("/v1.0/users/{ann}?$select=assignedLicenses"))
+        .await;
+    assert_eq!(user.body["assignedLicenses"].as_array().unwrap().len(), 1);
+
+    // Apps: every plan of the license but one left on switches that one off.
+    let catalog = roster_core::catalog::Catalog::builtin();
+    let plans: Vec<String> = catalog
+        .by_sku_id(e3.parse().unwrap())
+        .unwrap()
+        .service_plans
+        .iter()
+        .map(|plan| plan.service_plan_id.to_string())
+        .collect();
+    let page = browser.get(&details).await;
+    assert!(
+        page.body
+            .contains(&format!("name=\"plan\" value=\"{}\" checked", plans[1]))
+    );
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf), ("form", "plans"), ("sku", &e3)];
+    for plan in plans.iter().skip(1) {
+        form.push(("plan", plan));
+    }
+    let page = browser.post(&details, &form).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let user = app
+        .get(&format!("/v1.0/users/{ann}?$select=assignedLicenses"))
+        .await;
+    assert_eq!(
+        user.body["assignedLicenses"][0]["disabledPlans"],
+        json!([plans[0]])
+    );
+    let page = browser.get(&details).await;
+    assert!(
+        page.body
+            .contains(&format!("name=\"plan\" value=\"{}\">", plans[0])),
+        "switched off: unchecked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_helpdesk_administrator_cannot_rename_an_administrator_or_change_apps() {
+    let app = spawn_app().await;
+    let e3 = app.buy("SPE_E3", 5).await;
+    user_with_role(&app, "desk", Some("Helpdesk Administrator")).await;
+    let admin = user_with_role(&app, "other-admin", Some("User Administrator")).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&format!("desk@{DOMAIN}"), PASSWORD).await;
+    let details = format!("/users/{admin}");
+    let page = browser.get(&details).await;
+    let csrf = page.hidden("csrf");
+    // The forms are not offered, and the server refuses them whatever is sent.
+    assert!(!page.body.contains("name=\"alias\""), "{}", page.body);
+    let page = browser.rename(&details, &csrf, "renamed", DOMAIN).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = browser
+        .post(
+            &details,
+            &[("csrf", &csrf), ("form", "plans"), ("sku", &e3)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let user = app.get(&format!("/v1.0/users/{admin}")).await;
+    assert_eq!(
+        user.body["userPrincipalName"],
+        format!("other-admin@{DOMAIN}")
+    );
+}
