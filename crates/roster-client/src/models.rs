@@ -181,7 +181,8 @@ pub struct JobResults {
     pub other: Map<String, Value>,
 }
 
-/// One row of a job and its outcome. Its `Debug` leaves out the generated password.
+/// One row of a job and its outcome. Its `Debug` leaves out the generated password. Read by
+/// the hundred thousand, it keeps only the properties it names, without `flatten`'s cost.
 #[derive(Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRow {
@@ -195,8 +196,6 @@ pub struct JobRow {
     pub error_message: Option<String>,
     /// Shown to the job's submitter only, until they say they have kept it.
     pub generated_password: Option<String>,
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
 }
 
 impl std::fmt::Debug for JobRow {
@@ -212,7 +211,6 @@ impl std::fmt::Debug for JobRow {
                 "generated_password",
                 &self.generated_password.as_ref().map(|_| "<redacted>"),
             )
-            .field("other", &self.other)
             .finish()
     }
 }
@@ -241,7 +239,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(results.value[0].user_principal_name, Some(json!(5)));
-        assert_eq!(results.value[0].other["newProperty"], json!(true));
+        assert_eq!(results.value[0].status, "failed", "a property it does not name is no error");
         // A user whose named property comes in another type keeps it, by its name.
         let user: User = serde_json::from_value(json!({
             "id": "u", "department": 7, "passwordProfile": { "password": "Secret-123" },

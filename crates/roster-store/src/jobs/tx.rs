@@ -41,6 +41,8 @@ pub(super) struct BatchCache {
     /// Seats given to new users by this fast batch's rows, per subscription, taken together
     /// when the batch ends ([`BatchCache::commit_seats`]).
     pub(super) seats_taken: std::collections::HashMap<SkuId, i64>,
+    /// The tenant's roles, read at the batch's first row ([`crate::authority::tenant_roles`]).
+    pub(super) roles: Option<crate::authority::TenantRoles>,
     /// Whether each group the batch adds new users to gives licenses.
     pub(super) licensed_groups: std::collections::HashMap<ObjectId, bool>,
     /// New users of this fast batch that joined a licensed group: licensed once the batch's
@@ -112,12 +114,19 @@ impl<'a> JobTx<'a> {
         target: Option<ObjectId>,
     ) -> Result<Authorized<'a>> {
         // Authorizing only reads: a row refused here leaves nothing a fast batch must undo.
-        let authorized = crate::authority::authorize_as(
-            self.tx,
+        let roles = match &self.cache.roles {
+            Some(roles) => roles,
+            None => self.cache.roles.insert(crate::authority::tenant_roles(
+                self.tx,
+                self.change.tenant_id,
+            )?),
+        };
+        let authorized = crate::authority::authorize_in_batch(
             self.change,
             self.principal,
             operations,
             target,
+            roles,
         )?;
         self.touched = true;
         Ok(authorized)
