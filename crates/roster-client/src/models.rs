@@ -239,7 +239,10 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(results.value[0].user_principal_name, Some(json!(5)));
-        assert_eq!(results.value[0].status, "failed", "a property it does not name is no error");
+        assert_eq!(
+            results.value[0].status, "failed",
+            "a property it does not name is no error"
+        );
         // A user whose named property comes in another type keeps it, by its name.
         let user: User = serde_json::from_value(json!({
             "id": "u", "department": 7, "passwordProfile": { "password": "Secret-123" },

@@ -9,12 +9,17 @@ use roster_core::directory::RECYCLE_BIN_DAYS;
 use roster_core::types::ObjectId;
 use roster_store::{ListQuery, SortKey};
 
-use super::layout::{Nav, error_page, failure, page};
+use super::layout::{Nav, failure, page};
 use super::session::Session;
 use crate::error::ApiError;
 
 /// `GET /deleted`.
 pub async fn page_handler(session: Session) -> Response {
+    list(&session, None).await
+}
+
+/// The recycle bin, with `refusal` (why the last action did nothing) above its list.
+async fn list(session: &Session, refusal: Option<String>) -> Response {
     let lang = session.lang;
     let tenant_id = session.caller.tenant_id;
     let query = ListQuery {
@@ -32,9 +37,12 @@ pub async fn page_handler(session: Session) -> Response {
         .await;
     let deleted = match found {
         Ok(found) => found,
-        Err(error) => return failure(&session, error),
+        Err(error) => return failure(session, error),
     };
     let content = html! {
+        @if let Some(refusal) = &refusal {
+            p.error role="alert" { (refusal) }
+        }
         p { (lang.t_with("deleted-intro", &[("days", RECYCLE_BIN_DAYS.into())])) }
         p.count { (lang.t_with("users-found", &[("count", deleted.count.unwrap_or(0).into()), ("shown", lang.number(deleted.count.unwrap_or(0)).into())])) }
         form id="selection" method="post" action="/deleted" {
@@ -61,7 +69,11 @@ pub async fn page_handler(session: Session) -> Response {
             }
         }
     };
-    page(&session, Nav::Deleted, &lang.t("deleted-title"), content)
+    let mut response = page(session, Nav::Deleted, &lang.t("deleted-title"), content);
+    if refusal.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    response
 }
 
 /// `POST /deleted`: restores or hard-deletes the selected users, each authorized against its
@@ -85,11 +97,8 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
         .map(|(_, v)| v.clone())
         .collect();
     if ids.is_empty() {
-        return error_page(
-            &session,
-            StatusCode::BAD_REQUEST,
-            &lang.t("action-none-selected"),
-        );
+        // The list again, saying why nothing happened, rather than a page of its own.
+        return list(&session, Some(lang.t("action-none-selected"))).await;
     }
     let mut outcomes = Vec::new();
     for id in ids {

@@ -189,6 +189,23 @@ async fn deleted_users_are_restored_or_deleted_for_good_as_roles_allow() {
     browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
     let page = browser.get("/deleted").await;
     let csrf = page.hidden("csrf");
+    // Nothing selected: the recycle bin again, saying so beside its list, and nothing done.
+    let page = browser
+        .post("/deleted", &[("action", "restore"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("role=\"alert\">Select at least one user first."),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("id=\"selection\""),
+        "the list is there: {}",
+        page.body
+    );
+    assert!(page.body.contains(&back), "{}", page.body);
     let page = browser
         .post(
             "/deleted",
