@@ -27,6 +27,18 @@ fn role_name(lang: super::i18n::Lang, role: Role) -> String {
     })
 }
 
+/// What a role may do, in the page's language (as `roster_core::access` decides it).
+fn role_description(lang: super::i18n::Lang, role: Role) -> String {
+    lang.t(match role {
+        Role::GlobalAdministrator => "role-description-global-administrator",
+        Role::UserAdministrator => "role-description-user-administrator",
+        Role::HelpdeskAdministrator => "role-description-helpdesk-administrator",
+        Role::LicenseAdministrator => "role-description-license-administrator",
+        Role::GroupsAdministrator => "role-description-groups-administrator",
+        Role::GlobalReader => "role-description-global-reader",
+    })
+}
+
 /// `GET /roles`.
 pub async fn page_handler(session: Session) -> Response {
     render(&session, None).await
@@ -67,7 +79,9 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
                             value=(typed.map(|t| t.user.clone()).unwrap_or_default())
                             aria-describedby=[assign.map(|_| "roles-error")]; }
                     label { (lang.t("roles-role")) " "
-                        select name="role" {
+                        // No role is chosen until the administrator chooses one.
+                        select name="role" required aria-describedby="role-descriptions" {
+                            option value="" disabled selected[!typed.is_some_and(|t| Role::parse(&t.role).is_some())] { (lang.t("roles-choose")) }
                             @for role in Role::ALL {
                                 option value=(role.display_name()) selected[typed.is_some_and(|t| t.role == role.display_name())] { (role_name(lang, role)) }
                             }
@@ -76,6 +90,15 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
                     button type="submit" { (lang.t("roles-assign-submit")) }
                 }
                 @if let Some((_, message)) = assign { p.error role="alert" id="roles-error" { (message) } }
+                details {
+                    summary { (lang.t("roles-what-each-may-do")) }
+                    dl id="role-descriptions" {
+                        @for role in Role::ALL {
+                            dt { (role_name(lang, role)) }
+                            dd { (role_description(lang, role)) }
+                        }
+                    }
+                }
             }
         }
         @for role in Role::ALL {

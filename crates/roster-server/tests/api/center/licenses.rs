@@ -161,6 +161,33 @@ async fn roles_are_assigned_and_removed_by_global_administrators_only() {
         page.body.contains("helpdesk@contoso.example")
             && page.body.contains("Nobody holds this role.")
     );
+    // No role is chosen for the administrator, and each is described.
+    assert!(
+        page.body
+            .contains("<option value=\"\" disabled selected>Choose a role</option>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("selected>Global Administrator"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<dd>Reads everything, the audit log included, and changes nothing.</dd>")
+    );
+    browser.language = Some("nl");
+    let dutch = browser.get("/roles").await;
+    assert!(
+        dutch.body.contains("Kies een rol")
+            && dutch
+                .body
+                .contains("<dd>Leest alles, ook het auditlogboek, en wijzigt niets.</dd>"),
+        "{}",
+        dutch.body
+    );
+    browser.language = None;
     let csrf = page.hidden("csrf");
 
     let upn = format!("newadmin@{DOMAIN}");
