@@ -81,7 +81,7 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
                     label { (lang.t("roles-role")) " "
                         // No role is chosen until the administrator chooses one.
                         select name="role" required aria-describedby="role-descriptions" {
-                            option value="" disabled selected[!typed.is_some_and(|t| Role::parse(&t.role).is_some())] { (lang.t("roles-choose")) }
+                            option value="" disabled selected[typed.is_none_or(|t| Role::parse(&t.role).is_none())] { (lang.t("roles-choose")) }
                             @for role in Role::ALL {
                                 option value=(role.display_name()) selected[typed.is_some_and(|t| t.role == role.display_name())] { (role_name(lang, role)) }
                             }
