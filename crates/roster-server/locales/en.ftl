@@ -428,6 +428,11 @@ groups-license-state = { $state ->
    *[ProcessingComplete] complete
 }
 groups-license-errors = Members whose licenses from this group did not take
+groups-license-errors-count = { $count ->
+    [one] { $total } member, { $shown } shown
+   *[other] { $total } members, { $shown } shown
+}
+groups-license-errors-next = The next members
 groups-add-member = Add member
 groups-more-members = The first { $shown } members, by name.
 groups-no-such-group = This group does not exist, or has been deleted.

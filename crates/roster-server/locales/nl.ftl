@@ -428,6 +428,11 @@ groups-license-state = { $state ->
    *[ProcessingComplete] voltooid
 }
 groups-license-errors = Leden bij wie de licenties van deze groep niet zijn toegekend
+groups-license-errors-count = { $count ->
+    [one] { $total } lid, { $shown } getoond
+   *[other] { $total } leden, { $shown } getoond
+}
+groups-license-errors-next = De volgende leden
 groups-add-member = Lid toevoegen
 groups-more-members = De eerste { $shown } leden, op naam.
 groups-no-such-group = Deze groep bestaat niet of is verwijderd.

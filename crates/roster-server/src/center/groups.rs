@@ -429,17 +429,35 @@ pub async fn check_rule(session: Session, Query(query): Query<RuleQuery>) -> Res
 }
 
 /// `GET /groups/{id}`: a group's properties, rule, members and owners.
-pub async fn details(session: Session, Path(id): Path<String>) -> Response {
-    render_details(&session, &id, None, None).await
+pub async fn details(
+    session: Session,
+    Path(id): Path<String>,
+    Query(query): Query<DetailsQuery>,
+) -> Response {
+    render_details(&session, &id, None, None, query.errors.as_deref()).await
 }
+
+#[derive(Deserialize, Default)]
+pub struct DetailsQuery {
+    /// Where the list of members whose licenses did not take goes on (a page's token).
+    errors: Option<String>,
+}
+
+/// Members whose licenses from the group did not take, listed a page at a time.
+const ERRORS_PER_PAGE: usize = 20;
 
 async fn render_details(
     session: &Session,
     id: &str,
     error: Option<(&'static str, String, String)>,
     preview_markup: Option<Markup>,
+    errors_page: Option<&str>,
 ) -> Response {
     let lang = session.lang;
+    let errors_after = match errors_page.map(crate::paging::decode_skiptoken).transpose() {
+        Ok(after) => after,
+        Err(error) => return failure(session, error),
+    };
     let Ok(group_id) = ObjectId::parse(id) else {
         return error_page(
             session,
@@ -459,11 +477,19 @@ async fn render_details(
             owners.sort_by_cached_key(|owner| (owner.display_name.to_lowercase(), owner.id));
             let subscriptions = store.subscriptions(tenant_id)?;
             let in_error = if group.licenses.is_empty() {
-                Vec::new()
+                roster_store::Page {
+                    items: Vec::new(),
+                    next: None,
+                    count: Some(0),
+                }
             } else {
-                store
-                    .members_with_license_errors(tenant_id, group_id, None, 20, false)?
-                    .items
+                store.members_with_license_errors(
+                    tenant_id,
+                    group_id,
+                    errors_after.as_ref(),
+                    ERRORS_PER_PAGE,
+                    true,
+                )?
             };
             Ok((group, members, total, owners, subscriptions, in_error))
         })
@@ -608,14 +634,18 @@ async fn render_details(
                     td { (sku_name(license.sku_id)) }
                     @if manage_licenses { td { (small_form("remove-license", "sku", license.sku_id.to_string(), "action-remove-license")) } }
                 } } } } }
-                @if !in_error.is_empty() {
-                    h3 { (lang.t("groups-license-errors")) }
-                    ul { @for user in &in_error { li {
+                @if !in_error.items.is_empty() {
+                    h3 id="license-errors" { (lang.t("groups-license-errors")) }
+                    p.count { (lang.t_with("groups-license-errors-count", &[("count", in_error.count.unwrap_or(0).into()), ("total", lang.number(in_error.count.unwrap_or(0)).into()), ("shown", lang.number(in_error.items.len() as i64).into())])) }
+                    ul { @for user in &in_error.items { li {
                         a href={ "/users/" (user.id) "#licenses" } { (user.display_name) }
                         @for state in user.inherited_licenses.iter().filter(|l| l.group_id == group.id && l.state == roster_core::directory::LicenseState::Error) {
                             " (" (sku_name(state.sku_id)) ": " (lang.license_error(state.error)) ")"
                         }
                     } } }
+                    @if let Some(next) = &in_error.next {
+                        p { a href={ "/groups/" (group.id) "?errors=" (crate::paging::encode_skiptoken(next)) "#license-errors" } { (lang.t("groups-license-errors-next")) } }
+                    }
                 }
                 @if manage_licenses {
                     form.filters method="post" action={ "/groups/" (group.id) } {
@@ -707,12 +737,13 @@ pub async fn change(
     let result: Result<(), (&'static str, String, String)> = match form.go.as_str() {
         "preview" => {
             return match preview(&session, &form.rule, Some(group_id)).await {
-                Ok(markup) => render_details(&session, &id, None, Some(markup)).await,
+                Ok(markup) => render_details(&session, &id, None, Some(markup), None).await,
                 Err(message) => {
                     render_details(
                         &session,
                         &id,
                         Some(("rule", message, form.rule.clone())),
+                        None,
                         None,
                     )
                     .await
@@ -731,7 +762,7 @@ pub async fn change(
                 && let Err(message) = parse_rule(lang, &form.rule)
             {
                 let refused = Some(("rule", message, form.rule.clone()));
-                return render_details(&session, &id, refused, None).await;
+                return render_details(&session, &id, refused, None, None).await;
             }
             let mut update = GroupUpdate::default();
             let field = match form.go.as_str() {
@@ -772,6 +803,7 @@ pub async fn change(
                     &session,
                     &id,
                     Some(("license", lang.t("action-choose-license"), String::new())),
+                    None,
                     None,
                 )
                 .await;
@@ -836,6 +868,6 @@ pub async fn change(
     };
     match result {
         Ok(()) => see_other(&format!("/groups/{group_id}")),
-        Err(error) => render_details(&session, &id, Some(error), None).await,
+        Err(error) => render_details(&session, &id, Some(error), None, None).await,
     }
 }

@@ -483,3 +483,54 @@ async fn a_groups_page_manages_its_owners_and_licenses() {
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{go}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_member_whose_license_did_not_take_is_listed_a_page_at_a_time() {
+    let app = spawn_app().await;
+    let e3 = app.buy("SPE_E3", 1).await;
+    let group = app.create_group("SeatHunters").await;
+    for n in 0..23 {
+        let alias = format!("hunter{n:02}");
+        let id = app
+            .create_user(&alias, json!({ "usageLocation": "NL" }))
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.add_member(&group, &id).await;
+    }
+    let reply = app
+        .post(
+            &format!("/v1.0/groups/{group}/assignLicense"),
+            json!({ "addLicenses": [{ "skuId": e3, "disabledPlans": [] }], "removeLicenses": [] }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+    app.drain_jobs().await;
+
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    // One seat for 23 members: 22 did not get it, 20 to a page, and the page says so.
+    let page = browser.get(&format!("/groups/{group}")).await;
+    assert!(page.body.contains("22 members, 20 shown"), "{}", page.body);
+    let listed = |body: &str| body.matches("#licenses\">hunter").count();
+    assert_eq!(listed(&page.body), 20);
+    let marker = format!("/groups/{group}?errors=");
+    let start = page.body.find(&marker).expect("a link to the next members");
+    let end = start + page.body[start..].find('"').unwrap();
+    let next = page.body[start..end].to_string();
+    let page = browser.get(&next).await;
+    assert!(page.body.contains("22 members, 2 shown"), "{}", page.body);
+    assert_eq!(listed(&page.body), 2);
+    assert!(
+        !page.body.contains(&marker),
+        "no page after the last: {}",
+        page.body
+    );
+
+    // A link that was not made here is refused with why, not taken as the first page.
+    let page = browser
+        .get(&format!("/groups/{group}?errors=made-up"))
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+}
