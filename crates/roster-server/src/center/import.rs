@@ -262,13 +262,6 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
             Err(error) => refused.push(error.clone()),
         }
     }
-    let rows_json = format!(
-        "[{}]",
-        rows.iter()
-            .map(|row| row.get())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
     let outcomes = match crate::jobs::dry_run(
         session.state(),
         &session.caller,
@@ -293,10 +286,15 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
         }
         Err(error) => return failure(&session, error),
     };
-    let would = outcomes
+    // Only the rows that would add a user go to the job: the check has said what the others
+    // would do, and "Add 14 users" starts a job of 14 rows.
+    let adding: Vec<&str> = outcomes
         .iter()
         .filter(|(_, outcome)| matches!(outcome, RowOutcome::Succeeded { .. }))
-        .count();
+        .map(|(row, _)| row.get())
+        .collect();
+    let would = adding.len();
+    let rows_json = format!("[{}]", adding.join(","));
     let failing = outcomes.len() - would + refused.len();
     // A job row names a property; the file's header for it is what the administrator knows.
     let file_column = |property: &str| {
