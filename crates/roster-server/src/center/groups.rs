@@ -450,7 +450,8 @@ async fn render_details(
     session: &Session,
     id: &str,
     error: Option<(&'static str, String, String)>,
-    preview_markup: Option<Markup>,
+    // A preview, and the rule it previews (which stays in the editor).
+    previewed: Option<(Markup, String)>,
     errors_page: Option<&str>,
 ) -> Response {
     let lang = session.lang;
@@ -540,7 +541,8 @@ async fn render_details(
             .filter(|(f, _, _)| *f == field)
             .map(|(_, _, typed)| typed.clone())
     };
-    let typed_rule = typed_for("rule");
+    let (preview_markup, previewed_rule) = previewed.unzip();
+    let typed_rule = typed_for("rule").or(previewed_rule);
     // Adding a member or an owner by user name, with the refusal beside the form.
     let add_person_form = |go: &str, button: &str, field: &str| {
         html! {
@@ -737,7 +739,10 @@ pub async fn change(
     let result: Result<(), (&'static str, String, String)> = match form.go.as_str() {
         "preview" => {
             return match preview(&session, &form.rule, Some(group_id)).await {
-                Ok(markup) => render_details(&session, &id, None, Some(markup), None).await,
+                Ok(markup) => {
+                    let previewed = Some((markup, form.rule.clone()));
+                    render_details(&session, &id, None, previewed, None).await
+                }
                 Err(message) => {
                     render_details(
                         &session,

@@ -211,6 +211,14 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
         "{}",
         page.body
     );
+    // The editor keeps the rule previewed, not the one saved, so that saving saves it.
+    let editor = page.body.split("id=\"g-rule\"").nth(1).unwrap_or_default();
+    let shown = &editor[editor.find('>').unwrap() + 1..editor.find("</textarea>").unwrap()];
+    assert_eq!(
+        shown, "user.department -eq &quot;Legal&quot;",
+        "{}",
+        page.body
+    );
     let page = browser
         .post(&sales, &[("csrf", &csrf), ("go", "save"), ("rule", legal)])
         .await;
