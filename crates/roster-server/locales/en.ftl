@@ -324,6 +324,7 @@ groups-kind-distribution = Distribution
 groups-membership = Membership type
 groups-assigned = Assigned
 groups-dynamic = Dynamic
+groups-rule-needs-dynamic = A rule decides the members of a dynamic group only: choose “Dynamic” as the membership type, or clear the rule.
 groups-mail = Email
 groups-description = Description
 groups-nickname = Email alias (mail nickname)

@@ -324,6 +324,7 @@ groups-kind-distribution = Distributie
 groups-membership = Lidmaatschapstype
 groups-assigned = Toegewezen
 groups-dynamic = Dynamisch
+groups-rule-needs-dynamic = Een regel bepaalt alleen de leden van een dynamische groep: kies “Dynamisch” als lidmaatschapstype, of maak de regel leeg.
 groups-mail = E-mail
 groups-description = Beschrijving
 groups-nickname = E-mailalias

@@ -291,6 +291,16 @@ pub async fn create(session: Session, Form(form): Form<GroupForm>) -> Response {
             Err(message) => render_new(&session, &form, Some(("rule", message)), None).await,
         };
     }
+    // A rule typed for a group whose members are assigned would be dropped without a word.
+    if form.membership != "dynamic" && !form.rule.trim().is_empty() {
+        return render_new(
+            &session,
+            &form,
+            Some(("rule", lang.t("groups-rule-needs-dynamic"))),
+            None,
+        )
+        .await;
+    }
     if form.membership == "dynamic" && form.rule.trim().is_empty() {
         return render_new(
             &session,

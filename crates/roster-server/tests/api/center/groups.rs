@@ -15,6 +15,30 @@ async fn groups_are_created_previewed_and_kept_as_the_api_keeps_them() {
     assert_eq!(page.status, StatusCode::OK);
     let csrf = page.hidden("csrf");
 
+    // A rule typed while "Assigned" is chosen is refused beside the rule, not dropped.
+    let page = browser
+        .post(
+            "/groups/new",
+            &[
+                ("csrf", &csrf),
+                ("kind", "security"),
+                ("name", "Ruled"),
+                ("membership", "assigned"),
+                ("rule", "user.department -eq \"Sales\""),
+                ("go", "create"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(
+        page.body
+            .contains("A rule decides the members of a dynamic group only"),
+        "{}",
+        page.body
+    );
+    let groups = app.get("/v1.0/groups?$filter=displayName eq 'Ruled'").await;
+    assert_eq!(groups.body["value"], json!([]), "nothing was created");
+
     // An assigned security group, and its members by hand.
     let page = browser
         .post(
