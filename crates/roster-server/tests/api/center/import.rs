@@ -51,7 +51,15 @@ async fn a_csv_file_is_checked_row_by_row_then_imported_as_a_job_with_its_result
         "a re-run is safe: {}",
         page.body
     );
-    assert!(page.body.contains("fabrikam.example"), "{}", page.body);
+    // Said in the page's terms: no command of the CLI.
+    assert!(
+        page.body.contains(
+            "fabrikam.example is not a domain of this organisation: use one of its domains."
+        ),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("roster domains"), "{}", page.body);
     assert_eq!(
         app.get("/v1.0/users/new1@contoso.example").await.status,
         StatusCode::NOT_FOUND,
@@ -313,7 +321,7 @@ async fn the_import_page_words_a_files_problems_in_dutch() {
         "Kolom Mobile Phone: 'call me' is geen telefoonnummer: 'c' is niet toegestaan",
         // The dry run's refusals, from the same reasons as the API's errors.
         "SPE_E3 heeft geen licenties meer over",
-        "Kolom User Name: fabrikam.example is geen domein van deze tenant",
+        "Kolom User Name: fabrikam.example is geen domein van deze organisatie",
     ] {
         assert!(page.body.contains(dutch), "{dutch}: {}", page.body);
     }
