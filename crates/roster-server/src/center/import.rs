@@ -297,6 +297,8 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
     let rows_json = format!("[{}]", adding.join(","));
     let failing = outcomes.len() - would + refused.len();
     // A job row names a property; the file's header for it is what the administrator knows.
+    // A property no column of the file holds (the licenses and groups chosen on the form) is
+    // not named at all: the refusal says what it is about.
     let file_column = |property: &str| {
         parsed
             .columns
@@ -306,7 +308,7 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
                     .field
                     .is_some_and(|field| field.graph_name() == property)
             })
-            .map_or_else(|| property.to_string(), |column| column.name.clone())
+            .map(|column| column.name.clone())
     };
     let content = html! {
         p role="status" {
@@ -352,7 +354,7 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
                             RowOutcome::Succeeded { .. } => td { (lang.t("import-would-create")) },
                             RowOutcome::Unchanged { .. } => td { (lang.t("import-unchanged")) },
                             RowOutcome::Failed { column, message, reason } => td.error {
-                                @if let Some(column) = column { (lang.t_with("import-column", &[("column", file_column(column).into())])) " " }
+                                @if let Some(column) = column.as_deref().and_then(file_column) { (lang.t_with("import-column", &[("column", column.into())])) " " }
                                 @match reason {
                                     Some(reason) => (super::wording::reason(lang, reason)),
                                     None => (message),

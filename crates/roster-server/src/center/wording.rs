@@ -37,6 +37,17 @@ pub(crate) fn worded(lang: Lang, error: crate::error::ApiError) -> String {
 }
 
 /// Why a request or a job's row was refused, in the page's language.
+/// A product as administrators know it (Microsoft 365 E3), from its part number (SPE_E3); the
+/// part number itself for a SKU the catalog does not know.
+fn product(sku_part_number: &str) -> String {
+    roster_core::catalog::Catalog::builtin()
+        .by_part_number(sku_part_number)
+        .map_or_else(
+            || sku_part_number.to_string(),
+            |sku| sku.display_name.clone(),
+        )
+}
+
 pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
     use crate::error::Reason;
     match reason {
@@ -44,7 +55,7 @@ pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
             lang.t_with("api-conflict", &[("property", (*property).into())])
         }
         Reason::NoUsageLocation => lang.t("api-no-usage-location"),
-        Reason::OutOfSeats(sku) => lang.t_with("api-out-of-seats", &[("sku", sku.clone().into())]),
+        Reason::OutOfSeats(sku) => lang.t_with("api-out-of-seats", &[("sku", product(sku).into())]),
         Reason::Invalid(invalid) => lang.t_with(
             "api-invalid",
             &[
@@ -61,7 +72,7 @@ pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
         Reason::NotEnabled { sku, status } => lang.t_with(
             "api-not-enabled",
             &[
-                ("sku", sku.clone().into()),
+                ("sku", product(sku).into()),
                 ("status", subscription_status(lang, status).into()),
             ],
         ),
@@ -70,12 +81,12 @@ pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
         }
         Reason::NegativeSeats => lang.t("api-negative-seats"),
         Reason::SubscriptionExists(sku) => {
-            lang.t_with("api-subscription-exists", &[("sku", sku.clone().into())])
+            lang.t_with("api-subscription-exists", &[("sku", product(sku).into())])
         }
         Reason::BelowAssigned { sku, assigned } => lang.t_with(
             "api-below-assigned",
             &[
-                ("sku", sku.clone().into()),
+                ("sku", product(sku).into()),
                 ("count", (*assigned).into()),
                 ("assigned", lang.number(*assigned).into()),
             ],
