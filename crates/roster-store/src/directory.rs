@@ -6,7 +6,7 @@ use roster_core::directory::{AppRegistration, AuditRecord, Domain, Tenant};
 use roster_core::types::{DomainName, ObjectId, UsageLocation};
 
 use crate::authority::authorize;
-use crate::db::Row;
+use crate::db::{Row, Tx};
 use crate::{Change, Error, Result, Store, audit, params};
 
 fn tenant_from_row(row: &Row) -> Result<Tenant> {
@@ -186,17 +186,12 @@ impl Store {
         self.pool.write(|tx| {
             let change = &authorize(tx, change, &[Operation::ManageRoles], None)?;
             // Only to a live user or an app of this tenant, as it is in this transaction.
-            let holder = tx.query_one(
-                "SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL \
-                 UNION ALL SELECT 1 FROM apps WHERE tenant_id = $1 AND client_id = $2",
-                &params![change.tenant_id, principal_id],
-            )?;
-            if holder.is_none() {
+            let Some(name) = principal_name(tx, change.tenant_id, principal_id, true)? else {
                 return Err(Error::NotFound {
                     kind: "user",
                     id: principal_id.to_string(),
                 });
-            }
+            };
             tx.execute(
                 "INSERT INTO role_assignments (principal_id, tenant_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 &params![principal_id, change.tenant_id, role.display_name()],
@@ -205,7 +200,7 @@ impl Store {
                 tx,
                 change,
                 "Add member to role",
-                Some((principal_id, role.display_name())),
+                Some((principal_id, &name)),
                 None,
                 Some(serde_json::json!({ "role": role.display_name() })),
             )
@@ -220,6 +215,8 @@ impl Store {
             if role == Role::GlobalAdministrator {
                 crate::users::keep_a_global_administrator(tx, change.tenant_id, principal_id)?;
             }
+            let name = principal_name(tx, change.tenant_id, principal_id, false)?
+                .unwrap_or_else(|| principal_id.to_string());
             let removed = tx.execute(
                 "DELETE FROM role_assignments WHERE tenant_id = $1 AND principal_id = $2 AND role = $3",
                 &params![change.tenant_id, principal_id, role.display_name()],
@@ -244,7 +241,7 @@ impl Store {
                 tx,
                 change,
                 "Remove member from role",
-                Some((principal_id, role.display_name())),
+                Some((principal_id, &name)),
                 Some(serde_json::json!({ "role": role.display_name() })),
                 None,
             )
@@ -371,4 +368,25 @@ pub struct AuditQuery {
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     pub until: Option<chrono::DateTime<chrono::Utc>>,
     pub limit: usize,
+}
+
+/// The name of a user (its user principal name) or an app of the tenant: a live one only when
+/// `live`, else one in the recycle bin too. What the audit log names a role's member by.
+fn principal_name(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    id: ObjectId,
+    live: bool,
+) -> Result<Option<String>> {
+    let users = if live {
+        "SELECT user_principal_name FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL"
+    } else {
+        "SELECT user_principal_name FROM users WHERE tenant_id = $1 AND id = $2"
+    };
+    let sql = format!(
+        "{users} UNION ALL SELECT display_name FROM apps WHERE tenant_id = $1 AND client_id = $2"
+    );
+    tx.query_one(&sql, &params![tenant_id, id])?
+        .map(|row| row.text(0))
+        .transpose()
 }

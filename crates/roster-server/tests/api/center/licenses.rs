@@ -214,6 +214,26 @@ async fn roles_are_assigned_and_removed_by_global_administrators_only() {
         .unwrap()
         .to_string();
     assert!(section.contains(&upn), "{section}");
+    // The audit log names the member the role went to, and the role among what changed.
+    let log = app.get("/roster/v1/auditLogs?top=20").await.body;
+    let added = log["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["activityDisplayName"] == "Add member to role")
+        .expect("the role's assignment is audited")
+        .clone();
+    assert_eq!(
+        added["targetResources"][0]["displayName"],
+        upn.as_str(),
+        "{added}"
+    );
+    assert!(
+        added["modifiedProperties"]["newValue"]
+            .to_string()
+            .contains("User Administrator"),
+        "{added}"
+    );
 
     // Refusals beside the form, with what was typed kept.
     let page = browser
@@ -273,6 +293,19 @@ async fn roles_are_assigned_and_removed_by_global_administrators_only() {
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let page = browser.get("/roles").await;
     assert!(!page.body.contains(&upn));
+    let log = app.get("/roster/v1/auditLogs?top=20").await.body;
+    let removed = log["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["activityDisplayName"] == "Remove member from role")
+        .expect("the role's removal is audited")
+        .clone();
+    assert_eq!(
+        removed["targetResources"][0]["displayName"],
+        upn.as_str(),
+        "{removed}"
+    );
 
     // Others read the roles but may not change them.
     let mut helpdesk = Browser::new(&app);
