@@ -78,6 +78,21 @@ pub struct UserList {
     pub top: Option<usize>,
 }
 
+impl UserList {
+    /// The list's query options: `$select`, `$top` (a page at most 999), `$filter`.
+    fn query(&self) -> String {
+        let mut query = Vec::new();
+        if !self.select.is_empty() {
+            query.push(format!("$select={}", encode(&self.select.join(","))));
+        }
+        query.push(format!("$top={}", self.top.unwrap_or(999).clamp(1, 999)));
+        if let Some(filter) = &self.filter {
+            query.push(format!("$filter={}", encode(filter)));
+        }
+        query.join("&")
+    }
+}
+
 /// A signed-in connection to one server.
 pub struct Client {
     http: reqwest::Client,
@@ -98,11 +113,6 @@ impl Client {
             base: server.url.trim_end_matches('/').to_string(),
             token,
         })
-    }
-
-    /// The server's URL, without a trailing `/`.
-    pub fn base(&self) -> &str {
-        &self.base
     }
 
     /// Sends a request to `path` (`/v1.0/...`, `/roster/v1/...`, or an absolute next link) and
@@ -267,16 +277,8 @@ impl Client {
 
     /// The users a list asks for, every page of them.
     pub async fn users(&self, list: &UserList) -> anyhow::Result<Vec<User>> {
-        let mut query = Vec::new();
-        if !list.select.is_empty() {
-            query.push(format!("$select={}", encode(&list.select.join(","))));
-        }
-        query.push(format!("$top={}", list.top.unwrap_or(999).clamp(1, 999)));
-        if let Some(filter) = &list.filter {
-            query.push(format!("$filter={}", encode(filter)));
-        }
-        self.collect(&format!("/v1.0/users?{}", query.join("&")), list.top)
-            .await
+        let path = format!("/v1.0/users?{}", list.query());
+        self.collect(&path, list.top).await
     }
 
     /// One user by id or user principal name, with the properties `select` names (Graph's
@@ -324,16 +326,10 @@ impl Client {
 
     /// The users in the recycle bin, restorable until 30 days after deletion.
     pub async fn deleted_users(&self, list: &UserList) -> anyhow::Result<Vec<User>> {
-        let mut path = format!(
-            "/v1.0/directory/deletedItems/microsoft.graph.user?$top={}",
-            list.top.unwrap_or(999).clamp(1, 999)
+        let path = format!(
+            "/v1.0/directory/deletedItems/microsoft.graph.user?{}",
+            list.query()
         );
-        if !list.select.is_empty() {
-            path.push_str(&format!("&$select={}", encode(&list.select.join(","))));
-        }
-        if let Some(filter) = &list.filter {
-            path.push_str(&format!("&$filter={}", encode(filter)));
-        }
         self.collect(&path, list.top).await
     }
 

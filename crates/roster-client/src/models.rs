@@ -90,7 +90,18 @@ impl User {
 
     /// A property by its Graph name, `null` when the answer did not hold it.
     pub fn property(&self, name: &str) -> Value {
-        self.to_json().get(name).cloned().unwrap_or(Value::Null)
+        let named = match name {
+            "id" => self.id.clone().map(Value::String),
+            "userPrincipalName" => self.user_principal_name.clone().map(Value::String),
+            "displayName" => self.display_name.clone().map(Value::String),
+            "accountEnabled" => self.account_enabled.map(Value::Bool),
+            "department" => self.department.clone().map(Value::String),
+            "jobTitle" => self.job_title.clone().map(Value::String),
+            "usageLocation" => self.usage_location.clone().map(Value::String),
+            _ => None,
+        };
+        // A named property of another type was kept in `other` (`from_json`).
+        named.unwrap_or_else(|| self.other.get(name).cloned().unwrap_or(Value::Null))
     }
 }
 

@@ -385,7 +385,7 @@ impl GroupUpdate {
         if GroupKind::from_flags(group.mail_enabled, group.security_enabled, unified).is_none() {
             return Err(GroupProblem::NotAKind);
         }
-        if group.group_types.iter().any(|t| t == "DynamicMembership") {
+        if group.is_dynamic() {
             let rule = group
                 .membership_rule
                 .as_deref()

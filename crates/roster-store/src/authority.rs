@@ -147,6 +147,7 @@ pub(crate) fn authorize_as<'a>(
 /// Every role of the tenant's principals, read once for a bulk batch in its transaction (on
 /// PostgreSQL share-locked until it ends, as [`roles`] locks one principal's): the batch's rows
 /// are authorized against their targets' roles from here, one read a batch instead of one a row.
+#[derive(Default)]
 pub(crate) struct TenantRoles(HashMap<ObjectId, Vec<Role>>);
 
 pub(crate) fn tenant_roles(tx: &mut dyn Tx, tenant_id: ObjectId) -> Result<TenantRoles> {

@@ -205,7 +205,7 @@ impl Store {
         self.pool.write(|tx| {
             let change = &authorize(tx, change, &[Operation::ManageGroups], None)?;
             let group = require_group(tx, change.tenant_id, id)?;
-            if group_has_licenses(tx, id)? {
+            if !group.licenses.is_empty() {
                 return Err(Error::BadRequest(format!(
                     "The group {} has licenses assigned: remove them (assignLicense with removeLicenses) before deleting the group.",
                     group.display_name
@@ -584,7 +584,7 @@ pub(crate) fn insert_member(
 ) -> Result<()> {
     // A member of a licensed group is licensed in the same transaction, so its row must be
     // there to be seen (not held back with a bulk batch's other inserts).
-    let licensed = group_has_licenses(tx, group.id)?;
+    let licensed = !group.licenses.is_empty();
     insert_member_row(tx, group, member_id, kind_text, licensed)?;
     audit(
         tx,

@@ -237,13 +237,13 @@ mod tests {
         ];
         // Every sequence of up to four parts, unterminated literals and comments included.
         let mut inputs = vec![String::new()];
+        let mut layer = inputs.clone();
         for _ in 0..4 {
-            let longer: Vec<String> = inputs
+            layer = layer
                 .iter()
                 .flat_map(|input| parts.iter().map(move |part| format!("{input}{part}")))
                 .collect();
-            inputs.extend(longer);
-            inputs.dedup();
+            inputs.extend(layer.iter().cloned());
         }
         for input in &inputs {
             assert_eq!(

@@ -4,6 +4,8 @@
 use roster_core::attributes::MFA_METHODS;
 use roster_core::types::UserPrincipalName;
 
+use crate::new_users::columns::PARSED_VALUE_GUARD;
+
 /// The cell that empties a property (case-insensitive); an empty cell leaves it as it is.
 pub const CLEAR: &str = "<clear>";
 
@@ -257,10 +259,6 @@ pub(crate) const fn column(
         clearable: true,
     }
 }
-
-/// Values that are parsed into a type say what is wrong with them better than a length would;
-/// the limit only keeps a huge cell out of messages.
-pub(crate) const PARSED_VALUE_GUARD: usize = 64;
 
 pub(crate) const MFA_STATES: &[&str] = &["disabled", "enabled", "enforced"];
 

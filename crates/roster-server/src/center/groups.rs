@@ -697,7 +697,7 @@ pub struct DetailsForm {
     sku: String,
 }
 
-/// Changes a group as `PATCH /v1.0/groups/{id}` with `body` would, and wakes the worker, which
+/// Changes a group as `PATCH /v1.0/groups/{id}` with `update` would, and wakes the worker, which
 /// applies a changed or resumed rule in the background.
 async fn patch_group(
     session: &Session,

@@ -1,7 +1,7 @@
 //! Browser sessions: the cookie that holds a session's access token, the session's check on
 //! every request and its renewal, and the tokens that tie a form to its session (CSRF) or,
 //! before any session, to the browser that loaded it (login CSRF). No page lives here: the
-//! admin center's sign-in pages (`center::session`) use it, and so will every later page that
+//! admin center's sign-in pages (`center::sign_in`) use it, and so will every later page that
 //! signs people in.
 //!
 //! A session is a row of `admin_sessions` and an access token naming it (`sid`), kept in an

@@ -114,12 +114,16 @@ impl<'a> JobTx<'a> {
         target: Option<ObjectId>,
     ) -> Result<Authorized<'a>> {
         // Authorizing only reads: a row refused here leaves nothing a fast batch must undo.
+        // The tenant's roles are read (and locked) once a row's operation depends on its
+        // target's roles, not for a batch of creates.
+        let targets = target.is_some() && operations.iter().any(Operation::targets_user);
         let roles = match &self.cache.roles {
             Some(roles) => roles,
-            None => self.cache.roles.insert(crate::authority::tenant_roles(
+            None if targets => self.cache.roles.insert(crate::authority::tenant_roles(
                 self.tx,
                 self.change.tenant_id,
             )?),
+            None => &crate::authority::TenantRoles::default(),
         };
         let authorized = crate::authority::authorize_in_batch(
             self.change,
