@@ -33,13 +33,30 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
     });
   }
-  // Deleting asks first.
-  for (const form of document.querySelectorAll("form#selection")) {
-    form.addEventListener("submit", (event) => {
-      const action = form.querySelector('select[name="action"]');
-      if (action && action.value === "delete" && !window.confirm(action.selectedOptions[0].textContent + "?")) {
-        event.preventDefault();
+  // A copy button copies the text of the element it names.
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    button.addEventListener("click", async () => {
+      const source = document.getElementById(button.getAttribute("data-copy"));
+      try {
+        await navigator.clipboard.writeText(source.textContent);
+        button.textContent = button.getAttribute("data-copied") || button.textContent;
+      } catch (_) {
+        window.getSelection().selectAllChildren(source);
       }
+    });
+  }
+  // A picker's choices follow what is typed in its search (the server renders them; without the
+  // script, its Find button reloads the page with them).
+  for (const input of document.querySelectorAll("input[data-picker]")) {
+    const into = document.getElementById(input.getAttribute("data-picker-into"));
+    let timer = null;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const url = input.getAttribute("data-picker") + "?find=" + encodeURIComponent(input.value);
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (response.ok) into.innerHTML = await response.text();
+      }, 200);
     });
   }
 });

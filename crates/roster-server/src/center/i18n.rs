@@ -118,6 +118,15 @@ impl Lang {
             .into_owned()
     }
 
+    /// A property by its Graph name (`jobTitle`, or a nested one's last part), in words: "Job
+    /// title"; the name itself for one the catalogs do not word.
+    pub fn property(self, name: &str) -> String {
+        let leaf = name.rsplit('/').next().unwrap_or(name);
+        let id = format!("property-{leaf}");
+        let words = self.t(&id);
+        if words == id { name.to_string() } else { words }
+    }
+
     /// Why a license did not take, in words (Graph's `error` code, such as `CountViolation`).
     pub fn license_error(self, error: roster_core::directory::LicenseError) -> String {
         self.t(&format!("license-error-{}", error.as_str()))
@@ -271,6 +280,11 @@ mod tests {
             include_str!("groups.rs"),
             include_str!("import.rs"),
             include_str!("rule_text.rs"),
+            include_str!("wording.rs"),
+            include_str!("countries.rs"),
+            include_str!("users/details.rs"),
+            include_str!("users/actions.rs"),
+            include_str!("users/properties.rs"),
         ];
         let mut used = 0;
         for source in sources {
@@ -293,6 +307,34 @@ mod tests {
             }
         }
         assert!(used > 30, "the sources were scanned: {used} uses");
+    }
+
+    #[test]
+    fn every_user_property_is_in_words() {
+        let typed = [
+            "displayName",
+            "userPrincipalName",
+            "accountEnabled",
+            "usageLocation",
+        ];
+        let attributes = roster_core::attributes::USER_ATTRIBUTES
+            .iter()
+            .map(|def| def.leaf());
+        for name in typed.into_iter().chain(attributes) {
+            for lang in Lang::ALL {
+                assert_ne!(
+                    lang.property(name),
+                    name,
+                    "locales/{}.ftl lacks property-{name}",
+                    lang.code()
+                );
+            }
+        }
+        assert_eq!(
+            Lang::Nl.property("onPremisesExtensionAttributes/extensionAttribute3"),
+            "Extensiekenmerk 3"
+        );
+        assert_eq!(Lang::En.property("noSuchProperty"), "noSuchProperty");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use roster_store::{JobStatus, ListQuery, RowOutcome, SortKey};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
+use super::countries;
 use super::i18n::Lang;
 use super::layout::{Nav, error_page, failure, page};
 use super::redirect::see_other;
@@ -117,9 +118,11 @@ async fn form(
                 label { input type="checkbox" name="forceChange" value="on" checked[choices.force_change]; " " (lang.t("new-user-force-change")) }
             }
             div.field {
-                label for="i-location" { (lang.t("users-col-usage-location")) }
-                input id="i-location" name="usageLocation" value=(choices.usage_location) maxlength="2" placeholder="NL"
-                    aria-invalid=[location_error.as_ref().map(|_| "true")];
+                label for="i-location" { (lang.t("import-usage-location")) }
+                select id="i-location" name="usageLocation"
+                    aria-invalid=[location_error.as_ref().map(|_| "true")] {
+                    (countries::options(lang, choices.usage_location.trim(), &lang.t("import-location-from-file")))
+                }
                 @if let Some(error) = &location_error { p.error role="alert" { (error) } }
             }
             div.field {

@@ -8,6 +8,7 @@
 //! roles, and the server checks every action again whatever the page sent.
 
 mod audit;
+mod countries;
 mod csv_text;
 mod deleted;
 mod groups;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/", get(home::page_handler))
         .route("/users", get(users::list))
         .route("/users/{id}", get(users::details).post(users::edit))
+        .route("/users/{id}/groups-found", get(users::groups_found))
         .route("/users/bulk", post(users::action))
         .route("/users/new", get(new_user::start).post(new_user::step))
         .route("/users/import", get(import::start_page).post(import::check))

@@ -19,6 +19,7 @@ use roster_core::directory::{LicenseAssignment, Subscription};
 use roster_core::requests::{NewUser, PasswordProfile, UserUpdate};
 use roster_core::types::{SkuId, UsageLocation, UserPrincipalName};
 
+use super::countries;
 use super::layout::{Nav, error_page, failure, page};
 use super::session::Session;
 use crate::error::ApiError;
@@ -448,7 +449,16 @@ fn render(
                 }
                 2 => {
                     h2 { (lang.t("new-user-step-licenses")) }
-                    (text_field("usageLocation", "users-col-usage-location", "text"))
+                    div.field {
+                        @let message = error_for("usageLocation");
+                        label for="f-usageLocation" { (lang.t("users-col-usage-location")) }
+                        select id="f-usageLocation" name="usageLocation"
+                            aria-invalid=[message.as_ref().map(|_| "true")]
+                            aria-describedby=[message.as_ref().map(|_| "f-usageLocation-error")] {
+                            (countries::options(lang, draft.get("usageLocation"), &lang.t("country-choose")))
+                        }
+                        @if let Some(message) = message { p.error role="alert" id="f-usageLocation-error" { (message) } }
+                    }
                     fieldset {
                         legend { (lang.t("new-user-licenses")) }
                         @if !session.may(Operation::AssignLicense) || context.subscriptions.is_empty() {
@@ -482,7 +492,7 @@ fn render(
                         tr { th scope="row" { (lang.t("users-col-name")) } td { (draft.get("displayName")) } }
                         tr { th scope="row" { (lang.t("users-col-upn")) } td { (draft.get("alias")) "@" (draft.get("domain")) } }
                         tr { th scope="row" { (lang.t("new-user-password")) } td { (lang.t(if draft.get("password") == "own" { "new-user-password-own" } else { "new-user-password-generate" })) } }
-                        tr { th scope="row" { (lang.t("users-col-usage-location")) } td { (draft.get("usageLocation")) } }
+                        tr { th scope="row" { (lang.t("users-col-usage-location")) } td { (countries::name(lang, draft.get("usageLocation"))) } }
                         tr { th scope="row" { (lang.t("users-col-licenses")) } td {
                             @let names: Vec<String> = context.subscriptions.iter().filter(|s| draft.skus.contains(&s.sku_id.to_string()))
                                 .map(|s| catalog.by_sku_id(s.sku_id.as_uuid()).map_or(s.sku_part_number.clone(), |k| k.display_name.clone())).collect();

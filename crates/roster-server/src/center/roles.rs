@@ -16,7 +16,7 @@ use super::session::Session;
 use crate::error::ApiError;
 
 /// A role's name in the page's language.
-fn role_name(lang: super::i18n::Lang, role: Role) -> String {
+pub(super) fn role_name(lang: super::i18n::Lang, role: Role) -> String {
     lang.t(match role {
         Role::GlobalAdministrator => "role-global-administrator",
         Role::UserAdministrator => "role-user-administrator",

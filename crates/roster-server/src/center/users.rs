@@ -597,10 +597,14 @@ fn bulk_actions(
 
 mod actions;
 mod details;
+mod edit;
+mod outcome;
+mod properties;
 
 pub use actions::action;
 
-pub use details::{details, edit};
+pub use details::{details, groups_found};
+pub use edit::edit;
 
 #[cfg(test)]
 mod tests;

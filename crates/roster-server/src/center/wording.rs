@@ -51,15 +51,19 @@ fn product(sku_part_number: &str) -> String {
 pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
     use crate::error::Reason;
     match reason {
-        Reason::Conflict(property) => {
-            lang.t_with("api-conflict", &[("property", (*property).into())])
-        }
+        Reason::Conflict(property) => lang.t_with(
+            "api-conflict",
+            &[
+                ("property", (*property).into()),
+                ("name", lang.property(property).into()),
+            ],
+        ),
         Reason::NoUsageLocation => lang.t("api-no-usage-location"),
         Reason::OutOfSeats(sku) => lang.t_with("api-out-of-seats", &[("sku", product(sku).into())]),
         Reason::Invalid(invalid) => lang.t_with(
             "api-invalid",
             &[
-                ("property", invalid.property.into()),
+                ("property", lang.property(invalid.property).into()),
                 ("problem", problem(lang, &invalid.reason).into()),
             ],
         ),

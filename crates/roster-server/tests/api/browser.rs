@@ -592,9 +592,9 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .for_element(Locator::Id("f-usageLocation"))
         .await
         .unwrap();
+    // Chosen by the country's name from the list.
     let location = client.find(Locator::Id("f-usageLocation")).await.unwrap();
-    location.clear().await.unwrap();
-    location.send_keys("NL").await.unwrap();
+    location.select_by_label("Netherlands").await.unwrap();
     let standard = app.get("/v1.0/subscribedSkus").await.body["value"]
         .as_array()
         .unwrap()
@@ -846,7 +846,7 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .find(Locator::Id("i-location"))
         .await
         .unwrap()
-        .send_keys("NL")
+        .select_by_value("NL")
         .await
         .unwrap();
     shots.save(&client, "en-18-import").await;

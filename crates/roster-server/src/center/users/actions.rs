@@ -5,6 +5,7 @@ use axum::extract::Form;
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
+use roster_core::access::Operation;
 use roster_core::directory::User;
 use roster_core::requests::UserUpdate;
 use roster_core::types::{ObjectId, SkuId};
@@ -23,6 +24,8 @@ pub struct ActionForm {
     pub(super) ids: Vec<String>,
     pub(super) sku: Option<String>,
     pub(super) group: Option<String>,
+    /// The administrator saw what a deletion would do and confirmed it.
+    pub(super) confirmed: bool,
 }
 
 impl ActionForm {
@@ -36,6 +39,7 @@ impl ActionForm {
                 "id" => form.ids.push(value),
                 "sku" => form.sku = Some(value),
                 "group" => form.group = Some(value),
+                "confirmed" => form.confirmed = value == "yes",
                 _ => {}
             }
         }
@@ -70,6 +74,10 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
             StatusCode::BAD_REQUEST,
             &lang.t("action-too-many"),
         );
+    }
+    // Asked first of an administrator who may delete (of another the server refuses it anyway).
+    if form.action == "delete" && !form.confirmed && session.may(Operation::DeleteUser) {
+        return confirm_delete(&session, &form).await;
     }
     let mut outcomes = Vec::new();
     for id in &form.ids {
@@ -117,6 +125,79 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
         &lang.t(&format!("action-{}", form.action)),
         content,
     )
+}
+
+/// Before users are deleted: how many, who, and which licenses that frees, with the button
+/// that deletes them.
+async fn confirm_delete(session: &Session, form: &ActionForm) -> Response {
+    let lang = session.lang;
+    let tenant_id = session.caller.tenant_id;
+    let ids: Vec<ObjectId> = form
+        .ids
+        .iter()
+        .filter_map(|id| ObjectId::parse(id).ok())
+        .collect();
+    let found = session
+        .state()
+        .db(move |store| {
+            let mut users = Vec::new();
+            for id in ids {
+                match store.get_user(tenant_id, &UserKey::Id(id)) {
+                    Ok(user) => users.push(user),
+                    Err(roster_store::Error::NotFound { .. }) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok((users, store.subscriptions(tenant_id)?))
+        })
+        .await;
+    let (users, subscriptions) = match found {
+        Ok(found) => found,
+        Err(error) => return failure(session, error),
+    };
+    let names = super::super::licenses::license_names_by_sku(&subscriptions);
+    // Seats freed, by product: every license a user holds, directly or through a group.
+    let mut freed: Vec<(String, i64)> = Vec::new();
+    for user in &users {
+        for license in user.assigned_licenses() {
+            let name = names
+                .get(&license.sku_id)
+                .cloned()
+                .unwrap_or_else(|| license.sku_id.to_string());
+            match freed.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, count)) => *count += 1,
+                None => freed.push((name, 1)),
+            }
+        }
+    }
+    freed.sort();
+    const SHOWN: usize = 20;
+    let content = html! {
+        p role="status" {
+            (lang.t_with("delete-confirm-count", &[("count", (users.len() as i64).into()), ("users", lang.number(users.len() as i64).into())]))
+        }
+        ul {
+            @for user in users.iter().take(SHOWN) { li { (user.display_name) " (" (user.user_principal_name) ")" } }
+            @if users.len() > SHOWN {
+                li { (lang.t_with("delete-confirm-more", &[("count", lang.number((users.len() - SHOWN) as i64).into())])) }
+            }
+        }
+        @if freed.is_empty() { p { (lang.t("delete-confirm-no-licenses")) } }
+        @else {
+            p { (lang.t("delete-confirm-licenses")) }
+            ul { @for (name, count) in &freed { li { (name) ": " (lang.number(*count)) } } }
+        }
+        p { (lang.t("delete-confirm-restore")) }
+        form method="post" action="/users/bulk" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            input type="hidden" name="action" value="delete";
+            input type="hidden" name="confirmed" value="yes";
+            @for user in &users { input type="hidden" name="id" value=(user.id); }
+            button.danger type="submit" { (lang.t("delete-confirm-button")) } " "
+            a.button.secondary href="/users" { (lang.t("delete-confirm-cancel")) }
+        }
+    };
+    page(session, Nav::Users, &lang.t("action-delete"), content)
 }
 
 /// One action on one user. Returns a generated password to show once, for a reset.

@@ -1,30 +1,53 @@
-//! A user's page: its details in tabs, and the changes made in place (user name, manager,
-//! the apps of a direct license).
+//! A user's page: its details in sections (Account, Contact information, Licenses and apps,
+//! Groups, Roles), each changed and saved on its own, with what changed confirmed; and the
+//! actions on the user (reset the password, block, sign out everywhere, delete).
+//!
+//! Only the forms this administrator may use on this user are offered (the user's own roles
+//! count: a User Administrator changes no Global Administrator); the store decides again as it
+//! writes.
 
-use crate::paging::MAX_TOP;
 use std::collections::HashMap;
 
-use axum::extract::{Form, Path};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
-use roster_core::access::Operation;
+use roster_core::access::{Operation, Role};
 use roster_core::catalog::Catalog;
-use roster_core::directory::{LicenseAssignment, LicenseState, UserType};
-use roster_core::requests::UserUpdate;
+use roster_core::directory::{Group, LicenseAssignment, LicenseState, User, UserType};
+use roster_core::odata::Expr;
 use roster_core::types::{ObjectId, SkuId};
-use roster_store::UserKey;
+use roster_store::{ListQuery, SortKey, Store, UserKey};
+use serde::Deserialize;
 
+use super::super::countries;
 use super::super::i18n::Lang;
 use super::super::layout::{Nav, error_page, failure, page};
 use super::super::licenses::license_names_by_sku;
+use super::super::roles::role_name;
 use super::super::session::Session;
-use super::super::wording::message;
-use crate::error::{ApiError, ApiResult};
+use super::outcome::{Done, Notice};
+use super::properties::{self, Section};
+use crate::paging::MAX_TOP;
 
-/// `GET /users/{id}`: a user's details, with tabs for the account, licenses and apps, groups,
-/// and contact information.
-pub async fn details(session: Session, Path(id): Path<String>) -> Response {
+/// How many groups the group picker shows for what was typed.
+const PICKED: usize = 20;
+
+#[derive(Deserialize, Default)]
+pub struct DetailsParams {
+    /// After a save: the properties it changed, by Graph name, comma-separated (empty: none).
+    saved: Option<String>,
+    /// The group picker's search.
+    #[serde(default)]
+    find: String,
+}
+
+/// `GET /users/{id}`: a user's page.
+pub async fn details(
+    session: Session,
+    Path(id): Path<String>,
+    Query(params): Query<DetailsParams>,
+) -> Response {
     let Ok(user_id) = ObjectId::parse(&id) else {
         return error_page(
             &session,
@@ -32,42 +55,53 @@ pub async fn details(session: Session, Path(id): Path<String>) -> Response {
             &session.lang.t("error-no-such-user"),
         );
     };
-    details_page(&session, user_id, None).await
+    let notice = match params.saved {
+        Some(saved) => Notice::Done(Done::Saved(
+            saved
+                .split(',')
+                .filter(|name| saved_name(name))
+                .map(str::to_string)
+                .collect(),
+        )),
+        None => Notice::None,
+    };
+    details_page(&session, user_id, notice, params.find.trim()).await
 }
 
-/// A refused change on a user's page: which form, why, and what was typed.
-pub(super) struct EditError {
-    pub(super) form: &'static str,
-    pub(super) message: String,
-    pub(super) typed: String,
+/// Whether a name in a confirmation is a property the pages word (anything else in the
+/// address is dropped, never shown).
+fn saved_name(name: &str) -> bool {
+    Lang::En.property(name) != name
 }
 
-/// A user's page, with a refused change's error beside its form (and the page then a 400).
+/// What the page shows, read in one go.
+struct Loaded {
+    user: User,
+    groups: Vec<Group>,
+    manager: Option<User>,
+    subscriptions: Vec<roster_core::directory::Subscription>,
+    domains: Vec<roster_core::directory::Domain>,
+    roles: Vec<Role>,
+    /// The groups the picker found for what was typed (none asked: empty).
+    found: Vec<Group>,
+}
+
+/// A user's page, with `notice` above (or beside the form it is about).
 pub(super) async fn details_page(
     session: &Session,
     user_id: ObjectId,
-    error: Option<EditError>,
+    notice: Notice,
+    find: &str,
 ) -> Response {
-    let session = session.clone();
     let lang = session.lang;
     let tenant_id = session.caller.tenant_id;
     let may_update_some = session.may(Operation::UpdateUser);
-    let found = session
+    let find = find.to_string();
+    let loaded = session
         .state()
         .db(move |store| {
             let user = store.get_user(tenant_id, &UserKey::Id(user_id))?;
-            // All of them (a license inherited from one is labelled with its name), by name.
-            let mut groups = Vec::new();
-            let mut after = None;
-            loop {
-                let page = store.member_of(tenant_id, user_id, after.as_ref(), MAX_TOP, false)?;
-                groups.extend(page.items);
-                match page.next {
-                    Some(next) => after = Some(next),
-                    None => break,
-                }
-            }
-            groups.sort_by_cached_key(|group| (group.display_name.to_lowercase(), group.id));
+            let groups = all_groups_of(store, tenant_id, user_id)?;
             let manager = match user.manager_id {
                 Some(manager_id) => store.get_user(tenant_id, &UserKey::Id(manager_id)).ok(),
                 None => None,
@@ -81,63 +115,94 @@ pub(super) async fn details_page(
             };
             domains.sort_by_key(|domain| !domain.is_default);
             let roles = store.roles_of(tenant_id, user.id)?;
-            Ok((user, groups, manager, subscriptions, domains, roles))
+            let member_of: Vec<ObjectId> = groups.iter().map(|group| group.id).collect();
+            let found = groups_to_add(store, tenant_id, &find, &member_of)?;
+            Ok(Loaded {
+                user,
+                groups,
+                manager,
+                subscriptions,
+                domains,
+                roles,
+                found,
+            })
         })
         .await;
-    let (user, groups, manager, subscriptions, domains, roles) = match found {
-        Ok(found) => found,
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
         Err(error) if error.status == StatusCode::NOT_FOUND => {
             return error_page(
-                &session,
+                session,
                 StatusCode::NOT_FOUND,
                 &lang.t("error-no-such-user"),
             );
         }
-        Err(error) => return failure(&session, error),
+        Err(error) => return failure(session, error),
     };
-    // What this administrator may do to this user, whose own roles count (a User Administrator
-    // changes no Global Administrator): only those forms are offered.
+    let refused = matches!(notice, Notice::Refused(_));
+    let title = loaded.user.display_name.clone();
+    let content = render(session, &loaded, &notice);
+    let mut response = page(session, Nav::Users, &title, content);
+    if refused {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    response
+}
+
+fn render(session: &Session, loaded: &Loaded, notice: &Notice) -> Markup {
+    let lang = session.lang;
+    let user = &loaded.user;
+    // What this administrator may do to this user, whose own roles count.
     let may = |operation: Operation| {
         session
             .caller
             .principal
-            .authorize(operation, &roles)
+            .authorize(operation, &loaded.roles)
             .is_ok()
     };
-    let may_update = may(Operation::UpdateUser);
-    let names = license_names_by_sku(&subscriptions);
-    let group_names: HashMap<ObjectId, &str> = groups
-        .iter()
-        .map(|g| (g.id, g.display_name.as_str()))
-        .collect();
-    let text = |path: &str| user.attributes.text(path).unwrap_or_default().to_string();
-    let list = |path: &str| match user.attributes.get(path) {
-        roster_core::attributes::AttrValue::TextList(items) => items.join(", "),
-        other => other.as_text().unwrap_or_default().to_string(),
+    let error = match notice {
+        Notice::Refused(error) => Some(error),
+        _ => None,
     };
-    let catalog = Catalog::builtin();
-    let row = |label: &str, value: String| html! { tr { th scope="row" { (lang.t(label)) } td { (value) } } };
-    let action = |value: &str, label: &str| {
-        html! {
-            form.inline method="post" action="/users/bulk" {
-                input type="hidden" name="csrf" value=(session.csrf);
-                input type="hidden" name="id" value=(user.id);
-                input type="hidden" name="action" value=(value);
-                button type="submit" { (lang.t(label)) }
-            }
-        }
+    let error_for = |form: &str| error.filter(|e| e.form == form);
+    let form_message = |form: &str| {
+        error_for(form)
+            .and_then(|e| e.message_for(""))
+            .map(|message| html! { p.error role="alert" { (message) } })
     };
-    let error_for = |form: &str| error.as_ref().filter(|e| e.form == form);
-    let may_license = session.may(Operation::AssignLicense);
-    // `license`: for the apps form, the license it is of (its error shows under that one only).
-    let edit_form = |form: &str, license: Option<String>, body: Markup| {
-        let error = error_for(form).filter(|e| license.as_ref().is_none_or(|sku| e.typed == *sku));
+    let edit_form = |form: &str, class: &str, body: Markup| {
         html! {
-            form.edit method="post" action={ "/users/" (user.id) } {
+            form class=(class) method="post" action={ "/users/" (user.id) } {
                 input type="hidden" name="csrf" value=(session.csrf);
                 input type="hidden" name="form" value=(form);
                 (body)
-                @if let Some(error) = error { p.error role="alert" { (error.message) } }
+                @if let Some(message) = form_message(form) { (message) }
+            }
+        }
+    };
+    let names = license_names_by_sku(&loaded.subscriptions);
+    let group_names: HashMap<ObjectId, &str> = loaded
+        .groups
+        .iter()
+        .map(|g| (g.id, g.display_name.as_str()))
+        .collect();
+    let catalog = Catalog::builtin();
+    let row = |label: &str, value: String| html! { tr { th scope="row" { (lang.t(label)) } td { (value) } } };
+    let synced = user.is_synced();
+    let section = |section: &Section| {
+        let form = section.form;
+        let typed = error_for(form).map(|e| move |name: &str| e.typed(name).map(str::to_string));
+        let errors = error_for(form)
+            .map(|e| e.messages.clone())
+            .unwrap_or_default();
+        html! {
+            @if may(Operation::UpdateUser) && !synced {
+                (edit_form(form, "section", html! {
+                    (properties::fields(lang, section, user, typed.as_ref().map(|t| t as &dyn Fn(&str) -> Option<String>), &errors))
+                    button type="submit" { (lang.t("details-save")) }
+                }))
+            } @else {
+                (properties::table(lang, section, user))
             }
         }
     };
@@ -146,66 +211,91 @@ pub(super) async fn details_page(
         .as_ref()
         .split_once('@')
         .unwrap_or_default();
-    let typed_alias = error_for("upn").map_or(alias, |e| e.typed.as_str());
-    let manager_upn = manager
+    let typed_alias = error_for("upn")
+        .and_then(|e| e.typed("alias"))
+        .unwrap_or(alias);
+    let manager_upn = loaded
+        .manager
         .as_ref()
         .map(|m| m.user_principal_name.to_string())
         .unwrap_or_default();
-    let typed_manager = error_for("manager").map_or(manager_upn.as_str(), |e| e.typed.as_str());
-    let content = html! {
+    let typed_manager = error_for("manager")
+        .and_then(|e| e.typed("manager"))
+        .unwrap_or(manager_upn.as_str());
+    let may_license = may(Operation::AssignLicense);
+    let may_groups = session.may(Operation::ManageGroupMembers);
+    let held: Vec<SkuId> = user.licenses.iter().map(|l| l.sku_id).collect();
+    html! {
         p.subtitle { (user.user_principal_name) }
+        (notice_text(lang, notice))
         div.actions {
-            @if may(Operation::ResetPassword) { (action("reset-password", "action-reset-password")) }
-            @if may(Operation::BlockSignIn) {
-                @if user.account_enabled { (action("block", "action-block")) } @else { (action("unblock", "action-unblock")) }
+            @if may(Operation::ResetPassword) && !synced {
+                a.button href="#password" { (lang.t("action-reset-password")) }
             }
-            @if may(Operation::RevokeSessions) { (action("revoke-sessions", "action-revoke-sessions")) }
+            @if may(Operation::BlockSignIn) && !synced {
+                (action(session, user, if user.account_enabled { "block" } else { "unblock" },
+                    if user.account_enabled { "action-block" } else { "action-unblock" }, "secondary"))
+            }
+            @if may(Operation::RevokeSessions) { (action(session, user, "revoke-sessions", "action-revoke-sessions", "secondary")) }
+            @if may(Operation::DeleteUser) && !synced { (action(session, user, "delete", "action-delete", "danger")) }
         }
-        nav.tabs {
+        nav.tabs aria-label=(lang.t("details-sections")) {
             a href="#account" { (lang.t("details-account")) }
+            a href="#contact" { (lang.t("details-contact")) }
             a href="#licenses" { (lang.t("details-licenses")) }
             a href="#groups" { (lang.t("details-groups")) }
-            a href="#contact" { (lang.t("details-contact")) }
+            a href="#roles" { (lang.t("details-roles")) }
         }
-        section.panel id="account" {
-            h2 { (lang.t("details-account")) }
+        @if synced { p.note { (lang.t("details-synced")) } }
+        section.panel id="account" aria-labelledby="h-account" {
+            h2 id="h-account" { (lang.t("details-account")) }
             table.properties { tbody {
-                (row("users-col-name", user.display_name.clone()))
-                (row("users-col-upn", user.user_principal_name.to_string()))
-                (row("details-given-name", text("givenName")))
-                (row("details-surname", text("surname")))
-                (row("users-col-job-title", text("jobTitle")))
-                (row("users-col-department", text("department")))
-                (row("users-col-office", text("officeLocation")))
                 (row("users-col-status", if user.account_enabled { lang.t("users-status-enabled") } else { lang.t("users-status-blocked") }))
                 (row("users-type", if user.user_type == UserType::Guest { lang.t("users-type-guest") } else { lang.t("users-type-member") }))
-                (row("users-source", if user.is_synced() { lang.t("users-source-synced") } else { lang.t("users-source-cloud") }))
+                (row("users-source", if synced { lang.t("users-source-synced") } else { lang.t("users-source-cloud") }))
                 (row("users-col-created", lang.datetime(user.created)))
-                (row("details-manager", manager.as_ref().map(|m| format!("{} ({})", m.display_name, m.user_principal_name)).unwrap_or_default()))
+                (row("details-manager", loaded.manager.as_ref().map(|m| format!("{} ({})", m.display_name, m.user_principal_name)).unwrap_or_else(|| lang.t("details-none"))))
             } }
-            @if may_update {
-                (edit_form("upn", None, html! {
-                    label { (lang.t("details-change-upn")) " "
-                        input name="alias" value=(typed_alias) required aria-label=(lang.t("details-change-upn")); }
+            @if may(Operation::UpdateUser) && !synced {
+                (edit_form("upn", "edit", html! {
+                    label for="f-alias" { (lang.t("details-change-upn")) }
+                    input id="f-alias" name="alias" value=(typed_alias) required;
                     " @ "
                     select name="domain" aria-label=(lang.t("new-user-domain-label")) {
-                        @for d in &domains {
+                        @for d in &loaded.domains {
                             @let name = d.name.to_string();
                             option value=(name) selected[name.eq_ignore_ascii_case(domain)] { (name) }
                         }
                     }
                     " " button type="submit" { (lang.t("details-save")) }
                 }))
-                (edit_form("manager", None, html! {
-                    label { (lang.t("details-change-manager")) " "
-                        input name="manager" value=(typed_manager) placeholder=(lang.t("details-manager-placeholder")); }
+                (edit_form("manager", "edit", html! {
+                    label for="f-manager" { (lang.t("details-change-manager")) }
+                    input id="f-manager" name="manager" value=(typed_manager) placeholder=(lang.t("details-manager-placeholder"));
                     " " button type="submit" { (lang.t("details-save")) }
                 }))
             }
+            (section(&properties::ACCOUNT))
         }
-        section.panel id="licenses" {
-            h2 { (lang.t("details-licenses")) }
-            (row_table(lang, "users-col-usage-location", user.usage_location.as_ref().map(|l| l.to_string()).unwrap_or_else(|| lang.t("details-none"))))
+        section.panel id="contact" aria-labelledby="h-contact" {
+            h2 id="h-contact" { (lang.t("details-contact")) }
+            (section(&properties::CONTACT))
+        }
+        section.panel id="licenses" aria-labelledby="h-licenses" {
+            h2 id="h-licenses" { (lang.t("details-licenses")) }
+            @if may(Operation::SetUsageLocation) {
+                @let typed = error_for("location").and_then(|e| e.typed("usageLocation"));
+                @let current = user.usage_location.map(|l| l.to_string()).unwrap_or_default();
+                (edit_form("location", "edit", html! {
+                    label for="f-location" { (lang.t("users-col-usage-location")) }
+                    select id="f-location" name="usageLocation" {
+                        (countries::options(lang, typed.unwrap_or(&current), &lang.t("details-none")))
+                    }
+                    " " button type="submit" { (lang.t("details-save")) }
+                }))
+            } @else {
+                (row_table(lang, "users-col-usage-location", countries::location_name(lang, user.usage_location.as_ref())))
+            }
             @if user.licenses.is_empty() && user.inherited_licenses.is_empty() {
                 p { (lang.t("users-unlicensed")) }
             } @else {
@@ -216,7 +306,21 @@ pub(super) async fn details_page(
                             (license_row(lang, catalog, &names, license, None, None, &group_names))
                             @if may_license {
                                 tr.plans { td colspan="4" {
-                                    (edit_form("plans", Some(license.sku_id.to_string()), plan_switches(lang, catalog, license)))
+                                    @let mine = error_for("plans").filter(|e| e.typed("sku") == Some(&license.sku_id.to_string()));
+                                    form.edit method="post" action={ "/users/" (user.id) } {
+                                        input type="hidden" name="csrf" value=(session.csrf);
+                                        input type="hidden" name="form" value="plans";
+                                        (plan_switches(lang, catalog, license))
+                                        @if let Some(message) = mine.and_then(|e| e.message_for("")) { p.error role="alert" { (message) } }
+                                    }
+                                    form.inline method="post" action={ "/users/" (user.id) } {
+                                        input type="hidden" name="csrf" value=(session.csrf);
+                                        input type="hidden" name="form" value="license-remove";
+                                        input type="hidden" name="sku" value=(license.sku_id);
+                                        button.danger type="submit" data-confirm=(lang.t_with("details-remove-license-confirm", &[("license", names.get(&license.sku_id).cloned().unwrap_or_default().into())])) {
+                                            (lang.t("details-remove-license"))
+                                        }
+                                    }
                                 } }
                             }
                         }
@@ -227,31 +331,197 @@ pub(super) async fn details_page(
                     }
                 }
             }
+            @let assignable: Vec<_> = loaded.subscriptions.iter().filter(|s| !held.contains(&s.sku_id)).collect();
+            @if may_license && !assignable.is_empty() {
+                (edit_form("license-add", "edit", html! {
+                    label for="f-license" { (lang.t("details-assign-license")) }
+                    select id="f-license" name="sku" required {
+                        option value="" { (lang.t("details-choose-license")) }
+                        @for subscription in &assignable {
+                            option value=(subscription.sku_id) {
+                                (names.get(&subscription.sku_id).cloned().unwrap_or_default()) " ("
+                                (lang.t_with("new-user-available", &[
+                                    ("available", lang.number(subscription.enabled_units - subscription.consumed_units).into()),
+                                    ("total", lang.number(subscription.enabled_units).into()),
+                                ])) ")"
+                            }
+                        }
+                    }
+                    " " button type="submit" { (lang.t("details-assign")) }
+                }))
+            }
         }
-        section.panel id="groups" {
-            h2 { (lang.t("details-groups")) }
-            @if groups.is_empty() { p { (lang.t("details-no-groups")) } }
-            @else { ul { @for group in &groups { li { (group.display_name) } } } }
+        section.panel id="groups" aria-labelledby="h-groups" {
+            h2 id="h-groups" { (lang.t("details-groups")) }
+            @if loaded.groups.is_empty() { p { (lang.t("details-no-groups")) } }
+            @else {
+                table { tbody {
+                    @for group in &loaded.groups {
+                        tr {
+                            td { a href={ "/groups/" (group.id) } { (group.display_name) } }
+                            td {
+                                @if group.is_dynamic() { span.muted { (lang.t("details-dynamic-member")) } }
+                                @else if may_groups {
+                                    form.inline method="post" action={ "/users/" (user.id) } {
+                                        input type="hidden" name="csrf" value=(session.csrf);
+                                        input type="hidden" name="form" value="group-remove";
+                                        input type="hidden" name="group" value=(group.id);
+                                        button.secondary type="submit" aria-label=(lang.t_with("details-remove-from-named", &[("group", group.display_name.clone().into())])) {
+                                            (lang.t("details-remove-from-group"))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+            @if let Some(message) = form_message("group-remove") { (message) }
+            @if may_groups {
+                (group_picker(session, loaded, error_for("group-add").and_then(|e| e.message_for(""))))
+            }
         }
-        section.panel id="contact" {
-            h2 { (lang.t("details-contact")) }
-            table.properties { tbody {
-                (row("details-mail", text("mail")))
-                (row("details-other-mails", list("otherMails")))
-                (row("details-business-phones", list("businessPhones")))
-                (row("users-col-mobile", text("mobilePhone")))
-                (row("details-street", text("streetAddress")))
-                (row("users-col-city", text("city")))
-                (row("details-postal-code", text("postalCode")))
-                (row("users-col-country", text("country")))
-            } }
+        section.panel id="roles" aria-labelledby="h-roles" {
+            h2 id="h-roles" { (lang.t("details-roles")) }
+            @if loaded.roles.is_empty() { p { (lang.t("details-no-roles")) } }
+            @else {
+                table { tbody {
+                    @for role in &loaded.roles {
+                        tr {
+                            td { (role_name(lang, *role)) }
+                            @if session.may(Operation::ManageRoles) {
+                                td {
+                                    form.inline method="post" action={ "/users/" (user.id) } {
+                                        input type="hidden" name="csrf" value=(session.csrf);
+                                        input type="hidden" name="form" value="role-remove";
+                                        input type="hidden" name="role" value=(role.display_name());
+                                        button.secondary type="submit" { (lang.t("roles-remove")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+            @if session.may(Operation::ManageRoles) {
+                @let others: Vec<Role> = Role::ALL.into_iter().filter(|r| !loaded.roles.contains(r)).collect();
+                @if !others.is_empty() {
+                    (edit_form("role-add", "edit", html! {
+                        label for="f-role" { (lang.t("roles-role")) }
+                        select id="f-role" name="role" required {
+                            option value="" { (lang.t("roles-choose")) }
+                            @for role in others { option value=(role.display_name()) { (role_name(lang, role)) } }
+                        }
+                        " " button type="submit" { (lang.t("roles-assign-submit")) }
+                    }))
+                }
+            }
+            @if let Some(message) = form_message("role-remove") { (message) }
         }
-    };
-    let mut response = page(&session, Nav::Users, &user.display_name, content);
-    if error.is_some() {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
+        @if may(Operation::ResetPassword) && !synced {
+            section.panel id="password" aria-labelledby="h-password" {
+                h2 id="h-password" { (lang.t("action-reset-password")) }
+                (edit_form("password", "section", html! {
+                    fieldset {
+                        legend { (lang.t("new-user-password")) }
+                        label { input type="radio" name="password" value="generate" checked; " " (lang.t("new-user-password-generate")) }
+                        label { input type="radio" name="password" value="own"; " " (lang.t("new-user-password-own")) }
+                        @let refused = error_for("password").and_then(|e| e.message_for("newPassword"));
+                        div.field {
+                            label for="f-new-password" { (lang.t("sign-in-password")) }
+                            input id="f-new-password" name="newPassword" type="password" autocomplete="new-password"
+                                aria-invalid=[refused.map(|_| "true")]
+                                aria-describedby=[refused.map(|_| "f-new-password-error")];
+                            @if let Some(message) = refused { p.error role="alert" id="f-new-password-error" { (message) } }
+                        }
+                        label { input type="checkbox" name="forceChange" value="on" checked; " " (lang.t("new-user-force-change")) }
+                    }
+                    button type="submit" { (lang.t("action-reset-password")) }
+                }))
+            }
+        }
     }
-    response
+}
+
+/// The confirmation or the new password above the sections.
+fn notice_text(lang: Lang, notice: &Notice) -> Markup {
+    html! {
+        @match notice {
+            Notice::Done(Done::Saved(changed)) if changed.is_empty() => p.success role="status" { (lang.t("details-unchanged")) },
+            Notice::Done(Done::Saved(changed)) => {
+                @let names: Vec<String> = changed.iter().map(|name| lang.property(name)).collect();
+                p.success role="status" { (lang.t_with("details-saved", &[("properties", names.join(", ").into())])) }
+            }
+            Notice::Done(Done::Password { password, force_change }) => {
+                div.success role="status" {
+                    p { (lang.t("details-password-reset")) }
+                    @if let Some(password) = password {
+                        p {
+                            code.password id="new-password" { (password) } " "
+                            button.secondary type="button" data-copy="new-password" data-copied=(lang.t("details-copied")) { (lang.t("details-copy")) }
+                        }
+                        p.warning { (lang.t("details-password-once")) }
+                    }
+                    @if *force_change { p { (lang.t("details-password-must-change")) } }
+                }
+            }
+            Notice::Refused(_) | Notice::None => {}
+        }
+    }
+}
+
+/// The group picker: a search for groups by the start of their names (live as it is typed,
+/// with the script), and the groups found, each to choose.
+fn group_picker(session: &Session, loaded: &Loaded, message: Option<&str>) -> Markup {
+    let lang = session.lang;
+    let user_id = loaded.user.id;
+    html! {
+        div.picker {
+            form.filters method="get" action={ "/users/" (user_id) "#groups" } role="search" {
+                label for="f-find" { (lang.t("details-add-to-group")) }
+                input id="f-find" type="search" name="find" autocomplete="off"
+                    placeholder=(lang.t("details-find-group"))
+                    data-picker={ "/users/" (user_id) "/groups-found" } data-picker-into="found-groups";
+                button.secondary type="submit" { (lang.t("details-find")) }
+            }
+            form method="post" action={ "/users/" (user_id) } {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="form" value="group-add";
+                div id="found-groups" aria-live="polite" { (found_groups(lang, &loaded.found)) }
+                @if let Some(message) = message { p.error role="alert" { (message) } }
+            }
+        }
+    }
+}
+
+/// The groups a picker found, each with its add button.
+pub(super) fn found_groups(lang: Lang, found: &[Group]) -> Markup {
+    html! {
+        @if !found.is_empty() {
+            ul.found {
+                @for group in found {
+                    li {
+                        button.secondary type="submit" name="group" value=(group.id) {
+                            (lang.t_with("details-add-to-named", &[("group", group.display_name.clone().into())]))
+                        }
+                        @if let Some(description) = &group.description { " " span.muted { (description) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A button that runs one of the list's actions on this user alone.
+fn action(session: &Session, user: &User, value: &str, label: &str, class: &str) -> Markup {
+    html! {
+        form.inline method="post" action="/users/bulk" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            input type="hidden" name="id" value=(user.id);
+            input type="hidden" name="action" value=(value);
+            button type="submit" class=(class) { (session.lang.t(label)) }
+        }
+    }
 }
 
 /// The switches of a direct license's service plans (on: checked), to switch some off.
@@ -274,171 +544,6 @@ pub(super) fn plan_switches(lang: Lang, catalog: &Catalog, license: &LicenseAssi
         }
         button type="submit" { (lang.t("details-save")) }
     }
-}
-
-/// `POST /users/{id}`: one change from the user's page (`form`: its user name, its manager, or
-/// the apps of one of its licenses), checked as the API checks it; a refusal shows the page
-/// again with the error beside the form and what was typed.
-pub async fn edit(
-    session: Session,
-    Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let lang = session.lang;
-    let Ok(user_id) = ObjectId::parse(&id) else {
-        return error_page(
-            &session,
-            StatusCode::NOT_FOUND,
-            &lang.t("error-no-such-user"),
-        );
-    };
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.trim().to_string())
-            .unwrap_or_default()
-    };
-    if let Err(error) = session.check_csrf(&field("csrf")) {
-        return failure(&session, error);
-    }
-    let (form, typed): (&'static str, String) = match field("form").as_str() {
-        "upn" => ("upn", field("alias")),
-        "manager" => ("manager", field("manager")),
-        "plans" => ("plans", field("sku")),
-        _ => return error_page(&session, StatusCode::BAD_REQUEST, &lang.t("action-unknown")),
-    };
-    let enabled: Vec<String> = fields
-        .iter()
-        .filter(|(key, _)| key == "plan")
-        .map(|(_, value)| value.clone())
-        .collect();
-    match save(&session, user_id, form, &field, &enabled).await {
-        Ok(()) => {
-            let section = if form == "plans" {
-                "licenses"
-            } else {
-                "account"
-            };
-            super::super::redirect::see_other(&format!("/users/{user_id}#{section}"))
-        }
-        Err(error) if error.status == StatusCode::NOT_FOUND => error_page(
-            &session,
-            StatusCode::NOT_FOUND,
-            &lang.t("error-no-such-user"),
-        ),
-        // Refused to this administrator: the forms were not offered either (for this user).
-        Err(error) if error.status == StatusCode::FORBIDDEN => failure(&session, error),
-        Err(error) => {
-            let message = message(&session, error);
-            details_page(
-                &session,
-                user_id,
-                Some(EditError {
-                    form,
-                    message,
-                    typed,
-                }),
-            )
-            .await
-        }
-    }
-}
-
-/// Applies one change of [`edit`], authorized against the user's own roles.
-pub(super) async fn save(
-    session: &Session,
-    user_id: ObjectId,
-    form: &str,
-    field: &(dyn Fn(&str) -> String + Sync),
-    enabled: &[String],
-) -> ApiResult<()> {
-    let state = session.state();
-    let tenant_id = session.caller.tenant_id;
-    let change = session.caller.change();
-    let key = UserKey::Id(user_id);
-    let user = state
-        .db(move |store| store.get_user(tenant_id, &UserKey::Id(user_id)))
-        .await?;
-    // Refused before "nothing to change" is worked out; each write is authorized again.
-    let operation = match form {
-        "upn" | "manager" => Operation::UpdateUser,
-        _ => Operation::AssignLicense,
-    };
-    let asking = change.clone();
-    state
-        .db(move |store| store.authorize(&asking, &[operation], Some(user_id)))
-        .await?;
-    match form {
-        "upn" => {
-            let text = format!("{}@{}", field("alias"), field("domain"));
-            let upn =
-                roster_core::types::UserPrincipalName::parse(&text).map_err(ApiError::from)?;
-            let update = UserUpdate {
-                user_principal_name: Some(upn),
-                ..Default::default()
-            };
-            state
-                .db(move |store| store.update_user(&change, &key, &update))
-                .await?;
-        }
-        "manager" => {
-            let upn = field("manager");
-            let manager = if upn.is_empty() {
-                if user.manager_id.is_none() {
-                    // Saved empty with no manager: nothing to change.
-                    return Ok(());
-                }
-                None
-            } else {
-                let manager = state
-                    .db(move |store| store.get_user(tenant_id, &UserKey::Upn(upn)))
-                    .await
-                    .map_err(|error| {
-                        super::super::layout::not_found_as(
-                            error,
-                            session.lang.t("details-no-such-manager"),
-                        )
-                    })?;
-                Some(manager.id)
-            };
-            state
-                .db(move |store| store.set_manager(&change, &key, manager))
-                .await?;
-        }
-        _ => {
-            // Only the apps of a license the user holds directly (a group's license keeps the
-            // group's plans); plans the form did not show keep their state.
-            let held = SkuId::parse(&field("sku"))
-                .ok()
-                .and_then(|sku_id| user.licenses.iter().find(|l| l.sku_id == sku_id))
-                .ok_or_else(|| ApiError::bad_request(session.lang.t("action-choose-license")))?;
-            let sku_id = held.sku_id;
-            let plans = Catalog::builtin()
-                .by_sku_id(sku_id.as_uuid())
-                .map(|sku| sku.service_plans.clone())
-                .unwrap_or_default();
-            // The form shows every plan of the license (a held license's switched-off plans are
-            // among them: the store refuses any other), so what is not ticked is off.
-            let enabled: Vec<uuid::Uuid> = enabled
-                .iter()
-                .filter_map(|plan| uuid::Uuid::parse_str(plan).ok())
-                .collect();
-            let disabled_plans: Vec<uuid::Uuid> = plans
-                .iter()
-                .map(|plan| plan.service_plan_id)
-                .filter(|plan| !enabled.contains(plan))
-                .collect();
-            let add = vec![LicenseAssignment {
-                sku_id,
-                disabled_plans,
-            }];
-            state
-                .db(move |store| store.assign_licenses(&change, &key, &add, &[]))
-                .await?;
-        }
-    }
-    Ok(())
 }
 
 pub(super) fn row_table(lang: Lang, label: &str, value: String) -> Markup {
@@ -488,4 +593,84 @@ pub(super) fn license_row(
             }
         }
     }
+}
+
+/// `GET /users/{id}/groups-found?find=`: the group picker's choices for what was typed, for the
+/// script that updates them as it is typed.
+pub async fn groups_found(
+    session: Session,
+    Path(id): Path<String>,
+    Query(params): Query<DetailsParams>,
+) -> Response {
+    use axum::response::IntoResponse;
+    let Ok(user_id) = ObjectId::parse(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let tenant_id = session.caller.tenant_id;
+    let find = params.find.trim().to_string();
+    if find.is_empty() {
+        return html! {}.into_response();
+    }
+    let found = session
+        .state()
+        .db(move |store| {
+            let member_of = all_groups_of(store, tenant_id, user_id)?;
+            let member_of: Vec<ObjectId> = member_of.iter().map(|group| group.id).collect();
+            groups_to_add(store, tenant_id, &find, &member_of)
+        })
+        .await;
+    match found {
+        Ok(found) => found_groups(session.lang, &found).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Every group the user is a member of, by name (a license inherited from one is labelled with
+/// its name).
+fn all_groups_of(
+    store: &Store,
+    tenant_id: ObjectId,
+    user_id: ObjectId,
+) -> roster_store::Result<Vec<Group>> {
+    let mut groups = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.member_of(tenant_id, user_id, after.as_ref(), MAX_TOP, false)?;
+        groups.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    groups.sort_by_cached_key(|group| (group.display_name.to_lowercase(), group.id));
+    Ok(groups)
+}
+
+/// The groups whose names start with `find` that the user could be added to: not those it is
+/// in (`member_of`), nor those whose members a rule decides; at most [`PICKED`].
+fn groups_to_add(
+    store: &Store,
+    tenant_id: ObjectId,
+    find: &str,
+    member_of: &[ObjectId],
+) -> roster_store::Result<Vec<Group>> {
+    if find.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = ListQuery {
+        filter: Some(Expr::starts_with("displayName", find)),
+        order: Some(SortKey {
+            property: "displayName".into(),
+            descending: false,
+        }),
+        top: PICKED + member_of.len().min(MAX_TOP),
+        ..Default::default()
+    };
+    let page = store.list_groups(tenant_id, &query, false)?;
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|group| !group.is_dynamic() && !member_of.contains(&group.id))
+        .take(PICKED)
+        .collect())
 }

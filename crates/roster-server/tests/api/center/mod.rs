@@ -6,6 +6,7 @@ mod groups;
 mod import;
 mod licenses;
 mod sign_in;
+mod user_page;
 mod users;
 
 use std::collections::HashMap;

@@ -300,7 +300,7 @@ async fn the_add_a_user_wizard_checks_each_step_and_creates_the_user_with_its_li
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(
         page.body
-            .contains("Choose the country where the user will use the licenses"),
+            .contains("Choose the country or region where the user will use the licenses"),
         "{}",
         page.body
     );
@@ -390,7 +390,7 @@ async fn a_users_page_offers_only_what_may_be_done_to_that_user() {
         .await;
     let offered = |body: &str| {
         [
-            "value=\"reset-password\"",
+            "name=\"form\" value=\"password\"",
             "value=\"block\"",
             "value=\"revoke-sessions\"",
             "name=\"form\" value=\"upn\"",
@@ -488,7 +488,7 @@ async fn a_users_page_changes_its_user_name_manager_and_apps() {
     let page = browser.rename(&details, &csrf, "a b", DOMAIN).await;
     assert!(
         page.body
-            .contains("userPrincipalName is ongeldig: het teken “ ” is niet toegestaan vóór @."),
+            .contains("Gebruikersnaam is ongeldig: het teken “ ” is niet toegestaan vóór @."),
         "{}",
         page.body
     );
