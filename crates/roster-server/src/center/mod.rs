@@ -11,6 +11,7 @@ mod audit;
 mod countries;
 mod csv_text;
 mod deleted;
+mod group_page;
 mod groups;
 mod home;
 mod i18n;
@@ -56,7 +57,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/groups", get(groups::list))
         .route("/groups/new", get(groups::new_form).post(groups::create))
         .route("/groups/check-rule", get(groups::check_rule))
-        .route("/groups/{id}", get(groups::details).post(groups::change))
+        .route("/groups/{id}", get(group_page::details).post(group_page::change))
         .route(
             "/licenses",
             get(licenses::page_handler).post(licenses::change),
