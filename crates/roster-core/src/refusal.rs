@@ -59,4 +59,6 @@ pub enum Reason {
     OwnAccount,
     /// An admin center form whose token is stale or from elsewhere.
     FormExpired,
+    /// Deleting a group that gives licenses: they are removed first, as Entra ID requires.
+    GroupHasLicenses,
 }

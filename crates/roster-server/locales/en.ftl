@@ -723,3 +723,23 @@ delete-confirm-restore = They can sign in no more at once, and can be restored f
 delete-confirm-button = Delete
 delete-confirm-cancel = Cancel
 details-copied = Copied
+api-group-has-licenses = This group gives licenses to its members: remove its licenses first, then delete the group.
+groups-deleted = The group has been deleted.
+groups-any-kind = Any type
+groups-any-membership = Assigned or dynamic
+groups-more = The first { $shown } groups, by name: search or filter to find others.
+groups-find-person = Start of a name or user name
+groups-delete = Delete group
+groups-delete-title = Delete { $group }?
+groups-to-licenses = To the group's licenses
+groups-delete-consequences = { $count ->
+    [one] Its member loses the membership
+   *[other] Its { $members } members lose their membership
+}, and its owners their ownership.
+groups-processing-pending = Processing: the members are being worked out.
+groups-members-pending = The rule's members are being worked out: this list is not complete yet.
+groups-properties = Properties
+groups-public = Public: anyone in the organisation can join
+groups-private = Private: owners decide who joins
+groups-add-named-member = Add { $user }
+groups-add-named-owner = Make { $user } an owner

@@ -723,3 +723,23 @@ delete-confirm-restore = Ze kunnen zich direct niet meer aanmelden, en kunnen 30
 delete-confirm-button = Verwijderen
 delete-confirm-cancel = Annuleren
 details-copied = Gekopieerd
+api-group-has-licenses = Deze groep geeft licenties aan haar leden: verwijder eerst de licenties, en daarna de groep.
+groups-deleted = De groep is verwijderd.
+groups-any-kind = Elk type
+groups-any-membership = Toegewezen of dynamisch
+groups-more = De eerste { $shown } groepen, op naam: zoek of filter om andere te vinden.
+groups-find-person = Begin van een naam of gebruikersnaam
+groups-delete = Groep verwijderen
+groups-delete-title = { $group } verwijderen?
+groups-to-licenses = Naar de licenties van de groep
+groups-delete-consequences = { $count ->
+    [one] Het lid verliest het lidmaatschap
+   *[other] De { $members } leden verliezen hun lidmaatschap
+}, en de eigenaren hun eigenaarschap.
+groups-processing-pending = Bezig: de leden worden bepaald.
+groups-members-pending = De leden volgens de regel worden bepaald: deze lijst is nog niet volledig.
+groups-properties = Eigenschappen
+groups-public = Openbaar: iedereen in de organisatie kan lid worden
+groups-private = Privé: eigenaren bepalen wie lid wordt
+groups-add-named-member = { $user } toevoegen
+groups-add-named-owner = { $user } eigenaar maken

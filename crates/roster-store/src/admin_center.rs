@@ -132,6 +132,88 @@ impl Store {
         })
     }
 
+    /// How many members each of `groups` has (users in the recycle bin not counted): for the
+    /// groups list, one query for its whole page.
+    pub fn member_counts(
+        &self,
+        tenant_id: ObjectId,
+        groups: &[ObjectId],
+    ) -> Result<std::collections::HashMap<ObjectId, i64>> {
+        if groups.is_empty() {
+            return Ok(Default::default());
+        }
+        self.pool.read(|tx| {
+            let places: Vec<String> = (0..groups.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT m.group_id, COUNT(*) FROM group_members m JOIN groups g ON g.id = m.group_id \
+                 LEFT JOIN users u ON u.id = m.member_id \
+                 WHERE g.tenant_id = $1 AND m.group_id IN ({}) AND (u.id IS NULL OR u.deleted_at IS NULL) \
+                 GROUP BY m.group_id",
+                places.join(", ")
+            );
+            let mut values = vec![crate::db::SqlValue::from(tenant_id)];
+            values.extend(groups.iter().map(|id| crate::db::SqlValue::from(*id)));
+            tx.query(&sql, &values)?
+                .iter()
+                .map(|row| Ok((ObjectId::from(row.uuid(0)?), row.int(1)?)))
+                .collect()
+        })
+    }
+
+    /// Which of `candidates` the group already has as members (`owners`: as owners), for a
+    /// picker that offers only the others.
+    pub fn group_links_among(
+        &self,
+        tenant_id: ObjectId,
+        group_id: ObjectId,
+        owners: bool,
+        candidates: &[ObjectId],
+    ) -> Result<std::collections::HashSet<ObjectId>> {
+        if candidates.is_empty() {
+            return Ok(Default::default());
+        }
+        let (table, column) = if owners {
+            ("group_owners", "owner_id")
+        } else {
+            ("group_members", "member_id")
+        };
+        self.pool.read(|tx| {
+            let places: Vec<String> = (0..candidates.len())
+                .map(|i| format!("${}", i + 3))
+                .collect();
+            let sql = format!(
+                "SELECT l.{column} FROM {table} l JOIN groups g ON g.id = l.group_id \
+                 WHERE g.tenant_id = $1 AND l.group_id = $2 AND l.{column} IN ({})",
+                places.join(", ")
+            );
+            let mut values = vec![
+                crate::db::SqlValue::from(tenant_id),
+                crate::db::SqlValue::from(group_id),
+            ];
+            values.extend(candidates.iter().map(|id| crate::db::SqlValue::from(*id)));
+            tx.query(&sql, &values)?
+                .iter()
+                .map(|row| Ok(ObjectId::from(row.uuid(0)?)))
+                .collect()
+        })
+    }
+
+    /// Whether the group waits for its members to be worked out (queued or being processed).
+    pub fn group_processing_pending(
+        &self,
+        tenant_id: ObjectId,
+        group_id: ObjectId,
+    ) -> Result<bool> {
+        self.pool.read(|tx| {
+            Ok(tx
+                .query_one(
+                    "SELECT 1 FROM group_work WHERE tenant_id = $1 AND group_id = $2",
+                    &params![tenant_id, group_id],
+                )?
+                .is_some())
+        })
+    }
+
     /// The first `limit` live users of a group by name (id, principal name, display name), and
     /// how many it has: for a group's page, which does not list 60,000 members.
     pub fn group_member_users(
@@ -171,6 +253,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use chrono::{Duration, Utc};
+    use roster_core::types::ObjectId;
 
     use crate::TenantSettings;
 
@@ -198,5 +281,46 @@ mod tests {
         // Signing out ends it at once.
         store.end_admin_session(session, now).unwrap();
         assert!(!open(now));
+    }
+
+    #[test]
+    fn a_picker_learns_which_candidates_a_group_has_and_groups_count_their_live_members() {
+        let (_directory, store, change) = crate::test_store();
+        let group = crate::test_group(&store, &change, "team");
+        let users: Vec<_> = ["ann@t.example", "bob@t.example", "cy@t.example"]
+            .map(crate::test_user)
+            .into_iter()
+            .collect();
+        for user in &users {
+            store.create_user(&change, user, None).unwrap();
+        }
+        store
+            .add_group_member(&change, group.id, users[0].id)
+            .unwrap();
+        store
+            .add_group_member(&change, group.id, users[1].id)
+            .unwrap();
+        store
+            .add_group_owner(&change, group.id, users[2].id)
+            .unwrap();
+        let ids: Vec<ObjectId> = users.iter().map(|u| u.id).collect();
+        let members = store
+            .group_links_among(change.tenant_id, group.id, false, &ids)
+            .unwrap();
+        assert_eq!(members, [users[0].id, users[1].id].into_iter().collect());
+        let owners = store
+            .group_links_among(change.tenant_id, group.id, true, &ids)
+            .unwrap();
+        assert_eq!(owners, [users[2].id].into_iter().collect());
+        // A deleted member is not counted.
+        store
+            .delete_user(&change, &crate::UserKey::Id(users[1].id))
+            .unwrap();
+        let other = crate::test_group(&store, &change, "empty");
+        let counts = store
+            .member_counts(change.tenant_id, &[group.id, other.id])
+            .unwrap();
+        assert_eq!(counts.get(&group.id), Some(&1));
+        assert_eq!(counts.get(&other.id), None);
     }
 }

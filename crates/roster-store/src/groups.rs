@@ -206,10 +206,13 @@ impl Store {
             let change = &authorize(tx, change, &[Operation::ManageGroups], None)?;
             let group = require_group(tx, change.tenant_id, id)?;
             if !group.licenses.is_empty() {
-                return Err(Error::BadRequest(format!(
-                    "The group {} has licenses assigned: remove them (assignLicense with removeLicenses) before deleting the group.",
-                    group.display_name
-                )));
+                return Err(Error::refused(
+                    Reason::GroupHasLicenses,
+                    format!(
+                        "The group {} has licenses assigned: remove them (assignLicense with removeLicenses) before deleting the group.",
+                        group.display_name
+                    ),
+                ));
             }
             tx.execute(
                 "UPDATE groups SET deleted_at = $2 WHERE id = $1",

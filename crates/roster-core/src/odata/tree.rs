@@ -135,6 +135,15 @@ impl Expr {
         }
     }
 
+    /// `collection/any(x:x eq value)`, of a collection of values (`groupTypes`).
+    pub fn any_is(collection: &str, value: Literal) -> Expr {
+        Expr::Any {
+            collection: PropertyPath::new(collection),
+            var: "x".into(),
+            predicate: Some(Box::new(Expr::equals("x", value))),
+        }
+    }
+
     /// `collection/any()`: the collection is not empty.
     pub fn any(collection: &str) -> Expr {
         Expr::Any {

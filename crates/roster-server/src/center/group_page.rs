@@ -7,12 +7,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use roster_core::access::Operation;
+use roster_core::catalog::Catalog;
+use roster_core::directory::LicenseAssignment;
 use roster_core::requests::GroupUpdate;
 use roster_core::types::ObjectId;
-use roster_store::UserKey;
+use roster_store::{ListQuery, SortKey, Store, UserKey, UserSummary};
 use serde::Deserialize;
 
 use super::groups::{kind, parse_rule, preview, rule_editor};
+use super::i18n::Lang;
 use super::layout::{Nav, error_page, failure, page};
 use super::redirect::see_other;
 use super::session::Session;
@@ -24,28 +27,69 @@ pub async fn details(
     Path(id): Path<String>,
     Query(query): Query<DetailsQuery>,
 ) -> Response {
-    render_details(&session, &id, None, None, query.errors.as_deref()).await
+    let view = View {
+        errors_page: query.errors.as_deref(),
+        saved: query.saved.as_deref().map(|saved| {
+            saved
+                .split(',')
+                .filter(|name| Lang::En.property(name) != *name)
+                .map(str::to_string)
+                .collect()
+        }),
+        find_member: query.find_member.trim(),
+        find_owner: query.find_owner.trim(),
+        ask_delete: query.delete.as_deref() == Some("ask"),
+        ..View::default()
+    };
+    render_details(&session, &id, view).await
 }
 
 #[derive(Deserialize, Default)]
 pub struct DetailsQuery {
     /// Where the list of members whose licenses did not take goes on (a page's token).
     errors: Option<String>,
+    /// After a change: the properties it changed, by Graph name, comma-separated.
+    saved: Option<String>,
+    /// The member picker's search.
+    #[serde(default, rename = "find-member")]
+    find_member: String,
+    /// The owner picker's search.
+    #[serde(default, rename = "find-owner")]
+    find_owner: String,
+    /// `ask`: the deletion's consequences, with the button that deletes.
+    delete: Option<String>,
 }
+
+/// What the page shows besides the group: a refusal, a preview, a confirmation, what the
+/// pickers found, a deletion to confirm.
+#[derive(Default)]
+struct View<'a> {
+    /// A refused form: which field, why, and what was typed.
+    error: Option<(&'static str, String, String)>,
+    /// A preview, and the rule it previews (which stays in the editor).
+    previewed: Option<(Markup, String)>,
+    errors_page: Option<&'a str>,
+    saved: Option<Vec<String>>,
+    find_member: &'a str,
+    find_owner: &'a str,
+    ask_delete: bool,
+    /// The refused form's fields as submitted.
+    typed: Vec<(String, String)>,
+}
+
+/// How many people a picker offers for what was typed.
+const PICKED: usize = 20;
 
 /// Members whose licenses from the group did not take, listed a page at a time.
 const ERRORS_PER_PAGE: usize = 20;
 
-async fn render_details(
-    session: &Session,
-    id: &str,
-    error: Option<(&'static str, String, String)>,
-    // A preview, and the rule it previews (which stays in the editor).
-    previewed: Option<(Markup, String)>,
-    errors_page: Option<&str>,
-) -> Response {
+async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response {
     let lang = session.lang;
-    let errors_after = match errors_page.map(crate::paging::decode_skiptoken).transpose() {
+    let errors_after = match view
+        .errors_page
+        .map(crate::paging::decode_skiptoken)
+        .transpose()
+    {
         Ok(after) => after,
         Err(error) => return failure(session, error),
     };
@@ -57,6 +101,7 @@ async fn render_details(
         );
     };
     let tenant_id = session.caller.tenant_id;
+    let (find_member, find_owner) = (view.find_member.to_string(), view.find_owner.to_string());
     let found = session
         .state()
         .db(move |store| {
@@ -82,10 +127,34 @@ async fn render_details(
                     true,
                 )?
             };
-            Ok((group, members, total, owners, subscriptions, in_error))
+            let processing =
+                group.is_dynamic() && store.group_processing_pending(tenant_id, group_id)?;
+            let found_members = people_to_add(store, tenant_id, group_id, false, &find_member)?;
+            let found_owners = people_to_add(store, tenant_id, group_id, true, &find_owner)?;
+            Ok(Loaded {
+                group,
+                members,
+                total,
+                owners,
+                subscriptions,
+                in_error,
+                processing,
+                found_members,
+                found_owners,
+            })
         })
         .await;
-    let (group, members, total, owners, subscriptions, in_error) = match found {
+    let Loaded {
+        group,
+        members,
+        total,
+        owners,
+        subscriptions,
+        in_error,
+        processing,
+        found_members,
+        found_owners,
+    } = match found {
         Ok(found) => found,
         Err(error) if error.status == StatusCode::NOT_FOUND => {
             return error_page(
@@ -96,6 +165,20 @@ async fn render_details(
         }
         Err(error) => return failure(session, error),
     };
+    let View {
+        error,
+        previewed,
+        saved,
+        ask_delete,
+        typed: typed_fields,
+        find_member: view_find_member,
+        find_owner: view_find_owner,
+        ..
+    } = view;
+    let unified = group
+        .group_types
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case("Unified"));
     let dynamic = group.is_dynamic();
     let manage = session.may(Operation::ManageGroups);
     let manage_owners = session.may(Operation::ManageGroupMembers);
@@ -133,27 +216,73 @@ async fn render_details(
     };
     let (preview_markup, previewed_rule) = previewed.unzip();
     let typed_rule = typed_for("rule").or(previewed_rule);
-    // Adding a member or an owner by user name, with the refusal beside the form.
-    let add_person_form = |go: &str, button: &str, field: &str| {
+    // Adding a member or an owner: a picker that finds users by the start of their names (live
+    // with the script), each found one a button; the refusal beside it.
+    let picker = |go: &str, field: &str, find: &str, found: &[UserSummary]| {
+        let key = if field == "owner" {
+            "find-owner"
+        } else {
+            "find-member"
+        };
+        let into = format!("found-{field}s");
         html! {
-            form.filters method="post" action={ "/groups/" (group.id) } {
-                input type="hidden" name="csrf" value=(session.csrf);
-                input type="hidden" name="go" value=(go);
-                label { (lang.t("roles-user")) " " input name="member" type="email" required value=[typed_for(field)]; }
-                button type="submit" { (lang.t(button)) }
+            div.picker {
+                form.filters method="get" action={ "/groups/" (group.id) "#" (field) "s" } role="search" {
+                    label for={ "g-" (key) } { (lang.t(if field == "owner" { "groups-add-owner" } else { "groups-add-member" })) }
+                    input id={ "g-" (key) } type="search" name=(key) value=(find) autocomplete="off"
+                        placeholder=(lang.t("groups-find-person"))
+                        data-picker={ "/groups/" (group.id) "/people-found?for=" (field) } data-picker-into=(into);
+                    button.secondary type="submit" { (lang.t("details-find")) }
+                }
+                form method="post" action={ "/groups/" (group.id) } {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="go" value=(go);
+                    div id=(into) aria-live="polite" { (found_people(lang, found, field)) }
+                    @if let Some(message) = error_for(field) { p.error role="alert" { (message) } }
+                }
             }
-            @if let Some(message) = error_for(field) { p.error role="alert" { (message) } }
         }
     };
+    let licensed = !group.licenses.is_empty();
     let content = html! {
+        @if let Some(saved) = &saved {
+            @if saved.is_empty() { p.success role="status" { (lang.t("details-unchanged")) } }
+            @else {
+                @let names: Vec<String> = saved.iter().map(|name| lang.property(name)).collect();
+                p.success role="status" { (lang.t_with("details-saved", &[("properties", names.join(", ").into())])) }
+            }
+        }
+        @if ask_delete && manage {
+            section.panel.confirm id="delete" aria-labelledby="h-delete" {
+                h2 id="h-delete" { (lang.t_with("groups-delete-title", &[("group", group.display_name.clone().into())])) }
+                @if licensed {
+                    p.error role="alert" { (lang.t("api-group-has-licenses")) }
+                    p { a href="#licenses" { (lang.t("groups-to-licenses")) } }
+                } @else {
+                    p { (lang.t_with("groups-delete-consequences", &[("count", total.into()), ("members", lang.number(total).into())])) }
+                    form.inline method="post" action={ "/groups/" (group.id) } {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        input type="hidden" name="go" value="delete";
+                        button.danger type="submit" { (lang.t("delete-confirm-button")) }
+                    }
+                    " "
+                    a.button.secondary href={ "/groups/" (group.id) } { (lang.t("delete-confirm-cancel")) }
+                }
+            }
+        }
+        @if manage && !ask_delete {
+            div.actions {
+                a.button.danger href={ "/groups/" (group.id) "?delete=ask#delete" } { (lang.t("groups-delete")) }
+            }
+        }
         table.properties { tbody {
             tr { th scope="row" { (lang.t("groups-kind")) } td { (lang.t(kind(&group))) } }
             tr { th scope="row" { (lang.t("groups-membership")) } td { (lang.t(if dynamic { "groups-dynamic" } else { "groups-assigned" })) } }
-            tr { th scope="row" { (lang.t("groups-description")) } td { (group.description.as_deref().unwrap_or("")) } }
             tr { th scope="row" { (lang.t("groups-mail")) } td { (group.mail.as_deref().unwrap_or("")) } }
             @if dynamic {
                 @let paused = group.membership_rule_processing_state.as_deref() == Some("Paused");
                 tr { th scope="row" { (lang.t("groups-processing")) } td {
+                    @if processing { strong.processing role="status" { (lang.t("groups-processing-pending")) } " " }
                     (lang.t(if paused { "groups-processing-paused" } else { "groups-processing-on" }))
                     @if manage {
                         " "
@@ -167,8 +296,51 @@ async fn render_details(
             }
         } }
         @if let Some(message) = error_for("form") { p.error role="alert" { (message) } }
+        section.panel id="properties" aria-labelledby="h-properties" {
+            h2 id="h-properties" { (lang.t("groups-properties")) }
+            @if manage {
+                @let typed = |name: &str| typed_fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                @let name_error = error_for("name");
+                @let description_error = error_for("description");
+                form.section method="post" action={ "/groups/" (group.id) } {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    input type="hidden" name="go" value="properties";
+                    div.field-grid {
+                        div.field {
+                            label for="g-name" { (lang.t("groups-name")) }
+                            input id="g-name" name="name" required value=(typed("name").unwrap_or_else(|| group.display_name.clone()))
+                                aria-invalid=[name_error.as_ref().map(|_| "true")] aria-describedby=[name_error.as_ref().map(|_| "g-name-error")];
+                            @if let Some(message) = &name_error { p.error role="alert" id="g-name-error" { (message) } }
+                        }
+                        div.field {
+                            label for="g-description" { (lang.t("groups-description")) }
+                            textarea id="g-description" name="description" rows="2"
+                                aria-invalid=[description_error.as_ref().map(|_| "true")] aria-describedby=[description_error.as_ref().map(|_| "g-description-error")] {
+                                (typed("description").unwrap_or_else(|| group.description.clone().unwrap_or_default()))
+                            }
+                            @if let Some(message) = &description_error { p.error role="alert" id="g-description-error" { (message) } }
+                        }
+                        @if unified {
+                            @let visibility = typed("visibility").unwrap_or_else(|| group.visibility.clone().unwrap_or_else(|| "Public".into()));
+                            div.field {
+                                label for="g-visibility" { (lang.t("property-visibility")) }
+                                select id="g-visibility" name="visibility" {
+                                    option value="Public" selected[visibility == "Public"] { (lang.t("groups-public")) }
+                                    option value="Private" selected[visibility == "Private"] { (lang.t("groups-private")) }
+                                }
+                            }
+                        }
+                    }
+                    button type="submit" { (lang.t("details-save")) }
+                }
+            } @else {
+                table.properties { tbody {
+                    tr { th scope="row" { (lang.t("groups-description")) } td { (group.description.as_deref().unwrap_or("")) } }
+                } }
+            }
+        }
         @if dynamic {
-            section.panel {
+            section.panel id="rule" {
                 h2 { (lang.t("groups-rule")) }
                 @if manage {
                     form method="post" action={ "/groups/" (group.id) } {
@@ -185,10 +357,11 @@ async fn render_details(
                 }
             }
         }
-        section.panel {
+        section.panel id="members" {
             h2 { (lang.t("groups-members")) " " span.muted { "(" (lang.number(total)) ")" } }
+            @if processing { p.note role="status" { (lang.t("groups-members-pending")) } }
             @if manage_members {
-                (add_person_form("add-member", "groups-add-member", "member"))
+                (picker("add-member", "member", view_find_member, &found_members))
             }
             table { tbody {
                 @for member in &members {
@@ -203,10 +376,10 @@ async fn render_details(
             } }
             @if total > members.len() as i64 { p.muted { (lang.t_with("groups-more-members", &[("shown", lang.number(members.len() as i64).into())])) } }
         }
-        section.panel {
+        section.panel id="owners" {
             h2 { (lang.t("groups-owners")) }
             @if manage_owners {
-                (add_person_form("add-owner", "groups-add-owner", "owner"))
+                (picker("add-owner", "owner", view_find_owner, &found_owners))
             }
             @if owners.is_empty() { p { (lang.t("details-none")) } }
             @else { table { tbody { @for owner in &owners { tr {
@@ -222,10 +395,21 @@ async fn render_details(
                     p { (lang.t("groups-license-processing")) ": " (lang.t_with("groups-license-state", &[("state", state.clone().into())])) }
                 }
                 @if group.licenses.is_empty() { p { (lang.t("details-none")) } }
-                @else { table { tbody { @for license in &group.licenses { tr {
-                    td { (sku_name(license.sku_id)) }
-                    @if manage_licenses { td { (small_form("remove-license", "sku", license.sku_id.to_string(), "action-remove-license")) } }
-                } } } } }
+                @else { table { tbody { @for license in &group.licenses {
+                    tr {
+                        td { (sku_name(license.sku_id)) }
+                        @if manage_licenses { td { (small_form("remove-license", "sku", license.sku_id.to_string(), "action-remove-license")) } }
+                    }
+                    @if manage_licenses {
+                        tr.plans { td colspan="2" {
+                            form.edit method="post" action={ "/groups/" (group.id) } {
+                                input type="hidden" name="csrf" value=(session.csrf);
+                                input type="hidden" name="go" value="plans";
+                                (super::licenses::plan_switches(lang, Catalog::builtin(), license))
+                            }
+                        } }
+                    }
+                } } } }
                 @if !in_error.items.is_empty() {
                     h3 id="license-errors" { (lang.t("groups-license-errors")) }
                     p.count { (lang.t_with("groups-license-errors-count", &[("count", in_error.count.unwrap_or(0).into()), ("total", lang.number(in_error.count.unwrap_or(0)).into()), ("shown", lang.number(in_error.items.len() as i64).into())])) }
@@ -262,19 +446,156 @@ async fn render_details(
     response
 }
 
-#[derive(Deserialize, Debug)]
-pub struct DetailsForm {
-    #[serde(default)]
+/// The fields of a group page's forms.
+#[derive(Debug, Default)]
+struct DetailsForm {
     csrf: String,
-    #[serde(default)]
     go: String,
-    #[serde(default)]
     rule: String,
     /// A member's or owner's user name or id.
-    #[serde(default)]
     member: String,
-    #[serde(default)]
     sku: String,
+    /// The apps of a license left on.
+    plans: Vec<String>,
+    name: String,
+    description: String,
+    visibility: String,
+    /// Every field as submitted, to show again beside a refusal.
+    fields: Vec<(String, String)>,
+}
+
+impl DetailsForm {
+    fn from_fields(fields: Vec<(String, String)>) -> DetailsForm {
+        let mut form = DetailsForm::default();
+        for (key, value) in &fields {
+            let value = value.clone();
+            match key.as_str() {
+                "csrf" => form.csrf = value,
+                "go" => form.go = value,
+                "rule" => form.rule = value,
+                "member" => form.member = value,
+                "sku" => form.sku = value,
+                "plan" => form.plans.push(value),
+                "name" => form.name = value,
+                "description" => form.description = value,
+                "visibility" => form.visibility = value,
+                _ => {}
+            }
+        }
+        form.fields = fields;
+        form
+    }
+}
+
+/// What the page shows, read in one go.
+struct Loaded {
+    group: roster_core::directory::Group,
+    members: Vec<UserSummary>,
+    total: i64,
+    owners: Vec<roster_core::directory::User>,
+    subscriptions: Vec<roster_core::directory::Subscription>,
+    in_error: roster_store::Page<roster_core::directory::User>,
+    /// The group waits for its members to be worked out.
+    processing: bool,
+    found_members: Vec<UserSummary>,
+    found_owners: Vec<UserSummary>,
+}
+
+/// The users whose names start with `find` that the group does not have yet as members
+/// (`owners`: as owners); at most [`PICKED`].
+fn people_to_add(
+    store: &Store,
+    tenant_id: ObjectId,
+    group_id: ObjectId,
+    owners: bool,
+    find: &str,
+) -> roster_store::Result<Vec<UserSummary>> {
+    if find.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = ListQuery {
+        filter: super::users::search_filter(find),
+        order: Some(SortKey {
+            property: "displayName".into(),
+            descending: false,
+        }),
+        top: PICKED * 2,
+        ..Default::default()
+    };
+    let users = store.list_users(tenant_id, &query)?.items;
+    let ids: Vec<ObjectId> = users.iter().map(|user| user.id).collect();
+    let linked = store.group_links_among(tenant_id, group_id, owners, &ids)?;
+    Ok(users
+        .into_iter()
+        .filter(|user| !linked.contains(&user.id))
+        .take(PICKED)
+        .map(|user| UserSummary {
+            id: user.id,
+            user_principal_name: user.user_principal_name.to_string(),
+            display_name: user.display_name,
+        })
+        .collect())
+}
+
+/// The people a picker found, each a button that adds them (`field`: as a member or owner).
+fn found_people(lang: Lang, found: &[UserSummary], field: &str) -> Markup {
+    let label = if field == "owner" {
+        "groups-add-named-owner"
+    } else {
+        "groups-add-named-member"
+    };
+    html! {
+        @if !found.is_empty() {
+            ul.found {
+                @for person in found {
+                    li {
+                        button.secondary type="submit" name="member" value=(person.id) {
+                            (lang.t_with(label, &[("user", person.display_name.clone().into())]))
+                        }
+                        " " span.muted { (person.user_principal_name) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PeopleQuery {
+    #[serde(default)]
+    find: String,
+    /// `member` or `owner`.
+    #[serde(default, rename = "for")]
+    role: String,
+}
+
+/// `GET /groups/{id}/people-found?for=member&find=`: a picker's choices for what was typed, for
+/// the script that updates them as it is typed.
+pub async fn people_found(
+    session: Session,
+    Path(id): Path<String>,
+    Query(query): Query<PeopleQuery>,
+) -> Response {
+    use axum::response::IntoResponse;
+    let Ok(group_id) = ObjectId::parse(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let tenant_id = session.caller.tenant_id;
+    let owners = query.role == "owner";
+    let find = query.find.trim().to_string();
+    let found = session
+        .state()
+        .db(move |store| people_to_add(store, tenant_id, group_id, owners, &find))
+        .await;
+    match found {
+        Ok(found) => found_people(
+            session.lang,
+            &found,
+            if owners { "owner" } else { "member" },
+        )
+        .into_response(),
+        Err(error) => error.into_response(),
+    }
 }
 
 /// Changes a group as `PATCH /v1.0/groups/{id}` with `update` would, and wakes the worker, which
@@ -299,13 +620,55 @@ async fn patch_group(
     Ok(())
 }
 
-/// `POST /groups/{id}`: saves or previews a rule, pauses or resumes it; adds or removes a member
-/// or an owner; assigns or removes a license the group gives its members.
+/// The change a saved properties form asks for (only what differs), and the properties it
+/// changes; or the field refused and why.
+fn properties_change(
+    lang: Lang,
+    group: &roster_core::directory::Group,
+    form: &DetailsForm,
+) -> Result<(GroupUpdate, Vec<&'static str>), (&'static str, String)> {
+    let mut update = GroupUpdate::default();
+    let mut changed = Vec::new();
+    let invalid = |field: &'static str, error: roster_core::types::InvalidValue| {
+        (field, super::wording::problem(lang, &error.reason))
+    };
+    let name = form.name.trim();
+    if name != group.display_name {
+        update
+            .set_display_name(name)
+            .map_err(|error| invalid("name", error))?;
+        changed.push("displayName");
+    }
+    let description = form.description.trim();
+    if description != group.description.as_deref().unwrap_or("") {
+        update
+            .set_description((!description.is_empty()).then_some(description))
+            .map_err(|error| invalid("description", error))?;
+        changed.push("description");
+    }
+    let unified = group
+        .group_types
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case("Unified"));
+    let visibility = form.visibility.trim();
+    if unified && !visibility.is_empty() && Some(visibility) != group.visibility.as_deref() {
+        update
+            .set_visibility(Some(visibility))
+            .map_err(|_| ("form", lang.t("action-unknown")))?;
+        changed.push("visibility");
+    }
+    Ok((update, changed))
+}
+
+/// `POST /groups/{id}`: changes the group's properties, deletes it; saves or previews a rule,
+/// pauses or resumes it; adds or removes a member or an owner; assigns or removes a license the
+/// group gives its members, or switches its apps.
 pub async fn change(
     session: Session,
     Path(id): Path<String>,
-    Form(form): Form<DetailsForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
+    let form = DetailsForm::from_fields(fields);
     let lang = session.lang;
     if let Err(error) = session.check_csrf(&form.csrf) {
         return failure(&session, error);
@@ -326,56 +689,100 @@ pub async fn change(
             form.rule.clone(),
         )
     };
-    let result: Result<(), (&'static str, String, String)> = match form.go.as_str() {
+    let refuse = |error: (&'static str, String, String)| View {
+        error: Some(error),
+        typed: form.fields.clone(),
+        ..View::default()
+    };
+    let may = |operation: Operation| session.caller.principal.authorize(operation, &[]);
+    let result: Result<Vec<&'static str>, (&'static str, String, String)> = match form.go.as_str() {
         "preview" => {
             return match preview(&session, &form.rule, Some(group_id)).await {
                 Ok(markup) => {
-                    let previewed = Some((markup, form.rule.clone()));
-                    render_details(&session, &id, None, previewed, None).await
+                    let view = View {
+                        previewed: Some((markup, form.rule.clone())),
+                        ..View::default()
+                    };
+                    render_details(&session, &id, view).await
                 }
                 Err(message) => {
-                    render_details(
-                        &session,
-                        &id,
-                        Some(("rule", message, form.rule.clone())),
-                        None,
-                        None,
-                    )
-                    .await
+                    let error = ("rule", message, form.rule.clone());
+                    render_details(&session, &id, refuse(error)).await
                 }
             };
         }
-        "pause" | "resume" | "save" => {
-            if let Err(error) = session
-                .caller
-                .principal
-                .authorize(Operation::ManageGroups, &[])
+        "properties" | "delete" => {
+            if let Err(error) = may(Operation::ManageGroups) {
+                return failure(&session, error.into());
+            }
+            let group = match session
+                .state()
+                .db(move |store| store.get_group(tenant_id, group_id))
+                .await
             {
+                Ok(group) => group,
+                Err(error) => return failure(&session, error),
+            };
+            if form.go == "delete" {
+                let deleted = session
+                    .state()
+                    .db(move |store| store.delete_group(&change, group_id))
+                    .await;
+                return match deleted {
+                    Ok(()) => {
+                        session.state().job_wake.notify_one();
+                        see_other("/groups?deleted=1")
+                    }
+                    Err(error) if error.status == StatusCode::NOT_FOUND => failure(&session, error),
+                    Err(error) => {
+                        render_details(&session, &id, refuse(refused("form", error))).await
+                    }
+                };
+            }
+            match properties_change(lang, &group, &form) {
+                Err((field, message)) => Err((field, message, String::new())),
+                Ok((_, changed)) if changed.is_empty() => Ok(changed),
+                Ok((update, changed)) => patch_group(&session, group_id, update)
+                    .await
+                    .map(|()| changed)
+                    .map_err(|error| {
+                        let field = match error.named_property() {
+                            Some("displayName") => "name",
+                            Some("description") => "description",
+                            _ => "form",
+                        };
+                        refused(field, error)
+                    }),
+            }
+        }
+        "pause" | "resume" | "save" => {
+            if let Err(error) = may(Operation::ManageGroups) {
                 return failure(&session, error.into());
             }
             if form.go == "save"
                 && let Err(message) = parse_rule(lang, &form.rule)
             {
-                let refused = Some(("rule", message, form.rule.clone()));
-                return render_details(&session, &id, refused, None, None).await;
+                return render_details(&session, &id, refuse(("rule", message, form.rule.clone())))
+                    .await;
             }
             let mut update = GroupUpdate::default();
-            let field = match form.go.as_str() {
+            let (field, saved) = match form.go.as_str() {
                 "save" => {
                     update.membership_rule = Some(Some(form.rule.trim().to_string()));
-                    "rule"
+                    ("rule", "membershipRule")
                 }
                 "pause" => {
                     update.membership_rule_processing_state = Some(Some("Paused".into()));
-                    "form"
+                    ("form", "membershipRuleProcessingState")
                 }
                 _ => {
                     update.membership_rule_processing_state = Some(Some("On".into()));
-                    "form"
+                    ("form", "membershipRuleProcessingState")
                 }
             };
             patch_group(&session, group_id, update)
                 .await
+                .map(|()| vec![saved])
                 .map_err(|error| {
                     let field = if error.status == StatusCode::NOT_FOUND {
                         "form"
@@ -385,52 +792,63 @@ pub async fn change(
                     refused(field, error)
                 })
         }
-        "assign-license" | "remove-license" => {
-            if let Err(error) = session
-                .caller
-                .principal
-                .authorize(Operation::AssignLicense, &[])
-            {
+        "assign-license" | "remove-license" | "plans" => {
+            if let Err(error) = may(Operation::AssignLicense) {
                 return failure(&session, error.into());
             }
             let Ok(sku_id) = roster_core::types::SkuId::parse(form.sku.trim()) else {
-                return render_details(
-                    &session,
-                    &id,
-                    Some(("license", lang.t("action-choose-license"), String::new())),
-                    None,
-                    None,
-                )
-                .await;
+                let error = ("license", lang.t("action-choose-license"), String::new());
+                return render_details(&session, &id, refuse(error)).await;
             };
-            let assign = form.go == "assign-license";
+            // The apps of a license the group gives: what is not ticked is off.
+            let disabled_plans: Vec<uuid::Uuid> = Catalog::builtin()
+                .by_sku_id(sku_id.as_uuid())
+                .map(|sku| sku.service_plans.clone())
+                .unwrap_or_default()
+                .iter()
+                .map(|plan| plan.service_plan_id)
+                .filter(|plan| !form.plans.iter().any(|on| on == &plan.to_string()))
+                .collect();
+            let go = form.go.clone();
             let assigned = session
                 .state()
-                .db(move |store| {
-                    if assign {
-                        store.give_group_license(&change, group_id, sku_id)
-                    } else {
+                .db(move |store| match go.as_str() {
+                    "assign-license" => store.give_group_license(&change, group_id, sku_id),
+                    "plans" => {
+                        // Only a license the group gives has its apps switched.
+                        let group = store.get_group(tenant_id, group_id)?;
+                        if !group.licenses.iter().any(|l| l.sku_id == sku_id) {
+                            return Err(roster_store::Error::Refused {
+                                reason: roster_core::refusal::Reason::LicenseNotHeld,
+                                message: "The group does not give this license.".into(),
+                            });
+                        }
+                        let add = [LicenseAssignment {
+                            sku_id,
+                            disabled_plans,
+                        }];
                         store
-                            .assign_group_licenses(&change, group_id, &[], &[sku_id])
+                            .assign_group_licenses(&change, group_id, &add, &[])
                             .map(drop)
                     }
+                    _ => store
+                        .assign_group_licenses(&change, group_id, &[], &[sku_id])
+                        .map(drop),
                 })
                 .await;
             session.state().job_wake.notify_one();
-            assigned.map_err(|error| refused("license", error))
+            assigned
+                .map(|()| vec!["assignedLicenses"])
+                .map_err(|error| refused("license", error))
         }
         "add-owner" | "remove-owner" | "add-member" | "remove-member" => {
             // Owners and members need the same right, as through the API.
-            let field = if form.go.ends_with("owner") {
-                "owner"
+            let (field, saved) = if form.go.ends_with("owner") {
+                ("owner", "owners")
             } else {
-                "member"
+                ("member", "members")
             };
-            if let Err(error) = session
-                .caller
-                .principal
-                .authorize(Operation::ManageGroupMembers, &[])
-            {
+            if let Err(error) = may(Operation::ManageGroupMembers) {
                 return failure(&session, error.into());
             }
             let key = UserKey::parse(form.member.trim());
@@ -449,6 +867,7 @@ pub async fn change(
                         _ => store.remove_group_member(&change, group_id, member_id),
                     })
                     .await
+                    .map(|()| vec![saved])
                     .map_err(|error| {
                         (
                             field,
@@ -462,7 +881,20 @@ pub async fn change(
         _ => Err(("form", lang.t("action-unknown"), String::new())),
     };
     match result {
-        Ok(()) => see_other(&format!("/groups/{group_id}")),
-        Err(error) => render_details(&session, &id, Some(error), None, None).await,
+        Ok(saved) => {
+            let anchor = match form.go.as_str() {
+                "add-member" | "remove-member" => "#members",
+                "add-owner" | "remove-owner" => "#owners",
+                "assign-license" | "remove-license" | "plans" => "#licenses",
+                "save" => "#rule",
+                "properties" => "#properties",
+                _ => "",
+            };
+            see_other(&format!(
+                "/groups/{group_id}?saved={}{anchor}",
+                saved.join(",")
+            ))
+        }
+        Err(error) => render_details(&session, &id, refuse(error)).await,
     }
 }

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use roster_core::access::Operation;
 use roster_core::directory::Group;
+use roster_core::odata::{Expr, Literal};
 use roster_core::requests::{GroupUpdate, NewGroup};
 use roster_core::rules::MembershipRule;
 use roster_core::types::{MailNickname, ObjectId};
@@ -50,15 +51,59 @@ pub(super) fn kind(group: &Group) -> &'static str {
 pub struct ListParams {
     #[serde(default)]
     q: String,
+    /// One of [`KINDS`]' values, or empty for every kind.
+    #[serde(default)]
+    kind: String,
+    /// `assigned`, `dynamic`, or empty for both.
+    #[serde(default)]
+    membership: String,
+    /// Set after a group was deleted, to say so.
+    #[serde(default)]
+    deleted: Option<String>,
 }
 
-/// `GET /groups`.
+/// The kinds a group can be, as the form values and the list's filter name them.
+const KINDS: [(&str, &str); 4] = [
+    ("m365", "groups-kind-m365"),
+    ("security", "groups-kind-security"),
+    ("mail-security", "groups-kind-mail-security"),
+    ("distribution", "groups-kind-distribution"),
+];
+
+impl ListParams {
+    /// The list's filters as the `$filter` condition tree their text would parse to.
+    fn filter(&self) -> Option<Expr> {
+        let flag = |property: &str, on: bool| Expr::equals(property, Literal::Bool(on));
+        let unified = || Expr::any_is("groupTypes", Literal::String("Unified".into()));
+        let dynamic = || Expr::any_is("groupTypes", Literal::String("DynamicMembership".into()));
+        let mut conditions = match self.kind.as_str() {
+            "m365" => vec![unified()],
+            "security" => vec![flag("securityEnabled", true), flag("mailEnabled", false)],
+            "mail-security" => vec![flag("mailEnabled", true), flag("securityEnabled", true)],
+            "distribution" => vec![
+                flag("mailEnabled", true),
+                flag("securityEnabled", false),
+                unified().negated(),
+            ],
+            _ => Vec::new(),
+        };
+        match self.membership.as_str() {
+            "dynamic" => conditions.push(dynamic()),
+            "assigned" => conditions.push(dynamic().negated()),
+            _ => {}
+        }
+        Expr::all(conditions)
+    }
+}
+
+/// `GET /groups`: the groups by name, filtered by kind and membership, with their member counts.
 pub async fn list(session: Session, Query(params): Query<ListParams>) -> Response {
     let lang = session.lang;
     let tenant_id = session.caller.tenant_id;
     let search = params.q.trim().to_string();
     let query = ListQuery {
         top: 200,
+        filter: params.filter(),
         order: Some(SortKey {
             property: "displayName".into(),
             descending: false,
@@ -73,35 +118,65 @@ pub async fn list(session: Session, Query(params): Query<ListParams>) -> Respons
         }),
         ..Default::default()
     };
-    let groups = match session
+    let found = session
         .state()
-        .db(move |store| store.list_groups(tenant_id, &query, false))
-        .await
-    {
-        Ok(groups) => groups,
+        .db(move |store| {
+            let groups = store.list_groups(tenant_id, &query, false)?;
+            let ids: Vec<ObjectId> = groups.items.iter().map(|group| group.id).collect();
+            let counts = store.member_counts(tenant_id, &ids)?;
+            Ok((groups, counts))
+        })
+        .await;
+    let (groups, counts) = match found {
+        Ok(found) => found,
         Err(error) => return failure(&session, error),
     };
+    let count = groups.count.unwrap_or(0);
     let content = html! {
+        @if params.deleted.is_some() { p.success role="status" { (lang.t("groups-deleted")) } }
         @if session.may(Operation::ManageGroups) {
             p.commands { a.button href="/groups/new" { (lang.t("groups-add")) } }
         }
         form.filters method="get" action="/groups" role="search" {
             input type="search" name="q" value=(params.q) placeholder=(lang.t("groups-search")) aria-label=(lang.t("groups-search"));
+            label { (lang.t("groups-kind")) " "
+                select name="kind" {
+                    option value="" { (lang.t("groups-any-kind")) }
+                    @for (value, label) in KINDS { option value=(value) selected[params.kind == value] { (lang.t(label)) } }
+                }
+            }
+            label { (lang.t("groups-membership")) " "
+                select name="membership" {
+                    option value="" { (lang.t("groups-any-membership")) }
+                    option value="assigned" selected[params.membership == "assigned"] { (lang.t("groups-assigned")) }
+                    option value="dynamic" selected[params.membership == "dynamic"] { (lang.t("groups-dynamic")) }
+                }
+            }
             button type="submit" { (lang.t("users-apply")) }
         }
-        p.count { (lang.t_with("groups-found", &[("count", groups.count.unwrap_or(0).into()), ("shown", lang.number(groups.count.unwrap_or(0)).into())])) }
-        table.groups {
-            thead { tr { th { (lang.t("groups-name")) } th { (lang.t("groups-kind")) } th { (lang.t("groups-membership")) } th { (lang.t("groups-mail")) } } }
-            tbody {
-                @for group in &groups.items {
-                    tr {
-                        td { a href={ "/groups/" (group.id) } { (group.display_name) } }
-                        td { (lang.t(kind(group))) }
-                        td { (lang.t(if group.is_dynamic() { "groups-dynamic" } else { "groups-assigned" })) }
-                        td { (group.mail.as_deref().unwrap_or("")) }
+        p.count { (lang.t_with("groups-found", &[("count", count.into()), ("shown", lang.number(count).into())])) }
+        div.scroll {
+            table.groups {
+                thead { tr {
+                    th scope="col" { (lang.t("groups-name")) } th scope="col" { (lang.t("groups-kind")) }
+                    th scope="col" { (lang.t("groups-membership")) } th scope="col" { (lang.t("groups-members")) }
+                    th scope="col" { (lang.t("groups-mail")) }
+                } }
+                tbody {
+                    @for group in &groups.items {
+                        tr {
+                            td { a href={ "/groups/" (group.id) } { (group.display_name) } }
+                            td { (lang.t(kind(group))) }
+                            td { (lang.t(if group.is_dynamic() { "groups-dynamic" } else { "groups-assigned" })) }
+                            td.number { (lang.number(counts.get(&group.id).copied().unwrap_or(0))) }
+                            td { (group.mail.as_deref().unwrap_or("")) }
+                        }
                     }
                 }
             }
+        }
+        @if count > groups.items.len() as i64 {
+            p.muted { (lang.t_with("groups-more", &[("shown", lang.number(groups.items.len() as i64).into())])) }
         }
     };
     page(&session, Nav::Groups, &lang.t("groups-title"), content)
@@ -179,19 +254,13 @@ async fn render_new(
             }
         }
     };
-    let kinds = [
-        ("m365", "groups-kind-m365"),
-        ("security", "groups-kind-security"),
-        ("mail-security", "groups-kind-mail-security"),
-        ("distribution", "groups-kind-distribution"),
-    ];
     let content = html! {
         @if let Some(message) = error_for("form") { p.error role="alert" { (message) } }
         form.wizard method="post" action="/groups/new" {
             input type="hidden" name="csrf" value=(session.csrf);
             fieldset {
                 legend { (lang.t("groups-kind")) }
-                @for (value, label) in kinds {
+                @for (value, label) in KINDS {
                     label { input type="radio" name="kind" value=(value) checked[form.kind == value]; " " (lang.t(label)) }
                 }
             }
@@ -436,3 +505,44 @@ pub async fn check_rule(session: Session, Query(query): Query<RuleQuery>) -> Res
     JsonResponse(body).into_response()
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_core::odata::Filter;
+
+    /// The list's filters ask exactly what their `$filter` text asks through the API.
+    #[test]
+    fn the_filters_are_the_conditions_their_filter_text_parses_to() {
+        let cases = [
+            ("m365", "", "groupTypes/any(x:x eq 'Unified')"),
+            (
+                "security",
+                "dynamic",
+                "securityEnabled eq true and mailEnabled eq false and groupTypes/any(x:x eq 'DynamicMembership')",
+            ),
+            (
+                "mail-security",
+                "",
+                "mailEnabled eq true and securityEnabled eq true",
+            ),
+            (
+                "distribution",
+                "assigned",
+                "mailEnabled eq true and securityEnabled eq false and not(groupTypes/any(x:x eq 'Unified')) and not(groupTypes/any(x:x eq 'DynamicMembership'))",
+            ),
+        ];
+        for (kind, membership, text) in cases {
+            let params = ListParams {
+                kind: kind.into(),
+                membership: membership.into(),
+                ..Default::default()
+            };
+            assert_eq!(
+                params.filter(),
+                Some(Filter::parse(text).unwrap().into_expr()),
+                "{text}"
+            );
+        }
+        assert_eq!(ListParams::default().filter(), None);
+    }
+}

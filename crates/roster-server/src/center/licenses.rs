@@ -7,12 +7,14 @@ use std::collections::HashMap;
 use axum::extract::Form;
 use axum::http::StatusCode;
 use axum::response::Response;
-use maud::html;
+use maud::{Markup, html};
 use roster_core::access::Operation;
 use roster_core::catalog::Catalog;
+use roster_core::directory::LicenseAssignment;
 use roster_core::types::SkuId;
 use serde::Deserialize;
 
+use super::i18n::Lang;
 use super::layout::{Nav, error_page, failure, page};
 use super::session::Session;
 use crate::error::ApiError;
@@ -271,4 +273,27 @@ pub(crate) fn license_names_by_sku(
             (s.sku_id, name)
         })
         .collect()
+}
+
+/// The switches of a license's service plans (on: checked), to switch some off: on a user's
+/// page for a license it holds directly, on a group's page for one the group gives.
+pub(super) fn plan_switches(lang: Lang, catalog: &Catalog, license: &LicenseAssignment) -> Markup {
+    let plans = catalog
+        .by_sku_id(license.sku_id.as_uuid())
+        .map(|sku| sku.service_plans.clone())
+        .unwrap_or_default();
+    html! {
+        input type="hidden" name="sku" value=(license.sku_id);
+        fieldset.plans {
+            legend { (lang.t("details-apps-switch")) }
+            @for plan in &plans {
+                label {
+                    input type="checkbox" name="plan" value=(plan.service_plan_id)
+                        checked[!license.disabled_plans.contains(&plan.service_plan_id)];
+                    " " (plan.friendly_name)
+                }
+            }
+        }
+        button type="submit" { (lang.t("details-save")) }
+    }
 }

@@ -57,7 +57,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/groups", get(groups::list))
         .route("/groups/new", get(groups::new_form).post(groups::create))
         .route("/groups/check-rule", get(groups::check_rule))
-        .route("/groups/{id}", get(group_page::details).post(group_page::change))
+        .route(
+            "/groups/{id}",
+            get(group_page::details).post(group_page::change),
+        )
+        .route("/groups/{id}/people-found", get(group_page::people_found))
         .route(
             "/licenses",
             get(licenses::page_handler).post(licenses::change),

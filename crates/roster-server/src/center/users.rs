@@ -35,6 +35,16 @@ const SEARCHED: [&str; 5] = [
     "mail",
 ];
 
+/// Users whose names, user name or mail start with `text`, as the list's search box finds
+/// them (and the pickers that choose users).
+pub(super) fn search_filter(text: &str) -> Option<Expr> {
+    Expr::any_of(
+        SEARCHED
+            .iter()
+            .map(|property| Expr::starts_with(property, text)),
+    )
+}
+
 /// A column the list can show besides the name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -318,11 +328,7 @@ impl ListParams {
         // first or last name, user name or mail (which the store reads from their indexes).
         let search = self.search.trim();
         if !search.is_empty() {
-            conditions.extend(Expr::any_of(
-                SEARCHED
-                    .iter()
-                    .map(|property| Expr::starts_with(property, search)),
-            ));
+            conditions.extend(search_filter(search));
         }
         let filter = Expr::all(conditions);
         let property = match self.sort.as_str() {

@@ -105,6 +105,7 @@ pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
         Reason::LastGlobalAdministrator => lang.t("api-last-global-administrator"),
         Reason::OwnAccount => lang.t("action-not-yourself"),
         Reason::FormExpired => lang.t("api-form-expired"),
+        Reason::GroupHasLicenses => lang.t("api-group-has-licenses"),
     }
 }
 
@@ -342,6 +343,7 @@ mod tests {
             R::LastGlobalAdministrator,
             R::OwnAccount,
             R::FormExpired,
+            R::GroupHasLicenses,
         ] {
             // Does not build when `Reason` gains a variant: add it to the list above too.
             match why {
@@ -367,7 +369,8 @@ mod tests {
                 | R::ManagerLoop
                 | R::LastGlobalAdministrator
                 | R::OwnAccount
-                | R::FormExpired => {}
+                | R::FormExpired
+                | R::GroupHasLicenses => {}
             }
             worded.push([reason(Lang::En, &why), reason(Lang::Nl, &why)]);
         }

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::super::countries;
 use super::super::i18n::Lang;
 use super::super::layout::{Nav, error_page, failure, page};
-use super::super::licenses::license_names_by_sku;
+use super::super::licenses::{license_names_by_sku, plan_switches};
 use super::super::roles::role_name;
 use super::super::session::Session;
 use super::outcome::{Done, Notice};
@@ -521,28 +521,6 @@ fn action(session: &Session, user: &User, value: &str, label: &str, class: &str)
             input type="hidden" name="action" value=(value);
             button type="submit" class=(class) { (session.lang.t(label)) }
         }
-    }
-}
-
-/// The switches of a direct license's service plans (on: checked), to switch some off.
-pub(super) fn plan_switches(lang: Lang, catalog: &Catalog, license: &LicenseAssignment) -> Markup {
-    let plans = catalog
-        .by_sku_id(license.sku_id.as_uuid())
-        .map(|sku| sku.service_plans.clone())
-        .unwrap_or_default();
-    html! {
-        input type="hidden" name="sku" value=(license.sku_id);
-        fieldset.plans {
-            legend { (lang.t("details-apps-switch")) }
-            @for plan in &plans {
-                label {
-                    input type="checkbox" name="plan" value=(plan.service_plan_id)
-                        checked[!license.disabled_plans.contains(&plan.service_plan_id)];
-                    " " (plan.friendly_name)
-                }
-            }
-        }
-        button type="submit" { (lang.t("details-save")) }
     }
 }
 

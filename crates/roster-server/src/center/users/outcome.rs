@@ -45,4 +45,3 @@ pub(super) enum Done {
         force_change: bool,
     },
 }
-
