@@ -572,3 +572,89 @@ mod tests {
         );
     }
 }
+
+/// A contact's property set from text, checked as Entra ID checks it: the display name required
+/// (1 to 256 characters), the mail an address, the others within their lengths
+/// ([`CONTACT_PROPERTIES`]); empty text clears a property. `businessPhones` takes one number per
+/// line.
+///
+/// [`CONTACT_PROPERTIES`]: crate::directory::CONTACT_PROPERTIES
+pub fn set_contact_text(
+    contact: &mut crate::directory::Contact,
+    property: &str,
+    text: Option<&str>,
+) -> Result<(), InvalidValue> {
+    let text = text.map(str::trim).filter(|text| !text.is_empty());
+    match property {
+        "displayName" => {
+            contact.display_name = check_display_name(text.unwrap_or_default())?;
+        }
+        "mail" => {
+            contact.mail = match text {
+                Some(mail)
+                    if mail.chars().count() <= 256
+                        && mail.split_once('@').is_some_and(|(a, d)| {
+                            !a.is_empty() && d.contains('.') && !d.contains('@')
+                        }) =>
+                {
+                    Some(mail.to_string())
+                }
+                Some(mail) => {
+                    return Err(InvalidValue::new(
+                        "mail",
+                        Problem::NotMail(mail.to_string()),
+                    ));
+                }
+                None => None,
+            }
+        }
+        "businessPhones" => {
+            let phones: Vec<&str> = text
+                .unwrap_or_default()
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .collect();
+            if phones.iter().any(|phone| phone.chars().count() > 64) {
+                return Err(InvalidValue::new("businessPhones", Problem::TooLong(64)));
+            }
+            contact.properties.insert(
+                "businessPhones".into(),
+                serde_json::Value::Array(phones.into_iter().map(|p| p.into()).collect()),
+            );
+        }
+        _ => {
+            let Some((name, max)) = crate::directory::CONTACT_PROPERTIES
+                .iter()
+                .find(|(name, _)| *name == property)
+            else {
+                return Err(InvalidValue::new(
+                    "property",
+                    Problem::NotOneOf(property.to_string(), CONTACT_TEXT_PROPERTIES),
+                ));
+            };
+            if text.is_some_and(|text| text.chars().count() > *max) {
+                return Err(InvalidValue::new(name, Problem::TooLong(*max)));
+            }
+            contact.properties.insert(
+                name.to_string(),
+                text.map_or(serde_json::Value::Null, |text| text.into()),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The contact properties [`set_contact_text`] sets.
+pub const CONTACT_TEXT_PROPERTIES: &[&str] = &[
+    "displayName",
+    "mail",
+    "givenName",
+    "surname",
+    "mailNickname",
+    "companyName",
+    "jobTitle",
+    "department",
+    "mobilePhone",
+    "businessPhones",
+];

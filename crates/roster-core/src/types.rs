@@ -54,6 +54,8 @@ pub enum Problem {
     NotDateTime(String),
     /// A JSON value of the wrong type: the type expected.
     Expected(AttrKind),
+    /// Not a mail address (the text as given).
+    NotMail(String),
 }
 
 /// What is wrong with a domain name.
@@ -115,6 +117,7 @@ impl fmt::Display for Problem {
                 "'{text}' is not a date and time such as 2024-01-31T00:00:00Z"
             ),
             Problem::Expected(kind) => write!(f, "expected {}", kind.name()),
+            Problem::NotMail(text) => write!(f, "'{text}' is not a mail address"),
         }
     }
 }

@@ -79,6 +79,7 @@ problem-length = it must have 1 to { $max } characters
 problem-character = the character “{ $character }” is not allowed
 problem-not-country = “{ $text }” is not a two-letter country code such as NL or US
 problem-not-one-of = “{ $text }” is not one of { $choices }
+problem-not-mail = “{ $text }” is not a mail address
 problem-not-date-time = “{ $text }” is not a date and time such as 2024-01-31T00:00:00Z
 problem-expected = { $kind ->
     [text] it must be text
@@ -743,3 +744,15 @@ groups-public = Public: anyone in the organisation can join
 groups-private = Private: owners decide who joins
 groups-add-named-member = Add { $user }
 groups-add-named-owner = Make { $user } an owner
+nav-contacts = Contacts
+contacts-title = Contacts
+contacts-add = Add a contact
+contacts-search = Search contacts by name or email
+contacts-found = { $count ->
+    [one] { $shown } contact
+   *[other] { $shown } contacts
+}
+contacts-deleted = The contact has been deleted.
+contacts-delete = Delete contact
+contacts-delete-consequences = The contact leaves the address book. Contacts are not kept in a recycle bin: this cannot be undone.
+contacts-no-such-contact = This contact does not exist, or has been deleted.

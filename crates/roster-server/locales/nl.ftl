@@ -79,6 +79,7 @@ problem-length = het moet 1 tot { $max } tekens hebben
 problem-character = het teken “{ $character }” is niet toegestaan
 problem-not-country = “{ $text }” is geen landcode van twee letters zoals NL of US
 problem-not-one-of = “{ $text }” is niet een van { $choices }
+problem-not-mail = “{ $text }” is geen e-mailadres
 problem-not-date-time = “{ $text }” is geen datum en tijd zoals 2024-01-31T00:00:00Z
 problem-expected = { $kind ->
     [text] het moet tekst zijn
@@ -743,3 +744,15 @@ groups-public = Openbaar: iedereen in de organisatie kan lid worden
 groups-private = Privé: eigenaren bepalen wie lid wordt
 groups-add-named-member = { $user } toevoegen
 groups-add-named-owner = { $user } eigenaar maken
+nav-contacts = Contactpersonen
+contacts-title = Contactpersonen
+contacts-add = Een contactpersoon toevoegen
+contacts-search = Zoek contactpersonen op naam of e-mail
+contacts-found = { $count ->
+    [one] { $shown } contactpersoon
+   *[other] { $shown } contactpersonen
+}
+contacts-deleted = De contactpersoon is verwijderd.
+contacts-delete = Contactpersoon verwijderen
+contacts-delete-consequences = De contactpersoon verdwijnt uit het adresboek. Contactpersonen komen niet in een prullenbak: dit kan niet ongedaan worden gemaakt.
+contacts-no-such-contact = Deze contactpersoon bestaat niet, of is verwijderd.

@@ -93,17 +93,19 @@ pub(crate) enum Nav {
     Users,
     Deleted,
     Groups,
+    Contacts,
     Licenses,
     Roles,
     Audit,
 }
 
 impl Nav {
-    const ALL: [Nav; 7] = [
+    const ALL: [Nav; 8] = [
         Nav::Home,
         Nav::Users,
         Nav::Deleted,
         Nav::Groups,
+        Nav::Contacts,
         Nav::Licenses,
         Nav::Roles,
         Nav::Audit,
@@ -115,6 +117,7 @@ impl Nav {
             Nav::Users => "/users",
             Nav::Deleted => "/deleted",
             Nav::Groups => "/groups",
+            Nav::Contacts => "/contacts",
             Nav::Licenses => "/licenses",
             Nav::Roles => "/roles",
             Nav::Audit => "/audit",
@@ -127,6 +130,7 @@ impl Nav {
             Nav::Users => "nav-users",
             Nav::Deleted => "nav-deleted",
             Nav::Groups => "nav-groups",
+            Nav::Contacts => "nav-contacts",
             Nav::Licenses => "nav-licenses",
             Nav::Roles => "nav-roles",
             Nav::Audit => "nav-audit",
@@ -138,6 +142,7 @@ impl Nav {
         match self {
             Nav::Home | Nav::Users | Nav::Deleted => Operation::ReadUsers,
             Nav::Groups => Operation::ReadGroups,
+            Nav::Contacts => Operation::ReadContacts,
             Nav::Licenses | Nav::Roles => Operation::ReadOrganization,
             Nav::Audit => Operation::ReadAuditLog,
         }

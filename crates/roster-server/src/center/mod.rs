@@ -8,6 +8,7 @@
 //! roles, and the server checks every action again whatever the page sent.
 
 mod audit;
+mod contacts;
 mod countries;
 mod csv_text;
 mod deleted;
@@ -54,6 +55,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/jobs/{id}", get(import::job))
         .route("/jobs/{id}/results.csv", get(import::results))
         .route("/deleted", get(deleted::page_handler).post(deleted::action))
+        .route("/contacts", get(contacts::list))
+        .route(
+            "/contacts/new",
+            get(contacts::new_form).post(contacts::create),
+        )
+        .route(
+            "/contacts/{id}",
+            get(contacts::details).post(contacts::change),
+        )
         .route("/groups", get(groups::list))
         .route("/groups/new", get(groups::new_form).post(groups::create))
         .route("/groups/check-rule", get(groups::check_rule))

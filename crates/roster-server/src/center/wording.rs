@@ -171,6 +171,7 @@ pub(crate) fn problem(lang: Lang, problem: &roster_core::types::Problem) -> Stri
             ],
         ),
         P::NotDateTime(given) => text("problem-not-date-time", given),
+        P::NotMail(given) => text("problem-not-mail", given),
         P::Expected(kind) => {
             let kind = match kind {
                 AttrKind::Text => "text",
@@ -251,6 +252,7 @@ mod tests {
             P::NotCountry("XX".into()),
             P::NotOneOf("x".into(), &["a", "b"]),
             P::NotDateTime("x".into()),
+            P::NotMail("x".into()),
         ]);
         problems.extend(
             [
@@ -277,6 +279,7 @@ mod tests {
                 | P::NotCountry(_)
                 | P::NotOneOf(..)
                 | P::NotDateTime(_)
+                | P::NotMail(_)
                 | P::Expected(_) => {}
             }
         }

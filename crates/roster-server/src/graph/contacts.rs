@@ -9,6 +9,7 @@ use chrono::Utc;
 use roster_core::access::Operation;
 use roster_core::attributes::format_datetime;
 use roster_core::directory::{CONTACT_PROPERTIES, Contact};
+use roster_core::requests::{CONTACT_TEXT_PROPERTIES, set_contact_text};
 use roster_core::types::ObjectId;
 use serde_json::{Map, Value as Json};
 
@@ -45,74 +46,49 @@ fn contact_view(contact: &Contact, select: Option<&[String]>) -> ApiResult<Json>
     }))
 }
 
-/// Applies a body's properties to a contact, refusing unknown ones and over-long values.
+/// Applies a body's properties to a contact, refusing unknown ones and values that break the
+/// rules of `roster_core::requests::set_contact_text` (the admin center's forms go through the
+/// same).
 fn apply(contact: &mut Contact, body: &Json) -> ApiResult<()> {
     let object = body
         .as_object()
         .ok_or_else(|| ApiError::bad_request("The request body must be a JSON object."))?;
     for (key, value) in object {
-        let text = |max: usize| -> ApiResult<Option<String>> {
-            match value {
-                Json::Null => Ok(None),
-                Json::String(text) if text.chars().count() <= max => {
-                    Ok(Some(text.trim().to_string()))
-                }
-                Json::String(_) => Err(ApiError::bad_request(format!(
-                    "Property {key} is invalid: it is longer than {max} characters."
-                ))),
-                _ => Err(ApiError::bad_request(format!(
+        if key == "@odata.type" {
+            continue;
+        }
+        if !CONTACT_TEXT_PROPERTIES.contains(&key.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "Property '{key}' does not exist as a declared property of orgContact."
+            )));
+        }
+        let text = match (key.as_str(), value) {
+            (_, Json::Null) => None,
+            ("businessPhones", Json::Array(items)) => {
+                let phones: Option<Vec<&str>> = items
+                    .iter()
+                    .map(|item| item.as_str().filter(|phone| !phone.contains('\n')))
+                    .collect();
+                let phones = phones.ok_or_else(|| {
+                    ApiError::bad_request(
+                        "Property businessPhones is invalid: expected a list of phone numbers.",
+                    )
+                })?;
+                Some(phones.join("\n"))
+            }
+            ("businessPhones", _) => {
+                return Err(ApiError::bad_request(
+                    "Property businessPhones is invalid: expected a list of phone numbers.",
+                ));
+            }
+            (_, Json::String(text)) => Some(text.clone()),
+            _ => {
+                return Err(ApiError::bad_request(format!(
                     "Property {key} is invalid: expected a string."
-                ))),
+                )));
             }
         };
-        match key.as_str() {
-            "@odata.type" => {}
-            "displayName" => {
-                contact.display_name =
-                    text(256)?.filter(|name| !name.is_empty()).ok_or_else(|| {
-                        ApiError::from(roster_core::types::InvalidValue::new(
-                            "displayName",
-                            roster_core::types::Problem::Length(256),
-                        ))
-                    })?
-            }
-            "mail" => {
-                contact.mail = match text(256)? {
-                    Some(mail)
-                        if mail
-                            .split_once('@')
-                            .is_some_and(|(a, d)| !a.is_empty() && d.contains('.')) =>
-                    {
-                        Some(mail)
-                    }
-                    Some(mail) => {
-                        return Err(ApiError::bad_request(format!(
-                            "Property mail is invalid: '{mail}' is not a mail address."
-                        )));
-                    }
-                    None => None,
-                }
-            }
-            "businessPhones" => {
-                let phones = value
-                    .as_array()
-                    .filter(|items| items.iter().all(|item| item.as_str().is_some_and(|p| p.chars().count() <= 64)))
-                    .ok_or_else(|| ApiError::bad_request("Property businessPhones is invalid: expected a list of phone numbers of up to 64 characters."))?;
-                contact
-                    .properties
-                    .insert(key.clone(), Json::Array(phones.clone()));
-            }
-            _ => {
-                let Some((_, max)) = CONTACT_PROPERTIES.iter().find(|(name, _)| name == key) else {
-                    return Err(ApiError::bad_request(format!(
-                        "Property '{key}' does not exist as a declared property of orgContact."
-                    )));
-                };
-                contact
-                    .properties
-                    .insert(key.clone(), text(*max)?.map_or(Json::Null, Json::String));
-            }
-        }
+        set_contact_text(contact, key, text.as_deref())?;
     }
     Ok(())
 }
