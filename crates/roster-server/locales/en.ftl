@@ -756,3 +756,28 @@ contacts-deleted = The contact has been deleted.
 contacts-delete = Delete contact
 contacts-delete-consequences = The contact leaves the address book. Contacts are not kept in a recycle bin: this cannot be undone.
 contacts-no-such-contact = This contact does not exist, or has been deleted.
+nav-jobs = Bulk jobs
+jobs-title = Bulk jobs
+jobs-none = No bulk jobs yet: imports and changes to many users at once show here.
+jobs-newest = { $count ->
+    [one] The newest job
+   *[other] The { $shown } newest jobs
+}
+jobs-started = Started
+jobs-ended = Ended
+jobs-progress = Progress
+jobs-outcome = Outcome
+jobs-running = Running
+jobs-finished = Finished
+jobs-finished-failed = Finished, { $failed } failed
+jobs-rows = Rows
+jobs-all-rows = All rows, in file order
+jobs-failed-rows = Failed rows only
+jobs-no-rows = No rows here.
+jobs-no-failed-rows = No row failed here.
+jobs-about = User
+jobs-why = Why
+jobs-row-succeeded = Done
+jobs-row-unchanged = Nothing to do
+jobs-row-failed = Failed
+jobs-row-pending = Waiting

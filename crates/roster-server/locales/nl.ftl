@@ -756,3 +756,28 @@ contacts-deleted = De contactpersoon is verwijderd.
 contacts-delete = Contactpersoon verwijderen
 contacts-delete-consequences = De contactpersoon verdwijnt uit het adresboek. Contactpersonen komen niet in een prullenbak: dit kan niet ongedaan worden gemaakt.
 contacts-no-such-contact = Deze contactpersoon bestaat niet, of is verwijderd.
+nav-jobs = Bulkopdrachten
+jobs-title = Bulkopdrachten
+jobs-none = Nog geen bulkopdrachten: importeren en wijzigingen van veel gebruikers tegelijk verschijnen hier.
+jobs-newest = { $count ->
+    [one] De nieuwste opdracht
+   *[other] De { $shown } nieuwste opdrachten
+}
+jobs-started = Gestart
+jobs-ended = Beëindigd
+jobs-progress = Voortgang
+jobs-outcome = Uitkomst
+jobs-running = Bezig
+jobs-finished = Voltooid
+jobs-finished-failed = Voltooid, { $failed } mislukt
+jobs-rows = Rijen
+jobs-all-rows = Alle rijen, in de volgorde van het bestand
+jobs-failed-rows = Alleen mislukte rijen
+jobs-no-rows = Geen rijen hier.
+jobs-no-failed-rows = Hier is geen rij mislukt.
+jobs-about = Gebruiker
+jobs-why = Waarom
+jobs-row-succeeded = Gedaan
+jobs-row-unchanged = Niets te doen
+jobs-row-failed = Mislukt
+jobs-row-pending = Wacht

@@ -280,6 +280,7 @@ mod tests {
             include_str!("groups.rs"),
             include_str!("group_page.rs"),
             include_str!("contacts.rs"),
+            include_str!("jobs.rs"),
             include_str!("import.rs"),
             include_str!("rule_text.rs"),
             include_str!("wording.rs"),

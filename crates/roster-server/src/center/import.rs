@@ -8,16 +8,14 @@
 //! means. The checked rows travel to the "start" form as a hidden field, so nothing is kept on
 //! the server between the check and the start.
 
-use axum::extract::{Form, Multipart, Path};
+use axum::extract::{Form, Multipart};
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
-use maud::{Markup, html};
+use axum::response::Response;
+use maud::html;
 use roster_core::access::Operation;
 use roster_core::catalog::Catalog;
-use roster_core::types::ObjectId;
 use roster_csv::new_users::{self, Passwords};
-use roster_store::{JobStatus, ListQuery, RowOutcome, SortKey};
+use roster_store::{ListQuery, RowOutcome, SortKey};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
@@ -27,7 +25,6 @@ use super::layout::{Nav, error_page, failure, page};
 use super::redirect::see_other;
 use super::session::Session;
 use crate::bulk::Kind;
-use crate::error::ApiError;
 use crate::jobs::RowKey;
 
 /// What the form chose for the whole file, as the admin center's wizard offers it.
@@ -407,114 +404,6 @@ pub async fn start(session: Session, Form(form): Form<StartForm>) -> Response {
     .await
     {
         Ok(job) => see_other(&format!("/jobs/{}", job.id)),
-        Err(error) => failure(&session, error),
-    }
-}
-
-/// `GET /jobs/{id}`: a job's progress (the page reloads itself while it runs), and its results.
-pub async fn job(session: Session, Path(id): Path<String>) -> Response {
-    let lang = session.lang;
-    let Ok(job_id) = ObjectId::parse(&id) else {
-        return error_page(&session, StatusCode::NOT_FOUND, &lang.t("import-no-job"));
-    };
-    let tenant_id = session.caller.tenant_id;
-    let job = match session
-        .state()
-        .db(move |store| store.job(tenant_id, job_id))
-        .await
-    {
-        Ok(job) => job,
-        Err(error) if error.status == StatusCode::NOT_FOUND => {
-            return error_page(&session, StatusCode::NOT_FOUND, &lang.t("import-no-job"));
-        }
-        Err(error) => return failure(&session, error),
-    };
-    let running = job.status == JobStatus::Running;
-    let content: Markup = html! {
-        @if running { meta http-equiv="refresh" content="2"; }
-        p role="status" {
-            (lang.t(if running { "import-running" } else { "import-finished" }))
-            " "
-            (lang.t_with("home-job-progress", &[("done", lang.number(job.done_rows).into()), ("total", lang.number(job.total_rows).into())]))
-            @if job.failed_rows > 0 { " · " (lang.t_with("import-failed-rows", &[("failed", lang.number(job.failed_rows).into())])) }
-        }
-        progress.job max=(job.total_rows.max(1)) value=(job.done_rows) {}
-        table.properties { tbody {
-            tr { th scope="row" { (lang.t("import-kind")) } td { (lang.job_kind(&job.kind)) } }
-            tr { th scope="row" { (lang.t("audit-actor")) } td { (job.created_by) } }
-            tr { th scope="row" { (lang.t("users-col-created")) } td { (lang.datetime(job.created)) } }
-        } }
-        @if !running {
-            p { a.button href={ "/jobs/" (job.id) "/results.csv" } download { (lang.t("import-download")) } }
-            @if job.created_by_id.is_some() && job.created_by_id == session.caller.principal.id() { p.warning { (lang.t("import-passwords-once")) } }
-        }
-    };
-    page(&session, Nav::Users, &lang.t("import-job-title"), content)
-}
-
-/// `GET /jobs/{id}/results.csv`: every row with its outcome, and the generated passwords for
-/// whoever submitted the job.
-pub async fn results(session: Session, Path(id): Path<String>) -> Response {
-    let lang = session.lang;
-    let Ok(job_id) = ObjectId::parse(&id) else {
-        return error_page(&session, StatusCode::NOT_FOUND, &lang.t("import-no-job"));
-    };
-    let tenant_id = session.caller.tenant_id;
-    let submitter = session.caller.principal.id();
-    let keys = session.state().keys.clone();
-    let built: Result<Vec<u8>, ApiError> = session
-        .state()
-        .db(move |store| {
-            let job = store.job(tenant_id, job_id)?;
-            let mine = job.created_by_id.is_some() && job.created_by_id == submitter;
-            // Writing into memory fails only if a row cannot be written at all: an internal error.
-            let failed = |error: csv::Error| {
-                roster_store::Error::Database(format!("writing the results file: {error}"))
-            };
-            // The same rows and columns as the API's results (`GET /roster/v1/jobs/{id}/results`).
-            let mut writer = roster_csv::cell::Writer::from_writer(Vec::new());
-            writer
-                .write_record(crate::jobs::RESULT_COLUMNS)
-                .map_err(failed)?;
-            let mut after = 0;
-            loop {
-                let rows = store.job_rows(tenant_id, job_id, after, 5000)?;
-                for row in &rows {
-                    let result = crate::jobs::row_result(&keys, job_id, row, mine);
-                    let cells =
-                        crate::jobs::RESULT_COLUMNS
-                            .iter()
-                            .map(|column| match &result[*column] {
-                                serde_json::Value::Null => String::new(),
-                                serde_json::Value::String(text) => text.clone(),
-                                other => other.to_string(),
-                            });
-                    writer.write_record(cells).map_err(failed)?;
-                }
-                match rows.last() {
-                    Some(last) if rows.len() == 5000 => after = last.row_number,
-                    _ => break,
-                }
-            }
-            writer.into_inner().map_err(|error| failed(error.into()))
-        })
-        .await;
-    match built {
-        Ok(bytes) => (
-            [
-                (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"roster-job-{job_id}-results.csv\""),
-                ),
-                (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(error) if error.status == StatusCode::NOT_FOUND => {
-            error_page(&session, StatusCode::NOT_FOUND, &lang.t("import-no-job"))
-        }
         Err(error) => failure(&session, error),
     }
 }

@@ -95,18 +95,20 @@ pub(crate) enum Nav {
     Groups,
     Contacts,
     Licenses,
+    Jobs,
     Roles,
     Audit,
 }
 
 impl Nav {
-    const ALL: [Nav; 8] = [
+    const ALL: [Nav; 9] = [
         Nav::Home,
         Nav::Users,
         Nav::Deleted,
         Nav::Groups,
         Nav::Contacts,
         Nav::Licenses,
+        Nav::Jobs,
         Nav::Roles,
         Nav::Audit,
     ];
@@ -118,6 +120,7 @@ impl Nav {
             Nav::Deleted => "/deleted",
             Nav::Groups => "/groups",
             Nav::Contacts => "/contacts",
+            Nav::Jobs => "/jobs",
             Nav::Licenses => "/licenses",
             Nav::Roles => "/roles",
             Nav::Audit => "/audit",
@@ -131,6 +134,7 @@ impl Nav {
             Nav::Deleted => "nav-deleted",
             Nav::Groups => "nav-groups",
             Nav::Contacts => "nav-contacts",
+            Nav::Jobs => "nav-jobs",
             Nav::Licenses => "nav-licenses",
             Nav::Roles => "nav-roles",
             Nav::Audit => "nav-audit",
@@ -140,7 +144,7 @@ impl Nav {
     /// What the page needs: the navigation shows it only to those allowed.
     pub(crate) fn operation(self) -> Operation {
         match self {
-            Nav::Home | Nav::Users | Nav::Deleted => Operation::ReadUsers,
+            Nav::Home | Nav::Users | Nav::Deleted | Nav::Jobs => Operation::ReadUsers,
             Nav::Groups => Operation::ReadGroups,
             Nav::Contacts => Operation::ReadContacts,
             Nav::Licenses | Nav::Roles => Operation::ReadOrganization,

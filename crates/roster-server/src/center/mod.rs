@@ -17,6 +17,7 @@ mod groups;
 mod home;
 mod i18n;
 mod import;
+mod jobs;
 mod layout;
 mod licenses;
 mod new_user;
@@ -52,8 +53,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/users/new", get(new_user::start).post(new_user::step))
         .route("/users/import", get(import::start_page).post(import::check))
         .route("/users/import/start", post(import::start))
-        .route("/jobs/{id}", get(import::job))
-        .route("/jobs/{id}/results.csv", get(import::results))
+        .route("/jobs", get(jobs::list))
+        .route("/jobs/{id}", get(jobs::job))
+        .route("/jobs/{id}/results.csv", get(jobs::results))
         .route("/deleted", get(deleted::page_handler).post(deleted::action))
         .route("/contacts", get(contacts::list))
         .route(

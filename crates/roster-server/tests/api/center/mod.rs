@@ -6,6 +6,7 @@ mod contacts;
 mod group_page;
 mod groups;
 mod import;
+mod jobs;
 mod licenses;
 mod sign_in;
 mod user_page;
