@@ -12,6 +12,9 @@ pub struct Tenant {
     pub id: ObjectId,
     pub display_name: String,
     pub default_usage_location: Option<UsageLocation>,
+    /// The address that hears about the organisation's technical matters (Microsoft 365's
+    /// technical contact; Graph's `technicalNotificationMails`).
+    pub technical_contact: Option<String>,
     pub created: DateTime<Utc>,
 }
 

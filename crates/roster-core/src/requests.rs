@@ -203,6 +203,54 @@ impl UserUpdate {
     }
 }
 
+/// A mail address as a contact's mail or an organisation's technical contact takes it: text, an
+/// `@`, and a domain with a dot; at most 256 characters.
+pub fn check_mail(property: &'static str, text: &str) -> Result<String, InvalidValue> {
+    let text = text.trim();
+    let valid = text.chars().count() <= 256
+        && !text.chars().any(char::is_whitespace)
+        && text.split_once('@').is_some_and(|(alias, domain)| {
+            !alias.is_empty() && domain.contains('.') && !domain.contains('@')
+        });
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(InvalidValue::new(
+            property,
+            Problem::NotMail(text.to_string()),
+        ))
+    }
+}
+
+/// A change to the organisation's profile, each value checked.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationUpdate {
+    pub display_name: Option<String>,
+    pub default_usage_location: Option<Option<UsageLocation>>,
+    pub technical_contact: Option<Option<String>>,
+}
+
+impl OrganizationUpdate {
+    pub fn is_empty(&self) -> bool {
+        self.display_name.is_none()
+            && self.default_usage_location.is_none()
+            && self.technical_contact.is_none()
+    }
+
+    /// Applies the change to `tenant` in memory (the store then writes the row).
+    pub fn apply(&self, tenant: &mut crate::directory::Tenant) {
+        if let Some(name) = &self.display_name {
+            tenant.display_name = name.clone();
+        }
+        if let Some(location) = self.default_usage_location {
+            tenant.default_usage_location = location;
+        }
+        if let Some(contact) = &self.technical_contact {
+            tenant.technical_contact = contact.clone();
+        }
+    }
+}
+
 /// A display name: 1 to 256 characters once trimmed (Entra ID's limit).
 pub fn check_display_name(text: &str) -> Result<String, InvalidValue> {
     let text = text.trim();
@@ -448,6 +496,74 @@ impl NewGroup {
     }
 }
 
+/// A contact's property set from text, checked as Entra ID checks it: the display name required
+/// (1 to 256 characters), the mail an address, the others within their lengths
+/// ([`CONTACT_PROPERTIES`]); empty text clears a property. `businessPhones` takes one number per
+/// line.
+///
+/// [`CONTACT_PROPERTIES`]: crate::directory::CONTACT_PROPERTIES
+pub fn set_contact_text(
+    contact: &mut crate::directory::Contact,
+    property: &str,
+    text: Option<&str>,
+) -> Result<(), InvalidValue> {
+    let text = text.map(str::trim).filter(|text| !text.is_empty());
+    match property {
+        "displayName" => {
+            contact.display_name = check_display_name(text.unwrap_or_default())?;
+        }
+        "mail" => contact.mail = text.map(|mail| check_mail("mail", mail)).transpose()?,
+        "businessPhones" => {
+            let phones: Vec<&str> = text
+                .unwrap_or_default()
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .collect();
+            if phones.iter().any(|phone| phone.chars().count() > 64) {
+                return Err(InvalidValue::new("businessPhones", Problem::TooLong(64)));
+            }
+            contact.properties.insert(
+                "businessPhones".into(),
+                serde_json::Value::Array(phones.into_iter().map(|p| p.into()).collect()),
+            );
+        }
+        _ => {
+            let Some((name, max)) = crate::directory::CONTACT_PROPERTIES
+                .iter()
+                .find(|(name, _)| *name == property)
+            else {
+                return Err(InvalidValue::new(
+                    "property",
+                    Problem::NotOneOf(property.to_string(), CONTACT_TEXT_PROPERTIES),
+                ));
+            };
+            if text.is_some_and(|text| text.chars().count() > *max) {
+                return Err(InvalidValue::new(name, Problem::TooLong(*max)));
+            }
+            contact.properties.insert(
+                name.to_string(),
+                text.map_or(serde_json::Value::Null, |text| text.into()),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The contact properties [`set_contact_text`] sets.
+pub const CONTACT_TEXT_PROPERTIES: &[&str] = &[
+    "displayName",
+    "mail",
+    "givenName",
+    "surname",
+    "mailNickname",
+    "companyName",
+    "jobTitle",
+    "department",
+    "mobilePhone",
+    "businessPhones",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,89 +688,3 @@ mod tests {
         );
     }
 }
-
-/// A contact's property set from text, checked as Entra ID checks it: the display name required
-/// (1 to 256 characters), the mail an address, the others within their lengths
-/// ([`CONTACT_PROPERTIES`]); empty text clears a property. `businessPhones` takes one number per
-/// line.
-///
-/// [`CONTACT_PROPERTIES`]: crate::directory::CONTACT_PROPERTIES
-pub fn set_contact_text(
-    contact: &mut crate::directory::Contact,
-    property: &str,
-    text: Option<&str>,
-) -> Result<(), InvalidValue> {
-    let text = text.map(str::trim).filter(|text| !text.is_empty());
-    match property {
-        "displayName" => {
-            contact.display_name = check_display_name(text.unwrap_or_default())?;
-        }
-        "mail" => {
-            contact.mail = match text {
-                Some(mail)
-                    if mail.chars().count() <= 256
-                        && mail.split_once('@').is_some_and(|(a, d)| {
-                            !a.is_empty() && d.contains('.') && !d.contains('@')
-                        }) =>
-                {
-                    Some(mail.to_string())
-                }
-                Some(mail) => {
-                    return Err(InvalidValue::new(
-                        "mail",
-                        Problem::NotMail(mail.to_string()),
-                    ));
-                }
-                None => None,
-            }
-        }
-        "businessPhones" => {
-            let phones: Vec<&str> = text
-                .unwrap_or_default()
-                .lines()
-                .map(str::trim)
-                .filter(|line| !line.is_empty())
-                .collect();
-            if phones.iter().any(|phone| phone.chars().count() > 64) {
-                return Err(InvalidValue::new("businessPhones", Problem::TooLong(64)));
-            }
-            contact.properties.insert(
-                "businessPhones".into(),
-                serde_json::Value::Array(phones.into_iter().map(|p| p.into()).collect()),
-            );
-        }
-        _ => {
-            let Some((name, max)) = crate::directory::CONTACT_PROPERTIES
-                .iter()
-                .find(|(name, _)| *name == property)
-            else {
-                return Err(InvalidValue::new(
-                    "property",
-                    Problem::NotOneOf(property.to_string(), CONTACT_TEXT_PROPERTIES),
-                ));
-            };
-            if text.is_some_and(|text| text.chars().count() > *max) {
-                return Err(InvalidValue::new(name, Problem::TooLong(*max)));
-            }
-            contact.properties.insert(
-                name.to_string(),
-                text.map_or(serde_json::Value::Null, |text| text.into()),
-            );
-        }
-    }
-    Ok(())
-}
-
-/// The contact properties [`set_contact_text`] sets.
-pub const CONTACT_TEXT_PROPERTIES: &[&str] = &[
-    "displayName",
-    "mail",
-    "givenName",
-    "surname",
-    "mailNickname",
-    "companyName",
-    "jobTitle",
-    "department",
-    "mobilePhone",
-    "businessPhones",
-];

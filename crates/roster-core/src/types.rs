@@ -56,6 +56,8 @@ pub enum Problem {
     Expected(AttrKind),
     /// Not a mail address (the text as given).
     NotMail(String),
+    /// A number outside the range it must be in (its least and greatest values).
+    OutOfRange(i64, i64),
 }
 
 /// What is wrong with a domain name.
@@ -118,6 +120,7 @@ impl fmt::Display for Problem {
             ),
             Problem::Expected(kind) => write!(f, "expected {}", kind.name()),
             Problem::NotMail(text) => write!(f, "'{text}' is not a mail address"),
+            Problem::OutOfRange(min, max) => write!(f, "it must be from {min} to {max}"),
         }
     }
 }

@@ -64,6 +64,7 @@ pub fn bootstrap(
         id: ObjectId::new(),
         display_name: tenant_name.to_string(),
         default_usage_location: None,
+        technical_contact: None,
         created: now,
     };
     store.create_tenant(&tenant, &domain)?;

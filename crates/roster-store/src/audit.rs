@@ -39,6 +39,7 @@ pub const AUDIT_ACTIVITIES: &[&str] = &[
     "Restore group",
     "Restore user",
     "Revoke sign-in sessions",
+    "Set company information",
     "Set manager",
     "Start group processing",
     "Submit bulk job",

@@ -22,6 +22,7 @@ fn tenant_from_row(row: &Row) -> Result<Tenant> {
             })
             .transpose()?,
         created: row.timestamp(3)?,
+        technical_contact: row.opt_text(4)?,
     })
 }
 
@@ -29,7 +30,7 @@ impl Store {
     pub fn tenants(&self) -> Result<Vec<Tenant>> {
         self.pool.read(|tx| {
             tx
-                .query("SELECT id, display_name, default_usage_location, created_at FROM tenants ORDER BY created_at", &[])?
+                .query("SELECT id, display_name, default_usage_location, created_at, technical_contact FROM tenants ORDER BY created_at", &[])?
                 .iter()
                 .map(tenant_from_row)
                 .collect::<Result<_>>()
@@ -39,12 +40,58 @@ impl Store {
     pub fn tenant(&self, id: ObjectId) -> Result<Tenant> {
         self.pool.read(|tx| {
             tx.query_one(
-                "SELECT id, display_name, default_usage_location, created_at FROM tenants WHERE id = $1",
+                "SELECT id, display_name, default_usage_location, created_at, technical_contact FROM tenants WHERE id = $1",
                 &params![id],
             )?
             .map(|row| tenant_from_row(&row))
             .transpose()?
             .ok_or_else(|| Error::NotFound { kind: "tenant", id: id.to_string() })
+        })
+    }
+
+    /// Changes the organisation's profile (its name, default usage location and technical
+    /// contact); Global Administrators only, as in Microsoft 365. Returns the profile as saved.
+    pub fn update_organization(
+        &self,
+        change: &Change,
+        update: &roster_core::requests::OrganizationUpdate,
+    ) -> Result<Tenant> {
+        self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageSettings], None)?;
+            let row = tx
+                .query_one(
+                    "SELECT id, display_name, default_usage_location, created_at, technical_contact FROM tenants WHERE id = $1",
+                    &params![change.tenant_id],
+                )?
+                .ok_or_else(|| Error::NotFound { kind: "tenant", id: change.tenant_id.to_string() })?;
+            let before = tenant_from_row(&row)?;
+            let mut after = before.clone();
+            update.apply(&mut after);
+            tx.execute(
+                "UPDATE tenants SET display_name = $2, default_usage_location = $3, technical_contact = $4 WHERE id = $1",
+                &params![
+                    change.tenant_id,
+                    after.display_name.clone(),
+                    after.default_usage_location.map(|l| l.to_string()),
+                    after.technical_contact.clone()
+                ],
+            )?;
+            let json = |t: &Tenant| {
+                serde_json::json!({
+                    "displayName": t.display_name,
+                    "defaultUsageLocation": t.default_usage_location.map(|l| l.to_string()),
+                    "technicalNotificationMails": t.technical_contact.iter().collect::<Vec<_>>(),
+                })
+            };
+            audit(
+                tx,
+                change,
+                "Set company information",
+                Some((change.tenant_id, &after.display_name)),
+                Some(json(&before)),
+                Some(json(&after)),
+            )?;
+            Ok(after)
         })
     }
 

@@ -211,10 +211,9 @@ impl Store {
             ),
         ] {
             if !range.contains(&value) {
-                return Err(Error::BadRequest(format!(
-                    "Property {name} is invalid: it must be from {} to {}.",
-                    range.start(),
-                    range.end()
+                return Err(Error::Invalid(roster_core::types::InvalidValue::new(
+                    name,
+                    roster_core::types::Problem::OutOfRange(*range.start(), *range.end()),
                 )));
             }
         }
@@ -615,7 +614,8 @@ mod tests {
         };
         assert!(matches!(
             store.set_tenant_settings(&change, &off),
-            Err(Error::BadRequest(_))
+            Err(Error::Invalid(invalid)) if invalid.property == "lockoutThreshold"
+                && invalid.reason == roster_core::types::Problem::OutOfRange(1, 100)
         ));
         let stricter = TenantSettings {
             lockout_threshold: 5,

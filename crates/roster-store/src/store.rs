@@ -27,6 +27,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0011.sql"),
     include_str!("../migrations/sqlite-0012.sql"),
     include_str!("../migrations/sqlite-0013.sql"),
+    include_str!("../migrations/sqlite-0014.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -43,6 +44,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0011.sql"),
     include_str!("../migrations/postgres-0012.sql"),
     include_str!("../migrations/postgres-0013.sql"),
+    include_str!("../migrations/postgres-0014.sql"),
 ];
 
 impl Store {

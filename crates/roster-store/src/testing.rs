@@ -15,6 +15,7 @@ pub(crate) fn test_store() -> (tempfile::TempDir, Store, Change) {
         id: ObjectId::new(),
         display_name: "T".into(),
         default_usage_location: None,
+        technical_contact: None,
         created: Utc::now(),
     };
     store

@@ -281,6 +281,7 @@ mod tests {
             include_str!("group_page.rs"),
             include_str!("contacts.rs"),
             include_str!("jobs.rs"),
+            include_str!("settings.rs"),
             include_str!("import.rs"),
             include_str!("rule_text.rs"),
             include_str!("wording.rs"),

@@ -98,10 +98,11 @@ pub(crate) enum Nav {
     Jobs,
     Roles,
     Audit,
+    Settings,
 }
 
 impl Nav {
-    const ALL: [Nav; 9] = [
+    const ALL: [Nav; 10] = [
         Nav::Home,
         Nav::Users,
         Nav::Deleted,
@@ -111,6 +112,7 @@ impl Nav {
         Nav::Jobs,
         Nav::Roles,
         Nav::Audit,
+        Nav::Settings,
     ];
 
     fn href(self) -> &'static str {
@@ -124,6 +126,7 @@ impl Nav {
             Nav::Licenses => "/licenses",
             Nav::Roles => "/roles",
             Nav::Audit => "/audit",
+            Nav::Settings => "/settings",
         }
     }
 
@@ -138,6 +141,7 @@ impl Nav {
             Nav::Licenses => "nav-licenses",
             Nav::Roles => "nav-roles",
             Nav::Audit => "nav-audit",
+            Nav::Settings => "nav-settings",
         }
     }
 
@@ -147,7 +151,7 @@ impl Nav {
             Nav::Home | Nav::Users | Nav::Deleted | Nav::Jobs => Operation::ReadUsers,
             Nav::Groups => Operation::ReadGroups,
             Nav::Contacts => Operation::ReadContacts,
-            Nav::Licenses | Nav::Roles => Operation::ReadOrganization,
+            Nav::Licenses | Nav::Roles | Nav::Settings => Operation::ReadOrganization,
             Nav::Audit => Operation::ReadAuditLog,
         }
     }

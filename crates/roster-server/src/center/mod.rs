@@ -25,6 +25,7 @@ mod redirect;
 mod roles;
 mod rule_text;
 mod session;
+mod settings;
 mod sign_in;
 mod users;
 mod wording;
@@ -80,6 +81,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/roles", get(roles::page_handler).post(roles::change))
         .route("/audit", get(audit::page_handler))
+        .route(
+            "/settings",
+            get(settings::page_handler).post(settings::change),
+        )
         .route("/signout", post(sign_in::sign_out))
         .route_layer(middleware::from_fn_with_state(state, sign_in::require));
     Router::new()

@@ -172,6 +172,13 @@ pub(crate) fn problem(lang: Lang, problem: &roster_core::types::Problem) -> Stri
         ),
         P::NotDateTime(given) => text("problem-not-date-time", given),
         P::NotMail(given) => text("problem-not-mail", given),
+        P::OutOfRange(min, max) => lang.t_with(
+            "problem-out-of-range",
+            &[
+                ("min", lang.number(*min).into()),
+                ("max", lang.number(*max).into()),
+            ],
+        ),
         P::Expected(kind) => {
             let kind = match kind {
                 AttrKind::Text => "text",
@@ -253,6 +260,7 @@ mod tests {
             P::NotOneOf("x".into(), &["a", "b"]),
             P::NotDateTime("x".into()),
             P::NotMail("x".into()),
+            P::OutOfRange(1, 100),
         ]);
         problems.extend(
             [
@@ -280,6 +288,7 @@ mod tests {
                 | P::NotOneOf(..)
                 | P::NotDateTime(_)
                 | P::NotMail(_)
+                | P::OutOfRange(..)
                 | P::Expected(_) => {}
             }
         }

@@ -166,6 +166,7 @@ pub async fn organization(
         "displayName": tenant.display_name,
         "createdDateTime": format_datetime(&tenant.created),
         "countryLetterCode": tenant.default_usage_location.map(|l| l.to_string()),
+        "technicalNotificationMails": tenant.technical_contact.iter().collect::<Vec<_>>(),
         "verifiedDomains": domains.iter().map(|d| json!({
             "name": d.name.as_ref(), "isDefault": d.is_default, "isInitial": d.is_default, "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline",
         })).collect::<Vec<_>>(),

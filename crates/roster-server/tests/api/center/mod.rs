@@ -8,6 +8,7 @@ mod groups;
 mod import;
 mod jobs;
 mod licenses;
+mod settings;
 mod sign_in;
 mod user_page;
 mod users;
