@@ -103,7 +103,7 @@ pub async fn import_users(file: &Path, options: ImportOptions) -> anyhow::Result
 
 /// A user as roster's export format holds it, from its Graph JSON.
 fn export_row(row: usize, user: &Value) -> anyhow::Result<UserRow> {
-    use roster_core::types::{ObjectId, UsageLocation, UserPrincipalName};
+    use roster_core::types::UserPrincipalName;
     let text = |name: &str| user[name].as_str().map(str::to_string);
     let list = |name: &str| -> Vec<String> {
         user[name]
@@ -120,26 +120,13 @@ fn export_row(row: usize, user: &Value) -> anyhow::Result<UserRow> {
         .map_err(|error| {
             anyhow::anyhow!("the server sent an invalid user principal name: {error}")
         })?;
-    let mut out = UserRow::new(row, upn);
-    out.display_name = text("displayName");
-    out.given_name = text("givenName");
-    out.surname = text("surname");
-    out.job_title = text("jobTitle");
-    out.department = text("department");
-    out.office_location = text("officeLocation");
-    out.business_phones = list("businessPhones");
-    out.mobile_phone = text("mobilePhone");
-    out.fax_number = text("faxNumber");
-    out.other_mails = list("otherMails");
-    out.street_address = text("streetAddress");
-    out.city = text("city");
-    out.state = text("state");
-    out.postal_code = text("postalCode");
-    out.country = text("country");
-    out.usage_location = text("usageLocation").and_then(|code| UsageLocation::parse(&code).ok());
-    out.account_enabled = user["accountEnabled"].as_bool();
-    out.id = text("id").and_then(|id| ObjectId::parse(&id).ok());
-    Ok(out)
+    Ok(UserRow::exported(
+        row,
+        upn,
+        &text,
+        &list,
+        user["accountEnabled"].as_bool(),
+    ))
 }
 
 /// `roster export users [--filter F] FILE`: every matching user in roster's CSV format, which

@@ -107,6 +107,40 @@ pub struct UserRow {
 }
 
 impl UserRow {
+    /// A user as roster's export format holds it, from its properties by their Graph names
+    /// (`text`: a text property, with `id`, `displayName` and `usageLocation`; `list`: a list
+    /// property): one mapping for every front-end that exports (the CLI from Graph's JSON, the
+    /// admin center from the directory's users).
+    pub fn exported(
+        row: usize,
+        user_principal_name: UserPrincipalName,
+        text: &dyn Fn(&str) -> Option<String>,
+        list: &dyn Fn(&str) -> Vec<String>,
+        account_enabled: Option<bool>,
+    ) -> UserRow {
+        let mut out = UserRow::new(row, user_principal_name);
+        out.display_name = text("displayName");
+        out.given_name = text("givenName");
+        out.surname = text("surname");
+        out.job_title = text("jobTitle");
+        out.department = text("department");
+        out.office_location = text("officeLocation");
+        out.business_phones = list("businessPhones");
+        out.mobile_phone = text("mobilePhone");
+        out.fax_number = text("faxNumber");
+        out.other_mails = list("otherMails");
+        out.street_address = text("streetAddress");
+        out.city = text("city");
+        out.state = text("state");
+        out.postal_code = text("postalCode");
+        out.country = text("country");
+        out.usage_location =
+            text("usageLocation").and_then(|code| UsageLocation::parse(&code).ok());
+        out.account_enabled = account_enabled;
+        out.id = text("id").and_then(|id| ObjectId::parse(&id).ok());
+        out
+    }
+
     /// A row with only a user principal name.
     pub fn new(row: usize, user_principal_name: UserPrincipalName) -> Self {
         UserRow {

@@ -799,3 +799,4 @@ property-lockoutThreshold = Failed sign-ins before lockout
 property-lockoutDurationInSeconds = Lockout duration in seconds
 property-sessionLifetimeInSeconds = Admin center session lifetime in seconds
 settings-session-minutes = Admin center session lifetime in minutes
+users-export = Export users

@@ -799,3 +799,4 @@ property-lockoutThreshold = Mislukte aanmeldingen voor vergrendeling
 property-lockoutDurationInSeconds = Duur van de vergrendeling in seconden
 property-sessionLifetimeInSeconds = Duur van een sessie in het beheercentrum in seconden
 settings-session-minutes = Duur van een sessie in het beheercentrum in minuten
+users-export = Gebruikers exporteren

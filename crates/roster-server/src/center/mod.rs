@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
         .route("/", get(home::page_handler))
         .route("/users", get(users::list))
+        .route("/users/export.csv", get(users::export))
         .route("/users/{id}", get(users::details).post(users::edit))
         .route("/users/{id}/groups-found", get(users::groups_found))
         .route("/users/bulk", post(users::action))

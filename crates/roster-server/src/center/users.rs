@@ -349,6 +349,76 @@ impl ListParams {
     }
 }
 
+/// `GET /users/export.csv`: every user the list's filters and search find (not only the page
+/// shown), in roster's CSV format, which an import reads back; in the list's order.
+pub async fn export(session: Session, RawQuery(raw): RawQuery) -> Response {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    let lang = session.lang;
+    let params = ListParams::parse(raw.as_deref());
+    let mut query = match params.query() {
+        Ok(query) => query,
+        Err(error) if error.status.is_client_error() => {
+            return error_page(&session, StatusCode::BAD_REQUEST, &lang.t("users-bad-link"));
+        }
+        Err(error) => return failure(&session, error),
+    };
+    query.top = crate::paging::MAX_TOP;
+    query.after = None;
+    query.count = false;
+    let tenant_id = session.caller.tenant_id;
+    let written = session
+        .state()
+        .db(move |store| {
+            let mut rows = Vec::new();
+            loop {
+                let page = store.list_users(tenant_id, &query)?;
+                for user in &page.items {
+                    rows.push(export_row(rows.len() + 2, user));
+                }
+                match page.next {
+                    Some(next) => query.after = Some(next),
+                    None => break,
+                }
+            }
+            Ok(roster_csv::new_users::write_roster_csv(&rows))
+        })
+        .await;
+    match written {
+        Ok(csv) => (
+            [
+                (CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (CONTENT_DISPOSITION, "attachment; filename=\"users.csv\""),
+                (CACHE_CONTROL, "no-store"),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(error) => failure(&session, error),
+    }
+}
+
+/// A user as roster's export format holds it.
+fn export_row(row: usize, user: &User) -> roster_csv::new_users::UserRow {
+    let text = |name: &str| match name {
+        "id" => Some(user.id.to_string()),
+        "displayName" => Some(user.display_name.clone()),
+        "usageLocation" => user.usage_location.map(|l| l.to_string()),
+        other => user.attributes.text(other).map(str::to_string),
+    };
+    let list = |name: &str| match user.attributes.get(name) {
+        roster_core::attributes::AttrValue::TextList(items) => items.clone(),
+        _ => Vec::new(),
+    };
+    roster_csv::new_users::UserRow::exported(
+        row,
+        user.user_principal_name.clone(),
+        &text,
+        &list,
+        Some(user.account_enabled),
+    )
+}
+
 /// `GET /users`.
 pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
     let lang = session.lang;
@@ -496,6 +566,10 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
                 ("count", found.count.unwrap_or(0).into()),
                 ("shown", lang.number(found.count.unwrap_or(0)).into()),
             ]))
+            " "
+            a.button.secondary href=(params.link(|_| {}).replacen("/users?", "/users/export.csv?", 1)) download {
+                (lang.t("users-export"))
+            }
         }
         form id="selection" method="post" action="/users/bulk" {
             input type="hidden" name="csrf" value=(session.csrf);

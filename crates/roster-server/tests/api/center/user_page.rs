@@ -477,3 +477,53 @@ async fn deleting_says_first_how_many_and_which_licenses_are_freed() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_exports_every_user_it_finds_in_a_file_an_import_reads_back() {
+    let app = spawn_app().await;
+    for n in 0..3 {
+        app.create_user(
+            &format!("sales{n}"),
+            json!({ "department": "Sales", "usageLocation": "NL", "otherMails": [format!("s{n}@home.example")] }),
+        )
+        .await;
+    }
+    app.create_user("buyer", json!({ "department": "Purchasing" }))
+        .await;
+    let (mut browser, _) = signed_in(&app).await;
+    let page = browser.get("/users?department=Sales").await;
+    assert!(
+        page.body
+            .contains("href=\"/users/export.csv?department=Sales\""),
+        "{}",
+        page.body
+    );
+    let file = browser.get("/users/export.csv?department=Sales").await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(
+        file.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("users.csv")
+    );
+    let parsed = roster_csv::new_users::parse(file.body.as_bytes()).expect("an import reads it");
+    let rows: Vec<_> = parsed
+        .rows
+        .into_iter()
+        .map(|row| row.expect("every row reads back"))
+        .collect();
+    let mut names: Vec<String> = rows
+        .iter()
+        .map(|row| row.user_principal_name.to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, [0, 1, 2].map(|n| format!("sales{n}@{DOMAIN}")));
+    let first = &rows[0];
+    assert_eq!(first.department.as_deref(), Some("Sales"));
+    assert_eq!(
+        first.usage_location.map(|l| l.to_string()).as_deref(),
+        Some("NL")
+    );
+    assert_eq!(first.other_mails.len(), 1);
+    assert!(first.id.is_some());
+}
