@@ -800,3 +800,19 @@ property-lockoutDurationInSeconds = Lockout duration in seconds
 property-sessionLifetimeInSeconds = Admin center session lifetime in seconds
 settings-session-minutes = Admin center session lifetime in minutes
 users-export = Export users
+audit-export = Export to CSV
+audit-older = Older records
+audit-changes = { $count ->
+    [one] 1 property changed
+   *[other] { $shown } properties changed
+}
+audit-property = Property
+audit-yes = yes
+audit-no = no
+audit-apps-off = { $product } ({ $count ->
+    [one] 1 app off
+   *[other] { $shown } apps off
+})
+audit-password-reset = The password was reset (a password is never recorded).
+audit-client-ip = Client IP address
+audit-request-id = Request ID

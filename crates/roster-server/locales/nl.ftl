@@ -800,3 +800,19 @@ property-lockoutDurationInSeconds = Duur van de vergrendeling in seconden
 property-sessionLifetimeInSeconds = Duur van een sessie in het beheercentrum in seconden
 settings-session-minutes = Duur van een sessie in het beheercentrum in minuten
 users-export = Gebruikers exporteren
+audit-export = Exporteren naar CSV
+audit-older = Oudere gebeurtenissen
+audit-changes = { $count ->
+    [one] 1 eigenschap gewijzigd
+   *[other] { $shown } eigenschappen gewijzigd
+}
+audit-property = Eigenschap
+audit-yes = ja
+audit-no = nee
+audit-apps-off = { $product } ({ $count ->
+    [one] 1 app uit
+   *[other] { $shown } apps uit
+})
+audit-password-reset = Het wachtwoord is opnieuw ingesteld (een wachtwoord wordt nooit vastgelegd).
+audit-client-ip = IP-adres van de client
+audit-request-id = Aanvraag-ID

@@ -374,6 +374,16 @@ impl Store {
             values.push(until.into());
             sql.push_str(&format!(" AND at < ${}", values.len()));
         }
+        // The next page: the records after the previous page's last, in the log's order.
+        if let Some((at, id)) = query.after {
+            values.push(at.into());
+            let at = values.len();
+            values.push(id.into());
+            sql.push_str(&format!(
+                " AND (at < ${at} OR (at = ${at} AND id < ${}))",
+                values.len()
+            ));
+        }
         values.push((query.limit as i64).into());
         sql.push_str(&format!(
             " ORDER BY at DESC, id DESC LIMIT ${}",
@@ -414,6 +424,8 @@ pub struct AuditQuery {
     pub target: Option<String>,
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The time and id of the last record of the previous page: the records after it.
+    pub after: Option<(chrono::DateTime<chrono::Utc>, ObjectId)>,
     pub limit: usize,
 }
 

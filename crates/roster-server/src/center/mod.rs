@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/roles", get(roles::page_handler).post(roles::change))
         .route("/audit", get(audit::page_handler))
+        .route("/audit/export.csv", get(audit::export))
         .route(
             "/settings",
             get(settings::page_handler).post(settings::change),

@@ -2,6 +2,7 @@
 //! the session cookie and CSRF tokens, what each role may see and do, escaping, languages, and
 //! the users list's filters and paging. (`browser.rs` drives a real Chromium through it.)
 
+mod audit;
 mod contacts;
 mod group_page;
 mod groups;
