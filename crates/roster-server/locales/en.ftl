@@ -102,8 +102,6 @@ home-users-guests = Guests
 home-seats = Seats per subscription
 home-seats-used = { $used } of { $total } assigned
 home-no-subscriptions = The organisation has no subscriptions yet.
-home-jobs = Running jobs
-home-no-jobs = No jobs are running.
 home-job-progress = { $done } of { $total } rows
 home-recent = Recent changes
 home-recent-all = View the audit log
@@ -816,3 +814,22 @@ audit-apps-off = { $product } ({ $count ->
 audit-password-reset = The password was reset (a password is never recorded).
 audit-client-ip = Client IP address
 audit-request-id = Request ID
+home-attention = Needs attention
+home-calm = Nothing needs your attention.
+home-subscription-full = { $product } is full: all { $total } licenses are assigned.
+home-subscription-filling = { $product } is nearly full: { $left } of { $total } licenses left.
+home-license-errors = { $group }: { $count ->
+    [one] 1 member whose licenses from the group did not take
+   *[other] { $members } members whose licenses from the group did not take
+}
+home-job-failed = { $kind } by { $who }: { $failed } of { $total } rows failed
+home-locked-out = { $user } is locked out of signing in until { $until }
+home-about = About
+home-and-more = and { $count ->
+    [one] 1 more
+   *[other] { $shown } more
+}
+property-member = Member
+property-memberId = Member's object ID
+property-owner = Owner
+property-ownerId = Owner's object ID

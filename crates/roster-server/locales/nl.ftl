@@ -102,8 +102,6 @@ home-users-guests = Gasten
 home-seats = Licenties per abonnement
 home-seats-used = { $used } van { $total } toegewezen
 home-no-subscriptions = De organisatie heeft nog geen abonnementen.
-home-jobs = Lopende taken
-home-no-jobs = Er lopen geen taken.
 home-job-progress = { $done } van { $total } rijen
 home-recent = Recente wijzigingen
 home-recent-all = Auditlogboek bekijken
@@ -816,3 +814,22 @@ audit-apps-off = { $product } ({ $count ->
 audit-password-reset = Het wachtwoord is opnieuw ingesteld (een wachtwoord wordt nooit vastgelegd).
 audit-client-ip = IP-adres van de client
 audit-request-id = Aanvraag-ID
+home-attention = Vraagt aandacht
+home-calm = Niets vraagt uw aandacht.
+home-subscription-full = { $product } is vol: alle { $total } licenties zijn toegewezen.
+home-subscription-filling = { $product } is bijna vol: nog { $left } van { $total } licenties over.
+home-license-errors = { $group }: { $count ->
+    [one] 1 lid bij wie de licenties van de groep niet zijn toegewezen
+   *[other] { $members } leden bij wie de licenties van de groep niet zijn toegewezen
+}
+home-job-failed = { $kind } door { $who }: { $failed } van { $total } rijen mislukt
+home-locked-out = { $user } kan zich niet aanmelden tot { $until }
+home-about = Betreft
+home-and-more = en { $count ->
+    [one] nog 1
+   *[other] nog { $shown }
+}
+property-member = Lid
+property-memberId = Object-ID van het lid
+property-owner = Eigenaar
+property-ownerId = Object-ID van de eigenaar

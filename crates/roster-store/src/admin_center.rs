@@ -25,6 +25,15 @@ pub struct UserSummary {
     pub display_name: String,
 }
 
+/// What the home page shows first (see [`Store::attention`]).
+#[derive(Debug, Clone, Default)]
+pub struct Attention {
+    /// Groups whose licenses did not take for some of their members: id, name, how many.
+    pub license_errors: Vec<(ObjectId, String, i64)>,
+    /// Users locked out of signing in now: id, user name, until when.
+    pub locked_out: Vec<(ObjectId, String, DateTime<Utc>)>,
+}
+
 impl Store {
     /// Records a new admin center session of a user and returns its id.
     pub fn start_admin_session(
@@ -157,6 +166,39 @@ impl Store {
                 .iter()
                 .map(|row| Ok((ObjectId::from(row.uuid(0)?), row.int(1)?)))
                 .collect()
+        })
+    }
+
+    /// What needs an administrator's attention first, for the home page: the groups whose
+    /// licenses did not take for some members (with how many), and the users whose sign-in is
+    /// locked out now (with until when, the latest lockout of any source).
+    pub fn attention(&self, tenant_id: ObjectId, now: DateTime<Utc>) -> Result<Attention> {
+        self.pool.read(|tx| {
+            let license_errors = tx
+                .query(
+                    "SELECT g.id, g.display_name, COUNT(DISTINCT a.user_id) FROM group_licenses l \
+                     JOIN groups g ON g.id = l.group_id \
+                     JOIN license_assignments a ON a.group_id = l.group_id AND a.sku_id = l.sku_id \
+                     JOIN users u ON u.id = a.user_id \
+                     WHERE l.tenant_id = $1 AND g.deleted_at IS NULL AND a.state = 'Error' AND u.deleted_at IS NULL \
+                     GROUP BY g.id, g.display_name ORDER BY lower(g.display_name), g.id",
+                    &params![tenant_id],
+                )?
+                .iter()
+                .map(|row| Ok((ObjectId::from(row.uuid(0)?), row.text(1)?, row.int(2)?)))
+                .collect::<Result<_>>()?;
+            let locked_out = tx
+                .query(
+                    "SELECT u.id, u.user_principal_name, MAX(l.locked_until) FROM sign_in_lockouts l \
+                     JOIN users u ON u.upn_key = l.name_key \
+                     WHERE u.tenant_id = $1 AND u.deleted_at IS NULL AND l.locked_until > $2 \
+                     GROUP BY u.id, u.user_principal_name ORDER BY u.user_principal_name LIMIT 50",
+                    &params![tenant_id, now],
+                )?
+                .iter()
+                .map(|row| Ok((ObjectId::from(row.uuid(0)?), row.text(1)?, row.timestamp(2)?)))
+                .collect::<Result<_>>()?;
+            Ok(Attention { license_errors, locked_out })
         })
     }
 

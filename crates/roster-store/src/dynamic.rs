@@ -194,13 +194,13 @@ fn apply_rules(
                  ON CONFLICT (group_id, member_id) DO NOTHING",
                 &params![group.id, user.id],
             )?;
-            audited.record(tx, change, group, user.id, true)?;
+            audited.record(tx, change, group, user, true)?;
         } else if is && !should {
             tx.execute(
                 "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",
                 &params![group.id, user.id],
             )?;
-            audited.record(tx, change, group, user.id, false)?;
+            audited.record(tx, change, group, user, false)?;
         } else {
             continue;
         }
@@ -246,14 +246,18 @@ impl MembershipChanges {
         tx: &mut dyn Tx,
         change: &Authorized,
         group: &DynamicGroup,
-        member: ObjectId,
+        member: &User,
         added: bool,
     ) -> Result<()> {
         if let Some(gathered) = &mut self.gathered {
-            gathered.push((group.id, group.display_name.clone(), member, added));
+            gathered.push((group.id, group.display_name.clone(), member.id, added));
             return Ok(());
         }
-        let detail = Some(serde_json::json!({ "member": member, "membershipRule": true }));
+        let detail = Some(serde_json::json!({
+            "member": member.user_principal_name.as_ref(),
+            "memberId": member.id,
+            "membershipRule": true,
+        }));
         let (operation, before, after) = if added {
             ("Add member to group", None, detail)
         } else {

@@ -421,7 +421,7 @@ fn apply_rules_to_page(
                         &params![group.id, user.id],
                     )?;
                 }
-                audited.record(&mut deferred, change, group, user.id, *should)?;
+                audited.record(&mut deferred, change, group, user, *should)?;
                 moved = true;
                 licensed |= group.licensed;
             }

@@ -28,27 +28,39 @@ fn audit_json(group: &Group) -> serde_json::Value {
     })
 }
 
-/// Which kind of live directory object `id` is, if any.
-fn object_kind(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result<Option<ObjectKind>> {
-    if tx
-        .query_one(
-            "SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
-            &params![tenant_id, id],
-        )?
-        .is_some()
-    {
-        return Ok(Some(ObjectKind::User));
+/// Which kind of live directory object `id` is, if any, and its name (a user's principal name,
+/// a group's display name), which the audit records of memberships name it by.
+fn object_kind(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    id: ObjectId,
+) -> Result<Option<(ObjectKind, String)>> {
+    if let Some(row) = tx.query_one(
+        "SELECT user_principal_name FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+        &params![tenant_id, id],
+    )? {
+        return Ok(Some((ObjectKind::User, row.text(0)?)));
     }
-    if tx
-        .query_one(
-            "SELECT 1 FROM groups WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
-            &params![tenant_id, id],
-        )?
-        .is_some()
-    {
-        return Ok(Some(ObjectKind::Group));
+    if let Some(row) = tx.query_one(
+        "SELECT display_name FROM groups WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+        &params![tenant_id, id],
+    )? {
+        return Ok(Some((ObjectKind::Group, row.text(0)?)));
     }
     Ok(None)
+}
+
+/// The name of a user or group of the tenant, live or in the recycle bin (its id if it is gone).
+fn object_name(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result<String> {
+    Ok(tx
+        .query_one(
+            "SELECT user_principal_name FROM users WHERE tenant_id = $1 AND id = $2 \
+             UNION ALL SELECT display_name FROM groups WHERE tenant_id = $1 AND id = $2",
+            &params![tenant_id, id],
+        )?
+        .map(|row| row.text(0))
+        .transpose()?
+        .unwrap_or_else(|| id.to_string()))
 }
 
 fn mail_conflict(error: Error) -> Error {
@@ -557,7 +569,7 @@ pub(crate) fn add_member(
     member_id: ObjectId,
 ) -> Result<()> {
     change.require(Operation::ManageGroupMembers, None)?;
-    let Some(kind) = object_kind(tx, change.tenant_id, member_id)? else {
+    let Some((kind, name)) = object_kind(tx, change.tenant_id, member_id)? else {
         return Err(Error::NotFound {
             kind: "directory object",
             id: member_id.to_string(),
@@ -573,7 +585,7 @@ pub(crate) fn add_member(
         ObjectKind::User => "user",
         ObjectKind::Group => "group",
     };
-    insert_member(tx, change, group, member_id, kind_text)
+    insert_member(tx, change, group, member_id, kind_text, &name)
 }
 
 /// Inserts a membership of a known directory object (`kind` "user" or "group"), with its audit
@@ -584,6 +596,7 @@ pub(crate) fn insert_member(
     group: &Group,
     member_id: ObjectId,
     kind_text: &str,
+    name: &str,
 ) -> Result<()> {
     // A member of a licensed group is licensed in the same transaction, so its row must be
     // there to be seen (not held back with a bulk batch's other inserts).
@@ -595,7 +608,7 @@ pub(crate) fn insert_member(
         "Add member to group",
         Some((group.id, &group.display_name)),
         None,
-        Some(serde_json::json!({ "member": member_id })),
+        Some(serde_json::json!({ "member": name, "memberId": member_id })),
     )?;
     if licensed && kind_text == "user" {
         follow_up(tx, change, Changed::Membership(member_id))?;
@@ -610,9 +623,9 @@ fn add_owner(
     owner_id: ObjectId,
 ) -> Result<()> {
     change.require(Operation::ManageGroupMembers, None)?;
-    match object_kind(tx, change.tenant_id, owner_id)? {
-        Some(ObjectKind::User) => {}
-        Some(ObjectKind::Group) => {
+    let name = match object_kind(tx, change.tenant_id, owner_id)? {
+        Some((ObjectKind::User, name)) => name,
+        Some((ObjectKind::Group, _)) => {
             return Err(Error::refused(
                 Reason::OnlyUsersOwn,
                 "Only users can own a group.",
@@ -624,7 +637,7 @@ fn add_owner(
                 id: owner_id.to_string(),
             });
         }
-    }
+    };
     tx.execute(
         "INSERT INTO group_owners (group_id, owner_id, tenant_id) VALUES ($1, $2, $3)",
         &params![group.id, owner_id, change.tenant_id],
@@ -642,7 +655,7 @@ fn add_owner(
         "Add owner to group",
         Some((group.id, &group.display_name)),
         None,
-        Some(serde_json::json!({ "owner": owner_id })),
+        Some(serde_json::json!({ "owner": name, "ownerId": owner_id })),
     )
 }
 
@@ -654,18 +667,20 @@ pub(crate) fn remove_link(
     link: Link,
 ) -> Result<()> {
     change.require(Operation::ManageGroupMembers, None)?;
-    let (delete, kind, operation, key) = match link {
+    let (delete, kind, operation, key, id_key) = match link {
         Link::Member => (
             "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",
             "member of group",
             "Remove member from group",
             "member",
+            "memberId",
         ),
         Link::Owner => (
             "DELETE FROM group_owners WHERE group_id = $1 AND owner_id = $2",
             "owner of group",
             "Remove owner from group",
             "owner",
+            "ownerId",
         ),
     };
     let group = require_group(tx, change.tenant_id, group_id)?;
@@ -678,12 +693,13 @@ pub(crate) fn remove_link(
             id: object_id.to_string(),
         });
     }
+    let name = object_name(tx, change.tenant_id, object_id)?;
     audit(
         tx,
         change,
         operation,
         Some((group_id, &group.display_name)),
-        Some(serde_json::json!({ key: object_id })),
+        Some(serde_json::json!({ key: name, id_key: object_id })),
         None,
     )?;
     // A member who leaves loses the group's licenses (a no-op for a group member or a user the

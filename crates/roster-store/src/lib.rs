@@ -35,7 +35,7 @@ mod testing;
 #[cfg(test)]
 mod tests;
 
-pub use admin_center::{UserCounts, UserSummary};
+pub use admin_center::{Attention, UserCounts, UserSummary};
 pub use audit::{AUDIT_ACTIVITIES, audit_activity};
 pub(crate) use audit::{audit, audit_text};
 pub use authority::Authorized;

@@ -177,10 +177,10 @@ pub async fn page_handler(session: Session, Query(params): Query<AuditParams>) -
         @if let Some(message) = &date_error { p.error role="alert" { (message) } }
         p.count {
             (lang.t_with("audit-shown", &[("count", (records.len() as i64).into()), ("shown", lang.number(records.len() as i64).into())]))
-            " " (lang.t("audit-utc")) " "
-            @if date_error.is_none() {
-                a.button.secondary href={ "/audit/export.csv" @if !filters.is_empty() { "?" (filters) } } download { (lang.t("audit-export")) }
-            }
+            " " (lang.t("audit-utc"))
+        }
+        @if date_error.is_none() {
+            p.commands { a.button.secondary href={ "/audit/export.csv" @if !filters.is_empty() { "?" (filters) } } download { (lang.t("audit-export")) } }
         }
         div.scroll {
             table.audit {

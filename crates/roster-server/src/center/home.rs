@@ -1,12 +1,13 @@
-//! Home: seat usage per subscription as a chart, users without licenses, recent changes and
-//! running jobs.
+//! Home: what needs attention first, then the counts, seat usage per subscription as a chart,
+//! and the recent changes grouped.
 
 use axum::response::Response;
+use chrono::Utc;
 use maud::{Markup, html};
 use roster_core::access::Operation;
 use roster_core::catalog::Catalog;
 use roster_core::directory::{AuditRecord, Subscription};
-use roster_store::{Job, JobStatus, UserCounts};
+use roster_store::{Attention, Job, JobStatus, UserCounts};
 
 use super::i18n::Lang;
 use super::layout::{Nav, failure, page};
@@ -17,9 +18,19 @@ struct Home {
     subscriptions: Vec<Subscription>,
     recent: Option<Vec<AuditRecord>>,
     jobs: Vec<Job>,
+    attention: Attention,
 }
 
-/// `GET /`.
+/// Audit records read for the recent changes, and groups of them shown.
+const RECENT_RECORDS: usize = 60;
+const RECENT_SHOWN: usize = 8;
+/// A finished job's failures stay on the home page this long.
+const FAILED_JOB_DAYS: i64 = 7;
+
+/// `GET /`: an administrator's morning. First what needs attention (subscriptions full or
+/// nearly, members whose group licenses did not take, failed and running jobs, users locked
+/// out), then the counts, the seats, and the recent changes grouped, each group naming whom it
+/// was about.
 pub async fn page_handler(session: Session) -> Response {
     let tenant_id = session.caller.tenant_id;
     let read_audit = session.may(Operation::ReadAuditLog);
@@ -30,11 +41,12 @@ pub async fn page_handler(session: Session) -> Response {
                 counts: store.user_counts(tenant_id)?,
                 subscriptions: store.subscriptions(tenant_id)?,
                 recent: if read_audit {
-                    Some(store.audit_log(tenant_id, 8)?)
+                    Some(store.audit_log(tenant_id, RECENT_RECORDS)?)
                 } else {
                     None
                 },
                 jobs: store.jobs(tenant_id, 20)?,
+                attention: store.attention(tenant_id, Utc::now())?,
             })
         })
         .await;
@@ -43,7 +55,96 @@ pub async fn page_handler(session: Session) -> Response {
         Err(error) => return failure(&session, error),
     };
     let lang = session.lang;
+    let catalog = Catalog::builtin();
+    let product = |subscription: &Subscription| {
+        catalog
+            .by_sku_id(subscription.sku_id.as_uuid())
+            .map_or(subscription.sku_part_number.clone(), |sku| {
+                sku.display_name.clone()
+            })
+    };
+    // Full, or with at most a twentieth of the seats (and at least one) left.
+    let filling: Vec<&Subscription> = home
+        .subscriptions
+        .iter()
+        .filter(|s| {
+            s.enabled_units > 0
+                && s.enabled_units - s.consumed_units <= (s.enabled_units / 20).max(1)
+        })
+        .collect();
+    let running: Vec<&Job> = home
+        .jobs
+        .iter()
+        .filter(|job| job.status == JobStatus::Running)
+        .collect();
+    let since = Utc::now() - chrono::Duration::days(FAILED_JOB_DAYS);
+    let failed: Vec<&Job> = home
+        .jobs
+        .iter()
+        .filter(|job| {
+            job.status != JobStatus::Running && job.failed_rows > 0 && job.created >= since
+        })
+        .collect();
+    let calm = filling.is_empty()
+        && running.is_empty()
+        && failed.is_empty()
+        && home.attention.license_errors.is_empty()
+        && home.attention.locked_out.is_empty();
     let content = html! {
+        section.panel.attention aria-labelledby="h-attention" {
+            h2 id="h-attention" { (lang.t("home-attention")) }
+            @if calm { p { (lang.t("home-calm")) } }
+            ul.attention {
+                @for subscription in &filling {
+                    @let left = subscription.enabled_units - subscription.consumed_units;
+                    li.warning {
+                        a href="/licenses" {
+                            (lang.t_with(if left <= 0 { "home-subscription-full" } else { "home-subscription-filling" }, &[
+                                ("product", product(subscription).into()),
+                                ("left", lang.number(left.max(0)).into()),
+                                ("total", lang.number(subscription.enabled_units).into()),
+                            ]))
+                        }
+                    }
+                }
+                @for (group_id, name, count) in &home.attention.license_errors {
+                    li.warning {
+                        a href={ "/groups/" (group_id) "#license-errors" } {
+                            (lang.t_with("home-license-errors", &[("group", name.clone().into()), ("count", (*count).into()), ("members", lang.number(*count).into())]))
+                        }
+                    }
+                }
+                @for job in &failed {
+                    li.warning {
+                        a href={ "/jobs/" (job.id) "?failed=1#rows" } {
+                            (lang.t_with("home-job-failed", &[
+                                ("kind", lang.job_kind(&job.kind).into()),
+                                ("who", job.created_by.clone().into()),
+                                ("failed", lang.number(job.failed_rows).into()),
+                                ("total", lang.number(job.total_rows).into()),
+                            ]))
+                        }
+                    }
+                }
+                @for job in &running {
+                    li {
+                        a href={ "/jobs/" (job.id) } { (lang.job_kind(&job.kind)) } " · " (job.created_by) " · "
+                        (lang.t_with("home-job-progress", &[
+                            ("done", lang.number(job.done_rows).into()),
+                            ("total", lang.number(job.total_rows).into()),
+                        ]))
+                        " " progress max=(job.total_rows.max(1)) value=(job.done_rows) aria-label=(lang.t("jobs-progress")) {}
+                    }
+                }
+                @for (user_id, upn, until) in &home.attention.locked_out {
+                    li.warning {
+                        a href={ "/users/" (user_id) } {
+                            (lang.t_with("home-locked-out", &[("user", upn.clone().into()), ("until", lang.datetime(*until).into())]))
+                        }
+                    }
+                }
+            }
+        }
         section.cards {
             (card(lang, "home-users-total", home.counts.total, "/users"))
             (card(lang, "home-users-unlicensed", home.counts.without_licenses, "/users?license=none"))
@@ -58,44 +159,34 @@ pub async fn page_handler(session: Session) -> Response {
                 (seat_chart(lang, &home.subscriptions))
             }
         }
-        section.panel {
-            h2 { (lang.t("home-jobs")) }
-            @let running: Vec<&Job> = home.jobs.iter().filter(|job| job.status == JobStatus::Running).collect();
-            @if running.is_empty() {
-                p { (lang.t("home-no-jobs")) }
-            } @else {
-                ul.jobs {
-                    @for job in running {
-                        li {
-                            (lang.job_kind(&job.kind)) " · " (job.created_by) " · "
-                            (lang.t_with("home-job-progress", &[
-                                ("done", lang.number(job.done_rows).into()),
-                                ("total", lang.number(job.total_rows).into()),
-                            ]))
-                            progress max=(job.total_rows.max(1)) value=(job.done_rows) {}
-                        }
-                    }
-                }
-            }
-        }
         @if let Some(recent) = &home.recent {
             section.panel {
                 h2 { (lang.t("home-recent")) " " a href="/audit" { (lang.t("home-recent-all")) } }
                 @if recent.is_empty() {
                     p { (lang.t("home-no-changes")) }
                 } @else {
-                    table {
-                        thead { tr {
-                            th { (lang.t("audit-when")) } th { (lang.t("audit-actor")) }
-                            th { (lang.t("audit-operation")) } th { (lang.t("audit-target")) }
-                        } }
-                        tbody {
-                            @for record in recent {
-                                tr {
-                                    td { (lang.datetime(record.at)) }
-                                    td { (record.actor_name) }
-                                    td { (lang.activity(&record.operation)) }
-                                    td { (record.target_name.as_deref().unwrap_or("")) }
+                    div.scroll {
+                        table {
+                            thead { tr {
+                                th scope="col" { (lang.t("audit-when")) } th scope="col" { (lang.t("audit-actor")) }
+                                th scope="col" { (lang.t("audit-operation")) } th scope="col" { (lang.t("audit-target")) }
+                                th scope="col" { (lang.t("home-about")) }
+                            } }
+                            tbody {
+                                @for run in grouped(recent).iter().take(RECENT_SHOWN) {
+                                    @let first = run[0];
+                                    tr {
+                                        td { (lang.datetime(first.at)) }
+                                        td { (first.actor_name) }
+                                        td {
+                                            (lang.activity(&first.operation))
+                                            @if run.len() > 1 { " " span.muted { "(" (lang.number(run.len() as i64)) "×)" } }
+                                        }
+                                        td {
+                                            @if run.iter().all(|r| r.target_id == first.target_id) { (first.target_name.as_deref().unwrap_or("")) }
+                                        }
+                                        td { (about(lang, run)) }
+                                    }
                                 }
                             }
                         }
@@ -105,6 +196,55 @@ pub async fn page_handler(session: Session) -> Response {
         }
     };
     page(&session, Nav::Home, &lang.t("home-title"), content)
+}
+
+/// Consecutive records of the same actor and activity, newest first: one row each.
+fn grouped(records: &[AuditRecord]) -> Vec<Vec<&AuditRecord>> {
+    let mut runs: Vec<Vec<&AuditRecord>> = Vec::new();
+    for record in records {
+        match runs.last_mut() {
+            Some(run)
+                if run[0].actor_name == record.actor_name
+                    && run[0].operation == record.operation =>
+            {
+                run.push(record)
+            }
+            _ => runs.push(vec![record]),
+        }
+    }
+    runs
+}
+
+/// Whom a group of records was about: the members or owners they name, else their targets when
+/// these differ (the first five, and how many more).
+fn about(lang: Lang, run: &[&AuditRecord]) -> String {
+    const NAMED: usize = 5;
+    let mut names: Vec<String> = run
+        .iter()
+        .filter_map(|record| {
+            let detail = record.after.as_ref().or(record.before.as_ref())?;
+            ["member", "owner"]
+                .iter()
+                .find_map(|key| detail[*key].as_str().map(str::to_string))
+        })
+        .collect();
+    if names.is_empty() && run.iter().any(|r| r.target_id != run[0].target_id) {
+        names = run.iter().filter_map(|r| r.target_name.clone()).collect();
+        names.dedup();
+    }
+    if names.len() <= NAMED {
+        names.join(", ")
+    } else {
+        let more = (names.len() - NAMED) as i64;
+        format!(
+            "{} {}",
+            names[..NAMED].join(", "),
+            lang.t_with(
+                "home-and-more",
+                &[("count", more.into()), ("shown", lang.number(more).into())]
+            )
+        )
+    }
 }
 
 fn card(lang: Lang, label: &str, count: i64, href: &str) -> Markup {

@@ -566,7 +566,8 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
                 ("count", found.count.unwrap_or(0).into()),
                 ("shown", lang.number(found.count.unwrap_or(0)).into()),
             ]))
-            " "
+        }
+        p.commands {
             a.button.secondary href=(params.link(|_| {}).replacen("/users?", "/users/export.csv?", 1)) download {
                 (lang.t("users-export"))
             }

@@ -6,6 +6,7 @@ mod audit;
 mod contacts;
 mod group_page;
 mod groups;
+mod home;
 mod import;
 mod jobs;
 mod licenses;
