@@ -1,6 +1,23 @@
 // roster admin center: small enhancements; every page works without this script.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
+  // On a phone the navigation folds behind the menu button.
+  const menu = document.querySelector("button.menu");
+  const nav = document.getElementById("navigation");
+  if (menu && nav) {
+    const narrow = window.matchMedia("(max-width: 600px)");
+    const fold = (folded) => {
+      nav.classList.toggle("collapsed", folded);
+      menu.setAttribute("aria-expanded", folded ? "false" : "true");
+    };
+    const follow = () => {
+      menu.hidden = !narrow.matches;
+      fold(narrow.matches);
+    };
+    follow();
+    narrow.addEventListener("change", follow);
+    menu.addEventListener("click", () => fold(!nav.classList.contains("collapsed")));
+  }
   // "Select all" checkboxes select the rows of their form.
   for (const all of document.querySelectorAll("input[data-select-all]")) {
     const name = all.getAttribute("data-select-all");

@@ -833,3 +833,9 @@ property-member = Member
 property-memberId = Member's object ID
 property-owner = Owner
 property-ownerId = Owner's object ID
+skip-to-content = Skip to the content
+nav-menu = Menu
+home-members = { $count ->
+    [one] 1 member
+   *[other] { $shown } members
+}

@@ -833,3 +833,9 @@ property-member = Lid
 property-memberId = Object-ID van het lid
 property-owner = Eigenaar
 property-ownerId = Object-ID van de eigenaar
+skip-to-content = Naar de inhoud
+nav-menu = Menu
+home-members = { $count ->
+    [one] 1 lid
+   *[other] { $shown } leden
+}

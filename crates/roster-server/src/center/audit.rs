@@ -182,7 +182,7 @@ pub async fn page_handler(session: Session, Query(params): Query<AuditParams>) -
         @if date_error.is_none() {
             p.commands { a.button.secondary href={ "/audit/export.csv" @if !filters.is_empty() { "?" (filters) } } download { (lang.t("audit-export")) } }
         }
-        div.scroll {
+        div.scroll tabindex="0" {
             table.audit {
                 thead { tr {
                     th scope="col" { (lang.t("audit-when")) } th scope="col" { (lang.t("audit-actor")) } th scope="col" { (lang.t("audit-operation")) }

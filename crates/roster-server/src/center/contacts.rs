@@ -89,7 +89,7 @@ pub async fn list(session: Session, Query(params): Query<ListParams>) -> Respons
             button type="submit" { (lang.t("users-apply")) }
         }
         p.count { (lang.t_with("contacts-found", &[("count", count.into()), ("shown", lang.number(count).into())])) }
-        div.scroll {
+        div.scroll tabindex="0" {
             table.contacts {
                 thead { tr {
                     th scope="col" { (lang.property("displayName")) } th scope="col" { (lang.property("mail")) }

@@ -51,7 +51,7 @@ async fn list(session: &Session, refusal: Option<String>) -> Response {
                 @if session.may(Operation::RestoreUser) { button type="submit" name="action" value="restore" { (lang.t("deleted-restore")) } }
                 @if session.may(Operation::PurgeUser) { button type="submit" name="action" value="purge" class="danger" data-confirm=(lang.t("deleted-purge-confirm")) { (lang.t("deleted-purge")) } }
             }
-            table.users {
+            div.scroll tabindex="0" { table.users {
                 thead { tr {
                     th { input type="checkbox" data-select-all="id" aria-label=(lang.t("users-select-all")); }
                     th { (lang.t("users-col-name")) } th { (lang.t("users-col-upn")) } th { (lang.t("deleted-when")) }
@@ -66,7 +66,7 @@ async fn list(session: &Session, refusal: Option<String>) -> Response {
                         }
                     }
                 }
-            }
+            } }
         }
     };
     let mut response = page(session, Nav::Deleted, &lang.t("deleted-title"), content);
@@ -116,14 +116,14 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
         p role="status" {
             (lang.t_with("action-summary", &[("done", lang.number((outcomes.len() - failed) as i64).into()), ("failed", lang.number(failed as i64).into())]))
         }
-        table.outcomes {
+        div.scroll tabindex="0" { table.outcomes {
             thead { tr { th { (lang.t("action-user")) } th { (lang.t("action-outcome")) } } }
             tbody {
                 @for (user, result) in &outcomes {
                     tr { td { (user) } @match result { Ok(name) => td { (name) ": " (lang.t("action-done")) }, Err(message) => td.error { (message) } } }
                 }
             }
-        }
+        } }
         p { a href="/deleted" { (lang.t("deleted-back")) } }
     };
     let title = if action == "purge" {

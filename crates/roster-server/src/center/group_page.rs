@@ -197,7 +197,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                 input type="hidden" name="csrf" value=(session.csrf);
                 input type="hidden" name="go" value=(go);
                 input type="hidden" name=(field) value=(value);
-                button type="submit" { (lang.t(label)) }
+                button.secondary type="submit" { (lang.t(label)) }
             }
         }
     };
@@ -363,7 +363,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
             @if manage_members {
                 (picker("add-member", "member", view_find_member, &found_members))
             }
-            table { tbody {
+            div.scroll tabindex="0" { table { tbody {
                 @for member in &members {
                     tr {
                         td { a href={ "/users/" (member.id) } { (member.display_name) } }
@@ -373,7 +373,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                         }
                     }
                 }
-            } }
+            } } }
             @if total > members.len() as i64 { p.muted { (lang.t_with("groups-more-members", &[("shown", lang.number(members.len() as i64).into())])) } }
         }
         section.panel id="owners" {
@@ -382,11 +382,11 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                 (picker("add-owner", "owner", view_find_owner, &found_owners))
             }
             @if owners.is_empty() { p { (lang.t("details-none")) } }
-            @else { table { tbody { @for owner in &owners { tr {
+            @else { div.scroll tabindex="0" { table { tbody { @for owner in &owners { tr {
                 td { a href={ "/users/" (owner.id) } { (owner.display_name) } }
                 td { (owner.user_principal_name) }
                 @if manage_owners { td { (small_form("remove-owner", "member", owner.id.to_string(), "roles-remove")) } }
-            } } } } }
+            } } } } } }
         }
         @if group.security_enabled {
             section.panel id="licenses" {
@@ -395,7 +395,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                     p { (lang.t("groups-license-processing")) ": " (lang.t_with("groups-license-state", &[("state", state.clone().into())])) }
                 }
                 @if group.licenses.is_empty() { p { (lang.t("details-none")) } }
-                @else { table { tbody { @for license in &group.licenses {
+                @else { div.scroll tabindex="0" { table { tbody { @for license in &group.licenses {
                     tr {
                         td { (sku_name(license.sku_id)) }
                         @if manage_licenses { td { (small_form("remove-license", "sku", license.sku_id.to_string(), "action-remove-license")) } }
@@ -409,7 +409,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                             }
                         } }
                     }
-                } } } }
+                } } } } }
                 @if !in_error.items.is_empty() {
                     h3 id="license-errors" { (lang.t("groups-license-errors")) }
                     p.count { (lang.t_with("groups-license-errors-count", &[("count", in_error.count.unwrap_or(0).into()), ("total", lang.number(in_error.count.unwrap_or(0)).into()), ("shown", lang.number(in_error.items.len() as i64).into())])) }

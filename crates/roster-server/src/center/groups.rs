@@ -155,7 +155,7 @@ pub async fn list(session: Session, Query(params): Query<ListParams>) -> Respons
             button type="submit" { (lang.t("users-apply")) }
         }
         p.count { (lang.t_with("groups-found", &[("count", count.into()), ("shown", lang.number(count).into())])) }
-        div.scroll {
+        div.scroll tabindex="0" {
             table.groups {
                 thead { tr {
                     th scope="col" { (lang.t("groups-name")) } th scope="col" { (lang.t("groups-kind")) }

@@ -165,7 +165,7 @@ pub async fn page_handler(session: Session) -> Response {
                 @if recent.is_empty() {
                     p { (lang.t("home-no-changes")) }
                 } @else {
-                    div.scroll {
+                    div.scroll tabindex="0" {
                         table {
                             thead { tr {
                                 th scope="col" { (lang.t("audit-when")) } th scope="col" { (lang.t("audit-actor")) }
@@ -228,6 +228,22 @@ fn about(lang: Lang, run: &[&AuditRecord]) -> String {
                 .find_map(|key| detail[*key].as_str().map(str::to_string))
         })
         .collect();
+    // Members a group's processing added or removed together: how many.
+    let gathered: usize = run
+        .iter()
+        .filter_map(|record| record.after.as_ref().or(record.before.as_ref()))
+        .filter_map(|detail| detail["members"].as_array().map(Vec::len))
+        .sum();
+    if names.is_empty() && gathered > 0 {
+        let count = gathered as i64;
+        return lang.t_with(
+            "home-members",
+            &[
+                ("count", count.into()),
+                ("shown", lang.number(count).into()),
+            ],
+        );
+    }
     if names.is_empty() && run.iter().any(|r| r.target_id != run[0].target_id) {
         names = run.iter().filter_map(|r| r.target_name.clone()).collect();
         names.dedup();

@@ -333,7 +333,7 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
         } @else {
             p { a href="/users/import" { (lang.t("import-another")) } }
         }
-        table.outcomes {
+        div.scroll tabindex="0" { table.outcomes {
             thead { tr { th { (lang.t("import-row")) } th { (lang.t("action-user")) } th { (lang.t("action-outcome")) } } }
             tbody {
                 @for error in &refused {
@@ -364,7 +364,7 @@ pub async fn check(session: Session, mut multipart: Multipart) -> Response {
                     }
                 }
             }
-        }
+        } }
     };
     page(&session, Nav::Users, &lang.t("import-check-title"), content)
 }

@@ -50,7 +50,7 @@ pub async fn list(session: Session) -> Response {
         @if jobs.is_empty() { p { (lang.t("jobs-none")) } }
         @else {
             p.count { (lang.t_with("jobs-newest", &[("count", (jobs.len() as i64).into()), ("shown", lang.number(jobs.len() as i64).into())])) }
-            div.scroll {
+            div.scroll tabindex="0" {
                 table.jobs {
                     thead { tr {
                         th scope="col" { (lang.t("import-kind")) } th scope="col" { (lang.t("audit-actor")) }
@@ -176,7 +176,7 @@ pub async fn job(
             }
             @if rows.is_empty() { p { (lang.t(if failed_only { "jobs-no-failed-rows" } else { "jobs-no-rows" })) } }
             @else {
-                div.scroll {
+                div.scroll tabindex="0" {
                     table.rows {
                         thead { tr {
                             th scope="col" { (lang.t("import-row")) } th scope="col" { (lang.t("jobs-about")) }

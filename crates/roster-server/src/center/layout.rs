@@ -163,12 +163,16 @@ pub(crate) fn page(session: &Session, active: Nav, title: &str, content: Markup)
     let lang = session.lang;
     let other = if lang == Lang::En { Lang::Nl } else { Lang::En };
     let body = html! {
+        a.skip href="#main" { (lang.t("skip-to-content")) }
         header.top {
+            button.menu type="button" aria-controls="navigation" aria-expanded="true" hidden {
+                (lang.t("nav-menu"))
+            }
             a.brand href="/" { (session.tenant_name) }
             span.product { (lang.t("product-name")) }
             span.spacer {}
             a.lang href={ "/language?to=" (other.code()) "&back=" (session.path_and_query) }
-                hreflang=(other.code()) { (lang.t(if other == Lang::Nl { "language-nl" } else { "language-en" })) }
+                hreflang=(other.code()) lang=(other.code()) { (lang.t(if other == Lang::Nl { "language-nl" } else { "language-en" })) }
             span.who { (session.caller.principal.name()) }
             form.signout method="post" action="/signout" {
                 input type="hidden" name="csrf" value=(session.csrf);
@@ -176,7 +180,7 @@ pub(crate) fn page(session: &Session, active: Nav, title: &str, content: Markup)
             }
         }
         div.frame {
-            nav.side aria-label=(lang.t("nav-label")) {
+            nav.side id="navigation" aria-label=(lang.t("nav-label")) {
                 ul {
                     @for item in Nav::ALL {
                         @if session.may(item.operation()) {
@@ -185,7 +189,7 @@ pub(crate) fn page(session: &Session, active: Nav, title: &str, content: Markup)
                     }
                 }
             }
-            main { h1 { (title) } (content) }
+            main id="main" tabindex="-1" { h1 { (title) } (content) }
         }
     };
     with_page_headers(document(lang, title, body).into_response())

@@ -107,7 +107,7 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
                 h2 { (role_name(lang, role)) " " span.muted { "(" (lang.number(members.len() as i64)) ")" } }
                 @if members.is_empty() { p { (lang.t("roles-nobody")) } }
                 @else {
-                    table { tbody {
+                    div.scroll tabindex="0" { table { tbody {
                         @for (_, id, upn, name) in &members {
                             tr {
                                 td { a href={ "/users/" (id) } { (name) } }
@@ -125,7 +125,7 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
                                 }
                             }
                         }
-                    } }
+                    } } }
                 }
                 @if let Some((_, message)) = removal.filter(|(form, _)| Role::parse(&form.role) == Some(role)) {
                     p.error role="alert" { (message) }

@@ -575,7 +575,7 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
         form id="selection" method="post" action="/users/bulk" {
             input type="hidden" name="csrf" value=(session.csrf);
             (bulk_actions(&session, &subscriptions, &names.skus, &groups))
-            table.users {
+            div.scroll tabindex="0" { table.users {
                 thead { tr {
                     th { input type="checkbox" data-select-all="id" aria-label=(lang.t("users-select-all")); }
                     th aria-sort=[sorted_by("displayName")] { a href=(sort_link("displayName")) { (lang.t("users-col-name")) } }
@@ -596,7 +596,7 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
                         }
                     }
                 }
-            }
+            } }
         }
         nav.pages {
             @if params.after.is_some() { a href=(params.link(|_| {})) { (lang.t("users-first-page")) } " " }

@@ -23,7 +23,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// chromedriver on a free port, stopped when dropped.
-struct Driver {
+pub(super) struct Driver {
     child: Child,
     url: String,
 }
@@ -43,7 +43,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start_driver() -> Driver {
+pub(super) async fn start_driver() -> Driver {
     for path in [CHROMIUM, CHROMEDRIVER] {
         assert!(
             std::path::Path::new(path).exists(),
@@ -72,7 +72,11 @@ async fn start_driver() -> Driver {
     driver
 }
 
-async fn browser(driver: &Driver, profile: &tempfile::TempDir, language: &str) -> Client {
+pub(super) async fn browser(
+    driver: &Driver,
+    profile: &tempfile::TempDir,
+    language: &str,
+) -> Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
@@ -240,7 +244,7 @@ async fn sign_in_changing_password(
         .expect("signed in with the new password");
 }
 
-async fn submit_sign_in(client: &Client, app: &TestApp, username: &str, password: &str) {
+pub(super) async fn submit_sign_in(client: &Client, app: &TestApp, username: &str, password: &str) {
     client.goto(&app.url("/")).await.expect("goto");
     assert!(
         client

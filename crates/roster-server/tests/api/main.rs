@@ -1,6 +1,7 @@
 //! Black-box tests of the running server, on the store `ROSTER_TEST_DATABASE` names
 //! (see roster-testkit). One binary, so that the suite links once.
 
+mod accessibility;
 mod auth;
 mod authority;
 mod batch;

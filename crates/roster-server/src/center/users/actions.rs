@@ -100,7 +100,7 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
             ]))
         }
         @if passwords { p.warning { (lang.t("action-passwords-once")) } }
-        table.outcomes {
+        div.scroll tabindex="0" { table.outcomes {
             thead { tr { th { (lang.t("action-user")) } th { (lang.t("action-outcome")) } @if passwords { th { (lang.t("action-password")) } } } }
             tbody {
                 @for outcome in &outcomes {
@@ -116,7 +116,7 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
                     }
                 }
             }
-        }
+        } }
         p { a href="/users" { (lang.t("action-back")) } }
     };
     page(

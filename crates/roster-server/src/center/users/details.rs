@@ -299,7 +299,7 @@ fn render(session: &Session, loaded: &Loaded, notice: &Notice) -> Markup {
             @if user.licenses.is_empty() && user.inherited_licenses.is_empty() {
                 p { (lang.t("users-unlicensed")) }
             } @else {
-                table {
+                div.scroll tabindex="0" { table {
                     thead { tr { th { (lang.t("details-product")) } th { (lang.t("details-assigned")) } th { (lang.t("details-state")) } th { (lang.t("details-apps")) } } }
                     tbody {
                         @for license in &user.licenses {
@@ -329,7 +329,7 @@ fn render(session: &Session, loaded: &Loaded, notice: &Notice) -> Markup {
                                 Some(license.group_id), Some((license.state, license.error)), &group_names))
                         }
                     }
-                }
+                } }
             }
             @let assignable: Vec<_> = loaded.subscriptions.iter().filter(|s| !held.contains(&s.sku_id)).collect();
             @if may_license && !assignable.is_empty() {
@@ -355,7 +355,7 @@ fn render(session: &Session, loaded: &Loaded, notice: &Notice) -> Markup {
             h2 id="h-groups" { (lang.t("details-groups")) }
             @if loaded.groups.is_empty() { p { (lang.t("details-no-groups")) } }
             @else {
-                table { tbody {
+                div.scroll tabindex="0" { table { tbody {
                     @for group in &loaded.groups {
                         tr {
                             td { a href={ "/groups/" (group.id) } { (group.display_name) } }
@@ -374,7 +374,7 @@ fn render(session: &Session, loaded: &Loaded, notice: &Notice) -> Markup {
                             }
                         }
                     }
-                } }
+                } } }
             }
             @if let Some(message) = form_message("group-remove") { (message) }
             @if may_groups {
@@ -385,7 +385,7 @@ fn render(session: &Session, loaded: &Loaded, notice: &Notice) -> Markup {
             h2 id="h-roles" { (lang.t("details-roles")) }
             @if loaded.roles.is_empty() { p { (lang.t("details-no-roles")) } }
             @else {
-                table { tbody {
+                div.scroll tabindex="0" { table { tbody {
                     @for role in &loaded.roles {
                         tr {
                             td { (role_name(lang, *role)) }
@@ -401,7 +401,7 @@ fn render(session: &Session, loaded: &Loaded, notice: &Notice) -> Markup {
                             }
                         }
                     }
-                } }
+                } } }
             }
             @if session.may(Operation::ManageRoles) {
                 @let others: Vec<Role> = Role::ALL.into_iter().filter(|r| !loaded.roles.contains(r)).collect();
