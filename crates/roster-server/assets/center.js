@@ -63,17 +63,65 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
   // A picker's choices follow what is typed in its search (the server renders them; without the
-  // script, its Find button reloads the page with them).
+  // script, its Find button reloads the page with them). Only the answer to the latest search is
+  // shown, and a choice already ticked is kept (moved to the picker's chosen list, if it has one).
   for (const input of document.querySelectorAll("input[data-picker]")) {
     const into = document.getElementById(input.getAttribute("data-picker-into"));
+    const keep = document.getElementById(input.getAttribute("data-picker-keep") || "");
     let timer = null;
+    let latest = 0;
     input.addEventListener("input", () => {
       clearTimeout(timer);
       timer = setTimeout(async () => {
-        const url = input.getAttribute("data-picker") + "?find=" + encodeURIComponent(input.value);
+        const asked = ++latest;
+        const url = input.getAttribute("data-picker") + (input.getAttribute("data-picker").includes("?") ? "&" : "?") +
+          "find=" + encodeURIComponent(input.value);
         const response = await fetch(url, { credentials: "same-origin" });
-        if (response.ok) into.innerHTML = await response.text();
+        if (!response.ok || asked !== latest) return;
+        const html = await response.text();
+        if (asked !== latest) return;
+        if (keep) {
+          for (const box of into.querySelectorAll("input[type=checkbox]:checked")) keep.appendChild(box.closest("label") || box);
+        }
+        into.innerHTML = html;
+        if (keep) {
+          for (const box of into.querySelectorAll("input[type=checkbox]")) {
+            if (keep.querySelector(`input[value="${box.value}"]`)) (box.closest("label") || box).remove();
+          }
+        }
       }, 200);
     });
+  }
+  // A display name follows the first and last name until it is edited.
+  for (const name of document.querySelectorAll("input[data-fill-from]")) {
+    const parts = name.getAttribute("data-fill-from").split(" ").map((id) => document.getElementById(id));
+    const composed = () => parts.map((part) => part.value.trim()).filter(Boolean).join(" ");
+    let follows = name.value.trim() === "" || name.value.trim() === composed();
+    name.addEventListener("input", () => { follows = name.value.trim() === ""; });
+    for (const part of parts) {
+      part.addEventListener("input", () => { if (follows) name.value = composed(); });
+    }
+  }
+  // A new user's name is checked as it is typed: its characters, its domain, and that it is free.
+  for (const alias of document.querySelectorAll("input[data-check-name]")) {
+    const domain = document.getElementById(alias.getAttribute("data-domain"));
+    const status = document.getElementById(alias.getAttribute("aria-describedby"));
+    let timer = null;
+    const check = () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        if (alias.value.trim() === "") return;
+        const url = alias.getAttribute("data-check-name") + "?alias=" + encodeURIComponent(alias.value) +
+          "&domain=" + encodeURIComponent(domain.value);
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (!response.ok) return;
+        const answer = await response.json();
+        status.textContent = answer.message;
+        status.className = answer.valid ? "valid" : "error";
+        alias.setAttribute("aria-invalid", answer.valid ? "false" : "true");
+      }, 250);
+    };
+    alias.addEventListener("input", check);
+    domain.addEventListener("change", check);
   }
 });

@@ -839,3 +839,10 @@ home-members = { $count ->
     [one] 1 member
    *[other] { $shown } members
 }
+new-user-step-groups = Groups
+new-user-groups = Add the user to groups
+new-user-no-groups = Your role does not add members to groups: the user is created without groups.
+new-user-no-groups-found = No group of that name, or only groups whose members a rule decides.
+new-user-name-free = This user name is free.
+new-user-name-taken = Another user already has this user name.
+new-user-open = Open the user

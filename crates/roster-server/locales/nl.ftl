@@ -839,3 +839,10 @@ home-members = { $count ->
     [one] 1 lid
    *[other] { $shown } leden
 }
+new-user-step-groups = Groepen
+new-user-groups = De gebruiker aan groepen toevoegen
+new-user-no-groups = Uw rol voegt geen leden aan groepen toe: de gebruiker wordt zonder groepen gemaakt.
+new-user-no-groups-found = Geen groep met die naam, of alleen groepen waarvan een regel de leden bepaalt.
+new-user-name-free = Deze gebruikersnaam is vrij.
+new-user-name-taken = Een andere gebruiker heeft deze gebruikersnaam al.
+new-user-open = De gebruiker openen

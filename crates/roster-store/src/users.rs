@@ -58,19 +58,35 @@ impl Store {
         self.pool.write(|tx| {
             let change = &authorize(tx, change, operations, None)?;
             for (user, licenses) in users {
-                insert_user(tx, change, user, Some(password))?;
-                // Assigning licenses tests the user against the dynamic groups; else test it here.
-                if licenses.is_empty() {
-                    follow_up(tx, change, Changed::User(user))?;
-                } else {
-                    crate::licenses::assign_licenses_tx(
-                        tx,
-                        change,
-                        &UserKey::Id(user.id),
-                        licenses,
-                        &[],
-                    )?;
-                }
+                insert_licensed_user(tx, change, user, licenses, password)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Creates a user with its direct licenses and as a member of `groups`, in one transaction
+    /// (the admin center's "Add a user"): nothing is created if any part is refused.
+    pub fn create_user_in_groups(
+        &self,
+        change: &Change,
+        user: &User,
+        licenses: &[LicenseAssignment],
+        groups: &[ObjectId],
+        password: &PasswordHash,
+    ) -> Result<()> {
+        let mut operations = vec![Operation::CreateUser];
+        if !licenses.is_empty() {
+            operations.push(Operation::AssignLicense);
+        }
+        if !groups.is_empty() {
+            operations.push(Operation::ManageGroupMembers);
+        }
+        self.pool.write(|tx| {
+            let change = &authorize(tx, change, &operations, None)?;
+            insert_licensed_user(tx, change, user, licenses, password)?;
+            for group_id in groups {
+                let group = crate::group_rows::require_group(tx, change.tenant_id, *group_id)?;
+                crate::groups::add_member(tx, change, &group, user.id)?;
             }
             Ok(())
         })
@@ -642,4 +658,22 @@ pub(crate) fn set_manager(
     let mut managed = user;
     managed.manager_id = manager;
     follow_up(tx, change, Changed::User(&managed))
+}
+
+/// Inserts a new user with its direct licenses (which test it against the dynamic groups; a
+/// user without licenses is tested here).
+fn insert_licensed_user(
+    tx: &mut dyn Tx,
+    change: &Authorized,
+    user: &User,
+    licenses: &[LicenseAssignment],
+    password: &PasswordHash,
+) -> Result<()> {
+    insert_user(tx, change, user, Some(password))?;
+    if licenses.is_empty() {
+        follow_up(tx, change, Changed::User(user))
+    } else {
+        crate::licenses::assign_licenses_tx(tx, change, &UserKey::Id(user.id), licenses, &[])
+            .map(drop)
+    }
 }

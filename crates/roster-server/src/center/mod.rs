@@ -53,6 +53,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/users/{id}/groups-found", get(users::groups_found))
         .route("/users/bulk", post(users::action))
         .route("/users/new", get(new_user::start).post(new_user::step))
+        .route("/users/new/groups-found", get(new_user::groups_found_page))
+        .route("/users/check-name", get(new_user::check_name))
         .route("/users/import", get(import::start_page).post(import::check))
         .route("/users/import/start", post(import::start))
         .route("/jobs", get(jobs::list))

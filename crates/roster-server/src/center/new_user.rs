@@ -1,5 +1,8 @@
-//! Add a user: the admin center's wizard (basics, product licenses with usage location,
-//! optional settings, finish), which shows a generated password once.
+//! Add a user: the admin center's wizard (basics, product licenses with usage location, groups,
+//! optional settings, finish), which shows a generated password once and links to the user.
+//! The display name follows the first and last name until it is edited, and the user name is
+//! checked for its characters and whether it is free as it is typed (`/users/check-name`) and
+//! again when the step is left.
 //!
 //! Each step is one form that carries the earlier steps' answers as hidden fields, so nothing
 //! is kept on the server until the last step creates the user, with its licenses, in one
@@ -9,49 +12,64 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::Form;
+use axum::extract::{Form, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use roster_core::access::Operation;
 use roster_core::catalog::Catalog;
-use roster_core::directory::{LicenseAssignment, Subscription};
+use roster_core::directory::{Group, LicenseAssignment, Subscription};
+use roster_core::odata::Expr;
 use roster_core::requests::{NewUser, PasswordProfile, UserUpdate};
-use roster_core::types::{SkuId, UsageLocation, UserPrincipalName};
+use roster_core::types::{ObjectId, SkuId, UsageLocation, UserPrincipalName};
+use roster_store::{ListQuery, SortKey, UserKey};
 
 use super::countries;
 use super::layout::{Nav, error_page, failure, page};
 use super::session::Session;
 use crate::error::ApiError;
 
-/// The wizard's fields: (form name, Graph property, label, step). Steps: 1 basics, 3 optional.
+/// The wizard's steps: 1 basics, 2 licenses, 3 groups, 4 optional settings, 5 finish.
+const STEPS: [&str; 5] = [
+    "new-user-step-basics",
+    "new-user-step-licenses",
+    "new-user-step-groups",
+    "new-user-step-optional",
+    "new-user-step-finish",
+];
+const LAST: u8 = STEPS.len() as u8;
+/// Groups the groups step finds for what was typed, at most.
+const GROUPS_FOUND: usize = 20;
+
+/// The wizard's fields: (form name, Graph property, label, step).
 const FIELDS: &[(&str, &str, &str, u8)] = &[
     ("givenName", "givenName", "details-given-name", 1),
     ("surname", "surname", "details-surname", 1),
     ("displayName", "displayName", "users-col-name", 1),
     ("alias", "userPrincipalName", "new-user-alias", 1),
-    ("jobTitle", "jobTitle", "users-col-job-title", 3),
-    ("department", "department", "users-col-department", 3),
-    ("officeLocation", "officeLocation", "users-col-office", 3),
+    ("jobTitle", "jobTitle", "users-col-job-title", 4),
+    ("department", "department", "users-col-department", 4),
+    ("officeLocation", "officeLocation", "users-col-office", 4),
     (
         "businessPhone",
         "businessPhones",
         "details-business-phones",
-        3,
+        4,
     ),
-    ("mobilePhone", "mobilePhone", "users-col-mobile", 3),
-    ("streetAddress", "streetAddress", "details-street", 3),
-    ("city", "city", "users-col-city", 3),
-    ("state", "state", "new-user-state", 3),
-    ("postalCode", "postalCode", "details-postal-code", 3),
-    ("country", "country", "users-col-country", 3),
+    ("mobilePhone", "mobilePhone", "users-col-mobile", 4),
+    ("streetAddress", "streetAddress", "details-street", 4),
+    ("city", "city", "users-col-city", 4),
+    ("state", "state", "new-user-state", 4),
+    ("postalCode", "postalCode", "details-postal-code", 4),
+    ("country", "country", "users-col-country", 4),
 ];
 
-/// What the form carried: every field by name (licenses as `sku` values).
+/// What the form carried: every field by name (licenses as `sku` values, groups as `group`).
 #[derive(Debug, Default, Clone)]
 struct Draft {
     fields: BTreeMap<String, String>,
     skus: Vec<String>,
+    groups: Vec<String>,
 }
 
 impl Draft {
@@ -60,6 +78,8 @@ impl Draft {
         for (key, value) in pairs {
             match key.as_str() {
                 "sku" => draft.skus.push(value.clone()),
+                "group" if !draft.groups.contains(value) => draft.groups.push(value.clone()),
+                "group" => {}
                 "csrf" | "go" => {}
                 _ => {
                     draft.fields.insert(key.clone(), value.clone());
@@ -125,7 +145,14 @@ pub async fn start(session: Session) -> Response {
             .fields
             .insert("usageLocation".into(), location.clone());
     }
-    render(&session, &context, 1, &draft, None)
+    render(
+        &session,
+        &context,
+        1,
+        &draft,
+        &GroupChoices::default(),
+        None,
+    )
 }
 
 /// `POST /users/new`: moves between steps, checking each step left forwards, and creates the
@@ -155,34 +182,241 @@ pub async fn step(session: Session, Form(pairs): Form<Vec<(String, String)>>) ->
         .unwrap_or("1");
     let current: u8 = draft.get("step").parse().unwrap_or(1);
     let target: u8 = match go {
-        "create" => 5,
-        other => other.parse().unwrap_or(1).clamp(1, 4),
+        "create" => LAST + 1,
+        other => other.parse().unwrap_or(1).clamp(1, LAST),
     };
     // Going forwards checks the steps passed; going back never does.
     if target > current {
-        for step in current..target.min(4) {
-            if let Err(error) = check_step(&session, &context, step, &draft) {
-                return refuse(&session, &context, step, &draft, error);
+        for step in current..target.min(LAST) {
+            if let Err(error) = check(&session, &context, step, &draft).await {
+                return refuse(&session, &context, step, &draft, error).await;
             }
         }
     }
-    if target < 5 {
-        return render(&session, &context, target, &draft, None);
+    if target <= LAST {
+        let groups = match group_choices(&session, target, &draft).await {
+            Ok(groups) => groups,
+            Err(error) => return failure(&session, error),
+        };
+        return render(&session, &context, target, &draft, &groups, None);
     }
     match create(&session, &context, &draft).await {
-        Ok((upn, password)) => finished(&session, &upn, password.as_deref()),
-        Err((step, error)) => refuse(&session, &context, step, &draft, error),
+        Ok((id, upn, password)) => finished(&session, id, &upn, password.as_deref()),
+        Err((step, error)) => refuse(&session, &context, step, &draft, error).await,
     }
 }
 
-fn refuse(
+/// The groups step's choices: the groups chosen, and those found for what was typed (the first
+/// by name when nothing was), neither chosen yet nor run by a rule. Read for the steps that show
+/// groups (the groups step, and the finish that names them).
+#[derive(Default)]
+struct GroupChoices {
+    chosen: Vec<Group>,
+    found: Vec<Group>,
+}
+
+async fn group_choices(
+    session: &Session,
+    step: u8,
+    draft: &Draft,
+) -> Result<GroupChoices, ApiError> {
+    if step != 3 && step != LAST {
+        return Ok(GroupChoices::default());
+    }
+    let tenant_id = session.caller.tenant_id;
+    let ids: Vec<ObjectId> = draft
+        .groups
+        .iter()
+        .filter_map(|id| ObjectId::parse(id).ok())
+        .collect();
+    let find = draft.get("groupFind").to_string();
+    let search = step == 3 && session.may(Operation::ManageGroupMembers);
+    session
+        .state()
+        .db(move |store| {
+            let mut chosen = Vec::new();
+            for id in &ids {
+                match store.get_group(tenant_id, *id) {
+                    Ok(group) => chosen.push(group),
+                    Err(roster_store::Error::NotFound { .. }) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            let found = if search {
+                groups_found(store, tenant_id, &find, &ids)?
+            } else {
+                Vec::new()
+            };
+            Ok(GroupChoices { chosen, found })
+        })
+        .await
+}
+
+/// Groups whose names start with `find` (any when empty) a new user could be put in: not run
+/// by a rule, not among `chosen`.
+fn groups_found(
+    store: &roster_store::Store,
+    tenant_id: ObjectId,
+    find: &str,
+    chosen: &[ObjectId],
+) -> roster_store::Result<Vec<Group>> {
+    let query = ListQuery {
+        filter: (!find.is_empty()).then(|| Expr::starts_with("displayName", find)),
+        order: Some(SortKey {
+            property: "displayName".into(),
+            descending: false,
+        }),
+        top: GROUPS_FOUND * 2 + chosen.len(),
+        ..Default::default()
+    };
+    Ok(store
+        .list_groups(tenant_id, &query, false)?
+        .items
+        .into_iter()
+        .filter(|group| !group.is_dynamic() && !chosen.contains(&group.id))
+        .take(GROUPS_FOUND)
+        .collect())
+}
+
+/// `GET /users/new/groups-found?find=`: the groups step's choices for what was typed, for the
+/// script that updates them as it is typed.
+pub async fn groups_found_page(session: Session, Query(query): Query<FindQuery>) -> Response {
+    use axum::response::IntoResponse;
+    if !session.may(Operation::ManageGroupMembers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let tenant_id = session.caller.tenant_id;
+    let find = query.find.trim().to_string();
+    let found = session
+        .state()
+        .db(move |store| groups_found(store, tenant_id, &find, &[]))
+        .await;
+    match found {
+        Ok(found) => group_boxes(session.lang, &found, false).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct FindQuery {
+    #[serde(default)]
+    find: String,
+}
+
+/// Groups as checkboxes of the form (`chosen`: ticked).
+fn group_boxes(lang: super::i18n::Lang, groups: &[Group], chosen: bool) -> Markup {
+    html! {
+        @for group in groups {
+            label.group {
+                input type="checkbox" name="group" value=(group.id) checked[chosen];
+                " " (group.display_name)
+                @if let Some(description) = &group.description { " " span.muted { (description) } }
+            }
+        }
+        @if groups.is_empty() && !chosen { p.muted { (lang.t("new-user-no-groups-found")) } }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct NameQuery {
+    #[serde(default)]
+    alias: String,
+    #[serde(default)]
+    domain: String,
+}
+
+/// `GET /users/check-name?alias=&domain=`: whether a user name can be given to a new user (its
+/// characters, the domain, and that no one has it), for the script that checks it as it is
+/// typed; the step checks it again when it is left.
+pub async fn check_name(session: Session, Query(query): Query<NameQuery>) -> Response {
+    use axum::response::IntoResponse;
+    if !session.may(Operation::CreateUser) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let context = match context(&session).await {
+        Ok(context) => context,
+        Err(error) => return error.into_response(),
+    };
+    let mut draft = Draft::default();
+    draft.fields.insert("alias".into(), query.alias);
+    draft.fields.insert("domain".into(), query.domain);
+    let body = match name_refusal(&session, &context, &draft).await {
+        None => {
+            serde_json::json!({ "valid": true, "message": session.lang.t("new-user-name-free") })
+        }
+        Some(error) => serde_json::json!({ "valid": false, "message": error.message }),
+    };
+    axum::Json(body).into_response()
+}
+
+/// Why the draft's user name cannot be given: empty, not a user name, a domain the organisation
+/// lacks, or someone's already.
+async fn name_refusal(session: &Session, context: &Context, draft: &Draft) -> Option<FieldError> {
+    let lang = session.lang;
+    let refused = |message: String| {
+        Some(FieldError {
+            field: "alias",
+            message,
+        })
+    };
+    if draft.get("alias").is_empty() {
+        return refused(lang.t("new-user-required"));
+    }
+    if !context.domains.iter().any(|d| d == draft.get("domain")) {
+        return refused(lang.t("new-user-domain"));
+    }
+    let upn = match UserPrincipalName::parse(&format!(
+        "{}@{}",
+        draft.get("alias"),
+        draft.get("domain")
+    )) {
+        Ok(upn) => upn,
+        Err(invalid) => return refused(super::wording::message(session, invalid.into())),
+    };
+    let tenant_id = session.caller.tenant_id;
+    let key = UserKey::Upn(upn.to_string());
+    let taken = session
+        .state()
+        .db(move |store| match store.get_user(tenant_id, &key) {
+            Ok(_) => Ok(true),
+            Err(roster_store::Error::NotFound { .. }) => Ok(false),
+            Err(error) => Err(error),
+        })
+        .await;
+    match taken {
+        Ok(false) => None,
+        Ok(true) => refused(lang.t("new-user-name-taken")),
+        Err(error) => refused(super::wording::message(session, error)),
+    }
+}
+
+/// A step's checks, the user name's availability among them.
+async fn check(
+    session: &Session,
+    context: &Context,
+    step: u8,
+    draft: &Draft,
+) -> Result<(), FieldError> {
+    check_step(session, context, step, draft)?;
+    if step == 1
+        && let Some(error) = name_refusal(session, context, draft).await
+    {
+        return Err(error);
+    }
+    Ok(())
+}
+
+async fn refuse(
     session: &Session,
     context: &Context,
     step: u8,
     draft: &Draft,
     error: FieldError,
 ) -> Response {
-    let mut response = render(session, context, step, draft, Some(error));
+    let groups = group_choices(session, step, draft)
+        .await
+        .unwrap_or_default();
+    let mut response = render(session, context, step, draft, &groups, Some(error));
     *response.status_mut() = StatusCode::BAD_REQUEST;
     response
 }
@@ -247,6 +481,24 @@ fn check_step(
             }
             Ok(())
         }
+        3 => {
+            if draft.groups.is_empty() {
+                return Ok(());
+            }
+            if !session.may(Operation::ManageGroupMembers) {
+                return Err(FieldError {
+                    field: "group",
+                    message: lang.t("error-forbidden"),
+                });
+            }
+            if draft.groups.iter().any(|id| ObjectId::parse(id).is_err()) {
+                return Err(FieldError {
+                    field: "group",
+                    message: lang.t("action-choose-group"),
+                });
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
@@ -305,8 +557,15 @@ fn field_of(error: &ApiError) -> (u8, &'static str) {
         Some(property) => FIELDS
             .iter()
             .find(|(_, field_property, _, _)| *field_property == property)
-            .map_or((4, "finish"), |(name, _, _, step)| (*step, *name)),
-        None => (4, "finish"),
+            .map_or((LAST, "finish"), |(name, _, _, step)| (*step, *name)),
+        None if matches!(
+            error.reason.as_deref(),
+            Some(Reason::AlreadyMember | Reason::DynamicMembers)
+        ) || error.status == StatusCode::NOT_FOUND =>
+        {
+            (3, "group")
+        }
+        None => (LAST, "finish"),
     }
 }
 
@@ -314,9 +573,11 @@ async fn create(
     session: &Session,
     context: &Context,
     draft: &Draft,
-) -> Result<(String, Option<String>), (u8, FieldError)> {
-    for step in 1..=3 {
-        check_step(session, context, step, draft).map_err(|error| (step, error))?;
+) -> Result<(ObjectId, String, Option<String>), (u8, FieldError)> {
+    for step in 1..LAST {
+        check(session, context, step, draft)
+            .await
+            .map_err(|error| (step, error))?;
     }
     let beside = |error: ApiError| {
         let (step, field) = field_of(&error);
@@ -338,25 +599,36 @@ async fn create(
         .password_hash(new_user.password.as_ref())
         .await
         .map_err(beside)?;
+    let groups: Vec<ObjectId> = draft
+        .groups
+        .iter()
+        .filter_map(|id| ObjectId::parse(id).ok())
+        .collect();
     let change = session.caller.change();
     let user = new_user.user;
-    let upn = user.user_principal_name.to_string();
+    let (id, upn) = (user.id, user.user_principal_name.to_string());
     state
-        .db(move |store| store.create_licensed_users(&change, &[(user, licenses)], &hash))
+        .db(move |store| store.create_user_in_groups(&change, &user, &licenses, &groups, &hash))
         .await
         .map_err(beside)?;
-    Ok((upn, generated))
+    Ok((id, upn, generated))
 }
 
-fn finished(session: &Session, upn: &str, password: Option<&str>) -> Response {
+fn finished(session: &Session, id: ObjectId, upn: &str, password: Option<&str>) -> Response {
     let lang = session.lang;
     let content = html! {
-        p role="status" { (lang.t_with("new-user-created", &[("user", upn.to_string().into())])) }
+        p.success role="status" {
+            (lang.t_with("new-user-created", &[("user", upn.to_string().into())])) " "
+            a href={ "/users/" (id) } { (lang.t("new-user-open")) }
+        }
         @if let Some(password) = password {
             p.warning { (lang.t("new-user-password-once")) }
             table.properties { tbody {
                 tr { th scope="row" { (lang.t("users-col-upn")) } td { (upn) } }
-                tr { th scope="row" { (lang.t("action-password")) } td { code.password { (password) } } }
+                tr { th scope="row" { (lang.t("action-password")) } td {
+                    code.password id="new-password" { (password) } " "
+                    button.secondary type="button" data-copy="new-password" data-copied=(lang.t("details-copied")) { (lang.t("details-copy")) }
+                } }
             } }
         }
         p { a href="/users/new" { (lang.t("new-user-another")) } " · " a href="/users" { (lang.t("action-back")) } }
@@ -369,15 +641,10 @@ fn render(
     context: &Context,
     step: u8,
     draft: &Draft,
+    groups: &GroupChoices,
     error: Option<FieldError>,
 ) -> Response {
     let lang = session.lang;
-    let steps = [
-        "new-user-step-basics",
-        "new-user-step-licenses",
-        "new-user-step-optional",
-        "new-user-step-finish",
-    ];
     let error_for = |field: &str| {
         error
             .as_ref()
@@ -402,18 +669,19 @@ fn render(
         html! {
             @for (key, value) in &draft.fields {
                 @let on_step = FIELDS.iter().find(|(name, _, _, _)| name == key).map(|f| f.3)
-                    .or(match key.as_str() { "domain" | "password" | "ownPassword" | "forceChange" => Some(1), "usageLocation" => Some(2), _ => None });
+                    .or(match key.as_str() { "domain" | "password" | "ownPassword" | "forceChange" => Some(1), "usageLocation" => Some(2), "groupFind" => Some(3), _ => None });
                 @if key != "step" && on_step != Some(shown_step) {
                     input type="hidden" name=(key) value=(value);
                 }
             }
             @if shown_step != 2 { @for sku in &draft.skus { input type="hidden" name="sku" value=(sku); } }
+            @if shown_step != 3 { @for group in &draft.groups { input type="hidden" name="group" value=(group); } }
         }
     };
     let catalog = Catalog::builtin();
     let content = html! {
         ol.steps {
-            @for (index, label) in steps.iter().enumerate() {
+            @for (index, label) in STEPS.iter().enumerate() {
                 li aria-current=[(index as u8 + 1 == step).then_some("step")] { (lang.t(label)) }
             }
         }
@@ -427,17 +695,30 @@ fn render(
                     h2 { (lang.t("new-user-step-basics")) }
                     (text_field("givenName", "details-given-name", "text"))
                     (text_field("surname", "details-surname", "text"))
-                    (text_field("displayName", "users-col-name", "text"))
                     div.field {
+                        @let message = error_for("displayName");
+                        label for="f-displayName" { (lang.t("users-col-name")) }
+                        input id="f-displayName" name="displayName" value=(draft.get("displayName"))
+                            data-fill-from="f-givenName f-surname"
+                            aria-invalid=[message.as_ref().map(|_| "true")]
+                            aria-describedby=[message.as_ref().map(|_| "f-displayName-error")];
+                        @if let Some(message) = message { p.error role="alert" id="f-displayName-error" { (message) } }
+                    }
+                    div.field {
+                        @let message = error_for("alias");
                         label for="f-alias" { (lang.t("new-user-alias")) }
                         span.upn {
-                            input id="f-alias" name="alias" value=(draft.get("alias")) aria-invalid=[error_for("alias").map(|_| "true")];
+                            input id="f-alias" name="alias" value=(draft.get("alias")) autocomplete="off"
+                                data-check-name="/users/check-name" data-domain="f-domain"
+                                aria-invalid=[message.as_ref().map(|_| "true")] aria-describedby="f-alias-status";
                             " @ "
-                            select name="domain" aria-label=(lang.t("new-user-domain-label")) {
+                            select id="f-domain" name="domain" aria-label=(lang.t("new-user-domain-label")) {
                                 @for domain in &context.domains { option value=(domain) selected[draft.get("domain") == domain] { (domain) } }
                             }
                         }
-                        @if let Some(message) = error_for("alias") { p.error role="alert" { (message) } }
+                        p id="f-alias-status" class=(if message.is_some() { "error" } else { "muted" }) role="status" aria-live="polite" {
+                            @if let Some(message) = &message { (message) }
+                        }
                     }
                     fieldset {
                         legend { (lang.t("new-user-password")) }
@@ -481,9 +762,29 @@ fn render(
                     }
                 }
                 3 => {
+                    h2 { (lang.t("new-user-step-groups")) }
+                    @if !session.may(Operation::ManageGroupMembers) {
+                        p { (lang.t("new-user-no-groups")) }
+                    } @else {
+                        fieldset {
+                            legend { (lang.t("new-user-groups")) }
+                            div id="chosen-groups" { (group_boxes(lang, &groups.chosen, true)) }
+                            div.filters {
+                                label for="f-groupFind" { (lang.t("details-add-to-group")) }
+                                input id="f-groupFind" type="search" name="groupFind" value=(draft.get("groupFind")) autocomplete="off"
+                                    placeholder=(lang.t("details-find-group"))
+                                    data-picker="/users/new/groups-found" data-picker-into="found-groups" data-picker-keep="chosen-groups";
+                                button.secondary type="submit" name="go" value="3" { (lang.t("details-find")) }
+                            }
+                            div id="found-groups" aria-live="polite" { (group_boxes(lang, &groups.found, false)) }
+                            @if let Some(message) = error_for("group") { p.error role="alert" { (message) } }
+                        }
+                    }
+                }
+                4 => {
                     h2 { (lang.t("new-user-step-optional")) }
                     @for (name, _, label, field_step) in FIELDS {
-                        @if *field_step == 3 { (text_field(name, label, "text")) }
+                        @if *field_step == 4 { (text_field(name, label, "text")) }
                     }
                 }
                 _ => {
@@ -498,15 +799,19 @@ fn render(
                                 .map(|s| catalog.by_sku_id(s.sku_id.as_uuid()).map_or(s.sku_part_number.clone(), |k| k.display_name.clone())).collect();
                             @if names.is_empty() { (lang.t("users-unlicensed")) } @else { (names.join(", ")) }
                         } }
+                        tr { th scope="row" { (lang.t("details-groups")) } td {
+                            @if groups.chosen.is_empty() { (lang.t("details-none")) }
+                            @else { (groups.chosen.iter().map(|g| g.display_name.as_str()).collect::<Vec<_>>().join(", ")) }
+                        } }
                         @for (name, _, label, field_step) in FIELDS {
-                            @if *field_step == 3 && !draft.get(name).is_empty() { tr { th scope="row" { (lang.t(label)) } td { (draft.get(name)) } } }
+                            @if *field_step == 4 && !draft.get(name).is_empty() { tr { th scope="row" { (lang.t(label)) } td { (draft.get(name)) } } }
                         }
                     } }
                 }
             }
             div.buttons {
                 // The first button is the one Enter presses.
-                @if step < 4 { button type="submit" name="go" value=(step + 1) { (lang.t("new-user-next")) } }
+                @if step < LAST { button type="submit" name="go" value=(step + 1) { (lang.t("new-user-next")) } }
                 @else { button type="submit" name="go" value="create" { (lang.t("new-user-finish")) } }
                 @if step > 1 { button.secondary type="submit" name="go" value=(step - 1) { (lang.t("new-user-back")) } }
             }

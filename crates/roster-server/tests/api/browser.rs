@@ -569,10 +569,10 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .for_element(Locator::Css("form.wizard"))
         .await
         .unwrap();
+    // The display name follows the first and last name; the user name is checked as it is typed.
     for (field, value) in [
         ("f-givenName", "Grace"),
         ("f-surname", "Hopper"),
-        ("f-displayName", "Grace Hopper"),
         ("f-alias", "grace.hopper"),
     ] {
         client
@@ -583,6 +583,21 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
             .await
             .unwrap();
     }
+    assert_eq!(
+        client
+            .find(Locator::Id("f-displayName"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Grace Hopper")
+    );
+    wait_for_text(&client, "#f-alias-status", |status| {
+        status == "This user name is free."
+    })
+    .await;
     shots.save(&client, "en-12-add-user").await;
     client
         .find(Locator::Css("div.buttons button[value='2']"))
@@ -625,6 +640,33 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .click()
         .await
         .unwrap();
+    // Groups, found as the name is typed.
+    client
+        .find(Locator::Id("f-groupFind"))
+        .await
+        .unwrap()
+        .send_keys("Engineer")
+        .await
+        .unwrap();
+    wait_for_text(&client, "#found-groups", |found| {
+        found.contains("Engineering")
+    })
+    .await;
+    client
+        .find(Locator::Css("#found-groups input[name=group]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    shots.save(&client, "en-13b-add-user-groups").await;
+    client
+        .find(Locator::Css("div.buttons button[value='4']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     client
         .wait()
         .for_element(Locator::Id("f-department"))
@@ -638,7 +680,7 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .await
         .unwrap();
     client
-        .find(Locator::Css("div.buttons button[value='4']"))
+        .find(Locator::Css("div.buttons button[value='5']"))
         .await
         .unwrap()
         .click()
@@ -674,6 +716,64 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .body;
     assert_eq!(grace["department"], "Research");
     assert_eq!(grace["assignedLicenses"][0]["skuId"], standard.as_str());
+    let groups = app
+        .get("/v1.0/users/grace.hopper@contoso.example/memberOf")
+        .await
+        .body;
+    assert_eq!(
+        groups["value"][0]["displayName"], "Engineering team",
+        "{groups}"
+    );
+    // The new user's page: a section saved on its own says what changed; a group found as its
+    // name is typed, and added.
+    client
+        .find(Locator::LinkText("Open the user"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let title = client.find(Locator::Id("p-jobTitle")).await.unwrap();
+    title.send_keys("Rear admiral").await.unwrap();
+    client
+        .find(Locator::Css("#account form.section button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        wait_for_text(&client, "main p.success", |t| t.starts_with("Saved")).await,
+        "Saved: Job title."
+    );
+    client
+        .find(Locator::Id("f-find"))
+        .await
+        .unwrap()
+        .send_keys("Sales")
+        .await
+        .unwrap();
+    wait_for_text(&client, "#found-groups", |found| {
+        found.contains("Add to Sales team")
+    })
+    .await;
+    shots.save(&client, "en-14b-user-page").await;
+    client
+        .find(Locator::Css("#found-groups button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        wait_for_text(&client, "main p.success", |t| t.contains("Group")).await,
+        "Saved: Group memberships."
+    );
+    let groups = app
+        .get("/v1.0/users/grace.hopper@contoso.example/memberOf")
+        .await
+        .body;
+    assert_eq!(groups["value"].as_array().unwrap().len(), 2, "{groups}");
 
     // A dynamic group from a rule: the editor checks the rule as it is typed.
     client

@@ -294,7 +294,7 @@ async fn the_add_a_user_wizard_checks_each_step_and_creates_the_user_with_its_li
         ("sku", sku.as_str()),
         ("usageLocation", ""),
         ("csrf", csrf.as_str()),
-        ("go", "3"),
+        ("go", "4"),
     ]);
     let page = browser.post("/users/new", &form).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
@@ -312,7 +312,7 @@ async fn the_add_a_user_wizard_checks_each_step_and_creates_the_user_with_its_li
         ("usageLocation", "nl"),
         ("department", "Research"),
         ("city", "London"),
-        ("step", "4"),
+        ("step", "5"),
         ("csrf", csrf.as_str()),
         ("go", "create"),
     ]);
@@ -323,17 +323,25 @@ async fn the_add_a_user_wizard_checks_each_step_and_creates_the_user_with_its_li
         "{}",
         page.body
     );
-    let start = page
-        .body
-        .find("<code class=\"password\">")
-        .expect("the password, once")
-        + "<code class=\"password\">".len();
+    let marker = "<code class=\"password\" id=\"new-password\">";
+    let start = page.body.find(marker).expect("the password, once") + marker.len();
     let password = page.body[start..start + page.body[start..].find('<').unwrap()].to_string();
     let user = app.get(&format!("/v1.0/users/ada@{DOMAIN}?$select=displayName,department,city,usageLocation,assignedLicenses")).await.body;
     assert_eq!(user["displayName"], "Ada Lovelace");
     assert_eq!(user["department"], "Research");
     assert_eq!(user["usageLocation"], "NL");
     assert_eq!(user["assignedLicenses"][0]["skuId"], sku.as_str());
+    // The finish page links to the new user.
+    let id = app.get(&format!("/v1.0/users/ada@{DOMAIN}")).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        page.body
+            .contains(&format!("<a href=\"/users/{id}\">Open the user</a>")),
+        "{}",
+        page.body
+    );
     let refused = app
         .password_token(&format!("ada@{DOMAIN}"), &password)
         .await
@@ -344,9 +352,47 @@ async fn the_add_a_user_wizard_checks_each_step_and_creates_the_user_with_its_li
         refused.body
     );
 
-    // A user name that is taken: back on the basics, beside the user name, nothing written.
+    // A user name that is taken: refused as the basics are left, not only at the end.
     let mut form = basics("taken", "Someone Else");
-    form.extend([("step", "4"), ("csrf", csrf.as_str()), ("go", "create")]);
+    form.extend([("csrf", csrf.as_str()), ("go", "2")]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("Another user already has this user name."),
+        "{}",
+        page.body
+    );
+    // And as it is typed: the check the page's script asks.
+    let check =
+        |alias: &str, domain: &str| format!("/users/check-name?alias={alias}&domain={domain}");
+    let answer = browser.get(&check("taken", DOMAIN)).await;
+    let answer: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(answer["valid"], false);
+    assert_eq!(
+        answer["message"],
+        "Another user already has this user name."
+    );
+    let answer: serde_json::Value =
+        serde_json::from_str(&browser.get(&check("a%20b", DOMAIN)).await.body).unwrap();
+    assert_eq!(answer["valid"], false, "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains("“ ”"),
+        "{answer}"
+    );
+    let answer: serde_json::Value =
+        serde_json::from_str(&browser.get(&check("free", "elsewhere.example")).await.body).unwrap();
+    assert_eq!(answer["valid"], false, "{answer}");
+    let answer: serde_json::Value =
+        serde_json::from_str(&browser.get(&check("free", DOMAIN)).await.body).unwrap();
+    assert_eq!(
+        answer,
+        json!({ "valid": true, "message": "This user name is free." })
+    );
+
+    // The same at the end: back on the basics, beside the user name, nothing written.
+    let mut form = basics("taken", "Someone Else");
+    form.extend([("step", "5"), ("csrf", csrf.as_str()), ("go", "create")]);
     let page = browser.post("/users/new", &form).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("aria-current=\"step\">Basics"));
@@ -639,5 +685,98 @@ async fn a_helpdesk_administrator_cannot_rename_an_administrator_or_change_apps(
     assert_eq!(
         user.body["userPrincipalName"],
         format!("other-admin@{DOMAIN}")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wizard_puts_the_new_user_in_the_groups_chosen_in_one_go() {
+    let app = spawn_app().await;
+    let sales = app.create_group("Sales").await;
+    let support = app.create_group("Support").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let csrf = browser.get("/users/new").await.hidden("csrf");
+    let basics = [
+        ("givenName", "Grace"),
+        ("surname", "Hopper"),
+        ("displayName", "Grace Hopper"),
+        ("alias", "grace"),
+        ("domain", DOMAIN),
+        ("password", "generate"),
+        ("csrf", csrf.as_str()),
+    ];
+    // The groups step, with groups found by the start of their names.
+    let mut form = basics.to_vec();
+    form.extend([("step", "2"), ("go", "3")]);
+    let page = browser.post("/users/new", &form).await;
+    assert!(
+        page.body.contains("aria-current=\"step\">Groups"),
+        "{}",
+        page.body
+    );
+    let mut form = basics.to_vec();
+    form.extend([("step", "3"), ("groupFind", "sal"), ("go", "3")]);
+    let page = browser.post("/users/new", &form).await;
+    assert!(
+        page.body
+            .contains(&format!("name=\"group\" value=\"{sales}\"")),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(&format!("value=\"{support}\"")));
+    let found = browser.get("/users/new/groups-found?find=Sup").await;
+    assert!(
+        found.body.contains(&format!("value=\"{support}\"")),
+        "{}",
+        found.body
+    );
+    // Chosen, carried through the other steps, named at the end, and made in one go.
+    let mut form = basics.to_vec();
+    form.extend([
+        ("step", "3"),
+        ("group", sales.as_str()),
+        ("group", support.as_str()),
+        ("go", "5"),
+    ]);
+    let page = browser.post("/users/new", &form).await;
+    assert!(page.body.contains("Sales, Support"), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("type=\"hidden\" name=\"group\" value=\"{sales}\""))
+    );
+    let mut form = basics.to_vec();
+    form.extend([
+        ("step", "5"),
+        ("group", sales.as_str()),
+        ("group", support.as_str()),
+        ("go", "create"),
+    ]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let id = app.get(&format!("/v1.0/users/grace@{DOMAIN}")).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for group in [&sales, &support] {
+        let members = app.get(&format!("/v1.0/groups/{group}/members")).await;
+        assert_eq!(members.body["value"][0]["id"], id.as_str());
+    }
+    // A group that is gone by the end: nothing is created, and the groups step says why.
+    let mut form = basics.to_vec();
+    let gone = "01a2519d-76ed-7692-b1fa-55913332aedb";
+    form[3] = ("alias", "grace2");
+    form.extend([("step", "5"), ("group", gone), ("go", "create")]);
+    let page = browser.post("/users/new", &form).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(
+        page.body.contains("aria-current=\"step\">Groups"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.get(&format!("/v1.0/users/grace2@{DOMAIN}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
     );
 }
