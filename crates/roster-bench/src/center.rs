@@ -56,7 +56,7 @@ pub async fn run(
     // A user to search for, and a department and country to filter on, from the demo.
     let users = client
         .get(format!(
-            "{}/v1.0/users?$top=1&$select=userPrincipalName,department,country",
+            "{}/v1.0/users?$top=1&$select=id,userPrincipalName,department,country",
             server.base
         ))
         .bearer_auth(&session)
@@ -79,6 +79,49 @@ pub async fn run(
         .as_str()
         .unwrap_or("Netherlands")
         .replace(' ', "+");
+
+    // A user's page: a demo user's (with its department's groups and licenses), not the
+    // administrator's.
+    let demo_user = client
+        .get(format!(
+            "{}/v1.0/users?$top=1&$select=id&$filter=startsWith(userPrincipalName,'a')",
+            server.base
+        ))
+        .bearer_auth(&session)
+        .send()
+        .await?
+        .json::<serde_json::Value>()
+        .await?;
+    let user_id = demo_user["value"][0]["id"]
+        .as_str()
+        .context("a demo user's id")?
+        .to_string();
+    // The demo's largest kind of group: a department's team, with its members and licenses.
+    let groups = client
+        .get(format!(
+            "{}/v1.0/groups?$select=id,displayName&$top=999",
+            server.base
+        ))
+        .bearer_auth(&session)
+        .send()
+        .await?
+        .json::<serde_json::Value>()
+        .await?;
+    let group_id = groups["value"]
+        .as_array()
+        .and_then(|groups| {
+            groups
+                .iter()
+                .find(|g| {
+                    g["displayName"]
+                        .as_str()
+                        .is_some_and(|n| n.ends_with(" team"))
+                })
+                .or(groups.first())
+        })
+        .and_then(|g| g["id"].as_str())
+        .context("a group")?
+        .to_string();
 
     let mut rows = vec![(
         format!("seed the demo organisation of {n_users} users"),
@@ -138,6 +181,30 @@ pub async fn run(
             "active users, sorted by user name, descending".into(),
             "/users?sort=userPrincipalName&desc=1".into(),
         ),
+        ("a user's page".into(), format!("/users/{user_id}")),
+        (
+            "a user's page with groups found for \"S\"".into(),
+            format!("/users/{user_id}?find=S"),
+        ),
+        (
+            "groups found as typed (the user page's picker)".into(),
+            format!("/users/{user_id}/groups-found?find=Sa"),
+        ),
+        (
+            "a user name checked as typed (the wizard)".into(),
+            format!("/users/check-name?alias={prefix}&domain=contoso.example"),
+        ),
+        ("groups, with member counts".into(), "/groups".into()),
+        ("a department's group".into(), format!("/groups/{group_id}")),
+        (
+            "people found as typed (the group's member picker)".into(),
+            format!("/groups/{group_id}/people-found?for=member&find=a"),
+        ),
+        ("contacts".into(), "/contacts".into()),
+        ("bulk jobs".into(), "/jobs".into()),
+        ("audit log, first page of 100".into(), "/audit".into()),
+        ("organisation settings".into(), "/settings".into()),
+        ("licenses".into(), "/licenses".into()),
     ];
     for (what, path) in pages {
         eprintln!("timing {path} ...");

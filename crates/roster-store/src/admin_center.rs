@@ -176,28 +176,47 @@ impl Store {
         self.pool.read(|tx| {
             let license_errors = tx
                 .query(
-                    "SELECT g.id, g.display_name, COUNT(DISTINCT a.user_id) FROM group_licenses l \
-                     JOIN groups g ON g.id = l.group_id \
-                     JOIN license_assignments a ON a.group_id = l.group_id AND a.sku_id = l.sku_id \
+                    "SELECT g.id, g.display_name, COUNT(DISTINCT a.user_id) FROM license_assignments a \
+                     JOIN groups g ON g.id = a.group_id \
                      JOIN users u ON u.id = a.user_id \
-                     WHERE l.tenant_id = $1 AND g.deleted_at IS NULL AND a.state = 'Error' AND u.deleted_at IS NULL \
+                     WHERE a.tenant_id = $1 AND a.state = 'Error' AND g.deleted_at IS NULL AND u.deleted_at IS NULL \
                      GROUP BY g.id, g.display_name ORDER BY lower(g.display_name), g.id",
                     &params![tenant_id],
                 )?
                 .iter()
                 .map(|row| Ok((ObjectId::from(row.uuid(0)?), row.text(1)?, row.int(2)?)))
                 .collect::<Result<_>>()?;
-            let locked_out = tx
+            // The names locked now (few: a row lives while its failures are recent), then which
+            // of them are the tenant's users, by the index of their user names.
+            let locked: Vec<(String, DateTime<Utc>)> = tx
                 .query(
-                    "SELECT u.id, u.user_principal_name, MAX(l.locked_until) FROM sign_in_lockouts l \
-                     JOIN users u ON u.upn_key = l.name_key \
-                     WHERE u.tenant_id = $1 AND u.deleted_at IS NULL AND l.locked_until > $2 \
-                     GROUP BY u.id, u.user_principal_name ORDER BY u.user_principal_name LIMIT 50",
-                    &params![tenant_id, now],
+                    "SELECT name_key, MAX(locked_until) FROM sign_in_lockouts WHERE locked_until > $1 \
+                     GROUP BY name_key ORDER BY name_key LIMIT 500",
+                    &params![now],
                 )?
                 .iter()
-                .map(|row| Ok((ObjectId::from(row.uuid(0)?), row.text(1)?, row.timestamp(2)?)))
+                .map(|row| Ok((row.text(0)?, row.timestamp(1)?)))
                 .collect::<Result<_>>()?;
+            let mut locked_out = Vec::new();
+            for chunk in locked.chunks(100) {
+                let places: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT id, user_principal_name, upn_key FROM users WHERE tenant_id = $1 \
+                     AND deleted_at IS NULL AND upn_key IN ({})",
+                    places.join(", ")
+                );
+                let mut values = vec![crate::db::SqlValue::from(tenant_id)];
+                values.extend(chunk.iter().map(|(name, _)| crate::db::SqlValue::from(name.as_str())));
+                for row in tx.query(&sql, &values)? {
+                    let key = row.text(2)?;
+                    let until = chunk.iter().find(|(name, _)| *name == key).map(|(_, until)| *until);
+                    if let Some(until) = until {
+                        locked_out.push((ObjectId::from(row.uuid(0)?), row.text(1)?, until));
+                    }
+                }
+            }
+            locked_out.sort_by(|a, b| a.1.cmp(&b.1));
+            locked_out.truncate(50);
             Ok(Attention { license_errors, locked_out })
         })
     }

@@ -28,6 +28,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0012.sql"),
     include_str!("../migrations/sqlite-0013.sql"),
     include_str!("../migrations/sqlite-0014.sql"),
+    include_str!("../migrations/sqlite-0015.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -45,6 +46,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0012.sql"),
     include_str!("../migrations/postgres-0013.sql"),
     include_str!("../migrations/postgres-0014.sql"),
+    include_str!("../migrations/postgres-0015.sql"),
 ];
 
 impl Store {
