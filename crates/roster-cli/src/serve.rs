@@ -76,6 +76,20 @@ pub struct ServeArgs {
         hide = true
     )]
     job_batch_rows: usize,
+    /// Verify added domains on the administrator's word, without looking up their DNS TXT
+    /// record: for a test server without DNS. Never on a server others' domains could be
+    /// claimed on.
+    #[arg(long, env = "ROSTER_TRUST_DOMAINS")]
+    trust_domains: bool,
+    /// The DNS server (address:port) that domains' TXT records are looked up at, instead of
+    /// the system's resolvers.
+    #[arg(
+        long,
+        value_name = "ADDRESS:PORT",
+        env = "ROSTER_DNS_SERVER",
+        conflicts_with = "trust_domains"
+    )]
+    dns_server: Option<std::net::SocketAddr>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -116,6 +130,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_connections: args.max_connections,
         max_connections_per_address: args.max_connections_per_address,
         run_jobs: true,
+        domain_verification: match (args.trust_domains, args.dns_server) {
+            (true, _) => roster_server::DomainVerification::Trust,
+            (false, Some(server)) => roster_server::DomainVerification::DnsAt(server),
+            (false, None) => roster_server::DomainVerification::Dns,
+        },
         jobs: roster_server::jobs::WorkerSettings {
             lease: chrono::Duration::seconds(args.job_lease_seconds.max(1)),
             batch_rows: args.job_batch_rows.max(1),

@@ -434,10 +434,7 @@ async fn mfa_contact_details_passwords_and_domains() {
     );
 
     // Change the domain of every row with --domain.
-    let added = app
-        .post("/roster/v1/domains", json!({ "id": "fabrikam.example" }))
-        .await;
-    assert!(added.status.is_success(), "{:?}", added.body);
+    app.add_domain("fabrikam.example").await;
     let moves = file(
         work.path(),
         "moves.csv",

@@ -23,6 +23,18 @@ pub struct Domain {
     pub name: DomainName,
     pub is_default: bool,
     pub is_verified: bool,
+    /// The code the domain's DNS TXT record must hold to verify it (see
+    /// [`Domain::verification_text`]); none for a domain verified when it was added.
+    pub verification_code: Option<String>,
+}
+
+impl Domain {
+    /// The text of the DNS TXT record that proves the organisation holds the domain.
+    pub fn verification_text(&self) -> Option<String> {
+        self.verification_code
+            .as_ref()
+            .map(|code| format!("roster-verification={code}"))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -61,4 +61,15 @@ pub enum Reason {
     FormExpired,
     /// Deleting a group that gives licenses: they are removed first, as Entra ID requires.
     GroupHasLicenses,
+    /// A domain whose DNS does not (yet) hold its verification record (the text it must hold).
+    DomainNotVerified(String),
+    /// Making a domain the default, or using it, before it is verified.
+    DomainUnverified(String),
+    /// Removing a domain that users or groups still use: how many of each.
+    DomainInUse {
+        users: i64,
+        groups: i64,
+    },
+    /// Removing the default domain.
+    DefaultDomain,
 }

@@ -124,4 +124,14 @@ document.addEventListener("DOMContentLoaded", () => {
     alias.addEventListener("input", check);
     domain.addEventListener("change", check);
   }
+  // The bulk bar shows only the fields the chosen action needs (without the script, all).
+  for (const action of document.querySelectorAll("div.bulk select[name=action]")) {
+    const show = () => {
+      for (const field of action.closest("div.bulk").querySelectorAll("[data-for]")) {
+        field.hidden = !field.getAttribute("data-for").split(" ").includes(action.value);
+      }
+    };
+    action.addEventListener("change", show);
+    show();
+  }
 });

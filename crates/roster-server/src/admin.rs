@@ -26,6 +26,9 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{sku}", patch(update_subscription))
         .route("/roleAssignments", post(assign_role))
         .route("/domains", post(add_domain))
+        .route("/domains/{id}", axum::routing::delete(remove_domain))
+        .route("/domains/{id}/verify", post(verify_domain))
+        .route("/domains/{id}/default", post(default_domain))
         .route("/auditLogs", get(audit_log))
         .route("/auditLogs/signIns", get(sign_ins))
         .route(
@@ -174,6 +177,24 @@ async fn assign_role(
     Ok(no_content())
 }
 
+/// A domain as the API shows it: with the DNS record that verifies it while it is not verified
+/// (Graph's `verificationDnsRecords` shape).
+fn domain_json(domain: &roster_core::directory::Domain) -> JsonValue {
+    let records: Vec<JsonValue> = match domain.verification_text() {
+        Some(text) if !domain.is_verified => vec![json!({
+            "recordType": "Txt", "label": domain.name.as_ref(), "text": text, "ttl": 3600,
+        })],
+        _ => Vec::new(),
+    };
+    json!({
+        "id": domain.name.as_ref(),
+        "isDefault": domain.is_default,
+        "isVerified": domain.is_verified,
+        "verificationDnsRecords": records,
+    })
+}
+
+/// `POST /roster/v1/domains` with `{"id": "fabrikam.example"}`: added, not verified yet.
 async fn add_domain(
     State(state): State<AppState>,
     caller: Caller,
@@ -188,9 +209,48 @@ async fn add_domain(
     let added = state
         .db(move |store| store.add_domain(&change, &domain))
         .await?;
-    Ok(created(
-        json!({ "id": added.name.as_ref(), "isDefault": false, "isVerified": true }),
-    ))
+    Ok(created(domain_json(&added)))
+}
+
+fn domain_name(text: &str) -> ApiResult<DomainName> {
+    DomainName::parse(text)
+        .map_err(|_| ApiError::not_found(format!("Resource '{text}' does not exist.")))
+}
+
+/// `POST /roster/v1/domains/{id}/verify`: checks the domain's DNS TXT record.
+async fn verify_domain(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let domain = crate::domains::verify(&state, caller.change(), domain_name(&id)?).await?;
+    Ok(Json(domain_json(&domain)).into_response())
+}
+
+/// `POST /roster/v1/domains/{id}/default`: makes a verified domain the default.
+async fn default_domain(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let (change, name) = (caller.change(), domain_name(&id)?);
+    state
+        .db(move |store| store.set_default_domain(&change, &name))
+        .await?;
+    Ok(no_content())
+}
+
+/// `DELETE /roster/v1/domains/{id}`: refused while users or groups use it, or it is the default.
+async fn remove_domain(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let (change, name) = (caller.change(), domain_name(&id)?);
+    state
+        .db(move |store| store.remove_domain(&change, &name))
+        .await?;
+    Ok(no_content())
 }
 
 #[derive(Deserialize)]

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::bootstrap::BootstrapCredentials;
+use crate::domain_verification::DomainVerification;
 use crate::{connections, jobs};
 
 /// The largest request body the server takes, except bulk jobs' (`upload::MAX_JOB_BYTES`).
@@ -44,6 +45,8 @@ pub struct Config {
     /// Connections open at once from one address but a trusted proxy.
     pub max_connections_per_address: usize,
     pub jobs: jobs::WorkerSettings,
+    /// How added domains are verified (`--dns-server`, `--trust-domains`).
+    pub domain_verification: DomainVerification,
 }
 
 impl Config {
@@ -63,6 +66,7 @@ impl Config {
             max_connections: connections::MAX_CONNECTIONS,
             max_connections_per_address: connections::MAX_CONNECTIONS_PER_ADDRESS,
             jobs: jobs::WorkerSettings::default(),
+            domain_verification: DomainVerification::default(),
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod bulk;
 pub mod center;
 mod config;
 mod connections;
+mod domain_verification;
+pub mod domains;
 pub mod error;
 pub mod files;
 pub mod graph;
@@ -33,6 +35,7 @@ use roster_store::Store;
 
 pub use bootstrap::{BootstrapCredentials, BootstrapReport};
 pub use config::{BODY_LIMIT, Config, Tls};
+pub use domain_verification::DomainVerification;
 pub use ipnet::IpNet;
 use state::{AppState, Scheme};
 
@@ -119,6 +122,7 @@ impl Application {
             job_wake: job_wake.clone(),
             job_batch_rows: config.jobs.batch_rows,
             uploads: Arc::new(tokio::sync::Semaphore::new(upload::CONCURRENT_UPLOADS)),
+            domain_verification: config.domain_verification.clone(),
             keys,
             public_url: config.public_url.clone(),
             issuer_base: issuer_base.into(),

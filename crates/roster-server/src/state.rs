@@ -33,6 +33,8 @@ pub struct AppState {
     pub job_batch_rows: usize,
     /// Places for job uploads read at once (`upload::CONCURRENT_UPLOADS`).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// How added domains are verified.
+    pub domain_verification: crate::domain_verification::DomainVerification,
 }
 
 impl AppState {

@@ -31,6 +31,7 @@ pub const AUDIT_ACTIVITIES: &[&str] = &[
     "Hard delete group",
     "Hard delete user",
     "Remove manager",
+    "Remove domain",
     "Remove member from group",
     "Remove member from role",
     "Remove members from group",
@@ -40,6 +41,7 @@ pub const AUDIT_ACTIVITIES: &[&str] = &[
     "Restore user",
     "Revoke sign-in sessions",
     "Set company information",
+    "Set default domain",
     "Set manager",
     "Start group processing",
     "Submit bulk job",
@@ -48,6 +50,7 @@ pub const AUDIT_ACTIVITIES: &[&str] = &[
     "Update subscription",
     "Update tenant settings",
     "Update user",
+    "Verify domain",
 ];
 
 /// The entry of [`AUDIT_ACTIVITIES`] that a recorded operation is, with what follows it (a bulk

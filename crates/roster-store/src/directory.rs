@@ -3,6 +3,7 @@
 use roster_core::access::Operation;
 use roster_core::access::Role;
 use roster_core::directory::{AppRegistration, AuditRecord, Domain, Tenant};
+use roster_core::refusal::Reason;
 use roster_core::types::{DomainName, ObjectId, UsageLocation};
 
 use crate::authority::authorize;
@@ -131,8 +132,8 @@ impl Store {
                     .transpose();
             }
             tx.query_one(
-                "SELECT tenant_id FROM domains WHERE name = $1",
-                &params![id_or_domain.to_ascii_lowercase()],
+                "SELECT tenant_id FROM domains WHERE name = $1 AND is_verified = $2",
+                &params![id_or_domain.to_ascii_lowercase(), true],
             )?
             .map(|row| row.uuid(0).map(Into::into))
             .transpose()
@@ -142,36 +143,109 @@ impl Store {
     pub fn domains(&self, tenant_id: ObjectId) -> Result<Vec<Domain>> {
         self.pool.read(|tx| {
             tx.query(
-                "SELECT name, is_default, is_verified FROM domains WHERE tenant_id = $1 ORDER BY name",
+                "SELECT name, is_default, is_verified, verification_code FROM domains WHERE tenant_id = $1 ORDER BY name",
                 &params![tenant_id],
             )?
             .iter()
-            .map(|row| {
-                Ok(Domain {
-                    name: DomainName::parse(&row.text(0)?)?,
-                    is_default: row.bool(1)?,
-                    is_verified: row.bool(2)?,
-                })
-            })
+            .map(domain_from_row)
             .collect()
         })
     }
 
-    /// Adds a verified domain to the tenant (roster verifies by administrator's word: there is no
-    /// DNS challenge on a closed network).
+    /// Adds a domain to the tenant, not verified yet, with the code its DNS TXT record must hold
+    /// ([`Domain::verification_text`]); no user or group can use it until it is verified.
     pub fn add_domain(&self, change: &Change, name: &DomainName) -> Result<Domain> {
+        let code = uuid::Uuid::new_v4().simple().to_string();
         self.pool.write(|tx| {
             let change = &authorize(tx, change, &[Operation::ManageDomains], None)?;
             tx.execute(
-                "INSERT INTO domains (name, tenant_id, is_default, is_verified) VALUES ($1, $2, $3, $4)",
-                &params![name.as_ref(), change.tenant_id, false, true],
+                "INSERT INTO domains (name, tenant_id, is_default, is_verified, verification_code) VALUES ($1, $2, $3, $4, $5)",
+                &params![name.as_ref(), change.tenant_id, false, false, code.as_str()],
             )
             .map_err(|error| match error {
                 Error::UniqueViolation { .. } => Error::Conflict { property: "id" },
                 other => other,
             })?;
             audit(tx, change, "Add domain", None, None, Some(serde_json::json!({ "id": name.as_ref() })))?;
-            Ok(Domain { name: name.clone(), is_default: false, is_verified: true })
+            Ok(Domain { name: name.clone(), is_default: false, is_verified: false, verification_code: Some(code.clone()) })
+        })
+    }
+
+    /// Marks one of the tenant's domains verified: the caller has found its DNS TXT record (or
+    /// the server trusts its administrators' word, on a test server without DNS).
+    pub fn mark_domain_verified(&self, change: &Change, name: &DomainName) -> Result<Domain> {
+        self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageDomains], None)?;
+            let mut domain = require_domain(tx, change.tenant_id, name)?;
+            if domain.is_verified {
+                return Ok(domain);
+            }
+            tx.execute(
+                "UPDATE domains SET is_verified = $2 WHERE name = $1",
+                &params![name.as_ref(), true],
+            )?;
+            audit(
+                tx,
+                change,
+                "Verify domain",
+                None,
+                None,
+                Some(serde_json::json!({ "id": name.as_ref() })),
+            )?;
+            domain.is_verified = true;
+            Ok(domain)
+        })
+    }
+
+    /// Makes a verified domain the tenant's default (the one new users get first).
+    pub fn set_default_domain(&self, change: &Change, name: &DomainName) -> Result<()> {
+        self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageDomains], None)?;
+            let domain = require_domain(tx, change.tenant_id, name)?;
+            if domain.is_default {
+                return Ok(());
+            }
+            if !domain.is_verified {
+                return Err(Error::refused(
+                    Reason::DomainUnverified(name.to_string()),
+                    format!("The domain {name} is not verified yet: verify it before making it the default."),
+                ));
+            }
+            tx.execute(
+                "UPDATE domains SET is_default = (name = $2) WHERE tenant_id = $1",
+                &params![change.tenant_id, name.as_ref()],
+            )?;
+            audit(tx, change, "Set default domain", None, None, Some(serde_json::json!({ "id": name.as_ref() })))
+        })
+    }
+
+    /// Removes a domain the tenant does not use: not its default, and no user (in the recycle
+    /// bin too, who would come back with it) or group's mail in it, as Entra ID refuses.
+    pub fn remove_domain(&self, change: &Change, name: &DomainName) -> Result<()> {
+        self.pool.write(|tx| {
+            let change = &authorize(tx, change, &[Operation::ManageDomains], None)?;
+            let domain = require_domain(tx, change.tenant_id, name)?;
+            if domain.is_default {
+                return Err(Error::refused(
+                    Reason::DefaultDomain,
+                    format!("{name} is the default domain: make another domain the default first."),
+                ));
+            }
+            let suffix = format!("%@{}", crate::query::like_escape(name.as_ref()));
+            let count = |tx: &mut dyn Tx, sql: &str| -> Result<i64> {
+                tx.query_one(sql, &params![change.tenant_id, suffix.as_str()])?
+                    .map_or(Ok(0), |row| row.int(0))
+            };
+            let users = count(tx, "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND upn_key LIKE $2 ESCAPE '\\'")?;
+            let groups = count(tx, "SELECT COUNT(*) FROM groups WHERE tenant_id = $1 AND lower(mail) LIKE $2 ESCAPE '\\'")?;
+            if users > 0 || groups > 0 {
+                return Err(Error::refused(
+                    Reason::DomainInUse { users, groups },
+                    format!("{name} is still used by {users} users and {groups} groups: move them to another domain first."),
+                ));
+            }
+            tx.execute("DELETE FROM domains WHERE name = $1", &params![name.as_ref()])?;
+            audit(tx, change, "Remove domain", None, Some(serde_json::json!({ "id": name.as_ref() })), None)
         })
     }
 
@@ -448,4 +522,24 @@ fn principal_name(
     tx.query_one(&sql, &params![tenant_id, id])?
         .map(|row| row.text(0))
         .transpose()
+}
+
+fn domain_from_row(row: &Row) -> Result<Domain> {
+    Ok(Domain {
+        name: DomainName::parse(&row.text(0)?)?,
+        is_default: row.bool(1)?,
+        is_verified: row.bool(2)?,
+        verification_code: row.opt_text(3)?,
+    })
+}
+
+/// One of the tenant's domains, or not found.
+fn require_domain(tx: &mut dyn Tx, tenant_id: ObjectId, name: &DomainName) -> Result<Domain> {
+    tx.query_one(
+        "SELECT name, is_default, is_verified, verification_code FROM domains WHERE tenant_id = $1 AND name = $2",
+        &params![tenant_id, name.as_ref()],
+    )?
+    .map(|row| domain_from_row(&row))
+    .transpose()?
+    .ok_or_else(|| Error::NotFound { kind: "domain", id: name.to_string() })
 }

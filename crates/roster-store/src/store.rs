@@ -29,6 +29,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0013.sql"),
     include_str!("../migrations/sqlite-0014.sql"),
     include_str!("../migrations/sqlite-0015.sql"),
+    include_str!("../migrations/sqlite-0016.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -47,6 +48,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0013.sql"),
     include_str!("../migrations/postgres-0014.sql"),
     include_str!("../migrations/postgres-0015.sql"),
+    include_str!("../migrations/postgres-0016.sql"),
 ];
 
 impl Store {

@@ -218,14 +218,14 @@ pub(crate) fn check_domain(
 ) -> Result<()> {
     let domain = upn.domain();
     let owned = tx.query_one(
-        "SELECT 1 FROM domains WHERE tenant_id = $1 AND name = $2",
-        &params![tenant_id, domain.as_ref()],
+        "SELECT 1 FROM domains WHERE tenant_id = $1 AND name = $2 AND is_verified = $3",
+        &params![tenant_id, domain.as_ref(), true],
     )?;
     if owned.is_none() {
         return Err(Error::refused(
             Reason::UnknownDomain(domain.to_string()),
             format!(
-                "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization. ({domain} is not a domain of this tenant)"
+                "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization. ({domain} is not a verified domain of this tenant)"
             ),
         ));
     }

@@ -46,6 +46,9 @@ pub struct Options {
     pub max_connections: Option<usize>,
     /// Connections open at once from one address; the server's default when `None`.
     pub max_connections_per_address: Option<usize>,
+    /// Verify domains at this DNS server; without it a test server, offline, verifies them on
+    /// the administrator's word (`--trust-domains`).
+    pub dns_server: Option<std::net::SocketAddr>,
 }
 
 /// Starts a server with a new tenant (domain `contoso.example`, Global Administrator
@@ -74,6 +77,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     if let Some(max) = options.max_connections_per_address {
         config.max_connections_per_address = max;
     }
+    config.domain_verification = match options.dns_server {
+        Some(server) => roster_server::DomainVerification::DnsAt(server),
+        None => roster_server::DomainVerification::Trust,
+    };
     config.tls = if options.tls {
         Tls::SelfSigned
     } else {
@@ -353,6 +360,32 @@ impl TestApp {
             reply.body
         );
         reply.body
+    }
+
+    /// Adds a domain to the tenant and verifies it (on the administrator's word: a test server
+    /// has no DNS).
+    pub async fn add_domain(&self, name: &str) {
+        let added = self
+            .post("/roster/v1/domains", serde_json::json!({ "id": name }))
+            .await;
+        assert_eq!(
+            added.status,
+            StatusCode::CREATED,
+            "adding {name}: {:?}",
+            added.body
+        );
+        let verified = self
+            .post(
+                &format!("/roster/v1/domains/{name}/verify"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(
+            verified.status,
+            StatusCode::OK,
+            "verifying {name}: {:?}",
+            verified.body
+        );
     }
 
     /// Creates a security group (no mail) and returns its id; its mail nickname is its name

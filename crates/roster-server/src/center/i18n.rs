@@ -282,6 +282,7 @@ mod tests {
             include_str!("contacts.rs"),
             include_str!("jobs.rs"),
             include_str!("settings.rs"),
+            include_str!("domains.rs"),
             include_str!("import.rs"),
             include_str!("rule_text.rs"),
             include_str!("wording.rs"),

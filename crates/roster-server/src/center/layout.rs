@@ -98,11 +98,12 @@ pub(crate) enum Nav {
     Jobs,
     Roles,
     Audit,
+    Domains,
     Settings,
 }
 
 impl Nav {
-    const ALL: [Nav; 10] = [
+    const ALL: [Nav; 11] = [
         Nav::Home,
         Nav::Users,
         Nav::Deleted,
@@ -112,6 +113,7 @@ impl Nav {
         Nav::Jobs,
         Nav::Roles,
         Nav::Audit,
+        Nav::Domains,
         Nav::Settings,
     ];
 
@@ -126,6 +128,7 @@ impl Nav {
             Nav::Licenses => "/licenses",
             Nav::Roles => "/roles",
             Nav::Audit => "/audit",
+            Nav::Domains => "/domains",
             Nav::Settings => "/settings",
         }
     }
@@ -141,6 +144,7 @@ impl Nav {
             Nav::Licenses => "nav-licenses",
             Nav::Roles => "nav-roles",
             Nav::Audit => "nav-audit",
+            Nav::Domains => "nav-domains",
             Nav::Settings => "nav-settings",
         }
     }
@@ -151,7 +155,9 @@ impl Nav {
             Nav::Home | Nav::Users | Nav::Deleted | Nav::Jobs => Operation::ReadUsers,
             Nav::Groups => Operation::ReadGroups,
             Nav::Contacts => Operation::ReadContacts,
-            Nav::Licenses | Nav::Roles | Nav::Settings => Operation::ReadOrganization,
+            Nav::Licenses | Nav::Roles | Nav::Domains | Nav::Settings => {
+                Operation::ReadOrganization
+            }
             Nav::Audit => Operation::ReadAuditLog,
         }
     }

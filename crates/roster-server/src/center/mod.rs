@@ -12,6 +12,7 @@ mod contacts;
 mod countries;
 mod csv_text;
 mod deleted;
+mod domains;
 mod group_page;
 mod groups;
 mod home;
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/settings",
             get(settings::page_handler).post(settings::change),
         )
+        .route("/domains", get(domains::page_handler).post(domains::change))
         .route("/signout", post(sign_in::sign_out))
         .route_layer(middleware::from_fn_with_state(state, sign_in::require));
     Router::new()

@@ -113,7 +113,9 @@ async fn context(session: &Session) -> Result<Context, ApiError> {
         .db(move |store| {
             let tenant = store.tenant(tenant_id)?;
             // The default domain first (the wizard's preselection), the others by name.
+            // Only verified domains can be given (the default first, the others by name).
             let mut domains = store.domains(tenant_id)?;
+            domains.retain(|domain| domain.is_verified);
             domains.sort_by_key(|domain| !domain.is_default);
             Ok(Context {
                 domains: domains.into_iter().map(|d| d.name.to_string()).collect(),

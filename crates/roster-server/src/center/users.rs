@@ -209,6 +209,8 @@ struct ListParams {
     descending: bool,
     columns: Option<Vec<Column>>,
     after: Option<String>,
+    /// Which page of the list this is (1 for the first), carried by the next page's link.
+    page: i64,
 }
 
 impl ListParams {
@@ -229,6 +231,7 @@ impl ListParams {
                 "sort" => params.sort = value,
                 "desc" => params.descending = value == "1",
                 "after" => params.after = Some(value).filter(|v| !v.is_empty()),
+                "page" => params.page = value.parse().unwrap_or(1),
                 "cols" => {
                     chose_columns = true;
                     columns.extend(Column::ALL.into_iter().filter(|c| c.key() == value));
@@ -279,6 +282,7 @@ impl ListParams {
         }
         if let Some(after) = &next.after {
             query.append_pair("after", after);
+            query.append_pair("page", &next.page.to_string());
         }
         format!("/users?{}", query.finish())
     }
@@ -473,9 +477,18 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
         groups: through,
     };
     let columns = params.columns();
+    let this_page = if params.after.is_some() {
+        params.page.max(2)
+    } else {
+        1
+    };
+    let pages = (found.count.unwrap_or(0) + PAGE_SIZE as i64 - 1) / PAGE_SIZE as i64;
     let next = found.next.as_ref().map(|cursor| {
         let token = encode_skiptoken(cursor);
-        params.link(|p| p.after = Some(token))
+        params.link(|p| {
+            p.after = Some(token);
+            p.page = this_page + 1;
+        })
     });
     let sort_link = |property: &str| {
         let descending = params.sort == property && !params.descending;
@@ -598,8 +611,9 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
                 }
             } }
         }
-        nav.pages {
+        nav.pages aria-label=(lang.t("users-pages")) {
             @if params.after.is_some() { a href=(params.link(|_| {})) { (lang.t("users-first-page")) } " " }
+            @if pages > 1 { span { (lang.t_with("users-page-of", &[("page", lang.number(this_page.min(pages)).into()), ("pages", lang.number(pages).into())])) } " " }
             @if let Some(next) = &next { a rel="next" href=(next) { (lang.t("users-next-page")) } }
         }
     };
@@ -657,14 +671,14 @@ fn bulk_actions(
                     }
                 }
                 @if session.may(Operation::AssignLicense) && !subscriptions.is_empty() {
-                    label { (lang.t("users-col-licenses")) " "
+                    label data-for="assign-license remove-license" { (lang.t("users-col-licenses")) " "
                         select name="sku" {
                             @for subscription in subscriptions { option value=(subscription.sku_id) { (names[&subscription.sku_id]) } }
                         }
                     }
                 }
                 @if !groups.is_empty() {
-                    label { (lang.t("users-group")) " "
+                    label data-for="add-to-group" { (lang.t("users-group")) " "
                         select name="group" {
                             @for group in groups { option value=(group.id) { (group.display_name) } }
                         }

@@ -106,6 +106,21 @@ pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
         Reason::OwnAccount => lang.t("action-not-yourself"),
         Reason::FormExpired => lang.t("api-form-expired"),
         Reason::GroupHasLicenses => lang.t("api-group-has-licenses"),
+        Reason::DomainNotVerified(text) => {
+            lang.t_with("api-domain-not-verified", &[("text", text.clone().into())])
+        }
+        Reason::DomainUnverified(domain) => lang.t_with(
+            "api-domain-unverified",
+            &[("domain", domain.clone().into())],
+        ),
+        Reason::DomainInUse { users, groups } => lang.t_with(
+            "api-domain-in-use",
+            &[
+                ("users", lang.number(*users).into()),
+                ("groups", lang.number(*groups).into()),
+            ],
+        ),
+        Reason::DefaultDomain => lang.t("api-default-domain"),
     }
 }
 
@@ -356,6 +371,13 @@ mod tests {
             R::OwnAccount,
             R::FormExpired,
             R::GroupHasLicenses,
+            R::DomainNotVerified("roster-verification=x".into()),
+            R::DomainUnverified("fabrikam.example".into()),
+            R::DomainInUse {
+                users: 2,
+                groups: 1,
+            },
+            R::DefaultDomain,
         ] {
             // Does not build when `Reason` gains a variant: add it to the list above too.
             match why {
@@ -382,7 +404,11 @@ mod tests {
                 | R::LastGlobalAdministrator
                 | R::OwnAccount
                 | R::FormExpired
-                | R::GroupHasLicenses => {}
+                | R::GroupHasLicenses
+                | R::DomainNotVerified(_)
+                | R::DomainUnverified(_)
+                | R::DomainInUse { .. }
+                | R::DefaultDomain => {}
             }
             worded.push([reason(Lang::En, &why), reason(Lang::Nl, &why)]);
         }

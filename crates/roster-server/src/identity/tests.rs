@@ -28,6 +28,7 @@ fn state() -> (tempfile::TempDir, AppState) {
         job_wake: Arc::new(tokio::sync::Notify::new()),
         job_batch_rows: 100,
         uploads: Arc::new(tokio::sync::Semaphore::new(1)),
+        domain_verification: crate::domain_verification::DomainVerification::Trust,
     };
     (directory, state)
 }

@@ -103,6 +103,9 @@ async fn objects(app: &TestApp) -> Objects {
         .unwrap()
         .to_string();
     app.drain_jobs().await;
+    // A domain still to verify, and its record to create.
+    app.post("/roster/v1/domains", json!({ "id": "fabrikam.example" }))
+        .await;
     Objects {
         user,
         group,
@@ -264,6 +267,11 @@ async fn every_page_is_accessible_and_fits_a_laptop_a_tablet_and_a_phone_in_both
         ("19-roles", "/roles".to_string()),
         ("20-audit", "/audit".to_string()),
         ("21-settings", "/settings".to_string()),
+        ("22-domains", "/domains".to_string()),
+        (
+            "23-remove-domain",
+            "/domains?remove=fabrikam.example".to_string(),
+        ),
     ];
     for language in ["en", "nl"] {
         client
@@ -323,7 +331,7 @@ async fn every_page_is_accessible_and_fits_a_laptop_a_tablet_and_a_phone_in_both
     for finding in findings(&client, &axe).await {
         problems.push(format!("a refused setting: {finding}"));
     }
-    screenshot(&client, &dir, "nl-1400-22-settings-refused", 1400).await;
+    screenshot(&client, &dir, "nl-1400-24-settings-refused", 1400).await;
 
     // On a phone the navigation folds behind the menu button, which opens it.
     client.set_window_size(400, HEIGHT).await.unwrap();

@@ -410,6 +410,27 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .select_by_value("assign-license")
         .await
         .unwrap();
+    // The bar shows the license field the action needs, not the group's.
+    let hidden = |selector: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .execute(
+                    &format!("return document.querySelector(\"{selector}\").hidden;"),
+                    Vec::new(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        hidden("div.bulk label[data-for='add-to-group']").await,
+        json!(true)
+    );
+    assert_eq!(
+        hidden("div.bulk label[data-for='assign-license remove-license']").await,
+        json!(false)
+    );
     client
         .find(Locator::Css("select[name=sku]"))
         .await

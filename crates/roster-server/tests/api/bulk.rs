@@ -132,8 +132,7 @@ async fn block_unblock_and_update_report_unchanged_on_a_second_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_restore_purge_and_change_domain() {
     let app = spawn_app().await;
-    app.post("/roster/v1/domains", json!({ "id": "fabrikam.example" }))
-        .await;
+    app.add_domain("fabrikam.example").await;
     for alias in ["d1", "d2", "d3"] {
         app.create_user(alias, json!({ "mail": upn(alias) })).await;
     }

@@ -8,6 +8,7 @@ mod batch;
 mod browser;
 mod bulk;
 mod center;
+mod domains;
 mod dynamic_groups;
 mod graph_js;
 mod group_licensing;

@@ -148,7 +148,7 @@ async fn bad_input_gets_graph_errors_and_writes_nothing() {
     assert!(
         foreign
             .message()
-            .contains("fabrikam.example is not a domain of this tenant"),
+            .contains("fabrikam.example is not a verified domain of this tenant"),
         "{}",
         foreign.message()
     );

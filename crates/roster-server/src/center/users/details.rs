@@ -113,6 +113,7 @@ pub(super) async fn details_page(
             } else {
                 Vec::new()
             };
+            domains.retain(|domain| domain.is_verified);
             domains.sort_by_key(|domain| !domain.is_default);
             let roles = store.roles_of(tenant_id, user.id)?;
             let member_of: Vec<ObjectId> = groups.iter().map(|group| group.id).collect();

@@ -466,8 +466,7 @@ async fn a_users_page_offers_only_what_may_be_done_to_that_user() {
 async fn a_users_page_changes_its_user_name_manager_and_apps() {
     let app = spawn_app().await;
     let e3 = app.buy("SPE_E3", 5).await;
-    app.post("/roster/v1/domains", json!({ "id": "fabrikam.example" }))
-        .await;
+    app.add_domain("fabrikam.example").await;
     let ann = app
         .create_user("ann", json!({ "usageLocation": "NL" }))
         .await["id"]
