@@ -880,3 +880,7 @@ activity-set-default-domain = Set default domain
 activity-verify-domain = Verify domain
 users-pages = Pages of the list
 users-page-of = Page { $page } of { $pages }
+roles-done-assigned = The role has been assigned.
+roles-done-removed = The role has been removed.
+licenses-done-assigned = The license has been assigned.
+licenses-done-saved = The subscription has been saved.

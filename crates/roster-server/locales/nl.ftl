@@ -880,3 +880,7 @@ activity-set-default-domain = Standaarddomein instellen
 activity-verify-domain = Domein verifiëren
 users-pages = Pagina's van de lijst
 users-page-of = Pagina { $page } van { $pages }
+roles-done-assigned = De rol is toegewezen.
+roles-done-removed = De rol is verwijderd.
+licenses-done-assigned = De licentie is toegewezen.
+licenses-done-saved = Het abonnement is opgeslagen.

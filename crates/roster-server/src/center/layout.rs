@@ -86,6 +86,13 @@ pub(crate) fn document(lang: Lang, title: &str, body: Markup) -> Markup {
     }
 }
 
+/// After a change, which one (a page words it from a list of its own; anything else is not
+/// shown).
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct DoneParams {
+    pub(crate) done: Option<String>,
+}
+
 /// The pages of the navigation, each shown only to administrators whose roles allow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Nav {

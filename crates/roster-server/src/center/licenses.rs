@@ -20,12 +20,24 @@ use super::session::Session;
 use crate::error::ApiError;
 
 /// `GET /licenses`.
-pub async fn page_handler(session: Session) -> Response {
-    render(&session, None).await
+pub async fn page_handler(
+    session: Session,
+    axum::extract::Query(params): axum::extract::Query<super::layout::DoneParams>,
+) -> Response {
+    let done = match params.done.as_deref() {
+        Some("assigned") => Some("licenses-done-assigned"),
+        Some("saved") => Some("licenses-done-saved"),
+        _ => None,
+    };
+    render(&session, None, done).await
 }
 
 /// The page, with an error beside the form that caused it and what was typed.
-async fn render(session: &Session, refused: Option<(&LicenseForm, String)>) -> Response {
+async fn render(
+    session: &Session,
+    refused: Option<(&LicenseForm, String)>,
+    done: Option<&'static str>,
+) -> Response {
     let lang = session.lang;
     let tenant_id = session.caller.tenant_id;
     let found = session
@@ -53,6 +65,7 @@ async fn render(session: &Session, refused: Option<(&LicenseForm, String)>) -> R
         })
     };
     let content = html! {
+        @if let Some(done) = done { p.success role="status" { (lang.t(done)) } }
         @if subscriptions.is_empty() { p { (lang.t("home-no-subscriptions")) } }
         @for subscription in &subscriptions {
             @let sku = catalog.by_sku_id(subscription.sku_id.as_uuid());
@@ -161,11 +174,11 @@ pub async fn change(session: Session, Form(form): Form<LicenseForm>) -> Response
     }
     if form.action == "assign" {
         return match assign(&session, &form).await {
-            Ok(()) => super::redirect::see_other("/licenses"),
+            Ok(()) => super::redirect::see_other("/licenses?done=assigned"),
             Err(error) if error.status == StatusCode::FORBIDDEN => failure(&session, error),
             Err(error) if error.status.is_client_error() => {
                 let message = super::wording::message(&session, error);
-                let mut response = render(&session, Some((&form, message))).await;
+                let mut response = render(&session, Some((&form, message)), None).await;
                 *response.status_mut() = StatusCode::BAD_REQUEST;
                 response
             }
@@ -176,7 +189,12 @@ pub async fn change(session: Session, Form(form): Form<LicenseForm>) -> Response
         return error_page(&session, StatusCode::FORBIDDEN, &lang.t("error-forbidden"));
     }
     let Ok(seats) = form.seats.trim().parse::<i64>() else {
-        let mut response = render(&session, Some((&form, lang.t("licenses-seats-invalid")))).await;
+        let mut response = render(
+            &session,
+            Some((&form, lang.t("licenses-seats-invalid"))),
+            None,
+        )
+        .await;
         *response.status_mut() = StatusCode::BAD_REQUEST;
         return response;
     };
@@ -204,10 +222,10 @@ pub async fn change(session: Session, Form(form): Form<LicenseForm>) -> Response
         _ => Err(ApiError::bad_request(lang.t("action-unknown"))),
     };
     match result {
-        Ok(()) => super::redirect::see_other("/licenses"),
+        Ok(()) => super::redirect::see_other("/licenses?done=saved"),
         Err(error) if error.status.is_client_error() => {
             let message = super::wording::message(&session, error);
-            let mut response = render(&session, Some((&form, message))).await;
+            let mut response = render(&session, Some((&form, message)), None).await;
             *response.status_mut() = StatusCode::BAD_REQUEST;
             response
         }

@@ -40,11 +40,23 @@ fn role_description(lang: super::i18n::Lang, role: Role) -> String {
 }
 
 /// `GET /roles`.
-pub async fn page_handler(session: Session) -> Response {
-    render(&session, None).await
+pub async fn page_handler(
+    session: Session,
+    axum::extract::Query(params): axum::extract::Query<super::layout::DoneParams>,
+) -> Response {
+    let done = match params.done.as_deref() {
+        Some("assigned") => Some("roles-done-assigned"),
+        Some("removed") => Some("roles-done-removed"),
+        _ => None,
+    };
+    render(&session, None, done).await
 }
 
-async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Response {
+async fn render(
+    session: &Session,
+    refused: Option<(&RoleForm, String)>,
+    done: Option<&'static str>,
+) -> Response {
     let lang = session.lang;
     let tenant_id = session.caller.tenant_id;
     let holders = match session
@@ -68,6 +80,7 @@ async fn render(session: &Session, refused: Option<(&RoleForm, String)>) -> Resp
     };
     let typed = assign.map(|(form, _)| form);
     let content = html! {
+        @if let Some(done) = done { p.success role="status" { (lang.t(done)) } }
         @if manage {
             section.panel {
                 h2 { (lang.t("roles-assign")) }
@@ -190,7 +203,11 @@ pub async fn change(session: Session, Form(form): Form<RoleForm>) -> Response {
         _ => Err(ApiError::bad_request(lang.t("action-unknown"))),
     };
     match result {
-        Ok(()) => see_other("/roles"),
+        Ok(()) => see_other(if form.action == "assign" {
+            "/roles?done=assigned"
+        } else {
+            "/roles?done=removed"
+        }),
         Err(error) if error.status.is_client_error() => {
             let message = super::wording::message(&session, error);
             refuse(&session, &form, message).await
@@ -200,7 +217,7 @@ pub async fn change(session: Session, Form(form): Form<RoleForm>) -> Response {
 }
 
 async fn refuse(session: &Session, form: &RoleForm, message: String) -> Response {
-    let mut response = render(session, Some((form, message))).await;
+    let mut response = render(session, Some((form, message)), None).await;
     *response.status_mut() = StatusCode::BAD_REQUEST;
     response
 }

@@ -469,3 +469,39 @@ async fn the_licenses_page_assigns_a_license_to_a_user_or_a_group() {
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("usage location"), "{}", page.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_and_licenses_confirm_what_was_done() {
+    let app = spawn_app().await;
+    app.buy("SPE_E3", 5).await;
+    app.create_user("ann", json!({ "usageLocation": "NL" }))
+        .await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let csrf = browser.get("/roles").await.hidden("csrf");
+    let page = browser
+        .post(
+            "/roles",
+            &[
+                ("csrf", &csrf),
+                ("action", "assign"),
+                ("user", &format!("ann@{DOMAIN}")),
+                ("role", "Global Reader"),
+            ],
+        )
+        .await;
+    assert_eq!(page.location(), "/roles?done=assigned");
+    browser.set("roster_lang", "nl");
+    let page = browser.get(page.location()).await;
+    assert!(page.body.contains("De rol is toegewezen."), "{}", page.body);
+    // Only the page's own confirmations are shown.
+    let page = browser.get("/roles?done=%3Cb%3Eowned").await;
+    assert!(!page.body.contains("<b>owned") && !page.body.contains("class=\"success\""));
+    browser.set("roster_lang", "en");
+    let page = browser.get("/licenses?done=assigned").await;
+    assert!(
+        page.body.contains("The license has been assigned."),
+        "{}",
+        page.body
+    );
+}
