@@ -884,3 +884,5 @@ roles-done-assigned = The role has been assigned.
 roles-done-removed = The role has been removed.
 licenses-done-assigned = The license has been assigned.
 licenses-done-saved = The subscription has been saved.
+domains-actions = Actions
+property-id = Domain name

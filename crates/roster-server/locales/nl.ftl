@@ -884,3 +884,5 @@ roles-done-assigned = De rol is toegewezen.
 roles-done-removed = De rol is verwijderd.
 licenses-done-assigned = De licentie is toegewezen.
 licenses-done-saved = Het abonnement is opgeslagen.
+domains-actions = Acties
+property-id = Domeinnaam

@@ -78,7 +78,11 @@ pub async fn verify(state: &AppState, change: Change, name: DomainName) -> ApiRe
         .into_iter()
         .find(|domain| domain.name == wanted)
         .ok_or_else(|| ApiError::not_found(format!("Resource '{name}' does not exist.")))?;
-    if !domain.is_verified && !matches!(state.domain_verification, DomainVerification::Trust) {
+    let trusted = matches!(state.domain_verification, DomainVerification::Trust);
+    let checked = (!trusted)
+        .then(|| domain.verification_code.clone())
+        .flatten();
+    if !domain.is_verified && !trusted {
         let expected = domain.verification_text().unwrap_or_default();
         let found = txt_records(&state.domain_verification, &name).await;
         if !found.iter().any(|text| text.trim() == expected) {
@@ -89,6 +93,6 @@ pub async fn verify(state: &AppState, change: Change, name: DomainName) -> ApiRe
         }
     }
     state
-        .db(move |store| store.mark_domain_verified(&change, &name))
+        .db(move |store| store.mark_domain_verified(&change, &name, checked.as_deref()))
         .await
 }

@@ -186,12 +186,14 @@ impl Store {
                 .iter()
                 .map(|row| Ok((ObjectId::from(row.uuid(0)?), row.text(1)?, row.int(2)?)))
                 .collect::<Result<_>>()?;
-            // The names locked now (few: a row lives while its failures are recent), then which
-            // of them are the tenant's users, by the index of their user names.
+            // The names locked now (few: a row lives while its failures are recent; names locked
+            // by guessing at invented ones, or other tenants', cannot crowd the tenant's users
+            // out: all are read, up to a bound no spraying reaches in a lockout's time), then
+            // which of them are the tenant's users, by the index of their user names.
             let locked: Vec<(String, DateTime<Utc>)> = tx
                 .query(
                     "SELECT name_key, MAX(locked_until) FROM sign_in_lockouts WHERE locked_until > $1 \
-                     GROUP BY name_key ORDER BY name_key LIMIT 500",
+                     GROUP BY name_key LIMIT 20000",
                     &params![now],
                 )?
                 .iter()

@@ -171,19 +171,34 @@ impl Store {
         })
     }
 
-    /// Marks one of the tenant's domains verified: the caller has found its DNS TXT record (or
-    /// the server trusts its administrators' word, on a test server without DNS).
-    pub fn mark_domain_verified(&self, change: &Change, name: &DomainName) -> Result<Domain> {
+    /// Marks one of the tenant's domains verified: the caller has found its DNS TXT record with
+    /// `checked` (the code it looked for; `None` when the server trusts its administrators'
+    /// word, on a test server without DNS). Refused if the code changed meanwhile, or if another
+    /// tenant has verified the name.
+    pub fn mark_domain_verified(
+        &self,
+        change: &Change,
+        name: &DomainName,
+        checked: Option<&str>,
+    ) -> Result<Domain> {
         self.pool.write(|tx| {
             let change = &authorize(tx, change, &[Operation::ManageDomains], None)?;
-            let mut domain = require_domain(tx, change.tenant_id, name)?;
+            let mut domain = require_domain(tx, change.tenant_id, name, true)?;
             if domain.is_verified {
                 return Ok(domain);
             }
+            if checked.is_some() && checked != domain.verification_code.as_deref() {
+                return Err(Error::Conflict { property: "id" });
+            }
             tx.execute(
-                "UPDATE domains SET is_verified = $2 WHERE name = $1",
-                &params![name.as_ref(), true],
-            )?;
+                "UPDATE domains SET is_verified = $3 WHERE tenant_id = $1 AND name = $2",
+                &params![change.tenant_id, name.as_ref(), true],
+            )
+            .map_err(|error| match error {
+                // Another tenant verified the name first.
+                Error::UniqueViolation { .. } => Error::Conflict { property: "id" },
+                other => other,
+            })?;
             audit(
                 tx,
                 change,
@@ -201,7 +216,7 @@ impl Store {
     pub fn set_default_domain(&self, change: &Change, name: &DomainName) -> Result<()> {
         self.pool.write(|tx| {
             let change = &authorize(tx, change, &[Operation::ManageDomains], None)?;
-            let domain = require_domain(tx, change.tenant_id, name)?;
+            let domain = require_domain(tx, change.tenant_id, name, true)?;
             if domain.is_default {
                 return Ok(());
             }
@@ -224,7 +239,7 @@ impl Store {
     pub fn remove_domain(&self, change: &Change, name: &DomainName) -> Result<()> {
         self.pool.write(|tx| {
             let change = &authorize(tx, change, &[Operation::ManageDomains], None)?;
-            let domain = require_domain(tx, change.tenant_id, name)?;
+            let domain = require_domain(tx, change.tenant_id, name, true)?;
             if domain.is_default {
                 return Err(Error::refused(
                     Reason::DefaultDomain,
@@ -244,7 +259,10 @@ impl Store {
                     format!("{name} is still used by {users} users and {groups} groups: move them to another domain first."),
                 ));
             }
-            tx.execute("DELETE FROM domains WHERE name = $1", &params![name.as_ref()])?;
+            tx.execute(
+                "DELETE FROM domains WHERE tenant_id = $1 AND name = $2",
+                &params![change.tenant_id, name.as_ref()],
+            )?;
             audit(tx, change, "Remove domain", None, Some(serde_json::json!({ "id": name.as_ref() })), None)
         })
     }
@@ -533,13 +551,83 @@ fn domain_from_row(row: &Row) -> Result<Domain> {
     })
 }
 
-/// One of the tenant's domains, or not found.
-fn require_domain(tx: &mut dyn Tx, tenant_id: ObjectId, name: &DomainName) -> Result<Domain> {
+/// One of the tenant's domains, or not found; `locked` for a row the transaction will change
+/// (so that a concurrent change of the same domain waits).
+pub(crate) fn require_domain(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    name: &DomainName,
+    locked: bool,
+) -> Result<Domain> {
+    let lock = if locked {
+        tx.row_lock()
+    } else {
+        tx.share_lock()
+    };
     tx.query_one(
-        "SELECT name, is_default, is_verified, verification_code FROM domains WHERE tenant_id = $1 AND name = $2",
+        &format!(
+            "SELECT name, is_default, is_verified, verification_code FROM domains WHERE tenant_id = $1 AND name = $2{lock}"
+        ),
         &params![tenant_id, name.as_ref()],
     )?
     .map(|row| domain_from_row(&row))
     .transpose()?
     .ok_or_else(|| Error::NotFound { kind: "domain", id: name.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use roster_core::directory::Tenant;
+    use roster_core::types::{DomainName, ObjectId};
+
+    use crate::{Change, Error};
+
+    #[test]
+    fn an_unverified_claim_keeps_a_domain_from_no_other_tenant() {
+        let (_directory, store, first) = crate::test_store();
+        let other = Tenant {
+            id: ObjectId::new(),
+            display_name: "U".into(),
+            default_usage_location: None,
+            technical_contact: None,
+            created: Utc::now(),
+        };
+        store
+            .create_tenant(&other, &DomainName::parse("u.example").unwrap())
+            .unwrap();
+        let second = Change::system(other.id);
+        let shared = DomainName::parse("shared.example").unwrap();
+        // Both may add it: adding says nothing of who else holds it.
+        store.add_domain(&first, &shared).unwrap();
+        let theirs = store.add_domain(&second, &shared).unwrap();
+        assert!(!theirs.is_verified);
+        // Unverified, it names no tenant for sign-in or paths.
+        assert_eq!(store.resolve_tenant("shared.example").unwrap(), None);
+        assert_eq!(store.sign_in_settings("a@shared.example").unwrap().0, None);
+        // The second tenant proves it first; the first then cannot verify it.
+        store
+            .mark_domain_verified(&second, &shared, theirs.verification_code.as_deref())
+            .unwrap();
+        assert!(matches!(
+            store.mark_domain_verified(&first, &shared, None),
+            Err(Error::Conflict { .. })
+        ));
+        assert_eq!(
+            store.resolve_tenant("shared.example").unwrap(),
+            Some(other.id)
+        );
+        assert_eq!(
+            store.sign_in_settings("a@shared.example").unwrap().0,
+            Some(other.id)
+        );
+        // A code other than the domain's own does not verify it.
+        let mine = store
+            .add_domain(&first, &DomainName::parse("mine.example").unwrap())
+            .unwrap();
+        assert!(matches!(
+            store.mark_domain_verified(&first, &mine.name, Some("another-code")),
+            Err(Error::Conflict { .. })
+        ));
+    }
 }

@@ -258,8 +258,8 @@ impl Store {
         self.pool.read(|tx| {
             let row = tx.query_one(
                 "SELECT t.id, t.lockout_threshold, t.lockout_duration_seconds, t.session_lifetime_seconds \
-                 FROM domains d JOIN tenants t ON t.id = d.tenant_id WHERE d.name = $1",
-                &params![domain],
+                 FROM domains d JOIN tenants t ON t.id = d.tenant_id WHERE d.name = $1 AND d.is_verified = $2",
+                &params![domain, true],
             )?;
             Ok(match row {
                 Some(row) => (

@@ -30,6 +30,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0014.sql"),
     include_str!("../migrations/sqlite-0015.sql"),
     include_str!("../migrations/sqlite-0016.sql"),
+    include_str!("../migrations/sqlite-0017.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -49,6 +50,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0014.sql"),
     include_str!("../migrations/postgres-0015.sql"),
     include_str!("../migrations/postgres-0016.sql"),
+    include_str!("../migrations/postgres-0017.sql"),
 ];
 
 impl Store {

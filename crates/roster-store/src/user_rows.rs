@@ -217,8 +217,12 @@ pub(crate) fn check_domain(
     upn: &UserPrincipalName,
 ) -> Result<()> {
     let domain = upn.domain();
+    // Share-locked, so that the domain cannot be removed under a user being written into it.
     let owned = tx.query_one(
-        "SELECT 1 FROM domains WHERE tenant_id = $1 AND name = $2 AND is_verified = $3",
+        &format!(
+            "SELECT 1 FROM domains WHERE tenant_id = $1 AND name = $2 AND is_verified = $3{}",
+            tx.share_lock()
+        ),
         &params![tenant_id, domain.as_ref(), true],
     )?;
     if owned.is_none() {

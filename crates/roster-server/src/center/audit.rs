@@ -239,6 +239,14 @@ pub async fn export(session: Session, Query(params): Query<AuditParams>) -> Resp
         Ok(query) => query,
         Err(message) => return error_page(&session, StatusCode::BAD_REQUEST, &message),
     };
+    // An export reads a whole tenant: a few at a time, sharing the places of job uploads.
+    let Ok(_place) = session.state().uploads.clone().try_acquire_owned() else {
+        return error_page(
+            &session,
+            StatusCode::SERVICE_UNAVAILABLE,
+            &session.lang.t("error-busy"),
+        );
+    };
     let tenant_id = session.caller.tenant_id;
     let written = session
         .state()

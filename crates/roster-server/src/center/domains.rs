@@ -100,7 +100,7 @@ async fn render(session: &Session, notice: Notice, remove: Option<&str>) -> Resp
             table.domains {
                 thead { tr {
                     th scope="col" { (lang.t("domains-name")) } th scope="col" { (lang.t("domains-status")) }
-                    @if manage { th scope="col" { (lang.t("jobs-outcome")) } }
+                    @if manage { th scope="col" { (lang.t("domains-actions")) } }
                 } }
                 tbody {
                     @for domain in &domains {

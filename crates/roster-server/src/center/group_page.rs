@@ -588,12 +588,14 @@ pub async fn people_found(
         .db(move |store| people_to_add(store, tenant_id, group_id, owners, &find))
         .await;
     match found {
-        Ok(found) => found_people(
-            session.lang,
-            &found,
-            if owners { "owner" } else { "member" },
-        )
-        .into_response(),
+        Ok(found) => super::layout::with_page_headers(
+            found_people(
+                session.lang,
+                &found,
+                if owners { "owner" } else { "member" },
+            )
+            .into_response(),
+        ),
         Err(error) => error.into_response(),
     }
 }
@@ -697,6 +699,10 @@ pub async fn change(
     let may = |operation: Operation| session.caller.principal.authorize(operation, &[]);
     let result: Result<Vec<&'static str>, (&'static str, String, String)> = match form.go.as_str() {
         "preview" => {
+            // Evaluating a rule over every user is work: for those who may change rules.
+            if let Err(error) = may(Operation::ManageGroups) {
+                return failure(&session, error.into());
+            }
             return match preview(&session, &form.rule, Some(group_id)).await {
                 Ok(markup) => {
                     let view = View {

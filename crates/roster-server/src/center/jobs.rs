@@ -135,7 +135,12 @@ pub async fn job(
         .state()
         .db(move |store| {
             let job = store.job(tenant_id, job_id)?;
-            let rows = rows_page(store, tenant_id, job_id, after, failed_only)?;
+            // A job without failed rows has none to look for.
+            let rows = if failed_only && job.failed_rows == 0 {
+                (Vec::new(), None)
+            } else {
+                rows_page(store, tenant_id, job_id, after, failed_only)?
+            };
             Ok((job, rows))
         })
         .await;

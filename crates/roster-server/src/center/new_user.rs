@@ -40,6 +40,8 @@ const STEPS: [&str; 5] = [
 const LAST: u8 = STEPS.len() as u8;
 /// Groups the groups step finds for what was typed, at most.
 const GROUPS_FOUND: usize = 20;
+/// Groups a new user is put in by the wizard, at most (more are a bulk job's work).
+const MAX_GROUPS: usize = 100;
 
 /// The wizard's fields: (form name, Graph property, label, step).
 const FIELDS: &[(&str, &str, &str, u8)] = &[
@@ -78,14 +80,17 @@ impl Draft {
         for (key, value) in pairs {
             match key.as_str() {
                 "sku" => draft.skus.push(value.clone()),
-                "group" if !draft.groups.contains(value) => draft.groups.push(value.clone()),
-                "group" => {}
+                "group" => draft.groups.push(value.clone()),
                 "csrf" | "go" => {}
                 _ => {
                     draft.fields.insert(key.clone(), value.clone());
                 }
             }
         }
+        // Each group once, and no more than a form can mean.
+        let mut seen = std::collections::HashSet::new();
+        draft.groups.retain(|group| seen.insert(group.clone()));
+        draft.groups.truncate(MAX_GROUPS);
         draft
     }
 
@@ -294,7 +299,9 @@ pub async fn groups_found_page(session: Session, Query(query): Query<FindQuery>)
         .db(move |store| groups_found(store, tenant_id, &find, &[]))
         .await;
     match found {
-        Ok(found) => group_boxes(session.lang, &found, false).into_response(),
+        Ok(found) => super::layout::with_page_headers(
+            group_boxes(session.lang, &found, false).into_response(),
+        ),
         Err(error) => error.into_response(),
     }
 }
@@ -348,7 +355,7 @@ pub async fn check_name(session: Session, Query(query): Query<NameQuery>) -> Res
         }
         Some(error) => serde_json::json!({ "valid": false, "message": error.message }),
     };
-    axum::Json(body).into_response()
+    super::layout::with_page_headers(axum::Json(body).into_response())
 }
 
 /// Why the draft's user name cannot be given: empty, not a user name, a domain the organisation

@@ -367,6 +367,14 @@ pub async fn export(session: Session, RawQuery(raw): RawQuery) -> Response {
         }
         Err(error) => return failure(&session, error),
     };
+    // An export reads a whole tenant: a few at a time, sharing the places of job uploads.
+    let Ok(_place) = session.state().uploads.clone().try_acquire_owned() else {
+        return error_page(
+            &session,
+            StatusCode::SERVICE_UNAVAILABLE,
+            &session.lang.t("error-busy"),
+        );
+    };
     query.top = crate::paging::MAX_TOP;
     query.after = None;
     query.count = false;

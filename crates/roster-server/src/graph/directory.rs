@@ -167,7 +167,7 @@ pub async fn organization(
         "createdDateTime": format_datetime(&tenant.created),
         "countryLetterCode": tenant.default_usage_location.map(|l| l.to_string()),
         "technicalNotificationMails": tenant.technical_contact.iter().collect::<Vec<_>>(),
-        "verifiedDomains": domains.iter().map(|d| json!({
+        "verifiedDomains": domains.iter().filter(|d| d.is_verified).map(|d| json!({
             "name": d.name.as_ref(), "isDefault": d.is_default, "isInitial": d.is_default, "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline",
         })).collect::<Vec<_>>(),
     });

@@ -599,7 +599,9 @@ pub async fn groups_found(
         })
         .await;
     match found {
-        Ok(found) => found_groups(session.lang, &found).into_response(),
+        Ok(found) => super::super::layout::with_page_headers(
+            found_groups(session.lang, &found).into_response(),
+        ),
         Err(error) => error.into_response(),
     }
 }

@@ -305,3 +305,27 @@ async fn a_dynamic_group_says_it_is_processing_until_its_members_are_known() {
     assert!(!page.body.contains("Processing:"), "{}", page.body);
     assert!(page.body.contains("seller@contoso.example"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_those_who_change_rules_preview_them() {
+    let app = spawn_app().await;
+    let group = dynamic_group(&app, "Sales rule", "user.department -eq \"Sales\"").await;
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    let mut browser = Browser::new(&app);
+    browser
+        .sign_in(&format!("helpdesk@{DOMAIN}"), PASSWORD)
+        .await;
+    let path = format!("/groups/{group}");
+    let csrf = browser.get(&path).await.hidden("csrf");
+    let page = browser
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("go", "preview"),
+                ("rule", "user.department -eq \"X\""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+}
