@@ -413,6 +413,14 @@ enum DomainsCommand {
         #[command(flatten)]
         output: OutputArg,
     },
+    /// Add a domain: not verified yet; prints the DNS TXT record that verifies it.
+    Add { name: String },
+    /// Verify a domain by its DNS TXT record.
+    Verify { name: String },
+    /// Make a verified domain the default.
+    Default { name: String },
+    /// Remove a domain that no user or group uses.
+    Remove { name: String },
 }
 
 #[derive(Subcommand)]
@@ -545,9 +553,16 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Licenses { command } => run_licenses(&client::connect().await?, command).await?,
         Command::Groups { command } => run_groups(&client::connect().await?, command).await?,
-        Command::Domains {
-            command: DomainsCommand::List { output },
-        } => domains::list(&client::connect().await?, output.output).await?,
+        Command::Domains { command } => {
+            let client = client::connect().await?;
+            match command {
+                DomainsCommand::List { output } => domains::list(&client, output.output).await?,
+                DomainsCommand::Add { name } => domains::add(&client, &name).await?,
+                DomainsCommand::Verify { name } => domains::verify(&client, &name).await?,
+                DomainsCommand::Default { name } => domains::make_default(&client, &name).await?,
+                DomainsCommand::Remove { name } => domains::remove(&client, &name).await?,
+            }
+        }
         Command::Bulk { command } => return Ok(rows_exit_code(bulk::run(command).await?)),
         Command::Import { command } => return run_import(command).await,
         Command::Export {

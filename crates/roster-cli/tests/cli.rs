@@ -795,6 +795,33 @@ async fn single_users_manager_recycle_bin_and_not_found() {
     let domains = json_of(&roster_env(&app, &["domains", "list", "-o", "json"]).await);
     assert_eq!(domains[0]["id"], DOMAIN);
     assert_eq!(domains[0]["isDefault"], true);
+
+    // A domain added: the record to create; verified (the test server trusts its
+    // administrators' word: it has no DNS), made the default and back, removed.
+    let added = roster_env(&app, &["domains", "add", "fabrikam.example"]).await;
+    assert!(added.status.success(), "{}", text(&added));
+    assert!(
+        text(&added).contains("value: roster-verification="),
+        "{}",
+        text(&added)
+    );
+    let verified = roster_env(&app, &["domains", "verify", "fabrikam.example"]).await;
+    assert!(verified.status.success(), "{}", text(&verified));
+    let made = roster_env(&app, &["domains", "default", "fabrikam.example"]).await;
+    assert!(made.status.success(), "{}", text(&made));
+    // The default cannot be removed: said, with a failure exit code.
+    let refused = roster_env(&app, &["domains", "remove", "fabrikam.example"]).await;
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("default domain"),
+        "{}",
+        text(&refused)
+    );
+    roster_env(&app, &["domains", "default", DOMAIN]).await;
+    let removed = roster_env(&app, &["domains", "remove", "fabrikam.example"]).await;
+    assert!(removed.status.success(), "{}", text(&removed));
+    let domains = json_of(&roster_env(&app, &["domains", "list", "-o", "json"]).await);
+    assert_eq!(domains.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -886,3 +886,4 @@ licenses-done-assigned = The license has been assigned.
 licenses-done-saved = The subscription has been saved.
 domains-actions = Actions
 property-id = Domain name
+details-deleted = This user was deleted on { $deleted } and is in the recycle bin: it can be restored, with its licenses and groups, until { $until }.

@@ -886,3 +886,4 @@ licenses-done-assigned = De licentie is toegewezen.
 licenses-done-saved = Het abonnement is opgeslagen.
 domains-actions = Acties
 property-id = Domeinnaam
+details-deleted = Deze gebruiker is verwijderd op { $deleted } en staat in de prullenbak: tot { $until } kan die worden teruggezet, met de licenties en groepen.

@@ -750,8 +750,10 @@ async fn one_address_cannot_take_every_connection() {
         from_one.push(half_open_from(&app, "127.0.0.1").await);
     }
     let mut one_more = half_open_from(&app, "127.0.0.1").await;
+    // Closed as soon as the server has accepted it (within seconds on a loaded machine), where
+    // a connection within its share stays open.
     assert!(
-        closed_within(&mut one_more, Duration::from_millis(500)).await,
+        closed_within(&mut one_more, Duration::from_secs(5)).await,
         "past its address's share, a connection is closed at once"
     );
     // Another address still has its share.

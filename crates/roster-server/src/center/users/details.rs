@@ -93,7 +93,6 @@ pub(super) async fn details_page(
     notice: Notice,
     find: &str,
 ) -> Response {
-    let lang = session.lang;
     let tenant_id = session.caller.tenant_id;
     let may_update_some = session.may(Operation::UpdateUser);
     let find = find.to_string();
@@ -132,11 +131,7 @@ pub(super) async fn details_page(
     let loaded = match loaded {
         Ok(loaded) => loaded,
         Err(error) if error.status == StatusCode::NOT_FOUND => {
-            return error_page(
-                session,
-                StatusCode::NOT_FOUND,
-                &lang.t("error-no-such-user"),
-            );
+            return deleted_page(session, user_id).await;
         }
         Err(error) => return failure(session, error),
     };
@@ -442,6 +437,45 @@ fn render(session: &Session, loaded: &Loaded, notice: &Notice) -> Markup {
             }
         }
     }
+}
+
+/// The page of a user in the recycle bin: when it was deleted, until when it can be restored,
+/// and the button that restores it (for those allowed); a user that is gone for good is not
+/// found.
+async fn deleted_page(session: &Session, user_id: ObjectId) -> Response {
+    let lang = session.lang;
+    let tenant_id = session.caller.tenant_id;
+    let user = match session
+        .state()
+        .db(move |store| store.get_deleted_user(tenant_id, user_id))
+        .await
+    {
+        Ok(user) => user,
+        Err(error) if error.status == StatusCode::NOT_FOUND => {
+            return error_page(
+                session,
+                StatusCode::NOT_FOUND,
+                &lang.t("error-no-such-user"),
+            );
+        }
+        Err(error) => return failure(session, error),
+    };
+    let deleted = user.deleted.unwrap_or(user.created);
+    let until = deleted + chrono::Duration::days(roster_core::directory::RECYCLE_BIN_DAYS);
+    let content = html! {
+        p.subtitle { (user.user_principal_name) }
+        p.note role="status" {
+            (lang.t_with("details-deleted", &[("deleted", lang.datetime(deleted).into()), ("until", lang.datetime(until).into())]))
+        }
+        @if session.may(Operation::RestoreUser) {
+            form.inline method="post" action="/deleted" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="id" value=(user.id);
+                button type="submit" name="action" value="restore" { (lang.t("deleted-restore")) }
+            }
+        }
+    };
+    page(session, Nav::Users, &user.display_name, content)
 }
 
 /// The confirmation or the new password above the sections.

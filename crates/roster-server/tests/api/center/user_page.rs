@@ -527,3 +527,32 @@ async fn the_list_exports_every_user_it_finds_in_a_file_an_import_reads_back() {
     assert_eq!(first.other_mails.len(), 1);
     assert!(first.id.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_users_page_offers_its_restore() {
+    let app = spawn_app().await;
+    let ann = id_of(app.create_user("ann", json!({})).await);
+    assert_eq!(
+        app.delete(&format!("/v1.0/users/{ann}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let (mut browser, csrf) = signed_in(&app).await;
+    let page = browser.get(&format!("/users/{ann}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("is in the recycle bin"), "{}", page.body);
+    assert!(page.body.contains("value=\"restore\""));
+    let page = browser
+        .post(
+            "/deleted",
+            &[("csrf", &csrf), ("id", &ann), ("action", "restore")],
+        )
+        .await;
+    assert!(page.body.contains("1 done, 0 failed."), "{}", page.body);
+    let page = browser.get(&format!("/users/{ann}")).await;
+    assert!(page.body.contains("id=\"account\""), "{}", page.body);
+    // A user purged for good, or one that never was, is not found.
+    let page = browser
+        .get("/users/01a2519d-76ed-7692-b1fa-55913332aedb")
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
