@@ -54,16 +54,14 @@ pub async fn run(
     let cookie = format!("roster_session={session}");
 
     // A user to search for, and a department and country to filter on, from the demo.
-    let users = client
-        .get(format!(
-            "{}/v1.0/users?$top=1&$select=id,userPrincipalName,department,country",
-            server.base
-        ))
-        .bearer_auth(&session)
-        .send()
-        .await?
-        .json::<serde_json::Value>()
-        .await?;
+    // The API's answer to a GET, as the signed-in administrator.
+    let api = |path: &str| {
+        let request = client
+            .get(format!("{}{path}", server.base))
+            .bearer_auth(&session);
+        async move { anyhow::Ok(request.send().await?.json::<serde_json::Value>().await?) }
+    };
+    let users = api("/v1.0/users?$top=1&$select=id,userPrincipalName,department,country").await?;
     let user = &users["value"][0];
     let prefix: String = user["userPrincipalName"]
         .as_str()
@@ -82,31 +80,14 @@ pub async fn run(
 
     // A user's page: a demo user's (with its department's groups and licenses), not the
     // administrator's.
-    let demo_user = client
-        .get(format!(
-            "{}/v1.0/users?$top=1&$select=id&$filter=startsWith(userPrincipalName,'a')",
-            server.base
-        ))
-        .bearer_auth(&session)
-        .send()
-        .await?
-        .json::<serde_json::Value>()
-        .await?;
+    let demo_user =
+        api("/v1.0/users?$top=1&$select=id&$filter=startsWith(userPrincipalName,'a')").await?;
     let user_id = demo_user["value"][0]["id"]
         .as_str()
         .context("a demo user's id")?
         .to_string();
     // The demo's largest kind of group: a department's team, with its members and licenses.
-    let groups = client
-        .get(format!(
-            "{}/v1.0/groups?$select=id,displayName&$top=999",
-            server.base
-        ))
-        .bearer_auth(&session)
-        .send()
-        .await?
-        .json::<serde_json::Value>()
-        .await?;
+    let groups = api("/v1.0/groups?$select=id,displayName&$top=999").await?;
     let group_id = groups["value"]
         .as_array()
         .and_then(|groups| {

@@ -152,13 +152,12 @@ impl Store {
             return Ok(Default::default());
         }
         self.pool.read(|tx| {
-            let places: Vec<String> = (0..groups.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
                 "SELECT m.group_id, COUNT(*) FROM group_members m JOIN groups g ON g.id = m.group_id \
                  LEFT JOIN users u ON u.id = m.member_id \
                  WHERE g.tenant_id = $1 AND m.group_id IN ({}) AND (u.id IS NULL OR u.deleted_at IS NULL) \
                  GROUP BY m.group_id",
-                places.join(", ")
+                crate::db::placeholders(2, groups.len())
             );
             let mut values = vec![crate::db::SqlValue::from(tenant_id)];
             values.extend(groups.iter().map(|id| crate::db::SqlValue::from(*id)));
@@ -201,11 +200,10 @@ impl Store {
                 .collect::<Result<_>>()?;
             let mut locked_out = Vec::new();
             for chunk in locked.chunks(100) {
-                let places: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
                 let sql = format!(
                     "SELECT id, user_principal_name, upn_key FROM users WHERE tenant_id = $1 \
                      AND deleted_at IS NULL AND upn_key IN ({})",
-                    places.join(", ")
+                    crate::db::placeholders(2, chunk.len())
                 );
                 let mut values = vec![crate::db::SqlValue::from(tenant_id)];
                 values.extend(chunk.iter().map(|(name, _)| crate::db::SqlValue::from(name.as_str())));
@@ -241,13 +239,10 @@ impl Store {
             ("group_members", "member_id")
         };
         self.pool.read(|tx| {
-            let places: Vec<String> = (0..candidates.len())
-                .map(|i| format!("${}", i + 3))
-                .collect();
             let sql = format!(
                 "SELECT l.{column} FROM {table} l JOIN groups g ON g.id = l.group_id \
                  WHERE g.tenant_id = $1 AND l.group_id = $2 AND l.{column} IN ({})",
-                places.join(", ")
+                crate::db::placeholders(3, candidates.len())
             );
             let mut values = vec![
                 crate::db::SqlValue::from(tenant_id),

@@ -407,6 +407,29 @@ impl TestApp {
         reply.body["id"].as_str().expect("a group id").to_string()
     }
 
+    /// Creates a dynamic security group whose members `rule` decides (its processing on) and
+    /// returns its id.
+    pub async fn create_dynamic_group(&self, name: &str, rule: &str) -> String {
+        let nickname: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let reply = self
+            .post(
+                "/v1.0/groups",
+                serde_json::json!({
+                    "displayName": name, "mailNickname": nickname, "mailEnabled": false,
+                    "securityEnabled": true, "groupTypes": ["DynamicMembership"],
+                    "membershipRule": rule, "membershipRuleProcessingState": "On",
+                }),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "creating {name}: {:?}",
+            reply.body
+        );
+        reply.body["id"].as_str().expect("a group id").to_string()
+    }
+
     /// Adds a user or group to a group's members.
     pub async fn add_member(&self, group: &str, member: &str) {
         let reply = self

@@ -118,6 +118,14 @@ impl Expr {
         }
     }
 
+    /// `property in (values…)`.
+    pub fn in_list(property: &str, values: Vec<Literal>) -> Expr {
+        Expr::In {
+            property: PropertyPath::new(property),
+            values,
+        }
+    }
+
     /// `startsWith(property,'value')`.
     pub fn starts_with(property: &str, value: &str) -> Expr {
         Expr::StartsWith {

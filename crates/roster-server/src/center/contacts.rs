@@ -16,7 +16,7 @@ use roster_store::{ListQuery, SortKey};
 use serde::Deserialize;
 
 use super::i18n::Lang;
-use super::layout::{Nav, error_page, failure, page};
+use super::layout::{Nav, error_page, failure, page, saved_notice, saved_properties};
 use super::redirect::see_other;
 use super::session::Session;
 use super::wording::{message, problem};
@@ -296,12 +296,8 @@ pub async fn details(
     Path(id): Path<String>,
     Query(params): Query<DetailsParams>,
 ) -> Response {
-    let saved = params.saved.map(|saved| {
-        saved
-            .split(',')
-            .filter(|name| CONTACT_TEXT_PROPERTIES.contains(name))
-            .map(str::to_string)
-            .collect()
+    let saved = saved_properties(params.saved.as_deref(), |name| {
+        CONTACT_TEXT_PROPERTIES.contains(&name)
     });
     render_details(
         &session,
@@ -349,13 +345,7 @@ async fn render_details(
     let manage = session.may(Operation::ManageContacts);
     let action = format!("/contacts/{contact_id}");
     let content = html! {
-        @if let Some(saved) = &saved {
-            @if saved.is_empty() { p.success role="status" { (lang.t("details-unchanged")) } }
-            @else {
-                @let names: Vec<String> = saved.iter().map(|name| lang.property(name)).collect();
-                p.success role="status" { (lang.t_with("details-saved", &[("properties", names.join(", ").into())])) }
-            }
-        }
+        @if let Some(saved) = &saved { (saved_notice(lang, saved)) }
         @if manage && ask_delete {
             section.panel.confirm id="delete" aria-labelledby="h-delete" {
                 h2 id="h-delete" { (lang.t_with("groups-delete-title", &[("group", contact.display_name.clone().into())])) }

@@ -35,6 +35,15 @@ static COUNTRIES: LazyLock<Vec<Country>> = LazyLock::new(|| {
         .collect()
 });
 
+/// For each language, the countries (their indexes) in its alphabetical order, sorted once.
+static ORDERED: LazyLock<[Vec<usize>; 2]> = LazyLock::new(|| {
+    [0, 1].map(|column| {
+        let mut indexes: Vec<usize> = (0..COUNTRIES.len()).collect();
+        indexes.sort_by_key(|&index| COUNTRIES[index].places[column]);
+        indexes
+    })
+});
+
 fn column(lang: Lang) -> usize {
     match lang {
         Lang::En => 0,
@@ -62,11 +71,9 @@ pub fn location_name(lang: Lang, location: Option<&UsageLocation>) -> String {
 /// first empty option labelled `empty`.
 pub fn options(lang: Lang, selected: &str, empty: &str) -> Markup {
     let column = column(lang);
-    let mut ordered: Vec<&Country> = COUNTRIES.iter().collect();
-    ordered.sort_by_key(|country| country.places[column]);
     html! {
         option value="" selected[selected.is_empty()] { (empty) }
-        @for country in ordered {
+        @for country in ORDERED[column].iter().map(|&index| &COUNTRIES[index]) {
             option value=(country.code) selected[country.code.eq_ignore_ascii_case(selected)] {
                 (country.names[column])
             }

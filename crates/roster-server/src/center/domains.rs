@@ -10,7 +10,7 @@ use roster_core::access::Operation;
 use roster_core::types::DomainName;
 use serde::Deserialize;
 
-use super::layout::{Nav, error_page, failure, page};
+use super::layout::{Nav, error_page, failure, page, post_button};
 use super::redirect::see_other;
 use super::session::Session;
 use super::wording::{message, problem};
@@ -59,14 +59,13 @@ async fn render(session: &Session, notice: Notice, remove: Option<&str>) -> Resp
     };
     let manage = session.may(Operation::ManageDomains);
     let small_form = |go: &str, name: &str, label: String, class: &str| {
-        html! {
-            form.inline method="post" action="/domains" {
-                input type="hidden" name="csrf" value=(session.csrf);
-                input type="hidden" name="go" value=(go);
-                input type="hidden" name="name" value=(name);
-                button type="submit" class=(class) { (label) }
-            }
-        }
+        post_button(
+            session,
+            "/domains",
+            &[("go", go), ("name", name)],
+            &label,
+            class,
+        )
     };
     let refused = matches!(notice, Notice::Refused { .. });
     let content = html! {

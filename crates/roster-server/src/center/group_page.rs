@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::groups::{kind, parse_rule, preview, rule_editor};
 use super::i18n::Lang;
-use super::layout::{Nav, error_page, failure, page};
+use super::layout::{Nav, error_page, failure, page, post_button, saved_notice, saved_properties};
 use super::redirect::see_other;
 use super::session::Session;
 use crate::error::ApiError;
@@ -29,12 +29,8 @@ pub async fn details(
 ) -> Response {
     let view = View {
         errors_page: query.errors.as_deref(),
-        saved: query.saved.as_deref().map(|saved| {
-            saved
-                .split(',')
-                .filter(|name| Lang::En.property(name) != *name)
-                .map(str::to_string)
-                .collect()
+        saved: saved_properties(query.saved.as_deref(), |name| {
+            Lang::En.property(name) != name
         }),
         find_member: query.find_member.trim(),
         find_owner: query.find_owner.trim(),
@@ -191,15 +187,15 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
             .cloned()
             .unwrap_or_else(|| sku_id.to_string())
     };
+    let this_group = format!("/groups/{}", group.id);
     let small_form = |go: &str, field: &str, value: String, label: &str| {
-        html! {
-            form.inline method="post" action={ "/groups/" (group.id) } {
-                input type="hidden" name="csrf" value=(session.csrf);
-                input type="hidden" name="go" value=(go);
-                input type="hidden" name=(field) value=(value);
-                button.secondary type="submit" { (lang.t(label)) }
-            }
-        }
+        post_button(
+            session,
+            &this_group,
+            &[("go", go), (field, &value)],
+            &lang.t(label),
+            "secondary",
+        )
     };
     let error_for = |field: &str| {
         error
@@ -245,13 +241,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
     };
     let licensed = !group.licenses.is_empty();
     let content = html! {
-        @if let Some(saved) = &saved {
-            @if saved.is_empty() { p.success role="status" { (lang.t("details-unchanged")) } }
-            @else {
-                @let names: Vec<String> = saved.iter().map(|name| lang.property(name)).collect();
-                p.success role="status" { (lang.t_with("details-saved", &[("properties", names.join(", ").into())])) }
-            }
-        }
+        @if let Some(saved) = &saved { (saved_notice(lang, saved)) }
         @if ask_delete && manage {
             section.panel.confirm id="delete" aria-labelledby="h-delete" {
                 h2 id="h-delete" { (lang.t_with("groups-delete-title", &[("group", group.display_name.clone().into())])) }

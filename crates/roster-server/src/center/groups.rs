@@ -505,6 +505,35 @@ pub async fn check_rule(session: Session, Query(query): Query<RuleQuery>) -> Res
     JsonResponse(body).into_response()
 }
 
+/// Groups whose names start with `find` (the first by name when it is empty) that members can
+/// be added to by hand: not run by a rule, not among `excluded` (those already chosen, or the
+/// user's own); at most `limit`. Read for the pickers of a user's page and of the wizard.
+pub(super) fn groups_to_add(
+    store: &roster_store::Store,
+    tenant_id: ObjectId,
+    find: &str,
+    excluded: &[ObjectId],
+    limit: usize,
+) -> roster_store::Result<Vec<Group>> {
+    let query = ListQuery {
+        filter: (!find.is_empty()).then(|| Expr::starts_with("displayName", find)),
+        order: Some(SortKey {
+            property: "displayName".into(),
+            descending: false,
+        }),
+        // Some of the first found may be left out: ask for enough to fill the list.
+        top: limit * 2 + excluded.len().min(crate::paging::MAX_TOP),
+        ..Default::default()
+    };
+    Ok(store
+        .list_groups(tenant_id, &query, false)?
+        .items
+        .into_iter()
+        .filter(|group| !group.is_dynamic() && !excluded.contains(&group.id))
+        .take(limit)
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,6 +86,52 @@ pub(crate) fn document(lang: Lang, title: &str, body: Markup) -> Markup {
     }
 }
 
+/// A button alone in a form that posts `fields` (after the session's token) to `action`: one
+/// action on one object (block a user, remove a member, verify a domain).
+pub(crate) fn post_button(
+    session: &Session,
+    action: &str,
+    fields: &[(&str, &str)],
+    label: &str,
+    class: &str,
+) -> Markup {
+    html! {
+        form.inline method="post" action=(action) {
+            input type="hidden" name="csrf" value=(session.csrf);
+            @for (name, value) in fields { input type="hidden" name=(name) value=(value); }
+            button type="submit" class=(class) { (label) }
+        }
+    }
+}
+
+/// The properties a change's confirmation names (`?saved=jobTitle,department`): those `known`
+/// says are the page's; anything else in the address is dropped, never shown. `None` when the
+/// page was not reached from a change.
+pub(crate) fn saved_properties(
+    param: Option<&str>,
+    known: impl Fn(&str) -> bool,
+) -> Option<Vec<String>> {
+    param.map(|saved| {
+        saved
+            .split(',')
+            .filter(|name| known(name))
+            .map(str::to_string)
+            .collect()
+    })
+}
+
+/// The confirmation of a change: the properties it changed by their names in the page's
+/// language ("Saved: Job title, Department."), or that nothing differed.
+pub(crate) fn saved_notice(lang: Lang, changed: &[String]) -> Markup {
+    html! {
+        @if changed.is_empty() { p.success role="status" { (lang.t("details-unchanged")) } }
+        @else {
+            @let names: Vec<String> = changed.iter().map(|name| lang.property(name)).collect();
+            p.success role="status" { (lang.t_with("details-saved", &[("properties", names.join(", ").into())])) }
+        }
+    }
+}
+
 /// After a change, which one (a page words it from a list of its own; anything else is not
 /// shown).
 #[derive(serde::Deserialize, Default)]

@@ -19,12 +19,12 @@ use maud::{Markup, html};
 use roster_core::access::Operation;
 use roster_core::catalog::Catalog;
 use roster_core::directory::{Group, LicenseAssignment, Subscription};
-use roster_core::odata::Expr;
 use roster_core::requests::{NewUser, PasswordProfile, UserUpdate};
 use roster_core::types::{ObjectId, SkuId, UsageLocation, UserPrincipalName};
-use roster_store::{ListQuery, SortKey, UserKey};
+use roster_store::UserKey;
 
 use super::countries;
+use super::groups::groups_to_add;
 use super::layout::{Nav, error_page, failure, page};
 use super::session::Session;
 use crate::error::ApiError;
@@ -241,48 +241,34 @@ async fn group_choices(
     session
         .state()
         .db(move |store| {
-            let mut chosen = Vec::new();
-            for id in &ids {
-                match store.get_group(tenant_id, *id) {
-                    Ok(group) => chosen.push(group),
-                    Err(roster_store::Error::NotFound { .. }) => {}
-                    Err(error) => return Err(error),
-                }
-            }
+            // The chosen groups in one read, by name (one gone meanwhile is simply not there).
+            let chosen = if ids.is_empty() {
+                Vec::new()
+            } else {
+                let query = roster_store::ListQuery {
+                    filter: Some(roster_core::odata::Expr::in_list(
+                        "id",
+                        ids.iter()
+                            .map(|id| roster_core::odata::Literal::Guid(id.as_uuid()))
+                            .collect(),
+                    )),
+                    order: Some(roster_store::SortKey {
+                        property: "displayName".into(),
+                        descending: false,
+                    }),
+                    top: ids.len(),
+                    ..Default::default()
+                };
+                store.list_groups(tenant_id, &query, false)?.items
+            };
             let found = if search {
-                groups_found(store, tenant_id, &find, &ids)?
+                groups_to_add(store, tenant_id, &find, &ids, GROUPS_FOUND)?
             } else {
                 Vec::new()
             };
             Ok(GroupChoices { chosen, found })
         })
         .await
-}
-
-/// Groups whose names start with `find` (any when empty) a new user could be put in: not run
-/// by a rule, not among `chosen`.
-fn groups_found(
-    store: &roster_store::Store,
-    tenant_id: ObjectId,
-    find: &str,
-    chosen: &[ObjectId],
-) -> roster_store::Result<Vec<Group>> {
-    let query = ListQuery {
-        filter: (!find.is_empty()).then(|| Expr::starts_with("displayName", find)),
-        order: Some(SortKey {
-            property: "displayName".into(),
-            descending: false,
-        }),
-        top: GROUPS_FOUND * 2 + chosen.len(),
-        ..Default::default()
-    };
-    Ok(store
-        .list_groups(tenant_id, &query, false)?
-        .items
-        .into_iter()
-        .filter(|group| !group.is_dynamic() && !chosen.contains(&group.id))
-        .take(GROUPS_FOUND)
-        .collect())
 }
 
 /// `GET /users/new/groups-found?find=`: the groups step's choices for what was typed, for the
@@ -296,7 +282,7 @@ pub async fn groups_found_page(session: Session, Query(query): Query<FindQuery>)
     let find = query.find.trim().to_string();
     let found = session
         .state()
-        .db(move |store| groups_found(store, tenant_id, &find, &[]))
+        .db(move |store| groups_to_add(store, tenant_id, &find, &[], GROUPS_FOUND))
         .await;
     match found {
         Ok(found) => super::layout::with_page_headers(

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::countries;
 use super::i18n::Lang;
-use super::layout::{Nav, error_page, failure, page};
+use super::layout::{Nav, error_page, failure, page, saved_notice, saved_properties};
 use super::redirect::see_other;
 use super::session::Session;
 use super::wording::{message, problem};
@@ -38,13 +38,7 @@ pub struct Params {
 
 /// `GET /settings`.
 pub async fn page_handler(session: Session, Query(params): Query<Params>) -> Response {
-    let saved = params.saved.map(|saved| {
-        saved
-            .split(',')
-            .filter(|name| SAVED_NAMES.contains(name))
-            .map(str::to_string)
-            .collect()
-    });
+    let saved = saved_properties(params.saved.as_deref(), |name| SAVED_NAMES.contains(&name));
     render(&session, saved, None).await
 }
 
@@ -119,13 +113,7 @@ async fn render(
             .unwrap_or_default()
     });
     let content = html! {
-        @if let Some(saved) = &saved {
-            @if saved.is_empty() { p.success role="status" { (lang.t("details-unchanged")) } }
-            @else {
-                @let names: Vec<String> = saved.iter().map(|name| lang.property(name)).collect();
-                p.success role="status" { (lang.t_with("details-saved", &[("properties", names.join(", ").into())])) }
-            }
-        }
+        @if let Some(saved) = &saved { (saved_notice(lang, saved)) }
         @if !manage { p.note { (lang.t("settings-read-only")) } }
         section.panel id="profile" aria-labelledby="h-profile" {
             h2 id="h-profile" { (lang.t("settings-profile")) }

@@ -13,7 +13,7 @@ use fantoccini::{Client, Locator};
 use roster_testkit::{ADMIN_PASSWORD, ADMIN_UPN, Options, TestApp, spawn_app_with};
 use serde_json::{Value, json};
 
-use super::browser::{browser, start_driver, submit_sign_in};
+use super::browser::{browser, start_driver, submit_sign_in, whole_page};
 
 const WIDTHS: [u32; 3] = [1400, 900, 400];
 const HEIGHT: u32 = 1000;
@@ -66,19 +66,8 @@ async fn objects(app: &TestApp) -> Objects {
     let group = app.create_group("Sales team").await;
     app.add_member(&group, &user).await;
     let dynamic = app
-        .post(
-            "/v1.0/groups",
-            json!({
-                "displayName": "Everyone in Sales", "mailEnabled": false, "mailNickname": "salesall",
-                "securityEnabled": true, "groupTypes": ["DynamicMembership"],
-                "membershipRule": "user.department -eq \"Sales\"", "membershipRuleProcessingState": "On"
-            }),
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create_dynamic_group("Everyone in Sales", "user.department -eq \"Sales\"")
+        .await;
     let contact = app
         .post(
             "/roster/v1/contacts",
@@ -170,26 +159,14 @@ async fn scrolls_sideways(client: &Client) -> Option<String> {
 }
 
 async fn screenshot(client: &Client, dir: &std::path::Path, name: &str, width: u32) {
-    let height = client
-        .execute(
-            "return Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0) + window.outerHeight - window.innerHeight;",
-            Vec::new(),
-        )
-        .await
-        .expect("page height")
-        .as_u64()
-        .unwrap_or(HEIGHT as u64) as u32;
-    let tall = height.clamp(HEIGHT, 8000);
-    client
-        .set_window_size(width, tall)
-        .await
-        .expect("window size");
-    let png = client.screenshot().await.expect("screenshot");
-    client
-        .set_window_size(width, HEIGHT)
-        .await
-        .expect("window size");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    whole_page(
+        client,
+        width,
+        HEIGHT,
+        8000,
+        &dir.join(format!("{name}.png")),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

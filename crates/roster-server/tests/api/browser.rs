@@ -129,36 +129,54 @@ impl Screenshots {
         Screenshots { dir }
     }
 
-    /// Saves the whole page, not only the window's part: the window is made as tall as the page
-    /// (a headless window may exceed the screen) for the screenshot, then set back.
     async fn save(&self, client: &Client, name: &str) {
-        // The page's height, plus what of the window is not page (headless Chromium keeps some).
-        let height = client
-            .execute(
-                "return Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0) + window.outerHeight - window.innerHeight;",
-                Vec::new(),
-            )
-            .await
-            .expect("page height")
-            .as_u64()
-            .unwrap_or(WINDOW_HEIGHT as u64) as u32;
-        let tall = height.clamp(WINDOW_HEIGHT, 12_000);
-        if tall > WINDOW_HEIGHT {
-            client
-                .set_window_size(WINDOW_WIDTH, tall)
-                .await
-                .expect("window size");
-        }
-        let png = client.screenshot().await.expect("screenshot");
-        if tall > WINDOW_HEIGHT {
-            client
-                .set_window_size(WINDOW_WIDTH, WINDOW_HEIGHT)
-                .await
-                .expect("window size");
-        }
-        assert!(png.starts_with(b"\x89PNG"), "a PNG");
-        std::fs::write(self.dir.join(format!("{name}.png")), png).expect("write screenshot");
+        whole_page(
+            client,
+            WINDOW_WIDTH,
+            WINDOW_HEIGHT,
+            12_000,
+            &self.dir.join(format!("{name}.png")),
+        )
+        .await;
     }
+}
+
+/// Saves the whole page, not only the window's part, as a PNG at `path`: the window (`width` by
+/// `height`) is made as tall as the page, up to `most` (a headless window may exceed the
+/// screen), for the screenshot, then set back.
+pub(super) async fn whole_page(
+    client: &Client,
+    width: u32,
+    height: u32,
+    most: u32,
+    path: &std::path::Path,
+) {
+    // The page's height, plus what of the window is not page (headless Chromium keeps some).
+    let page_height = client
+        .execute(
+            "return Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0) + window.outerHeight - window.innerHeight;",
+            Vec::new(),
+        )
+        .await
+        .expect("page height")
+        .as_u64()
+        .unwrap_or(height as u64) as u32;
+    let tall = page_height.clamp(height, most);
+    if tall > height {
+        client
+            .set_window_size(width, tall)
+            .await
+            .expect("window size");
+    }
+    let png = client.screenshot().await.expect("screenshot");
+    if tall > height {
+        client
+            .set_window_size(width, height)
+            .await
+            .expect("window size");
+    }
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    std::fs::write(path, png).expect("write screenshot");
 }
 
 async fn text(client: &Client, css: &str) -> String {

@@ -140,13 +140,21 @@ async fn confirm_delete(session: &Session, form: &ActionForm) -> Response {
     let found = session
         .state()
         .db(move |store| {
+            // Read a few hundred at a time (with their licenses), not one by one.
             let mut users = Vec::new();
-            for id in ids {
-                match store.get_user(tenant_id, &UserKey::Id(id)) {
-                    Ok(user) => users.push(user),
-                    Err(roster_store::Error::NotFound { .. }) => {}
-                    Err(error) => return Err(error),
-                }
+            for chunk in ids.chunks(500) {
+                let query = roster_store::ListQuery {
+                    filter: Some(roster_core::odata::Expr::in_list(
+                        "id",
+                        chunk
+                            .iter()
+                            .map(|id| roster_core::odata::Literal::Guid(id.as_uuid()))
+                            .collect(),
+                    )),
+                    top: chunk.len(),
+                    ..Default::default()
+                };
+                users.extend(store.list_users(tenant_id, &query)?.items);
             }
             Ok((users, store.subscriptions(tenant_id)?))
         })

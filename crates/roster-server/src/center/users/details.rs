@@ -15,14 +15,16 @@ use maud::{Markup, html};
 use roster_core::access::{Operation, Role};
 use roster_core::catalog::Catalog;
 use roster_core::directory::{Group, LicenseAssignment, LicenseState, User, UserType};
-use roster_core::odata::Expr;
 use roster_core::types::{ObjectId, SkuId};
-use roster_store::{ListQuery, SortKey, Store, UserKey};
+use roster_store::{Store, UserKey};
 use serde::Deserialize;
 
 use super::super::countries;
+use super::super::groups::groups_to_add;
 use super::super::i18n::Lang;
-use super::super::layout::{Nav, error_page, failure, page};
+use super::super::layout::{
+    Nav, error_page, failure, page, post_button, saved_notice, saved_properties,
+};
 use super::super::licenses::{license_names_by_sku, plan_switches};
 use super::super::roles::role_name;
 use super::super::session::Session;
@@ -55,23 +57,12 @@ pub async fn details(
             &session.lang.t("error-no-such-user"),
         );
     };
-    let notice = match params.saved {
-        Some(saved) => Notice::Done(Done::Saved(
-            saved
-                .split(',')
-                .filter(|name| saved_name(name))
-                .map(str::to_string)
-                .collect(),
-        )),
-        None => Notice::None,
-    };
+    // Only properties the pages word are named; anything else in the address is dropped.
+    let saved = saved_properties(params.saved.as_deref(), |name| {
+        Lang::En.property(name) != name
+    });
+    let notice = saved.map_or(Notice::None, |saved| Notice::Done(Done::Saved(saved)));
     details_page(&session, user_id, notice, params.find.trim()).await
-}
-
-/// Whether a name in a confirmation is a property the pages word (anything else in the
-/// address is dropped, never shown).
-fn saved_name(name: &str) -> bool {
-    Lang::En.property(name) != name
 }
 
 /// What the page shows, read in one go.
@@ -116,7 +107,7 @@ pub(super) async fn details_page(
             domains.sort_by_key(|domain| !domain.is_default);
             let roles = store.roles_of(tenant_id, user.id)?;
             let member_of: Vec<ObjectId> = groups.iter().map(|group| group.id).collect();
-            let found = groups_to_add(store, tenant_id, &find, &member_of)?;
+            let found = found_to_add(store, tenant_id, &find, &member_of)?;
             Ok(Loaded {
                 user,
                 groups,
@@ -482,11 +473,7 @@ async fn deleted_page(session: &Session, user_id: ObjectId) -> Response {
 fn notice_text(lang: Lang, notice: &Notice) -> Markup {
     html! {
         @match notice {
-            Notice::Done(Done::Saved(changed)) if changed.is_empty() => p.success role="status" { (lang.t("details-unchanged")) },
-            Notice::Done(Done::Saved(changed)) => {
-                @let names: Vec<String> = changed.iter().map(|name| lang.property(name)).collect();
-                p.success role="status" { (lang.t_with("details-saved", &[("properties", names.join(", ").into())])) }
-            }
+            Notice::Done(Done::Saved(changed)) => (saved_notice(lang, changed)),
             Notice::Done(Done::Password { password, force_change }) => {
                 div.success role="status" {
                     p { (lang.t("details-password-reset")) }
@@ -549,14 +536,14 @@ pub(super) fn found_groups(lang: Lang, found: &[Group]) -> Markup {
 
 /// A button that runs one of the list's actions on this user alone.
 fn action(session: &Session, user: &User, value: &str, label: &str, class: &str) -> Markup {
-    html! {
-        form.inline method="post" action="/users/bulk" {
-            input type="hidden" name="csrf" value=(session.csrf);
-            input type="hidden" name="id" value=(user.id);
-            input type="hidden" name="action" value=(value);
-            button type="submit" class=(class) { (session.lang.t(label)) }
-        }
-    }
+    let id = user.id.to_string();
+    post_button(
+        session,
+        "/users/bulk",
+        &[("id", &id), ("action", value)],
+        &session.lang.t(label),
+        class,
+    )
 }
 
 pub(super) fn row_table(lang: Lang, label: &str, value: String) -> Markup {
@@ -629,7 +616,7 @@ pub async fn groups_found(
         .db(move |store| {
             let member_of = all_groups_of(store, tenant_id, user_id)?;
             let member_of: Vec<ObjectId> = member_of.iter().map(|group| group.id).collect();
-            groups_to_add(store, tenant_id, &find, &member_of)
+            found_to_add(store, tenant_id, &find, &member_of)
         })
         .await;
     match found {
@@ -661,9 +648,9 @@ fn all_groups_of(
     Ok(groups)
 }
 
-/// The groups whose names start with `find` that the user could be added to: not those it is
-/// in (`member_of`), nor those whose members a rule decides; at most [`PICKED`].
-fn groups_to_add(
+/// The groups whose names start with `find` that the user could be added to (none until
+/// something is typed): not those it is in (`member_of`); at most [`PICKED`].
+fn found_to_add(
     store: &Store,
     tenant_id: ObjectId,
     find: &str,
@@ -672,20 +659,5 @@ fn groups_to_add(
     if find.is_empty() {
         return Ok(Vec::new());
     }
-    let query = ListQuery {
-        filter: Some(Expr::starts_with("displayName", find)),
-        order: Some(SortKey {
-            property: "displayName".into(),
-            descending: false,
-        }),
-        top: PICKED + member_of.len().min(MAX_TOP),
-        ..Default::default()
-    };
-    let page = store.list_groups(tenant_id, &query, false)?;
-    Ok(page
-        .items
-        .into_iter()
-        .filter(|group| !group.is_dynamic() && !member_of.contains(&group.id))
-        .take(PICKED)
-        .collect())
+    groups_to_add(store, tenant_id, find, member_of, PICKED)
 }

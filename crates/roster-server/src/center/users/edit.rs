@@ -37,7 +37,7 @@ impl From<ApiError> for Refusal {
 }
 
 /// The forms of the page, by their `form` field.
-const FORMS: [&str; 12] = [
+const FORMS: [&str; 13] = [
     "account",
     "contact",
     "upn",
@@ -50,6 +50,7 @@ const FORMS: [&str; 12] = [
     "group-remove",
     "role-add",
     "role-remove",
+    "password",
 ];
 
 /// `POST /users/{id}`: one change from the user's page.
@@ -76,11 +77,7 @@ pub async fn edit(
         return failure(&session, error);
     }
     let asked = submitted("form").unwrap_or_default();
-    let Some(form) = FORMS
-        .into_iter()
-        .chain(["password"])
-        .find(|form| *form == asked)
-    else {
+    let Some(form) = FORMS.into_iter().find(|form| *form == asked) else {
         return error_page(&session, StatusCode::BAD_REQUEST, &lang.t("action-unknown"));
     };
     match save(&session, user_id, form, &submitted, &fields).await {

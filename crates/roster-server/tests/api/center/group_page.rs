@@ -5,28 +5,6 @@
 
 use super::*;
 
-async fn signed_in(app: &TestApp) -> (Browser, String) {
-    let mut browser = Browser::new(app);
-    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
-    let csrf = browser.get("/groups").await.hidden("csrf");
-    (browser, csrf)
-}
-
-async fn dynamic_group(app: &TestApp, name: &str, rule: &str) -> String {
-    let reply = app
-        .post(
-            "/v1.0/groups",
-            json!({
-                "displayName": name, "mailEnabled": false, "mailNickname": name.replace(' ', ""),
-                "securityEnabled": true, "groupTypes": ["DynamicMembership"],
-                "membershipRule": rule, "membershipRuleProcessingState": "On"
-            }),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-    reply.body["id"].as_str().unwrap().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_list_filters_by_kind_and_counts_members() {
     let app = spawn_app().await;
@@ -45,7 +23,8 @@ async fn the_list_filters_by_kind_and_counts_members() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-    dynamic_group(&app, "Sales rule", "user.department -eq \"Sales\"").await;
+    app.create_dynamic_group("Sales rule", "user.department -eq \"Sales\"")
+        .await;
     let (mut browser, _) = signed_in(&app).await;
 
     let page = browser.get("/groups").await;
@@ -290,7 +269,9 @@ async fn a_dynamic_group_says_it_is_processing_until_its_members_are_known() {
     let app = spawn_app().await;
     app.create_user("seller", json!({ "department": "Sales" }))
         .await;
-    let group = dynamic_group(&app, "Sales rule", "user.department -eq \"Sales\"").await;
+    let group = app
+        .create_dynamic_group("Sales rule", "user.department -eq \"Sales\"")
+        .await;
     let (mut browser, _) = signed_in(&app).await;
     let path = format!("/groups/{group}");
     let page = browser.get(&path).await;
@@ -309,7 +290,9 @@ async fn a_dynamic_group_says_it_is_processing_until_its_members_are_known() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_those_who_change_rules_preview_them() {
     let app = spawn_app().await;
-    let group = dynamic_group(&app, "Sales rule", "user.department -eq \"Sales\"").await;
+    let group = app
+        .create_dynamic_group("Sales rule", "user.department -eq \"Sales\"")
+        .await;
     user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
     let mut browser = Browser::new(&app);
     browser

@@ -158,6 +158,14 @@ impl Browser {
     }
 }
 
+/// A browser signed in as the bootstrap Global Administrator, and its session's form token.
+pub async fn signed_in(app: &TestApp) -> (Browser, String) {
+    let mut browser = Browser::new(app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+    let csrf = browser.get("/").await.hidden("csrf");
+    (browser, csrf)
+}
+
 /// A user with a known password and, optionally, a directory role.
 pub async fn user_with_role(app: &TestApp, alias: &str, role: Option<&str>) -> String {
     let id = app

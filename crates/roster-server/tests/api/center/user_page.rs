@@ -6,13 +6,6 @@
 use super::*;
 use serde_json::Value as Json;
 
-async fn signed_in(app: &TestApp) -> (Browser, String) {
-    let mut browser = Browser::new(app);
-    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
-    let csrf = browser.get("/users").await.hidden("csrf");
-    (browser, csrf)
-}
-
 fn id_of(user: Json) -> String {
     user["id"].as_str().unwrap().to_string()
 }
@@ -158,17 +151,9 @@ async fn licenses_groups_and_roles_change_from_the_users_page() {
     let e3 = app.buy("SPE_E3", 2).await;
     let ann = id_of(app.create_user("ann", json!({})).await);
     let sales = app.create_group("Sales").await;
-    let rule = app
-        .post(
-            "/v1.0/groups",
-            json!({
-                "displayName": "Sales everyone", "mailEnabled": false, "mailNickname": "salesall",
-                "securityEnabled": true, "groupTypes": ["DynamicMembership"],
-                "membershipRule": "user.department -eq \"Sales\"", "membershipRuleProcessingState": "On"
-            }),
-        )
+    let dynamic = app
+        .create_dynamic_group("Sales everyone", "user.department -eq \"Sales\"")
         .await;
-    let dynamic = rule.body["id"].as_str().unwrap().to_string();
     let (mut browser, csrf) = signed_in(&app).await;
     let details = format!("/users/{ann}");
 
