@@ -887,3 +887,20 @@ licenses-done-saved = The subscription has been saved.
 domains-actions = Actions
 property-id = Domain name
 details-deleted = This user was deleted on { $deleted } and is in the recycle bin: it can be restored, with its licenses and groups, until { $until }.
+users-all-matching = { $count ->
+    [one] The one user the filters find
+   *[other] All { $users } users the filters find, not only those selected
+}
+pages-previous = Previous page
+action-matching = { $count ->
+    [one] This is for the one user the list's filters find.
+   *[other] This is for every user the list's filters find: { $users } users.
+}
+action-list-changed = The list has changed since it was counted: look again at what is done.
+action-matching-job = It runs as a bulk job; its page follows it, row by row.
+action-confirm-count = { $count ->
+    [one] { $action } for this user:
+   *[other] { $action } for these { $users } users:
+}
+action-confirm-remove-license = { $license }: held by { $holders } of them now. They lose its apps, and its seats are freed; where it comes through a group, it stays until the user leaves the group.
+action-confirm-button = { $action } ({ $users })

@@ -887,3 +887,20 @@ licenses-done-saved = Het abonnement is opgeslagen.
 domains-actions = Acties
 property-id = Domeinnaam
 details-deleted = Deze gebruiker is verwijderd op { $deleted } en staat in de prullenbak: tot { $until } kan die worden teruggezet, met de licenties en groepen.
+users-all-matching = { $count ->
+    [one] De ene gebruiker die de filters vinden
+   *[other] Alle { $users } gebruikers die de filters vinden, niet alleen de geselecteerde
+}
+pages-previous = Vorige pagina
+action-matching = { $count ->
+    [one] Dit geldt voor de ene gebruiker die de filters van de lijst vinden.
+   *[other] Dit geldt voor elke gebruiker die de filters van de lijst vinden: { $users } gebruikers.
+}
+action-list-changed = De lijst is veranderd sinds ze werd geteld: kijk opnieuw wat er gebeurt.
+action-matching-job = Het loopt als bulktaak; de pagina daarvan volgt het, rij voor rij.
+action-confirm-count = { $count ->
+    [one] { $action } voor deze gebruiker:
+   *[other] { $action } voor deze { $users } gebruikers:
+}
+action-confirm-remove-license = { $license }: nu in gebruik bij { $holders } van hen. Ze verliezen de apps ervan en de plaatsen komen vrij; waar de licentie via een groep komt, blijft ze tot de gebruiker de groep verlaat.
+action-confirm-button = { $action } ({ $users })

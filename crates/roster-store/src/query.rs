@@ -33,6 +33,9 @@ pub struct ListQuery {
     pub order: Option<SortKey>,
     pub top: usize,
     pub after: Option<Cursor>,
+    /// Rows passed over before the page starts (after `after`, if that is given too): how a
+    /// list that shows page numbers reaches page n.
+    pub skip: usize,
     pub count: bool,
 }
 
@@ -614,8 +617,13 @@ pub(crate) fn list_rows(
     };
     let key_column = sort_sql.clone().unwrap_or_else(|| "id".into());
     let limit = out.param(query.top as i64 + 1);
+    let offset = if query.skip > 0 {
+        format!(" OFFSET {}", out.param(query.skip as i64))
+    } else {
+        String::new()
+    };
     let sql = format!(
-        "SELECT {columns}, {key_column} FROM {table} WHERE {} ORDER BY {order_by} LIMIT {limit}",
+        "SELECT {columns}, {key_column} FROM {table} WHERE {} ORDER BY {order_by} LIMIT {limit}{offset}",
         conditions.join(" AND ")
     );
     let mut rows = tx.query(&sql, &out.params)?;

@@ -16,12 +16,11 @@ use roster_store::{ListQuery, SortKey};
 use serde::Deserialize;
 
 use super::i18n::Lang;
-use super::layout::{Nav, error_page, failure, page, saved_notice, saved_properties};
+use super::layout::{Nav, error_page, failure, page, pager, saved_notice, saved_properties};
 use super::redirect::see_other;
 use super::session::Session;
 use super::wording::{message, problem};
 use crate::error::ApiError;
-use crate::paging::{decode_skiptoken, encode_skiptoken};
 
 const PAGE_SIZE: usize = 100;
 
@@ -29,7 +28,7 @@ const PAGE_SIZE: usize = 100;
 pub struct ListParams {
     #[serde(default)]
     q: String,
-    /// The page's token (from the previous page's "next" link).
+    /// Which page of the list (1 for the first).
     page: Option<String>,
     /// Set after a contact was deleted, to say so.
     deleted: Option<String>,
@@ -38,10 +37,12 @@ pub struct ListParams {
 /// `GET /contacts`.
 pub async fn list(session: Session, Query(params): Query<ListParams>) -> Response {
     let lang = session.lang;
-    let after = match params.page.as_deref().map(decode_skiptoken).transpose() {
-        Ok(after) => after,
-        Err(error) => return failure(&session, error),
-    };
+    let current = params
+        .page
+        .as_deref()
+        .and_then(|page| page.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
     let search = params.q.trim().to_string();
     let query = ListQuery {
         filter: (!search.is_empty())
@@ -57,7 +58,7 @@ pub async fn list(session: Session, Query(params): Query<ListParams>) -> Respons
             descending: false,
         }),
         top: PAGE_SIZE,
-        after,
+        skip: (current as usize - 1).saturating_mul(PAGE_SIZE),
         count: true,
         ..Default::default()
     };
@@ -107,11 +108,13 @@ pub async fn list(session: Session, Query(params): Query<ListParams>) -> Respons
                 }
             }
         }
-        @if let Some(next) = &contacts.next {
-            nav.pages {
-                a href={ "/contacts?" (form_urlencoded::Serializer::new(String::new()).append_pair("q", &params.q).append_pair("page", &encode_skiptoken(next)).finish()) } { (lang.t("users-next-page")) }
+        (pager(lang, current, (count + PAGE_SIZE as i64 - 1) / PAGE_SIZE as i64, |n| {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            if !params.q.is_empty() {
+                query.append_pair("q", &params.q);
             }
-        }
+            format!("/contacts?{}", query.append_pair("page", &n.to_string()).finish())
+        }))
     };
     page(&session, Nav::Contacts, &lang.t("contacts-title"), content)
 }

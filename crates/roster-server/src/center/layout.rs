@@ -104,6 +104,33 @@ pub(crate) fn post_button(
     }
 }
 
+/// The page numbers of a list that has `pages` pages, `current` among them: the first and
+/// last, and two either side of the current one, with a gap marked where some are left out
+/// (`1 … 4 5 [6] 7 8 … 20`), between "Previous" and "Next". `link` gives a page's address.
+pub(crate) fn pager(lang: Lang, current: i64, pages: i64, link: impl Fn(i64) -> String) -> Markup {
+    let shown = |n: i64| n == 1 || n == pages || (n - current).abs() <= 2;
+    html! {
+        @if pages > 1 {
+            nav.pages aria-label=(lang.t("users-pages")) {
+                @if current > 1 { a rel="prev" href=(link(current - 1)) { (lang.t("pages-previous")) } }
+                ol {
+                    @for n in (1..=pages).filter(|n| shown(*n)) {
+                        @if n > 1 && !shown(n - 1) { li aria-hidden="true" { "…" } }
+                        li {
+                            @if n == current {
+                                span aria-current="page" { (lang.number(n)) }
+                            } @else {
+                                a href=(link(n)) aria-label=(lang.t_with("users-page-of", &[("page", lang.number(n).into()), ("pages", lang.number(pages).into())])) { (lang.number(n)) }
+                            }
+                        }
+                    }
+                }
+                @if current < pages { a rel="next" href=(link(current + 1)) { (lang.t("users-next-page")) } }
+            }
+        }
+    }
+}
+
 /// The properties a change's confirmation names (`?saved=jobTitle,department`): those `known`
 /// says are the page's; anything else in the address is dropped, never shown. `None` when the
 /// page was not reached from a change.

@@ -18,11 +18,10 @@ use roster_core::types::{ObjectId, SkuId};
 use roster_store::{ListQuery, SortKey};
 
 use super::i18n::Lang;
-use super::layout::{Nav, error_page, failure, page};
+use super::layout::{Nav, error_page, failure, page, pager};
 use super::licenses::license_names_by_sku;
 use super::session::Session;
 use crate::error::{ApiError, ApiResult};
-use crate::paging::{decode_skiptoken, encode_skiptoken};
 
 const PAGE_SIZE: usize = 100;
 
@@ -208,14 +207,16 @@ struct ListParams {
     sort: String,
     descending: bool,
     columns: Option<Vec<Column>>,
-    after: Option<String>,
-    /// Which page of the list this is (1 for the first), carried by the next page's link.
+    /// Which page of the list this is (1 for the first).
     page: i64,
 }
 
 impl ListParams {
     fn parse(raw: Option<&str>) -> ListParams {
-        let mut params = ListParams::default();
+        let mut params = ListParams {
+            page: 1,
+            ..Default::default()
+        };
         let mut columns = Vec::new();
         let mut chose_columns = false;
         for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
@@ -230,8 +231,7 @@ impl ListParams {
                 "source" => params.source = value,
                 "sort" => params.sort = value,
                 "desc" => params.descending = value == "1",
-                "after" => params.after = Some(value).filter(|v| !v.is_empty()),
-                "page" => params.page = value.parse().unwrap_or(1),
+                "page" => params.page = value.parse::<i64>().unwrap_or(1).max(1),
                 "cols" => {
                     chose_columns = true;
                     columns.extend(Column::ALL.into_iter().filter(|c| c.key() == value));
@@ -251,40 +251,49 @@ impl ListParams {
             .unwrap_or_else(|| Column::DEFAULT.to_vec())
     }
 
-    /// The query string for these parameters (without the page position), with changes.
+    /// The address of the list with these parameters (on its first page), with changes.
     fn link(&self, change: impl FnOnce(&mut ListParams)) -> String {
         let mut next = self.clone();
-        next.after = None;
+        next.page = 1;
         change(&mut next);
+        let query = next.query_string();
+        if query.is_empty() {
+            "/users".to_string()
+        } else {
+            format!("/users?{query}")
+        }
+    }
+
+    /// These parameters as the list's query string.
+    fn query_string(&self) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         let pairs = [
-            ("q", &next.search),
-            ("department", &next.department),
-            ("country", &next.country),
-            ("license", &next.license),
-            ("status", &next.status),
-            ("type", &next.kind),
-            ("source", &next.source),
-            ("sort", &next.sort),
+            ("q", &self.search),
+            ("department", &self.department),
+            ("country", &self.country),
+            ("license", &self.license),
+            ("status", &self.status),
+            ("type", &self.kind),
+            ("source", &self.source),
+            ("sort", &self.sort),
         ];
         for (key, value) in pairs {
             if !value.is_empty() {
                 query.append_pair(key, value);
             }
         }
-        if next.descending {
+        if self.descending {
             query.append_pair("desc", "1");
         }
-        if let Some(columns) = &next.columns {
+        if let Some(columns) = &self.columns {
             for column in columns {
                 query.append_pair("cols", column.key());
             }
         }
-        if let Some(after) = &next.after {
-            query.append_pair("after", after);
-            query.append_pair("page", &next.page.to_string());
+        if self.page > 1 {
+            query.append_pair("page", &self.page.to_string());
         }
-        format!("/users?{}", query.finish())
+        query.finish()
     }
 
     /// What the store is asked: the filters and the search box as one `$filter` condition,
@@ -347,9 +356,32 @@ impl ListParams {
                 descending: self.descending,
             }),
             top: PAGE_SIZE,
-            after: self.after.as_deref().map(decode_skiptoken).transpose()?,
+            skip: (self.page.max(1) as usize - 1).saturating_mul(PAGE_SIZE),
             count: true,
+            ..Default::default()
         })
+    }
+}
+
+/// Calls `each` with every user `query` finds, in its order, from the first page on (read a
+/// thousand at a time; for an export or an action on every user a list's filters find).
+fn each_matching(
+    store: &roster_store::Store,
+    tenant_id: ObjectId,
+    query: &mut ListQuery,
+    mut each: impl FnMut(&User),
+) -> roster_store::Result<()> {
+    query.top = crate::paging::MAX_TOP;
+    query.after = None;
+    query.skip = 0;
+    query.count = false;
+    loop {
+        let page = store.list_users(tenant_id, query)?;
+        page.items.iter().for_each(&mut each);
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => return Ok(()),
+        }
     }
 }
 
@@ -375,24 +407,14 @@ pub async fn export(session: Session, RawQuery(raw): RawQuery) -> Response {
             &session.lang.t("error-busy"),
         );
     };
-    query.top = crate::paging::MAX_TOP;
-    query.after = None;
-    query.count = false;
     let tenant_id = session.caller.tenant_id;
     let written = session
         .state()
         .db(move |store| {
             let mut rows = Vec::new();
-            loop {
-                let page = store.list_users(tenant_id, &query)?;
-                for user in &page.items {
-                    rows.push(export_row(rows.len() + 2, user));
-                }
-                match page.next {
-                    Some(next) => query.after = Some(next),
-                    None => break,
-                }
-            }
+            each_matching(store, tenant_id, &mut query, |user| {
+                rows.push(export_row(rows.len() + 2, user))
+            })?;
             Ok(roster_csv::new_users::write_roster_csv(&rows))
         })
         .await;
@@ -485,19 +507,7 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
         groups: through,
     };
     let columns = params.columns();
-    let this_page = if params.after.is_some() {
-        params.page.max(2)
-    } else {
-        1
-    };
     let pages = (found.count.unwrap_or(0) + PAGE_SIZE as i64 - 1) / PAGE_SIZE as i64;
-    let next = found.next.as_ref().map(|cursor| {
-        let token = encode_skiptoken(cursor);
-        params.link(|p| {
-            p.after = Some(token);
-            p.page = this_page + 1;
-        })
-    });
     let sort_link = |property: &str| {
         let descending = params.sort == property && !params.descending;
         params.link(|p| {
@@ -520,6 +530,12 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
     let option = |value: &str, current: &str, label: String| {
         html! { option value=(value) selected[value == current] { (label) } }
     };
+    // What the list finds, on whichever page: for the export and an action on all of them.
+    let list_query = ListParams {
+        page: 1,
+        ..params.clone()
+    }
+    .query_string();
     let content = html! {
         @if session.may(Operation::CreateUser) {
             p.commands {
@@ -589,13 +605,16 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
             ]))
         }
         p.commands {
-            a.button.secondary href=(params.link(|_| {}).replacen("/users?", "/users/export.csv?", 1)) download {
+            a.button.secondary href=(format!("/users/export.csv?{list_query}")) download {
                 (lang.t("users-export"))
             }
         }
         form id="selection" method="post" action="/users/bulk" {
             input type="hidden" name="csrf" value=(session.csrf);
-            (bulk_actions(&session, &subscriptions, &names.skus, &groups))
+            // Past the first page, an action can be for every user the filters find.
+            @let count = found.count.unwrap_or(0);
+            @let matching = (pages > 1).then(|| (count, list_query.clone()));
+            (bulk_actions(&session, &subscriptions, &names.skus, &groups, matching))
             div.scroll tabindex="0" { table.users {
                 thead { tr {
                     th { input type="checkbox" data-select-all="id" aria-label=(lang.t("users-select-all")); }
@@ -619,11 +638,7 @@ pub async fn list(session: Session, RawQuery(raw): RawQuery) -> Response {
                 }
             } }
         }
-        nav.pages aria-label=(lang.t("users-pages")) {
-            @if params.after.is_some() { a href=(params.link(|_| {})) { (lang.t("users-first-page")) } " " }
-            @if pages > 1 { span { (lang.t_with("users-page-of", &[("page", lang.number(this_page.min(pages)).into()), ("pages", lang.number(pages).into())])) } " " }
-            @if let Some(next) = &next { a rel="next" href=(next) { (lang.t("users-next-page")) } }
-        }
+        (pager(lang, params.page, pages, |n| params.link(|p| p.page = n)))
     };
     page(&session, Nav::Users, &lang.t("users-title"), content)
 }
@@ -634,6 +649,7 @@ fn bulk_actions(
     subscriptions: &[Subscription],
     names: &HashMap<SkuId, String>,
     groups: &[Group],
+    matching: Option<(i64, String)>,
 ) -> Markup {
     let lang = session.lang;
     let actions: Vec<(&str, &str)> = [
@@ -691,6 +707,11 @@ fn bulk_actions(
                             @for group in groups { option value=(group.id) { (group.display_name) } }
                         }
                     }
+                }
+                @if let Some((count, list)) = &matching {
+                    label.matching { input type="checkbox" name="scope" value="matching"; " "
+                        (lang.t_with("users-all-matching", &[("count", (*count).into()), ("users", lang.number(*count).into())])) }
+                    input type="hidden" name="list" value=(list);
                 }
                 button type="submit" { (lang.t("users-run-action")) }
             }

@@ -7,9 +7,14 @@ use axum::response::Response;
 use maud::html;
 use roster_core::access::Operation;
 use roster_core::directory::User;
+use roster_core::odata::{Expr, Literal};
 use roster_core::requests::UserUpdate;
 use roster_core::types::{ObjectId, SkuId};
 use roster_store::UserKey;
+use serde_json::json;
+use std::collections::HashMap;
+
+use crate::bulk::Kind;
 
 use super::super::layout::{Nav, error_page, failure, page};
 use super::super::session::Session;
@@ -24,8 +29,16 @@ pub struct ActionForm {
     pub(super) ids: Vec<String>,
     pub(super) sku: Option<String>,
     pub(super) group: Option<String>,
-    /// The administrator saw what a deletion would do and confirmed it.
+    /// The administrator saw what the action would do and confirmed it.
     pub(super) confirmed: bool,
+    /// The action is for every user the list's filters find (`scope=matching`), not only the
+    /// selected ones: run as a bulk job.
+    pub(super) matching: bool,
+    /// The list's query string, for `matching`.
+    pub(super) list: String,
+    /// How many users the confirmation page counted, for `matching`: if the list has changed
+    /// since, it is asked again.
+    pub(super) count: Option<usize>,
 }
 
 impl ActionForm {
@@ -40,6 +53,9 @@ impl ActionForm {
                 "sku" => form.sku = Some(value),
                 "group" => form.group = Some(value),
                 "confirmed" => form.confirmed = value == "yes",
+                "scope" => form.matching = value == "matching",
+                "list" => form.list = value,
+                "count" => form.count = value.parse().ok(),
                 _ => {}
             }
         }
@@ -61,6 +77,9 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
     if let Err(error) = session.check_csrf(&form.csrf) {
         return failure(&session, error);
     }
+    if form.matching {
+        return every_matching(&session, &form).await;
+    }
     if form.ids.is_empty() {
         return error_page(
             &session,
@@ -75,9 +94,42 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
             &lang.t("action-too-many"),
         );
     }
-    // Asked first of an administrator who may delete (of another the server refuses it anyway).
-    if form.action == "delete" && !form.confirmed && session.may(Operation::DeleteUser) {
-        return confirm_delete(&session, &form).await;
+    // Removals are asked first (of an administrator who may make them: of another, the server
+    // refuses them anyway).
+    if !form.confirmed && asks_first(&session, &form) {
+        let ids: Vec<ObjectId> = form
+            .ids
+            .iter()
+            .filter_map(|id| ObjectId::parse(id).ok())
+            .collect();
+        let tenant_id = session.caller.tenant_id;
+        let found = session
+            .state()
+            .db(move |store| {
+                let mut affected = Affected::default();
+                // Read a few hundred at a time (with their licenses), not one by one.
+                for chunk in ids.chunks(500) {
+                    let query = roster_store::ListQuery {
+                        filter: Some(Expr::in_list(
+                            "id",
+                            chunk.iter().map(|id| Literal::Guid(id.as_uuid())).collect(),
+                        )),
+                        top: chunk.len(),
+                        ..Default::default()
+                    };
+                    store
+                        .list_users(tenant_id, &query)?
+                        .items
+                        .iter()
+                        .for_each(|user| affected.add(user));
+                }
+                Ok((affected, store.subscriptions(tenant_id)?))
+            })
+            .await;
+        return match found {
+            Ok((affected, subscriptions)) => confirm(&session, &form, &affected, &subscriptions),
+            Err(error) => failure(&session, error),
+        };
     }
     let mut outcomes = Vec::new();
     for id in &form.ids {
@@ -127,85 +179,241 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
     )
 }
 
-/// Before users are deleted: how many, who, and which licenses that frees, with the button
-/// that deletes them.
-async fn confirm_delete(session: &Session, form: &ActionForm) -> Response {
+/// Whether `form`'s action is one that is asked first: one that takes something away.
+fn asks_first(session: &Session, form: &ActionForm) -> bool {
+    match form.action.as_str() {
+        "delete" => session.may(Operation::DeleteUser),
+        "remove-license" => session.may(Operation::AssignLicense),
+        _ => false,
+    }
+}
+
+/// The users an action is about to change, as its confirmation names them.
+#[derive(Default)]
+struct Affected {
+    ids: Vec<ObjectId>,
+    /// The first few, by name and user name.
+    named: Vec<(String, String)>,
+    /// Every license they hold, directly or through a group, with how many hold it: the seats
+    /// a deletion frees.
+    licenses: HashMap<SkuId, i64>,
+}
+
+impl Affected {
+    const NAMED: usize = 20;
+
+    fn add(&mut self, user: &User) {
+        self.ids.push(user.id);
+        if self.named.len() < Self::NAMED {
+            self.named.push((
+                user.display_name.clone(),
+                user.user_principal_name.to_string(),
+            ));
+        }
+        for license in user.assigned_licenses() {
+            *self.licenses.entry(license.sku_id).or_default() += 1;
+        }
+    }
+}
+
+/// Before an action that removes (or one on every user a list finds): how many users, who, and
+/// what it does to them (for a deletion, the licenses it frees), with the button that does it.
+fn confirm(
+    session: &Session,
+    form: &ActionForm,
+    affected: &Affected,
+    subscriptions: &[roster_core::directory::Subscription],
+) -> Response {
     let lang = session.lang;
-    let tenant_id = session.caller.tenant_id;
-    let ids: Vec<ObjectId> = form
-        .ids
+    let count = affected.ids.len();
+    let names = super::super::licenses::license_names_by_sku(subscriptions);
+    let product = |sku: &SkuId| names.get(sku).cloned().unwrap_or_else(|| sku.to_string());
+    let mut freed: Vec<(String, i64)> = affected
+        .licenses
         .iter()
-        .filter_map(|id| ObjectId::parse(id).ok())
+        .map(|(sku, count)| (product(sku), *count))
         .collect();
+    freed.sort();
+    let chosen_license = form.sku.as_deref().and_then(|sku| SkuId::parse(sku).ok());
+    let content = html! {
+        @if form.matching {
+            @if form.count.is_some_and(|counted| counted != count) {
+                p.warning role="alert" { (lang.t("action-list-changed")) }
+            }
+            p { (lang.t_with("action-matching", &[("count", (count as i64).into()), ("users", lang.number(count as i64).into())])) }
+        }
+        p role="status" {
+            @if form.action == "delete" {
+                (lang.t_with("delete-confirm-count", &[("count", (count as i64).into()), ("users", lang.number(count as i64).into())]))
+            } @else {
+                (lang.t_with("action-confirm-count", &[("count", (count as i64).into()), ("users", lang.number(count as i64).into()), ("action", lang.t(&format!("action-{}", form.action)).into())]))
+            }
+        }
+        ul {
+            @for (name, user_name) in &affected.named { li { (name) " (" (user_name) ")" } }
+            @if count > affected.named.len() {
+                li { (lang.t_with("delete-confirm-more", &[("count", lang.number((count - affected.named.len()) as i64).into())])) }
+            }
+        }
+        @match form.action.as_str() {
+            "delete" => {
+                @if freed.is_empty() { p { (lang.t("delete-confirm-no-licenses")) } }
+                @else {
+                    p { (lang.t("delete-confirm-licenses")) }
+                    ul { @for (name, count) in &freed { li { (name) ": " (lang.number(*count)) } } }
+                }
+                p { (lang.t("delete-confirm-restore")) }
+            }
+            "remove-license" => {
+                @if let Some(sku) = chosen_license {
+                    p { (lang.t_with("action-confirm-remove-license", &[
+                        ("license", product(&sku).into()),
+                        ("holders", lang.number(affected.licenses.get(&sku).copied().unwrap_or(0)).into()),
+                    ])) }
+                }
+            }
+            _ => {}
+        }
+        @if form.matching { p { (lang.t("action-matching-job")) } }
+        form method="post" action="/users/bulk" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            input type="hidden" name="action" value=(form.action);
+            input type="hidden" name="confirmed" value="yes";
+            @if let Some(sku) = &form.sku { input type="hidden" name="sku" value=(sku); }
+            @if let Some(group) = &form.group { input type="hidden" name="group" value=(group); }
+            @if form.matching {
+                input type="hidden" name="scope" value="matching";
+                input type="hidden" name="list" value=(form.list);
+                input type="hidden" name="count" value=(count);
+            } @else {
+                @for id in &affected.ids { input type="hidden" name="id" value=(id); }
+            }
+            @let danger = matches!(form.action.as_str(), "delete" | "remove-license");
+            button type="submit" class=(if danger { "danger" } else { "" }) {
+                (lang.t_with("action-confirm-button", &[("action", lang.t(&format!("action-{}", form.action)).into()), ("count", (count as i64).into()), ("users", lang.number(count as i64).into())]))
+            } " "
+            a.button.secondary href=(if form.matching { format!("/users?{}", form.list) } else { "/users".to_string() }) { (lang.t("delete-confirm-cancel")) }
+        }
+    };
+    page(
+        session,
+        Nav::Users,
+        &lang.t(&format!("action-{}", form.action)),
+        content,
+    )
+}
+
+/// The bulk job that runs each action.
+fn job_kind(action: &str) -> Option<Kind> {
+    Some(match action {
+        "block" => Kind::BlockUsers,
+        "unblock" => Kind::UnblockUsers,
+        "reset-password" => Kind::ResetPasswords,
+        "revoke-sessions" => Kind::RevokeSessions,
+        "delete" => Kind::DeleteUsers,
+        "assign-license" => Kind::AssignLicenses,
+        "remove-license" => Kind::RemoveLicenses,
+        "add-to-group" => Kind::AddToGroups,
+        _ => return None,
+    })
+}
+
+/// An action on every user the list's filters find ("select all N users matching"): asked
+/// first with how many and who, then run as a bulk job of one row per user (each authorized
+/// as the API's request for that user would be), which the jobs page follows.
+async fn every_matching(session: &Session, form: &ActionForm) -> Response {
+    let lang = session.lang;
+    let Some(kind) = job_kind(&form.action) else {
+        return error_page(session, StatusCode::BAD_REQUEST, &lang.t("action-unknown"));
+    };
+    let mut query = match super::ListParams::parse(Some(&form.list)).query() {
+        Ok(query) => query,
+        Err(error) if error.status.is_client_error() => {
+            return error_page(session, StatusCode::BAD_REQUEST, &lang.t("users-bad-link"));
+        }
+        Err(error) => return failure(session, error),
+    };
+    let mut options = serde_json::Map::new();
+    match form.action.as_str() {
+        "assign-license" | "remove-license" => {
+            let Some(sku) = form.sku.as_deref().and_then(|sku| SkuId::parse(sku).ok()) else {
+                return error_page(
+                    session,
+                    StatusCode::BAD_REQUEST,
+                    &lang.t("action-choose-license"),
+                );
+            };
+            options.insert("licenses".into(), json!([sku.to_string()]));
+        }
+        "add-to-group" => {
+            let Some(group) = form
+                .group
+                .as_deref()
+                .and_then(|group| ObjectId::parse(group).ok())
+            else {
+                return error_page(
+                    session,
+                    StatusCode::BAD_REQUEST,
+                    &lang.t("action-choose-group"),
+                );
+            };
+            options.insert("groups".into(), json!([group.to_string()]));
+        }
+        _ => {}
+    }
+    // Like an export, it reads a whole tenant: a few at a time.
+    let Ok(_place) = session.state().uploads.clone().try_acquire_owned() else {
+        return error_page(
+            session,
+            StatusCode::SERVICE_UNAVAILABLE,
+            &lang.t("error-busy"),
+        );
+    };
+    let tenant_id = session.caller.tenant_id;
     let found = session
         .state()
         .db(move |store| {
-            // Read a few hundred at a time (with their licenses), not one by one.
-            let mut users = Vec::new();
-            for chunk in ids.chunks(500) {
-                let query = roster_store::ListQuery {
-                    filter: Some(roster_core::odata::Expr::in_list(
-                        "id",
-                        chunk
-                            .iter()
-                            .map(|id| roster_core::odata::Literal::Guid(id.as_uuid()))
-                            .collect(),
-                    )),
-                    top: chunk.len(),
-                    ..Default::default()
-                };
-                users.extend(store.list_users(tenant_id, &query)?.items);
-            }
-            Ok((users, store.subscriptions(tenant_id)?))
+            let mut affected = Affected::default();
+            super::each_matching(store, tenant_id, &mut query, |user| affected.add(user))?;
+            Ok((affected, store.subscriptions(tenant_id)?))
         })
         .await;
-    let (users, subscriptions) = match found {
+    let (affected, subscriptions) = match found {
         Ok(found) => found,
         Err(error) => return failure(session, error),
     };
-    let names = super::super::licenses::license_names_by_sku(&subscriptions);
-    // Seats freed, by product: every license a user holds, directly or through a group.
-    let mut freed: Vec<(String, i64)> = Vec::new();
-    for user in &users {
-        for license in user.assigned_licenses() {
-            let name = names
-                .get(&license.sku_id)
-                .cloned()
-                .unwrap_or_else(|| license.sku_id.to_string());
-            match freed.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, count)) => *count += 1,
-                None => freed.push((name, 1)),
-            }
-        }
+    if affected.ids.is_empty() {
+        return error_page(
+            session,
+            StatusCode::BAD_REQUEST,
+            &lang.t("action-none-selected"),
+        );
     }
-    freed.sort();
-    const SHOWN: usize = 20;
-    let content = html! {
-        p role="status" {
-            (lang.t_with("delete-confirm-count", &[("count", (users.len() as i64).into()), ("users", lang.number(users.len() as i64).into())]))
-        }
-        ul {
-            @for user in users.iter().take(SHOWN) { li { (user.display_name) " (" (user.user_principal_name) ")" } }
-            @if users.len() > SHOWN {
-                li { (lang.t_with("delete-confirm-more", &[("count", lang.number((users.len() - SHOWN) as i64).into())])) }
-            }
-        }
-        @if freed.is_empty() { p { (lang.t("delete-confirm-no-licenses")) } }
-        @else {
-            p { (lang.t("delete-confirm-licenses")) }
-            ul { @for (name, count) in &freed { li { (name) ": " (lang.number(*count)) } } }
-        }
-        p { (lang.t("delete-confirm-restore")) }
-        form method="post" action="/users/bulk" {
-            input type="hidden" name="csrf" value=(session.csrf);
-            input type="hidden" name="action" value="delete";
-            input type="hidden" name="confirmed" value="yes";
-            @for user in &users { input type="hidden" name="id" value=(user.id); }
-            button.danger type="submit" { (lang.t("delete-confirm-button")) } " "
-            a.button.secondary href="/users" { (lang.t("delete-confirm-cancel")) }
-        }
+    // Asked (again, if the list has changed since the confirmation counted it).
+    if !form.confirmed || form.count != Some(affected.ids.len()) {
+        return confirm(session, form, &affected, &subscriptions);
+    }
+    let rows = affected
+        .ids
+        .iter()
+        .map(|id| serde_json::value::to_raw_value(&json!({ "user": id.to_string() })))
+        .collect::<Result<Vec<_>, _>>();
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(error) => return failure(session, ApiError::internal(error)),
     };
-    page(session, Nav::Users, &lang.t("action-delete"), content)
+    match crate::jobs::start(
+        session.state(),
+        &session.caller,
+        kind,
+        rows,
+        serde_json::Value::Object(options),
+    )
+    .await
+    {
+        Ok(job) => super::super::redirect::see_other(&format!("/jobs/{}", job.id)),
+        Err(error) => failure(session, error),
+    }
 }
 
 /// One action on one user. Returns a generated password to show once, for a reset.

@@ -33,18 +33,46 @@ async fn the_list_filters_sorts_and_pages_over_the_whole_tenant() {
     let page = browser.get("/users").await;
     assert!(page.body.contains("131 users"), "130 and the administrator");
     assert_eq!(rows(&page), 100, "a page of 100");
-    let next = page
-        .body
-        .split("rel=\"next\" href=\"")
-        .nth(1)
-        .expect("a next page")
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
-    let second = browser.get(&next).await;
+    // Numbered pages: the current one marked, the others linked (with the filters kept).
+    assert!(
+        page.body.contains("<span aria-current=\"page\">1</span>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("href=\"/users?page=2\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("rel=\"next\" href=\"/users?page=2\""));
+    assert!(!page.body.contains("rel=\"prev\""));
+    let second = browser.get("/users?page=2").await;
     assert_eq!(rows(&second), 31);
+    assert!(second.body.contains("<span aria-current=\"page\">2</span>"));
+    assert!(
+        second.body.contains("rel=\"prev\" href=\"/users\""),
+        "{}",
+        second.body
+    );
     assert!(!second.body.contains("rel=\"next\""));
+    // Sorted the other way, page 2 holds the first 31 in name order: no one is on both pages.
+    let first_names = browser.get("/users?sort=displayName").await;
+    let backwards = browser.get("/users?sort=displayName&desc=1&page=2").await;
+    assert_eq!(rows(&backwards), 31);
+    let ids = |page: &Page| -> Vec<String> {
+        page.body
+            .split("name=\"id\" value=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    let first_ids = ids(&first_names);
+    assert!(ids(&backwards).iter().all(|id| first_ids.contains(id)));
+    // A filter with one page has no page numbers, nor the choice of every user matching.
+    let one = browser.get("/users?department=Sales").await;
+    assert!(!one.body.contains("<span aria-current=\"page\">"));
+    assert!(!one.body.contains("name=\"scope\""));
+    assert!(page.body.contains("name=\"scope\" value=\"matching\""));
 
     let page = browser.get("/users?department=Sales&country=NL").await;
     // Sales: even indexes; NL: multiples of 3; both: multiples of 6 below 130.
@@ -135,7 +163,7 @@ async fn the_list_filters_sorts_and_pages_over_the_whole_tenant() {
         page.body
     );
     browser.set("roster_lang", "nl");
-    let page = browser.get("/users?after=tampered").await;
+    let page = browser.get("/users?license=tampered").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(
         page.body
@@ -778,4 +806,170 @@ async fn the_wizard_puts_the_new_user_in_the_groups_chosen_in_one_go() {
             .status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_for_every_user_the_filters_find_asks_first_and_runs_as_a_job() {
+    let app = spawn_app().await;
+    let sku = app.buy("SPE_E3", 200).await;
+    for index in 0..105 {
+        app.create_user(
+            &format!("crew{index:03}"),
+            json!({ "usageLocation": "NL", "department": "Crew" }),
+        )
+        .await;
+    }
+    app.create_user("bystander", json!({ "usageLocation": "NL" }))
+        .await;
+    let (mut browser, csrf) = signed_in(&app).await;
+    let page = browser.get("/users?department=Crew").await;
+    assert!(
+        page.body
+            .contains("All 105 users the filters find, not only those selected"),
+        "{}",
+        page.body
+    );
+    let list = page.hidden("list");
+    assert_eq!(list, "department=Crew");
+    let every = |action: &'static str, confirmed: Option<&'static str>| {
+        let mut form = vec![
+            ("csrf", csrf.clone()),
+            ("action", action.to_string()),
+            ("sku", sku.clone()),
+            ("scope", "matching".to_string()),
+            ("list", list.clone()),
+        ];
+        if let Some(count) = confirmed {
+            form.push(("confirmed", "yes".into()));
+            form.push(("count", count.into()));
+        }
+        form
+    };
+    // Asked first: how many, the first of them by name, and that it runs as a job.
+    let asked = send_bulk(&mut browser, every("assign-license", None)).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(
+        asked
+            .body
+            .contains("This is for every user the list's filters find: 105 users."),
+        "{}",
+        asked.body
+    );
+    assert!(asked.body.contains("crew000@") && asked.body.contains("and 85 more"));
+    assert!(asked.body.contains("It runs as a bulk job"));
+    assert!(
+        browser
+            .get(&format!("/users?license={sku}"))
+            .await
+            .body
+            .contains("0 users")
+    );
+    // Confirmed for a count the list no longer has (a user joined since): asked again.
+    let again = send_bulk(&mut browser, every("assign-license", Some("104"))).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(
+        again
+            .body
+            .contains("The list has changed since it was counted")
+    );
+    let started = send_bulk(&mut browser, every("assign-license", Some("105"))).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    assert!(
+        started.location().starts_with("/jobs/"),
+        "{}",
+        started.location()
+    );
+    app.drain_jobs().await;
+    let job = browser.get(started.location()).await;
+    assert!(job.body.contains("105"), "{}", job.body);
+    let licensed = browser.get(&format!("/users?license={sku}")).await;
+    assert!(licensed.body.contains("105 users"), "{}", licensed.body);
+    assert!(!licensed.body.contains("bystander"));
+
+    // Removing a license from selected users asks first too, naming the license.
+    let crew000 = app.get(&format!("/v1.0/users/crew000@{DOMAIN}")).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let remove = [
+        ("csrf", csrf.as_str()),
+        ("action", "remove-license"),
+        ("sku", sku.as_str()),
+        ("id", crew000.as_str()),
+    ];
+    let asked = browser.post("/users/bulk", &remove).await;
+    assert!(
+        asked
+            .body
+            .contains("Microsoft 365 E3: held by 1 of them now"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        browser
+            .get(&format!("/users?license={sku}"))
+            .await
+            .body
+            .contains("105 users")
+    );
+    let done = browser
+        .post(
+            "/users/bulk",
+            &[&remove[..], &[("confirmed", "yes")]].concat(),
+        )
+        .await;
+    assert!(done.body.contains("1 done, 0 failed"), "{}", done.body);
+    assert!(
+        browser
+            .get(&format!("/users?license={sku}"))
+            .await
+            .body
+            .contains("104 users")
+    );
+
+    // A deletion of every match names the seats it frees; nothing is deleted until confirmed.
+    let asked = send_bulk(&mut browser, every("delete", None)).await;
+    assert!(
+        asked.body.contains("These 105 users will be deleted"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked.body.contains("Microsoft 365 E3: 104"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        browser
+            .get("/users?department=Crew")
+            .await
+            .body
+            .contains("105 users")
+    );
+    let started = send_bulk(&mut browser, every("delete", Some("105"))).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    app.drain_jobs().await;
+    assert!(
+        browser
+            .get("/users?department=Crew")
+            .await
+            .body
+            .contains("0 users")
+    );
+    assert!(browser.get("/users").await.body.contains("bystander"));
+
+    // An action the page does not offer is refused in the page's language.
+    browser.set("roster_lang", "nl");
+    let page = send_bulk(&mut browser, every("nonsense", None)).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("Deze actie is onbekend"),
+        "{}",
+        page.body
+    );
+}
+
+async fn send_bulk(browser: &mut Browser, form: Vec<(&'static str, String)>) -> Page {
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser.post("/users/bulk", &fields).await
 }
