@@ -23,6 +23,8 @@ pub enum Reason {
     WeakPassword,
     /// A user principal name in a domain (as written) that is not one of the tenant's.
     UnknownDomain(String),
+    /// An address (an email alias, or a user name) that is already another user's.
+    AddressTaken(String),
     /// Removing a license the user does not hold directly.
     LicenseNotHeld,
     /// A subscription (its SKU part number) that is not Enabled, and its status.

@@ -203,6 +203,68 @@ impl UserUpdate {
     }
 }
 
+/// The most email aliases a user has (Exchange allows a few hundred proxy addresses; a list
+/// longer than this is a mistake, not an organisation's need).
+pub const MAX_EMAIL_ALIASES: usize = 100;
+
+/// A user's email aliases: the secondary `smtp:` entries of `proxyAddresses` (the primary
+/// `SMTP:` address and other kinds, `sip:` or `x500:`, are not aliases).
+pub fn email_aliases(user: &User) -> Vec<String> {
+    match user.attributes.get("proxyAddresses") {
+        AttrValue::TextList(items) => items
+            .iter()
+            .filter_map(|item| item.strip_prefix("smtp:"))
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl UserUpdate {
+    /// Makes `aliases` the user's email aliases (each `smtp:` in `proxyAddresses`), keeping its
+    /// primary address and addresses of other kinds. Each must be a mail address; the same one
+    /// twice, or the user's own primary address, is kept once. Whether the domain is the
+    /// tenant's and the address free is the store's to check, inside the change's transaction.
+    pub fn set_email_aliases<'a>(
+        &mut self,
+        user: &User,
+        aliases: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), InvalidValue> {
+        let (index, _) =
+            crate::attributes::find_attribute("proxyAddresses").expect("proxyAddresses");
+        let mut kept: Vec<String> = match user.attributes.get("proxyAddresses") {
+            AttrValue::TextList(items) => items
+                .iter()
+                .filter(|item| !item.starts_with("smtp:"))
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut added = 0;
+        for alias in aliases.into_iter().map(str::trim).filter(|a| !a.is_empty()) {
+            let alias = check_mail("proxyAddresses", alias)?;
+            let taken = kept.iter().any(|item| {
+                item.split_once(':').is_some_and(|(kind, address)| {
+                    kind.eq_ignore_ascii_case("smtp") && address.eq_ignore_ascii_case(&alias)
+                })
+            });
+            if taken {
+                continue;
+            }
+            added += 1;
+            if added > MAX_EMAIL_ALIASES {
+                return Err(InvalidValue::new(
+                    "proxyAddresses",
+                    Problem::TooMany(MAX_EMAIL_ALIASES),
+                ));
+            }
+            kept.push(format!("smtp:{alias}"));
+        }
+        self.attributes.push((index, AttrValue::TextList(kept)));
+        Ok(())
+    }
+}
+
 /// A mail address as a contact's mail or an organisation's technical contact takes it: text, an
 /// `@`, and a domain with a dot; at most 256 characters.
 pub fn check_mail(property: &'static str, text: &str) -> Result<String, InvalidValue> {
@@ -567,6 +629,65 @@ pub const CONTACT_TEXT_PROPERTIES: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_aliases_replace_the_secondary_addresses_only() {
+        let upn = UserPrincipalName::parse("ann@contoso.example").unwrap();
+        let mut user = NewUser::new(upn, "Ann".into()).unwrap().user;
+        user.attributes.set(
+            "proxyAddresses",
+            AttrValue::TextList(vec![
+                "SMTP:ann@contoso.example".into(),
+                "smtp:old@contoso.example".into(),
+                "sip:ann@contoso.example".into(),
+            ]),
+        );
+        assert_eq!(email_aliases(&user), ["old@contoso.example"]);
+        let mut update = UserUpdate::default();
+        update
+            .set_email_aliases(
+                &user,
+                [
+                    " a@contoso.example",
+                    "",
+                    "A@CONTOSO.example",
+                    "ANN@contoso.example",
+                    "b@x.example",
+                ],
+            )
+            .unwrap();
+        update.apply(&mut user);
+        // The primary and the sip: address stay; the same alias twice, and the primary
+        // address again, are kept once.
+        assert_eq!(
+            user.attributes.get("proxyAddresses"),
+            &AttrValue::TextList(vec![
+                "SMTP:ann@contoso.example".into(),
+                "sip:ann@contoso.example".into(),
+                "smtp:a@contoso.example".into(),
+                "smtp:b@x.example".into(),
+            ])
+        );
+        assert_eq!(email_aliases(&user), ["a@contoso.example", "b@x.example"]);
+        // No aliases: only the other addresses stay.
+        let mut update = UserUpdate::default();
+        update.set_email_aliases(&user, []).unwrap();
+        update.apply(&mut user);
+        assert!(email_aliases(&user).is_empty());
+        // Refusals name the property and what is wrong.
+        let refused = UserUpdate::default()
+            .set_email_aliases(&user, ["not an address"])
+            .unwrap_err();
+        assert_eq!(refused.property, "proxyAddresses");
+        assert_eq!(refused.reason, Problem::NotMail("not an address".into()));
+        let many: Vec<String> = (0..=MAX_EMAIL_ALIASES)
+            .map(|n| format!("a{n}@contoso.example"))
+            .collect();
+        let refused = UserUpdate::default()
+            .set_email_aliases(&user, many.iter().map(String::as_str))
+            .unwrap_err();
+        assert_eq!(refused.reason, Problem::TooMany(MAX_EMAIL_ALIASES));
+    }
 
     #[test]
     fn a_new_user_from_its_parts() {

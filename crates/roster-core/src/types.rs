@@ -58,6 +58,8 @@ pub enum Problem {
     NotMail(String),
     /// A number outside the range it must be in (its least and greatest values).
     OutOfRange(i64, i64),
+    /// A list with more items than this.
+    TooMany(usize),
 }
 
 /// What is wrong with a domain name.
@@ -121,6 +123,7 @@ impl fmt::Display for Problem {
             Problem::Expected(kind) => write!(f, "expected {}", kind.name()),
             Problem::NotMail(text) => write!(f, "'{text}' is not a mail address"),
             Problem::OutOfRange(min, max) => write!(f, "it must be from {min} to {max}"),
+            Problem::TooMany(max) => write!(f, "there may be at most {max}"),
         }
     }
 }

@@ -44,12 +44,6 @@ document.addEventListener("DOMContentLoaded", () => {
       }, 250);
     });
   }
-  // A button whose action cannot be undone asks first.
-  for (const button of document.querySelectorAll("button[data-confirm]")) {
-    button.addEventListener("click", (event) => {
-      if (!window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
-    });
-  }
   // A copy button copies the text of the element it names.
   for (const button of document.querySelectorAll("button[data-copy]")) {
     button.addEventListener("click", async () => {

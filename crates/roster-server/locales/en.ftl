@@ -80,6 +80,7 @@ problem-character = the character “{ $character }” is not allowed
 problem-not-country = “{ $text }” is not a two-letter country code such as NL or US
 problem-not-one-of = “{ $text }” is not one of { $choices }
 problem-out-of-range = it must be from { $min } to { $max }
+problem-too-many = there may be at most { $max }
 problem-not-mail = “{ $text }” is not a mail address
 problem-not-date-time = “{ $text }” is not a date and time such as 2024-01-31T00:00:00Z
 problem-expected = { $kind ->
@@ -225,7 +226,6 @@ deleted-intro = Deleted users can be restored with their licenses and groups for
 deleted-when = Deleted
 deleted-restore = Restore
 deleted-purge = Delete permanently
-deleted-purge-confirm = Delete the selected users permanently? This cannot be undone.
 deleted-back = Back to deleted users
 
 licenses-title = Licenses
@@ -693,7 +693,6 @@ details-roles = Roles
 details-no-roles = No administrator roles.
 details-synced = This user is synchronised from the on-premises directory: change its properties there. Its usage location, licenses and groups are changed here.
 details-remove-license = Remove license
-details-remove-license-confirm = Remove { $license } from this user? Its apps stop working for the user and the license is freed.
 details-assign-license = Assign a license
 details-choose-license = Choose a product
 details-assign = Assign
@@ -904,3 +903,21 @@ action-confirm-count = { $count ->
 }
 action-confirm-remove-license = { $license }: held by { $holders } of them now. They lose its apps, and its seats are freed; where it comes through a group, it stays until the user leaves the group.
 action-confirm-button = { $action } ({ $users })
+groups-remove-member-title = Remove { $member } from { $group }?
+groups-remove-member-licenses = They lose the licenses the group gives ({ $licenses }), unless they hold them directly or through another group; the seats are freed.
+groups-remove-member-no-licenses = The group gives no licenses: they keep every license they have.
+groups-remove-named = Remove { $member }
+groups-remove-license-title = Remove { $license } from { $group }?
+groups-remove-license-consequences = { $count ->
+    [one] Its member loses { $license }, unless they hold it directly or through another group; the seat is freed.
+   *[other] Its { $members } members lose { $license }, unless they hold it directly or through another group; the seats are freed.
+}
+details-remove-license-title = Remove { $license } from { $user }?
+details-remove-license-consequences = Its apps stop working for the user, and a seat is freed.
+details-remove-license-inherited = The user also has this license through a group, and keeps it through the group.
+deleted-purge-count = { $count ->
+    [one] This user will be deleted permanently:
+   *[other] These { $users } users will be deleted permanently:
+}
+deleted-purge-final = This cannot be undone: they cannot be restored afterwards, and their licenses and group memberships are gone with them.
+api-address-taken = { $address } is already another user's address: each address belongs to one user.

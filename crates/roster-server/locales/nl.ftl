@@ -80,6 +80,7 @@ problem-character = het teken “{ $character }” is niet toegestaan
 problem-not-country = “{ $text }” is geen landcode van twee letters zoals NL of US
 problem-not-one-of = “{ $text }” is niet een van { $choices }
 problem-out-of-range = het moet van { $min } tot en met { $max } zijn
+problem-too-many = er mogen er hoogstens { $max } zijn
 problem-not-mail = “{ $text }” is geen e-mailadres
 problem-not-date-time = “{ $text }” is geen datum en tijd zoals 2024-01-31T00:00:00Z
 problem-expected = { $kind ->
@@ -225,7 +226,6 @@ deleted-intro = Verwijderde gebruikers kunnen { $days } dagen lang met hun licen
 deleted-when = Verwijderd
 deleted-restore = Herstellen
 deleted-purge = Definitief verwijderen
-deleted-purge-confirm = De geselecteerde gebruikers definitief verwijderen? Dit kan niet ongedaan worden gemaakt.
 deleted-back = Terug naar verwijderde gebruikers
 
 licenses-title = Licenties
@@ -693,7 +693,6 @@ details-roles = Rollen
 details-no-roles = Geen beheerdersrollen.
 details-synced = Deze gebruiker wordt gesynchroniseerd vanuit de on-premises directory: wijzig de eigenschappen daar. De gebruikslocatie, licenties en groepen wijzigt u hier.
 details-remove-license = Licentie verwijderen
-details-remove-license-confirm = { $license } bij deze gebruiker verwijderen? De apps ervan werken dan niet meer voor de gebruiker en de licentie komt vrij.
 details-assign-license = Een licentie toewijzen
 details-choose-license = Kies een product
 details-assign = Toewijzen
@@ -904,3 +903,21 @@ action-confirm-count = { $count ->
 }
 action-confirm-remove-license = { $license }: nu in gebruik bij { $holders } van hen. Ze verliezen de apps ervan en de plaatsen komen vrij; waar de licentie via een groep komt, blijft ze tot de gebruiker de groep verlaat.
 action-confirm-button = { $action } ({ $users })
+groups-remove-member-title = { $member } uit { $group } verwijderen?
+groups-remove-member-licenses = Ze verliezen de licenties die de groep geeft ({ $licenses }), tenzij ze die rechtstreeks of via een andere groep hebben; de plaatsen komen vrij.
+groups-remove-member-no-licenses = De groep geeft geen licenties: ze houden al hun licenties.
+groups-remove-named = { $member } verwijderen
+groups-remove-license-title = { $license } verwijderen uit { $group }?
+groups-remove-license-consequences = { $count ->
+    [one] Het lid verliest { $license }, tenzij het die rechtstreeks of via een andere groep heeft; de plaats komt vrij.
+   *[other] De { $members } leden verliezen { $license }, tenzij ze die rechtstreeks of via een andere groep hebben; de plaatsen komen vrij.
+}
+details-remove-license-title = { $license } verwijderen bij { $user }?
+details-remove-license-consequences = De apps ervan werken niet meer voor de gebruiker, en er komt een plaats vrij.
+details-remove-license-inherited = De gebruiker heeft deze licentie ook via een groep, en houdt ze via die groep.
+deleted-purge-count = { $count ->
+    [one] Deze gebruiker wordt definitief verwijderd:
+   *[other] Deze { $users } gebruikers worden definitief verwijderd:
+}
+deleted-purge-final = Dit kan niet ongedaan worden gemaakt: ze kunnen daarna niet meer worden teruggezet, en hun licenties en groepslidmaatschappen verdwijnen met hen.
+api-address-taken = { $address } is al het adres van een andere gebruiker: elk adres hoort bij één gebruiker.

@@ -236,6 +236,85 @@ pub(crate) fn check_domain(
     Ok(())
 }
 
+/// An address held by one object at a time, as Exchange holds a recipient's addresses: checks
+/// that the email aliases `user` gains (those of `after` that `before` did not have) are in a
+/// verified domain of the tenant and are no other live user's alias, mail or user name. Each
+/// domain's row is locked for the change, so that two changes cannot take one address at once.
+pub(crate) fn check_new_aliases(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    before: &User,
+    after: &User,
+) -> Result<()> {
+    let had: Vec<String> = roster_core::requests::email_aliases(before)
+        .iter()
+        .map(|alias| crate::query::text_key(alias))
+        .collect();
+    for alias in roster_core::requests::email_aliases(after) {
+        let key = crate::query::text_key(&alias);
+        if had.contains(&key) {
+            continue;
+        }
+        let domain = key.rsplit_once('@').map_or("", |(_, domain)| domain);
+        let owned = tx.query_one(
+            &format!(
+                "SELECT 1 FROM domains WHERE tenant_id = $1 AND name = $2 AND is_verified = $3{}",
+                tx.row_lock()
+            ),
+            &params![tenant_id, domain, true],
+        )?;
+        if owned.is_none() {
+            return Err(Error::refused(
+                Reason::UnknownDomain(domain.to_string()),
+                format!(
+                    "The email alias {alias} is not in one of the verified domain names of your organization ({domain} is not a verified domain of this tenant)."
+                ),
+            ));
+        }
+        let taken = tx.query_one(
+            "SELECT 1 FROM user_values v JOIN users u ON u.id = v.user_id \
+             WHERE v.tenant_id = $1 AND v.attribute = $2 AND v.value_key = $3 AND v.user_id <> $4 \
+             AND u.deleted_at IS NULL \
+             UNION ALL SELECT 1 FROM users WHERE tenant_id = $1 AND id <> $4 AND deleted_at IS NULL \
+             AND (upn_key = $5 OR lower(mail) = $5)",
+            &params![tenant_id, "proxy_addresses", format!("smtp:{key}"), after.id, key.clone()],
+        )?;
+        if taken.is_some() {
+            return Err(Error::refused(
+                Reason::AddressTaken(alias.clone()),
+                format!(
+                    "Another object with the same value for property proxyAddresses already exists: {alias} is another user's address."
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a user name that is another live user's email alias (or primary address).
+pub(crate) fn check_upn_not_an_alias(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    user: &User,
+) -> Result<()> {
+    let key = format!("smtp:{}", user.user_principal_name.key());
+    let taken = tx.query_one(
+        "SELECT 1 FROM user_values WHERE tenant_id = $1 AND attribute = $2 AND value_key = $3 \
+         AND user_id <> $4 LIMIT 1",
+        &params![tenant_id, "proxy_addresses", key, user.id],
+    )?;
+    if taken.is_some() {
+        let upn = user.user_principal_name.to_string();
+        return Err(Error::refused(
+            Reason::AddressTaken(upn.clone()),
+            format!(
+                "Another object with the same value for property proxyAddresses already exists: {upn} is another user's email address."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn find_user(
     tx: &mut dyn Tx,
     tenant_id: ObjectId,

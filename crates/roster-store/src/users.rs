@@ -314,6 +314,7 @@ pub(crate) fn insert_user(
 ) -> Result<()> {
     change.require(Operation::CreateUser, None)?;
     check_domain(tx, change.tenant_id, &user.user_principal_name)?;
+    crate::user_rows::check_upn_not_an_alias(tx, change.tenant_id, user)?;
     insert_user_row(tx, change, user, password)
 }
 
@@ -442,6 +443,10 @@ pub(crate) fn update_user_from(
     }
     if update.user_principal_name.is_some() {
         check_domain(tx, change.tenant_id, &user.user_principal_name)?;
+        crate::user_rows::check_upn_not_an_alias(tx, change.tenant_id, &user)?;
+    }
+    if before.attributes.get("proxyAddresses") != user.attributes.get("proxyAddresses") {
+        crate::user_rows::check_new_aliases(tx, change.tenant_id, before, &user)?;
     }
     write_user(
         tx,

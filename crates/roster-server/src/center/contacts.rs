@@ -16,7 +16,9 @@ use roster_store::{ListQuery, SortKey};
 use serde::Deserialize;
 
 use super::i18n::Lang;
-use super::layout::{Nav, error_page, failure, page, pager, saved_notice, saved_properties};
+use super::layout::{
+    Nav, confirm_panel, error_page, failure, page, pager, saved_notice, saved_properties,
+};
 use super::redirect::see_other;
 use super::session::Session;
 use super::wording::{message, problem};
@@ -290,7 +292,8 @@ fn refused_field(error: &ApiError) -> String {
 #[derive(Deserialize, Default)]
 pub struct DetailsParams {
     saved: Option<String>,
-    delete: Option<String>,
+    /// `delete`: the deletion's consequences, with the button that deletes.
+    ask: Option<String>,
 }
 
 /// `GET /contacts/{id}`.
@@ -306,7 +309,7 @@ pub async fn details(
         &session,
         &id,
         saved,
-        params.delete.as_deref() == Some("ask"),
+        params.ask.as_deref() == Some("delete"),
         &[],
         &[],
     )
@@ -350,19 +353,16 @@ async fn render_details(
     let content = html! {
         @if let Some(saved) = &saved { (saved_notice(lang, saved)) }
         @if manage && ask_delete {
-            section.panel.confirm id="delete" aria-labelledby="h-delete" {
-                h2 id="h-delete" { (lang.t_with("groups-delete-title", &[("group", contact.display_name.clone().into())])) }
-                p { (lang.t("contacts-delete-consequences")) }
-                form.inline method="post" action=(action) {
-                    input type="hidden" name="csrf" value=(session.csrf);
-                    input type="hidden" name="go" value="delete";
-                    button.danger type="submit" { (lang.t("delete-confirm-button")) }
-                }
-                " "
-                a.button.secondary href=(action) { (lang.t("delete-confirm-cancel")) }
-            }
+            (confirm_panel(
+                session,
+                &lang.t_with("groups-delete-title", &[("group", contact.display_name.clone().into())]),
+                html! { p { (lang.t("contacts-delete-consequences")) } },
+                (&action, &[("go", "delete")]),
+                &lang.t("delete-confirm-button"),
+                &action,
+            ))
         } @else if manage {
-            div.actions { a.button.danger href={ (action) "?delete=ask#delete" } { (lang.t("contacts-delete")) } }
+            div.actions { a.button.danger href={ (action) "?ask=delete#confirm" } { (lang.t("contacts-delete")) } }
         }
         section.panel {
             @if manage {

@@ -1,29 +1,47 @@
 //! Deleted users: the recycle bin, with restore and hard delete.
 
-use axum::extract::Form;
+use axum::extract::{Form, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 use roster_core::access::Operation;
 use roster_core::directory::RECYCLE_BIN_DAYS;
+use roster_core::odata::{Expr, Literal};
 use roster_core::types::ObjectId;
 use roster_store::{ListQuery, SortKey};
+use serde::Deserialize;
 
-use super::layout::{Nav, failure, page};
+use super::layout::{Nav, failure, page, pager};
 use super::session::Session;
 use crate::error::ApiError;
 
-/// `GET /deleted`.
-pub async fn page_handler(session: Session) -> Response {
-    list(&session, None).await
+/// Users listed on a page of the recycle bin.
+const PAGE_SIZE: usize = 100;
+
+#[derive(Deserialize, Default)]
+pub struct Params {
+    /// Which page of the list (1 for the first).
+    page: Option<String>,
 }
 
-/// The recycle bin, with `refusal` (why the last action did nothing) above its list.
-async fn list(session: &Session, refusal: Option<String>) -> Response {
+/// `GET /deleted`.
+pub async fn page_handler(session: Session, Query(params): Query<Params>) -> Response {
+    let current = params
+        .page
+        .as_deref()
+        .and_then(|page| page.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    list(&session, None, current).await
+}
+
+/// Page `current` of the recycle bin, with `refusal` (why the last action did nothing) above it.
+async fn list(session: &Session, refusal: Option<String>, current: i64) -> Response {
     let lang = session.lang;
     let tenant_id = session.caller.tenant_id;
     let query = ListQuery {
-        top: 999,
+        top: PAGE_SIZE,
+        skip: (current as usize - 1).saturating_mul(PAGE_SIZE),
         order: Some(SortKey {
             property: "displayName".into(),
             descending: false,
@@ -49,7 +67,7 @@ async fn list(session: &Session, refusal: Option<String>) -> Response {
             input type="hidden" name="csrf" value=(session.csrf);
             div.bulk {
                 @if session.may(Operation::RestoreUser) { button type="submit" name="action" value="restore" { (lang.t("deleted-restore")) } }
-                @if session.may(Operation::PurgeUser) { button type="submit" name="action" value="purge" class="danger" data-confirm=(lang.t("deleted-purge-confirm")) { (lang.t("deleted-purge")) } }
+                @if session.may(Operation::PurgeUser) { button type="submit" name="action" value="purge" class="danger" { (lang.t("deleted-purge")) } }
             }
             div.scroll tabindex="0" { table.users {
                 thead { tr {
@@ -68,6 +86,8 @@ async fn list(session: &Session, refusal: Option<String>) -> Response {
                 }
             } }
         }
+        @let count = deleted.count.unwrap_or(0);
+        (pager(lang, current, (count + PAGE_SIZE as i64 - 1) / PAGE_SIZE as i64, |n| format!("/deleted?page={n}")))
     };
     let mut response = page(session, Nav::Deleted, &lang.t("deleted-title"), content);
     if refusal.is_some() {
@@ -98,7 +118,14 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
         .collect();
     if ids.is_empty() {
         // The list again, saying why nothing happened, rather than a page of its own.
-        return list(&session, Some(lang.t("action-none-selected"))).await;
+        return list(&session, Some(lang.t("action-none-selected")), 1).await;
+    }
+    if ids.len() > 1000 {
+        return list(&session, Some(lang.t("action-too-many")), 1).await;
+    }
+    // Deleting for good cannot be undone: asked first, naming whom.
+    if action == "purge" && field("confirmed") != "yes" && session.may(Operation::PurgeUser) {
+        return confirm_purge(&session, &ids).await;
     }
     let mut outcomes = Vec::new();
     for id in ids {
@@ -132,6 +159,53 @@ pub async fn action(session: Session, Form(fields): Form<Vec<(String, String)>>)
         lang.t("deleted-restore")
     };
     page(&session, Nav::Deleted, &title, content)
+}
+
+/// Before users are deleted for good: how many and who, with the button that does it.
+async fn confirm_purge(session: &Session, ids: &[String]) -> Response {
+    let lang = session.lang;
+    let tenant_id = session.caller.tenant_id;
+    let ids: Vec<ObjectId> = ids
+        .iter()
+        .filter_map(|id| ObjectId::parse(id).ok())
+        .collect();
+    let found = session
+        .state()
+        .db(move |store| {
+            let mut users = Vec::new();
+            for chunk in ids.chunks(500) {
+                let query = ListQuery {
+                    filter: Some(Expr::in_list(
+                        "id",
+                        chunk.iter().map(|id| Literal::Guid(id.as_uuid())).collect(),
+                    )),
+                    top: chunk.len(),
+                    ..Default::default()
+                };
+                users.extend(store.list_deleted_users(tenant_id, &query)?.items);
+            }
+            Ok(users)
+        })
+        .await;
+    let users = match found {
+        Ok(users) => users,
+        Err(error) => return failure(session, error),
+    };
+    let count = users.len() as i64;
+    let content = html! {
+        p role="status" { (lang.t_with("deleted-purge-count", &[("count", count.into()), ("users", lang.number(count).into())])) }
+        ul { @for user in &users { li { (user.display_name) " (" (user.user_principal_name) ")" } } }
+        p.warning { (lang.t("deleted-purge-final")) }
+        form method="post" action="/deleted" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            input type="hidden" name="action" value="purge";
+            input type="hidden" name="confirmed" value="yes";
+            @for user in &users { input type="hidden" name="id" value=(user.id); }
+            button.danger type="submit" { (lang.t("deleted-purge")) } " "
+            a.button.secondary href="/deleted" { (lang.t("delete-confirm-cancel")) }
+        }
+    };
+    page(session, Nav::Deleted, &lang.t("deleted-purge"), content)
 }
 
 /// Returns the user's principal name.

@@ -10,7 +10,7 @@ use roster_core::access::Operation;
 use roster_core::types::DomainName;
 use serde::Deserialize;
 
-use super::layout::{Nav, error_page, failure, page, post_button};
+use super::layout::{Nav, confirm_panel, error_page, failure, page, post_button};
 use super::redirect::see_other;
 use super::session::Session;
 use super::wording::{message, problem};
@@ -75,12 +75,14 @@ async fn render(session: &Session, notice: Notice, remove: Option<&str>) -> Resp
             Notice::None => {}
         }
         @if let Some(name) = remove.filter(|name| manage && domains.iter().any(|d| d.name.as_ref() == *name)) {
-            section.panel.confirm id="remove" aria-labelledby="h-remove" {
-                h2 id="h-remove" { (lang.t_with("domains-remove-title", &[("domain", name.to_string().into())])) }
-                p { (lang.t("domains-remove-consequences")) }
-                (small_form("remove", name, lang.t("delete-confirm-button"), "danger"))
-                " " a.button.secondary href="/domains" { (lang.t("delete-confirm-cancel")) }
-            }
+            (confirm_panel(
+                session,
+                &lang.t_with("domains-remove-title", &[("domain", name.to_string().into())]),
+                html! { p { (lang.t("domains-remove-consequences")) } },
+                ("/domains", &[("go", "remove"), ("name", name)]),
+                &lang.t("delete-confirm-button"),
+                "/domains",
+            ))
         }
         @if manage {
             section.panel id="add" aria-labelledby="h-add" {
@@ -121,7 +123,7 @@ async fn render(session: &Session, notice: Notice, remove: Option<&str>) -> Resp
                                         (small_form("default", name, lang.t("domains-make-default"), "secondary")) " "
                                     }
                                     @if !domain.is_default {
-                                        a.button.secondary href={ "/domains?remove=" (name) "#remove" } { (lang.t("domains-remove")) }
+                                        a.button.secondary href={ "/domains?remove=" (name) "#confirm" } { (lang.t("domains-remove")) }
                                     }
                                 }
                             }

@@ -16,7 +16,9 @@ use serde::Deserialize;
 
 use super::groups::{kind, parse_rule, preview, rule_editor};
 use super::i18n::Lang;
-use super::layout::{Nav, error_page, failure, page, post_button, saved_notice, saved_properties};
+use super::layout::{
+    Nav, confirm_panel, error_page, failure, page, post_button, saved_notice, saved_properties,
+};
 use super::redirect::see_other;
 use super::session::Session;
 use crate::error::ApiError;
@@ -34,7 +36,7 @@ pub async fn details(
         }),
         find_member: query.find_member.trim(),
         find_owner: query.find_owner.trim(),
-        ask_delete: query.delete.as_deref() == Some("ask"),
+        ask: Ask::parse(&query),
         ..View::default()
     };
     render_details(&session, &id, view).await
@@ -52,8 +54,34 @@ pub struct DetailsQuery {
     /// The owner picker's search.
     #[serde(default, rename = "find-owner")]
     find_owner: String,
-    /// `ask`: the deletion's consequences, with the button that deletes.
-    delete: Option<String>,
+    /// A removal whose consequences the page shows, with the button that makes it: `delete`
+    /// (the group), `remove-member` (with `member`), `remove-license` (with `sku`).
+    ask: Option<String>,
+    member: Option<String>,
+    sku: Option<String>,
+}
+
+/// A removal asked first, on the group's page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    Delete,
+    RemoveMember(ObjectId),
+    RemoveLicense(roster_core::types::SkuId),
+}
+
+impl Ask {
+    fn parse(query: &DetailsQuery) -> Option<Ask> {
+        match query.ask.as_deref()? {
+            "delete" => Some(Ask::Delete),
+            "remove-member" => ObjectId::parse(query.member.as_deref()?)
+                .ok()
+                .map(Ask::RemoveMember),
+            "remove-license" => roster_core::types::SkuId::parse(query.sku.as_deref()?)
+                .ok()
+                .map(Ask::RemoveLicense),
+            _ => None,
+        }
+    }
 }
 
 /// What the page shows besides the group: a refusal, a preview, a confirmation, what the
@@ -68,7 +96,7 @@ struct View<'a> {
     saved: Option<Vec<String>>,
     find_member: &'a str,
     find_owner: &'a str,
-    ask_delete: bool,
+    ask: Option<Ask>,
     /// The refused form's fields as submitted.
     typed: Vec<(String, String)>,
 }
@@ -98,6 +126,10 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
     };
     let tenant_id = session.caller.tenant_id;
     let (find_member, find_owner) = (view.find_member.to_string(), view.find_owner.to_string());
+    let asked_member_id = match view.ask {
+        Some(Ask::RemoveMember(id)) => Some(id),
+        _ => None,
+    };
     let found = session
         .state()
         .db(move |store| {
@@ -127,7 +159,14 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                 group.is_dynamic() && store.group_processing_pending(tenant_id, group_id)?;
             let found_members = people_to_add(store, tenant_id, group_id, false, &find_member)?;
             let found_owners = people_to_add(store, tenant_id, group_id, true, &find_owner)?;
+            let asked_member = match asked_member_id {
+                Some(id) => store
+                    .get_user(tenant_id, &roster_store::UserKey::Id(id))
+                    .ok(),
+                None => None,
+            };
             Ok(Loaded {
+                asked_member,
                 group,
                 members,
                 total,
@@ -150,6 +189,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
         processing,
         found_members,
         found_owners,
+        asked_member,
     } = match found {
         Ok(found) => found,
         Err(error) if error.status == StatusCode::NOT_FOUND => {
@@ -165,7 +205,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
         error,
         previewed,
         saved,
-        ask_delete,
+        ask,
         typed: typed_fields,
         find_member: view_find_member,
         find_owner: view_find_owner,
@@ -242,27 +282,56 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
     let licensed = !group.licenses.is_empty();
     let content = html! {
         @if let Some(saved) = &saved { (saved_notice(lang, saved)) }
-        @if ask_delete && manage {
-            section.panel.confirm id="delete" aria-labelledby="h-delete" {
-                h2 id="h-delete" { (lang.t_with("groups-delete-title", &[("group", group.display_name.clone().into())])) }
-                @if licensed {
+        @match ask {
+            Some(Ask::Delete) if manage && licensed => {
+                section.panel.confirm id="confirm" aria-labelledby="h-confirm" {
+                    h2 id="h-confirm" { (lang.t_with("groups-delete-title", &[("group", group.display_name.clone().into())])) }
                     p.error role="alert" { (lang.t("api-group-has-licenses")) }
                     p { a href="#licenses" { (lang.t("groups-to-licenses")) } }
-                } @else {
-                    p { (lang.t_with("groups-delete-consequences", &[("count", total.into()), ("members", lang.number(total).into())])) }
-                    form.inline method="post" action={ "/groups/" (group.id) } {
-                        input type="hidden" name="csrf" value=(session.csrf);
-                        input type="hidden" name="go" value="delete";
-                        button.danger type="submit" { (lang.t("delete-confirm-button")) }
-                    }
-                    " "
-                    a.button.secondary href={ "/groups/" (group.id) } { (lang.t("delete-confirm-cancel")) }
                 }
             }
+            Some(Ask::Delete) if manage => {
+                (confirm_panel(
+                    session,
+                    &lang.t_with("groups-delete-title", &[("group", group.display_name.clone().into())]),
+                    html! { p { (lang.t_with("groups-delete-consequences", &[("count", total.into()), ("members", lang.number(total).into())])) } },
+                    (&this_group, &[("go", "delete")]),
+                    &lang.t("delete-confirm-button"),
+                    &this_group,
+                ))
+            }
+            Some(Ask::RemoveMember(_)) if manage_members => @if let Some(member) = &asked_member {
+                (confirm_panel(
+                    session,
+                    &lang.t_with("groups-remove-member-title", &[("member", member.display_name.clone().into()), ("group", group.display_name.clone().into())]),
+                    html! {
+                        @if licensed {
+                            @let given: Vec<String> = group.licenses.iter().map(|l| sku_name(l.sku_id)).collect();
+                            p { (lang.t_with("groups-remove-member-licenses", &[("licenses", given.join(", ").into())])) }
+                        } @else {
+                            p { (lang.t("groups-remove-member-no-licenses")) }
+                        }
+                    },
+                    (&this_group, &[("go", "remove-member"), ("member", &member.id.to_string())]),
+                    &lang.t("roles-remove"),
+                    &format!("{this_group}#members"),
+                ))
+            },
+            Some(Ask::RemoveLicense(sku)) if manage_licenses && group.licenses.iter().any(|l| l.sku_id == sku) => {
+                (confirm_panel(
+                    session,
+                    &lang.t_with("groups-remove-license-title", &[("license", sku_name(sku).into()), ("group", group.display_name.clone().into())]),
+                    html! { p { (lang.t_with("groups-remove-license-consequences", &[("count", total.into()), ("members", lang.number(total).into()), ("license", sku_name(sku).into())])) } },
+                    (&this_group, &[("go", "remove-license"), ("sku", &sku.to_string())]),
+                    &lang.t("action-remove-license"),
+                    &format!("{this_group}#licenses"),
+                ))
+            }
+            _ => {}
         }
-        @if manage && !ask_delete {
+        @if manage && ask != Some(Ask::Delete) {
             div.actions {
-                a.button.danger href={ "/groups/" (group.id) "?delete=ask#delete" } { (lang.t("groups-delete")) }
+                a.button.danger href={ (this_group) "?ask=delete#confirm" } { (lang.t("groups-delete")) }
             }
         }
         table.properties { tbody {
@@ -292,6 +361,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                 @let typed = |name: &str| typed_fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
                 @let name_error = error_for("name");
                 @let description_error = error_for("description");
+                @let nickname_error = error_for("mailNickname");
                 form.section method="post" action={ "/groups/" (group.id) } {
                     input type="hidden" name="csrf" value=(session.csrf);
                     input type="hidden" name="go" value="properties";
@@ -301,6 +371,12 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                             input id="g-name" name="name" required value=(typed("name").unwrap_or_else(|| group.display_name.clone()))
                                 aria-invalid=[name_error.as_ref().map(|_| "true")] aria-describedby=[name_error.as_ref().map(|_| "g-name-error")];
                             @if let Some(message) = &name_error { p.error role="alert" id="g-name-error" { (message) } }
+                        }
+                        div.field {
+                            label for="g-nickname" { (lang.property("mailNickname")) }
+                            input id="g-nickname" name="mailNickname" required value=(typed("mailNickname").unwrap_or_else(|| group.mail_nickname.as_ref().to_string()))
+                                aria-invalid=[nickname_error.as_ref().map(|_| "true")] aria-describedby=[nickname_error.as_ref().map(|_| "g-nickname-error")];
+                            @if let Some(message) = &nickname_error { p.error role="alert" id="g-nickname-error" { (message) } }
                         }
                         div.field {
                             label for="g-description" { (lang.t("groups-description")) }
@@ -325,6 +401,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                 }
             } @else {
                 table.properties { tbody {
+                    tr { th scope="row" { (lang.property("mailNickname")) } td { (group.mail_nickname.as_ref()) } }
                     tr { th scope="row" { (lang.t("groups-description")) } td { (group.description.as_deref().unwrap_or("")) } }
                 } }
             }
@@ -359,7 +436,8 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                         td { a href={ "/users/" (member.id) } { (member.display_name) } }
                         td { (member.user_principal_name) }
                         @if manage_members {
-                            td { (small_form("remove-member", "member", member.id.to_string(), "roles-remove")) }
+                            td { a.button.secondary href={ (this_group) "?ask=remove-member&member=" (member.id) "#confirm" }
+                                aria-label=(lang.t_with("groups-remove-named", &[("member", member.display_name.clone().into())])) { (lang.t("roles-remove")) } }
                         }
                     }
                 }
@@ -388,7 +466,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                 @else { div.scroll tabindex="0" { table { tbody { @for license in &group.licenses {
                     tr {
                         td { (sku_name(license.sku_id)) }
-                        @if manage_licenses { td { (small_form("remove-license", "sku", license.sku_id.to_string(), "action-remove-license")) } }
+                        @if manage_licenses { td { a.button.secondary href={ (this_group) "?ask=remove-license&sku=" (license.sku_id) "#confirm" } { (lang.t("action-remove-license")) } } }
                     }
                     @if manage_licenses {
                         tr.plans { td colspan="2" {
@@ -448,6 +526,8 @@ struct DetailsForm {
     /// The apps of a license left on.
     plans: Vec<String>,
     name: String,
+    /// `None` when the form did not send it (an older page).
+    mail_nickname: Option<String>,
     description: String,
     visibility: String,
     /// Every field as submitted, to show again beside a refusal.
@@ -467,6 +547,7 @@ impl DetailsForm {
                 "sku" => form.sku = value,
                 "plan" => form.plans.push(value),
                 "name" => form.name = value,
+                "mailNickname" => form.mail_nickname = Some(value),
                 "description" => form.description = value,
                 "visibility" => form.visibility = value,
                 _ => {}
@@ -489,6 +570,8 @@ struct Loaded {
     processing: bool,
     found_members: Vec<UserSummary>,
     found_owners: Vec<UserSummary>,
+    /// The member whose removal is asked.
+    asked_member: Option<roster_core::directory::User>,
 }
 
 /// The users whose names start with `find` that the group does not have yet as members
@@ -630,6 +713,15 @@ fn properties_change(
             .set_display_name(name)
             .map_err(|error| invalid("name", error))?;
         changed.push("displayName");
+    }
+    if let Some(nickname) = form.mail_nickname.as_deref().map(str::trim)
+        && nickname != group.mail_nickname.as_ref()
+    {
+        update.mail_nickname = Some(
+            roster_core::types::MailNickname::parse(nickname)
+                .map_err(|error| invalid("mailNickname", error))?,
+        );
+        changed.push("mailNickname");
     }
     let description = form.description.trim();
     if description != group.description.as_deref().unwrap_or("") {

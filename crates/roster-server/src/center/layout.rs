@@ -104,6 +104,28 @@ pub(crate) fn post_button(
     }
 }
 
+/// What a removal will do, asked before it is done (reached by a link such as
+/// `?ask=delete#confirm`, so that it works without the script): a heading naming it, its
+/// consequences, the button that posts `fields` to `action`, and the way back to `cancel`.
+pub(crate) fn confirm_panel(
+    session: &Session,
+    title: &str,
+    consequences: Markup,
+    (action, fields): (&str, &[(&str, &str)]),
+    button: &str,
+    cancel: &str,
+) -> Markup {
+    let lang = session.lang;
+    html! {
+        section.panel.confirm id="confirm" aria-labelledby="h-confirm" {
+            h2 id="h-confirm" { (title) }
+            (consequences)
+            (post_button(session, action, fields, button, "danger"))
+            " " a.button.secondary href=(cancel) { (lang.t("delete-confirm-cancel")) }
+        }
+    }
+}
+
 /// The page numbers of a list that has `pages` pages, `current` among them: the first and
 /// last, and two either side of the current one, with a gap marked where some are left out
 /// (`1 … 4 5 [6] 7 8 … 20`), between "Previous" and "Next". `link` gives a page's address.

@@ -72,6 +72,9 @@ pub(crate) fn reason(lang: Lang, reason: &crate::error::Reason) -> String {
         Reason::UnknownDomain(domain) => {
             lang.t_with("api-unknown-domain", &[("domain", domain.clone().into())])
         }
+        Reason::AddressTaken(address) => {
+            lang.t_with("api-address-taken", &[("address", address.clone().into())])
+        }
         Reason::LicenseNotHeld => lang.t("api-license-not-held"),
         Reason::NotEnabled { sku, status } => lang.t_with(
             "api-not-enabled",
@@ -187,6 +190,10 @@ pub(crate) fn problem(lang: Lang, problem: &roster_core::types::Problem) -> Stri
         ),
         P::NotDateTime(given) => text("problem-not-date-time", given),
         P::NotMail(given) => text("problem-not-mail", given),
+        P::TooMany(max) => lang.t_with(
+            "problem-too-many",
+            &[("max", lang.number(*max as i64).into())],
+        ),
         P::OutOfRange(min, max) => lang.t_with(
             "problem-out-of-range",
             &[
@@ -276,6 +283,7 @@ mod tests {
             P::NotDateTime("x".into()),
             P::NotMail("x".into()),
             P::OutOfRange(1, 100),
+            P::TooMany(100),
         ]);
         problems.extend(
             [

@@ -36,6 +36,7 @@ struct Objects {
     dynamic: String,
     contact: String,
     job: String,
+    e3: String,
 }
 
 async fn objects(app: &TestApp) -> Objects {
@@ -101,6 +102,7 @@ async fn objects(app: &TestApp) -> Objects {
         dynamic,
         contact,
         job,
+        e3,
     }
 }
 
@@ -233,7 +235,7 @@ async fn every_page_is_accessible_and_fits_a_laptop_a_tablet_and_a_phone_in_both
         ("11-dynamic-group", format!("/groups/{}", objects.dynamic)),
         (
             "12-delete-group",
-            format!("/groups/{}?delete=ask", objects.group),
+            format!("/groups/{}?ask=delete", objects.group),
         ),
         ("13-contacts", "/contacts".to_string()),
         ("14-new-contact", "/contacts/new".to_string()),
@@ -248,6 +250,20 @@ async fn every_page_is_accessible_and_fits_a_laptop_a_tablet_and_a_phone_in_both
         (
             "23-remove-domain",
             "/domains?remove=fabrikam.example".to_string(),
+        ),
+        (
+            "24-remove-license",
+            format!(
+                "/users/{}?ask=remove-license&sku={}",
+                objects.user, objects.e3
+            ),
+        ),
+        (
+            "25-remove-member",
+            format!(
+                "/groups/{}?ask=remove-member&member={}",
+                objects.group, objects.user
+            ),
         ),
     ];
     for language in ["en", "nl"] {

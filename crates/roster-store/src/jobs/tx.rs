@@ -30,6 +30,9 @@ pub struct JobTx<'a> {
 #[derive(Default)]
 pub(super) struct BatchCache {
     pub(super) domains: std::collections::HashSet<String>,
+    /// Whether the tenant's users have email addresses besides their user names (read once a
+    /// batch): only then is a new user name checked against them.
+    pub(super) has_aliases: Option<bool>,
     pub(super) subscriptions:
         std::collections::HashMap<SkuId, Option<roster_core::directory::Subscription>>,
     pub(super) groups: std::collections::HashMap<ObjectId, roster_core::directory::Group>,
@@ -173,6 +176,20 @@ impl<'a> JobTx<'a> {
         if !self.cache.domains.contains(&domain) {
             crate::user_rows::check_domain(self.tx, self.change.tenant_id, upn)?;
             self.cache.domains.insert(domain);
+        }
+        if self.cache.has_aliases.is_none() {
+            let any = self.tx.query_one(
+                "SELECT 1 FROM user_values WHERE tenant_id = $1 AND attribute = $2 LIMIT 1",
+                &params![self.change.tenant_id, "proxy_addresses"],
+            )?;
+            self.cache.has_aliases = Some(any.is_some());
+        }
+        if self.cache.has_aliases == Some(true) {
+            crate::user_rows::check_upn_not_an_alias(
+                self.tx,
+                self.change.tenant_id,
+                &prepared.user,
+            )?;
         }
         crate::users::insert_prepared_user(self.tx, &change, prepared)
     }

@@ -23,12 +23,12 @@ use super::super::countries;
 use super::super::groups::groups_to_add;
 use super::super::i18n::Lang;
 use super::super::layout::{
-    Nav, error_page, failure, page, post_button, saved_notice, saved_properties,
+    Nav, confirm_panel, error_page, failure, page, post_button, saved_notice, saved_properties,
 };
 use super::super::licenses::{license_names_by_sku, plan_switches};
 use super::super::roles::role_name;
 use super::super::session::Session;
-use super::outcome::{Done, Notice};
+use super::outcome::{Ask, Done, Notice};
 use super::properties::{self, Section};
 use crate::paging::MAX_TOP;
 
@@ -42,6 +42,23 @@ pub struct DetailsParams {
     /// The group picker's search.
     #[serde(default)]
     find: String,
+    /// A removal whose consequences the page shows, with the button that makes it:
+    /// `remove-license` (with `sku`) or `leave` (with `group`).
+    ask: Option<String>,
+    sku: Option<String>,
+    group: Option<String>,
+}
+
+impl DetailsParams {
+    fn ask(&self) -> Option<Ask> {
+        match self.ask.as_deref()? {
+            "remove-license" => SkuId::parse(self.sku.as_deref()?)
+                .ok()
+                .map(Ask::RemoveLicense),
+            "leave" => ObjectId::parse(self.group.as_deref()?).ok().map(Ask::Leave),
+            _ => None,
+        }
+    }
 }
 
 /// `GET /users/{id}`: a user's page.
@@ -61,7 +78,11 @@ pub async fn details(
     let saved = saved_properties(params.saved.as_deref(), |name| {
         Lang::En.property(name) != name
     });
-    let notice = saved.map_or(Notice::None, |saved| Notice::Done(Done::Saved(saved)));
+    let notice = match (saved, params.ask()) {
+        (Some(saved), _) => Notice::Done(Done::Saved(saved)),
+        (None, Some(ask)) => Notice::Ask(ask),
+        (None, None) => Notice::None,
+    };
     details_page(&session, user_id, notice, params.find.trim()).await
 }
 
@@ -215,6 +236,11 @@ fn render(session: &Session, loaded: &Loaded, notice: &Notice) -> Markup {
     html! {
         p.subtitle { (user.user_principal_name) }
         (notice_text(lang, notice))
+        @if let Notice::Ask(ask) = notice {
+            @if matches!(ask, Ask::RemoveLicense(_)) && may_license || matches!(ask, Ask::Leave(_)) && may_groups {
+                (asked(session, loaded, *ask, &names))
+            }
+        }
         div.actions {
             @if may(Operation::ResetPassword) && !synced {
                 a.button href="#password" { (lang.t("action-reset-password")) }
@@ -300,13 +326,8 @@ fn render(session: &Session, loaded: &Loaded, notice: &Notice) -> Markup {
                                         (plan_switches(lang, catalog, license))
                                         @if let Some(message) = mine.and_then(|e| e.message_for("")) { p.error role="alert" { (message) } }
                                     }
-                                    form.inline method="post" action={ "/users/" (user.id) } {
-                                        input type="hidden" name="csrf" value=(session.csrf);
-                                        input type="hidden" name="form" value="license-remove";
-                                        input type="hidden" name="sku" value=(license.sku_id);
-                                        button.danger type="submit" data-confirm=(lang.t_with("details-remove-license-confirm", &[("license", names.get(&license.sku_id).cloned().unwrap_or_default().into())])) {
-                                            (lang.t("details-remove-license"))
-                                        }
+                                    a.button.danger href={ "/users/" (user.id) "?ask=remove-license&sku=" (license.sku_id) "#confirm" } {
+                                        (lang.t("details-remove-license"))
                                     }
                                 } }
                             }
@@ -349,13 +370,9 @@ fn render(session: &Session, loaded: &Loaded, notice: &Notice) -> Markup {
                             td {
                                 @if group.is_dynamic() { span.muted { (lang.t("details-dynamic-member")) } }
                                 @else if may_groups {
-                                    form.inline method="post" action={ "/users/" (user.id) } {
-                                        input type="hidden" name="csrf" value=(session.csrf);
-                                        input type="hidden" name="form" value="group-remove";
-                                        input type="hidden" name="group" value=(group.id);
-                                        button.secondary type="submit" aria-label=(lang.t_with("details-remove-from-named", &[("group", group.display_name.clone().into())])) {
-                                            (lang.t("details-remove-from-group"))
-                                        }
+                                    a.button.secondary href={ "/users/" (user.id) "?ask=leave&group=" (group.id) "#confirm" }
+                                        aria-label=(lang.t_with("details-remove-from-named", &[("group", group.display_name.clone().into())])) {
+                                        (lang.t("details-remove-from-group"))
                                     }
                                 }
                             }
@@ -487,8 +504,76 @@ fn notice_text(lang: Lang, notice: &Notice) -> Markup {
                     @if *force_change { p { (lang.t("details-password-must-change")) } }
                 }
             }
-            Notice::Refused(_) | Notice::None => {}
+            Notice::Refused(_) | Notice::None | Notice::Ask(_) => {}
         }
+    }
+}
+
+/// A removal from the user's page, asked first: what it takes away, with the button that does it.
+fn asked(session: &Session, loaded: &Loaded, ask: Ask, names: &HashMap<SkuId, String>) -> Markup {
+    let lang = session.lang;
+    let user = &loaded.user;
+    let this_user = format!("/users/{}", user.id);
+    let product = |sku: &SkuId| names.get(sku).cloned().unwrap_or_else(|| sku.to_string());
+    match ask {
+        Ask::RemoveLicense(sku) if user.licenses.iter().any(|l| l.sku_id == sku) => confirm_panel(
+            session,
+            &lang.t_with(
+                "details-remove-license-title",
+                &[
+                    ("license", product(&sku).into()),
+                    ("user", user.display_name.clone().into()),
+                ],
+            ),
+            html! {
+                p { (lang.t("details-remove-license-consequences")) }
+                @if user.inherited_licenses.iter().any(|l| l.sku_id == sku) {
+                    p { (lang.t("details-remove-license-inherited")) }
+                }
+            },
+            (
+                &this_user,
+                &[("form", "license-remove"), ("sku", &sku.to_string())],
+            ),
+            &lang.t("details-remove-license"),
+            &format!("{this_user}#licenses"),
+        ),
+        Ask::Leave(group_id) => match loaded
+            .groups
+            .iter()
+            .find(|g| g.id == group_id && !g.is_dynamic())
+        {
+            Some(group) => {
+                let given: Vec<String> = user
+                    .inherited_licenses
+                    .iter()
+                    .filter(|l| l.group_id == group_id)
+                    .map(|l| product(&l.sku_id))
+                    .collect();
+                confirm_panel(
+                    session,
+                    &lang.t_with(
+                        "groups-remove-member-title",
+                        &[
+                            ("member", user.display_name.clone().into()),
+                            ("group", group.display_name.clone().into()),
+                        ],
+                    ),
+                    html! {
+                        @if given.is_empty() { p { (lang.t("groups-remove-member-no-licenses")) } }
+                        @else { p { (lang.t_with("groups-remove-member-licenses", &[("licenses", given.join(", ").into())])) } }
+                    },
+                    (
+                        &this_user,
+                        &[("form", "group-remove"), ("group", &group_id.to_string())],
+                    ),
+                    &lang.t("details-remove-from-group"),
+                    &format!("{this_user}#groups"),
+                )
+            }
+            None => html! {},
+        },
+        Ask::RemoveLicense(_) => html! {},
     }
 }
 

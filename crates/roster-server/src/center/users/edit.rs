@@ -128,6 +128,9 @@ fn field_of(form: &str, error: &ApiError) -> String {
     let property = match error.reason.as_deref() {
         Some(Reason::Invalid(invalid)) => invalid.property,
         Some(Reason::Conflict(property)) => property,
+        // The address checks of the store are about the aliases (the user name has a form of
+        // its own, which says them as a whole).
+        Some(Reason::AddressTaken(_) | Reason::UnknownDomain(_)) => "proxyAddresses",
         _ => return String::new(),
     };
     SECTIONS

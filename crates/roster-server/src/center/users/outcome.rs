@@ -8,6 +8,16 @@ pub(super) enum Notice {
     Done(Done),
     /// A change was refused: said beside its form (the page is then a 400).
     Refused(EditError),
+    /// A removal to confirm, with what it will do.
+    Ask(Ask),
+}
+
+/// A removal asked first on a user's page (`?ask=remove-license&sku=...`,
+/// `?ask=leave&group=...`).
+#[derive(Clone, Copy)]
+pub(super) enum Ask {
+    RemoveLicense(roster_core::types::SkuId),
+    Leave(roster_core::types::ObjectId),
 }
 
 /// A refused change on a user's page: which form, why, and what was typed.

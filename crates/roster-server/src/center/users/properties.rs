@@ -10,7 +10,7 @@
 use maud::{Markup, html};
 use roster_core::attributes::{AttrKind, AttrValue, find_attribute};
 use roster_core::directory::User;
-use roster_core::requests::{UserUpdate, check_display_name};
+use roster_core::requests::{UserUpdate, check_display_name, email_aliases};
 use roster_core::types::InvalidValue;
 use serde_json::Value as Json;
 
@@ -62,6 +62,7 @@ pub(super) const CONTACT: Section = Section {
     form: "contact",
     fields: &[
         "mail",
+        "proxyAddresses",
         "otherMails",
         "businessPhones",
         "mobilePhone",
@@ -86,8 +87,11 @@ fn input(name: &str) -> Input {
 
 /// The property's value as its field shows it.
 fn shown(user: &User, name: &str) -> String {
-    if name == "displayName" {
-        return user.display_name.clone();
+    match name {
+        "displayName" => return user.display_name.clone(),
+        // Only the aliases: the primary address is the mail above, other kinds are not shown.
+        "proxyAddresses" => return email_aliases(user).join("\n"),
+        _ => {}
     }
     match user.attributes.get(name) {
         AttrValue::Text(text) => text.clone(),
@@ -178,6 +182,16 @@ pub(super) fn change(
         };
         let text = text.trim();
         if text == shown(user, name).trim() {
+            continue;
+        }
+        if name == "proxyAddresses" {
+            if let Err(invalid) = update.set_email_aliases(user, text.lines()) {
+                refused.push(Refused {
+                    property: name,
+                    invalid,
+                });
+            }
+            changed.push(name);
             continue;
         }
         if name == "displayName" {

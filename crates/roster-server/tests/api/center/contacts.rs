@@ -116,7 +116,7 @@ async fn contacts_are_added_changed_and_deleted() {
     browser.set("roster_lang", "en");
 
     // Deleting asks first, then deletes.
-    let page = browser.get(&format!("{path}?delete=ask")).await;
+    let page = browser.get(&format!("{path}?ask=delete")).await;
     assert!(page.body.contains("cannot be undone"), "{}", page.body);
     let page = browser
         .post(&path, &[("csrf", &csrf), ("go", "delete")])

@@ -96,6 +96,49 @@ async fn a_group_is_renamed_and_described_with_what_changed_confirmed() {
     assert!(page.body.contains(">Changed</textarea>"), "{}", page.body);
     let group = app.get(&format!("/v1.0/groups/{team}")).await;
     assert_eq!(group.body["description"], "Everyone in the field");
+
+    // The mail alias: changed and named, or refused beside its field with what was wrong.
+    let page = browser
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("go", "properties"),
+                ("name", "Field team"),
+                ("mailNickname", "field-team"),
+                ("description", "Everyone in the field"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        page.location(),
+        format!("/groups/{team}?saved=mailNickname#properties"),
+        "{}",
+        page.body
+    );
+    let group = app.get(&format!("/v1.0/groups/{team}")).await;
+    assert_eq!(group.body["mailNickname"], "field-team");
+    let page = browser
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("go", "properties"),
+                ("name", "Field team"),
+                ("mailNickname", "field team@"),
+                ("description", "Everyone in the field"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("id=\"g-nickname-error\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"value="field team@""#));
+    let group = app.get(&format!("/v1.0/groups/{team}")).await;
+    assert_eq!(group.body["mailNickname"], "field-team");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,7 +262,7 @@ async fn deleting_a_group_says_first_what_it_does_and_waits_for_its_licenses() {
     );
 
     // Asked while it gives a license: the reason, and no button that deletes.
-    let page = browser.get(&format!("{path}?delete=ask")).await;
+    let page = browser.get(&format!("{path}?ask=delete")).await;
     assert!(
         page.body
             .contains("This group gives licenses to its members: remove its licenses first"),
@@ -238,6 +281,62 @@ async fn deleting_a_group_says_first_what_it_does_and_waits_for_its_licenses() {
         StatusCode::OK
     );
 
+    // Removing a member, or the group's license, asks first and names the licenses lost.
+    let page = browser.get(&path).await;
+    assert!(
+        page.body.contains(&format!(
+            "{path}?ask=remove-member&amp;member={ann}#confirm"
+        )),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("{path}?ask=remove-license&amp;sku={e3}#confirm"))
+    );
+    let page = browser
+        .get(&format!("{path}?ask=remove-member&member={ann}"))
+        .await;
+    assert!(
+        page.body.contains("Remove ann from Team?")
+            && page
+                .body
+                .contains("They lose the licenses the group gives (Microsoft 365 E3)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!(r#"name="member" value="{ann}""#))
+    );
+    let page = browser
+        .get(&format!("{path}?ask=remove-license&sku={e3}"))
+        .await;
+    assert!(
+        page.body.contains("Remove Microsoft 365 E3 from Team?")
+            && page.body.contains("Its member loses Microsoft 365 E3"),
+        "{}",
+        page.body
+    );
+    // In Dutch, and for an object that is not the group's: nothing to confirm.
+    browser.set("roster_lang", "nl");
+    let page = browser
+        .get(&format!("{path}?ask=remove-license&sku={e3}"))
+        .await;
+    assert!(
+        page.body.contains("Microsoft 365 E3 verwijderen uit Team?"),
+        "{}",
+        page.body
+    );
+    let page = browser
+        .get(&format!(
+            "{path}?ask=remove-license&sku=00000000-0000-0000-0000-000000000001"
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("id=\"confirm\""));
+    browser.set("roster_lang", "en");
+
     // Without its license: what it does, then deleted.
     let page = browser
         .post(
@@ -246,7 +345,7 @@ async fn deleting_a_group_says_first_what_it_does_and_waits_for_its_licenses() {
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    let page = browser.get(&format!("{path}?delete=ask")).await;
+    let page = browser.get(&format!("{path}?ask=delete")).await;
     assert!(
         page.body.contains("Its member loses the membership"),
         "{}",

@@ -226,8 +226,29 @@ async fn licenses_groups_and_roles_change_from_the_users_page() {
         .await;
     assert_eq!(user.body["usageLocation"], "NL");
     assert_eq!(user.body["assignedLicenses"][0]["skuId"], e3.as_str());
+    // Removing it asks first (a page of the server's, so without the script too), naming it.
     let page = browser.get(&details).await;
+    let ask = format!("/users/{ann}?ask=remove-license&amp;sku={e3}#confirm");
+    assert!(page.body.contains(&ask), "{}", page.body);
+    let page = browser
+        .get(&format!("/users/{ann}?ask=remove-license&sku={e3}"))
+        .await;
+    assert!(
+        page.body.contains("Remove Microsoft 365 E3 from ")
+            && page
+                .body
+                .contains("Its apps stop working for the user, and a seat is freed."),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains(r#"name="form" value="license-remove""#));
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{ann}?$select=assignedLicenses"))
+            .await
+            .body["assignedLicenses"][0]["skuId"],
+        e3.as_str(),
+        "asking changes nothing"
+    );
     let page = browser
         .post(
             &details,
@@ -272,6 +293,18 @@ async fn licenses_groups_and_roles_change_from_the_users_page() {
     assert!(!found.body.contains("Add to Sales<"), "{}", found.body);
     let page = browser.get(&details).await;
     assert!(page.body.contains("Remove from Sales"), "{}", page.body);
+    let page = browser
+        .get(&format!("/users/{ann}?ask=leave&group={sales}"))
+        .await;
+    assert!(
+        page.body.contains(" from Sales?")
+            && page
+                .body
+                .contains("The group gives no licenses: they keep every license they have."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"name="form" value="group-remove""#));
     // A group that is not there is refused in words.
     let page = browser
         .post(
@@ -540,4 +573,172 @@ async fn a_deleted_users_page_offers_its_restore() {
         .get("/users/01a2519d-76ed-7692-b1fa-55913332aedb")
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_aliases_are_each_one_users_and_in_the_organisations_domains() {
+    let app = spawn_app().await;
+    let ann = id_of(
+        app.create_user("ann", json!({ "displayName": "Ann Smit" }))
+            .await,
+    );
+    let bob = id_of(
+        app.create_user("bob", json!({ "displayName": "Bob Berg" }))
+            .await,
+    );
+    let (mut browser, csrf) = signed_in(&app).await;
+    let aliases = |user: &str, text: &str| {
+        vec![
+            ("csrf".to_string(), csrf.clone()),
+            ("form".to_string(), "contact".to_string()),
+            ("proxyAddresses".to_string(), text.to_string()),
+            ("user".to_string(), user.to_string()),
+        ]
+    };
+    let save = async |browser: &mut Browser, form: Vec<(String, String)>| {
+        let path = format!("/users/{}", form[3].1);
+        let fields: Vec<(&str, &str)> = form[..3]
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        browser.post(&path, &fields).await
+    };
+
+    // Saved from Contact information, one per line; Graph shows them as smtp: addresses.
+    let page = save(
+        &mut browser,
+        aliases(&ann, &format!("ann.smit@{DOMAIN}\r\nsales@{DOMAIN}\r\n")),
+    )
+    .await;
+    assert_eq!(
+        page.location(),
+        format!("/users/{ann}?saved=proxyAddresses#contact"),
+        "{}",
+        page.body
+    );
+    let page = browser.get(page.location()).await;
+    assert!(page.body.contains("Saved: Email aliases."), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("ann.smit@{DOMAIN}\nsales@{DOMAIN}</textarea>")),
+        "{}",
+        page.body
+    );
+    let user = app
+        .get(&format!("/v1.0/users/{ann}?$select=proxyAddresses"))
+        .await;
+    assert_eq!(
+        user.body["proxyAddresses"],
+        json!([
+            format!("smtp:ann.smit@{DOMAIN}"),
+            format!("smtp:sales@{DOMAIN}")
+        ])
+    );
+
+    // Another user cannot have the same address, in any case: said under the field, nothing
+    // of the section written.
+    let page = save(
+        &mut browser,
+        aliases(&bob, &format!("bob.b@{DOMAIN}\nSALES@{DOMAIN}")),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("SALES@{DOMAIN} is already another user's address")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(r#"id="p-proxyAddresses-error""#),
+        "{}",
+        page.body
+    );
+    let user = app
+        .get(&format!("/v1.0/users/{bob}?$select=proxyAddresses"))
+        .await;
+    assert_eq!(user.body["proxyAddresses"], json!([]));
+    // Nor another user's user name; nor an address outside the organisation's domains.
+    let page = save(&mut browser, aliases(&bob, &format!("ann@{DOMAIN}"))).await;
+    assert!(
+        page.body
+            .contains(&format!("ann@{DOMAIN} is already another user")),
+        "{}",
+        page.body
+    );
+    let page = save(&mut browser, aliases(&bob, "bob@fabrikam.example")).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body
+            .contains("fabrikam.example is not a domain of this organisation"),
+        "{}",
+        page.body
+    );
+    let page = save(&mut browser, aliases(&bob, "not an address")).await;
+    assert!(page.body.contains("not an address"), "{}", page.body);
+    // Graph keeps proxyAddresses read-only, as Microsoft's does.
+    let reply = app
+        .patch(
+            &format!("/v1.0/users/{bob}"),
+            json!({ "proxyAddresses": [format!("smtp:x@{DOMAIN}")] }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+
+    // A new user cannot take an alias as its user name: one at a time, or in a bulk job.
+    let reply = app
+        .post(
+            "/v1.0/users",
+            json!({ "accountEnabled": true, "displayName": "Sales", "mailNickname": "sales",
+                    "userPrincipalName": format!("sales@{DOMAIN}"),
+                    "passwordProfile": { "password": "Secret-Passw0rd!" } }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{:?}", reply.body);
+    assert!(
+        reply.body["error"]["message"].as_str().unwrap().contains(
+            "Another object with the same value for property proxyAddresses already exists"
+        ),
+        "{:?}",
+        reply.body
+    );
+    let job = app
+        .post(
+            "/roster/v1/jobs/createUsers",
+            json!({ "rows": [
+                { "userPrincipalName": format!("sales@{DOMAIN}"), "displayName": "Sales" },
+                { "userPrincipalName": format!("carol@{DOMAIN}"), "displayName": "Carol" }
+            ], "options": {} }),
+        )
+        .await;
+    let id = job.body["id"].as_str().unwrap().to_string();
+    app.drain_jobs().await;
+    let results = app.get(&format!("/roster/v1/jobs/{id}/results")).await;
+    assert_eq!(
+        results.body["value"][0]["status"], "failed",
+        "{:?}",
+        results.body
+    );
+    assert_eq!(
+        results.body["value"][1]["status"], "succeeded",
+        "{:?}",
+        results.body
+    );
+    // Renaming into an alias is refused too; once the alias is gone, the name is free.
+    let reply = app
+        .patch(
+            &format!("/v1.0/users/{bob}"),
+            json!({ "userPrincipalName": format!("sales@{DOMAIN}") }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let page = save(&mut browser, aliases(&ann, &format!("ann.smit@{DOMAIN}"))).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let reply = app
+        .patch(
+            &format!("/v1.0/users/{bob}"),
+            json!({ "userPrincipalName": format!("sales@{DOMAIN}") }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
 }

@@ -245,10 +245,34 @@ async fn deleted_users_are_restored_or_deleted_for_good_as_roles_allow() {
         app.get(&format!("/v1.0/users/{back}")).await.status,
         StatusCode::OK
     );
+    // Deleting for good asks first, naming whom; only the confirmation deletes.
     let page = browser
         .post(
             "/deleted",
             &[("action", "purge"), ("id", &gone), ("csrf", &csrf)],
+        )
+        .await;
+    assert!(
+        page.body.contains("This user will be deleted permanently:")
+            && page.body.contains("This cannot be undone"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.get(&format!("/v1.0/directory/deletedItems/{gone}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let page = browser
+        .post(
+            "/deleted",
+            &[
+                ("action", "purge"),
+                ("id", &gone),
+                ("csrf", &csrf),
+                ("confirmed", "yes"),
+            ],
         )
         .await;
     assert!(page.body.contains("1 done, 0 failed."), "{}", page.body);
