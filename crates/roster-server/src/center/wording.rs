@@ -312,6 +312,7 @@ mod tests {
                 | P::NotDateTime(_)
                 | P::NotMail(_)
                 | P::OutOfRange(..)
+                | P::TooMany(_)
                 | P::Expected(_) => {}
             }
         }
@@ -356,6 +357,7 @@ mod tests {
             R::License(V::UnknownSku(uuid::Uuid::from_u128(1))),
             R::WeakPassword,
             R::UnknownDomain("fabrikam.example".into()),
+            R::AddressTaken("sales@contoso.example".into()),
             R::LicenseNotHeld,
             R::NotEnabled {
                 sku: "SPE_E3".into(),
@@ -396,6 +398,7 @@ mod tests {
                 | R::License(_)
                 | R::WeakPassword
                 | R::UnknownDomain(_)
+                | R::AddressTaken(_)
                 | R::LicenseNotHeld
                 | R::NotEnabled { .. }
                 | R::NotInCatalog(_)
