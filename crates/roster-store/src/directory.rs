@@ -235,7 +235,8 @@ impl Store {
     }
 
     /// Removes a domain the tenant does not use: not its default, and no user (in the recycle
-    /// bin too, who would come back with it) or group's mail in it, as Entra ID refuses.
+    /// bin too, who would come back with it) named or addressed in it, nor a group's mail, as
+    /// Entra ID refuses.
     pub fn remove_domain(&self, change: &Change, name: &DomainName) -> Result<()> {
         self.pool.write(|tx| {
             let change = &authorize(tx, change, &[Operation::ManageDomains], None)?;
@@ -251,7 +252,13 @@ impl Store {
                 tx.query_one(sql, &params![change.tenant_id, suffix.as_str()])?
                     .map_or(Ok(0), |row| row.int(0))
             };
-            let users = count(tx, "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND upn_key LIKE $2 ESCAPE '\\'")?;
+            // By user name, or by an email address (an alias, or the primary address).
+            let users = count(
+                tx,
+                "SELECT COUNT(*) FROM (SELECT id FROM users WHERE tenant_id = $1 AND upn_key LIKE $2 ESCAPE '\\' \
+                 UNION SELECT user_id FROM user_values WHERE tenant_id = $1 AND attribute = 'proxy_addresses' \
+                 AND value_key LIKE 'smtp:' || $2 ESCAPE '\\') AS used",
+            )?;
             let groups = count(tx, "SELECT COUNT(*) FROM groups WHERE tenant_id = $1 AND lower(mail) LIKE $2 ESCAPE '\\'")?;
             if users > 0 || groups > 0 {
                 return Err(Error::refused(

@@ -356,3 +356,151 @@ async fn the_domains_page_shows_the_record_to_create_and_verifies_it() {
         page.body
     );
 }
+
+/// A user moving into a domain while it is removed: the one waits for the other, so the domain
+/// is either removed with no user in it, or kept with the user; never removed under the user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_removed_while_a_user_moves_into_it_is_one_or_the_other() {
+    let app = roster_testkit::spawn_app().await;
+    let user = app.create_user("ann", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (mut moved_in, mut removed) = (0, 0);
+    for round in 0..6 {
+        let domain = format!("round{round}.example");
+        app.add_domain(&domain).await;
+        let (path, removal) = (
+            format!("/v1.0/users/{user}"),
+            format!("/roster/v1/domains/{domain}"),
+        );
+        let (moved, gone) = tokio::join!(
+            app.patch(
+                &path,
+                json!({ "userPrincipalName": format!("ann@{domain}") })
+            ),
+            app.delete(&removal),
+        );
+        let upn = app.get(&format!("/v1.0/users/{user}")).await.body["userPrincipalName"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let domains = app.get("/v1.0/domains").await.body.to_string();
+        let kept = domains.contains(&format!("\"{domain}\""));
+        match (moved.status, gone.status) {
+            (StatusCode::NO_CONTENT, StatusCode::BAD_REQUEST) => {
+                assert!(kept && upn == format!("ann@{domain}"), "round {round}");
+                moved_in += 1;
+                // Moved back out for the next round.
+                let back = app
+                    .patch(
+                        &format!("/v1.0/users/{user}"),
+                        json!({ "userPrincipalName": format!("ann@{DOMAIN}") }),
+                    )
+                    .await;
+                assert_eq!(back.status, StatusCode::NO_CONTENT);
+            }
+            (StatusCode::BAD_REQUEST, StatusCode::NO_CONTENT) => {
+                assert!(!kept && upn == format!("ann@{DOMAIN}"), "round {round}");
+                removed += 1;
+            }
+            other => panic!(
+                "round {round}: {other:?}: {:?} / {:?}",
+                moved.body, gone.body
+            ),
+        }
+    }
+    assert_eq!(moved_in + removed, 6);
+}
+
+/// Two users given the same email alias at once: one has it, the other is told it is taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_becomes_one_users_alias_when_two_ask_at_once() {
+    let app = roster_testkit::spawn_app().await;
+    let admin = app.get(&format!("/v1.0/users/{ADMIN_UPN}")).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let change = roster_store::Change::by(
+        roster_core::types::ObjectId::parse(&app.tenant_id).unwrap(),
+        Some(roster_core::types::ObjectId::parse(&admin).unwrap()),
+        ADMIN_UPN,
+    );
+    for round in 0..6 {
+        let mut ids = Vec::new();
+        for side in ["a", "b"] {
+            ids.push(
+                app.create_user(&format!("r{round}{side}"), json!({})).await["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        let alias = format!("shared{round}@{DOMAIN}");
+        let give = |id: String| {
+            let (store, change, alias) = (app.store(), change.clone(), alias.clone());
+            tokio::task::spawn_blocking(move || {
+                let key =
+                    roster_store::UserKey::Id(roster_core::types::ObjectId::parse(&id).unwrap());
+                let user = store.get_user(change.tenant_id, &key)?;
+                let mut update = roster_core::requests::UserUpdate::default();
+                update.set_email_aliases(&user, [alias.as_str()]).unwrap();
+                store.update_user(&change, &key, &update)
+            })
+        };
+        let (a, b) = tokio::join!(give(ids[0].clone()), give(ids[1].clone()));
+        let outcomes = [a.unwrap(), b.unwrap()];
+        let given = outcomes.iter().filter(|o| o.is_ok()).count();
+        assert_eq!(given, 1, "round {round}: {outcomes:?}");
+        let refused = outcomes.iter().find_map(|o| o.as_ref().err()).unwrap();
+        assert!(
+            matches!(
+                refused,
+                roster_store::Error::Refused {
+                    reason: roster_core::refusal::Reason::AddressTaken(_),
+                    ..
+                }
+            ),
+            "round {round}: {refused:?}"
+        );
+        let holders = app
+            .get(&format!(
+                "/v1.0/users?$filter=proxyAddresses/any(x:x%20eq%20'smtp:{alias}')"
+            ))
+            .await;
+        assert_eq!(
+            holders.body["value"].as_array().unwrap().len(),
+            1,
+            "{:?}",
+            holders.body
+        );
+    }
+    // A domain an alias is in stays while the alias does.
+    app.add_domain("fabrikam.example").await;
+    let carol = app.create_user("carol", json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let store = app.store();
+    let change2 = change.clone();
+    tokio::task::spawn_blocking(move || {
+        let key = roster_store::UserKey::Id(roster_core::types::ObjectId::parse(&carol).unwrap());
+        let user = store.get_user(change2.tenant_id, &key)?;
+        let mut update = roster_core::requests::UserUpdate::default();
+        update
+            .set_email_aliases(&user, ["carol@fabrikam.example"])
+            .unwrap();
+        store.update_user(&change2, &key, &update)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let removed = app.delete("/roster/v1/domains/fabrikam.example").await;
+    assert_eq!(
+        removed.status,
+        StatusCode::BAD_REQUEST,
+        "{:?}",
+        removed.body
+    );
+    assert!(removed.message().contains("1 users"), "{:?}", removed.body);
+}
