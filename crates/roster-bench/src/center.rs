@@ -162,7 +162,19 @@ pub async fn run(
             "active users, sorted by user name, descending".into(),
             "/users?sort=userPrincipalName&desc=1".into(),
         ),
+        (
+            "active users, page 500 (numbered pages read with an offset)".into(),
+            "/users?page=500".into(),
+        ),
+        (
+            format!("active users, the last page ({})", n_users.div_ceil(100)),
+            format!("/users?page={}", (n_users + 1).div_ceil(100)),
+        ),
         ("a user's page".into(), format!("/users/{user_id}")),
+        (
+            "a user's page asking to leave a group".into(),
+            format!("/users/{user_id}?ask=leave&group={group_id}"),
+        ),
         (
             "a user's page with groups found for \"S\"".into(),
             format!("/users/{user_id}?find=S"),
@@ -181,6 +193,11 @@ pub async fn run(
             "people found as typed (the group's member picker)".into(),
             format!("/groups/{group_id}/people-found?for=member&find=a"),
         ),
+        (
+            "a group's page asking to remove a member".into(),
+            format!("/groups/{group_id}?ask=remove-member&member={user_id}"),
+        ),
+        ("deleted users".into(), "/deleted".into()),
         ("contacts".into(), "/contacts".into()),
         ("bulk jobs".into(), "/jobs".into()),
         ("audit log, first page of 100".into(), "/audit".into()),
@@ -200,5 +217,46 @@ pub async fn run(
             against.clone(),
         ));
     }
+    // An action for every user the list finds, asked first: reads all of them (with their
+    // licenses, for the seats a deletion frees), so it is timed apart, a few times.
+    let csrf = hidden(
+        &client
+            .get(format!("{}/users", server.base))
+            .header("cookie", &cookie)
+            .send()
+            .await?
+            .text()
+            .await?,
+        "csrf",
+    )?;
+    let mut asked = Vec::new();
+    for _ in 0..5 {
+        let begun = Instant::now();
+        let response = client
+            .post(format!("{}/users/bulk", server.base))
+            .header("cookie", &cookie)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("action", "delete"),
+                ("scope", "matching"),
+                ("list", ""),
+            ])
+            .send()
+            .await?;
+        let status = response.status();
+        let body = response.text().await?;
+        asked.push(begun.elapsed());
+        if status != reqwest::StatusCode::OK || !body.contains("will be deleted") {
+            bail!("asking to delete every user: {status} {body}");
+        }
+    }
+    asked.sort();
+    rows.push((
+        format!(
+            "delete every user the list finds, asked first (reads all {n_users}): `POST /users/bulk`, 5 requests"
+        ),
+        format!("p50 {:.0} ms, max {:.0} ms", ms(percentile(&asked, 0.5)), ms(asked[4])),
+        "not a page view: the seconds an action on every user takes before it asks".into(),
+    ));
     Ok(rows)
 }

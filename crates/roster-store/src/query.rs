@@ -581,7 +581,12 @@ pub(crate) fn list_rows(
         .then(|| implied_order(schema, query.filter.as_ref()))
         .flatten();
     let sort = sort_expression(schema, query.order.as_ref().or(implied.as_ref()))?;
-    let descending = sort.as_ref().is_some_and(|(_, _, descending)| *descending);
+    // A page past the middle of a counted list is read from the list's other end: an offset
+    // costs every row it passes over, so the last page of 100,000 passes over none.
+    let total = count.unwrap_or(i64::MAX);
+    let (skip, top) = (query.skip as i64, query.top as i64);
+    let from_end = query.after.is_none() && skip > 0 && skip < total && skip > total / 2;
+    let descending = sort.as_ref().is_some_and(|(_, _, descending)| *descending) != from_end;
     let (comparison, direction) = if descending {
         ("<", "DESC")
     } else {
@@ -616,9 +621,17 @@ pub(crate) fn list_rows(
         _ => format!("id {direction}"),
     };
     let key_column = sort_sql.clone().unwrap_or_else(|| "id".into());
-    let limit = out.param(query.top as i64 + 1);
-    let offset = if query.skip > 0 {
-        format!(" OFFSET {}", out.param(query.skip as i64))
+    // From the end, the page is the `top` rows (fewer on the last page) that stand before the
+    // `total - skip - top` last ones; whether a page follows is known from the count.
+    let (limit, offset) = if from_end {
+        let rows_left = total - skip;
+        (rows_left.min(top), (rows_left - top).max(0))
+    } else {
+        (top + 1, skip)
+    };
+    let limit = out.param(limit);
+    let offset = if offset > 0 {
+        format!(" OFFSET {}", out.param(offset))
     } else {
         String::new()
     };
@@ -627,8 +640,16 @@ pub(crate) fn list_rows(
         conditions.join(" AND ")
     );
     let mut rows = tx.query(&sql, &out.params)?;
-    let next = if rows.len() > query.top {
-        rows.truncate(query.top);
+    if from_end {
+        rows.reverse();
+    }
+    let more = if from_end {
+        skip + top < total
+    } else {
+        rows.len() > query.top
+    };
+    rows.truncate(query.top);
+    let next = if more {
         rows.last()
             .map(|row| -> Result<Cursor> {
                 let width = row.0.len();

@@ -31,6 +31,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0015.sql"),
     include_str!("../migrations/sqlite-0016.sql"),
     include_str!("../migrations/sqlite-0017.sql"),
+    include_str!("../migrations/sqlite-0018.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -51,6 +52,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0015.sql"),
     include_str!("../migrations/postgres-0016.sql"),
     include_str!("../migrations/postgres-0017.sql"),
+    include_str!("../migrations/postgres-0018.sql"),
 ];
 
 impl Store {

@@ -163,3 +163,44 @@ fn a_users_own_password_change_does_not_overwrite_a_reset() {
     );
     assert_ne!(stored(&store), after_reset);
 }
+
+#[test]
+fn numbered_pages_hold_the_same_rows_whichever_end_they_are_read_from() {
+    let (_directory, store, change) = test_store();
+    for n in 0..23 {
+        let mut user = test_user(&format!("u{n:02}@t.example"));
+        user.display_name = format!("User {:02}", (n * 7) % 23);
+        store.create_user(&change, &user, None).unwrap();
+    }
+    for descending in [false, true] {
+        let query = |skip: usize, top: usize| crate::ListQuery {
+            order: Some(crate::SortKey {
+                property: "displayName".into(),
+                descending,
+            }),
+            top,
+            skip,
+            count: true,
+            ..Default::default()
+        };
+        let names = |page: &crate::Page<roster_core::directory::User>| -> Vec<String> {
+            page.items.iter().map(|u| u.display_name.clone()).collect()
+        };
+        let all = names(&store.list_users(change.tenant_id, &query(0, 100)).unwrap());
+        assert_eq!(all.len(), 23);
+        // Pages of 5: the first half read from the start, the rest (skip past half the count)
+        // from the end; each holds its slice of the whole list, and says whether one follows.
+        for page in 0..5 {
+            let read = store
+                .list_users(change.tenant_id, &query(page * 5, 5))
+                .unwrap();
+            let end = (page * 5 + 5).min(23);
+            assert_eq!(names(&read), all[page * 5..end], "page {page}, {descending}");
+            assert_eq!(read.count, Some(23));
+            assert_eq!(read.next.is_some(), end < 23, "page {page}");
+        }
+        // Past the end: nothing.
+        let read = store.list_users(change.tenant_id, &query(30, 5)).unwrap();
+        assert!(read.items.is_empty() && read.next.is_none());
+    }
+}

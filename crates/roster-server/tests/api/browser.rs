@@ -399,6 +399,24 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .unwrap();
     assert!(text(&client, "p.count").await.contains("3,001 users"));
     shots.save(&client, "en-03-active-users").await;
+    // Numbered pages: the last one is a click away.
+    client
+        .find(Locator::Css("nav.pages a[aria-label='Page 31 of 31']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "nav.pages [aria-current=page]", |page| page == "31").await;
+    assert_eq!(
+        client
+            .find_all(Locator::Css("table.users tbody tr"))
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "3,001 users: one on the 31st page"
+    );
     let search = client.find(Locator::Css("input[name=q]")).await.unwrap();
     search.send_keys(&upn).await.unwrap();
     client
@@ -813,6 +831,78 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .await
         .body;
     assert_eq!(groups["value"].as_array().unwrap().len(), 2, "{groups}");
+    // Email aliases, one per line in Contact information.
+    let aliases = client.find(Locator::Id("p-proxyAddresses")).await.unwrap();
+    aliases
+        .send_keys(&format!("grace@{DOMAIN}\namazing.grace@{DOMAIN}"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#contact form.section button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        wait_for_text(&client, "main p.success", |t| t.contains("alias")).await,
+        "Saved: Email aliases."
+    );
+    let user = app
+        .get("/v1.0/users/grace.hopper@contoso.example?$select=proxyAddresses,assignedLicenses")
+        .await
+        .body;
+    assert_eq!(user["proxyAddresses"].as_array().unwrap().len(), 2, "{user}");
+    // Leaving a group asks first, on the page, and names what it takes away.
+    client
+        .find(Locator::Css("a[aria-label='Remove from Sales team']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let asked = wait_for_text(&client, "#confirm", |t| t.contains("Sales team")).await;
+    assert!(asked.contains("Remove Grace Hopper from Sales team?"), "{asked}");
+    shots.save(&client, "en-14c-user-leaves-group").await;
+    client
+        .find(Locator::Css("#confirm button.danger"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        wait_for_text(&client, "main p.success", |t| t.contains("Group")).await,
+        "Saved: Group memberships."
+    );
+    // So does removing a license; cancelled, nothing is removed.
+    client
+        .find(Locator::LinkText("Remove license"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let asked = wait_for_text(&client, "#confirm", |t| t.contains("Remove")).await;
+    assert!(asked.contains("a seat is freed"), "{asked}");
+    client
+        .find(Locator::Css("#confirm a.secondary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.find(Locator::Id("p-jobTitle")).await.unwrap();
+    let user = app
+        .get("/v1.0/users/grace.hopper@contoso.example?$select=assignedLicenses")
+        .await
+        .body;
+    assert_eq!(user["assignedLicenses"].as_array().unwrap().len(), 1, "{user}");
+    let groups = app
+        .get("/v1.0/users/grace.hopper@contoso.example/memberOf")
+        .await
+        .body;
+    assert_eq!(groups["value"].as_array().unwrap().len(), 1, "{groups}");
 
     // A dynamic group from a rule: the editor checks the rule as it is typed.
     client
