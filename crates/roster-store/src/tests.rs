@@ -195,7 +195,11 @@ fn numbered_pages_hold_the_same_rows_whichever_end_they_are_read_from() {
                 .list_users(change.tenant_id, &query(page * 5, 5))
                 .unwrap();
             let end = (page * 5 + 5).min(23);
-            assert_eq!(names(&read), all[page * 5..end], "page {page}, {descending}");
+            assert_eq!(
+                names(&read),
+                all[page * 5..end],
+                "page {page}, {descending}"
+            );
             assert_eq!(read.count, Some(23));
             assert_eq!(read.next.is_some(), end < 23, "page {page}");
         }

@@ -407,7 +407,10 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .click()
         .await
         .unwrap();
-    wait_for_text(&client, "nav.pages [aria-current=page]", |page| page == "31").await;
+    wait_for_text(&client, "nav.pages [aria-current=page]", |page| {
+        page == "31"
+    })
+    .await;
     assert_eq!(
         client
             .find_all(Locator::Css("table.users tbody tr"))
@@ -852,7 +855,11 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .get("/v1.0/users/grace.hopper@contoso.example?$select=proxyAddresses,assignedLicenses")
         .await
         .body;
-    assert_eq!(user["proxyAddresses"].as_array().unwrap().len(), 2, "{user}");
+    assert_eq!(
+        user["proxyAddresses"].as_array().unwrap().len(),
+        2,
+        "{user}"
+    );
     // Leaving a group asks first, on the page, and names what it takes away.
     client
         .find(Locator::Css("a[aria-label='Remove from Sales team']"))
@@ -862,7 +869,10 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .await
         .unwrap();
     let asked = wait_for_text(&client, "#confirm", |t| t.contains("Sales team")).await;
-    assert!(asked.contains("Remove Grace Hopper from Sales team?"), "{asked}");
+    assert!(
+        asked.contains("Remove Grace Hopper from Sales team?"),
+        "{asked}"
+    );
     shots.save(&client, "en-14c-user-leaves-group").await;
     client
         .find(Locator::Css("#confirm button.danger"))
@@ -897,7 +907,11 @@ async fn an_administrator_works_through_the_admin_center_in_chromium() {
         .get("/v1.0/users/grace.hopper@contoso.example?$select=assignedLicenses")
         .await
         .body;
-    assert_eq!(user["assignedLicenses"].as_array().unwrap().len(), 1, "{user}");
+    assert_eq!(
+        user["assignedLicenses"].as_array().unwrap().len(),
+        1,
+        "{user}"
+    );
     let groups = app
         .get("/v1.0/users/grace.hopper@contoso.example/memberOf")
         .await

@@ -326,7 +326,7 @@ async fn every_matching(session: &Session, form: &ActionForm) -> Response {
     let Some(kind) = job_kind(&form.action) else {
         return error_page(session, StatusCode::BAD_REQUEST, &lang.t("action-unknown"));
     };
-    let mut query = match super::ListParams::parse(Some(&form.list)).query() {
+    let mut query = match super::list_query::ListParams::parse(Some(&form.list)).query() {
         Ok(query) => query,
         Err(error) if error.status.is_client_error() => {
             return error_page(session, StatusCode::BAD_REQUEST, &lang.t("users-bad-link"));
@@ -374,7 +374,9 @@ async fn every_matching(session: &Session, form: &ActionForm) -> Response {
         .state()
         .db(move |store| {
             let mut affected = Affected::default();
-            super::each_matching(store, tenant_id, &mut query, |user| affected.add(user))?;
+            super::list_query::each_matching(store, tenant_id, &mut query, |user| {
+                affected.add(user)
+            })?;
             Ok((affected, store.subscriptions(tenant_id)?))
         })
         .await;
