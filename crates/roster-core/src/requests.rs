@@ -222,8 +222,8 @@ pub fn email_aliases(user: &User) -> Vec<String> {
 
 impl UserUpdate {
     /// Makes `aliases` the user's email aliases (each `smtp:` in `proxyAddresses`), keeping its
-    /// primary address and addresses of other kinds. Each must be a mail address; the same one
-    /// twice, or the user's own primary address, is kept once. Whether the domain is the
+    /// primary address and addresses of other kinds. Each is written as a user name is; the
+    /// same one twice, or the user's own primary address, is kept once. Whether the domain is the
     /// tenant's and the address free is the store's to check, inside the change's transaction.
     pub fn set_email_aliases<'a>(
         &mut self,
@@ -242,7 +242,15 @@ impl UserUpdate {
         };
         let mut added = 0;
         for alias in aliases.into_iter().map(str::trim).filter(|a| !a.is_empty()) {
-            let alias = check_mail("proxyAddresses", alias)?;
+            // Written as a user name is (the same characters before `@`, a domain after it),
+            // with or without the `smtp:` that proxyAddresses puts before it.
+            let address = match alias.get(..5) {
+                Some(prefix) if prefix.eq_ignore_ascii_case("smtp:") => &alias[5..],
+                _ => alias,
+            };
+            let alias = UserPrincipalName::parse(address)
+                .map_err(|invalid| InvalidValue::new("proxyAddresses", invalid.reason))?
+                .to_string();
             let taken = kept.iter().any(|item| {
                 item.split_once(':').is_some_and(|(kind, address)| {
                     kind.eq_ignore_ascii_case("smtp") && address.eq_ignore_ascii_case(&alias)
@@ -679,7 +687,25 @@ mod tests {
             .set_email_aliases(&user, ["not an address"])
             .unwrap_err();
         assert_eq!(refused.property, "proxyAddresses");
-        assert_eq!(refused.reason, Problem::NotMail("not an address".into()));
+        assert_eq!(refused.reason, Problem::NoAt("not an address".into()));
+        // Characters a user name may not hold are refused; an `smtp:` before it is dropped,
+        // never kept as part of the address.
+        for bad in [
+            "a:b@contoso.example",
+            "sip:ann@contoso.example",
+            "a<b@contoso.example",
+        ] {
+            let refused = UserUpdate::default()
+                .set_email_aliases(&user, [bad])
+                .unwrap_err();
+            assert_eq!(refused.property, "proxyAddresses", "{bad}");
+        }
+        let mut update = UserUpdate::default();
+        update
+            .set_email_aliases(&user, ["SMTP:c@contoso.example"])
+            .unwrap();
+        update.apply(&mut user);
+        assert_eq!(email_aliases(&user), ["c@contoso.example"]);
         let many: Vec<String> = (0..=MAX_EMAIL_ALIASES)
             .map(|n| format!("a{n}@contoso.example"))
             .collect();

@@ -920,4 +920,4 @@ deleted-purge-count = { $count ->
    *[other] These { $users } users will be deleted permanently:
 }
 deleted-purge-final = This cannot be undone: they cannot be restored afterwards, and their licenses and group memberships are gone with them.
-api-address-taken = { $address } is already another user's address: each address belongs to one user.
+api-address-taken = { $address } is already the address of another user or group: each address belongs to one of them only.

@@ -920,4 +920,4 @@ deleted-purge-count = { $count ->
    *[other] Deze { $users } gebruikers worden definitief verwijderd:
 }
 deleted-purge-final = Dit kan niet ongedaan worden gemaakt: ze kunnen daarna niet meer worden teruggezet, en hun licenties en groepslidmaatschappen verdwijnen met hen.
-api-address-taken = { $address } is al het adres van een andere gebruiker: elk adres hoort bij één gebruiker.
+api-address-taken = { $address } is al het adres van een andere gebruiker of groep: elk adres hoort bij één van hen.

@@ -584,7 +584,10 @@ pub(crate) fn list_rows(
     // A page past the middle of a counted list is read from the list's other end: an offset
     // costs every row it passes over, so the last page of 100,000 passes over none.
     let total = count.unwrap_or(i64::MAX);
-    let (skip, top) = (query.skip as i64, query.top as i64);
+    let (skip, top) = (
+        i64::try_from(query.skip).unwrap_or(i64::MAX),
+        i64::try_from(query.top).unwrap_or(i64::MAX),
+    );
     let from_end = query.after.is_none() && skip > 0 && skip < total && skip > total / 2;
     let descending = sort.as_ref().is_some_and(|(_, _, descending)| *descending) != from_end;
     let (comparison, direction) = if descending {
@@ -627,7 +630,7 @@ pub(crate) fn list_rows(
         let rows_left = total - skip;
         (rows_left.min(top), (rows_left - top).max(0))
     } else {
-        (top + 1, skip)
+        (top.saturating_add(1), skip)
     };
     let limit = out.param(limit);
     let offset = if offset > 0 {
@@ -644,7 +647,7 @@ pub(crate) fn list_rows(
         rows.reverse();
     }
     let more = if from_end {
-        skip + top < total
+        skip.saturating_add(top) < total
     } else {
         rows.len() > query.top
     };

@@ -236,10 +236,12 @@ pub(crate) fn check_domain(
     Ok(())
 }
 
-/// An address held by one object at a time, as Exchange holds a recipient's addresses: checks
+/// An address held by one user at a time, as Exchange holds a recipient's addresses: checks
 /// that the email aliases `user` gains (those of `after` that `before` did not have) are in a
-/// verified domain of the tenant and are no other live user's alias, mail or user name. Each
-/// domain's row is locked for the change, so that two changes cannot take one address at once.
+/// verified domain of the tenant and are no other object's address: not another user's alias
+/// or primary address (a user in the recycle bin keeps them, to come back with them), nor a
+/// live user's mail or user name, nor a group's mail. Each domain's row is locked for the change, so that two changes
+/// cannot take one address at once.
 pub(crate) fn check_new_aliases(
     tx: &mut dyn Tx,
     tenant_id: ObjectId,
@@ -272,45 +274,59 @@ pub(crate) fn check_new_aliases(
             ));
         }
         let taken = tx.query_one(
-            "SELECT 1 FROM user_values v JOIN users u ON u.id = v.user_id \
-             WHERE v.tenant_id = $1 AND v.attribute = $2 AND v.value_key = $3 AND v.user_id <> $4 \
-             AND u.deleted_at IS NULL \
-             UNION ALL SELECT 1 FROM users WHERE tenant_id = $1 AND id <> $4 AND deleted_at IS NULL \
-             AND (upn_key = $5 OR lower(mail) = $5)",
-            &params![tenant_id, "proxy_addresses", format!("smtp:{key}"), after.id, key.clone()],
+            "SELECT 1 FROM users WHERE tenant_id = $1 AND id <> $2 AND deleted_at IS NULL \
+             AND (upn_key = $3 OR lower(mail) = $3) \
+             UNION ALL SELECT 1 FROM groups WHERE tenant_id = $1 AND deleted_at IS NULL \
+             AND lower(mail) = $3",
+            &params![tenant_id, after.id, key.clone()],
         )?;
         if taken.is_some() {
-            return Err(Error::refused(
-                Reason::AddressTaken(alias.clone()),
-                format!(
-                    "Another object with the same value for property proxyAddresses already exists: {alias} is another user's address."
-                ),
-            ));
+            return Err(address_taken(&alias));
         }
+        check_address_free(tx, tenant_id, after.id, &alias)?;
     }
     Ok(())
 }
 
-/// Refuses a user name that is another live user's email alias (or primary address).
-pub(crate) fn check_upn_not_an_alias(
+/// Refuses an address (a user name, a mail, an alias) that is another user's alias or primary
+/// address, in the recycle bin too.
+pub(crate) fn check_address_free(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    user_id: ObjectId,
+    address: &str,
+) -> Result<()> {
+    let key = format!("smtp:{}", crate::query::text_key(address));
+    let taken = tx.query_one(
+        "SELECT 1 FROM user_values WHERE tenant_id = $1 AND attribute = $2 AND value_key = $3 \
+         AND user_id <> $4 LIMIT 1",
+        &params![tenant_id, "proxy_addresses", key, user_id],
+    )?;
+    match taken {
+        Some(_) => Err(address_taken(address)),
+        None => Ok(()),
+    }
+}
+
+fn address_taken(address: &str) -> Error {
+    Error::refused(
+        Reason::AddressTaken(address.to_string()),
+        format!(
+            "Another object with the same value for property proxyAddresses already exists: {address} is the address of another user or group."
+        ),
+    )
+}
+
+/// [`check_address_free`] for a user's name and mail: a user created, renamed, given a mail
+/// or restored.
+pub(crate) fn check_addresses_free(
     tx: &mut dyn Tx,
     tenant_id: ObjectId,
     user: &User,
 ) -> Result<()> {
-    let key = format!("smtp:{}", user.user_principal_name.key());
-    let taken = tx.query_one(
-        "SELECT 1 FROM user_values WHERE tenant_id = $1 AND attribute = $2 AND value_key = $3 \
-         AND user_id <> $4 LIMIT 1",
-        &params![tenant_id, "proxy_addresses", key, user.id],
-    )?;
-    if taken.is_some() {
-        let upn = user.user_principal_name.to_string();
-        return Err(Error::refused(
-            Reason::AddressTaken(upn.clone()),
-            format!(
-                "Another object with the same value for property proxyAddresses already exists: {upn} is another user's email address."
-            ),
-        ));
+    check_address_free(tx, tenant_id, user.id, user.user_principal_name.as_ref())?;
+    if let Some(mail) = user.attributes.text("mail") {
+        check_address_free(tx, tenant_id, user.id, mail)?;
     }
     Ok(())
 }

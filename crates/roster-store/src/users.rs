@@ -314,7 +314,7 @@ pub(crate) fn insert_user(
 ) -> Result<()> {
     change.require(Operation::CreateUser, None)?;
     check_domain(tx, change.tenant_id, &user.user_principal_name)?;
-    crate::user_rows::check_upn_not_an_alias(tx, change.tenant_id, user)?;
+    crate::user_rows::check_addresses_free(tx, change.tenant_id, user)?;
     insert_user_row(tx, change, user, password)
 }
 
@@ -443,7 +443,11 @@ pub(crate) fn update_user_from(
     }
     if update.user_principal_name.is_some() {
         check_domain(tx, change.tenant_id, &user.user_principal_name)?;
-        crate::user_rows::check_upn_not_an_alias(tx, change.tenant_id, &user)?;
+    }
+    if before.user_principal_name.key() != user.user_principal_name.key()
+        || before.attributes.get("mail") != user.attributes.get("mail")
+    {
+        crate::user_rows::check_addresses_free(tx, change.tenant_id, &user)?;
     }
     if before.attributes.get("proxyAddresses") != user.attributes.get("proxyAddresses") {
         crate::user_rows::check_new_aliases(tx, change.tenant_id, before, &user)?;
@@ -581,6 +585,15 @@ pub(crate) fn keep_a_global_administrator(
 pub(crate) fn restore_user(tx: &mut dyn Tx, change: &Authorized, mut user: User) -> Result<User> {
     let id = user.id;
     change.require(Operation::RestoreUser, Some(id))?;
+    // Its addresses come back with it: none may have become another live user's meanwhile.
+    crate::user_rows::check_addresses_free(tx, change.tenant_id, &user)?;
+    let mut without_aliases = user.clone();
+    let mut no_aliases = roster_core::requests::UserUpdate::default();
+    no_aliases
+        .set_email_aliases(&user, [])
+        .map_err(Error::Invalid)?;
+    no_aliases.apply(&mut without_aliases);
+    crate::user_rows::check_new_aliases(tx, change.tenant_id, &without_aliases, &user)?;
     // What was issued before the deletion stays ended once the user is back.
     user.sign_in_sessions_valid_from = Utc::now().max(change.at);
     tx.execute(

@@ -17,7 +17,8 @@ use serde::Deserialize;
 
 use super::i18n::Lang;
 use super::layout::{
-    Nav, confirm_panel, error_page, failure, page, pager, saved_notice, saved_properties,
+    Nav, confirm_panel, error_page, failure, page, page_number, pager, saved_notice,
+    saved_properties,
 };
 use super::redirect::see_other;
 use super::session::Session;
@@ -39,12 +40,7 @@ pub struct ListParams {
 /// `GET /contacts`.
 pub async fn list(session: Session, Query(params): Query<ListParams>) -> Response {
     let lang = session.lang;
-    let current = params
-        .page
-        .as_deref()
-        .and_then(|page| page.parse::<i64>().ok())
-        .unwrap_or(1)
-        .max(1);
+    let current = page_number(params.page.as_deref());
     let search = params.q.trim().to_string();
     let query = ListQuery {
         filter: (!search.is_empty())

@@ -11,7 +11,7 @@ use roster_core::types::ObjectId;
 use roster_store::{ListQuery, SortKey};
 use serde::Deserialize;
 
-use super::layout::{Nav, failure, page, pager};
+use super::layout::{Nav, failure, page, page_number, pager};
 use super::session::Session;
 use crate::error::ApiError;
 
@@ -26,13 +26,7 @@ pub struct Params {
 
 /// `GET /deleted`.
 pub async fn page_handler(session: Session, Query(params): Query<Params>) -> Response {
-    let current = params
-        .page
-        .as_deref()
-        .and_then(|page| page.parse::<i64>().ok())
-        .unwrap_or(1)
-        .max(1);
-    list(&session, None, current).await
+    list(&session, None, page_number(params.page.as_deref())).await
 }
 
 /// Page `current` of the recycle bin, with `refusal` (why the last action did nothing) above it.

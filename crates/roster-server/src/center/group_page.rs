@@ -126,10 +126,6 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
     };
     let tenant_id = session.caller.tenant_id;
     let (find_member, find_owner) = (view.find_member.to_string(), view.find_owner.to_string());
-    let asked_member_id = match view.ask {
-        Some(Ask::RemoveMember(id)) => Some(id),
-        _ => None,
-    };
     let found = session
         .state()
         .db(move |store| {
@@ -159,14 +155,7 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                 group.is_dynamic() && store.group_processing_pending(tenant_id, group_id)?;
             let found_members = people_to_add(store, tenant_id, group_id, false, &find_member)?;
             let found_owners = people_to_add(store, tenant_id, group_id, true, &find_owner)?;
-            let asked_member = match asked_member_id {
-                Some(id) => store
-                    .get_user(tenant_id, &roster_store::UserKey::Id(id))
-                    .ok(),
-                None => None,
-            };
             Ok(Loaded {
-                asked_member,
                 group,
                 members,
                 total,
@@ -189,7 +178,6 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
         processing,
         found_members,
         found_owners,
-        asked_member,
     } = match found {
         Ok(found) => found,
         Err(error) if error.status == StatusCode::NOT_FOUND => {
@@ -300,7 +288,8 @@ async fn render_details(session: &Session, id: &str, view: View<'_>) -> Response
                     &this_group,
                 ))
             }
-            Some(Ask::RemoveMember(_)) if manage_members => @if let Some(member) = &asked_member {
+            // Asked only of a member the page lists (whose removal it offers).
+            Some(Ask::RemoveMember(asked)) if manage_members => @if let Some(member) = members.iter().find(|m| m.id == asked) {
                 (confirm_panel(
                     session,
                     &lang.t_with("groups-remove-member-title", &[("member", member.display_name.clone().into()), ("group", group.display_name.clone().into())]),
@@ -570,8 +559,6 @@ struct Loaded {
     processing: bool,
     found_members: Vec<UserSummary>,
     found_owners: Vec<UserSummary>,
-    /// The member whose removal is asked.
-    asked_member: Option<roster_core::directory::User>,
 }
 
 /// The users whose names start with `find` that the group does not have yet as members

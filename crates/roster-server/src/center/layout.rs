@@ -126,6 +126,14 @@ pub(crate) fn confirm_panel(
     }
 }
 
+/// The page of a list an address asks for: 1 for the first, when it says none or nonsense;
+/// at most a million (a list of 100 million at a hundred a page).
+pub(crate) fn page_number(text: Option<&str>) -> i64 {
+    text.and_then(|text| text.trim().parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000_000)
+}
+
 /// The page numbers of a list that has `pages` pages, `current` among them: the first and
 /// last, and two either side of the current one, with a gap marked where some are left out
 /// (`1 … 4 5 [6] 7 8 … 20`), between "Previous" and "Next". `link` gives a page's address.

@@ -179,7 +179,7 @@ pub(super) async fn whole_page(
     std::fs::write(path, png).expect("write screenshot");
 }
 
-async fn text(client: &Client, css: &str) -> String {
+pub(super) async fn text(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
         .await
@@ -191,7 +191,11 @@ async fn text(client: &Client, css: &str) -> String {
 
 /// Waits until an element's text is as `done` wants it: after a click, the page navigated
 /// from may still show an element of the same kind for a moment.
-async fn wait_for_text(client: &Client, css: &str, done: impl Fn(&str) -> bool) -> String {
+pub(super) async fn wait_for_text(
+    client: &Client,
+    css: &str,
+    done: impl Fn(&str) -> bool,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut last = String::new();
     loop {
@@ -209,7 +213,7 @@ async fn wait_for_text(client: &Client, css: &str, done: impl Fn(&str) -> bool) 
 }
 
 /// Types into the fields of a form and submits it with its button.
-async fn fill_and_submit(client: &Client, fields: &[(&str, &str)], button: &str) {
+pub(super) async fn fill_and_submit(client: &Client, fields: &[(&str, &str)], button: &str) {
     for (id, value) in fields {
         client
             .find(Locator::Id(id))

@@ -6,6 +6,7 @@ mod auth;
 mod authority;
 mod batch;
 mod browser;
+mod browser_actions;
 mod bulk;
 mod center;
 mod domains;

@@ -747,15 +747,22 @@ async fn one_address_cannot_take_every_connection() {
     // From an address of the test's own: the test's HTTP client keeps idle connections from
     // 127.0.0.1, which the server may close meanwhile, and would leave a place free.
     let mut from_one = Vec::new();
-    for _ in 0..10 {
+    for _ in 0..11 {
         from_one.push(half_open_from(&app, "127.0.0.3").await);
     }
-    let mut one_more = half_open_from(&app, "127.0.0.3").await;
-    // Closed as soon as the server has accepted it (within seconds on a loaded machine), where
-    // a connection within its share stays open.
-    assert!(
-        closed_within(&mut one_more, Duration::from_secs(5)).await,
-        "past its address's share, a connection is closed at once"
+    // One of the eleven is closed as soon as the server has accepted it (within seconds on a
+    // loaded machine), the others stay open. Which one is the server's order of accepting:
+    // each connection's acceptance runs as a task of its own, so not always the last opened.
+    let closed = futures::future::join_all(
+        from_one
+            .iter_mut()
+            .map(|stream| closed_within(stream, Duration::from_secs(5))),
+    )
+    .await;
+    assert_eq!(
+        closed.iter().filter(|closed| **closed).count(),
+        1,
+        "past its address's share, one connection is closed at once: {closed:?}"
     );
     // Another address still has its share.
     let mut other = half_open_from(&app, "127.0.0.2").await;

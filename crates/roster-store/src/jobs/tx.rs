@@ -30,9 +30,8 @@ pub struct JobTx<'a> {
 #[derive(Default)]
 pub(super) struct BatchCache {
     pub(super) domains: std::collections::HashSet<String>,
-    /// Whether the tenant's users have email addresses besides their user names (read once a
-    /// batch): only then is a new user name checked against them.
-    pub(super) has_aliases: Option<bool>,
+    /// Whether each domain a batch's new users are named in holds users' email addresses.
+    pub(super) addressed_domains: std::collections::HashMap<String, bool>,
     pub(super) subscriptions:
         std::collections::HashMap<SkuId, Option<roster_core::directory::Subscription>>,
     pub(super) groups: std::collections::HashMap<ObjectId, roster_core::directory::Group>,
@@ -175,20 +174,46 @@ impl<'a> JobTx<'a> {
         let domain = upn.domain().to_string();
         if !self.cache.domains.contains(&domain) {
             crate::user_rows::check_domain(self.tx, self.change.tenant_id, upn)?;
-            self.cache.domains.insert(domain);
+            self.cache.domains.insert(domain.clone());
         }
-        if self.cache.has_aliases.is_none() {
-            let any = self.tx.query_one(
-                "SELECT 1 FROM user_values WHERE tenant_id = $1 AND attribute = $2 LIMIT 1",
-                &params![self.change.tenant_id, "proxy_addresses"],
-            )?;
-            self.cache.has_aliases = Some(any.is_some());
-        }
-        if self.cache.has_aliases == Some(true) {
-            crate::user_rows::check_upn_not_an_alias(
+        // Whether the domain holds email addresses of users, read once the domain's row is
+        // share-locked (an alias's change locks it for update, so it cannot change until the
+        // batch ends): only then is a new user name checked against them.
+        let has_addresses = match self.cache.addressed_domains.get(&domain) {
+            Some(has) => *has,
+            None => {
+                let any = self.tx.query_one(
+                    "SELECT 1 FROM user_values WHERE tenant_id = $1 AND attribute = $2 \
+                     AND value_key LIKE $3 ESCAPE '\\' LIMIT 1",
+                    &params![
+                        self.change.tenant_id,
+                        "proxy_addresses",
+                        format!(
+                            "smtp:%@{}",
+                            crate::query::like_escape(&crate::query::text_key(&domain))
+                        )
+                    ],
+                )?;
+                self.cache
+                    .addressed_domains
+                    .insert(domain.clone(), any.is_some());
+                any.is_some()
+            }
+        };
+        if has_addresses {
+            crate::user_rows::check_address_free(
                 self.tx,
                 self.change.tenant_id,
-                &prepared.user,
+                prepared.user.id,
+                upn.as_ref(),
+            )?;
+        }
+        if let Some(mail) = prepared.user.attributes.text("mail") {
+            crate::user_rows::check_address_free(
+                self.tx,
+                self.change.tenant_id,
+                prepared.user.id,
+                mail,
             )?;
         }
         crate::users::insert_prepared_user(self.tx, &change, prepared)

@@ -36,9 +36,9 @@ pub struct ActionForm {
     pub(super) matching: bool,
     /// The list's query string, for `matching`.
     pub(super) list: String,
-    /// How many users the confirmation page counted, for `matching`: if the list has changed
-    /// since, it is asked again.
-    pub(super) count: Option<usize>,
+    /// What the confirmation page showed, for `matching` ([`Affected::digest`]): if the list
+    /// has changed since, it is asked again.
+    pub(super) digest: Option<String>,
 }
 
 impl ActionForm {
@@ -55,7 +55,7 @@ impl ActionForm {
                 "confirmed" => form.confirmed = value == "yes",
                 "scope" => form.matching = value == "matching",
                 "list" => form.list = value,
-                "count" => form.count = value.parse().ok(),
+                "digest" => form.digest = Some(value),
                 _ => {}
             }
         }
@@ -202,6 +202,26 @@ struct Affected {
 impl Affected {
     const NAMED: usize = 20;
 
+    /// What a confirmation of an action on these users confirms: the action, its license or
+    /// group, and exactly these users (SHA-256, hex). The same count of other users is another
+    /// digest, so a list that changed is asked about again.
+    fn digest(&self, form: &ActionForm) -> String {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        for part in [
+            form.action.as_str(),
+            form.sku.as_deref().unwrap_or(""),
+            form.group.as_deref().unwrap_or(""),
+        ] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+        for id in &self.ids {
+            hash.update(id.as_uuid().as_bytes());
+        }
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     fn add(&mut self, user: &User) {
         self.ids.push(user.id);
         if self.named.len() < Self::NAMED {
@@ -237,7 +257,7 @@ fn confirm(
     let chosen_license = form.sku.as_deref().and_then(|sku| SkuId::parse(sku).ok());
     let content = html! {
         @if form.matching {
-            @if form.count.is_some_and(|counted| counted != count) {
+            @if form.digest.as_ref().is_some_and(|shown| *shown != affected.digest(form)) {
                 p.warning role="alert" { (lang.t("action-list-changed")) }
             }
             p { (lang.t_with("action-matching", &[("count", (count as i64).into()), ("users", lang.number(count as i64).into())])) }
@@ -284,7 +304,7 @@ fn confirm(
             @if form.matching {
                 input type="hidden" name="scope" value="matching";
                 input type="hidden" name="list" value=(form.list);
-                input type="hidden" name="count" value=(count);
+                input type="hidden" name="digest" value=(affected.digest(form));
             } @else {
                 @for id in &affected.ids { input type="hidden" name="id" value=(id); }
             }
@@ -326,6 +346,11 @@ async fn every_matching(session: &Session, form: &ActionForm) -> Response {
     let Some(kind) = job_kind(&form.action) else {
         return error_page(session, StatusCode::BAD_REQUEST, &lang.t("action-unknown"));
     };
+    // Refused before the tenant is read for one who may not start such a job (the job's rows
+    // would each be refused anyway).
+    if !session.may(kind.operation()) {
+        return error_page(session, StatusCode::FORBIDDEN, &lang.t("error-forbidden"));
+    }
     let mut query = match super::list_query::ListParams::parse(Some(&form.list)).query() {
         Ok(query) => query,
         Err(error) if error.status.is_client_error() => {
@@ -392,7 +417,7 @@ async fn every_matching(session: &Session, form: &ActionForm) -> Response {
         );
     }
     // Asked (again, if the list has changed since the confirmation counted it).
-    if !form.confirmed || form.count != Some(affected.ids.len()) {
+    if !form.confirmed || form.digest.as_deref() != Some(affected.digest(form).as_str()) {
         return confirm(session, form, &affected, &subscriptions);
     }
     let rows = affected

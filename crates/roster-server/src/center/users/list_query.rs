@@ -151,7 +151,7 @@ impl ListParams {
                 "source" => params.source = value,
                 "sort" => params.sort = value,
                 "desc" => params.descending = value == "1",
-                "page" => params.page = value.parse::<i64>().unwrap_or(1).max(1),
+                "page" => params.page = super::super::layout::page_number(Some(&value)),
                 "cols" => {
                     chose_columns = true;
                     columns.extend(Column::ALL.into_iter().filter(|c| c.key() == value));

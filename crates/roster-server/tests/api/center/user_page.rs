@@ -644,8 +644,9 @@ async fn email_aliases_are_each_one_users_and_in_the_organisations_domains() {
     .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
     assert!(
-        page.body
-            .contains(&format!("SALES@{DOMAIN} is already another user's address")),
+        page.body.contains(&format!(
+            "SALES@{DOMAIN} is already the address of another user or group"
+        )),
         "{}",
         page.body
     );
@@ -662,7 +663,7 @@ async fn email_aliases_are_each_one_users_and_in_the_organisations_domains() {
     let page = save(&mut browser, aliases(&bob, &format!("ann@{DOMAIN}"))).await;
     assert!(
         page.body
-            .contains(&format!("ann@{DOMAIN} is already another user")),
+            .contains(&format!("ann@{DOMAIN} is already the address of another")),
         "{}",
         page.body
     );
@@ -741,4 +742,93 @@ async fn email_aliases_are_each_one_users_and_in_the_organisations_domains() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
+
+    // A mail cannot be another user's alias either.
+    let reply = app
+        .patch(
+            &format!("/v1.0/users/{bob}"),
+            json!({ "mail": format!("ANN.SMIT@{DOMAIN}") }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{:?}", reply.body);
+    // A user in the recycle bin keeps its aliases (it comes back with them) ...
+    assert_eq!(
+        app.delete(&format!("/v1.0/users/{ann}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let page = save(&mut browser, aliases(&bob, &format!("ann.smit@{DOMAIN}"))).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    // ... but not its user name: taken meanwhile as an alias, it keeps the user from coming
+    // back, and says why.
+    let page = save(&mut browser, aliases(&bob, &format!("ann@{DOMAIN}"))).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let restored = app
+        .post(
+            &format!("/v1.0/directory/deletedItems/{ann}/restore"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        restored.status,
+        StatusCode::BAD_REQUEST,
+        "{:?}",
+        restored.body
+    );
+    assert!(
+        restored.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(
+                "ann@{DOMAIN} is the address of another user or group"
+            )),
+        "{:?}",
+        restored.body
+    );
+    let page = save(&mut browser, aliases(&bob, "")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let restored = app
+        .post(
+            &format!("/v1.0/directory/deletedItems/{ann}/restore"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(restored.status, StatusCode::OK, "{:?}", restored.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_alias_cannot_be_a_groups_mail() {
+    let app = roster_testkit::spawn_app_with(roster_testkit::Options {
+        demo_users: Some(20),
+        ..Default::default()
+    })
+    .await;
+    let groups = app.get("/v1.0/groups?$select=mail").await.body;
+    let mail = groups["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|group| group["mail"].as_str())
+        .expect("a demo group with mail")
+        .to_string();
+    let ann = id_of(app.create_user("ann", json!({})).await);
+    let (mut browser, csrf) = signed_in(&app).await;
+    let page = browser
+        .post(
+            &format!("/users/{ann}"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("form", "contact"),
+                ("proxyAddresses", &mail.to_uppercase()),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(
+        page.body.contains(&format!(
+            "{} is already the address of another user or group",
+            mail.to_uppercase()
+        )),
+        "{}",
+        page.body
+    );
 }

@@ -855,7 +855,7 @@ async fn an_action_for_every_user_the_filters_find_asks_first_and_runs_as_a_job(
     );
     let list = page.hidden("list");
     assert_eq!(list, "department=Crew");
-    let every = |action: &'static str, confirmed: Option<&'static str>| {
+    let every = |action: &'static str, confirmed: Option<&str>| {
         let mut form = vec![
             ("csrf", csrf.clone()),
             ("action", action.to_string()),
@@ -865,7 +865,7 @@ async fn an_action_for_every_user_the_filters_find_asks_first_and_runs_as_a_job(
         ];
         if let Some(count) = confirmed {
             form.push(("confirmed", "yes".into()));
-            form.push(("count", count.into()));
+            form.push(("digest", count.into()));
         }
         form
     };
@@ -888,15 +888,38 @@ async fn an_action_for_every_user_the_filters_find_asks_first_and_runs_as_a_job(
             .body
             .contains("0 users")
     );
-    // Confirmed for a count the list no longer has (a user joined since): asked again.
-    let again = send_bulk(&mut browser, every("assign-license", Some("104"))).await;
+    // Confirmed for users the list no longer finds (one joined the department since, one
+    // left it: the same count): asked again, with the list as it is now.
+    let digest = asked.hidden("digest");
+    app.create_user(
+        "newcomer",
+        json!({ "usageLocation": "NL", "department": "Crew" }),
+    )
+    .await;
+    app.patch(
+        &format!("/v1.0/users/crew104@{DOMAIN}"),
+        json!({ "department": "Elsewhere" }),
+    )
+    .await;
+    let again = send_bulk(&mut browser, every("assign-license", Some(&digest))).await;
     assert_eq!(again.status, StatusCode::OK);
     assert!(
         again
             .body
-            .contains("The list has changed since it was counted")
+            .contains("The list has changed since it was counted"),
+        "{}",
+        again.body
     );
-    let started = send_bulk(&mut browser, every("assign-license", Some("105"))).await;
+    assert!(again.body.contains("105 users"), "{}", again.body);
+    assert!(
+        browser
+            .get(&format!("/users?license={sku}"))
+            .await
+            .body
+            .contains("0 users")
+    );
+    let digest = again.hidden("digest");
+    let started = send_bulk(&mut browser, every("assign-license", Some(&digest))).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER);
     assert!(
         started.location().starts_with("/jobs/"),
@@ -953,6 +976,7 @@ async fn an_action_for_every_user_the_filters_find_asks_first_and_runs_as_a_job(
 
     // A deletion of every match names the seats it frees; nothing is deleted until confirmed.
     let asked = send_bulk(&mut browser, every("delete", None)).await;
+    let digest = asked.hidden("digest");
     assert!(
         asked.body.contains("These 105 users will be deleted"),
         "{}",
@@ -970,7 +994,7 @@ async fn an_action_for_every_user_the_filters_find_asks_first_and_runs_as_a_job(
             .body
             .contains("105 users")
     );
-    let started = send_bulk(&mut browser, every("delete", Some("105"))).await;
+    let started = send_bulk(&mut browser, every("delete", Some(&digest))).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER);
     app.drain_jobs().await;
     assert!(
@@ -981,6 +1005,26 @@ async fn an_action_for_every_user_the_filters_find_asks_first_and_runs_as_a_job(
             .contains("0 users")
     );
     assert!(browser.get("/users").await.body.contains("bystander"));
+
+    // One whose roles do not allow the action is refused before the list is read.
+    user_with_role(&app, "helpdesk", Some("Helpdesk Administrator")).await;
+    let mut helpdesk = Browser::new(&app);
+    helpdesk
+        .sign_in(&format!("helpdesk@{DOMAIN}"), super::PASSWORD)
+        .await;
+    let helpdesk_csrf = helpdesk.get("/").await.hidden("csrf");
+    let refused = helpdesk
+        .post(
+            "/users/bulk",
+            &[
+                ("csrf", helpdesk_csrf.as_str()),
+                ("action", "delete"),
+                ("scope", "matching"),
+                ("list", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
 
     // An action the page does not offer is refused in the page's language.
     browser.set("roster_lang", "nl");
