@@ -107,13 +107,17 @@ pub enum Operation {
     ManageContacts,
     /// The tenant's sign-in settings: smart lockout, session lifetime.
     ManageSettings,
+    /// App registrations: their settings and redirect URIs (never their secrets).
+    ReadApplications,
+    /// App registrations created, changed, deleted, given and stripped of secrets.
+    ManageApplications,
     /// A user's change of its own password: no role grants it, only being that user
     /// ([`Principal::authorize_self`]).
     ChangeOwnPassword,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 23] = [
+    pub const ALL: [Operation; 25] = [
         Operation::ReadUsers,
         Operation::ReadGroups,
         Operation::ReadOrganization,
@@ -136,6 +140,8 @@ impl Operation {
         Operation::ReadContacts,
         Operation::ManageContacts,
         Operation::ManageSettings,
+        Operation::ReadApplications,
+        Operation::ManageApplications,
         Operation::ChangeOwnPassword,
     ];
 
@@ -170,7 +176,10 @@ impl Operation {
             | Operation::ReadOrganization
             | Operation::ReadContacts => ADMINS,
             Operation::ManageContacts => &[GlobalAdministrator, UserAdministrator],
-            Operation::ReadAuditLog => &[GlobalAdministrator, GlobalReader],
+            Operation::ReadAuditLog | Operation::ReadApplications => {
+                &[GlobalAdministrator, GlobalReader]
+            }
+            Operation::ManageApplications => &[GlobalAdministrator],
             Operation::CreateUser
             | Operation::UpdateUser
             | Operation::DeleteUser
@@ -260,6 +269,15 @@ impl Operation {
             Operation::ManageSettings => {
                 &["Policy.ReadWrite.AuthenticationMethod", DIRECTORY_WRITE]
             }
+            Operation::ReadApplications => &[
+                "Application.Read.All",
+                "Application.ReadWrite.All",
+                "Directory.Read.All",
+                DIRECTORY_WRITE,
+            ],
+            // Not Directory.ReadWrite.All: as in Entra, it does not let an app add secrets to
+            // other apps.
+            Operation::ManageApplications => &["Application.ReadWrite.All"],
             Operation::ChangeOwnPassword => &[],
         }
     }

@@ -286,13 +286,66 @@ pub struct Subscription {
     pub created: DateTime<Utc>,
 }
 
-/// An app registration that signs in with the client-credentials grant.
+/// An app registration (Graph's `application`): what an application is to the directory, how
+/// it proves who it is (client secrets) and where a sign-in may send users back to.
 #[derive(Debug, Clone)]
 pub struct AppRegistration {
+    /// Graph's `appId`, the `client_id` of OAuth.
     pub client_id: ObjectId,
+    /// Graph's `id`: the application object's id, not its client id.
+    pub object_id: ObjectId,
     pub display_name: String,
+    /// Application permissions granted (Graph's names), for its own tokens.
     pub permissions: Vec<String>,
     pub tokens_valid_from: DateTime<Utc>,
+    pub redirect_uris: Vec<RedirectUri>,
+    /// Graph's `isFallbackPublicClient`: the app signs users in without a secret (a desktop or
+    /// mobile app, a CLI).
+    pub fallback_public_client: bool,
+    pub created: DateTime<Utc>,
+}
+
+/// Where a sign-in may return to, and what kind of client is there (Graph's `web`, `spa` and
+/// `publicClient` platforms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUri {
+    pub uri: String,
+    pub platform: Platform,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// A web app on a server, which keeps a secret.
+    Web,
+    /// A single-page app in a browser: no secret, so PKCE is required.
+    Spa,
+    /// A desktop or mobile app: no secret, PKCE required, custom schemes and loopback allowed.
+    PublicClient,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::Web, Platform::Spa, Platform::PublicClient];
+
+    /// The property of Graph's `application` that lists its redirect URIs.
+    pub fn property(self) -> &'static str {
+        match self {
+            Platform::Web => "web",
+            Platform::Spa => "spa",
+            Platform::PublicClient => "publicClient",
+        }
+    }
+}
+
+/// A client secret's public part (Graph's `passwordCredential` without `secretText`, which is
+/// shown once, when it is made, and kept only as a keyed hash).
+#[derive(Debug, Clone)]
+pub struct AppSecret {
+    pub key_id: Uuid,
+    pub display_name: Option<String>,
+    /// The secret's first three characters, to tell secrets apart.
+    pub hint: String,
+    pub starts: DateTime<Utc>,
+    pub ends: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]

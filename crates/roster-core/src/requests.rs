@@ -7,7 +7,9 @@ use chrono::Utc;
 
 use crate::access::Operation;
 use crate::attributes::AttrValue;
-use crate::directory::{Group, GroupKind, PasswordHash, User, UserType};
+use crate::directory::{
+    AppRegistration, Group, GroupKind, PasswordHash, Platform, RedirectUri, User, UserType,
+};
 use crate::types::{
     InvalidValue, MailNickname, ObjectId, Problem, UsageLocation, UserPrincipalName,
 };
@@ -269,6 +271,103 @@ impl UserUpdate {
             kept.push(format!("smtp:{alias}"));
         }
         self.attributes.push((index, AttrValue::TextList(kept)));
+        Ok(())
+    }
+}
+
+/// The most redirect URIs an app registration has, over all its platforms (Entra's limit).
+pub const MAX_REDIRECT_URIS: usize = 256;
+
+/// A redirect URI as `platform` accepts it, as Entra ID does: absolute, at most 256 characters,
+/// without a fragment or a wildcard; `https`, or `http` only to the machine itself
+/// (`localhost`, `127.0.0.1`, `[::1]`); a public client (desktop, mobile, CLI) may also use a
+/// scheme of its own (`msal{client id}://auth`), but never one a browser runs (`javascript:`,
+/// `data:`, `file:`).
+pub fn check_redirect_uri(platform: Platform, text: &str) -> Result<String, InvalidValue> {
+    let refused = || {
+        InvalidValue::new(
+            platform.property(),
+            Problem::NotRedirectUri(text.to_string()),
+        )
+    };
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 256 || text.contains(['*', '#']) {
+        return Err(refused());
+    }
+    let parsed = url::Url::parse(text).map_err(|_| refused())?;
+    let loopback = matches!(
+        parsed.host(),
+        Some(url::Host::Domain("localhost"))
+            | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
+            | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
+    );
+    let allowed = match parsed.scheme() {
+        "https" => parsed.host().is_some(),
+        "http" => loopback,
+        "javascript" | "data" | "file" | "vbscript" | "blob" | "about" => false,
+        _ => platform == Platform::PublicClient,
+    };
+    if allowed && parsed.fragment().is_none() {
+        Ok(text.to_string())
+    } else {
+        Err(refused())
+    }
+}
+
+/// A change to an app registration, each value checked; `None` leaves a property as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationUpdate {
+    pub display_name: Option<String>,
+    /// Each platform named gets these redirect URIs instead of its own.
+    pub redirect_uris: Vec<(Platform, Vec<String>)>,
+    pub fallback_public_client: Option<bool>,
+}
+
+impl ApplicationUpdate {
+    pub fn set_display_name(&mut self, text: &str) -> Result<(), InvalidValue> {
+        self.display_name = Some(check_display_name(text)?);
+        Ok(())
+    }
+
+    /// The platform's redirect URIs, each checked; the same one twice is kept once.
+    pub fn set_redirect_uris<'a>(
+        &mut self,
+        platform: Platform,
+        uris: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), InvalidValue> {
+        let mut checked: Vec<String> = Vec::new();
+        for uri in uris {
+            let uri = check_redirect_uri(platform, uri)?;
+            if !checked.contains(&uri) {
+                checked.push(uri);
+            }
+        }
+        self.redirect_uris.retain(|(named, _)| *named != platform);
+        self.redirect_uris.push((platform, checked));
+        Ok(())
+    }
+
+    /// Applies the change to `app`, refusing more redirect URIs than Entra allows.
+    pub fn apply(&self, app: &mut AppRegistration) -> Result<(), InvalidValue> {
+        if let Some(name) = &self.display_name {
+            app.display_name = name.clone();
+        }
+        for (platform, uris) in &self.redirect_uris {
+            app.redirect_uris.retain(|uri| uri.platform != *platform);
+            app.redirect_uris.extend(uris.iter().map(|uri| RedirectUri {
+                uri: uri.clone(),
+                platform: *platform,
+            }));
+        }
+        if let Some(public) = self.fallback_public_client {
+            app.fallback_public_client = public;
+        }
+        if app.redirect_uris.len() > MAX_REDIRECT_URIS {
+            return Err(InvalidValue::new(
+                "redirectUris",
+                Problem::TooMany(MAX_REDIRECT_URIS),
+            ));
+        }
         Ok(())
     }
 }
@@ -637,6 +736,40 @@ pub const CONTACT_TEXT_PROPERTIES: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirect_uris_are_accepted_as_entra_accepts_them() {
+        use Platform::*;
+        for (platform, uri) in [
+            (Web, "https://app.contoso.example/signin-oidc"),
+            (Web, "http://localhost:5000/callback"),
+            (Spa, "http://127.0.0.1:3000/"),
+            (Spa, "https://spa.contoso.example/?tab=1"),
+            (
+                PublicClient,
+                "msal01a2523e-6067-74c6-94d6-e7f4ca1fe34e://auth",
+            ),
+            (PublicClient, "http://[::1]:8400"),
+        ] {
+            assert_eq!(check_redirect_uri(platform, uri).unwrap(), uri, "{uri}");
+        }
+        for (platform, uri) in [
+            (Web, "http://app.contoso.example/callback"),
+            (Web, "https://app.contoso.example/*"),
+            (Web, "https://app.contoso.example/cb#frag"),
+            (Web, "myapp://auth"),
+            (Spa, "/relative"),
+            (PublicClient, "javascript:alert(1)"),
+            (PublicClient, "data:text/html,x"),
+            (PublicClient, "file:///etc/passwd"),
+        ] {
+            let refused = check_redirect_uri(platform, uri).unwrap_err();
+            assert_eq!(refused.property, platform.property(), "{uri}");
+            assert_eq!(refused.reason, Problem::NotRedirectUri(uri.into()));
+        }
+        let long = format!("https://contoso.example/{}", "x".repeat(240));
+        assert!(check_redirect_uri(Web, &long).is_err());
+    }
 
     #[test]
     fn email_aliases_replace_the_secondary_addresses_only() {

@@ -60,6 +60,8 @@ pub enum Problem {
     OutOfRange(i64, i64),
     /// A list with more items than this.
     TooMany(usize),
+    /// Not a redirect URI the platform accepts (the text as given).
+    NotRedirectUri(String),
 }
 
 /// What is wrong with a domain name.
@@ -124,6 +126,10 @@ impl fmt::Display for Problem {
             Problem::NotMail(text) => write!(f, "'{text}' is not a mail address"),
             Problem::OutOfRange(min, max) => write!(f, "it must be from {min} to {max}"),
             Problem::TooMany(max) => write!(f, "there may be at most {max}"),
+            Problem::NotRedirectUri(text) => write!(
+                f,
+                "'{text}' is not a redirect URI this platform accepts: use an absolute https URI without a fragment or wildcard (http only for localhost; a desktop or mobile app may use a scheme of its own)"
+            ),
         }
     }
 }

@@ -80,6 +80,7 @@ problem-character = the character “{ $character }” is not allowed
 problem-not-country = “{ $text }” is not a two-letter country code such as NL or US
 problem-not-one-of = “{ $text }” is not one of { $choices }
 problem-out-of-range = it must be from { $min } to { $max }
+problem-not-redirect-uri = “{ $text }” is not a redirect URI this platform accepts: use an absolute https address without a fragment or wildcard (http only for localhost; a desktop or mobile app may use a scheme of its own)
 problem-too-many = there may be at most { $max }
 problem-not-mail = “{ $text }” is not a mail address
 problem-not-date-time = “{ $text }” is not a date and time such as 2024-01-31T00:00:00Z
@@ -921,3 +922,6 @@ deleted-purge-count = { $count ->
 }
 deleted-purge-final = This cannot be undone: they cannot be restored afterwards, and their licenses and group memberships are gone with them.
 api-address-taken = { $address } is already the address of another user or group: each address belongs to one of them only.
+activity-delete-application = Delete application
+activity-update-application = Update application
+activity-update-application-certificates-and-secrets-management = Update application – Certificates and secrets management

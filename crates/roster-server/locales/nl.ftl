@@ -80,6 +80,7 @@ problem-character = het teken “{ $character }” is niet toegestaan
 problem-not-country = “{ $text }” is geen landcode van twee letters zoals NL of US
 problem-not-one-of = “{ $text }” is niet een van { $choices }
 problem-out-of-range = het moet van { $min } tot en met { $max } zijn
+problem-not-redirect-uri = “{ $text }” is geen omleidings-URI die dit platform accepteert: gebruik een absoluut https-adres zonder fragment of jokerteken (http alleen voor localhost; een desktop- of mobiele app mag een eigen schema gebruiken)
 problem-too-many = er mogen er hoogstens { $max } zijn
 problem-not-mail = “{ $text }” is geen e-mailadres
 problem-not-date-time = “{ $text }” is geen datum en tijd zoals 2024-01-31T00:00:00Z
@@ -921,3 +922,6 @@ deleted-purge-count = { $count ->
 }
 deleted-purge-final = Dit kan niet ongedaan worden gemaakt: ze kunnen daarna niet meer worden teruggezet, en hun licenties en groepslidmaatschappen verdwijnen met hen.
 api-address-taken = { $address } is al het adres van een andere gebruiker of groep: elk adres hoort bij één van hen.
+activity-delete-application = Toepassing verwijderen
+activity-update-application = Toepassing bijwerken
+activity-update-application-certificates-and-secrets-management = Toepassing bijwerken – certificaten en geheimen

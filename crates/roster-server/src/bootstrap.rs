@@ -45,6 +45,7 @@ pub const BOOTSTRAP_PERMISSIONS: &[&str] = &[
     "Domain.ReadWrite.All",
     "AuditLog.Read.All",
     "RoleManagement.ReadWrite.Directory",
+    "Application.ReadWrite.All",
 ];
 
 /// Creates the tenant and its first principals when the database has no tenant yet.
@@ -103,11 +104,20 @@ pub fn bootstrap(
     debug_assert!(permissions.iter().all(|p| is_known_permission(p)));
     let app = AppRegistration {
         client_id,
+        object_id: ObjectId::new(),
         display_name: "roster bootstrap".into(),
         permissions,
         tokens_valid_from: now,
+        redirect_uris: Vec::new(),
+        fallback_public_client: false,
+        created: now,
     };
-    store.create_app(&change, &app, &keys.keyed_hash(&client_secret))?;
+    let (secret, _, hash) = keys.client_secret(
+        Some("bootstrap".into()),
+        now + chrono::Duration::days(2 * 365),
+        Some(&client_secret),
+    );
+    store.create_app(&change, &app, Some((&secret, &hash)))?;
     Ok(Some(BootstrapReport {
         tenant_id: tenant.id,
         domain: domain.to_string(),

@@ -24,6 +24,7 @@ pub const AUDIT_ACTIVITIES: &[&str] = &[
     "Change group license",
     "Change user license",
     "Create tenant",
+    "Delete application",
     "Delete contact",
     "Delete group",
     "Delete user",
@@ -45,6 +46,8 @@ pub const AUDIT_ACTIVITIES: &[&str] = &[
     "Set manager",
     "Start group processing",
     "Submit bulk job",
+    "Update application",
+    "Update application – Certificates and secrets management",
     "Update contact",
     "Update group",
     "Update subscription",
@@ -56,13 +59,18 @@ pub const AUDIT_ACTIVITIES: &[&str] = &[
 /// The entry of [`AUDIT_ACTIVITIES`] that a recorded operation is, with what follows it (a bulk
 /// job's kind), if any.
 pub fn audit_activity(operation: &str) -> Option<(&'static str, &str)> {
-    AUDIT_ACTIVITIES.iter().find_map(|activity| {
-        let rest = operation.strip_prefix(activity)?;
-        match rest.strip_prefix(' ') {
-            Some(detail) => Some((*activity, detail)),
-            None => rest.is_empty().then_some((*activity, "")),
-        }
-    })
+    // The longest that fits: "Update application – Certificates and secrets management" is
+    // not "Update application" with a detail.
+    AUDIT_ACTIVITIES
+        .iter()
+        .filter_map(|activity| {
+            let rest = operation.strip_prefix(activity)?;
+            match rest.strip_prefix(' ') {
+                Some(detail) => Some((*activity, detail)),
+                None => rest.is_empty().then_some((*activity, "")),
+            }
+        })
+        .max_by_key(|(activity, _)| activity.len())
 }
 
 /// Writes one audit record inside the transaction `tx` of the change it describes.

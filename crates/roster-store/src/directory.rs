@@ -2,7 +2,7 @@
 
 use roster_core::access::Operation;
 use roster_core::access::Role;
-use roster_core::directory::{AppRegistration, AuditRecord, Domain, Tenant};
+use roster_core::directory::{AuditRecord, Domain, Tenant};
 use roster_core::refusal::Reason;
 use roster_core::types::{DomainName, ObjectId, UsageLocation};
 
@@ -271,60 +271,6 @@ impl Store {
                 &params![change.tenant_id, name.as_ref()],
             )?;
             audit(tx, change, "Remove domain", None, Some(serde_json::json!({ "id": name.as_ref() })), None)
-        })
-    }
-
-    pub fn create_app(
-        &self,
-        change: &Change,
-        app: &AppRegistration,
-        secret_hash: &str,
-    ) -> Result<()> {
-        self.pool.write(|tx| {
-            let change = &authorize(tx, change, &[Operation::ManageRoles], None)?;
-            tx.execute(
-                "INSERT INTO apps (client_id, tenant_id, display_name, secret_hash, permissions, tokens_valid_from, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &params![
-                    app.client_id,
-                    change.tenant_id,
-                    app.display_name.clone(),
-                    secret_hash,
-                    serde_json::to_string(&app.permissions).expect("strings serialise"),
-                    app.tokens_valid_from,
-                    change.at
-                ],
-            )?;
-            audit(
-                tx,
-                change,
-                "Add application",
-                Some((app.client_id, &app.display_name)),
-                None,
-                Some(serde_json::json!({ "permissions": app.permissions })),
-            )
-        })
-    }
-
-    /// An app registration with its tenant and stored secret hash, for the token endpoint and
-    /// for checking a token on every request.
-    pub fn app(&self, client_id: ObjectId) -> Result<Option<(ObjectId, AppRegistration, String)>> {
-        self.pool.read(|tx| {
-            tx
-                .query_one(
-                    "SELECT tenant_id, display_name, permissions, tokens_valid_from, secret_hash FROM apps WHERE client_id = $1",
-                    &params![client_id],
-                )?
-                .map(|row| -> Result<_> {
-                    let app = AppRegistration {
-                        client_id,
-                        display_name: row.text(1)?,
-                        permissions: row.json(2)?,
-                        tokens_valid_from: row.timestamp(3)?,
-                    };
-                    Ok((row.uuid(0)?.into(), app, row.text(4)?))
-                })
-                .transpose()
         })
     }
 

@@ -6,6 +6,7 @@
 //! The methods block: the server calls them from `spawn_blocking`.
 
 mod admin_center;
+mod apps;
 mod audit;
 mod authority;
 mod change;
@@ -36,6 +37,7 @@ mod testing;
 mod tests;
 
 pub use admin_center::{Attention, UserCounts, UserSummary};
+pub use apps::{MAX_SECRETS, StoredApp};
 pub use audit::{AUDIT_ACTIVITIES, audit_activity};
 pub(crate) use audit::{audit, audit_text};
 pub use authority::Authorized;

@@ -32,6 +32,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0016.sql"),
     include_str!("../migrations/sqlite-0017.sql"),
     include_str!("../migrations/sqlite-0018.sql"),
+    include_str!("../migrations/sqlite-0019.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -53,6 +54,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0016.sql"),
     include_str!("../migrations/postgres-0017.sql"),
     include_str!("../migrations/postgres-0018.sql"),
+    include_str!("../migrations/postgres-0019.sql"),
 ];
 
 impl Store {

@@ -208,3 +208,57 @@ fn numbered_pages_hold_the_same_rows_whichever_end_they_are_read_from() {
         assert!(read.items.is_empty() && read.next.is_none());
     }
 }
+
+#[test]
+fn migrating_keeps_each_apps_secret_as_its_first() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("roster.db");
+    let (tenant, client) = (ObjectId::new(), ObjectId::new());
+    {
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection
+            .execute_batch("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)")
+            .unwrap();
+        for (version, script) in MIGRATIONS_SQLITE[..18].iter().enumerate() {
+            for statement in sql_text::statements(script) {
+                connection.execute_batch(&statement).unwrap();
+            }
+            connection
+                .execute(
+                    "INSERT INTO schema_migrations VALUES (?1)",
+                    [version as i64 + 1],
+                )
+                .unwrap();
+        }
+        connection
+            .execute(
+                "INSERT INTO tenants (id, display_name, created_at) VALUES (?1, 'T', 0)",
+                [tenant.to_string()],
+            )
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO apps (client_id, tenant_id, display_name, secret_hash, permissions, tokens_valid_from, created_at) \
+                 VALUES (?1, ?2, 'Old', 'abc123', '[\"User.Read.All\"]', 0, 1000000)",
+                [client.to_string(), tenant.to_string()],
+            )
+            .unwrap();
+    }
+    let store = Store::open_sqlite(&path).unwrap();
+    let stored = store.app(client).unwrap().expect("the app");
+    assert_eq!(stored.tenant_id, tenant);
+    assert_eq!(
+        stored.app.object_id, client,
+        "its object id is its client id"
+    );
+    assert_eq!(stored.app.permissions, ["User.Read.All"]);
+    assert!(stored.app.redirect_uris.is_empty() && !stored.app.fallback_public_client);
+    assert_eq!(stored.secrets.len(), 1);
+    let (secret, hash) = &stored.secrets[0];
+    assert_eq!(hash, "abc123");
+    assert_eq!(
+        (secret.ends - secret.starts).num_days(),
+        730,
+        "valid for two years from the app's creation"
+    );
+}

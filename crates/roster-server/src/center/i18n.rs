@@ -235,9 +235,15 @@ pub async fn switch(parts: Parts, Query(switch): Query<Switch>) -> Response {
     response
 }
 
-/// The catalog's id of an audit activity: `activity-` and its words, lower case, joined by `-`.
+/// The catalog's id of an audit activity: `activity-` and its words (letters and digits only),
+/// lower case, joined by `-`.
 fn activity_id(activity: &str) -> String {
-    format!("activity-{}", activity.to_lowercase().replace(' ', "-"))
+    let words: Vec<String> = activity
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    format!("activity-{}", words.join("-"))
 }
 
 #[cfg(test)]

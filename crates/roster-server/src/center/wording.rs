@@ -190,6 +190,7 @@ pub(crate) fn problem(lang: Lang, problem: &roster_core::types::Problem) -> Stri
         ),
         P::NotDateTime(given) => text("problem-not-date-time", given),
         P::NotMail(given) => text("problem-not-mail", given),
+        P::NotRedirectUri(given) => text("problem-not-redirect-uri", given),
         P::TooMany(max) => lang.t_with(
             "problem-too-many",
             &[("max", lang.number(*max as i64).into())],
@@ -284,6 +285,7 @@ mod tests {
             P::NotMail("x".into()),
             P::OutOfRange(1, 100),
             P::TooMany(100),
+            P::NotRedirectUri("x".into()),
         ]);
         problems.extend(
             [
@@ -313,6 +315,7 @@ mod tests {
                 | P::NotMail(_)
                 | P::OutOfRange(..)
                 | P::TooMany(_)
+                | P::NotRedirectUri(_)
                 | P::Expected(_) => {}
             }
         }

@@ -1,5 +1,6 @@
 //! The Graph-compatible API at `/v1.0`.
 
+mod applications;
 mod batch;
 pub(crate) mod contacts;
 mod directory;
@@ -83,6 +84,24 @@ pub fn router() -> Router<AppState> {
         .route(
             "/directory/deletedItems/{id}/restore",
             post(directory::restore),
+        )
+        .route(
+            "/applications",
+            get(applications::list).post(applications::create),
+        )
+        .route(
+            "/applications/{id}",
+            get(applications::get)
+                .patch(applications::update)
+                .delete(applications::delete),
+        )
+        .route(
+            "/applications/{id}/addPassword",
+            post(applications::add_password),
+        )
+        .route(
+            "/applications/{id}/removePassword",
+            post(applications::remove_password),
         )
         .route("/$batch", post(batch::batch))
 }

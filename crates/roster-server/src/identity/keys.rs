@@ -126,6 +126,33 @@ impl Keys {
     }
 
     /// HMAC-SHA-256 of a generated password or an app secret under the server key.
+    /// A client secret for an app registration, as Graph's `addPassword` makes one: 40 random
+    /// characters (shown once), its public part (a new key id, the first three characters as
+    /// its hint, when it starts and ends), and the keyed hash that is all roster keeps of it.
+    pub fn client_secret(
+        &self,
+        display_name: Option<String>,
+        ends: chrono::DateTime<Utc>,
+        given: Option<&str>,
+    ) -> (roster_core::directory::AppSecret, String, String) {
+        let text = given.map_or_else(
+            || {
+                let bytes: [u8; 30] = rand::rng().random();
+                URL_SAFE_NO_PAD.encode(bytes)
+            },
+            str::to_string,
+        );
+        let secret = roster_core::directory::AppSecret {
+            key_id: uuid::Uuid::new_v4(),
+            display_name,
+            hint: text.chars().take(3).collect(),
+            starts: Utc::now(),
+            ends,
+        };
+        let hash = self.keyed_hash(&text);
+        (secret, text, hash)
+    }
+
     pub fn keyed_hash(&self, secret: &str) -> String {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.hmac_key).expect("hmac takes any key length");

@@ -199,12 +199,20 @@ async fn token(
                 Ok(app) => app,
                 Err(error) => return error.into_response(),
             };
-            let Some((app_tenant, app, secret_hash)) = app else {
+            let Some(stored) = app else {
                 return invalid();
             };
-            if app_tenant != tenant_id || !state.keys.keyed_hash_matches(&secret, &secret_hash) {
+            // Any of its secrets that has started and not ended.
+            let now = Utc::now();
+            let matches = stored.secrets.iter().any(|(secret_info, hash)| {
+                secret_info.starts <= now
+                    && now < secret_info.ends
+                    && state.keys.keyed_hash_matches(&secret, hash)
+            });
+            if stored.tenant_id != tenant_id || !matches {
                 return invalid();
             }
+            let app = stored.app;
             let mut claims = Claims::new(issuer, tenant_id, app.client_id, "app", Utc::now());
             claims.roles = app.permissions.clone();
             token_response(state.keys.issue(&claims), &scope)

@@ -93,7 +93,8 @@ fn principal_for(store: &roster_store::Store, claims: &Claims) -> ApiResult<(Obj
     }
     match claims.idtyp.as_str() {
         "app" => {
-            let (tenant_id, app, _) = store.app(claims.oid)?.ok_or_else(revoked)?;
+            let roster_store::StoredApp { tenant_id, app, .. } =
+                store.app(claims.oid)?.ok_or_else(revoked)?;
             if tenant_id != claims.tid || issued < app.tokens_valid_from {
                 return Err(revoked());
             }
@@ -147,10 +148,10 @@ pub fn principal_by_id(
     }
     Ok(store
         .app(id)?
-        .filter(|(tenant, _, _)| *tenant == tenant_id)
-        .map(|(_, app, _)| Principal::App {
-            client_id: app.client_id,
-            name: app.display_name,
-            permissions: app.permissions,
+        .filter(|stored| stored.tenant_id == tenant_id)
+        .map(|stored| Principal::App {
+            client_id: stored.app.client_id,
+            name: stored.app.display_name,
+            permissions: stored.app.permissions,
         }))
 }
