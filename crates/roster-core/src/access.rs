@@ -526,6 +526,14 @@ mod tests {
                 [true, false, false, false, false, false, false],
             ),
             (
+                Op::ReadApplications,
+                [true, false, false, false, false, true, false],
+            ),
+            (
+                Op::ManageApplications,
+                [true, false, false, false, false, false, false],
+            ),
+            (
                 Op::ChangeOwnPassword,
                 [false, false, false, false, false, false, false],
             ),

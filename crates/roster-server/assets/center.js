@@ -1,6 +1,12 @@
 // roster admin center: small enhancements; every page works without this script.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
+  // A sign-in's answer posted to the application (response_mode=form_post) goes at once.
+  const answer = document.querySelector("form[data-auto-submit]");
+  if (answer) {
+    answer.submit();
+    return;
+  }
   // On a phone the navigation folds behind the menu button.
   const menu = document.querySelector("button.menu");
   const nav = document.getElementById("navigation");

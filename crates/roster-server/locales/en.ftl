@@ -925,3 +925,6 @@ api-address-taken = { $address } is already the address of another user or group
 activity-delete-application = Delete application
 activity-update-application = Update application
 activity-update-application-certificates-and-secrets-management = Update application – Certificates and secrets management
+authorize-intro = Sign in to { $app } with your work account.
+authorize-blocked = Your account has been blocked from signing in. Ask your administrator to unblock it.
+authorize-password-expired = Your password has expired and must be changed before you sign in. Ask your administrator for a new one.

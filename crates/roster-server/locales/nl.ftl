@@ -925,3 +925,6 @@ api-address-taken = { $address } is al het adres van een andere gebruiker of gro
 activity-delete-application = Toepassing verwijderen
 activity-update-application = Toepassing bijwerken
 activity-update-application-certificates-and-secrets-management = Toepassing bijwerken – certificaten en geheimen
+authorize-intro = Meld u aan bij { $app } met uw werkaccount.
+authorize-blocked = Uw account is geblokkeerd voor aanmelden. Vraag uw beheerder de blokkering op te heffen.
+authorize-password-expired = Uw wachtwoord is verlopen en moet worden gewijzigd voordat u zich aanmeldt. Vraag uw beheerder om een nieuw wachtwoord.

@@ -33,6 +33,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0017.sql"),
     include_str!("../migrations/sqlite-0018.sql"),
     include_str!("../migrations/sqlite-0019.sql"),
+    include_str!("../migrations/sqlite-0020.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -55,6 +56,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0017.sql"),
     include_str!("../migrations/postgres-0018.sql"),
     include_str!("../migrations/postgres-0019.sql"),
+    include_str!("../migrations/postgres-0020.sql"),
 ];
 
 impl Store {

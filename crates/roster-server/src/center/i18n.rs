@@ -296,6 +296,11 @@ mod tests {
             include_str!("users/details.rs"),
             include_str!("users/actions.rs"),
             include_str!("users/properties.rs"),
+            include_str!("users/list_query.rs"),
+            include_str!("users/edit.rs"),
+            include_str!("authorize.rs"),
+            include_str!("sign_in.rs"),
+            include_str!("layout.rs"),
         ];
         let mut used = 0;
         for source in sources {

@@ -8,6 +8,7 @@
 //! roles, and the server checks every action again whatever the page sent.
 
 mod audit;
+mod authorize;
 mod contacts;
 mod countries;
 mod csv_text;
@@ -95,6 +96,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state, sign_in::require));
     Router::new()
         .route("/signin", get(sign_in::sign_in_page).post(sign_in::sign_in))
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(authorize::start).post(authorize::sign_in),
+        )
         .route("/language", get(i18n::switch))
         .route("/assets/{name}", get(asset))
         .merge(signed_in)

@@ -44,6 +44,36 @@ pub struct Claims {
     /// of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<ObjectId>,
+    /// The delegated scopes a user's token was granted to an application, space-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scp: Option<String>,
+    /// The application a user's token was issued to (its client id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azp: Option<ObjectId>,
+}
+
+/// An ID token's claims, as Entra ID's v2.0 ID tokens name them: who signed in, to which
+/// application, when, and how.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdClaims {
+    pub aud: ObjectId,
+    pub iss: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    /// Pairwise: the same user has another `sub` in every application.
+    pub sub: String,
+    pub oid: ObjectId,
+    pub tid: ObjectId,
+    pub name: String,
+    pub preferred_username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    pub auth_time: i64,
+    pub amr: Vec<String>,
+    pub ver: String,
 }
 
 impl Claims {
@@ -78,6 +108,8 @@ impl Claims {
             iat_us: now.timestamp_micros(),
             jti: uuid::Uuid::new_v4().to_string(),
             sid: None,
+            scp: None,
+            azp: None,
         }
     }
 }

@@ -125,7 +125,6 @@ impl Keys {
         &self.jwks
     }
 
-    /// HMAC-SHA-256 of a generated password or an app secret under the server key.
     /// A client secret for an app registration, as Graph's `addPassword` makes one: 40 random
     /// characters (shown once), its public part (a new key id, the first three characters as
     /// its hint, when it starts and ends), and the keyed hash that is all roster keeps of it.
@@ -153,6 +152,7 @@ impl Keys {
         (secret, text, hash)
     }
 
+    /// HMAC-SHA-256 of a generated password or an app secret under the server key.
     pub fn keyed_hash(&self, secret: &str) -> String {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.hmac_key).expect("hmac takes any key length");
@@ -177,6 +177,11 @@ impl Keys {
     }
 
     pub fn issue(&self, claims: &Claims) -> String {
+        self.sign(claims)
+    }
+
+    /// Signs any claims (an ID token's) with the token signing key.
+    pub fn sign<T: serde::Serialize>(&self, claims: &T) -> String {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.key_id.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding).expect("signing with a valid key")

@@ -10,6 +10,7 @@
 //! - [`oauth`]: OAuth 2.0 at Entra ID's paths (token endpoint, discovery, keys).
 
 pub mod claims;
+pub mod grants;
 pub mod hashing;
 pub mod keys;
 pub mod oauth;

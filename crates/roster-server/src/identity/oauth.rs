@@ -82,11 +82,15 @@ async fn discovery(
         "token_endpoint": format!("{base}/{tenant_id}/oauth2/v2.0/token"),
         "jwks_uri": format!("{base}/{tenant_id}/discovery/v2.0/keys"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-        "grant_types_supported": ["client_credentials", "password"],
-        "response_types_supported": ["token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", "password"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["ES256"],
-        "scopes_supported": ["https://graph.microsoft.com/.default"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access", "https://graph.microsoft.com/.default"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "auth_time", "nonce", "oid", "tid", "name", "preferred_username", "email", "amr", "ver"],
+        "prompt_values_supported": ["login", "none", "select_account"],
         "tenant_region_scope": null,
     }))
     .into_response()
@@ -107,6 +111,10 @@ struct TokenRequest {
     scope: Option<String>,
     username: Option<String>,
     password: Option<String>,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    refresh_token: Option<String>,
 }
 
 /// Reads `client_id:client_secret` from HTTP Basic authentication (client_secret_basic).
@@ -261,11 +269,13 @@ async fn token(
             claims.upn = Some(user.user_principal_name.to_string());
             token_response(state.keys.issue(&claims), &scope)
         }
+        Some("authorization_code") => code_grant(&state, &parts, tenant_id, &request).await,
+        Some("refresh_token") => refresh_grant(&state, &parts, tenant_id, &request).await,
         Some(other) => oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             &format!(
-                "AADSTS70003: The grant type '{other}' is not supported: use client_credentials or password."
+                "AADSTS70003: The grant type '{other}' is not supported: use authorization_code, refresh_token, client_credentials or password."
             ),
         ),
         None => oauth_error(
@@ -273,5 +283,288 @@ async fn token(
             "invalid_request",
             "AADSTS900144: The request body must contain grant_type.",
         ),
+    }
+}
+
+fn invalid_grant(description: &str) -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
+}
+
+/// The application a code or refresh token request comes from, and whether it proved itself
+/// with one of its secrets (a public client sends none; a wrong one is refused).
+async fn requesting_client(
+    state: &AppState,
+    parts: &Parts,
+    tenant_id: ObjectId,
+    request: &TokenRequest,
+) -> Result<(roster_core::directory::AppRegistration, bool), Response> {
+    let (client_id, secret) = match basic_credentials(parts) {
+        Some((id, secret)) => (Some(id), Some(secret)),
+        None => (request.client_id.clone(), request.client_secret.clone()),
+    };
+    let Some(client_id) = client_id else {
+        return Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'client_id'.",
+        ));
+    };
+    let unknown = || {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            &format!(
+                "AADSTS700016: Application with identifier '{client_id}' was not found in the directory."
+            ),
+        )
+    };
+    let Ok(id) = ObjectId::parse(&client_id) else {
+        return Err(unknown());
+    };
+    let stored = match state.db(move |store| store.app(id)).await {
+        Ok(Some(stored)) if stored.tenant_id == tenant_id => stored,
+        Ok(_) => return Err(unknown()),
+        Err(error) => return Err(error.into_response()),
+    };
+    let Some(secret) = secret else {
+        return Ok((stored.app, false));
+    };
+    let now = Utc::now();
+    let matches = stored.secrets.iter().any(|(info, hash)| {
+        info.starts <= now && now < info.ends && state.keys.keyed_hash_matches(&secret, hash)
+    });
+    if !matches {
+        return Err(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "AADSTS7000215: Invalid client secret provided.",
+        ));
+    }
+    Ok((stored.app, true))
+}
+
+/// The user a grant stands for, if it may still have tokens: enabled, and not signed out of
+/// everything (blocked, reset or revoked) since it signed in.
+async fn user_still_signed_in(
+    state: &AppState,
+    tenant_id: ObjectId,
+    user_id: ObjectId,
+    auth_time: chrono::DateTime<Utc>,
+) -> Result<roster_core::directory::User, Response> {
+    let found = state
+        .db(move |store| store.get_user(tenant_id, &roster_store::UserKey::Id(user_id)))
+        .await;
+    match found {
+        Ok(user) if !user.account_enabled => {
+            Err(invalid_grant("AADSTS50057: The user account is disabled."))
+        }
+        Ok(user) if user.sign_in_sessions_valid_from > auth_time => Err(invalid_grant(
+            "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password, or been signed out of every session.",
+        )),
+        Ok(user) => Ok(user),
+        Err(error) if error.status == StatusCode::NOT_FOUND => Err(invalid_grant(
+            "AADSTS50173: The provided grant has expired due to it being revoked: the user no longer exists.",
+        )),
+        Err(error) => Err(error.into_response()),
+    }
+}
+
+fn tokens_response(issued: crate::identity::grants::Issued) -> Response {
+    let mut body = json!({
+        "token_type": "Bearer",
+        "scope": issued.scope,
+        "expires_in": TOKEN_LIFETIME_SECONDS - 1,
+        "ext_expires_in": TOKEN_LIFETIME_SECONDS - 1,
+        "access_token": issued.access_token,
+    });
+    if let Some(token) = issued.refresh_token {
+        body["refresh_token"] = token.into();
+    }
+    if let Some(token) = issued.id_token {
+        body["id_token"] = token.into();
+    }
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// `grant_type=authorization_code`: a code redeemed once, by the application it was issued
+/// to, at the redirect URI it was issued for, with the PKCE verifier of its challenge.
+async fn code_grant(
+    state: &AppState,
+    parts: &Parts,
+    tenant_id: ObjectId,
+    request: &TokenRequest,
+) -> Response {
+    use crate::identity::grants::{Refresh, issue_tokens, token_hash, verifier_matches};
+    use roster_store::Redeemed;
+    let (app, authenticated) = match requesting_client(state, parts, tenant_id, request).await {
+        Ok(client) => client,
+        Err(response) => return response,
+    };
+    let Some(code) = request.code.as_deref() else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'code'.",
+        );
+    };
+    let hash = token_hash(state, "code", code);
+    let now = Utc::now();
+    let grant = match state.db(move |store| store.redeem_code(&hash, now)).await {
+        Ok(Redeemed::Granted(grant)) => grant,
+        Ok(Redeemed::Replayed) => {
+            return invalid_grant(
+                "AADSTS54005: OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token. The tokens it gave are revoked.",
+            );
+        }
+        Ok(Redeemed::Expired) => {
+            return invalid_grant(
+                "AADSTS70008: The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
+            );
+        }
+        Ok(Redeemed::Unknown) => {
+            return invalid_grant(
+                "AADSTS70000: The provided value for the 'code' parameter is not valid.",
+            );
+        }
+        Err(error) => return error.into_response(),
+    };
+    if grant.client_id != app.client_id || grant.tenant_id != tenant_id {
+        return invalid_grant(
+            "AADSTS70000: The provided value for the 'code' parameter is not valid: it was issued to another application.",
+        );
+    }
+    if request.redirect_uri.as_deref() != Some(grant.redirect_uri.as_str()) {
+        return invalid_grant(
+            "AADSTS50011: The redirect URI does not match the one the authorization code was issued for.",
+        );
+    }
+    match (&grant.code_challenge, request.code_verifier.as_deref()) {
+        (Some(challenge), Some(verifier)) if verifier_matches(verifier, challenge) => {}
+        (Some(_), None) => {
+            return invalid_grant(
+                "AADSTS50148: The code_verifier is missing: the authorization request sent a code_challenge (PKCE).",
+            );
+        }
+        (Some(_), Some(_)) | (None, Some(_)) => {
+            return invalid_grant(
+                "AADSTS50148: The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.",
+            );
+        }
+        (None, None) => {}
+    }
+    // A web app keeps a secret, and must show it.
+    let web = app.redirect_uris.iter().any(|uri| {
+        uri.uri == grant.redirect_uri && uri.platform == roster_core::directory::Platform::Web
+    });
+    if web && !authenticated && !app.fallback_public_client {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        );
+    }
+    let user = match user_still_signed_in(state, tenant_id, grant.user_id, grant.auth_time).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let refresh = roster_store::RefreshGrant {
+        family_id: grant.family_id,
+        tenant_id,
+        client_id: app.client_id,
+        user_id: user.id,
+        scope: grant.scope.clone(),
+        confidential: authenticated,
+        auth_time: grant.auth_time,
+    };
+    match issue_tokens(state, &refresh, &user, grant.nonce.clone(), Refresh::New).await {
+        Ok(issued) => tokens_response(issued),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `grant_type=refresh_token`: the token exchanged for a new one (rotation); one used again
+/// after that ends its family, and none outlives its user's block, reset or sign-out.
+async fn refresh_grant(
+    state: &AppState,
+    parts: &Parts,
+    tenant_id: ObjectId,
+    request: &TokenRequest,
+) -> Response {
+    use crate::identity::grants::{
+        REFRESH_LIFETIME_DAYS, Refresh, issue_tokens, new_refresh_token, token_hash,
+    };
+    use roster_store::Rotated;
+    let (app, authenticated) = match requesting_client(state, parts, tenant_id, request).await {
+        Ok(client) => client,
+        Err(response) => return response,
+    };
+    let Some(old) = request.refresh_token.as_deref() else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'refresh_token'.",
+        );
+    };
+    let old_hash = token_hash(state, "refresh", old);
+    let (new_token, new_hash) = new_refresh_token(state);
+    let now = Utc::now();
+    let expires = now + chrono::Duration::days(REFRESH_LIFETIME_DAYS);
+    let rotated = state
+        .db(move |store| store.rotate_refresh_token(&old_hash, &new_hash, now, expires))
+        .await;
+    let grant = match rotated {
+        Ok(Rotated::Rotated(grant)) => grant,
+        Ok(Rotated::Replayed) => {
+            return invalid_grant(
+                "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The refresh token was used before: every token of its sign-in is revoked.",
+            );
+        }
+        Ok(Rotated::Unknown) => {
+            return invalid_grant(
+                "AADSTS70000: The provided refresh token is not valid: it has expired, was revoked, or was never issued.",
+            );
+        }
+        Err(error) => return error.into_response(),
+    };
+    let refused = grant.client_id != app.client_id || grant.tenant_id != tenant_id;
+    let unauthenticated = grant.confidential && !authenticated;
+    let user = if refused || unauthenticated {
+        None
+    } else {
+        Some(user_still_signed_in(state, tenant_id, grant.user_id, grant.auth_time).await)
+    };
+    let user = match user {
+        Some(Ok(user)) => user,
+        failed => {
+            // A token presented by the wrong application, without the secret it was issued
+            // with, or for a user signed out since: none of its family is honoured again.
+            let family = grant.family_id;
+            if let Err(error) = state
+                .db(move |store| store.end_refresh_family(family, Utc::now()))
+                .await
+            {
+                return error.into_response();
+            }
+            return match failed {
+                Some(Err(response)) => response,
+                _ if refused => invalid_grant(
+                    "AADSTS70000: The provided refresh token is not valid: it was issued to another application.",
+                ),
+                _ => oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+                ),
+            };
+        }
+    };
+    match issue_tokens(state, &grant, &user, None, Refresh::Rotated(new_token)).await {
+        Ok(issued) => tokens_response(issued),
+        Err(error) => error.into_response(),
     }
 }

@@ -5,6 +5,7 @@ mod accessibility;
 mod applications;
 mod auth;
 mod authority;
+mod authorize;
 mod batch;
 mod browser;
 mod browser_actions;

@@ -1,0 +1,366 @@
+//! Signing a user in to an application: `/{tenant}/oauth2/v2.0/authorize`, at Entra ID's path.
+//! The request is checked by [`crate::identity::grants::check`]; a browser already signed in
+//! (the session cookie of [`crate::identity::session`]) goes straight back to the application
+//! with a code, unless `prompt` or `max_age` asks for the password again; otherwise this page
+//! asks for it, in the browser's language, and signs in through the same path as every other
+//! front-end ([`crate::identity::sign_in::sign_in`]: smart lockout, the sign-in log).
+//!
+//! An error about the application or its redirect URI is shown here and never sent anywhere;
+//! any other goes back to the application as Entra sends it (`error`, `error_description`).
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use maud::html;
+use roster_core::types::ObjectId;
+
+use super::i18n::Lang;
+use super::layout::{bare_error_page, document, with_page_headers};
+use crate::identity::grants::{
+    Authorization, AuthorizeError, AuthorizeParams, ResponseMode, answer_params, check, issue_code,
+};
+use crate::identity::session::{self as browser, Found, SESSION_COOKIE, set_cookie};
+use crate::identity::sign_in::SignInRefusal;
+use crate::state::AppState;
+
+/// The tenant a path names, or the page that says it names none.
+async fn tenant_of(state: &AppState, lang: Lang, tenant: String) -> Result<ObjectId, Response> {
+    match state.db(move |store| store.resolve_tenant(&tenant)).await {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(bare_error_page(
+            lang,
+            StatusCode::BAD_REQUEST,
+            "AADSTS90002: Tenant not found. Check the tenant id or domain in the address.",
+        )),
+        Err(error) => Err(bare_error_page(lang, error.status, &error.message)),
+    }
+}
+
+/// `GET /{tenant}/oauth2/v2.0/authorize`.
+pub async fn start(
+    State(state): State<AppState>,
+    parts: Parts,
+    Path(tenant): Path<String>,
+    Query(params): Query<AuthorizeParams>,
+) -> Response {
+    let lang = Lang::of(&parts.headers);
+    let tenant_id = match tenant_of(&state, lang, tenant).await {
+        Ok(id) => id,
+        Err(page) => return page,
+    };
+    let authorization = match check(&state, tenant_id, &params).await {
+        Ok(authorization) => authorization,
+        Err(error) => return refused(lang, &error),
+    };
+    // A browser signed in to this organisation goes straight back, unless asked not to.
+    let session = match browser::check(&state, &parts).await {
+        Ok(Found::Open(checked)) if checked.caller.tenant_id == tenant_id => Some(checked),
+        Ok(_) => None,
+        Err(error) => return bare_error_page(lang, error.status, &error.message),
+    };
+    let prompt = authorization.prompt.as_deref();
+    if let Some(session) = session.filter(|_| !matches!(prompt, Some("login" | "select_account"))) {
+        let auth_time = DateTime::from_timestamp_micros(session.claims.iat_us).unwrap_or_default();
+        let fresh = authorization
+            .max_age
+            .is_none_or(|max_age| (Utc::now() - auth_time).num_seconds() <= max_age);
+        if fresh {
+            return match issue_code(&state, &authorization, session.claims.oid, auth_time).await {
+                Ok(code) => answer(&authorization, code),
+                Err(error) => bare_error_page(lang, error.status, &error.message),
+            };
+        }
+    }
+    if prompt == Some("none") {
+        return refused(
+            lang,
+            &AuthorizeError::Redirect {
+                to: authorization.redirect.uri.clone(),
+                mode: authorization.mode,
+                state: authorization.state.clone(),
+                error: "login_required",
+                description:
+                    "AADSTS50058: A silent sign-in request was sent but no user is signed in."
+                        .into(),
+            },
+        );
+    }
+    let (nonce, token) = browser::sign_in_nonce(&state.keys, &parts);
+    let username = authorization.login_hint.clone().unwrap_or_default();
+    let mut response = form(
+        &state,
+        lang,
+        &authorization,
+        &params,
+        (&token, &username),
+        None,
+    )
+    .await;
+    browser::keep_sign_in_nonce(&mut response, &parts, Some(&nonce));
+    response
+}
+
+/// `POST /{tenant}/oauth2/v2.0/authorize`: the sign-in form, with the request's parameters.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    parts: Parts,
+    Path(tenant): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = Lang::of(&parts.headers);
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    };
+    let params = AuthorizeParams {
+        client_id: field("client_id"),
+        response_type: field("response_type"),
+        redirect_uri: field("redirect_uri"),
+        scope: field("scope"),
+        state: field("state"),
+        nonce: field("nonce"),
+        code_challenge: field("code_challenge"),
+        code_challenge_method: field("code_challenge_method"),
+        response_mode: field("response_mode"),
+        prompt: field("prompt"),
+        login_hint: field("login_hint"),
+        domain_hint: field("domain_hint"),
+        max_age: field("max_age"),
+    };
+    let tenant_id = match tenant_of(&state, lang, tenant).await {
+        Ok(id) => id,
+        Err(page) => return page,
+    };
+    let authorization = match check(&state, tenant_id, &params).await {
+        Ok(authorization) => authorization,
+        Err(error) => return refused(lang, &error),
+    };
+    let (username, password, csrf) = (
+        field("username").unwrap_or_default(),
+        field("password").unwrap_or_default(),
+        field("csrf").unwrap_or_default(),
+    );
+    if !browser::sign_in_form_matches(&state.keys, &parts, &csrf) {
+        // A form this browser did not load: a fresh one, and nothing checked.
+        let (nonce, token) = browser::sign_in_nonce(&state.keys, &parts);
+        let mut response = form(
+            &state,
+            lang,
+            &authorization,
+            &params,
+            (&token, &username),
+            None,
+        )
+        .await;
+        browser::keep_sign_in_nonce(&mut response, &parts, Some(&nonce));
+        *response.status_mut() = StatusCode::FORBIDDEN;
+        return response;
+    }
+    let again = |message: String| {
+        let (state, authorization, params, csrf, username) = (
+            state.clone(),
+            authorization.clone(),
+            params.clone(),
+            csrf.clone(),
+            username.clone(),
+        );
+        async move {
+            form(
+                &state,
+                lang,
+                &authorization,
+                &params,
+                (&csrf, &username),
+                Some(message),
+            )
+            .await
+        }
+    };
+    let admit = |record: &roster_store::SignInRecord| {
+        if record.tenant_id != tenant_id {
+            // Another organisation's user is, to this one, a name it does not know.
+            Err(SignInRefusal::InvalidCredentials)
+        } else if !record.user.account_enabled {
+            Err(SignInRefusal::Disabled)
+        } else if record.user.force_change_password_next_sign_in {
+            Err(SignInRefusal::PasswordExpired)
+        } else {
+            Ok(())
+        }
+    };
+    let client = authorization.app.display_name.clone();
+    let record = match crate::identity::sign_in::sign_in(
+        &state,
+        &parts,
+        &client,
+        (username.clone(), password),
+        admit,
+    )
+    .await
+    {
+        Ok(Ok(record)) => record,
+        Ok(Err(refusal)) => {
+            let key = match refusal {
+                SignInRefusal::InvalidCredentials | SignInRefusal::NotAllowed => "sign-in-invalid",
+                SignInRefusal::Locked => "sign-in-locked",
+                SignInRefusal::Disabled => "authorize-blocked",
+                SignInRefusal::PasswordExpired => "authorize-password-expired",
+                SignInRefusal::Busy => "sign-in-busy",
+            };
+            let mut response = again(lang.t(key)).await;
+            if refusal == SignInRefusal::Busy {
+                *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                response
+                    .headers_mut()
+                    .insert("Retry-After", HeaderValue::from_static("1"));
+            }
+            return response;
+        }
+        Err(error) => {
+            tracing::warn!("sign-in to an application failed: {}", error.message);
+            return again(lang.t("sign-in-unavailable")).await;
+        }
+    };
+    let session = match browser::start(&state, &record).await {
+        Ok(token) => token,
+        Err(error) => {
+            tracing::warn!("sign-in to an application failed: {}", error.message);
+            return again(lang.t("sign-in-unavailable")).await;
+        }
+    };
+    let code = match issue_code(&state, &authorization, record.user.id, Utc::now()).await {
+        Ok(code) => code,
+        Err(error) => {
+            tracing::warn!("issuing a code failed: {}", error.message);
+            return again(lang.t("sign-in-unavailable")).await;
+        }
+    };
+    let mut response = answer(&authorization, code);
+    set_cookie(
+        &mut response,
+        browser::secure(&parts),
+        (SESSION_COOKIE, &session),
+        None,
+    );
+    browser::keep_sign_in_nonce(&mut response, &parts, None);
+    response
+}
+
+/// The sign-in page for an application: the organisation's name, the application's, and a
+/// form that carries the request on.
+async fn form(
+    state: &AppState,
+    lang: Lang,
+    authorization: &Authorization,
+    params: &AuthorizeParams,
+    (csrf, username): (&str, &str),
+    error: Option<String>,
+) -> Response {
+    let tenant_id = authorization.tenant_id;
+    let organisation = state
+        .db(move |store| store.tenant(tenant_id))
+        .await
+        .map(|tenant| tenant.display_name)
+        .unwrap_or_default();
+    let body = html! {
+        main.signin {
+            p.organisation { (organisation) }
+            h1 { (lang.t("sign-in-title")) }
+            p { (lang.t_with("authorize-intro", &[("app", authorization.app.display_name.clone().into())])) }
+            form method="post" {
+                input type="hidden" name="csrf" value=(csrf);
+                @for (name, value) in params.pairs() { input type="hidden" name=(name) value=(value); }
+                @if let Some(error) = &error { p.error role="alert" id="signin-error" { (error) } }
+                label for="username" { (lang.t("sign-in-username")) }
+                input id="username" name="username" type="email" autocomplete="username" required
+                    value=(username) aria-describedby=[error.as_ref().map(|_| "signin-error")];
+                label for="password" { (lang.t("sign-in-password")) }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+                button type="submit" { (lang.t("sign-in-submit")) }
+            }
+        }
+    };
+    let mut response =
+        with_page_headers(document(lang, &lang.t("sign-in-title"), body).into_response());
+    if error.is_some() {
+        *response.status_mut() = StatusCode::OK;
+    }
+    response
+}
+
+/// A request that cannot go on: on a page of roster's, or back to the application.
+fn refused(lang: Lang, error: &AuthorizeError) -> Response {
+    match error {
+        AuthorizeError::Page(message) => bare_error_page(lang, StatusCode::BAD_REQUEST, message),
+        AuthorizeError::Redirect { to, mode, .. } => send_back(to, *mode, &answer_params(error)),
+    }
+}
+
+/// The code back to the application, with the request's `state`.
+fn answer(authorization: &Authorization, code: String) -> Response {
+    let mut params = vec![("code", code)];
+    if let Some(state) = &authorization.state {
+        params.push(("state", state.clone()));
+    }
+    send_back(&authorization.redirect.uri, authorization.mode, &params)
+}
+
+/// Sends parameters to a registered redirect URI as `mode` says: in its query, in its
+/// fragment, or posted by a page that submits itself (`form_post`).
+fn send_back(to: &str, mode: ResponseMode, params: &[(&str, String)]) -> Response {
+    let encoded = || {
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in params {
+            serializer.append_pair(name, value);
+        }
+        serializer.finish()
+    };
+    let location = match mode {
+        ResponseMode::Query => {
+            let joint = if to.contains('?') { '&' } else { '?' };
+            format!("{to}{joint}{}", encoded())
+        }
+        ResponseMode::Fragment => format!("{to}#{}", encoded()),
+        ResponseMode::FormPost => return form_post(to, params),
+    };
+    let mut response = StatusCode::FOUND.into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `response_mode=form_post`: a page whose form posts the answer to the application, sent at
+/// once by the server's script, or by its button without one.
+fn form_post(to: &str, params: &[(&str, String)]) -> Response {
+    let body = html! {
+        main.signin {
+            form method="post" action=(to) data-auto-submit {
+                @for (name, value) in params { input type="hidden" name=(name) value=(value); }
+                noscript { button type="submit" { "Continue" } }
+            }
+        }
+    };
+    let mut response = document(Lang::En, "Continue", body).into_response();
+    let origin = url::Url::parse(to)
+        .map(|url| url.origin().ascii_serialization())
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; form-action {origin}; frame-ancestors 'none'; base-uri 'none'"
+    );
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        headers.insert("content-security-policy", value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    response
+}

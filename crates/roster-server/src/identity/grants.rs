@@ -1,0 +1,519 @@
+//! OpenID Connect's authorization code flow, the part every front-end shares: an authorize
+//! request checked as Entra ID checks it, the code a sign-in gives, and the tokens a code or a
+//! refresh token is exchanged for (an access token for roster's Graph API, an ID token, and a
+//! refresh token that rotates). The sign-in page that asks for the password is the admin
+//! center's (`center::authorize`); the token endpoint is [`crate::identity::oauth`].
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use roster_core::directory::{AppRegistration, Platform, RedirectUri, User};
+use roster_core::types::ObjectId;
+use roster_store::{CodeGrant, RefreshGrant};
+use serde::Deserialize;
+use sha2::Digest;
+
+use crate::error::ApiResult;
+use crate::identity::claims::{Claims, IdClaims, TOKEN_LIFETIME_SECONDS};
+use crate::state::AppState;
+
+/// How long a code may wait to be redeemed (Entra's: ten minutes).
+const CODE_LIFETIME_SECONDS: i64 = 600;
+/// How long a refresh token lasts unused (Entra's: 90 days).
+pub const REFRESH_LIFETIME_DAYS: i64 = 90;
+
+/// The longest value an authorize request's parameter may have.
+const MAX_PARAMETER_LENGTH: usize = 2048;
+
+/// The scopes of OpenID Connect itself.
+const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+
+/// The delegated Graph permissions roster serves, as a scope asks for them (with or without
+/// Graph's `https://graph.microsoft.com/` before them).
+const GRAPH_SCOPES: [&str; 8] = [
+    "User.Read",
+    "User.ReadBasic.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Group.Read.All",
+    "GroupMember.Read.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+
+/// An authorize request's parameters, from its query or from the sign-in form that carries
+/// them on.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuthorizeParams {
+    pub client_id: Option<String>,
+    pub response_type: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub response_mode: Option<String>,
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+    pub domain_hint: Option<String>,
+    pub max_age: Option<String>,
+}
+
+impl AuthorizeParams {
+    /// The parameters as pairs, for the sign-in form's hidden fields.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("client_id", &self.client_id),
+            ("response_type", &self.response_type),
+            ("redirect_uri", &self.redirect_uri),
+            ("scope", &self.scope),
+            ("state", &self.state),
+            ("nonce", &self.nonce),
+            ("code_challenge", &self.code_challenge),
+            ("code_challenge_method", &self.code_challenge_method),
+            ("response_mode", &self.response_mode),
+            ("prompt", &self.prompt),
+            ("login_hint", &self.login_hint),
+            ("domain_hint", &self.domain_hint),
+            ("max_age", &self.max_age),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
+        .collect()
+    }
+}
+
+/// How the answer goes back to the application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseMode {
+    Query,
+    Fragment,
+    FormPost,
+}
+
+/// An authorize request that may go on: the application, where its answer goes, and what it
+/// asked for.
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    pub tenant_id: ObjectId,
+    pub app: AppRegistration,
+    pub redirect: RedirectUri,
+    pub mode: ResponseMode,
+    pub scope: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    /// `prompt`: `login` (ask for the password whatever the session), `none` (never ask),
+    /// `select_account` (ask, the session's account offered).
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+    /// `max_age` in seconds: a session signed in longer ago asks again.
+    pub max_age: Option<i64>,
+}
+
+/// Why an authorize request cannot go on.
+#[derive(Debug, Clone)]
+pub enum AuthorizeError {
+    /// Said on a page of roster's own: the application or its redirect URI is not known, so
+    /// nothing may be sent to it.
+    Page(String),
+    /// Sent back to the application's redirect URI, as Entra sends it.
+    Redirect {
+        to: String,
+        mode: ResponseMode,
+        state: Option<String>,
+        error: &'static str,
+        description: String,
+    },
+}
+
+/// The params of an answer to the application: a code, or an error.
+pub fn answer_params(error: &AuthorizeError) -> Vec<(&'static str, String)> {
+    match error {
+        AuthorizeError::Redirect {
+            state,
+            error,
+            description,
+            ..
+        } => {
+            let mut params = vec![
+                ("error", error.to_string()),
+                ("error_description", description.clone()),
+            ];
+            if let Some(state) = state {
+                params.push(("state", state.clone()));
+            }
+            params
+        }
+        AuthorizeError::Page(_) => Vec::new(),
+    }
+}
+
+/// Checks an authorize request as Entra ID does: first the application and its redirect URI
+/// (until both are known, an error is shown, never sent), then what it asks for (an error sent
+/// back to the application).
+pub async fn check(
+    state: &AppState,
+    tenant_id: ObjectId,
+    params: &AuthorizeParams,
+) -> Result<Authorization, AuthorizeError> {
+    let page = |text: &str| Err(AuthorizeError::Page(text.to_string()));
+    let Some(client_id) = params.client_id.as_deref() else {
+        return page(
+            "AADSTS900144: The request body must contain the following parameter: 'client_id'.",
+        );
+    };
+    let unknown_app = format!(
+        "AADSTS700016: Application with identifier '{client_id}' was not found in the directory. The application may not be registered in this organisation."
+    );
+    let Ok(client) = ObjectId::parse(client_id) else {
+        return page(&unknown_app);
+    };
+    let stored = match state.db(move |store| store.app(client)).await {
+        Ok(Some(stored)) if stored.tenant_id == tenant_id => stored,
+        Ok(_) => return page(&unknown_app),
+        Err(error) => return page(&error.message),
+    };
+    let app = stored.app;
+    let Some(redirect_uri) = params.redirect_uri.as_deref() else {
+        return page(
+            "AADSTS900144: The request body must contain the following parameter: 'redirect_uri'.",
+        );
+    };
+    // Exactly as registered: not a prefix, not another case, not another port.
+    let Some(redirect) = app
+        .redirect_uris
+        .iter()
+        .find(|registered| registered.uri == redirect_uri)
+        .cloned()
+    else {
+        return page(&format!(
+            "AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{client_id}'."
+        ));
+    };
+    let mode = match params.response_mode.as_deref() {
+        None | Some("query") => ResponseMode::Query,
+        Some("fragment") => ResponseMode::Fragment,
+        Some("form_post") => ResponseMode::FormPost,
+        Some(_) => ResponseMode::Query,
+    };
+    let refuse = |error: &'static str, description: String| {
+        Err(AuthorizeError::Redirect {
+            to: redirect.uri.clone(),
+            mode,
+            state: params.state.clone(),
+            error,
+            description,
+        })
+    };
+    // A parameter longer than any real one is refused whole (and not echoed back).
+    let oversized = params
+        .pairs()
+        .iter()
+        .any(|(_, value)| value.len() > MAX_PARAMETER_LENGTH);
+    if oversized {
+        return Err(AuthorizeError::Redirect {
+            to: redirect.uri.clone(),
+            mode,
+            state: None,
+            error: "invalid_request",
+            description: format!(
+                "AADSTS90015: A parameter of the request is longer than {MAX_PARAMETER_LENGTH} characters."
+            ),
+        });
+    }
+    if !matches!(
+        params.response_mode.as_deref(),
+        None | Some("query" | "fragment" | "form_post")
+    ) {
+        return refuse(
+            "invalid_request",
+            "AADSTS90015: The response_mode is not supported: use query, fragment or form_post."
+                .into(),
+        );
+    }
+    match params.response_type.as_deref() {
+        Some("code") => {}
+        None => {
+            return refuse(
+                "invalid_request",
+                "AADSTS900144: The request body must contain the following parameter: 'response_type'.".into(),
+            );
+        }
+        Some(other) => {
+            return refuse(
+                "unsupported_response_type",
+                format!(
+                    "AADSTS700054: response_type '{other}' is not enabled for the application: use code."
+                ),
+            );
+        }
+    }
+    let scope = match normalised_scope(params.scope.as_deref().unwrap_or("openid")) {
+        Ok(scope) => scope,
+        Err(unknown) => {
+            return refuse(
+                "invalid_scope",
+                format!(
+                    "AADSTS70011: The provided value for the input parameter 'scope' isn't valid. The scope {unknown} isn't valid."
+                ),
+            );
+        }
+    };
+    let code_challenge = match (
+        params.code_challenge.as_deref(),
+        params.code_challenge_method.as_deref(),
+    ) {
+        (None, None) => None,
+        (Some(challenge), Some("S256")) if is_s256_challenge(challenge) => {
+            Some(challenge.to_string())
+        }
+        (Some(_), Some("S256")) => {
+            return refuse(
+                "invalid_request",
+                "AADSTS50131: The code_challenge is not a base64url-encoded SHA-256 hash (43 characters).".into(),
+            );
+        }
+        (Some(_), None | Some("plain")) | (None, Some(_)) => {
+            return refuse(
+                "invalid_request",
+                "AADSTS50131: Only code_challenge_method S256 is supported, with a code_challenge."
+                    .into(),
+            );
+        }
+        (Some(_), Some(other)) => {
+            return refuse(
+                "invalid_request",
+                format!(
+                    "AADSTS50131: The code_challenge_method '{other}' is not supported: use S256."
+                ),
+            );
+        }
+    };
+    // A client without a secret (a single-page or public client) must prove with PKCE that the
+    // code comes back to the app that asked for it.
+    if code_challenge.is_none() && redirect.platform != Platform::Web {
+        return refuse(
+            "invalid_request",
+            "AADSTS9002325: Proof Key for Code Exchange is required for cross-origin authorization code redemption.".into(),
+        );
+    }
+    let max_age = match params.max_age.as_deref() {
+        None => None,
+        Some(text) => match text.parse::<i64>() {
+            Ok(seconds) if seconds >= 0 => Some(seconds),
+            _ => {
+                return refuse(
+                    "invalid_request",
+                    "AADSTS90014: max_age must be a number of seconds.".into(),
+                );
+            }
+        },
+    };
+    let prompt = params.prompt.clone();
+    if !matches!(
+        prompt.as_deref(),
+        None | Some("login" | "none" | "select_account" | "consent")
+    ) {
+        return refuse(
+            "invalid_request",
+            "AADSTS90023: Invalid prompt: use login, none, select_account or consent.".into(),
+        );
+    }
+    Ok(Authorization {
+        tenant_id,
+        app,
+        redirect: redirect.clone(),
+        mode,
+        scope,
+        state: params.state.clone(),
+        nonce: params.nonce.clone(),
+        code_challenge,
+        prompt,
+        login_hint: params.login_hint.clone(),
+        max_age,
+    })
+}
+
+/// The scopes asked for, each one roster serves, Graph's prefix dropped; or the first it does
+/// not serve.
+fn normalised_scope(scope: &str) -> Result<String, String> {
+    let mut scopes: Vec<&str> = Vec::new();
+    for asked in scope.split_whitespace() {
+        let name = asked
+            .strip_prefix("https://graph.microsoft.com/")
+            .unwrap_or(asked);
+        let known = OIDC_SCOPES
+            .iter()
+            .chain(GRAPH_SCOPES.iter())
+            .find(|known| known.eq_ignore_ascii_case(name))
+            .copied()
+            .or((name == ".default").then_some("User.Read"));
+        match known {
+            Some(known) if !scopes.contains(&known) => scopes.push(known),
+            Some(_) => {}
+            None => return Err(asked.to_string()),
+        }
+    }
+    Ok(scopes.join(" "))
+}
+
+fn is_s256_challenge(challenge: &str) -> bool {
+    challenge.len() == 43
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A new code or token: 32 random bytes, base64url.
+fn random_token() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps of a code or refresh token: its keyed hash, by kind.
+pub fn token_hash(state: &AppState, kind: &str, token: &str) -> String {
+    state.keys.keyed_hash(&format!("{kind}:{token}"))
+}
+
+/// The code a sign-in gives the application, kept (as a hash) until it is redeemed.
+pub async fn issue_code(
+    state: &AppState,
+    authorization: &Authorization,
+    user_id: ObjectId,
+    auth_time: DateTime<Utc>,
+) -> ApiResult<String> {
+    let code = random_token();
+    let grant = CodeGrant {
+        family_id: uuid::Uuid::new_v4(),
+        tenant_id: authorization.tenant_id,
+        client_id: authorization.app.client_id,
+        user_id,
+        redirect_uri: authorization.redirect.uri.clone(),
+        scope: authorization.scope.clone(),
+        nonce: authorization.nonce.clone(),
+        code_challenge: authorization.code_challenge.clone(),
+        auth_time,
+        expires: Utc::now() + Duration::seconds(CODE_LIFETIME_SECONDS),
+    };
+    let hash = token_hash(state, "code", &code);
+    state
+        .db(move |store| store.save_code(&hash, &grant))
+        .await?;
+    Ok(code)
+}
+
+/// Whether a PKCE verifier answers a challenge: base64url(SHA-256(verifier)).
+pub fn verifier_matches(verifier: &str, challenge: &str) -> bool {
+    let valid = (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+    valid && URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes())) == challenge
+}
+
+/// The tokens of a grant: an access token for roster's Graph API with the scopes granted, an
+/// ID token when `openid` was, and a new refresh token (saved) when `offline_access` was.
+pub struct Issued {
+    pub access_token: String,
+    pub id_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub scope: String,
+}
+
+pub async fn issue_tokens(
+    state: &AppState,
+    grant: &RefreshGrant,
+    user: &User,
+    nonce: Option<String>,
+    refresh: Refresh,
+) -> ApiResult<Issued> {
+    let now = Utc::now();
+    let issuer = state.issuer(grant.tenant_id);
+    let mut access = Claims::new(issuer.clone(), grant.tenant_id, user.id, "user", now);
+    access.upn = Some(user.user_principal_name.to_string());
+    access.iat_us = grant.auth_time.timestamp_micros();
+    access.scp = Some(graph_scopes(&grant.scope));
+    access.azp = Some(grant.client_id);
+    let scopes: Vec<&str> = grant.scope.split(' ').collect();
+    let id_token = scopes.contains(&"openid").then(|| {
+        state.keys.sign(&IdClaims {
+            aud: grant.client_id,
+            iss: issuer.clone(),
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            exp: now.timestamp() + TOKEN_LIFETIME_SECONDS,
+            sub: pairwise_subject(state, grant.client_id, user.id),
+            oid: user.id,
+            tid: grant.tenant_id,
+            name: user.display_name.clone(),
+            preferred_username: user.user_principal_name.to_string(),
+            email: scopes
+                .contains(&"email")
+                .then(|| user.attributes.text("mail").map(str::to_string))
+                .flatten(),
+            nonce,
+            auth_time: grant.auth_time.timestamp(),
+            amr: vec!["pwd".into()],
+            ver: "2.0".into(),
+        })
+    });
+    let refresh_token = match refresh {
+        _ if !scopes.contains(&"offline_access") => None,
+        Refresh::New => {
+            let token = random_token();
+            let (hash, saved) = (token_hash(state, "refresh", &token), grant.clone());
+            state
+                .db(move |store| {
+                    store.save_refresh_token(
+                        &hash,
+                        &saved,
+                        now,
+                        now + Duration::days(REFRESH_LIFETIME_DAYS),
+                    )
+                })
+                .await?;
+            Some(token)
+        }
+        Refresh::Rotated(token) => Some(token),
+    };
+    Ok(Issued {
+        access_token: state.keys.issue(&access),
+        id_token,
+        refresh_token,
+        scope: grant.scope.clone(),
+    })
+}
+
+/// Where an answer's refresh token comes from.
+pub enum Refresh {
+    /// A new family's first (a code redeemed).
+    New,
+    /// The one a rotation saved already.
+    Rotated(String),
+}
+
+/// A refresh token for a rotation: the new token, and its hash to save in the old one's place.
+pub fn new_refresh_token(state: &AppState) -> (String, String) {
+    let token = random_token();
+    let hash = token_hash(state, "refresh", &token);
+    (token, hash)
+}
+
+/// The Graph permissions among the scopes granted (what the access token's `scp` says).
+fn graph_scopes(scope: &str) -> String {
+    scope
+        .split(' ')
+        .filter(|s| !OIDC_SCOPES.contains(s))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The user's `sub` for one application: the same user is another subject to every
+/// application, so two applications cannot tell by `sub` that they share a user.
+fn pairwise_subject(state: &AppState, client_id: ObjectId, user_id: ObjectId) -> String {
+    let hash = state.keys.keyed_hash(&format!("sub:{client_id}:{user_id}"));
+    hash.chars().take(43).collect()
+}

@@ -1,0 +1,636 @@
+//! Signing users in to applications: the authorization code flow with PKCE at Entra's paths, as
+//! a browser and an application take it (the sign-in form followed by hand, the code redeemed
+//! at the token endpoint); refresh tokens that rotate, and whose replay ends their family; and
+//! the hostile requests that must get Entra's error with nothing issued.
+
+use base64::Engine;
+use reqwest::StatusCode;
+use roster_testkit::{DOMAIN, TestApp, spawn_app};
+use serde_json::{Value as Json, json};
+use sha2::Digest;
+
+use super::center::{Browser, PASSWORD, user_with_role};
+
+const WEB: &str = "https://expenses.contoso.example/signin-oidc";
+const SPA: &str = "http://localhost:3000/cb";
+
+/// A registered app with a web and a single-page redirect URI and a secret: (client id, secret).
+async fn registered(app: &TestApp) -> (String, String) {
+    let created = app
+        .post(
+            "/v1.0/applications",
+            json!({ "displayName": "Expenses",
+                    "web": { "redirectUris": [WEB] }, "spa": { "redirectUris": [SPA] } }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.body["id"].as_str().unwrap();
+    let secret = app
+        .post(
+            &format!("/v1.0/applications/{id}/addPassword"),
+            json!({ "passwordCredential": {} }),
+        )
+        .await
+        .body["secretText"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (created.body["appId"].as_str().unwrap().to_string(), secret)
+}
+
+fn challenge(verifier: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
+}
+
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-and-some-more";
+
+fn authorize_path(app: &TestApp, pairs: &[(&str, &str)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        query.append_pair(name, value);
+    }
+    format!(
+        "/{}/oauth2/v2.0/authorize?{}",
+        app.tenant_id,
+        query.finish()
+    )
+}
+
+/// The usual request of a web app: code, its redirect URI, OpenID scopes and a refresh token,
+/// state, nonce and PKCE.
+fn usual<'a>(client_id: &'a str, challenge: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("client_id", client_id),
+        ("response_type", "code"),
+        ("redirect_uri", WEB),
+        ("scope", "openid profile email offline_access User.Read"),
+        ("state", "s-123"),
+        ("nonce", "n-456"),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ]
+}
+
+/// Fills in the sign-in form the page showed and sends it; returns the answer.
+async fn sign_in_through(
+    browser: &mut Browser,
+    form_page: &super::center::Page,
+    path: &str,
+    username: &str,
+    password: &str,
+) -> super::center::Page {
+    let body = &form_page.body;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut rest = body.as_str();
+    while let Some(at) = rest.find("<input type=\"hidden\" name=\"") {
+        rest = &rest[at + 27..];
+        let name = rest[..rest.find('"').unwrap()].to_string();
+        let value_at = rest.find("value=\"").unwrap() + 7;
+        let value = rest[value_at..value_at + rest[value_at..].find('"').unwrap()]
+            .replace("&amp;", "&")
+            .replace("&quot;", "\"");
+        fields.push((name, value));
+    }
+    fields.push(("username".into(), username.into()));
+    fields.push(("password".into(), password.into()));
+    let form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    browser.post(path, &form).await
+}
+
+/// The query parameters of the address an answer sends the browser to.
+fn sent_to(page: &super::center::Page) -> (String, Vec<(String, String)>) {
+    let location = page.location().to_string();
+    let (base, query) = location.split_once('?').unwrap_or((&location, ""));
+    let params = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    (base.to_string(), params)
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+async fn token(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Json) {
+    let reply = reqwest::Client::new()
+        .post(format!(
+            "{}/{}/oauth2/v2.0/token",
+            app.address, app.tenant_id
+        ))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = reply.status();
+    (status, reply.json().await.unwrap())
+}
+
+fn claims_of(jwt: &str) -> Json {
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn described(body: &Json) -> &str {
+    body["error_description"].as_str().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_signs_in_to_an_app_with_a_code_and_keeps_signed_in_with_rotating_refresh_tokens() {
+    let app = spawn_app().await;
+    let (client_id, secret) = registered(&app).await;
+    let ann = user_with_role(&app, "ann", None).await;
+    let challenge = challenge(VERIFIER);
+    let path = authorize_path(&app, &usual(&client_id, &challenge));
+    let mut browser = Browser::new(&app);
+
+    // The sign-in page names the app; a wrong password is said there, and nothing is sent.
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Sign in to Expenses"), "{}", page.body);
+    let form_path = format!("/{}/oauth2/v2.0/authorize", app.tenant_id);
+    let wrong = sign_in_through(
+        &mut browser,
+        &page,
+        &form_path,
+        &format!("ann@{DOMAIN}"),
+        "wrong",
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::OK);
+    assert!(
+        wrong.body.contains("Your account or password is incorrect"),
+        "{}",
+        wrong.body
+    );
+    let answered = sign_in_through(
+        &mut browser,
+        &wrong,
+        &form_path,
+        &format!("ann@{DOMAIN}"),
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(answered.status, StatusCode::FOUND, "{}", answered.body);
+    let (to, params) = sent_to(&answered);
+    assert_eq!(to, WEB);
+    assert_eq!(param(&params, "state"), Some("s-123"));
+    let code = param(&params, "code").expect("a code").to_string();
+
+    // Redeemed by the app: an access token, an ID token, a refresh token.
+    let redeem = [
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id.as_str()),
+        ("client_secret", secret.as_str()),
+        ("code", code.as_str()),
+        ("redirect_uri", WEB),
+        ("code_verifier", VERIFIER),
+    ];
+    let (status, tokens) = token(&app, &redeem).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+    let id_token = claims_of(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id_token["aud"], client_id.as_str());
+    assert_eq!(id_token["oid"], ann.as_str());
+    assert_eq!(id_token["tid"], app.tenant_id.as_str());
+    assert_eq!(id_token["nonce"], "n-456");
+    assert_eq!(id_token["preferred_username"], format!("ann@{DOMAIN}"));
+    assert_eq!(id_token["ver"], "2.0");
+    assert_ne!(
+        id_token["sub"],
+        ann.as_str(),
+        "sub is pairwise, not the object id"
+    );
+    let discovery = app
+        .get(&format!(
+            "/{}/v2.0/.well-known/openid-configuration",
+            app.tenant_id
+        ))
+        .await;
+    assert_eq!(id_token["iss"], discovery.body["issuer"]);
+    let access = claims_of(tokens["access_token"].as_str().unwrap());
+    assert_eq!(access["scp"], "User.Read");
+    assert_eq!(access["azp"], client_id.as_str());
+    // The access token is the user's: accepted (a user without a role may not list users).
+    let reply = app
+        .call(
+            tokens["access_token"].as_str().unwrap(),
+            reqwest::Method::GET,
+            "/v1.0/users",
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+
+    // A code works once: a second redemption is refused and ends what the first gave.
+    let (status, again) = token(&app, &redeem).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(described(&again).starts_with("AADSTS54005"), "{again}");
+    let first_refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+    let refresh = |token: &str| {
+        vec![
+            ("grant_type", "refresh_token".to_string()),
+            ("client_id", client_id.clone()),
+            ("client_secret", secret.clone()),
+            ("refresh_token", token.to_string()),
+        ]
+    };
+    let send = |form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            token(app, &pairs).await
+        }
+    };
+    let (status, ended) = send(refresh(&first_refresh)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{ended}");
+
+    // A browser still signed in gets a new code without the form.
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, StatusCode::FOUND, "{}", page.body);
+    let code = param(&sent_to(&page).1, "code").unwrap().to_string();
+    let redeem = [
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id.as_str()),
+        ("client_secret", secret.as_str()),
+        ("code", code.as_str()),
+        ("redirect_uri", WEB),
+        ("code_verifier", VERIFIER),
+    ];
+    let (status, tokens) = token(&app, &redeem).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+
+    // Refresh tokens rotate; an old one used again ends its whole family.
+    let first = tokens["refresh_token"].as_str().unwrap().to_string();
+    let (status, rotated) = send(refresh(&first)).await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let second = rotated["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+    assert!(rotated["id_token"].is_string() && rotated["access_token"].is_string());
+    let (status, replayed) = send(refresh(&first)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        described(&replayed).starts_with("AADSTS50173"),
+        "{replayed}"
+    );
+    let (status, family) = send(refresh(&second)).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "the family ended: {family}"
+    );
+
+    // Signing out everywhere ends refresh tokens issued before, on their next use.
+    let page = browser.get(&path).await;
+    let code = param(&sent_to(&page).1, "code").unwrap().to_string();
+    let redeem = [
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id.as_str()),
+        ("client_secret", secret.as_str()),
+        ("code", code.as_str()),
+        ("redirect_uri", WEB),
+        ("code_verifier", VERIFIER),
+    ];
+    let (_, tokens) = token(&app, &redeem).await;
+    let held = tokens["refresh_token"].as_str().unwrap().to_string();
+    let revoked = app
+        .post(
+            &format!("/v1.0/users/{ann}/revokeSignInSessions"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{:?}", revoked.body);
+    let (status, refused) = send(refresh(&held)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(described(&refused).starts_with("AADSTS50173"), "{refused}");
+    // And the browser's session too: the form again.
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+
+    // A blocked user's refresh token stops working.
+    let answered = sign_in_through(
+        &mut browser,
+        &page,
+        &form_path,
+        &format!("ann@{DOMAIN}"),
+        PASSWORD,
+    )
+    .await;
+    let code = param(&sent_to(&answered).1, "code").unwrap().to_string();
+    let redeem = [
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id.as_str()),
+        ("client_secret", secret.as_str()),
+        ("code", code.as_str()),
+        ("redirect_uri", WEB),
+        ("code_verifier", VERIFIER),
+    ];
+    let (_, tokens) = token(&app, &redeem).await;
+    let held = tokens["refresh_token"].as_str().unwrap().to_string();
+    app.patch(
+        &format!("/v1.0/users/{ann}"),
+        json!({ "accountEnabled": false }),
+    )
+    .await;
+    let (status, refused) = send(refresh(&held)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        described(&refused).starts_with("AADSTS50057")
+            || described(&refused).starts_with("AADSTS50173"),
+        "{refused}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_and_malformed_requests_get_entras_errors_and_nothing_is_issued() {
+    let app = spawn_app().await;
+    let (client_id, secret) = registered(&app).await;
+    user_with_role(&app, "ann", None).await;
+    let challenge = challenge(VERIFIER);
+    let mut browser = Browser::new(&app);
+
+    // The app or its redirect URI unknown: said on a page, never sent anywhere.
+    for (pairs, said) in [
+        (
+            vec![
+                ("client_id", "00000000-0000-0000-0000-000000000001"),
+                ("response_type", "code"),
+                ("redirect_uri", WEB),
+            ],
+            "AADSTS700016",
+        ),
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("response_type", "code"),
+                (
+                    "redirect_uri",
+                    "https://expenses.contoso.example/signin-oidc/",
+                ),
+            ],
+            "AADSTS50011",
+        ),
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("response_type", "code"),
+                ("redirect_uri", "https://evil.example/signin-oidc"),
+            ],
+            "AADSTS50011",
+        ),
+        (
+            vec![("client_id", client_id.as_str()), ("response_type", "code")],
+            "AADSTS900144",
+        ),
+    ] {
+        let page = browser.get(&authorize_path(&app, &pairs)).await;
+        assert_eq!(
+            page.status,
+            StatusCode::BAD_REQUEST,
+            "{pairs:?}: {}",
+            page.body
+        );
+        assert!(page.headers.get("location").is_none());
+        assert!(page.body.contains(said), "{pairs:?}: {}", page.body);
+    }
+    // What the app asks for wrongly: sent back to it as Entra sends it.
+    for (pairs, error, code) in [
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("response_type", "token"),
+                ("redirect_uri", WEB),
+                ("state", "x"),
+            ],
+            "unsupported_response_type",
+            "AADSTS700054",
+        ),
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("response_type", "code"),
+                ("redirect_uri", SPA),
+                ("state", "x"),
+            ],
+            "invalid_request",
+            "AADSTS9002325",
+        ),
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("response_type", "code"),
+                ("redirect_uri", WEB),
+                ("code_challenge", challenge.as_str()),
+                ("code_challenge_method", "plain"),
+                ("state", "x"),
+            ],
+            "invalid_request",
+            "AADSTS50131",
+        ),
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("response_type", "code"),
+                ("redirect_uri", WEB),
+                ("scope", "openid Mail.Send.Everything"),
+                ("state", "x"),
+            ],
+            "invalid_scope",
+            "AADSTS70011",
+        ),
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("response_type", "code"),
+                ("redirect_uri", WEB),
+                ("prompt", "none"),
+                ("state", "x"),
+            ],
+            "login_required",
+            "AADSTS50058",
+        ),
+    ] {
+        let page = browser.get(&authorize_path(&app, &pairs)).await;
+        assert_eq!(page.status, StatusCode::FOUND, "{pairs:?}: {}", page.body);
+        let (to, params) = sent_to(&page);
+        assert!(to == WEB || to == SPA, "{to}");
+        assert_eq!(param(&params, "error"), Some(error), "{pairs:?}");
+        assert!(
+            param(&params, "error_description")
+                .unwrap()
+                .starts_with(code),
+            "{params:?}"
+        );
+        assert_eq!(param(&params, "state"), Some("x"));
+        assert!(param(&params, "code").is_none());
+    }
+
+    // A code, then every way to misuse it.
+    let page = browser
+        .get(&authorize_path(&app, &usual(&client_id, &challenge)))
+        .await;
+    let form_path = format!("/{}/oauth2/v2.0/authorize", app.tenant_id);
+    let answered = sign_in_through(
+        &mut browser,
+        &page,
+        &form_path,
+        &format!("ann@{DOMAIN}"),
+        PASSWORD,
+    )
+    .await;
+    let code = param(&sent_to(&answered).1, "code").unwrap().to_string();
+    let other = registered(&app).await;
+    for (form, status, said) in [
+        // Another app's client id (with its own secret): not its code.
+        (
+            vec![
+                ("client_id", other.0.as_str()),
+                ("client_secret", other.1.as_str()),
+                ("redirect_uri", WEB),
+                ("code_verifier", VERIFIER),
+            ],
+            StatusCode::BAD_REQUEST,
+            "AADSTS70000",
+        ),
+    ] {
+        let mut form = form;
+        form.push(("grant_type", "authorization_code"));
+        form.push(("code", code.as_str()));
+        let (got, body) = token(&app, &form).await;
+        assert_eq!(got, status, "{body}");
+        assert!(described(&body).starts_with(said), "{body}");
+    }
+    // That burned the code: the right app cannot redeem it now either.
+    let (status, body) = token(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("code", &code),
+            ("redirect_uri", WEB),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(described(&body).starts_with("AADSTS54005"), "{body}");
+
+    // Fresh codes for each remaining misuse (the browser is signed in now: no form).
+    let wrong_verifier = "x".repeat(50);
+    for (form, status, said) in [
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("client_secret", secret.as_str()),
+                ("redirect_uri", WEB),
+                ("code_verifier", wrong_verifier.as_str()),
+            ],
+            StatusCode::BAD_REQUEST,
+            "AADSTS50148",
+        ),
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("client_secret", secret.as_str()),
+                ("redirect_uri", WEB),
+            ],
+            StatusCode::BAD_REQUEST,
+            "AADSTS50148",
+        ),
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("client_secret", secret.as_str()),
+                (
+                    "redirect_uri",
+                    "https://expenses.contoso.example/signin-oidX",
+                ),
+                ("code_verifier", VERIFIER),
+            ],
+            StatusCode::BAD_REQUEST,
+            "AADSTS50011",
+        ),
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("redirect_uri", WEB),
+                ("code_verifier", VERIFIER),
+            ],
+            StatusCode::UNAUTHORIZED,
+            "AADSTS7000218",
+        ),
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("client_secret", "wrong"),
+                ("redirect_uri", WEB),
+                ("code_verifier", VERIFIER),
+            ],
+            StatusCode::UNAUTHORIZED,
+            "AADSTS7000215",
+        ),
+    ] {
+        let page = browser
+            .get(&authorize_path(&app, &usual(&client_id, &challenge)))
+            .await;
+        assert_eq!(page.status, StatusCode::FOUND, "{}", page.body);
+        let code = param(&sent_to(&page).1, "code").unwrap().to_string();
+        let mut form = form;
+        form.push(("grant_type", "authorization_code"));
+        form.push(("code", code.as_str()));
+        let (got, body) = token(&app, &form).await;
+        assert_eq!(got, status, "{form:?}: {body}");
+        assert!(described(&body).starts_with(said), "{form:?}: {body}");
+        assert!(body["access_token"].is_null() && body["refresh_token"].is_null());
+    }
+    // A code nobody issued.
+    let (status, body) = token(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("code", "made-up"),
+            ("redirect_uri", WEB),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(described(&body).starts_with("AADSTS70000"), "{body}");
+    // Oversized parameters are refused whole, not cut, and not echoed back.
+    let long = "x".repeat(5_000);
+    let page = browser
+        .get(&authorize_path(
+            &app,
+            &usual(&client_id, &challenge)
+                .into_iter()
+                .map(|(k, v)| {
+                    if k == "state" {
+                        (k, long.as_str())
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect::<Vec<_>>(),
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::FOUND, "{}", page.body);
+    let params = sent_to(&page).1;
+    assert_eq!(
+        param(&params, "error"),
+        Some("invalid_request"),
+        "{params:?}"
+    );
+    assert!(param(&params, "code").is_none() && param(&params, "state").is_none());
+}
