@@ -928,3 +928,5 @@ activity-update-application-certificates-and-secrets-management = Update applica
 authorize-intro = Sign in to { $app } with your work account.
 authorize-blocked = Your account has been blocked from signing in. Ask your administrator to unblock it.
 authorize-password-expired = Your password has expired and must be changed before you sign in. Ask your administrator for a new one.
+logout-title = Signed out
+logout-done = You have signed out. You can close this window.

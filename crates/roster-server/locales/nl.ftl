@@ -928,3 +928,5 @@ activity-update-application-certificates-and-secrets-management = Toepassing bij
 authorize-intro = Meld u aan bij { $app } met uw werkaccount.
 authorize-blocked = Uw account is geblokkeerd voor aanmelden. Vraag uw beheerder de blokkering op te heffen.
 authorize-password-expired = Uw wachtwoord is verlopen en moet worden gewijzigd voordat u zich aanmeldt. Vraag uw beheerder om een nieuw wachtwoord.
+logout-title = Afgemeld
+logout-done = U bent afgemeld. U kunt dit venster sluiten.

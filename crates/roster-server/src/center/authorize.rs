@@ -364,3 +364,80 @@ fn form_post(to: &str, params: &[(&str, String)]) -> Response {
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     response
 }
+
+#[derive(serde::Deserialize, Default)]
+pub struct LogoutParams {
+    post_logout_redirect_uri: Option<String>,
+    id_token_hint: Option<String>,
+    client_id: Option<String>,
+    state: Option<String>,
+}
+
+/// `/{tenant}/oauth2/v2.0/logout` (OpenID Connect's end session): ends the browser's session
+/// (every application signed in through it must ask again), then goes back to the
+/// application only if `post_logout_redirect_uri` is one of its registered redirect URIs (the
+/// application named by `client_id` or by the ID token of `id_token_hint`); else a page says
+/// that the user has signed out.
+pub async fn logout(
+    State(state): State<AppState>,
+    parts: Parts,
+    Path(tenant): Path<String>,
+    Query(params): Query<LogoutParams>,
+) -> Response {
+    let lang = Lang::of(&parts.headers);
+    let tenant_id = match tenant_of(&state, lang, tenant).await {
+        Ok(id) => id,
+        Err(page) => return page,
+    };
+    if let Ok(Found::Open(checked)) = browser::check(&state, &parts).await
+        && let Err(error) = browser::end(&state, checked.id).await
+    {
+        return bare_error_page(lang, error.status, &error.message);
+    }
+    // Where to go back to: a URI registered for the application the request names.
+    let hinted = params
+        .id_token_hint
+        .as_deref()
+        .and_then(|hint| state.keys.id_token_hint(hint))
+        .filter(|claims| claims.tid == tenant_id)
+        .map(|claims| claims.aud);
+    let named = params.client_id.as_deref().and_then(|id| ObjectId::parse(id).ok());
+    let back = match (params.post_logout_redirect_uri.clone(), hinted.or(named)) {
+        (Some(uri), Some(client_id)) => match state.db(move |store| store.app(client_id)).await {
+            Ok(Some(stored))
+                if stored.tenant_id == tenant_id
+                    && stored.app.redirect_uris.iter().any(|r| r.uri == uri) =>
+            {
+                Some(uri)
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let mut response = match back {
+        Some(uri) => {
+            let params: Vec<(&str, String)> = params
+                .state
+                .iter()
+                .map(|state| ("state", state.clone()))
+                .collect();
+            send_back(&uri, ResponseMode::Query, &params)
+        }
+        None => {
+            let body = html! {
+                main.signin {
+                    h1 { (lang.t("logout-title")) }
+                    p role="status" { (lang.t("logout-done")) }
+                }
+            };
+            with_page_headers(document(lang, &lang.t("logout-title"), body).into_response())
+        }
+    };
+    set_cookie(
+        &mut response,
+        browser::secure(&parts),
+        (SESSION_COOKIE, ""),
+        Some(0),
+    );
+    response
+}

@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/{tenant}/oauth2/v2.0/authorize",
             get(authorize::start).post(authorize::sign_in),
         )
+        .route("/{tenant}/oauth2/v2.0/logout", get(authorize::logout))
         .route("/language", get(i18n::switch))
         .route("/assets/{name}", get(asset))
         .merge(signed_in)

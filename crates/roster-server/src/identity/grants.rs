@@ -502,18 +502,19 @@ pub fn new_refresh_token(state: &AppState) -> (String, String) {
     (token, hash)
 }
 
-/// The Graph permissions among the scopes granted (what the access token's `scp` says).
+/// The scopes an access token says it was granted (`scp`), as Entra's Graph tokens say them:
+/// all but `offline_access`, which is the refresh token's.
 fn graph_scopes(scope: &str) -> String {
     scope
         .split(' ')
-        .filter(|s| !OIDC_SCOPES.contains(s))
+        .filter(|s| *s != "offline_access")
         .collect::<Vec<_>>()
         .join(" ")
 }
 
 /// The user's `sub` for one application: the same user is another subject to every
 /// application, so two applications cannot tell by `sub` that they share a user.
-fn pairwise_subject(state: &AppState, client_id: ObjectId, user_id: ObjectId) -> String {
+pub fn pairwise_subject(state: &AppState, client_id: ObjectId, user_id: ObjectId) -> String {
     let hash = state.keys.keyed_hash(&format!("sub:{client_id}:{user_id}"));
     hash.chars().take(43).collect()
 }

@@ -187,6 +187,19 @@ impl Keys {
         jsonwebtoken::encode(&header, claims, &self.encoding).expect("signing with a valid key")
     }
 
+    /// The claims of an ID token this server signed, whatever its times: a logout's
+    /// `id_token_hint`, which says who signed out of which application (and may have expired).
+    pub fn id_token_hint(&self, token: &str) -> Option<crate::identity::claims::IdClaims> {
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.validate_aud = false;
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.set_required_spec_claims(&["aud", "iss"]);
+        jsonwebtoken::decode::<crate::identity::claims::IdClaims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| data.claims)
+    }
+
     /// The claims of a token this server signed, if it is within its times. Not whether its
     /// principal may still use it (a session ended, an account blocked, sessions revoked): only
     /// [`crate::identity::tokens::caller_for_token`] says that, so nothing outside `identity`

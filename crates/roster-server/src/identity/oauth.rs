@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
             get(discovery),
         )
         .route("/{tenant}/discovery/v2.0/keys", get(keys))
+        .route("/oidc/userinfo", get(userinfo).post(userinfo))
 }
 
 /// An OAuth error body (RFC 6749 section 5.2) with Entra's extra fields.
@@ -81,6 +82,8 @@ async fn discovery(
         "authorization_endpoint": format!("{base}/{tenant_id}/oauth2/v2.0/authorize"),
         "token_endpoint": format!("{base}/{tenant_id}/oauth2/v2.0/token"),
         "jwks_uri": format!("{base}/{tenant_id}/discovery/v2.0/keys"),
+        "userinfo_endpoint": format!("{base}/oidc/userinfo"),
+        "end_session_endpoint": format!("{base}/{tenant_id}/oauth2/v2.0/logout"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", "password"],
         "response_types_supported": ["code"],
@@ -567,4 +570,64 @@ async fn refresh_grant(
         Ok(issued) => tokens_response(issued),
         Err(error) => error.into_response(),
     }
+}
+
+/// `/oidc/userinfo` (Graph's path for Entra's): the signed-in user's claims, for the access
+/// token an application got for them (its `sub` the one that application's ID token has).
+async fn userinfo(State(state): State<AppState>, parts: Parts) -> Response {
+    let refused = |description: &str| {
+        let mut response = oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", description);
+        response.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+        response
+    };
+    let Some(token) = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+    else {
+        return refused("AADSTS900144: The request must carry an access token (Authorization: Bearer).");
+    };
+    let client_ip = crate::state::client_ip(&parts);
+    let (caller, claims) = match crate::identity::tokens::caller_for_token(&state, token.trim(), client_ip).await {
+        Ok(found) => found,
+        Err(error) if error.status == StatusCode::UNAUTHORIZED => {
+            return refused("AADSTS50173: The access token has expired, was revoked, or is not valid.");
+        }
+        Err(error) => return error.into_response(),
+    };
+    let (Some(client_id), Some(user_id)) = (claims.azp, caller.principal.id()) else {
+        return refused("AADSTS500011: The access token was not issued to an application for a signed-in user.");
+    };
+    let tenant_id = caller.tenant_id;
+    let user = match state
+        .db(move |store| store.get_user(tenant_id, &roster_store::UserKey::Id(user_id)))
+        .await
+    {
+        Ok(user) => user,
+        Err(error) => return error.into_response(),
+    };
+    // What the scopes granted let the application know: `profile` the names, `email` the mail.
+    let scopes = claims.scp.clone().unwrap_or_default();
+    let granted = |scope: &str| scopes.split(' ').any(|s| s == scope);
+    let mut body = json!({
+        "sub": crate::identity::grants::pairwise_subject(&state, client_id, user.id),
+        "oid": user.id,
+        "tid": tenant_id,
+    });
+    if granted("profile") {
+        body["name"] = user.display_name.clone().into();
+        body["preferred_username"] = user.user_principal_name.to_string().into();
+        body["given_name"] = user.attributes.text("givenName").into();
+        body["family_name"] = user.attributes.text("surname").into();
+    }
+    if granted("email")
+        && let Some(mail) = user.attributes.text("mail")
+    {
+        body["email"] = mail.into();
+    }
+    Json(body).into_response()
 }

@@ -219,7 +219,7 @@ async fn a_user_signs_in_to_an_app_with_a_code_and_keeps_signed_in_with_rotating
         .await;
     assert_eq!(id_token["iss"], discovery.body["issuer"]);
     let access = claims_of(tokens["access_token"].as_str().unwrap());
-    assert_eq!(access["scp"], "User.Read");
+    assert_eq!(access["scp"], "openid profile email User.Read");
     assert_eq!(access["azp"], client_id.as_str());
     // The access token is the user's: accepted (a user without a role may not list users).
     let reply = app
@@ -633,4 +633,95 @@ async fn hostile_and_malformed_requests_get_entras_errors_and_nothing_is_issued(
         "{params:?}"
     );
     assert!(param(&params, "code").is_none() && param(&params, "state").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn userinfo_says_who_signed_in_and_logout_ends_the_browsers_session() {
+    let app = spawn_app().await;
+    let (client_id, secret) = registered(&app).await;
+    let ann = user_with_role(&app, "ann", None).await;
+    app.patch(
+        &format!("/v1.0/users/{ann}"),
+        json!({ "givenName": "Ann", "surname": "Smit", "mail": format!("ann.smit@{DOMAIN}") }),
+    )
+    .await;
+    let challenge = challenge(VERIFIER);
+    let path = authorize_path(&app, &usual(&client_id, &challenge));
+    let form_path = format!("/{}/oauth2/v2.0/authorize", app.tenant_id);
+    let mut browser = Browser::new(&app);
+    let page = browser.get(&path).await;
+    let answered = sign_in_through(&mut browser, &page, &form_path, &format!("ann@{DOMAIN}"), PASSWORD).await;
+    let code = param(&sent_to(&answered).1, "code").unwrap().to_string();
+    let (status, tokens) = token(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("code", &code),
+            ("redirect_uri", WEB),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let id_token = tokens["id_token"].as_str().unwrap().to_string();
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+
+    // userinfo: the same sub as the ID token, the names and mail the scopes granted.
+    let discovery = app
+        .get(&format!("/{}/v2.0/.well-known/openid-configuration", app.tenant_id))
+        .await
+        .body;
+    let userinfo_url = discovery["userinfo_endpoint"].as_str().unwrap().to_string();
+    let info: Json = reqwest::Client::new()
+        .get(&userinfo_url)
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["sub"], claims_of(&id_token)["sub"], "{info}");
+    assert_eq!(info["name"], "ann");
+    assert_eq!(info["given_name"], "Ann");
+    assert_eq!(info["email"], format!("ann.smit@{DOMAIN}"));
+    let refused = reqwest::Client::new()
+        .get(&userinfo_url)
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(refused.headers().contains_key("www-authenticate"));
+
+    // Logout to an address the app did not register: the browser is signed out, and told so
+    // on roster's page, not sent anywhere.
+    let logout = discovery["end_session_endpoint"].as_str().unwrap().to_string();
+    let logout_path = logout.trim_start_matches(&app.address).to_string();
+    let page = browser
+        .get(&format!(
+            "{logout_path}?post_logout_redirect_uri={}&id_token_hint={id_token}",
+            form_urlencoded::byte_serialize(b"https://evil.example/").collect::<String>()
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("You have signed out"), "{}", page.body);
+    assert!(page.headers.get("location").is_none());
+    let again = browser.get(&path).await;
+    assert_eq!(again.status, StatusCode::OK, "the form again: {}", again.body);
+    // To a registered one, with the app named by its ID token: sent back there, with state.
+    let answered = sign_in_through(&mut browser, &again, &form_path, &format!("ann@{DOMAIN}"), PASSWORD).await;
+    assert_eq!(answered.status, StatusCode::FOUND);
+    let page = browser
+        .get(&format!(
+            "{logout_path}?post_logout_redirect_uri={}&id_token_hint={id_token}&state=bye",
+            form_urlencoded::byte_serialize(WEB.as_bytes()).collect::<String>()
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::FOUND, "{}", page.body);
+    assert_eq!(page.location(), format!("{WEB}?state=bye"));
+    let again = browser.get(&path).await;
+    assert_eq!(again.status, StatusCode::OK, "signed out: {}", again.body);
 }

@@ -1,5 +1,5 @@
-//! Microsoft's JavaScript libraries (`tests/graph-js`: the Graph client and MSAL) against a real
-//! server over https.
+//! Microsoft's JavaScript libraries (`tests/graph-js`: the Graph client and MSAL), and an
+//! independent OpenID Connect relying party (openid-client), against a real server over https.
 //! Needs Node.js and `npm ci` in tests/graph-js (scripts/test does it); without them the test
 //! fails rather than skips.
 
@@ -24,6 +24,30 @@ async fn official_javascript_client_works_unmodified() {
         "run `npm ci` in {} first (scripts/test does)",
         directory.display()
     );
+    // An application users sign in to, and a user who signs in to it.
+    const REDIRECT: &str = "https://rp.contoso.example/callback";
+    let registered = app
+        .post(
+            "/v1.0/applications",
+            serde_json::json!({ "displayName": "Relying party", "web": { "redirectUris": [REDIRECT] } }),
+        )
+        .await;
+    assert_eq!(registered.status, reqwest::StatusCode::CREATED, "{:?}", registered.body);
+    let (object_id, oidc_client) = (
+        registered.body["id"].as_str().unwrap().to_string(),
+        registered.body["appId"].as_str().unwrap().to_string(),
+    );
+    let oidc_secret = app
+        .post(
+            &format!("/v1.0/applications/{object_id}/addPassword"),
+            serde_json::json!({ "passwordCredential": {} }),
+        )
+        .await
+        .body["secretText"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    super::center::user_with_role(&app, "rp.user", None).await;
     let certificate = app.certificate.clone().expect("https server");
     let (url, token) = (app.address.clone(), app.app_token.clone());
     let (tenant_id, client_id) = (app.tenant_id.clone(), app.client_id.clone());
@@ -39,6 +63,11 @@ async fn official_javascript_client_works_unmodified() {
             .env("ROSTER_TENANT_ID", tenant_id)
             .env("ROSTER_CLIENT_ID", client_id)
             .env("ROSTER_CLIENT_SECRET", CLIENT_SECRET)
+            .env("ROSTER_OIDC_CLIENT_ID", oidc_client)
+            .env("ROSTER_OIDC_CLIENT_SECRET", oidc_secret)
+            .env("ROSTER_OIDC_REDIRECT_URI", REDIRECT)
+            .env("ROSTER_OIDC_USER", format!("rp.user@{DOMAIN}"))
+            .env("ROSTER_OIDC_PASSWORD", super::center::PASSWORD)
             .env("NODE_EXTRA_CA_CERTS", certificate)
             .output()
             .expect("node is installed")
@@ -56,6 +85,11 @@ async fn official_javascript_client_works_unmodified() {
     );
     assert!(
         report.contains("ℹ fail 0") && !report.contains("ℹ pass 0"),
+        "{report}"
+    );
+    // The relying party's flow ran (node --test runs every file it finds).
+    assert!(
+        report.contains("✔ openid-client signs a user in with code and PKCE"),
         "{report}"
     );
 }
