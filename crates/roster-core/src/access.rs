@@ -299,6 +299,10 @@ pub enum Principal {
         id: ObjectId,
         name: String,
         roles: Vec<Role>,
+        /// The delegated scopes of a token the user gave an application (`None`: the user's own
+        /// sign-in, to the admin center or the CLI). An application may do only what both the
+        /// user's roles and one of these scopes allow.
+        scopes: Option<Vec<String>>,
     },
     App {
         client_id: ObjectId,
@@ -392,7 +396,16 @@ impl Principal {
                     Err(Forbidden::Operation)
                 }
             }
-            Principal::User { roles, .. } => {
+            Principal::User { roles, scopes, .. } => {
+                if let Some(scopes) = scopes {
+                    let delegated = operation
+                        .permissions()
+                        .iter()
+                        .any(|p| scopes.iter().any(|have| have.eq_ignore_ascii_case(p)));
+                    if !delegated {
+                        return Err(Forbidden::Operation);
+                    }
+                }
                 let allowed: Vec<Role> = roles
                     .iter()
                     .copied()
@@ -435,7 +448,37 @@ mod tests {
             id: ObjectId::new(),
             name: "actor".into(),
             roles: roles.to_vec(),
+            scopes: None,
         }
+    }
+
+    /// A Global Administrator's token given to an application does what the scopes granted
+    /// allow, and no more: the roles and the scopes must both allow it.
+    #[test]
+    fn a_delegated_token_is_held_to_its_scopes() {
+        let delegated = |scopes: &[&str], roles: &[Role]| Principal::User {
+            id: ObjectId::new(),
+            name: "actor".into(),
+            roles: roles.to_vec(),
+            scopes: Some(scopes.iter().map(|s| s.to_string()).collect()),
+        };
+        let admin = delegated(&["openid", "profile", "User.Read"], &[GlobalAdministrator]);
+        for op in [
+            Op::ReadUsers,
+            Op::CreateUser,
+            Op::ManageApplications,
+            Op::ManageRoles,
+        ] {
+            assert!(admin.authorize(op, &[]).is_err(), "{op:?}");
+        }
+        let reader = delegated(&["User.Read.All"], &[GlobalAdministrator]);
+        assert!(reader.authorize(Op::ReadUsers, &[]).is_ok());
+        assert!(reader.authorize(Op::UpdateUser, &[]).is_err());
+        let writer = delegated(&["User.ReadWrite.All"], &[GlobalAdministrator]);
+        assert!(writer.authorize(Op::UpdateUser, &[]).is_ok());
+        // The scope alone gives nothing the roles do not.
+        let plain = delegated(&["Directory.ReadWrite.All"], &[]);
+        assert!(plain.authorize(Op::ReadUsers, &[]).is_err());
     }
 
     /// The whole matrix: every role against every operation, for an ordinary target user.

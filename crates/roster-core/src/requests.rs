@@ -291,7 +291,13 @@ pub fn check_redirect_uri(platform: Platform, text: &str) -> Result<String, Inva
         )
     };
     let text = text.trim();
-    if text.is_empty() || text.chars().count() > 256 || text.contains(['*', '#']) {
+    // Visible ASCII only (an international host as punycode), so that it goes into a Location
+    // header as it is: nothing a parser would quietly drop or change.
+    if text.is_empty()
+        || text.len() > 256
+        || text.contains(['*', '#'])
+        || !text.chars().all(|c| c.is_ascii_graphic())
+    {
         return Err(refused());
     }
     let parsed = url::Url::parse(text).map_err(|_| refused())?;
@@ -757,6 +763,9 @@ mod tests {
             (Web, "http://app.contoso.example/callback"),
             (Web, "https://app.contoso.example/*"),
             (Web, "https://app.contoso.example/cb#frag"),
+            (Web, "https://app.contoso.example/c\tb"),
+            (Web, "https://app.contoso.example/c b"),
+            (Web, "https://bücher.example/cb"),
             (Web, "myapp://auth"),
             (Spa, "/relative"),
             (PublicClient, "javascript:alert(1)"),

@@ -112,11 +112,16 @@ pub fn bootstrap(
         fallback_public_client: false,
         created: now,
     };
-    let (secret, _, hash) = keys.client_secret(
+    // Without an end: the automation it serves must not stop one day unannounced.
+    let (mut secret, _, hash) = keys.client_secret(
         Some("bootstrap".into()),
-        now + chrono::Duration::days(2 * 365),
+        chrono::DateTime::<Utc>::MAX_UTC,
         Some(&client_secret),
     );
+    // No hint of a secret the operator chose (it may be used elsewhere too).
+    if credentials.client_secret.is_some() {
+        secret.hint = String::new();
+    }
     store.create_app(&change, &app, Some((&secret, &hash)))?;
     Ok(Some(BootstrapReport {
         tenant_id: tenant.id,

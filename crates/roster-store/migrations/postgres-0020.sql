@@ -13,9 +13,13 @@ CREATE TABLE authorization_codes (
     code_challenge TEXT,
     auth_time TIMESTAMPTZ NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL,
-    redeemed_at TIMESTAMPTZ
+    redeemed_at TIMESTAMPTZ,
+    -- Set when the code was presented again after its redemption: its family's tokens end, and
+    -- no first refresh token may be saved for it afterwards.
+    replayed_at TIMESTAMPTZ
 );
 CREATE INDEX authorization_codes_expiry ON authorization_codes(expires_at);
+CREATE INDEX authorization_codes_family ON authorization_codes(family_id);
 CREATE TABLE refresh_tokens (
     token_hash TEXT PRIMARY KEY,
     family_id UUID NOT NULL,

@@ -1,7 +1,7 @@
 -- App registrations as Graph's `application` (issue 19): an object id besides the client id,
 -- redirect URIs by platform, public clients, and client secrets of their own (several per app,
 -- each with a key id, a hint and an end; kept as keyed hashes). The secret each app had so far
--- becomes its first, valid for two years from its creation.
+-- becomes its first, without an end (it had none: ending it now would stop the app at once).
 ALTER TABLE apps ADD COLUMN object_id TEXT;
 UPDATE apps SET object_id = client_id;
 ALTER TABLE apps ADD COLUMN redirect_uris TEXT NOT NULL DEFAULT '[]';
@@ -19,5 +19,5 @@ CREATE TABLE app_secrets (
     PRIMARY KEY (client_id, key_id)
 );
 INSERT INTO app_secrets (client_id, key_id, display_name, hint, secret_hash, starts_at, ends_at)
-    SELECT client_id, client_id, NULL, '', secret_hash, created_at, created_at + 63072000000000 FROM apps;
+    SELECT client_id, client_id, NULL, '', secret_hash, created_at, 253402300799000000 FROM apps;
 ALTER TABLE apps DROP COLUMN secret_hash;

@@ -13,9 +13,13 @@ CREATE TABLE authorization_codes (
     code_challenge TEXT,
     auth_time INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
-    redeemed_at INTEGER
+    redeemed_at INTEGER,
+    -- Set when the code was presented again after its redemption: its family's tokens end, and
+    -- no first refresh token may be saved for it afterwards.
+    replayed_at INTEGER
 );
 CREATE INDEX authorization_codes_expiry ON authorization_codes(expires_at);
+CREATE INDEX authorization_codes_family ON authorization_codes(family_id);
 CREATE TABLE refresh_tokens (
     token_hash TEXT PRIMARY KEY,
     family_id TEXT NOT NULL,

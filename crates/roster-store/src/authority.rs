@@ -234,6 +234,7 @@ fn read_principal(tx: &mut dyn Tx, change: &Change, lock: Lock) -> Result<Princi
             id,
             name: row.text(0)?,
             roles: roles(tx, change.tenant_id, id, lock)?,
+            scopes: change.scopes.clone(),
         });
     }
     let app = tx.query_one(

@@ -14,6 +14,9 @@ pub struct Change {
     pub request_id: Option<String>,
     pub job_id: Option<ObjectId>,
     pub at: DateTime<Utc>,
+    /// The delegated scopes a user's change is held to, when an application makes it with a
+    /// token the user gave it (`None`: the user's own sign-in).
+    pub scopes: Option<Vec<String>>,
     /// Whether this is roster's own change ([`Change::system`]): only such a change may have no
     /// actor. One by an actor that is gone (a job's submitter never recorded) is refused.
     pub(crate) roster: bool,
@@ -41,6 +44,7 @@ impl Change {
             request_id: None,
             job_id: None,
             at: Utc::now(),
+            scopes: None,
             roster: false,
         }
     }

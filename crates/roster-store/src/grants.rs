@@ -146,6 +146,10 @@ impl Store {
             };
             let code = code_from(&row)?;
             if !row.is_null(10)? {
+                tx.execute(
+                    "UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1",
+                    &params![code_hash, now],
+                )?;
                 end_family(tx, code.family_id, now)?;
                 return Ok(Redeemed::Replayed);
             }
@@ -160,16 +164,44 @@ impl Store {
         })
     }
 
-    /// Keeps a new refresh token (its hash) of a grant.
-    pub fn save_refresh_token(
+    /// A code as it is kept, and whether it was redeemed: to check who presents it before
+    /// redeeming it (someone else's failed attempt does not burn it).
+    pub fn code(&self, code_hash: &str) -> Result<Option<(CodeGrant, bool)>> {
+        self.pool.read(|tx| {
+            tx.query_one(
+                &format!("SELECT {CODE_COLUMNS} FROM authorization_codes WHERE code_hash = $1"),
+                &params![code_hash],
+            )?
+            .map(|row| Ok((code_from(&row)?, !row.is_null(10)?)))
+            .transpose()
+        })
+    }
+
+    /// Keeps the first refresh token (its hash) of a code's family; refused (`false`) if the
+    /// code was presented again meanwhile, which ended the family. The code's row is locked, as
+    /// a replay locks it, so the two take turns.
+    pub fn save_first_refresh_token(
         &self,
         token_hash: &str,
         grant: &RefreshGrant,
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
-    ) -> Result<()> {
-        self.pool
-            .write(|tx| insert_refresh(tx, token_hash, grant, now, expires))
+    ) -> Result<bool> {
+        self.pool.write(|tx| {
+            let code = tx.query_one(
+                &format!(
+                    "SELECT replayed_at FROM authorization_codes WHERE family_id = $1{}",
+                    tx.row_lock()
+                ),
+                &params![grant.family_id],
+            )?;
+            match code {
+                Some(row) if row.is_null(0)? => {}
+                _ => return Ok(false),
+            }
+            insert_refresh(tx, token_hash, grant, now, expires)?;
+            Ok(true)
+        })
     }
 
     /// Exchanges a refresh token for a new one of the same grant. A token used after it was

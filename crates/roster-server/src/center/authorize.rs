@@ -63,9 +63,10 @@ pub async fn start(
     let prompt = authorization.prompt.as_deref();
     if let Some(session) = session.filter(|_| !matches!(prompt, Some("login" | "select_account"))) {
         let auth_time = DateTime::from_timestamp_micros(session.claims.iat_us).unwrap_or_default();
+        // `max_age=0` always asks again.
         let fresh = authorization
             .max_age
-            .is_none_or(|max_age| (Utc::now() - auth_time).num_seconds() <= max_age);
+            .is_none_or(|max_age| max_age > 0 && (Utc::now() - auth_time).num_seconds() <= max_age);
         if fresh {
             return match issue_code(&state, &authorization, session.claims.oid, auth_time).await {
                 Ok(code) => answer(&authorization, code),
@@ -286,10 +287,32 @@ async fn form(
     };
     let mut response =
         with_page_headers(document(lang, &lang.t("sign-in-title"), body).into_response());
+    // The form posts here, and its answer redirects to the application: a browser holds the
+    // redirect that follows a form to `form-action` too.
+    let policy = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
+        form_action_source(&authorization.redirect.uri)
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert("content-security-policy", value);
+    }
     if error.is_some() {
         *response.status_mut() = StatusCode::OK;
     }
     response
+}
+
+/// The `form-action` source of a redirect URI: its origin, or its scheme for a scheme of a
+/// public client's own (`msal...:`).
+fn form_action_source(uri: &str) -> String {
+    match url::Url::parse(uri) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => url.origin().ascii_serialization(),
+        Ok(url) => format!("{}:", url.scheme()),
+        Err(_) => String::new(),
+    }
 }
 
 /// A request that cannot go on: on a page of roster's, or back to the application.
@@ -327,10 +350,16 @@ fn send_back(to: &str, mode: ResponseMode, params: &[(&str, String)]) -> Respons
         ResponseMode::Fragment => format!("{to}#{}", encoded()),
         ResponseMode::FormPost => return form_post(to, params),
     };
+    let Ok(value) = HeaderValue::from_str(&location) else {
+        // Registered URIs are visible ASCII; should one not be, say so rather than send nowhere.
+        return bare_error_page(
+            Lang::En,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The application's redirect URI cannot be sent to.",
+        );
+    };
     let mut response = StatusCode::FOUND.into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
+    response.headers_mut().insert(header::LOCATION, value);
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -349,11 +378,9 @@ fn form_post(to: &str, params: &[(&str, String)]) -> Response {
         }
     };
     let mut response = document(Lang::En, "Continue", body).into_response();
-    let origin = url::Url::parse(to)
-        .map(|url| url.origin().ascii_serialization())
-        .unwrap_or_default();
     let policy = format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; form-action {origin}; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'",
+        form_action_source(to)
     );
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&policy) {
@@ -401,7 +428,10 @@ pub async fn logout(
         .and_then(|hint| state.keys.id_token_hint(hint))
         .filter(|claims| claims.tid == tenant_id)
         .map(|claims| claims.aud);
-    let named = params.client_id.as_deref().and_then(|id| ObjectId::parse(id).ok());
+    let named = params
+        .client_id
+        .as_deref()
+        .and_then(|id| ObjectId::parse(id).ok());
     let back = match (params.post_logout_redirect_uri.clone(), hinted.or(named)) {
         (Some(uri), Some(client_id)) => match state.db(move |store| store.app(client_id)).await {
             Ok(Some(stored))

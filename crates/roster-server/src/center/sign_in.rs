@@ -235,6 +235,7 @@ fn administrator(record: &roster_store::SignInRecord) -> roster_core::access::Pr
         id: record.user.id,
         name: record.user.user_principal_name.to_string(),
         roles: record.roles.clone(),
+        scopes: None,
     }
 }
 

@@ -334,7 +334,12 @@ pub async fn add_password(
     state
         .db(move |store| store.add_app_secret(&change, id, &stored, &hash))
         .await?;
-    Ok(JsonResponse(secret_json(&secret, Some(&text))).into_response())
+    let mut response = JsonResponse(secret_json(&secret, Some(&text))).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 /// `POST /applications/{id}/removePassword`: the secret with this key id is refused from the

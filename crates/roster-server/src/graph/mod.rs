@@ -22,6 +22,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", get(users::list).post(users::create))
         .route("/me", get(users::me))
+        .route("/me/memberOf", get(users::my_member_of))
+        .route("/me/licenseDetails", get(users::my_license_details))
+        .route("/me/changePassword", post(users::change_my_password))
         .route(
             "/users/{key}",
             get(users::get).patch(users::update).delete(users::delete),

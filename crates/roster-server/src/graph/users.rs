@@ -57,25 +57,121 @@ pub async fn list(
     collection_response(&state, &parts, &options, "users", &page, user_view)
 }
 
+/// The signed-in user's id, for `/me` and its relatives: only a user's (delegated) token has one.
+fn me_id(caller: &Caller) -> ApiResult<String> {
+    match &caller.principal {
+        Principal::User { id, .. } => Ok(id.to_string()),
+        _ => Err(ApiError::bad_request(
+            "/me is only valid with a delegated (user) token.",
+        )),
+    }
+}
+
 pub async fn me(
     State(state): State<AppState>,
     caller: Caller,
     parts: Parts,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let Principal::User { id, .. } = &caller.principal else {
+    let id = me_id(&caller)?;
+    get(State(state), caller, parts, Path(id), RawQuery(raw)).await
+}
+
+/// `GET /me/memberOf`.
+pub async fn my_member_of(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let id = me_id(&caller)?;
+    member_of(State(state), caller, parts, RawQuery(raw), Path(id)).await
+}
+
+/// `GET /me/licenseDetails`.
+pub async fn my_license_details(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+) -> ApiResult<Response> {
+    let id = me_id(&caller)?;
+    license_details(State(state), caller, parts, Path(id)).await
+}
+
+/// `POST /me/changePassword`: the signed-in user's new password, given the current one (checked
+/// by the one sign-in path, so guesses count towards smart lockout) and Entra's password rule.
+/// Every session and token of the user issued before ends, this one's included.
+pub async fn change_my_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let id = me_id(&caller)?;
+    let (Some(current), Some(new)) = (
+        body["currentPassword"].as_str().map(str::to_string),
+        body["newPassword"].as_str().map(str::to_string),
+    ) else {
         return Err(ApiError::bad_request(
-            "/me is only valid with a delegated (user) token.",
+            "The request body must have currentPassword and newPassword.",
         ));
     };
-    get(
-        State(state),
-        caller.clone(),
-        parts,
-        Path(id.to_string()),
-        RawQuery(raw),
+    let user = readable_user(&state, &caller, &id).await?;
+    let tenant_id = caller.tenant_id;
+    let admit = |record: &roster_store::SignInRecord| {
+        if record.tenant_id != tenant_id || record.user.id != user.id {
+            Err(crate::identity::sign_in::SignInRefusal::InvalidCredentials)
+        } else {
+            Ok(())
+        }
+    };
+    let record = match crate::identity::sign_in::sign_in(
+        &state,
+        &parts,
+        "Graph changePassword",
+        (user.user_principal_name.to_string(), current.clone()),
+        admit,
     )
-    .await
+    .await?
+    {
+        Ok(record) => record,
+        Err(crate::identity::sign_in::SignInRefusal::Busy) => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Too many password checks are waiting: try again in a moment.",
+            ));
+        }
+        Err(_) => {
+            return Err(ApiError::forbidden(
+                "The current password is not correct, or the account is locked for now.",
+            ));
+        }
+    };
+    if new == current {
+        return Err(ApiError::bad_request(
+            "The new password must differ from the current one.",
+        ));
+    }
+    crate::error::check_password_complexity(&new)?;
+    let profile = roster_core::requests::PasswordProfile {
+        password: Some(new),
+        force_change: false,
+    };
+    let (hash, _) = state.password_hash(Some(&profile)).await?;
+    let (change, expected) = (
+        caller.change(),
+        record.password_hash.clone().unwrap_or_default(),
+    );
+    let changed = state
+        .db(move |store| store.change_own_password(&change, user.id, &expected, &hash))
+        .await?;
+    if !changed {
+        return Err(ApiError::bad_request(
+            "The password was changed meanwhile (by an administrator): sign in again.",
+        ));
+    }
+    Ok(no_content())
 }
 
 pub async fn get(

@@ -65,8 +65,11 @@ pub struct IdClaims {
     pub sub: String,
     pub oid: ObjectId,
     pub tid: ObjectId,
-    pub name: String,
-    pub preferred_username: String,
+    /// With the `profile` scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

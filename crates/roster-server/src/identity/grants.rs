@@ -182,12 +182,16 @@ pub async fn check(
             "AADSTS900144: The request body must contain the following parameter: 'redirect_uri'.",
         );
     };
-    // Exactly as registered: not a prefix, not another case, not another port.
+    // Exactly as registered: not a prefix, not another case, not another port (but a public
+    // client's loopback address on any port, as RFC 8252 and Entra have it).
     let Some(redirect) = app
         .redirect_uris
         .iter()
-        .find(|registered| registered.uri == redirect_uri)
-        .cloned()
+        .find(|registered| redirect_matches(registered, redirect_uri))
+        .map(|registered| RedirectUri {
+            uri: redirect_uri.to_string(),
+            platform: registered.platform,
+        })
     else {
         return page(&format!(
             "AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{client_id}'."
@@ -360,6 +364,37 @@ fn normalised_scope(scope: &str) -> Result<String, String> {
     Ok(scopes.join(" "))
 }
 
+/// Whether an authorize request's redirect URI is the registered one: the same text, or, for a
+/// public client's `http` loopback address, the same but for the port.
+fn redirect_matches(registered: &RedirectUri, asked: &str) -> bool {
+    if registered.uri == asked {
+        return true;
+    }
+    if registered.platform != Platform::PublicClient {
+        return false;
+    }
+    let (Ok(mut registered), Ok(mut asked)) =
+        (url::Url::parse(&registered.uri), url::Url::parse(asked))
+    else {
+        return false;
+    };
+    let loopback = |url: &url::Url| {
+        url.scheme() == "http"
+            && matches!(
+                url.host(),
+                Some(url::Host::Domain("localhost"))
+                    | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
+                    | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
+            )
+    };
+    if !loopback(&registered) || !loopback(&asked) {
+        return false;
+    }
+    let _ = registered.set_port(None);
+    let _ = asked.set_port(None);
+    registered == asked
+}
+
 fn is_s256_challenge(challenge: &str) -> bool {
     challenge.len() == 43
         && challenge
@@ -423,13 +458,15 @@ pub struct Issued {
     pub scope: String,
 }
 
-pub async fn issue_tokens(
+/// The tokens of `grant` for `user`, with `refresh_token` (already saved) if the grant has
+/// `offline_access`.
+pub fn issue_tokens(
     state: &AppState,
     grant: &RefreshGrant,
     user: &User,
     nonce: Option<String>,
-    refresh: Refresh,
-) -> ApiResult<Issued> {
+    refresh_token: Option<String>,
+) -> Issued {
     let now = Utc::now();
     let issuer = state.issuer(grant.tenant_id);
     let mut access = Claims::new(issuer.clone(), grant.tenant_id, user.id, "user", now);
@@ -448,8 +485,12 @@ pub async fn issue_tokens(
             sub: pairwise_subject(state, grant.client_id, user.id),
             oid: user.id,
             tid: grant.tenant_id,
-            name: user.display_name.clone(),
-            preferred_username: user.user_principal_name.to_string(),
+            name: scopes
+                .contains(&"profile")
+                .then(|| user.display_name.clone()),
+            preferred_username: scopes
+                .contains(&"profile")
+                .then(|| user.user_principal_name.to_string()),
             email: scopes
                 .contains(&"email")
                 .then(|| user.attributes.text("mail").map(str::to_string))
@@ -460,42 +501,20 @@ pub async fn issue_tokens(
             ver: "2.0".into(),
         })
     });
-    let refresh_token = match refresh {
-        _ if !scopes.contains(&"offline_access") => None,
-        Refresh::New => {
-            let token = random_token();
-            let (hash, saved) = (token_hash(state, "refresh", &token), grant.clone());
-            state
-                .db(move |store| {
-                    store.save_refresh_token(
-                        &hash,
-                        &saved,
-                        now,
-                        now + Duration::days(REFRESH_LIFETIME_DAYS),
-                    )
-                })
-                .await?;
-            Some(token)
-        }
-        Refresh::Rotated(token) => Some(token),
-    };
-    Ok(Issued {
+    Issued {
         access_token: state.keys.issue(&access),
         id_token,
-        refresh_token,
+        refresh_token: refresh_token.filter(|_| scopes.contains(&"offline_access")),
         scope: grant.scope.clone(),
-    })
+    }
 }
 
-/// Where an answer's refresh token comes from.
-pub enum Refresh {
-    /// A new family's first (a code redeemed).
-    New,
-    /// The one a rotation saved already.
-    Rotated(String),
+/// Whether a grant's scopes ask for a refresh token.
+pub fn wants_refresh(grant: &RefreshGrant) -> bool {
+    grant.scope.split(' ').any(|s| s == "offline_access")
 }
 
-/// A refresh token for a rotation: the new token, and its hash to save in the old one's place.
+/// A new refresh token, and the hash to save of it.
 pub fn new_refresh_token(state: &AppState) -> (String, String) {
     let token = random_token();
     let hash = token_hash(state, "refresh", &token);

@@ -195,9 +195,13 @@ impl Keys {
         validation.validate_exp = false;
         validation.validate_nbf = false;
         validation.set_required_spec_claims(&["aud", "iss"]);
-        jsonwebtoken::decode::<crate::identity::claims::IdClaims>(token, &self.decoding, &validation)
-            .ok()
-            .map(|data| data.claims)
+        jsonwebtoken::decode::<crate::identity::claims::IdClaims>(
+            token,
+            &self.decoding,
+            &validation,
+        )
+        .ok()
+        .map(|data| data.claims)
     }
 
     /// The claims of a token this server signed, if it is within its times. Not whether its

@@ -395,14 +395,19 @@ fn tokens_response(issued: crate::identity::grants::Issued) -> Response {
 }
 
 /// `grant_type=authorization_code`: a code redeemed once, by the application it was issued
-/// to, at the redirect URI it was issued for, with the PKCE verifier of its challenge.
+/// to, at the redirect URI it was issued for, with the PKCE verifier of its challenge. Who
+/// presents it is checked before it is redeemed, so that someone else's attempt does not burn
+/// it; a code presented again by its own application ends what the first redemption gave.
 async fn code_grant(
     state: &AppState,
     parts: &Parts,
     tenant_id: ObjectId,
     request: &TokenRequest,
 ) -> Response {
-    use crate::identity::grants::{Refresh, issue_tokens, token_hash, verifier_matches};
+    use crate::identity::grants::{
+        REFRESH_LIFETIME_DAYS, issue_tokens, new_refresh_token, token_hash, verifier_matches,
+        wants_refresh,
+    };
     use roster_store::Redeemed;
     let (app, authenticated) = match requesting_client(state, parts, tenant_id, request).await {
         Ok(client) => client,
@@ -416,20 +421,10 @@ async fn code_grant(
         );
     };
     let hash = token_hash(state, "code", code);
-    let now = Utc::now();
-    let grant = match state.db(move |store| store.redeem_code(&hash, now)).await {
-        Ok(Redeemed::Granted(grant)) => grant,
-        Ok(Redeemed::Replayed) => {
-            return invalid_grant(
-                "AADSTS54005: OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token. The tokens it gave are revoked.",
-            );
-        }
-        Ok(Redeemed::Expired) => {
-            return invalid_grant(
-                "AADSTS70008: The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
-            );
-        }
-        Ok(Redeemed::Unknown) => {
+    let peek_hash = hash.clone();
+    let grant = match state.db(move |store| store.code(&peek_hash)).await {
+        Ok(Some((grant, _))) => grant,
+        Ok(None) => {
             return invalid_grant(
                 "AADSTS70000: The provided value for the 'code' parameter is not valid.",
             );
@@ -460,17 +455,43 @@ async fn code_grant(
         }
         (None, None) => {}
     }
-    // A web app keeps a secret, and must show it.
+    // A web app keeps a secret, and must show it; a client without one proves with PKCE that
+    // the code is its own.
     let web = app.redirect_uris.iter().any(|uri| {
         uri.uri == grant.redirect_uri && uri.platform == roster_core::directory::Platform::Web
     });
-    if web && !authenticated && !app.fallback_public_client {
+    if !authenticated && web && !app.fallback_public_client {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
         );
     }
+    if !authenticated && grant.code_challenge.is_none() {
+        return invalid_grant(
+            "AADSTS9002325: Proof Key for Code Exchange is required: a client without a secret redeems only a code requested with a code_challenge.",
+        );
+    }
+    let now = Utc::now();
+    let grant = match state.db(move |store| store.redeem_code(&hash, now)).await {
+        Ok(Redeemed::Granted(grant)) => grant,
+        Ok(Redeemed::Replayed) => {
+            return invalid_grant(
+                "AADSTS54005: OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token. The refresh tokens it gave are revoked.",
+            );
+        }
+        Ok(Redeemed::Expired) => {
+            return invalid_grant(
+                "AADSTS70008: The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
+            );
+        }
+        Ok(Redeemed::Unknown) => {
+            return invalid_grant(
+                "AADSTS70000: The provided value for the 'code' parameter is not valid.",
+            );
+        }
+        Err(error) => return error.into_response(),
+    };
     let user = match user_still_signed_in(state, tenant_id, grant.user_id, grant.auth_time).await {
         Ok(user) => user,
         Err(response) => return response,
@@ -484,10 +505,33 @@ async fn code_grant(
         confidential: authenticated,
         auth_time: grant.auth_time,
     };
-    match issue_tokens(state, &refresh, &user, grant.nonce.clone(), Refresh::New).await {
-        Ok(issued) => tokens_response(issued),
-        Err(error) => error.into_response(),
-    }
+    let refresh_token = if wants_refresh(&refresh) {
+        let (token, token_hash) = new_refresh_token(state);
+        let saved = refresh.clone();
+        let expires = now + chrono::Duration::days(REFRESH_LIFETIME_DAYS);
+        match state
+            .db(move |store| store.save_first_refresh_token(&token_hash, &saved, now, expires))
+            .await
+        {
+            Ok(true) => Some(token),
+            // The code was presented again meanwhile: nothing of it is honoured.
+            Ok(false) => {
+                return invalid_grant(
+                    "AADSTS54005: OAuth2 Authorization code was already redeemed, please retry with a new valid code.",
+                );
+            }
+            Err(error) => return error.into_response(),
+        }
+    } else {
+        None
+    };
+    tokens_response(issue_tokens(
+        state,
+        &refresh,
+        &user,
+        grant.nonce.clone(),
+        refresh_token,
+    ))
 }
 
 /// `grant_type=refresh_token`: the token exchanged for a new one (rotation); one used again
@@ -499,7 +543,7 @@ async fn refresh_grant(
     request: &TokenRequest,
 ) -> Response {
     use crate::identity::grants::{
-        REFRESH_LIFETIME_DAYS, Refresh, issue_tokens, new_refresh_token, token_hash,
+        REFRESH_LIFETIME_DAYS, issue_tokens, new_refresh_token, token_hash,
     };
     use roster_store::Rotated;
     let (app, authenticated) = match requesting_client(state, parts, tenant_id, request).await {
@@ -566,10 +610,7 @@ async fn refresh_grant(
             };
         }
     };
-    match issue_tokens(state, &grant, &user, None, Refresh::Rotated(new_token)).await {
-        Ok(issued) => tokens_response(issued),
-        Err(error) => error.into_response(),
-    }
+    tokens_response(issue_tokens(state, &grant, &user, None, Some(new_token)))
 }
 
 /// `/oidc/userinfo` (Graph's path for Entra's): the signed-in user's claims, for the access
@@ -589,18 +630,25 @@ async fn userinfo(State(state): State<AppState>, parts: Parts) -> Response {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
     else {
-        return refused("AADSTS900144: The request must carry an access token (Authorization: Bearer).");
+        return refused(
+            "AADSTS900144: The request must carry an access token (Authorization: Bearer).",
+        );
     };
     let client_ip = crate::state::client_ip(&parts);
-    let (caller, claims) = match crate::identity::tokens::caller_for_token(&state, token.trim(), client_ip).await {
-        Ok(found) => found,
-        Err(error) if error.status == StatusCode::UNAUTHORIZED => {
-            return refused("AADSTS50173: The access token has expired, was revoked, or is not valid.");
-        }
-        Err(error) => return error.into_response(),
-    };
+    let (caller, claims) =
+        match crate::identity::tokens::caller_for_token(&state, token.trim(), client_ip).await {
+            Ok(found) => found,
+            Err(error) if error.status == StatusCode::UNAUTHORIZED => {
+                return refused(
+                    "AADSTS50173: The access token has expired, was revoked, or is not valid.",
+                );
+            }
+            Err(error) => return error.into_response(),
+        };
     let (Some(client_id), Some(user_id)) = (claims.azp, caller.principal.id()) else {
-        return refused("AADSTS500011: The access token was not issued to an application for a signed-in user.");
+        return refused(
+            "AADSTS500011: The access token was not issued to an application for a signed-in user.",
+        );
     };
     let tenant_id = caller.tenant_id;
     let user = match state
@@ -629,5 +677,10 @@ async fn userinfo(State(state): State<AppState>, parts: Parts) -> Response {
     {
         body["email"] = mail.into();
     }
-    Json(body).into_response()
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
 }

@@ -24,13 +24,23 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The audit context for a change this caller makes.
+    /// The audit context for a change this caller makes (with the scopes an application's
+    /// token for a user is held to, which the store applies with the user's roles).
     pub fn change(&self) -> roster_store::Change {
-        roster_store::Change::by(self.tenant_id, self.principal.id(), self.principal.name())
-            .from_request(
-                self.client_ip.clone(),
-                Some(crate::error::current_request_id()).filter(|id| !id.is_empty()),
-            )
+        let mut change =
+            roster_store::Change::by(self.tenant_id, self.principal.id(), self.principal.name())
+                .from_request(
+                    self.client_ip.clone(),
+                    Some(crate::error::current_request_id()).filter(|id| !id.is_empty()),
+                );
+        if let Principal::User {
+            scopes: Some(scopes),
+            ..
+        } = &self.principal
+        {
+            change.scopes = Some(scopes.clone());
+        }
+        change
     }
 }
 
@@ -123,6 +133,17 @@ fn principal_for(store: &roster_store::Store, claims: &Claims) -> ApiResult<(Obj
                     id: user.id,
                     name: user.user_principal_name.to_string(),
                     roles,
+                    // A token an application got for the user: held to the scopes granted.
+                    scopes: claims.azp.map(|_| {
+                        claims
+                            .scp
+                            .as_deref()
+                            .unwrap_or_default()
+                            .split(' ')
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    }),
                 },
             ))
         }
@@ -144,6 +165,7 @@ pub fn principal_by_id(
             id: user.id,
             name: user.user_principal_name.to_string(),
             roles,
+            scopes: None,
         }));
     }
     Ok(store

@@ -32,7 +32,12 @@ async fn official_javascript_client_works_unmodified() {
             serde_json::json!({ "displayName": "Relying party", "web": { "redirectUris": [REDIRECT] } }),
         )
         .await;
-    assert_eq!(registered.status, reqwest::StatusCode::CREATED, "{:?}", registered.body);
+    assert_eq!(
+        registered.status,
+        reqwest::StatusCode::CREATED,
+        "{:?}",
+        registered.body
+    );
     let (object_id, oidc_client) = (
         registered.body["id"].as_str().unwrap().to_string(),
         registered.body["appId"].as_str().unwrap().to_string(),
