@@ -347,7 +347,8 @@ async fn request_scope(request: Request, next: Next) -> Response {
 }
 
 /// Hourly upkeep: purges users and groups deleted more than 30 days ago, queues the dynamic
-/// groups whose rules read the time, forgets uncollected generated passwords.
+/// groups whose rules read the time, forgets uncollected generated passwords, expired codes
+/// and refresh tokens.
 async fn purge_recycle_bin(store: Store) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -373,6 +374,8 @@ async fn purge_recycle_bin(store: Store) {
                 now - chrono::Duration::days(90),
                 now - chrono::Duration::days(30),
             )?;
+            // Codes a day after they expired; refresh tokens at their end.
+            store.forget_expired_grants(now - chrono::Duration::days(1), now)?;
             Ok(purged)
         })
         .await;

@@ -241,6 +241,38 @@ impl Store {
         })
     }
 
+    /// Saves a refresh token as it stands, for the store's own tests.
+    #[cfg(test)]
+    pub(crate) fn save_refresh_token_for_test(
+        &self,
+        token_hash: &str,
+        grant: &RefreshGrant,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        self.pool
+            .write(|tx| insert_refresh(tx, token_hash, grant, now, expires))
+    }
+
+    /// Forgets codes that expired before `codes_before` (a code presented after that is unknown
+    /// rather than replayed) and refresh tokens past their end (rotated ones are kept till
+    /// then, so that a replay is still known for what it is).
+    pub fn forget_expired_grants(
+        &self,
+        codes_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.pool.write(|tx| {
+            Ok(tx.execute(
+                "DELETE FROM authorization_codes WHERE expires_at < $1",
+                &params![codes_before],
+            )? + tx.execute(
+                "DELETE FROM refresh_tokens WHERE expires_at < $1",
+                &params![now],
+            )?)
+        })
+    }
+
     /// Ends every refresh token of a family (its user was blocked, reset or signed out meanwhile).
     pub fn end_refresh_family(&self, family_id: Uuid, now: DateTime<Utc>) -> Result<()> {
         self.pool.write(|tx| end_family(tx, family_id, now))

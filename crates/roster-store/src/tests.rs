@@ -262,3 +262,91 @@ fn migrating_keeps_each_apps_secret_as_its_first() {
         "no end, as before"
     );
 }
+
+#[test]
+fn expired_codes_and_refresh_tokens_are_forgotten_and_rotated_ones_kept_till_their_end() {
+    let (_directory, store, change) = test_store();
+    let user = test_user("ann@t.example");
+    store.create_user(&change, &user, None).unwrap();
+    let now = Utc::now();
+    let code = |expires| CodeGrant {
+        family_id: uuid::Uuid::new_v4(),
+        tenant_id: change.tenant_id,
+        client_id: ObjectId::new(),
+        user_id: user.id,
+        redirect_uri: "https://app.example/cb".into(),
+        scope: "openid".into(),
+        nonce: None,
+        code_challenge: None,
+        auth_time: now,
+        expires,
+    };
+    store
+        .save_code("old", &code(now - chrono::Duration::days(2)))
+        .unwrap();
+    store
+        .save_code("fresh", &code(now + chrono::Duration::minutes(10)))
+        .unwrap();
+    let grant = |family| RefreshGrant {
+        family_id: family,
+        tenant_id: change.tenant_id,
+        client_id: ObjectId::new(),
+        user_id: user.id,
+        scope: "openid offline_access".into(),
+        confidential: false,
+        auth_time: now,
+    };
+    let family = uuid::Uuid::new_v4();
+    store
+        .save_refresh_token_for_test(
+            "ended",
+            &grant(family),
+            now - chrono::Duration::days(91),
+            now - chrono::Duration::days(1),
+        )
+        .unwrap();
+    store
+        .save_refresh_token_for_test(
+            "live",
+            &grant(family),
+            now,
+            now + chrono::Duration::days(90),
+        )
+        .unwrap();
+    // Rotated: kept till its end, so that its replay is known.
+    assert!(matches!(
+        store
+            .rotate_refresh_token("live", "next", now, now + chrono::Duration::days(90))
+            .unwrap(),
+        Rotated::Rotated(_)
+    ));
+    assert_eq!(
+        store
+            .forget_expired_grants(now - chrono::Duration::days(1), now)
+            .unwrap(),
+        2
+    );
+    assert!(matches!(
+        store.redeem_code("old", now).unwrap(),
+        Redeemed::Unknown
+    ));
+    assert!(matches!(
+        store.redeem_code("fresh", now).unwrap(),
+        Redeemed::Granted(_)
+    ));
+    assert!(matches!(
+        store
+            .rotate_refresh_token("live", "again", now, now + chrono::Duration::days(90))
+            .unwrap(),
+        Rotated::Replayed
+    ));
+    assert!(
+        matches!(
+            store
+                .rotate_refresh_token("next", "after", now, now + chrono::Duration::days(90))
+                .unwrap(),
+            Rotated::Unknown
+        ),
+        "the replay ended the family"
+    );
+}

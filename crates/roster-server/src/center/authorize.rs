@@ -181,16 +181,39 @@ pub async fn sign_in(
             .await
         }
     };
+    let new_password = field("new_password");
+    let changing = new_password.is_some();
     let admit = |record: &roster_store::SignInRecord| {
         if record.tenant_id != tenant_id {
             // Another organisation's user is, to this one, a name it does not know.
             Err(SignInRefusal::InvalidCredentials)
         } else if !record.user.account_enabled {
             Err(SignInRefusal::Disabled)
-        } else if record.user.force_change_password_next_sign_in {
+        } else if record.user.force_change_password_next_sign_in && !changing {
             Err(SignInRefusal::PasswordExpired)
         } else {
             Ok(())
+        }
+    };
+    let change_form = |message: Option<String>| {
+        let (state, authorization, params, csrf, username) = (
+            state.clone(),
+            authorization.clone(),
+            params.clone(),
+            csrf.clone(),
+            username.trim().to_string(),
+        );
+        async move {
+            page(
+                &state,
+                lang,
+                &authorization,
+                &params,
+                (&csrf, &username),
+                message,
+                true,
+            )
+            .await
         }
     };
     let client = authorization.app.display_name.clone();
@@ -198,12 +221,14 @@ pub async fn sign_in(
         &state,
         &parts,
         &client,
-        (username.clone(), password),
+        (username.clone(), password.clone()),
         admit,
     )
     .await
     {
         Ok(Ok(record)) => record,
+        // The password was right, and must be changed before signing in.
+        Ok(Err(SignInRefusal::PasswordExpired)) => return change_form(None).await,
         Ok(Err(refusal)) => {
             let key = match refusal {
                 SignInRefusal::InvalidCredentials | SignInRefusal::NotAllowed => "sign-in-invalid",
@@ -226,6 +251,25 @@ pub async fn sign_in(
             return again(lang.t("sign-in-unavailable")).await;
         }
     };
+    if record.user.force_change_password_next_sign_in {
+        let changed = super::sign_in::change_expired_password(
+            &state,
+            &parts,
+            lang,
+            &record,
+            &password,
+            (
+                new_password.as_deref(),
+                &field("confirm").unwrap_or_default(),
+            ),
+        )
+        .await;
+        match changed {
+            Ok(()) => {}
+            Err(super::sign_in::ChangeRefused::Form(message)) => return change_form(message).await,
+            Err(super::sign_in::ChangeRefused::SignIn(message)) => return again(message).await,
+        }
+    }
     let session = match browser::start(&state, &record).await {
         Ok(token) => token,
         Err(error) => {
@@ -261,6 +305,30 @@ async fn form(
     (csrf, username): (&str, &str),
     error: Option<String>,
 ) -> Response {
+    page(
+        state,
+        lang,
+        authorization,
+        params,
+        (csrf, username),
+        error,
+        false,
+    )
+    .await
+}
+
+/// The sign-in page, or (`changing`) the form of an account whose password must change before
+/// it signs in: its current password again and the new one twice (never a typed password
+/// written back).
+async fn page(
+    state: &AppState,
+    lang: Lang,
+    authorization: &Authorization,
+    params: &AuthorizeParams,
+    (csrf, username): (&str, &str),
+    error: Option<String>,
+    changing: bool,
+) -> Response {
     let tenant_id = authorization.tenant_id;
     let organisation = state
         .db(move |store| store.tenant(tenant_id))
@@ -270,18 +338,32 @@ async fn form(
     let body = html! {
         main.signin {
             p.organisation { (organisation) }
-            h1 { (lang.t("sign-in-title")) }
+            h1 { (lang.t(if changing { "change-password-title" } else { "sign-in-title" })) }
             p { (lang.t_with("authorize-intro", &[("app", authorization.app.display_name.clone().into())])) }
+            @if changing { p { (lang.t("change-password-intro")) } }
             form method="post" {
                 input type="hidden" name="csrf" value=(csrf);
                 @for (name, value) in params.pairs() { input type="hidden" name=(name) value=(value); }
                 @if let Some(error) = &error { p.error role="alert" id="signin-error" { (error) } }
-                label for="username" { (lang.t("sign-in-username")) }
-                input id="username" name="username" type="email" autocomplete="username" required
-                    value=(username) aria-describedby=[error.as_ref().map(|_| "signin-error")];
-                label for="password" { (lang.t("sign-in-password")) }
-                input id="password" name="password" type="password" autocomplete="current-password" required;
-                button type="submit" { (lang.t("sign-in-submit")) }
+                @if changing {
+                    input type="hidden" name="username" value=(username);
+                    p { strong { (username) } }
+                    label for="password" { (lang.t("change-password-current")) }
+                    input id="password" name="password" type="password" autocomplete="current-password" required;
+                    label for="new_password" { (lang.t("change-password-new")) }
+                    input id="new_password" name="new_password" type="password" autocomplete="new-password" required
+                        aria-describedby=[error.as_ref().map(|_| "signin-error")];
+                    label for="confirm" { (lang.t("change-password-confirm")) }
+                    input id="confirm" name="confirm" type="password" autocomplete="new-password" required;
+                    button type="submit" { (lang.t("change-password-submit")) }
+                } @else {
+                    label for="username" { (lang.t("sign-in-username")) }
+                    input id="username" name="username" type="email" autocomplete="username" required
+                        value=(username) aria-describedby=[error.as_ref().map(|_| "signin-error")];
+                    label for="password" { (lang.t("sign-in-password")) }
+                    input id="password" name="password" type="password" autocomplete="current-password" required;
+                    button type="submit" { (lang.t("sign-in-submit")) }
+                }
             }
         }
     };

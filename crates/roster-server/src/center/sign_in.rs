@@ -322,49 +322,29 @@ pub async fn sign_in(
                 return again(&lang.t("sign-in-unavailable"));
             }
         };
-    let principal = administrator(&record);
-    let (tenant_id, user_id) = (record.tenant_id, record.user.id);
     if record.user.force_change_password_next_sign_in {
         // The password was right, and must be changed before the session starts.
-        let refused = |message: Option<String>| {
-            change_password_form(lang, &form.csrf, form.username.trim(), &next, message)
-        };
-        let Some(new_password) = &form.new_password else {
-            return refused(None);
-        };
-        if *new_password != form.confirm {
-            return refused(Some(lang.t("change-password-mismatch")));
-        }
-        if *new_password == form.password {
-            return refused(Some(lang.t("change-password-same")));
-        }
-        if !roster_core::requests::check_password(new_password) {
-            return refused(Some(lang.t("api-weak-password")));
-        }
-        let hash = match state.hasher.hash(new_password.clone()).await {
-            Ok(Some(hash)) => hash,
-            Ok(None) => return again(&lang.t("sign-in-unavailable")),
-            Err(_busy) => return again(&lang.t("sign-in-busy")),
-        };
-        let change = Caller {
-            tenant_id,
-            principal: principal.clone(),
-            client_ip: crate::state::client_ip(&parts),
-        }
-        .change();
-        // Only over the password just checked: an administrator's reset in between stands, and
-        // this sign-in must start again with the new one.
-        let expected = record.password_hash.clone().unwrap_or_default();
-        let changed = state
-            .db(move |store| store.change_own_password(&change, user_id, &expected, &hash))
-            .await;
+        let changed = change_expired_password(
+            &state,
+            &parts,
+            lang,
+            &record,
+            &form.password,
+            (form.new_password.as_deref(), &form.confirm),
+        )
+        .await;
         match changed {
-            Ok(true) => {}
-            Ok(false) => return again(&lang.t("sign-in-invalid")),
-            Err(error) => {
-                tracing::warn!("admin center password change failed: {}", error.message);
-                return again(&lang.t("sign-in-unavailable"));
+            Ok(()) => {}
+            Err(ChangeRefused::Form(message)) => {
+                return change_password_form(
+                    lang,
+                    &form.csrf,
+                    form.username.trim(),
+                    &next,
+                    message,
+                );
             }
+            Err(ChangeRefused::SignIn(message)) => return again(&message),
         }
     }
     let token = match browser::start(&state, &record).await {
@@ -383,6 +363,73 @@ pub async fn sign_in(
     );
     browser::keep_sign_in_nonce(&mut response, &parts, None);
     response
+}
+
+/// Why the change of an expired password was refused: said on the change form again, or on the
+/// sign-in form (the password changed meanwhile, or the server could not do it).
+pub(super) enum ChangeRefused {
+    Form(Option<String>),
+    SignIn(String),
+}
+
+/// Changes the password an account must change before it signs in, once its current one was
+/// checked (`record`, by [`crate::identity::sign_in::sign_in`]): the new one given twice, not
+/// the current one, and within Entra's rule; written only over the password just checked, so
+/// that an administrator's reset in between stands. Every front-end that signs people in takes
+/// this path (the admin center, an application's sign-in page).
+pub(super) async fn change_expired_password(
+    state: &AppState,
+    parts: &Parts,
+    lang: Lang,
+    record: &roster_store::SignInRecord,
+    current: &str,
+    (new_password, confirm): (Option<&str>, &str),
+) -> Result<(), ChangeRefused> {
+    let Some(new_password) = new_password else {
+        return Err(ChangeRefused::Form(None));
+    };
+    if new_password != confirm {
+        return Err(ChangeRefused::Form(Some(
+            lang.t("change-password-mismatch"),
+        )));
+    }
+    if new_password == current {
+        return Err(ChangeRefused::Form(Some(lang.t("change-password-same"))));
+    }
+    if !roster_core::requests::check_password(new_password) {
+        return Err(ChangeRefused::Form(Some(lang.t("api-weak-password"))));
+    }
+    let hash = match state.hasher.hash(new_password.to_string()).await {
+        Ok(Some(hash)) => hash,
+        Ok(None) => return Err(ChangeRefused::SignIn(lang.t("sign-in-unavailable"))),
+        Err(_busy) => return Err(ChangeRefused::SignIn(lang.t("sign-in-busy"))),
+    };
+    let change = Caller {
+        tenant_id: record.tenant_id,
+        principal: roster_core::access::Principal::User {
+            id: record.user.id,
+            name: record.user.user_principal_name.to_string(),
+            roles: record.roles.clone(),
+            scopes: None,
+        },
+        client_ip: crate::state::client_ip(parts),
+    }
+    .change();
+    let (user_id, expected) = (
+        record.user.id,
+        record.password_hash.clone().unwrap_or_default(),
+    );
+    match state
+        .db(move |store| store.change_own_password(&change, user_id, &expected, &hash))
+        .await
+    {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ChangeRefused::SignIn(lang.t("sign-in-invalid"))),
+        Err(error) => {
+            tracing::warn!("changing an expired password failed: {}", error.message);
+            Err(ChangeRefused::SignIn(lang.t("sign-in-unavailable")))
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -1061,3 +1061,101 @@ async fn a_public_client_uses_any_loopback_port_and_must_use_pkce() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(described(&body).starts_with("AADSTS9002325"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_whose_password_must_change_changes_it_while_signing_in() {
+    let app = spawn_app().await;
+    let (client_id, secret) = registered(&app).await;
+    app.create_user(
+        "newbie",
+        json!({ "passwordProfile": { "password": PASSWORD, "forceChangePasswordNextSignIn": true } }),
+    )
+    .await;
+    let challenge = challenge(VERIFIER);
+    let path = authorize_path(&app, &usual(&client_id, &challenge));
+    let form_path = format!("/{}/oauth2/v2.0/authorize", app.tenant_id);
+    let mut browser = Browser::new(&app);
+    let page = browser.get(&path).await;
+    let upn = format!("newbie@{DOMAIN}");
+    // The right password: the change form, with the request carried on; nothing sent yet.
+    let asked = sign_in_through(&mut browser, &page, &form_path, &upn, PASSWORD).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked.body.contains(r#"name="new_password""#),
+        "{}",
+        asked.body
+    );
+    assert!(asked.body.contains(r#"name="code_challenge""#));
+    let mismatch = change_through(
+        &mut browser,
+        &asked,
+        &form_path,
+        "New-Passw0rd-456",
+        "New-Passw0rd-789",
+    )
+    .await;
+    assert_eq!(mismatch.status, StatusCode::OK);
+    assert!(
+        mismatch.body.contains(r#"name="new_password""#) && mismatch.body.contains("signin-error")
+    );
+    assert!(
+        app.password_token(&upn, PASSWORD).await.is_err(),
+        "still must change"
+    );
+    let weak = change_through(&mut browser, &mismatch, &form_path, "weak", "weak").await;
+    assert!(weak.body.contains("signin-error"), "{}", weak.body);
+    let done = change_through(
+        &mut browser,
+        &weak,
+        &form_path,
+        "New-Passw0rd-456",
+        "New-Passw0rd-456",
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::FOUND, "{}", done.body);
+    let code = param(&sent_to(&done).1, "code").unwrap().to_string();
+    let (status, tokens) = token(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("code", &code),
+            ("redirect_uri", WEB),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert!(app.password_token(&upn, "New-Passw0rd-456").await.is_ok());
+    assert!(app.password_token(&upn, PASSWORD).await.is_err());
+}
+
+/// Fills in the change-password form the page showed (the current password, the new one and
+/// its confirmation) and sends it.
+async fn change_through(
+    browser: &mut Browser,
+    page: &super::center::Page,
+    form_path: &str,
+    new: &str,
+    confirm: &str,
+) -> super::center::Page {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut rest = page.body.as_str();
+    while let Some(at) = rest.find("<input type=\"hidden\" name=\"") {
+        rest = &rest[at + 27..];
+        let name = rest[..rest.find('"').unwrap()].to_string();
+        let value_at = rest.find("value=\"").unwrap() + 7;
+        let value =
+            rest[value_at..value_at + rest[value_at..].find('"').unwrap()].replace("&amp;", "&");
+        fields.push((name, value));
+    }
+    fields.push(("password".into(), PASSWORD.into()));
+    fields.push(("new_password".into(), new.into()));
+    fields.push(("confirm".into(), confirm.into()));
+    let form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    browser.post(form_path, &form).await
+}
