@@ -97,4 +97,8 @@ async fn official_javascript_client_works_unmodified() {
         report.contains("✔ openid-client signs a user in with code and PKCE"),
         "{report}"
     );
+    assert!(
+        report.contains("✔ msal-node signs a user in with the code flow and refreshes"),
+        "{report}"
+    );
 }
