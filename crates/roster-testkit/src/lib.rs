@@ -135,12 +135,19 @@ pub async fn test_database() -> Option<String> {
         "postgres" => {
             let admin_url = std::env::var("ROSTER_TEST_POSTGRES_URL")
                 .expect("ROSTER_TEST_DATABASE=postgres needs ROSTER_TEST_POSTGRES_URL");
-            let name = format!("roster_test_{}", uuid::Uuid::new_v4().simple());
+            // Named for the test process, so that a later run can drop what a finished one left
+            // (a cluster kept between runs would otherwise fill the disk).
+            let name = format!(
+                "roster_test_{}_{}",
+                std::process::id(),
+                uuid::Uuid::new_v4().simple()
+            );
             let create = format!("CREATE DATABASE {name}");
             let url = admin_url.clone();
             tokio::task::spawn_blocking(move || {
                 let mut client = postgres::Client::connect(&url, postgres::NoTls)
                     .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {url}: {error:?}"));
+                drop_finished_runs(&mut client);
                 client
                     .batch_execute(&create)
                     .unwrap_or_else(|error| panic!("creating a test database: {error:?}"));
@@ -154,6 +161,34 @@ pub async fn test_database() -> Option<String> {
         }
         other => panic!("ROSTER_TEST_DATABASE must be sqlite or postgres, not {other}"),
     }
+}
+
+/// Drops the test databases of test processes that have ended (once per process).
+fn drop_finished_runs(client: &mut postgres::Client) {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| {
+        let Ok(rows) = client.query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'roster\\_test\\_%'",
+            &[],
+        ) else {
+            return;
+        };
+        for row in rows {
+            let name: String = row.get(0);
+            let pid = name
+                .strip_prefix("roster_test_")
+                .and_then(|rest| rest.split('_').next())
+                .and_then(|pid| pid.parse::<u32>().ok());
+            let ended = pid.is_some_and(|pid| {
+                pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            });
+            // Only names this kit makes (letters, digits, underscores): safe to name in SQL.
+            if ended && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                let _ =
+                    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    });
 }
 
 /// A response's status and JSON body (`null` when empty).
