@@ -5,27 +5,34 @@ use roster_core::types::ObjectId;
 
 use crate::*;
 
+/// An embedded database at `path` with the first `versions` migrations applied, as an older
+/// roster left it.
+fn schema_at(path: &std::path::Path, versions: usize) -> rusqlite::Connection {
+    let connection = rusqlite::Connection::open(path).unwrap();
+    connection
+        .execute_batch("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)")
+        .unwrap();
+    for (version, script) in MIGRATIONS_SQLITE[..versions].iter().enumerate() {
+        for statement in sql_text::statements(script) {
+            connection.execute_batch(&statement).unwrap();
+        }
+        connection
+            .execute(
+                "INSERT INTO schema_migrations VALUES (?1)",
+                [version as i64 + 1],
+            )
+            .unwrap();
+    }
+    connection
+}
+
 #[test]
 fn migrating_keeps_the_rows_and_outcomes_of_jobs_stored_before_batches_had_tables() {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("roster.db");
     let (tenant, job) = (ObjectId::new(), ObjectId::new());
     {
-        let connection = rusqlite::Connection::open(&path).unwrap();
-        connection
-            .execute_batch("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)")
-            .unwrap();
-        for (version, script) in MIGRATIONS_SQLITE[..2].iter().enumerate() {
-            for statement in sql_text::statements(script) {
-                connection.execute_batch(&statement).unwrap();
-            }
-            connection
-                .execute(
-                    "INSERT INTO schema_migrations VALUES (?1)",
-                    [version as i64 + 1],
-                )
-                .unwrap();
-        }
+        let connection = schema_at(&path, 2);
         connection
             .execute(
                 "INSERT INTO tenants (id, display_name, created_at) VALUES (?1, 'T', 0)",
@@ -215,21 +222,7 @@ fn migrating_keeps_each_apps_secret_as_its_first() {
     let path = directory.path().join("roster.db");
     let (tenant, client) = (ObjectId::new(), ObjectId::new());
     {
-        let connection = rusqlite::Connection::open(&path).unwrap();
-        connection
-            .execute_batch("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)")
-            .unwrap();
-        for (version, script) in MIGRATIONS_SQLITE[..18].iter().enumerate() {
-            for statement in sql_text::statements(script) {
-                connection.execute_batch(&statement).unwrap();
-            }
-            connection
-                .execute(
-                    "INSERT INTO schema_migrations VALUES (?1)",
-                    [version as i64 + 1],
-                )
-                .unwrap();
-        }
+        let connection = schema_at(&path, 18);
         connection
             .execute(
                 "INSERT INTO tenants (id, display_name, created_at) VALUES (?1, 'T', 0)",

@@ -17,7 +17,7 @@ use maud::html;
 use roster_core::types::ObjectId;
 
 use super::i18n::Lang;
-use super::layout::{bare_error_page, document, with_page_headers};
+use super::layout::{bare_error_page, document, set_content_policy, with_page_headers};
 use crate::identity::grants::{
     Authorization, AuthorizeError, AuthorizeParams, ResponseMode, answer_params, check, issue_code,
 };
@@ -371,16 +371,10 @@ async fn page(
         with_page_headers(document(lang, &lang.t("sign-in-title"), body).into_response());
     // The form posts here, and its answer redirects to the application: a browser holds the
     // redirect that follows a form to `form-action` too.
-    let policy = format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-         form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
-        form_action_source(&authorization.redirect.uri)
+    set_content_policy(
+        &mut response,
+        &format!("'self' {}", form_action_source(&authorization.redirect.uri)),
     );
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        response
-            .headers_mut()
-            .insert("content-security-policy", value);
-    }
     if error.is_some() {
         *response.status_mut() = StatusCode::OK;
     }
@@ -459,18 +453,11 @@ fn form_post(to: &str, params: &[(&str, String)]) -> Response {
             }
         }
     };
-    let mut response = document(Lang::En, "Continue", body).into_response();
-    let policy = format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'",
-        form_action_source(to)
-    );
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        headers.insert("content-security-policy", value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    let mut response = with_page_headers(document(Lang::En, "Continue", body).into_response());
+    set_content_policy(&mut response, &form_action_source(to));
+    response
+        .headers_mut()
+        .insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     response
 }
 

@@ -214,13 +214,7 @@ async fn token(
                 return invalid();
             };
             // Any of its secrets that has started and not ended.
-            let now = Utc::now();
-            let matches = stored.secrets.iter().any(|(secret_info, hash)| {
-                secret_info.starts <= now
-                    && now < secret_info.ends
-                    && state.keys.keyed_hash_matches(&secret, hash)
-            });
-            if stored.tenant_id != tenant_id || !matches {
+            if stored.tenant_id != tenant_id || !secret_matches(&state, &stored, &secret) {
                 return invalid();
             }
             let app = stored.app;
@@ -289,6 +283,15 @@ async fn token(
     }
 }
 
+/// Whether `secret` is one of the app's secrets that has started and not ended: the one check
+/// of a client secret, for every grant.
+fn secret_matches(state: &AppState, stored: &roster_store::StoredApp, secret: &str) -> bool {
+    let now = Utc::now();
+    stored.secrets.iter().any(|(info, hash)| {
+        info.starts <= now && now < info.ends && state.keys.keyed_hash_matches(secret, hash)
+    })
+}
+
 fn invalid_grant(description: &str) -> Response {
     oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
 }
@@ -332,11 +335,7 @@ async fn requesting_client(
     let Some(secret) = secret else {
         return Ok((stored.app, false));
     };
-    let now = Utc::now();
-    let matches = stored.secrets.iter().any(|(info, hash)| {
-        info.starts <= now && now < info.ends && state.keys.keyed_hash_matches(&secret, hash)
-    });
-    if !matches {
+    if !secret_matches(state, &stored, &secret) {
         return Err(oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",

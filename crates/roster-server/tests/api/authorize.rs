@@ -71,17 +71,10 @@ fn usual<'a>(client_id: &'a str, challenge: &'a str) -> Vec<(&'a str, &'a str)> 
     ]
 }
 
-/// Fills in the sign-in form the page showed and sends it; returns the answer.
-async fn sign_in_through(
-    browser: &mut Browser,
-    form_page: &super::center::Page,
-    path: &str,
-    username: &str,
-    password: &str,
-) -> super::center::Page {
-    let body = &form_page.body;
-    let mut fields: Vec<(String, String)> = Vec::new();
-    let mut rest = body.as_str();
+/// The hidden fields of the form a page shows (the request carried on, the form's token).
+fn hidden_fields(page: &super::center::Page) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    let mut rest = page.body.as_str();
     while let Some(at) = rest.find("<input type=\"hidden\" name=\"") {
         rest = &rest[at + 27..];
         let name = rest[..rest.find('"').unwrap()].to_string();
@@ -91,6 +84,34 @@ async fn sign_in_through(
             .replace("&quot;", "\"");
         fields.push((name, value));
     }
+    fields
+}
+
+/// A code redeemed by the usual web app (its secret, its redirect URI, the PKCE verifier).
+async fn redeem(app: &TestApp, client_id: &str, secret: &str, code: &str) -> (StatusCode, Json) {
+    token(
+        app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            ("client_secret", secret),
+            ("code", code),
+            ("redirect_uri", WEB),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await
+}
+
+/// Fills in the sign-in form the page showed and sends it; returns the answer.
+async fn sign_in_through(
+    browser: &mut Browser,
+    form_page: &super::center::Page,
+    path: &str,
+    username: &str,
+    password: &str,
+) -> super::center::Page {
+    let mut fields = hidden_fields(form_page);
     fields.push(("username".into(), username.into()));
     fields.push(("password".into(), password.into()));
     let form: Vec<(&str, &str)> = fields
@@ -517,18 +538,7 @@ async fn hostile_and_malformed_requests_get_entras_errors_and_nothing_is_issued(
         assert!(described(&body).starts_with(said), "{body}");
     }
     // Someone else's attempt does not burn the code: its own app still redeems it.
-    let (status, body) = token(
-        &app,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-            ("code", &code),
-            ("redirect_uri", WEB),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
+    let (status, body) = redeem(&app, &client_id, &secret, &code).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // Fresh codes for each remaining misuse (the browser is signed in now: no form).
@@ -664,18 +674,7 @@ async fn userinfo_says_who_signed_in_and_logout_ends_the_browsers_session() {
     )
     .await;
     let code = param(&sent_to(&answered).1, "code").unwrap().to_string();
-    let (status, tokens) = token(
-        &app,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-            ("code", &code),
-            ("redirect_uri", WEB),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
+    let (status, tokens) = redeem(&app, &client_id, &secret, &code).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     let id_token = tokens["id_token"].as_str().unwrap().to_string();
     let access = tokens["access_token"].as_str().unwrap().to_string();
@@ -777,18 +776,7 @@ async fn a_users_token_reads_and_changes_its_own_account_at_me() {
     )
     .await;
     let code = param(&sent_to(&answered).1, "code").unwrap().to_string();
-    let (_, tokens) = token(
-        &app,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-            ("code", &code),
-            ("redirect_uri", WEB),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
+    let (_, tokens) = redeem(&app, &client_id, &secret, &code).await;
     let access = tokens["access_token"].as_str().unwrap().to_string();
     let me = app
         .call(&access, reqwest::Method::GET, "/v1.0/me", None)
@@ -1114,18 +1102,7 @@ async fn a_user_whose_password_must_change_changes_it_while_signing_in() {
     .await;
     assert_eq!(done.status, StatusCode::FOUND, "{}", done.body);
     let code = param(&sent_to(&done).1, "code").unwrap().to_string();
-    let (status, tokens) = token(
-        &app,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-            ("code", &code),
-            ("redirect_uri", WEB),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
+    let (status, tokens) = redeem(&app, &client_id, &secret, &code).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert!(app.password_token(&upn, "New-Passw0rd-456").await.is_ok());
     assert!(app.password_token(&upn, PASSWORD).await.is_err());
@@ -1140,16 +1117,7 @@ async fn change_through(
     new: &str,
     confirm: &str,
 ) -> super::center::Page {
-    let mut fields: Vec<(String, String)> = Vec::new();
-    let mut rest = page.body.as_str();
-    while let Some(at) = rest.find("<input type=\"hidden\" name=\"") {
-        rest = &rest[at + 27..];
-        let name = rest[..rest.find('"').unwrap()].to_string();
-        let value_at = rest.find("value=\"").unwrap() + 7;
-        let value =
-            rest[value_at..value_at + rest[value_at..].find('"').unwrap()].replace("&amp;", "&");
-        fields.push((name, value));
-    }
+    let mut fields = hidden_fields(page);
     fields.push(("password".into(), PASSWORD.into()));
     fields.push(("new_password".into(), new.into()));
     fields.push(("confirm".into(), confirm.into()));
