@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-pub use roster_client::{Client, HttpError, Server, encode, request_token};
+pub use roster_client::{Client, HttpError, Server, Tokens, encode, request_token, request_tokens};
 use serde_json::{Value, json};
 
 /// Where `roster login` keeps the server and token: `$ROSTER_CONFIG_DIR`, else
@@ -25,8 +25,42 @@ fn credentials_path() -> PathBuf {
     config_dir().join("credentials.json")
 }
 
-/// Saves the server and token for later commands, readable by the owner only.
-pub fn save_credentials(server: &Server, token: &str) -> anyhow::Result<PathBuf> {
+/// The client id of roster's CLI, an application of every tenant.
+pub fn cli_client_id() -> String {
+    roster_core::directory::CLI_CLIENT_ID.to_string()
+}
+
+/// What `roster login` keeps: the server, the tenant, and the tokens.
+pub struct Saved {
+    pub server: Server,
+    pub tenant: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    /// When the access token ends, in seconds since 1970.
+    pub expires_at: i64,
+}
+
+impl Saved {
+    pub fn new(server: Server, tenant: String, tokens: &Tokens) -> Saved {
+        Saved {
+            server,
+            tenant,
+            access_token: tokens.access_token.clone(),
+            refresh_token: tokens.refresh_token.clone(),
+            expires_at: now() + tokens.expires_in,
+        }
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// Saves the server and tokens for later commands, readable by the owner only.
+pub fn save_credentials(saved: &Saved) -> anyhow::Result<PathBuf> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let path = credentials_path();
@@ -38,7 +72,14 @@ pub fn save_credentials(server: &Server, token: &str) -> anyhow::Result<PathBuf>
         .mode(0o600)
         .open(&path)
         .with_context(|| format!("writing {}", path.display()))?;
-    let body = json!({ "url": server.url, "caCert": server.ca_cert, "token": token });
+    let body = json!({
+        "url": saved.server.url,
+        "caCert": saved.server.ca_cert,
+        "tenant": saved.tenant,
+        "token": saved.access_token,
+        "refreshToken": saved.refresh_token,
+        "expiresAt": saved.expires_at,
+    });
     file.write_all(body.to_string().as_bytes())?;
     Ok(path)
 }
@@ -89,7 +130,7 @@ pub async fn connect() -> anyhow::Result<Client> {
                 format!(" ({} missing)", missing.join(", "))
             };
             bail!(
-                "not signed in: run `roster login --url URL --username ADMIN_UPN`, or set ROSTER_URL, ROSTER_TENANT, ROSTER_CLIENT_ID and ROSTER_CLIENT_SECRET{advice}"
+                "not signed in: run `roster login --url URL --tenant DOMAIN`, or set ROSTER_URL, ROSTER_TENANT, ROSTER_CLIENT_ID and ROSTER_CLIENT_SECRET{advice}"
             )
         }
         Err(error) => {
@@ -109,7 +150,31 @@ pub async fn connect() -> anyhow::Result<Client> {
         .as_str()
         .context("saved credentials lack a token")?
         .to_string();
-    Client::new(&server, token)
+    // An access token that ends within five minutes is renewed with the refresh token, which
+    // is exchanged for a new one (each is used once).
+    let (Some(refresh_token), Some(tenant), Some(expires_at)) = (
+        saved["refreshToken"].as_str(),
+        saved["tenant"].as_str(),
+        saved["expiresAt"].as_i64(),
+    ) else {
+        return Client::new(&server, token);
+    };
+    if expires_at - now() > 300 {
+        return Client::new(&server, token);
+    }
+    let tokens = request_tokens(
+        &server,
+        tenant,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &cli_client_id()),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await
+    .context("renewing the sign-in failed: run `roster login` again")?;
+    save_credentials(&Saved::new(server.clone(), tenant.to_string(), &tokens))?;
+    Client::new(&server, tokens.access_token)
 }
 
 /// An object the command was asked about does not exist; the message says how to find it.

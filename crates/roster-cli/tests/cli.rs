@@ -1007,3 +1007,151 @@ async fn import_passwords_from_the_file_or_generated() {
         "the generated one must be changed first"
     );
 }
+
+/// The value of `<input type="hidden" name="{name}" value="...">` in a page.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).expect("the hidden field") + marker.len();
+    page[start..start + page[start..].find('"').unwrap()].to_string()
+}
+
+/// What a person does in a browser with the code `roster login` shows: enters it at
+/// `/devicelogin` and signs in there.
+async fn complete_device_sign_in(app: &roster_testkit::TestApp, code: &str, upn: &str) {
+    let http = reqwest::Client::new();
+    let url = format!("{}/devicelogin", app.address);
+    let form = http.get(&url).send().await.unwrap();
+    let cookie = form
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = form.text().await.unwrap();
+    let csrf = hidden(&page, "csrf");
+    let named = http
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("code", code)])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(named.contains("roster CLI"), "{named}");
+    let done = http
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("code", code),
+            ("decision", "password"),
+            ("username", upn),
+            ("password", roster_testkit::ADMIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(done.contains("You have signed in"), "{done}");
+}
+
+/// `roster login` with no credentials given: the device code flow. It shows a code, waits while
+/// the person signs in with it in a browser, and keeps a refresh token with which later commands
+/// renew the access token by themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_with_a_device_code_and_renew_by_itself() {
+    use std::io::BufRead;
+    let app = roster_testkit::spawn_app().await;
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("config");
+    let mut login = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["login", "--url", &app.address, "--tenant", DOMAIN])
+        .env("ROSTER_CONFIG_DIR", &config)
+        .env_remove("ROSTER_URL")
+        .env_remove("ROSTER_CLIENT_ID")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(login.stderr.take().unwrap());
+    let mut message = String::new();
+    stderr.read_line(&mut message).unwrap();
+    assert!(
+        message.contains(&format!("{}/devicelogin", app.address)),
+        "{message}"
+    );
+    let code = message
+        .split("enter the code ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a code in the message")
+        .to_string();
+    complete_device_sign_in(&app, &code, roster_testkit::ADMIN_UPN).await;
+    let status = tokio::task::spawn_blocking(move || login.wait().unwrap())
+        .await
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(rest.contains("renewed by itself"), "{rest}");
+
+    let credentials = config.join("credentials.json");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&credentials).unwrap()).unwrap();
+    assert!(saved["refreshToken"].is_string(), "{saved}");
+    let listed = roster(&config, &["users", "list", "-o", "json"]).await;
+    assert!(listed.status.success(), "{}", text(&listed));
+    assert!(text(&listed).contains(roster_testkit::ADMIN_UPN));
+
+    // The access token about to end: the next command renews it (and the refresh token with it).
+    let mut expiring = saved.clone();
+    expiring["expiresAt"] = 0.into();
+    std::fs::write(&credentials, expiring.to_string()).unwrap();
+    let listed = roster(&config, &["users", "list", "-o", "json"]).await;
+    assert!(listed.status.success(), "{}", text(&listed));
+    let renewed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&credentials).unwrap()).unwrap();
+    assert_ne!(renewed["token"], saved["token"]);
+    assert_ne!(renewed["refreshToken"], saved["refreshToken"]);
+    assert!(renewed["expiresAt"].as_i64().unwrap() > 0);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&credentials)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+
+    // Signed out everywhere meanwhile: the renewal is refused, and the CLI says what to do.
+    let admin = app
+        .get(&format!("/v1.0/users/{}", roster_testkit::ADMIN_UPN))
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        &format!("/v1.0/users/{admin}/revokeSignInSessions"),
+        serde_json::json!({}),
+    )
+    .await;
+    let mut expiring = renewed.clone();
+    expiring["expiresAt"] = 0.into();
+    std::fs::write(&credentials, expiring.to_string()).unwrap();
+    let refused = roster(&config, &["users", "list"]).await;
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("roster login"),
+        "{}",
+        text(&refused)
+    );
+}

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -26,44 +26,6 @@ impl Server {
             builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&pem)?);
         }
         Ok(builder.build()?)
-    }
-}
-
-/// Asks the server's token endpoint for an access token; `tenant` is a domain or tenant id,
-/// `form` the grant (`client_credentials` with a client id and secret, or `password`).
-pub async fn request_token(
-    server: &Server,
-    tenant: &str,
-    form: &[(&str, &str)],
-) -> anyhow::Result<String> {
-    let url = format!(
-        "{}/{tenant}/oauth2/v2.0/token",
-        server.url.trim_end_matches('/')
-    );
-    let response = server
-        .http()?
-        .post(&url)
-        .form(form)
-        .send()
-        .await
-        .with_context(|| {
-            format!(
-                "cannot reach {url}: is the server running, and is the address (ROSTER_URL or `roster login --url`) right?"
-            )
-        })?;
-    let body: Value = response
-        .json()
-        .await
-        .context("the token endpoint did not answer with JSON")?;
-    match body["access_token"].as_str() {
-        Some(token) => Ok(token.to_string()),
-        None => bail!(
-            "sign-in refused: {} ({})",
-            body["error_description"]
-                .as_str()
-                .unwrap_or("no reason given"),
-            body["error"].as_str().unwrap_or("error")
-        ),
     }
 }
 

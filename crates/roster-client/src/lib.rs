@@ -8,13 +8,16 @@
 //! - [`models`]: what the calls take and answer ([`User`], [`Job`], [`JobResults`], ...).
 //! - [`UserList`]: a list of users as Graph pages it (`$filter`, `$select`, `$top`).
 //!
-//! Getting a token is the caller's: [`request_token`] asks the token endpoint for one (client
-//! credentials for scripts and agents, the password grant for an administrator).
+//! Getting a token is the caller's, with [`sign_in`]: the device code flow for a person at a
+//! terminal, refresh tokens, and single grants (client credentials for scripts and agents, a
+//! password).
 
 mod client;
 mod error;
 pub mod models;
+pub mod sign_in;
 
-pub use client::{Client, Server, UserList, encode, request_token};
+pub use client::{Client, Server, UserList, encode};
 pub use error::{HttpError, is_not_found};
 pub use models::{Domain, Job, JobResults, JobRow, Page, SubscribedSku, User};
+pub use sign_in::{DeviceCode, Tokens, request_token, request_tokens};

@@ -283,6 +283,10 @@ impl Operation {
     }
 }
 
+/// The delegated scope with which an application does what the signed-in user may, and no
+/// more: Graph's "Access the directory as the signed-in user".
+pub const ACCESS_AS_USER: &str = "Directory.AccessAsUser.All";
+
 /// The application permissions roster knows, as Graph names them.
 pub fn is_known_permission(name: &str) -> bool {
     Operation::ALL
@@ -398,10 +402,15 @@ impl Principal {
             }
             Principal::User { roles, scopes, .. } => {
                 if let Some(scopes) = scopes {
-                    let delegated = operation
-                        .permissions()
+                    // `Directory.AccessAsUser.All`: the application acts as the user, whose
+                    // roles alone decide.
+                    let delegated = scopes
                         .iter()
-                        .any(|p| scopes.iter().any(|have| have.eq_ignore_ascii_case(p)));
+                        .any(|have| have.eq_ignore_ascii_case(ACCESS_AS_USER))
+                        || operation
+                            .permissions()
+                            .iter()
+                            .any(|p| scopes.iter().any(|have| have.eq_ignore_ascii_case(p)));
                     if !delegated {
                         return Err(Forbidden::Operation);
                     }
@@ -479,6 +488,16 @@ mod tests {
         // The scope alone gives nothing the roles do not.
         let plain = delegated(&["Directory.ReadWrite.All"], &[]);
         assert!(plain.authorize(Op::ReadUsers, &[]).is_err());
+        // Acting as the user: what the roles allow, every operation of them, and no more.
+        let acting = delegated(&[ACCESS_AS_USER], &[UserAdministrator]);
+        assert!(acting.authorize(Op::CreateUser, &[]).is_ok());
+        assert!(acting.authorize(Op::ManageRoles, &[]).is_err());
+        assert_eq!(
+            acting.authorize(Op::ResetPassword, &[GlobalAdministrator]),
+            Err(Forbidden::MorePrivilegedTarget)
+        );
+        let nobody = delegated(&[ACCESS_AS_USER], &[]);
+        assert!(nobody.authorize(Op::ReadUsers, &[]).is_err());
     }
 
     /// The whole matrix: every role against every operation, for an ordinary target user.

@@ -305,6 +305,37 @@ pub struct AppRegistration {
     pub created: DateTime<Utc>,
 }
 
+/// roster's own command-line tool, an application of every tenant without being registered in
+/// any (as Entra's first-party applications, the Azure CLI's among them, are): a public client
+/// that signs users in with the device code flow or a browser on a loopback address, and whose
+/// tokens do what the user's roles allow (`Directory.AccessAsUser.All`).
+pub const CLI_CLIENT_ID: Uuid = Uuid::from_u128(0x5b9c74be_219b_42ae_aefa_9b04e39786af);
+
+impl AppRegistration {
+    /// The roster CLI as an application (see [`CLI_CLIENT_ID`]).
+    pub fn roster_cli() -> AppRegistration {
+        let id = ObjectId::from(CLI_CLIENT_ID);
+        AppRegistration {
+            client_id: id,
+            object_id: id,
+            display_name: "roster CLI".into(),
+            permissions: Vec::new(),
+            tokens_valid_from: DateTime::<Utc>::MIN_UTC,
+            redirect_uris: vec![RedirectUri {
+                uri: "http://localhost".into(),
+                platform: Platform::PublicClient,
+            }],
+            fallback_public_client: true,
+            created: DateTime::<Utc>::MIN_UTC,
+        }
+    }
+
+    /// Whether this is one of roster's own applications rather than one registered in a tenant.
+    pub fn is_first_party(&self) -> bool {
+        self.client_id == ObjectId::from(CLI_CLIENT_ID)
+    }
+}
+
 /// Where a sign-in may return to, and what kind of client is there (Graph's `web`, `spa` and
 /// `publicClient` platforms).
 #[derive(Debug, Clone, PartialEq, Eq)]

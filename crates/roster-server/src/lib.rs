@@ -376,6 +376,9 @@ async fn purge_recycle_bin(store: Store) {
             )?;
             // Codes a day after they expired; refresh tokens at their end.
             store.forget_expired_grants(now - chrono::Duration::days(1), now)?;
+            // Device requests a day after they expired (a redeemed one polled again till then
+            // is known for a replay).
+            store.forget_expired_device_codes(now - chrono::Duration::days(1))?;
             Ok(purged)
         })
         .await;

@@ -96,7 +96,11 @@ fn refresh_from(row: &Row) -> Result<RefreshGrant> {
     })
 }
 
-fn end_family(tx: &mut dyn crate::db::Tx, family_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+pub(crate) fn end_family(
+    tx: &mut dyn crate::db::Tx,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
     tx.execute(
         "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
         &params![family_id, now],
@@ -279,7 +283,7 @@ impl Store {
     }
 }
 
-fn insert_refresh(
+pub(crate) fn insert_refresh(
     tx: &mut dyn crate::db::Tx,
     token_hash: &str,
     grant: &RefreshGrant,

@@ -87,7 +87,7 @@ pub struct SignIn {
 /// A name's lockout state in a bucket, created empty if need be and locked for the rest of the
 /// transaction (a row must exist for `FOR UPDATE` to lock it on PostgreSQL, where two first
 /// failures at once would otherwise both count from nothing).
-fn lockout_row(
+pub(crate) fn lockout_row(
     tx: &mut dyn Tx,
     name_key: &str,
     bucket: &str,
@@ -119,12 +119,12 @@ fn lockout_row(
 }
 
 /// A name's failures in one bucket.
-struct Lockout {
+pub(crate) struct Lockout {
     /// Attempts counted and not forgiven: failed, or still being checked.
-    failures: i64,
+    pub(crate) failures: i64,
     /// Lockouts so far (each lasts twice the one before).
     lockouts: i64,
-    locked_until: Option<DateTime<Utc>>,
+    pub(crate) locked_until: Option<DateTime<Utc>>,
     /// Marks of the last wrong passwords.
     recent: Vec<String>,
 }
@@ -132,7 +132,7 @@ struct Lockout {
 impl Lockout {
     /// Locks the name for the tenant's duration, doubled for each lockout before, and starts
     /// counting afresh.
-    fn lock(&mut self, settings: &TenantSettings, now: DateTime<Utc>) -> DateTime<Utc> {
+    pub(crate) fn lock(&mut self, settings: &TenantSettings, now: DateTime<Utc>) -> DateTime<Utc> {
         let doublings = self.lockouts.clamp(0, 20) as u32;
         let seconds = settings
             .lockout_duration_seconds
@@ -145,7 +145,7 @@ impl Lockout {
         until
     }
 
-    fn write(
+    pub(crate) fn write(
         &self,
         tx: &mut dyn Tx,
         name_key: &str,

@@ -34,6 +34,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0018.sql"),
     include_str!("../migrations/sqlite-0019.sql"),
     include_str!("../migrations/sqlite-0020.sql"),
+    include_str!("../migrations/sqlite-0021.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -57,6 +58,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0018.sql"),
     include_str!("../migrations/postgres-0019.sql"),
     include_str!("../migrations/postgres-0020.sql"),
+    include_str!("../migrations/postgres-0021.sql"),
 ];
 
 impl Store {

@@ -502,15 +502,14 @@ pub async fn logout(
         .as_deref()
         .and_then(|id| ObjectId::parse(id).ok());
     let back = match (params.post_logout_redirect_uri.clone(), hinted.or(named)) {
-        (Some(uri), Some(client_id)) => match state.db(move |store| store.app(client_id)).await {
-            Ok(Some(stored))
-                if stored.tenant_id == tenant_id
-                    && stored.app.redirect_uris.iter().any(|r| r.uri == uri) =>
-            {
-                Some(uri)
+        (Some(uri), Some(client_id)) => {
+            match crate::identity::grants::client_app(&state, tenant_id, client_id).await {
+                Ok(Some(stored)) if stored.app.redirect_uris.iter().any(|r| r.uri == uri) => {
+                    Some(uri)
+                }
+                _ => None,
             }
-            _ => None,
-        },
+        }
         _ => None,
     };
     let mut response = match back {

@@ -299,6 +299,7 @@ mod tests {
             include_str!("users/list_query.rs"),
             include_str!("users/edit.rs"),
             include_str!("authorize.rs"),
+            include_str!("device.rs"),
             include_str!("sign_in.rs"),
             include_str!("layout.rs"),
         ];

@@ -13,6 +13,7 @@ mod contacts;
 mod countries;
 mod csv_text;
 mod deleted;
+mod device;
 mod domains;
 mod group_page;
 mod groups;
@@ -101,6 +102,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(authorize::start).post(authorize::sign_in),
         )
         .route("/{tenant}/oauth2/v2.0/logout", get(authorize::logout))
+        .route("/devicelogin", get(device::start).post(device::answer))
         .route("/language", get(i18n::switch))
         .route("/assets/{name}", get(asset))
         .merge(signed_in)

@@ -31,7 +31,8 @@ const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
 /// The delegated Graph permissions roster serves, as a scope asks for them (with or without
 /// Graph's `https://graph.microsoft.com/` before them).
-const GRAPH_SCOPES: [&str; 8] = [
+const GRAPH_SCOPES: [&str; 9] = [
+    roster_core::access::ACCESS_AS_USER,
     "User.Read",
     "User.ReadBasic.All",
     "User.Read.All",
@@ -171,9 +172,9 @@ pub async fn check(
     let Ok(client) = ObjectId::parse(client_id) else {
         return page(&unknown_app);
     };
-    let stored = match state.db(move |store| store.app(client)).await {
-        Ok(Some(stored)) if stored.tenant_id == tenant_id => stored,
-        Ok(_) => return page(&unknown_app),
+    let stored = match client_app(state, tenant_id, client).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return page(&unknown_app),
         Err(error) => return page(&error.message),
     };
     let app = stored.app;
@@ -255,7 +256,7 @@ pub async fn check(
             );
         }
     }
-    let scope = match normalised_scope(params.scope.as_deref().unwrap_or("openid")) {
+    let scope = match normalised_scope(&app, params.scope.as_deref().unwrap_or("openid")) {
         Ok(scope) => scope,
         Err(unknown) => {
             return refuse(
@@ -341,9 +342,35 @@ pub async fn check(
     })
 }
 
+/// The application a client id names in a tenant: one registered there, or one of roster's
+/// own (the CLI, in every tenant, with no secret). The one lookup of a client for every grant
+/// and page.
+pub async fn client_app(
+    state: &AppState,
+    tenant_id: ObjectId,
+    client_id: ObjectId,
+) -> ApiResult<Option<roster_store::StoredApp>> {
+    let cli = AppRegistration::roster_cli();
+    if client_id == cli.client_id {
+        return Ok(Some(roster_store::StoredApp {
+            tenant_id,
+            app: cli,
+            secrets: Vec::new(),
+        }));
+    }
+    let stored = state.db(move |store| store.app(client_id)).await?;
+    Ok(stored.filter(|stored| stored.tenant_id == tenant_id))
+}
+
 /// The scopes asked for, each one roster serves, Graph's prefix dropped; or the first it does
-/// not serve.
-fn normalised_scope(scope: &str) -> Result<String, String> {
+/// not serve. `.default` asks for what the application is granted without asking: for roster's
+/// own CLI, to act as the user (`Directory.AccessAsUser.All`); for any other, `User.Read`.
+pub fn normalised_scope(app: &AppRegistration, scope: &str) -> Result<String, String> {
+    let default = if app.is_first_party() {
+        roster_core::access::ACCESS_AS_USER
+    } else {
+        "User.Read"
+    };
     let mut scopes: Vec<&str> = Vec::new();
     for asked in scope.split_whitespace() {
         let name = asked
@@ -354,7 +381,7 @@ fn normalised_scope(scope: &str) -> Result<String, String> {
             .chain(GRAPH_SCOPES.iter())
             .find(|known| known.eq_ignore_ascii_case(name))
             .copied()
-            .or((name == ".default").then_some("User.Read"));
+            .or((name == ".default").then_some(default));
         match known {
             Some(known) if !scopes.contains(&known) => scopes.push(known),
             Some(_) => {}
@@ -402,8 +429,37 @@ fn is_s256_challenge(challenge: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// How long a device's request waits for its user to sign in elsewhere (Entra's: 15 minutes).
+pub const DEVICE_CODE_LIFETIME_SECONDS: i64 = 900;
+/// How often a device may ask whether its user has signed in.
+pub const DEVICE_POLL_INTERVAL_SECONDS: i64 = 5;
+/// The letters of a user code: consonants only (no words, no 0/O or 1/I to confuse), as RFC
+/// 8628 suggests; nine of them are 20^9 = 5 * 10^11 codes.
+const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+const USER_CODE_LENGTH: usize = 9;
+
+/// A new user code for a device's request: short enough to type.
+pub fn new_user_code() -> String {
+    let mut rng = rand::rng();
+    (0..USER_CODE_LENGTH)
+        .map(|_| USER_CODE_ALPHABET[rng.random_range(0..USER_CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
+/// What the database keeps of a user code as typed: its keyed hash, spaces and dashes dropped
+/// and letters in capitals (the code is read aloud and typed on another device).
+pub fn user_code_hash(state: &AppState, typed: &str) -> String {
+    let code: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .take(4 * USER_CODE_LENGTH)
+        .collect::<String>()
+        .to_uppercase();
+    token_hash(state, "user_code", &code)
+}
+
 /// A new code or token: 32 random bytes, base64url.
-fn random_token() -> String {
+pub fn random_token() -> String {
     let bytes: [u8; 32] = rand::rng().random();
     URL_SAFE_NO_PAD.encode(bytes)
 }

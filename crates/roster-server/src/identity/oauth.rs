@@ -24,6 +24,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route(
+            "/{tenant}/oauth2/v2.0/devicecode",
+            post(device_authorization),
+        )
+        .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(discovery),
         )
@@ -85,7 +89,8 @@ async fn discovery(
         "userinfo_endpoint": format!("{base}/oidc/userinfo"),
         "end_session_endpoint": format!("{base}/{tenant_id}/oauth2/v2.0/logout"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", "password"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code", "client_credentials", "password"],
+        "device_authorization_endpoint": format!("{base}/{tenant_id}/oauth2/v2.0/devicecode"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "fragment", "form_post"],
         "code_challenge_methods_supported": ["S256"],
@@ -118,6 +123,7 @@ struct TokenRequest {
     redirect_uri: Option<String>,
     code_verifier: Option<String>,
     refresh_token: Option<String>,
+    device_code: Option<String>,
 }
 
 /// Reads `client_id:client_secret` from HTTP Basic authentication (client_secret_basic).
@@ -206,7 +212,8 @@ async fn token(
             let Ok(client_id) = ObjectId::parse(&client_id) else {
                 return invalid();
             };
-            let app = match state.db(move |store| store.app(client_id)).await {
+            let app = match crate::identity::grants::client_app(&state, tenant_id, client_id).await
+            {
                 Ok(app) => app,
                 Err(error) => return error.into_response(),
             };
@@ -214,7 +221,7 @@ async fn token(
                 return invalid();
             };
             // Any of its secrets that has started and not ended.
-            if stored.tenant_id != tenant_id || !secret_matches(&state, &stored, &secret) {
+            if !secret_matches(&state, &stored, &secret) {
                 return invalid();
             }
             let app = stored.app;
@@ -267,12 +274,16 @@ async fn token(
             token_response(state.keys.issue(&claims), &scope)
         }
         Some("authorization_code") => code_grant(&state, &parts, tenant_id, &request).await,
+        // MSAL sends the short name, RFC 8628 the URN.
+        Some("device_code" | "urn:ietf:params:oauth:grant-type:device_code") => {
+            device_grant(&state, &parts, tenant_id, &request).await
+        }
         Some("refresh_token") => refresh_grant(&state, &parts, tenant_id, &request).await,
         Some(other) => oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             &format!(
-                "AADSTS70003: The grant type '{other}' is not supported: use authorization_code, refresh_token, client_credentials or password."
+                "AADSTS70003: The grant type '{other}' is not supported: use authorization_code, refresh_token, device_code, client_credentials or password."
             ),
         ),
         None => oauth_error(
@@ -327,9 +338,9 @@ async fn requesting_client(
     let Ok(id) = ObjectId::parse(&client_id) else {
         return Err(unknown());
     };
-    let stored = match state.db(move |store| store.app(id)).await {
-        Ok(Some(stored)) if stored.tenant_id == tenant_id => stored,
-        Ok(_) => return Err(unknown()),
+    let stored = match crate::identity::grants::client_app(state, tenant_id, id).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return Err(unknown()),
         Err(error) => return Err(error.into_response()),
     };
     let Some(secret) = secret else {
@@ -531,6 +542,239 @@ async fn code_grant(
         grant.nonce.clone(),
         refresh_token,
     ))
+}
+
+#[derive(Deserialize)]
+struct DeviceCodeRequest {
+    client_id: Option<String>,
+    scope: Option<String>,
+}
+
+/// `/{tenant}/oauth2/v2.0/devicecode` (RFC 8628's device authorization endpoint): a public
+/// client's request for a device code to poll with, and a user code for its user to enter at
+/// `/devicelogin` in a browser.
+async fn device_authorization(
+    State(state): State<AppState>,
+    parts: Parts,
+    Path(tenant): Path<String>,
+    Form(request): Form<DeviceCodeRequest>,
+) -> Response {
+    use crate::identity::grants::{
+        DEVICE_CODE_LIFETIME_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, client_app, new_user_code,
+        normalised_scope, random_token, token_hash, user_code_hash,
+    };
+    let tenant_id = match resolve(&state, tenant).await {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let Some(client_id) = request.client_id.clone() else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'client_id'.",
+        );
+    };
+    let unknown = || {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            &format!(
+                "AADSTS700016: Application with identifier '{client_id}' was not found in the directory."
+            ),
+        )
+    };
+    let Ok(id) = ObjectId::parse(&client_id) else {
+        return unknown();
+    };
+    let app = match client_app(&state, tenant_id, id).await {
+        Ok(Some(stored)) => stored.app,
+        Ok(None) => return unknown(),
+        Err(error) => return error.into_response(),
+    };
+    // A device cannot keep a secret: only an application that allows public client flows.
+    if !app.fallback_public_client {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client",
+            "AADSTS7000218: The application does not allow public client flows (isFallbackPublicClient): the device code flow is for public clients.",
+        );
+    }
+    let asked = request.scope.as_deref().unwrap_or("openid");
+    if asked.len() > 2048 {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS90015: The scope is longer than 2048 characters.",
+        );
+    }
+    let scope = match normalised_scope(&app, asked) {
+        Ok(scope) => scope,
+        Err(unknown) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                &format!(
+                    "AADSTS70011: The provided value for the input parameter 'scope' isn't valid. The scope {unknown} isn't valid."
+                ),
+            );
+        }
+    };
+    let now = Utc::now();
+    let grant = roster_store::DeviceGrant {
+        family_id: uuid::Uuid::new_v4(),
+        tenant_id,
+        client_id: app.client_id,
+        scope,
+        expires: now + chrono::Duration::seconds(DEVICE_CODE_LIFETIME_SECONDS),
+        interval_seconds: DEVICE_POLL_INTERVAL_SECONDS,
+        approved: None,
+    };
+    let device_code = random_token();
+    let user_code = new_user_code();
+    let hashes = (
+        token_hash(&state, "device_code", &device_code),
+        user_code_hash(&state, &user_code),
+    );
+    if let Err(error) = state
+        .db(move |store| store.save_device_code((&hashes.0, &hashes.1), &grant, now))
+        .await
+    {
+        return error.into_response();
+    }
+    let verification_uri = format!("{}/devicelogin", state.base_url(&parts));
+    let mut response = Json(json!({
+        "user_code": user_code,
+        "device_code": device_code,
+        "verification_uri": verification_uri,
+        "expires_in": DEVICE_CODE_LIFETIME_SECONDS,
+        "interval": DEVICE_POLL_INTERVAL_SECONDS,
+        "message": format!(
+            "To sign in, use a web browser to open the page {verification_uri} and enter the code {user_code} to authenticate."
+        ),
+    }))
+    .into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// `grant_type=device_code`: a device's poll for the tokens its user's sign-in elsewhere gives
+/// (RFC 8628 section 3.4), answered as Entra answers it until then.
+async fn device_grant(
+    state: &AppState,
+    parts: &Parts,
+    tenant_id: ObjectId,
+    request: &TokenRequest,
+) -> Response {
+    use crate::identity::grants::{
+        REFRESH_LIFETIME_DAYS, issue_tokens, new_refresh_token, token_hash, wants_refresh,
+    };
+    use roster_store::Polled;
+    let (app, authenticated) = match requesting_client(state, parts, tenant_id, request).await {
+        Ok(client) => client,
+        Err(response) => return response,
+    };
+    let Some(device_code) = request.device_code.as_deref() else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'device_code'.",
+        );
+    };
+    let hash = token_hash(state, "device_code", device_code);
+    let now = Utc::now();
+    let polled = {
+        let hash = hash.clone();
+        state
+            .db(move |store| store.poll_device_code(&hash, now))
+            .await
+    };
+    let pending =
+        |error: &str, description: &str| oauth_error(StatusCode::BAD_REQUEST, error, description);
+    let (grant, user_id, auth_time) = match polled {
+        Ok(Polled::Approved {
+            grant,
+            user_id,
+            auth_time,
+        }) => (grant, user_id, auth_time),
+        Ok(Polled::Pending) => {
+            return pending(
+                "authorization_pending",
+                "AADSTS70016: OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+            );
+        }
+        Ok(Polled::SlowDown) => {
+            return pending(
+                "slow_down",
+                "AADSTS70016: OAuth 2.0 device flow error. Polled sooner than the interval: wait longer between polls.",
+            );
+        }
+        Ok(Polled::Denied) => {
+            return pending(
+                "authorization_declined",
+                "AADSTS70000: The user declined the sign-in request.",
+            );
+        }
+        Ok(Polled::Expired) => {
+            return pending(
+                "expired_token",
+                "AADSTS70019: Verification code expired. The user did not sign in in time: start again.",
+            );
+        }
+        Ok(Polled::Replayed) => {
+            return invalid_grant(
+                "AADSTS54005: The device code was already redeemed. The refresh tokens it gave are revoked.",
+            );
+        }
+        Ok(Polled::Unknown) => {
+            return pending(
+                "bad_verification_code",
+                "AADSTS70000: The provided value for the 'device_code' parameter is not valid.",
+            );
+        }
+        Err(error) => return error.into_response(),
+    };
+    if grant.client_id != app.client_id || grant.tenant_id != tenant_id {
+        return pending(
+            "bad_verification_code",
+            "AADSTS70000: The provided value for the 'device_code' parameter is not valid: it was issued to another application.",
+        );
+    }
+    let user = match user_still_signed_in(state, tenant_id, user_id, auth_time).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let refresh = roster_store::RefreshGrant {
+        family_id: grant.family_id,
+        tenant_id,
+        client_id: app.client_id,
+        user_id: user.id,
+        scope: grant.scope.clone(),
+        confidential: authenticated,
+        auth_time,
+    };
+    let (token, token_hash) = new_refresh_token(state);
+    let expires = now + chrono::Duration::days(REFRESH_LIFETIME_DAYS);
+    let keep = wants_refresh(&refresh).then(|| (token_hash, refresh.clone(), expires));
+    let redeemed = state
+        .db(move |store| {
+            store.redeem_device_code(
+                &hash,
+                keep.as_ref()
+                    .map(|(hash, grant, end)| (hash.as_str(), grant, *end)),
+                now,
+            )
+        })
+        .await;
+    match redeemed {
+        Ok(true) => tokens_response(issue_tokens(state, &refresh, &user, None, Some(token))),
+        Ok(false) => invalid_grant(
+            "AADSTS54005: The device code was already redeemed. The refresh tokens it gave are revoked.",
+        ),
+        Err(error) => error.into_response(),
+    }
 }
 
 /// `grant_type=refresh_token`: the token exchanged for a new one (rotation); one used again

@@ -75,7 +75,7 @@ impl SignInRefusal {
 
 /// Where failed sign-ins are counted from: the client's address, an IPv6 client's /64 (one
 /// subscriber's block, whose addresses cost an attacker nothing to change).
-fn lockout_source(ip: Option<std::net::IpAddr>) -> String {
+pub(crate) fn lockout_source(ip: Option<std::net::IpAddr>) -> String {
     match ip {
         Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
             let segments = v6.segments();

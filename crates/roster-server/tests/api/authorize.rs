@@ -72,7 +72,7 @@ fn usual<'a>(client_id: &'a str, challenge: &'a str) -> Vec<(&'a str, &'a str)> 
 }
 
 /// The hidden fields of the form a page shows (the request carried on, the form's token).
-fn hidden_fields(page: &super::center::Page) -> Vec<(String, String)> {
+pub(crate) fn hidden_fields(page: &super::center::Page) -> Vec<(String, String)> {
     let mut fields = Vec::new();
     let mut rest = page.body.as_str();
     while let Some(at) = rest.find("<input type=\"hidden\" name=\"") {
@@ -138,7 +138,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-async fn token(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Json) {
+pub(crate) async fn token(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Json) {
     let reply = reqwest::Client::new()
         .post(format!(
             "{}/{}/oauth2/v2.0/token",
@@ -152,7 +152,7 @@ async fn token(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Json) {
     (status, reply.json().await.unwrap())
 }
 
-fn claims_of(jwt: &str) -> Json {
+pub(crate) fn claims_of(jwt: &str) -> Json {
     let payload = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -162,7 +162,7 @@ fn claims_of(jwt: &str) -> Json {
     .unwrap()
 }
 
-fn described(body: &Json) -> &str {
+pub(crate) fn described(body: &Json) -> &str {
     body["error_description"].as_str().unwrap_or_default()
 }
 

@@ -101,4 +101,8 @@ async fn official_javascript_client_works_unmodified() {
         report.contains("✔ msal-node signs a user in with the code flow and refreshes"),
         "{report}"
     );
+    assert!(
+        report.contains("✔ msal-node signs a user in with the device code flow"),
+        "{report}"
+    );
 }

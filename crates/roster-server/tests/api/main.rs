@@ -11,6 +11,7 @@ mod browser;
 mod browser_actions;
 mod bulk;
 mod center;
+mod device_code;
 mod domains;
 mod dynamic_groups;
 mod graph_js;
