@@ -74,12 +74,25 @@ pub struct User {
     pub created: DateTime<Utc>,
     pub deleted: Option<DateTime<Utc>>,
     pub sign_in_sessions_valid_from: DateTime<Utc>,
+    /// When the user last signed in (written by sign-ins, never with the user).
+    pub sign_in_activity: SignInActivity,
     pub attributes: Attributes,
     /// The licenses the user holds directly.
     pub licenses: Vec<LicenseAssignment>,
     /// The licenses the user's groups give it (group-based licensing), each with whether it
     /// took.
     pub inherited_licenses: Vec<InheritedLicense>,
+}
+
+/// Graph's `signInActivity`: when a user last signed in, so that inactive accounts are found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignInActivity {
+    /// The last interactive sign-in (the user there), successful or not.
+    pub last_sign_in: Option<DateTime<Utc>>,
+    /// The last time an application renewed the user's token (a refresh token used).
+    pub last_non_interactive_sign_in: Option<DateTime<Utc>>,
+    /// The last successful sign-in of either kind.
+    pub last_successful_sign_in: Option<DateTime<Utc>>,
 }
 
 impl User {

@@ -146,6 +146,7 @@ impl NewUser {
                 created: now,
                 deleted: None,
                 sign_in_sessions_valid_from: now,
+                sign_in_activity: Default::default(),
                 attributes: Default::default(),
                 licenses: Vec::new(),
                 inherited_licenses: Vec::new(),

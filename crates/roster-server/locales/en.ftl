@@ -7,6 +7,7 @@ nav-label = Navigation
 nav-home = Home
 nav-users = Active users
 nav-audit = Audit log
+nav-sign-ins = Sign-in log
 
 sign-in-title = Sign in
 sign-in-intro = Sign in with your administrator account.
@@ -797,6 +798,9 @@ property-lockoutThreshold = Failed sign-ins before lockout
 property-lockoutDurationInSeconds = Lockout duration in seconds
 property-sessionLifetimeInSeconds = Admin center session lifetime in seconds
 settings-session-minutes = Admin center session lifetime in minutes
+property-signInLogRetentionInDays = Days the sign-in log is kept
+property-passwordGrantAllowed = Allow signing in with a password at the token endpoint (the password grant)
+settings-password-grant-hint = A legacy way to sign in, in which an application asks for the password itself. Turn it off to make every user sign in in the browser or with a device code.
 users-export = Export users
 audit-export = Export to CSV
 audit-older = Older records
@@ -945,3 +949,18 @@ device-decline = This was not me: cancel
 device-done = You have signed in to { $app } on your other device.
 device-declined = The sign-in was cancelled. Nothing was signed in.
 device-close = You can close this window.
+sign-ins-title = Sign-in log
+sign-ins-user = User
+sign-ins-app = Application
+sign-ins-status = Status
+sign-ins-kind = Kind
+sign-ins-all = All
+sign-ins-success = Success
+sign-ins-failure = Failure
+sign-ins-interactive = Interactive
+sign-ins-noninteractive = Non-interactive
+sign-ins-older = Older sign-ins
+sign-ins-shown = { $count ->
+    [one] 1 sign-in shown.
+   *[other] { $shown } sign-ins shown.
+}

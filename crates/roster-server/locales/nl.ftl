@@ -7,6 +7,7 @@ nav-label = Navigatie
 nav-home = Start
 nav-users = Actieve gebruikers
 nav-audit = Auditlogboek
+nav-sign-ins = Aanmeldingslogboek
 
 sign-in-title = Aanmelden
 sign-in-intro = Meld u aan met uw beheerdersaccount.
@@ -797,6 +798,9 @@ property-lockoutThreshold = Mislukte aanmeldingen voor vergrendeling
 property-lockoutDurationInSeconds = Duur van de vergrendeling in seconden
 property-sessionLifetimeInSeconds = Duur van een sessie in het beheercentrum in seconden
 settings-session-minutes = Duur van een sessie in het beheercentrum in minuten
+property-signInLogRetentionInDays = Dagen dat het aanmeldingslogboek wordt bewaard
+property-passwordGrantAllowed = Aanmelden met een wachtwoord bij het tokeneindpunt toestaan (de password grant)
+settings-password-grant-hint = Een verouderde manier van aanmelden, waarbij een toepassing zelf om het wachtwoord vraagt. Zet dit uit om iedereen in de browser of met een apparaatcode te laten aanmelden.
 users-export = Gebruikers exporteren
 audit-export = Exporteren naar CSV
 audit-older = Oudere gebeurtenissen
@@ -945,3 +949,18 @@ device-decline = Dit was ik niet: annuleren
 device-done = U bent aangemeld bij { $app } op uw andere apparaat.
 device-declined = De aanmelding is geannuleerd. Er is niets aangemeld.
 device-close = U kunt dit venster sluiten.
+sign-ins-title = Aanmeldingslogboek
+sign-ins-user = Gebruiker
+sign-ins-app = Toepassing
+sign-ins-status = Status
+sign-ins-kind = Soort
+sign-ins-all = Alle
+sign-ins-success = Geslaagd
+sign-ins-failure = Mislukt
+sign-ins-interactive = Interactief
+sign-ins-noninteractive = Niet-interactief
+sign-ins-older = Oudere aanmeldingen
+sign-ins-shown = { $count ->
+    [one] 1 aanmelding getoond.
+   *[other] { $shown } aanmeldingen getoond.
+}

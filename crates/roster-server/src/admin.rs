@@ -30,7 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/domains/{id}/verify", post(verify_domain))
         .route("/domains/{id}/default", post(default_domain))
         .route("/auditLogs", get(audit_log))
-        .route("/auditLogs/signIns", get(sign_ins))
         .route(
             "/tenantSettings",
             get(tenant_settings).patch(set_tenant_settings),
@@ -384,49 +383,19 @@ async fn group_processing(State(state): State<AppState>, caller: Caller) -> ApiR
     Ok(Json(json!({ "queued": queued })).into_response())
 }
 
-/// `GET /roster/v1/auditLogs/signIns`: the tenant's latest sign-in attempts, newest first, in
-/// Graph's `signIn` shape (`status.errorCode` is Entra's AADSTS code, 0 for success).
-async fn sign_ins(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<AuditQuery>,
-) -> ApiResult<Response> {
-    caller.principal.authorize(Operation::ReadAuditLog, &[])?;
-    let tenant_id = caller.tenant_id;
-    let limit = query.top.unwrap_or(100).clamp(1, 1000);
-    let attempts = state
-        .db(move |store| store.sign_ins(tenant_id, limit))
-        .await?;
-    let items: Vec<JsonValue> = attempts
-        .iter()
-        .map(|attempt| {
-            json!({
-                "id": attempt.id,
-                "createdDateTime": format_datetime(&attempt.at),
-                "userPrincipalName": attempt.user_principal_name,
-                "userId": attempt.user_id,
-                "appId": attempt.client,
-                "ipAddress": attempt.client_ip,
-                "status": {
-                    "errorCode": attempt.error_code,
-                    "failureReason": attempt.failure_reason,
-                },
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "value": items })).into_response())
-}
-
 fn settings_json(settings: &roster_store::TenantSettings) -> JsonValue {
     json!({
         "lockoutThreshold": settings.lockout_threshold,
         "lockoutDurationInSeconds": settings.lockout_duration_seconds,
         "sessionLifetimeInSeconds": settings.session_lifetime_seconds,
+        "signInLogRetentionInDays": settings.sign_in_log_days,
+        "passwordGrantAllowed": settings.password_grant,
     })
 }
 
 /// `GET /roster/v1/tenantSettings`: smart lockout (Entra's `LockoutThreshold` and
-/// `LockoutDurationInSeconds`) and the admin center's session lifetime.
+/// `LockoutDurationInSeconds`), the admin center's session lifetime, how long the sign-in log
+/// is kept, and whether the password grant is allowed.
 async fn tenant_settings(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     caller
         .principal
@@ -453,10 +422,17 @@ async fn set_tenant_settings(
         .as_object()
         .ok_or_else(|| ApiError::bad_request("The body must be an object of settings."))?;
     for (name, value) in object {
+        if name == "passwordGrantAllowed" {
+            settings.password_grant = value
+                .as_bool()
+                .ok_or_else(|| ApiError::invalid_property(name))?;
+            continue;
+        }
         let target = match name.as_str() {
             "lockoutThreshold" => &mut settings.lockout_threshold,
             "lockoutDurationInSeconds" => &mut settings.lockout_duration_seconds,
             "sessionLifetimeInSeconds" => &mut settings.session_lifetime_seconds,
+            "signInLogRetentionInDays" => &mut settings.sign_in_log_days,
             _ => return Err(ApiError::invalid_property(name)),
         };
         *target = value

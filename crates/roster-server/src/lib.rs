@@ -366,13 +366,13 @@ async fn purge_recycle_bin(store: Store) {
             // Generated passwords nobody collected are not kept past a day.
             store.forget_job_outputs_before(now - chrono::Duration::days(1))?;
             // Uploads a crash cut short; sign-in failures forgiven after a quiet day, addresses
-            // not signed in from for 90 days unfamiliar again, and the sign-in log kept 30 days
-            // (as Entra keeps it).
+            // not signed in from for 90 days unfamiliar again, and the sign-in log kept as long
+            // as each tenant keeps it (30 days unless set, as Entra keeps it).
             store.drop_staged_jobs_before(now - chrono::Duration::hours(1))?;
             store.forget_sign_ins(
                 now - chrono::Duration::days(1),
                 now - chrono::Duration::days(90),
-                now - chrono::Duration::days(30),
+                now,
             )?;
             // Codes a day after they expired; refresh tokens at their end.
             store.forget_expired_grants(now - chrono::Duration::days(1), now)?;

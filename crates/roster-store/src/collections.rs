@@ -12,6 +12,7 @@ pub(crate) enum ColumnKind {
     Bool,
     Timestamp,
     Id,
+    Int,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +79,13 @@ impl Schema for UserSchema {
             "usertype" => fixed("user_type", ColumnKind::Text),
             "usagelocation" => fixed("usage_location", ColumnKind::Text),
             "createddatetime" => fixed("created_at", ColumnKind::Timestamp),
+            "signinactivity/lastsignindatetime" => fixed("last_sign_in_at", ColumnKind::Timestamp),
+            "signinactivity/lastnoninteractivesignindatetime" => {
+                fixed("last_non_interactive_sign_in_at", ColumnKind::Timestamp)
+            }
+            "signinactivity/lastsuccessfulsignindatetime" => {
+                fixed("last_successful_sign_in_at", ColumnKind::Timestamp)
+            }
             _ => {
                 let def = USER_ATTRIBUTES
                     .iter()
@@ -232,6 +240,47 @@ impl Schema for ContactSchema {
 
     fn sortable(&self, property: &str) -> Option<Column> {
         ["id", "displayName"]
+            .iter()
+            .find(|name| name.eq_ignore_ascii_case(property))
+            .and_then(|name| self.column(name))
+    }
+}
+
+/// The sign-in log, as Graph's `signIn` names what can be filtered.
+pub(crate) struct SignInSchema;
+
+impl Schema for SignInSchema {
+    fn table(&self) -> &'static str {
+        "sign_ins"
+    }
+
+    fn column(&self, path: &str) -> Option<Column> {
+        let fixed = |sql, kind| Some(Column { sql, kind });
+        match path.to_ascii_lowercase().as_str() {
+            "id" => fixed("id", ColumnKind::Id),
+            "createddatetime" => fixed("at", ColumnKind::Timestamp),
+            "userid" => fixed("user_id", ColumnKind::Id),
+            "userprincipalname" => fixed("user_principal_name", ColumnKind::Text),
+            "appid" => fixed("app_id", ColumnKind::Id),
+            "appdisplayname" => fixed("client", ColumnKind::Text),
+            "ipaddress" => fixed("client_ip", ColumnKind::Text),
+            "isinteractive" => fixed("interactive", ColumnKind::Bool),
+            "status/errorcode" => fixed("error_code", ColumnKind::Int),
+            "correlationid" => fixed("correlation_id", ColumnKind::Text),
+            _ => None,
+        }
+    }
+
+    fn collection(&self, _: &str) -> Option<Collection> {
+        None
+    }
+
+    fn searchable(&self, _: &str) -> Option<Column> {
+        None
+    }
+
+    fn sortable(&self, property: &str) -> Option<Column> {
+        ["id", "createdDateTime"]
             .iter()
             .find(|name| name.eq_ignore_ascii_case(property))
             .and_then(|name| self.column(name))

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::db::Row;
 use crate::grants::{RefreshGrant, end_family, insert_refresh};
-use crate::sign_ins::{TenantSettings, lockout_row};
+use crate::sign_ins::lockout_row;
 use crate::{Result, Store, params};
 
 /// What a device asked for, and, once its user signed in elsewhere, who approved it.
@@ -67,11 +67,8 @@ const GUESSES: &str = "#device-code";
 
 /// Wrong user codes a source may enter before it must wait, and its first wait (doubled for
 /// each one after).
-const GUESS_LIMIT: TenantSettings = TenantSettings {
-    lockout_threshold: 10,
-    lockout_duration_seconds: 60,
-    session_lifetime_seconds: 0,
-};
+const GUESS_THRESHOLD: i64 = 10;
+const GUESS_WAIT_SECONDS: i64 = 60;
 
 const COLUMNS: &str = "family_id, tenant_id, client_id, scope, expires_at, interval_seconds, \
      user_id, auth_time, denied_at, redeemed_at, last_polled_at, device_code_hash";
@@ -145,8 +142,8 @@ impl Store {
                 Some((hash, grant)) => Ok(Entered::Found(hash, grant)),
                 None => {
                     guesses.failures += 1;
-                    if guesses.failures >= GUESS_LIMIT.lockout_threshold {
-                        guesses.lock(&GUESS_LIMIT, now);
+                    if guesses.failures >= GUESS_THRESHOLD {
+                        guesses.lock(GUESS_WAIT_SECONDS, now);
                     }
                     guesses.write(tx, GUESSES, source, now)?;
                     Ok(Entered::Wrong)

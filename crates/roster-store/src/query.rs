@@ -233,6 +233,7 @@ fn literal_param(
         }
         (ColumnKind::Bool, Literal::Bool(flag)) => out.param(*flag),
         (ColumnKind::Timestamp, Literal::DateTime(at)) => out.param(*at),
+        (ColumnKind::Int, Literal::Int(number)) => out.param(*number),
         (ColumnKind::Id, Literal::Guid(id)) => out.param(*id),
         (ColumnKind::Id, Literal::String(text)) => {
             let id = uuid::Uuid::parse_str(text).map_err(|_| mismatch())?;

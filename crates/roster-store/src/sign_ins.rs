@@ -18,7 +18,7 @@ use roster_core::types::ObjectId;
 
 use crate::authority::authorize;
 use crate::db::Tx;
-use crate::{Change, Error, Result, Store, audit, params};
+use crate::{Change, Error, ListQuery, Page, Result, SortKey, Store, audit, params};
 
 /// A tenant's sign-in settings (Entra's smart lockout, and the admin center's session).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,15 +29,24 @@ pub struct TenantSettings {
     pub lockout_duration_seconds: i64,
     /// How long an admin center session lasts after it started, however active.
     pub session_lifetime_seconds: i64,
+    /// Days the sign-in log is kept.
+    pub sign_in_log_days: i64,
+    /// Whether the OAuth password grant (resource owner password credentials) is allowed: a
+    /// legacy way to sign in that asks an application for the password, refusable as Entra
+    /// lets legacy authentication be blocked.
+    pub password_grant: bool,
 }
 
 impl Default for TenantSettings {
-    /// Entra ID's defaults: 10 failures, 60 seconds; Microsoft 365's 12-hour session.
+    /// Entra ID's defaults: 10 failures, 60 seconds; Microsoft 365's 12-hour session; the
+    /// sign-in log kept 30 days (Entra ID P1's); the password grant allowed.
     fn default() -> Self {
         TenantSettings {
             lockout_threshold: 10,
             lockout_duration_seconds: 60,
             session_lifetime_seconds: 12 * 3600,
+            sign_in_log_days: 30,
+            password_grant: true,
         }
     }
 }
@@ -47,6 +56,22 @@ impl TenantSettings {
     pub const THRESHOLD: std::ops::RangeInclusive<i64> = 1..=100;
     pub const DURATION: std::ops::RangeInclusive<i64> = 5..=86_400;
     pub const SESSION: std::ops::RangeInclusive<i64> = 300..=7 * 86_400;
+    pub const LOG_DAYS: std::ops::RangeInclusive<i64> = 1..=365;
+
+    /// The settings' columns of `tenants`, as [`TenantSettings::from_row`] reads them.
+    const COLUMNS: &str = "lockout_threshold, lockout_duration_seconds, session_lifetime_seconds, \
+         sign_in_log_days, password_grant";
+
+    /// The settings from a row whose columns from `at` on are [`TenantSettings::COLUMNS`].
+    fn from_row(row: &crate::db::Row, at: usize) -> Result<TenantSettings> {
+        Ok(TenantSettings {
+            lockout_threshold: row.int(at)?,
+            lockout_duration_seconds: row.int(at + 1)?,
+            session_lifetime_seconds: row.int(at + 2)?,
+            sign_in_log_days: row.int(at + 3)?,
+            password_grant: row.bool(at + 4)?,
+        })
+    }
 }
 
 /// The longest a lockout lasts, however many came before it.
@@ -82,6 +107,13 @@ pub struct SignIn {
     /// 50057 blocked, 50055 password expired, ...
     pub error_code: i64,
     pub failure_reason: Option<String>,
+    /// The application's client id, when one was named (not the admin center's own sign-in).
+    pub app_id: Option<ObjectId>,
+    /// The user was there (a password, a browser's session); not an application renewing a
+    /// token.
+    pub interactive: bool,
+    /// The request's id, which its response and the server's log carry.
+    pub correlation_id: Option<String>,
 }
 
 /// A name's lockout state in a bucket, created empty if need be and locked for the rest of the
@@ -132,10 +164,9 @@ pub(crate) struct Lockout {
 impl Lockout {
     /// Locks the name for the tenant's duration, doubled for each lockout before, and starts
     /// counting afresh.
-    pub(crate) fn lock(&mut self, settings: &TenantSettings, now: DateTime<Utc>) -> DateTime<Utc> {
+    pub(crate) fn lock(&mut self, first_seconds: i64, now: DateTime<Utc>) -> DateTime<Utc> {
         let doublings = self.lockouts.clamp(0, 20) as u32;
-        let seconds = settings
-            .lockout_duration_seconds
+        let seconds = first_seconds
             .saturating_mul(1 << doublings)
             .min(MAX_LOCKOUT_SECONDS);
         let until = now + Duration::seconds(seconds);
@@ -175,19 +206,17 @@ impl Store {
         self.pool.read(|tx| {
             let row = tx
                 .query_one(
-                    "SELECT lockout_threshold, lockout_duration_seconds, session_lifetime_seconds \
-                     FROM tenants WHERE id = $1",
+                    &format!(
+                        "SELECT {} FROM tenants WHERE id = $1",
+                        TenantSettings::COLUMNS
+                    ),
                     &params![tenant_id],
                 )?
                 .ok_or_else(|| Error::NotFound {
                     kind: "tenant",
                     id: tenant_id.to_string(),
                 })?;
-            Ok(TenantSettings {
-                lockout_threshold: row.int(0)?,
-                lockout_duration_seconds: row.int(1)?,
-                session_lifetime_seconds: row.int(2)?,
-            })
+            TenantSettings::from_row(&row, 0)
         })
     }
 
@@ -209,6 +238,11 @@ impl Store {
                 TenantSettings::SESSION,
                 "sessionLifetimeInSeconds",
             ),
+            (
+                settings.sign_in_log_days,
+                TenantSettings::LOG_DAYS,
+                "signInLogRetentionInDays",
+            ),
         ] {
             if !range.contains(&value) {
                 return Err(Error::Invalid(roster_core::types::InvalidValue::new(
@@ -222,12 +256,14 @@ impl Store {
             let change = &authorize(tx, change, &[Operation::ManageSettings], None)?;
             tx.execute(
                 "UPDATE tenants SET lockout_threshold = $2, lockout_duration_seconds = $3, \
-                 session_lifetime_seconds = $4 WHERE id = $1",
+                 session_lifetime_seconds = $4, sign_in_log_days = $5, password_grant = $6 WHERE id = $1",
                 &params![
                     change.tenant_id,
                     settings.lockout_threshold,
                     settings.lockout_duration_seconds,
-                    settings.session_lifetime_seconds
+                    settings.session_lifetime_seconds,
+                    settings.sign_in_log_days,
+                    settings.password_grant
                 ],
             )?;
             let json = |s: &TenantSettings| {
@@ -235,6 +271,8 @@ impl Store {
                     "lockoutThreshold": s.lockout_threshold,
                     "lockoutDurationInSeconds": s.lockout_duration_seconds,
                     "sessionLifetimeInSeconds": s.session_lifetime_seconds,
+                    "signInLogRetentionInDays": s.sign_in_log_days,
+                    "passwordGrantAllowed": s.password_grant,
                 })
             };
             audit(
@@ -257,18 +295,17 @@ impl Store {
             .to_lowercase();
         self.pool.read(|tx| {
             let row = tx.query_one(
-                "SELECT t.id, t.lockout_threshold, t.lockout_duration_seconds, t.session_lifetime_seconds \
-                 FROM domains d JOIN tenants t ON t.id = d.tenant_id WHERE d.name = $1 AND d.is_verified = $2",
+                &format!(
+                    "SELECT t.id, {} FROM domains d JOIN tenants t ON t.id = d.tenant_id \
+                     WHERE d.name = $1 AND d.is_verified = $2",
+                    TenantSettings::COLUMNS
+                ),
                 &params![domain, true],
             )?;
             Ok(match row {
                 Some(row) => (
                     Some(ObjectId::from(row.uuid(0)?)),
-                    TenantSettings {
-                        lockout_threshold: row.int(1)?,
-                        lockout_duration_seconds: row.int(2)?,
-                        session_lifetime_seconds: row.int(3)?,
-                    },
+                    TenantSettings::from_row(&row, 1)?,
                 ),
                 None => (None, TenantSettings::default()),
             })
@@ -299,7 +336,7 @@ impl Store {
                 return Ok(SignInGate::Locked { until });
             }
             if lockout.failures >= settings.lockout_threshold {
-                let until = lockout.lock(settings, now);
+                let until = lockout.lock(settings.lockout_duration_seconds, now);
                 lockout.write(tx, name_key, bucket, now)?;
                 return Ok(SignInGate::Locked { until });
             }
@@ -345,7 +382,7 @@ impl Store {
                     let keep_from = lockout.recent.len().saturating_sub(RECENT_WRONG);
                     lockout.recent.drain(..keep_from);
                     if lockout.failures >= settings.lockout_threshold {
-                        lockout.lock(settings, now);
+                        lockout.lock(settings.lockout_duration_seconds, now);
                     }
                 }
             }
@@ -359,56 +396,96 @@ impl Store {
         self.pool.write(|tx| log_sign_in(tx, entry))
     }
 
-    /// A tenant's most recent sign-ins, newest first.
-    pub fn sign_ins(&self, tenant_id: ObjectId, limit: usize) -> Result<Vec<SignIn>> {
+    /// A page of a tenant's sign-ins as a list query asks (Graph's `$filter` on the user, the
+    /// application, the time, the status and more), newest first unless it asks otherwise.
+    pub fn sign_ins(&self, tenant_id: ObjectId, query: &ListQuery) -> Result<Page<SignIn>> {
+        let mut query = query.clone();
+        if query.order.is_none() {
+            query.order = Some(SortKey {
+                property: "createdDateTime".into(),
+                descending: true,
+            });
+        }
         self.pool.read(|tx| {
-            tx
-                .query(
-                    "SELECT tenant_id, at, user_id, user_principal_name, client_ip, client, error_code, failure_reason, id \
-                     FROM sign_ins WHERE tenant_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
-                    &params![tenant_id, limit as i64],
-                )?
-                .iter()
-                .map(|row| Ok(SignIn {
-                    id: ObjectId::from(row.uuid(8)?),
-                    tenant_id: row.opt_uuid(0)?.map(ObjectId::from),
-                    at: row.timestamp(1)?,
-                    user_id: row.opt_uuid(2)?.map(ObjectId::from),
-                    user_principal_name: row.text(3)?,
-                    client_ip: row.opt_text(4)?,
-                    client: row.text(5)?,
-                    error_code: row.int(6)?,
-                    failure_reason: row.opt_text(7)?,
-                }))
-                .collect::<Result<_>>()
+            let (rows, next, count) = crate::query::list_rows(
+                tx,
+                &crate::collections::SignInSchema,
+                SIGN_IN_COLUMNS,
+                "tenant_id = $1",
+                params![tenant_id].to_vec(),
+                &query,
+            )?;
+            Ok(Page {
+                items: rows.iter().map(sign_in_from).collect::<Result<_>>()?,
+                next,
+                count,
+            })
         })
     }
 
     /// Forgets lockout state untouched since `failures_before` whose lockout has ended (a
     /// name's failures are forgiven after a quiet day), familiar addresses not signed in from
-    /// since `familiar_before`, and sign-ins logged before `log_before`.
+    /// since `familiar_before`, and each tenant's sign-ins older than it keeps them (those of
+    /// names no tenant owns after the default 30 days).
     pub fn forget_sign_ins(
         &self,
         failures_before: DateTime<Utc>,
         familiar_before: DateTime<Utc>,
-        log_before: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<u64> {
         self.pool.write(|tx| {
-            Ok(tx.execute(
+            let mut forgotten = tx.execute(
                 "DELETE FROM sign_in_lockouts WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $1)",
                 &params![failures_before],
             )? + tx.execute(
                 "DELETE FROM sign_in_familiar WHERE last_success_at < $1",
                 &params![familiar_before],
-            )? + tx.execute("DELETE FROM sign_ins WHERE at < $1", &params![log_before])?)
+            )?;
+            let tenants = tx.query("SELECT id, sign_in_log_days FROM tenants", &[])?;
+            for row in &tenants {
+                let before = now - Duration::days(row.int(1)?);
+                forgotten += tx.execute(
+                    "DELETE FROM sign_ins WHERE tenant_id = $1 AND at < $2",
+                    &params![row.uuid(0)?, before],
+                )?;
+            }
+            let before = now - Duration::days(TenantSettings::default().sign_in_log_days);
+            forgotten += tx.execute(
+                "DELETE FROM sign_ins WHERE tenant_id IS NULL AND at < $1",
+                &params![before],
+            )?;
+            Ok(forgotten)
         })
     }
 }
 
+const SIGN_IN_COLUMNS: &str = "id, tenant_id, at, user_id, user_principal_name, client_ip, client, \
+     error_code, failure_reason, app_id, interactive, correlation_id";
+
+fn sign_in_from(row: &crate::db::Row) -> Result<SignIn> {
+    Ok(SignIn {
+        id: ObjectId::from(row.uuid(0)?),
+        tenant_id: row.opt_uuid(1)?.map(ObjectId::from),
+        at: row.timestamp(2)?,
+        user_id: row.opt_uuid(3)?.map(ObjectId::from),
+        user_principal_name: row.text(4)?,
+        client_ip: row.opt_text(5)?,
+        client: row.text(6)?,
+        error_code: row.int(7)?,
+        failure_reason: row.opt_text(8)?,
+        app_id: row.opt_uuid(9)?.map(ObjectId::from),
+        interactive: row.bool(10)?,
+        correlation_id: row.opt_text(11)?,
+    })
+}
+
+/// Writes a sign-in to the log and, for a known user, to the user's sign-in activity: an
+/// interactive attempt (successful or not) or a renewal, and a success of either kind.
 fn log_sign_in(tx: &mut dyn Tx, entry: &SignIn) -> Result<()> {
     tx.execute(
-        "INSERT INTO sign_ins (id, tenant_id, at, user_id, user_principal_name, client_ip, client, error_code, failure_reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &format!(
+            "INSERT INTO sign_ins ({SIGN_IN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ),
         &params![
             entry.id,
             entry.tenant_id,
@@ -418,9 +495,28 @@ fn log_sign_in(tx: &mut dyn Tx, entry: &SignIn) -> Result<()> {
             entry.client_ip.clone(),
             entry.client.clone(),
             entry.error_code,
-            entry.failure_reason.clone()
+            entry.failure_reason.clone(),
+            entry.app_id,
+            entry.interactive,
+            entry.correlation_id.clone()
         ],
     )?;
+    if let Some(user_id) = entry.user_id {
+        let attempt = if entry.interactive {
+            "last_sign_in_at"
+        } else {
+            "last_non_interactive_sign_in_at"
+        };
+        let success = if entry.error_code == 0 {
+            ", last_successful_sign_in_at = $2"
+        } else {
+            ""
+        };
+        tx.execute(
+            &format!("UPDATE users SET {attempt} = $2{success} WHERE id = $1"),
+            &params![user_id, entry.at],
+        )?;
+    }
     Ok(())
 }
 
@@ -439,6 +535,9 @@ mod tests {
             client: "test".into(),
             error_code: code,
             failure_reason: None,
+            app_id: None,
+            interactive: true,
+            correlation_id: None,
         }
     }
 
@@ -617,10 +716,20 @@ mod tests {
             Err(Error::Invalid(invalid)) if invalid.property == "lockoutThreshold"
                 && invalid.reason == roster_core::types::Problem::OutOfRange(1, 100)
         ));
+        let forever = TenantSettings {
+            sign_in_log_days: 366,
+            ..Default::default()
+        };
+        assert!(matches!(
+            store.set_tenant_settings(&change, &forever),
+            Err(Error::Invalid(invalid)) if invalid.property == "signInLogRetentionInDays"
+        ));
         let stricter = TenantSettings {
             lockout_threshold: 5,
             lockout_duration_seconds: 300,
             session_lifetime_seconds: 3600,
+            sign_in_log_days: 7,
+            password_grant: false,
         };
         store.set_tenant_settings(&change, &stricter).unwrap();
         assert_eq!(store.tenant_settings(change.tenant_id).unwrap(), stricter);
@@ -631,6 +740,73 @@ mod tests {
         assert_eq!(
             store.sign_in_settings("x@nowhere.example").unwrap(),
             (None, TenantSettings::default())
+        );
+    }
+
+    /// Each tenant's log is kept as long as it says; names of no tenant's 30 days. A user's
+    /// sign-in activity follows the log: an interactive attempt, a renewal, a success.
+    #[test]
+    fn the_log_is_kept_as_long_as_each_tenant_says_and_marks_the_users_activity() {
+        let (_directory, store, change) = crate::test_store();
+        let user = crate::testing::test_user("ann@t.example");
+        store.create_user(&change, &user, None).unwrap();
+        let keep_a_week = TenantSettings {
+            sign_in_log_days: 7,
+            ..Default::default()
+        };
+        store.set_tenant_settings(&change, &keep_a_week).unwrap();
+        let now = now();
+        let logged = |days_ago: i64, tenant: Option<ObjectId>, interactive: bool, code: i64| {
+            let mut sign_in = entry(now - Duration::days(days_ago), code);
+            sign_in.tenant_id = tenant;
+            sign_in.user_id = tenant.map(|_| user.id);
+            sign_in.interactive = interactive;
+            store.log_sign_in(&sign_in).unwrap();
+        };
+        logged(10, Some(change.tenant_id), true, 0);
+        logged(3, Some(change.tenant_id), false, 0);
+        logged(2, Some(change.tenant_id), true, 50057);
+        logged(10, None, true, 50126);
+        logged(40, None, true, 50126);
+        let activity = store
+            .get_user(change.tenant_id, &crate::UserKey::Id(user.id))
+            .unwrap()
+            .sign_in_activity;
+        assert_eq!(activity.last_sign_in, Some(now - Duration::days(2)));
+        assert_eq!(
+            activity.last_non_interactive_sign_in,
+            Some(now - Duration::days(3))
+        );
+        assert_eq!(
+            activity.last_successful_sign_in,
+            Some(now - Duration::days(3))
+        );
+        store
+            .forget_sign_ins(now - Duration::days(1), now - Duration::days(90), now)
+            .unwrap();
+        let left = store
+            .sign_ins(
+                change.tenant_id,
+                &ListQuery {
+                    top: 10,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .items;
+        // The tenant's two of this week, newest first.
+        let ages: Vec<i64> = left.iter().map(|e| (now - e.at).num_days()).collect();
+        assert_eq!(ages, vec![2, 3]);
+        let unowned: i64 = store
+            .pool
+            .read(|tx| {
+                tx.query_one("SELECT COUNT(*) FROM sign_ins WHERE tenant_id IS NULL", &[])?
+                    .map_or(Ok(0), |row| row.int(0))
+            })
+            .unwrap();
+        assert_eq!(
+            unowned, 1,
+            "the 10-day-old one of no tenant is kept 30 days"
         );
     }
 }

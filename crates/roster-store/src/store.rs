@@ -35,6 +35,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0019.sql"),
     include_str!("../migrations/sqlite-0020.sql"),
     include_str!("../migrations/sqlite-0021.sql"),
+    include_str!("../migrations/sqlite-0022.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -59,6 +60,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0019.sql"),
     include_str!("../migrations/postgres-0020.sql"),
     include_str!("../migrations/postgres-0021.sql"),
+    include_str!("../migrations/postgres-0022.sql"),
 ];
 
 impl Store {

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use roster_core::access::Role;
 use roster_core::attributes::{AttrKind, AttrValue, Attributes, USER_ATTRIBUTES};
-use roster_core::directory::{PasswordHash, User, UserType};
+use roster_core::directory::{PasswordHash, SignInActivity, User, UserType};
 use roster_core::refusal::Reason;
 use roster_core::types::{MailNickname, ObjectId, UsageLocation, UserPrincipalName};
 
@@ -57,7 +57,16 @@ pub(crate) const FIXED_COLUMNS: &[&str] = &[
     "sessions_valid_from",
 ];
 
-pub(crate) fn user_columns() -> &'static str {
+/// The columns sign-ins write (Graph's `signInActivity`), read after the attributes and never
+/// written with the user.
+pub(crate) const ACTIVITY_COLUMNS: &[&str] = &[
+    "last_sign_in_at",
+    "last_non_interactive_sign_in_at",
+    "last_successful_sign_in_at",
+];
+
+/// The columns a user is written with: the fixed ones, then the attributes.
+fn written_columns() -> &'static str {
     static COLUMNS: OnceLock<String> = OnceLock::new();
     COLUMNS.get_or_init(|| {
         FIXED_COLUMNS
@@ -67,6 +76,12 @@ pub(crate) fn user_columns() -> &'static str {
             .collect::<Vec<_>>()
             .join(", ")
     })
+}
+
+/// The columns a user is read from: those it is written with, then its sign-in activity.
+pub(crate) fn user_columns() -> &'static str {
+    static COLUMNS: OnceLock<String> = OnceLock::new();
+    COLUMNS.get_or_init(|| format!("{}, {}", written_columns(), ACTIVITY_COLUMNS.join(", ")))
 }
 
 /// Reads a user from a row of [`user_columns`], moving its strings out of the row (the
@@ -111,6 +126,14 @@ pub(crate) fn user_from_row(row: &mut Row) -> Result<User> {
         created: row.timestamp(9)?,
         deleted: row.opt_timestamp(10)?,
         sign_in_sessions_valid_from: row.timestamp(11)?,
+        sign_in_activity: {
+            let at = FIXED_COLUMNS.len() + USER_ATTRIBUTES.len();
+            SignInActivity {
+                last_sign_in: row.opt_timestamp(at)?,
+                last_non_interactive_sign_in: row.opt_timestamp(at + 1)?,
+                last_successful_sign_in: row.opt_timestamp(at + 2)?,
+            }
+        },
         attributes: Attributes::from_values(attributes),
         licenses: Vec::new(),
         inherited_licenses: Vec::new(),
@@ -368,6 +391,7 @@ pub(crate) fn live_users_page(
                     "NULL"
                 }
             }))
+            .chain(ACTIVITY_COLUMNS.iter().copied())
             .collect::<Vec<_>>()
             .join(", "),
     };
@@ -559,7 +583,7 @@ pub(crate) fn insert_user_sql() -> &'static str {
         let count = FIXED_COLUMNS.len() + USER_ATTRIBUTES.len() + 4;
         format!(
             "INSERT INTO users ({}, tenant_id, upn_key, password_hash, active_licenses) VALUES ({})",
-            user_columns(),
+            written_columns(),
             crate::db::placeholders(1, count)
         )
     })

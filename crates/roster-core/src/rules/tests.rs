@@ -869,6 +869,7 @@ fn new_user(id: Uuid, alias: &str, display_name: &str) -> User {
         created: now() - TimeDelta::days(400),
         deleted: None,
         sign_in_sessions_valid_from: now(),
+        sign_in_activity: Default::default(),
         attributes: Attributes::default(),
         licenses: Vec::new(),
         inherited_licenses: Vec::new(),

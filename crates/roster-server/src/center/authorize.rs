@@ -68,7 +68,20 @@ pub async fn start(
             .max_age
             .is_none_or(|max_age| max_age > 0 && (Utc::now() - auth_time).num_seconds() <= max_age);
         if fresh {
-            return match issue_code(&state, &authorization, session.claims.oid, auth_time).await {
+            let issued = async {
+                let code =
+                    issue_code(&state, &authorization, session.claims.oid, auth_time).await?;
+                log_session_sign_in(
+                    &state,
+                    &parts,
+                    tenant_id,
+                    session.claims.oid,
+                    &authorization.app,
+                )
+                .await?;
+                Ok::<_, crate::error::ApiError>(code)
+            };
+            return match issued.await {
                 Ok(code) => answer(&authorization, code),
                 Err(error) => bare_error_page(lang, error.status, &error.message),
             };
@@ -216,11 +229,10 @@ pub async fn sign_in(
             .await
         }
     };
-    let client = authorization.app.display_name.clone();
     let record = match crate::identity::sign_in::sign_in(
         &state,
         &parts,
-        &client,
+        crate::identity::sign_in::SignInApp::of(&authorization.app),
         (username.clone(), password.clone()),
         admit,
     )
@@ -293,6 +305,29 @@ pub async fn sign_in(
     );
     browser::keep_sign_in_nonce(&mut response, &parts, None);
     response
+}
+
+/// A browser's session used to sign in to an application (single sign-on), in the sign-in log
+/// and the user's sign-in activity as the interactive sign-in it is.
+pub(super) async fn log_session_sign_in(
+    state: &AppState,
+    parts: &Parts,
+    tenant_id: ObjectId,
+    user_id: ObjectId,
+    app: &roster_core::directory::AppRegistration,
+) -> crate::error::ApiResult<()> {
+    let user = state
+        .db(move |store| store.get_user(tenant_id, &roster_store::UserKey::Id(user_id)))
+        .await?;
+    crate::identity::sign_in::log_sign_in(
+        state,
+        parts,
+        (tenant_id, &user),
+        crate::identity::sign_in::SignInApp::of(app),
+        true,
+        None,
+    )
+    .await
 }
 
 /// The sign-in page for an application: the organisation's name, the application's, and a

@@ -111,10 +111,11 @@ pub async fn answer(
         code: &code,
         grant: &grant,
     };
-    let (app, organisation) = match request.names(&state).await {
+    let (registration, organisation) = match request.names(&state).await {
         Some(names) => names,
         None => return code_form(lang, &csrf, Some(lang.t("device-wrong-code"))),
     };
+    let app = registration.display_name.clone();
     // A browser signed in to the organisation may confirm as that account.
     let session = match browser::check(&state, &parts).await {
         Ok(Found::Open(checked)) if checked.caller.tenant_id == grant.tenant_id => Some(checked),
@@ -139,7 +140,20 @@ pub async fn answer(
             if let Some(session) = session {
                 let auth_time =
                     DateTime::from_timestamp_micros(session.claims.iat_us).unwrap_or_default();
-                return match decided(Some((session.claims.oid, auth_time))).await {
+                let approved = decided(Some((session.claims.oid, auth_time))).await;
+                if let Ok(true) = approved
+                    && let Err(error) = super::authorize::log_session_sign_in(
+                        &state,
+                        &parts,
+                        grant.tenant_id,
+                        session.claims.oid,
+                        &registration,
+                    )
+                    .await
+                {
+                    tracing::warn!("logging a device sign-in failed: {}", error.message);
+                }
+                return match approved {
                     Ok(true) => done(
                         lang,
                         &lang.t_with("device-done", &[("app", app.clone().into())]),
@@ -174,34 +188,37 @@ pub async fn answer(
         }
     };
     let refused = |key: &str| request.sign_in_form(&app, &organisation, None, Some(lang.t(key)));
-    let record =
-        match crate::identity::sign_in::sign_in(&state, &parts, &app, (username, password), admit)
-            .await
-        {
-            Ok(Ok(record)) => record,
-            Ok(Err(refusal)) => {
-                let mut response = refused(match refusal {
-                    SignInRefusal::InvalidCredentials | SignInRefusal::NotAllowed => {
-                        "sign-in-invalid"
-                    }
-                    SignInRefusal::Locked => "sign-in-locked",
-                    SignInRefusal::Disabled => "authorize-blocked",
-                    SignInRefusal::PasswordExpired => "authorize-password-expired",
-                    SignInRefusal::Busy => "sign-in-busy",
-                });
-                if refusal == SignInRefusal::Busy {
-                    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-                    response
-                        .headers_mut()
-                        .insert("Retry-After", HeaderValue::from_static("1"));
-                }
-                return response;
+    let record = match crate::identity::sign_in::sign_in(
+        &state,
+        &parts,
+        crate::identity::sign_in::SignInApp::of(&registration),
+        (username, password),
+        admit,
+    )
+    .await
+    {
+        Ok(Ok(record)) => record,
+        Ok(Err(refusal)) => {
+            let mut response = refused(match refusal {
+                SignInRefusal::InvalidCredentials | SignInRefusal::NotAllowed => "sign-in-invalid",
+                SignInRefusal::Locked => "sign-in-locked",
+                SignInRefusal::Disabled => "authorize-blocked",
+                SignInRefusal::PasswordExpired => "authorize-password-expired",
+                SignInRefusal::Busy => "sign-in-busy",
+            });
+            if refusal == SignInRefusal::Busy {
+                *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                response
+                    .headers_mut()
+                    .insert("Retry-After", HeaderValue::from_static("1"));
             }
-            Err(error) => {
-                tracing::warn!("a device sign-in failed: {}", error.message);
-                return refused("sign-in-unavailable");
-            }
-        };
+            return response;
+        }
+        Err(error) => {
+            tracing::warn!("a device sign-in failed: {}", error.message);
+            return refused("sign-in-unavailable");
+        }
+    };
     let session = match browser::start(&state, &record).await {
         Ok(token) => token,
         Err(error) => {
@@ -240,8 +257,11 @@ struct Request<'a> {
 }
 
 impl Request<'_> {
-    /// The application's name and the organisation's, as the user is asked about them.
-    async fn names(&self, state: &AppState) -> Option<(String, String)> {
+    /// The application and the organisation's name, as the user is asked about them.
+    async fn names(
+        &self,
+        state: &AppState,
+    ) -> Option<(roster_core::directory::AppRegistration, String)> {
         let (tenant_id, client_id) = (self.grant.tenant_id, self.grant.client_id);
         let app = client_app(state, tenant_id, client_id).await.ok()??;
         let organisation = state
@@ -249,7 +269,7 @@ impl Request<'_> {
             .await
             .map(|tenant| tenant.display_name)
             .unwrap_or_default();
-        Some((app.app.display_name, organisation))
+        Some((app.app, organisation))
     }
 
     /// The request named, with a warning, and the ways to answer it: as the browser's signed-in

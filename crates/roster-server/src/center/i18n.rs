@@ -300,6 +300,7 @@ mod tests {
             include_str!("users/edit.rs"),
             include_str!("authorize.rs"),
             include_str!("device.rs"),
+            include_str!("sign_ins.rs"),
             include_str!("sign_in.rs"),
             include_str!("layout.rs"),
         ];

@@ -217,12 +217,13 @@ pub(crate) enum Nav {
     Jobs,
     Roles,
     Audit,
+    SignIns,
     Domains,
     Settings,
 }
 
 impl Nav {
-    const ALL: [Nav; 11] = [
+    const ALL: [Nav; 12] = [
         Nav::Home,
         Nav::Users,
         Nav::Deleted,
@@ -232,6 +233,7 @@ impl Nav {
         Nav::Jobs,
         Nav::Roles,
         Nav::Audit,
+        Nav::SignIns,
         Nav::Domains,
         Nav::Settings,
     ];
@@ -247,6 +249,7 @@ impl Nav {
             Nav::Licenses => "/licenses",
             Nav::Roles => "/roles",
             Nav::Audit => "/audit",
+            Nav::SignIns => "/sign-ins",
             Nav::Domains => "/domains",
             Nav::Settings => "/settings",
         }
@@ -263,6 +266,7 @@ impl Nav {
             Nav::Licenses => "nav-licenses",
             Nav::Roles => "nav-roles",
             Nav::Audit => "nav-audit",
+            Nav::SignIns => "nav-sign-ins",
             Nav::Domains => "nav-domains",
             Nav::Settings => "nav-settings",
         }
@@ -277,7 +281,7 @@ impl Nav {
             Nav::Licenses | Nav::Roles | Nav::Domains | Nav::Settings => {
                 Operation::ReadOrganization
             }
-            Nav::Audit => Operation::ReadAuditLog,
+            Nav::Audit | Nav::SignIns => Operation::ReadAuditLog,
         }
     }
 }

@@ -30,6 +30,7 @@ mod rule_text;
 mod session;
 mod settings;
 mod sign_in;
+mod sign_ins;
 mod users;
 mod wording;
 
@@ -88,6 +89,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/roles", get(roles::page_handler).post(roles::change))
         .route("/audit", get(audit::page_handler))
         .route("/audit/export.csv", get(audit::export))
+        .route("/sign-ins", get(sign_ins::page_handler))
         .route(
             "/settings",
             get(settings::page_handler).post(settings::change),

@@ -112,6 +112,11 @@ async fn render(
             .map(|l| l.to_string())
             .unwrap_or_default()
     });
+    // As typed in a refused form (an unticked box is not sent), else as stored.
+    let password_grant = match typed("sign-in", "lockoutThreshold") {
+        Some(_) => typed("sign-in", "passwordGrantAllowed").as_deref() == Some("on"),
+        None => settings.password_grant,
+    };
     let content = html! {
         @if let Some(saved) = &saved { (saved_notice(lang, saved)) }
         @if !manage { p.note { (lang.t("settings-read-only")) } }
@@ -148,6 +153,17 @@ async fn render(
                         Some(range_hint(lang, *TenantSettings::DURATION.start(), *TenantSettings::DURATION.end()))))
                     (field("sign-in", "sessionLifetimeInMinutes", lang.t("settings-session-minutes"), (settings.session_lifetime_seconds / 60).to_string(), "number",
                         Some(range_hint(lang, min_minutes, max_minutes))))
+                    (field("sign-in", "signInLogRetentionInDays", lang.property("signInLogRetentionInDays"), settings.sign_in_log_days.to_string(), "number",
+                        Some(range_hint(lang, *TenantSettings::LOG_DAYS.start(), *TenantSettings::LOG_DAYS.end()))))
+                }
+                div.field {
+                    label {
+                        input type="checkbox" name="passwordGrantAllowed" value="on" disabled[!manage]
+                            checked[password_grant]
+                            aria-describedby="s-passwordGrantAllowed-hint";
+                        " " (lang.property("passwordGrantAllowed"))
+                    }
+                    span.muted id="s-passwordGrantAllowed-hint" { (lang.t("settings-password-grant-hint")) }
                 }
                 @if manage { button type="submit" { (lang.t("details-save")) } }
             }
@@ -297,6 +313,8 @@ pub async fn change(session: Session, Form(fields): Form<Vec<(String, String)>>)
                 lockout_threshold: number("lockoutThreshold")?,
                 lockout_duration_seconds: number("lockoutDurationInSeconds")?,
                 session_lifetime_seconds: number("sessionLifetimeInMinutes")?.saturating_mul(60),
+                sign_in_log_days: number("signInLogRetentionInDays")?,
+                password_grant: field("passwordGrantAllowed") == "on",
             })
         })();
         // Minutes on the page: their range is the store's in seconds, converted.
@@ -324,6 +342,14 @@ pub async fn change(session: Session, Form(fields): Form<Vec<(String, String)>>)
                     (
                         before.session_lifetime_seconds != after.session_lifetime_seconds,
                         "sessionLifetimeInSeconds",
+                    ),
+                    (
+                        before.sign_in_log_days != after.sign_in_log_days,
+                        "signInLogRetentionInDays",
+                    ),
+                    (
+                        before.password_grant != after.password_grant,
+                        "passwordGrantAllowed",
                     ),
                 ]
                 .into_iter()

@@ -291,37 +291,42 @@ pub async fn sign_in(
         }
     };
     let credentials = (form.username.clone(), form.password.clone());
-    let record =
-        match crate::identity::sign_in::sign_in(&state, &parts, "Admin center", credentials, admit)
-            .await
-        {
-            Ok(Ok(record)) => record,
-            Ok(Err(refusal)) => {
-                use SignInRefusal::*;
-                return match refusal {
-                    InvalidCredentials => again(&lang.t("sign-in-invalid")),
-                    Locked => again(&lang.t("sign-in-locked")),
-                    Disabled => again(&lang.t("sign-in-blocked")),
-                    NotAllowed => again(&lang.t("sign-in-not-an-administrator")),
-                    // The password was right, and must be changed before the session starts.
-                    PasswordExpired => {
-                        change_password_form(lang, &form.csrf, form.username.trim(), &next, None)
-                    }
-                    Busy => {
-                        let mut response = again(&lang.t("sign-in-busy"));
-                        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-                        response
-                            .headers_mut()
-                            .insert("Retry-After", HeaderValue::from_static("1"));
-                        response
-                    }
-                };
-            }
-            Err(error) => {
-                tracing::warn!("admin center sign-in failed: {}", error.message);
-                return again(&lang.t("sign-in-unavailable"));
-            }
-        };
+    let record = match crate::identity::sign_in::sign_in(
+        &state,
+        &parts,
+        crate::identity::sign_in::SignInApp::named("Admin center"),
+        credentials,
+        admit,
+    )
+    .await
+    {
+        Ok(Ok(record)) => record,
+        Ok(Err(refusal)) => {
+            use SignInRefusal::*;
+            return match refusal {
+                InvalidCredentials => again(&lang.t("sign-in-invalid")),
+                Locked => again(&lang.t("sign-in-locked")),
+                Disabled => again(&lang.t("sign-in-blocked")),
+                NotAllowed => again(&lang.t("sign-in-not-an-administrator")),
+                // The password was right, and must be changed before the session starts.
+                PasswordExpired => {
+                    change_password_form(lang, &form.csrf, form.username.trim(), &next, None)
+                }
+                Busy => {
+                    let mut response = again(&lang.t("sign-in-busy"));
+                    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                    response
+                        .headers_mut()
+                        .insert("Retry-After", HeaderValue::from_static("1"));
+                    response
+                }
+            };
+        }
+        Err(error) => {
+            tracing::warn!("admin center sign-in failed: {}", error.message);
+            return again(&lang.t("sign-in-unavailable"));
+        }
+    };
     if record.user.force_change_password_next_sign_in {
         // The password was right, and must be changed before the session starts.
         let changed = change_expired_password(

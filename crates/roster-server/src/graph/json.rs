@@ -57,6 +57,20 @@ fn user_properties() -> impl Iterator<Item = &'static str> {
     USER_FIXED_PROPERTIES.iter().copied().chain(attributes)
 }
 
+/// Graph's `signInActivity` of a user, which only a reader of the audit log may see (asked for
+/// by `$select` on `/users`, never in the default set).
+pub fn sign_in_activity(user: &User) -> Json {
+    let activity = &user.sign_in_activity;
+    let at = |time: &Option<chrono::DateTime<chrono::Utc>>| -> Json {
+        time.as_ref().map(format_datetime).into()
+    };
+    json!({
+        "lastSignInDateTime": at(&activity.last_sign_in),
+        "lastNonInteractiveSignInDateTime": at(&activity.last_non_interactive_sign_in),
+        "lastSuccessfulSignInDateTime": at(&activity.last_successful_sign_in),
+    })
+}
+
 /// One property of a user, computed only when asked for (`assignedPlans` expands every
 /// service plan of every license, which a page of 999 users should not pay for unasked).
 pub fn user_property(user: &User, name: &str) -> Json {

@@ -8,6 +8,7 @@ mod groups;
 mod http;
 pub mod json;
 pub mod query;
+mod sign_ins;
 pub(crate) mod users;
 
 use axum::Router;
@@ -106,6 +107,8 @@ pub fn router() -> Router<AppState> {
             "/applications/{id}/removePassword",
             post(applications::remove_password),
         )
+        .route("/auditLogs/signIns", get(sign_ins::list))
+        .route("/auditLogs/signIns/{id}", get(sign_ins::get))
         .route("/$batch", post(batch::batch))
 }
 

@@ -117,6 +117,28 @@ impl QueryOptions {
         Ok(options)
     }
 
+    /// Takes `name` out of `$select`, saying whether it was there: for a property the caller
+    /// must be allowed to read, answered apart.
+    pub fn take_select(&mut self, name: &str) -> bool {
+        let Some(select) = self.select.as_mut() else {
+            return false;
+        };
+        let before = select.len();
+        select.retain(|wanted| !wanted.eq_ignore_ascii_case(name));
+        select.len() != before
+    }
+
+    /// Whether `$filter` or `$orderby` names `property` (or a property of it).
+    pub fn queries(&self, property: &str) -> bool {
+        let property = property.to_ascii_lowercase();
+        self.pairs.iter().any(|(key, value)| {
+            matches!(
+                key.trim_start_matches('$').to_ascii_lowercase().as_str(),
+                "filter" | "orderby"
+            ) && value.to_ascii_lowercase().contains(&property)
+        })
+    }
+
     /// Refuses `$filter`, `$search` and `$orderby` on a collection roster only pages (`what`),
     /// rather than answer as if they had been applied.
     pub fn only_paging(&self, what: &str) -> ApiResult<()> {

@@ -48,13 +48,31 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     caller.principal.authorize(Operation::ReadUsers, &[])?;
-    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let mut options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let activity = sign_in_activity_asked(&caller, &mut options)?;
     let tenant_id = caller.tenant_id;
     let list = options.list.clone();
     let page = state
         .db(move |store| store.list_users(tenant_id, &list))
         .await?;
-    collection_response(&state, &parts, &options, "users", &page, user_view)
+    collection_response(&state, &parts, &options, "users", &page, |user, select| {
+        let mut view = user_view(user, select)?;
+        if activity {
+            view["signInActivity"] = super::json::sign_in_activity(user);
+        }
+        Ok(view)
+    })
+}
+
+/// Whether `signInActivity` was selected (taken out of `$select`, to be added to each user),
+/// refused unless the caller may read the audit log, as Graph requires `AuditLog.Read.All` for
+/// it in `$select` and `$filter` alike.
+fn sign_in_activity_asked(caller: &Caller, options: &mut QueryOptions) -> ApiResult<bool> {
+    let selected = options.take_select("signInActivity");
+    if selected || options.queries("signInActivity") {
+        caller.principal.authorize(Operation::ReadAuditLog, &[])?;
+    }
+    Ok(selected)
 }
 
 /// The signed-in user's id, for `/me` and its relatives: only a user's (delegated) token has one.
@@ -128,7 +146,7 @@ pub async fn change_my_password(
     let record = match crate::identity::sign_in::sign_in(
         &state,
         &parts,
-        "Graph changePassword",
+        crate::identity::sign_in::SignInApp::named("Graph changePassword"),
         (user.user_principal_name.to_string(), current.clone()),
         admit,
     )
@@ -181,9 +199,13 @@ pub async fn get(
     Path(key): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let mut options = QueryOptions::parse(raw.as_deref(), &parts.headers)?;
+    let activity = sign_in_activity_asked(&caller, &mut options)?;
     let user = readable_user(&state, &caller, &key).await?;
     let mut body = user_view(&user, options.select.as_deref())?;
+    if activity {
+        body["signInActivity"] = super::json::sign_in_activity(&user);
+    }
     body["@odata.context"] = context(&state.base_url(&parts), "users/$entity").into();
     Ok(JsonResponse(body).into_response())
 }

@@ -239,10 +239,47 @@ async fn token(
                     "AADSTS900144: The request body must contain username and password.",
                 );
             };
-            let client = request
-                .client_id
-                .clone()
-                .unwrap_or_else(|| "public client".into());
+            match state
+                .db(move |store| store.tenant_settings(tenant_id))
+                .await
+            {
+                Ok(settings) if settings.password_grant => {}
+                Ok(_) => {
+                    return oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "AADSTS53003: Access has been blocked by the organisation's policy: it does not allow signing in with a password at the token endpoint (the password grant). Sign in in a browser, or with the device code flow (roster login).",
+                    );
+                }
+                Err(error) => return error.into_response(),
+            }
+            // The application named, if any, must be one of this tenant's.
+            let app = match request.client_id.as_deref() {
+                None => None,
+                Some(text) => {
+                    let found = match ObjectId::parse(text) {
+                        Ok(id) => crate::identity::grants::client_app(&state, tenant_id, id).await,
+                        Err(_) => Ok(None),
+                    };
+                    match found {
+                        Ok(Some(stored)) => Some(stored.app),
+                        Ok(None) => {
+                            return oauth_error(
+                                StatusCode::BAD_REQUEST,
+                                "unauthorized_client",
+                                &format!(
+                                    "AADSTS700016: Application with identifier '{text}' was not found in the directory."
+                                ),
+                            );
+                        }
+                        Err(error) => return error.into_response(),
+                    }
+                }
+            };
+            let client = match &app {
+                Some(app) => crate::identity::sign_in::SignInApp::of(app),
+                None => crate::identity::sign_in::SignInApp::named("public client"),
+            };
             let admit = |record: &roster_store::SignInRecord| {
                 use crate::identity::sign_in::SignInRefusal::*;
                 if record.tenant_id != tenant_id {
@@ -259,7 +296,7 @@ async fn token(
             let user = match crate::identity::sign_in::sign_in(
                 &state,
                 &parts,
-                &client,
+                client,
                 (username, password),
                 admit,
             )
@@ -356,6 +393,20 @@ async fn requesting_client(
     Ok((stored.app, true))
 }
 
+/// Why a grant's user may have no more tokens: the user as found (if it still exists), and
+/// Entra's code and description.
+struct SignedOut {
+    user: Option<roster_core::directory::User>,
+    code: i64,
+    description: &'static str,
+}
+
+impl SignedOut {
+    fn response(&self) -> Response {
+        invalid_grant(&format!("AADSTS{}: {}", self.code, self.description))
+    }
+}
+
 /// The user a grant stands for, if it may still have tokens: enabled, and not signed out of
 /// everything (blocked, reset or revoked) since it signed in.
 async fn user_still_signed_in(
@@ -363,22 +414,29 @@ async fn user_still_signed_in(
     tenant_id: ObjectId,
     user_id: ObjectId,
     auth_time: chrono::DateTime<Utc>,
-) -> Result<roster_core::directory::User, Response> {
+) -> Result<roster_core::directory::User, Result<SignedOut, Response>> {
     let found = state
         .db(move |store| store.get_user(tenant_id, &roster_store::UserKey::Id(user_id)))
         .await;
+    let revoked = "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password, or been signed out of every session.";
     match found {
-        Ok(user) if !user.account_enabled => {
-            Err(invalid_grant("AADSTS50057: The user account is disabled."))
-        }
-        Ok(user) if user.sign_in_sessions_valid_from > auth_time => Err(invalid_grant(
-            "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password, or been signed out of every session.",
-        )),
+        Ok(user) if !user.account_enabled => Err(Ok(SignedOut {
+            user: Some(user),
+            code: 50057,
+            description: "The user account is disabled.",
+        })),
+        Ok(user) if user.sign_in_sessions_valid_from > auth_time => Err(Ok(SignedOut {
+            user: Some(user),
+            code: 50173,
+            description: revoked,
+        })),
         Ok(user) => Ok(user),
-        Err(error) if error.status == StatusCode::NOT_FOUND => Err(invalid_grant(
-            "AADSTS50173: The provided grant has expired due to it being revoked: the user no longer exists.",
-        )),
-        Err(error) => Err(error.into_response()),
+        Err(error) if error.status == StatusCode::NOT_FOUND => Err(Ok(SignedOut {
+            user: None,
+            code: 50173,
+            description: "The provided grant has expired due to it being revoked: the user no longer exists.",
+        })),
+        Err(error) => Err(Err(error.into_response())),
     }
 }
 
@@ -504,7 +562,8 @@ async fn code_grant(
     };
     let user = match user_still_signed_in(state, tenant_id, grant.user_id, grant.auth_time).await {
         Ok(user) => user,
-        Err(response) => return response,
+        Err(Ok(signed_out)) => return signed_out.response(),
+        Err(Err(response)) => return response,
     };
     let refresh = roster_store::RefreshGrant {
         family_id: grant.family_id,
@@ -744,7 +803,8 @@ async fn device_grant(
     }
     let user = match user_still_signed_in(state, tenant_id, user_id, auth_time).await {
         Ok(user) => user,
-        Err(response) => return response,
+        Err(Ok(signed_out)) => return signed_out.response(),
+        Err(Err(response)) => return response,
     };
     let refresh = roster_store::RefreshGrant {
         family_id: grant.family_id,
@@ -841,7 +901,24 @@ async fn refresh_grant(
                 return error.into_response();
             }
             return match failed {
-                Some(Err(response)) => response,
+                Some(Err(Ok(signed_out))) => {
+                    // A renewal refused for its user's sake: in the sign-in log.
+                    if let Some(user) = &signed_out.user
+                        && let Err(error) = crate::identity::sign_in::log_sign_in(
+                            state,
+                            parts,
+                            (tenant_id, user),
+                            crate::identity::sign_in::SignInApp::of(&app),
+                            false,
+                            Some((signed_out.code, signed_out.description)),
+                        )
+                        .await
+                    {
+                        return error.into_response();
+                    }
+                    signed_out.response()
+                }
+                Some(Err(Err(response))) => response,
                 _ if refused => invalid_grant(
                     "AADSTS70000: The provided refresh token is not valid: it was issued to another application.",
                 ),
@@ -853,6 +930,19 @@ async fn refresh_grant(
             };
         }
     };
+    // A renewal is the user's non-interactive sign-in to the application.
+    if let Err(error) = crate::identity::sign_in::log_sign_in(
+        state,
+        parts,
+        (tenant_id, &user),
+        crate::identity::sign_in::SignInApp::of(&app),
+        false,
+        None,
+    )
+    .await
+    {
+        return error.into_response();
+    }
     tokens_response(issue_tokens(state, &grant, &user, None, Some(new_token)))
 }
 

@@ -73,6 +73,60 @@ impl SignInRefusal {
     }
 }
 
+/// What a sign-in is to, as the sign-in log names it: an application (its client id and name),
+/// or a part of roster that is not one yet (the admin center).
+#[derive(Debug, Clone, Copy)]
+pub struct SignInApp<'a> {
+    pub id: Option<ObjectId>,
+    pub name: &'a str,
+}
+
+impl<'a> SignInApp<'a> {
+    pub fn of(app: &'a roster_core::directory::AppRegistration) -> SignInApp<'a> {
+        SignInApp {
+            id: Some(app.client_id),
+            name: &app.display_name,
+        }
+    }
+
+    pub const fn named(name: &'a str) -> SignInApp<'a> {
+        SignInApp { id: None, name }
+    }
+}
+
+/// A sign-in that checks no password, for the sign-in log and the user's sign-in activity: a
+/// browser's session used for an application (interactive), or a refresh token used by one
+/// (non-interactive); `refusal` its AADSTS code and reason, `None` a success.
+pub async fn log_sign_in(
+    state: &AppState,
+    parts: &Parts,
+    (tenant_id, user): (ObjectId, &roster_core::directory::User),
+    app: SignInApp<'_>,
+    interactive: bool,
+    refusal: Option<(i64, &str)>,
+) -> ApiResult<()> {
+    let entry = roster_store::SignIn {
+        id: ObjectId::new(),
+        tenant_id: Some(tenant_id),
+        at: Utc::now(),
+        user_id: Some(user.id),
+        user_principal_name: user.user_principal_name.to_string(),
+        client_ip: crate::state::client_ip(parts),
+        client: app.name.chars().take(MAX_NAME).collect(),
+        error_code: refusal.map_or(0, |(code, _)| code),
+        failure_reason: refusal.map(|(_, reason)| reason.to_string()),
+        app_id: app.id,
+        interactive,
+        correlation_id: correlation_id(),
+    };
+    state.db(move |store| store.log_sign_in(&entry)).await
+}
+
+/// The request's id, as the sign-in log's correlation id.
+fn correlation_id() -> Option<String> {
+    Some(crate::error::current_request_id()).filter(|id| !id.is_empty())
+}
+
 /// Where failed sign-ins are counted from: the client's address, an IPv6 client's /64 (one
 /// subscriber's block, whose addresses cost an attacker nothing to change).
 pub(crate) fn lockout_source(ip: Option<std::net::IpAddr>) -> String {
@@ -109,7 +163,7 @@ const MAX_NAME: usize = 256;
 pub async fn sign_in(
     state: &AppState,
     parts: &Parts,
-    client: &str,
+    app: SignInApp<'_>,
     (username, password): (String, String),
     admit: impl FnOnce(&roster_store::SignInRecord) -> Result<(), SignInRefusal>,
 ) -> ApiResult<Result<roster_store::SignInRecord, SignInRefusal>> {
@@ -146,9 +200,12 @@ pub async fn sign_in(
         user_id: None,
         user_principal_name: username.chars().take(MAX_NAME).collect(),
         client_ip: peer_ip.map(|ip| ip.to_string()),
-        client: client.chars().take(MAX_NAME).collect(),
+        client: app.name.chars().take(MAX_NAME).collect(),
         error_code: 0,
         failure_reason: None,
+        app_id: app.id,
+        interactive: true,
+        correlation_id: correlation_id(),
     };
     let bucket = match gate {
         Some(roster_store::SignInGate::Proceed { bucket }) => bucket,

@@ -70,7 +70,7 @@ async fn every_failed_password_check_costs_one_argon2id_verification() {
         let outcome = sign_in(
             &state,
             &parts,
-            "test",
+            super::sign_in::SignInApp::named("test"),
             (name.into(), password.into()),
             |_| Ok(()),
         )
@@ -84,7 +84,11 @@ async fn every_failed_password_check_costs_one_argon2id_verification() {
         assert_eq!(outcome.is_ok(), !password.starts_with("Wrong"), "{name}");
     }
     // Each attempt is in the sign-in log, the unknown name under the domain's tenant.
-    let log = state.store.sign_ins(tenant, 10).unwrap();
+    let query = roster_store::ListQuery {
+        top: 10,
+        ..Default::default()
+    };
+    let log = state.store.sign_ins(tenant, &query).unwrap().items;
     assert_eq!(log.len(), 5);
     assert_eq!(
         log.iter().map(|entry| entry.error_code).collect::<Vec<_>>(),

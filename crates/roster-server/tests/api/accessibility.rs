@@ -265,6 +265,8 @@ async fn every_page_is_accessible_and_fits_a_laptop_a_tablet_and_a_phone_in_both
                 objects.group, objects.user
             ),
         ),
+        ("26-sign-ins", "/sign-ins".to_string()),
+        ("27-device-login", "/devicelogin".to_string()),
     ];
     for language in ["en", "nl"] {
         client

@@ -11,11 +11,11 @@ use sha2::Digest;
 
 use super::center::{Browser, PASSWORD, user_with_role};
 
-const WEB: &str = "https://expenses.contoso.example/signin-oidc";
+pub(crate) const WEB: &str = "https://expenses.contoso.example/signin-oidc";
 const SPA: &str = "http://localhost:3000/cb";
 
 /// A registered app with a web and a single-page redirect URI and a secret: (client id, secret).
-async fn registered(app: &TestApp) -> (String, String) {
+pub(crate) async fn registered(app: &TestApp) -> (String, String) {
     let created = app
         .post(
             "/v1.0/applications",
@@ -38,13 +38,13 @@ async fn registered(app: &TestApp) -> (String, String) {
     (created.body["appId"].as_str().unwrap().to_string(), secret)
 }
 
-fn challenge(verifier: &str) -> String {
+pub(crate) fn challenge(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
 }
 
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-and-some-more";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-and-some-more";
 
-fn authorize_path(app: &TestApp, pairs: &[(&str, &str)]) -> String {
+pub(crate) fn authorize_path(app: &TestApp, pairs: &[(&str, &str)]) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (name, value) in pairs {
         query.append_pair(name, value);
@@ -58,7 +58,7 @@ fn authorize_path(app: &TestApp, pairs: &[(&str, &str)]) -> String {
 
 /// The usual request of a web app: code, its redirect URI, OpenID scopes and a refresh token,
 /// state, nonce and PKCE.
-fn usual<'a>(client_id: &'a str, challenge: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn usual<'a>(client_id: &'a str, challenge: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("client_id", client_id),
         ("response_type", "code"),
@@ -88,7 +88,12 @@ pub(crate) fn hidden_fields(page: &super::center::Page) -> Vec<(String, String)>
 }
 
 /// A code redeemed by the usual web app (its secret, its redirect URI, the PKCE verifier).
-async fn redeem(app: &TestApp, client_id: &str, secret: &str, code: &str) -> (StatusCode, Json) {
+pub(crate) async fn redeem(
+    app: &TestApp,
+    client_id: &str,
+    secret: &str,
+    code: &str,
+) -> (StatusCode, Json) {
     token(
         app,
         &[
@@ -104,7 +109,7 @@ async fn redeem(app: &TestApp, client_id: &str, secret: &str, code: &str) -> (St
 }
 
 /// Fills in the sign-in form the page showed and sends it; returns the answer.
-async fn sign_in_through(
+pub(crate) async fn sign_in_through(
     browser: &mut Browser,
     form_page: &super::center::Page,
     path: &str,
@@ -122,7 +127,7 @@ async fn sign_in_through(
 }
 
 /// The query parameters of the address an answer sends the browser to.
-fn sent_to(page: &super::center::Page) -> (String, Vec<(String, String)>) {
+pub(crate) fn sent_to(page: &super::center::Page) -> (String, Vec<(String, String)>) {
     let location = page.location().to_string();
     let (base, query) = location.split_once('?').unwrap_or((&location, ""));
     let params = form_urlencoded::parse(query.as_bytes())
@@ -131,7 +136,7 @@ fn sent_to(page: &super::center::Page) -> (String, Vec<(String, String)>) {
     (base.to_string(), params)
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)

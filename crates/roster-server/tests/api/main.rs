@@ -23,4 +23,5 @@ mod licenses;
 mod nul;
 mod queries;
 mod security;
+mod sign_in_log;
 mod users;

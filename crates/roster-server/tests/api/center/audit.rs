@@ -107,3 +107,50 @@ async fn the_log_pages_on_says_each_change_in_words_and_exports_what_it_finds() 
         file.body
     );
 }
+
+/// The sign-in log's page: every sign-in, newest first, found by user, outcome and kind, a
+/// failure said with Entra's code; only for those who may read the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_log_page_finds_sign_ins_by_user_outcome_and_kind() {
+    let app = spawn_app().await;
+    user_with_role(&app, "ua", Some("User Administrator")).await;
+    let ua = format!("ua@{DOMAIN}");
+    let mut other = Browser::new(&app);
+    other.sign_in(&ua, "Wrong-Passw0rd!").await;
+    other.sign_in(&ua, PASSWORD).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(ADMIN_UPN, ADMIN_PASSWORD).await;
+
+    let page = browser.get("/sign-ins").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("href=\"/sign-ins\""),
+        "in the navigation"
+    );
+    let rows = |body: &str| body.matches("<tr><td>").count();
+    assert_eq!(rows(&page.body), 3, "{}", page.body);
+    let failures = browser.get("/sign-ins?status=failure").await;
+    assert_eq!(rows(&failures.body), 1);
+    assert!(
+        failures.body.contains("<code>AADSTS50126</code>"),
+        "{}",
+        failures.body
+    );
+    let theirs = browser
+        .get("/sign-ins?user=UA%40&status=success&kind=interactive")
+        .await;
+    assert_eq!(rows(&theirs.body), 1);
+    assert!(theirs.body.contains(&ua));
+    assert_eq!(
+        rows(&browser.get("/sign-ins?kind=noninteractive").await.body),
+        0
+    );
+    let bad = browser.get("/sign-ins?from=yesterday").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("role=\"alert\""));
+
+    // A User Administrator neither sees the link nor reads the page.
+    let home = other.get("/").await;
+    assert!(!home.body.contains("href=\"/sign-ins\""));
+    assert_eq!(other.get("/sign-ins").await.status, StatusCode::FORBIDDEN);
+}

@@ -71,6 +71,8 @@ async fn the_organisation_profile_and_sign_in_settings_are_changed_here() {
             ("lockoutThreshold", threshold),
             ("lockoutDurationInSeconds", "60"),
             ("sessionLifetimeInMinutes", minutes),
+            ("signInLogRetentionInDays", "30"),
+            ("passwordGrantAllowed", "on"),
         ]
     };
     let csrf = browser.get("/settings").await.hidden("csrf");
@@ -84,6 +86,36 @@ async fn the_organisation_profile_and_sign_in_settings_are_changed_here() {
     let stored = app.get("/roster/v1/tenantSettings").await;
     assert_eq!(stored.body["lockoutThreshold"], 5);
     assert_eq!(stored.body["sessionLifetimeInSeconds"], 3600);
+    // The sign-in log kept a fortnight, and the password grant turned off (its box unticked).
+    let form: Vec<(&str, &str)> = settings("5", "60")
+        .into_iter()
+        .filter(|(name, _)| *name != "passwordGrantAllowed")
+        .map(|(name, value)| match name {
+            "signInLogRetentionInDays" => (name, "14"),
+            _ => (name, value),
+        })
+        .chain([("csrf", csrf.as_str())])
+        .collect();
+    let page = browser.post("/settings", &form).await;
+    assert_eq!(
+        page.location(),
+        "/settings?saved=signInLogRetentionInDays,passwordGrantAllowed#sign-in"
+    );
+    let stored = app.get("/roster/v1/tenantSettings").await;
+    assert_eq!(stored.body["signInLogRetentionInDays"], 14);
+    assert_eq!(stored.body["passwordGrantAllowed"], false);
+    let page = browser.get("/settings").await;
+    assert!(
+        page.body
+            .contains("name=\"signInLogRetentionInDays\" type=\"number\" value=\"14\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page
+            .body
+            .contains("name=\"passwordGrantAllowed\" value=\"on\" checked")
+    );
     let mut form = settings("500", "60");
     form.push(("csrf", &csrf));
     browser.set("roster_lang", "nl");
