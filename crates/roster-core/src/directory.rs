@@ -316,6 +316,84 @@ pub struct AppRegistration {
     /// mobile app, a CLI).
     pub fallback_public_client: bool,
     pub created: DateTime<Utc>,
+    /// The roles the application defines for its users (Graph's `appRoles`); the ID token's
+    /// `roles` claim names those a user is assigned.
+    pub app_roles: Vec<AppRole>,
+    /// Which of a user's groups the ID token's `groups` claim names (Graph's
+    /// `groupMembershipClaims`).
+    pub group_claims: GroupClaims,
+    /// The application in its tenant (its service principal, Entra's Enterprise application):
+    /// who may sign in to it.
+    pub service_principal: ServicePrincipal,
+}
+
+/// An application's role for users (Graph's `appRole`, `allowedMemberTypes` `User`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AppRole {
+    pub id: Uuid,
+    pub display_name: String,
+    /// What the `roles` claim says: no spaces, unique in the application.
+    pub value: String,
+    pub description: String,
+    /// A disabled role is assigned to no one new and named in no token.
+    pub enabled: bool,
+}
+
+/// Graph's `groupMembershipClaims`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GroupClaims {
+    #[default]
+    None,
+    /// Security groups.
+    SecurityGroup,
+    /// Every group.
+    All,
+}
+
+impl GroupClaims {
+    pub const ALL: [GroupClaims; 3] = [
+        GroupClaims::None,
+        GroupClaims::SecurityGroup,
+        GroupClaims::All,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupClaims::None => "None",
+            GroupClaims::SecurityGroup => "SecurityGroup",
+            GroupClaims::All => "All",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<GroupClaims> {
+        GroupClaims::ALL
+            .into_iter()
+            .find(|claims| claims.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+/// An application's service principal in its tenant: whether users must be assigned to it to
+/// sign in (Graph's `appRoleAssignmentRequired`), and whether anyone may (`accountEnabled`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServicePrincipal {
+    pub id: ObjectId,
+    pub assignment_required: bool,
+    pub enabled: bool,
+}
+
+/// A user or group given an application (Graph's `appRoleAssignment`), with one of its roles or
+/// none (the nil id: default access).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppRoleAssignment {
+    pub id: ObjectId,
+    /// The application's client id.
+    pub client_id: ObjectId,
+    pub principal_id: ObjectId,
+    /// `User` or `Group`.
+    pub principal_type: &'static str,
+    pub principal_name: String,
+    pub app_role_id: Uuid,
+    pub created: DateTime<Utc>,
 }
 
 /// roster's own command-line tool, an application of every tenant without being registered in
@@ -325,6 +403,28 @@ pub struct AppRegistration {
 pub const CLI_CLIENT_ID: Uuid = Uuid::from_u128(0x5b9c74be_219b_42ae_aefa_9b04e39786af);
 
 impl AppRegistration {
+    /// A new registration named `display_name` with the client id `client_id`: fresh object
+    /// ids, no permissions, redirect URIs or roles, anyone of the tenant allowed to sign in.
+    pub fn new(client_id: ObjectId, display_name: String, now: DateTime<Utc>) -> AppRegistration {
+        AppRegistration {
+            client_id,
+            object_id: ObjectId::new(),
+            display_name,
+            permissions: Vec::new(),
+            tokens_valid_from: now,
+            redirect_uris: Vec::new(),
+            fallback_public_client: false,
+            created: now,
+            app_roles: Vec::new(),
+            group_claims: GroupClaims::None,
+            service_principal: ServicePrincipal {
+                id: ObjectId::new(),
+                assignment_required: false,
+                enabled: true,
+            },
+        }
+    }
+
     /// The roster CLI as an application (see [`CLI_CLIENT_ID`]).
     pub fn roster_cli() -> AppRegistration {
         let id = ObjectId::from(CLI_CLIENT_ID);
@@ -340,6 +440,13 @@ impl AppRegistration {
             }],
             fallback_public_client: true,
             created: DateTime::<Utc>::MIN_UTC,
+            app_roles: Vec::new(),
+            group_claims: GroupClaims::None,
+            service_principal: ServicePrincipal {
+                id,
+                assignment_required: false,
+                enabled: true,
+            },
         }
     }
 

@@ -8,7 +8,8 @@ use chrono::Utc;
 use crate::access::Operation;
 use crate::attributes::AttrValue;
 use crate::directory::{
-    AppRegistration, Group, GroupKind, PasswordHash, Platform, RedirectUri, User, UserType,
+    AppRegistration, AppRole, Group, GroupClaims, GroupKind, PasswordHash, Platform, RedirectUri,
+    User, UserType,
 };
 use crate::types::{
     InvalidValue, MailNickname, ObjectId, Problem, UsageLocation, UserPrincipalName,
@@ -328,9 +329,63 @@ pub struct ApplicationUpdate {
     /// Each platform named gets these redirect URIs instead of its own.
     pub redirect_uris: Vec<(Platform, Vec<String>)>,
     pub fallback_public_client: Option<bool>,
+    /// The application's roles instead of its own.
+    pub app_roles: Option<Vec<AppRole>>,
+    pub group_claims: Option<GroupClaims>,
 }
 
+/// The most roles an application may define.
+pub const MAX_APP_ROLES: usize = 100;
+
 impl ApplicationUpdate {
+    /// The application's roles, each checked: a display name, a value of visible characters
+    /// without spaces (what the `roles` claim says), ids and values each unique.
+    pub fn set_app_roles(&mut self, roles: Vec<AppRole>) -> Result<(), InvalidValue> {
+        if roles.len() > MAX_APP_ROLES {
+            return Err(InvalidValue::new(
+                "appRoles",
+                Problem::TooMany(MAX_APP_ROLES),
+            ));
+        }
+        let mut checked: Vec<AppRole> = Vec::new();
+        for mut role in roles {
+            role.display_name = check_display_name(&role.display_name)
+                .map_err(|invalid| InvalidValue::new("appRoles.displayName", invalid.reason))?;
+            let value = role.value.trim();
+            if value.is_empty() || value.chars().count() > 120 {
+                return Err(InvalidValue::new("appRoles.value", Problem::Length(120)));
+            }
+            if let Some(c) = value.chars().find(|c| !c.is_ascii_graphic()) {
+                return Err(InvalidValue::new("appRoles.value", Problem::Character(c)));
+            }
+            role.value = value.to_string();
+            if role.description.chars().count() > 1000 {
+                return Err(InvalidValue::new(
+                    "appRoles.description",
+                    Problem::TooLong(1000),
+                ));
+            }
+            if checked.iter().any(|other| other.id == role.id) {
+                return Err(InvalidValue::new(
+                    "appRoles.id",
+                    Problem::Duplicate(role.id.to_string()),
+                ));
+            }
+            if checked
+                .iter()
+                .any(|other| other.value.eq_ignore_ascii_case(&role.value))
+            {
+                return Err(InvalidValue::new(
+                    "appRoles.value",
+                    Problem::Duplicate(role.value),
+                ));
+            }
+            checked.push(role);
+        }
+        self.app_roles = Some(checked);
+        Ok(())
+    }
+
     pub fn set_display_name(&mut self, text: &str) -> Result<(), InvalidValue> {
         self.display_name = Some(check_display_name(text)?);
         Ok(())
@@ -368,6 +423,23 @@ impl ApplicationUpdate {
         }
         if let Some(public) = self.fallback_public_client {
             app.fallback_public_client = public;
+        }
+        if let Some(roles) = &self.app_roles {
+            // As Entra: a role is disabled before it is removed, so that no one loses it unseen.
+            if let Some(removed) = app
+                .app_roles
+                .iter()
+                .find(|role| role.enabled && !roles.iter().any(|kept| kept.id == role.id))
+            {
+                return Err(InvalidValue::new(
+                    "appRoles",
+                    Problem::StillEnabled(removed.value.clone()),
+                ));
+            }
+            app.app_roles = roles.clone();
+        }
+        if let Some(claims) = self.group_claims {
+            app.group_claims = claims;
         }
         if app.redirect_uris.len() > MAX_REDIRECT_URIS {
             return Err(InvalidValue::new(

@@ -62,6 +62,10 @@ pub enum Problem {
     TooMany(usize),
     /// Not a redirect URI the platform accepts (the text as given).
     NotRedirectUri(String),
+    /// A value given twice where each must be unique (the value).
+    Duplicate(String),
+    /// Removed while still enabled (what was removed): disable it first.
+    StillEnabled(String),
 }
 
 /// What is wrong with a domain name.
@@ -129,6 +133,11 @@ impl fmt::Display for Problem {
             Problem::NotRedirectUri(text) => write!(
                 f,
                 "'{text}' is not a redirect URI this platform accepts: use an absolute https URI without a fragment or wildcard (http only for localhost; a desktop or mobile app may use a scheme of its own)"
+            ),
+            Problem::Duplicate(text) => write!(f, "'{text}' is given twice: each must be unique"),
+            Problem::StillEnabled(text) => write!(
+                f,
+                "'{text}' is enabled: disable it (isEnabled false) before removing it"
             ),
         }
     }

@@ -103,14 +103,8 @@ pub fn bootstrap(
         .collect();
     debug_assert!(permissions.iter().all(|p| is_known_permission(p)));
     let app = AppRegistration {
-        client_id,
-        object_id: ObjectId::new(),
-        display_name: "roster bootstrap".into(),
         permissions,
-        tokens_valid_from: now,
-        redirect_uris: Vec::new(),
-        fallback_public_client: false,
-        created: now,
+        ..AppRegistration::new(client_id, "roster bootstrap".into(), now)
     };
     // Without an end: the automation it serves must not stop one day unannounced.
     let (mut secret, _, hash) = keys.client_secret(

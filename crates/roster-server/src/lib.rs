@@ -44,6 +44,7 @@ pub struct Application {
     router: Arc<Router>,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     store: Store,
+    keys: Arc<identity::keys::Keys>,
     /// Set on the first start of a new database: the credentials to show once.
     pub bootstrap: Option<BootstrapReport>,
     /// The certificate clients must trust, when serving https.
@@ -123,7 +124,7 @@ impl Application {
             job_batch_rows: config.jobs.batch_rows,
             uploads: Arc::new(tokio::sync::Semaphore::new(upload::CONCURRENT_UPLOADS)),
             domain_verification: config.domain_verification.clone(),
-            keys,
+            keys: keys.clone(),
             public_url: config.public_url.clone(),
             issuer_base: issuer_base.into(),
             router: Arc::new(OnceLock::new()),
@@ -143,6 +144,7 @@ impl Application {
             router,
             tls,
             store,
+            keys,
             bootstrap: report,
             certificate_path,
             worker,
@@ -162,7 +164,7 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        tokio::spawn(purge_recycle_bin(self.store.clone()));
+        tokio::spawn(purge_recycle_bin(self.store.clone(), self.keys.clone()));
         if let Some(wake) = self.job_wake {
             tokio::spawn(jobs::run_worker(self.worker.clone(), wake));
         }
@@ -348,11 +350,20 @@ async fn request_scope(request: Request, next: Next) -> Response {
 
 /// Hourly upkeep: purges users and groups deleted more than 30 days ago, queues the dynamic
 /// groups whose rules read the time, forgets uncollected generated passwords, expired codes
-/// and refresh tokens.
-async fn purge_recycle_bin(store: Store) {
+/// and refresh tokens, and rotates the token signing keys.
+async fn purge_recycle_bin(store: Store, keys: Arc<identity::keys::Keys>) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         interval.tick().await;
+        {
+            let (store, keys) = (store.clone(), keys.clone());
+            match tokio::task::spawn_blocking(move || keys.rotate(&store, chrono::Utc::now())).await
+            {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::warn!("rotating the signing keys failed: {error}"),
+                Err(error) => tracing::warn!("rotating the signing keys panicked: {error}"),
+            }
+        }
         let store = store.clone();
         let result = tokio::task::spawn_blocking(move || -> roster_store::Result<usize> {
             let mut purged = 0;

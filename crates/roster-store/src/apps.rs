@@ -2,7 +2,9 @@
 //! the secret itself is shown once, by the front-end that made it, and never stored.
 
 use roster_core::access::Operation;
-use roster_core::directory::{AppRegistration, AppSecret, Platform, RedirectUri};
+use roster_core::directory::{
+    AppRegistration, AppRole, AppSecret, GroupClaims, Platform, RedirectUri, ServicePrincipal,
+};
 use roster_core::requests::ApplicationUpdate;
 use roster_core::types::ObjectId;
 use serde_json::json;
@@ -20,7 +22,8 @@ pub struct StoredApp {
 }
 
 const APP_COLUMNS: &str = "client_id, object_id, display_name, permissions, tokens_valid_from, \
-     redirect_uris, fallback_public_client, created_at, tenant_id";
+     redirect_uris, fallback_public_client, created_at, tenant_id, app_roles, group_claims, \
+     service_principal_id, assignment_required, service_principal_enabled";
 
 /// The redirect URIs as the `redirect_uris` column keeps them: `[{"uri": ..., "platform": ...}]`.
 fn uris_json(uris: &[RedirectUri]) -> String {
@@ -60,8 +63,20 @@ fn app_from(row: &Row) -> Result<(ObjectId, AppRegistration)> {
             redirect_uris: uris_from(&row.text(5)?)?,
             fallback_public_client: row.bool(6)?,
             created: row.timestamp(7)?,
+            app_roles: serde_json::from_str(&row.text(9)?)
+                .map_err(|error| Error::Database(format!("stored app roles: {error}")))?,
+            group_claims: GroupClaims::parse(&row.text(10)?).unwrap_or_default(),
+            service_principal: ServicePrincipal {
+                id: row.uuid(11)?.into(),
+                assignment_required: row.bool(12)?,
+                enabled: row.bool(13)?,
+            },
         },
     ))
+}
+
+fn roles_json(roles: &[AppRole]) -> String {
+    serde_json::to_string(roles).unwrap_or_else(|_| "[]".into())
 }
 
 fn secrets_of(tx: &mut dyn Tx, client_id: ObjectId) -> Result<Vec<(AppSecret, String)>> {
@@ -86,6 +101,24 @@ fn secrets_of(tx: &mut dyn Tx, client_id: ObjectId) -> Result<Vec<(AppSecret, St
     .collect()
 }
 
+/// The tenant's app registration whose `column` (its object id, or its service principal's id)
+/// is `id`, locked for the transaction if `lock`.
+pub(crate) fn find_app(
+    tx: &mut dyn Tx,
+    tenant_id: ObjectId,
+    column: &'static str,
+    id: ObjectId,
+    lock: bool,
+) -> Result<Option<AppRegistration>> {
+    let lock = if lock { tx.row_lock() } else { "" };
+    tx.query_one(
+        &format!("SELECT {APP_COLUMNS} FROM apps WHERE tenant_id = $1 AND {column} = $2{lock}"),
+        &params![tenant_id, id],
+    )?
+    .map(|row| app_from(&row).map(|(_, app)| app))
+    .transpose()
+}
+
 /// The tenant's app registration with this object id (Graph's `id`), or Graph's 404.
 fn require_app(
     tx: &mut dyn Tx,
@@ -93,14 +126,7 @@ fn require_app(
     object_id: ObjectId,
     lock: bool,
 ) -> Result<AppRegistration> {
-    let lock = if lock { tx.row_lock() } else { "" };
-    tx.query_one(
-        &format!("SELECT {APP_COLUMNS} FROM apps WHERE tenant_id = $1 AND object_id = $2{lock}"),
-        &params![tenant_id, object_id],
-    )?
-    .map(|row| app_from(&row).map(|(_, app)| app))
-    .transpose()?
-    .ok_or_else(|| Error::NotFound {
+    find_app(tx, tenant_id, "object_id", object_id, lock)?.ok_or_else(|| Error::NotFound {
         kind: "application",
         id: object_id.to_string(),
     })
@@ -124,6 +150,16 @@ fn audit_json(app: &AppRegistration) -> serde_json::Value {
     }
     if !app.permissions.is_empty() {
         object["permissions"] = json!(app.permissions);
+    }
+    if !app.app_roles.is_empty() {
+        object["appRoles"] = app
+            .app_roles
+            .iter()
+            .map(|role| json!({ "id": role.id, "value": role.value, "displayName": role.display_name, "isEnabled": role.enabled }))
+            .collect();
+    }
+    if app.group_claims != GroupClaims::None {
+        object["groupMembershipClaims"] = app.group_claims.as_str().into();
     }
     object
 }
@@ -172,8 +208,9 @@ impl Store {
             let change = &authorize(tx, change, &[Operation::ManageApplications], None)?;
             tx.execute(
                 "INSERT INTO apps (client_id, object_id, tenant_id, display_name, permissions, tokens_valid_from, \
-                 redirect_uris, fallback_public_client, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 redirect_uris, fallback_public_client, created_at, app_roles, group_claims, \
+                 service_principal_id, assignment_required, service_principal_enabled) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 &params![
                     app.client_id,
                     app.object_id,
@@ -183,7 +220,12 @@ impl Store {
                     app.tokens_valid_from,
                     uris_json(&app.redirect_uris),
                     app.fallback_public_client,
-                    app.created
+                    app.created,
+                    roles_json(&app.app_roles),
+                    app.group_claims.as_str(),
+                    app.service_principal.id,
+                    app.service_principal.assignment_required,
+                    app.service_principal.enabled
                 ],
             )?;
             audit(
@@ -278,13 +320,15 @@ impl Store {
                 return Ok(app);
             }
             tx.execute(
-                "UPDATE apps SET display_name = $2, redirect_uris = $3, fallback_public_client = $4 \
-                 WHERE client_id = $1",
+                "UPDATE apps SET display_name = $2, redirect_uris = $3, fallback_public_client = $4, \
+                 app_roles = $5, group_claims = $6 WHERE client_id = $1",
                 &params![
                     app.client_id,
                     app.display_name.clone(),
                     uris_json(&app.redirect_uris),
-                    app.fallback_public_client
+                    app.fallback_public_client,
+                    roles_json(&app.app_roles),
+                    app.group_claims.as_str()
                 ],
             )?;
             audit(

@@ -11,6 +11,8 @@ use crate::{Result, params};
 /// offers them as a filter and words them in its languages). A bulk job's submission is
 /// recorded as "Submit bulk job" followed by the job's kind.
 pub const AUDIT_ACTIVITIES: &[&str] = &[
+    "Add app role assignment grant to user",
+    "Add app role assignment to group",
     "Add application",
     "Add contact",
     "Add domain",
@@ -31,6 +33,8 @@ pub const AUDIT_ACTIVITIES: &[&str] = &[
     "Finish group processing",
     "Hard delete group",
     "Hard delete user",
+    "Remove app role assignment from group",
+    "Remove app role assignment from user",
     "Remove manager",
     "Remove domain",
     "Remove member from group",
@@ -50,6 +54,7 @@ pub const AUDIT_ACTIVITIES: &[&str] = &[
     "Update application – Certificates and secrets management",
     "Update contact",
     "Update group",
+    "Update service principal",
     "Update subscription",
     "Update tenant settings",
     "Update user",

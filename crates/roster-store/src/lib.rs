@@ -6,6 +6,7 @@
 //! The methods block: the server calls them from `spawn_blocking`.
 
 mod admin_center;
+mod app_access;
 mod apps;
 mod audit;
 mod authority;
@@ -28,6 +29,7 @@ mod licenses;
 mod licensing;
 mod query;
 mod sign_ins;
+mod signing_keys;
 mod sql_text;
 mod store;
 mod user_rows;
@@ -39,6 +41,7 @@ mod testing;
 mod tests;
 
 pub use admin_center::{Attention, UserCounts, UserSummary};
+pub use app_access::AppAccess;
 pub use apps::{MAX_SECRETS, StoredApp};
 pub use audit::{AUDIT_ACTIVITIES, audit_activity};
 pub(crate) use audit::{audit, audit_text};
@@ -56,6 +59,9 @@ pub use jobs::{Job, JobRow, JobStatus, JobTx, RowOutcome};
 pub use licenses::GroupLicensing;
 pub use query::{Cursor, ListQuery, Page, SortKey};
 pub use sign_ins::{SignIn, SignInGate, TenantSettings};
+pub use signing_keys::{
+    PUBLISHED_BEFORE_SIGNING, RETAINED_AFTER_RETIRING, SIGNING_PERIOD, SigningKey,
+};
 pub use store::{MIGRATIONS_SQLITE, Store};
 #[cfg(test)]
 pub(crate) use testing::{test_group, test_store, test_user};

@@ -36,6 +36,8 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0020.sql"),
     include_str!("../migrations/sqlite-0021.sql"),
     include_str!("../migrations/sqlite-0022.sql"),
+    include_str!("../migrations/sqlite-0023.sql"),
+    include_str!("../migrations/sqlite-0024.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -61,6 +63,8 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0020.sql"),
     include_str!("../migrations/postgres-0021.sql"),
     include_str!("../migrations/postgres-0022.sql"),
+    include_str!("../migrations/postgres-0023.sql"),
+    include_str!("../migrations/postgres-0024.sql"),
 ];
 
 impl Store {

@@ -68,21 +68,29 @@ pub async fn start(
             .max_age
             .is_none_or(|max_age| max_age > 0 && (Utc::now() - auth_time).num_seconds() <= max_age);
         if fresh {
+            let user_id = session.claims.oid;
             let issued = async {
-                let code =
-                    issue_code(&state, &authorization, session.claims.oid, auth_time).await?;
+                let access = app_access(&state, tenant_id, &authorization.app, user_id).await?;
+                let refused = access
+                    .err()
+                    .map(|refused| (refused.code(), refused.aadsts(&authorization.app)));
                 log_session_sign_in(
                     &state,
                     &parts,
-                    tenant_id,
-                    session.claims.oid,
+                    (tenant_id, user_id),
                     &authorization.app,
+                    refused.as_ref().map(|(code, text)| (*code, text.as_str())),
                 )
                 .await?;
-                Ok::<_, crate::error::ApiError>(code)
+                if let Some((_, text)) = refused {
+                    return Ok(Err(text));
+                }
+                let code = issue_code(&state, &authorization, user_id, auth_time).await?;
+                Ok::<_, crate::error::ApiError>(Ok(code))
             };
             return match issued.await {
-                Ok(code) => answer(&authorization, code),
+                Ok(Ok(code)) => answer(&authorization, code),
+                Ok(Err(refusal)) => bare_error_page(lang, StatusCode::FORBIDDEN, &refusal),
                 Err(error) => bare_error_page(lang, error.status, &error.message),
             };
         }
@@ -289,6 +297,37 @@ pub async fn sign_in(
             return again(lang.t("sign-in-unavailable")).await;
         }
     };
+    // Signed in to the organisation; the application may still refuse the user.
+    let refused = match app_access(&state, tenant_id, &authorization.app, record.user.id).await {
+        Ok(access) => access.err(),
+        Err(error) => {
+            tracing::warn!("sign-in to an application failed: {}", error.message);
+            return again(lang.t("sign-in-unavailable")).await;
+        }
+    };
+    if let Some(refused) = refused {
+        let text = refused.aadsts(&authorization.app);
+        if let Err(error) = log_session_sign_in(
+            &state,
+            &parts,
+            (tenant_id, record.user.id),
+            &authorization.app,
+            Some((refused.code(), &text)),
+        )
+        .await
+        {
+            tracing::warn!("logging a refused sign-in failed: {}", error.message);
+        }
+        let mut response = bare_error_page(lang, StatusCode::FORBIDDEN, &text);
+        set_cookie(
+            &mut response,
+            browser::secure(&parts),
+            (SESSION_COOKIE, &session),
+            None,
+        );
+        browser::keep_sign_in_nonce(&mut response, &parts, None);
+        return response;
+    }
     let code = match issue_code(&state, &authorization, record.user.id, Utc::now()).await {
         Ok(code) => code,
         Err(error) => {
@@ -307,14 +346,15 @@ pub async fn sign_in(
     response
 }
 
-/// A browser's session used to sign in to an application (single sign-on), in the sign-in log
-/// and the user's sign-in activity as the interactive sign-in it is.
+/// A signed-in user's sign-in to an application without a password (a browser's session, or a
+/// password checked a moment ago for the session), in the sign-in log and the user's sign-in
+/// activity as the interactive sign-in it is; `refusal` the application's refusal, if any.
 pub(super) async fn log_session_sign_in(
     state: &AppState,
     parts: &Parts,
-    tenant_id: ObjectId,
-    user_id: ObjectId,
+    (tenant_id, user_id): (ObjectId, ObjectId),
     app: &roster_core::directory::AppRegistration,
+    refusal: Option<(i64, &str)>,
 ) -> crate::error::ApiResult<()> {
     let user = state
         .db(move |store| store.get_user(tenant_id, &roster_store::UserKey::Id(user_id)))
@@ -325,9 +365,20 @@ pub(super) async fn log_session_sign_in(
         (tenant_id, &user),
         crate::identity::sign_in::SignInApp::of(app),
         true,
-        None,
+        refusal,
     )
     .await
+}
+
+/// Whether a signed-in user may sign in to `app` (its refusal, else what the sign-in gets).
+pub(super) async fn app_access(
+    state: &AppState,
+    tenant_id: ObjectId,
+    app: &roster_core::directory::AppRegistration,
+    user_id: ObjectId,
+) -> crate::error::ApiResult<Result<roster_store::AppAccess, crate::identity::grants::AccessRefused>>
+{
+    crate::identity::grants::app_access(state, tenant_id, app, user_id).await
 }
 
 /// The sign-in page for an application: the organisation's name, the application's, and a

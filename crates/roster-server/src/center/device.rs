@@ -140,14 +140,19 @@ pub async fn answer(
             if let Some(session) = session {
                 let auth_time =
                     DateTime::from_timestamp_micros(session.claims.iat_us).unwrap_or_default();
+                if let Some(refusal) =
+                    refused_app(&state, &parts, &grant, &registration, session.claims.oid).await
+                {
+                    return request.sign_in_form(&app, &organisation, None, Some(refusal));
+                }
                 let approved = decided(Some((session.claims.oid, auth_time))).await;
                 if let Ok(true) = approved
                     && let Err(error) = super::authorize::log_session_sign_in(
                         &state,
                         &parts,
-                        grant.tenant_id,
-                        session.claims.oid,
+                        (grant.tenant_id, session.claims.oid),
                         &registration,
+                        None,
                     )
                     .await
                 {
@@ -226,6 +231,17 @@ pub async fn answer(
             return refused("sign-in-unavailable");
         }
     };
+    if let Some(refusal) = refused_app(&state, &parts, &grant, &registration, record.user.id).await
+    {
+        let mut response = request.sign_in_form(&app, &organisation, None, Some(refusal));
+        set_cookie(
+            &mut response,
+            browser::secure(&parts),
+            (SESSION_COOKIE, &session),
+            None,
+        );
+        return response;
+    }
     let mut response = match decided(Some((record.user.id, Utc::now()))).await {
         Ok(true) => done(
             lang,
@@ -246,6 +262,34 @@ pub async fn answer(
     );
     browser::keep_sign_in_nonce(&mut response, &parts, None);
     response
+}
+
+/// The application's refusal of the user (disabled, or requiring an assignment the user
+/// lacks), logged as the failed sign-in it is, in words for the page; `None` if it may go on.
+async fn refused_app(
+    state: &AppState,
+    parts: &Parts,
+    grant: &DeviceGrant,
+    app: &roster_core::directory::AppRegistration,
+    user_id: roster_core::types::ObjectId,
+) -> Option<String> {
+    let refused = match super::authorize::app_access(state, grant.tenant_id, app, user_id).await {
+        Ok(access) => access.err()?,
+        Err(error) => return Some(error.message),
+    };
+    let text = refused.aadsts(app);
+    if let Err(error) = super::authorize::log_session_sign_in(
+        state,
+        parts,
+        (grant.tenant_id, user_id),
+        app,
+        Some((refused.code(), &text)),
+    )
+    .await
+    {
+        tracing::warn!("logging a refused sign-in failed: {}", error.message);
+    }
+    Some(text)
 }
 
 /// A device's request as the browser answers it.

@@ -191,6 +191,8 @@ pub(crate) fn problem(lang: Lang, problem: &roster_core::types::Problem) -> Stri
         P::NotDateTime(given) => text("problem-not-date-time", given),
         P::NotMail(given) => text("problem-not-mail", given),
         P::NotRedirectUri(given) => text("problem-not-redirect-uri", given),
+        P::Duplicate(given) => text("problem-duplicate", given),
+        P::StillEnabled(given) => text("problem-still-enabled", given),
         P::TooMany(max) => lang.t_with(
             "problem-too-many",
             &[("max", lang.number(*max as i64).into())],
@@ -286,6 +288,8 @@ mod tests {
             P::OutOfRange(1, 100),
             P::TooMany(100),
             P::NotRedirectUri("x".into()),
+            P::Duplicate("x".into()),
+            P::StillEnabled("x".into()),
         ]);
         problems.extend(
             [
@@ -316,6 +320,8 @@ mod tests {
                 | P::OutOfRange(..)
                 | P::TooMany(_)
                 | P::NotRedirectUri(_)
+                | P::Duplicate(_)
+                | P::StillEnabled(_)
                 | P::Expected(_) => {}
             }
         }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use roster_core::access::Operation;
 use roster_core::attributes::format_datetime;
-use roster_core::directory::{AppRegistration, AppSecret, Platform};
+use roster_core::directory::{AppRegistration, AppRole, AppSecret, GroupClaims, Platform};
 use roster_core::requests::{ApplicationUpdate, check_display_name};
 use roster_core::types::ObjectId;
 use serde_json::{Map, Value as Json, json};
@@ -90,10 +90,68 @@ fn application_view(
         ),
     );
     object.insert("keyCredentials".into(), json!([]));
+    object.insert("appRoles".into(), app_roles_json(&app.app_roles));
+    object.insert(
+        "groupMembershipClaims".into(),
+        match app.group_claims {
+            GroupClaims::None => Json::Null,
+            claims => claims.as_str().into(),
+        },
+    );
     Ok(Json::Object(match select {
         Some(select) => apply_select(object, select, "application")?,
         None => object,
     }))
+}
+
+/// An application's roles as Graph's `appRoles` says them (for users only).
+pub fn app_roles_json(roles: &[AppRole]) -> Json {
+    roles
+        .iter()
+        .map(|role| {
+            json!({
+                "allowedMemberTypes": ["User"],
+                "description": role.description,
+                "displayName": role.display_name,
+                "id": role.id,
+                "isEnabled": role.enabled,
+                "origin": "Application",
+                "value": role.value,
+            })
+        })
+        .collect()
+}
+
+/// `appRoles` as a body gives them: each with an id, a display name and a value, for users.
+fn app_roles_from(items: &[Json]) -> ApiResult<Vec<AppRole>> {
+    items
+        .iter()
+        .map(|item| {
+            let text = |name: &str| item[name].as_str().map(str::to_string);
+            let invalid = |what: &str| {
+                ApiError::bad_request(format!("Property appRoles is invalid: each role needs {what}."))
+            };
+            let members_ok = match &item["allowedMemberTypes"] {
+                Json::Null => true,
+                Json::Array(kinds) => kinds.iter().all(|kind| kind == "User") && !kinds.is_empty(),
+                _ => false,
+            };
+            if !members_ok {
+                return Err(ApiError::bad_request(
+                    "Property appRoles.allowedMemberTypes is invalid: roster serves roles for users (\"User\") only.",
+                ));
+            }
+            Ok(AppRole {
+                id: text("id")
+                    .and_then(|id| uuid::Uuid::parse_str(&id).ok())
+                    .ok_or_else(|| invalid("an id (a GUID)"))?,
+                display_name: text("displayName").ok_or_else(|| invalid("a displayName"))?,
+                value: text("value").ok_or_else(|| invalid("a value"))?,
+                description: text("description").unwrap_or_default(),
+                enabled: item["isEnabled"].as_bool().unwrap_or(true),
+            })
+        })
+        .collect()
 }
 
 /// The change a body asks for, each value checked as Graph checks it; a property roster does
@@ -117,6 +175,16 @@ fn update_from(body: &Json) -> ApiResult<ApplicationUpdate> {
                 update.fallback_public_client = Some(*public);
             }
             ("isFallbackPublicClient", Json::Null) => update.fallback_public_client = Some(false),
+            ("appRoles", Json::Array(items)) => update.set_app_roles(app_roles_from(items)?)?,
+            ("appRoles", Json::Null) => update.set_app_roles(Vec::new())?,
+            ("groupMembershipClaims", Json::Null) => update.group_claims = Some(GroupClaims::None),
+            ("groupMembershipClaims", Json::String(text)) => {
+                update.group_claims = Some(GroupClaims::parse(text).ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "Property groupMembershipClaims is invalid: '{text}' is not one of None, SecurityGroup, All."
+                    ))
+                })?);
+            }
             (platform @ ("web" | "spa" | "publicClient"), Json::Object(settings)) => {
                 let platform = Platform::ALL
                     .into_iter()
@@ -146,7 +214,16 @@ fn update_from(body: &Json) -> ApiResult<ApplicationUpdate> {
                     }
                 }
             }
-            ("displayName" | "isFallbackPublicClient" | "web" | "spa" | "publicClient", _) => {
+            (
+                "displayName"
+                | "isFallbackPublicClient"
+                | "web"
+                | "spa"
+                | "publicClient"
+                | "appRoles"
+                | "groupMembershipClaims",
+                _,
+            ) => {
                 return Err(ApiError::bad_request(format!(
                     "Property {key} has a value of the wrong type."
                 )));
@@ -235,16 +312,7 @@ pub async fn create(
     check_display_name(name)?;
     let update = update_from(&body)?;
     let now = Utc::now();
-    let mut app = AppRegistration {
-        client_id: ObjectId::new(),
-        object_id: ObjectId::new(),
-        display_name: String::new(),
-        permissions: Vec::new(),
-        tokens_valid_from: now,
-        redirect_uris: Vec::new(),
-        fallback_public_client: false,
-        created: now,
-    };
+    let mut app = AppRegistration::new(ObjectId::new(), String::new(), now);
     update.apply(&mut app)?;
     let (change, stored) = (caller.change(), app.clone());
     state

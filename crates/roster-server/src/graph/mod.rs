@@ -8,6 +8,7 @@ mod groups;
 mod http;
 pub mod json;
 pub mod query;
+mod service_principals;
 mod sign_ins;
 pub(crate) mod users;
 
@@ -106,6 +107,27 @@ pub fn router() -> Router<AppState> {
         .route(
             "/applications/{id}/removePassword",
             post(applications::remove_password),
+        )
+        .route("/servicePrincipals", get(service_principals::list))
+        .route(
+            "/servicePrincipals/{id}",
+            get(service_principals::get).patch(service_principals::update),
+        )
+        .route(
+            "/servicePrincipals/{id}/appRoleAssignedTo",
+            get(service_principals::assigned_to).post(service_principals::add_assigned_to),
+        )
+        .route(
+            "/servicePrincipals/{id}/appRoleAssignedTo/{assignment}",
+            axum::routing::delete(service_principals::remove_assigned_to),
+        )
+        .route(
+            "/users/{key}/appRoleAssignments",
+            get(service_principals::assignments_of).post(service_principals::add_assignment_of),
+        )
+        .route(
+            "/groups/{id}/appRoleAssignments",
+            get(service_principals::assignments_of).post(service_principals::add_assignment_of),
         )
         .route("/auditLogs/signIns", get(sign_ins::list))
         .route("/auditLogs/signIns/{id}", get(sign_ins::get))

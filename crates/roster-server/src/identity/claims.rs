@@ -77,7 +77,20 @@ pub struct IdClaims {
     pub auth_time: i64,
     pub amr: Vec<String>,
     pub ver: String,
+    /// The application's roles assigned to the user (their values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// The user's groups the application asked for (`groupMembershipClaims`), up to
+    /// [`MAX_GROUPS_CLAIM`]; past that, none and `hasgroups`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<ObjectId>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hasgroups: bool,
 }
+
+/// The most groups an ID token names (Entra's limit for a JWT): a user in more gets
+/// `hasgroups`, and the application asks Graph for them.
+pub const MAX_GROUPS_CLAIM: usize = 200;
 
 impl Claims {
     /// Whether the token may be used at `now` (seconds): not before its `nbf`, not issued in the

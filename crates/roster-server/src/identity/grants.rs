@@ -15,7 +15,7 @@ use serde::Deserialize;
 use sha2::Digest;
 
 use crate::error::ApiResult;
-use crate::identity::claims::{Claims, IdClaims, TOKEN_LIFETIME_SECONDS};
+use crate::identity::claims::{Claims, IdClaims, MAX_GROUPS_CLAIM, TOKEN_LIFETIME_SECONDS};
 use crate::state::AppState;
 
 /// How long a code may wait to be redeemed (Entra's: ten minutes).
@@ -178,6 +178,9 @@ pub async fn check(
         Err(error) => return page(&error.message),
     };
     let app = stored.app;
+    if !app.service_principal.enabled {
+        return page(&AccessRefused::Disabled.aadsts(&app));
+    }
     let Some(redirect_uri) = params.redirect_uri.as_deref() else {
         return page(
             "AADSTS900144: The request body must contain the following parameter: 'redirect_uri'.",
@@ -514,12 +517,74 @@ pub struct Issued {
     pub scope: String,
 }
 
+/// Why a user may not sign in to an application now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessRefused {
+    /// AADSTS7000112: the application's service principal is disabled.
+    Disabled,
+    /// AADSTS50105: the application requires assignment, and the user is not assigned.
+    NotAssigned,
+}
+
+impl AccessRefused {
+    pub fn code(self) -> i64 {
+        match self {
+            AccessRefused::Disabled => 7000112,
+            AccessRefused::NotAssigned => 50105,
+        }
+    }
+
+    /// Entra's words, naming the application.
+    pub fn description(self, app: &AppRegistration) -> String {
+        match self {
+            AccessRefused::Disabled => format!(
+                "Application '{}' ({}) is disabled.",
+                app.display_name, app.client_id
+            ),
+            AccessRefused::NotAssigned => format!(
+                "Your administrator has configured the application {} ('{}') to block users unless they are specifically granted ('assigned') access to the application. The signed in user is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.",
+                app.display_name, app.client_id
+            ),
+        }
+    }
+
+    /// `AADSTSnnnnn: description`.
+    pub fn aadsts(self, app: &AppRegistration) -> String {
+        format!("AADSTS{}: {}", self.code(), self.description(app))
+    }
+}
+
+/// Whether `user_id` may sign in to `app` now (the application enabled; assigned, if it
+/// requires assignment), and what the sign-in gets (the roles and groups its ID token names):
+/// asked before every code, device approval and token for a user, renewals included.
+pub async fn app_access(
+    state: &AppState,
+    tenant_id: ObjectId,
+    app: &AppRegistration,
+    user_id: ObjectId,
+) -> ApiResult<Result<roster_store::AppAccess, AccessRefused>> {
+    if app.is_first_party() {
+        return Ok(Ok(roster_store::AppAccess::default()));
+    }
+    if !app.service_principal.enabled {
+        return Ok(Err(AccessRefused::Disabled));
+    }
+    let asked = app.clone();
+    let access = state
+        .db(move |store| store.app_access(tenant_id, &asked, user_id))
+        .await?;
+    if app.service_principal.assignment_required && !access.assigned {
+        return Ok(Err(AccessRefused::NotAssigned));
+    }
+    Ok(Ok(access))
+}
+
 /// The tokens of `grant` for `user`, with `refresh_token` (already saved) if the grant has
-/// `offline_access`.
+/// `offline_access`, and the application's roles and groups (`access`) in the ID token.
 pub fn issue_tokens(
     state: &AppState,
     grant: &RefreshGrant,
-    user: &User,
+    (user, app_access): (&User, &roster_store::AppAccess),
     nonce: Option<String>,
     refresh_token: Option<String>,
 ) -> Issued {
@@ -555,6 +620,13 @@ pub fn issue_tokens(
             auth_time: grant.auth_time.timestamp(),
             amr: vec!["pwd".into()],
             ver: "2.0".into(),
+            roles: app_access.roles.clone(),
+            groups: if app_access.groups.len() <= MAX_GROUPS_CLAIM {
+                app_access.groups.clone()
+            } else {
+                Vec::new()
+            },
+            hasgroups: app_access.groups.len() > MAX_GROUPS_CLAIM,
         })
     });
     Issued {

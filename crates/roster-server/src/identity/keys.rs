@@ -19,14 +19,47 @@ pub struct Keys {
     /// more than the rest of a request; a token is an immutable string, so its signature needs
     /// checking once. Expiry and revocation are still checked on every request.
     verified: std::sync::Mutex<std::collections::HashMap<String, Claims>>,
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    key_id: String,
-    jwks: serde_json::Value,
+    /// The token signing keys published now (oldest first; see
+    /// [`roster_store::Store::rotate_signing_keys`]), each signing from its start until the
+    /// next one's.
+    signing: std::sync::RwLock<Vec<SigningKey>>,
+    /// The one key kept before keys rotated (PKCS#8), the first of the rotation.
+    first_key: Vec<u8>,
     hmac_key: Vec<u8>,
     /// Seals secrets roster must keep for a while (generated passwords awaiting their one
-    /// showing): ChaCha20-Poly1305 under a key derived from the server key.
+    /// showing, signing keys): ChaCha20-Poly1305 under a key derived from the server key.
     sealing: ring::aead::LessSafeKey,
+}
+
+/// A token signing key, ready to sign and check.
+struct SigningKey {
+    kid: String,
+    active_from: chrono::DateTime<Utc>,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    jwk: serde_json::Value,
+}
+
+impl SigningKey {
+    /// The key of a PKCS#8 P-256 private key, its id the hash of its public key.
+    fn from_pkcs8(der: &[u8], active_from: chrono::DateTime<Utc>) -> anyhow::Result<SigningKey> {
+        let key_pair = rcgen::KeyPair::try_from(der)?;
+        let public = key_pair.public_key_raw();
+        anyhow::ensure!(
+            public.len() == 65 && public[0] == 4,
+            "unexpected p-256 public key form"
+        );
+        let x = URL_SAFE_NO_PAD.encode(&public[1..33]);
+        let y = URL_SAFE_NO_PAD.encode(&public[33..65]);
+        let kid = URL_SAFE_NO_PAD.encode(&sha256(public)[..12]);
+        Ok(SigningKey {
+            jwk: serde_json::json!({ "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": kid, "x": x, "y": y }),
+            kid,
+            active_from,
+            encoding: EncodingKey::from_ec_der(der),
+            decoding: DecodingKey::from_ec_components(&x, &y)?,
+        })
+    }
 }
 
 /// What a sealed value starts with, so that one is never mistaken for a plain one.
@@ -54,28 +87,64 @@ impl Keys {
                 .map_err(|_| anyhow::anyhow!("deriving the sealing key"))?;
             ring::aead::LessSafeKey::new(key)
         };
-        let der = STANDARD.decode(pkcs8)?;
-        let key_pair = rcgen::KeyPair::try_from(der.as_slice())?;
-        let public = key_pair.public_key_raw();
-        anyhow::ensure!(
-            public.len() == 65 && public[0] == 4,
-            "unexpected p-256 public key form"
-        );
-        let x = URL_SAFE_NO_PAD.encode(&public[1..33]);
-        let y = URL_SAFE_NO_PAD.encode(&public[33..65]);
-        let key_id = URL_SAFE_NO_PAD.encode(&sha256(public)[..12]);
-        let jwks = serde_json::json!({
-            "keys": [{ "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": key_id, "x": x, "y": y }]
-        });
-        Ok(Keys {
+        let keys = Keys {
             verified: Default::default(),
-            encoding: EncodingKey::from_ec_der(&der),
-            decoding: DecodingKey::from_ec_components(&x, &y)?,
-            key_id,
-            jwks,
+            signing: Default::default(),
+            first_key: STANDARD.decode(pkcs8)?,
             hmac_key,
             sealing,
-        })
+        };
+        keys.rotate(store, Utc::now())?;
+        Ok(keys)
+    }
+
+    /// Makes the next signing key when its time comes, forgets retired ones, and loads those
+    /// published now: at start and in the hourly upkeep, on every server (the database decides,
+    /// so they agree).
+    pub fn rotate(
+        &self,
+        store: &roster_store::Store,
+        now: chrono::DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let sealed = |der: &[u8]| -> anyhow::Result<(String, String)> {
+            let key = SigningKey::from_pkcs8(der, now)?;
+            Ok((
+                key.kid.clone(),
+                self.seal(&format!("signing_key:{}", key.kid), &STANDARD.encode(der)),
+            ))
+        };
+        let first = sealed(&self.first_key)?;
+        let make = || {
+            let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+                .expect("p-256 key generation");
+            sealed(&key.serialize_der()).expect("a key just made")
+        };
+        let kept = store.rotate_signing_keys(now, Some(first), make)?;
+        let mut loaded = Vec::new();
+        for key in kept {
+            let der = self
+                .open(&format!("signing_key:{}", key.kid), &key.sealed)
+                .and_then(|text| STANDARD.decode(text).ok())
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "signing key {} does not open under this server's key",
+                        key.kid
+                    )
+                })?;
+            loaded.push(SigningKey::from_pkcs8(&der, key.active_from)?);
+        }
+        anyhow::ensure!(!loaded.is_empty(), "no token signing key");
+        *self
+            .signing
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = loaded;
+        Ok(())
+    }
+
+    fn signing(&self) -> std::sync::RwLockReadGuard<'_, Vec<SigningKey>> {
+        self.signing
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Encrypts a secret to keep in the database, bound to `context` (where it is kept: a
@@ -121,8 +190,23 @@ impl Keys {
         value.starts_with(SEALED_PREFIX)
     }
 
-    pub fn jwks(&self) -> &serde_json::Value {
-        &self.jwks
+    /// The published keys (JWKS): the one signing now, the next before it starts, and the last
+    /// ones until their tokens have expired.
+    pub fn jwks(&self) -> serde_json::Value {
+        let keys: Vec<serde_json::Value> =
+            self.signing().iter().map(|key| key.jwk.clone()).collect();
+        serde_json::json!({ "keys": keys })
+    }
+
+    /// The id of the key that signs at `now`: the last of those started.
+    pub fn signing_kid(&self, now: chrono::DateTime<Utc>) -> String {
+        let keys = self.signing();
+        keys.iter()
+            .rev()
+            .find(|key| key.active_from <= now)
+            .or(keys.first())
+            .map(|key| key.kid.clone())
+            .unwrap_or_default()
     }
 
     /// A client secret for an app registration, as Graph's `addPassword` makes one: 40 random
@@ -182,9 +266,26 @@ impl Keys {
 
     /// Signs any claims (an ID token's) with the token signing key.
     pub fn sign<T: serde::Serialize>(&self, claims: &T) -> String {
+        let now = Utc::now();
+        let keys = self.signing();
+        let key = keys
+            .iter()
+            .rev()
+            .find(|key| key.active_from <= now)
+            .or(keys.first())
+            .expect("a signing key is always loaded");
         let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(self.key_id.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding).expect("signing with a valid key")
+        header.kid = Some(key.kid.clone());
+        jsonwebtoken::encode(&header, claims, &key.encoding).expect("signing with a valid key")
+    }
+
+    /// The published key a token names (its header's `kid`), to check its signature with.
+    fn decoding_key(&self, token: &str) -> Option<DecodingKey> {
+        let kid = jsonwebtoken::decode_header(token).ok()?.kid?;
+        self.signing()
+            .iter()
+            .find(|key| key.kid == kid)
+            .map(|key| key.decoding.clone())
     }
 
     /// The claims of an ID token this server signed, whatever its times: a logout's
@@ -197,7 +298,7 @@ impl Keys {
         validation.set_required_spec_claims(&["aud", "iss"]);
         jsonwebtoken::decode::<crate::identity::claims::IdClaims>(
             token,
-            &self.decoding,
+            &self.decoding_key(token)?,
             &validation,
         )
         .ok()
@@ -225,7 +326,7 @@ impl Keys {
         // The times are checked by `Claims::current_at`, the same way on every use.
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding_key(token)?, &validation)
             .ok()?
             .claims;
         if !claims.current_at(now) {

@@ -108,7 +108,7 @@ async fn keys(State(state): State<AppState>, Path(tenant): Path<String>) -> Resp
     if let Err(response) = resolve(&state, tenant).await {
         return response;
     }
-    Json(state.keys.jwks().clone()).into_response()
+    Json(state.keys.jwks()).into_response()
 }
 
 #[derive(Deserialize)]
@@ -224,6 +224,13 @@ async fn token(
             if !secret_matches(&state, &stored, &secret) {
                 return invalid();
             }
+            if !stored.app.service_principal.enabled {
+                return oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized_client",
+                    &crate::identity::grants::AccessRefused::Disabled.aadsts(&stored.app),
+                );
+            }
             let app = stored.app;
             let mut claims = Claims::new(issuer, tenant_id, app.client_id, "app", Utc::now());
             claims.roles = app.permissions.clone();
@@ -306,6 +313,11 @@ async fn token(
                 Ok(Err(refusal)) => return sign_in_refused(refusal),
                 Err(error) => return error.into_response(),
             };
+            if let Some(app) = &app
+                && let Err((_, response)) = access_for(&state, tenant_id, app, user.id).await
+            {
+                return response;
+            }
             let mut claims = Claims::new(issuer, tenant_id, user.id, "user", Utc::now());
             claims.upn = Some(user.user_principal_name.to_string());
             token_response(state.keys.issue(&claims), &scope)
@@ -440,6 +452,21 @@ async fn user_still_signed_in(
     }
 }
 
+/// What `user_id`'s tokens from `app` carry (its roles and groups), or the refusal as the token
+/// endpoint says it (the application disabled, or requiring an assignment the user lacks).
+async fn access_for(
+    state: &AppState,
+    tenant_id: ObjectId,
+    app: &roster_core::directory::AppRegistration,
+    user_id: ObjectId,
+) -> Result<roster_store::AppAccess, (Option<crate::identity::grants::AccessRefused>, Response)> {
+    match crate::identity::grants::app_access(state, tenant_id, app, user_id).await {
+        Ok(Ok(access)) => Ok(access),
+        Ok(Err(refused)) => Err((Some(refused), invalid_grant(&refused.aadsts(app)))),
+        Err(error) => Err((None, error.into_response())),
+    }
+}
+
 fn tokens_response(issued: crate::identity::grants::Issued) -> Response {
     let mut body = json!({
         "token_type": "Bearer",
@@ -565,6 +592,10 @@ async fn code_grant(
         Err(Ok(signed_out)) => return signed_out.response(),
         Err(Err(response)) => return response,
     };
+    let access = match access_for(state, tenant_id, &app, user.id).await {
+        Ok(access) => access,
+        Err((_, response)) => return response,
+    };
     let refresh = roster_store::RefreshGrant {
         family_id: grant.family_id,
         tenant_id,
@@ -597,7 +628,7 @@ async fn code_grant(
     tokens_response(issue_tokens(
         state,
         &refresh,
-        &user,
+        (&user, &access),
         grant.nonce.clone(),
         refresh_token,
     ))
@@ -806,6 +837,10 @@ async fn device_grant(
         Err(Ok(signed_out)) => return signed_out.response(),
         Err(Err(response)) => return response,
     };
+    let access = match access_for(state, tenant_id, &app, user.id).await {
+        Ok(access) => access,
+        Err((_, response)) => return response,
+    };
     let refresh = roster_store::RefreshGrant {
         family_id: grant.family_id,
         tenant_id,
@@ -829,7 +864,13 @@ async fn device_grant(
         })
         .await;
     match redeemed {
-        Ok(true) => tokens_response(issue_tokens(state, &refresh, &user, None, Some(token))),
+        Ok(true) => tokens_response(issue_tokens(
+            state,
+            &refresh,
+            (&user, &access),
+            None,
+            Some(token),
+        )),
         Ok(false) => invalid_grant(
             "AADSTS54005: The device code was already redeemed. The refresh tokens it gave are revoked.",
         ),
@@ -930,20 +971,38 @@ async fn refresh_grant(
             };
         }
     };
-    // A renewal is the user's non-interactive sign-in to the application.
+    // A renewal is the user's non-interactive sign-in to the application, refused as a sign-in
+    // is if the application is disabled or the user no longer assigned.
+    let access = access_for(state, tenant_id, &app, user.id).await;
+    let refused = match &access {
+        Err((Some(refused), _)) => Some((refused.code(), refused.description(&app))),
+        _ => None,
+    };
     if let Err(error) = crate::identity::sign_in::log_sign_in(
         state,
         parts,
         (tenant_id, &user),
         crate::identity::sign_in::SignInApp::of(&app),
         false,
-        None,
+        refused
+            .as_ref()
+            .map(|(code, reason)| (*code, reason.as_str())),
     )
     .await
     {
         return error.into_response();
     }
-    tokens_response(issue_tokens(state, &grant, &user, None, Some(new_token)))
+    let access = match access {
+        Ok(access) => access,
+        Err((_, response)) => return response,
+    };
+    tokens_response(issue_tokens(
+        state,
+        &grant,
+        (&user, &access),
+        None,
+        Some(new_token),
+    ))
 }
 
 /// `/oidc/userinfo` (Graph's path for Entra's): the signed-in user's claims, for the access

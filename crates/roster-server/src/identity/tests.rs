@@ -148,3 +148,58 @@ fn sealed_secrets_open_only_where_and_with_the_key_they_were_sealed() {
     // Two seals of one secret differ (a fresh nonce each).
     assert_ne!(sealed, state.keys.seal("job 1 row 2", "s3cret-Password"));
 }
+
+/// Signing keys rotate: the next one is published before it signs, tokens signed by the last
+/// one check until it is dropped a day after it stopped signing, and a second server on the
+/// same database signs and checks alike.
+#[test]
+fn signing_keys_rotate_and_old_tokens_check_until_their_key_is_dropped() {
+    use roster_store::{PUBLISHED_BEFORE_SIGNING, RETAINED_AFTER_RETIRING};
+    let (_directory, state) = state();
+    let keys = &state.keys;
+    let now = Utc::now();
+    let kids = |keys: &Keys| -> Vec<String> {
+        keys.jwks()["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|key| key["kid"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The key kept before rotation signs on; its successor is published already.
+    let published = kids(keys);
+    assert_eq!(published.len(), 2, "{published:?}");
+    assert_eq!(keys.signing_kid(now), published[0]);
+    assert_eq!(
+        keys.signing_kid(now + PUBLISHED_BEFORE_SIGNING),
+        published[1]
+    );
+    let claims = Claims::new("iss".into(), ObjectId::new(), ObjectId::new(), "app", now);
+    let old_token = keys.issue(&claims);
+    let kid = |token: &str| jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
+    assert_eq!(kid(&old_token), published[0]);
+
+    // Another server on the same database: the same keys, and it checks this server's tokens.
+    let other = Keys::load(&state.store).unwrap();
+    assert_eq!(kids(&other), published);
+    assert!(other.decode(&old_token).is_some());
+
+    // A day after the successor took over, the old key is still published; then it is dropped,
+    // and what it signed no longer checks (on a server that had not checked it before).
+    let taken_over = now + PUBLISHED_BEFORE_SIGNING;
+    keys.rotate(
+        &state.store,
+        taken_over + RETAINED_AFTER_RETIRING - chrono::Duration::minutes(5),
+    )
+    .unwrap();
+    assert_eq!(kids(keys), published);
+    keys.rotate(
+        &state.store,
+        taken_over + RETAINED_AFTER_RETIRING + chrono::Duration::minutes(5),
+    )
+    .unwrap();
+    assert_eq!(kids(keys), published[1..]);
+    let fresh = Keys::load(&state.store).unwrap();
+    assert!(fresh.decode(&old_token).is_none());
+    assert_eq!(kid(&keys.issue(&claims)), published[1]);
+}

@@ -105,7 +105,11 @@ fn principal_for(store: &roster_store::Store, claims: &Claims) -> ApiResult<(Obj
         "app" => {
             let roster_store::StoredApp { tenant_id, app, .. } =
                 store.app(claims.oid)?.ok_or_else(revoked)?;
-            if tenant_id != claims.tid || issued < app.tokens_valid_from {
+            // A disabled application's tokens stop with it, on the next request.
+            if tenant_id != claims.tid
+                || issued < app.tokens_valid_from
+                || !app.service_principal.enabled
+            {
                 return Err(revoked());
             }
             Ok((

@@ -77,6 +77,21 @@ async fn tokens_are_required_and_checked() {
         );
         let keys = app.get(&format!("/{tenant}/discovery/v2.0/keys")).await;
         assert_eq!(keys.body["keys"][0]["kty"], "EC");
+        // The key signing now, and the next one, published before it signs.
+        let kids: Vec<&str> = keys.body["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|key| key["kid"].as_str().unwrap())
+            .collect();
+        assert_eq!(kids.len(), 2, "{:?}", keys.body);
+        let payload = admin.split('.').next().unwrap();
+        let header: serde_json::Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(header["kid"], kids[0]);
     }
     assert_eq!(
         app.get("/fabrikam.example/v2.0/.well-known/openid-configuration")

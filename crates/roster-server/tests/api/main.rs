@@ -2,6 +2,7 @@
 //! (see roster-testkit). One binary, so that the suite links once.
 
 mod accessibility;
+mod app_assignment;
 mod applications;
 mod auth;
 mod authority;
