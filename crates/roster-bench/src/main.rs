@@ -20,6 +20,7 @@ mod center;
 mod dynamic;
 mod harness;
 mod import;
+mod oidc;
 mod security;
 
 #[derive(Parser)]
@@ -41,6 +42,11 @@ struct Args {
     /// 2,000 half-open connections.
     #[arg(long)]
     security: bool,
+    /// Run issue 19's benchmark instead: password sign-ins through the authorize endpoint
+    /// against raw Argon2id, refresh grants against the cheapest authenticated request, and the
+    /// sign-in page's latency.
+    #[arg(long)]
+    sign_in: bool,
     /// Users to create without a password (roster generates one).
     #[arg(long, default_value_t = 100_000)]
     users: usize,
@@ -219,6 +225,13 @@ async fn main() -> anyhow::Result<()> {
         let server = start_server(&binary, &data_dir).await?;
         let token = bench_token(&server).await?;
         let rows = security::run(&server, &token, args.clients).await?;
+        print_table(rows);
+        return Ok(());
+    }
+    if args.sign_in {
+        let server = start_server(&binary, &data_dir).await?;
+        let token = bench_token(&server).await?;
+        let rows = oidc::run(&server, &token, args.clients).await?;
         print_table(rows);
         return Ok(());
     }

@@ -18,10 +18,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::harness::{DOMAIN, Server, median, percentile, resident_mib};
 
-const PASSWORD: &str = "Bench-S1gn-In-Passw0rd";
+pub(crate) const PASSWORD: &str = "Bench-S1gn-In-Passw0rd";
 
 /// Raw Argon2id verifications per second on every core: what sign-ins are bound by.
-fn argon2_verifications_per_second(seconds: f64) -> f64 {
+pub(crate) fn argon2_verifications_per_second(seconds: f64) -> f64 {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let roster_core::directory::PasswordHash::Argon2id(phc) =
         roster_server::identity::hashing::hash_with(

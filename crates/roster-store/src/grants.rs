@@ -135,8 +135,15 @@ impl Store {
         })
     }
 
-    /// Redeems a code, once: a second redemption ends the tokens the first one gave.
-    pub fn redeem_code(&self, code_hash: &str, now: DateTime<Utc>) -> Result<Redeemed> {
+    /// Redeems a code, once, keeping `first_refresh` (a token's hash, its grant and its end) as
+    /// the first of the code's family in the same transaction: a second redemption ends the
+    /// tokens the first one gave.
+    pub fn redeem_code(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        first_refresh: Option<(&str, &RefreshGrant, DateTime<Utc>)>,
+    ) -> Result<Redeemed> {
         self.pool.write(|tx| {
             let Some(row) = tx.query_one(
                 &format!(
@@ -164,6 +171,9 @@ impl Store {
                 "UPDATE authorization_codes SET redeemed_at = $2 WHERE code_hash = $1",
                 &params![code_hash, now],
             )?;
+            if let Some((token_hash, grant, expires)) = first_refresh {
+                insert_refresh(tx, token_hash, grant, now, expires)?;
+            }
             Ok(Redeemed::Granted(code))
         })
     }
@@ -181,41 +191,37 @@ impl Store {
         })
     }
 
-    /// Keeps the first refresh token (its hash) of a code's family; refused (`false`) if the
-    /// code was presented again meanwhile, which ended the family. The code's row is locked, as
-    /// a replay locks it, so the two take turns.
-    pub fn save_first_refresh_token(
+    /// A refresh token's grant if it may be exchanged now (not rotated, revoked or expired): to
+    /// check who presents it, and for whom, before it is rotated.
+    pub fn live_refresh_token(
         &self,
         token_hash: &str,
-        grant: &RefreshGrant,
         now: DateTime<Utc>,
-        expires: DateTime<Utc>,
-    ) -> Result<bool> {
-        self.pool.write(|tx| {
-            let code = tx.query_one(
-                &format!(
-                    "SELECT replayed_at FROM authorization_codes WHERE family_id = $1{}",
-                    tx.row_lock()
-                ),
-                &params![grant.family_id],
+    ) -> Result<Option<RefreshGrant>> {
+        self.pool.read(|tx| {
+            let row = tx.query_one(
+                &format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1"),
+                &params![token_hash],
             )?;
-            match code {
-                Some(row) if row.is_null(0)? => {}
-                _ => return Ok(false),
+            match row {
+                Some(row) if row.is_null(8)? && row.is_null(9)? && row.timestamp(7)? > now => {
+                    Ok(Some(refresh_from(&row)?))
+                }
+                _ => Ok(None),
             }
-            insert_refresh(tx, token_hash, grant, now, expires)?;
-            Ok(true)
         })
     }
 
-    /// Exchanges a refresh token for a new one of the same grant. A token used after it was
-    /// rotated ends its family (the thief's and the owner's copies alike).
+    /// Exchanges a refresh token for a new one of the same grant, writing `sign_in` (the
+    /// renewal, for the sign-in log and the user's activity) in the same transaction if it is
+    /// exchanged. A token used after it was rotated ends its family (the thief's and the
+    /// owner's copies alike).
     pub fn rotate_refresh_token(
         &self,
-        old_hash: &str,
-        new_hash: &str,
+        (old_hash, new_hash): (&str, &str),
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
+        sign_in: Option<&crate::SignIn>,
     ) -> Result<Rotated> {
         self.pool.write(|tx| {
             let Some(row) = tx.query_one(
@@ -241,6 +247,9 @@ impl Store {
                 &params![old_hash, now],
             )?;
             insert_refresh(tx, new_hash, &grant, now, expires)?;
+            if let Some(sign_in) = sign_in {
+                crate::sign_ins::write_sign_in(tx, sign_in)?;
+            }
             Ok(Rotated::Rotated(grant))
         })
     }

@@ -387,13 +387,13 @@ impl Store {
                 }
             }
             lockout.write(tx, name_key, bucket, now)?;
-            log_sign_in(tx, entry)
+            write_sign_in(tx, entry)
         })
     }
 
     /// Writes an attempt that checked no password (a locked name) to the sign-in log.
     pub fn log_sign_in(&self, entry: &SignIn) -> Result<()> {
-        self.pool.write(|tx| log_sign_in(tx, entry))
+        self.pool.write(|tx| write_sign_in(tx, entry))
     }
 
     /// A page of a tenant's sign-ins as a list query asks (Graph's `$filter` on the user, the
@@ -481,7 +481,7 @@ fn sign_in_from(row: &crate::db::Row) -> Result<SignIn> {
 
 /// Writes a sign-in to the log and, for a known user, to the user's sign-in activity: an
 /// interactive attempt (successful or not) or a renewal, and a success of either kind.
-fn log_sign_in(tx: &mut dyn Tx, entry: &SignIn) -> Result<()> {
+pub(crate) fn write_sign_in(tx: &mut dyn Tx, entry: &SignIn) -> Result<()> {
     tx.execute(
         &format!(
             "INSERT INTO sign_ins ({SIGN_IN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
@@ -512,9 +512,13 @@ fn log_sign_in(tx: &mut dyn Tx, entry: &SignIn) -> Result<()> {
         } else {
             ""
         };
+        // To the minute, as Entra keeps it: an application renewing tokens every few seconds
+        // does not rewrite its user's row each time.
         tx.execute(
-            &format!("UPDATE users SET {attempt} = $2{success} WHERE id = $1"),
-            &params![user_id, entry.at],
+            &format!(
+                "UPDATE users SET {attempt} = $2{success} WHERE id = $1 AND ({attempt} IS NULL OR {attempt} < $3)"
+            ),
+            &params![user_id, entry.at, entry.at - Duration::minutes(1)],
         )?;
     }
     Ok(())

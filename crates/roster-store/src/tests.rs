@@ -309,7 +309,12 @@ fn expired_codes_and_refresh_tokens_are_forgotten_and_rotated_ones_kept_till_the
     // Rotated: kept till its end, so that its replay is known.
     assert!(matches!(
         store
-            .rotate_refresh_token("live", "next", now, now + chrono::Duration::days(90))
+            .rotate_refresh_token(
+                ("live", "next"),
+                now,
+                now + chrono::Duration::days(90),
+                None
+            )
             .unwrap(),
         Rotated::Rotated(_)
     ));
@@ -320,23 +325,33 @@ fn expired_codes_and_refresh_tokens_are_forgotten_and_rotated_ones_kept_till_the
         2
     );
     assert!(matches!(
-        store.redeem_code("old", now).unwrap(),
+        store.redeem_code("old", now, None).unwrap(),
         Redeemed::Unknown
     ));
     assert!(matches!(
-        store.redeem_code("fresh", now).unwrap(),
+        store.redeem_code("fresh", now, None).unwrap(),
         Redeemed::Granted(_)
     ));
     assert!(matches!(
         store
-            .rotate_refresh_token("live", "again", now, now + chrono::Duration::days(90))
+            .rotate_refresh_token(
+                ("live", "again"),
+                now,
+                now + chrono::Duration::days(90),
+                None
+            )
             .unwrap(),
         Rotated::Replayed
     ));
     assert!(
         matches!(
             store
-                .rotate_refresh_token("next", "after", now, now + chrono::Duration::days(90))
+                .rotate_refresh_token(
+                    ("next", "after"),
+                    now,
+                    now + chrono::Duration::days(90),
+                    None
+                )
                 .unwrap(),
             Rotated::Unknown
         ),

@@ -128,6 +128,20 @@ impl Store {
         })
     }
 
+    /// A live user's row alone (its `licenses` left empty, no roles): what renewing a token
+    /// checks of its user.
+    pub fn user_row(&self, tenant_id: ObjectId, id: ObjectId) -> Result<Option<User>> {
+        self.pool.read(|tx| {
+            let sql = format!(
+                "SELECT {} FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+                user_columns()
+            );
+            tx.query_one(&sql, &params![tenant_id, id])?
+                .map(|mut row| user_from_row(&mut row))
+                .transpose()
+        })
+    }
+
     /// What authenticating a token needs on every request, in one read: the user's state and
     /// roles (the user's `licenses` are left empty).
     pub fn principal_state(

@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::Utc;
 use hmac::{Hmac, Mac};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use rand::Rng;
 use roster_core::directory::PasswordHash;
 use sha2::Sha256;
@@ -31,13 +31,17 @@ pub struct Keys {
     sealing: ring::aead::LessSafeKey,
 }
 
-/// A token signing key, ready to sign and check.
+/// A token signing key, ready to sign and check. It signs with `ring`'s P-256 (parsed once):
+/// jsonwebtoken's pure-Rust backend parses the key again and computes in portable arithmetic
+/// on every signature, which cost a refresh grant more than everything else it does together.
 struct SigningKey {
     kid: String,
     active_from: chrono::DateTime<Utc>,
-    encoding: EncodingKey,
+    signing: ring::signature::EcdsaKeyPair,
     decoding: DecodingKey,
     jwk: serde_json::Value,
+    /// The token header, base64url-encoded, the same for every token this key signs.
+    header: String,
 }
 
 impl SigningKey {
@@ -52,13 +56,35 @@ impl SigningKey {
         let x = URL_SAFE_NO_PAD.encode(&public[1..33]);
         let y = URL_SAFE_NO_PAD.encode(&public[33..65]);
         let kid = URL_SAFE_NO_PAD.encode(&sha256(public)[..12]);
+        let signing = ring::signature::EcdsaKeyPair::from_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            der,
+            &ring::rand::SystemRandom::new(),
+        )
+        .map_err(|error| anyhow::anyhow!("the signing key is not P-256 PKCS#8: {error}"))?;
+        let header = serde_json::json!({ "typ": "JWT", "alg": "ES256", "kid": kid });
         Ok(SigningKey {
             jwk: serde_json::json!({ "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": kid, "x": x, "y": y }),
+            header: URL_SAFE_NO_PAD.encode(header.to_string()),
             kid,
             active_from,
-            encoding: EncodingKey::from_ec_der(der),
+            signing,
             decoding: DecodingKey::from_ec_components(&x, &y)?,
         })
+    }
+
+    /// A JWS in compact form (RFC 7515): the header, the claims, and the ES256 signature of
+    /// both (the fixed-length `r || s` that JWS asks for).
+    fn sign<T: serde::Serialize>(&self, claims: &T) -> String {
+        let payload = serde_json::to_vec(claims).expect("claims serialise");
+        let mut token = format!("{}.{}", self.header, URL_SAFE_NO_PAD.encode(payload));
+        let signature = self
+            .signing
+            .sign(&ring::rand::SystemRandom::new(), token.as_bytes())
+            .expect("signing with a valid key");
+        token.push('.');
+        token.push_str(&URL_SAFE_NO_PAD.encode(signature.as_ref()));
+        token
     }
 }
 
@@ -268,15 +294,12 @@ impl Keys {
     pub fn sign<T: serde::Serialize>(&self, claims: &T) -> String {
         let now = Utc::now();
         let keys = self.signing();
-        let key = keys
-            .iter()
+        keys.iter()
             .rev()
             .find(|key| key.active_from <= now)
             .or(keys.first())
-            .expect("a signing key is always loaded");
-        let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(key.kid.clone());
-        jsonwebtoken::encode(&header, claims, &key.encoding).expect("signing with a valid key")
+            .expect("a signing key is always loaded")
+            .sign(claims)
     }
 
     /// The published key a token names (its header's `kid`), to check its signature with.

@@ -364,6 +364,19 @@ async fn requesting_client(
     tenant_id: ObjectId,
     request: &TokenRequest,
 ) -> Result<(roster_core::directory::AppRegistration, bool), Response> {
+    let (app, authenticated, ()) =
+        requesting_client_with(state, parts, tenant_id, request, |_| Ok(())).await?;
+    Ok((app, authenticated))
+}
+
+/// [`requesting_client`], with more reading (`also`) done in the same trip to the database.
+async fn requesting_client_with<T: Send + 'static>(
+    state: &AppState,
+    parts: &Parts,
+    tenant_id: ObjectId,
+    request: &TokenRequest,
+    also: impl FnOnce(&roster_store::Store) -> roster_store::Result<T> + Send + 'static,
+) -> Result<(roster_core::directory::AppRegistration, bool, T), Response> {
     let (client_id, secret) = match basic_credentials(parts) {
         Some((id, secret)) => (Some(id), Some(secret)),
         None => (request.client_id.clone(), request.client_secret.clone()),
@@ -387,13 +400,22 @@ async fn requesting_client(
     let Ok(id) = ObjectId::parse(&client_id) else {
         return Err(unknown());
     };
-    let stored = match crate::identity::grants::client_app(state, tenant_id, id).await {
-        Ok(Some(stored)) => stored,
+    let found = state
+        .db(move |store| {
+            let stored = crate::identity::grants::client_app_in(store, tenant_id, id)?;
+            match stored {
+                Some(stored) => Ok(Some((stored, also(store)?))),
+                None => Ok(None),
+            }
+        })
+        .await;
+    let (stored, more) = match found {
+        Ok(Some(found)) => found,
         Ok(None) => return Err(unknown()),
         Err(error) => return Err(error.into_response()),
     };
     let Some(secret) = secret else {
-        return Ok((stored.app, false));
+        return Ok((stored.app, false, more));
     };
     if !secret_matches(state, &stored, &secret) {
         return Err(oauth_error(
@@ -402,7 +424,7 @@ async fn requesting_client(
             "AADSTS7000215: Invalid client secret provided.",
         ));
     }
-    Ok((stored.app, true))
+    Ok((stored.app, true, more))
 }
 
 /// Why a grant's user may have no more tokens: the user as found (if it still exists), and
@@ -420,34 +442,54 @@ impl SignedOut {
 }
 
 /// The user a grant stands for, if it may still have tokens: enabled, and not signed out of
-/// everything (blocked, reset or revoked) since it signed in.
+/// everything (blocked, reset or revoked) since it signed in. Read in the caller's store work,
+/// so that a grant's reads share one trip to the database.
+fn signed_in_user(
+    store: &roster_store::Store,
+    tenant_id: ObjectId,
+    user_id: ObjectId,
+    auth_time: chrono::DateTime<Utc>,
+) -> roster_store::Result<Result<roster_core::directory::User, SignedOut>> {
+    let revoked = "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password, or been signed out of every session.";
+    let user = match store.user_row(tenant_id, user_id)? {
+        Some(user) => user,
+        None => {
+            return Ok(Err(SignedOut {
+                user: None,
+                code: 50173,
+                description: "The provided grant has expired due to it being revoked: the user no longer exists.",
+            }));
+        }
+    };
+    Ok(if !user.account_enabled {
+        Err(SignedOut {
+            user: Some(user),
+            code: 50057,
+            description: "The user account is disabled.",
+        })
+    } else if user.sign_in_sessions_valid_from > auth_time {
+        Err(SignedOut {
+            user: Some(user),
+            code: 50173,
+            description: revoked,
+        })
+    } else {
+        Ok(user)
+    })
+}
+
 async fn user_still_signed_in(
     state: &AppState,
     tenant_id: ObjectId,
     user_id: ObjectId,
     auth_time: chrono::DateTime<Utc>,
 ) -> Result<roster_core::directory::User, Result<SignedOut, Response>> {
-    let found = state
-        .db(move |store| store.get_user(tenant_id, &roster_store::UserKey::Id(user_id)))
-        .await;
-    let revoked = "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password, or been signed out of every session.";
-    match found {
-        Ok(user) if !user.account_enabled => Err(Ok(SignedOut {
-            user: Some(user),
-            code: 50057,
-            description: "The user account is disabled.",
-        })),
-        Ok(user) if user.sign_in_sessions_valid_from > auth_time => Err(Ok(SignedOut {
-            user: Some(user),
-            code: 50173,
-            description: revoked,
-        })),
-        Ok(user) => Ok(user),
-        Err(error) if error.status == StatusCode::NOT_FOUND => Err(Ok(SignedOut {
-            user: None,
-            code: 50173,
-            description: "The provided grant has expired due to it being revoked: the user no longer exists.",
-        })),
+    match state
+        .db(move |store| signed_in_user(store, tenant_id, user_id, auth_time))
+        .await
+    {
+        Ok(Ok(user)) => Ok(user),
+        Ok(Err(signed_out)) => Err(Ok(signed_out)),
         Err(error) => Err(Err(error.into_response())),
     }
 }
@@ -504,10 +546,6 @@ async fn code_grant(
         wants_refresh,
     };
     use roster_store::Redeemed;
-    let (app, authenticated) = match requesting_client(state, parts, tenant_id, request).await {
-        Ok(client) => client,
-        Err(response) => return response,
-    };
     let Some(code) = request.code.as_deref() else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -516,15 +554,27 @@ async fn code_grant(
         );
     };
     let hash = token_hash(state, "code", code);
-    let peek_hash = hash.clone();
-    let grant = match state.db(move |store| store.code(&peek_hash)).await {
-        Ok(Some((grant, _))) => grant,
-        Ok(None) => {
-            return invalid_grant(
-                "AADSTS70000: The provided value for the 'code' parameter is not valid.",
-            );
+    // The application, the code and its user, read in one trip: who presents the code is
+    // checked before it is redeemed, so that someone else's attempt does not burn it.
+    let peek = {
+        let hash = hash.clone();
+        move |store: &roster_store::Store| {
+            let Some((grant, _)) = store.code(&hash)? else {
+                return Ok(None);
+            };
+            let user = signed_in_user(store, grant.tenant_id, grant.user_id, grant.auth_time)?;
+            Ok(Some((grant, user)))
         }
-        Err(error) => return error.into_response(),
+    };
+    let (app, authenticated, peeked) =
+        match requesting_client_with(state, parts, tenant_id, request, peek).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    let Some((grant, user)) = peeked else {
+        return invalid_grant(
+            "AADSTS70000: The provided value for the 'code' parameter is not valid.",
+        );
     };
     if grant.client_id != app.client_id || grant.tenant_id != tenant_id {
         return invalid_grant(
@@ -567,8 +617,44 @@ async fn code_grant(
             "AADSTS9002325: Proof Key for Code Exchange is required: a client without a secret redeems only a code requested with a code_challenge.",
         );
     }
+    let user = match user {
+        Ok(user) => user,
+        Err(signed_out) => return signed_out.response(),
+    };
+    let access = match access_for(state, tenant_id, &app, user.id).await {
+        Ok(access) => access,
+        Err((_, response)) => return response,
+    };
     let now = Utc::now();
-    let grant = match state.db(move |store| store.redeem_code(&hash, now)).await {
+    let refresh = roster_store::RefreshGrant {
+        family_id: grant.family_id,
+        tenant_id,
+        client_id: app.client_id,
+        user_id: user.id,
+        scope: grant.scope.clone(),
+        confidential: authenticated,
+        auth_time: grant.auth_time,
+    };
+    // Redeemed, and its first refresh token kept, in one transaction.
+    let first = wants_refresh(&refresh).then(|| new_refresh_token(state));
+    let kept = first.as_ref().map(|(_, hash)| {
+        (
+            hash.clone(),
+            refresh.clone(),
+            now + chrono::Duration::days(REFRESH_LIFETIME_DAYS),
+        )
+    });
+    let redeemed = state
+        .db(move |store| {
+            store.redeem_code(
+                &hash,
+                now,
+                kept.as_ref()
+                    .map(|(hash, grant, expires)| (hash.as_str(), grant, *expires)),
+            )
+        })
+        .await;
+    let grant = match redeemed {
         Ok(Redeemed::Granted(grant)) => grant,
         Ok(Redeemed::Replayed) => {
             return invalid_grant(
@@ -587,44 +673,7 @@ async fn code_grant(
         }
         Err(error) => return error.into_response(),
     };
-    let user = match user_still_signed_in(state, tenant_id, grant.user_id, grant.auth_time).await {
-        Ok(user) => user,
-        Err(Ok(signed_out)) => return signed_out.response(),
-        Err(Err(response)) => return response,
-    };
-    let access = match access_for(state, tenant_id, &app, user.id).await {
-        Ok(access) => access,
-        Err((_, response)) => return response,
-    };
-    let refresh = roster_store::RefreshGrant {
-        family_id: grant.family_id,
-        tenant_id,
-        client_id: app.client_id,
-        user_id: user.id,
-        scope: grant.scope.clone(),
-        confidential: authenticated,
-        auth_time: grant.auth_time,
-    };
-    let refresh_token = if wants_refresh(&refresh) {
-        let (token, token_hash) = new_refresh_token(state);
-        let saved = refresh.clone();
-        let expires = now + chrono::Duration::days(REFRESH_LIFETIME_DAYS);
-        match state
-            .db(move |store| store.save_first_refresh_token(&token_hash, &saved, now, expires))
-            .await
-        {
-            Ok(true) => Some(token),
-            // The code was presented again meanwhile: nothing of it is honoured.
-            Ok(false) => {
-                return invalid_grant(
-                    "AADSTS54005: OAuth2 Authorization code was already redeemed, please retry with a new valid code.",
-                );
-            }
-            Err(error) => return error.into_response(),
-        }
-    } else {
-        None
-    };
+    let refresh_token = first.map(|(token, _)| token);
     tokens_response(issue_tokens(
         state,
         &refresh,
@@ -890,10 +939,6 @@ async fn refresh_grant(
         REFRESH_LIFETIME_DAYS, issue_tokens, new_refresh_token, token_hash,
     };
     use roster_store::Rotated;
-    let (app, authenticated) = match requesting_client(state, parts, tenant_id, request).await {
-        Ok(client) => client,
-        Err(response) => return response,
-    };
     let Some(old) = request.refresh_token.as_deref() else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -905,32 +950,58 @@ async fn refresh_grant(
     let (new_token, new_hash) = new_refresh_token(state);
     let now = Utc::now();
     let expires = now + chrono::Duration::days(REFRESH_LIFETIME_DAYS);
-    let rotated = state
-        .db(move |store| store.rotate_refresh_token(&old_hash, &new_hash, now, expires))
-        .await;
-    let grant = match rotated {
-        Ok(Rotated::Rotated(grant)) => grant,
-        Ok(Rotated::Replayed) => {
-            return invalid_grant(
-                "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The refresh token was used before: every token of its sign-in is revoked.",
-            );
+    // The application, the grant and its user, read in one trip; nothing is written until
+    // they are checked.
+    let peek = {
+        let hash = old_hash.clone();
+        move |store: &roster_store::Store| {
+            let Some(grant) = store.live_refresh_token(&hash, now)? else {
+                return Ok(None);
+            };
+            let user = signed_in_user(store, grant.tenant_id, grant.user_id, grant.auth_time)?;
+            Ok(Some((grant, user)))
         }
-        Ok(Rotated::Unknown) => {
-            return invalid_grant(
-                "AADSTS70000: The provided refresh token is not valid: it has expired, was revoked, or was never issued.",
-            );
+    };
+    let (app, authenticated, peeked) =
+        match requesting_client_with(state, parts, tenant_id, request, peek).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    let rotate = |sign_in: Option<roster_store::SignIn>| {
+        let (old_hash, new_hash) = (old_hash.clone(), new_hash.clone());
+        async move {
+            state
+                .db(move |store| {
+                    store.rotate_refresh_token(
+                        (&old_hash, &new_hash),
+                        now,
+                        expires,
+                        sign_in.as_ref(),
+                    )
+                })
+                .await
         }
-        Err(error) => return error.into_response(),
+    };
+    let (grant, user) = match peeked {
+        Some(found) => found,
+        // Rotated before, revoked, expired or never issued: the rotation says which (and ends
+        // the family of one used again).
+        None => {
+            return match rotate(None).await {
+                Ok(Rotated::Replayed) => invalid_grant(
+                    "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The refresh token was used before: every token of its sign-in is revoked.",
+                ),
+                Ok(_) => invalid_grant(
+                    "AADSTS70000: The provided refresh token is not valid: it has expired, was revoked, or was never issued.",
+                ),
+                Err(error) => error.into_response(),
+            };
+        }
     };
     let refused = grant.client_id != app.client_id || grant.tenant_id != tenant_id;
     let unauthenticated = grant.confidential && !authenticated;
-    let user = if refused || unauthenticated {
-        None
-    } else {
-        Some(user_still_signed_in(state, tenant_id, grant.user_id, grant.auth_time).await)
-    };
     let user = match user {
-        Some(Ok(user)) => user,
+        Ok(user) if !refused && !unauthenticated => user,
         failed => {
             // A token presented by the wrong application, without the secret it was issued
             // with, or for a user signed out since: none of its family is honoured again.
@@ -942,7 +1013,15 @@ async fn refresh_grant(
                 return error.into_response();
             }
             return match failed {
-                Some(Err(Ok(signed_out))) => {
+                _ if refused => invalid_grant(
+                    "AADSTS70000: The provided refresh token is not valid: it was issued to another application.",
+                ),
+                _ if unauthenticated => oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+                ),
+                Err(signed_out) => {
                     // A renewal refused for its user's sake: in the sign-in log.
                     if let Some(user) = &signed_out.user
                         && let Err(error) = crate::identity::sign_in::log_sign_in(
@@ -959,42 +1038,52 @@ async fn refresh_grant(
                     }
                     signed_out.response()
                 }
-                Some(Err(Err(response))) => response,
-                _ if refused => invalid_grant(
-                    "AADSTS70000: The provided refresh token is not valid: it was issued to another application.",
-                ),
-                _ => oauth_error(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-                ),
+                Ok(_) => invalid_grant("AADSTS70000: The provided refresh token is not valid."),
             };
         }
     };
     // A renewal is the user's non-interactive sign-in to the application, refused as a sign-in
     // is if the application is disabled or the user no longer assigned.
-    let access = access_for(state, tenant_id, &app, user.id).await;
-    let refused = match &access {
-        Err((Some(refused), _)) => Some((refused.code(), refused.description(&app))),
-        _ => None,
+    let access = match access_for(state, tenant_id, &app, user.id).await {
+        Ok(access) => access,
+        Err((refused, response)) => {
+            if let Some(refused) = refused
+                && let Err(error) = crate::identity::sign_in::log_sign_in(
+                    state,
+                    parts,
+                    (tenant_id, &user),
+                    crate::identity::sign_in::SignInApp::of(&app),
+                    false,
+                    Some((refused.code(), &refused.description(&app))),
+                )
+                .await
+            {
+                return error.into_response();
+            }
+            return response;
+        }
     };
-    if let Err(error) = crate::identity::sign_in::log_sign_in(
-        state,
+    // Rotated and logged in one transaction.
+    let sign_in = crate::identity::sign_in::sign_in_entry(
         parts,
         (tenant_id, &user),
         crate::identity::sign_in::SignInApp::of(&app),
         false,
-        refused
-            .as_ref()
-            .map(|(code, reason)| (*code, reason.as_str())),
-    )
-    .await
-    {
-        return error.into_response();
-    }
-    let access = match access {
-        Ok(access) => access,
-        Err((_, response)) => return response,
+        None,
+    );
+    let grant = match rotate(Some(sign_in)).await {
+        Ok(Rotated::Rotated(grant)) => grant,
+        Ok(Rotated::Replayed) => {
+            return invalid_grant(
+                "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The refresh token was used before: every token of its sign-in is revoked.",
+            );
+        }
+        Ok(Rotated::Unknown) => {
+            return invalid_grant(
+                "AADSTS70000: The provided refresh token is not valid: it has expired, was revoked, or was never issued.",
+            );
+        }
+        Err(error) => return error.into_response(),
     };
     tokens_response(issue_tokens(
         state,

@@ -105,7 +105,20 @@ pub async fn log_sign_in(
     interactive: bool,
     refusal: Option<(i64, &str)>,
 ) -> ApiResult<()> {
-    let entry = roster_store::SignIn {
+    let entry = sign_in_entry(parts, (tenant_id, user), app, interactive, refusal);
+    state.db(move |store| store.log_sign_in(&entry)).await
+}
+
+/// The sign-in log's entry for a sign-in that checks no password (see [`log_sign_in`]), for a
+/// caller that writes it with other work.
+pub fn sign_in_entry(
+    parts: &Parts,
+    (tenant_id, user): (ObjectId, &roster_core::directory::User),
+    app: SignInApp<'_>,
+    interactive: bool,
+    refusal: Option<(i64, &str)>,
+) -> roster_store::SignIn {
+    roster_store::SignIn {
         id: ObjectId::new(),
         tenant_id: Some(tenant_id),
         at: Utc::now(),
@@ -118,8 +131,7 @@ pub async fn log_sign_in(
         app_id: app.id,
         interactive,
         correlation_id: correlation_id(),
-    };
-    state.db(move |store| store.log_sign_in(&entry)).await
+    }
 }
 
 /// The request's id, as the sign-in log's correlation id.
