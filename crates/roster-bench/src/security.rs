@@ -72,6 +72,10 @@ async fn sign_ins_per_second(base: &str, clients: usize, seconds: f64) -> anyhow
                     .post(&url)
                     .form(&[
                         ("grant_type", "password"),
+                        (
+                            "client_id",
+                            roster_core::directory::CLI_CLIENT_ID.to_string().as_str(),
+                        ),
                         ("username", &format!("signin{index}@{DOMAIN}")),
                         ("password", PASSWORD),
                     ])
@@ -301,6 +305,10 @@ pub async fn run(
         .post(format!("{}/{DOMAIN}/oauth2/v2.0/token", server.base))
         .form(&[
             ("grant_type", "password"),
+            (
+                "client_id",
+                roster_core::directory::CLI_CLIENT_ID.to_string().as_str(),
+            ),
             ("username", &format!("signin{}@{DOMAIN}", clients.max(1))),
             ("password", PASSWORD),
         ])

@@ -507,17 +507,28 @@ pub(crate) fn write_sign_in(tx: &mut dyn Tx, entry: &SignIn) -> Result<()> {
         } else {
             "last_non_interactive_sign_in_at"
         };
-        let success = if entry.error_code == 0 {
-            ", last_successful_sign_in_at = $2"
-        } else {
-            ""
-        };
         // To the minute, as Entra keeps it: an application renewing tokens every few seconds
-        // does not rewrite its user's row each time.
+        // does not rewrite its user's row each time. Each column is its own: a success a moment
+        // after a failure is still the last success.
+        let stale = |column: &str| format!("({column} IS NULL OR {column} < $3)");
+        let sql = if entry.error_code == 0 {
+            format!(
+                "UPDATE users SET {attempt} = CASE WHEN {} THEN $2 ELSE {attempt} END, \
+                 last_successful_sign_in_at = CASE WHEN {} THEN $2 ELSE last_successful_sign_in_at END \
+                 WHERE id = $1 AND ({} OR {})",
+                stale(attempt),
+                stale("last_successful_sign_in_at"),
+                stale(attempt),
+                stale("last_successful_sign_in_at")
+            )
+        } else {
+            format!(
+                "UPDATE users SET {attempt} = $2 WHERE id = $1 AND {}",
+                stale(attempt)
+            )
+        };
         tx.execute(
-            &format!(
-                "UPDATE users SET {attempt} = $2{success} WHERE id = $1 AND ({attempt} IS NULL OR {attempt} < $3)"
-            ),
+            &sql,
             &params![user_id, entry.at, entry.at - Duration::minutes(1)],
         )?;
     }

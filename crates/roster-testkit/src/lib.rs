@@ -232,6 +232,8 @@ impl TestApp {
     pub async fn password_token(&self, username: &str, password: &str) -> Result<String, Reply> {
         self.token(&[
             ("grant_type", "password"),
+            // roster's CLI: the user's own token, with what the user's roles allow.
+            ("client_id", "5b9c74be-219b-42ae-aefa-9b04e39786af"),
             ("username", username),
             ("password", password),
         ])

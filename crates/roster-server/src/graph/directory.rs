@@ -203,6 +203,10 @@ pub async fn deleted_items_or_item(
     match cast_kind(&segment) {
         Some("user") => {
             caller.principal.authorize(Operation::ReadUsers, &[])?;
+            // Deleted users' sign-in times are the audit log's too.
+            if options.queries("signInActivity") {
+                caller.principal.authorize(Operation::ReadAuditLog, &[])?;
+            }
             let list = options.list.clone();
             let page = state
                 .db(move |store| store.list_deleted_users(tenant_id, &list))

@@ -396,7 +396,11 @@ pub fn normalised_scope(app: &AppRegistration, scope: &str) -> Result<String, St
             .chain(GRAPH_SCOPES.iter())
             .find(|known| known.eq_ignore_ascii_case(name))
             .copied()
-            .or((name == ".default").then_some(default));
+            .or((name == ".default").then_some(default))
+            // Acting as the user in everything the user's roles allow is roster's own CLI's
+            // only: roster has no consent screen, and a signed-in administrator's browser
+            // answers an application's request without one.
+            .filter(|known| *known != roster_core::access::ACCESS_AS_USER || app.is_first_party());
         match known {
             Some(known) if !scopes.contains(&known) => scopes.push(known),
             Some(_) => {}

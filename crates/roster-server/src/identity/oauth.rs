@@ -260,33 +260,36 @@ async fn token(
                 }
                 Err(error) => return error.into_response(),
             }
-            // The application named, if any, must be one of this tenant's.
-            let app = match request.client_id.as_deref() {
-                None => None,
-                Some(text) => {
-                    let found = match ObjectId::parse(text) {
-                        Ok(id) => crate::identity::grants::client_app(&state, tenant_id, id).await,
-                        Err(_) => Ok(None),
-                    };
-                    match found {
-                        Ok(Some(stored)) => Some(stored.app),
-                        Ok(None) => {
-                            return oauth_error(
-                                StatusCode::BAD_REQUEST,
-                                "unauthorized_client",
-                                &format!(
-                                    "AADSTS700016: Application with identifier '{text}' was not found in the directory."
-                                ),
-                            );
-                        }
-                        Err(error) => return error.into_response(),
-                    }
+            // The application: one of this tenant's (or roster's CLI), proving itself with its
+            // secret unless it is a public client, as for every other grant.
+            let (app, authenticated) =
+                match requesting_client(&state, &parts, tenant_id, &request).await {
+                    Ok(client) => client,
+                    Err(response) => return response,
+                };
+            if !authenticated && !app.fallback_public_client {
+                return oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+                );
+            }
+            let granted = match crate::identity::grants::normalised_scope(
+                &app,
+                request.scope.as_deref().unwrap_or(".default"),
+            ) {
+                Ok(granted) => granted,
+                Err(unknown) => {
+                    return oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_scope",
+                        &format!(
+                            "AADSTS70011: The provided value for the input parameter 'scope' isn't valid. The scope {unknown} isn't valid."
+                        ),
+                    );
                 }
             };
-            let client = match &app {
-                Some(app) => crate::identity::sign_in::SignInApp::of(app),
-                None => crate::identity::sign_in::SignInApp::named("public client"),
-            };
+            let client = crate::identity::sign_in::SignInApp::of(&app);
             let admit = |record: &roster_store::SignInRecord| {
                 use crate::identity::sign_in::SignInRefusal::*;
                 if record.tenant_id != tenant_id {
@@ -313,14 +316,22 @@ async fn token(
                 Ok(Err(refusal)) => return sign_in_refused(refusal),
                 Err(error) => return error.into_response(),
             };
-            if let Some(app) = &app
-                && let Err((_, response)) = access_for(&state, tenant_id, app, user.id).await
-            {
+            if let Err((_, response)) = access_for(&state, tenant_id, &app, user.id).await {
                 return response;
             }
+            // The token is the application's for the user: held to the scopes granted, as a
+            // token from any other grant is.
             let mut claims = Claims::new(issuer, tenant_id, user.id, "user", Utc::now());
             claims.upn = Some(user.user_principal_name.to_string());
-            token_response(state.keys.issue(&claims), &scope)
+            claims.azp = Some(app.client_id);
+            claims.scp = Some(
+                granted
+                    .split(' ')
+                    .filter(|s| *s != "offline_access")
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            token_response(state.keys.issue(&claims), &granted)
         }
         Some("authorization_code") => code_grant(&state, &parts, tenant_id, &request).await,
         // MSAL sends the short name, RFC 8628 the URN.

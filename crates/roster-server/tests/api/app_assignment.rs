@@ -325,6 +325,7 @@ async fn only_a_global_administrator_assigns_and_a_reader_reads() {
             &app,
             &[
                 ("grant_type", "password"),
+                ("client_id", "5b9c74be-219b-42ae-aefa-9b04e39786af"),
                 ("username", &format!("{alias}@{DOMAIN}")),
                 ("password", PASSWORD),
             ],

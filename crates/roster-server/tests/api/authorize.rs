@@ -480,6 +480,22 @@ async fn hostile_and_malformed_requests_get_entras_errors_and_nothing_is_issued(
             "invalid_scope",
             "AADSTS70011",
         ),
+        // Acting as the user in everything is roster's own CLI's only: an application would
+        // get a signed-in administrator's whole power without a question.
+        (
+            vec![
+                ("client_id", client_id.as_str()),
+                ("response_type", "code"),
+                ("redirect_uri", WEB),
+                (
+                    "scope",
+                    "openid https://graph.microsoft.com/Directory.AccessAsUser.All",
+                ),
+                ("state", "x"),
+            ],
+            "invalid_scope",
+            "AADSTS70011",
+        ),
         (
             vec![
                 ("client_id", client_id.as_str()),

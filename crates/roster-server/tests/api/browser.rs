@@ -77,19 +77,37 @@ pub(super) async fn browser(
     profile: &tempfile::TempDir,
     language: &str,
 ) -> Client {
+    browser_with(driver, profile, language, &[]).await
+}
+
+/// [`browser`], with more of Chromium's command-line switches.
+pub(super) async fn browser_with(
+    driver: &Driver,
+    profile: &tempfile::TempDir,
+    language: &str,
+    switches: &[&str],
+) -> Client {
+    let mut args = vec![
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        format!("--window-size={WINDOW_WIDTH},{WINDOW_HEIGHT}"),
+        format!("--user-data-dir={}", profile.path().display()),
+        format!("--lang={language}"),
+    ];
+    args.extend(switches.iter().map(|switch| switch.to_string()));
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
         json!({
             "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                format!("--window-size={WINDOW_WIDTH},{WINDOW_HEIGHT}"),
-                format!("--user-data-dir={}", profile.path().display()),
-                format!("--lang={language}"),
-            ],
+            "args": args,
             "prefs": { "intl.accept_languages": language },
         }),
     );

@@ -23,6 +23,7 @@ mod jobs;
 mod licenses;
 mod nul;
 mod queries;
+mod relying_party;
 mod security;
 mod sign_in_log;
 mod users;
