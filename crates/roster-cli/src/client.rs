@@ -59,19 +59,22 @@ fn now() -> i64 {
         .unwrap_or_default()
 }
 
-/// Saves the server and tokens for later commands, readable by the owner only.
+/// Saves the server and tokens for later commands, readable by the owner only: written to a
+/// new file of the owner's alone, then put in the old one's place, so that a reader never finds
+/// half a file and an old file's looser mode is not kept.
 pub fn save_credentials(saved: &Saved) -> anyhow::Result<PathBuf> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let path = credentials_path();
     std::fs::create_dir_all(config_dir())?;
+    let partial = path.with_extension(format!("json.{}", std::process::id()));
+    let _ = std::fs::remove_file(&partial);
     let mut file = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("writing {}", path.display()))?;
+        .open(&partial)
+        .with_context(|| format!("writing {}", partial.display()))?;
     let body = json!({
         "url": saved.server.url,
         "caCert": saved.server.ca_cert,
@@ -81,6 +84,8 @@ pub fn save_credentials(saved: &Saved) -> anyhow::Result<PathBuf> {
         "expiresAt": saved.expires_at,
     });
     file.write_all(body.to_string().as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
 
