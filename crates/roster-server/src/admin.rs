@@ -390,6 +390,7 @@ fn settings_json(settings: &roster_store::TenantSettings) -> JsonValue {
         "sessionLifetimeInSeconds": settings.session_lifetime_seconds,
         "signInLogRetentionInDays": settings.sign_in_log_days,
         "passwordGrantAllowed": settings.password_grant,
+        "deviceCodeFlowAllowed": settings.device_code_flow,
     })
 }
 
@@ -422,8 +423,13 @@ async fn set_tenant_settings(
         .as_object()
         .ok_or_else(|| ApiError::bad_request("The body must be an object of settings."))?;
     for (name, value) in object {
-        if name == "passwordGrantAllowed" {
-            settings.password_grant = value
+        let flag = match name.as_str() {
+            "passwordGrantAllowed" => Some(&mut settings.password_grant),
+            "deviceCodeFlowAllowed" => Some(&mut settings.device_code_flow),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            *flag = value
                 .as_bool()
                 .ok_or_else(|| ApiError::invalid_property(name))?;
             continue;

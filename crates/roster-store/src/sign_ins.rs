@@ -35,6 +35,9 @@ pub struct TenantSettings {
     /// legacy way to sign in that asks an application for the password, refusable as Entra
     /// lets legacy authentication be blocked.
     pub password_grant: bool,
+    /// Whether the device code flow is allowed (a code shown on one device, entered on
+    /// another): what device code phishing abuses, for a tenant that does not use it to refuse.
+    pub device_code_flow: bool,
 }
 
 impl Default for TenantSettings {
@@ -47,6 +50,7 @@ impl Default for TenantSettings {
             session_lifetime_seconds: 12 * 3600,
             sign_in_log_days: 30,
             password_grant: true,
+            device_code_flow: true,
         }
     }
 }
@@ -60,7 +64,7 @@ impl TenantSettings {
 
     /// The settings' columns of `tenants`, as [`TenantSettings::from_row`] reads them.
     const COLUMNS: &str = "lockout_threshold, lockout_duration_seconds, session_lifetime_seconds, \
-         sign_in_log_days, password_grant";
+         sign_in_log_days, password_grant, device_code_flow";
 
     /// The settings from a row whose columns from `at` on are [`TenantSettings::COLUMNS`].
     fn from_row(row: &crate::db::Row, at: usize) -> Result<TenantSettings> {
@@ -70,6 +74,7 @@ impl TenantSettings {
             session_lifetime_seconds: row.int(at + 2)?,
             sign_in_log_days: row.int(at + 3)?,
             password_grant: row.bool(at + 4)?,
+            device_code_flow: row.bool(at + 5)?,
         })
     }
 }
@@ -256,14 +261,16 @@ impl Store {
             let change = &authorize(tx, change, &[Operation::ManageSettings], None)?;
             tx.execute(
                 "UPDATE tenants SET lockout_threshold = $2, lockout_duration_seconds = $3, \
-                 session_lifetime_seconds = $4, sign_in_log_days = $5, password_grant = $6 WHERE id = $1",
+                 session_lifetime_seconds = $4, sign_in_log_days = $5, password_grant = $6, \
+                 device_code_flow = $7 WHERE id = $1",
                 &params![
                     change.tenant_id,
                     settings.lockout_threshold,
                     settings.lockout_duration_seconds,
                     settings.session_lifetime_seconds,
                     settings.sign_in_log_days,
-                    settings.password_grant
+                    settings.password_grant,
+                    settings.device_code_flow
                 ],
             )?;
             let json = |s: &TenantSettings| {
@@ -273,6 +280,7 @@ impl Store {
                     "sessionLifetimeInSeconds": s.session_lifetime_seconds,
                     "signInLogRetentionInDays": s.sign_in_log_days,
                     "passwordGrantAllowed": s.password_grant,
+                    "deviceCodeFlowAllowed": s.device_code_flow,
                 })
             };
             audit(
@@ -745,6 +753,7 @@ mod tests {
             session_lifetime_seconds: 3600,
             sign_in_log_days: 7,
             password_grant: false,
+            device_code_flow: false,
         };
         store.set_tenant_settings(&change, &stricter).unwrap();
         assert_eq!(store.tenant_settings(change.tenant_id).unwrap(), stricter);

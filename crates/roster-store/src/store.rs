@@ -38,6 +38,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0022.sql"),
     include_str!("../migrations/sqlite-0023.sql"),
     include_str!("../migrations/sqlite-0024.sql"),
+    include_str!("../migrations/sqlite-0025.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -65,6 +66,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0022.sql"),
     include_str!("../migrations/postgres-0023.sql"),
     include_str!("../migrations/postgres-0024.sql"),
+    include_str!("../migrations/postgres-0025.sql"),
 ];
 
 impl Store {

@@ -113,10 +113,12 @@ async fn render(
             .unwrap_or_default()
     });
     // As typed in a refused form (an unticked box is not sent), else as stored.
-    let password_grant = match typed("sign-in", "lockoutThreshold") {
-        Some(_) => typed("sign-in", "passwordGrantAllowed").as_deref() == Some("on"),
-        None => settings.password_grant,
+    let ticked = |name: &str, stored: bool| match typed("sign-in", "lockoutThreshold") {
+        Some(_) => typed("sign-in", name).as_deref() == Some("on"),
+        None => stored,
     };
+    let password_grant = ticked("passwordGrantAllowed", settings.password_grant);
+    let device_code_flow = ticked("deviceCodeFlowAllowed", settings.device_code_flow);
     let content = html! {
         @if let Some(saved) = &saved { (saved_notice(lang, saved)) }
         @if !manage { p.note { (lang.t("settings-read-only")) } }
@@ -164,6 +166,15 @@ async fn render(
                         " " (lang.property("passwordGrantAllowed"))
                     }
                     span.muted id="s-passwordGrantAllowed-hint" { (lang.t("settings-password-grant-hint")) }
+                }
+                div.field {
+                    label {
+                        input type="checkbox" name="deviceCodeFlowAllowed" value="on" disabled[!manage]
+                            checked[device_code_flow]
+                            aria-describedby="s-deviceCodeFlowAllowed-hint";
+                        " " (lang.property("deviceCodeFlowAllowed"))
+                    }
+                    span.muted id="s-deviceCodeFlowAllowed-hint" { (lang.t("settings-device-code-hint")) }
                 }
                 @if manage { button type="submit" { (lang.t("details-save")) } }
             }
@@ -315,6 +326,7 @@ pub async fn change(session: Session, Form(fields): Form<Vec<(String, String)>>)
                 session_lifetime_seconds: number("sessionLifetimeInMinutes")?.saturating_mul(60),
                 sign_in_log_days: number("signInLogRetentionInDays")?,
                 password_grant: field("passwordGrantAllowed") == "on",
+                device_code_flow: field("deviceCodeFlowAllowed") == "on",
             })
         })();
         // Minutes on the page: their range is the store's in seconds, converted.
@@ -350,6 +362,10 @@ pub async fn change(session: Session, Form(fields): Form<Vec<(String, String)>>)
                     (
                         before.password_grant != after.password_grant,
                         "passwordGrantAllowed",
+                    ),
+                    (
+                        before.device_code_flow != after.device_code_flow,
+                        "deviceCodeFlowAllowed",
                     ),
                 ]
                 .into_iter()

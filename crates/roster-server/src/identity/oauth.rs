@@ -717,6 +717,9 @@ async fn device_authorization(
         Ok(id) => id,
         Err(response) => return response,
     };
+    if let Err(response) = device_code_flow_allowed(&state, tenant_id).await {
+        return response;
+    }
     let Some(client_id) = request.client_id.clone() else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -810,6 +813,23 @@ async fn device_authorization(
     response
 }
 
+/// Whether the tenant allows the device code flow; else Entra's refusal of a flow its
+/// authentication flows policy blocks.
+async fn device_code_flow_allowed(state: &AppState, tenant_id: ObjectId) -> Result<(), Response> {
+    match state
+        .db(move |store| store.tenant_settings(tenant_id))
+        .await
+    {
+        Ok(settings) if settings.device_code_flow => Ok(()),
+        Ok(_) => Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS53003: Access has been blocked by the organisation's policy: it does not allow signing in with a device code. Sign in in a browser on this device.",
+        )),
+        Err(error) => Err(error.into_response()),
+    }
+}
+
 /// `grant_type=device_code`: a device's poll for the tokens its user's sign-in elsewhere gives
 /// (RFC 8628 section 3.4), answered as Entra answers it until then.
 async fn device_grant(
@@ -826,6 +846,10 @@ async fn device_grant(
         Ok(client) => client,
         Err(response) => return response,
     };
+    // A request made before the tenant turned the flow off gives nothing either.
+    if let Err(response) = device_code_flow_allowed(state, tenant_id).await {
+        return response;
+    }
     let Some(device_code) = request.device_code.as_deref() else {
         return oauth_error(
             StatusCode::BAD_REQUEST,

@@ -327,6 +327,22 @@ async fn declined_blocked_foreign_and_guessed_device_requests_give_nothing() {
         throttled.body
     );
 
+    // A tenant that does not use the flow turns it off: no new request, and none made before
+    // gives tokens.
+    let (_, before) = device_code(&app, CLI, ".default").await;
+    let off = app
+        .patch(
+            "/roster/v1/tenantSettings",
+            json!({ "deviceCodeFlowAllowed": false }),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::NO_CONTENT, "{:?}", off.body);
+    let (status, refused) = device_code(&app, CLI, ".default").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused["error_codes"], json!([53003]), "{refused}");
+    let (_, polled) = poll(&app, CLI, before["device_code"].as_str().unwrap()).await;
+    assert_eq!(polled["error_codes"], json!([53003]), "{polled}");
+
     // A form this browser did not load is refused, and checks nothing.
     let forged = Browser::new(&app)
         .post(

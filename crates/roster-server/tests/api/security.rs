@@ -140,7 +140,8 @@ async fn guessing_a_password_locks_the_name_but_not_at_the_users_own_address() {
     assert_eq!(
         app.get("/roster/v1/tenantSettings").await.body,
         json!({ "lockoutThreshold": 3, "lockoutDurationInSeconds": 60, "sessionLifetimeInSeconds": 43200,
-                "signInLogRetentionInDays": 30, "passwordGrantAllowed": true })
+                "signInLogRetentionInDays": 30, "passwordGrantAllowed": true,
+                "deviceCodeFlowAllowed": true })
     );
     user_with_role(&app, "strict", None).await;
     let strict = format!("strict@{DOMAIN}");

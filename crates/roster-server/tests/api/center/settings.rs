@@ -73,6 +73,7 @@ async fn the_organisation_profile_and_sign_in_settings_are_changed_here() {
             ("sessionLifetimeInMinutes", minutes),
             ("signInLogRetentionInDays", "30"),
             ("passwordGrantAllowed", "on"),
+            ("deviceCodeFlowAllowed", "on"),
         ]
     };
     let csrf = browser.get("/settings").await.hidden("csrf");
