@@ -1,6 +1,7 @@
 //! The `roster` binary: `roster serve` runs the server; the other commands administer one over
 //! its API (never its database), signed in with `roster login` or `ROSTER_*` variables.
 
+mod apps;
 mod bulk;
 mod client;
 mod domains;
@@ -64,6 +65,11 @@ enum Command {
     Groups {
         #[command(subcommand)]
         command: GroupsCommand,
+    },
+    /// Applications: registered, their secrets, who may sign in and with which roles.
+    Apps {
+        #[command(subcommand)]
+        command: apps::AppsCommand,
     },
     /// The tenant's domains.
     Domains {
@@ -553,6 +559,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Licenses { command } => run_licenses(&client::connect().await?, command).await?,
         Command::Groups { command } => run_groups(&client::connect().await?, command).await?,
+        Command::Apps { command } => {
+            let client = client::connect().await?;
+            apps::run(&client, command).await?;
+        }
         Command::Domains { command } => {
             let client = client::connect().await?;
             match command {

@@ -1155,3 +1155,87 @@ async fn login_with_a_device_code_and_renew_by_itself() {
         text(&refused)
     );
 }
+
+/// `roster apps`: an application registered, given a secret (printed once, and working),
+/// restricted to assigned users, a user assigned and unassigned, a name that does not exist
+/// (exit 4), and the application deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apps_are_registered_given_secrets_and_assigned() {
+    let app = roster_testkit::spawn_app().await;
+    app.create_user("ann", serde_json::json!({})).await;
+    let created = roster_env(
+        &app,
+        &[
+            "apps",
+            "create",
+            "--display-name",
+            "Payroll",
+            "--web",
+            "https://payroll.contoso.example/cb",
+        ],
+    )
+    .await;
+    assert!(created.status.success(), "{}", text(&created));
+    let listed = json_of(&roster_env(&app, &["apps", "list", "-o", "json"]).await);
+    let payroll = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["displayName"] == "Payroll")
+        .expect("listed")
+        .clone();
+    assert_eq!(payroll["assignmentRequired"], false);
+    assert_eq!(payroll["enabled"], true);
+    let app_id = payroll["appId"].as_str().unwrap().to_string();
+
+    // The secret on standard output alone (the notice on standard error), and it works.
+    let secret = roster_env(
+        &app,
+        &["apps", "add-secret", "Payroll", "--description", "ci"],
+    )
+    .await;
+    assert!(secret.status.success(), "{}", text(&secret));
+    let secret_text = String::from_utf8(secret.stdout.clone())
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(secret_text.len() >= 32, "{secret_text}");
+    assert!(String::from_utf8_lossy(&secret.stderr).contains("shown this once"));
+    let token = reqwest::Client::new()
+        .post(format!("{}/{DOMAIN}/oauth2/v2.0/token", app.address))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", app_id.as_str()),
+            ("client_secret", secret_text.as_str()),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(token.status().is_success());
+
+    // Only assigned users; Ann assigned, then not.
+    let required = roster_env(&app, &["apps", "require-assignment", &app_id, "on"]).await;
+    assert!(required.status.success(), "{}", text(&required));
+    let shown = json_of(&roster_env(&app, &["apps", "show", "Payroll", "-o", "json"]).await);
+    assert_eq!(shown["assignmentRequired"], true);
+    let upn = format!("ann@{DOMAIN}");
+    let assigned = roster_env(&app, &["apps", "assign", "Payroll", &upn]).await;
+    assert!(assigned.status.success(), "{}", text(&assigned));
+    let assignments =
+        csv_of(&roster_env(&app, &["apps", "assignments", "Payroll", "-o", "csv"]).await);
+    assert_eq!(assignments.len(), 2, "a header and Ann");
+    assert_eq!(&assignments[1][1], "User");
+    let unassigned = roster_env(&app, &["apps", "unassign", "Payroll", &upn]).await;
+    assert!(unassigned.status.success(), "{}", text(&unassigned));
+    let assignments =
+        csv_of(&roster_env(&app, &["apps", "assignments", "Payroll", "-o", "csv"]).await);
+    assert_eq!(assignments.len(), 1, "the header alone");
+
+    let missing = roster_env(&app, &["apps", "show", "Nope"]).await;
+    assert_eq!(missing.status.code(), Some(4), "{}", text(&missing));
+    let deleted = roster_env(&app, &["apps", "delete", "Payroll"]).await;
+    assert!(deleted.status.success(), "{}", text(&deleted));
+    let gone = roster_env(&app, &["apps", "show", &app_id]).await;
+    assert_eq!(gone.status.code(), Some(4));
+}
