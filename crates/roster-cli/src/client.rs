@@ -167,6 +167,17 @@ pub async fn connect() -> anyhow::Result<Client> {
     if expires_at - now() > 300 {
         return Client::new(&server, token);
     }
+    // Renewed once however many commands start together: the others wait for the lock and
+    // find the renewed tokens (a refresh token used twice would end the sign-in).
+    let _renewing = lock_credentials()?;
+    let again: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)
+        .with_context(|| format!("{} is damaged: run `roster login` again", path.display()))?;
+    if let Some(renewed) = again["token"].as_str()
+        && again["expiresAt"].as_i64().unwrap_or(0) - now() > 300
+    {
+        return Client::new(&server, renewed.to_string());
+    }
+    let refresh_token = again["refreshToken"].as_str().unwrap_or(refresh_token);
     let tokens = request_tokens(
         &server,
         tenant,
@@ -180,6 +191,22 @@ pub async fn connect() -> anyhow::Result<Client> {
     .context("renewing the sign-in failed: run `roster login` again")?;
     save_credentials(&Saved::new(server.clone(), tenant.to_string(), &tokens))?;
     Client::new(&server, tokens.access_token)
+}
+
+/// An exclusive lock on the credentials while they are renewed, released when dropped.
+fn lock_credentials() -> anyhow::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = config_dir().join("credentials.lock");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("locking {}", path.display()))?;
+    Ok(file)
 }
 
 /// An object the command was asked about does not exist; the message says how to find it.

@@ -1131,6 +1131,38 @@ async fn login_with_a_device_code_and_renew_by_itself() {
         0o600
     );
 
+    // Eight commands at once with the token about to end: one renews, the others use what it
+    // got (were the refresh token used twice, the sign-in would end: without the renewal's lock
+    // this fails).
+    let mut expiring = renewed.clone();
+    expiring["expiresAt"] = 0.into();
+    std::fs::write(&credentials, expiring.to_string()).unwrap();
+    let list = ["users", "list", "-o", "json"];
+    let together = tokio::join!(
+        roster(&config, &list),
+        roster(&config, &list),
+        roster(&config, &list),
+        roster(&config, &list),
+        roster(&config, &list),
+        roster(&config, &list),
+        roster(&config, &list),
+        roster(&config, &list)
+    );
+    for listed in [
+        together.0, together.1, together.2, together.3, together.4, together.5, together.6,
+        together.7,
+    ] {
+        assert!(listed.status.success(), "{}", text(&listed));
+    }
+    let renewed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&credentials).unwrap()).unwrap();
+    let listed = roster(&config, &["users", "list", "-o", "json"]).await;
+    assert!(
+        listed.status.success(),
+        "still signed in: {}",
+        text(&listed)
+    );
+
     // Signed out everywhere meanwhile: the renewal is refused, and the CLI says what to do.
     let admin = app
         .get(&format!("/v1.0/users/{}", roster_testkit::ADMIN_UPN))
