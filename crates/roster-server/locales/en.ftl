@@ -952,6 +952,7 @@ device-throttled = Too many codes were entered from here. Wait a minute and try 
 device-sign-in-title = Sign in to { $app }
 device-sign-in-intro = { $app } on another device asks to sign in as you.
 device-warning = Continue only if you started this yourself, on a device you have in front of you. If someone sent you this code, do not sign in.
+device-requested = The request came from the address { $address } at { $when } (UTC). If that is not the device in front of you, do not sign in.
 device-continue-as = Continue as { $name }
 device-other-account = Or sign in with another account
 device-decline = This was not me: cancel

@@ -952,6 +952,7 @@ device-throttled = Er zijn hier te veel codes ingevoerd. Wacht een minuut en pro
 device-sign-in-title = Aanmelden bij { $app }
 device-sign-in-intro = { $app } op een ander apparaat vraagt om zich als u aan te melden.
 device-warning = Ga alleen verder als u dit zelf hebt gestart, op een apparaat dat voor u staat. Heeft iemand u deze code gestuurd, meld u dan niet aan.
+device-requested = Het verzoek kwam van het adres { $address } op { $when } (UTC). Is dat niet het apparaat voor u, meld u dan niet aan.
 device-continue-as = Doorgaan als { $name }
 device-other-account = Of meld u aan met een ander account
 device-decline = Dit was ik niet: annuleren

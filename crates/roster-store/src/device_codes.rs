@@ -28,6 +28,8 @@ pub struct DeviceGrant {
     pub interval_seconds: i64,
     /// The user who approved it, and when they proved who they are.
     pub approved: Option<(ObjectId, DateTime<Utc>)>,
+    /// The address the device asked from, and when.
+    pub requested: (Option<String>, DateTime<Utc>),
 }
 
 /// A device's poll, as the token endpoint answers it.
@@ -71,7 +73,8 @@ const GUESS_THRESHOLD: i64 = 10;
 const GUESS_WAIT_SECONDS: i64 = 60;
 
 const COLUMNS: &str = "family_id, tenant_id, client_id, scope, expires_at, interval_seconds, \
-     user_id, auth_time, denied_at, redeemed_at, last_polled_at, device_code_hash";
+     user_id, auth_time, denied_at, redeemed_at, last_polled_at, device_code_hash, requested_from, \
+     created_at";
 
 fn grant_from(row: &Row) -> Result<DeviceGrant> {
     let approved = match (row.opt_uuid(6)?, row.opt_timestamp(7)?) {
@@ -86,11 +89,13 @@ fn grant_from(row: &Row) -> Result<DeviceGrant> {
         expires: row.timestamp(4)?,
         interval_seconds: row.int(5)?,
         approved,
+        requested: (row.opt_text(12)?, row.timestamp(13)?),
     })
 }
 
 impl Store {
-    /// Keeps a device's request (the hashes of its two codes) until it expires.
+    /// Keeps a device's request (the hashes of its two codes) until it expires; `now` is when
+    /// it was made (`grant.requested`'s time is not read).
     pub fn save_device_code(
         &self,
         (device_code_hash, user_code_hash): (&str, &str),
@@ -100,7 +105,8 @@ impl Store {
         self.pool.write(|tx| {
             tx.execute(
                 "INSERT INTO device_codes (device_code_hash, user_code_hash, family_id, tenant_id, client_id, \
-                 scope, created_at, expires_at, interval_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 scope, created_at, expires_at, interval_seconds, requested_from) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 &params![
                     device_code_hash,
                     user_code_hash,
@@ -110,7 +116,8 @@ impl Store {
                     grant.scope.clone(),
                     now,
                     grant.expires,
-                    grant.interval_seconds
+                    grant.interval_seconds,
+                    grant.requested.0.clone()
                 ],
             )?;
             Ok(())

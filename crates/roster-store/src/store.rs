@@ -39,6 +39,7 @@ pub const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite-0023.sql"),
     include_str!("../migrations/sqlite-0024.sql"),
     include_str!("../migrations/sqlite-0025.sql"),
+    include_str!("../migrations/sqlite-0026.sql"),
 ];
 
 const MIGRATIONS_POSTGRES: &[&str] = &[
@@ -67,6 +68,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres-0023.sql"),
     include_str!("../migrations/postgres-0024.sql"),
     include_str!("../migrations/postgres-0025.sql"),
+    include_str!("../migrations/postgres-0026.sql"),
 ];
 
 impl Store {

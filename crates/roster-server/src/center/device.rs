@@ -331,6 +331,12 @@ impl Request<'_> {
             h1 { (lang.t_with("device-sign-in-title", &[("app", app.to_string().into())])) }
             p { (lang.t_with("device-sign-in-intro", &[("app", app.to_string().into())])) }
             p.warning role="note" { (lang.t("device-warning")) }
+            p {
+                (lang.t_with("device-requested", &[
+                    ("address", self.grant.requested.0.clone().unwrap_or_else(|| "?".into()).into()),
+                    ("when", lang.datetime(self.grant.requested.1).into()),
+                ]))
+            }
             @if let Some(error) = &error { p.error role="alert" id="device-error" { (error) } }
             @if let Some(name) = &signed_in {
                 form method="post" {

@@ -781,6 +781,7 @@ async fn device_authorization(
         expires: now + chrono::Duration::seconds(DEVICE_CODE_LIFETIME_SECONDS),
         interval_seconds: DEVICE_POLL_INTERVAL_SECONDS,
         approved: None,
+        requested: (crate::state::client_ip(&parts), now),
     };
     let device_code = random_token();
     let user_code = new_user_code();

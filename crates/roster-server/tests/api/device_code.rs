@@ -134,6 +134,14 @@ async fn a_device_signs_in_with_a_code_entered_in_a_browser_elsewhere() {
         "{}",
         named.body
     );
+    // Where the request came from, so that a user can tell it is not their own.
+    assert!(
+        named
+            .body
+            .contains("The request came from the address 127.0.0.1 at"),
+        "{}",
+        named.body
+    );
     let tenant_name = app.get("/v1.0/organization").await.body["value"][0]["displayName"]
         .as_str()
         .unwrap()
