@@ -2,7 +2,8 @@
 //! be assigned, whether anyone may sign in), the users and groups assigned to it (Graph's
 //! `appRoleAssignment`, with one of its roles or default access), and what a user's sign-in
 //! gets of them ([`Store::app_access`]: assigned or not, the roles, the groups its ID token
-//! may name). As in Entra, a group's assignment reaches its direct members.
+//! may name). As in Entra, a group's assignment reaches its direct members, and the groups
+//! claim names groups within groups too.
 
 use chrono::Utc;
 use roster_core::access::Operation;
@@ -23,7 +24,7 @@ pub struct AppAccess {
     /// The values of the enabled roles assigned, for the `roles` claim.
     pub roles: Vec<String>,
     /// The groups the `groups` claim names, as the application asks (none, security groups,
-    /// all), the user's direct memberships.
+    /// all), the user's memberships through groups within groups too.
     pub groups: Vec<ObjectId>,
 }
 
@@ -286,23 +287,35 @@ impl Store {
         user_id: ObjectId,
     ) -> Result<AppAccess> {
         self.pool.read(|tx| {
-            let groups = tx.query(
-                "SELECT g.id, g.security_enabled FROM group_members m JOIN groups g ON g.id = m.group_id \
-                 WHERE m.member_id = $1 AND g.tenant_id = $2 AND g.deleted_at IS NULL ORDER BY g.id",
-                &params![user_id, tenant_id],
-            )?;
-            let mut group_ids = Vec::new();
+            // The live groups the user is a direct member of: what an assignment reaches.
+            let group_ids: Vec<ObjectId> = tx
+                .query(
+                    "SELECT g.id FROM group_members m JOIN groups g ON g.id = m.group_id \
+                     WHERE m.member_id = $1 AND g.tenant_id = $2 AND g.deleted_at IS NULL ORDER BY g.id",
+                    &params![user_id, tenant_id],
+                )?
+                .iter()
+                .map(|row| Ok(ObjectId::from(row.uuid(0)?)))
+                .collect::<Result<_>>()?;
+            // The groups claim names every live group the user is in, through groups within
+            // groups too, as Entra's does (a cycle of groups ends where it began: UNION).
             let mut claimed = Vec::new();
-            for row in &groups {
-                let id = ObjectId::from(row.uuid(0)?);
-                group_ids.push(id);
-                let named = match app.group_claims {
-                    GroupClaims::None => false,
-                    GroupClaims::SecurityGroup => row.bool(1)?,
-                    GroupClaims::All => true,
-                };
-                if named {
-                    claimed.push(id);
+            if app.group_claims != GroupClaims::None {
+                let reached = tx.query(
+                    "WITH RECURSIVE reach(id) AS ( \
+                       SELECT m.group_id FROM group_members m JOIN groups g ON g.id = m.group_id \
+                         WHERE m.member_id = $1 AND g.deleted_at IS NULL \
+                       UNION \
+                       SELECT m.group_id FROM group_members m JOIN reach r ON m.member_id = r.id \
+                         JOIN groups g ON g.id = m.group_id WHERE g.deleted_at IS NULL) \
+                     SELECT g.id, g.security_enabled FROM reach JOIN groups g ON g.id = reach.id \
+                     WHERE g.tenant_id = $2 ORDER BY g.id",
+                    &params![user_id, tenant_id],
+                )?;
+                for row in &reached {
+                    if app.group_claims == GroupClaims::All || row.bool(1)? {
+                        claimed.push(ObjectId::from(row.uuid(0)?));
+                    }
                 }
             }
             let mut assigned_roles: Vec<Uuid> = Vec::new();
@@ -380,10 +393,13 @@ mod tests {
         let access = store.app_access(change.tenant_id, &app, ann.id).unwrap();
         assert!(access.assigned);
         assert_eq!(access.roles, vec!["App.Admin".to_string()]);
-        // Bob is in `inner`, which is in `outer`: a nested membership does not count.
+        // Bob is in `inner`, which is in `outer`: a nested membership does not count for the
+        // assignment, but the groups claim names both.
         let access = store.app_access(change.tenant_id, &app, bob.id).unwrap();
         assert!(!access.assigned);
-        assert_eq!(access.groups, vec![inner.id]);
+        let mut both = vec![inner.id, outer.id];
+        both.sort();
+        assert_eq!(access.groups, both);
         store
             .assign_app(&change, sp, inner.id, Uuid::nil())
             .unwrap();

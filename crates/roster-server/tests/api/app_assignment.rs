@@ -161,6 +161,8 @@ async fn only_assigned_users_sign_in_and_their_id_tokens_name_their_roles_and_gr
     let bob = user_with_role(&app, "bob", None).await;
     user_with_role(&app, "cid", None).await;
     let finance = group(&app, "Finance", &[&ann]).await;
+    // Finance is in Staff: Ann's groups claim names both.
+    let staff = group(&app, "Staff", &[&finance]).await;
     let payroll_users = group(&app, "Payroll users", &[&bob]).await;
     let assigned = app
         .post(
@@ -219,7 +221,9 @@ async fn only_assigned_users_sign_in_and_their_id_tokens_name_their_roles_and_gr
     let ann_tokens = tokens(&app, &client_id, &secret, "ann").await;
     let id_token = claims_of(ann_tokens["id_token"].as_str().unwrap());
     assert_eq!(id_token["roles"], json!(["Payroll.Admin"]));
-    assert_eq!(id_token["groups"], json!([finance]));
+    let mut groups = vec![finance.clone(), staff.clone()];
+    groups.sort();
+    assert_eq!(id_token["groups"], json!(groups));
     let bob_tokens = tokens(&app, &client_id, &secret, "bob").await;
     let id_token = claims_of(bob_tokens["id_token"].as_str().unwrap());
     assert!(id_token.get("roles").is_none(), "{id_token}");
