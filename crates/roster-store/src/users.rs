@@ -131,15 +131,7 @@ impl Store {
     /// A live user's row alone (its `licenses` left empty, no roles): what renewing a token
     /// checks of its user.
     pub fn user_row(&self, tenant_id: ObjectId, id: ObjectId) -> Result<Option<User>> {
-        self.pool.read(|tx| {
-            let sql = format!(
-                "SELECT {} FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
-                user_columns()
-            );
-            tx.query_one(&sql, &params![tenant_id, id])?
-                .map(|mut row| user_from_row(&mut row))
-                .transpose()
-        })
+        self.pool.read(|tx| live_user_row(tx, tenant_id, id))
     }
 
     /// What authenticating a token needs on every request, in one read: the user's state and
@@ -152,17 +144,10 @@ impl Store {
         // Every request with a user's token asks this: read the user's row alone (its licenses,
         // which find_user adds, play no part in authentication).
         self.pool.read(|tx| {
-            let sql = format!(
-                "SELECT {} FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
-                user_columns()
-            );
-            let Some(mut row) = tx.query_one(&sql, &params![tenant_id, id])? else {
+            let Some(user) = live_user_row(tx, tenant_id, id)? else {
                 return Ok(None);
             };
-            Ok(Some((
-                user_from_row(&mut row)?,
-                roles_of(tx, tenant_id, id, "")?,
-            )))
+            Ok(Some((user, roles_of(tx, tenant_id, id, "")?)))
         })
     }
 
@@ -708,4 +693,15 @@ fn insert_licensed_user(
         crate::licenses::assign_licenses_tx(tx, change, &UserKey::Id(user.id), licenses, &[])
             .map(drop)
     }
+}
+
+/// A live user's row alone, without its licenses.
+fn live_user_row(tx: &mut dyn Tx, tenant_id: ObjectId, id: ObjectId) -> Result<Option<User>> {
+    let sql = format!(
+        "SELECT {} FROM users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+        user_columns()
+    );
+    tx.query_one(&sql, &params![tenant_id, id])?
+        .map(|mut row| user_from_row(&mut row))
+        .transpose()
 }

@@ -70,7 +70,13 @@ pub async fn start(
         if fresh {
             let user_id = session.claims.oid;
             let issued = async {
-                let access = app_access(&state, tenant_id, &authorization.app, user_id).await?;
+                let access = crate::identity::grants::app_access(
+                    &state,
+                    tenant_id,
+                    &authorization.app,
+                    user_id,
+                )
+                .await?;
                 let refused = access
                     .err()
                     .map(|refused| (refused.code(), refused.aadsts(&authorization.app)));
@@ -250,21 +256,7 @@ pub async fn sign_in(
         // The password was right, and must be changed before signing in.
         Ok(Err(SignInRefusal::PasswordExpired)) => return change_form(None).await,
         Ok(Err(refusal)) => {
-            let key = match refusal {
-                SignInRefusal::InvalidCredentials | SignInRefusal::NotAllowed => "sign-in-invalid",
-                SignInRefusal::Locked => "sign-in-locked",
-                SignInRefusal::Disabled => "authorize-blocked",
-                SignInRefusal::PasswordExpired => "authorize-password-expired",
-                SignInRefusal::Busy => "sign-in-busy",
-            };
-            let mut response = again(lang.t(key)).await;
-            if refusal == SignInRefusal::Busy {
-                *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-                response
-                    .headers_mut()
-                    .insert("Retry-After", HeaderValue::from_static("1"));
-            }
-            return response;
+            return refused_sign_in(refusal, again(lang.t(refusal_key(refusal))).await);
         }
         Err(error) => {
             tracing::warn!("sign-in to an application failed: {}", error.message);
@@ -298,7 +290,14 @@ pub async fn sign_in(
         }
     };
     // Signed in to the organisation; the application may still refuse the user.
-    let refused = match app_access(&state, tenant_id, &authorization.app, record.user.id).await {
+    let refused = match crate::identity::grants::app_access(
+        &state,
+        tenant_id,
+        &authorization.app,
+        record.user.id,
+    )
+    .await
+    {
         Ok(access) => access.err(),
         Err(error) => {
             tracing::warn!("sign-in to an application failed: {}", error.message);
@@ -370,15 +369,27 @@ pub(super) async fn log_session_sign_in(
     .await
 }
 
-/// Whether a signed-in user may sign in to `app` (its refusal, else what the sign-in gets).
-pub(super) async fn app_access(
-    state: &AppState,
-    tenant_id: ObjectId,
-    app: &roster_core::directory::AppRegistration,
-    user_id: ObjectId,
-) -> crate::error::ApiResult<Result<roster_store::AppAccess, crate::identity::grants::AccessRefused>>
-{
-    crate::identity::grants::app_access(state, tenant_id, app, user_id).await
+/// What a user signing in to an application is told of a refused password sign-in: the same
+/// for a name that does not exist as for a wrong password.
+pub(super) fn refusal_key(refusal: SignInRefusal) -> &'static str {
+    match refusal {
+        SignInRefusal::InvalidCredentials | SignInRefusal::NotAllowed => "sign-in-invalid",
+        SignInRefusal::Locked => "sign-in-locked",
+        SignInRefusal::Disabled => "authorize-blocked",
+        SignInRefusal::PasswordExpired => "authorize-password-expired",
+        SignInRefusal::Busy => "sign-in-busy",
+    }
+}
+
+/// The page that says a refusal, answered as one: 429 with `Retry-After` while the password
+/// checks are saturated.
+pub(super) fn refused_sign_in(refusal: SignInRefusal, mut page: Response) -> Response {
+    if refusal == SignInRefusal::Busy {
+        *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        page.headers_mut()
+            .insert("Retry-After", HeaderValue::from_static("1"));
+    }
+    page
 }
 
 /// The sign-in page for an application: the organisation's name, the application's, and a

@@ -204,20 +204,10 @@ pub async fn answer(
     {
         Ok(Ok(record)) => record,
         Ok(Err(refusal)) => {
-            let mut response = refused(match refusal {
-                SignInRefusal::InvalidCredentials | SignInRefusal::NotAllowed => "sign-in-invalid",
-                SignInRefusal::Locked => "sign-in-locked",
-                SignInRefusal::Disabled => "authorize-blocked",
-                SignInRefusal::PasswordExpired => "authorize-password-expired",
-                SignInRefusal::Busy => "sign-in-busy",
-            });
-            if refusal == SignInRefusal::Busy {
-                *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-                response
-                    .headers_mut()
-                    .insert("Retry-After", HeaderValue::from_static("1"));
-            }
-            return response;
+            return super::authorize::refused_sign_in(
+                refusal,
+                refused(super::authorize::refusal_key(refusal)),
+            );
         }
         Err(error) => {
             tracing::warn!("a device sign-in failed: {}", error.message);
@@ -273,10 +263,11 @@ async fn refused_app(
     app: &roster_core::directory::AppRegistration,
     user_id: roster_core::types::ObjectId,
 ) -> Option<String> {
-    let refused = match super::authorize::app_access(state, grant.tenant_id, app, user_id).await {
-        Ok(access) => access.err()?,
-        Err(error) => return Some(error.message),
-    };
+    let refused =
+        match crate::identity::grants::app_access(state, grant.tenant_id, app, user_id).await {
+            Ok(access) => access.err()?,
+            Err(error) => return Some(error.message),
+        };
     let text = refused.aadsts(app);
     if let Err(error) = super::authorize::log_session_sign_in(
         state,

@@ -119,6 +119,20 @@ async fn render(
     };
     let password_grant = ticked("passwordGrantAllowed", settings.password_grant);
     let device_code_flow = ticked("deviceCodeFlowAllowed", settings.device_code_flow);
+    // A setting that is on or off, named by its property, with a hint.
+    let checkbox = |name: &str, checked: bool, hint: &str| {
+        let hint_id = format!("s-{name}-hint");
+        html! {
+            div.field {
+                label {
+                    input type="checkbox" name=(name) value="on" disabled[!manage] checked[checked]
+                        aria-describedby=(hint_id);
+                    " " (lang.property(name))
+                }
+                span.muted id=(hint_id) { (lang.t(hint)) }
+            }
+        }
+    };
     let content = html! {
         @if let Some(saved) = &saved { (saved_notice(lang, saved)) }
         @if !manage { p.note { (lang.t("settings-read-only")) } }
@@ -158,24 +172,8 @@ async fn render(
                     (field("sign-in", "signInLogRetentionInDays", lang.property("signInLogRetentionInDays"), settings.sign_in_log_days.to_string(), "number",
                         Some(range_hint(lang, *TenantSettings::LOG_DAYS.start(), *TenantSettings::LOG_DAYS.end()))))
                 }
-                div.field {
-                    label {
-                        input type="checkbox" name="passwordGrantAllowed" value="on" disabled[!manage]
-                            checked[password_grant]
-                            aria-describedby="s-passwordGrantAllowed-hint";
-                        " " (lang.property("passwordGrantAllowed"))
-                    }
-                    span.muted id="s-passwordGrantAllowed-hint" { (lang.t("settings-password-grant-hint")) }
-                }
-                div.field {
-                    label {
-                        input type="checkbox" name="deviceCodeFlowAllowed" value="on" disabled[!manage]
-                            checked[device_code_flow]
-                            aria-describedby="s-deviceCodeFlowAllowed-hint";
-                        " " (lang.property("deviceCodeFlowAllowed"))
-                    }
-                    span.muted id="s-deviceCodeFlowAllowed-hint" { (lang.t("settings-device-code-hint")) }
-                }
+                (checkbox("passwordGrantAllowed", password_grant, "settings-password-grant-hint"))
+                (checkbox("deviceCodeFlowAllowed", device_code_flow, "settings-device-code-hint"))
                 @if manage { button type="submit" { (lang.t("details-save")) } }
             }
         }

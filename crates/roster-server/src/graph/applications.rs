@@ -243,7 +243,8 @@ fn update_from(body: &Json) -> ApiResult<ApplicationUpdate> {
     Ok(update)
 }
 
-fn object_id(text: &str) -> ApiResult<ObjectId> {
+/// An object id from a request's path: a text that is none is a resource that does not exist.
+pub(super) fn object_id(text: &str) -> ApiResult<ObjectId> {
     ObjectId::parse(text)
         .map_err(|_| ApiError::not_found(format!("Resource '{text}' does not exist.")))
 }

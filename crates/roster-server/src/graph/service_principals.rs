@@ -15,6 +15,7 @@ use roster_core::odata::{CompareOp, Expr, Literal};
 use roster_core::types::ObjectId;
 use serde_json::{Map, Value as Json, json};
 
+use super::applications::object_id;
 use super::http::{Body, collection_response, context, created, no_content};
 use super::query::{QueryOptions, apply_select};
 use crate::error::{ApiError, ApiResult};
@@ -77,11 +78,6 @@ fn assignment_view(assignment: &AppRoleAssignment, app: &AppRegistration) -> Jso
         "resourceDisplayName": app.display_name,
         "resourceId": app.service_principal.id,
     })
-}
-
-fn object_id(text: &str) -> ApiResult<ObjectId> {
-    ObjectId::parse(text)
-        .map_err(|_| ApiError::not_found(format!("Resource '{text}' does not exist.")))
 }
 
 /// The one `$filter` roster serves on service principals, as clients find an app's: `appId eq

@@ -262,12 +262,7 @@ pub async fn check(
     let scope = match normalised_scope(&app, params.scope.as_deref().unwrap_or("openid")) {
         Ok(scope) => scope,
         Err(unknown) => {
-            return refuse(
-                "invalid_scope",
-                format!(
-                    "AADSTS70011: The provided value for the input parameter 'scope' isn't valid. The scope {unknown} isn't valid."
-                ),
-            );
+            return refuse("invalid_scope", invalid_scope(&unknown));
         }
     };
     let code_challenge = match (
@@ -343,6 +338,13 @@ pub async fn check(
         login_hint: params.login_hint.clone(),
         max_age,
     })
+}
+
+/// Entra's words for a scope roster does not serve (`invalid_scope`).
+pub fn invalid_scope(unknown: &str) -> String {
+    format!(
+        "AADSTS70011: The provided value for the input parameter 'scope' isn't valid. The scope {unknown} isn't valid."
+    )
 }
 
 /// The application a client id names in a tenant: one registered there, or one of roster's

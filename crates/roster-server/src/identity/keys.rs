@@ -226,13 +226,7 @@ impl Keys {
 
     /// The id of the key that signs at `now`: the last of those started.
     pub fn signing_kid(&self, now: chrono::DateTime<Utc>) -> String {
-        let keys = self.signing();
-        keys.iter()
-            .rev()
-            .find(|key| key.active_from <= now)
-            .or(keys.first())
-            .map(|key| key.kid.clone())
-            .unwrap_or_default()
+        current(&self.signing(), now).kid.clone()
     }
 
     /// A client secret for an app registration, as Graph's `addPassword` makes one: 40 random
@@ -292,14 +286,7 @@ impl Keys {
 
     /// Signs any claims (an ID token's) with the token signing key.
     pub fn sign<T: serde::Serialize>(&self, claims: &T) -> String {
-        let now = Utc::now();
-        let keys = self.signing();
-        keys.iter()
-            .rev()
-            .find(|key| key.active_from <= now)
-            .or(keys.first())
-            .expect("a signing key is always loaded")
-            .sign(claims)
+        current(&self.signing(), Utc::now()).sign(claims)
     }
 
     /// The published key a token names (its header's `kid`), to check its signature with.
@@ -365,6 +352,15 @@ impl Keys {
         cache.insert(token.to_string(), claims.clone());
         Some(claims)
     }
+}
+
+/// The key that signs at `now`: the last of those started (the first, should none have).
+fn current(keys: &[SigningKey], now: chrono::DateTime<Utc>) -> &SigningKey {
+    keys.iter()
+        .rev()
+        .find(|key| key.active_from <= now)
+        .or(keys.first())
+        .expect("a signing key is always loaded")
 }
 
 fn sha256(data: &[u8]) -> Vec<u8> {

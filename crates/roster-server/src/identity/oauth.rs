@@ -283,9 +283,7 @@ async fn token(
                     return oauth_error(
                         StatusCode::BAD_REQUEST,
                         "invalid_scope",
-                        &format!(
-                            "AADSTS70011: The provided value for the input parameter 'scope' isn't valid. The scope {unknown} isn't valid."
-                        ),
+                        &crate::identity::grants::invalid_scope(&unknown),
                     );
                 }
             };
@@ -694,12 +692,6 @@ async fn code_grant(
     ))
 }
 
-#[derive(Deserialize)]
-struct DeviceCodeRequest {
-    client_id: Option<String>,
-    scope: Option<String>,
-}
-
 /// `/{tenant}/oauth2/v2.0/devicecode` (RFC 8628's device authorization endpoint): a public
 /// client's request for a device code to poll with, and a user code for its user to enter at
 /// `/devicelogin` in a browser.
@@ -707,10 +699,10 @@ async fn device_authorization(
     State(state): State<AppState>,
     parts: Parts,
     Path(tenant): Path<String>,
-    Form(request): Form<DeviceCodeRequest>,
+    Form(request): Form<TokenRequest>,
 ) -> Response {
     use crate::identity::grants::{
-        DEVICE_CODE_LIFETIME_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, client_app, new_user_code,
+        DEVICE_CODE_LIFETIME_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, new_user_code,
         normalised_scope, random_token, token_hash, user_code_hash,
     };
     let tenant_id = match resolve(&state, tenant).await {
@@ -720,29 +712,9 @@ async fn device_authorization(
     if let Err(response) = device_code_flow_allowed(&state, tenant_id).await {
         return response;
     }
-    let Some(client_id) = request.client_id.clone() else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "AADSTS900144: The request body must contain the following parameter: 'client_id'.",
-        );
-    };
-    let unknown = || {
-        oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unauthorized_client",
-            &format!(
-                "AADSTS700016: Application with identifier '{client_id}' was not found in the directory."
-            ),
-        )
-    };
-    let Ok(id) = ObjectId::parse(&client_id) else {
-        return unknown();
-    };
-    let app = match client_app(&state, tenant_id, id).await {
-        Ok(Some(stored)) => stored.app,
-        Ok(None) => return unknown(),
-        Err(error) => return error.into_response(),
+    let app = match requesting_client(&state, &parts, tenant_id, &request).await {
+        Ok((app, _)) => app,
+        Err(response) => return response,
     };
     // A device cannot keep a secret: only an application that allows public client flows.
     if !app.fallback_public_client {
@@ -766,9 +738,7 @@ async fn device_authorization(
             return oauth_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_scope",
-                &format!(
-                    "AADSTS70011: The provided value for the input parameter 'scope' isn't valid. The scope {unknown} isn't valid."
-                ),
+                &crate::identity::grants::invalid_scope(&unknown),
             );
         }
     };
@@ -813,6 +783,9 @@ async fn device_authorization(
     );
     response
 }
+
+const DEVICE_CODE_REDEEMED: &str =
+    "AADSTS54005: The device code was already redeemed. The refresh tokens it gave are revoked.";
 
 /// Whether the tenant allows the device code flow; else Entra's refusal of a flow its
 /// authentication flows policy blocks.
@@ -899,9 +872,7 @@ async fn device_grant(
             );
         }
         Ok(Polled::Replayed) => {
-            return invalid_grant(
-                "AADSTS54005: The device code was already redeemed. The refresh tokens it gave are revoked.",
-            );
+            return invalid_grant(DEVICE_CODE_REDEEMED);
         }
         Ok(Polled::Unknown) => {
             return pending(
@@ -956,9 +927,7 @@ async fn device_grant(
             None,
             Some(token),
         )),
-        Ok(false) => invalid_grant(
-            "AADSTS54005: The device code was already redeemed. The refresh tokens it gave are revoked.",
-        ),
+        Ok(false) => invalid_grant(DEVICE_CODE_REDEEMED),
         Err(error) => error.into_response(),
     }
 }
@@ -1024,12 +993,7 @@ async fn refresh_grant(
         // the family of one used again).
         None => {
             return match rotate(None).await {
-                Ok(Rotated::Replayed) => invalid_grant(
-                    "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The refresh token was used before: every token of its sign-in is revoked.",
-                ),
-                Ok(_) => invalid_grant(
-                    "AADSTS70000: The provided refresh token is not valid: it has expired, was revoked, or was never issued.",
-                ),
+                Ok(rotated) => not_rotated(&rotated),
                 Err(error) => error.into_response(),
             };
         }
@@ -1109,16 +1073,7 @@ async fn refresh_grant(
     );
     let grant = match rotate(Some(sign_in)).await {
         Ok(Rotated::Rotated(grant)) => grant,
-        Ok(Rotated::Replayed) => {
-            return invalid_grant(
-                "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The refresh token was used before: every token of its sign-in is revoked.",
-            );
-        }
-        Ok(Rotated::Unknown) => {
-            return invalid_grant(
-                "AADSTS70000: The provided refresh token is not valid: it has expired, was revoked, or was never issued.",
-            );
-        }
+        Ok(rotated) => return not_rotated(&rotated),
         Err(error) => return error.into_response(),
     };
     tokens_response(issue_tokens(
@@ -1128,6 +1083,19 @@ async fn refresh_grant(
         None,
         Some(new_token),
     ))
+}
+
+/// The answer to a refresh token that was not exchanged: used again after its rotation (its
+/// family is ended), or expired, revoked or never issued.
+fn not_rotated(rotated: &roster_store::Rotated) -> Response {
+    match rotated {
+        roster_store::Rotated::Replayed => invalid_grant(
+            "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The refresh token was used before: every token of its sign-in is revoked.",
+        ),
+        _ => invalid_grant(
+            "AADSTS70000: The provided refresh token is not valid: it has expired, was revoked, or was never issued.",
+        ),
+    }
 }
 
 /// `/oidc/userinfo` (Graph's path for Entra's): the signed-in user's claims, for the access
